@@ -1,0 +1,49 @@
+package protocols
+
+import "time"
+
+// Message is one decoded frame: the transmitter's identity and the events it
+// carries. A link test (DC-09 NULL) has no events.
+type Message struct {
+	// Protocol is the codec name ("dc09").
+	Protocol string
+	// Kind is the protocol's own frame type (DC-09 ID token: "SIA-DCS",
+	// "ADM-CID", "NULL").
+	Kind string
+	// Account is the transmitter's account as sent in the frame header.
+	Account  string
+	Receiver string
+	Line     string
+	Sequence string
+	// Encrypted reports whether the frame's data arrived encrypted.
+	Encrypted bool
+	// Timestamp is the frame's transmission time; zero when none was sent.
+	Timestamp time.Time
+	Events    []Event
+	// Deviations lists tolerated departures from the standard seen in this
+	// frame (wrong length field, binary CRC, empty line prefix…). The frame
+	// was accepted; the receiver counts them.
+	Deviations []Reason
+	// Detail is the protocol's own decoded value, e.g. *dc09.Frame.
+	Detail any
+}
+
+// Codec is the contract a listener drives: it frames a byte stream, decodes
+// a frame and encodes the reply for an outcome. Implementations are pure.
+type Codec interface {
+	// Name is the stable protocol id used in config, logs and metric labels.
+	Name() string
+	// Split has the contract of bufio.SplitFunc. It must resynchronise past
+	// garbage by itself and return ErrFrameTooLong (wrapped in a FrameError)
+	// only when it cannot.
+	Split(data []byte, atEOF bool) (advance int, frame []byte, err error)
+	// Decode decodes one frame returned by Split. On failure it returns a
+	// *FrameError and, when the frame got far enough to be answered, a
+	// non-nil Message for Reply.
+	Decode(frame []byte, now time.Time) (*Message, error)
+	// Reply encodes the answer for an outcome: nil outcome is the positive
+	// acknowledgement; otherwise the codec picks the negative reply its
+	// protocol prescribes for the error's Reason. A nil or empty result
+	// means "send nothing" (a DC-09 frame with a bad CRC). m may be nil.
+	Reply(m *Message, outcome error, now time.Time) []byte
+}
