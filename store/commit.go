@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"go.uber.org/zap"
+)
+
+// Frame statuses.
+const (
+	StatusAccepted = "accepted" // decoded and to be acknowledged; its events are signals
+	StatusRejected = "rejected" // answered negatively; kept as evidence, never as events
+)
+
+// Receipt says where and when a frame arrived and what became of it.
+type Receipt struct {
+	ReceivedAt time.Time
+	Receiver   int
+	Line       int
+	Listener   string
+	Transport  string // tcp | udp
+	RemoteAddr string
+	Protocol   string
+	Status     string           // StatusAccepted or StatusRejected
+	Reason     protocols.Reason // for rejected frames
+	DedupeKey  string
+	// Detail is protocol extras as JSON (DC-09 extended data), "" when none.
+	Detail string
+	Raw    []byte
+}
+
+type commitReq struct {
+	msg    *protocols.Message
+	rec    *Receipt
+	result chan commitResult // buffered(1): the writer never blocks on it
+}
+
+type commitResult struct {
+	frameID int64
+	err     error
+}
+
+// Commit stores a frame and its events in one transaction, batched with the
+// commits of other sessions, and returns after that transaction committed.
+// Only then may the caller acknowledge the frame. msg may be nil for a
+// rejected frame that did not decode. If ctx ends first, Commit returns the
+// context's error, but a commit already queued may still complete: callers
+// answer negatively and rely on duplicate detection for the retransmission.
+func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt) (frameID int64, err error) {
+	if msg == nil {
+		msg = &protocols.Message{}
+	}
+	req := &commitReq{msg: msg, rec: &rec, result: make(chan commitResult, 1)}
+	if err := s.enqueue(ctx, req); err != nil {
+		return 0, err
+	}
+	select {
+	case r := <-req.result:
+		return r.frameID, r.err
+	case <-ctx.Done():
+		return 0, fmt.Errorf("store: commit: %w", context.Cause(ctx))
+	}
+}
+
+func (s *Store) enqueue(ctx context.Context, req *commitReq) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	select {
+	case s.reqs <- req:
+		s.m.pending.Inc()
+		return nil
+	default:
+	}
+	// The queue is full: wait for room. The caller's session stops reading
+	// meanwhile, which is the backpressure we want.
+	s.m.backpressure.Inc()
+	select {
+	case s.reqs <- req:
+		s.m.pending.Inc()
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("store: commit queue full: %w", context.Cause(ctx))
+	}
+}
+
+type writer struct {
+	s         *Store
+	conn      *sql.Conn
+	insFrame  *sql.Stmt
+	insSignal *sql.Stmt
+	batch     []*commitReq
+}
+
+func newWriter(ctx context.Context, s *Store) (*writer, error) {
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: writer connection: %w", err)
+	}
+	w := &writer{s: s, conn: conn, batch: make([]*commitReq, 0, s.opts.BatchMax)}
+	w.insFrame, err = conn.PrepareContext(ctx, `INSERT INTO frames
+		(received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
+		 account, frame_receiver, frame_line, sequence, frame_time, status, reason, deviations,
+		 dedupe_key, detail, raw)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	w.insSignal, err = conn.PrepareContext(ctx, `INSERT INTO signals
+		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
+		 zone, user, address, address_kind, known, description, category, priority, text,
+		 modifiers, panel_time)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	return w, nil
+}
+
+// run is the group-commit loop: take one request (waiting), then whatever
+// else is already queued up to BatchMax, and write them in one transaction.
+// Batches grow by themselves under load and stay at one when idle, so an
+// idle receiver pays one fsync per signal and a busy one a fraction.
+func (w *writer) run() {
+	defer close(w.s.done)
+	defer func() {
+		_ = w.insFrame.Close()
+		_ = w.insSignal.Close()
+		_ = w.conn.Close()
+	}()
+	for first := range w.s.reqs {
+		w.batch = append(w.batch[:0], first)
+	fill:
+		for len(w.batch) < w.s.opts.BatchMax {
+			select {
+			case r, ok := <-w.s.reqs:
+				if !ok {
+					break fill
+				}
+				w.batch = append(w.batch, r)
+			default:
+				break fill
+			}
+		}
+		w.s.m.pending.Sub(float64(len(w.batch)))
+		w.commitBatch(w.batch)
+		clear(w.batch)
+	}
+}
+
+func (w *writer) commitBatch(batch []*commitReq) {
+	start := time.Now()
+	ids, err := w.writeTx(batch)
+	w.s.m.commitSeconds.Observe(time.Since(start).Seconds())
+	if err == nil {
+		w.s.m.batchSize.Observe(float64(len(batch)))
+		w.s.markHealthy()
+		for i, r := range batch {
+			w.s.m.countStored(r)
+			r.result <- commitResult{frameID: ids[i]}
+		}
+		return
+	}
+	if len(batch) > 1 && !isStorageFailure(err) {
+		// One bad row must not sink the others: write them one by one.
+		for _, r := range batch {
+			w.commitBatch([]*commitReq{r})
+		}
+		return
+	}
+	w.s.m.commitErrors.Inc()
+	w.s.markUnhealthy(err)
+	for _, r := range batch {
+		r.result <- commitResult{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	}
+}
+
+// isStorageFailure tells errors that would fail any transaction (disk full,
+// read-only, I/O) from errors tied to one row.
+func isStorageFailure(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"disk", "full", "readonly", "read-only", "I/O", "locked", "busy", "unable to open"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *writer) writeTx(batch []*commitReq) ([]int64, error) {
+	ctx := context.Background()
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if w.s.faultHook != nil {
+		if err := w.s.faultHook(); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	ids := make([]int64, len(batch))
+	insFrame := tx.StmtContext(ctx, w.insFrame)
+	insSignal := tx.StmtContext(ctx, w.insSignal)
+	for i, r := range batch {
+		id, err := insertFrame(ctx, insFrame, insSignal, r.msg, r.rec)
+		if err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+		ids[i] = id
+	}
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return ids, nil
+}
+
+func insertFrame(ctx context.Context, insFrame, insSignal *sql.Stmt, m *protocols.Message, rec *Receipt) (int64, error) {
+	status := rec.Status
+	if status == "" {
+		status = StatusAccepted
+	}
+	reason := ""
+	if status == StatusRejected {
+		reason = rec.Reason.String()
+	}
+	var devs []string
+	for _, d := range m.Deviations {
+		devs = append(devs, d.String())
+	}
+	received := rec.ReceivedAt.UnixNano()
+	res, err := insFrame.ExecContext(ctx,
+		received, rec.Receiver, rec.Line, rec.Listener, rec.Transport, rec.RemoteAddr,
+		rec.Protocol, m.Kind, boolInt(m.Encrypted), m.Account, m.Receiver, m.Line, m.Sequence,
+		nullTime(m.Timestamp), status, reason, strings.Join(devs, ","), rec.DedupeKey, rec.Detail,
+		rec.Raw)
+	if err != nil {
+		return 0, err
+	}
+	frameID, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if status != StatusAccepted {
+		return frameID, nil
+	}
+	for i := range m.Events {
+		e := &m.Events[i]
+		mods := ""
+		if len(e.Modifiers) > 0 {
+			b, err := json.Marshal(e.Modifiers)
+			if err != nil {
+				return 0, err
+			}
+			mods = string(b)
+		}
+		account := e.Account
+		if account == "" {
+			account = m.Account
+		}
+		if _, err := insSignal.ExecContext(ctx,
+			frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
+			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
+			e.Description, e.Category.String(), e.Category.DefaultPriority(), e.Text, mods,
+			nullTime(e.PanelTime)); err != nil {
+			return 0, err
+		}
+	}
+	return frameID, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func (s *Store) markHealthy() {
+	if !s.healthy.Swap(true) {
+		s.log.Info("store recovered: commits succeed again")
+	}
+	s.m.up.Set(1)
+}
+
+func (s *Store) markUnhealthy(err error) {
+	why := err.Error()
+	s.lastErr.Store(&why)
+	if s.healthy.Swap(false) {
+		s.log.Error("store commit failed: acknowledgements stop until it recovers", zap.Error(err))
+	}
+	s.m.up.Set(0)
+}

@@ -1,0 +1,12 @@
+// Package store keeps alarmrx's durable state in SQLite: every frame exactly
+// as received, the signals decoded from it, and (later) the station's
+// records. It knows nothing of sockets.
+//
+// Commits from many sessions go through one writer goroutine that batches
+// them into a single transaction (group commit): each caller's Commit returns
+// only after the transaction holding its rows has committed with the
+// configured synchronous level (FULL by default, so the WAL is fsync'd). The
+// receiver writes a positive reply only after that.
+//
+// Schema migrations are embedded and versioned with PRAGMA user_version.
+package store

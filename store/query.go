@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/protocols"
+)
+
+// Signal is one stored event with the frame it came in, as the API shows it.
+type Signal struct {
+	ID           int64                `json:"id"`
+	FrameID      int64                `json:"frame_id"`
+	ReceivedAt   time.Time            `json:"received_at"`
+	Receiver     int                  `json:"receiver"`
+	Line         int                  `json:"line"`
+	Listener     string               `json:"listener"`
+	Transport    string               `json:"transport"`
+	RemoteAddr   string               `json:"remote_addr"`
+	Protocol     string               `json:"protocol"`
+	Kind         string               `json:"kind"`
+	Encrypted    bool                 `json:"encrypted"`
+	Account      string               `json:"account"`
+	FrameAccount string               `json:"frame_account"`
+	Sequence     string               `json:"sequence"`
+	Format       string               `json:"format"`
+	EventCode    string               `json:"event_code"`
+	Qualifier    string               `json:"qualifier"`
+	Zone         string               `json:"zone"`
+	Partition    string               `json:"partition"`
+	User         string               `json:"user"`
+	Address      string               `json:"address"`
+	AddressKind  string               `json:"address_kind"`
+	Known        bool                 `json:"known"`
+	Description  string               `json:"description"`
+	Category     string               `json:"category"`
+	Priority     int                  `json:"priority"`
+	Text         string               `json:"text"`
+	Modifiers    []protocols.Modifier `json:"modifiers,omitempty"`
+	PanelTime    *time.Time           `json:"panel_time"`
+	FrameTime    *time.Time           `json:"frame_time"`
+	Raw          string               `json:"raw"`
+	RawHex       string               `json:"raw_hex"`
+}
+
+// SignalFilter selects signals; zero fields do not filter.
+type SignalFilter struct {
+	Account  string
+	Receiver int
+	Since    time.Time
+	AfterID  int64
+	Limit    int // default 100, at most 10000
+}
+
+// MaxListLimit caps how many rows one list call returns.
+const MaxListLimit = 10000
+
+// Signals lists stored signals, oldest first.
+func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
+	var where []string
+	var args []any
+	if f.Account != "" {
+		where = append(where, "s.account = ?")
+		args = append(args, f.Account)
+	}
+	if f.Receiver != 0 {
+		where = append(where, "s.receiver = ?")
+		args = append(args, f.Receiver)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "s.received_at >= ?")
+		args = append(args, f.Since.UnixNano())
+	}
+	if f.AfterID > 0 {
+		where = append(where, "s.id > ?")
+		args = append(args, f.AfterID)
+	}
+	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
+		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
+		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
+		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw
+		FROM signals s JOIN frames f ON f.id = s.frame_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY s.id LIMIT ?"
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list signals: %w", err)
+	}
+	defer rows.Close()
+	out := []Signal{}
+	for rows.Next() {
+		var sg Signal
+		var received int64
+		var encrypted, known int
+		var mods string
+		var panel, frameTime sql.NullInt64
+		var raw []byte
+		if err := rows.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
+			&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
+			&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
+			&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
+			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw); err != nil {
+			return nil, fmt.Errorf("store: list signals: %w", err)
+		}
+		sg.ReceivedAt = fromNanos(received)
+		sg.Encrypted = encrypted != 0
+		sg.Known = known != 0
+		sg.PanelTime = nullableTime(panel)
+		sg.FrameTime = nullableTime(frameTime)
+		if mods != "" {
+			if err := json.Unmarshal([]byte(mods), &sg.Modifiers); err != nil {
+				return nil, fmt.Errorf("store: signal %d modifiers: %w", sg.ID, err)
+			}
+		}
+		sg.Raw, sg.RawHex = rawForms(raw)
+		out = append(out, sg)
+	}
+	return out, rows.Err()
+}
+
+// Frame is one stored frame as the API shows it.
+type Frame struct {
+	ID         int64      `json:"id"`
+	ReceivedAt time.Time  `json:"received_at"`
+	Receiver   int        `json:"receiver"`
+	Line       int        `json:"line"`
+	Listener   string     `json:"listener"`
+	Transport  string     `json:"transport"`
+	RemoteAddr string     `json:"remote_addr"`
+	Protocol   string     `json:"protocol"`
+	Kind       string     `json:"kind"`
+	Encrypted  bool       `json:"encrypted"`
+	Account    string     `json:"account"`
+	Sequence   string     `json:"sequence"`
+	FrameTime  *time.Time `json:"frame_time"`
+	Status     string     `json:"status"`
+	Reason     string     `json:"reason"`
+	Deviations string     `json:"deviations"`
+	Detail     string     `json:"detail"`
+	Signals    int        `json:"signals"`
+	Raw        string     `json:"raw"`
+	RawHex     string     `json:"raw_hex"`
+}
+
+// FrameFilter selects frames; zero fields do not filter.
+type FrameFilter struct {
+	Account  string
+	Receiver int
+	Status   string
+	Since    time.Time
+	AfterID  int64
+	Limit    int
+}
+
+// Frames lists stored frames (accepted, link tests and rejected), oldest first.
+func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
+	var where []string
+	var args []any
+	if f.Account != "" {
+		where = append(where, "f.account = ?")
+		args = append(args, f.Account)
+	}
+	if f.Receiver != 0 {
+		where = append(where, "f.receiver = ?")
+		args = append(args, f.Receiver)
+	}
+	if f.Status != "" {
+		where = append(where, "f.status = ?")
+		args = append(args, f.Status)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "f.received_at >= ?")
+		args = append(args, f.Since.UnixNano())
+	}
+	if f.AfterID > 0 {
+		where = append(where, "f.id > ?")
+		args = append(args, f.AfterID)
+	}
+	q := `SELECT f.id, f.received_at, f.receiver, f.line, f.listener, f.transport, f.remote_addr,
+		f.protocol, f.kind, f.encrypted, f.account, f.sequence, f.frame_time, f.status, f.reason,
+		f.deviations, f.detail, (SELECT count(*) FROM signals s WHERE s.frame_id = f.id), f.raw
+		FROM frames f`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY f.id LIMIT ?"
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list frames: %w", err)
+	}
+	defer rows.Close()
+	out := []Frame{}
+	for rows.Next() {
+		var fr Frame
+		var received int64
+		var encrypted int
+		var frameTime sql.NullInt64
+		var raw []byte
+		if err := rows.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
+			&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
+			&fr.Status, &fr.Reason, &fr.Deviations, &fr.Detail, &fr.Signals, &raw); err != nil {
+			return nil, fmt.Errorf("store: list frames: %w", err)
+		}
+		fr.ReceivedAt = fromNanos(received)
+		fr.Encrypted = encrypted != 0
+		fr.FrameTime = nullableTime(frameTime)
+		fr.Raw, fr.RawHex = rawForms(raw)
+		out = append(out, fr)
+	}
+	return out, rows.Err()
+}
+
+// DedupeEntry is a recently accepted frame's duplicate-detection key.
+type DedupeEntry struct {
+	Key        string
+	FrameID    int64
+	ReceivedAt time.Time
+}
+
+// RecentDedupeKeys returns the dedupe keys of frames accepted since the given
+// time, so that a restarted receiver still recognises retransmissions of
+// frames it stored (and perhaps acknowledged) before it stopped.
+func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]DedupeEntry, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT dedupe_key, id, received_at FROM frames
+		WHERE dedupe_key <> '' AND received_at >= ? AND status = 'accepted' ORDER BY id`, since.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
+	}
+	defer rows.Close()
+	var out []DedupeEntry
+	for rows.Next() {
+		var e DedupeEntry
+		var received int64
+		if err := rows.Scan(&e.Key, &e.FrameID, &received); err != nil {
+			return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
+		}
+		e.ReceivedAt = fromNanos(received)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Counts returns the number of frames and signals stored.
+func (s *Store) Counts(ctx context.Context) (frames, signals int64, err error) {
+	err = s.rdb.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM frames), (SELECT count(*) FROM signals)`).
+		Scan(&frames, &signals)
+	if err != nil {
+		err = fmt.Errorf("store: counts: %w", err)
+	}
+	return frames, signals, err
+}
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 100
+	case n > MaxListLimit:
+		return MaxListLimit
+	}
+	return n
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func nullableTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromNanos(n.Int64)
+	return &t
+}
+
+// rawForms returns the raw bytes as text (when they are valid UTF-8, which
+// JSON then escapes: "\n…\r") and always as exact hex.
+func rawForms(raw []byte) (text, hexForm string) {
+	if utf8.Valid(raw) {
+		text = string(raw)
+	}
+	return text, hex.EncodeToString(raw)
+}

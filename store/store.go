@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// FileName is the name of the SQLite database inside the data directory.
+const FileName = "alarmrx.db"
+
+// Options configure a Store.
+type Options struct {
+	Logger     *zap.Logger           // required
+	Registerer prometheus.Registerer // required
+	// Synchronous is SQLite's synchronous level: "full" (default; every
+	// commit fsyncs the WAL, so an acknowledged signal survives power loss)
+	// or "normal" (survives a process crash, not a power loss).
+	Synchronous string
+	BusyTimeout time.Duration // default 5s
+	// BatchMax caps the commits written in one transaction.
+	BatchMax int // default 1024
+	// PendingMax caps commits waiting for the writer; beyond it Commit
+	// blocks, which pauses the sessions that call it (backpressure).
+	PendingMax int // default 8192
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o *Options) setDefaults() error {
+	if o.Logger == nil {
+		return errors.New("store: Options.Logger is required")
+	}
+	if o.Registerer == nil {
+		return errors.New("store: Options.Registerer is required")
+	}
+	switch o.Synchronous {
+	case "":
+		o.Synchronous = "full"
+	case "full", "normal":
+	default:
+		return fmt.Errorf("store: synchronous must be full or normal, not %q", o.Synchronous)
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.BatchMax <= 0 {
+		o.BatchMax = 1024
+	}
+	if o.PendingMax < o.BatchMax {
+		o.PendingMax = max(8192, o.BatchMax)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Store is the SQLite store. All writes go through one writer goroutine;
+// reads use a separate pool that WAL mode lets run beside the writer.
+type Store struct {
+	opts    Options
+	log     *zap.Logger
+	path    string
+	wdb     *sql.DB // one connection: the writer's
+	rdb     *sql.DB // readers
+	m       *metrics
+	reqs    chan *commitReq
+	mu      sync.RWMutex // guards closed against sends on reqs
+	closed  bool
+	done    chan struct{}
+	healthy atomic.Bool
+	lastErr atomic.Pointer[string]
+	// faultHook, when set by a test, runs inside every write transaction;
+	// an error from it fails the transaction as a full disk would.
+	faultHook func() error
+}
+
+// Open opens (creating if needed) the database at path, applies the embedded
+// migrations and starts the writer.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create data directory: %w", err)
+		}
+	}
+	wdb, err := sql.Open("sqlite3", dsn(path, opts, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// One writer connection: SQLite allows one writer at a time anyway, and
+	// a single connection keeps the prepared statements and the WAL hot.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, wdb); err != nil {
+		_ = wdb.Close()
+		return nil, err
+	}
+	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(4)
+	s := &Store{
+		opts: opts,
+		log:  opts.Logger.Named("store"),
+		path: path,
+		wdb:  wdb,
+		rdb:  rdb,
+		reqs: make(chan *commitReq, opts.PendingMax),
+		done: make(chan struct{}),
+	}
+	s.m = newMetrics(opts.Registerer, s)
+	s.healthy.Store(true)
+	w, err := newWriter(ctx, s)
+	if err != nil {
+		_ = rdb.Close()
+		_ = wdb.Close()
+		return nil, err
+	}
+	go w.run()
+	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
+		zap.String("synchronous", opts.Synchronous))
+	return s, nil
+}
+
+// dsn builds the go-sqlite3 connection string. WAL lets readers run beside
+// the writer; synchronous FULL makes every commit durable; immediate
+// transactions take the write lock up front so a batch never fails half way
+// on a lock upgrade.
+func dsn(path string, o Options, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(o.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", strings.ToUpper(o.Synchronous))
+	if readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// Healthy reports whether the last commit succeeded, and if not, why.
+func (s *Store) Healthy() (bool, string) {
+	if s.healthy.Load() {
+		return true, ""
+	}
+	if p := s.lastErr.Load(); p != nil {
+		return false, *p
+	}
+	return false, "store unavailable"
+}
+
+// Ping checks that the database answers a read and that the writer is
+// healthy; /-/ready uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if ok, why := s.Healthy(); !ok {
+		return fmt.Errorf("%w: %s", ErrUnavailable, why)
+	}
+	return nil
+}
+
+// Close stops accepting commits, lets the writer finish every commit already
+// queued, and closes the database. It is the last step of shutdown.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.mu.Unlock()
+	<-s.done
+	err := errors.Join(s.rdb.Close(), s.wdb.Close())
+	s.log.Info("store closed")
+	return err
+}
