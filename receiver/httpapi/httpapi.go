@@ -1,0 +1,240 @@
+// Package httpapi serves alarmrx's HTTP side: Prometheus metrics, health and
+// readiness probes, and the JSON API over stored signals. It only adapts Go
+// methods of the store and the receiver to HTTP.
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// Store is what the API reads. *store.Store satisfies it.
+type Store interface {
+	Signals(ctx context.Context, f store.SignalFilter) ([]store.Signal, error)
+	Frames(ctx context.Context, f store.FrameFilter) ([]store.Frame, error)
+}
+
+// Options configure the handler.
+type Options struct {
+	Logger   *zap.Logger         // required
+	Gatherer prometheus.Gatherer // required: what /metrics exposes
+	Store    Store               // required
+	// AdminToken guards /api/. Empty disables the API (403) rather than
+	// leaving it open.
+	AdminToken string
+	// Ready reports whether the daemon can take traffic: listeners bound and
+	// the store answering. nil means always ready.
+	Ready func(ctx context.Context) error
+	// Connections lists open panel connections; nil hides the endpoint.
+	Connections func() []receiver.ConnInfo
+	Now         func() time.Time
+}
+
+type api struct {
+	opts Options
+	log  *zap.Logger
+}
+
+// New returns the daemon's HTTP handler.
+func New(opts Options) (http.Handler, error) {
+	if opts.Logger == nil || opts.Gatherer == nil || opts.Store == nil {
+		return nil, errors.New("httpapi: Logger, Gatherer and Store are required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &api{opts: opts, log: opts.Logger.Named("httpapi")}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
+		ErrorLog: zap.NewStdLog(a.log), EnableOpenMetrics: true,
+	}))
+	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("OK\n"))
+	})
+	mux.HandleFunc("GET /-/ready", a.ready)
+	mux.Handle("GET /api/v1/signals", a.auth(http.HandlerFunc(a.signals)))
+	mux.Handle("GET /api/v1/frames", a.auth(http.HandlerFunc(a.frames)))
+	if opts.Connections != nil {
+		mux.Handle("GET /api/v1/connections", a.auth(http.HandlerFunc(a.connections)))
+	}
+	return securityHeaders(mux), nil
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) ready(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.opts.Ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("OK\n"))
+}
+
+// auth checks the bearer token in constant time. The token is never logged
+// or echoed.
+func (a *api) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.opts.AdminToken == "" {
+			writeError(w, http.StatusForbidden, "", "the API is disabled: set http.admin_token (or ALARMRX_HTTP_ADMIN_TOKEN)")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="alarmrx"`)
+			writeError(w, http.StatusUnauthorized, "", "missing or wrong bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// listParams are the filters shared by the list endpoints.
+type listParams struct {
+	account  string
+	receiver int
+	since    time.Time
+	afterID  int64
+	limit    int
+}
+
+func (a *api) parseList(w http.ResponseWriter, r *http.Request) (listParams, bool) {
+	q := r.URL.Query()
+	var p listParams
+	p.account = strings.ToUpper(strings.TrimSpace(q.Get("account")))
+	if v := q.Get("receiver"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 99 {
+			writeError(w, http.StatusBadRequest, "receiver", "receiver must be a number from 1 to 99")
+			return p, false
+		}
+		p.receiver = n
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := parseSince(v, a.opts.Now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since", "since must be an RFC 3339 time or a duration such as 15m")
+			return p, false
+		}
+		p.since = t
+	}
+	if v := q.Get("after_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "after_id", "after_id must be a non-negative integer")
+			return p, false
+		}
+		p.afterID = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxListLimit {
+			writeError(w, http.StatusBadRequest, "limit", "limit must be a number from 1 to "+strconv.Itoa(store.MaxListLimit))
+			return p, false
+		}
+		p.limit = n
+	}
+	return p, true
+}
+
+// parseSince accepts an RFC 3339 time or a duration back from now.
+func parseSince(v string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return time.Time{}, errors.New("bad since")
+	}
+	return now.Add(-d), nil
+}
+
+func (a *api) signals(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	sigs, err := a.opts.Store.Signals(r.Context(), store.SignalFilter{
+		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, Limit: p.limit,
+	})
+	if err != nil {
+		a.log.Error("list signals", zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "", "store error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"signals": sigs})
+}
+
+func (a *api) frames(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", store.StatusAccepted, store.StatusRejected:
+	default:
+		writeError(w, http.StatusBadRequest, "status", "status must be accepted or rejected")
+		return
+	}
+	frames, err := a.opts.Store.Frames(r.Context(), store.FrameFilter{
+		Account: p.account, Receiver: p.receiver, Status: status, Since: p.since, AfterID: p.afterID, Limit: p.limit,
+	})
+	if err != nil {
+		a.log.Error("list frames", zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "", "store error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"frames": frames})
+}
+
+func (a *api) connections(w http.ResponseWriter, _ *http.Request) {
+	conns := a.opts.Connections()
+	if conns == nil {
+		conns = []receiver.ConnInfo{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"connections": conns})
+}
+
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, field, msg string) {
+	writeJSON(w, status, apiError{Error: msg, Field: field})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

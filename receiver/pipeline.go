@@ -1,0 +1,203 @@
+package receiver
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
+)
+
+// frameMeta is where a frame came from.
+type frameMeta struct {
+	transport  string // tcp | udp
+	remoteAddr string
+	receivedAt time.Time
+}
+
+// handle runs one frame through the pipeline and returns the reply to write
+// (nil for deliberate silence). It never panics on bad input: the codec is
+// pure and every error is an outcome with a reply.
+func (l *listener) handle(raw []byte, meta frameMeta) []byte {
+	r := l.r
+	now := meta.receivedAt
+	r.m.framesReceived.WithLabelValues(l.opts.Name, l.protocol).Inc()
+	msg, err := l.opts.Codec.Decode(raw, now)
+	if err != nil {
+		return l.reject(raw, msg, err, meta)
+	}
+	for _, d := range msg.Deviations {
+		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
+	}
+	stored := l.withPrefix(msg)
+	key := dedupeKey(l.opts.Receiver, stored.Account, stored)
+	var entry *dedupeEntry
+	if key != "" {
+		var first bool
+		entry, first = r.dd.begin(key, now)
+		if !first {
+			return l.duplicate(msg, entry, meta)
+		}
+	}
+	ctx, cancel := context.WithTimeout(l.commitCtx, r.opts.CommitTimeout)
+	_, err = r.opts.Sink.Commit(ctx, stored, l.receipt(raw, meta, store.StatusAccepted, protocols.ReasonUnknown, key))
+	cancel()
+	if entry != nil {
+		r.dd.finish(entry, err == nil)
+	}
+	if err != nil {
+		// [design.md §2 rule 3] No ACK into memory: the panel retries or
+		// fails over to its backup receiver.
+		outcome := protocols.Reject(l.protocol, protocols.ReasonStore, err)
+		r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonStore.String()).Inc()
+		l.logLimited(protocols.ReasonStore, "commit failed: answering negatively",
+			zap.String("remote_addr", meta.remoteAddr), zap.String("account", msg.Account), zap.Error(err))
+		return l.reply(msg, outcome, meta)
+	}
+	for i := range msg.Events {
+		r.m.signals.WithLabelValues(l.protocol, msg.Events[i].Category.String()).Inc()
+	}
+	return l.reply(msg, nil, meta)
+}
+
+// duplicate answers a retransmission from the first copy's outcome: ACK
+// again if it was stored, negatively if its commit failed.
+func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) []byte {
+	timer := time.NewTimer(l.r.opts.CommitTimeout)
+	defer timer.Stop()
+	select {
+	case <-e.done:
+	case <-timer.C:
+	case <-l.commitCtx.Done():
+	}
+	select {
+	case <-e.done:
+		if e.stored {
+			l.r.m.duplicates.WithLabelValues(l.opts.Name).Inc()
+			return l.reply(msg, nil, meta)
+		}
+	default:
+	}
+	return l.reply(msg, protocols.Reject(l.protocol, protocols.ReasonStore, nil), meta)
+}
+
+// reject counts and answers a frame the codec refused. Frames that got far
+// enough to be answered (a header was read) are kept in the store as
+// rejected, as evidence for the station; bad-CRC noise is only counted.
+func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta frameMeta) []byte {
+	reason := protocols.ReasonOf(err)
+	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, reason.String()).Inc()
+	fields := []zap.Field{zap.String("remote_addr", meta.remoteAddr), zap.Error(err), zap.String("frame", snippet(raw))}
+	if msg != nil {
+		fields = append(fields, zap.String("account", msg.Account))
+	}
+	l.logLimited(reason, "frame rejected", fields...)
+	if keepRejected(reason) && msg != nil {
+		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
+		stored := l.withPrefix(msg)
+		if _, cerr := l.r.opts.Sink.Commit(ctx, stored, l.receipt(raw, meta, store.StatusRejected, reason, "")); cerr != nil {
+			l.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
+		}
+		cancel()
+	}
+	return l.reply(msg, err, meta)
+}
+
+// keepRejected reports whether a rejected frame is worth a row: it came from
+// something that speaks the protocol (so a station engineer will ask about
+// it), as opposed to line noise.
+func keepRejected(r protocols.Reason) bool {
+	switch r {
+	case protocols.ReasonNoKey, protocols.ReasonDecrypt, protocols.ReasonTimestamp,
+		protocols.ReasonToken, protocols.ReasonSyntax, protocols.ReasonUnknownAccount:
+		return true
+	}
+	return false
+}
+
+func (l *listener) reply(msg *protocols.Message, outcome error, meta frameMeta) []byte {
+	b := l.opts.Codec.Reply(msg, outcome, l.r.opts.Now())
+	l.r.m.replies.WithLabelValues(l.protocol, replyKind(outcome, b)).Inc()
+	return b
+}
+
+// replyKind names the reply for the metric. Protocols answer unknown message
+// types with DUH-like replies and everything else negative with NAK-like ones.
+func replyKind(outcome error, b []byte) string {
+	switch {
+	case len(b) == 0:
+		return replyNone
+	case outcome == nil:
+		return replyACK
+	}
+	switch protocols.ReasonOf(outcome) {
+	case protocols.ReasonToken, protocols.ReasonSyntax:
+		return replyDUH
+	}
+	return replyNAK
+}
+
+// withPrefix returns the message as it is stored: the receiver's account
+// prefix applied to the transmitter account and to every event account that
+// lacks it. The codec's own message is left untouched because its replies
+// must echo the account exactly as received [DC-09 §3.4].
+func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
+	p := l.opts.AccountPrefix
+	if p == "" {
+		return m
+	}
+	c := *m
+	c.Account = prefixed(p, m.Account)
+	c.Events = make([]protocols.Event, len(m.Events))
+	copy(c.Events, m.Events)
+	for i := range c.Events {
+		c.Events[i].Account = prefixed(p, c.Events[i].Account)
+	}
+	return &c
+}
+
+func prefixed(prefix, account string) string {
+	if account == "" || strings.HasPrefix(strings.ToUpper(account), prefix) {
+		return account
+	}
+	return prefix + account
+}
+
+func (l *listener) receipt(raw []byte, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
+	return store.Receipt{
+		ReceivedAt: meta.receivedAt,
+		Receiver:   l.opts.Receiver,
+		Line:       l.opts.Line,
+		Listener:   l.opts.Name,
+		Transport:  meta.transport,
+		RemoteAddr: meta.remoteAddr,
+		Protocol:   l.protocol,
+		Status:     status,
+		Reason:     reason,
+		DedupeKey:  key,
+		Raw:        append([]byte(nil), raw...),
+	}
+}
+
+// logLimited logs at most one line per listener and reason per interval.
+func (l *listener) logLimited(reason protocols.Reason, msg string, fields ...zap.Field) {
+	ok, suppressed := l.r.rl.allow(l.opts.Name+"/"+reason.String(), l.r.opts.Now())
+	if !ok {
+		return
+	}
+	fields = append(fields, zap.String("reason", reason.String()), zap.Int("suppressed", suppressed))
+	l.log.Warn(msg, fields...)
+}
+
+// snippet is a short, printable view of raw bytes for logs. Encrypted data
+// is ciphertext and keys never travel in frames, so nothing secret shows.
+func snippet(raw []byte) string {
+	const n = 48
+	if len(raw) > n {
+		return hex.EncodeToString(raw[:n]) + "…"
+	}
+	return hex.EncodeToString(raw)
+}

@@ -1,0 +1,288 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Sink persists frames. *store.Store satisfies it. Commit returns only after
+// the frame is durable; the receiver replies positively only then.
+type Sink interface {
+	Commit(ctx context.Context, msg *protocols.Message, rec store.Receipt) (int64, error)
+}
+
+// ListenerOptions configure one listener: a protocol on a TCP and/or a UDP
+// address, belonging to a receiver and a line.
+type ListenerOptions struct {
+	Name          string
+	Codec         protocols.Codec
+	Receiver      int           // receiver number, 1–99
+	Line          int           // line number, 1–999
+	AccountPrefix string        // prepended to incoming accounts that lack it
+	TCP           string        // host:port, "" for none
+	UDP           string        // host:port, "" for none
+	MaxConns      int           // open TCP connections; also in-flight UDP datagrams
+	ReadTimeout   time.Duration // the first frame must arrive within it
+	IdleTimeout   time.Duration // between frames
+	WriteTimeout  time.Duration // per reply
+	MaxFrameBytes int           // bytes buffered while looking for one frame
+}
+
+// Options configure a Receiver.
+type Options struct {
+	Listeners  []ListenerOptions
+	Sink       Sink
+	Logger     *zap.Logger           // required
+	Registerer prometheus.Registerer // required
+	// CommitTimeout bounds the wait for a durable commit; past it the frame
+	// is answered negatively (the panel retries). Default 5s.
+	CommitTimeout time.Duration
+	// ShutdownGrace bounds how long Run waits, once its context ends, for
+	// frames in flight to be committed and answered. Default 5s.
+	ShutdownGrace time.Duration
+	DedupeWindow  time.Duration // default 10m
+	DedupeMax     int           // default 200000
+	// DedupeSeed, if set, is loaded at start-up: keys of frames stored within
+	// the dedupe window before a restart.
+	DedupeSeed []store.DedupeEntry
+	Now        func() time.Time // nil → time.Now
+}
+
+// Receiver owns the listeners and their sessions.
+type Receiver struct {
+	opts      Options
+	log       *zap.Logger
+	m         *metrics
+	dd        *dedupe
+	rl        *rateLimiter
+	listeners []*listener
+}
+
+// New validates opts and binds every listener, so Addrs is valid once New
+// returns. Nothing is served until Run.
+func New(opts Options) (*Receiver, error) {
+	if opts.Logger == nil {
+		return nil, errors.New("receiver: Options.Logger is required")
+	}
+	if opts.Registerer == nil {
+		return nil, errors.New("receiver: Options.Registerer is required")
+	}
+	if opts.Sink == nil {
+		return nil, errors.New("receiver: Options.Sink is required")
+	}
+	if opts.CommitTimeout <= 0 {
+		opts.CommitTimeout = 5 * time.Second
+	}
+	if opts.ShutdownGrace <= 0 {
+		opts.ShutdownGrace = 5 * time.Second
+	}
+	if opts.DedupeWindow <= 0 {
+		opts.DedupeWindow = 10 * time.Minute
+	}
+	if opts.DedupeMax <= 0 {
+		opts.DedupeMax = 200000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &Receiver{
+		opts: opts,
+		log:  opts.Logger.Named("receiver"),
+		dd:   newDedupe(opts.DedupeWindow, opts.DedupeMax),
+		rl:   newRateLimiter(10 * time.Second),
+	}
+	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
+	for _, e := range opts.DedupeSeed {
+		r.dd.seed(e.Key, e.ReceivedAt)
+	}
+	for _, lo := range opts.Listeners {
+		l, err := r.bind(lo)
+		if err != nil {
+			r.closeListeners()
+			return nil, err
+		}
+		r.listeners = append(r.listeners, l)
+	}
+	return r, nil
+}
+
+func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
+	if lo.Codec == nil {
+		return nil, fmt.Errorf("receiver: listener %q: no codec", lo.Name)
+	}
+	if lo.TCP == "" && lo.UDP == "" {
+		return nil, fmt.Errorf("receiver: listener %q: neither tcp nor udp address", lo.Name)
+	}
+	if lo.MaxConns <= 0 {
+		lo.MaxConns = 4096
+	}
+	if lo.ReadTimeout <= 0 {
+		lo.ReadTimeout = 30 * time.Second
+	}
+	if lo.IdleTimeout <= 0 {
+		lo.IdleTimeout = 3 * time.Minute
+	}
+	if lo.WriteTimeout <= 0 {
+		lo.WriteTimeout = 5 * time.Second
+	}
+	if lo.MaxFrameBytes <= 0 {
+		lo.MaxFrameBytes = 8192
+	}
+	l := &listener{
+		r:        r,
+		opts:     lo,
+		protocol: lo.Codec.Name(),
+		log:      r.log.With(zap.String("listener", lo.Name), zap.String("protocol", lo.Codec.Name())),
+		conns:    make(map[net.Conn]struct{}),
+	}
+	r.m.initListener(lo.Name, l.protocol)
+	if lo.TCP != "" {
+		ln, err := net.Listen("tcp", lo.TCP)
+		if err != nil {
+			return nil, fmt.Errorf("receiver: listener %q: %w", lo.Name, err)
+		}
+		l.tcp = ln
+	}
+	if lo.UDP != "" {
+		pc, err := net.ListenPacket("udp", lo.UDP)
+		if err != nil {
+			if l.tcp != nil {
+				_ = l.tcp.Close()
+			}
+			return nil, fmt.Errorf("receiver: listener %q: %w", lo.Name, err)
+		}
+		l.udp = pc
+	}
+	return l, nil
+}
+
+// Close releases the bound sockets of a receiver that will not Run (Run
+// releases them itself).
+func (r *Receiver) Close() { r.closeListeners() }
+
+func (r *Receiver) closeListeners() {
+	for _, l := range r.listeners {
+		if l.tcp != nil {
+			_ = l.tcp.Close()
+		}
+		if l.udp != nil {
+			_ = l.udp.Close()
+		}
+	}
+}
+
+// Addr is one bound listener address.
+type Addr struct {
+	Listener string
+	TCP      string // "" when the listener has no TCP side
+	UDP      string // "" when the listener has no UDP side
+}
+
+// Addrs returns the actual bound addresses (useful with port 0).
+func (r *Receiver) Addrs() []Addr {
+	out := make([]Addr, 0, len(r.listeners))
+	for _, l := range r.listeners {
+		a := Addr{Listener: l.opts.Name}
+		if l.tcp != nil {
+			a.TCP = l.tcp.Addr().String()
+		}
+		if l.udp != nil {
+			a.UDP = l.udp.LocalAddr().String()
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// ConnInfo describes one open TCP connection.
+type ConnInfo struct {
+	Listener   string `json:"listener"`
+	RemoteAddr string `json:"remote_addr"`
+}
+
+// Connections lists the open TCP connections.
+func (r *Receiver) Connections() []ConnInfo {
+	var out []ConnInfo
+	for _, l := range r.listeners {
+		l.mu.Lock()
+		for c := range l.conns {
+			out = append(out, ConnInfo{Listener: l.opts.Name, RemoteAddr: c.RemoteAddr().String()})
+		}
+		l.mu.Unlock()
+	}
+	return out
+}
+
+// Run serves every listener until ctx ends, then shuts down in order: stop
+// accepting, let frames in flight commit and be answered (bounded by
+// ShutdownGrace), then cut the remaining connections. It returns nil after a
+// clean shutdown.
+func (r *Receiver) Run(ctx context.Context) error {
+	// Commits outlive ctx by up to the grace period so that a frame being
+	// stored when SIGTERM arrives is still stored and answered.
+	commitCtx, cancelCommits := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCommits()
+	var wg sync.WaitGroup
+	for _, l := range r.listeners {
+		l.commitCtx = commitCtx
+		if l.tcp != nil {
+			wg.Go(func() { l.acceptLoop(ctx) })
+		}
+		if l.udp != nil {
+			wg.Go(func() { l.udpLoop(ctx) })
+		}
+		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
+			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
+			zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+	}
+	<-ctx.Done()
+	r.log.Info("shutting down receiver", zap.Duration("grace", r.opts.ShutdownGrace))
+	// 1. Stop accepting and wake idle readers; sessions finish the frame
+	//    they hold and exit.
+	for _, l := range r.listeners {
+		l.stop()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(r.opts.ShutdownGrace):
+		// 2. Grace is over: cancel commits still waiting and cut connections.
+		r.log.Warn("shutdown grace exceeded: closing remaining connections")
+		cancelCommits()
+		for _, l := range r.listeners {
+			l.closeAll()
+		}
+		<-done
+	}
+	for _, l := range r.listeners {
+		if l.udp != nil {
+			_ = l.udp.Close()
+		}
+	}
+	r.log.Info("receiver stopped")
+	return nil
+}
+
+func addrString(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+func packetAddrString(p net.PacketConn) string {
+	if p == nil {
+		return ""
+	}
+	return p.LocalAddr().String()
+}

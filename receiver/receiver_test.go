@@ -1,0 +1,385 @@
+package receiver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// lineCodec is a toy protocol for testing the receiver apart from any real
+// codec: a frame is "account,sequence,code\n"; the reply is "ACK seq\n" or
+// "NAK reason\n"; code "crc" is silence, "bad" a syntax error.
+type lineCodec struct{}
+
+func (lineCodec) Name() string { return "line" }
+
+func (lineCodec) Split(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		if data[0] == '#' { // garbage marker: skip the line without a frame
+			return i + 1, nil, nil
+		}
+		return i + 1, data[:i+1], nil
+	}
+	return 0, nil, nil
+}
+
+func (lineCodec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
+	parts := strings.Split(strings.TrimSpace(string(frame)), ",")
+	if len(parts) != 3 {
+		return nil, protocols.Reject("line", protocols.ReasonSyntax, errors.New("need 3 fields"))
+	}
+	m := &protocols.Message{Protocol: "line", Kind: "EV", Account: parts[0], Sequence: parts[1]}
+	switch parts[2] {
+	case "crc":
+		return nil, protocols.Reject("line", protocols.ReasonCRC, nil)
+	case "bad":
+		return m, protocols.Reject("line", protocols.ReasonSyntax, nil)
+	case "null":
+		return m, nil
+	}
+	m.Events = []protocols.Event{{Format: protocols.FormatSIA, Account: parts[0], Code: parts[2],
+		Category: protocols.CategoryBurglary}}
+	return m, nil
+}
+
+func (lineCodec) Reply(m *protocols.Message, outcome error, _ time.Time) []byte {
+	if outcome == nil {
+		return []byte("ACK " + m.Sequence + "\n")
+	}
+	r := protocols.ReasonOf(outcome)
+	if r == protocols.ReasonCRC {
+		return nil
+	}
+	return []byte("NAK " + r.String() + "\n")
+}
+
+// memSink records commits; gate, when set, holds each commit until released.
+type memSink struct {
+	mu      sync.Mutex
+	frames  []*protocols.Message
+	status  []string
+	fail    error
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (s *memSink) Commit(ctx context.Context, msg *protocols.Message, rec store.Receipt) (int64, error) {
+	if s.entered != nil {
+		s.entered <- struct{}{}
+	}
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return 0, s.fail
+	}
+	s.frames = append(s.frames, msg)
+	s.status = append(s.status, rec.Status)
+	return int64(len(s.frames)), nil
+}
+
+func (s *memSink) count(status string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, st := range s.status {
+		if st == status {
+			n++
+		}
+	}
+	return n
+}
+
+type harness struct {
+	r      *Receiver
+	reg    *prometheus.Registry
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, sink Sink, mod func(*Options)) *harness {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	opts := Options{
+		Listeners: []ListenerOptions{{
+			Name: "test", Codec: lineCodec{}, Receiver: 1, Line: 1,
+			TCP: "127.0.0.1:0", UDP: "127.0.0.1:0", MaxFrameBytes: 64,
+		}},
+		Sink: sink, Logger: zaptest.NewLogger(t), Registerer: reg,
+		CommitTimeout: 2 * time.Second, ShutdownGrace: 2 * time.Second,
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{r: r, reg: reg, cancel: cancel, done: make(chan error, 1)}
+	go func() { h.done <- r.Run(ctx) }()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+	h.cancel = nil
+}
+
+func dialTCP(t *testing.T, h *harness) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", h.r.Addrs()[0].TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, bufio.NewReader(c)
+}
+
+func readLine(t *testing.T, c net.Conn, br *bufio.Reader) string {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	s, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading reply: %v (got %q)", err, s)
+	}
+	return s
+}
+
+func TestACKOnlyAfterCommit(t *testing.T) {
+	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	if _, err := c.Write([]byte("1234,0001,BA\n")); err != nil {
+		t.Fatal(err)
+	}
+	<-sink.entered // the commit has started and is held
+	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if b, err := br.ReadByte(); err == nil {
+		t.Fatalf("reply byte %q arrived before the commit finished", b)
+	}
+	close(sink.gate)
+	if got := readLine(t, c, br); got != "ACK 0001\n" {
+		t.Fatalf("reply = %q", got)
+	}
+}
+
+func TestStoreFailureAnswersNegatively(t *testing.T) {
+	sink := &memSink{fail: fmt.Errorf("%w: disk full", store.ErrUnavailable)}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1234,0001,BA\n"))
+	if got := readLine(t, c, br); got != "NAK store\n" {
+		t.Fatalf("reply = %q, want NAK store", got)
+	}
+	if v := testutil.ToFloat64(h.r.m.framesRejected.WithLabelValues("test", "line", "store")); v != 1 {
+		t.Errorf("rejected{reason=store} = %v", v)
+	}
+	if v := testutil.ToFloat64(h.r.m.replies.WithLabelValues("line", "nak")); v != 1 {
+		t.Errorf("replies{kind=nak} = %v", v)
+	}
+}
+
+func TestSeveralFramesPerReadAndSplitAcrossReads(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1,0001,BA\n1,0002,BA\n1,00"))
+	if got := readLine(t, c, br) + readLine(t, c, br); got != "ACK 0001\nACK 0002\n" {
+		t.Fatalf("replies = %q", got)
+	}
+	time.Sleep(50 * time.Millisecond)
+	_, _ = c.Write([]byte("03,BA\n"))
+	if got := readLine(t, c, br); got != "ACK 0003\n" {
+		t.Fatalf("reply = %q", got)
+	}
+	if n := sink.count(store.StatusAccepted); n != 3 {
+		t.Fatalf("stored %d frames, want 3", n)
+	}
+}
+
+func TestDuplicateIsAcknowledgedAndStoredOnce(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	for range 3 {
+		_, _ = c.Write([]byte("1234,9995,BA\n"))
+		if got := readLine(t, c, br); got != "ACK 9995\n" {
+			t.Fatalf("reply = %q", got)
+		}
+	}
+	// Same sequence, different content: a new event, stored.
+	_, _ = c.Write([]byte("1234,9995,BR\n"))
+	readLine(t, c, br)
+	if n := sink.count(store.StatusAccepted); n != 2 {
+		t.Fatalf("stored %d frames, want 2", n)
+	}
+	if v := testutil.ToFloat64(h.r.m.duplicates.WithLabelValues("test")); v != 2 {
+		t.Errorf("duplicates = %v, want 2", v)
+	}
+}
+
+func TestBadInputRepliesAndCounts(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1,0001,crc\n#garbage\n1,0002,bad\n"))
+	if got := readLine(t, c, br); got != "NAK syntax\n" {
+		t.Fatalf("reply = %q (bad CRC must get no reply)", got)
+	}
+	for reason, want := range map[string]float64{"crc": 1, "syntax": 1, "garbage": 1} {
+		if v := testutil.ToFloat64(h.r.m.framesRejected.WithLabelValues("test", "line", reason)); v != want {
+			t.Errorf("rejected{reason=%s} = %v, want %v", reason, v, want)
+		}
+	}
+	if n := sink.count(store.StatusRejected); n != 1 {
+		t.Errorf("rejected frames stored = %d, want 1 (the syntax one; CRC noise is not stored)", n)
+	}
+}
+
+func TestOverlongFrameClosesConnection(t *testing.T) {
+	h := start(t, &memSink{}, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write(bytes.Repeat([]byte("x"), 200))
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("connection still open after an over-long frame")
+	}
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(h.r.m.connsClosed.WithLabelValues("test", "too_long")) == 1
+	})
+}
+
+func TestIdleConnectionIsClosed(t *testing.T) {
+	h := start(t, &memSink{}, func(o *Options) {
+		o.Listeners[0].ReadTimeout = 100 * time.Millisecond
+	})
+	c, br := dialTCP(t, h)
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("idle connection not closed")
+	}
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(h.r.m.connsClosed.WithLabelValues("test", "idle")) == 1
+	})
+}
+
+func TestMaxConnsRefusesExtraConnections(t *testing.T) {
+	h := start(t, &memSink{}, func(o *Options) { o.Listeners[0].MaxConns = 1 })
+	c1, br1 := dialTCP(t, h)
+	_, _ = c1.Write([]byte("1,0001,BA\n"))
+	readLine(t, c1, br1) // c1 is tracked now
+	c2, br2 := dialTCP(t, h)
+	_ = c2.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := br2.ReadByte(); err == nil {
+		t.Fatal("second connection served past max_conns")
+	}
+	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test")); v != 1 {
+		t.Errorf("refused = %v", v)
+	}
+}
+
+func TestUDPRepliesToSource(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, nil)
+	c, err := net.Dial("udp", h.r.Addrs()[0].UDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = c.Write([]byte("4321,0007,FA\n"))
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 100)
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "ACK 0007\n" {
+		t.Fatalf("udp reply = %q, %v", buf[:n], err)
+	}
+	if sink.count(store.StatusAccepted) != 1 {
+		t.Fatal("udp frame not stored")
+	}
+}
+
+func TestShutdownFinishesCommitInFlight(t *testing.T) {
+	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1234,0001,BA\n"))
+	<-sink.entered
+	stopped := make(chan struct{})
+	go func() { h.stop(); close(stopped) }()
+	time.Sleep(100 * time.Millisecond)
+	close(sink.gate) // the commit completes during shutdown
+	if got := readLine(t, c, br); got != "ACK 0001\n" {
+		t.Fatalf("reply during shutdown = %q", got)
+	}
+	<-stopped
+	if sink.count(store.StatusAccepted) != 1 {
+		t.Fatal("in-flight frame lost at shutdown")
+	}
+}
+
+func TestAccountPrefixAppliedToStoredMessageNotReply(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, func(o *Options) { o.Listeners[0].AccountPrefix = "ABC" })
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1234,0001,BA\nABC77,0002,BA\n"))
+	readLine(t, c, br)
+	readLine(t, c, br)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if got := sink.frames[0].Account + "/" + sink.frames[0].Events[0].Account; got != "ABC1234/ABC1234" {
+		t.Errorf("stored accounts = %s", got)
+	}
+	if got := sink.frames[1].Account; got != "ABC77" {
+		t.Errorf("already prefixed account became %s", got)
+	}
+}
+
+func TestMetricsLint(t *testing.T) {
+	h := start(t, &memSink{}, nil)
+	problems, err := testutil.GatherAndLint(h.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("metric %s: %s", p.Metric, p.Text)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

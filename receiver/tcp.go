@@ -1,0 +1,201 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"go.uber.org/zap"
+)
+
+// listener is one configured listener: a codec on a TCP and/or UDP socket.
+type listener struct {
+	r         *Receiver
+	opts      ListenerOptions
+	protocol  string
+	log       *zap.Logger
+	tcp       net.Listener
+	udp       net.PacketConn
+	commitCtx context.Context
+
+	stopping atomic.Bool
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	sessions sync.WaitGroup
+}
+
+// aLongTimeAgo is a deadline in the past: setting it wakes a blocked read.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// acceptLoop accepts until the listener is stopped, retrying temporary
+// errors with a doubling backoff, and runs each connection in a tracked
+// goroutine.
+func (l *listener) acceptLoop(ctx context.Context) {
+	defer l.sessions.Wait()
+	backoff := 10 * time.Millisecond
+	for {
+		c, err := l.tcp.Accept()
+		if err != nil {
+			if l.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			l.log.Warn("accept failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return
+			}
+			backoff = min(backoff*2, time.Second)
+			continue
+		}
+		backoff = 10 * time.Millisecond
+		if !l.track(c) {
+			continue
+		}
+		l.sessions.Go(func() { l.serveConn(c) })
+	}
+}
+
+// track registers a connection, refusing it when the listener is stopping or
+// at max_conns.
+func (l *listener) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopping.Load() {
+		_ = c.Close()
+		return false
+	}
+	if len(l.conns) >= l.opts.MaxConns {
+		_ = c.Close()
+		l.r.m.connsRefused.WithLabelValues(l.opts.Name).Inc()
+		l.logLimited(protocols.ReasonUnknown, "connection refused: max_conns reached",
+			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns))
+		return false
+	}
+	l.conns[c] = struct{}{}
+	l.r.m.connections.WithLabelValues(l.opts.Name).Inc()
+	l.r.m.connsActive.WithLabelValues(l.opts.Name).Inc()
+	return true
+}
+
+func (l *listener) untrack(c net.Conn, cause string) {
+	l.mu.Lock()
+	delete(l.conns, c)
+	l.mu.Unlock()
+	_ = c.Close()
+	l.r.m.connsActive.WithLabelValues(l.opts.Name).Dec()
+	l.r.m.connsClosed.WithLabelValues(l.opts.Name, cause).Inc()
+}
+
+// stop stops accepting and wakes every session blocked in a read; sessions
+// busy with a frame finish it (commit and reply) first.
+func (l *listener) stop() {
+	l.stopping.Store(true)
+	if l.tcp != nil {
+		_ = l.tcp.Close()
+	}
+	if l.udp != nil {
+		_ = l.udp.SetReadDeadline(aLongTimeAgo)
+	}
+	l.mu.Lock()
+	for c := range l.conns {
+		_ = c.SetReadDeadline(aLongTimeAgo)
+	}
+	l.mu.Unlock()
+}
+
+// closeAll cuts every remaining connection (shutdown grace exceeded).
+func (l *listener) closeAll() {
+	l.mu.Lock()
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	l.mu.Unlock()
+}
+
+// serveConn is one TCP session: read, frame, handle each frame in order,
+// write its reply. The first frame must come within read_timeout, later
+// ones within idle_timeout; every reply is written under write_timeout.
+func (l *listener) serveConn(c net.Conn) {
+	cause := "error"
+	remote := c.RemoteAddr().String()
+	defer func() {
+		if p := recover(); p != nil {
+			l.r.m.panics.Inc()
+			l.log.Error("session panic recovered", zap.String("remote_addr", remote), zap.Any("panic", p),
+				zap.Stack("stack"))
+			cause = "error"
+		}
+		l.untrack(c, cause)
+	}()
+	log := l.log.With(zap.String("remote_addr", remote))
+	f := newFramer(l.opts.Codec, l.opts.MaxFrameBytes)
+	readBuf := make([]byte, 4096)
+	deadline := time.Now().Add(l.opts.ReadTimeout)
+	for {
+		if l.stopping.Load() {
+			cause = "shutdown"
+			return
+		}
+		if err := c.SetReadDeadline(deadline); err != nil {
+			return
+		}
+		n, err := c.Read(readBuf)
+		if n > 0 {
+			received := l.r.opts.Now()
+			if ferr := f.feed(readBuf[:n], func(frame []byte) error {
+				reply := l.handle(frame, frameMeta{transport: "tcp", remoteAddr: remote, receivedAt: received})
+				l.r.m.handlingSeconds.WithLabelValues(l.protocol).Observe(time.Since(received).Seconds())
+				if len(reply) == 0 {
+					return nil
+				}
+				if err := c.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout)); err != nil {
+					return err
+				}
+				_, err := c.Write(reply)
+				return err
+			}, func(skipped int) { l.garbage(skipped, remote) }); ferr != nil {
+				if errors.Is(ferr, protocols.ErrFrameTooLong) {
+					l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonTooLong.String()).Inc()
+					l.logLimited(protocols.ReasonTooLong, "frame too long: closing connection",
+						zap.String("remote_addr", remote), zap.Int("max_frame_bytes", l.opts.MaxFrameBytes),
+						zap.String("frame", snippet(f.pending())))
+					cause = "too_long"
+					return
+				}
+				log.Debug("write failed", zap.Error(ferr))
+				return
+			}
+			deadline = time.Now().Add(l.opts.IdleTimeout)
+		}
+		if err != nil {
+			switch {
+			case l.stopping.Load():
+				cause = "shutdown"
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				cause = "idle"
+			case errors.Is(err, io.EOF):
+				cause = "eof"
+				if f.buffered() > 0 {
+					l.garbage(f.buffered(), remote)
+				}
+			default:
+				log.Debug("read failed", zap.Error(err))
+			}
+			return
+		}
+	}
+}
+
+// garbage counts bytes the framer skipped while resynchronising.
+func (l *listener) garbage(n int, remote string) {
+	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonGarbage.String()).Inc()
+	l.logLimited(protocols.ReasonGarbage, "bytes outside any frame skipped",
+		zap.String("remote_addr", remote), zap.Int("bytes", n))
+}
