@@ -1,0 +1,77 @@
+package protocols
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"testing"
+)
+
+func TestCategoryNamesAndPriorities(t *testing.T) {
+	want := map[Category]struct {
+		name     string
+		priority int
+	}{
+		CategoryFire: {"fire", 1}, CategoryHoldUp: {"holdup", 2}, CategoryMedical: {"medical", 3},
+		CategoryBurglary: {"burglary", 4}, CategoryAlarm: {"alarm", 5}, CategoryTrouble: {"trouble", 6},
+		CategoryTamper: {"tamper", 7}, CategorySchedule: {"schedule", 8}, CategoryOpenClose: {"openclose", 9},
+		CategoryTest: {"test", 9}, CategoryInfo: {"info", 9}, CategoryUnknown: {"unknown", 5},
+	}
+	if len(Categories()) != len(want) {
+		t.Fatalf("Categories() has %d entries, want %d", len(Categories()), len(want))
+	}
+	for c, w := range want {
+		if c.String() != w.name || c.DefaultPriority() != w.priority {
+			t.Errorf("%d: %s/%d, want %s/%d", c, c, c.DefaultPriority(), w.name, w.priority)
+		}
+		if back, ok := ParseCategory(w.name); !ok || back != c {
+			t.Errorf("ParseCategory(%q) = %v, %v", w.name, back, ok)
+		}
+	}
+	if Category(200).String() != "unknown" {
+		t.Error("out-of-range category must read as unknown")
+	}
+}
+
+func TestReasonLabelsAreSnakeCaseAndUnique(t *testing.T) {
+	seen := map[string]bool{}
+	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	for _, r := range Reasons() {
+		s := r.String()
+		if !snake.MatchString(s) || seen[s] {
+			t.Errorf("reason %d label %q is not a unique snake_case label", r, s)
+		}
+		seen[s] = true
+	}
+}
+
+func TestFrameErrorWrapsAndCarriesReason(t *testing.T) {
+	sentinel := errors.New("dc09: crc mismatch")
+	err := fmt.Errorf("frame from 1234: %w", Reject("dc09", ReasonCRC, sentinel))
+	if !errors.Is(err, sentinel) {
+		t.Error("errors.Is does not find the sentinel through FrameError")
+	}
+	if ReasonOf(err) != ReasonCRC {
+		t.Errorf("ReasonOf = %v", ReasonOf(err))
+	}
+	if ReasonOf(errors.New("plain")) != ReasonUnknown {
+		t.Error("ReasonOf a plain error must be ReasonUnknown")
+	}
+	if got := Reject("dc09", ReasonTimestamp, nil).Error(); got != "dc09: timestamp" {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
+func TestQualifierAndAddressKindNames(t *testing.T) {
+	for q, s := range map[Qualifier]string{QualifierNone: "", QualifierNew: "new", QualifierRestore: "restore", QualifierStatus: "status"} {
+		if q.String() != s {
+			t.Errorf("qualifier %d = %q, want %q", q, q.String(), s)
+		}
+	}
+	for k, s := range map[AddressKind]string{AddressNone: "none", AddressZone: "zone", AddressUser: "user",
+		AddressArea: "area", AddressDoor: "door", AddressDevice: "device"} {
+		if k.String() != s {
+			t.Errorf("address kind %d = %q, want %q", k, k.String(), s)
+		}
+	}
+}
