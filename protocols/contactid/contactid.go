@@ -1,13 +1,17 @@
-// Package contactid decodes Ademco Contact ID (SIA DC-05) messages. (stub: API only)
 package contactid
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
 )
 
-// Sentinel errors.
+// protocolName names this package in a protocols.FrameError.
+const protocolName = "contactid"
+
+// Sentinel errors. Parse errors arrive wrapped in a *protocols.FrameError
+// (ReasonSyntax or ReasonChecksum); test them with errors.Is.
 var (
 	ErrSyntax   = errors.New("contactid: syntax")
 	ErrChecksum = errors.New("contactid: checksum")
@@ -23,11 +27,106 @@ type Code struct {
 	SIARestore string // SIA equivalent for qualifier 3
 }
 
-// Lookup returns the table row for a three-digit event code.
-func Lookup(code string) (Code, bool) { return Code{}, false }
+// Lookup returns the table row for a three-digit event code. It accepts the
+// digit A as a synonym of 0, as Parse does.
+func Lookup(code string) (Code, bool) {
+	key, ok := codeKey(code)
+	if !ok {
+		return Code{}, false
+	}
+	i := codeIndex[key]
+	if i == 0 {
+		return Code{}, false
+	}
+	return codeTable[i-1], true
+}
 
-// ParsePayload parses the DC-09 ADM-CID data block "#acct|QXYZ GG CCC"
-// (the "#acct|" part optional). account is "" when the data carries none.
-func ParsePayload(data []byte) (account string, ev protocols.Event, err error) {
-	return "", protocols.Event{}, ErrSyntax
+// Codes returns a copy of the whole event-code table in code order.
+func Codes() []Code {
+	out := make([]Code, len(codeTable))
+	copy(out, codeTable[:])
+	return out
+}
+
+// codeIndex maps codeKey(code) to the table position plus one; 0 is "no such
+// code". An array indexed by the three hex digits makes Lookup a load, with
+// no hashing and no allocation.
+var codeIndex = func() (index [16 * 16 * 16]uint8) {
+	for i := range codeTable {
+		key, _ := codeKey(codeTable[i].Code)
+		index[key] = uint8(i + 1)
+	}
+	return index
+}()
+
+// codeKey turns a three-digit event code into an index for codeIndex.
+func codeKey(code string) (int, bool) {
+	if len(code) != 3 {
+		return 0, false
+	}
+	key := 0
+	for i := 0; i < 3; i++ {
+		d, ok := normalDigit(code[i])
+		if !ok {
+			return 0, false
+		}
+		key = key<<4 | hexValue(d)
+	}
+	return key, true
+}
+
+// detailError carries a sentinel and the detail of one failure. Its text is
+// the detail only, because the enclosing FrameError already prints the
+// protocol and the reason ("contactid: syntax: qualifier '7' …").
+type detailError struct {
+	sentinel error
+	detail   string
+}
+
+func (e *detailError) Error() string { return e.detail }
+func (e *detailError) Unwrap() error { return e.sentinel }
+
+// syntaxError rejects input that does not follow the Contact ID grammar.
+func syntaxError(format string, args ...any) error {
+	return &protocols.FrameError{
+		Protocol: protocolName,
+		Reason:   protocols.ReasonSyntax,
+		Err:      &detailError{sentinel: ErrSyntax, detail: fmt.Sprintf(format, args...)},
+	}
+}
+
+// checksumError rejects a message whose digits do not sum to a multiple of 15.
+func checksumError(got, want byte) error {
+	return &protocols.FrameError{
+		Protocol: protocolName,
+		Reason:   protocols.ReasonChecksum,
+		Err:      &detailError{sentinel: ErrChecksum, detail: fmt.Sprintf("check digit %q, want %q", got, want)},
+	}
+}
+
+// newEvent builds the Event for one Contact ID report. Unknown codes are kept
+// with Known false; their CCC is treated as a zone, which is what CCC carries
+// for every event report outside the open/close classes [DC-05 §layout].
+func newEvent(account string, q protocols.Qualifier, code, group, address string) protocols.Event {
+	ev := protocols.Event{
+		Format:      protocols.FormatContactID,
+		Account:     account,
+		Code:        code,
+		Qualifier:   q,
+		Partition:   group,
+		Address:     address,
+		AddressKind: protocols.AddressZone,
+	}
+	if row, ok := Lookup(code); ok {
+		ev.Known = true
+		ev.Description = row.Name
+		ev.Category = row.Category
+		ev.AddressKind = row.Address
+	}
+	if ev.AddressKind == protocols.AddressUser {
+		ev.User = address
+	} else {
+		ev.Zone = address
+	}
+	return ev
 }
