@@ -1,0 +1,218 @@
+package configs
+
+import (
+	_ "embed"
+	"slices"
+	"time"
+)
+
+// Config is the whole alarmrx configuration. The mapstructure tags are the
+// keys in the YAML file (and, upper-cased behind ALARMRX_, in the
+// environment); the yaml tags make a printed Config read like the file.
+type Config struct {
+	// DataDir holds the SQLite file alarmrx.db.
+	DataDir string `mapstructure:"data_dir" yaml:"data_dir"`
+	// ShutdownGrace bounds how long frames in flight may take to commit and
+	// be answered once shutdown has begun.
+	ShutdownGrace time.Duration `mapstructure:"shutdown_grace" yaml:"shutdown_grace"`
+
+	Log    Log    `mapstructure:"log" yaml:"log"`
+	HTTP   HTTP   `mapstructure:"http" yaml:"http"`
+	Store  Store  `mapstructure:"store" yaml:"store"`
+	Dedupe Dedupe `mapstructure:"dedupe" yaml:"dedupe"`
+
+	// Receivers are the station's logical receivers; only the file can set
+	// them.
+	Receivers []Receiver `mapstructure:"receivers" yaml:"receivers"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	Level  string `mapstructure:"level" yaml:"level"`   // debug, info, warn or error
+	Format string `mapstructure:"format" yaml:"format"` // console or json
+}
+
+// HTTP configures the metrics, health and API server.
+type HTTP struct {
+	// Listen is host:port; "" turns the HTTP server off.
+	Listen string `mapstructure:"listen" yaml:"listen"`
+	// AdminToken guards /api/; "" disables the API. It is a secret: it never
+	// appears in errors, and Redacted hides it.
+	AdminToken   string        `mapstructure:"admin_token" yaml:"admin_token"`
+	ReadTimeout  time.Duration `mapstructure:"read_timeout" yaml:"read_timeout"`
+	WriteTimeout time.Duration `mapstructure:"write_timeout" yaml:"write_timeout"`
+}
+
+// Store configures the SQLite store and its group-commit writer.
+type Store struct {
+	// Synchronous is SQLite's synchronous level, full or normal. Only full
+	// makes an ACKed signal survive a power cut.
+	Synchronous string        `mapstructure:"synchronous" yaml:"synchronous"`
+	BusyTimeout time.Duration `mapstructure:"busy_timeout" yaml:"busy_timeout"`
+	// CommitBatchMax is the most signals written in one group-commit
+	// transaction.
+	CommitBatchMax int `mapstructure:"commit_batch_max" yaml:"commit_batch_max"`
+	// PendingMax is the most commits waiting for the writer; beyond it
+	// sessions wait (backpressure by not reading).
+	PendingMax int `mapstructure:"pending_max" yaml:"pending_max"`
+	// CommitTimeout is how long a signal may wait for its commit before the
+	// panel gets a negative reply.
+	CommitTimeout time.Duration `mapstructure:"commit_timeout" yaml:"commit_timeout"`
+}
+
+// Dedupe configures the retransmission filter (panels resend when an ACK
+// is late; the copy is ACKed again but stored once).
+type Dedupe struct {
+	Window     time.Duration `mapstructure:"window" yaml:"window"`
+	MaxEntries int           `mapstructure:"max_entries" yaml:"max_entries"`
+}
+
+// Receiver is one logical receiver of the station (design.md §4).
+type Receiver struct {
+	Number int    `mapstructure:"number" yaml:"number"` // 1–99, unique
+	Name   string `mapstructure:"name" yaml:"name"`
+	// AccountPrefix is put in front of the account numbers this receiver
+	// hears; Load stores it upper-cased.
+	AccountPrefix string     `mapstructure:"account_prefix" yaml:"account_prefix"`
+	Listeners     []Listener `mapstructure:"listeners" yaml:"listeners"`
+}
+
+// Listener is one protocol endpoint of a receiver.
+type Listener struct {
+	Name     string `mapstructure:"name" yaml:"name"`         // unique in the file; used in logs and metric labels
+	Protocol string `mapstructure:"protocol" yaml:"protocol"` // one of Protocols()
+	Line     int    `mapstructure:"line" yaml:"line"`         // 1–999, the LLL of Sur-Gard RRLLL
+	TCP      string `mapstructure:"tcp" yaml:"tcp"`           // host:port, "" for none
+	UDP      string `mapstructure:"udp" yaml:"udp"`           // host:port, "" for none
+
+	MaxConns int `mapstructure:"max_conns" yaml:"max_conns"`
+	// ReadTimeout is how soon a new connection must deliver its first frame.
+	ReadTimeout time.Duration `mapstructure:"read_timeout" yaml:"read_timeout"`
+	// IdleTimeout is the longest silence between frames before the
+	// connection is closed.
+	IdleTimeout time.Duration `mapstructure:"idle_timeout" yaml:"idle_timeout"`
+	// WriteTimeout bounds each reply.
+	WriteTimeout time.Duration `mapstructure:"write_timeout" yaml:"write_timeout"`
+	// MaxFrameBytes caps the bytes buffered while looking for one frame; 0
+	// means the protocol's own cap.
+	MaxFrameBytes int `mapstructure:"max_frame_bytes" yaml:"max_frame_bytes"`
+
+	Keys            []Key  `mapstructure:"keys" yaml:"keys"`
+	TimestampWindow Window `mapstructure:"timestamp_window" yaml:"timestamp_window"`
+}
+
+// Key is a DC-09 AES key for one account, or for every account on the
+// listener that has no key of its own when Account is "*".
+type Key struct {
+	Account string `mapstructure:"account" yaml:"account"`
+	// Key is the secret. It never appears in errors; Redacted hides it.
+	Key string `mapstructure:"key" yaml:"key"`
+	// Format says how Key is written [protocols.md §3.10]: hex (32, 48 or 64
+	// hex digits, the key bytes themselves, as the standard has it) or ascii
+	// (16, 24 or 32 characters whose bytes are the key, as Ajax panels and
+	// Home Assistant have it).
+	Format string `mapstructure:"format" yaml:"format"`
+}
+
+// Window is the DC-09 timestamp acceptance window [DC-09 §5.5.1.8,
+// protocols.md §3.9]: a frame time more than Ahead in the future or Behind
+// in the past gets a NAK carrying the receiver's time.
+type Window struct {
+	Ahead  time.Duration `mapstructure:"ahead" yaml:"ahead"`
+	Behind time.Duration `mapstructure:"behind" yaml:"behind"`
+	// ApplyToPlain also checks unencrypted frames that carry a timestamp.
+	// Off by default: the standard requires the check for encrypted frames
+	// (replay protection), and many panels send plain frames in local time.
+	ApplyToPlain bool `mapstructure:"apply_to_plain" yaml:"apply_to_plain"`
+}
+
+// Key formats.
+const (
+	FormatHex   = "hex"
+	FormatASCII = "ascii"
+)
+
+// AnyAccount as a Key's account makes it the listener's fallback key.
+const AnyAccount = "*"
+
+// knownProtocols are the listener protocols the daemon has a codec for.
+// Adding a protocol means adding its name here and to cmd/alarmrx's codec
+// map (README "Adding a protocol").
+var knownProtocols = []string{"dc09"}
+
+// Protocols returns the listener protocol names that Validate accepts.
+func Protocols() []string { return slices.Clone(knownProtocols) }
+
+// Default returns a Config with every default set and no receivers. It is
+// what an empty file loads to.
+func Default() *Config {
+	return &Config{
+		DataDir:       "data",
+		ShutdownGrace: 5 * time.Second,
+		Log:           Log{Level: "info", Format: "console"},
+		HTTP: HTTP{
+			Listen:       "127.0.0.1:8080",
+			ReadTimeout:  10 * time.Second,
+			WriteTimeout: 30 * time.Second,
+		},
+		Store: Store{
+			Synchronous:    "full",
+			BusyTimeout:    5 * time.Second,
+			CommitBatchMax: 1024,
+			PendingMax:     8192,
+			CommitTimeout:  5 * time.Second,
+		},
+		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
+	}
+}
+
+// DefaultListener returns a Listener with the defaults Load gives to keys a
+// listener in the file leaves out. Name, protocol, line and addresses have
+// no default.
+func DefaultListener() Listener {
+	return Listener{
+		MaxConns:     4096,
+		ReadTimeout:  30 * time.Second,
+		IdleTimeout:  3 * time.Minute,
+		WriteTimeout: 5 * time.Second,
+		TimestampWindow: Window{
+			Ahead:  20 * time.Second,
+			Behind: 40 * time.Second,
+		},
+	}
+}
+
+//go:embed alarmrx.example.yaml
+var example []byte
+
+// Example returns the embedded alarmrx.example.yaml, which Load("") uses.
+func Example() []byte { return slices.Clone(example) }
+
+// redactedValue replaces secrets in Redacted output.
+const redactedValue = "[redacted]"
+
+// Redacted returns a deep copy with the admin token and every DC-09 key
+// replaced by "[redacted]", for printing (check-config, logs). Empty
+// secrets stay empty so the copy still shows that a key or token is
+// missing.
+func (c *Config) Redacted() *Config {
+	r := *c
+	if r.HTTP.AdminToken != "" {
+		r.HTTP.AdminToken = redactedValue
+	}
+	r.Receivers = slices.Clone(c.Receivers)
+	for i := range r.Receivers {
+		rc := &r.Receivers[i]
+		rc.Listeners = slices.Clone(rc.Listeners)
+		for j := range rc.Listeners {
+			lc := &rc.Listeners[j]
+			lc.Keys = slices.Clone(lc.Keys)
+			for k := range lc.Keys {
+				if lc.Keys[k].Key != "" {
+					lc.Keys[k].Key = redactedValue
+				}
+			}
+		}
+	}
+	return &r
+}

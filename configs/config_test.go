@@ -1,0 +1,926 @@
+package configs_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+)
+
+const examplePath = "alarmrx.example.yaml"
+
+// clearEnv removes every ALARMRX_* variable for the test, so that a value
+// exported in the developer's shell or CI cannot change what a test loads.
+// Empty is not enough: set-but-empty counts as a value.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "ALARMRX_") {
+			t.Setenv(k, "") // restores the old value after the test
+			if err := os.Unsetenv(k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// problems returns the messages of every FieldError in err's tree, in order.
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var out []string
+	var walk func(error)
+	walk = func(e error) {
+		var fe *configs.FieldError
+		switch u := e.(type) {
+		case nil:
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		default:
+			if errors.As(e, &fe) {
+				out = append(out, fe.Error())
+			} else {
+				t.Errorf("error %q is not a *configs.FieldError", e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "alarmrx.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func mustLoad(t *testing.T, path string) *configs.Config {
+	t.Helper()
+	cfg, err := configs.Load(path)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", path, err)
+	}
+	return cfg
+}
+
+func diff(t *testing.T, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	want := &configs.Config{
+		DataDir:       "data",
+		ShutdownGrace: 5 * time.Second,
+		Log:           configs.Log{Level: "info", Format: "console"},
+		HTTP: configs.HTTP{
+			Listen:       "127.0.0.1:8080",
+			AdminToken:   "",
+			ReadTimeout:  10 * time.Second,
+			WriteTimeout: 30 * time.Second,
+		},
+		Store: configs.Store{
+			Synchronous:    "full",
+			BusyTimeout:    5 * time.Second,
+			CommitBatchMax: 1024,
+			PendingMax:     8192,
+			CommitTimeout:  5 * time.Second,
+		},
+		Dedupe:    configs.Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
+		Receivers: nil,
+	}
+	diff(t, configs.Default(), want)
+	if err := configs.Default().Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+
+	wantListener := configs.Listener{
+		MaxConns:        4096,
+		ReadTimeout:     30 * time.Second,
+		IdleTimeout:     3 * time.Minute,
+		WriteTimeout:    5 * time.Second,
+		MaxFrameBytes:   0,
+		TimestampWindow: configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second, ApplyToPlain: false},
+	}
+	diff(t, configs.DefaultListener(), wantListener)
+
+	// Default hands out a fresh value each time.
+	a := configs.Default()
+	a.Log.Level = "debug"
+	if configs.Default().Log.Level != "info" {
+		t.Error("Default shares state between calls")
+	}
+}
+
+func TestLoadEmptyFileIsDefault(t *testing.T) {
+	clearEnv(t)
+	cfg := mustLoad(t, writeFile(t, "# nothing but a comment\n"))
+	diff(t, cfg, configs.Default())
+}
+
+func TestLoadExample(t *testing.T) {
+	clearEnv(t)
+	cfg := mustLoad(t, examplePath)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+
+	want := configs.Default()
+	want.Receivers = []configs.Receiver{{
+		Number: 1,
+		Name:   "IP receiver 1",
+		Listeners: []configs.Listener{{
+			Name:          "dc09-main",
+			Protocol:      "dc09",
+			Line:          1,
+			TCP:           "127.0.0.1:12128",
+			UDP:           "127.0.0.1:12128",
+			MaxConns:      4096,
+			ReadTimeout:   30 * time.Second,
+			IdleTimeout:   3 * time.Minute,
+			WriteTimeout:  5 * time.Second,
+			MaxFrameBytes: 0,
+			Keys: []configs.Key{
+				{Account: "1234", Key: "000102030405060708090A0B0C0D0E0F", Format: "hex"},
+			},
+			TimestampWindow: configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second},
+		}},
+	}}
+	diff(t, cfg, want)
+
+	// A few fields spelled out, so a failure reads without a struct diff.
+	l := cfg.Receivers[0].Listeners[0]
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"data_dir", cfg.DataDir, "data"},
+		{"http.listen", cfg.HTTP.Listen, "127.0.0.1:8080"},
+		{"http.admin_token", cfg.HTTP.AdminToken, ""},
+		{"store.synchronous", cfg.Store.Synchronous, "full"},
+		{"listener name", l.Name, "dc09-main"},
+		{"listener tcp", l.TCP, "127.0.0.1:12128"},
+		{"key account", l.Keys[0].Account, "1234"},
+		{"key format", l.Keys[0].Format, "hex"},
+		{"window behind", l.TimestampWindow.Behind, 40 * time.Second},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+
+	// Load("") is the embedded copy of the same file.
+	diff(t, mustLoad(t, ""), cfg)
+	onDisk, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(configs.Example(), onDisk) {
+		t.Error("Example() differs from alarmrx.example.yaml")
+	}
+	configs.Example()[0] = 'X' // a copy: the embedded file stays intact
+	if !bytes.Equal(configs.Example(), onDisk) {
+		t.Error("Example() returns the embedded slice itself")
+	}
+}
+
+// leafKeys lists every key a Config can hold, list elements written as
+// "receivers.listeners.keys.account".
+func leafKeys(prefix string, t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("mapstructure")
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Duration]() {
+			out = append(out, leafKeys(key, ft)...)
+		} else {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	text := string(configs.Example())
+	for n, line := range strings.Split(text, "\n") {
+		s := strings.TrimSpace(line)
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if !strings.Contains(s, " # ") {
+			t.Errorf("line %d has no comment: %q", n+1, line)
+		}
+	}
+	// Every key of the struct appears in the example, spelled as in Go tags.
+	for _, key := range leafKeys("", reflect.TypeFor[configs.Config]()) {
+		last := key[strings.LastIndex(key, ".")+1:]
+		if !strings.Contains(text, " "+last+":") && !strings.Contains(text, "\n"+last+":") &&
+			!strings.Contains(text, "- "+last+":") {
+			t.Errorf("key %s is not in the example", key)
+		}
+	}
+}
+
+func TestLoadGood(t *testing.T) {
+	clearEnv(t)
+	cfg := mustLoad(t, "testdata/good.yaml")
+	defaults := configs.DefaultListener()
+	want := &configs.Config{
+		DataDir:       "/var/lib/alarmrx",
+		ShutdownGrace: 12 * time.Second,
+		Log:           configs.Log{Level: "debug", Format: "json"},
+		HTTP: configs.HTTP{
+			Listen:       "0.0.0.0:9090",
+			AdminToken:   "s3cret-admin-token",
+			ReadTimeout:  3 * time.Second,
+			WriteTimeout: 4 * time.Second,
+		},
+		Store: configs.Store{
+			Synchronous:    "normal",
+			BusyTimeout:    2 * time.Second,
+			CommitBatchMax: 256,
+			PendingMax:     512,
+			CommitTimeout:  1500 * time.Millisecond,
+		},
+		Dedupe: configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
+		Receivers: []configs.Receiver{{
+			Number: 1,
+			Name:   "IP receiver 1",
+			Listeners: []configs.Listener{{
+				Name:          "dc09-main",
+				Protocol:      "dc09",
+				Line:          1,
+				TCP:           "0.0.0.0:12128",
+				UDP:           "0.0.0.0:12128",
+				MaxConns:      100,
+				ReadTimeout:   10 * time.Second,
+				IdleTimeout:   90 * time.Second,
+				WriteTimeout:  2 * time.Second,
+				MaxFrameBytes: 4096,
+				Keys: []configs.Key{
+					{Account: "1234", Key: "000102030405060708090A0B0C0D0E0F", Format: "hex"},
+					{Account: "5678", Key: "AAAAAAAAAAAAAAAAAAAAAAAA", Format: "ascii"},
+					// format left out: hex.
+					{Account: "*", Key: "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4", Format: "hex"},
+				},
+				// ahead: 0s is kept, not replaced by the default.
+				TimestampWindow: configs.Window{Ahead: 0, Behind: 2 * time.Minute, ApplyToPlain: true},
+			}},
+		}, {
+			Number:        2,
+			Name:          "cloud receiver",
+			AccountPrefix: "ABC", // written abc
+			Listeners: []configs.Listener{{
+				Name:            "dc09-cloud",
+				Protocol:        "dc09",
+				Line:            7,
+				TCP:             "[::1]:12129",
+				MaxConns:        defaults.MaxConns,
+				ReadTimeout:     defaults.ReadTimeout,
+				IdleTimeout:     defaults.IdleTimeout,
+				WriteTimeout:    defaults.WriteTimeout,
+				TimestampWindow: defaults.TimestampWindow,
+			}},
+		}},
+	}
+	diff(t, cfg, want)
+}
+
+func TestEnvOverrides(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("ALARMRX_DATA_DIR", "/srv/alarmrx")
+	t.Setenv("ALARMRX_LOG_LEVEL", "warn")
+	t.Setenv("ALARMRX_HTTP_ADMIN_TOKEN", "from-the-environment")
+	t.Setenv("ALARMRX_STORE_COMMIT_TIMEOUT", "2500ms")
+	t.Setenv("ALARMRX_DEDUPE_WINDOW", "1h")
+
+	for _, path := range []string{examplePath, "testdata/good.yaml", writeFile(t, "")} {
+		cfg := mustLoad(t, path)
+		if cfg.DataDir != "/srv/alarmrx" || cfg.Log.Level != "warn" ||
+			cfg.HTTP.AdminToken != "from-the-environment" ||
+			cfg.Store.CommitTimeout != 2500*time.Millisecond || cfg.Dedupe.Window != time.Hour {
+			t.Errorf("%s: environment not applied: %+v", path, cfg)
+		}
+	}
+}
+
+// TestEnvEveryScalarKey sets every scalar key from the environment at once:
+// a key without a default would be missed by AutomaticEnv.
+func TestEnvEveryScalarKey(t *testing.T) {
+	clearEnv(t)
+	env := map[string]string{
+		"ALARMRX_DATA_DIR":               "/d",
+		"ALARMRX_SHUTDOWN_GRACE":         "7s",
+		"ALARMRX_LOG_LEVEL":              "error",
+		"ALARMRX_LOG_FORMAT":             "json",
+		"ALARMRX_HTTP_LISTEN":            "127.0.0.1:0",
+		"ALARMRX_HTTP_ADMIN_TOKEN":       "t0ken",
+		"ALARMRX_HTTP_READ_TIMEOUT":      "1s",
+		"ALARMRX_HTTP_WRITE_TIMEOUT":     "2s",
+		"ALARMRX_STORE_SYNCHRONOUS":      "normal",
+		"ALARMRX_STORE_BUSY_TIMEOUT":     "3s",
+		"ALARMRX_STORE_COMMIT_BATCH_MAX": "10",
+		"ALARMRX_STORE_PENDING_MAX":      "20",
+		"ALARMRX_STORE_COMMIT_TIMEOUT":   "4s",
+		"ALARMRX_DEDUPE_WINDOW":          "5m",
+		"ALARMRX_DEDUPE_MAX_ENTRIES":     "30",
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	want := &configs.Config{
+		DataDir:       "/d",
+		ShutdownGrace: 7 * time.Second,
+		Log:           configs.Log{Level: "error", Format: "json"},
+		HTTP:          configs.HTTP{Listen: "127.0.0.1:0", AdminToken: "t0ken", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second},
+		Store:         configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second},
+		Dedupe:        configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
+	}
+	cfg, err := configs.LoadBytes(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, cfg, want)
+
+	// The table above must cover every scalar key of Config.
+	var scalar []string
+	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
+		if !strings.HasPrefix(k, "receivers") {
+			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
+		}
+	}
+	for _, name := range scalar {
+		if _, ok := env[name]; !ok {
+			t.Errorf("%s is not exercised", name)
+		}
+	}
+	if len(scalar) != len(env) {
+		t.Errorf("%d scalar keys, %d variables set", len(scalar), len(env))
+	}
+}
+
+func TestEnvEmptyCounts(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("ALARMRX_HTTP_LISTEN", "")
+	cfg := mustLoad(t, examplePath)
+	if cfg.HTTP.Listen != "" {
+		t.Errorf("ALARMRX_HTTP_LISTEN= left http.listen = %q", cfg.HTTP.Listen)
+	}
+}
+
+func TestEnvBadValues(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("ALARMRX_SHUTDOWN_GRACE", "5")
+	t.Setenv("ALARMRX_LOG_LEVEL", "loud")
+	t.Setenv("ALARMRX_STORE_PENDING_MAX", "many")
+	_, err := configs.Load(examplePath)
+	got := problems(t, err)
+	want := []string{
+		`shutdown_grace: invalid duration "5" (want a number with a unit, e.g. "30s" or "5m")`,
+		`store.pending_max: cannot parse value as 'int': strconv.ParseInt: invalid syntax`,
+		// Validated although decoding failed elsewhere: one run shows all.
+		`log.level: must be one of debug, info, warn, error (got "loud")`,
+	}
+	diff(t, got, want)
+	if !strings.HasPrefix(err.Error(), "configs: "+examplePath+": 3 problems:\n") {
+		t.Errorf("error = %q", err)
+	}
+}
+
+func TestUnknownKeys(t *testing.T) {
+	clearEnv(t)
+	for file, want := range map[string]string{
+		"testdata/bad_unknown_key.yaml":          "data_dri: unknown key",
+		"testdata/bad_unknown_listener_key.yaml": "receivers[0].listeners[0].max_con: unknown key",
+		"testdata/bad_unknown_key_field.yaml":    "receivers[0].listeners[0].keys[0].value: unknown key",
+	} {
+		_, err := configs.Load(file)
+		if err == nil {
+			t.Errorf("%s: loaded", file)
+			continue
+		}
+		if got := problems(t, err); !slices.Contains(got, want) {
+			t.Errorf("%s: problems %q, want %q among them", file, got, want)
+		}
+		if !strings.Contains(err.Error(), file) {
+			t.Errorf("%s: error does not name the file: %v", file, err)
+		}
+	}
+
+	// Unknown keys at several depths are all reported together.
+	_, err := configs.LoadBytes([]byte(`
+bogus: 1
+log: {levle: info}
+receivers:
+  - number: 1
+    name: r
+    prefix: "A"
+    listeners:
+      - {name: a, protocol: dc09, line: 1, tcp: ":0", colour: red,
+         timestamp_window: {ahed: 1s}, keys: [{account: "123", key: "000102030405060708090A0B0C0D0E0F", fmt: hex}]}
+`))
+	got := problems(t, err)
+	slices.Sort(got)
+	diff(t, got, []string{
+		"bogus: unknown key",
+		"log.levle: unknown key",
+		"receivers[0].listeners[0].colour: unknown key",
+		"receivers[0].listeners[0].keys[0].fmt: unknown key",
+		"receivers[0].listeners[0].timestamp_window.ahed: unknown key",
+		"receivers[0].prefix: unknown key",
+	})
+}
+
+func TestKeysAreCaseInsensitive(t *testing.T) {
+	clearEnv(t)
+	cfg, err := configs.LoadBytes([]byte(`
+LOG: {Level: debug}
+Receivers:
+  - Number: 1
+    Name: r
+    Listeners:
+      - {Name: dc09-a, PROTOCOL: dc09, Line: 1, TCP: "127.0.0.1:0", Max_Conns: 9,
+         Timestamp_Window: {Apply_To_Plain: true},
+         Keys: [{Account: "AbC1", Key: "000102030405060708090a0b0c0d0e0f", Format: hex}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Receivers[0].Listeners[0]
+	if cfg.Log.Level != "debug" || l.Name != "dc09-a" || l.MaxConns != 9 ||
+		!l.TimestampWindow.ApplyToPlain || l.TimestampWindow.Behind != 40*time.Second {
+		t.Errorf("mixed-case keys not applied: %+v", cfg)
+	}
+	// Values keep their case: keys and accounts are not folded.
+	if k := l.Keys[0]; k.Account != "AbC1" || k.Key != "000102030405060708090a0b0c0d0e0f" {
+		t.Errorf("values changed: %+v", k)
+	}
+
+	// Two spellings of one key would leave viper to pick one at random.
+	_, err = configs.LoadBytes([]byte(`
+log: {level: info}
+Log: {level: debug}
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - {name: a, protocol: dc09, line: 1, tcp: ":0", keys: [{account: "123", key: "k", KEY: "K"}]}
+log.format: json
+`))
+	diff(t, problems(t, err), []string{
+		`log: written twice, as "Log" and "log" (keys are case-insensitive)`,
+		`log.format: a key must not contain "." (nest it instead)`,
+		`receivers[0].listeners[0].keys[0].key: written twice, as "KEY" and "key" (keys are case-insensitive)`,
+	})
+}
+
+func TestBareScalars(t *testing.T) {
+	clearEnv(t)
+	const prefix = "receivers:\n  - number: 1\n    name: r\n    listeners:\n      - {name: a, protocol: dc09, line: 1, tcp: \":0\", "
+	for _, c := range []struct {
+		yaml, want string
+	}{
+		{prefix + `keys: [{account: 0123, key: "000102030405060708090A0B0C0D0E0F"}]}`,
+			"receivers[0].listeners[0].keys[0].account: must be a quoted string: YAML read a bare number or true/false here, which can change it (0123 reads as 83)"},
+		{prefix + `keys: [{account: "1234", key: 12345678901234567890123456789012}]}`,
+			"receivers[0].listeners[0].keys[0].key: must be a quoted string: YAML read a bare number or true/false here, which can change it (0123 reads as 83)"},
+		{prefix + "idle_timeout: 180}",
+			`receivers[0].listeners[0].idle_timeout: a duration needs a unit, e.g. "30s" or "5m" (YAML read a bare number)`},
+		{prefix + "max_conns: 2.5}",
+			"receivers[0].listeners[0].max_conns: must be a whole number (got 2.5)"},
+		{"http: {admin_token: true}",
+			"http.admin_token: must be a quoted string: YAML read a bare number or true/false here, which can change it (0123 reads as 83)"},
+		{"shutdown_grace: 10 seconds",
+			`shutdown_grace: invalid duration "10 seconds" (want a number with a unit, e.g. "30s" or "5m")`},
+	} {
+		_, err := configs.LoadBytes([]byte(c.yaml))
+		diff(t, problems(t, err), []string{c.want})
+	}
+
+	// A bare 0 is zero in any unit, and a number where a number belongs is
+	// fine.
+	cfg, err := configs.LoadBytes([]byte(prefix + "max_conns: 3, timestamp_window: {ahead: 0}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Receivers[0].Listeners[0]; l.TimestampWindow.Ahead != 0 || l.MaxConns != 3 {
+		t.Errorf("got %+v", l)
+	}
+}
+
+func TestExplicitZeroIsNotADefault(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.LoadBytes([]byte(`
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - {name: a, protocol: dc09, line: 1, tcp: ":0", max_conns: 0, read_timeout: 0s}
+`))
+	diff(t, problems(t, err), []string{
+		"receivers[0].listeners[0].max_conns: must be at least 1 (got 0)",
+		"receivers[0].listeners[0].read_timeout: must be greater than 0 (got 0s)",
+	})
+
+	// A key written with no value is "not set" and gets the default.
+	cfg, err := configs.LoadBytes([]byte(`
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - name: a
+        protocol: dc09
+        line: 1
+        tcp: ":0"
+        max_conns:
+        timestamp_window:
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Receivers[0].Listeners[0]
+	if l.MaxConns != 4096 || l.TimestampWindow != configs.DefaultListener().TimestampWindow {
+		t.Errorf("got %+v", l)
+	}
+}
+
+func TestBadManyReportsEverything(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.Load("testdata/bad_many.yaml")
+	const l0, l1 = "receivers[0].listeners[0]", "receivers[1].listeners[0]"
+	want := []string{
+		"data_dir: required (the directory that holds alarmrx.db)",
+		"shutdown_grace: must be greater than 0 (got 0s)",
+		`log.level: must be one of debug, info, warn, error (got "verbose")`,
+		`log.format: must be one of console, json (got "text")`,
+		`http.listen: invalid address "localhost" (want host:port, e.g. "127.0.0.1:12128")`,
+		"http.read_timeout: must be greater than 0 (got 0s)",
+		"http.write_timeout: must be greater than 0 (got -1s)",
+		`store.synchronous: must be one of full, normal (got "off")`,
+		"store.busy_timeout: must be greater than 0 (got 0s)",
+		"store.commit_batch_max: must be at least 1 (got 0)",
+		"store.pending_max: must be at least 1 (got 0)",
+		"store.commit_timeout: must be greater than 0 (got 0s)",
+		"dedupe.window: must be greater than 0 (got 0s)",
+		"dedupe.max_entries: must be at least 1 (got 0)",
+		"receivers[0].number: must be 1-99 (got 0)",
+		"receivers[0].name: required",
+		`receivers[0].account_prefix: must be at most 8 characters 0-9 A-Z (got "AB-C")`,
+		l0 + `.name: must match ^[a-z0-9][a-z0-9_-]*$ (got "Main")`,
+		l0 + `.protocol: unknown protocol "sia" (known: dc09)`,
+		l0 + ".line: must be 1-999 (got 0)",
+		l0 + `.tcp: invalid port "http" in address "127.0.0.1:http" (want a number 0-65535)`,
+		l0 + `.udp: invalid port "70000" in address "127.0.0.1:70000" (want a number 0-65535)`,
+		l0 + ".max_conns: must be at least 1 (got 0)",
+		l0 + ".read_timeout: must be greater than 0 (got 0s)",
+		l0 + ".idle_timeout: must be greater than 0 (got 0s)",
+		l0 + ".write_timeout: must be greater than 0 (got 0s)",
+		l0 + ".max_frame_bytes: must not be negative (got -1; 0 means the protocol's own cap)",
+		l0 + ".timestamp_window.ahead: must not be negative (got -1s)",
+		l0 + ".timestamp_window.behind: must not be negative (got -1s)",
+		"receivers[1].number: must be 1-99 (got 100)",
+		l1 + ".name: required",
+		l1 + ".protocol: required (known: dc09)",
+		l1 + ".line: must be 1-999 (got 1000)",
+		l1 + ": needs a tcp or a udp address (or both)",
+	}
+	got := problems(t, err)
+	if len(got) != 34 || len(want) != 34 {
+		t.Errorf("%d problems reported, want 34", len(got))
+	}
+	diff(t, got, want)
+	if !strings.HasPrefix(err.Error(), "configs: testdata/bad_many.yaml: 34 problems:\n") {
+		t.Errorf("error starts %q", strings.SplitN(err.Error(), "\n", 2)[0])
+	}
+	// One problem per line, so an operator reads them as a list.
+	if lines := strings.Split(err.Error(), "\n"); len(lines) != 35 {
+		t.Errorf("%d lines", len(lines))
+	}
+}
+
+func TestDuplicateListenerNames(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.Load("testdata/bad_duplicate_listener.yaml")
+	diff(t, problems(t, err), []string{
+		`receivers[1].listeners[0].name: duplicate listener name "dc09-main" (also receivers[0].listeners[0])`,
+	})
+}
+
+func TestDuplicateAddresses(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.Load("testdata/bad_duplicate_address.yaml")
+	const l = "receivers[0].listeners"
+	diff(t, problems(t, err), []string{
+		l + `[1].tcp: address "127.0.0.1:12128" is already used by ` + l + `[0].tcp ("127.0.0.1:12128")`,
+		l + `[3].tcp: address ":8080" is already used by http.listen ("127.0.0.1:8080")`,
+		l + `[2].udp: address "0.0.0.0:12128" is already used by ` + l + `[0].udp ("127.0.0.1:12128")`,
+	})
+}
+
+// validListener returns a config with one valid listener for table tests
+// to break.
+func validListener() *configs.Config {
+	cfg := configs.Default()
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP = "a", "dc09", 1, "127.0.0.1:0"
+	cfg.Receivers = []configs.Receiver{{Number: 1, Name: "r", Listeners: []configs.Listener{l}}}
+	return cfg
+}
+
+func TestAddresses(t *testing.T) {
+	for _, c := range []struct {
+		addr, problem string
+	}{
+		{"127.0.0.1:12128", ""},
+		{":12128", ""},
+		{"0.0.0.0:0", ""},
+		{"[::]:65535", ""},
+		{"[fe80::1%eth0]:1", ""},
+		{"alarms.example.net:12128", ""},
+		{"localhost:1", ""},
+		{"x", `invalid address "x" (want host:port, e.g. "127.0.0.1:12128")`},
+		{"127.0.0.1", `invalid address "127.0.0.1" (want host:port, e.g. "127.0.0.1:12128")`},
+		{"::1:80", `invalid address "::1:80" (want host:port, e.g. "127.0.0.1:12128")`},
+		{"127.0.0.1:", `invalid port "" in address "127.0.0.1:" (want a number 0-65535)`},
+		{"127.0.0.1:-1", `invalid port "-1" in address "127.0.0.1:-1" (want a number 0-65535)`},
+		{"127.0.0.1:65536", `invalid port "65536" in address "127.0.0.1:65536" (want a number 0-65535)`},
+		{"127.0.0.1:dc09", `invalid port "dc09" in address "127.0.0.1:dc09" (want a number 0-65535)`},
+		{"bad host:1", `invalid host "bad host" in address "bad host:1"`},
+		{"-x:1", `invalid host "-x" in address "-x:1"`},
+	} {
+		cfg := validListener()
+		cfg.Receivers[0].Listeners[0].UDP = c.addr
+		var want []string
+		if c.problem != "" {
+			want = []string{"receivers[0].listeners[0].udp: " + c.problem}
+		}
+		if got := problems(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
+			t.Errorf("udp %q: got %q, want %q", c.addr, got, want)
+		}
+	}
+}
+
+func TestAddressConflicts(t *testing.T) {
+	for _, c := range []struct {
+		a, b     string
+		conflict bool
+	}{
+		{"127.0.0.1:1", "127.0.0.1:1", true},
+		{"127.0.0.1:1", "127.0.0.2:1", false},
+		{"127.0.0.1:1", "127.0.0.1:2", false},
+		{"127.0.0.1:0", "127.0.0.1:0", false},
+		{":1", "127.0.0.1:1", true},
+		{"0.0.0.0:1", "10.0.0.1:1", true},
+		{"0.0.0.0:1", "[::1]:1", false},
+		{"[::]:1", "127.0.0.1:1", true},
+		{"[::1]:1", "[0:0::1]:1", true},
+		{"LOCALHOST:1", "localhost:1", true},
+		{"localhost:1", "0.0.0.0:1", true},
+		{"localhost:1", "127.0.0.1:1", false}, // not resolved: the kernel will say
+	} {
+		cfg := validListener()
+		l := cfg.Receivers[0].Listeners[0]
+		l.Name, l.TCP = "b", c.b
+		cfg.Receivers[0].Listeners[0].TCP = c.a
+		cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
+		got := problems(t, cfg.Validate())
+		if c.conflict != (len(got) == 1) || len(got) > 1 {
+			t.Errorf("%s vs %s: got %q, want conflict=%v", c.a, c.b, got, c.conflict)
+		}
+	}
+}
+
+func TestBadKeys(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.Load("testdata/bad_keys.yaml")
+	const k = "receivers[0].listeners[0].keys"
+	diff(t, problems(t, err), []string{
+		k + `[0].account: must be "*" or 3-16 hex digits (got "12")`,
+		k + `[1].account: must be "*" or 3-16 hex digits (got "12G4")`,
+		k + `[2].key: hex key must be 32, 48 or 64 hex digits (got 30)`,
+		k + `[3].account: duplicate account "abcd" (also ` + k + `[2])`,
+		k + `[4].key: ascii key must be 16, 24 or 32 characters (got 20)`,
+		k + `[5].key: hex key must be hex digits 0-9 A-F only (character 32 is not)`,
+		k + `[6].format: must be one of hex, ascii (got "base64")`,
+		k + `[7].key: required`,
+		k + `[9].account: duplicate account "*" (also ` + k + `[8])`,
+	})
+}
+
+func TestKeyLengths(t *testing.T) {
+	for _, c := range []struct {
+		format string
+		n      int
+		ok     bool
+	}{
+		{"hex", 32, true}, {"hex", 48, true}, {"hex", 64, true},
+		{"hex", 16, false}, {"hex", 33, false}, {"hex", 128, false},
+		{"ascii", 16, true}, {"ascii", 24, true}, {"ascii", 32, true},
+		{"ascii", 15, false}, {"ascii", 48, false},
+	} {
+		cfg := validListener()
+		cfg.Receivers[0].Listeners[0].Keys = []configs.Key{{Account: "*", Key: strings.Repeat("A", c.n), Format: c.format}}
+		if err := cfg.Validate(); (err == nil) != c.ok {
+			t.Errorf("%s key of %d: %v", c.format, c.n, err)
+		}
+	}
+}
+
+// TestSecretsNeverInErrors plants secrets in every place a key or the admin
+// token can go wrong, and checks that no error message carries them, in
+// whole or in part.
+func TestSecretsNeverInErrors(t *testing.T) {
+	clearEnv(t)
+	const (
+		hexSecret   = "C0FFEE0DDBA11D15EA5EBADC0DE5EC12" // 32 hex digits
+		asciiSecret = "Tr0ub4dor&3horse"                 // 16 characters
+		token       = "planted-admin-token-9f3e"
+	)
+	secrets := []string{hexSecret, asciiSecret, token}
+	leaks := func(msg string) string {
+		for _, s := range secrets {
+			for i := 0; i+8 <= len(s); i++ {
+				if strings.Contains(msg, s[i:i+8]) {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+
+	cfg := validListener()
+	cfg.HTTP.AdminToken = token + " \n"
+	cfg.Receivers[0].Listeners[0].Keys = []configs.Key{
+		{Account: "1", Key: hexSecret, Format: "hex"},                // bad account, good key
+		{Account: "2222", Key: hexSecret + "0", Format: "hex"},       // one digit too many
+		{Account: "3333", Key: hexSecret[:30] + "ZZ", Format: "hex"}, // not hex
+		{Account: "4444", Key: asciiSecret + "!", Format: "ascii"},   // one too many
+		{Account: "5555", Key: asciiSecret + "\x00\x00\x00\x00\x00\x00\x00\x00", Format: "ascii"},
+		{Account: "6666", Key: asciiSecret, Format: "hex"},           // ascii key labelled hex
+		{Account: "7777", Key: hexSecret, Format: "bin"},             // unknown format
+		{Account: hexSecret, Key: "x", Format: "hex"},                // key typed into account
+		{Account: asciiSecret, Key: "x", Format: asciiSecret},        // and into format
+		{Account: "0123456789ABCDEF", Key: "x", Format: "hex"},       // a valid account...
+		{Account: "0123456789abcdef", Key: hexSecret, Format: "hex"}, // ...duplicated
+	}
+	err := cfg.Validate()
+	got := problems(t, err)
+	if len(got) < 12 {
+		t.Errorf("only %d problems: %q", len(got), got)
+	}
+	for _, msg := range got {
+		if s := leaks(msg); s != "" {
+			t.Errorf("problem leaks %q: %s", s, msg)
+		}
+	}
+	if s := leaks(err.Error()); s != "" {
+		t.Errorf("error leaks %q", s)
+	}
+
+	// The same through Load, including shapes that fail in decoding.
+	for _, y := range []string{
+		"http: {admin_token: \"" + token + " x\"}",
+		"http: {admin_token: [\"" + token + "\"]}",
+		"http: {admin_token: {\"" + token + "\": 1}}",
+		"receivers: [{number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: \":0\", keys: [{account: \"1234\", key: [\"" + hexSecret + "\"]}]}]}]",
+		"receivers: [{number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: \":0\", keys: [{account: \"1234\", key: {k: \"" + hexSecret + "\"}}]}]}]",
+		"receivers: [{number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: \":0\", keys: [{account: \"1234\", key: \"" + hexSecret + "\", format: 7}]}]}]",
+		"receivers: [{number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: \":0\", keys: [{account: \"" + asciiSecret + "\", key: \"" + hexSecret + "A\"}]}]}]",
+	} {
+		_, err := configs.LoadBytes([]byte(y))
+		if err == nil {
+			t.Errorf("loaded: %s", y)
+			continue
+		}
+		if s := leaks(err.Error()); s != "" {
+			t.Errorf("Load error leaks %q: %v", s, err)
+		}
+	}
+	t.Setenv("ALARMRX_HTTP_ADMIN_TOKEN", token+"\t")
+	if _, err := configs.Load(examplePath); err == nil || leaks(err.Error()) != "" {
+		t.Errorf("environment token: %v", err)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	clearEnv(t)
+	cfg := mustLoad(t, "testdata/good.yaml")
+	before := fmt.Sprintf("%+v", cfg)
+	r := cfg.Redacted()
+
+	if r.HTTP.AdminToken != "[redacted]" {
+		t.Errorf("admin_token = %q", r.HTTP.AdminToken)
+	}
+	for _, k := range r.Receivers[0].Listeners[0].Keys {
+		if k.Key != "[redacted]" {
+			t.Errorf("key for %s = %q", k.Account, k.Key)
+		}
+	}
+	printed := fmt.Sprintf("%+v %#v", r, r)
+	for _, s := range []string{"s3cret-admin-token", "000102030405060708090A0B0C0D0E0F", "AAAAAAAAAAAAAAAAAAAAAAAA", "603DEB1015CA71BE"} {
+		if strings.Contains(printed, s) {
+			t.Errorf("redacted copy shows %q", s)
+		}
+	}
+	// Everything else is intact, and the original is untouched.
+	if r.DataDir != cfg.DataDir || r.Receivers[0].Listeners[0].Keys[1].Account != "5678" ||
+		r.Receivers[1].AccountPrefix != "ABC" {
+		t.Errorf("redacted copy lost data: %+v", r)
+	}
+	if after := fmt.Sprintf("%+v", cfg); after != before {
+		t.Error("Redacted modified the original")
+	}
+
+	// Empty secrets stay empty: the printout shows the API is off.
+	ex := mustLoad(t, "").Redacted()
+	if ex.HTTP.AdminToken != "" {
+		t.Errorf("empty admin_token printed as %q", ex.HTTP.AdminToken)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	clearEnv(t)
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	if _, err := configs.Load(missing); err == nil || !strings.Contains(err.Error(), missing) ||
+		!errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	for _, y := range []string{"log: [\n", "- a list\n", "log: {level: info\n"} {
+		_, err := configs.Load(writeFile(t, y))
+		if err == nil || !strings.HasPrefix(err.Error(), "configs: ") {
+			t.Errorf("%q: %v", y, err)
+		}
+	}
+	if err := (*configs.Config)(nil).Validate(); err == nil {
+		t.Error("nil Config validated")
+	}
+}
+
+func TestValidateDoesNotModify(t *testing.T) {
+	cfg := validListener()
+	cfg.Receivers[0].AccountPrefix = "abc" // valid once upper-cased
+	before := fmt.Sprintf("%+v", cfg)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", cfg) != before {
+		t.Error("Validate modified the config")
+	}
+}
+
+func TestProtocols(t *testing.T) {
+	p := configs.Protocols()
+	if !slices.Contains(p, "dc09") {
+		t.Errorf("Protocols() = %q", p)
+	}
+	p[0] = "changed"
+	if configs.Protocols()[0] == "changed" {
+		t.Error("Protocols returns the package's own slice")
+	}
+}
+
+// TestDecodeAndValidateTogether: a value that fails to decode does not hide
+// the validation problems elsewhere, and is not reported a second time as
+// the zero value it left behind.
+func TestDecodeAndValidateTogether(t *testing.T) {
+	clearEnv(t)
+	_, err := configs.LoadBytes([]byte(`
+log: {level: loud}
+receivers:
+  - 5
+  - number: 2
+    name: r
+    listeners:
+      - {name: a, protocol: dc09, line: 1, tcp: 12128, idle_timeout: 9}
+`))
+	diff(t, problems(t, err), []string{
+		`receivers[0]: expected a map or struct, got "int"`,
+		`receivers[1].listeners[0].tcp: must be a quoted string: YAML read a bare number or true/false here, which can change it (0123 reads as 83)`,
+		`receivers[1].listeners[0].idle_timeout: a duration needs a unit, e.g. "30s" or "5m" (YAML read a bare number)`,
+		`log.level: must be one of debug, info, warn, error (got "loud")`,
+	})
+}

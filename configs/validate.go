@@ -1,0 +1,363 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FieldError is one problem with one configuration field. Field is the
+// path as written in the file, e.g. "receivers[0].listeners[1].tcp". Msg
+// never contains a DC-09 key or the admin token.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return e.Field + ": " + e.Msg
+}
+
+var (
+	logLevels      = []string{"debug", "info", "warn", "error"}
+	logFormats     = []string{"console", "json"}
+	synchronousSet = []string{"full", "normal"}
+	keyFormats     = []string{FormatHex, FormatASCII}
+
+	// Listener names become log fields and metric label values, so they
+	// are kept to one unambiguous spelling.
+	listenerNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	// accountPrefixRE is checked on the upper-cased prefix (design.md §4).
+	accountPrefixRE = regexp.MustCompile(`^[0-9A-Z]{0,8}$`)
+	// DC-09 accounts are 3–16 hex characters [protocols.md §3.3, §3.4].
+	accountRE  = regexp.MustCompile(`^[0-9A-Fa-f]{3,16}$`)
+	hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
+)
+
+// AES key sizes [DC-09 §5.4.5, protocols.md §3.10]: 128, 192 or 256 bits,
+// written as hex digits (two per byte) or as ASCII characters (one per byte).
+var (
+	hexKeyLengths   = []int{32, 48, 64}
+	asciiKeyLengths = []int{16, 24, 32}
+)
+
+// problems collects every FieldError so that one run of check-config shows
+// them all.
+type problems []error
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *problems) oneOf(field, got string, set []string) {
+	if !slices.Contains(set, got) {
+		p.add(field, "must be one of %s (got %q)", strings.Join(set, ", "), got)
+	}
+}
+
+func (p *problems) positive(field string, d time.Duration) {
+	if d <= 0 {
+		p.add(field, "must be greater than 0 (got %v)", d)
+	}
+}
+
+func (p *problems) notNegative(field string, d time.Duration) {
+	if d < 0 {
+		p.add(field, "must not be negative (got %v)", d)
+	}
+}
+
+func (p *problems) atLeast(field string, n, lowest int) {
+	if n < lowest {
+		p.add(field, "must be at least %d (got %d)", lowest, n)
+	}
+}
+
+// Validate checks the whole configuration and returns errors.Join of one
+// *FieldError per problem, or nil. It does not modify c.
+func (c *Config) Validate() error {
+	if c == nil {
+		return errors.New("configs: nil Config")
+	}
+	var p problems
+	if strings.TrimSpace(c.DataDir) == "" {
+		p.add("data_dir", "required (the directory that holds alarmrx.db)")
+	}
+	p.positive("shutdown_grace", c.ShutdownGrace)
+	p.oneOf("log.level", c.Log.Level, logLevels)
+	p.oneOf("log.format", c.Log.Format, logFormats)
+
+	var tcp, udp []bound
+	if c.HTTP.Listen != "" {
+		if a, msg := parseAddr(c.HTTP.Listen); msg != "" {
+			p.add("http.listen", "%s", msg)
+		} else {
+			a.field = "http.listen"
+			tcp = append(tcp, a) // the listeners' TCP ports share its namespace
+		}
+	}
+	// A token with white space cannot be sent in a Bearer header; the
+	// message does not show the token.
+	if strings.ContainsFunc(c.HTTP.AdminToken, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		p.add("http.admin_token", "must not contain spaces or control characters")
+	}
+	p.positive("http.read_timeout", c.HTTP.ReadTimeout)
+	p.positive("http.write_timeout", c.HTTP.WriteTimeout)
+
+	p.oneOf("store.synchronous", c.Store.Synchronous, synchronousSet)
+	p.positive("store.busy_timeout", c.Store.BusyTimeout)
+	p.atLeast("store.commit_batch_max", c.Store.CommitBatchMax, 1)
+	// Fewer waiting slots than one batch could never fill a batch.
+	if c.Store.CommitBatchMax < 1 {
+		p.atLeast("store.pending_max", c.Store.PendingMax, 1)
+	} else if c.Store.PendingMax < c.Store.CommitBatchMax {
+		p.add("store.pending_max", "must be at least store.commit_batch_max (%d) (got %d)",
+			c.Store.CommitBatchMax, c.Store.PendingMax)
+	}
+	p.positive("store.commit_timeout", c.Store.CommitTimeout)
+
+	p.positive("dedupe.window", c.Dedupe.Window)
+	p.atLeast("dedupe.max_entries", c.Dedupe.MaxEntries, 1)
+
+	numbers := map[int]string{}
+	names := map[string]string{}
+	for i, r := range c.Receivers {
+		rp := fmt.Sprintf("receivers[%d]", i)
+		switch prev, dup := numbers[r.Number]; {
+		case r.Number < 1 || r.Number > 99:
+			p.add(rp+".number", "must be 1-99 (got %d)", r.Number)
+		case dup:
+			p.add(rp+".number", "duplicate receiver number %d (also %s)", r.Number, prev)
+		default:
+			numbers[r.Number] = rp
+		}
+		if strings.TrimSpace(r.Name) == "" {
+			p.add(rp+".name", "required")
+		}
+		if !accountPrefixRE.MatchString(strings.ToUpper(r.AccountPrefix)) {
+			p.add(rp+".account_prefix", "must be at most 8 characters 0-9 A-Z (got %q)", r.AccountPrefix)
+		}
+		for j := range r.Listeners {
+			lp := fmt.Sprintf("%s.listeners[%d]", rp, j)
+			a, b := p.listener(lp, &r.Listeners[j], names)
+			tcp = append(tcp, a...)
+			udp = append(udp, b...)
+		}
+	}
+	p.conflicts(tcp)
+	p.conflicts(udp)
+	return errors.Join(p...)
+}
+
+// listener checks one listener and returns its valid addresses for the
+// conflict check.
+func (p *problems) listener(lp string, l *Listener, names map[string]string) (tcp, udp []bound) {
+	switch prev, dup := names[l.Name]; {
+	case l.Name == "":
+		p.add(lp+".name", "required")
+	case !listenerNameRE.MatchString(l.Name):
+		p.add(lp+".name", "must match %s (got %q)", listenerNameRE, l.Name)
+	case dup:
+		p.add(lp+".name", "duplicate listener name %q (also %s)", l.Name, prev)
+	default:
+		names[l.Name] = lp
+	}
+	switch {
+	case l.Protocol == "":
+		p.add(lp+".protocol", "required (known: %s)", strings.Join(knownProtocols, ", "))
+	case !slices.Contains(knownProtocols, l.Protocol):
+		p.add(lp+".protocol", "unknown protocol %q (known: %s)", l.Protocol, strings.Join(knownProtocols, ", "))
+	}
+	if l.Line < 1 || l.Line > 999 {
+		p.add(lp+".line", "must be 1-999 (got %d)", l.Line)
+	}
+	if l.TCP == "" && l.UDP == "" {
+		p.add(lp, "needs a tcp or a udp address (or both)")
+	}
+	for _, t := range []struct {
+		field, addr string
+		out         *[]bound
+	}{{"tcp", l.TCP, &tcp}, {"udp", l.UDP, &udp}} {
+		if t.addr == "" {
+			continue
+		}
+		a, msg := parseAddr(t.addr)
+		if msg != "" {
+			p.add(lp+"."+t.field, "%s", msg)
+			continue
+		}
+		a.field = lp + "." + t.field
+		*t.out = append(*t.out, a)
+	}
+	p.atLeast(lp+".max_conns", l.MaxConns, 1)
+	p.positive(lp+".read_timeout", l.ReadTimeout)
+	p.positive(lp+".idle_timeout", l.IdleTimeout)
+	p.positive(lp+".write_timeout", l.WriteTimeout)
+	if l.MaxFrameBytes < 0 {
+		p.add(lp+".max_frame_bytes", "must not be negative (got %d; 0 means the protocol's own cap)", l.MaxFrameBytes)
+	}
+	p.keys(lp, l.Keys)
+	p.notNegative(lp+".timestamp_window.ahead", l.TimestampWindow.Ahead)
+	p.notNegative(lp+".timestamp_window.behind", l.TimestampWindow.Behind)
+	return tcp, udp
+}
+
+// keys checks a listener's key list. Key values are described by length
+// and position only, never shown.
+func (p *problems) keys(lp string, keys []Key) {
+	accounts := map[string]string{}
+	for i, k := range keys {
+		kp := fmt.Sprintf("%s.keys[%d]", lp, i)
+		switch {
+		case k.Account == "":
+			p.add(kp+".account", `required (an account, or "*" for any account on this listener)`)
+		case k.Account != AnyAccount && !accountRE.MatchString(k.Account):
+			p.add(kp+".account", `must be "*" or 3-16 hex digits (got %s)`, show(k.Account))
+		}
+		if k.Account != "" {
+			// Accounts are hex, so 1a2b and 1A2B are the same panel.
+			acct := strings.ToUpper(k.Account)
+			if prev, dup := accounts[acct]; dup {
+				p.add(kp+".account", "duplicate account %s (also %s)", show(k.Account), prev)
+			} else {
+				accounts[acct] = kp
+			}
+		}
+		switch k.Format {
+		case FormatHex:
+			p.hexKey(kp+".key", k.Key)
+		case FormatASCII:
+			p.asciiKey(kp+".key", k.Key)
+		default:
+			p.add(kp+".format", "must be one of %s (got %s)", strings.Join(keyFormats, ", "), show(k.Format))
+		}
+	}
+}
+
+func (p *problems) hexKey(field, key string) {
+	if key == "" {
+		p.add(field, "required")
+		return
+	}
+	if n := utf8.RuneCountInString(key); !slices.Contains(hexKeyLengths, n) {
+		p.add(field, "hex key must be 32, 48 or 64 hex digits (got %d)", n)
+	}
+	if i := runeIndexFunc(key, func(r rune) bool { return !isHexDigit(r) }); i > 0 {
+		p.add(field, "hex key must be hex digits 0-9 A-F only (character %d is not)", i)
+	}
+}
+
+func (p *problems) asciiKey(field, key string) {
+	if key == "" {
+		p.add(field, "required")
+		return
+	}
+	if n := utf8.RuneCountInString(key); !slices.Contains(asciiKeyLengths, n) {
+		p.add(field, "ascii key must be 16, 24 or 32 characters (got %d)", n)
+	}
+	if i := runeIndexFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }); i > 0 {
+		p.add(field, "ascii key must be printable ASCII only (character %d is not)", i)
+	}
+}
+
+// runeIndexFunc returns the 1-based character position of the first rune
+// satisfying f, or 0.
+func runeIndexFunc(s string, f func(rune) bool) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if f(r) {
+			return n
+		}
+	}
+	return 0
+}
+
+func isHexDigit(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F'
+}
+
+// show quotes a value from a key entry only when it is too short to be an
+// AES key (16 characters at least): a key typed into the account or format
+// line must not end up in an error message.
+func show(s string) string {
+	if utf8.RuneCountInString(s) < 16 {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("a %d-character value, not shown", utf8.RuneCountInString(s))
+}
+
+// bound is a valid listen address, normalised for the conflict check.
+type bound struct {
+	field string // where it was configured
+	addr  string // as written
+	host  string // lower case; IP literals in canonical form
+	port  uint64
+	ip    netip.Addr // valid when host is an IP literal
+}
+
+// parseAddr checks a host:port listen address. The port must be numeric
+// (0 asks the kernel for a free one, which tests use); the host may be
+// empty (every interface), an IP literal or a host name.
+func parseAddr(s string) (bound, string) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return bound{}, fmt.Sprintf("invalid address %q (want host:port, e.g. \"127.0.0.1:12128\")", s)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return bound{}, fmt.Sprintf("invalid port %q in address %q (want a number 0-65535)", port, s)
+	}
+	b := bound{addr: s, host: strings.ToLower(host), port: n}
+	if host != "" {
+		if ip, err := netip.ParseAddr(host); err == nil {
+			b.ip, b.host = ip, ip.String()
+		} else if !hostnameRE.MatchString(host) {
+			return bound{}, fmt.Sprintf("invalid host %q in address %q", host, s)
+		}
+	}
+	return b, ""
+}
+
+// conflicts reports each address that would bind a port another address
+// already holds. Port 0 never conflicts: the kernel picks a free port.
+func (p *problems) conflicts(addrs []bound) {
+	for i, a := range addrs {
+		for _, b := range addrs[:i] {
+			if a.port != 0 && a.port == b.port && overlap(a, b) {
+				p.add(a.field, "address %q is already used by %s (%q)", a.addr, b.field, b.addr)
+				break
+			}
+		}
+	}
+}
+
+// overlap reports whether two hosts on one port would fight over it. ""
+// and "::" take every address (Go listens dual-stack), 0.0.0.0 every IPv4
+// address; a host name may resolve to anything, so it overlaps with the
+// wildcards too.
+func overlap(a, b bound) bool {
+	if a.host == b.host || everything(a) || everything(b) {
+		return true
+	}
+	return anyIPv4(a) && !b.ip.Is6() || anyIPv4(b) && !a.ip.Is6()
+}
+
+func everything(b bound) bool {
+	return b.host == "" || b.ip.IsValid() && b.ip.Is6() && b.ip.IsUnspecified()
+}
+
+func anyIPv4(b bound) bool {
+	return b.ip.IsValid() && b.ip.Is4() && b.ip.IsUnspecified()
+}
