@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"go.uber.org/zap/zaptest"
+)
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCmd(t, "version"); code != 0 || out != "alarmrx dev\n" {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errs := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t); code != 2 {
+		t.Errorf("no command: exit %d", code)
+	}
+}
+
+func TestCheckConfigEmbeddedExampleRedactsKeys(t *testing.T) {
+	code, out, errs := runCmd(t, "check-config")
+	if code != 0 {
+		t.Fatalf("check-config: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "configuration is valid") || !strings.Contains(out, "dc09-main") {
+		t.Errorf("output lacks the summary: %s", out)
+	}
+	if strings.Contains(out, "000102030405060708090A0B0C0D0E0F") {
+		t.Error("check-config printed a key")
+	}
+}
+
+func TestCheckConfigReportsEveryProblem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	bad := "data_dir: \"\"\nlog: {level: loud}\nreceivers:\n  - number: 100\n    name: x\n    listeners: []\n"
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCmd(t, "check-config", "--config", path)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"data_dir", "log.level", "receivers[0].number"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors lack %s: %s", want, errs)
+		}
+	}
+}
+
+// TestSendAgainstDaemon drives a real daemon with the send command: exit 0
+// on ACK, 1 on NAK (an encrypted frame for an account with no key).
+func TestSendAgainstDaemon(t *testing.T) {
+	cfg, err := configs.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Listen = ""
+	cfg.Receivers[0].Listeners[0].TCP = "127.0.0.1:0"
+	cfg.Receivers[0].Listeners[0].UDP = "127.0.0.1:0"
+	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	a := d.Addrs()[0]
+
+	code, out, errs := runCmd(t, "send", "--addr", a.TCP, "--account", "1234", "--data", "#1234|Nri1/BA012",
+		"--key", "000102030405060708090A0B0C0D0E0F", "--count", "2", "--interval", "10ms")
+	if code != 0 || strings.Count(out, "*ACK seq=") != 2 {
+		t.Fatalf("send encrypted: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "send", "--udp", "--addr", a.UDP, "--token", "ADM-CID", "--account", "4321", "--time", "none")
+	if code != 0 || !strings.HasPrefix(out, "ACK seq=0001 account=4321") {
+		t.Fatalf("send plain udp: exit %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "send", "--addr", a.TCP, "--account", "7777", "--key", "000102030405060708090A0B0C0D0E0F")
+	if code != 1 || !strings.HasPrefix(out, "NAK ") {
+		t.Fatalf("send with no key on the receiver: exit %d %q (want NAK, exit 1)", code, out)
+	}
+	code, _, errs = runCmd(t, "send", "--addr", a.TCP, "--token", "BOGUS")
+	if code != 2 {
+		t.Fatalf("bad token: exit %d %s", code, errs)
+	}
+	code, out, errs = runCmd(t, "bench", "--addr", a.TCP, "--conns", "4", "--count", "200", "--json")
+	if code != 0 || !strings.Contains(out, `"acked":200`) {
+		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errs)
+	}
+	_ = time.Second
+}

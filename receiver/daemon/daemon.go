@@ -1,0 +1,304 @@
+// Package daemon assembles a running alarmrx from its configuration: the
+// store, the codecs, the receiver's listeners and the HTTP side, started and
+// stopped in order. cmd/alarmrx calls it, and so do the end-to-end tests,
+// which run the whole daemon in-process on 127.0.0.1:0.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/httpapi"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+)
+
+// Options are what the daemon needs besides its configuration.
+type Options struct {
+	Logger   *zap.Logger          // required
+	Registry *prometheus.Registry // nil → a new registry
+	Version  string
+	Now      func() time.Time // nil → time.Now
+}
+
+// Daemon is a configured, bound, not yet running alarmrx.
+type Daemon struct {
+	cfg      *configs.Config
+	log      *zap.Logger
+	reg      *prometheus.Registry
+	store    *store.Store
+	receiver *receiver.Receiver
+	httpLn   net.Listener
+	httpSrv  *http.Server
+}
+
+// New opens the store, builds the codecs and binds every listener and the
+// HTTP port. On error everything opened so far is closed again.
+func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err error) {
+	if opts.Logger == nil {
+		return nil, errors.New("daemon: Options.Logger is required")
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry}
+	defer func() {
+		if err != nil {
+			d.closeAll()
+		}
+	}()
+	d.registerProcessMetrics(opts.Version)
+
+	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
+		Logger:      opts.Logger,
+		Registerer:  opts.Registry,
+		Synchronous: cfg.Store.Synchronous,
+		BusyTimeout: cfg.Store.BusyTimeout,
+		BatchMax:    cfg.Store.CommitBatchMax,
+		PendingMax:  cfg.Store.PendingMax,
+		Now:         opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	seed, err := d.store.RecentDedupeKeys(ctx, opts.Now().Add(-cfg.Dedupe.Window))
+	if err != nil {
+		return nil, err
+	}
+	listeners, err := Listeners(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.receiver, err = receiver.New(receiver.Options{
+		Listeners:     listeners,
+		Sink:          d.store,
+		Logger:        opts.Logger,
+		Registerer:    opts.Registry,
+		CommitTimeout: cfg.Store.CommitTimeout,
+		ShutdownGrace: cfg.ShutdownGrace,
+		DedupeWindow:  cfg.Dedupe.Window,
+		DedupeMax:     cfg.Dedupe.MaxEntries,
+		DedupeSeed:    seed,
+		Now:           opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HTTP.Listen != "" {
+		h, err := httpapi.New(httpapi.Options{
+			Logger:      opts.Logger,
+			Gatherer:    opts.Registry,
+			Store:       d.store,
+			AdminToken:  cfg.HTTP.AdminToken,
+			Ready:       d.Ready,
+			Connections: d.receiver.Connections,
+			Now:         opts.Now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		d.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: http listen: %w", err)
+		}
+		d.httpSrv = &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
+			ReadTimeout:       cfg.HTTP.ReadTimeout,
+			WriteTimeout:      cfg.HTTP.WriteTimeout,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          zap.NewStdLog(opts.Logger.Named("http")),
+		}
+	}
+	return d, nil
+}
+
+// Listeners maps the configured listeners to receiver options, building one
+// codec per listener with that listener's keys and timestamp window.
+func Listeners(cfg *configs.Config) ([]receiver.ListenerOptions, error) {
+	var out []receiver.ListenerOptions
+	for _, rc := range cfg.Receivers {
+		for _, lc := range rc.Listeners {
+			codec, err := newCodec(lc)
+			if err != nil {
+				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
+			}
+			out = append(out, receiver.ListenerOptions{
+				Name:          lc.Name,
+				Codec:         codec,
+				Receiver:      rc.Number,
+				Line:          lc.Line,
+				AccountPrefix: strings.ToUpper(rc.AccountPrefix),
+				TCP:           lc.TCP,
+				UDP:           lc.UDP,
+				MaxConns:      lc.MaxConns,
+				ReadTimeout:   lc.ReadTimeout,
+				IdleTimeout:   lc.IdleTimeout,
+				WriteTimeout:  lc.WriteTimeout,
+				MaxFrameBytes: lc.MaxFrameBytes,
+			})
+		}
+	}
+	return out, nil
+}
+
+func newCodec(lc configs.Listener) (protocols.Codec, error) {
+	switch lc.Protocol {
+	case dc09.Name:
+		keys, err := keyTable(lc.Keys)
+		if err != nil {
+			return nil, err
+		}
+		return dc09.New(dc09.Options{
+			Keys: keys.lookup,
+			Window: dc09.Window{
+				Ahead:        lc.TimestampWindow.Ahead,
+				Behind:       lc.TimestampWindow.Behind,
+				ApplyToPlain: lc.TimestampWindow.ApplyToPlain,
+			},
+			MaxFrame: lc.MaxFrameBytes,
+		}), nil
+	}
+	return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
+}
+
+// keys maps DC-09 header accounts (upper-cased) to keys; "*" serves any
+// account without a key of its own [design.md §6: per account first].
+type keys struct {
+	byAccount map[string]dc09.Key
+	any       dc09.Key
+	hasAny    bool
+}
+
+func keyTable(cfg []configs.Key) (*keys, error) {
+	k := &keys{byAccount: make(map[string]dc09.Key, len(cfg))}
+	for i, kc := range cfg {
+		key, err := dc09.ParseKey(kc.Key, kc.Format)
+		if err != nil {
+			// The error names the entry, never the key.
+			return nil, fmt.Errorf("keys[%d] (account %s): %w", i, kc.Account, err)
+		}
+		if kc.Account == "*" {
+			k.any, k.hasAny = key, true
+			continue
+		}
+		k.byAccount[strings.ToUpper(kc.Account)] = key
+	}
+	return k, nil
+}
+
+func (k *keys) lookup(account string) (dc09.Key, bool) {
+	if key, ok := k.byAccount[strings.ToUpper(account)]; ok {
+		return key, true
+	}
+	return k.any, k.hasAny
+}
+
+func (d *Daemon) registerProcessMetrics(version string) {
+	d.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "alarmrx_build_info",
+		Help:        "Always 1; the version label says which build runs.",
+		ConstLabels: prometheus.Labels{"version": version},
+	})
+	info.Set(1)
+	d.reg.MustRegister(info)
+}
+
+// Ready reports whether the daemon can take traffic: its listeners are bound
+// (they are, once New returned) and the store answers and commits.
+func (d *Daemon) Ready(ctx context.Context) error {
+	return d.store.Ping(ctx)
+}
+
+// Addrs returns the receiver's bound listener addresses.
+func (d *Daemon) Addrs() []receiver.Addr { return d.receiver.Addrs() }
+
+// HTTPAddr returns the bound HTTP address, "" when HTTP is off.
+func (d *Daemon) HTTPAddr() string {
+	if d.httpLn == nil {
+		return ""
+	}
+	return d.httpLn.Addr().String()
+}
+
+// Store returns the daemon's store (tests read rows back through it).
+func (d *Daemon) Store() *store.Store { return d.store }
+
+// Run serves until ctx ends, then shuts down last-in first-out: the receiver
+// stops accepting and finishes the frames in flight within the grace period,
+// then HTTP stops, then the store closes after its last commit.
+func (d *Daemon) Run(ctx context.Context) error {
+	// httpErr stays silent when HTTP is off: a nil channel never delivers.
+	var httpErr chan error
+	if d.httpSrv != nil {
+		httpErr = make(chan error, 1)
+		d.log.Info("http listening", zap.String("address", d.HTTPAddr()))
+		go func() {
+			err := d.httpSrv.Serve(d.httpLn)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			httpErr <- err
+		}()
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recvErr := make(chan error, 1)
+	go func() { recvErr <- d.receiver.Run(rctx) }()
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-httpErr:
+		// HTTP stopped on its own: take the daemon down rather than run
+		// without metrics and probes.
+		runErr = fmt.Errorf("daemon: http server stopped: %w", err)
+		d.log.Error("http server stopped", zap.Error(err))
+		httpErr <- nil
+	}
+	cancel()
+	runErr = errors.Join(runErr, <-recvErr)
+	if d.httpSrv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := d.httpSrv.Shutdown(sctx); err != nil {
+			_ = d.httpSrv.Close()
+		}
+		scancel()
+		<-httpErr
+	}
+	runErr = errors.Join(runErr, d.store.Close())
+	d.log.Info("alarmrx stopped")
+	return runErr
+}
+
+// closeAll releases what New opened when New fails.
+func (d *Daemon) closeAll() {
+	if d.httpLn != nil {
+		_ = d.httpLn.Close()
+	}
+	if d.receiver != nil {
+		d.receiver.Close()
+	}
+	if d.store != nil {
+		_ = d.store.Close()
+	}
+}
