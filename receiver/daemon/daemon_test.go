@@ -189,7 +189,7 @@ func TestEndToEndPlainAndEncryptedOverTCPAndUDP(t *testing.T) {
 
 	cases := []struct {
 		name, network, key, format, token, account, data string
-		wantCode, wantZone                                string
+		wantCode, wantZone                               string
 	}{
 		{"plain SIA-DCS tcp", "tcp", "", "", "SIA-DCS", "1111", "#1111|Nri1/BA012", "BA", "012"},
 		{"plain ADM-CID udp", "udp", "", "", "ADM-CID", "2222", "#2222|1131 01 015", "131", "015"},

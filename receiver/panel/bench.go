@@ -15,9 +15,9 @@ import (
 
 // BenchOptions configure a load run: Conns panels, each stop-and-wait.
 type BenchOptions struct {
-	Options              // network, address, key, timeout for every panel
-	Conns       int      // panels (TCP connections or UDP sockets); default 1
-	Count       int      // frames in all; 0 → run for Duration
+	Options         // network, address, key, timeout for every panel
+	Conns       int // panels (TCP connections or UDP sockets); default 1
+	Count       int // frames in all; 0 → run for Duration
 	Duration    time.Duration
 	Token       string // SIA-DCS (default) or ADM-CID or NULL
 	AccountBase int    // panel i uses account AccountBase+i (decimal); default 100000
