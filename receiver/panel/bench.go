@@ -83,11 +83,16 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		}
 	}()
 	runCtx := ctx
+	var end time.Time
 	if o.Count <= 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
+		end = time.Now().Add(o.Duration)
+		runCtx, cancel = context.WithDeadline(ctx, end)
 		defer cancel()
 	}
+	// cut reports whether an error is only the end of a timed run reaching
+	// a frame in flight (its deadline is the run's), not a failure.
+	cut := func() bool { return !end.IsZero() && (runCtx.Err() != nil || !time.Now().Before(end)) }
 	type tally struct {
 		sent, acked, naks, duhs, errs int
 		lat                           []time.Duration
@@ -116,8 +121,8 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 				rep, err := p.Send(runCtx, f)
 				switch {
 				case err != nil:
-					if runCtx.Err() != nil && quota < 0 {
-						t.sent-- // cut by the end of the run, not a failure
+					if cut() {
+						t.sent--
 						return
 					}
 					t.errs++
