@@ -63,34 +63,14 @@ const MaxListLimit = 10000
 
 // Signals lists stored signals, oldest first.
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
-	var where []string
-	var args []any
-	if f.Account != "" {
-		where = append(where, "s.account = ?")
-		args = append(args, f.Account)
-	}
-	if f.Receiver != 0 {
-		where = append(where, "s.receiver = ?")
-		args = append(args, f.Receiver)
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "s.received_at >= ?")
-		args = append(args, f.Since.UnixNano())
-	}
-	if f.AfterID > 0 {
-		where = append(where, "s.id > ?")
-		args = append(args, f.AfterID)
-	}
+	var w where
+	w.common("s", f.Account, f.Receiver, f.Since, f.AfterID)
 	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
 		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
 		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
 		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw
 		FROM signals s JOIN frames f ON f.id = s.frame_id`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY s.id LIMIT ?"
-	args = append(args, clampLimit(f.Limit))
+	q, args := w.finish(q, "s.id", f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
@@ -163,37 +143,16 @@ type FrameFilter struct {
 
 // Frames lists stored frames (accepted, link tests and rejected), oldest first.
 func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
-	var where []string
-	var args []any
-	if f.Account != "" {
-		where = append(where, "f.account = ?")
-		args = append(args, f.Account)
-	}
-	if f.Receiver != 0 {
-		where = append(where, "f.receiver = ?")
-		args = append(args, f.Receiver)
-	}
+	var w where
+	w.common("f", f.Account, f.Receiver, f.Since, f.AfterID)
 	if f.Status != "" {
-		where = append(where, "f.status = ?")
-		args = append(args, f.Status)
-	}
-	if !f.Since.IsZero() {
-		where = append(where, "f.received_at >= ?")
-		args = append(args, f.Since.UnixNano())
-	}
-	if f.AfterID > 0 {
-		where = append(where, "f.id > ?")
-		args = append(args, f.AfterID)
+		w.add("f.status = ?", f.Status)
 	}
 	q := `SELECT f.id, f.received_at, f.receiver, f.line, f.listener, f.transport, f.remote_addr,
 		f.protocol, f.kind, f.encrypted, f.account, f.sequence, f.frame_time, f.status, f.reason,
 		f.deviations, f.detail, (SELECT count(*) FROM signals s WHERE s.frame_id = f.id), f.raw
 		FROM frames f`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY f.id LIMIT ?"
-	args = append(args, clampLimit(f.Limit))
+	q, args := w.finish(q, "f.id", f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
@@ -258,6 +217,42 @@ func (s *Store) Counts(ctx context.Context) (frames, signals int64, err error) {
 		err = fmt.Errorf("store: counts: %w", err)
 	}
 	return frames, signals, err
+}
+
+// where builds a WHERE clause from optional conditions.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, arg any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, arg)
+}
+
+// common adds the filters every list shares; table is the alias holding
+// account, receiver, received_at and id.
+func (w *where) common(table, account string, receiver int, since time.Time, afterID int64) {
+	if account != "" {
+		w.add(table+".account = ?", account)
+	}
+	if receiver != 0 {
+		w.add(table+".receiver = ?", receiver)
+	}
+	if !since.IsZero() {
+		w.add(table+".received_at >= ?", since.UnixNano())
+	}
+	if afterID > 0 {
+		w.add(table+".id > ?", afterID)
+	}
+}
+
+// finish appends the clause, the order and the limit to q.
+func (w *where) finish(q, orderBy string, limit int) (string, []any) {
+	if len(w.conds) > 0 {
+		q += " WHERE " + strings.Join(w.conds, " AND ")
+	}
+	return q + " ORDER BY " + orderBy + " LIMIT ?", append(w.args, clampLimit(limit))
 }
 
 func clampLimit(n int) int {
