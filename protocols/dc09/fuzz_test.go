@@ -1,0 +1,296 @@
+package dc09
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+)
+
+// seedFrames returns the case table's frames and the fixtures in
+// testdata/dc09, the fuzzers' seed corpus.
+func seedFrames(f *testing.F) [][]byte {
+	f.Helper()
+	var out [][]byte
+	for _, tc := range frameCases {
+		out = append(out, []byte(tc.raw))
+	}
+	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.frame"))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzSplit: feeding a stream whole or in two reads cut anywhere yields the
+// same frames, each a slice of the input from LF to CR; Split never breaks
+// the SplitFunc contract. With the small cap an over-long candidate may be
+// refused earlier when cut (it cannot see the LF that would resynchronise
+// it yet), so an error in the cut stream allows a prefix of the frames.
+func FuzzSplit(f *testing.F) {
+	seeds := seedFrames(f)
+	for i, s := range seeds {
+		f.Add(s, uint16(len(s)/2))
+		if i > 0 {
+			f.Add(append(append([]byte{}, seeds[i-1]...), s...), uint16(len(seeds[i-1])))
+		}
+	}
+	f.Add([]byte("garbage\n\x00\r\n"), uint16(3))
+	codecs := []*Codec{New(Options{}), New(Options{MaxFrame: 96})}
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		at := int(cut) % (len(data) + 1)
+		for _, c := range codecs {
+			whole := splitChunks(c, data)
+			parts := splitChunks(c, data[:at], data[at:])
+			switch {
+			case whole.err == nil && parts.err == nil:
+				if !slices.Equal(whole.frames, parts.frames) {
+					t.Fatalf("cut at %d: %q, whole: %q", at, parts.frames, whole.frames)
+				}
+			case parts.err != nil:
+				if len(parts.frames) > len(whole.frames) || !slices.Equal(parts.frames, whole.frames[:len(parts.frames)]) {
+					t.Fatalf("cut at %d (%v): %q is no prefix of %q", at, parts.err, parts.frames, whole.frames)
+				}
+			}
+			for _, err := range []error{whole.err, parts.err} {
+				if err != nil && (protocols.ReasonOf(err) != protocols.ReasonTooLong || !errors.Is(err, protocols.ErrFrameTooLong)) {
+					t.Fatalf("Split error %v", err)
+				}
+			}
+			for _, fr := range whole.frames {
+				if len(fr) < 2 || fr[0] != '\n' || fr[len(fr)-1] != '\r' || len(fr) > c.maxFrame || !bytes.Contains(data, []byte(fr)) {
+					t.Fatalf("frame %q is not LF … CR within the cap", fr)
+				}
+			}
+		}
+	})
+}
+
+// FuzzDecode: Decode never panics; every error is a FrameError with a
+// reason Decode documents, and a Message comes with it unless the CRC is bad
+// or the header unreadable. Reply never panics and gives silence or one
+// well-formed frame for any outcome; an accepted frame's ACK echoes its
+// header, and Parse agrees with Decode.
+//
+// Each input is tried three ways: as it is; with its CRC and length fields
+// corrected, so that the fuzzer reaches the grammar behind the checksum; and
+// as the plaintext of an encrypted frame, so that it reaches pad stripping
+// and the decrypted grammar.
+func FuzzDecode(f *testing.F) {
+	for _, s := range seedFrames(f) {
+		f.Add(s)
+	}
+	f.Add([]byte("pppp|#1234|NBA01][X1]_12:00:00,01-01-2024"))
+	key, _ := ParseKey(hexKey128, "hex")
+	keyHA, _ := ParseKey(asciiKeyHA, "ascii")
+	c := New(Options{
+		Keys: func(account string) (Key, bool) {
+			if account == "1234" {
+				return key, true
+			}
+			return keyHA, len(account)%2 == 0
+		},
+		Pad: testPad,
+	})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecode(t, c, data)
+		if fixed := fixHeader(data); fixed != nil {
+			checkDecode(t, c, fixed)
+		}
+		checkDecode(t, c, encryptedFrame(key, data))
+	})
+}
+
+var (
+	decodeReasons = []protocols.Reason{protocols.ReasonCRC, protocols.ReasonSyntax, protocols.ReasonToken,
+		protocols.ReasonNoKey, protocols.ReasonDecrypt, protocols.ReasonTimestamp}
+	replyOutcomes = func() []error {
+		out := []error{nil, protocols.Reject("receiver", protocols.ReasonStore, nil), errors.New("x")}
+		for _, r := range append(decodeReasons, protocols.ReasonTooLong, protocols.ReasonUnknownAccount) {
+			out = append(out, protocols.Reject(Name, r, nil))
+		}
+		return out
+	}()
+)
+
+func checkDecode(t *testing.T, c *Codec, data []byte) {
+	t.Helper()
+	m, err := c.Decode(data, defaultNow)
+	if err != nil {
+		var fe *protocols.FrameError
+		if !errors.As(err, &fe) || fe.Protocol != Name || !slices.Contains(decodeReasons, fe.Reason) {
+			t.Fatalf("Decode error %v is not one of the documented FrameErrors", err)
+		}
+		// Only a bad CRC or an unreadable header comes without a Message.
+		if fe.Reason == protocols.ReasonCRC && m != nil || fe.Reason != protocols.ReasonCRC && fe.Reason != protocols.ReasonSyntax && m == nil {
+			t.Fatalf("reason %s with Message %v", fe.Reason, m)
+		}
+	} else if m == nil {
+		t.Fatal("nil Message and nil error")
+	}
+	for _, outcome := range append(replyOutcomes, err) {
+		b := c.Reply(m, outcome, defaultNow)
+		if b == nil {
+			continue
+		}
+		if werr := wellFormed(b); werr != nil {
+			t.Fatalf("Reply(%v) to %q = %q: %v", outcome, data, b, werr)
+		}
+	}
+	if err != nil {
+		if protocols.ReasonOf(err) == protocols.ReasonCRC && c.Reply(m, err, defaultNow) != nil {
+			t.Fatal("a bad CRC was answered")
+		}
+		return
+	}
+	fr := m.Detail.(*Frame)
+	ack := c.Reply(m, nil, defaultNow)
+	if ack == nil {
+		t.Fatalf("accepted frame %q got no ACK", data)
+	}
+	r, perr := Parse(ack, fr.key)
+	if perr != nil || r.Token != TokenACK || r.Sequence != fr.Sequence || r.Account != fr.Account ||
+		r.Line != fr.Line || r.Receiver != fr.Receiver || r.Encrypted != fr.Encrypted || r.BinaryCRC != fr.BinaryCRC {
+		t.Fatalf("ACK %q for %q: %+v, %v", ack, data, r, perr)
+	}
+	p, perr := Parse(data, fr.key)
+	if perr != nil || !sameFrame(p, fr) {
+		t.Fatalf("Parse disagrees with Decode on %q: %+v, %v", data, p, perr)
+	}
+}
+
+// fixHeader returns data with the CRC and length fields it should have, or
+// nil when data has no frame envelope.
+func fixHeader(data []byte) []byte {
+	b := bytes.TrimRight(data, "\x00")
+	if len(b) < 2 || b[0] != '\n' || b[len(b)-1] != '\r' {
+		return nil
+	}
+	bodyStart, _ := detectForm(b[:len(b)-1])
+	span := b[bodyStart : len(b)-1]
+	if bodyStart == 0 || len(span) > maxLength {
+		return nil
+	}
+	out := append([]byte{}, b...)
+	crc := CRC(span)
+	if bodyStart == binHeaderLen {
+		out[1], out[2] = byte(crc>>8), byte(crc)
+		putHex(out[3:7], uint16(len(span)))
+	} else {
+		putHex(out[1:5], crc)
+		putHex(out[5:9], uint16(len(span)))
+	}
+	return out
+}
+
+// appendHex appends b in upper-case hex.
+func appendHex(dst, b []byte) []byte {
+	for _, c := range b {
+		dst = append(dst, upperHex[c>>4], upperHex[c&0x0F])
+	}
+	return dst
+}
+
+// encryptedFrame returns an encrypted SIA-DCS frame for account 1234 whose
+// plaintext is pt, padded with 'p' in front to a whole number of blocks.
+func encryptedFrame(key Key, pt []byte) []byte {
+	n := (16 - len(pt)%16) % 16
+	buf := append(bytes.Repeat([]byte("p"), n), pt...)
+	if len(buf) == 0 {
+		buf = bytes.Repeat([]byte("p"), 16)
+	}
+	encryptTo(key, buf)
+	body := appendHex([]byte(`"*SIA-DCS"0001L0#1234[`), buf)
+	if len(body) > maxLength {
+		return nil
+	}
+	return []byte(plainFrame(string(body)))
+}
+
+// FuzzRoundTrip: whatever Frame Encode accepts, plain or with any key
+// length, parses back to the same frame, encodes to the same bytes again,
+// is found whole by Split and is not refused by Decode for its grammar.
+func FuzzRoundTrip(f *testing.F) {
+	for _, tc := range frameCases {
+		fr, err := Parse([]byte(tc.raw), keyFor(tc))
+		if err != nil {
+			continue
+		}
+		keyIdx := uint8(0)
+		if fr.Encrypted {
+			keyIdx = 1
+		}
+		var xdata []byte
+		for _, x := range fr.XData {
+			xdata = append(append(append(xdata, x.ID), x.Value...), 0)
+		}
+		f.Add(fr.Token, fr.Sequence, fr.Receiver, fr.HasReceiver, fr.Line, fr.Account, fr.Data, xdata,
+			fr.Timestamp.Unix(), fr.HasTimestamp, fr.BinaryCRC, keyIdx)
+	}
+	var keys []Key
+	for _, k := range []struct{ v, f string }{{"", ""}, {hexKey128, "hex"}, {hexKey192, "hex"}, {hexKey256, "hex"}, {asciiKeyHA, "ascii"}} {
+		key, _ := ParseKey(k.v, k.f)
+		keys = append(keys, key)
+	}
+	c := New(Options{Keys: func(string) (Key, bool) { return keys[1], true }})
+	f.Fuzz(func(t *testing.T, token, seq, receiver string, hasReceiver bool, line, account string, data, xdata []byte,
+		unix int64, hasTS, binary bool, keyIdx uint8) {
+		key := keys[int(keyIdx)%len(keys)]
+		in := &Frame{Token: token, Sequence: seq, Receiver: receiver, HasReceiver: hasReceiver, Line: line,
+			Account: account, Data: data, HasTimestamp: hasTS, BinaryCRC: binary, Encrypted: !key.IsZero()}
+		if hasTS {
+			in.Timestamp = time.Unix(unix, 0).UTC()
+		}
+		if len(xdata) > 0 {
+			for _, block := range bytes.Split(xdata, []byte{0}) {
+				if len(block) > 0 {
+					in.XData = append(in.XData, XData{ID: block[0], Value: block[1:]})
+				}
+			}
+		}
+		b, err := Encode(in, key, testPad)
+		if err != nil {
+			if !errors.Is(err, ErrEncode) {
+				t.Fatalf("Encode error %v does not wrap ErrEncode", err)
+			}
+			return
+		}
+		out, err := Parse(b, key)
+		if err != nil {
+			t.Fatalf("Parse(Encode(%+v)) = %q: %v", in, b, err)
+		}
+		want := *in
+		want.HasReceiver = in.HasReceiver || in.Receiver != ""
+		if !sameFrame(out, &want) {
+			t.Fatalf("round trip of %q:\n got %+v\nwant %+v", b, out, want)
+		}
+		again, err := Encode(out, key, testPad)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("Encode not stable: %q then %q (%v)", b, again, err)
+		}
+		if adv, frame, err := c.Split(b, false); err != nil || adv != len(b) || !bytes.Equal(frame, b) {
+			t.Fatalf("Split(%q) = %d, %q, %v", b, adv, frame, err)
+		}
+		m, err := c.Decode(b, in.Timestamp)
+		switch protocols.ReasonOf(err) {
+		case protocols.ReasonCRC, protocols.ReasonSyntax:
+			t.Fatalf("Decode(%q): %v", b, err)
+		}
+		for _, outcome := range []error{err, nil} {
+			if r := c.Reply(m, outcome, in.Timestamp); r != nil {
+				if werr := wellFormed(r); werr != nil {
+					t.Fatalf("Reply(%v) to %q = %q: %v", outcome, b, r, werr)
+				}
+			}
+		}
+	})
+}
