@@ -3,6 +3,7 @@ package receiver
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 		}
 	}
 	ctx, cancel := context.WithTimeout(l.commitCtx, r.opts.CommitTimeout)
-	_, err = r.opts.Sink.Commit(ctx, stored, l.receipt(raw, meta, store.StatusAccepted, protocols.ReasonUnknown, key))
+	_, err = r.opts.Sink.Commit(ctx, stored, l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key))
 	cancel()
 	if entry != nil {
 		r.dd.finish(entry, err == nil)
@@ -98,7 +99,7 @@ func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta fr
 	if keepRejected(reason) && msg != nil {
 		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
 		stored := l.withPrefix(msg)
-		if _, cerr := l.r.opts.Sink.Commit(ctx, stored, l.receipt(raw, meta, store.StatusRejected, reason, "")); cerr != nil {
+		if _, cerr := l.r.opts.Sink.Commit(ctx, stored, l.receipt(raw, msg, meta, store.StatusRejected, reason, "")); cerr != nil {
 			l.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
 		}
 		cancel()
@@ -166,8 +167,9 @@ func prefixed(prefix, account string) string {
 	return prefix + account
 }
 
-func (l *listener) receipt(raw []byte, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
+func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
 	return store.Receipt{
+		Detail:     detailJSON(msg),
 		ReceivedAt: meta.receivedAt,
 		Receiver:   l.opts.Receiver,
 		Line:       l.opts.Line,
@@ -180,6 +182,23 @@ func (l *listener) receipt(raw []byte, meta frameMeta, status string, reason pro
 		DedupeKey:  key,
 		Raw:        append([]byte(nil), raw...),
 	}
+}
+
+// detailJSON renders the protocol's own decoded frame (DC-09 header,
+// decrypted data and extended data blocks) for the store. Codecs keep key
+// material out of it.
+func detailJSON(m *protocols.Message) string {
+	if m == nil || m.Detail == nil {
+		return ""
+	}
+	if _, ok := m.Detail.(json.Marshaler); !ok {
+		return ""
+	}
+	b, err := json.Marshal(m.Detail)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // logLimited logs at most one line per listener and reason per interval.

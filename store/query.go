@@ -109,26 +109,26 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 
 // Frame is one stored frame as the API shows it.
 type Frame struct {
-	ID         int64      `json:"id"`
-	ReceivedAt time.Time  `json:"received_at"`
-	Receiver   int        `json:"receiver"`
-	Line       int        `json:"line"`
-	Listener   string     `json:"listener"`
-	Transport  string     `json:"transport"`
-	RemoteAddr string     `json:"remote_addr"`
-	Protocol   string     `json:"protocol"`
-	Kind       string     `json:"kind"`
-	Encrypted  bool       `json:"encrypted"`
-	Account    string     `json:"account"`
-	Sequence   string     `json:"sequence"`
-	FrameTime  *time.Time `json:"frame_time"`
-	Status     string     `json:"status"`
-	Reason     string     `json:"reason"`
-	Deviations string     `json:"deviations"`
-	Detail     string     `json:"detail"`
-	Signals    int        `json:"signals"`
-	Raw        string     `json:"raw"`
-	RawHex     string     `json:"raw_hex"`
+	ID         int64           `json:"id"`
+	ReceivedAt time.Time       `json:"received_at"`
+	Receiver   int             `json:"receiver"`
+	Line       int             `json:"line"`
+	Listener   string          `json:"listener"`
+	Transport  string          `json:"transport"`
+	RemoteAddr string          `json:"remote_addr"`
+	Protocol   string          `json:"protocol"`
+	Kind       string          `json:"kind"`
+	Encrypted  bool            `json:"encrypted"`
+	Account    string          `json:"account"`
+	Sequence   string          `json:"sequence"`
+	FrameTime  *time.Time      `json:"frame_time"`
+	Status     string          `json:"status"`
+	Reason     string          `json:"reason"`
+	Deviations string          `json:"deviations"`
+	Detail     json.RawMessage `json:"detail,omitempty"`
+	Signals    int             `json:"signals"`
+	Raw        string          `json:"raw"`
+	RawHex     string          `json:"raw_hex"`
 }
 
 // FrameFilter selects frames; zero fields do not filter.
@@ -165,14 +165,18 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 		var encrypted int
 		var frameTime sql.NullInt64
 		var raw []byte
+		var detail string
 		if err := rows.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
 			&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
-			&fr.Status, &fr.Reason, &fr.Deviations, &fr.Detail, &fr.Signals, &raw); err != nil {
+			&fr.Status, &fr.Reason, &fr.Deviations, &detail, &fr.Signals, &raw); err != nil {
 			return nil, fmt.Errorf("store: list frames: %w", err)
 		}
 		fr.ReceivedAt = fromNanos(received)
 		fr.Encrypted = encrypted != 0
 		fr.FrameTime = nullableTime(frameTime)
+		if detail != "" && json.Valid([]byte(detail)) {
+			fr.Detail = json.RawMessage(detail)
+		}
 		fr.Raw, fr.RawHex = rawForms(raw)
 		out = append(out, fr)
 	}

@@ -365,3 +365,28 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestFrameDetailKeepsExtendedDataAndDecryptedData(t *testing.T) {
+	r := startDaemon(t, testConfig(t, t.TempDir()))
+	p := dial(t, r, "dc09-main", "tcp", hexKey, "hex")
+	f := frame("SIA-DCS", "1234", "0077", "#1234|Nri1/BA005", true)
+	f.XData = []dc09.XData{{ID: 'M', Value: []byte("0026B9E4268B")}, {ID: 'V', Value: []byte("https://v.example/clip/9")}}
+	mustSend(t, p, f, "ACK")
+	var out struct {
+		Frames []struct {
+			Detail struct {
+				Data  string
+				XData []struct{ ID, Value string }
+			} `json:"detail"`
+		} `json:"frames"`
+	}
+	apiGet(t, r, "/api/v1/frames?account=1234", adminToken, &out)
+	if len(out.Frames) != 1 {
+		t.Fatalf("frames = %+v", out.Frames)
+	}
+	d := out.Frames[0].Detail
+	if d.Data != "#1234|Nri1/BA005" || len(d.XData) != 2 || d.XData[0].ID != "M" ||
+		d.XData[1].Value != "https://v.example/clip/9" {
+		t.Fatalf("detail = %+v", d)
+	}
+}
