@@ -52,6 +52,8 @@ func (lineCodec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 		return m, protocols.Reject("line", protocols.ReasonSyntax, nil)
 	case "null":
 		return m, nil
+	case "panic":
+		panic("codec bug")
 	}
 	m.Events = []protocols.Event{{Format: protocols.FormatSIA, Account: parts[0], Code: parts[2],
 		Category: protocols.CategoryBurglary}}
@@ -359,6 +361,24 @@ func TestAccountPrefixAppliedToStoredMessageNotReply(t *testing.T) {
 	}
 	if got := sink.frames[1].Account; got != "ABC77" {
 		t.Errorf("already prefixed account became %s", got)
+	}
+}
+
+func TestPanicInSessionIsRecoveredAndCounted(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, nil)
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1,0001,panic\n"))
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("session survived its panic with the connection open")
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.panics) == 1 })
+	// The daemon goes on serving other panels.
+	c2, br2 := dialTCP(t, h)
+	_, _ = c2.Write([]byte("1,0002,BA\n"))
+	if got := readLine(t, c2, br2); got != "ACK 0002\n" {
+		t.Fatalf("after a panic: reply %q", got)
 	}
 }
 
