@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/internal/casetest"
 )
 
 func TestParse(t *testing.T) {
@@ -15,7 +16,7 @@ func TestParse(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := Parse([]byte(tc.input))
-			if !checkError(t, err, tc.wantErr, tc.wantReason) {
+			if !casetest.CheckError(t, "contactid", err, tc.wantErr, tc.wantReason) {
 				return
 			}
 			if m != tc.wantMessage {
@@ -35,7 +36,7 @@ func TestParsePayload(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			account, ev, err := ParsePayload([]byte(tc.input))
-			if !checkError(t, err, tc.wantErr, tc.wantReason) {
+			if !casetest.CheckError(t, "contactid", err, tc.wantErr, tc.wantReason) {
 				return
 			}
 			if account != tc.wantAccount {
@@ -46,29 +47,6 @@ func TestParsePayload(t *testing.T) {
 			}
 		})
 	}
-}
-
-// checkError compares err with the expected sentinel and reason. It reports
-// whether the call succeeded as expected and its result should be checked.
-func checkError(t *testing.T, err, want error, reason protocols.Reason) bool {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return true
-	}
-	if !errors.Is(err, want) {
-		t.Fatalf("error %v, want %v", err, want)
-	}
-	if got := protocols.ReasonOf(err); got != reason {
-		t.Errorf("reason %v, want %v", got, reason)
-	}
-	var fe *protocols.FrameError
-	if !errors.As(err, &fe) || fe.Protocol != "contactid" {
-		t.Errorf("error %v is not a contactid FrameError", err)
-	}
-	return false
 }
 
 func TestErrorText(t *testing.T) {

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/internal/casetest"
 )
 
 func TestParsePayload(t *testing.T) {
 	for _, tc := range payloadCases {
 		t.Run(tc.name, func(t *testing.T) {
 			account, events, err := ParsePayload([]byte(tc.input))
-			if !checkError(t, err, tc.wantErr, tc.wantReason) {
+			if !casetest.CheckError(t, "sia", err, tc.wantErr, tc.wantReason) {
 				return
 			}
 			if account != tc.wantAccount {
@@ -30,29 +31,6 @@ func TestParsePayload(t *testing.T) {
 			}
 		})
 	}
-}
-
-// checkError compares err with the expected sentinel and reason. It reports
-// whether the call succeeded as expected and its result should be checked.
-func checkError(t *testing.T, err, want error, reason protocols.Reason) bool {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return true
-	}
-	if !errors.Is(err, want) {
-		t.Fatalf("error %v, want %v", err, want)
-	}
-	if got := protocols.ReasonOf(err); got != reason {
-		t.Errorf("reason %v, want %v", got, reason)
-	}
-	var fe *protocols.FrameError
-	if !errors.As(err, &fe) || fe.Protocol != "sia" {
-		t.Errorf("error %v is not a sia FrameError", err)
-	}
-	return false
 }
 
 func TestErrorText(t *testing.T) {
