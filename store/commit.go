@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/mattn/go-sqlite3"
 	"go.uber.org/zap"
 )
 
@@ -186,13 +188,16 @@ func (w *writer) commitBatch(batch []*commitReq) {
 }
 
 // isStorageFailure tells errors that would fail any transaction (disk full,
-// read-only, I/O) from errors tied to one row.
+// read-only file, I/O error, lock held too long) from errors tied to one row.
 func isStorageFailure(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"disk", "full", "readonly", "read-only", "I/O", "locked", "busy", "unable to open"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code {
+	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked,
+		sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrNoLFS:
+		return true
 	}
 	return false
 }

@@ -16,7 +16,7 @@ type metrics struct {
 	signalsStored prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer, s *Store) *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
 	f := promauto.With(reg)
 	m := &metrics{
 		pending: f.NewGauge(prometheus.GaugeOpts{

@@ -35,8 +35,6 @@ type Options struct {
 	// PendingMax caps commits waiting for the writer; beyond it Commit
 	// blocks, which pauses the sessions that call it (backpressure).
 	PendingMax int // default 8192
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 func (o *Options) setDefaults() error {
@@ -61,9 +59,6 @@ func (o *Options) setDefaults() error {
 	}
 	if o.PendingMax < o.BatchMax {
 		o.PendingMax = max(8192, o.BatchMax)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	return nil
 }
@@ -131,7 +126,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		reqs: make(chan *commitReq, opts.PendingMax),
 		done: make(chan struct{}),
 	}
-	s.m = newMetrics(opts.Registerer, s)
+	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
 	w, err := newWriter(ctx, s)
 	if err != nil {

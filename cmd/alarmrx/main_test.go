@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/receiver/daemon"
@@ -105,5 +104,4 @@ func TestSendAgainstDaemon(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"acked":200`) {
 		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errs)
 	}
-	_ = time.Second
 }

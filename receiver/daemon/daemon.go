@@ -71,7 +71,6 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		BusyTimeout: cfg.Store.BusyTimeout,
 		BatchMax:    cfg.Store.CommitBatchMax,
 		PendingMax:  cfg.Store.PendingMax,
-		Now:         opts.Now,
 	})
 	if err != nil {
 		return nil, err
