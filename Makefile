@@ -21,17 +21,11 @@ vet:
 fmt:
 	gofmt -l -w .
 
-FUZZ_TARGETS = ./protocols/dc09:FuzzSplit ./protocols/dc09:FuzzDecode ./protocols/dc09:FuzzRoundTrip \
-	./protocols/contactid:FuzzParse ./protocols/contactid:FuzzParsePayload ./protocols/sia:FuzzParsePayload ./protocols/sia:FuzzParse
 FUZZTIME ?= 10s
 
-# go test -fuzz takes one target in one package per call.
+# The fuzz targets are listed once, in .ci/run.
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name"; \
-		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	done
+	FUZZTIME=$(FUZZTIME) bash .ci/run fuzz
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./protocols/... ./receiver/...
