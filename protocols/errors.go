@@ -104,3 +104,20 @@ func ReasonOf(err error) Reason {
 func Reject(protocol string, reason Reason, err error) error {
 	return &FrameError{Protocol: protocol, Reason: reason, Err: err}
 }
+
+// Rejectf returns a FrameError whose Err wraps sentinel (for errors.Is) and
+// reads as the formatted detail alone, so the whole error reads
+// "<protocol>: <reason>: <detail>" without repeating the sentinel's text.
+func Rejectf(protocol string, reason Reason, sentinel error, format string, args ...any) error {
+	return &FrameError{Protocol: protocol, Reason: reason,
+		Err: &detailError{sentinel: sentinel, detail: fmt.Sprintf(format, args...)}}
+}
+
+// detailError carries a sentinel and the detail of one failure.
+type detailError struct {
+	sentinel error
+	detail   string
+}
+
+func (e *detailError) Error() string { return e.detail }
+func (e *detailError) Unwrap() error { return e.sentinel }

@@ -75,3 +75,14 @@ func TestQualifierAndAddressKindNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRejectfReadsAsDetailAndWrapsSentinel(t *testing.T) {
+	sentinel := errors.New("sia: parity")
+	err := Rejectf("sia", ReasonCRC, sentinel, "parity %s, want %s", "0x86", "0x87")
+	if got := err.Error(); got != "sia: crc: parity 0x86, want 0x87" {
+		t.Errorf("Error() = %q", got)
+	}
+	if !errors.Is(err, sentinel) || ReasonOf(err) != ReasonCRC {
+		t.Errorf("Rejectf lost the sentinel or the reason: %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package contactid
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
 )
@@ -75,33 +74,14 @@ func codeKey(code string) (int, bool) {
 	return key, true
 }
 
-// detailError carries a sentinel and the detail of one failure. Its text is
-// the detail only, because the enclosing FrameError already prints the
-// protocol and the reason ("contactid: syntax: qualifier '7' …").
-type detailError struct {
-	sentinel error
-	detail   string
-}
-
-func (e *detailError) Error() string { return e.detail }
-func (e *detailError) Unwrap() error { return e.sentinel }
-
 // syntaxError rejects input that does not follow the Contact ID grammar.
 func syntaxError(format string, args ...any) error {
-	return &protocols.FrameError{
-		Protocol: protocolName,
-		Reason:   protocols.ReasonSyntax,
-		Err:      &detailError{sentinel: ErrSyntax, detail: fmt.Sprintf(format, args...)},
-	}
+	return protocols.Rejectf(protocolName, protocols.ReasonSyntax, ErrSyntax, format, args...)
 }
 
 // checksumError rejects a message whose digits do not sum to a multiple of 15.
 func checksumError(got, want byte) error {
-	return &protocols.FrameError{
-		Protocol: protocolName,
-		Reason:   protocols.ReasonChecksum,
-		Err:      &detailError{sentinel: ErrChecksum, detail: fmt.Sprintf("check digit %q, want %q", got, want)},
-	}
+	return protocols.Rejectf(protocolName, protocols.ReasonChecksum, ErrChecksum, "check digit %q, want %q", got, want)
 }
 
 // newEvent builds the Event for one Contact ID report. Unknown codes are kept

@@ -2,7 +2,6 @@ package dc09
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -27,25 +26,10 @@ var (
 	ErrEncode = errors.New("dc09: cannot encode")
 )
 
-// detailError carries a sentinel and the detail of one failure. Its text is
-// the detail alone because the enclosing FrameError already prints the
-// protocol and the reason ("dc09: crc: computed 1EF2, header says 1EF3").
-type detailError struct {
-	sentinel error
-	detail   string
-}
-
-func (e *detailError) Error() string { return e.detail }
-func (e *detailError) Unwrap() error { return e.sentinel }
-
 // reject builds the FrameError for reason around sentinel. Callers never
 // pass key bytes or decrypted plaintext in args.
 func reject(reason protocols.Reason, sentinel error, format string, args ...any) error {
-	return &protocols.FrameError{
-		Protocol: Name,
-		Reason:   reason,
-		Err:      &detailError{sentinel: sentinel, detail: fmt.Sprintf(format, args...)},
-	}
+	return protocols.Rejectf(Name, reason, sentinel, format, args...)
 }
 
 // Default limits.

@@ -92,11 +92,8 @@ func DecodeBlock(p []byte) (b Block, n int, err error) {
 		ReverseChannel: header&headerReverseChannel != 0,
 	}
 	if got, want := p[n-1], parity(header, b.Function, b.Data); got != want {
-		return Block{}, 0, &protocols.FrameError{
-			Protocol: protocolName,
-			Reason:   protocols.ReasonCRC,
-			Err:      &detailError{sentinel: ErrParity, detail: "parity " + hexByte(got) + ", want " + hexByte(want)},
-		}
+		return Block{}, 0, protocols.Rejectf(protocolName, protocols.ReasonCRC, ErrParity,
+			"parity %s, want %s", hexByte(got), hexByte(want))
 	}
 	return b, n, nil
 }

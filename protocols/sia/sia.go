@@ -2,7 +2,6 @@ package sia
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
 )
@@ -70,22 +69,7 @@ func isHex(c byte) bool {
 	return isDigit(c) || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f'
 }
 
-// detailError carries a sentinel and the detail of one failure. Its text is
-// the detail only, because the enclosing FrameError already prints the
-// protocol and the reason ("sia: syntax: unexpected '%' at offset 7").
-type detailError struct {
-	sentinel error
-	detail   string
-}
-
-func (e *detailError) Error() string { return e.detail }
-func (e *detailError) Unwrap() error { return e.sentinel }
-
 // syntaxError rejects data that does not follow the DC-03 event grammar.
 func syntaxError(format string, args ...any) error {
-	return &protocols.FrameError{
-		Protocol: protocolName,
-		Reason:   protocols.ReasonSyntax,
-		Err:      &detailError{sentinel: ErrSyntax, detail: fmt.Sprintf(format, args...)},
-	}
+	return protocols.Rejectf(protocolName, protocols.ReasonSyntax, ErrSyntax, format, args...)
 }
