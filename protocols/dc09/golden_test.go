@@ -64,20 +64,11 @@ func TestFixtures(t *testing.T) {
 // writeFixtures rewrites testdata/dc09 from the case table.
 func writeFixtures(t *testing.T) {
 	t.Helper()
-	if err := os.MkdirAll(fixtureDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	stale, _ := filepath.Glob(filepath.Join(fixtureDir, "*.frame"))
-	for _, f := range stale {
-		if err := os.Remove(f); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := make(map[string][]byte, len(frameCases))
 	for _, tc := range frameCases {
-		if err := os.WriteFile(filepath.Join(fixtureDir, tc.name+".frame"), []byte(tc.raw), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[tc.name] = []byte(tc.raw)
 	}
+	golden.Rewrite(t, fixtureDir, ".frame", files)
 }
 
 // renderGolden decodes the case's frame at its receiver clock and renders

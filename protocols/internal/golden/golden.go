@@ -70,18 +70,28 @@ func Run(t *testing.T, dir string, update bool, cases []Case, render func(t *tes
 
 func write(t *testing.T, dir string, cases []Case, render func(t *testing.T, file, input string) string) {
 	t.Helper()
+	files := make(map[string][]byte, len(cases))
+	for _, c := range cases {
+		files[c.File] = []byte(strconv.Quote(c.Input) + Separator + render(t, c.File, c.Input))
+	}
+	Rewrite(t, dir, ".txt", files)
+}
+
+// Rewrite replaces every file ending in ext in dir with files (name without
+// ext → content), creating dir when needed.
+func Rewrite(t *testing.T, dir, ext string, files map[string][]byte) {
+	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stale, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	stale, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
 	for _, f := range stale {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, c := range cases {
-		content := strconv.Quote(c.Input) + Separator + render(t, c.File, c.Input)
-		if err := os.WriteFile(filepath.Join(dir, c.File+".txt"), []byte(content), 0o644); err != nil {
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name+ext), content, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
