@@ -109,13 +109,24 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
+// loadConfig parses a command's only flag, --config, and loads the file
+// (the embedded example when none is named). It returns where it came from.
+func loadConfig(command string, args []string, stderr io.Writer) (*configs.Config, string, error) {
+	fs := newFlags(command, stderr)
 	path := fs.String("config", "", "configuration file (default: the embedded example)")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, "", err
 	}
 	cfg, err := configs.Load(*path)
+	source := *path
+	if source == "" {
+		source = "embedded example"
+	}
+	return cfg, source, err
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, source, err := loadConfig("serve", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -124,10 +135,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
-	source := *path
-	if source == "" {
-		source = "embedded example"
-	}
 	logger.Info("starting alarmrx", zap.String("version", version), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
 	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: version})
@@ -139,12 +146,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func checkConfig(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check-config", stderr)
-	path := fs.String("config", "", "configuration file (default: the embedded example)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := configs.Load(*path)
+	cfg, _, err := loadConfig("check-config", args, stderr)
 	if err != nil {
 		return err
 	}
