@@ -19,13 +19,21 @@ type frameMeta struct {
 	receivedAt time.Time
 }
 
+// serveFrame handles one frame and records its handling time, receipt to
+// reply ready.
+func (l *listener) serveFrame(raw []byte, meta frameMeta) []byte {
+	reply := l.handle(raw, meta)
+	l.mHandling.Observe(time.Since(meta.receivedAt).Seconds())
+	return reply
+}
+
 // handle runs one frame through the pipeline and returns the reply to write
 // (nil for deliberate silence). It never panics on bad input: the codec is
 // pure and every error is an outcome with a reply.
 func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 	r := l.r
 	now := meta.receivedAt
-	r.m.framesReceived.WithLabelValues(l.opts.Name, l.protocol).Inc()
+	l.mReceived.Inc()
 	msg, err := l.opts.Codec.Decode(raw, now)
 	if err != nil {
 		return l.reject(raw, msg, err, meta)
@@ -59,7 +67,11 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 		return l.reply(msg, outcome, meta)
 	}
 	for i := range msg.Events {
-		r.m.signals.WithLabelValues(l.protocol, msg.Events[i].Category.String()).Inc()
+		c, ok := l.mSignals[msg.Events[i].Category]
+		if !ok {
+			c = l.mSignals[protocols.CategoryUnknown]
+		}
+		c.Inc()
 	}
 	return l.reply(msg, nil, meta)
 }
@@ -121,7 +133,7 @@ func keepRejected(r protocols.Reason) bool {
 
 func (l *listener) reply(msg *protocols.Message, outcome error, meta frameMeta) []byte {
 	b := l.opts.Codec.Reply(msg, outcome, l.r.opts.Now())
-	l.r.m.replies.WithLabelValues(l.protocol, replyKind(outcome, b)).Inc()
+	l.mReplies[replyKind(outcome, b)].Inc()
 	return b
 }
 

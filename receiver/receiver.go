@@ -145,6 +145,16 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		conns:    make(map[net.Conn]struct{}),
 	}
 	r.m.initListener(lo.Name, l.protocol)
+	l.mReceived = r.m.framesReceived.WithLabelValues(lo.Name, l.protocol)
+	l.mHandling = r.m.handlingSeconds.WithLabelValues(l.protocol)
+	l.mReplies = make(map[string]prometheus.Counter)
+	for _, k := range []string{replyACK, replyNAK, replyDUH, replyNone} {
+		l.mReplies[k] = r.m.replies.WithLabelValues(l.protocol, k)
+	}
+	l.mSignals = make(map[protocols.Category]prometheus.Counter)
+	for _, c := range protocols.Categories() {
+		l.mSignals[c] = r.m.signals.WithLabelValues(l.protocol, c.String())
+	}
 	if lo.TCP != "" {
 		ln, err := net.Listen("tcp", lo.TCP)
 		if err != nil {

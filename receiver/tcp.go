@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -23,6 +24,13 @@ type listener struct {
 	tcp       net.Listener
 	udp       net.PacketConn
 	commitCtx context.Context
+
+	// Per-frame metric handles, resolved once: the ACK path does no label
+	// lookups.
+	mReceived prometheus.Counter
+	mHandling prometheus.Observer
+	mReplies  map[string]prometheus.Counter             // by reply kind
+	mSignals  map[protocols.Category]prometheus.Counter // by event category
 
 	stopping atomic.Bool
 	mu       sync.Mutex
@@ -150,8 +158,7 @@ func (l *listener) serveConn(c net.Conn) {
 		if n > 0 {
 			received := l.r.opts.Now()
 			if ferr := f.feed(readBuf[:n], func(frame []byte) error {
-				reply := l.handle(frame, frameMeta{transport: "tcp", remoteAddr: remote, receivedAt: received})
-				l.r.m.handlingSeconds.WithLabelValues(l.protocol).Observe(time.Since(received).Seconds())
+				reply := l.serveFrame(frame, frameMeta{transport: "tcp", remoteAddr: remote, receivedAt: received})
 				if len(reply) == 0 {
 					return nil
 				}

@@ -55,8 +55,7 @@ func (l *listener) serveDatagram(data []byte, addr net.Addr, received time.Time)
 	}()
 	f := newFramer(l.opts.Codec, max(l.opts.MaxFrameBytes, len(data)))
 	err := f.feed(data, func(frame []byte) error {
-		reply := l.handle(frame, frameMeta{transport: "udp", remoteAddr: remote, receivedAt: received})
-		l.r.m.handlingSeconds.WithLabelValues(l.protocol).Observe(time.Since(received).Seconds())
+		reply := l.serveFrame(frame, frameMeta{transport: "udp", remoteAddr: remote, receivedAt: received})
 		if len(reply) == 0 {
 			return nil
 		}
