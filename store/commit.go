@@ -35,12 +35,27 @@ type Receipt struct {
 	// Detail is protocol extras as JSON (DC-09 extended data), "" when none.
 	Detail string
 	Raw    []byte
+	// Resolutions holds what each event resolved to, by event index; a
+	// missing entry is an unknown account.
+	Resolutions []Resolution
+	// UnknownAccounts are the accounts for which this frame raises the
+	// "unknown account" station event (the pipeline raises one per account
+	// per hour), written in the frame's own transaction.
+	UnknownAccounts []string
 }
 
 type commitReq struct {
 	msg    *protocols.Message
 	rec    *Receipt
 	result chan commitResult // buffered(1): the writer never blocks on it
+	// write, when set, makes this a records change (the management API):
+	// it runs alone in its own transaction on the writer's connection, so
+	// records and signals share one writer and one order.
+	write func(ctx context.Context, tx *sql.Tx) error
+	// afterCommit, when set, runs on the writer once write committed, before
+	// the next request: in-memory views (the account index) change in the
+	// store's own commit order.
+	afterCommit func()
 }
 
 type commitResult struct {
@@ -68,6 +83,24 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	case <-ctx.Done():
 		return 0, fmt.Errorf("store: commit: %w", context.Cause(ctx))
 	}
+}
+
+// write runs fn in a transaction of its own on the writer and returns after
+// it committed (nil) or rolled back (fn's error, or the commit's).
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.writeThen(ctx, fn, nil)
+}
+
+// writeThen is write with after run on the writer once fn's transaction
+// committed.
+func (s *Store) writeThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
+	req := &commitReq{write: fn, afterCommit: after, result: make(chan commitResult, 1)}
+	if err := s.enqueue(ctx, req); err != nil {
+		return err
+	}
+	// Wait for the outcome even if ctx ends: the change may be committing,
+	// and the caller must learn whether it did.
+	return (<-req.result).err
 }
 
 func (s *Store) enqueue(ctx context.Context, req *commitReq) error {
@@ -99,6 +132,7 @@ type writer struct {
 	conn      *sql.Conn
 	insFrame  *sql.Stmt
 	insSignal *sql.Stmt
+	insEvent  *sql.Stmt
 	batch     []*commitReq
 }
 
@@ -120,8 +154,15 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	w.insSignal, err = conn.PrepareContext(ctx, `INSERT INTO signals
 		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
 		 zone, user, address, address_kind, known, description, category, priority, text,
-		 modifiers, panel_time)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, zone_description)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
+		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	w.insEvent, err = conn.PrepareContext(ctx, `INSERT INTO station_events (at, kind, receiver, account, detail)
+		VALUES (?,?,?,?,?)`)
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("store: prepare: %w", err)
@@ -138,15 +179,26 @@ func (w *writer) run() {
 	defer func() {
 		_ = w.insFrame.Close()
 		_ = w.insSignal.Close()
+		_ = w.insEvent.Close()
 		_ = w.conn.Close()
 	}()
 	for first := range w.s.reqs {
+		if first.write != nil {
+			w.s.m.pending.Dec()
+			w.runWrite(first)
+			continue
+		}
 		w.batch = append(w.batch[:0], first)
+		var next *commitReq // a records change met while filling: it goes after the batch
 	fill:
 		for len(w.batch) < w.s.opts.BatchMax {
 			select {
 			case r, ok := <-w.s.reqs:
 				if !ok {
+					break fill
+				}
+				if r.write != nil {
+					next = r
 					break fill
 				}
 				w.batch = append(w.batch, r)
@@ -157,7 +209,38 @@ func (w *writer) run() {
 		w.s.m.pending.Sub(float64(len(w.batch)))
 		w.commitBatch(w.batch)
 		clear(w.batch)
+		if next != nil {
+			w.s.m.pending.Dec()
+			w.runWrite(next)
+		}
 	}
+}
+
+// runWrite runs one records change in its own transaction. Its error goes
+// back to the caller; only storage failures mark the store unhealthy (a
+// conflict or a validation error is the caller's, not the disk's).
+func (w *writer) runWrite(r *commitReq) {
+	ctx := context.Background()
+	err := func() error {
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := r.write(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err == nil && r.afterCommit != nil {
+		r.afterCommit()
+	}
+	if err != nil && isStorageFailure(err) {
+		w.s.m.commitErrors.Inc()
+		w.s.markUnhealthy(err)
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	r.result <- commitResult{err: err}
 }
 
 func (w *writer) commitBatch(batch []*commitReq) {
@@ -217,8 +300,9 @@ func (w *writer) writeTx(batch []*commitReq) ([]int64, error) {
 	ids := make([]int64, len(batch))
 	insFrame := tx.StmtContext(ctx, w.insFrame)
 	insSignal := tx.StmtContext(ctx, w.insSignal)
+	insEvent := tx.StmtContext(ctx, w.insEvent)
 	for i, r := range batch {
-		id, err := insertFrame(ctx, insFrame, insSignal, r.msg, r.rec)
+		id, err := insertFrame(ctx, insFrame, insSignal, insEvent, r.msg, r.rec)
 		if err != nil {
 			_ = tx.Rollback()
 			return nil, err
@@ -232,7 +316,7 @@ func (w *writer) writeTx(batch []*commitReq) ([]int64, error) {
 	return ids, nil
 }
 
-func insertFrame(ctx context.Context, insFrame, insSignal *sql.Stmt, m *protocols.Message, rec *Receipt) (int64, error) {
+func insertFrame(ctx context.Context, insFrame, insSignal, insEvent *sql.Stmt, m *protocols.Message, rec *Receipt) (int64, error) {
 	status := rec.Status
 	if status == "" {
 		status = StatusAccepted
@@ -258,6 +342,15 @@ func insertFrame(ctx context.Context, insFrame, insSignal *sql.Stmt, m *protocol
 	if err != nil {
 		return 0, err
 	}
+	for _, acct := range rec.UnknownAccounts {
+		detail, err := json.Marshal(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
+		if err != nil {
+			return 0, err
+		}
+		if _, err := insEvent.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
+			return 0, err
+		}
+	}
 	if status != StatusAccepted {
 		return frameID, nil
 	}
@@ -275,15 +368,38 @@ func insertFrame(ctx context.Context, insFrame, insSignal *sql.Stmt, m *protocol
 		if account == "" {
 			account = m.Account
 		}
+		var res Resolution
+		if i < len(rec.Resolutions) {
+			res = rec.Resolutions[i]
+		}
+		resolution := ResolutionUnknown
+		if res.Known() {
+			resolution = ResolutionResolved
+		}
 		if _, err := insSignal.ExecContext(ctx,
 			frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
 			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
 			e.Description, e.Category.String(), e.Category.DefaultPriority(), e.Text, mods,
-			nullTime(e.PanelTime)); err != nil {
+			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
+			boolInt(res.OnTestID != 0), nullID(res.OnTestID), res.AccountID, res.Zone); err != nil {
 			return 0, err
 		}
 	}
 	return frameID, nil
+}
+
+// What a signal's account resolved to.
+const (
+	ResolutionResolved = "resolved" // found at receipt
+	ResolutionUnknown  = "unknown"  // no such account on the receiver (yet)
+	ResolutionClaimed  = "claimed"  // attached later, when the account was added
+)
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 func boolInt(b bool) int {

@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors.
 var (
@@ -9,4 +12,40 @@ var (
 	// ErrUnavailable wraps a failed commit: the rows are not stored and the
 	// caller must not acknowledge them.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrNotFound: no record has the id or key asked for.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: the change would break a uniqueness or reference rule;
+	// a *ConflictError says which.
+	ErrConflict = errors.New("store: conflict")
+	// ErrInvalid: a field of a record is missing or malformed; a
+	// *FieldError says which.
+	ErrInvalid = errors.New("store: invalid")
 )
+
+// FieldError names the field of a record that is missing or malformed. The
+// HTTP API answers it with 400 and the field name.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// ConflictError explains a refused change: which rule, on which field, and
+// the record in the way (an account number is held by a site).
+type ConflictError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConflictError) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }

@@ -71,3 +71,10 @@ func (m *metrics) countStored(r *commitReq) {
 		m.signalsStored.Add(float64(len(r.msg.Events)))
 	}
 }
+
+func (m *metrics) registerIndex(reg prometheus.Registerer, accounts func() int) {
+	promauto.With(reg).NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "alarmrx_accounts",
+		Help: "Accounts in the in-memory resolution index.",
+	}, func() float64 { return float64(accounts()) })
+}

@@ -45,6 +45,13 @@ type Signal struct {
 	Modifiers    []protocols.Modifier `json:"modifiers,omitempty"`
 	PanelTime    *time.Time           `json:"panel_time"`
 	FrameTime    *time.Time           `json:"frame_time"`
+	// What the account resolved to: resolved, unknown or claimed.
+	Resolution      string `json:"resolution"`
+	AccountID       *int64 `json:"account_id"`
+	SiteID          *int64 `json:"site_id"`
+	Test            bool   `json:"test"`
+	OnTestID        *int64 `json:"on_test_id"`
+	ZoneDescription string `json:"zone_description"`
 	Raw          string               `json:"raw"`
 	RawHex       string               `json:"raw_hex"`
 }
@@ -54,8 +61,15 @@ type SignalFilter struct {
 	Account  string
 	Receiver int
 	Since    time.Time
+	Until    time.Time // exclusive
 	AfterID  int64
 	Limit    int // default 100, at most 10000
+	// AccountID selects the signals resolved (or claimed) to an account.
+	AccountID int64
+	// TestOnly selects the signals received in an on-test scope.
+	TestOnly bool
+	// Resolution selects resolved, unknown or claimed signals.
+	Resolution string
 }
 
 // MaxListLimit caps how many rows one list call returns.
@@ -65,10 +79,23 @@ const MaxListLimit = 10000
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	var w where
 	w.common("s", f.Account, f.Receiver, f.Since, f.AfterID)
+	if !f.Until.IsZero() {
+		w.add("s.received_at < ?", f.Until.UnixNano())
+	}
+	if f.AccountID != 0 {
+		w.add("s.account_id = ?", f.AccountID)
+	}
+	if f.TestOnly {
+		w.add("s.test = ?", 1)
+	}
+	if f.Resolution != "" {
+		w.add("s.resolution = ?", f.Resolution)
+	}
 	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
 		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
 		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
-		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw
+		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
+		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description
 		FROM signals s JOIN frames f ON f.id = s.frame_id`
 	q, args := w.finish(q, "s.id", f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
@@ -84,16 +111,19 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 		var mods string
 		var panel, frameTime sql.NullInt64
 		var raw []byte
+		var test int
 		if err := rows.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
 			&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
 			&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
 			&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
-			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw); err != nil {
+			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
+			&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription); err != nil {
 			return nil, fmt.Errorf("store: list signals: %w", err)
 		}
 		sg.ReceivedAt = fromNanos(received)
 		sg.Encrypted = encrypted != 0
 		sg.Known = known != 0
+		sg.Test = test != 0
 		sg.PanelTime = nullableTime(panel)
 		sg.FrameTime = nullableTime(frameTime)
 		if mods != "" {

@@ -35,6 +35,8 @@ type Options struct {
 	// PendingMax caps commits waiting for the writer; beyond it Commit
 	// blocks, which pauses the sessions that call it (backpressure).
 	PendingMax int // default 8192
+	// Now is the clock for record times and on-test periods; nil → time.Now.
+	Now func() time.Time
 }
 
 func (o *Options) setDefaults() error {
@@ -56,6 +58,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.BatchMax <= 0 {
 		o.BatchMax = 1024
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.PendingMax < o.BatchMax {
 		o.PendingMax = max(8192, o.BatchMax)
@@ -81,6 +86,18 @@ type Store struct {
 	// faultHook, when set by a test, runs inside every write transaction;
 	// an error from it fails the transaction as a full disk would.
 	faultHook func() error
+
+	idx *accountIndex
+
+	// The station's records (design.md §4).
+	Customers         *Records[Customer]
+	Installers        *Records[Installer]
+	Technicians       *Records[Technician]
+	Sites             *Records[Site]
+	Accounts          *Records[Account]
+	Zones             *Records[Zone]
+	RespondingParties *Records[RespondingParty]
+	Authorities       *Records[Authority]
 }
 
 // Open opens (creating if needed) the database at path, applies the embedded
@@ -128,6 +145,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
+	s.newTables()
+	start := time.Now()
+	if s.idx, err = s.loadIndex(ctx); err != nil {
+		_ = rdb.Close()
+		_ = wdb.Close()
+		return nil, err
+	}
+	s.m.registerIndex(opts.Registerer, s.AccountCount)
+	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
 	w, err := newWriter(ctx, s)
 	if err != nil {
 		_ = rdb.Close()

@@ -1,0 +1,526 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // site time zones must resolve on machines without a zoneinfo database
+
+	"github.com/alarmrx/alarmrx/protocols/dc09"
+)
+
+// Customer is who buys and is billed. Customers nest through ParentID: HQ →
+// region → store (design.md §4).
+type Customer struct {
+	ID           int64     `json:"id"`
+	ParentID     *int64    `json:"parent_id"`
+	Name         string    `json:"name"`
+	BillingName  string    `json:"billing_name"`
+	BillingEmail string    `json:"billing_email"`
+	BillingPhone string    `json:"billing_phone"`
+	Notes        string    `json:"notes"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Installer is an installing company; its technicians may put its sites on
+// test.
+type Installer struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Phone     string    `json:"phone"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Technician works for an installer.
+type Technician struct {
+	ID          int64     `json:"id"`
+	InstallerID int64     `json:"installer_id"`
+	Name        string    `json:"name"`
+	Phone       string    `json:"phone"`
+	Email       string    `json:"email"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Site is where systems are installed; its accounts are those systems.
+type Site struct {
+	ID          int64  `json:"id"`
+	CustomerID  int64  `json:"customer_id"`
+	InstallerID *int64 `json:"installer_id"`
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	TimeZone    string `json:"time_zone"` // IANA name; default UTC
+	Notes       string `json:"notes"`
+	// Identifier is the site's main phone number, or a random number
+	// assigned when none is given (design.md §9). Unique.
+	Identifier string    `json:"identifier"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// System types an account may have (design.md §4).
+var SystemTypes = []string{"intrusion", "fire", "cctv", "access_control", "elevator", "iot", "other"}
+
+// Account is a transmitter: an account number on a receiver, belonging to a
+// site. Number is unique within its receiver.
+type Account struct {
+	ID       int64  `json:"id"`
+	Receiver int    `json:"receiver"`
+	Number   string `json:"number"` // normalised, receiver prefix applied
+	SiteID   int64  `json:"site_id"`
+	// SystemType is one of SystemTypes.
+	SystemType string `json:"system_type"`
+	// Key is the DC-09 AES key. It is write-only: the store never returns
+	// it. On update, nil keeps the stored key and "" removes it.
+	Key *string `json:"dc09_key,omitempty"`
+	// KeyFormat is hex or ascii (protocols.md §3.10); "" without a key.
+	KeyFormat           string    `json:"dc09_key_format"`
+	HasKey              bool      `json:"has_dc09_key"`
+	SupervisionInterval Duration  `json:"supervision_interval"`
+	TestInterval        Duration  `json:"test_interval"`
+	Notes               string    `json:"notes"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// Zone is a zone of an account: "017 Front door".
+type Zone struct {
+	ID          int64     `json:"id"`
+	AccountID   int64     `json:"account_id"`
+	Number      string    `json:"number"`
+	Description string    `json:"description"`
+	Type        string    `json:"type"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// RespondingParty is one entry of a site's ordered call list.
+type RespondingParty struct {
+	ID       int64   `json:"id"`
+	SiteID   int64   `json:"site_id"`
+	Position int     `json:"position"` // 1 is called first
+	Name     string  `json:"name"`
+	Role     string  `json:"role"` // keyholder, contact, …
+	Phones   Strings `json:"phones"`
+	// Passcode is write-only, like an account's key: nil keeps, "" removes.
+	Passcode    *string   `json:"passcode,omitempty"`
+	HasPasscode bool      `json:"has_passcode"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// AuthorityKinds are the agencies a site may have.
+var AuthorityKinds = []string{"police", "fire", "medical"}
+
+// Authority is the police, fire or medical agency for a site.
+type Authority struct {
+	ID        int64     `json:"id"`
+	SiteID    int64     `json:"site_id"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Phones    Strings   `json:"phones"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NormaliseAccount trims and upper-cases an account number and checks it:
+// 3–16 characters of 0-9 A-Z (design.md §4).
+func NormaliseAccount(s string) (string, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if len(s) < 3 || len(s) > 16 {
+		return "", errors.New("an account number has 3 to 16 characters")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') {
+			return "", fmt.Errorf("an account number has only 0-9 and A-Z, not %q", c)
+		}
+	}
+	return s, nil
+}
+
+// WithPrefix puts the receiver's prefix in front of an account number that
+// does not already start with it [automation-research.md §4.1: prepend
+// unless present, never guess].
+func WithPrefix(prefix, number string) string {
+	if prefix == "" || number == "" || strings.HasPrefix(number, prefix) {
+		return number
+	}
+	return prefix + number
+}
+
+// NormaliseZone is the form zones are matched in: leading zeros dropped, so
+// that a panel's "017" finds the zone entered as "17".
+func NormaliseZone(z string) string {
+	z = strings.ToUpper(strings.TrimSpace(z))
+	t := strings.TrimLeft(z, "0")
+	if t == "" && z != "" {
+		return "0"
+	}
+	return t
+}
+
+func required(field, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return invalid(field, "is required")
+	}
+	return nil
+}
+
+func oneOf(field, v string, allowed []string) error {
+	if !slices.Contains(allowed, v) {
+		return invalid(field, "must be one of %s", strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+func (s *Store) newTables() {
+	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
+		name: "customers", label: "customer",
+		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "notes"},
+		values: func(c *Customer) []any {
+			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.Notes}
+		},
+		scan: func(c *Customer) []any {
+			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
+				&c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+		},
+		id: func(c *Customer) *int64 { return &c.ID },
+		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
+			if err := required("name", c.Name); err != nil {
+				return err
+			}
+			if c.ParentID == nil {
+				return nil
+			}
+			if err := exists(ctx, tx, "customers", *c.ParentID, "parent_id", "customer"); err != nil {
+				return err
+			}
+			if old != nil {
+				// A customer may not sit below itself: walk up from the new
+				// parent and refuse if we meet the customer.
+				var loops int
+				err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
+					SELECT ? UNION SELECT c.parent_id FROM customers c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL)
+					SELECT count(*) FROM up WHERE id = ?`, *c.ParentID, c.ID).Scan(&loops)
+				if err != nil {
+					return err
+				}
+				if loops > 0 {
+					return invalid("parent_id", "customer %d cannot be placed below itself or its own descendant", c.ID)
+				}
+			}
+			return nil
+		},
+		filters: []string{"parent_id"},
+		stamps:  func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
+	}}
+	s.Installers = &Records[Installer]{s: s, t: &table[Installer]{
+		name: "installers", label: "installer",
+		columns: []string{"name", "phone", "email"},
+		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email} },
+		scan: func(i *Installer) []any {
+			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
+		},
+		id: func(i *Installer) *int64 { return &i.ID },
+		check: func(_ context.Context, _ *sql.Tx, i, _ *Installer) error {
+			return required("name", i.Name)
+		},
+		stamps: func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
+	}}
+	s.Technicians = &Records[Technician]{s: s, t: &table[Technician]{
+		name: "technicians", label: "technician",
+		columns: []string{"installer_id", "name", "phone", "email"},
+		values:  func(t *Technician) []any { return []any{t.InstallerID, t.Name, t.Phone, t.Email} },
+		scan: func(t *Technician) []any {
+			return []any{&t.ID, &t.InstallerID, &t.Name, &t.Phone, &t.Email, nanoTime{&t.CreatedAt}, nanoTime{&t.UpdatedAt}}
+		},
+		id: func(t *Technician) *int64 { return &t.ID },
+		check: func(ctx context.Context, tx *sql.Tx, t, _ *Technician) error {
+			if err := required("name", t.Name); err != nil {
+				return err
+			}
+			return exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
+		},
+		filters: []string{"installer_id"},
+		stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
+	}}
+	s.Sites = &Records[Site]{s: s, t: &table[Site]{
+		name: "sites", label: "site",
+		columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier"},
+		values: func(x *Site) []any {
+			return []any{x.CustomerID, x.InstallerID, x.Name, x.Address, x.TimeZone, x.Notes, x.Identifier}
+		},
+		scan: func(x *Site) []any {
+			return []any{&x.ID, &x.CustomerID, &x.InstallerID, &x.Name, &x.Address, &x.TimeZone, &x.Notes,
+				&x.Identifier, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
+		},
+		id:      func(x *Site) *int64 { return &x.ID },
+		check:   checkSite,
+		filters: []string{"customer_id", "installer_id", "identifier"},
+		stamps:  func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
+	}}
+	s.Accounts = &Records[Account]{s: s, t: &table[Account]{
+		name: "accounts", label: "account",
+		columns: []string{"receiver", "number", "site_id", "system_type", "dc09_key", "dc09_key_format",
+			"supervision_seconds", "test_seconds", "notes"},
+		values: func(a *Account) []any {
+			key := ""
+			if a.Key != nil {
+				key = *a.Key
+			}
+			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, key, a.KeyFormat,
+				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes}
+		},
+		scan: func(a *Account) []any {
+			a.Key = new(string)
+			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, a.Key, &a.KeyFormat,
+				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes,
+				nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
+		},
+		id:      func(a *Account) *int64 { return &a.ID },
+		check:   checkAccount,
+		filters: []string{"receiver", "number", "site_id", "system_type"},
+		redact: func(a *Account) {
+			a.HasKey = a.Key != nil && *a.Key != ""
+			a.Key = nil
+		},
+		afterCommit: func(old, a *Account) { s.idx.accountChanged(old, a) },
+		stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
+	}}
+	s.Zones = &Records[Zone]{s: s, t: &table[Zone]{
+		name: "zones", label: "zone",
+		columns: []string{"account_id", "number", "description", "type"},
+		values:  func(z *Zone) []any { return []any{z.AccountID, z.Number, z.Description, z.Type} },
+		scan: func(z *Zone) []any {
+			return []any{&z.ID, &z.AccountID, &z.Number, &z.Description, &z.Type, nanoTime{&z.CreatedAt}, nanoTime{&z.UpdatedAt}}
+		},
+		id: func(z *Zone) *int64 { return &z.ID },
+		check: func(ctx context.Context, tx *sql.Tx, z, old *Zone) error {
+			z.Number = NormaliseZone(z.Number)
+			if z.Number == "" {
+				return invalid("number", "is required")
+			}
+			if err := required("description", z.Description); err != nil {
+				return err
+			}
+			if err := exists(ctx, tx, "accounts", z.AccountID, "account_id", "account"); err != nil {
+				return err
+			}
+			var other int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM zones WHERE account_id = ? AND number = ? AND id <> ?`,
+				z.AccountID, z.Number, z.ID).Scan(&other)
+			if err == nil {
+				return &ConflictError{Field: "number", Msg: fmt.Sprintf("zone %s of account %d already exists (zone id %d)", z.Number, z.AccountID, other)}
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			return nil
+		},
+		filters: []string{"account_id"},
+		stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
+	}}
+	s.RespondingParties = &Records[RespondingParty]{s: s, t: &table[RespondingParty]{
+		name: "responding_parties", label: "responding party",
+		columns: []string{"site_id", "position", "name", "role", "phones", "passcode"},
+		values: func(p *RespondingParty) []any {
+			code := ""
+			if p.Passcode != nil {
+				code = *p.Passcode
+			}
+			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, code}
+		},
+		scan: func(p *RespondingParty) []any {
+			p.Passcode = new(string)
+			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, p.Passcode,
+				nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
+		},
+		id: func(p *RespondingParty) *int64 { return &p.ID },
+		check: func(ctx context.Context, tx *sql.Tx, p, old *RespondingParty) error {
+			if err := required("name", p.Name); err != nil {
+				return err
+			}
+			if p.Position < 1 {
+				return invalid("position", "must be 1 or more (1 is called first)")
+			}
+			if p.Role == "" {
+				p.Role = "keyholder"
+			}
+			if old != nil && p.Passcode == nil {
+				p.Passcode = old.Passcode
+			}
+			return exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
+		},
+		filters: []string{"site_id"},
+		redact: func(p *RespondingParty) {
+			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
+			p.Passcode = nil
+		},
+		stamps: func(p *RespondingParty) (*time.Time, *time.Time) { return &p.CreatedAt, &p.UpdatedAt },
+	}}
+	s.Authorities = &Records[Authority]{s: s, t: &table[Authority]{
+		name: "authorities", label: "authority",
+		columns: []string{"site_id", "kind", "name", "phones"},
+		values:  func(a *Authority) []any { return []any{a.SiteID, a.Kind, a.Name, a.Phones} },
+		scan: func(a *Authority) []any {
+			return []any{&a.ID, &a.SiteID, &a.Kind, &a.Name, &a.Phones, nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
+		},
+		id: func(a *Authority) *int64 { return &a.ID },
+		check: func(ctx context.Context, tx *sql.Tx, a, _ *Authority) error {
+			if err := oneOf("kind", a.Kind, AuthorityKinds); err != nil {
+				return err
+			}
+			if err := required("name", a.Name); err != nil {
+				return err
+			}
+			return exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
+		},
+		filters: []string{"site_id", "kind"},
+		stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
+	}}
+	fillDefaults(s.Customers.t)
+	fillDefaults(s.Installers.t)
+	fillDefaults(s.Technicians.t)
+	fillDefaults(s.Sites.t)
+	fillDefaults(s.Accounts.t)
+	fillDefaults(s.Zones.t)
+	fillDefaults(s.RespondingParties.t)
+	fillDefaults(s.Authorities.t)
+}
+
+func fillDefaults[T any](t *table[T]) {
+	if t.redact == nil {
+		t.redact = nothing[T]
+	}
+	if t.afterCommit == nil {
+		t.afterCommit = nothingAfter[T]
+	}
+}
+
+func checkSite(ctx context.Context, tx *sql.Tx, x, _ *Site) error {
+	if err := required("name", x.Name); err != nil {
+		return err
+	}
+	if x.TimeZone == "" {
+		x.TimeZone = "UTC"
+	}
+	if _, err := time.LoadLocation(x.TimeZone); err != nil {
+		return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", x.TimeZone)
+	}
+	if err := exists(ctx, tx, "customers", x.CustomerID, "customer_id", "customer"); err != nil {
+		return err
+	}
+	if x.InstallerID != nil {
+		if err := exists(ctx, tx, "installers", *x.InstallerID, "installer_id", "installer"); err != nil {
+			return err
+		}
+	}
+	x.Identifier = strings.TrimSpace(x.Identifier)
+	if x.Identifier == "" {
+		id, err := freeIdentifier(ctx, tx)
+		if err != nil {
+			return err
+		}
+		x.Identifier = id
+	}
+	var other int64
+	var name string
+	err := tx.QueryRowContext(ctx, `SELECT id, name FROM sites WHERE identifier = ? AND id <> ?`, x.Identifier, x.ID).Scan(&other, &name)
+	if err == nil {
+		return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by site %d (%s)", x.Identifier, other, name)}
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
+
+// freeIdentifier draws a random 9-digit identifier no site holds yet.
+func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
+	for range 20 {
+		n, err := rand.Int(rand.Reader, big.NewInt(900_000_000))
+		if err != nil {
+			return "", err
+		}
+		id := fmt.Sprint(100_000_000 + n.Int64())
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", errors.New("store: no free site identifier found")
+}
+
+func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
+	var prefix string
+	err := tx.QueryRowContext(ctx, `SELECT account_prefix FROM receivers WHERE number = ?`, a.Receiver).Scan(&prefix)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invalid("receiver", "receiver %d is not configured", a.Receiver)
+	}
+	if err != nil {
+		return err
+	}
+	number, err := NormaliseAccount(a.Number)
+	if err != nil {
+		return invalid("number", "%v", err)
+	}
+	a.Number = WithPrefix(prefix, number)
+	if len(a.Number) > 16 {
+		return invalid("number", "with the receiver prefix %s the account number has more than 16 characters", prefix)
+	}
+	if a.SystemType == "" {
+		a.SystemType = "intrusion"
+	}
+	if err := oneOf("system_type", a.SystemType, SystemTypes); err != nil {
+		return err
+	}
+	if a.SupervisionInterval < 0 {
+		return invalid("supervision_interval", "must not be negative")
+	}
+	if a.TestInterval < 0 {
+		return invalid("test_interval", "must not be negative")
+	}
+	if old != nil && a.Key == nil {
+		a.Key, a.KeyFormat = old.Key, old.KeyFormat
+	}
+	if a.Key != nil && *a.Key != "" {
+		if a.KeyFormat == "" {
+			a.KeyFormat = "hex"
+		}
+		if _, err := dc09.ParseKey(*a.Key, a.KeyFormat); err != nil {
+			// The message says what is wrong with the key, never the key.
+			return invalid("dc09_key", "%v", err)
+		}
+	} else {
+		a.KeyFormat = ""
+	}
+	if err := exists(ctx, tx, "sites", a.SiteID, "site_id", "site"); err != nil {
+		return err
+	}
+	var otherID, siteID int64
+	var site string
+	err = tx.QueryRowContext(ctx, `SELECT a.id, s.id, s.name FROM accounts a JOIN sites s ON s.id = a.site_id
+		WHERE a.receiver = ? AND a.number = ? AND a.id <> ?`, a.Receiver, a.Number, a.ID).Scan(&otherID, &siteID, &site)
+	if err == nil {
+		return &ConflictError{Field: "number", Msg: fmt.Sprintf(
+			"account %s is already in use on receiver %d by site %d (%s), account id %d", a.Number, a.Receiver, siteID, site, otherID)}
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// table maps one kind of record to its SQL table. The generic Records type
+// does create, get, list, update and delete with it, so that each record
+// kind states only its columns and its rules.
+type table[T any] struct {
+	name  string // SQL table
+	label string // the record's name in errors: "site"
+	// columns are the writable columns, in the order of values.
+	columns []string
+	values  func(*T) []any
+	// scan returns the destinations for id, columns, created_at, updated_at.
+	scan func(*T) []any
+	// id points at the record's id field.
+	id func(*T) *int64
+	// check validates and normalises a record inside the write transaction;
+	// old is the stored record on update, nil on create.
+	check func(ctx context.Context, tx *sql.Tx, rec, old *T) error
+	// filters are the columns List may filter on (query parameter names).
+	filters []string
+	// redact clears write-only secrets before a record leaves the store.
+	redact func(*T)
+	// afterCommit runs on the writer after a change committed, in commit
+	// order: the account index follows the store through it. old or rec is
+	// nil on create or delete.
+	afterCommit func(old, rec *T)
+	// stamps points at created_at and updated_at.
+	stamps func(*T) (created, updated *time.Time)
+}
+
+// Records is the create/read/update/delete surface of one record kind.
+type Records[T any] struct {
+	s *Store
+	t *table[T]
+}
+
+// ListOptions select records: Where maps filter columns (see Filters) to
+// values; AfterID and Limit page through by id.
+type ListOptions struct {
+	Where   map[string]any
+	AfterID int64
+	Limit   int
+}
+
+// Label is the record kind's name, for messages.
+func (r *Records[T]) Label() string { return r.t.label }
+
+// Filters are the columns List accepts in ListOptions.Where.
+func (r *Records[T]) Filters() []string { return slices.Clone(r.t.filters) }
+
+func (r *Records[T]) selectSQL() string {
+	return "SELECT id, " + strings.Join(r.t.columns, ", ") + ", created_at, updated_at FROM " + r.t.name
+}
+
+// Get returns the record with the id, or ErrNotFound.
+func (r *Records[T]) Get(ctx context.Context, id int64) (*T, error) {
+	rec, err := r.get(ctx, r.s.rdb, id)
+	if err != nil {
+		return nil, err
+	}
+	r.t.redact(rec)
+	return rec, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (r *Records[T]) get(ctx context.Context, q queryer, id int64) (*T, error) {
+	rec := new(T)
+	err := q.QueryRowContext(ctx, r.selectSQL()+" WHERE id = ?", id).Scan(r.t.scan(rec)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s %d", ErrNotFound, r.t.label, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s %d: %w", r.t.label, id, err)
+	}
+	return rec, nil
+}
+
+// List returns records in id order.
+func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
+	var w where
+	for _, col := range r.t.filters {
+		if v, ok := o.Where[col]; ok {
+			w.add(col+" = ?", v)
+		}
+	}
+	for col := range o.Where {
+		if !slices.Contains(r.t.filters, col) {
+			return nil, invalid(col, "is not a filter of %s records", r.t.label)
+		}
+	}
+	if o.AfterID > 0 {
+		w.add("id > ?", o.AfterID)
+	}
+	q, args := w.finish(r.selectSQL(), "id", o.Limit)
+	rows, err := r.s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var rec T
+		if err := rows.Scan(r.t.scan(&rec)...); err != nil {
+			return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
+		}
+		r.t.redact(&rec)
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
+// Create validates and inserts rec, setting its id and times.
+func (r *Records[T]) Create(ctx context.Context, rec *T) error {
+	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return r.create(ctx, tx, rec)
+	}, func() { r.t.afterCommit(nil, rec) })
+	if err == nil {
+		r.t.redact(rec)
+	}
+	return err
+}
+
+func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
+	if err := r.t.check(ctx, tx, rec, nil); err != nil {
+		return err
+	}
+	now := r.s.opts.Now().UTC()
+	created, updated := r.t.stamps(rec)
+	*created, *updated = now, now
+	marks := strings.Repeat("?, ", len(r.t.columns)) + "?, ?"
+	q := "INSERT INTO " + r.t.name + " (" + strings.Join(r.t.columns, ", ") + ", created_at, updated_at) VALUES (" + marks + ")"
+	res, err := tx.ExecContext(ctx, q, append(r.t.values(rec), now.UnixNano(), now.UnixNano())...)
+	if err != nil {
+		return r.mapError(err, "create")
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	*r.t.id(rec) = id
+	return nil
+}
+
+// Update validates rec and replaces the stored record with its id.
+func (r *Records[T]) Update(ctx context.Context, rec *T) error {
+	var old *T
+	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		old, err = r.update(ctx, tx, rec)
+		return err
+	}, func() { r.t.afterCommit(old, rec) })
+	if err == nil {
+		r.t.redact(rec)
+	}
+	return err
+}
+
+func (r *Records[T]) update(ctx context.Context, tx *sql.Tx, rec *T) (*T, error) {
+	id := *r.t.id(rec)
+	old, err := r.get(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.t.check(ctx, tx, rec, old); err != nil {
+		return nil, err
+	}
+	created, updated := r.t.stamps(rec)
+	oldCreated, _ := r.t.stamps(old)
+	*created, *updated = *oldCreated, r.s.opts.Now().UTC()
+	sets := strings.Join(r.t.columns, " = ?, ") + " = ?, updated_at = ?"
+	args := append(r.t.values(rec), updated.UnixNano(), id)
+	if _, err := tx.ExecContext(ctx, "UPDATE "+r.t.name+" SET "+sets+" WHERE id = ?", args...); err != nil {
+		return nil, r.mapError(err, "update")
+	}
+	return old, nil
+}
+
+// Delete removes the record, or fails with a ConflictError while other
+// records still refer to it (a site with accounts, a customer with sites).
+func (r *Records[T]) Delete(ctx context.Context, id int64) error {
+	var old *T
+	return r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		if old, err = r.get(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+r.t.name+" WHERE id = ?", id); err != nil {
+			return r.mapError(err, "delete")
+		}
+		return nil
+	}, func() { r.t.afterCommit(old, nil) })
+}
+
+// mapError turns constraint failures into conflicts the API can explain.
+func (r *Records[T]) mapError(err error, op string) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintForeignKey, sqlite3.ErrConstraintTrigger:
+			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.label)}
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.label, se.Error())}
+		}
+	}
+	return fmt.Errorf("store: %s %s: %w", op, r.t.label, err)
+}
+
+// exists checks that a referenced record is there, so that a bad reference
+// is a 400 naming the field rather than an anonymous constraint failure.
+func exists(ctx context.Context, tx *sql.Tx, tableName string, id int64, field, label string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+tableName+" WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invalid(field, "%s %d does not exist", label, id)
+	}
+	return err
+}
+
+func nothing[T any](*T)          {}
+func nothingAfter[T any](_, _ *T) {}

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
+)
+
+// fakeClock is a settable clock for on-test expiry.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// recordsFixture is a store with two receivers (2 has prefix ABC), a
+// customer tree HQ → region → store and one site.
+type recordsFixture struct {
+	s     *Store
+	clock *fakeClock
+	site  *Site
+	site2 *Site
+}
+
+func newRecordsFixture(t *testing.T) *recordsFixture {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), Options{
+		Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	must(t, s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP 1"}, {Number: 2, Name: "Cloud", AccountPrefix: "ABC"}}))
+	hq := &Customer{Name: "Bank HQ"}
+	must(t, s.Customers.Create(ctx, hq))
+	region := &Customer{Name: "Bank North", ParentID: &hq.ID}
+	must(t, s.Customers.Create(ctx, region))
+	branch := &Customer{Name: "Branch 7", ParentID: &region.ID}
+	must(t, s.Customers.Create(ctx, branch))
+	site := &Site{CustomerID: branch.ID, Name: "Branch 7 Main St", TimeZone: "Europe/Berlin", Identifier: "+4930123456"}
+	must(t, s.Sites.Create(ctx, site))
+	site2 := &Site{CustomerID: region.ID, Name: "North depot"}
+	must(t, s.Sites.Create(ctx, site2))
+	return &recordsFixture{s: s, clock: clock, site: site, site2: site2}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccountNumbersAreUniquePerReceiver(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	a := &Account{Receiver: 1, Number: " 1234 ", SiteID: f.site.ID}
+	must(t, f.s.Accounts.Create(ctx, a))
+	if a.Number != "1234" || a.SystemType != "intrusion" {
+		t.Fatalf("stored %+v", a)
+	}
+	// The same number on receiver 1 again, for another site: refused, and
+	// the error names the site that holds it.
+	err := f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "1234", SiteID: f.site2.ID})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) || ce.Field != "number" {
+		t.Fatalf("duplicate on receiver 1: %v", err)
+	}
+	if !strings.Contains(ce.Msg, "Branch 7 Main St") || !strings.Contains(ce.Msg, "receiver 1") {
+		t.Fatalf("conflict does not name the site: %q", ce.Msg)
+	}
+	// Lower case normalises to the same number.
+	must(t, f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "beef", SiteID: f.site.ID}))
+	if err := f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "BEEF", SiteID: f.site2.ID}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("BEEF after beef: %v", err)
+	}
+	// On receiver 2 the prefix applies: 1234 becomes ABC1234, and the same
+	// account given with its prefix is the same account.
+	b := &Account{Receiver: 2, Number: "1234", SiteID: f.site2.ID}
+	must(t, f.s.Accounts.Create(ctx, b))
+	if b.Number != "ABC1234" {
+		t.Fatalf("receiver 2 number %q, want ABC1234", b.Number)
+	}
+	if err := f.s.Accounts.Create(ctx, &Account{Receiver: 2, Number: "abc1234", SiteID: f.site.ID}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("ABC1234 twice on receiver 2: %v", err)
+	}
+	// Resolution finds each on its own receiver only.
+	if r := f.s.Resolve(1, "1234", nil, f.clock.Now()); r.AccountID != a.ID || r.SiteID != f.site.ID {
+		t.Fatalf("resolve 1/1234 = %+v", r)
+	}
+	if r := f.s.Resolve(2, "ABC1234", nil, f.clock.Now()); r.AccountID != b.ID {
+		t.Fatalf("resolve 2/ABC1234 = %+v", r)
+	}
+	if r := f.s.Resolve(2, "1234", nil, f.clock.Now()); r.Known() {
+		t.Fatalf("2/1234 must not resolve (prefix is applied before lookup): %+v", r)
+	}
+}
+
+func TestAccountValidation(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		acct  Account
+		field string
+	}{
+		{"too short", Account{Receiver: 1, Number: "12", SiteID: f.site.ID}, "number"},
+		{"too long", Account{Receiver: 1, Number: "12345678901234567", SiteID: f.site.ID}, "number"},
+		{"bad char", Account{Receiver: 1, Number: "12-34", SiteID: f.site.ID}, "number"},
+		{"prefix makes it too long", Account{Receiver: 2, Number: "1234567890123456", SiteID: f.site.ID}, "number"},
+		{"no receiver", Account{Receiver: 9, Number: "1234", SiteID: f.site.ID}, "receiver"},
+		{"no site", Account{Receiver: 1, Number: "1234", SiteID: 999}, "site_id"},
+		{"system type", Account{Receiver: 1, Number: "1234", SiteID: f.site.ID, SystemType: "toaster"}, "system_type"},
+		{"bad key", Account{Receiver: 1, Number: "1234", SiteID: f.site.ID, Key: ptr("00112233")}, "dc09_key"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := f.s.Accounts.Create(ctx, &c.acct)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != c.field {
+				t.Fatalf("got %v, want a field error on %s", err, c.field)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestAccountKeyIsWriteOnlyAndIndexed(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	const key = "000102030405060708090A0B0C0D0E0F"
+	a := &Account{Receiver: 1, Number: "5678", SiteID: f.site.ID, Key: ptr(key)}
+	must(t, f.s.Accounts.Create(ctx, a))
+	if a.Key != nil || !a.HasKey || a.KeyFormat != "hex" {
+		t.Fatalf("create returned %+v", a)
+	}
+	got, err := f.s.Accounts.Get(ctx, a.ID)
+	must(t, err)
+	if got.Key != nil || !got.HasKey {
+		t.Fatalf("get returned the key: %+v", got)
+	}
+	if _, ok := f.s.AccountKey(1, "5678"); !ok {
+		t.Fatal("key not in the index")
+	}
+	// Update without a key keeps it; with "" removes it.
+	got.Notes = "rear door panel"
+	must(t, f.s.Accounts.Update(ctx, got))
+	if _, ok := f.s.AccountKey(1, "5678"); !ok || !got.HasKey {
+		t.Fatal("update without key dropped the key")
+	}
+	got.Key = ptr("")
+	must(t, f.s.Accounts.Update(ctx, got))
+	if _, ok := f.s.AccountKey(1, "5678"); ok || got.HasKey {
+		t.Fatal("key not removed")
+	}
+	// Renumbering moves the index entry; deleting removes it.
+	got.Number = "5679"
+	must(t, f.s.Accounts.Update(ctx, got))
+	if f.s.Resolve(1, "5678", nil, f.clock.Now()).Known() || !f.s.Resolve(1, "5679", nil, f.clock.Now()).Known() {
+		t.Fatal("renumbered account not moved in the index")
+	}
+	must(t, f.s.Accounts.Delete(ctx, got.ID))
+	if f.s.Resolve(1, "5679", nil, f.clock.Now()).Known() {
+		t.Fatal("deleted account still resolves")
+	}
+	if err := f.s.Accounts.Delete(ctx, got.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestCustomersNestWithoutLoopsAndReferencesHold(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	list, err := f.s.Customers.List(ctx, ListOptions{})
+	must(t, err)
+	hq, branch := list[0], list[2]
+	hq.ParentID = &branch.ID
+	var fe *FieldError
+	if err := f.s.Customers.Update(ctx, &hq); !errors.As(err, &fe) || fe.Field != "parent_id" {
+		t.Fatalf("HQ below its own branch: %v", err)
+	}
+	if err := f.s.Customers.Delete(ctx, branch.ID); !errors.Is(err, ErrConflict) {
+		t.Fatalf("deleting a customer with a site: %v", err)
+	}
+	children, err := f.s.Customers.List(ctx, ListOptions{Where: map[string]any{"parent_id": hq.ID}})
+	must(t, err)
+	if len(children) != 1 || children[0].Name != "Bank North" {
+		t.Fatalf("children of HQ: %+v", children)
+	}
+	if f.site2.Identifier == "" || len(f.site2.Identifier) != 9 {
+		t.Fatalf("site without phone got identifier %q, want 9 random digits", f.site2.Identifier)
+	}
+	dup := &Site{CustomerID: hq.ID, Name: "Copy", Identifier: f.site.Identifier}
+	if err := f.s.Sites.Create(ctx, dup); !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate identifier: %v", err)
+	}
+	if err := f.s.Sites.Create(ctx, &Site{CustomerID: hq.ID, Name: "X", TimeZone: "Mars/Olympus"}); !errors.As(err, &fe) || fe.Field != "time_zone" {
+		t.Fatalf("bad time zone: %v", err)
+	}
+}
+
+func burglary(zone string) *protocols.Event {
+	return &protocols.Event{Code: "BA", Zone: zone, Category: protocols.CategoryBurglary}
+}
+
+func TestOnTestScopesAndExpiry(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	a := &Account{Receiver: 1, Number: "1234", SiteID: f.site.ID}
+	must(t, f.s.Accounts.Create(ctx, a))
+	now := f.clock.Now()
+
+	zones := &OnTest{AccountID: a.ID, Scope: ScopeZones, Zones: Strings{"017"}, EndsAt: now.Add(time.Hour),
+		Reason: "detector swap", AuthorisedBy: "tech Jones"}
+	must(t, f.s.StartTest(ctx, zones, 0))
+	if r := f.s.Resolve(1, "1234", burglary("17"), now); r.OnTestID != zones.ID {
+		t.Fatalf("zone 17 while zone 017 on test: %+v", r)
+	}
+	if r := f.s.Resolve(1, "1234", burglary("018"), now); r.OnTestID != 0 {
+		t.Fatalf("zone 018 is live: %+v", r)
+	}
+	cats := &OnTest{AccountID: a.ID, Scope: ScopeCategories, Categories: Strings{"fire"},
+		StartsAt: now.Add(10 * time.Minute), EndsAt: now.Add(2 * time.Hour), Reason: "fire test", AuthorisedBy: "dealer"}
+	must(t, f.s.StartTest(ctx, cats, 0))
+	fire := &protocols.Event{Code: "FA", Category: protocols.CategoryFire}
+	if r := f.s.Resolve(1, "1234", fire, now); r.OnTestID != 0 {
+		t.Fatal("fire test scheduled for later already in force")
+	}
+	if r := f.s.Resolve(1, "1234", fire, now.Add(11*time.Minute)); r.OnTestID != cats.ID {
+		t.Fatal("fire test not in force after its start")
+	}
+
+	// Bad periods are refused with the field named.
+	for _, bad := range []OnTest{
+		{AccountID: a.ID, Scope: "everything", EndsAt: now.Add(time.Hour), Reason: "r", AuthorisedBy: "b"},
+		{AccountID: a.ID, Scope: ScopeAccount, EndsAt: now.Add(-time.Hour), Reason: "r", AuthorisedBy: "b"},
+		{AccountID: a.ID, Scope: ScopeAccount, EndsAt: now.Add(time.Hour), AuthorisedBy: "b"},
+		{AccountID: a.ID, Scope: ScopeCategories, Categories: Strings{"nonsense"}, EndsAt: now.Add(time.Hour), Reason: "r", AuthorisedBy: "b"},
+		{AccountID: a.ID, Scope: ScopeAccount, EndsAt: now.Add(48 * time.Hour), Reason: "r", AuthorisedBy: "b"},
+	} {
+		if err := f.s.StartTest(ctx, &bad, 24*time.Hour); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v accepted: %v", bad, err)
+		}
+	}
+
+	// 50 minutes on: zone test ends within the 15-minute warning window.
+	f.clock.Add(50 * time.Minute)
+	warned, expired, err := f.s.ExpireTests(ctx, f.clock.Now(), 15*time.Minute)
+	must(t, err)
+	if warned != 1 || expired != 0 {
+		t.Fatalf("at +50m warned %d expired %d, want 1 0", warned, expired)
+	}
+	// Warned once only.
+	if warned, _, _ = f.s.ExpireTests(ctx, f.clock.Now(), 15*time.Minute); warned != 0 {
+		t.Fatal("warning repeated")
+	}
+	f.clock.Add(10 * time.Minute)
+	_, expired, err = f.s.ExpireTests(ctx, f.clock.Now(), 15*time.Minute)
+	must(t, err)
+	if expired != 1 {
+		t.Fatalf("at +60m expired %d, want 1", expired)
+	}
+	if r := f.s.Resolve(1, "1234", burglary("017"), f.clock.Now()); r.OnTestID != 0 {
+		t.Fatal("zone still on test after expiry")
+	}
+	// Take the rest off by hand.
+	ended, err := f.s.EndTests(ctx, a.ID, 0, "operator Ann")
+	must(t, err)
+	if len(ended) != 1 || ended[0].ID != cats.ID {
+		t.Fatalf("ended %+v", ended)
+	}
+	if _, err := f.s.EndTests(ctx, a.ID, 0, "operator Ann"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("nothing left to end: %v", err)
+	}
+
+	// Every transition is a station event, in order.
+	evs, err := f.s.StationEvents(ctx, StationEventFilter{AccountID: a.ID})
+	must(t, err)
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	want := "test_on test_on test_expiring test_off test_off"
+	if strings.Join(kinds, " ") != want {
+		t.Fatalf("transitions %q, want %q", strings.Join(kinds, " "), want)
+	}
+	hist, err := f.s.TestHistory(ctx, a.ID, now.Add(-time.Hour), now.Add(3*time.Hour))
+	must(t, err)
+	if len(hist) != 2 || hist[0].EndReason != EndExpired || hist[1].EndReason != EndEnded {
+		t.Fatalf("history %+v", hist)
+	}
+
+	// The index is rebuilt from the store after a restart: open periods only.
+	path := f.s.Path()
+	must(t, f.s.StartTest(ctx, &OnTest{AccountID: a.ID, Scope: ScopeAccount, EndsAt: f.clock.Now().Add(time.Hour),
+		Reason: "service", AuthorisedBy: "tech"}, 0))
+	must(t, f.s.Close())
+	s2, err := Open(ctx, path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: f.clock.Now})
+	must(t, err)
+	defer s2.Close()
+	if r := s2.Resolve(1, "1234", burglary("3"), f.clock.Now()); !r.Known() || r.OnTestID == 0 {
+		t.Fatalf("after reopen: %+v", r)
+	}
+}
+
+func TestSignalsCarryResolutionAndClaim(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	msg := testMessage("7777", "0001")
+	rec := testReceipt("raw-1")
+	rec.ReceivedAt = f.clock.Now()
+	rec.UnknownAccounts = []string{"7777"}
+	_, err := f.s.Commit(ctx, msg, rec)
+	must(t, err)
+	sigs, err := f.s.Signals(ctx, SignalFilter{Account: "7777"})
+	must(t, err)
+	if len(sigs) != 1 || sigs[0].Resolution != ResolutionUnknown || sigs[0].AccountID != nil {
+		t.Fatalf("unknown signal stored as %+v", sigs)
+	}
+	evs, err := f.s.StationEvents(ctx, StationEventFilter{Kind: EventUnknownAccount})
+	must(t, err)
+	if len(evs) != 1 || evs[0].Account != "7777" || evs[0].Receiver != 1 {
+		t.Fatalf("unknown-account events %+v", evs)
+	}
+
+	a := &Account{Receiver: 1, Number: "7777", SiteID: f.site.ID}
+	must(t, f.s.Accounts.Create(ctx, a))
+	must(t, f.s.Zones.Create(ctx, &Zone{AccountID: a.ID, Number: "012", Description: "Front door"}))
+	n, err := f.s.ClaimSignals(ctx, a.ID, f.clock.Now().Add(-time.Hour))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("claimed %d, want 1", n)
+	}
+	sigs, err = f.s.Signals(ctx, SignalFilter{AccountID: a.ID})
+	must(t, err)
+	if len(sigs) != 1 || sigs[0].Resolution != ResolutionClaimed || *sigs[0].SiteID != f.site.ID ||
+		sigs[0].ZoneDescription != "Front door" {
+		t.Fatalf("claimed signal %+v", sigs)
+	}
+
+	// A resolved signal gets its zone description at commit.
+	msg2 := testMessage("7777", "0002")
+	rec2 := testReceipt("raw-2")
+	ev := msg2.Events[0]
+	rec2.Resolutions = []Resolution{f.s.Resolve(1, "7777", &ev, f.clock.Now())}
+	_, err = f.s.Commit(ctx, msg2, rec2)
+	must(t, err)
+	sigs, err = f.s.Signals(ctx, SignalFilter{AccountID: a.ID, Resolution: ResolutionResolved})
+	must(t, err)
+	if len(sigs) != 1 || sigs[0].ZoneDescription != "Front door" || sigs[0].Test {
+		t.Fatalf("resolved signal %+v", sigs)
+	}
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration written in JSON as Go's duration text
+// ("24h0m0s"); it also accepts a number of seconds.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads "90m", "25h" or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var secs float64
+		if err := json.Unmarshal(b, &secs); err != nil {
+			return errors.New("a duration is text such as \"25h\" or a number of seconds")
+		}
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration reads Go duration text or a bare number of seconds; "" is 0.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 25h or 90m", s)
+	}
+	return v, nil
+}
+
+// nanoTime scans a Unix-nanosecond column into a time.Time.
+type nanoTime struct{ t *time.Time }
+
+func (n nanoTime) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*n.t = fromNanos(x)
+	case nil:
+		*n.t = time.Time{}
+	default:
+		return fmt.Errorf("store: time column holds %T", v)
+	}
+	return nil
+}
+
+// nanoTimePtr scans a nullable Unix-nanosecond column.
+type nanoTimePtr struct{ t **time.Time }
+
+func (n nanoTimePtr) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		t := fromNanos(x)
+		*n.t = &t
+	case nil:
+		*n.t = nil
+	default:
+		return fmt.Errorf("store: time column holds %T", v)
+	}
+	return nil
+}
+
+// secondsDuration scans an integer seconds column into a Duration.
+type secondsDuration struct{ d *Duration }
+
+func (s secondsDuration) Scan(v any) error {
+	x, ok := v.(int64)
+	if !ok {
+		return fmt.Errorf("store: seconds column holds %T", v)
+	}
+	*s.d = Duration(time.Duration(x) * time.Second)
+	return nil
+}
+
+func seconds(d Duration) int64 { return int64(time.Duration(d) / time.Second) }
+
+// Strings is a list of text stored as a JSON array.
+type Strings []string
+
+// Value stores the list as a JSON array ("[]" when empty).
+func (s Strings) Value() (driver.Value, error) {
+	if s == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal([]string(s))
+	return string(b), err
+}
+
+// Scan reads a JSON array.
+func (s *Strings) Scan(v any) error {
+	var b []byte
+	switch x := v.(type) {
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return fmt.Errorf("store: list column holds %T", v)
+	}
+	out := []string{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("store: list column: %w", err)
+	}
+	*s = out
+	return nil
+}
+
+// MarshalJSON writes an empty list as [] rather than null.
+func (s Strings) MarshalJSON() ([]byte, error) {
+	if s == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]string(s))
+}
