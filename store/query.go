@@ -52,8 +52,8 @@ type Signal struct {
 	Test            bool   `json:"test"`
 	OnTestID        *int64 `json:"on_test_id"`
 	ZoneDescription string `json:"zone_description"`
-	Raw          string               `json:"raw"`
-	RawHex       string               `json:"raw_hex"`
+	Raw             string `json:"raw"`
+	RawHex          string `json:"raw_hex"`
 }
 
 // SignalFilter selects signals; zero fields do not filter.

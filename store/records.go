@@ -231,5 +231,5 @@ func exists(ctx context.Context, tx *sql.Tx, tableName string, id int64, field, 
 	return err
 }
 
-func nothing[T any](*T)          {}
+func nothing[T any](*T)           {}
 func nothingAfter[T any](_, _ *T) {}
