@@ -20,6 +20,7 @@ type Config struct {
 	HTTP   HTTP   `mapstructure:"http" yaml:"http"`
 	Store  Store  `mapstructure:"store" yaml:"store"`
 	Dedupe Dedupe `mapstructure:"dedupe" yaml:"dedupe"`
+	OnTest OnTest `mapstructure:"on_test" yaml:"on_test"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -65,6 +66,17 @@ type Store struct {
 type Dedupe struct {
 	Window     time.Duration `mapstructure:"window" yaml:"window"`
 	MaxEntries int           `mapstructure:"max_entries" yaml:"max_entries"`
+}
+
+// OnTest configures accounts put on test [automation-research.md §4.3].
+type OnTest struct {
+	// WarnBefore is how long before an on-test period ends its "coming off
+	// test" warning event is raised; 0 raises none.
+	WarnBefore time.Duration `mapstructure:"warn_before" yaml:"warn_before"`
+	// MaxDuration caps one on-test period; 0 means no cap.
+	MaxDuration time.Duration `mapstructure:"max_duration" yaml:"max_duration"`
+	// CheckEvery is how often expiry and warnings are looked for.
+	CheckEvery time.Duration `mapstructure:"check_every" yaml:"check_every"`
 }
 
 // Receiver is one logical receiver of the station (design.md §4).
@@ -163,7 +175,13 @@ func Default() *Config {
 			CommitTimeout:  5 * time.Second,
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
+		OnTest: DefaultOnTest(),
 	}
+}
+
+// DefaultOnTest returns the on_test defaults.
+func DefaultOnTest() OnTest {
+	return OnTest{WarnBefore: 15 * time.Minute, MaxDuration: 7 * 24 * time.Hour, CheckEvery: 10 * time.Second}
 }
 
 // DefaultListener returns a Listener with the defaults Load gives to keys a

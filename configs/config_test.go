@@ -104,6 +104,7 @@ func TestDefault(t *testing.T) {
 			CommitTimeout:  5 * time.Second,
 		},
 		Dedupe:    configs.Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
+		OnTest:    configs.OnTest{WarnBefore: 15 * time.Minute, MaxDuration: 168 * time.Hour, CheckEvery: 10 * time.Second},
 		Receivers: nil,
 	}
 	diff(t, configs.Default(), want)
@@ -267,6 +268,7 @@ func TestLoadGood(t *testing.T) {
 			CommitTimeout:  1500 * time.Millisecond,
 		},
 		Dedupe: configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
+		OnTest: configs.DefaultOnTest(),
 		Receivers: []configs.Receiver{{
 			Number: 1,
 			Name:   "IP receiver 1",
@@ -348,6 +350,9 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_STORE_COMMIT_TIMEOUT":   "4s",
 		"ALARMRX_DEDUPE_WINDOW":          "5m",
 		"ALARMRX_DEDUPE_MAX_ENTRIES":     "30",
+		"ALARMRX_ON_TEST_WARN_BEFORE":    "0s",
+		"ALARMRX_ON_TEST_MAX_DURATION":   "2h",
+		"ALARMRX_ON_TEST_CHECK_EVERY":    "1s",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -359,6 +364,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		HTTP:          configs.HTTP{Listen: "127.0.0.1:0", AdminToken: "t0ken", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second},
 		Store:         configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second},
 		Dedupe:        configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
+		OnTest:        configs.OnTest{WarnBefore: 0, MaxDuration: 2 * time.Hour, CheckEvery: time.Second},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {

@@ -130,6 +130,10 @@ func (c *Config) Validate() error {
 	p.positive("dedupe.window", c.Dedupe.Window)
 	p.atLeast("dedupe.max_entries", c.Dedupe.MaxEntries, 1)
 
+	p.notNegative("on_test.warn_before", c.OnTest.WarnBefore)
+	p.notNegative("on_test.max_duration", c.OnTest.MaxDuration)
+	p.positive("on_test.check_every", c.OnTest.CheckEvery)
+
 	numbers := map[int]string{}
 	names := map[string]string{}
 	for i, r := range c.Receivers {

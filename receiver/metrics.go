@@ -31,6 +31,8 @@ type metrics struct {
 	panics          prometheus.Counter
 	handlingSeconds *prometheus.HistogramVec
 	dedupeEntries   prometheus.GaugeFunc
+	resolved        *prometheus.CounterVec
+	unknownEvents   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
@@ -85,6 +87,14 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 			Help:    "Time from a frame's receipt to its reply being written (includes the durable commit).",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"protocol"}),
+		resolved: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_signals_resolved_total",
+			Help: "Events by what their account resolved to: resolved (a known account), unknown, or test (in an on-test scope).",
+		}, []string{"listener", "result"}),
+		unknownEvents: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_unknown_account_events_total",
+			Help: "Unknown-account events raised (at most one per account per hour).",
+		}, []string{"listener"}),
 		dedupeEntries: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "alarmrx_dedupe_entries",
 			Help: "Frames remembered for duplicate detection.",

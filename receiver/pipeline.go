@@ -51,11 +51,19 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 			return l.duplicate(msg, entry, meta)
 		}
 	}
+	rec := l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key)
+	marks := l.resolve(stored, &rec, now)
 	ctx, cancel := context.WithTimeout(l.commitCtx, r.opts.CommitTimeout)
-	_, err = r.opts.Sink.Commit(ctx, stored, l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key))
+	_, err = r.opts.Sink.Commit(ctx, stored, rec)
 	cancel()
 	if entry != nil {
 		r.dd.finish(entry, err == nil)
+	}
+	if err == nil {
+		for _, k := range marks {
+			r.unknown.raised(k, now)
+			l.mUnknownEvents.Inc()
+		}
 	}
 	if err != nil {
 		// [design.md §2 rule 3] No ACK into memory: the panel retries or
@@ -153,15 +161,13 @@ func replyKind(outcome error, b []byte) string {
 	return replyNAK
 }
 
-// withPrefix returns the message as it is stored: the receiver's account
-// prefix applied to the transmitter account and to every event account that
-// lacks it. The codec's own message is left untouched because its replies
-// must echo the account exactly as received [DC-09 §3.4].
+// withPrefix returns the message as it is stored: accounts trimmed and
+// upper-cased, and the receiver's account prefix applied to the transmitter
+// account and to every event account that lacks it, on every protocol
+// [automation-research.md §4.1]. The codec's own message is left untouched
+// because its replies must echo the account exactly as received [DC-09 §3.4].
 func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
 	p := l.opts.AccountPrefix
-	if p == "" {
-		return m
-	}
 	c := *m
 	c.Account = prefixed(p, m.Account)
 	c.Events = make([]protocols.Event, len(m.Events))
@@ -173,10 +179,7 @@ func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
 }
 
 func prefixed(prefix, account string) string {
-	if account == "" || strings.HasPrefix(strings.ToUpper(account), prefix) {
-		return account
-	}
-	return prefix + account
+	return store.WithPrefix(prefix, strings.ToUpper(strings.TrimSpace(account)))
 }
 
 func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {

@@ -54,6 +54,12 @@ type Options struct {
 	// DedupeSeed, if set, is loaded at start-up: keys of frames stored within
 	// the dedupe window before a restart.
 	DedupeSeed []store.DedupeEntry
+	// Resolver resolves accounts to sites and on-test scopes; nil leaves
+	// every account unknown.
+	Resolver Resolver
+	// UnknownMax bounds the unknown accounts remembered for the
+	// once-an-hour "unknown account" event. Default 100000.
+	UnknownMax int
 	Now        func() time.Time // nil → time.Now
 }
 
@@ -64,6 +70,7 @@ type Receiver struct {
 	m         *metrics
 	dd        *dedupe
 	rl        *rateLimiter
+	unknown   *unknownLimiter
 	listeners []*listener
 }
 
@@ -94,12 +101,16 @@ func New(opts Options) (*Receiver, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.UnknownMax <= 0 {
+		opts.UnknownMax = 100000
+	}
 	r := &Receiver{
 		opts: opts,
 		log:  opts.Logger.Named("receiver"),
 		dd:   newDedupe(opts.DedupeWindow, opts.DedupeMax),
 		rl:   newRateLimiter(10 * time.Second),
 	}
+	r.unknown = newUnknownLimiter(opts.UnknownMax)
 	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)
@@ -151,6 +162,11 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	for _, k := range []string{replyACK, replyNAK, replyDUH, replyNone} {
 		l.mReplies[k] = r.m.replies.WithLabelValues(l.protocol, k)
 	}
+	l.mResolved = make(map[string]prometheus.Counter)
+	for _, k := range []string{resolvedKnown, resolvedUnknown, resolvedTest} {
+		l.mResolved[k] = r.m.resolved.WithLabelValues(lo.Name, k)
+	}
+	l.mUnknownEvents = r.m.unknownEvents.WithLabelValues(lo.Name)
 	l.mSignals = make(map[protocols.Category]prometheus.Counter)
 	for _, c := range protocols.Categories() {
 		l.mSignals[c] = r.m.signals.WithLabelValues(l.protocol, c.String())

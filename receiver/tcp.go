@@ -27,10 +27,12 @@ type listener struct {
 
 	// Per-frame metric handles, resolved once: the ACK path does no label
 	// lookups.
-	mReceived prometheus.Counter
-	mHandling prometheus.Observer
-	mReplies  map[string]prometheus.Counter             // by reply kind
-	mSignals  map[protocols.Category]prometheus.Counter // by event category
+	mReceived      prometheus.Counter
+	mHandling      prometheus.Observer
+	mReplies       map[string]prometheus.Counter             // by reply kind
+	mSignals       map[protocols.Category]prometheus.Counter // by event category
+	mResolved      map[string]prometheus.Counter             // by resolution result
+	mUnknownEvents prometheus.Counter
 
 	stopping atomic.Bool
 	mu       sync.Mutex

@@ -151,7 +151,7 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Build the listeners as serve would, so key formats are checked too.
-	if _, err := daemon.Listeners(cfg); err != nil {
+	if _, err := daemon.Listeners(cfg, nil); err != nil {
 		return err
 	}
 	out, err := yaml.Marshal(cfg.Redacted())

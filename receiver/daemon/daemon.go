@@ -42,6 +42,7 @@ type Daemon struct {
 	receiver *receiver.Receiver
 	httpLn   net.Listener
 	httpSrv  *http.Server
+	now      func() time.Time
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry}
+	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -71,6 +72,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		BusyTimeout: cfg.Store.BusyTimeout,
 		BatchMax:    cfg.Store.CommitBatchMax,
 		PendingMax:  cfg.Store.PendingMax,
+		Now:         opts.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -79,7 +81,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	listeners, err := Listeners(cfg)
+	if err := d.store.SyncReceivers(ctx, storeReceivers(cfg)); err != nil {
+		return nil, err
+	}
+	listeners, err := Listeners(cfg, d.store)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +98,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		DedupeWindow:  cfg.Dedupe.Window,
 		DedupeMax:     cfg.Dedupe.MaxEntries,
 		DedupeSeed:    seed,
+		Resolver:      d.store,
 		Now:           opts.Now,
 	})
 	if err != nil {
@@ -128,13 +134,28 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	return d, nil
 }
 
+// AccountKeys finds the DC-09 key stored with an account. *store.Store
+// satisfies it.
+type AccountKeys interface {
+	AccountKey(receiver int, number string) (dc09.Key, bool)
+}
+
+func storeReceivers(cfg *configs.Config) []store.Receiver {
+	out := make([]store.Receiver, 0, len(cfg.Receivers))
+	for _, rc := range cfg.Receivers {
+		out = append(out, store.Receiver{Number: rc.Number, Name: rc.Name, AccountPrefix: strings.ToUpper(rc.AccountPrefix)})
+	}
+	return out
+}
+
 // Listeners maps the configured listeners to receiver options, building one
-// codec per listener with that listener's keys and timestamp window.
-func Listeners(cfg *configs.Config) ([]receiver.ListenerOptions, error) {
+// codec per listener with that listener's keys and timestamp window. Keys
+// stored with accounts (nil: none) come before the listener's keys.
+func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOptions, error) {
 	var out []receiver.ListenerOptions
 	for _, rc := range cfg.Receivers {
 		for _, lc := range rc.Listeners {
-			codec, err := newCodec(lc)
+			codec, err := newCodec(lc, rc, accounts)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
@@ -157,13 +178,14 @@ func Listeners(cfg *configs.Config) ([]receiver.ListenerOptions, error) {
 	return out, nil
 }
 
-func newCodec(lc configs.Listener) (protocols.Codec, error) {
+func newCodec(lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
 	switch lc.Protocol {
 	case dc09.Name:
 		keys, err := keyTable(lc.Keys)
 		if err != nil {
 			return nil, err
 		}
+		keys.accounts, keys.receiver, keys.prefix = accounts, rc.Number, strings.ToUpper(rc.AccountPrefix)
 		return dc09.New(dc09.Options{
 			Keys: keys.lookup,
 			Window: dc09.Window{
@@ -177,9 +199,13 @@ func newCodec(lc configs.Listener) (protocols.Codec, error) {
 	return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
 }
 
-// keys maps DC-09 header accounts (upper-cased) to keys; "*" serves any
-// account without a key of its own [design.md §6: per account first].
+// keys finds the key for a DC-09 header account: the account's own key in
+// the store first, then the listener's key for that account (upper-cased),
+// then the listener's "*" key [design.md §6: per account first].
 type keys struct {
+	accounts  AccountKeys // nil: no stored keys
+	receiver  int
+	prefix    string
 	byAccount map[string]dc09.Key
 	any       dc09.Key
 	hasAny    bool
@@ -203,6 +229,12 @@ func keyTable(cfg []configs.Key) (*keys, error) {
 }
 
 func (k *keys) lookup(account string) (dc09.Key, bool) {
+	if k.accounts != nil {
+		number := store.WithPrefix(k.prefix, strings.ToUpper(strings.TrimSpace(account)))
+		if key, ok := k.accounts.AccountKey(k.receiver, number); ok {
+			return key, true
+		}
+	}
 	if key, ok := k.byAccount[strings.ToUpper(account)]; ok {
 		return key, true
 	}
@@ -264,6 +296,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	recvErr := make(chan error, 1)
 	go func() { recvErr <- d.receiver.Run(rctx) }()
+	testsDone := make(chan struct{})
+	go func() { defer close(testsDone); d.expireTests(rctx) }()
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -276,6 +310,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	cancel()
 	runErr = errors.Join(runErr, <-recvErr)
+	<-testsDone
 	if d.httpSrv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := d.httpSrv.Shutdown(sctx); err != nil {
@@ -287,6 +322,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 	runErr = errors.Join(runErr, d.store.Close())
 	d.log.Info("alarmrx stopped")
 	return runErr
+}
+
+// expireTests takes accounts off test when their time runs out and warns
+// shortly before, every on_test.check_every, until ctx ends.
+func (d *Daemon) expireTests(ctx context.Context) {
+	t := time.NewTicker(d.cfg.OnTest.CheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		warned, expired, err := d.store.ExpireTests(ctx, d.now(), d.cfg.OnTest.WarnBefore)
+		switch {
+		case err != nil:
+			d.log.Warn("on-test expiry check failed; retrying", zap.Error(err))
+		case warned+expired > 0:
+			d.log.Info("on-test periods", zap.Int("warned", warned), zap.Int("expired", expired))
+		}
+	}
 }
 
 // closeAll releases what New opened when New fails.
