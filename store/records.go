@@ -156,8 +156,9 @@ func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
 	return nil
 }
 
-// Update validates rec and replaces the stored record with its id.
-func (r *Records[T]) Update(ctx context.Context, rec *T) error {
+// Update validates rec and replaces the stored record id with it.
+func (r *Records[T]) Update(ctx context.Context, id int64, rec *T) error {
+	*r.t.id(rec) = id
 	var old *T
 	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error

@@ -167,18 +167,18 @@ func TestAccountKeyIsWriteOnlyAndIndexed(t *testing.T) {
 	}
 	// Update without a key keeps it; with "" removes it.
 	got.Notes = "rear door panel"
-	must(t, f.s.Accounts.Update(ctx, got))
+	must(t, f.s.Accounts.Update(ctx, got.ID, got))
 	if _, ok := f.s.AccountKey(1, "5678"); !ok || !got.HasKey {
 		t.Fatal("update without key dropped the key")
 	}
 	got.Key = ptr("")
-	must(t, f.s.Accounts.Update(ctx, got))
+	must(t, f.s.Accounts.Update(ctx, got.ID, got))
 	if _, ok := f.s.AccountKey(1, "5678"); ok || got.HasKey {
 		t.Fatal("key not removed")
 	}
 	// Renumbering moves the index entry; deleting removes it.
 	got.Number = "5679"
-	must(t, f.s.Accounts.Update(ctx, got))
+	must(t, f.s.Accounts.Update(ctx, got.ID, got))
 	if f.s.Resolve(1, "5678", nil, f.clock.Now()).Known() || !f.s.Resolve(1, "5679", nil, f.clock.Now()).Known() {
 		t.Fatal("renumbered account not moved in the index")
 	}
@@ -199,7 +199,7 @@ func TestCustomersNestWithoutLoopsAndReferencesHold(t *testing.T) {
 	hq, branch := list[0], list[2]
 	hq.ParentID = &branch.ID
 	var fe *FieldError
-	if err := f.s.Customers.Update(ctx, &hq); !errors.As(err, &fe) || fe.Field != "parent_id" {
+	if err := f.s.Customers.Update(ctx, hq.ID, &hq); !errors.As(err, &fe) || fe.Field != "parent_id" {
 		t.Fatalf("HQ below its own branch: %v", err)
 	}
 	if err := f.s.Customers.Delete(ctx, branch.ID); !errors.Is(err, ErrConflict) {

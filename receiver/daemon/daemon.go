@@ -106,13 +106,15 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	}
 	if cfg.HTTP.Listen != "" {
 		h, err := httpapi.New(httpapi.Options{
-			Logger:      opts.Logger,
-			Gatherer:    opts.Registry,
-			Store:       d.store,
-			AdminToken:  cfg.HTTP.AdminToken,
-			Ready:       d.Ready,
-			Connections: d.receiver.Connections,
-			Now:         opts.Now,
+			Logger:          opts.Logger,
+			Gatherer:        opts.Registry,
+			Store:           d.store,
+			AdminToken:      cfg.HTTP.AdminToken,
+			Ready:           d.Ready,
+			Connections:     d.receiver.Connections,
+			Station:         d.store,
+			MaxTestDuration: cfg.OnTest.MaxDuration,
+			Now:             opts.Now,
 		})
 		if err != nil {
 			return nil, err

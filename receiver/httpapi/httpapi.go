@@ -6,6 +6,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -39,7 +40,12 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Connections lists open panel connections; nil hides the endpoint.
 	Connections func() []receiver.ConnInfo
-	Now         func() time.Time
+	// Station serves the management API over the station's records; nil
+	// leaves it out.
+	Station *store.Store
+	// MaxTestDuration caps one on-test period (0: no cap).
+	MaxTestDuration time.Duration
+	Now             func() time.Time
 }
 
 type api struct {
@@ -65,13 +71,34 @@ func New(opts Options) (http.Handler, error) {
 		_, _ = w.Write([]byte("OK\n"))
 	})
 	mux.HandleFunc("GET /-/ready", a.ready)
-	mux.Handle("GET /api/v1/signals", a.auth(http.HandlerFunc(a.signals)))
-	mux.Handle("GET /api/v1/frames", a.auth(http.HandlerFunc(a.frames)))
-	if opts.Connections != nil {
-		mux.Handle("GET /api/v1/connections", a.auth(http.HandlerFunc(a.connections)))
+	mux.HandleFunc("GET /api/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(openAPI)
+	})
+	for _, rt := range a.routes() {
+		mux.Handle(rt.method+" "+rt.path, a.auth(rt.handler))
 	}
 	return securityHeaders(mux), nil
 }
+
+// routes is every /api/v1 endpoint this handler serves; openapi.yaml
+// documents exactly these (a test holds them together).
+func (a *api) routes() []route {
+	rs := []route{
+		{"GET", "/api/v1/signals", a.signals},
+		{"GET", "/api/v1/frames", a.frames},
+	}
+	if a.opts.Connections != nil {
+		rs = append(rs, route{"GET", "/api/v1/connections", a.connections})
+	}
+	if a.opts.Station != nil {
+		rs = append(rs, a.stationRoutes()...)
+	}
+	return rs
+}
+
+//go:embed openapi.yaml
+var openAPI []byte
 
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,9 +207,33 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sigs, err := a.opts.Store.Signals(r.Context(), store.SignalFilter{
+	f := store.SignalFilter{
 		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, Limit: p.limit,
-	})
+	}
+	q := r.URL.Query()
+	if v := q.Get("account_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
+			return
+		}
+		f.AccountID = n
+	}
+	switch f.Resolution = q.Get("resolution"); f.Resolution {
+	case "", store.ResolutionResolved, store.ResolutionUnknown, store.ResolutionClaimed:
+	default:
+		writeError(w, http.StatusBadRequest, "resolution", "resolution must be resolved, unknown or claimed")
+		return
+	}
+	switch q.Get("test") {
+	case "", "false":
+	case "true":
+		f.TestOnly = true
+	default:
+		writeError(w, http.StatusBadRequest, "test", "test must be true or false")
+		return
+	}
+	sigs, err := a.opts.Store.Signals(r.Context(), f)
 	if err != nil {
 		a.log.Error("list signals", zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "", "store error")

@@ -1,0 +1,486 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
+)
+
+// maxBody caps a JSON request body; imports have their own cap.
+const (
+	maxBody       = 1 << 20
+	maxImportBody = 64 << 20
+)
+
+// route is one management API endpoint. The table is what the mux serves
+// and what the OpenAPI test compares with openapi.yaml.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+// recordRoutes returns list/create/get/update/delete for one record kind.
+func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
+	item := path + "/{id}"
+	return []route{
+		{"GET", path, func(w http.ResponseWriter, r *http.Request) {
+			opts, ok := a.listOptions(w, r, recs.Filters())
+			if !ok {
+				return
+			}
+			list, err := recs.List(r.Context(), opts)
+			if err != nil {
+				a.storeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"items": list})
+		}},
+		{"POST", path, func(w http.ResponseWriter, r *http.Request) {
+			rec := new(T)
+			if !decodeBody(w, r, rec) {
+				return
+			}
+			if err := recs.Create(r.Context(), rec); err != nil {
+				a.storeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusCreated, rec)
+		}},
+		{"GET", item, func(w http.ResponseWriter, r *http.Request) {
+			id, ok := pathID(w, r)
+			if !ok {
+				return
+			}
+			rec, err := recs.Get(r.Context(), id)
+			if err != nil {
+				a.storeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, rec)
+		}},
+		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
+			id, ok := pathID(w, r)
+			if !ok {
+				return
+			}
+			rec := new(T)
+			if !decodeBody(w, r, rec) {
+				return
+			}
+			if err := recs.Update(r.Context(), id, rec); err != nil {
+				a.storeError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, rec)
+		}},
+		{"DELETE", item, func(w http.ResponseWriter, r *http.Request) {
+			id, ok := pathID(w, r)
+			if !ok {
+				return
+			}
+			if err := recs.Delete(r.Context(), id); err != nil {
+				a.storeError(w, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}},
+	}
+}
+
+// stationRoutes are the management endpoints over the station's records.
+func (a *api) stationRoutes() []route {
+	st := a.opts.Station
+	var rs []route
+	rs = append(rs, recordRoutes(a, "/api/v1/customers", st.Customers)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/installers", st.Installers)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/technicians", st.Technicians)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/sites", st.Sites)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/accounts", st.Accounts)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/zones", st.Zones)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/responding-parties", st.RespondingParties)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/authorities", st.Authorities)...)
+	rs = append(rs,
+		route{"GET", "/api/v1/receivers", a.receivers},
+		route{"GET", "/api/v1/receivers/{receiver}/accounts/{number}", a.findAccount},
+		route{"POST", "/api/v1/accounts/import", a.importAccounts},
+		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals},
+		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory},
+		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest},
+		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests},
+		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults},
+		route{"GET", "/api/v1/station-events", a.stationEvents},
+	)
+	return rs
+}
+
+func (a *api) receivers(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.Receivers(r.Context())
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
+	receiver, err := strconv.Atoi(r.PathValue("receiver"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "receiver", "receiver must be a number from 1 to 99")
+		return
+	}
+	acct, err := a.opts.Station.FindAccount(r.Context(), receiver, r.PathValue("number"))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, acct)
+}
+
+func (a *api) importAccounts(w http.ResponseWriter, r *http.Request) {
+	dry := r.URL.Query().Get("dry_run")
+	if dry != "" && dry != "true" && dry != "false" {
+		writeError(w, http.StatusBadRequest, "dry_run", "dry_run must be true or false")
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, maxImportBody)
+	report, err := a.opts.Station.ImportAccounts(r.Context(), body, dry == "true")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "", "the file is larger than 64 MiB; split it")
+			return
+		}
+		a.storeError(w, err)
+		return
+	}
+	status := http.StatusOK
+	if len(report.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, report)
+}
+
+func (a *api) claimSignals(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	v := r.URL.Query().Get("since")
+	if v == "" {
+		writeError(w, http.StatusBadRequest, "since", "since is required: an RFC 3339 time or a duration such as 24h")
+		return
+	}
+	since, err := parseSince(v, a.opts.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "since", "since must be an RFC 3339 time or a duration such as 24h")
+		return
+	}
+	n, err := a.opts.Station.ClaimSignals(r.Context(), id, since)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "since": since, "claimed": n})
+}
+
+// testRequest places an account on test: until or duration says when it
+// ends; from defaults to now.
+type testRequest struct {
+	Scope        string         `json:"scope"`
+	Zones        store.Strings  `json:"zones"`
+	Categories   store.Strings  `json:"categories"`
+	From         *time.Time     `json:"from"`
+	Until        *time.Time     `json:"until"`
+	Duration     store.Duration `json:"duration"`
+	Reason       string         `json:"reason"`
+	AuthorisedBy string         `json:"authorised_by"`
+}
+
+func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var req testRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.Scope == "" {
+		req.Scope = store.ScopeAccount
+	}
+	t := store.OnTest{AccountID: id, Scope: req.Scope, Zones: req.Zones, Categories: req.Categories,
+		Reason: req.Reason, AuthorisedBy: req.AuthorisedBy}
+	start := a.opts.Now()
+	if req.From != nil {
+		start = *req.From
+	}
+	t.StartsAt = start
+	switch {
+	case req.Until != nil && req.Duration != 0:
+		writeError(w, http.StatusBadRequest, "until", "give until or duration, not both")
+		return
+	case req.Until != nil:
+		t.EndsAt = *req.Until
+	case req.Duration > 0:
+		t.EndsAt = start.Add(time.Duration(req.Duration))
+	}
+	if err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
+
+type endTestRequest struct {
+	By     string `json:"by"`
+	TestID int64  `json:"test_id"`
+}
+
+func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var req endTestRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ended": ended})
+}
+
+// dateRange reads from and to (RFC 3339; to defaults to now, from to a day
+// before to).
+func (a *api) dateRange(w http.ResponseWriter, r *http.Request) (from, to time.Time, ok bool) {
+	q := r.URL.Query()
+	to = a.opts.Now()
+	if v := q.Get("to"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "to", "to must be an RFC 3339 time")
+			return from, to, false
+		}
+		to = t
+	}
+	from = to.Add(-24 * time.Hour)
+	if v := q.Get("from"); v != "" {
+		t, err := parseSince(v, a.opts.Now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "from", "from must be an RFC 3339 time or a duration such as 7d")
+			return from, to, false
+		}
+		from = t
+	}
+	if !from.Before(to) {
+		writeError(w, http.StatusBadRequest, "from", "from must lie before to")
+		return from, to, false
+	}
+	return from, to, true
+}
+
+// testHistory lists on-test periods: open ones with ?open=true, else those
+// overlapping the date range.
+func (a *api) testHistory(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	var list []store.OnTest
+	var err error
+	if r.URL.Query().Get("open") == "true" {
+		list, err = a.opts.Station.OpenTests(r.Context(), id)
+	} else {
+		from, to, ok := a.dateRange(w, r)
+		if !ok {
+			return
+		}
+		list, err = a.opts.Station.TestHistory(r.Context(), id, from, to)
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	now := a.opts.Now()
+	out := make([]testView, len(list))
+	for i := range list {
+		out[i] = testView{OnTest: list[i], Active: list[i].Active(now)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+type testView struct {
+	store.OnTest
+	Active bool `json:"active"`
+}
+
+// testResults lists the signals received in on-test scopes in the range.
+func (a *api) testResults(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	from, to, ok := a.dateRange(w, r)
+	if !ok {
+		return
+	}
+	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{
+		AccountID: id, TestOnly: true, Since: from, Until: to, Limit: store.MaxListLimit,
+	})
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": sigs})
+}
+
+func (a *api) stationEvents(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	f := store.StationEventFilter{Kind: r.URL.Query().Get("kind"), Since: p.since, AfterID: p.afterID, Limit: p.limit}
+	if v := r.URL.Query().Get("account_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
+			return
+		}
+		f.AccountID = n
+	}
+	evs, err := a.opts.Station.StationEvents(r.Context(), f)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": evs})
+}
+
+// listOptions reads the record filters, after_id and limit.
+func (a *api) listOptions(w http.ResponseWriter, r *http.Request, filters []string) (store.ListOptions, bool) {
+	q := r.URL.Query()
+	o := store.ListOptions{Where: map[string]any{}}
+	for key, vals := range q {
+		switch key {
+		case "after_id", "limit":
+			n, err := strconv.ParseInt(vals[0], 10, 64)
+			if err != nil || n < 0 || (key == "limit" && (n < 1 || n > store.MaxListLimit)) {
+				writeError(w, http.StatusBadRequest, key, key+" must be a positive integer (limit at most "+strconv.Itoa(store.MaxListLimit)+")")
+				return o, false
+			}
+			if key == "limit" {
+				o.Limit = int(n)
+			} else {
+				o.AfterID = n
+			}
+			continue
+		}
+		known := false
+		for _, f := range filters {
+			known = known || f == key
+		}
+		if !known {
+			writeError(w, http.StatusBadRequest, key, "unknown filter; known: "+strings.Join(append(filters, "after_id", "limit"), ", "))
+			return o, false
+		}
+		o.Where[key] = vals[0]
+	}
+	return o, true
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		writeError(w, http.StatusBadRequest, "id", "id must be a positive integer")
+		return 0, false
+	}
+	return id, true
+}
+
+// decodeBody reads one JSON object, refusing unknown fields and wrong
+// types with the field named.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("one JSON object expected")
+	}
+	if err == nil {
+		return true
+	}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &te):
+		writeError(w, http.StatusBadRequest, te.Field, fmt.Sprintf("%s must be %s", te.Field, jsonKind(te.Type.Kind().String())))
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		writeError(w, http.StatusBadRequest, "", "the body is not a JSON object")
+	case errors.As(err, &mbe):
+		writeError(w, http.StatusRequestEntityTooLarge, "", "the body is larger than 1 MiB")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		writeError(w, http.StatusBadRequest, field, "unknown field "+field)
+	default:
+		// Field-level errors from UnmarshalJSON (durations) land here.
+		writeError(w, http.StatusBadRequest, "", err.Error())
+	}
+	return false
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "string":
+		return "text"
+	case k == "bool":
+		return "true or false"
+	case k == "slice":
+		return "a list"
+	}
+	return "an object"
+}
+
+// storeError answers a store error with its status: 400 with the field for
+// invalid input, 404, 409 naming what is in the way, 503 while the store
+// fails.
+func (a *api) storeError(w http.ResponseWriter, err error) {
+	var fe *store.FieldError
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.Field, fe.Error())
+	case errors.As(err, &ce):
+		writeError(w, http.StatusConflict, ce.Field, ce.Msg)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "", strings.TrimPrefix(err.Error(), "store: "))
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrClosed), errors.Is(err, context.DeadlineExceeded):
+		a.log.Warn("store unavailable", zap.Error(err))
+		writeError(w, http.StatusServiceUnavailable, "", "the store is unavailable; retry later")
+	default:
+		a.log.Error("store error", zap.Error(err))
+		writeError(w, http.StatusInternalServerError, "", "store error")
+	}
+}
