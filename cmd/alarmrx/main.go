@@ -5,6 +5,8 @@
 //	alarmrx version                        print the version
 //	alarmrx send  …                        send DC-09 frames like a panel
 //	alarmrx bench …                        load-test a receiver
+//	alarmrx accounts import FILE.csv | list  manage accounts through the daemon's API
+//	alarmrx test on|off|status ACCOUNT      put an account on test and off again
 //
 // Without --config, serve and check-config use the embedded example
 // configuration (configs/alarmrx.example.yaml).
@@ -44,6 +46,8 @@ commands:
   version       print the version
   send          send DC-09 frames to a receiver, as a panel would
   bench         load-test a receiver with many panels and report ACK latency
+  accounts      import accounts from CSV (all rows or none) or list them, through the running daemon
+  test          put an account on test, take it off, or show its test status
 
 run "alarmrx <command> -h" for a command's flags
 `
@@ -66,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = send(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = bench(ctx, args[1:], stdout, stderr)
+	case "accounts":
+		err = accounts(ctx, args[1:], stdout, stderr)
+	case "test":
+		err = testCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
