@@ -20,6 +20,29 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// startDaemon runs the embedded example configuration in-process on a fresh
+// data directory and 127.0.0.1:0, changed by edit, until the test ends.
+func startDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
+	t.Helper()
+	cfg, err := configs.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.Receivers[0].Listeners[0].TCP = "127.0.0.1:0"
+	cfg.Receivers[0].Listeners[0].UDP = ""
+	edit(cfg)
+	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
+}
+
 func TestVersionAndUsage(t *testing.T) {
 	if code, out, _ := runCmd(t, "version"); code != 0 || out != "alarmrx dev\n" {
 		t.Errorf("version: %d %q", code, out)
@@ -65,22 +88,10 @@ func TestCheckConfigReportsEveryProblem(t *testing.T) {
 // TestSendAgainstDaemon drives a real daemon with the send command: exit 0
 // on ACK, 1 on NAK (an encrypted frame for an account with no key).
 func TestSendAgainstDaemon(t *testing.T) {
-	cfg, err := configs.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Listen = ""
-	cfg.Receivers[0].Listeners[0].TCP = "127.0.0.1:0"
-	cfg.Receivers[0].Listeners[0].UDP = "127.0.0.1:0"
-	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = ""
+		cfg.Receivers[0].Listeners[0].UDP = "127.0.0.1:0"
+	})
 	a := d.Addrs()[0]
 
 	code, out, errs := runCmd(t, "send", "--addr", a.TCP, "--account", "1234", "--data", "#1234|Nri1/BA012",

@@ -8,32 +8,18 @@ import (
 	"testing"
 
 	"github.com/alarmrx/alarmrx/configs"
-	"github.com/alarmrx/alarmrx/receiver/daemon"
 	"github.com/alarmrx/alarmrx/store"
-	"go.uber.org/zap/zaptest"
 )
 
 // TestAccountsAndTestCommands imports accounts into a running daemon,
 // lists them, and puts one on test and off again, all through the CLI.
 func TestAccountsAndTestCommands(t *testing.T) {
-	cfg, err := configs.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.HTTP.AdminToken = "cli-token"
-	cfg.Receivers[0].AccountPrefix = "ABC"
-	cfg.Receivers[0].Listeners[0].TCP = "127.0.0.1:0"
-	cfg.Receivers[0].Listeners[0].UDP = ""
-	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "cli-token"
+		cfg.Receivers[0].AccountPrefix = "ABC"
+	})
+	ctx := context.Background()
 	cust := &store.Customer{Name: "Acme"}
 	if err := d.Store().Customers.Create(ctx, cust); err != nil {
 		t.Fatal(err)

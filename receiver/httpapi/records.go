@@ -68,12 +68,8 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 			writeJSON(w, http.StatusOK, rec)
 		}},
 		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
-			id, ok := pathID(w, r)
+			id, rec, ok := idAndBody[T](w, r)
 			if !ok {
-				return
-			}
-			rec := new(T)
-			if !decodeBody(w, r, rec) {
 				return
 			}
 			if err := recs.Update(r.Context(), id, rec); err != nil {
@@ -206,12 +202,8 @@ type testRequest struct {
 }
 
 func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
+	id, req, ok := idAndBody[testRequest](w, r)
 	if !ok {
-		return
-	}
-	var req testRequest
-	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.Scope == "" {
@@ -246,12 +238,8 @@ type endTestRequest struct {
 }
 
 func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
+	id, req, ok := idAndBody[endTestRequest](w, r)
 	if !ok {
-		return
-	}
-	var req endTestRequest
-	if !decodeBody(w, r, &req) {
 		return
 	}
 	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
@@ -415,6 +403,20 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// idAndBody reads the {id} path value and a JSON body, answering 400 for
+// either.
+func idAndBody[T any](w http.ResponseWriter, r *http.Request) (int64, *T, bool) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return 0, nil, false
+	}
+	v := new(T)
+	if !decodeBody(w, r, v) {
+		return 0, nil, false
+	}
+	return id, v, true
 }
 
 // decodeBody reads one JSON object, refusing unknown fields and wrong
