@@ -232,8 +232,11 @@ func (w *writer) runWrite(r *commitReq) {
 		}
 		return tx.Commit()
 	}()
-	if err == nil && r.afterCommit != nil {
-		r.afterCommit()
+	if err == nil {
+		w.s.markHealthy()
+		if r.afterCommit != nil {
+			r.afterCommit()
+		}
 	}
 	if err != nil && isStorageFailure(err) {
 		w.s.m.commitErrors.Inc()
