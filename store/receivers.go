@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Receiver is a logical receiver of the station (design.md §4). Receivers
@@ -27,6 +29,20 @@ func (s *Store) SyncReceivers(ctx context.Context, rs []Receiver) error {
 				ON CONFLICT (number) DO UPDATE SET name = excluded.name, account_prefix = excluded.account_prefix`,
 				r.Number, r.Name, r.AccountPrefix); err != nil {
 				return fmt.Errorf("store: sync receiver %d: %w", r.Number, err)
+			}
+			if r.AccountPrefix == "" {
+				continue
+			}
+			// A prefix set or changed after accounts were added leaves them
+			// unreachable: signals are looked up with the new prefix.
+			var stale int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE receiver = ? AND substr(number, 1, ?) <> ?`,
+				r.Number, len(r.AccountPrefix), r.AccountPrefix).Scan(&stale); err != nil {
+				return err
+			}
+			if stale > 0 {
+				s.log.Warn("accounts on this receiver lack its account prefix: their signals will not resolve until they are renumbered",
+					zap.Int("receiver", r.Number), zap.String("account_prefix", r.AccountPrefix), zap.Int("accounts", stale))
 			}
 		}
 		return nil
@@ -94,7 +110,8 @@ func (s *Store) ClaimSignals(ctx context.Context, accountID int64, since time.Ti
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE signals SET account_id = ?, site_id = ?, resolution = ?,
 			zone_description = coalesce((SELECT z.description FROM zones z WHERE z.account_id = ?
-				AND z.number = ltrim(signals.zone, '0')), zone_description)
+				AND z.number = CASE WHEN ltrim(signals.zone, '0') = '' AND signals.zone <> '' THEN '0'
+					ELSE ltrim(signals.zone, '0') END), zone_description)
 			WHERE receiver = ? AND account = ? AND account_id IS NULL AND received_at >= ?`,
 			accountID, site, ResolutionClaimed, accountID, receiver, number, since.UnixNano())
 		if err != nil {

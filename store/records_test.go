@@ -11,7 +11,9 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // fakeClock is a settable clock for on-test expiry.
@@ -372,5 +374,26 @@ func TestSignalsCarryResolutionAndClaim(t *testing.T) {
 	must(t, err)
 	if len(sigs) != 1 || sigs[0].ZoneDescription != "Front door" || sigs[0].Test {
 		t.Fatalf("resolved signal %+v", sigs)
+	}
+}
+
+func TestPrefixAddedLaterIsReported(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), Options{
+		Logger: zap.New(core), Registerer: prometheus.NewRegistry(),
+	})
+	must(t, err)
+	defer s.Close()
+	ctx := context.Background()
+	must(t, s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP"}}))
+	c := &Customer{Name: "C"}
+	must(t, s.Customers.Create(ctx, c))
+	site := &Site{CustomerID: c.ID, Name: "S"}
+	must(t, s.Sites.Create(ctx, site))
+	must(t, s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "1234", SiteID: site.ID}))
+	must(t, s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP", AccountPrefix: "XYZ"}}))
+	got := logs.FilterMessageSnippet("lack its account prefix").All()
+	if len(got) != 1 || got[0].ContextMap()["accounts"] != int64(1) {
+		t.Fatalf("warnings: %+v", got)
 	}
 }
