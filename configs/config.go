@@ -16,11 +16,13 @@ type Config struct {
 	// be answered once shutdown has begun.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace" yaml:"shutdown_grace"`
 
-	Log    Log    `mapstructure:"log" yaml:"log"`
-	HTTP   HTTP   `mapstructure:"http" yaml:"http"`
-	Store  Store  `mapstructure:"store" yaml:"store"`
-	Dedupe Dedupe `mapstructure:"dedupe" yaml:"dedupe"`
-	OnTest OnTest `mapstructure:"on_test" yaml:"on_test"`
+	Log     Log     `mapstructure:"log" yaml:"log"`
+	HTTP    HTTP    `mapstructure:"http" yaml:"http"`
+	Store   Store   `mapstructure:"store" yaml:"store"`
+	Dedupe  Dedupe  `mapstructure:"dedupe" yaml:"dedupe"`
+	OnTest  OnTest  `mapstructure:"on_test" yaml:"on_test"`
+	Queue   Queue   `mapstructure:"queue" yaml:"queue"`
+	Console Console `mapstructure:"console" yaml:"console"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -78,6 +80,71 @@ type OnTest struct {
 	// CheckEvery is how often expiry and warnings are looked for.
 	CheckEvery time.Duration `mapstructure:"check_every" yaml:"check_every"`
 }
+
+// Queue configures the operator queue [automation-research.md §6.3].
+type Queue struct {
+	// LogOnlyCategories are event categories stored but never queued
+	// (unless a code rule says otherwise). Default openclose, test, info.
+	LogOnlyCategories []string `mapstructure:"log_only_categories" yaml:"log_only_categories"`
+	// UnknownAccountPriority is the priority of an unknown-account incident.
+	UnknownAccountPriority int `mapstructure:"unknown_account_priority" yaml:"unknown_account_priority"`
+	// ClaimTimeout: a claim lapses after this long without a step by its
+	// holder, and the incident is free for others.
+	ClaimTimeout time.Duration `mapstructure:"claim_timeout" yaml:"claim_timeout"`
+	// CheckEvery is how often lapsed claims and expired holds are swept.
+	CheckEvery time.Duration `mapstructure:"check_every" yaml:"check_every"`
+	// ResolutionCodes are the codes an operator must choose from to resolve.
+	ResolutionCodes []string `mapstructure:"resolution_codes" yaml:"resolution_codes"`
+	// Runaway: more than MaxSignals identical signals (account, code, zone)
+	// within Window raise one runaway incident; repeats are then stored and
+	// auto-logged until the account is quiet for Quiet.
+	Runaway Runaway `mapstructure:"runaway" yaml:"runaway"`
+	// Codes override the priority or handling of single event codes.
+	Codes []CodeRule `mapstructure:"codes" yaml:"codes"`
+	// AgeWarn and AgeCritical colour an unclaimed incident in the console.
+	AgeWarn     time.Duration `mapstructure:"age_warn" yaml:"age_warn"`
+	AgeCritical time.Duration `mapstructure:"age_critical" yaml:"age_critical"`
+}
+
+// Runaway configures runaway (swinger) detection.
+type Runaway struct {
+	MaxSignals int           `mapstructure:"max_signals" yaml:"max_signals"`
+	Window     time.Duration `mapstructure:"window" yaml:"window"`
+	Quiet      time.Duration `mapstructure:"quiet" yaml:"quiet"`
+}
+
+// CodeRule overrides how one event code is handled.
+type CodeRule struct {
+	Format string `mapstructure:"format" yaml:"format"` // CID or SIA
+	Code   string `mapstructure:"code" yaml:"code"`     // "130", "BA"
+	// Priority 1–9; 0 keeps the category's. Fire codes stay at 1.
+	Priority int `mapstructure:"priority" yaml:"priority"`
+	// Handling is operator (queue it) or log (store only); "" keeps the
+	// category's.
+	Handling string `mapstructure:"handling" yaml:"handling"`
+}
+
+// Console configures the operator console and station users' sessions.
+type Console struct {
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration `mapstructure:"session_ttl" yaml:"session_ttl"`
+	// LoginAttempts failed logins per user name and address within
+	// LoginWindow lock further attempts out until the window passes.
+	LoginAttempts int           `mapstructure:"login_attempts" yaml:"login_attempts"`
+	LoginWindow   time.Duration `mapstructure:"login_window" yaml:"login_window"`
+	// SecureCookies marks the session cookie Secure (HTTPS only). Turn it
+	// off only for plain-HTTP use on a trusted network or loopback.
+	SecureCookies bool `mapstructure:"secure_cookies" yaml:"secure_cookies"`
+}
+
+// DefaultResolutionCodes are the resolution codes when none are configured.
+func DefaultResolutionCodes() []string {
+	return []string{"false_alarm", "user_error", "weather", "technical_fault", "test", "police_dispatched",
+		"fire_dispatched", "medical_dispatched", "guard_dispatched", "keyholder_attended", "cancelled_by_customer", "other"}
+}
+
+// DefaultLogOnlyCategories are the categories logged without an incident.
+func DefaultLogOnlyCategories() []string { return []string{"openclose", "test", "info"} }
 
 // Receiver is one logical receiver of the station (design.md §4).
 type Receiver struct {
@@ -176,6 +243,17 @@ func Default() *Config {
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
 		OnTest: DefaultOnTest(),
+		Queue: Queue{
+			LogOnlyCategories:      DefaultLogOnlyCategories(),
+			ResolutionCodes:        DefaultResolutionCodes(),
+			UnknownAccountPriority: 5,
+			ClaimTimeout:           5 * time.Minute,
+			CheckEvery:             5 * time.Second,
+			Runaway:                Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
+			AgeWarn:                time.Minute,
+			AgeCritical:            3 * time.Minute,
+		},
+		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
 	}
 }
 

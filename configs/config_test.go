@@ -103,8 +103,19 @@ func TestDefault(t *testing.T) {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 		},
-		Dedupe:    configs.Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
-		OnTest:    configs.OnTest{WarnBefore: 15 * time.Minute, MaxDuration: 168 * time.Hour, CheckEvery: 10 * time.Second},
+		Dedupe: configs.Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
+		OnTest: configs.OnTest{WarnBefore: 15 * time.Minute, MaxDuration: 168 * time.Hour, CheckEvery: 10 * time.Second},
+		Queue: configs.Queue{
+			LogOnlyCategories:      []string{"openclose", "test", "info"},
+			UnknownAccountPriority: 5,
+			ClaimTimeout:           5 * time.Minute,
+			CheckEvery:             5 * time.Second,
+			ResolutionCodes:        configs.DefaultResolutionCodes(),
+			Runaway:                configs.Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
+			AgeWarn:                time.Minute,
+			AgeCritical:            3 * time.Minute,
+		},
+		Console:   configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute},
 		Receivers: nil,
 	}
 	diff(t, configs.Default(), want)
@@ -267,8 +278,10 @@ func TestLoadGood(t *testing.T) {
 			PendingMax:     512,
 			CommitTimeout:  1500 * time.Millisecond,
 		},
-		Dedupe: configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
-		OnTest: configs.DefaultOnTest(),
+		Dedupe:  configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
+		OnTest:  configs.DefaultOnTest(),
+		Queue:   configs.Default().Queue,
+		Console: configs.Default().Console,
 		Receivers: []configs.Receiver{{
 			Number: 1,
 			Name:   "IP receiver 1",
@@ -335,24 +348,36 @@ func TestEnvOverrides(t *testing.T) {
 func TestEnvEveryScalarKey(t *testing.T) {
 	clearEnv(t)
 	env := map[string]string{
-		"ALARMRX_DATA_DIR":               "/d",
-		"ALARMRX_SHUTDOWN_GRACE":         "7s",
-		"ALARMRX_LOG_LEVEL":              "error",
-		"ALARMRX_LOG_FORMAT":             "json",
-		"ALARMRX_HTTP_LISTEN":            "127.0.0.1:0",
-		"ALARMRX_HTTP_ADMIN_TOKEN":       "t0ken",
-		"ALARMRX_HTTP_READ_TIMEOUT":      "1s",
-		"ALARMRX_HTTP_WRITE_TIMEOUT":     "2s",
-		"ALARMRX_STORE_SYNCHRONOUS":      "normal",
-		"ALARMRX_STORE_BUSY_TIMEOUT":     "3s",
-		"ALARMRX_STORE_COMMIT_BATCH_MAX": "10",
-		"ALARMRX_STORE_PENDING_MAX":      "20",
-		"ALARMRX_STORE_COMMIT_TIMEOUT":   "4s",
-		"ALARMRX_DEDUPE_WINDOW":          "5m",
-		"ALARMRX_DEDUPE_MAX_ENTRIES":     "30",
-		"ALARMRX_ON_TEST_WARN_BEFORE":    "0s",
-		"ALARMRX_ON_TEST_MAX_DURATION":   "2h",
-		"ALARMRX_ON_TEST_CHECK_EVERY":    "1s",
+		"ALARMRX_DATA_DIR":                       "/d",
+		"ALARMRX_SHUTDOWN_GRACE":                 "7s",
+		"ALARMRX_LOG_LEVEL":                      "error",
+		"ALARMRX_LOG_FORMAT":                     "json",
+		"ALARMRX_HTTP_LISTEN":                    "127.0.0.1:0",
+		"ALARMRX_HTTP_ADMIN_TOKEN":               "t0ken",
+		"ALARMRX_HTTP_READ_TIMEOUT":              "1s",
+		"ALARMRX_HTTP_WRITE_TIMEOUT":             "2s",
+		"ALARMRX_STORE_SYNCHRONOUS":              "normal",
+		"ALARMRX_STORE_BUSY_TIMEOUT":             "3s",
+		"ALARMRX_STORE_COMMIT_BATCH_MAX":         "10",
+		"ALARMRX_STORE_PENDING_MAX":              "20",
+		"ALARMRX_STORE_COMMIT_TIMEOUT":           "4s",
+		"ALARMRX_DEDUPE_WINDOW":                  "5m",
+		"ALARMRX_DEDUPE_MAX_ENTRIES":             "30",
+		"ALARMRX_ON_TEST_WARN_BEFORE":            "0s",
+		"ALARMRX_ON_TEST_MAX_DURATION":           "2h",
+		"ALARMRX_ON_TEST_CHECK_EVERY":            "1s",
+		"ALARMRX_QUEUE_UNKNOWN_ACCOUNT_PRIORITY": "3",
+		"ALARMRX_QUEUE_CLAIM_TIMEOUT":            "2m",
+		"ALARMRX_QUEUE_CHECK_EVERY":              "2s",
+		"ALARMRX_QUEUE_RUNAWAY_MAX_SIGNALS":      "20",
+		"ALARMRX_QUEUE_RUNAWAY_WINDOW":           "1m",
+		"ALARMRX_QUEUE_RUNAWAY_QUIET":            "10m",
+		"ALARMRX_QUEUE_AGE_WARN":                 "30s",
+		"ALARMRX_QUEUE_AGE_CRITICAL":             "90s",
+		"ALARMRX_CONSOLE_SESSION_TTL":            "8h",
+		"ALARMRX_CONSOLE_LOGIN_ATTEMPTS":         "3",
+		"ALARMRX_CONSOLE_LOGIN_WINDOW":           "10m",
+		"ALARMRX_CONSOLE_SECURE_COOKIES":         "true",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -365,6 +390,17 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		Store:         configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second},
 		Dedupe:        configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
 		OnTest:        configs.OnTest{WarnBefore: 0, MaxDuration: 2 * time.Hour, CheckEvery: time.Second},
+		Queue: configs.Queue{
+			LogOnlyCategories:      configs.DefaultLogOnlyCategories(),
+			UnknownAccountPriority: 3,
+			ClaimTimeout:           2 * time.Minute,
+			CheckEvery:             2 * time.Second,
+			ResolutionCodes:        configs.DefaultResolutionCodes(),
+			Runaway:                configs.Runaway{MaxSignals: 20, Window: time.Minute, Quiet: 10 * time.Minute},
+			AgeWarn:                30 * time.Second,
+			AgeCritical:            90 * time.Second,
+		},
+		Console: configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginWindow: 10 * time.Minute, SecureCookies: true},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {
@@ -375,7 +411,9 @@ func TestEnvEveryScalarKey(t *testing.T) {
 	// The table above must cover every scalar key of Config.
 	var scalar []string
 	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
-		if !strings.HasPrefix(k, "receivers") {
+		// Lists live in the file only.
+		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") &&
+			k != "queue.log_only_categories" && k != "queue.resolution_codes" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 		}
 	}
@@ -929,4 +967,39 @@ receivers:
 		`receivers[1].listeners[0].idle_timeout: a duration needs a unit, e.g. "30s" or "5m" (YAML read a bare number)`,
 		`log.level: must be one of debug, info, warn, error (got "loud")`,
 	})
+}
+
+func TestQueueRulesAreChecked(t *testing.T) {
+	clearEnv(t)
+	bad := `
+queue:
+  log_only_categories: [fire, nonsense]
+  unknown_account_priority: 0
+  resolution_codes: [ok, ok, "Bad Code"]
+  runaway: {max_signals: 5, window: 0s}
+  age_warn: 5m
+  age_critical: 1m
+  codes:
+    - {format: CID, code: "110", priority: 4}
+    - {format: SIA, code: FA, handling: log}
+    - {format: XML, code: BA}
+    - {format: sia, code: wa, priority: 3, handling: page}
+console: {login_attempts: 0}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	want := []string{
+		"queue.log_only_categories[0]: fire is always presented to an operator",
+		`queue.log_only_categories[1]: unknown event category "nonsense"`,
+		"queue.unknown_account_priority: must be 1-9 (got 0)",
+		`queue.resolution_codes[1]: duplicate code "ok"`,
+		`queue.resolution_codes[2]: must match ^[a-z0-9_]{1,40}$ (got "Bad Code")`,
+		"queue.runaway.window: must be greater than 0 (got 0s)",
+		"queue.age_critical: must be longer than queue.age_warn (5m0s) (got 1m0s)",
+		"queue.codes[0]: CID 110 is a fire code: it stays priority 1 and is always presented to an operator",
+		"queue.codes[1]: SIA FA is a fire code: it stays priority 1 and is always presented to an operator",
+		`queue.codes[2].format: must be CID or SIA (got "XML")`,
+		`queue.codes[3].handling: must be operator or log (got "page")`,
+		"console.login_attempts: must be at least 1 (got 0)",
+	}
+	diff(t, problems(t, err), want)
 }

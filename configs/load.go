@@ -206,6 +206,21 @@ func normalize(c *Config) {
 	for i := range c.Receivers {
 		c.Receivers[i].AccountPrefix = strings.ToUpper(c.Receivers[i].AccountPrefix)
 	}
+	// Lists have no viper default: a list the file leaves out gets its
+	// default here; an empty list written in the file stays empty.
+	if c.Queue.ResolutionCodes == nil {
+		c.Queue.ResolutionCodes = DefaultResolutionCodes()
+	}
+	if c.Queue.LogOnlyCategories == nil {
+		c.Queue.LogOnlyCategories = DefaultLogOnlyCategories()
+	}
+	if len(c.Queue.Codes) == 0 {
+		c.Queue.Codes = nil
+	}
+	for i := range c.Queue.Codes {
+		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)
+		c.Queue.Codes[i].Code = strings.ToUpper(c.Queue.Codes[i].Code)
+	}
 }
 
 var durationType = reflect.TypeFor[time.Duration]()

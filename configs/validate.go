@@ -1,6 +1,10 @@
 package configs
 
 import (
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/sia"
+
 	"errors"
 	"fmt"
 	"net"
@@ -133,6 +137,11 @@ func (c *Config) Validate() error {
 	p.notNegative("on_test.warn_before", c.OnTest.WarnBefore)
 	p.notNegative("on_test.max_duration", c.OnTest.MaxDuration)
 	p.positive("on_test.check_every", c.OnTest.CheckEvery)
+
+	c.Queue.validate(&p)
+	p.positive("console.session_ttl", c.Console.SessionTTL)
+	p.atLeast("console.login_attempts", c.Console.LoginAttempts, 1)
+	p.positive("console.login_window", c.Console.LoginWindow)
 
 	numbers := map[int]string{}
 	names := map[string]string{}
@@ -364,4 +373,74 @@ func everything(b bound) bool {
 
 func anyIPv4(b bound) bool {
 	return b.ip.IsValid() && b.ip.Is4() && b.ip.IsUnspecified()
+}
+
+var codeNameRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+func (q *Queue) validate(p *problems) {
+	for i, name := range q.LogOnlyCategories {
+		if _, ok := protocols.ParseCategory(name); !ok {
+			p.add(fmt.Sprintf("queue.log_only_categories[%d]", i), "unknown event category %q", name)
+		} else if name == protocols.CategoryFire.String() {
+			p.add(fmt.Sprintf("queue.log_only_categories[%d]", i), "fire is always presented to an operator")
+		}
+	}
+	if q.UnknownAccountPriority < 1 || q.UnknownAccountPriority > 9 {
+		p.add("queue.unknown_account_priority", "must be 1-9 (got %d)", q.UnknownAccountPriority)
+	}
+	p.positive("queue.claim_timeout", q.ClaimTimeout)
+	p.positive("queue.check_every", q.CheckEvery)
+	if len(q.ResolutionCodes) == 0 {
+		p.add("queue.resolution_codes", "at least one resolution code is required")
+	}
+	seen := map[string]bool{}
+	for i, code := range q.ResolutionCodes {
+		switch {
+		case !codeNameRE.MatchString(code):
+			p.add(fmt.Sprintf("queue.resolution_codes[%d]", i), "must match ^[a-z0-9_]{1,40}$ (got %q)", code)
+		case seen[code]:
+			p.add(fmt.Sprintf("queue.resolution_codes[%d]", i), "duplicate code %q", code)
+		}
+		seen[code] = true
+	}
+	if q.Runaway.MaxSignals < 0 {
+		p.add("queue.runaway.max_signals", "must be 0 (off) or more (got %d)", q.Runaway.MaxSignals)
+	} else if q.Runaway.MaxSignals > 0 {
+		p.positive("queue.runaway.window", q.Runaway.Window)
+		p.positive("queue.runaway.quiet", q.Runaway.Quiet)
+	}
+	p.positive("queue.age_warn", q.AgeWarn)
+	if q.AgeCritical <= q.AgeWarn {
+		p.add("queue.age_critical", "must be longer than queue.age_warn (%v) (got %v)", q.AgeWarn, q.AgeCritical)
+	}
+	for i, r := range q.Codes {
+		f := fmt.Sprintf("queue.codes[%d]", i)
+		var cat protocols.Category
+		switch r.Format {
+		case protocols.FormatContactID:
+			c, ok := contactid.Lookup(r.Code)
+			if !ok && (len(r.Code) != 3 || strings.Trim(r.Code, "0123456789") != "") {
+				p.add(f+".code", "a Contact ID code has 3 digits (got %q)", r.Code)
+			}
+			cat = c.Category
+		case protocols.FormatSIA:
+			c, ok := sia.Lookup(r.Code)
+			if !ok && (len(r.Code) != 2 || strings.Trim(r.Code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
+				p.add(f+".code", "a SIA code has 2 letters (got %q)", r.Code)
+			}
+			cat = c.Category
+		default:
+			p.add(f+".format", "must be CID or SIA (got %q)", r.Format)
+		}
+		if r.Priority < 0 || r.Priority > 9 {
+			p.add(f+".priority", "must be 1-9, or 0 to keep the category's (got %d)", r.Priority)
+		}
+		if r.Handling != "" && r.Handling != "operator" && r.Handling != "log" {
+			p.add(f+".handling", "must be operator or log (got %q)", r.Handling)
+		}
+		// [design.md §5] Fire stays at priority 1 and always reaches an operator.
+		if cat == protocols.CategoryFire && ((r.Priority != 0 && r.Priority != 1) || r.Handling == "log") {
+			p.add(f, "%s %s is a fire code: it stays priority 1 and is always presented to an operator", r.Format, r.Code)
+		}
+	}
 }

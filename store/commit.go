@@ -40,8 +40,13 @@ type Receipt struct {
 	Resolutions []Resolution
 	// UnknownAccounts are the accounts for which this frame raises the
 	// "unknown account" station event (the pipeline raises one per account
-	// per hour), written in the frame's own transaction.
+	// per hour), written in the frame's own transaction, with an incident.
 	UnknownAccounts []string
+	// UnknownPriority is the priority of an unknown-account incident.
+	UnknownPriority int
+	// Handling says, by event index, what the queue does with each event;
+	// a missing entry logs the event at its category's default priority.
+	Handling []Handling
 }
 
 type commitReq struct {
@@ -154,8 +159,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	w.insSignal, err = conn.PrepareContext(ctx, `INSERT INTO signals
 		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
 		 zone, user, address, address_kind, known, description, category, priority, text,
-		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, zone_description)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
+		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, zone_description)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
 		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`)
 	if err != nil {
 		_ = conn.Close()
@@ -248,7 +253,7 @@ func (w *writer) runWrite(r *commitReq) {
 
 func (w *writer) commitBatch(batch []*commitReq) {
 	start := time.Now()
-	ids, err := w.writeTx(batch)
+	ids, touched, err := w.writeTx(batch)
 	w.s.m.commitSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
 		w.s.m.batchSize.Observe(float64(len(batch)))
@@ -256,6 +261,9 @@ func (w *writer) commitBatch(batch []*commitReq) {
 		for i, r := range batch {
 			w.s.m.countStored(r)
 			r.result <- commitResult{frameID: ids[i]}
+		}
+		for _, e := range touched {
+			w.s.queue.publish(e)
 		}
 		return
 	}
@@ -288,38 +296,48 @@ func isStorageFailure(err error) bool {
 	return false
 }
 
-func (w *writer) writeTx(batch []*commitReq) ([]int64, error) {
+func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
 	ctx := context.Background()
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if w.s.faultHook != nil {
 		if err := w.s.faultHook(); err != nil {
 			_ = tx.Rollback()
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	ids := make([]int64, len(batch))
-	insFrame := tx.StmtContext(ctx, w.insFrame)
-	insSignal := tx.StmtContext(ctx, w.insSignal)
-	insEvent := tx.StmtContext(ctx, w.insEvent)
+	st := &txStmts{
+		tx:     tx,
+		frame:  tx.StmtContext(ctx, w.insFrame),
+		signal: tx.StmtContext(ctx, w.insSignal),
+		event:  tx.StmtContext(ctx, w.insEvent),
+	}
 	for i, r := range batch {
-		id, err := insertFrame(ctx, insFrame, insSignal, insEvent, r.msg, r.rec)
+		id, err := st.insertFrame(ctx, r.msg, r.rec)
 		if err != nil {
 			_ = tx.Rollback()
-			return nil, err
+			return nil, nil, err
 		}
 		ids[i] = id
 	}
 	if err := tx.Commit(); err != nil {
 		_ = tx.Rollback()
-		return nil, err
+		return nil, nil, err
 	}
-	return ids, nil
+	return ids, st.touched, nil
 }
 
-func insertFrame(ctx context.Context, insFrame, insSignal, insEvent *sql.Stmt, m *protocols.Message, rec *Receipt) (int64, error) {
+// txStmts are the writer's prepared statements bound to one transaction.
+type txStmts struct {
+	tx                   *sql.Tx
+	frame, signal, event *sql.Stmt
+	touched              []QueueEvent // incidents changed, published after the commit
+}
+
+func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *Receipt) (int64, error) {
 	status := rec.Status
 	if status == "" {
 		status = StatusAccepted
@@ -333,7 +351,7 @@ func insertFrame(ctx context.Context, insFrame, insSignal, insEvent *sql.Stmt, m
 		devs = append(devs, d.String())
 	}
 	received := rec.ReceivedAt.UnixNano()
-	res, err := insFrame.ExecContext(ctx,
+	res, err := st.frame.ExecContext(ctx,
 		received, rec.Receiver, rec.Line, rec.Listener, rec.Transport, rec.RemoteAddr,
 		rec.Protocol, m.Kind, boolInt(m.Encrypted), m.Account, m.Receiver, m.Line, m.Sequence,
 		nullTime(m.Timestamp), status, reason, strings.Join(devs, ","), rec.DedupeKey, rec.Detail,
@@ -350,7 +368,10 @@ func insertFrame(ctx context.Context, insFrame, insSignal, insEvent *sql.Stmt, m
 		if err != nil {
 			return 0, err
 		}
-		if _, err := insEvent.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
+		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
+			return 0, err
+		}
+		if err := st.openUnknownIncident(ctx, rec, acct); err != nil {
 			return 0, err
 		}
 	}
@@ -379,12 +400,21 @@ func insertFrame(ctx context.Context, insFrame, insSignal, insEvent *sql.Stmt, m
 		if res.Known() {
 			resolution = ResolutionResolved
 		}
-		if _, err := insSignal.ExecContext(ctx,
+		h := rec.handling(i, e)
+		sres, err := st.signal.ExecContext(ctx,
 			frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
 			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
-			e.Description, e.Category.String(), e.Category.DefaultPriority(), e.Text, mods,
+			e.Description, e.Category.String(), h.Priority, e.Text, mods,
 			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
-			boolInt(res.OnTestID != 0), nullID(res.OnTestID), res.AccountID, res.Zone); err != nil {
+			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone)
+		if err != nil {
+			return 0, err
+		}
+		signalID, err := sres.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		if err := st.queueSignal(ctx, signalID, rec, e, account, res, h); err != nil {
 			return 0, err
 		}
 	}

@@ -1,6 +1,11 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -14,6 +19,9 @@ type metrics struct {
 	up            prometheus.Gauge
 	framesStored  *prometheus.CounterVec
 	signalsStored prometheus.Counter
+	timeToClaim   prometheus.Histogram
+	timeToResolve prometheus.Histogram
+	visible       prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -54,6 +62,22 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Signals (decoded events) committed to the store.",
 		}),
 	}
+	queueBuckets := []float64{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 14400}
+	m.timeToClaim = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "alarmrx_incident_time_to_claim_seconds",
+		Help:    "Time from an incident's first signal to its first claim by an operator.",
+		Buckets: queueBuckets,
+	})
+	m.timeToResolve = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "alarmrx_incident_time_to_resolve_seconds",
+		Help:    "Time from an incident's first signal to its resolution.",
+		Buckets: queueBuckets,
+	})
+	m.visible = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "alarmrx_queue_visible_seconds",
+		Help:    "Time from a signal's receipt to its incident change being published to the operator consoles.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	})
 	m.up.Set(1)
 	for _, st := range []string{StatusAccepted, StatusRejected} {
 		m.framesStored.WithLabelValues(st)
@@ -77,4 +101,69 @@ func (m *metrics) registerIndex(reg prometheus.Registerer, accounts func() int) 
 		Name: "alarmrx_accounts",
 		Help: "Accounts in the in-memory resolution index.",
 	}, func() float64 { return float64(accounts()) })
+}
+
+func (m *metrics) observeStep(o *StepOutcome) {
+	if o.FirstClaim {
+		m.timeToClaim.Observe(o.TimeToClaim.Seconds())
+	}
+	if o.Resolved {
+		m.timeToResolve.Observe(o.TimeToResolve.Seconds())
+	}
+}
+
+func (m *metrics) observeVisible(e QueueEvent) {
+	if !e.ReceivedAt.IsZero() {
+		m.visible.Observe(time.Since(e.ReceivedAt).Seconds())
+	}
+}
+
+// queueCollector reports the open incidents by priority and state at
+// scrape time, from the store itself, so the figure cannot drift.
+type queueCollector struct {
+	s    *Store
+	desc *prometheus.Desc
+}
+
+func newQueueCollector(s *Store) *queueCollector {
+	return &queueCollector{s: s, desc: prometheus.NewDesc("alarmrx_queue_incidents",
+		"Open incidents by priority (1 most urgent) and state: queued (waiting or being worked) or held.",
+		[]string{"priority", "state"}, nil)}
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	var counts [10][2]float64
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	rows, err := c.s.rdb.QueryContext(ctx, `SELECT priority, held_until > ?, count(*) FROM incidents
+		WHERE status = 'open' GROUP BY 1, 2`, c.s.opts.Now().UnixNano())
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p int
+		var held sql.NullBool
+		var n float64
+		if err := rows.Scan(&p, &held, &n); err != nil {
+			ch <- prometheus.NewInvalidMetric(c.desc, err)
+			return
+		}
+		if p < 1 || p > 9 {
+			continue
+		}
+		state := 0
+		if held.Valid && held.Bool {
+			state = 1
+		}
+		counts[p][state] += n
+	}
+	for p := 1; p <= 9; p++ {
+		for state, name := range []string{"queued", "held"} {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, counts[p][state], strconv.Itoa(p), name)
+		}
+	}
 }

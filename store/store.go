@@ -87,7 +87,8 @@ type Store struct {
 	// an error from it fails the transaction as a full disk would.
 	faultHook func() error
 
-	idx *accountIndex
+	idx   *accountIndex
+	queue *queueHub
 
 	// The station's records (design.md §4).
 	Customers         *Records[Customer]
@@ -146,6 +147,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
 	s.newTables()
+	s.queue = &queueHub{subs: map[chan QueueEvent]struct{}{}, visible: s.m.observeVisible}
 	start := time.Now()
 	if s.idx, err = s.loadIndex(ctx); err != nil {
 		_ = rdb.Close()
@@ -153,6 +155,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.m.registerIndex(opts.Registerer, s.AccountCount)
+	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
+		_ = rdb.Close()
+		_ = wdb.Close()
+		return nil, fmt.Errorf("store: metrics: %w", err)
+	}
 	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
 	w, err := newWriter(ctx, s)
 	if err != nil {
