@@ -33,6 +33,7 @@ type metrics struct {
 	dedupeEntries   prometheus.GaugeFunc
 	resolved        *prometheus.CounterVec
 	unknownEvents   *prometheus.CounterVec
+	runaways        *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
@@ -95,6 +96,10 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 			Name: "alarmrx_unknown_account_events_total",
 			Help: "Unknown-account events raised (at most one per account per hour).",
 		}, []string{"listener"}),
+		runaways: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_runaways_total",
+			Help: "Runaway signals detected: more identical signals (account, code, zone) within the window than allowed.",
+		}, []string{"listener"}),
 		dedupeEntries: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "alarmrx_dedupe_entries",
 			Help: "Frames remembered for duplicate detection.",
@@ -117,6 +122,7 @@ func (m *metrics) initListener(listener, protocol string) {
 		m.signals.WithLabelValues(protocol, c.String())
 	}
 	m.duplicates.WithLabelValues(listener)
+	m.runaways.WithLabelValues(listener)
 	m.connections.WithLabelValues(listener)
 	m.connsActive.WithLabelValues(listener)
 	m.connsRefused.WithLabelValues(listener)

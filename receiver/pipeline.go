@@ -53,6 +53,7 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 	}
 	rec := l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key)
 	marks := l.resolve(stored, &rec, now)
+	l.classifyEvents(stored, &rec, now)
 	ctx, cancel := context.WithTimeout(l.commitCtx, r.opts.CommitTimeout)
 	_, err = r.opts.Sink.Commit(ctx, stored, rec)
 	cancel()

@@ -57,6 +57,10 @@ type Options struct {
 	// Resolver resolves accounts to sites and on-test scopes; nil leaves
 	// every account unknown.
 	Resolver Resolver
+	// Queue decides which events reach the operator queue; the zero value
+	// queues every alarm and detects no runaways (DefaultQueueRules is the
+	// station default).
+	Queue QueueRules
 	// UnknownMax bounds the unknown accounts remembered for the
 	// once-an-hour "unknown account" event. Default 100000.
 	UnknownMax int
@@ -71,6 +75,7 @@ type Receiver struct {
 	dd        *dedupe
 	rl        *rateLimiter
 	unknown   *unknownLimiter
+	runaway   *runaway
 	listeners []*listener
 }
 
@@ -111,6 +116,7 @@ func New(opts Options) (*Receiver, error) {
 		rl:   newRateLimiter(10 * time.Second),
 	}
 	r.unknown = newUnknownLimiter(opts.UnknownMax)
+	r.runaway = newRunaway(opts.UnknownMax)
 	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)

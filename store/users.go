@@ -48,7 +48,7 @@ var ErrBadCredentials = errors.New("store: wrong user name or password")
 const MinPasswordLength = 10
 
 // bcryptCost: about 50–100 ms per check on the reference machine.
-const bcryptCost = 11
+var bcryptCost = 11
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 

@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		DedupeMax:     cfg.Dedupe.MaxEntries,
 		DedupeSeed:    seed,
 		Resolver:      d.store,
+		Queue:         QueueRules(cfg),
 		Now:           opts.Now,
 	})
 	if err != nil {
@@ -134,6 +135,27 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		}
 	}
 	return d, nil
+}
+
+// QueueRules turns the queue configuration into the receiver's rules.
+func QueueRules(cfg *configs.Config) receiver.QueueRules {
+	q := receiver.QueueRules{
+		LogOnly:         map[protocols.Category]bool{},
+		Codes:           map[string]receiver.CodeRule{},
+		UnknownPriority: cfg.Queue.UnknownAccountPriority,
+		RunawayMax:      cfg.Queue.Runaway.MaxSignals,
+		RunawayWindow:   cfg.Queue.Runaway.Window,
+		RunawayQuiet:    cfg.Queue.Runaway.Quiet,
+	}
+	for _, name := range cfg.Queue.LogOnlyCategories {
+		if c, ok := protocols.ParseCategory(name); ok {
+			q.LogOnly[c] = true
+		}
+	}
+	for _, r := range cfg.Queue.Codes {
+		q.Codes[receiver.CodeKey(r.Format, r.Code)] = receiver.CodeRule{Priority: r.Priority, Handling: r.Handling}
+	}
+	return q
 }
 
 // AccountKeys finds the DC-09 key stored with an account. *store.Store
@@ -300,6 +322,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { recvErr <- d.receiver.Run(rctx) }()
 	testsDone := make(chan struct{})
 	go func() { defer close(testsDone); d.expireTests(rctx) }()
+	sweepDone := make(chan struct{})
+	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -313,6 +337,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	cancel()
 	runErr = errors.Join(runErr, <-recvErr)
 	<-testsDone
+	<-sweepDone
 	if d.httpSrv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := d.httpSrv.Shutdown(sctx); err != nil {
@@ -343,6 +368,27 @@ func (d *Daemon) expireTests(ctx context.Context) {
 			d.log.Warn("on-test expiry check failed; retrying", zap.Error(err))
 		case warned+expired > 0:
 			d.log.Info("on-test periods", zap.Int("warned", warned), zap.Int("expired", expired))
+		}
+	}
+}
+
+// sweepQueue lapses idle claims and ends expired holds every
+// queue.check_every, until ctx ends.
+func (d *Daemon) sweepQueue(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Queue.CheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
+		switch {
+		case err != nil:
+			d.log.Warn("queue sweep failed; retrying", zap.Error(err))
+		case lapsed+unheld > 0:
+			d.log.Info("queue sweep", zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld))
 		}
 	}
 }

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func init() { bcryptCost = bcrypt.MinCost } // tests need no slow hashes
+
+// queueFixture is the records fixture with two accounts and two operators.
+type queueFixture struct {
+	*recordsFixture
+	a, b     *Account
+	op1, op2 Actor
+	seq      int
+}
+
+func newQueueFixture(t *testing.T) *queueFixture {
+	t.Helper()
+	f := &queueFixture{recordsFixture: newRecordsFixture(t)}
+	ctx := context.Background()
+	f.a = &Account{Receiver: 1, Number: "1111", SiteID: f.site.ID}
+	must(t, f.s.Accounts.Create(ctx, f.a))
+	f.b = &Account{Receiver: 1, Number: "2222", SiteID: f.site2.ID}
+	must(t, f.s.Accounts.Create(ctx, f.b))
+	for i, name := range []string{"ann", "bob"} {
+		u := &User{Username: name, Role: RoleOperator}
+		must(t, f.s.CreateUser(ctx, u, "correct horse battery", Actor{Name: "setup"}))
+		a := Actor{ID: u.ID, Name: u.Username, Role: u.Role}
+		if i == 0 {
+			f.op1 = a
+		} else {
+			f.op2 = a
+		}
+	}
+	return f
+}
+
+// signal stores one event of an account with the given handling, as the
+// pipeline would, at the fixture clock's time.
+func (f *queueFixture) signal(t *testing.T, number, code, zone string, q protocols.Qualifier, cat protocols.Category, mode string, priority int) {
+	t.Helper()
+	f.seq++
+	ev := protocols.Event{Format: protocols.FormatSIA, Account: number, Code: code, Zone: zone, Qualifier: q,
+		Category: cat, Known: true, Description: code}
+	msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: number, Sequence: "0001", Events: []protocols.Event{ev}}
+	rec := Receipt{ReceivedAt: f.clock.Now(), Receiver: 1, Line: 1, Listener: "t", Transport: "tcp", Protocol: "dc09",
+		Status: StatusAccepted, Raw: []byte(code), DedupeKey: code + zone + string(rune('a'+f.seq))}
+	rec.Resolutions = []Resolution{f.s.Resolve(1, number, &ev, f.clock.Now())}
+	rec.Handling = []Handling{{Mode: mode, Priority: priority}}
+	if _, err := f.s.Commit(context.Background(), msg, rec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *queueFixture) queue(t *testing.T) (ids []int64, prios []int) {
+	t.Helper()
+	q, _, err := f.s.Queue(context.Background(), f.clock.Now())
+	must(t, err)
+	for _, in := range q {
+		ids, prios = append(ids, in.ID), append(prios, in.Priority)
+	}
+	return ids, prios
+}
+
+func actions(t *testing.T, s *Store, id int64) string {
+	t.Helper()
+	list, err := s.IncidentActions(context.Background(), id)
+	must(t, err)
+	var names []string
+	for _, a := range list {
+		names = append(names, a.Action)
+	}
+	return strings.Join(names, " ")
+}
+
+func TestIncidentsGroupRaiseAndAttach(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	f.signal(t, "1111", "BA", "1", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+	f.clock.Add(time.Second)
+	f.signal(t, "2222", "MA", "", protocols.QualifierNew, protocols.CategoryMedical, HandlingQueue, 3)
+	ids, prios := f.queue(t)
+	if len(ids) != 2 || prios[0] != 3 || prios[1] != 4 {
+		t.Fatalf("queue %v %v: want medical (3) before burglary (4)", ids, prios)
+	}
+	burglary := ids[1]
+	f.clock.Add(time.Second)
+	f.signal(t, "1111", "FA", "2", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
+	f.signal(t, "1111", "BA", "3", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+	f.signal(t, "1111", "BR", "1", protocols.QualifierRestore, protocols.CategoryBurglary, HandlingAttach, 4)
+	f.signal(t, "1111", "OP", "", protocols.QualifierNew, protocols.CategoryOpenClose, HandlingLog, 9)
+	ids, prios = f.queue(t)
+	if len(ids) != 2 || ids[0] != burglary || prios[0] != 1 {
+		t.Fatalf("queue %v %v: the fire raised account 1111's incident to 1 and to the top", ids, prios)
+	}
+	in, err := f.s.Incident(ctx, burglary)
+	must(t, err)
+	if in.SignalCount != 4 || !in.Restored || in.SiteName != "Branch 7 Main St" {
+		t.Fatalf("incident %+v: want 4 signals (3 alarms, 1 restore; the opening logged only), restored", in)
+	}
+	if got := actions(t, f.s, burglary); got != "opened priority_raised" {
+		t.Fatalf("actions %q", got)
+	}
+	sigIDs, roles, err := f.s.IncidentSignalIDs(ctx, burglary)
+	must(t, err)
+	if len(sigIDs) != 4 || roles[sigIDs[3]] != "restore" {
+		t.Fatalf("incident signals %v %v", sigIDs, roles)
+	}
+	// The log-only signal is stored, marked logged.
+	sigs, err := f.s.Signals(ctx, SignalFilter{AccountID: f.a.ID})
+	must(t, err)
+	if sigs[len(sigs)-1].EventCode != "OP" {
+		t.Fatalf("last signal %+v", sigs[len(sigs)-1])
+	}
+}
+
+func TestClaimTakeOverLapseHoldAndResolve(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	rules := QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched"}}
+	f.signal(t, "1111", "FA", "2", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
+	f.signal(t, "2222", "MA", "", protocols.QualifierNew, protocols.CategoryMedical, HandlingQueue, 3)
+	ids, _ := f.queue(t)
+	fire, medical := ids[0], ids[1]
+
+	f.clock.Add(40 * time.Second)
+	out, err := f.s.Act(ctx, fire, f.op1, Step{Action: "claim"}, rules)
+	must(t, err)
+	if !out.FirstClaim || out.TimeToClaim != 40*time.Second || out.Incident.ClaimedByName != "ann" {
+		t.Fatalf("claim: %+v", out)
+	}
+	var held *ClaimHeldError
+	if _, err := f.s.Act(ctx, fire, f.op2, Step{Action: "claim"}, rules); !errors.As(err, &held) || held.By != "ann" || !errors.Is(err, ErrConflict) {
+		t.Fatalf("second claim: %v", err)
+	}
+	if _, err := f.s.Act(ctx, fire, f.op2, Step{Action: "note", Note: "me too"}, rules); !errors.As(err, &held) {
+		t.Fatalf("note by a non-holder: %v", err)
+	}
+	out, err = f.s.Act(ctx, fire, f.op2, Step{Action: "take_over"}, rules)
+	must(t, err)
+	if out.Incident.ClaimedByName != "bob" || out.FirstClaim {
+		t.Fatalf("take over: %+v", out)
+	}
+	_, err = f.s.Act(ctx, fire, f.op2, Step{Action: "called", Contact: "Ann Keyholder", Result: "no_answer"}, rules)
+	must(t, err)
+
+	// Bob goes quiet: after the timeout Ann may claim without a take-over.
+	f.clock.Add(5*time.Minute + time.Second)
+	out, err = f.s.Act(ctx, fire, f.op1, Step{Action: "claim"}, rules)
+	must(t, err)
+	if out.Incident.ClaimedByName != "ann" {
+		t.Fatalf("claim after lapse: %+v", out)
+	}
+
+	// Holding a fire incident cannot lower its priority.
+	var fe *FieldError
+	if _, err := f.s.Act(ctx, fire, f.op1, Step{Action: "hold", HoldFor: Duration(10 * time.Minute), NewPriority: 5}, rules); !errors.As(err, &fe) || fe.Field != "new_priority" {
+		t.Fatalf("fire hold with priority 5: %v", err)
+	}
+	out, err = f.s.Act(ctx, medical, f.op2, Step{Action: "hold", HoldFor: Duration(10 * time.Minute), NewPriority: 2, Note: "calling back"}, rules)
+	must(t, err)
+	if out.Incident.Priority != 2 || out.Incident.ClaimedBy != nil || out.Incident.HeldUntil == nil {
+		t.Fatalf("hold: %+v", out.Incident)
+	}
+	ids, _ = f.queue(t)
+	if len(ids) != 1 || ids[0] != fire {
+		t.Fatalf("queue while medical is held: %v", ids)
+	}
+	f.clock.Add(10 * time.Minute)
+	lapsed, unheld, err := f.s.SweepQueue(ctx, f.clock.Now(), rules.ClaimTimeout)
+	must(t, err)
+	if unheld != 1 || lapsed != 1 {
+		t.Fatalf("sweep: lapsed %d (Ann's claim, idle 10m) unheld %d", lapsed, unheld)
+	}
+	ids, prios := f.queue(t)
+	if len(ids) != 2 || ids[1] != medical || prios[1] != 2 {
+		t.Fatalf("queue after the hold: %v %v", ids, prios)
+	}
+
+	if _, err := f.s.Act(ctx, fire, f.op1, Step{Action: "resolve", Code: "nonsense"}, rules); !errors.As(err, &fe) || fe.Field != "code" {
+		t.Fatalf("resolve with a bad code: %v", err)
+	}
+	out, err = f.s.Act(ctx, fire, f.op1, Step{Action: "resolve", Code: "false_alarm", Note: "keyholder confirmed burnt toast"}, rules)
+	must(t, err)
+	if !out.Resolved || out.TimeToResolve != 40*time.Second+5*time.Minute+time.Second+10*time.Minute || out.Incident.Status != IncidentResolved {
+		t.Fatalf("resolve: %+v", out)
+	}
+	if _, err := f.s.Act(ctx, fire, f.op1, Step{Action: "note", Note: "late"}, rules); !errors.Is(err, ErrConflict) {
+		t.Fatalf("step on a resolved incident: %v", err)
+	}
+	want := "opened claimed taken_over called claim_lapsed claimed claim_lapsed claimed resolved"
+	if got := actions(t, f.s, fire); got != want {
+		t.Fatalf("fire actions\n got %q\nwant %q", got, want)
+	}
+	log, err := f.s.IncidentActions(ctx, fire)
+	must(t, err)
+	var d map[string]any
+	must(t, json.Unmarshal(log[2].Detail, &d))
+	if d["from"] != "ann" || log[2].UserName != "bob" {
+		t.Fatalf("take-over entry %+v %v", log[2], d)
+	}
+	audit, err := f.s.Audit(ctx, 0, 100)
+	must(t, err)
+	if len(audit) < 7 || audit[0].Action != "incident.resolve" || audit[0].UserName != "ann" {
+		t.Fatalf("audit %+v", audit)
+	}
+	ids, _ = f.queue(t)
+	if len(ids) != 1 || ids[0] != medical {
+		t.Fatalf("queue after resolve: %v", ids)
+	}
+}
+
+func TestUnknownAccountRaisesOneIncident(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	for i := range 3 {
+		ev := protocols.Event{Format: protocols.FormatSIA, Account: "9999", Code: "BA", Zone: "1", Category: protocols.CategoryBurglary}
+		msg := &protocols.Message{Protocol: "dc09", Account: "9999", Events: []protocols.Event{ev}}
+		rec := Receipt{ReceivedAt: f.clock.Now(), Receiver: 1, Status: StatusAccepted, Raw: []byte{byte(i)},
+			Handling: []Handling{{Mode: HandlingAttach, Priority: 4}}, UnknownPriority: 5}
+		if i == 0 {
+			rec.UnknownAccounts = []string{"9999"}
+		}
+		_, err := f.s.Commit(ctx, msg, rec)
+		must(t, err)
+	}
+	q, _, err := f.s.Queue(ctx, f.clock.Now())
+	must(t, err)
+	if len(q) != 1 || q[0].Kind != IncidentUnknownAccount || q[0].Priority != 5 || q[0].SignalCount != 3 {
+		t.Fatalf("queue %+v: want one unknown-account incident holding the 3 signals", q)
+	}
+}
+
+func TestLoginSessionsAndLockout(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	if _, _, err := f.s.Login(ctx, "ann", "wrong password!", "127.0.0.1", time.Hour); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, _, err := f.s.Login(ctx, "nobody", "correct horse battery", "127.0.0.1", time.Hour); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("no such user: %v", err)
+	}
+	token, sess, err := f.s.Login(ctx, "ANN", "correct horse battery", "127.0.0.1", time.Hour)
+	must(t, err)
+	if sess.User.Username != "ann" || len(token) < 40 || sess.CSRFToken == "" {
+		t.Fatalf("session %+v", sess)
+	}
+	got, err := f.s.SessionFor(ctx, token)
+	must(t, err)
+	if got.User.ID != f.op1.ID || !got.CSRFMatches(sess.CSRFToken) || got.CSRFMatches("x") {
+		t.Fatalf("session lookup %+v", got)
+	}
+	f.clock.Add(time.Hour)
+	if _, err := f.s.SessionFor(ctx, token); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired session: %v", err)
+	}
+	token, _, err = f.s.Login(ctx, "ann", "correct horse battery", "127.0.0.1", time.Hour)
+	must(t, err)
+	disabled := true
+	_, err = f.s.UpdateUser(ctx, f.op1.ID, UserChange{Disabled: &disabled}, Actor{Name: "admin"})
+	must(t, err)
+	if _, err := f.s.SessionFor(ctx, token); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("session of a disabled user: %v", err)
+	}
+	if _, _, err := f.s.Login(ctx, "ann", "correct horse battery", "127.0.0.1", time.Hour); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("disabled user logged in: %v", err)
+	}
+	var fe *FieldError
+	if err := f.s.CreateUser(ctx, &User{Username: "cy", Role: RoleOperator}, "short", Actor{}); !errors.As(err, &fe) || fe.Field != "password" {
+		t.Fatalf("short password: %v", err)
+	}
+	if err := f.s.CreateUser(ctx, &User{Username: "ann", Role: RoleOperator}, "correct horse battery", Actor{}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate user: %v", err)
+	}
+	audit, err := f.s.Audit(ctx, 0, 100)
+	must(t, err)
+	var kinds []string
+	for _, a := range audit {
+		kinds = append(kinds, a.Action)
+		if strings.Contains(a.Detail, "correct horse") {
+			t.Fatal("a password reached the audit log")
+		}
+	}
+	if !strings.Contains(strings.Join(kinds, " "), "login.failed") {
+		t.Fatalf("audit %v", kinds)
+	}
+}
