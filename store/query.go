@@ -52,6 +52,9 @@ type Signal struct {
 	Test            bool   `json:"test"`
 	OnTestID        *int64 `json:"on_test_id"`
 	ZoneDescription string `json:"zone_description"`
+	// Handling is what the queue did: queued, attached, logged, test or
+	// repeat (runaway).
+	Handling string `json:"handling"`
 	Raw             string `json:"raw"`
 	RawHex          string `json:"raw_hex"`
 }
@@ -70,6 +73,8 @@ type SignalFilter struct {
 	TestOnly bool
 	// Resolution selects resolved, unknown or claimed signals.
 	Resolution string
+	// IDs selects these signals only.
+	IDs []int64
 }
 
 // MaxListLimit caps how many rows one list call returns.
@@ -91,11 +96,18 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if f.Resolution != "" {
 		w.add("s.resolution = ?", f.Resolution)
 	}
+	if len(f.IDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")
+		w.conds = append(w.conds, "s.id IN ("+marks+")")
+		for _, id := range f.IDs {
+			w.args = append(w.args, id)
+		}
+	}
 	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
 		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
 		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
 		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
-		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description
+		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling
 		FROM signals s JOIN frames f ON f.id = s.frame_id`
 	q, args := w.finish(q, "s.id", f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
@@ -117,7 +129,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 			&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
 			&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
 			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
-			&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription); err != nil {
+			&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
 			return nil, fmt.Errorf("store: list signals: %w", err)
 		}
 		sg.ReceivedAt = fromNanos(received)

@@ -42,6 +42,7 @@ type Daemon struct {
 	receiver *receiver.Receiver
 	httpLn   net.Listener
 	httpSrv  *http.Server
+	httpDone chan struct{} // closed at shutdown: ends event streams
 	now      func() time.Time
 }
 
@@ -57,7 +58,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now}
+	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -339,6 +340,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-testsDone
 	<-sweepDone
 	if d.httpSrv != nil {
+		close(d.httpDone)
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := d.httpSrv.Shutdown(sctx); err != nil {
 			_ = d.httpSrv.Close()

@@ -45,12 +45,20 @@ type Options struct {
 	Station *store.Store
 	// MaxTestDuration caps one on-test period (0: no cap).
 	MaxTestDuration time.Duration
-	Now             func() time.Time
+	// Queue are the operator-queue rules the steps obey.
+	Queue store.QueueRules
+	// Console configures logins and the console.
+	Console ConsoleOptions
+	// Done, when closed, ends the server-sent event streams (shutdown).
+	Done <-chan struct{}
+	Now  func() time.Time
 }
 
 type api struct {
-	opts Options
-	log  *zap.Logger
+	opts   Options
+	log    *zap.Logger
+	logins *loginLimiter
+	done   <-chan struct{}
 }
 
 // New returns the daemon's HTTP handler.
@@ -61,7 +69,8 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &api{opts: opts, log: opts.Logger.Named("httpapi")}
+	opts.Console.setDefaults()
+	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: &loginLimiter{failures: map[string][]time.Time{}}, done: opts.Done}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: zap.NewStdLog(a.log), EnableOpenMetrics: true,
@@ -76,7 +85,11 @@ func New(opts Options) (http.Handler, error) {
 		_, _ = w.Write(openAPI)
 	})
 	for _, rt := range a.routes() {
-		mux.Handle(rt.method+" "+rt.path, a.auth(rt.handler))
+		mux.Handle(rt.method+" "+rt.path, a.auth(rt.path, rt.handler))
+	}
+	if opts.Station != nil {
+		mux.HandleFunc("POST /api/v1/login", a.login)
+		a.console(mux)
 	}
 	return securityHeaders(mux), nil
 }
@@ -93,6 +106,7 @@ func (a *api) routes() []route {
 	}
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)
+		rs = append(rs, a.queueRoutes()...)
 	}
 	return rs
 }
@@ -124,21 +138,53 @@ func (a *api) ready(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK\n"))
 }
 
-// auth checks the bearer token in constant time. The token is never logged
-// or echoed.
-func (a *api) auth(next http.Handler) http.Handler {
+// auth admits a request with the admin bearer token (acting as an admin
+// named "api") or with a station user's session cookie, whose role must
+// reach the route's (operator routes: the queue; everything else: admin).
+// Unsafe methods with a session need the session's CSRF token in the
+// X-CSRF-Token header. The token is compared in constant time and never
+// logged or echoed.
+func (a *api) auth(path string, next http.Handler) http.Handler {
+	need := store.RoleAdmin
+	for _, p := range operatorPaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			need = store.RoleOperator
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.opts.AdminToken == "" {
-			writeError(w, http.StatusForbidden, "", "the API is disabled: set http.admin_token (or ALARMRX_HTTP_ADMIN_TOKEN)")
+		if h := r.Header.Get("Authorization"); h != "" || a.opts.Station == nil {
+			if a.opts.AdminToken == "" {
+				writeError(w, http.StatusForbidden, "", "the API is disabled: set http.admin_token (or ALARMRX_HTTP_ADMIN_TOKEN)")
+				return
+			}
+			got, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.AdminToken)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="alarmrx"`)
+				writeError(w, http.StatusUnauthorized, "", "missing or wrong bearer token")
+				return
+			}
+			actor := store.Actor{Name: "api", Role: store.RoleAdmin, RemoteAddr: remoteIP(r)}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.AdminToken)) != 1 {
+		sess, ok := a.session(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="alarmrx"`)
-			writeError(w, http.StatusUnauthorized, "", "missing or wrong bearer token")
+			writeError(w, http.StatusUnauthorized, "", "log in, or send the bearer token")
 			return
 		}
-		next.ServeHTTP(w, r)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sess.CSRFMatches(r.Header.Get("X-CSRF-Token")) {
+			writeError(w, http.StatusForbidden, "", "missing or wrong X-CSRF-Token")
+			return
+		}
+		if !store.RoleAtLeast(sess.User.Role, need) {
+			writeError(w, http.StatusForbidden, "", "this needs the "+need+" role")
+			return
+		}
+		actor := store.Actor{ID: sess.User.ID, Name: sess.User.Username, Role: sess.User.Role, RemoteAddr: remoteIP(r)}
+		ctx := context.WithValue(r.Context(), actorKey{}, actor)
+		ctx = context.WithValue(ctx, sessionKey{}, sess)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

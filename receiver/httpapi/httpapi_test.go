@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestSignalFilters(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	want := store.SignalFilter{Account: "ABC1234", Receiver: 2, Since: now.Add(-15 * time.Minute), AfterID: 9, Limit: 5}
-	if fs.got != want {
+	if !reflect.DeepEqual(fs.got, want) {
 		t.Errorf("filter = %+v, want %+v", fs.got, want)
 	}
 	do(h, "/api/v1/signals?since=2024-01-01T10:00:00Z", "tok")

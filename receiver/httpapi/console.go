@@ -1,0 +1,567 @@
+package httpapi
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/zap"
+)
+
+// ConsoleOptions configure the operator console and station logins.
+type ConsoleOptions struct {
+	SessionTTL    time.Duration // default 12h
+	LoginAttempts int           // failed logins per user name and address per LoginWindow; default 5
+	LoginWindow   time.Duration // default 5m
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// requests (it is always Secure on TLS requests).
+	SecureCookies bool
+	// AgeWarn and AgeCritical colour unclaimed incidents in the console.
+	AgeWarn, AgeCritical time.Duration
+}
+
+func (o *ConsoleOptions) setDefaults() {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	if o.LoginAttempts <= 0 {
+		o.LoginAttempts = 5
+	}
+	if o.LoginWindow <= 0 {
+		o.LoginWindow = 5 * time.Minute
+	}
+	if o.AgeWarn <= 0 {
+		o.AgeWarn = time.Minute
+	}
+	if o.AgeCritical <= o.AgeWarn {
+		o.AgeCritical = 3 * o.AgeWarn
+	}
+}
+
+// sessionCookie is the name of the console's session cookie.
+const sessionCookie = "alarmrx_session"
+
+// operatorPaths may be used by any station user; everything else under
+// /api/v1 needs an admin or the admin token.
+var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me", "/api/v1/logout", "/api/v1/dashboard"}
+
+type actorKey struct{}
+type sessionKey struct{}
+
+func actorOf(r *http.Request) store.Actor {
+	a, _ := r.Context().Value(actorKey{}).(store.Actor)
+	return a
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (a *api) session(r *http.Request) (*store.Session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, false
+	}
+	sess, err := a.opts.Station.SessionFor(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			a.log.Warn("session lookup failed", zap.Error(err))
+		}
+		return nil, false
+	}
+	return sess, true
+}
+
+// queueRoutes are the operator endpoints.
+func (a *api) queueRoutes() []route {
+	return []route{
+		{"POST", "/api/v1/logout", a.logout},
+		{"GET", "/api/v1/me", a.me},
+		{"GET", "/api/v1/queue", a.queue},
+		{"GET", "/api/v1/queue/events", a.queueEvents},
+		{"GET", "/api/v1/incidents", a.incidents},
+		{"GET", "/api/v1/incidents/{id}", a.incident},
+		{"POST", "/api/v1/incidents/{id}/steps", a.step},
+		{"GET", "/api/v1/dashboard", a.dashboard},
+		{"GET", "/api/v1/users", a.users},
+		{"POST", "/api/v1/users", a.createUser},
+		{"PUT", "/api/v1/users/{id}", a.updateUser},
+		{"GET", "/api/v1/audit", a.audit},
+	}
+}
+
+// loginLimiter refuses further logins for a user name from an address
+// after too many failures within the window [issue 4: login rate-limited].
+type loginLimiter struct {
+	mu       sync.Mutex
+	failures map[string][]time.Time
+}
+
+func (l *loginLimiter) blocked(key string, now time.Time, o *ConsoleOptions) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.prune(key, now, o)
+	if len(recent) >= o.LoginAttempts {
+		return true, recent[0].Add(o.LoginWindow).Sub(now)
+	}
+	return false, 0
+}
+
+func (l *loginLimiter) failed(key string, now time.Time, o *ConsoleOptions) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.failures) > 10000 {
+		for k := range l.failures {
+			l.prune(k, now, o)
+		}
+	}
+	l.failures[key] = append(l.prune(key, now, o), now)
+}
+
+func (l *loginLimiter) prune(key string, now time.Time, o *ConsoleOptions) []time.Time {
+	list := l.failures[key]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) >= o.LoginWindow {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(l.failures, key)
+		return nil
+	}
+	l.failures[key] = list
+	return list
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (a *api) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	o := &a.opts.Console
+	key := strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
+	now := a.opts.Now()
+	if blocked, wait := a.logins.blocked(key, now, o); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, http.StatusTooManyRequests, "", "too many failed logins; try again later")
+		return
+	}
+	token, sess, err := a.opts.Station.Login(r.Context(), req.Username, req.Password, remoteIP(r), o.SessionTTL)
+	if errors.Is(err, store.ErrBadCredentials) {
+		a.logins.failed(key, now, o)
+		a.log.Info("login failed", zap.String("username", req.Username), zap.String("remote_addr", remoteIP(r)))
+		writeError(w, http.StatusUnauthorized, "", "wrong user name or password")
+		return
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: o.SecureCookies || r.TLS != nil,
+	})
+	writeJSON(w, http.StatusOK, meView(sess))
+}
+
+func meView(sess *store.Session) map[string]any {
+	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "expires_at": sess.ExpiresAt}
+}
+
+func (a *api) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := a.opts.Station.Logout(r.Context(), c.Value, actorOf(r)); err != nil {
+			a.storeError(w, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) me(w http.ResponseWriter, r *http.Request) {
+	sess, ok := r.Context().Value(sessionKey{}).(*store.Session)
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"username": "api", "role": store.RoleAdmin}})
+		return
+	}
+	writeJSON(w, http.StatusOK, meView(sess))
+}
+
+func (a *api) queue(w http.ResponseWriter, r *http.Request) {
+	now := a.opts.Now()
+	q, held, err := a.opts.Station.Queue(r.Context(), now)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"now": now, "queue": q, "held": held,
+		"age_warn_seconds": a.opts.Console.AgeWarn.Seconds(), "age_critical_seconds": a.opts.Console.AgeCritical.Seconds(),
+		"claim_timeout_seconds": a.opts.Queue.ClaimTimeout.Seconds(),
+	})
+}
+
+// queueEvents streams queue changes as server-sent events: one "queue"
+// event per changed incident, a comment every 15 s to keep proxies and the
+// connection alive. Each write has its own deadline, so the server's
+// write timeout does not cut the stream.
+func (a *api) queueEvents(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	events, cancel := a.opts.Station.SubscribeQueue()
+	defer cancel()
+	write := func(s string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := w.Write([]byte(s)); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !write("retry: 2000\n: connected\n\n") {
+		return
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-a.done:
+			return
+		case e := <-events:
+			b, _ := json.Marshal(e)
+			if !write("event: queue\ndata: " + string(b) + "\n\n") {
+				return
+			}
+		case <-ping.C:
+			if !write(": ping\n\n") {
+				return
+			}
+		}
+	}
+}
+
+func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit, Status: r.URL.Query().Get("status")}
+	switch f.Status {
+	case "", store.IncidentOpen, store.IncidentResolved:
+	default:
+		writeError(w, http.StatusBadRequest, "status", "status must be open or resolved")
+		return
+	}
+	if v := r.URL.Query().Get("account_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
+			return
+		}
+		f.AccountID = n
+	}
+	list, err := a.opts.Station.Incidents(r.Context(), f)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// incidentDetail is everything an operator needs on one page.
+type incidentDetail struct {
+	Incident          store.Incident          `json:"incident"`
+	Account           *store.Account          `json:"account"`
+	Site              *store.Site             `json:"site"`
+	Customer          *store.Customer         `json:"customer"`
+	Zones             []store.Zone            `json:"zones"`
+	RespondingParties []store.RespondingParty `json:"responding_parties"`
+	Authorities       []store.Authority       `json:"authorities"`
+	Signals           []incidentSignal        `json:"signals"`
+	Actions           []store.IncidentAction  `json:"actions"`
+	ResolutionCodes   []string                `json:"resolution_codes"`
+}
+
+type incidentSignal struct {
+	store.Signal
+	Role string `json:"role"`
+}
+
+func (a *api) incident(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	st := a.opts.Station
+	ctx := r.Context()
+	in, err := st.Incident(ctx, id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	d := incidentDetail{Incident: *in, Zones: []store.Zone{}, RespondingParties: []store.RespondingParty{},
+		Authorities: []store.Authority{}, ResolutionCodes: a.opts.Queue.ResolutionCodes}
+	if in.AccountID != nil {
+		if d.Account, err = st.Accounts.Get(ctx, *in.AccountID); err == nil {
+			d.Zones, err = st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.storeError(w, err)
+			return
+		}
+	}
+	if in.SiteID != nil {
+		site := map[string]any{"site_id": *in.SiteID}
+		if d.Site, err = st.Sites.Get(ctx, *in.SiteID); err == nil {
+			d.Customer, _ = st.Customers.Get(ctx, d.Site.CustomerID)
+			d.RespondingParties, err = st.RespondingParties.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
+			if err == nil {
+				d.Authorities, err = st.Authorities.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
+			}
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.storeError(w, err)
+			return
+		}
+		sort.SliceStable(d.RespondingParties, func(i, j int) bool { return d.RespondingParties[i].Position < d.RespondingParties[j].Position })
+	}
+	ids, roles, err := st.IncidentSignalIDs(ctx, id)
+	if err == nil && len(ids) > 0 {
+		var sigs []store.Signal
+		sigs, err = st.Signals(ctx, store.SignalFilter{IDs: ids, Limit: store.MaxListLimit})
+		for _, s := range sigs {
+			d.Signals = append(d.Signals, incidentSignal{Signal: s, Role: roles[s.ID]})
+		}
+	}
+	if err == nil {
+		d.Actions, err = st.IncidentActions(ctx, id)
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if d.Signals == nil {
+		d.Signals = []incidentSignal{}
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (a *api) step(w http.ResponseWriter, r *http.Request) {
+	id, step, ok := idAndBody[store.Step](w, r)
+	if !ok {
+		return
+	}
+	actor := actorOf(r)
+	if actor.ID == 0 {
+		writeError(w, http.StatusForbidden, "", "queue steps are taken by station users: log in at /api/v1/login")
+		return
+	}
+	out, err := a.opts.Station.Act(r.Context(), id, actor, *step, a.opts.Queue)
+	var held *store.ClaimHeldError
+	if errors.As(err, &held) {
+		writeError(w, http.StatusConflict, "", held.Error())
+		return
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out.Incident)
+}
+
+type createUserRequest struct {
+	store.User
+	Password string `json:"password"`
+}
+
+func (a *api) users(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.Users(r.Context())
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
+	var req createUserRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	u := req.User
+	if err := a.opts.Station.CreateUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
+	id, change, ok := idAndBody[store.UserChange](w, r)
+	if !ok {
+		return
+	}
+	u, err := a.opts.Station.UpdateUser(r.Context(), id, *change, actorOf(r))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (a *api) audit(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	list, err := a.opts.Station.Audit(r.Context(), p.afterID, p.limit)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// dashboard returns the operators' dashboard figures, read from the same
+// registry /metrics exposes; the console turns counters into rates.
+func (a *api) dashboard(w http.ResponseWriter, _ *http.Request) {
+	mfs, err := a.opts.Gatherer.Gather()
+	if err != nil {
+		a.log.Warn("dashboard: gather", zap.Error(err))
+	}
+	byName := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		byName[mf.GetName()] = mf
+	}
+	sumBy := func(name, label string) map[string]float64 {
+		out := map[string]float64{}
+		mf := byName[name]
+		if mf == nil {
+			return out
+		}
+		for _, m := range mf.GetMetric() {
+			key := "all"
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label {
+					key = lp.GetValue()
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				out[key] += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				out[key] += m.GetGauge().GetValue()
+			}
+		}
+		return out
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"at":                   a.opts.Now(),
+		"signals_by_protocol":  sumBy("alarmrx_signals_received_total", "protocol"),
+		"replies_by_kind":      sumBy("alarmrx_replies_sent_total", "kind"),
+		"rejected_by_reason":   sumBy("alarmrx_frames_rejected_total", "reason"),
+		"queue_by_priority":    sumBy("alarmrx_queue_incidents", "priority"),
+		"unknown_accounts":     sumBy("alarmrx_unknown_account_events_total", "")["all"],
+		"connections":          sumBy("alarmrx_connections_active", "")["all"],
+		"runaways":             sumBy("alarmrx_runaways_total", "")["all"],
+		"supervision_failures": sumBy("alarmrx_supervision_failures_total", "")["all"],
+		"store_up":             sumBy("alarmrx_store_up", "")["all"],
+		"ack_latency_p99_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.99) * 1000,
+		"ack_latency_p50_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.50) * 1000,
+		"visible_p99_ms":       histogramQuantile(byName["alarmrx_queue_visible_seconds"], 0.99) * 1000,
+	})
+}
+
+// histogramQuantile estimates a quantile over every series of a histogram
+// family since start, interpolating within the bucket as Prometheus's
+// histogram_quantile does. 0 when there are no observations.
+func histogramQuantile(mf *dto.MetricFamily, q float64) float64 {
+	if mf == nil {
+		return 0
+	}
+	var total float64
+	cum := map[float64]float64{}
+	for _, m := range mf.GetMetric() {
+		h := m.GetHistogram()
+		if h == nil {
+			continue
+		}
+		total += float64(h.GetSampleCount())
+		for _, b := range h.GetBucket() {
+			cum[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	bounds := make([]float64, 0, len(cum))
+	for b := range cum {
+		bounds = append(bounds, b)
+	}
+	sort.Float64s(bounds)
+	rank := q * total
+	prevBound, prevCount := 0.0, 0.0
+	for _, b := range bounds {
+		if c := cum[b]; c >= rank {
+			if c == prevCount {
+				return b
+			}
+			return prevBound + (b-prevBound)*(rank-prevCount)/(c-prevCount)
+		}
+		prevBound, prevCount = b, cum[b]
+	}
+	return prevBound
+}
+
+//go:embed web
+var webFS embed.FS
+
+// console serves the operator console: static pages embedded in the binary,
+// which talk to /api/v1 with the session cookie.
+func (a *api) console(mux *http.ServeMux) {
+	sub, err := fs.Sub(webFS, "web")
+	if err != nil {
+		panic(fmt.Sprintf("httpapi: embedded console: %v", err))
+	}
+	files := http.FileServerFS(sub)
+	mux.Handle("GET /console/", http.StripPrefix("/console/", consoleHeaders(files)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+}
+
+// consoleHeaders adds a strict content security policy: the console loads
+// only its own scripts and styles and talks only to its own origin.
+func consoleHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "+
+			"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
+}

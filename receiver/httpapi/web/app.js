@@ -1,0 +1,264 @@
+// The alarmrx operator console: a small single-page client of /api/v1.
+// Everything shown comes from the API and is written as text, never as
+// HTML, so nothing a panel sends can run in an operator's browser.
+"use strict";
+
+const state = { csrf: "", user: null, view: "", incidentId: 0, queue: null, dashPrev: null, timers: [] };
+
+function $(id) { return document.getElementById(id); }
+
+async function api(method, path, body) {
+  const opts = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+  const resp = await fetch(path, opts);
+  if (resp.status === 401) { showLogin(); throw new Error("not logged in"); }
+  const text = await resp.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!resp.ok) throw new Error((data && data.error) || resp.statusText);
+  return data;
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  for (const c of cells) {
+    const td = document.createElement("td");
+    if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
+    tr.appendChild(td);
+  }
+  return tr;
+}
+
+function fill(tbody, rows) {
+  tbody.replaceChildren(...rows);
+}
+
+function pri(p) { return el("span", p, "pri p" + p); }
+
+function fmtTime(t) { return t ? new Date(t).toLocaleString() : ""; }
+
+function fmtAge(seconds) {
+  seconds = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(seconds / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
+  return (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s";
+}
+
+function show(view) {
+  for (const v of ["login", "queue", "incident", "dashboard"]) $("view-" + v).hidden = v !== view;
+  $("nav").hidden = view === "login";
+  state.view = view;
+}
+
+function showLogin() {
+  show("login");
+  $("username").focus();
+}
+
+async function route() {
+  for (const t of state.timers) clearInterval(t);
+  state.timers = [];
+  if (!state.user) {
+    try {
+      const me = await api("GET", "/api/v1/me");
+      state.user = me.user; state.csrf = me.csrf_token || "";
+      $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
+      connectEvents();
+    } catch (e) { return; }
+  }
+  const hash = location.hash || "#/queue";
+  const m = hash.match(/^#\/incident\/(\d+)$/);
+  if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(); }
+  if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
+  show("queue");
+  await loadQueue();
+  state.timers.push(setInterval(renderAges, 1000));
+}
+
+async function loadQueue() {
+  state.queue = await api("GET", "/api/v1/queue");
+  const q = state.queue;
+  $("queue-count").textContent = q.queue.length + " open, " + q.held.length + " on hold";
+  fill($("queue-table").tBodies[0], q.queue.map(i => {
+    const tr = row([pri(i.priority), "", i.title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count + (i.restored ? " (restored)" : ""), i.claimed_by_name || "—"]);
+    tr.dataset.id = i.id;
+    tr.dataset.opened = i.opened_at;
+    tr.dataset.claimed = i.claimed_by ? "1" : "";
+    tr.addEventListener("click", () => { location.hash = "#/incident/" + i.id; });
+    return tr;
+  }));
+  fill($("held-table").tBodies[0], q.held.map(i => {
+    const tr = row([pri(i.priority), fmtTime(i.held_until), i.title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count]);
+    tr.dataset.id = i.id;
+    tr.addEventListener("click", () => { location.hash = "#/incident/" + i.id; });
+    return tr;
+  }));
+  renderAges();
+}
+
+// renderAges ages the queue every second: amber after age_warn, red after
+// age_critical while nobody has claimed the incident.
+function renderAges() {
+  const q = state.queue;
+  if (!q) return;
+  const now = Date.now();
+  for (const tr of $("queue-table").tBodies[0].rows) {
+    const age = (now - new Date(tr.dataset.opened).getTime()) / 1000;
+    tr.cells[1].textContent = fmtAge(age);
+    const unclaimed = !tr.dataset.claimed;
+    tr.classList.toggle("age-critical", unclaimed && age >= q.age_critical_seconds);
+    tr.classList.toggle("age-warn", unclaimed && age >= q.age_warn_seconds && age < q.age_critical_seconds);
+  }
+}
+
+async function loadIncident() {
+  const id = state.incidentId;
+  const d = await api("GET", "/api/v1/incidents/" + id);
+  const i = d.incident;
+  $("incident-priority").textContent = i.priority;
+  $("incident-priority").className = "pri p" + i.priority;
+  $("incident-title").textContent = i.title;
+  $("incident-status").textContent = i.status + (i.held_until ? " (on hold until " + fmtTime(i.held_until) + ")" : "");
+  $("incident-claim").textContent = i.claimed_by_name ? "claimed by " + i.claimed_by_name : "unclaimed";
+  $("incident-opened").textContent = fmtTime(i.opened_at);
+  const mine = state.user && i.claimed_by_name === state.user.username;
+  $("claim").hidden = !!i.claimed_by_name;
+  $("take-over").hidden = !i.claimed_by_name || mine;
+  $("release").hidden = !mine;
+  for (const f of ["note-form", "call-form", "dispatch-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
+
+  const site = $("site");
+  site.replaceChildren();
+  const add = (k, v) => { if (v) { site.appendChild(el("dt", k)); site.appendChild(el("dd", v)); } };
+  if (d.site) {
+    add("Site", d.site.name); add("Address", d.site.address); add("Time zone", d.site.time_zone);
+    add("Identifier", d.site.identifier); add("Notes", d.site.notes);
+  } else {
+    add("Site", "unknown account " + i.receiver + "/" + i.account);
+  }
+  if (d.customer) add("Customer", d.customer.name);
+  if (d.account) add("Account", d.account.receiver + "/" + d.account.number + " (" + d.account.system_type + ")");
+
+  fill($("call-list").tBodies[0], d.responding_parties.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", ")])));
+  fill($("authorities").tBodies[0], d.authorities.map(a => row([a.kind, a.name, (a.phones || []).join(", ")])));
+  fill($("zones").tBodies[0], d.zones.map(z => row([z.number, z.description, z.type])));
+  $("contacts").replaceChildren(...d.responding_parties.map(p => { const o = el("option"); o.value = p.name; return o; }));
+  $("agencies").replaceChildren(...d.authorities.map(a => { const o = el("option"); o.value = a.kind + ": " + a.name; return o; }));
+
+  fill($("signals").tBodies[0], d.signals.map(s => {
+    const raw = el("div", s.raw || s.raw_hex, "raw");
+    raw.title = s.raw_hex;
+    const zone = s.zone ? s.zone + (s.zone_description ? " " + s.zone_description : "") : "";
+    return row([fmtTime(s.received_at), s.format + " " + s.event_code + " " + s.qualifier, s.description, zone, s.role, raw]);
+  }));
+  fill($("actions").tBodies[0], d.actions.map(a => row([fmtTime(a.at), a.user_name, a.action, a.detail ? JSON.stringify(a.detail) : ""])));
+  const codes = $("resolve-code");
+  if (codes.options.length !== d.resolution_codes.length) {
+    codes.replaceChildren(...d.resolution_codes.map(c => { const o = el("option", c); o.value = c; return o; }));
+  }
+}
+
+async function step(body) {
+  $("incident-error").textContent = "";
+  try {
+    await api("POST", "/api/v1/incidents/" + state.incidentId + "/steps", body);
+    await loadIncident();
+  } catch (e) {
+    $("incident-error").textContent = e.message;
+  }
+}
+
+async function loadDashboard() {
+  const d = await api("GET", "/api/v1/dashboard");
+  const prev = state.dashPrev;
+  const dt = prev ? (new Date(d.at) - new Date(prev.at)) / 1000 : 0;
+  const rate = (cur, old) => (prev && dt > 0 ? Math.max(0, (cur - (old || 0)) / dt) : 0);
+  const sum = o => Object.values(o || {}).reduce((a, b) => a + b, 0);
+  const tiles = [];
+  for (const [proto, n] of Object.entries(d.signals_by_protocol)) {
+    tiles.push(["signals/s " + proto, rate(n, prev && prev.signals_by_protocol[proto]).toFixed(1)]);
+  }
+  tiles.push(["ACKs/s", rate(d.replies_by_kind.ack || 0, prev && prev.replies_by_kind.ack).toFixed(1)]);
+  tiles.push(["NAKs total", d.replies_by_kind.nak || 0]);
+  tiles.push(["ACK latency p50 / p99 ms", d.ack_latency_p50_ms.toFixed(1) + " / " + d.ack_latency_p99_ms.toFixed(1)]);
+  tiles.push(["receipt→queue p99 ms", d.visible_p99_ms.toFixed(1)]);
+  tiles.push(["open incidents", sum(d.queue_by_priority)]);
+  tiles.push(["unknown accounts", d.unknown_accounts]);
+  tiles.push(["connections", d.connections]);
+  tiles.push(["supervision failures", d.supervision_failures]);
+  tiles.push(["runaways", d.runaways]);
+  tiles.push(["store", d.store_up === 1 ? "up" : "FAILING"]);
+  $("tiles").replaceChildren(...tiles.map(([k, v]) => {
+    const t = el("div", null, "tile");
+    t.appendChild(el("b", v));
+    t.appendChild(el("span", k));
+    return t;
+  }));
+  fill($("dash-queue").tBodies[0], Object.entries(d.queue_by_priority).sort((a, b) => a[0] - b[0]).map(([p, n]) => row([pri(p), n])));
+  state.dashPrev = d;
+}
+
+let events = null;
+function connectEvents() {
+  if (events) return;
+  events = new EventSource("/api/v1/queue/events");
+  events.onopen = () => $("live").classList.add("on");
+  events.onerror = () => $("live").classList.remove("on");
+  events.addEventListener("queue", ev => {
+    const e = JSON.parse(ev.data);
+    if (state.view === "queue") loadQueue().catch(() => {});
+    if (state.view === "incident" && (e.incident_id === state.incidentId || e.action === "resync")) loadIncident().catch(() => {});
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("login-error").textContent = "";
+    try {
+      const me = await fetch("/api/v1/login", {
+        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+      });
+      const data = await me.json();
+      if (!me.ok) throw new Error(data.error);
+      state.user = data.user; state.csrf = data.csrf_token;
+      $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
+      $("password").value = "";
+      connectEvents();
+      if (!location.hash || location.hash === "#/login") location.hash = "#/queue"; else route();
+    } catch (e) {
+      $("login-error").textContent = e.message;
+    }
+  });
+  $("logout").addEventListener("click", async () => {
+    try { await api("POST", "/api/v1/logout"); } catch (e) { /* logged out anyway */ }
+    state.user = null;
+    if (events) { events.close(); events = null; }
+    showLogin();
+  });
+  $("claim").addEventListener("click", () => step({ action: "claim" }));
+  $("take-over").addEventListener("click", () => step({ action: "take_over" }));
+  $("release").addEventListener("click", () => step({ action: "release" }));
+  $("note-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "note", note: $("note-text").value }).then(() => { $("note-text").value = ""; }); });
+  $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "called", contact: $("call-contact").value, result: $("call-result").value }); });
+  $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "dispatched", contact: $("dispatch-to").value }); });
+  $("hold-form").addEventListener("submit", ev => {
+    ev.preventDefault();
+    const body = { action: "hold", hold_for: Number($("hold-minutes").value) * 60 };
+    if ($("hold-priority").value) body.new_priority = Number($("hold-priority").value);
+    step(body);
+  });
+  $("resolve-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "resolve", code: $("resolve-code").value, note: $("resolve-note").value }); });
+  window.addEventListener("hashchange", route);
+  route();
+});
