@@ -179,7 +179,8 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", Expires: sess.ExpiresAt,
+		// MaxAge, not Expires: the browser's clock need not agree with ours.
+		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(o.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: o.SecureCookies || r.TLS != nil,
 	})
 	writeJSON(w, http.StatusOK, meView(sess))

@@ -45,7 +45,8 @@ func newStationServer(t *testing.T) *stationServer {
 		t.Fatal(err)
 	}
 	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st,
-		AdminToken: token, MaxTestDuration: 24 * time.Hour, Now: func() time.Time { return now }})
+		AdminToken: token, MaxTestDuration: 24 * time.Hour, Now: func() time.Time { return now },
+		Queue: store.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
