@@ -55,8 +55,8 @@ type Signal struct {
 	// Handling is what the queue did: queued, attached, logged, test or
 	// repeat (runaway).
 	Handling string `json:"handling"`
-	Raw             string `json:"raw"`
-	RawHex          string `json:"raw_hex"`
+	Raw      string `json:"raw"`
+	RawHex   string `json:"raw_hex"`
 }
 
 // SignalFilter selects signals; zero fields do not filter.

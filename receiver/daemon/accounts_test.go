@@ -3,9 +3,11 @@ package daemon
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/alarmrx/alarmrx/store"
@@ -182,3 +184,84 @@ func TestOnTestSignalsAreFlagged(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// queueView is the queue as the API returns it.
+type queueView struct {
+	Queue []store.Incident `json:"queue"`
+}
+
+// TestQueueFromSignals drives the queue with DC-09 frames: alarms group per
+// account and raise priority, openings are logged only, on-test signals
+// never queue, a runaway zone raises one runaway incident and its repeats
+// are stored and auto-logged.
+func TestQueueFromSignals(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Queue.Runaway.MaxSignals = 5
+	r := startDaemon(t, cfg)
+	site := newSite(t, r)
+	var a, b store.Account
+	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 1, "number": "1111", "site_id": site}, &a)
+	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 1, "number": "2222", "site_id": site}, &b)
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	seq := 0
+	send := func(account, data string) {
+		t.Helper()
+		seq++
+		mustSend(t, p, frame("SIA-DCS", account, fmt.Sprintf("%04d", seq), "#"+account+"|"+data, false), "ACK")
+	}
+	send("1111", "Nri1/BA012")
+	send("1111", "Nri1/FA003") // fire: raises the incident to 1
+	send("1111", "Nri1/BR012") // restore: attached
+	send("1111", "Nri1/OP001") // opening: logged only
+	send("2222", "Nri1/OP001")
+
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 || q.Queue[0].Priority != 1 || q.Queue[0].SignalCount != 3 || !q.Queue[0].Restored {
+		t.Fatalf("queue after 1111's alarms: %+v", q.Queue)
+	}
+
+	// 2222 on test: its burglary is stored and ACKed, never queued.
+	apiPost(t, r, "/api/v1/accounts/"+itoa(b.ID)+"/tests", map[string]any{"duration": "1h", "reason": "service", "authorised_by": "tech"}, nil)
+	send("2222", "Nri1/BA001")
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 {
+		t.Fatalf("an on-test signal reached the queue: %+v", q.Queue)
+	}
+	if got := signals(t, r, "account_id="+itoa(b.ID)); len(got) != 2 || got[1]["handling"] != "test" || got[0]["handling"] != "logged" {
+		t.Fatalf("2222 signals: %v", got)
+	}
+
+	// A swinging zone on 1111: 5 within the window are alarms joining the
+	// open incident; the 6th trips the runaway; the rest are repeats.
+	for range 9 {
+		send("1111", "Nri1/BA044")
+	}
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 || q.Queue[0].Kind != store.IncidentRunaway || q.Queue[0].SignalCount != 3+9 {
+		t.Fatalf("queue after the runaway: %+v", q.Queue)
+	}
+	got := signals(t, r, "account_id="+itoa(a.ID)+"&limit=100")
+	var handling []string
+	for _, s := range got[len(got)-9:] {
+		handling = append(handling, s["handling"].(string))
+	}
+	want := "queued queued queued queued queued queued repeat repeat repeat"
+	if strings.Join(handling, " ") != want {
+		t.Fatalf("runaway handling %q, want %q", strings.Join(handling, " "), want)
+	}
+	if v := counter(t, r, "alarmrx_runaways_total", "listener", "dc09-main"); v != 1 {
+		t.Fatalf("alarmrx_runaways_total = %v", v)
+	}
+	// Every incident change was published; the latency histogram saw them.
+	mfs, _ := r.d.reg.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "alarmrx_queue_visible_seconds" {
+			if n := mf.GetMetric()[0].GetHistogram().GetSampleCount(); n < 12 {
+				t.Fatalf("alarmrx_queue_visible_seconds count %d, want ≥ 12", n)
+			}
+			return
+		}
+	}
+	t.Fatal("no alarmrx_queue_visible_seconds")
+}
