@@ -7,6 +7,7 @@
 //	alarmrx bench …                        load-test a receiver
 //	alarmrx accounts import FILE.csv | list  manage accounts through the daemon's API
 //	alarmrx test on|off|status ACCOUNT      put an account on test and off again
+//	alarmrx users add NAME | list           manage the console's station users
 //
 // Without --config, serve and check-config use the embedded example
 // configuration (configs/alarmrx.example.yaml).
@@ -33,7 +34,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -48,12 +49,13 @@ commands:
   bench         load-test a receiver with many panels and report ACK latency
   accounts      import accounts from CSV (all rows or none) or list them, through the running daemon
   test          put an account on test, take it off, or show its test status
+  users         add or list station users (operators, supervisors, admins) of the console
 
 run "alarmrx <command> -h" for a command's flags
 `
 
 // run is main without the process: tests call it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = accounts(ctx, args[1:], stdout, stderr)
 	case "test":
 		err = testCmd(ctx, args[1:], stdout, stderr)
+	case "users":
+		err = users(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

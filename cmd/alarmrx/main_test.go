@@ -13,10 +13,13 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
+// stdinText is what runCmd's commands read from standard input.
+var stdinText = "a long enough password\n"
+
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(context.Background(), args, strings.NewReader(stdinText), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

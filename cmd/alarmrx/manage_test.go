@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/store"
@@ -80,5 +81,17 @@ func TestAccountsAndTestCommands(t *testing.T) {
 	code, _, errs = runCmd(t, append([]string{"test", "status", "9999"}, conn...)...)
 	if code != 1 || !strings.Contains(errs, "HTTP 404") {
 		t.Fatalf("unknown account: exit %d %s", code, errs)
+	}
+
+	code, out, errs = runCmd(t, append([]string{"users", "add", "ann", "--role", "supervisor"}, conn...)...)
+	if code != 0 || !strings.Contains(out, "user ann (supervisor) added") {
+		t.Fatalf("users add: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, append([]string{"users", "list"}, conn...)...)
+	if code != 0 || !strings.Contains(out, "ann") || !strings.Contains(out, "supervisor") {
+		t.Fatalf("users list: exit %d\n%s", code, out)
+	}
+	if _, _, err := d.Store().Login(ctx, "ann", "a long enough password", "127.0.0.1", time.Hour); err != nil {
+		t.Fatalf("the added user cannot log in: %v", err)
 	}
 }
