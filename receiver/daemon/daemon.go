@@ -116,7 +116,14 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 			Connections:     d.receiver.Connections,
 			Station:         d.store,
 			MaxTestDuration: cfg.OnTest.MaxDuration,
-			Now:             opts.Now,
+			Queue:           store.QueueRules{ClaimTimeout: cfg.Queue.ClaimTimeout, ResolutionCodes: cfg.Queue.ResolutionCodes},
+			Console: httpapi.ConsoleOptions{
+				SessionTTL: cfg.Console.SessionTTL, LoginAttempts: cfg.Console.LoginAttempts,
+				LoginWindow: cfg.Console.LoginWindow, SecureCookies: cfg.Console.SecureCookies,
+				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical,
+			},
+			Done: d.httpDone,
+			Now:  opts.Now,
 		})
 		if err != nil {
 			return nil, err

@@ -327,7 +327,7 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := incidentDetail{Incident: *in, Zones: []store.Zone{}, RespondingParties: []store.RespondingParty{},
-		Authorities: []store.Authority{}, ResolutionCodes: a.opts.Queue.ResolutionCodes}
+		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.opts.Queue.ResolutionCodes...)}
 	if in.AccountID != nil {
 		if d.Account, err = st.Accounts.Get(ctx, *in.AccountID); err == nil {
 			d.Zones, err = st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})

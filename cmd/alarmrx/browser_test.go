@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds a Chromium to drive. .ci/run installs Debian's chromium
+// and sets ALARMRX_BROWSER_TESTS=required, so that in CI a missing browser
+// fails the test instead of skipping it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("ALARMRX_BROWSER_TESTS") == "required" {
+		t.Fatal("no Chromium found, and ALARMRX_BROWSER_TESTS=required")
+	}
+	t.Skip("no Chromium on this machine (apt-get install chromium); .ci/run installs it")
+	return ""
+}
+
+// TestConsoleInBrowser logs an operator in to the console in a real
+// headless Chromium, sends a signal with `alarmrx send`, sees it appear in
+// the queue without a reload, claims it, adds a note and resolves it.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-*.png.
+func TestConsoleInBrowser(t *testing.T) {
+	exe := chromium(t)
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "browser-token"
+	})
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Northwind Bank"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Northwind Bank, Main St branch", Address: "12 Main St, Springfield",
+		TimeZone: "Europe/London", Identifier: "+441632960123", Notes: "Alarm panel in the back office"}
+	must(t, st.Sites.Create(ctx, site))
+	acct := &store.Account{Receiver: 1, Number: "1234", SiteID: site.ID, SystemType: "intrusion"}
+	must(t, st.Accounts.Create(ctx, acct))
+	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: acct.ID, Number: "017", Description: "Front door", Type: "entry/exit"}))
+	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Dana Keyholder",
+		Role: "keyholder", Phones: store.Strings{"+44 1632 960 456"}}))
+	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "police", Name: "Springfield Police", Phones: store.Strings{"999"}}))
+	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
+		"ann's long password", store.Actor{Name: "setup"}))
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	bctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), "ann"),
+		chromedp.SendKeys(chromedp.ID("password"), "ann's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		poll(`document.getElementById("live").classList.contains("on")`),
+	))
+
+	// A panel sends a burglary on zone 017; the console shows it unprompted.
+	code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA017")
+	if code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errs)
+	}
+	must(t, chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`#queue-table tbody tr[data-id]`))))
+	title := text(t, bctx, chromedp.CSS(`#queue-table tbody tr[data-id] td:nth-child(3)`))
+	if !strings.Contains(title, "Burglary") || !strings.Contains(title, "017") {
+		t.Fatalf("queue row title %q", title)
+	}
+	screenshot(t, bctx, "console-queue.png")
+
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#queue-table tbody tr[data-id]`)),
+		chromedp.WaitVisible(chromedp.ID("view-incident")),
+		chromedp.WaitVisible(chromedp.ID("claim")),
+		chromedp.Click(chromedp.ID("claim")),
+		poll(`document.getElementById("incident-claim").textContent === "claimed by ann"`),
+		chromedp.SendKeys(chromedp.ID("note-text"), "Called Dana: on her way"),
+		chromedp.Click(chromedp.ID("note-add")),
+		poll(`document.getElementById("actions").textContent.includes("Called Dana: on her way")`),
+	))
+	zones, signals := text(t, bctx, chromedp.ID("zones")), text(t, bctx, chromedp.ID("signals"))
+	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#1234|Nri1/BA017") {
+		t.Fatalf("incident page: zones %q signals %q", zones, signals)
+	}
+	screenshot(t, bctx, "console-incident.png")
+	must(t, chromedp.Do(bctx,
+		poll(`document.getElementById("resolve-code").options.length > 0`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("resolve-code").value = "false_alarm"`),
+		chromedp.SendKeys(chromedp.ID("resolve-note"), "Door not closed properly"),
+		chromedp.Click(chromedp.ID("resolve")),
+		poll(`document.getElementById("incident-status").textContent === "resolved"`),
+	))
+
+	list, err := st.Incidents(ctx, store.IncidentFilter{})
+	must(t, err)
+	if len(list) != 1 || list[0].Status != store.IncidentResolved || list[0].ResolutionCode != "false_alarm" {
+		t.Fatalf("stored incident %+v", list)
+	}
+	log, err := st.IncidentActions(ctx, list[0].ID)
+	must(t, err)
+	var steps []string
+	for _, a := range log {
+		steps = append(steps, a.UserName+":"+a.Action)
+	}
+	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:resolved" {
+		t.Fatalf("action log %q", got)
+	}
+
+	// The dashboard shows the figures of /metrics.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/dashboard"),
+		chromedp.WaitVisible(chromedp.ID("view-dashboard")),
+		poll(`document.getElementById("tiles").children.length > 5`),
+	))
+	tiles := text(t, bctx, chromedp.ID("tiles"))
+	if !strings.Contains(tiles, "signals/s dc09") || !strings.Contains(tiles, "open incidents") {
+		t.Fatalf("dashboard tiles %q", tiles)
+	}
+	screenshot(t, bctx, "console-dashboard.png")
+}
+
+// poll waits up to 10 s for a JavaScript condition in the page.
+func poll(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))
+}
+
+// text returns the visible text of the first element a selector finds.
+func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	must(t, err)
+	return s
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// screenshot saves the page to docs/ when ALARMRX_UPDATE_SCREENSHOTS=1.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("ALARMRX_UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644))
+}
