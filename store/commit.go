@@ -138,6 +138,7 @@ type writer struct {
 	insFrame  *sql.Stmt
 	insSignal *sql.Stmt
 	insEvent  *sql.Stmt
+	cache     *stmtCache
 	batch     []*commitReq
 }
 
@@ -146,7 +147,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: writer connection: %w", err)
 	}
-	w := &writer{s: s, conn: conn, batch: make([]*commitReq, 0, s.opts.BatchMax)}
+	w := &writer{s: s, conn: conn, batch: make([]*commitReq, 0, s.opts.BatchMax),
+		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
 	w.insFrame, err = conn.PrepareContext(ctx, `INSERT INTO frames
 		(received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
 		 account, frame_receiver, frame_line, sequence, frame_time, status, reason, deviations,
@@ -185,6 +187,7 @@ func (w *writer) run() {
 		_ = w.insFrame.Close()
 		_ = w.insSignal.Close()
 		_ = w.insEvent.Close()
+		w.cache.close()
 		_ = w.conn.Close()
 	}()
 	for first := range w.s.reqs {
@@ -310,10 +313,11 @@ func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
 	}
 	ids := make([]int64, len(batch))
 	st := &txStmts{
-		tx:     tx,
-		frame:  tx.StmtContext(ctx, w.insFrame),
-		signal: tx.StmtContext(ctx, w.insSignal),
-		event:  tx.StmtContext(ctx, w.insEvent),
+		tx:       tx,
+		frame:    tx.StmtContext(ctx, w.insFrame),
+		signal:   tx.StmtContext(ctx, w.insSignal),
+		event:    tx.StmtContext(ctx, w.insEvent),
+		prepared: w.cache,
 	}
 	for i, r := range batch {
 		id, err := st.insertFrame(ctx, r.msg, r.rec)
@@ -335,6 +339,69 @@ type txStmts struct {
 	tx                   *sql.Tx
 	frame, signal, event *sql.Stmt
 	touched              []QueueEvent // incidents changed, published after the commit
+	// prepared holds the writer's statements by SQL text, prepared once on
+	// its connection; bound caches them bound to this transaction. Both are
+	// nil outside the writer's batches (operator steps), where statements
+	// are prepared per call.
+	prepared *stmtCache
+	bound    map[string]*sql.Stmt
+}
+
+// stmtCache prepares each statement once on the writer's connection: the
+// queue's statements run for every alarm signal, and preparing them anew
+// each time would cost the single writer more than the inserts themselves.
+type stmtCache struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.stmts {
+		_ = st.Close()
+	}
+}
+
+func (st *txStmts) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := st.bound[query]; ok {
+		return s, nil
+	}
+	p, ok := st.prepared.stmts[query]
+	if !ok {
+		var err error
+		if p, err = st.prepared.conn.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		st.prepared.stmts[query] = p
+	}
+	if st.bound == nil {
+		st.bound = map[string]*sql.Stmt{}
+	}
+	b := st.tx.StmtContext(ctx, p)
+	st.bound[query] = b
+	return b, nil
+}
+
+func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st.prepared == nil {
+		return st.tx.ExecContext(ctx, query, args...)
+	}
+	s, err := st.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st.prepared == nil {
+		return st.tx.QueryRowContext(ctx, query, args...)
+	}
+	s, err := st.stmt(ctx, query)
+	if err != nil {
+		// Let the query fail the usual way, with the prepare error.
+		return st.tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *Receipt) (int64, error) {

@@ -68,7 +68,7 @@ func incidentKey(receiver int, account string, res Resolution) string {
 // openIncident returns the open incident of an account key and its
 // priority, or 0.
 func (st *txStmts) openIncident(ctx context.Context, key string) (id int64, priority int, err error) {
-	err = st.tx.QueryRowContext(ctx, `SELECT id, priority FROM incidents WHERE account_key = ? AND status = 'open'`, key).
+	err = st.queryRow(ctx, `SELECT id, priority FROM incidents WHERE account_key = ? AND status = 'open'`, key).
 		Scan(&id, &priority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
@@ -85,7 +85,7 @@ func (st *txStmts) logAction(ctx context.Context, incident int64, at int64, user
 		}
 		d = string(b)
 	}
-	_, err := st.tx.ExecContext(ctx, `INSERT INTO incident_actions (incident_id, at, user_id, user_name, action, detail)
+	_, err := st.exec(ctx, `INSERT INTO incident_actions (incident_id, at, user_id, user_name, action, detail)
 		VALUES (?,?,?,?,?,?)`, incident, at, nullID(userID), user, action, d)
 	return err
 }
@@ -113,11 +113,11 @@ func (st *txStmts) queueSignal(ctx context.Context, signalID int64, rec *Receipt
 		case e.Qualifier != protocols.QualifierRestore:
 			role = "alarm"
 		}
-		if _, err := st.tx.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,?)`, id, signalID, role); err != nil {
+		if _, err := st.exec(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,?)`, id, signalID, role); err != nil {
 			return err
 		}
 		st.touch(id, "signal", rec)
-		_, err = st.tx.ExecContext(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
+		_, err = st.exec(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
 			restored = CASE WHEN ? = 'restore' THEN 1 ELSE restored END WHERE id = ?`, at, role, id)
 		return err
 	default:
@@ -132,7 +132,7 @@ func (st *txStmts) queueSignal(ctx context.Context, signalID int64, rec *Receipt
 		kind = IncidentRunaway
 	}
 	if id == 0 {
-		res2, err := st.tx.ExecContext(ctx, `INSERT INTO incidents (account_key, account_id, site_id, receiver, account,
+		res2, err := st.exec(ctx, `INSERT INTO incidents (account_key, account_id, site_id, receiver, account,
 			kind, title, priority, status, opened_at, last_signal_at, signal_count)
 			VALUES (?,?,?,?,?,?,?,?,'open',?,?,1)`,
 			key, nullID(res.AccountID), nullID(res.SiteID), rec.Receiver, account, kind, incidentTitle(e), h.Priority, at, at)
@@ -149,7 +149,7 @@ func (st *txStmts) queueSignal(ctx context.Context, signalID int64, rec *Receipt
 	} else {
 		// A better (lower) priority raises the incident; a worse one never
 		// lowers it [automation-research.md §6.3 grouping].
-		if _, err := st.tx.ExecContext(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
+		if _, err := st.exec(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
 			restored = 0, priority = min(priority, ?), kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`,
 			at, h.Priority, h.Runaway, id); err != nil {
 			return err
@@ -168,7 +168,7 @@ func (st *txStmts) queueSignal(ctx context.Context, signalID int64, rec *Receipt
 		}
 	}
 	st.touch(id, "signal", rec)
-	_, err = st.tx.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'alarm')`, id, signalID)
+	_, err = st.exec(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'alarm')`, id, signalID)
 	return err
 }
 
@@ -196,7 +196,7 @@ func (st *txStmts) openUnknownIncident(ctx context.Context, rec *Receipt, accoun
 	if priority == 0 {
 		priority = protocols.CategoryAlarm.DefaultPriority()
 	}
-	res, err := st.tx.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+	res, err := st.exec(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
 		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
 		key, rec.Receiver, account, IncidentUnknownAccount, fmt.Sprintf("Unknown account %s on receiver %d", account, rec.Receiver),
 		priority, at, at)

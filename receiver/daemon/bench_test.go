@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,6 +44,25 @@ func BenchmarkEndToEnd(b *testing.B) {
 			if tc.aes {
 				o.Key, _ = dc09.ParseKey(hexKey, "hex")
 			}
+			// Receipt to visible: how long after its frame arrived a queue
+			// subscriber (what the console's event stream reads) hears of
+			// the incident change.
+			events, unsubscribe := d.Store().SubscribeQueue()
+			var visible []time.Duration
+			seen, stop := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(seen)
+				for {
+					select {
+					case e := <-events:
+						if !e.ReceivedAt.IsZero() {
+							visible = append(visible, time.Since(e.ReceivedAt))
+						}
+					case <-stop:
+						return
+					}
+				}
+			}()
 			b.ResetTimer()
 			res, err := panel.Bench(ctx, panel.BenchOptions{Options: o, Conns: tc.conns, Count: b.N})
 			if err != nil {
@@ -53,6 +73,15 @@ func BenchmarkEndToEnd(b *testing.B) {
 			}
 			b.ReportMetric(res.AckedPerS, "acked/s")
 			b.ReportMetric(res.P99ms, "p99_ms")
+			b.StopTimer()
+			time.Sleep(100 * time.Millisecond) // the last commits' events
+			close(stop)
+			<-seen
+			unsubscribe()
+			if len(visible) > 0 {
+				slices.Sort(visible)
+				b.ReportMetric(float64(visible[len(visible)*99/100])/float64(time.Millisecond), "visible_p99_ms")
+			}
 		})
 	}
 }
