@@ -431,17 +431,22 @@ func hasFire(ctx context.Context, tx *sql.Tx, incident int64) (bool, error) {
 	return n > 0, err
 }
 
+// jsonText renders a log entry's detail; nil is "".
+func jsonText(detail any) (string, error) {
+	if detail == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(detail)
+	return string(b), err
+}
+
 // audit appends to the audit log inside the change's transaction.
 func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any) error {
-	d := ""
-	if detail != nil {
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		d = string(b)
+	d, err := jsonText(detail)
+	if err != nil {
+		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, target, detail, remote_addr)
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, target, detail, remote_addr)
 		VALUES (?,?,?,?,?,?,?)`, now.UnixNano(), nullID(actor.ID), actor.Name, action, target, d, actor.RemoteAddr)
 	return err
 }

@@ -298,7 +298,7 @@ type StationEvent struct {
 }
 
 func (s *Store) stationEvent(ctx context.Context, tx *sql.Tx, at time.Time, kind string, t *OnTest, detail map[string]any) error {
-	b, err := json.Marshal(detail)
+	d, err := jsonText(detail)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func (s *Store) stationEvent(ctx context.Context, tx *sql.Tx, at time.Time, kind
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO station_events (at, kind, receiver, account, account_id, on_test_id, detail)
-		VALUES (?,?,?,?,?,?,?)`, at.UnixNano(), kind, receiver, number, t.AccountID, t.ID, string(b))
+		VALUES (?,?,?,?,?,?,?)`, at.UnixNano(), kind, receiver, number, t.AccountID, t.ID, d)
 	return err
 }
 

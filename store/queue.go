@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -77,15 +76,11 @@ func (st *txStmts) openIncident(ctx context.Context, key string) (id int64, prio
 }
 
 func (st *txStmts) logAction(ctx context.Context, incident int64, at int64, userID int64, user, action string, detail any) error {
-	d := ""
-	if detail != nil {
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		d = string(b)
+	d, err := jsonText(detail)
+	if err != nil {
+		return err
 	}
-	_, err := st.exec(ctx, `INSERT INTO incident_actions (incident_id, at, user_id, user_name, action, detail)
+	_, err = st.exec(ctx, `INSERT INTO incident_actions (incident_id, at, user_id, user_name, action, detail)
 		VALUES (?,?,?,?,?,?)`, incident, at, nullID(userID), user, action, d)
 	return err
 }

@@ -363,28 +363,31 @@ func (d *Daemon) Run(ctx context.Context) error {
 // expireTests takes accounts off test when their time runs out and warns
 // shortly before, every on_test.check_every, until ctx ends.
 func (d *Daemon) expireTests(ctx context.Context) {
-	t := time.NewTicker(d.cfg.OnTest.CheckEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	d.every(ctx, d.cfg.OnTest.CheckEvery, "on-test expiry", func() ([]zap.Field, error) {
 		warned, expired, err := d.store.ExpireTests(ctx, d.now(), d.cfg.OnTest.WarnBefore)
-		switch {
-		case err != nil:
-			d.log.Warn("on-test expiry check failed; retrying", zap.Error(err))
-		case warned+expired > 0:
-			d.log.Info("on-test periods", zap.Int("warned", warned), zap.Int("expired", expired))
+		if warned+expired == 0 {
+			return nil, err
 		}
-	}
+		return []zap.Field{zap.Int("warned", warned), zap.Int("expired", expired)}, err
+	})
 }
 
 // sweepQueue lapses idle claims and ends expired holds every
 // queue.check_every, until ctx ends.
 func (d *Daemon) sweepQueue(ctx context.Context) {
-	t := time.NewTicker(d.cfg.Queue.CheckEvery)
+	d.every(ctx, d.cfg.Queue.CheckEvery, "queue sweep", func() ([]zap.Field, error) {
+		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
+		if lapsed+unheld == 0 {
+			return nil, err
+		}
+		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld)}, err
+	})
+}
+
+// every runs job at each tick until ctx ends, logging what it did (when
+// it returns fields) or its error; a failed run is retried at the next tick.
+func (d *Daemon) every(ctx context.Context, interval time.Duration, name string, job func() ([]zap.Field, error)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -392,12 +395,12 @@ func (d *Daemon) sweepQueue(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
+		fields, err := job()
 		switch {
 		case err != nil:
-			d.log.Warn("queue sweep failed; retrying", zap.Error(err))
-		case lapsed+unheld > 0:
-			d.log.Info("queue sweep", zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld))
+			d.log.Warn(name+" failed; retrying", zap.Error(err))
+		case len(fields) > 0:
+			d.log.Info(name, fields...)
 		}
 	}
 }

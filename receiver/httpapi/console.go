@@ -279,13 +279,8 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "status", "status must be open or resolved")
 		return
 	}
-	if v := r.URL.Query().Get("account_id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
-			return
-		}
-		f.AccountID = n
+	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
+		return
 	}
 	list, err := a.opts.Station.Incidents(r.Context(), f)
 	if err != nil {

@@ -257,13 +257,8 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, Limit: p.limit,
 	}
 	q := r.URL.Query()
-	if v := q.Get("account_id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
-			return
-		}
-		f.AccountID = n
+	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
+		return
 	}
 	switch f.Resolution = q.Get("resolution"); f.Resolution {
 	case "", store.ResolutionResolved, store.ResolutionUnknown, store.ResolutionClaimed:

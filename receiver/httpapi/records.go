@@ -348,13 +348,8 @@ func (a *api) stationEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := store.StationEventFilter{Kind: r.URL.Query().Get("kind"), Since: p.since, AfterID: p.afterID, Limit: p.limit}
-	if v := r.URL.Query().Get("account_id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "account_id", "account_id must be a positive integer")
-			return
-		}
-		f.AccountID = n
+	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
+		return
 	}
 	evs, err := a.opts.Station.StationEvents(r.Context(), f)
 	if err != nil {
@@ -394,6 +389,20 @@ func (a *api) listOptions(w http.ResponseWriter, r *http.Request, filters []stri
 		o.Where[key] = vals[0]
 	}
 	return o, true
+}
+
+// queryID reads an optional positive id from the query; 0 when absent.
+func queryID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		writeError(w, http.StatusBadRequest, name, name+" must be a positive integer")
+		return 0, false
+	}
+	return n, true
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
