@@ -303,6 +303,12 @@ func TestMaxConnsRefusesExtraConnections(t *testing.T) {
 	if _, err := br2.ReadByte(); err == nil {
 		t.Fatal("second connection served past max_conns")
 	}
+	// The refusal is counted as the connection is closed; the client may
+	// see the close first.
+	deadline := time.Now().Add(2 * time.Second)
+	for testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test")) != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test")); v != 1 {
 		t.Errorf("refused = %v", v)
 	}
