@@ -477,6 +477,12 @@ func (a *api) dashboard(w http.ResponseWriter, _ *http.Request) {
 		}
 		return out
 	}
+	// Supervision arrives with its own metric; until a daemon exports it,
+	// the figure is null rather than a reassuring 0.
+	var supervision any
+	if byName["alarmrx_supervision_failures_total"] != nil {
+		supervision = sumBy("alarmrx_supervision_failures_total", "")["all"]
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"at":                   a.opts.Now(),
 		"signals_by_protocol":  sumBy("alarmrx_signals_received_total", "protocol"),
@@ -486,7 +492,7 @@ func (a *api) dashboard(w http.ResponseWriter, _ *http.Request) {
 		"unknown_accounts":     sumBy("alarmrx_unknown_account_events_total", "")["all"],
 		"connections":          sumBy("alarmrx_connections_active", "")["all"],
 		"runaways":             sumBy("alarmrx_runaways_total", "")["all"],
-		"supervision_failures": sumBy("alarmrx_supervision_failures_total", "")["all"],
+		"supervision_failures": supervision,
 		"store_up":             sumBy("alarmrx_store_up", "")["all"],
 		"ack_latency_p99_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.99) * 1000,
 		"ack_latency_p50_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.50) * 1000,

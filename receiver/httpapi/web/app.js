@@ -77,7 +77,7 @@ async function route() {
   }
   const hash = location.hash || "#/queue";
   const m = hash.match(/^#\/incident\/(\d+)$/);
-  if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(); }
+  if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
   show("queue");
   await loadQueue();
@@ -120,9 +120,20 @@ function renderAges() {
   }
 }
 
-async function loadIncident() {
+// loadIncident draws an incident. Opening an unclaimed open incident
+// claims it: the first operator to open it holds it
+// [automation-research.md §6.3].
+async function loadIncident(opening) {
   const id = state.incidentId;
-  const d = await api("GET", "/api/v1/incidents/" + id);
+  let d = await api("GET", "/api/v1/incidents/" + id);
+  if (opening && d.incident.status === "open" && !d.incident.claimed_by_name) {
+    try {
+      await api("POST", "/api/v1/incidents/" + id + "/steps", { action: "claim" });
+      d = await api("GET", "/api/v1/incidents/" + id);
+    } catch (e) {
+      $("incident-error").textContent = e.message;
+    }
+  }
   const i = d.incident;
   $("incident-priority").textContent = i.priority;
   $("incident-priority").className = "pri p" + i.priority;
@@ -194,7 +205,7 @@ async function loadDashboard() {
   tiles.push(["open incidents", sum(d.queue_by_priority)]);
   tiles.push(["unknown accounts", d.unknown_accounts]);
   tiles.push(["connections", d.connections]);
-  tiles.push(["supervision failures", d.supervision_failures]);
+  tiles.push(["supervision failures", d.supervision_failures === null ? "—" : d.supervision_failures]);
   tiles.push(["runaways", d.runaways]);
   tiles.push(["store", d.store_up === 1 ? "up" : "FAILING"]);
   $("tiles").replaceChildren(...tiles.map(([k, v]) => {
