@@ -1,0 +1,246 @@
+// Package surgard decodes and encodes Sur-Gard automation records, the line
+// protocol Sur-Gard receivers (MLR2, MLR2000, System I–5) and the boxes that
+// emulate them send to central-station automation [protocols.md §4]: Contact
+// ID with 4- and 10-digit accounts, SIA, receiver status, heartbeats, each
+// ended by DC4 (0x14) and answered with ACK (0x06) or NAK (0x15).
+//
+// The codec is pure: bytes in, values out, no I/O and no clock.
+package surgard
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/sia"
+)
+
+// Name is the protocol id used in configuration, logs and metrics.
+const Name = "surgard"
+
+// Control bytes [protocols.md §4.1].
+const (
+	DC4 = 0x14 // record terminator
+	ACK = 0x06 // record accepted (durably stored)
+	NAK = 0x15 // record received but not understood
+)
+
+// Record kinds (protocols.Message.Kind).
+const (
+	KindHeartbeat = "heartbeat" // 1RR…@: link supervision
+	KindCID4      = "cid4"      // 5RRLLL 18AAAAQXYZGGCCC
+	KindCID10     = "cid10"     // QRRLLL 58AAAAAAAAAAQXYZGGCCC
+	KindSIA       = "sia"       // SRRLLL[#acct|…]
+	KindStatus    = "status"    // 0RRLLL[#0000|…]: the receiver's own events
+)
+
+// Sentinel errors, wrapped in *protocols.FrameError.
+var (
+	ErrSyntax      = errors.New("surgard: malformed record")
+	ErrUnsupported = errors.New("surgard: unsupported record type")
+)
+
+// MaxRecord is the default cap on one record; the longest standard record
+// (SIA with 66 data bytes) is under 100 bytes.
+const MaxRecord = 512
+
+// Codec implements protocols.Codec for Sur-Gard records.
+type Codec struct {
+	maxRecord int
+}
+
+// New returns a codec; maxRecord ≤ 0 means MaxRecord.
+func New(maxRecord int) *Codec {
+	if maxRecord <= 0 {
+		maxRecord = MaxRecord
+	}
+	return &Codec{maxRecord: maxRecord}
+}
+
+// Name returns "surgard".
+func (c *Codec) Name() string { return Name }
+
+// Split returns one record per DC4. Some "Sur-Gard compatible" boxes end
+// records with CR or LF instead [protocols.md §4.4]; those end a record
+// too. Empty records (a bare terminator) are skipped. A record longer than
+// the cap is refused with ErrFrameTooLong.
+func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err error) {
+	start := 0
+	for start < len(data) && isTerminator(data[start]) {
+		start++
+	}
+	i := bytes.IndexFunc(data[start:], func(r rune) bool { return r < 0x80 && isTerminator(byte(r)) })
+	if i >= 0 {
+		if i > c.maxRecord {
+			return start + i + 1, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
+		}
+		return start + i + 1, data[start : start+i], nil
+	}
+	if len(data)-start > c.maxRecord {
+		return 0, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
+	}
+	if atEOF && len(data) > start {
+		// A last record without its terminator is still a record.
+		return len(data), data[start:], nil
+	}
+	return start, nil, nil
+}
+
+func isTerminator(b byte) bool { return b == DC4 || b == '\r' || b == '\n' }
+
+// Decode parses one record (without its terminator).
+func (c *Codec) Decode(rec []byte, _ time.Time) (*protocols.Message, error) {
+	rec = bytes.TrimRight(rec, " ")
+	if len(rec) < 2 {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "record %q too short", rec)
+	}
+	m := &protocols.Message{Protocol: Name}
+	switch rec[0] {
+	case '1':
+		if bytes.IndexByte(rec, '@') < 0 {
+			// Basic 4/3 pulse records share the '1'; they carry no Contact
+			// ID or SIA code we could classify.
+			return nil, protocols.Rejectf(Name, protocols.ReasonToken, ErrUnsupported, "4/3 pulse record %q", rec)
+		}
+		m.Kind = KindHeartbeat
+		head := strings.TrimSpace(string(rec[1:bytes.IndexByte(rec, '@')]))
+		if len(head) >= 2 {
+			m.Receiver, m.Line = head[:2], head[2:]
+		}
+		return m, nil
+	case '5':
+		return decodeCID(m, rec, KindCID4, "18", "98", 4)
+	case 'Q':
+		return decodeCID(m, rec, KindCID10, "58", "", 10)
+	case 'S', '0':
+		m.Kind = KindSIA
+		if rec[0] == '0' {
+			m.Kind = KindStatus
+		}
+		return decodeSIA(m, rec)
+	}
+	return nil, protocols.Rejectf(Name, protocols.ReasonToken, ErrUnsupported, "record type %q", rec[0])
+}
+
+// splitHead splits "RRLLL" (receiver 2 hex digits, line 1–7 digits).
+func splitHead(m *protocols.Message, head []byte) error {
+	head = bytes.TrimRight(head, " ")
+	if len(head) < 3 || len(head) > 9 || !allHex(head[:2]) || !allDigits(head[2:]) {
+		return protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "receiver and line %q, want RR and 1-7 line digits", head)
+	}
+	m.Receiver, m.Line = string(head[:2]), string(head[2:])
+	return nil
+}
+
+// decodeCID parses 5RRLLL[s]18AAAAQXYZGGCCC and QRRLLL[s]58AAAAAAAAAAQXYZGGCCC
+// from the fixed-length tail [protocols.md §4.4].
+func decodeCID(m *protocols.Message, rec []byte, kind, format, altFormat string, acctLen int) (*protocols.Message, error) {
+	m.Kind = kind
+	tailLen := 2 + acctLen + 1 + 3 + 2 + 3
+	if len(rec) < 1+3+tailLen {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "%s record %q too short", kind, rec)
+	}
+	tail := rec[len(rec)-tailLen:]
+	if err := splitHead(m, rec[1:len(rec)-tailLen]); err != nil {
+		return nil, err
+	}
+	if f := string(tail[:2]); f != format && (altFormat == "" || f != altFormat) {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "format id %q, want %s", f, format)
+	}
+	acct := tail[2 : 2+acctLen]
+	if !allHex(acct) {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "account %q is not hex digits", acct)
+	}
+	rest := tail[2+acctLen:]
+	var q byte
+	switch rest[0] {
+	case 'E':
+		q = '1'
+	case 'R':
+		q = '3'
+	case 'P':
+		q = '6'
+	default:
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "qualifier %q, want E, R or P", rest[0])
+	}
+	// "#acct|QXYZ GG CCC" is the DC-09 ADM-CID payload; its parser does the
+	// digits, the code table and the zone/user split.
+	payload := make([]byte, 0, 32)
+	payload = append(payload, '#')
+	payload = append(payload, acct...)
+	payload = append(payload, '|', q)
+	payload = append(payload, rest[1:4]...)
+	payload = append(payload, ' ')
+	payload = append(payload, rest[4:6]...)
+	payload = append(payload, ' ')
+	payload = append(payload, rest[6:9]...)
+	account, ev, err := contactid.ParsePayload(payload)
+	if err != nil {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "contact id %q: %v", rest, err)
+	}
+	m.Account = account
+	ev.Account = account
+	m.Events = []protocols.Event{ev}
+	return m, nil
+}
+
+// decodeSIA parses SRRLLL[#acct|…] and 0RRLLL[#0000|…].
+func decodeSIA(m *protocols.Message, rec []byte) (*protocols.Message, error) {
+	open := bytes.IndexByte(rec, '[')
+	if open < 0 || rec[len(rec)-1] != ']' {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "SIA record %q lacks [data]", rec)
+	}
+	if err := splitHead(m, rec[1:open]); err != nil {
+		return nil, err
+	}
+	data := rec[open+1 : len(rec)-1]
+	if bar := bytes.IndexByte(data, '|'); bar >= 0 && len(bytes.TrimSpace(data[bar+1:])) == 0 {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "SIA record %q carries no data", rec)
+	}
+	account, events, err := sia.ParsePayload(data)
+	if err != nil {
+		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "SIA data: %v", err)
+	}
+	m.Account = account
+	m.Events = events
+	return m, nil
+}
+
+// Reply is ACK for a stored record and NAK for one that could not be
+// understood. When the store failed (ReasonStore) or the receiver is
+// shutting down, the answer is silence: a Sur-Gard receiver gives up on a
+// record after a number of NAKs, but keeps a record it got no answer for in
+// its buffer and sends it again once a heartbeat is acknowledged
+// [protocols.md §4.2]. Heartbeats get the same treatment, so that while the
+// store fails the receiver sees no ACK at all and keeps buffering.
+func (c *Codec) Reply(_ *protocols.Message, outcome error, _ time.Time) []byte {
+	if outcome == nil {
+		return []byte{ACK}
+	}
+	switch protocols.ReasonOf(outcome) {
+	case protocols.ReasonStore, protocols.ReasonShutdown:
+		return nil
+	}
+	return []byte{NAK}
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
