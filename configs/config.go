@@ -178,6 +178,23 @@ type Listener struct {
 
 	Keys            []Key  `mapstructure:"keys" yaml:"keys"`
 	TimestampWindow Window `mapstructure:"timestamp_window" yaml:"timestamp_window"`
+
+	// Serial is an RS-232 port (surgard only): a legacy receiver's
+	// automation output wired to this machine.
+	Serial Serial `mapstructure:"serial" yaml:"serial"`
+	// HeartbeatTimeout (surgard): with no record or heartbeat for this
+	// long the link to the legacy receiver is reported failed; 0 turns the
+	// supervision off.
+	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+}
+
+// Serial is a serial port's settings. Device "" means no serial port.
+type Serial struct {
+	Device   string `mapstructure:"device" yaml:"device"`
+	Baud     int    `mapstructure:"baud" yaml:"baud"`
+	DataBits int    `mapstructure:"data_bits" yaml:"data_bits"`
+	Parity   string `mapstructure:"parity" yaml:"parity"` // none, even or odd
+	StopBits int    `mapstructure:"stop_bits" yaml:"stop_bits"`
 }
 
 // Key is a DC-09 AES key for one account, or for every account on the
@@ -217,7 +234,7 @@ const AnyAccount = "*"
 // knownProtocols are the listener protocols the daemon has a codec for.
 // Adding a protocol means adding its name here and to cmd/alarmrx's codec
 // map (README "Adding a protocol").
-var knownProtocols = []string{"dc09"}
+var knownProtocols = []string{"dc09", "surgard"}
 
 // Protocols returns the listener protocol names that Validate accepts.
 func Protocols() []string { return slices.Clone(knownProtocols) }
@@ -275,6 +292,8 @@ func DefaultListener() Listener {
 			Ahead:  20 * time.Second,
 			Behind: 40 * time.Second,
 		},
+		Serial:           Serial{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1},
+		HeartbeatTimeout: 90 * time.Second,
 	}
 }
 

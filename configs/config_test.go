@@ -124,12 +124,14 @@ func TestDefault(t *testing.T) {
 	}
 
 	wantListener := configs.Listener{
-		MaxConns:        4096,
-		ReadTimeout:     30 * time.Second,
-		IdleTimeout:     3 * time.Minute,
-		WriteTimeout:    5 * time.Second,
-		MaxFrameBytes:   0,
-		TimestampWindow: configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second, ApplyToPlain: false},
+		MaxConns:         4096,
+		ReadTimeout:      30 * time.Second,
+		IdleTimeout:      3 * time.Minute,
+		WriteTimeout:     5 * time.Second,
+		MaxFrameBytes:    0,
+		TimestampWindow:  configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second, ApplyToPlain: false},
+		Serial:           configs.Serial{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1},
+		HeartbeatTimeout: 90 * time.Second,
 	}
 	diff(t, configs.DefaultListener(), wantListener)
 
@@ -172,7 +174,21 @@ func TestLoadExample(t *testing.T) {
 			Keys: []configs.Key{
 				{Account: "1234", Key: "000102030405060708090A0B0C0D0E0F", Format: "hex"},
 			},
-			TimestampWindow: configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second},
+			TimestampWindow:  configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second},
+			Serial:           configs.DefaultListener().Serial,
+			HeartbeatTimeout: 90 * time.Second,
+		}, {
+			Name:             "surgard-in",
+			Protocol:         "surgard",
+			Line:             2,
+			TCP:              "127.0.0.1:12125",
+			MaxConns:         4096,
+			ReadTimeout:      30 * time.Second,
+			IdleTimeout:      3 * time.Minute,
+			WriteTimeout:     5 * time.Second,
+			TimestampWindow:  configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second},
+			Serial:           configs.DefaultListener().Serial,
+			HeartbeatTimeout: 90 * time.Second,
 		}},
 	}}
 	diff(t, cfg, want)
@@ -303,22 +319,26 @@ func TestLoadGood(t *testing.T) {
 					{Account: "*", Key: "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4", Format: "hex"},
 				},
 				// ahead: 0s is kept, not replaced by the default.
-				TimestampWindow: configs.Window{Ahead: 0, Behind: 2 * time.Minute, ApplyToPlain: true},
+				TimestampWindow:  configs.Window{Ahead: 0, Behind: 2 * time.Minute, ApplyToPlain: true},
+				Serial:           defaults.Serial,
+				HeartbeatTimeout: defaults.HeartbeatTimeout,
 			}},
 		}, {
 			Number:        2,
 			Name:          "cloud receiver",
 			AccountPrefix: "ABC", // written abc
 			Listeners: []configs.Listener{{
-				Name:            "dc09-cloud",
-				Protocol:        "dc09",
-				Line:            7,
-				TCP:             "[::1]:12129",
-				MaxConns:        defaults.MaxConns,
-				ReadTimeout:     defaults.ReadTimeout,
-				IdleTimeout:     defaults.IdleTimeout,
-				WriteTimeout:    defaults.WriteTimeout,
-				TimestampWindow: defaults.TimestampWindow,
+				Name:             "dc09-cloud",
+				Protocol:         "dc09",
+				Line:             7,
+				TCP:              "[::1]:12129",
+				MaxConns:         defaults.MaxConns,
+				ReadTimeout:      defaults.ReadTimeout,
+				IdleTimeout:      defaults.IdleTimeout,
+				WriteTimeout:     defaults.WriteTimeout,
+				TimestampWindow:  defaults.TimestampWindow,
+				Serial:           defaults.Serial,
+				HeartbeatTimeout: defaults.HeartbeatTimeout,
 			}},
 		}},
 	}
@@ -635,7 +655,7 @@ func TestBadManyReportsEverything(t *testing.T) {
 		"receivers[0].name: required",
 		`receivers[0].account_prefix: must be at most 8 characters 0-9 A-Z (got "AB-C")`,
 		l0 + `.name: must match ^[a-z0-9][a-z0-9_-]*$ (got "Main")`,
-		l0 + `.protocol: unknown protocol "sia" (known: dc09)`,
+		l0 + `.protocol: unknown protocol "sia" (known: dc09, surgard)`,
 		l0 + ".line: must be 1-999 (got 0)",
 		l0 + `.tcp: invalid port "http" in address "127.0.0.1:http" (want a number 0-65535)`,
 		l0 + `.udp: invalid port "70000" in address "127.0.0.1:70000" (want a number 0-65535)`,
@@ -648,9 +668,9 @@ func TestBadManyReportsEverything(t *testing.T) {
 		l0 + ".timestamp_window.behind: must not be negative (got -1s)",
 		"receivers[1].number: must be 1-99 (got 100)",
 		l1 + ".name: required",
-		l1 + ".protocol: required (known: dc09)",
+		l1 + ".protocol: required (known: dc09, surgard)",
 		l1 + ".line: must be 1-999 (got 1000)",
-		l1 + ": needs a tcp or a udp address (or both)",
+		l1 + ": needs a tcp, udp or serial endpoint",
 	}
 	got := problems(t, err)
 	if len(got) != 34 || len(want) != 34 {
@@ -1000,6 +1020,30 @@ console: {login_attempts: 0}
 		`queue.codes[2].format: must be CID or SIA (got "XML")`,
 		`queue.codes[3].handling: must be operator or log (got "page")`,
 		"console.login_attempts: must be at least 1 (got 0)",
+	}
+	diff(t, problems(t, err), want)
+}
+
+func TestSerialListenersAreChecked(t *testing.T) {
+	clearEnv(t)
+	bad := `
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - {name: a, protocol: surgard, line: 1, udp: "127.0.0.1:1", serial: {device: /dev/ttyS0, baud: 9601, data_bits: 6, parity: mark, stop_bits: 3}}
+      - {name: b, protocol: dc09, line: 2, tcp: "127.0.0.1:2", serial: {device: /dev/ttyS1}}
+      - {name: c, protocol: surgard, line: 3, serial: {device: /dev/ttyS2, baud: 19200, data_bits: 7, parity: even}}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	const l = "receivers[0].listeners"
+	want := []string{
+		l + "[0].udp: surgard records come over tcp or a serial port, not udp",
+		l + "[0].serial.baud: must be one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 (got 9601)",
+		l + "[0].serial.data_bits: must be 7 or 8 (got 6)",
+		l + `[0].serial.parity: must be one of none, even, odd (got "mark")`,
+		l + "[0].serial.stop_bits: must be 1 or 2 (got 3)",
+		l + "[1].serial.device: dc09 is an IP protocol; a serial port takes surgard",
 	}
 	diff(t, problems(t, err), want)
 }

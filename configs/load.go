@@ -177,6 +177,15 @@ func fillListDefaults(receivers []any) {
 			setAbsent(lm, "read_timeout", d.ReadTimeout)
 			setAbsent(lm, "idle_timeout", d.IdleTimeout)
 			setAbsent(lm, "write_timeout", d.WriteTimeout)
+			setAbsent(lm, "heartbeat_timeout", d.HeartbeatTimeout)
+			setAbsent(lm, "serial", map[string]any{})
+			if sm, ok := lm["serial"].(map[string]any); ok {
+				setAbsent(sm, "device", d.Serial.Device)
+				setAbsent(sm, "baud", d.Serial.Baud)
+				setAbsent(sm, "data_bits", d.Serial.DataBits)
+				setAbsent(sm, "parity", d.Serial.Parity)
+				setAbsent(sm, "stop_bits", d.Serial.StopBits)
+			}
 			setAbsent(lm, "timestamp_window", map[string]any{})
 			if wm, ok := lm["timestamp_window"].(map[string]any); ok {
 				setAbsent(wm, "ahead", d.TimestampWindow.Ahead)

@@ -195,9 +195,18 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	if l.Line < 1 || l.Line > 999 {
 		p.add(lp+".line", "must be 1-999 (got %d)", l.Line)
 	}
-	if l.TCP == "" && l.UDP == "" {
-		p.add(lp, "needs a tcp or a udp address (or both)")
+	switch {
+	case l.TCP == "" && l.UDP == "" && l.Serial.Device == "":
+		p.add(lp, "needs a tcp, udp or serial endpoint")
+	case l.Protocol == "dc09" && l.Serial.Device != "":
+		p.add(lp+".serial.device", "dc09 is an IP protocol; a serial port takes surgard")
+	case l.Protocol == "surgard" && l.UDP != "":
+		p.add(lp+".udp", "surgard records come over tcp or a serial port, not udp")
 	}
+	if l.Serial.Device != "" {
+		p.serial(lp+".serial", l.Serial)
+	}
+	p.notNegative(lp+".heartbeat_timeout", l.HeartbeatTimeout)
 	for _, t := range []struct {
 		field, addr string
 		out         *[]bound
@@ -224,6 +233,21 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	p.notNegative(lp+".timestamp_window.ahead", l.TimestampWindow.Ahead)
 	p.notNegative(lp+".timestamp_window.behind", l.TimestampWindow.Behind)
 	return tcp, udp
+}
+
+// serial checks a serial port's settings against what tarm/serial and
+// RS-232 receivers use.
+func (p *problems) serial(sp string, s Serial) {
+	if !slices.Contains([]int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}, s.Baud) {
+		p.add(sp+".baud", "must be one of 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 (got %d)", s.Baud)
+	}
+	if s.DataBits != 7 && s.DataBits != 8 {
+		p.add(sp+".data_bits", "must be 7 or 8 (got %d)", s.DataBits)
+	}
+	p.oneOf(sp+".parity", s.Parity, []string{"none", "even", "odd"})
+	if s.StopBits != 1 && s.StopBits != 2 {
+		p.add(sp+".stop_bits", "must be 1 or 2 (got %d)", s.StopBits)
+	}
 }
 
 // keys checks a listener's key list. Key values are described by length

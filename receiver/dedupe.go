@@ -125,7 +125,10 @@ func (d *dedupe) compact() {
 // a fresh timestamp and always carries a fresh pad. Frames without events
 // (link tests) are not deduplicated: they store nothing an operator sees.
 func dedupeKey(receiver int, account string, m *protocols.Message) string {
-	if len(m.Events) == 0 {
+	// Without a sequence number (Sur-Gard records) a retransmission cannot
+	// be told from a genuine repeat of the same event; storing a copy twice
+	// is the lesser harm than dropping a real signal.
+	if len(m.Events) == 0 || m.Sequence == "" {
 		return ""
 	}
 	h := sha256.New()

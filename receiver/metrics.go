@@ -18,22 +18,26 @@ const (
 var closeCauses = []string{"eof", "idle", "error", "too_long", "shutdown"}
 
 type metrics struct {
-	framesReceived  *prometheus.CounterVec
-	framesRejected  *prometheus.CounterVec
-	deviations      *prometheus.CounterVec
-	replies         *prometheus.CounterVec
-	signals         *prometheus.CounterVec
-	duplicates      *prometheus.CounterVec
-	connections     *prometheus.CounterVec
-	connsActive     *prometheus.GaugeVec
-	connsRefused    *prometheus.CounterVec
-	connsClosed     *prometheus.CounterVec
-	panics          prometheus.Counter
-	handlingSeconds *prometheus.HistogramVec
-	dedupeEntries   prometheus.GaugeFunc
-	resolved        *prometheus.CounterVec
-	unknownEvents   *prometheus.CounterVec
-	runaways        *prometheus.CounterVec
+	framesReceived     *prometheus.CounterVec
+	framesRejected     *prometheus.CounterVec
+	deviations         *prometheus.CounterVec
+	replies            *prometheus.CounterVec
+	signals            *prometheus.CounterVec
+	duplicates         *prometheus.CounterVec
+	connections        *prometheus.CounterVec
+	connsActive        *prometheus.GaugeVec
+	connsRefused       *prometheus.CounterVec
+	connsClosed        *prometheus.CounterVec
+	panics             prometheus.Counter
+	handlingSeconds    *prometheus.HistogramVec
+	dedupeEntries      prometheus.GaugeFunc
+	resolved           *prometheus.CounterVec
+	unknownEvents      *prometheus.CounterVec
+	runaways           *prometheus.CounterVec
+	linkUp             *prometheus.GaugeVec
+	linkFailures       *prometheus.CounterVec
+	serialOpen         *prometheus.GaugeVec
+	serialOpenFailures *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
@@ -99,6 +103,22 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 		runaways: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_runaways_total",
 			Help: "Runaway signals detected: more identical signals (account, code, zone) within the window than allowed.",
+		}, []string{"listener"}),
+		linkUp: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "alarmrx_link_up",
+			Help: "1 while a supervised link (a legacy receiver's heartbeats) delivers records, 0 after it fell silent.",
+		}, []string{"listener"}),
+		linkFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_link_failures_total",
+			Help: "Supervised links that fell silent for longer than their heartbeat timeout.",
+		}, []string{"listener"}),
+		serialOpen: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "alarmrx_serial_port_open",
+			Help: "1 while the listener's serial port is open.",
+		}, []string{"listener"}),
+		serialOpenFailures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_serial_open_failures_total",
+			Help: "Failed attempts to open a serial port (retried with backoff).",
 		}, []string{"listener"}),
 		dedupeEntries: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "alarmrx_dedupe_entries",

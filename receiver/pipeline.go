@@ -41,6 +41,7 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 	for _, d := range msg.Deviations {
 		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
 	}
+	l.recordSeen(now)
 	stored := l.withPrefix(msg)
 	key := dedupeKey(l.opts.Receiver, stored.Account, stored)
 	var entry *dedupeEntry

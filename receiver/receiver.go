@@ -25,16 +25,20 @@ type Sink interface {
 type ListenerOptions struct {
 	Name          string
 	Codec         protocols.Codec
-	Receiver      int           // receiver number, 1–99
-	Line          int           // line number, 1–999
-	AccountPrefix string        // prepended to incoming accounts that lack it
-	TCP           string        // host:port, "" for none
-	UDP           string        // host:port, "" for none
-	MaxConns      int           // open TCP connections; also in-flight UDP datagrams
-	ReadTimeout   time.Duration // the first frame must arrive within it
-	IdleTimeout   time.Duration // between frames
-	WriteTimeout  time.Duration // per reply
-	MaxFrameBytes int           // bytes buffered while looking for one frame
+	Receiver      int         // receiver number, 1–99
+	Line          int         // line number, 1–999
+	AccountPrefix string      // prepended to incoming accounts that lack it
+	TCP           string      // host:port, "" for none
+	UDP           string      // host:port, "" for none
+	Serial        *SerialPort // nil for none
+	// HeartbeatTimeout supervises the link by its records: silence this
+	// long is a link failure (0: not supervised).
+	HeartbeatTimeout time.Duration
+	MaxConns         int           // open TCP connections; also in-flight UDP datagrams
+	ReadTimeout      time.Duration // the first frame must arrive within it
+	IdleTimeout      time.Duration // between frames
+	WriteTimeout     time.Duration // per reply
+	MaxFrameBytes    int           // bytes buffered while looking for one frame
 }
 
 // Options configure a Receiver.
@@ -57,6 +61,9 @@ type Options struct {
 	// Resolver resolves accounts to sites and on-test scopes; nil leaves
 	// every account unknown.
 	Resolver Resolver
+	// Links records supervised links failing and coming back; nil only
+	// logs and counts them.
+	Links LinkRecorder
 	// Queue decides which events reach the operator queue; the zero value
 	// queues every alarm and detects no runaways (DefaultQueueRules is the
 	// station default).
@@ -136,8 +143,8 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.Codec == nil {
 		return nil, fmt.Errorf("receiver: listener %q: no codec", lo.Name)
 	}
-	if lo.TCP == "" && lo.UDP == "" {
-		return nil, fmt.Errorf("receiver: listener %q: neither tcp nor udp address", lo.Name)
+	if lo.TCP == "" && lo.UDP == "" && lo.Serial == nil {
+		return nil, fmt.Errorf("receiver: listener %q: no tcp, udp or serial endpoint", lo.Name)
 	}
 	if lo.MaxConns <= 0 {
 		lo.MaxConns = 4096
@@ -162,6 +169,17 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		conns:    make(map[net.Conn]struct{}),
 	}
 	r.m.initListener(lo.Name, l.protocol)
+	if lo.HeartbeatTimeout > 0 {
+		// Start as up with the start time as the last record: the link
+		// gets one full timeout of grace after start-up.
+		l.link = &linkWatch{timeout: lo.HeartbeatTimeout, last: r.opts.Now(), up: true}
+		r.m.linkUp.WithLabelValues(lo.Name).Set(1)
+		r.m.linkFailures.WithLabelValues(lo.Name)
+	}
+	if lo.Serial != nil {
+		r.m.serialOpen.WithLabelValues(lo.Name)
+		r.m.serialOpenFailures.WithLabelValues(lo.Name)
+	}
 	l.mReceived = r.m.framesReceived.WithLabelValues(lo.Name, l.protocol)
 	l.mHandling = r.m.handlingSeconds.WithLabelValues(l.protocol)
 	l.mReplies = make(map[string]prometheus.Counter)
@@ -271,6 +289,12 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}
 		if l.udp != nil {
 			wg.Go(func() { l.udpLoop(ctx) })
+		}
+		if l.opts.Serial != nil {
+			wg.Go(func() { l.serialLoop(ctx) })
+		}
+		if l.link != nil {
+			wg.Go(func() { l.superviseLink(ctx) })
 		}
 		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
 			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),

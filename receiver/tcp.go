@@ -34,6 +34,8 @@ type listener struct {
 	mResolved      map[string]prometheus.Counter             // by resolution result
 	mUnknownEvents prometheus.Counter
 
+	link *linkWatch // nil when the link is not supervised
+
 	stopping atomic.Bool
 	mu       sync.Mutex
 	conns    map[net.Conn]struct{}

@@ -32,8 +32,10 @@ func startDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
 		t.Fatal(err)
 	}
 	cfg.DataDir = t.TempDir()
-	cfg.Receivers[0].Listeners[0].TCP = "127.0.0.1:0"
-	cfg.Receivers[0].Listeners[0].UDP = ""
+	for i := range cfg.Receivers[0].Listeners {
+		cfg.Receivers[0].Listeners[i].TCP = "127.0.0.1:0"
+		cfg.Receivers[0].Listeners[i].UDP = ""
+	}
 	edit(cfg)
 	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/receiver/httpapi"
 	"github.com/alarmrx/alarmrx/store"
@@ -100,6 +101,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		DedupeMax:     cfg.Dedupe.MaxEntries,
 		DedupeSeed:    seed,
 		Resolver:      d.store,
+		Links:         d.store,
 		Queue:         QueueRules(cfg),
 		Now:           opts.Now,
 	})
@@ -191,19 +193,30 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
+			var port *receiver.SerialPort
+			if lc.Serial.Device != "" {
+				port = &receiver.SerialPort{Device: lc.Serial.Device, Baud: lc.Serial.Baud, DataBits: lc.Serial.DataBits,
+					Parity: lc.Serial.Parity, StopBits: lc.Serial.StopBits}
+			}
+			heartbeat := time.Duration(0)
+			if lc.Protocol == surgard.Name {
+				heartbeat = lc.HeartbeatTimeout
+			}
 			out = append(out, receiver.ListenerOptions{
-				Name:          lc.Name,
-				Codec:         codec,
-				Receiver:      rc.Number,
-				Line:          lc.Line,
-				AccountPrefix: strings.ToUpper(rc.AccountPrefix),
-				TCP:           lc.TCP,
-				UDP:           lc.UDP,
-				MaxConns:      lc.MaxConns,
-				ReadTimeout:   lc.ReadTimeout,
-				IdleTimeout:   lc.IdleTimeout,
-				WriteTimeout:  lc.WriteTimeout,
-				MaxFrameBytes: lc.MaxFrameBytes,
+				Serial:           port,
+				HeartbeatTimeout: heartbeat,
+				Name:             lc.Name,
+				Codec:            codec,
+				Receiver:         rc.Number,
+				Line:             lc.Line,
+				AccountPrefix:    strings.ToUpper(rc.AccountPrefix),
+				TCP:              lc.TCP,
+				UDP:              lc.UDP,
+				MaxConns:         lc.MaxConns,
+				ReadTimeout:      lc.ReadTimeout,
+				IdleTimeout:      lc.IdleTimeout,
+				WriteTimeout:     lc.WriteTimeout,
+				MaxFrameBytes:    lc.MaxFrameBytes,
 			})
 		}
 	}
@@ -227,6 +240,9 @@ func newCodec(lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (p
 			},
 			MaxFrame: lc.MaxFrameBytes,
 		}), nil
+	}
+	if lc.Protocol == surgard.Name {
+		return surgard.New(lc.MaxFrameBytes), nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
 }

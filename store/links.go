@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Station event kinds for supervised links.
+const (
+	EventLinkFail    = "link_fail"    // a legacy receiver's records and heartbeats stopped
+	EventLinkRestore = "link_restore" // they resumed
+)
+
+// IncidentLinkFail is the kind of the incident a failed link opens.
+const IncidentLinkFail = "link_fail"
+
+// linkPriority is a failed link's incident priority: supervisory/trouble
+// (design.md §5).
+const linkPriority = 6
+
+// LinkChanged records a supervised link (a listener's legacy receiver)
+// failing or coming back: a station event, and on failure an incident for
+// the operators; the restore marks that incident restored and logs it.
+func (s *Store) LinkChanged(ctx context.Context, listener string, receiver int, up bool, at time.Time) error {
+	var touched []QueueEvent
+	err := s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		touched = nil
+		st := &txStmts{tx: tx}
+		kind := EventLinkFail
+		if up {
+			kind = EventLinkRestore
+		}
+		detail, err := jsonText(map[string]any{"listener": listener})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO station_events (at, kind, receiver, account, detail) VALUES (?,?,?,?,?)`,
+			at.UnixNano(), kind, receiver, "", detail); err != nil {
+			return err
+		}
+		key := "link:" + listener
+		id, _, err := st.openIncident(ctx, key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case up && id != 0:
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET restored = 1, last_signal_at = ? WHERE id = ?`, at.UnixNano(), id); err != nil {
+				return err
+			}
+			touched = append(touched, QueueEvent{IncidentID: id, Action: "restored"})
+			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "restored", map[string]any{"listener": listener})
+		case !up && id == 0:
+			res, err := tx.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+				status, opened_at, last_signal_at) VALUES (?,?,'',?,?,?,'open',?,?)`, key, receiver, IncidentLinkFail,
+				fmt.Sprintf("Link failed: no records or heartbeats on listener %s", listener), linkPriority, at.UnixNano(), at.UnixNano())
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			touched = append(touched, QueueEvent{IncidentID: id, Action: "opened"})
+			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "opened", map[string]any{"reason": "link failed", "listener": listener})
+		case !up:
+			// Still open from an earlier failure: it fails again.
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET restored = 0, last_signal_at = ? WHERE id = ?`, at.UnixNano(), id); err != nil {
+				return err
+			}
+			touched = append(touched, QueueEvent{IncidentID: id, Action: "signal"})
+			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "link_failed_again", map[string]any{"listener": listener})
+		}
+		return nil
+	}, func() {
+		for _, e := range touched {
+			s.queue.publish(e)
+		}
+	})
+	return err
+}
