@@ -90,6 +90,16 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	}
 }
 
+func (s *Store) injectedFault() error {
+	s.faultMu.Lock()
+	fn := s.faultHook
+	s.faultMu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn()
+}
+
 // write runs fn in a transaction of its own on the writer and returns after
 // it committed (nil) or rolled back (fn's error, or the commit's).
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
@@ -305,11 +315,9 @@ func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if w.s.faultHook != nil {
-		if err := w.s.faultHook(); err != nil {
-			_ = tx.Rollback()
-			return nil, nil, err
-		}
+	if err := w.s.injectedFault(); err != nil {
+		_ = tx.Rollback()
+		return nil, nil, err
 	}
 	ids := make([]int64, len(batch))
 	st := &txStmts{

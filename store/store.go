@@ -86,6 +86,7 @@ type Store struct {
 	// faultHook, when set by a test, runs inside every write transaction;
 	// an error from it fails the transaction as a full disk would.
 	faultHook func() error
+	faultMu   sync.Mutex
 
 	idx   *accountIndex
 	queue *queueHub
@@ -189,6 +190,15 @@ func dsn(path string, o Options, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
+}
+
+// InjectFault makes every write transaction fail with fn's error while fn
+// is set (nil clears it), as a full or read-only disk would. It exists for
+// tests of the no-ACK-while-failing rule; a running station never calls it.
+func (s *Store) InjectFault(fn func() error) {
+	s.faultMu.Lock()
+	s.faultHook = fn
+	s.faultMu.Unlock()
 }
 
 // Path returns the database file path.

@@ -151,14 +151,14 @@ func TestCommitFailureIsReportedAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	var fail sync.Mutex
 	failing := true
-	s.faultHook = func() error {
+	s.InjectFault(func() error {
 		fail.Lock()
 		defer fail.Unlock()
 		if failing {
 			return errors.New("database or disk is full")
 		}
 		return nil
-	}
+	})
 	_, err := s.Commit(ctx, testMessage("1234", "0001"), testReceipt("x"))
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("commit on a failing store: err = %v, want ErrUnavailable", err)
