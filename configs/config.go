@@ -23,6 +23,7 @@ type Config struct {
 	OnTest  OnTest  `mapstructure:"on_test" yaml:"on_test"`
 	Queue   Queue   `mapstructure:"queue" yaml:"queue"`
 	Console Console `mapstructure:"console" yaml:"console"`
+	XML     XML     `mapstructure:"xml" yaml:"xml"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -122,6 +123,31 @@ type CodeRule struct {
 	// Handling is operator (queue it) or log (store only); "" keeps the
 	// category's.
 	Handling string `mapstructure:"handling" yaml:"handling"`
+}
+
+// XML configures the native XML/JSON signal endpoints on the HTTP server
+// (design.md §7): POST /xml/v1/signals and /json/v1/signals.
+type XML struct {
+	// MaxBodyBytes caps one message; larger ones get code 1 (HTTP 413).
+	MaxBodyBytes int `mapstructure:"max_body_bytes" yaml:"max_body_bytes"`
+	// Senders are the clouds allowed to post; only the file can set them.
+	Senders []XMLSender `mapstructure:"senders" yaml:"senders"`
+}
+
+// XMLSender is one sender (a cloud such as CHeKT) with its passkey.
+type XMLSender struct {
+	// ID is the sender's Header/Source.
+	ID string `mapstructure:"id" yaml:"id"`
+	// Passkey is the secret the sender presents (Authorization: Bearer,
+	// X-Receiver-Passkey or Header/Passkey). Redacted hides it.
+	Passkey string `mapstructure:"passkey" yaml:"passkey"`
+	// Receiver and Line its signals belong to; the receiver's account
+	// prefix applies to its accounts.
+	Receiver int `mapstructure:"receiver" yaml:"receiver"`
+	Line     int `mapstructure:"line" yaml:"line"`
+	// HeartbeatTimeout supervises the sender: no message (heartbeats are
+	// messages without signals) for this long raises a link failure; 0 off.
+	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
 }
 
 // Console configures the operator console and station users' sessions.
@@ -271,6 +297,7 @@ func Default() *Config {
 			AgeCritical:            3 * time.Minute,
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
+		XML:     XML{MaxBodyBytes: 100_000},
 	}
 }
 
@@ -314,6 +341,12 @@ func (c *Config) Redacted() *Config {
 	r := *c
 	if r.HTTP.AdminToken != "" {
 		r.HTTP.AdminToken = redactedValue
+	}
+	r.XML.Senders = slices.Clone(c.XML.Senders)
+	for i := range r.XML.Senders {
+		if r.XML.Senders[i].Passkey != "" {
+			r.XML.Senders[i].Passkey = redactedValue
+		}
 	}
 	r.Receivers = slices.Clone(c.Receivers)
 	for i := range r.Receivers {

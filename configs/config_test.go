@@ -116,6 +116,7 @@ func TestDefault(t *testing.T) {
 			AgeCritical:            3 * time.Minute,
 		},
 		Console:   configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute},
+		XML:       configs.XML{MaxBodyBytes: 100000},
 		Receivers: nil,
 	}
 	diff(t, configs.Default(), want)
@@ -298,6 +299,7 @@ func TestLoadGood(t *testing.T) {
 		OnTest:  configs.DefaultOnTest(),
 		Queue:   configs.Default().Queue,
 		Console: configs.Default().Console,
+		XML:     configs.Default().XML,
 		Receivers: []configs.Receiver{{
 			Number: 1,
 			Name:   "IP receiver 1",
@@ -398,6 +400,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_CONSOLE_LOGIN_ATTEMPTS":         "3",
 		"ALARMRX_CONSOLE_LOGIN_WINDOW":           "10m",
 		"ALARMRX_CONSOLE_SECURE_COOKIES":         "true",
+		"ALARMRX_XML_MAX_BODY_BYTES":             "2048",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -421,6 +424,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			AgeCritical:            90 * time.Second,
 		},
 		Console: configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginWindow: 10 * time.Minute, SecureCookies: true},
+		XML:     configs.XML{MaxBodyBytes: 2048},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {
@@ -432,7 +436,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 	var scalar []string
 	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
 		// Lists live in the file only.
-		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") &&
+		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "xml.senders") &&
 			k != "queue.log_only_categories" && k != "queue.resolution_codes" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 		}
@@ -1046,4 +1050,39 @@ receivers:
 		l + "[1].serial.device: dc09 is an IP protocol; a serial port takes surgard",
 	}
 	diff(t, problems(t, err), want)
+}
+
+func TestXMLSendersAreCheckedAndRedacted(t *testing.T) {
+	clearEnv(t)
+	bad := `
+xml:
+  senders:
+    - {id: chekt, passkey: "0123456789abcdef0123", receiver: 1, line: 3}
+    - {id: chekt, passkey: "short", receiver: 7, line: 0}
+    - {id: "bad id", passkey: "0123456789abcdef0123", receiver: 1, line: 1}
+receivers:
+  - {number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: "127.0.0.1:0"}]}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	want := []string{
+		`xml.senders[1].id: duplicate sender "chekt" (also xml.senders[0])`,
+		"xml.senders[1].passkey: must have at least 16 characters (got 5)",
+		"xml.senders[1].receiver: receiver 7 is not configured",
+		"xml.senders[1].line: must be 1-999 (got 0)",
+		"xml.senders[2].id: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ (got \"bad id\")",
+		"xml.senders[2].passkey: the same passkey as xml.senders[0]: each sender needs its own",
+	}
+	diff(t, problems(t, err), want)
+	if strings.Contains(err.Error(), "0123456789abcdef") {
+		t.Fatal("a passkey reached an error")
+	}
+	good := strings.Replace(strings.Replace(bad, `"short", receiver: 7, line: 0`, `"fedcba9876543210zz", receiver: 1, line: 2`, 1), "- {id: chekt, passkey: \"fedcba", "- {id: other, passkey: \"fedcba", 1)
+	good = strings.Replace(good, `    - {id: "bad id", passkey: "0123456789abcdef0123", receiver: 1, line: 1}`+"\n", "", 1)
+	cfg, err := configs.LoadBytes([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.Redacted(); r.XML.Senders[0].Passkey != "[redacted]" || cfg.XML.Senders[0].Passkey == "[redacted]" {
+		t.Fatalf("redacted %+v", r.XML.Senders)
+	}
 }

@@ -226,6 +226,9 @@ func normalize(c *Config) {
 	if len(c.Queue.Codes) == 0 {
 		c.Queue.Codes = nil
 	}
+	if len(c.XML.Senders) == 0 {
+		c.XML.Senders = nil
+	}
 	for i := range c.Queue.Codes {
 		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)
 		c.Queue.Codes[i].Code = strings.ToUpper(c.Queue.Codes[i].Code)

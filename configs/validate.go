@@ -170,6 +170,7 @@ func (c *Config) Validate() error {
 	}
 	p.conflicts(tcp)
 	p.conflicts(udp)
+	c.XML.validate(&p, numbers)
 	return errors.Join(p...)
 }
 
@@ -466,5 +467,40 @@ func (q *Queue) validate(p *problems) {
 		if cat == protocols.CategoryFire && ((r.Priority != 0 && r.Priority != 1) || r.Handling == "log") {
 			p.add(f, "%s %s is a fire code: it stays priority 1 and is always presented to an operator", r.Format, r.Code)
 		}
+	}
+}
+
+var senderIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func (x *XML) validate(p *problems, receivers map[int]string) {
+	p.atLeast("xml.max_body_bytes", x.MaxBodyBytes, 1024)
+	ids := map[string]string{}
+	keys := map[string]string{}
+	for i, s := range x.Senders {
+		sp := fmt.Sprintf("xml.senders[%d]", i)
+		switch prev, dup := ids[s.ID]; {
+		case !senderIDRE.MatchString(s.ID):
+			p.add(sp+".id", "must match %s (got %q)", senderIDRE, s.ID)
+		case dup:
+			p.add(sp+".id", "duplicate sender %q (also %s)", s.ID, prev)
+		default:
+			ids[s.ID] = sp
+		}
+		// Described by length only, never shown.
+		switch prev, dup := keys[s.Passkey]; {
+		case len(s.Passkey) < 16:
+			p.add(sp+".passkey", "must have at least 16 characters (got %d)", len(s.Passkey))
+		case dup:
+			p.add(sp+".passkey", "the same passkey as %s: each sender needs its own", prev)
+		default:
+			keys[s.Passkey] = sp
+		}
+		if _, ok := receivers[s.Receiver]; !ok {
+			p.add(sp+".receiver", "receiver %d is not configured", s.Receiver)
+		}
+		if s.Line < 1 || s.Line > 999 {
+			p.add(sp+".line", "must be 1-999 (got %d)", s.Line)
+		}
+		p.notNegative(sp+".heartbeat_timeout", s.HeartbeatTimeout)
 	}
 }

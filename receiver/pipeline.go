@@ -14,9 +14,10 @@ import (
 
 // frameMeta is where a frame came from.
 type frameMeta struct {
-	transport  string // tcp | udp
-	remoteAddr string
-	receivedAt time.Time
+	transport      string // tcp | udp | serial | http
+	remoteAddr     string
+	receivedAt     time.Time
+	idempotencyKey string
 }
 
 // serveFrame handles one frame and records its handling time, receipt to
@@ -31,12 +32,19 @@ func (l *listener) serveFrame(raw []byte, meta frameMeta) []byte {
 // (nil for deliberate silence). It never panics on bad input: the codec is
 // pure and every error is an outcome with a reply.
 func (l *listener) handle(raw []byte, meta frameMeta) []byte {
+	reply, _ := l.process(raw, meta)
+	return reply
+}
+
+// process is handle that also returns the outcome: nil when the frame was
+// stored (or was a stored frame's retransmission).
+func (l *listener) process(raw []byte, meta frameMeta) ([]byte, error) {
 	r := l.r
 	now := meta.receivedAt
 	l.mReceived.Inc()
 	msg, err := l.opts.Codec.Decode(raw, now)
 	if err != nil {
-		return l.reject(raw, msg, err, meta)
+		return l.reject(raw, msg, err, meta), err
 	}
 	for _, d := range msg.Deviations {
 		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
@@ -74,7 +82,7 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 		r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonStore.String()).Inc()
 		l.logLimited(protocols.ReasonStore, "commit failed: answering negatively",
 			zap.String("remote_addr", meta.remoteAddr), zap.String("account", msg.Account), zap.Error(err))
-		return l.reply(msg, outcome, meta)
+		return l.reply(msg, outcome, meta), outcome
 	}
 	for i := range msg.Events {
 		c, ok := l.mSignals[msg.Events[i].Category]
@@ -83,12 +91,12 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 		}
 		c.Inc()
 	}
-	return l.reply(msg, nil, meta)
+	return l.reply(msg, nil, meta), nil
 }
 
 // duplicate answers a retransmission from the first copy's outcome: ACK
 // again if it was stored, negatively if its commit failed.
-func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) []byte {
+func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) ([]byte, error) {
 	timer := time.NewTimer(l.r.opts.CommitTimeout)
 	defer timer.Stop()
 	select {
@@ -100,11 +108,12 @@ func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameM
 	case <-e.done:
 		if e.stored {
 			l.r.m.duplicates.WithLabelValues(l.opts.Name).Inc()
-			return l.reply(msg, nil, meta)
+			return l.reply(msg, nil, meta), nil
 		}
 	default:
 	}
-	return l.reply(msg, protocols.Reject(l.protocol, protocols.ReasonStore, nil), meta)
+	outcome := protocols.Reject(l.protocol, protocols.ReasonStore, nil)
+	return l.reply(msg, outcome, meta), outcome
 }
 
 // reject counts and answers a frame the codec refused. Frames that got far
@@ -198,6 +207,8 @@ func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, s
 		Reason:     reason,
 		DedupeKey:  key,
 		Raw:        append([]byte(nil), raw...),
+
+		IdempotencyKey: meta.idempotencyKey,
 	}
 }
 

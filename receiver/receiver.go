@@ -31,6 +31,9 @@ type ListenerOptions struct {
 	TCP           string      // host:port, "" for none
 	UDP           string      // host:port, "" for none
 	Serial        *SerialPort // nil for none
+	// Submitted listeners have no socket: their frames come in through
+	// Receiver.Submit (the HTTP server's XML/JSON endpoints).
+	Submitted bool
 	// HeartbeatTimeout supervises the link by its records: silence this
 	// long is a link failure (0: not supervised).
 	HeartbeatTimeout time.Duration
@@ -143,7 +146,7 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.Codec == nil {
 		return nil, fmt.Errorf("receiver: listener %q: no codec", lo.Name)
 	}
-	if lo.TCP == "" && lo.UDP == "" && lo.Serial == nil {
+	if lo.TCP == "" && lo.UDP == "" && lo.Serial == nil && !lo.Submitted {
 		return nil, fmt.Errorf("receiver: listener %q: no tcp, udp or serial endpoint", lo.Name)
 	}
 	if lo.MaxConns <= 0 {
@@ -213,6 +216,37 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		l.udp = pc
 	}
 	return l, nil
+}
+
+// SubmitMeta says where a submitted frame came from.
+type SubmitMeta struct {
+	Transport  string // http
+	RemoteAddr string
+	// IdempotencyKey is stored with the frame when it is accepted.
+	IdempotencyKey string
+}
+
+// ErrNoListener: Submit names no configured listener.
+var ErrNoListener = errors.New("receiver: no such listener")
+
+// Submit runs one frame that arrived outside the listeners' sockets (an
+// HTTP POST) through the named listener's pipeline: decode, resolve,
+// classify, durable commit. It returns the codec's reply and the outcome:
+// nil only once the frame is stored.
+func (r *Receiver) Submit(listener string, raw []byte, meta SubmitMeta) ([]byte, error) {
+	for _, l := range r.listeners {
+		if l.opts.Name == listener {
+			if l.commitCtx == nil || l.stopping.Load() {
+				return nil, protocols.Reject(l.protocol, protocols.ReasonShutdown, ErrNoListener)
+			}
+			received := r.opts.Now()
+			fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
+			reply, outcome := l.process(raw, fm)
+			l.mHandling.Observe(time.Since(received).Seconds())
+			return reply, outcome
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
 }
 
 // Close releases the bound sockets of a receiver that will not Run (Run

@@ -47,6 +47,9 @@ type Receipt struct {
 	// Handling says, by event index, what the queue does with each event;
 	// a missing entry logs the event at its category's default priority.
 	Handling []Handling
+	// IdempotencyKey, when set, is recorded with the frame in the same
+	// transaction (see MessageSeen). Accepted frames only.
+	IdempotencyKey string
 }
 
 type commitReq struct {
@@ -452,6 +455,12 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 	}
 	if status != StatusAccepted {
 		return frameID, nil
+	}
+	if rec.IdempotencyKey != "" {
+		if _, err := st.exec(ctx, `INSERT INTO message_ids (key, frame_id, at) VALUES (?,?,?)`,
+			rec.IdempotencyKey, frameID, received); err != nil {
+			return 0, err
+		}
 	}
 	for i := range m.Events {
 		e := &m.Events[i]

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -328,4 +329,18 @@ func rawForms(raw []byte) (text, hexForm string) {
 		text = string(raw)
 	}
 	return text, hex.EncodeToString(raw)
+}
+
+// MessageSeen reports whether a message with this idempotency key was
+// stored.
+func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
+	var one int
+	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key = ?`, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: message seen: %w", err)
+	}
+	return true, nil
 }

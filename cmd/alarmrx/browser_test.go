@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +43,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	d := startDaemon(t, func(cfg *configs.Config) {
 		cfg.HTTP.Listen = "127.0.0.1:0"
 		cfg.HTTP.AdminToken = "browser-token"
+		cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: "chekt-passkey-0123456789abcdef", Receiver: 1, Line: 3}}
 	})
 	ctx := context.Background()
 	st := d.Store()
@@ -126,6 +129,27 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:resolved" {
 		t.Fatalf("action log %q", got)
 	}
+
+	// A CHeKT-style XML signal for ABC1234 (unknown here): its incident
+	// page shows the portal link it carried.
+	xmlBody, err := os.ReadFile("../../testdata/xmlsignal/chekt-style.xml")
+	must(t, err)
+	req, _ := http.NewRequest(http.MethodPost, base+"/xml/v1/signals", bytes.NewReader(xmlBody))
+	req.Header.Set("Authorization", "Bearer chekt-passkey-0123456789abcdef")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("xml post: %d", resp.StatusCode)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/queue"),
+		chromedp.WaitVisible(chromedp.CSS(`#queue-table tbody tr[data-id]`)),
+		chromedp.Click(chromedp.CSS(`#queue-table tbody tr[data-id]`)),
+		chromedp.WaitVisible(chromedp.ID("view-incident")),
+		poll(`[...document.querySelectorAll("#signals a.media")].some(a => a.href === "https://monitoring.chekt.com/monitoring?act=ABC1234&zone=017")`),
+	))
+	screenshot(t, bctx, "console-xml-incident.png")
 
 	// The dashboard shows the figures of /metrics.
 	must(t, chromedp.Do(bctx,

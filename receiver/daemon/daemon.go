@@ -18,6 +18,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
+	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/receiver/httpapi"
 	"github.com/alarmrx/alarmrx/store"
@@ -124,8 +125,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 				LoginWindow: cfg.Console.LoginWindow, SecureCookies: cfg.Console.SecureCookies,
 				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical,
 			},
-			Done: d.httpDone,
-			Now:  opts.Now,
+			Done:       d.httpDone,
+			Registerer: opts.Registry,
+			XML:        d.xmlOptions(),
+			Now:        opts.Now,
 		})
 		if err != nil {
 			return nil, err
@@ -220,8 +223,45 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			})
 		}
 	}
+	// Each XML sender gets a listener without a socket: the HTTP server
+	// submits its messages, and its metrics and supervision are its own.
+	for _, sc := range cfg.XML.Senders {
+		prefix := ""
+		for _, rc := range cfg.Receivers {
+			if rc.Number == sc.Receiver {
+				prefix = strings.ToUpper(rc.AccountPrefix)
+			}
+		}
+		out = append(out, receiver.ListenerOptions{
+			Name:             XMLListener(sc.ID),
+			Codec:            xmlsignal.New(cfg.XML.MaxBodyBytes),
+			Receiver:         sc.Receiver,
+			Line:             sc.Line,
+			AccountPrefix:    prefix,
+			Submitted:        true,
+			HeartbeatTimeout: sc.HeartbeatTimeout,
+			MaxFrameBytes:    cfg.XML.MaxBodyBytes,
+		})
+	}
 	return out, nil
 }
+
+func (d *Daemon) xmlOptions() httpapi.XMLOptions {
+	x := httpapi.XMLOptions{
+		MaxBodyBytes: d.cfg.XML.MaxBodyBytes,
+		Submit:       d.receiver.Submit,
+		Seen: func(r *http.Request, key string) (bool, error) {
+			return d.store.MessageSeen(r.Context(), key)
+		},
+	}
+	for _, sc := range d.cfg.XML.Senders {
+		x.Senders = append(x.Senders, httpapi.XMLSender{ID: sc.ID, Passkey: sc.Passkey, Listener: XMLListener(sc.ID)})
+	}
+	return x
+}
+
+// XMLListener names the listener of an XML sender.
+func XMLListener(sender string) string { return "xml-" + sender }
 
 func newCodec(lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
 	switch lc.Protocol {

@@ -17,6 +17,7 @@ import (
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
@@ -51,14 +52,21 @@ type Options struct {
 	Console ConsoleOptions
 	// Done, when closed, ends the server-sent event streams (shutdown).
 	Done <-chan struct{}
-	Now  func() time.Time
+	// XML enables POST /xml/v1/signals and /json/v1/signals when it has
+	// senders.
+	XML XMLOptions
+	// Registerer takes the HTTP side's own metrics; nil keeps them private.
+	Registerer prometheus.Registerer
+	Now        func() time.Time
 }
 
 type api struct {
-	opts   Options
-	log    *zap.Logger
-	logins *loginLimiter
-	done   <-chan struct{}
+	opts       Options
+	log        *zap.Logger
+	logins     *loginLimiter
+	done       <-chan struct{}
+	xmlRefused *prometheus.CounterVec
+	xmlLog     *logLimiter
 }
 
 // New returns the daemon's HTTP handler.
@@ -70,7 +78,18 @@ func New(opts Options) (http.Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.Console.setDefaults()
-	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: &loginLimiter{failures: map[string][]time.Time{}}, done: opts.Done}
+	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: &loginLimiter{failures: map[string][]time.Time{}}, done: opts.Done,
+		xmlLog: &logLimiter{every: 10 * time.Second}}
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
+	}
+	a.xmlRefused = promauto.With(opts.Registerer).NewCounterVec(prometheus.CounterOpts{
+		Name: "alarmrx_signal_messages_refused_total",
+		Help: "XML/JSON signal messages refused before or by the pipeline, by result code (1 length, 2 invalid, 3 wrong content, 4 not authorised, 5 not treated, 7 missing data).",
+	}, []string{"code"})
+	for _, c := range []int{1, 2, 3, 4, 5, 7, 98} {
+		a.xmlRefused.WithLabelValues(strconv.Itoa(c))
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog: zap.NewStdLog(a.log), EnableOpenMetrics: true,
@@ -86,6 +105,10 @@ func New(opts Options) (http.Handler, error) {
 	})
 	for _, rt := range a.routes() {
 		mux.Handle(rt.method+" "+rt.path, a.auth(rt.path, rt.handler))
+	}
+	if len(opts.XML.Senders) > 0 {
+		mux.HandleFunc("POST /xml/v1/signals", a.xmlSignals)
+		mux.HandleFunc("POST /json/v1/signals", a.xmlSignals)
 	}
 	if opts.Station != nil {
 		mux.HandleFunc("POST /api/v1/login", a.login)

@@ -169,7 +169,18 @@ async function loadIncident(opening) {
     const raw = el("div", s.raw || s.raw_hex, "raw");
     raw.title = s.raw_hex;
     const zone = s.zone ? s.zone + (s.zone_description ? " " + s.zone_description : "") : "";
-    return row([fmtTime(s.received_at), s.format + " " + s.event_code + " " + s.qualifier, s.description, zone, s.role, raw]);
+    // Media links (clip, live, snapshot, portal) sent with XML signals;
+    // only http(s) addresses are accepted at ingest.
+    const media = el("span");
+    for (const m of s.modifiers || []) {
+      if (!m.Name.startsWith("media_") || !/^https?:\/\//.test(m.Value)) continue;
+      const a = el("a", m.Name.slice(6), "media");
+      a.href = m.Value; a.target = "_blank"; a.rel = "noopener noreferrer";
+      media.appendChild(a);
+      media.appendChild(document.createTextNode(" "));
+    }
+    const desc = s.description + (s.text ? " — " + s.text : "");
+    return row([fmtTime(s.received_at), s.format + " " + s.event_code + " " + s.qualifier, desc, zone, s.role, media, raw]);
   }));
   fill($("actions").tBodies[0], d.actions.map(a => row([fmtTime(a.at), a.user_name, a.action, a.detail ? JSON.stringify(a.detail) : ""])));
   const codes = $("resolve-code");

@@ -1,0 +1,206 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
+	"github.com/alarmrx/alarmrx/store"
+)
+
+const chektPasskey = "chekt-passkey-0123456789abcdef"
+
+func xmlConfig(t *testing.T) *configs.Config {
+	t.Helper()
+	cfg := testConfig(t, t.TempDir())
+	cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: chektPasskey, Receiver: 2, Line: 3}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// postSignals posts a body and returns the status, the decoded response
+// and the raw answer.
+func postSignals(t *testing.T, r *running, path, passkey string, body []byte) (int, xmlsignal.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+path, bytes.NewReader(body))
+	if passkey != "" {
+		req.Header.Set("Authorization", "Bearer "+passkey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out xmlsignal.Response
+	if xmlsignal.IsJSON(b) {
+		_ = jsonUnmarshal(b, &out)
+	} else {
+		_ = xml.Unmarshal(b, &out)
+	}
+	return resp.StatusCode, out, string(b)
+}
+
+func example(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/xmlsignal/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCHeKTStyleXMLEndToEnd sends the CHeKT-style example: one camera
+// alarm for ABC1234 zone 017 with a portal link; it is stored, resolved to
+// the site with the zone's description, queued, and its link is on the
+// incident; a retry is a duplicate; the JSON twin works the same way.
+func TestCHeKTStyleXMLEndToEnd(t *testing.T) {
+	r := startDaemon(t, xmlConfig(t))
+	site := newSite(t, r)
+	var acct store.Account
+	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 2, "number": "1234", "site_id": site}, &acct)
+	apiPost(t, r, "/api/v1/zones", map[string]any{"account_id": acct.ID, "number": "017", "description": "Lobby camera"}, nil)
+
+	code, resp, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml"))
+	if code != 200 || resp.Status.Code != 0 || len(resp.Signals) != 1 || resp.Signals[0].Status != "accepted" ||
+		resp.Signals[0].EventID != "chekt:6f1c1a0e-3f7b-4c7e-9d2a-1d2b9c0f7a11:1" {
+		t.Fatalf("post: %d %s", code, raw)
+	}
+	got := signals(t, r, "account=ABC1234")
+	if len(got) != 1 || got[0]["protocol"] != "xmlsignal" || got[0]["resolution"] != "resolved" || got[0]["zone_description"] != "Lobby camera" ||
+		got[0]["listener"] != "xml-chekt" || got[0]["line"] != 3.0 || got[0]["handling"] != "queued" {
+		t.Fatalf("stored: %v", got)
+	}
+	if !strings.Contains(fmt.Sprint(got[0]["modifiers"]), "media_portal Value:https://monitoring.chekt.com/monitoring?act=ABC1234&zone=017") {
+		t.Fatalf("portal link not kept: %v", got[0]["modifiers"])
+	}
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 || q.Queue[0].Account != "ABC1234" {
+		t.Fatalf("queue: %+v", q.Queue)
+	}
+
+	// The sender retries: code 10, the same event id, nothing stored twice.
+	code, resp, raw = postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml"))
+	if code != 200 || resp.Status.Code != xmlsignal.CodeDuplicate || resp.Signals[0].EventID != "chekt:6f1c1a0e-3f7b-4c7e-9d2a-1d2b9c0f7a11:1" {
+		t.Fatalf("retry: %d %s", code, raw)
+	}
+	if n := len(signals(t, r, "account=ABC1234")); n != 1 {
+		t.Fatalf("%d signals after the retry", n)
+	}
+
+	// The JSON twin.
+	code, resp, raw = postSignals(t, r, "/json/v1/signals", chektPasskey, example(t, "chekt-style.json"))
+	if code != 200 || resp.Status.Code != 0 || !strings.HasPrefix(raw, "{") {
+		t.Fatalf("json: %d %s", code, raw)
+	}
+
+	// Heartbeat: zero signals, answered OK, stores no signal.
+	code, resp, raw = postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "heartbeat.xml"))
+	if code != 200 || resp.Status.Code != 0 {
+		t.Fatalf("heartbeat: %d %s", code, raw)
+	}
+	if n := len(signals(t, r, "account=ABC1234")); n != 2 {
+		t.Fatalf("%d signals after JSON and heartbeat, want 2", n)
+	}
+}
+
+// TestXMLBadInput gives every kind of bad message its code and status; none
+// creates a signal.
+func TestXMLBadInput(t *testing.T) {
+	r := startDaemon(t, xmlConfig(t))
+	good := example(t, "chekt-style.xml")
+	for _, tc := range []struct {
+		name, passkey string
+		body          []byte
+		status, code  int
+	}{
+		{"no passkey", "", good, 401, xmlsignal.CodeNotAuthorized},
+		{"wrong passkey", "not-the-passkey-at-all", good, 401, xmlsignal.CodeNotAuthorized},
+		{"source of another sender", chektPasskey, bytes.Replace(good, []byte("<Source>chekt"), []byte("<Source>other"), 1), 401, xmlsignal.CodeNotAuthorized},
+		{"malformed", chektPasskey, []byte("<AlarmMessage xmlns=\"urn:alarmrx:signal:1\"><Header>"), 400, xmlsignal.CodeInvalidXML},
+		{"wrong namespace", chektPasskey, bytes.Replace(good, []byte("urn:alarmrx:signal:1"), []byte("urn:example"), 1), 400, xmlsignal.CodeInvalidXML},
+		{"missing account", chektPasskey, bytes.Replace(good, []byte("<Account>ABC1234</Account>"), nil, 1), 422, xmlsignal.CodeMissing},
+		{"wrong content", chektPasskey, bytes.Replace(good, []byte(">E130<"), []byte(">E1X0<"), 1), 422, xmlsignal.CodeWrongContent},
+		{"too large", chektPasskey, append(append([]byte{}, good...), bytes.Repeat([]byte(" "), 100_001)...), 413, xmlsignal.CodeInvalidLength},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, resp, raw := postSignals(t, r, "/xml/v1/signals", tc.passkey, tc.body)
+			if code != tc.status || resp.Status.Code != tc.code {
+				t.Fatalf("got %d code %d, want %d code %d: %s", code, resp.Status.Code, tc.status, tc.code, raw)
+			}
+			if strings.Contains(raw, chektPasskey) {
+				t.Fatal("the passkey came back")
+			}
+		})
+	}
+	if n := len(signals(t, r, "")); n != 0 {
+		t.Fatalf("bad input stored %d signals", n)
+	}
+	// The malformed ones from the authenticated sender are kept as evidence.
+	var frames struct {
+		Frames []store.Frame `json:"frames"`
+	}
+	apiGet(t, r, "/api/v1/frames?status=rejected", adminToken, &frames)
+	if len(frames.Frames) < 3 {
+		t.Fatalf("rejected frames kept: %d", len(frames.Frames))
+	}
+	if v := counter(t, r, "alarmrx_signal_messages_refused_total", "code", "4"); v != 3 {
+		t.Fatalf("refused code 4 = %v", v)
+	}
+}
+
+// TestXMLStoreFailureIsCode5: while the store fails, messages get code 5
+// (HTTP 503, Retry-After) and the sender keeps them for its failover path.
+func TestXMLStoreFailureIsCode5(t *testing.T) {
+	r := startDaemon(t, xmlConfig(t))
+	r.d.store.InjectFault(func() error { return errStoreDown })
+	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+"/xml/v1/signals", bytes.NewReader(example(t, "chekt-style.xml")))
+	req.Header.Set("X-Receiver-Passkey", chektPasskey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("status %d retry-after %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	r.d.store.InjectFault(nil)
+	if code, resp, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml")); code != 200 || resp.Status.Code != 0 {
+		t.Fatalf("after recovery: %d %s", code, raw)
+	}
+}
+
+// TestXMLSenderSupervision: a sender that stops posting (heartbeats
+// included) fails its link; its next message restores it.
+func TestXMLSenderSupervision(t *testing.T) {
+	cfg := xmlConfig(t)
+	cfg.XML.Senders[0].HeartbeatTimeout = 500 * time.Millisecond
+	r := startDaemon(t, cfg)
+	waitFor(t, 5*time.Second, func() bool {
+		return counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt") == 1
+	})
+	if code, _, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "heartbeat.xml")); code != 200 {
+		t.Fatalf("heartbeat: %d %s", code, raw)
+	}
+	var evs struct {
+		Items []store.StationEvent `json:"items"`
+	}
+	waitFor(t, 5*time.Second, func() bool {
+		apiGet(t, r, "/api/v1/station-events?kind=link_restore", adminToken, &evs)
+		return len(evs.Items) == 1
+	})
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
