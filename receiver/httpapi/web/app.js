@@ -125,6 +125,11 @@ function renderAges() {
 // [automation-research.md §6.3].
 async function loadIncident(opening) {
   const id = state.incidentId;
+  if (opening) {
+    // A new incident page starts with empty forms.
+    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "hold-priority"]) $(f).value = "";
+    $("incident-error").textContent = "";
+  }
   let d = await api("GET", "/api/v1/incidents/" + id);
   if (opening && d.incident.status === "open" && !d.incident.claimed_by_name) {
     try {
