@@ -24,6 +24,7 @@ type Config struct {
 	Queue   Queue   `mapstructure:"queue" yaml:"queue"`
 	Console Console `mapstructure:"console" yaml:"console"`
 	XML     XML     `mapstructure:"xml" yaml:"xml"`
+	Outputs Outputs `mapstructure:"outputs" yaml:"outputs"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -148,6 +149,26 @@ type XMLSender struct {
 	// HeartbeatTimeout supervises the sender: no message (heartbeats are
 	// messages without signals) for this long raises a link failure; 0 off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+}
+
+// Outputs configures the automation outputs (design.md §8).
+type Outputs struct {
+	// Surgard outputs offer the Sur-Gard record stream on a TCP port that
+	// legacy automation software connects to; only the file sets them.
+	Surgard []SurgardOutput `mapstructure:"surgard" yaml:"surgard"`
+}
+
+// SurgardOutput is one Sur-Gard automation output.
+type SurgardOutput struct {
+	Name       string        `mapstructure:"name" yaml:"name"`
+	TCP        string        `mapstructure:"tcp" yaml:"tcp"`
+	AckTimeout time.Duration `mapstructure:"ack_timeout" yaml:"ack_timeout"`
+	Retries    int           `mapstructure:"retries" yaml:"retries"`
+	Heartbeat  time.Duration `mapstructure:"heartbeat" yaml:"heartbeat"`
+	LineDigits int           `mapstructure:"line_digits" yaml:"line_digits"`
+	// Categories limits the output to these event categories ([] = all).
+	Categories   []string `mapstructure:"categories" yaml:"categories"`
+	IncludeTests bool     `mapstructure:"include_tests" yaml:"include_tests"`
 }
 
 // Console configures the operator console and station users' sessions.

@@ -65,6 +65,17 @@ func load(data []byte, source string) (*Config, error) {
 		fillListDefaults(receivers)
 		v.Set("receivers", receivers)
 	}
+	if outs, ok := v.Get("outputs.surgard").([]any); ok {
+		for _, o := range outs {
+			if om, ok := o.(map[string]any); ok {
+				setAbsent(om, "ack_timeout", 4*time.Second)
+				setAbsent(om, "retries", 3)
+				setAbsent(om, "heartbeat", 30*time.Second)
+				setAbsent(om, "line_digits", 3)
+			}
+		}
+		v.Set("outputs.surgard", outs)
+	}
 
 	cfg := new(Config)
 	var decodeErrs []error
@@ -228,6 +239,9 @@ func normalize(c *Config) {
 	}
 	if len(c.XML.Senders) == 0 {
 		c.XML.Senders = nil
+	}
+	if len(c.Outputs.Surgard) == 0 {
+		c.Outputs.Surgard = nil
 	}
 	for i := range c.Queue.Codes {
 		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)

@@ -168,6 +168,33 @@ func (c *Config) Validate() error {
 			udp = append(udp, b...)
 		}
 	}
+	for i, o := range c.Outputs.Surgard {
+		op := fmt.Sprintf("outputs.surgard[%d]", i)
+		if prev, dup := names[o.Name]; dup {
+			p.add(op+".name", "duplicate name %q (also %s)", o.Name, prev)
+		} else if !listenerNameRE.MatchString(o.Name) {
+			p.add(op+".name", "must match %s (got %q)", listenerNameRE, o.Name)
+		} else {
+			names[o.Name] = op
+		}
+		if a, msg := parseAddr(o.TCP); msg != "" {
+			p.add(op+".tcp", "%s", msg)
+		} else {
+			a.field = op + ".tcp"
+			tcp = append(tcp, a)
+		}
+		p.positive(op+".ack_timeout", o.AckTimeout)
+		p.atLeast(op+".retries", o.Retries, 1)
+		p.positive(op+".heartbeat", o.Heartbeat)
+		if o.LineDigits < 1 || o.LineDigits > 7 {
+			p.add(op+".line_digits", "must be 1-7 (got %d)", o.LineDigits)
+		}
+		for j, name := range o.Categories {
+			if _, ok := protocols.ParseCategory(name); !ok {
+				p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
+			}
+		}
+	}
 	p.conflicts(tcp)
 	p.conflicts(udp)
 	c.XML.validate(&p, numbers)

@@ -329,6 +329,7 @@ func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
 		signal:   tx.StmtContext(ctx, w.insSignal),
 		event:    tx.StmtContext(ctx, w.insEvent),
 		prepared: w.cache,
+		outbox:   w.s.opts.Outbox,
 	}
 	for i, r := range batch {
 		id, err := st.insertFrame(ctx, r.msg, r.rec)
@@ -356,6 +357,7 @@ type txStmts struct {
 	// are prepared per call.
 	prepared *stmtCache
 	bound    map[string]*sql.Stmt
+	outbox   []OutboxTarget
 }
 
 // stmtCache prepares each statement once on the writer's connection: the
@@ -499,6 +501,9 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 			return 0, err
 		}
 		if err := st.queueSignal(ctx, signalID, rec, e, account, res, h); err != nil {
+			return 0, err
+		}
+		if err := st.queueOutbox(ctx, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
 			return 0, err
 		}
 	}

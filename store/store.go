@@ -37,6 +37,9 @@ type Options struct {
 	PendingMax int // default 8192
 	// Now is the clock for record times and on-test periods; nil → time.Now.
 	Now func() time.Time
+	// Outbox lists the automation outputs: every stored signal an output
+	// wants gets an outbox row in the signal's own transaction.
+	Outbox []OutboxTarget
 }
 
 func (o *Options) setDefaults() error {

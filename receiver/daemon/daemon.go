@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
@@ -21,6 +22,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/receiver/httpapi"
+	"github.com/alarmrx/alarmrx/receiver/output"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -45,6 +47,7 @@ type Daemon struct {
 	httpLn   net.Listener
 	httpSrv  *http.Server
 	httpDone chan struct{} // closed at shutdown: ends event streams
+	outputs  []*output.Surgard
 	now      func() time.Time
 }
 
@@ -75,6 +78,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		BusyTimeout: cfg.Store.BusyTimeout,
 		BatchMax:    cfg.Store.CommitBatchMax,
 		PendingMax:  cfg.Store.PendingMax,
+		Outbox:      outboxTargets(cfg),
 		Now:         opts.Now,
 	})
 	if err != nil {
@@ -108,6 +112,16 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, oc := range cfg.Outputs.Surgard {
+		o, err := output.NewSurgard(output.SurgardOptions{
+			Name: oc.Name, TCP: oc.TCP, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
+			AckTimeout: oc.AckTimeout, Retries: oc.Retries, Heartbeat: oc.Heartbeat, LineDigits: oc.LineDigits, Now: opts.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("daemon: output %q: %w", oc.Name, err)
+		}
+		d.outputs = append(d.outputs, o)
 	}
 	if cfg.HTTP.Listen != "" {
 		h, err := httpapi.New(httpapi.Options{
@@ -148,6 +162,24 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		}
 	}
 	return d, nil
+}
+
+// outboxTargets lists the outputs that get an outbox row per signal.
+func outboxTargets(cfg *configs.Config) []store.OutboxTarget {
+	var out []store.OutboxTarget
+	for _, o := range cfg.Outputs.Surgard {
+		out = append(out, store.OutboxTarget{Name: o.Name, Categories: o.Categories, IncludeTests: o.IncludeTests})
+	}
+	return out
+}
+
+// OutputAddrs returns the bound addresses of the Sur-Gard outputs by name.
+func (d *Daemon) OutputAddrs() map[string]string {
+	out := map[string]string{}
+	for i, o := range d.outputs {
+		out[d.cfg.Outputs.Surgard[i].Name] = o.Addr()
+	}
+	return out
 }
 
 // QueueRules turns the queue configuration into the receiver's rules.
@@ -388,6 +420,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(testsDone); d.expireTests(rctx) }()
 	sweepDone := make(chan struct{})
 	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
+	var outputs sync.WaitGroup
+	for _, o := range d.outputs {
+		outputs.Go(func() { o.Run(rctx) })
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -402,6 +438,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	runErr = errors.Join(runErr, <-recvErr)
 	<-testsDone
 	<-sweepDone
+	outputs.Wait()
 	if d.httpSrv != nil {
 		close(d.httpDone)
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -468,6 +505,9 @@ func (d *Daemon) closeAll() {
 	}
 	if d.receiver != nil {
 		d.receiver.Close()
+	}
+	for _, o := range d.outputs {
+		o.Close()
 	}
 	if d.store != nil {
 		_ = d.store.Close()

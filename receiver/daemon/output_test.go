@@ -1,0 +1,129 @@
+package daemon
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+)
+
+// automation is a legacy automation program's end of a Sur-Gard output:
+// it reads records (up to DC4) and answers each.
+type automation struct {
+	t  *testing.T
+	c  net.Conn
+	rd *bufio.Reader
+}
+
+func connectAutomation(t *testing.T, addr string) *automation {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return &automation{t: t, c: c, rd: bufio.NewReader(c)}
+}
+
+// next reads one record within the wait, "" when none came.
+func (a *automation) next(wait time.Duration) string {
+	a.t.Helper()
+	_ = a.c.SetReadDeadline(time.Now().Add(wait))
+	rec, err := a.rd.ReadString(0x14)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(rec, "\x14")
+}
+
+func (a *automation) answer(b byte) {
+	a.t.Helper()
+	if _, err := a.c.Write([]byte{b}); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// TestSurgardOutput: stored signals reach the automation as Sur-Gard records
+// in order, each sent again until ACKed (a NAK resends it), kept while the
+// automation is away and delivered after it reconnects; an idle link gets
+// heartbeats.
+func TestSurgardOutput(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", TCP: "127.0.0.1:0", AckTimeout: 500 * time.Millisecond,
+		Retries: 2, Heartbeat: 300 * time.Millisecond, LineDigits: 3}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	addr := r.d.OutputAddrs()["automation"]
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	seq := 0
+	send := func(data string) {
+		t.Helper()
+		seq++
+		mustSend(t, p, frame("ADM-CID", "1234", fmt.Sprintf("%04d", seq), data, false), "ACK")
+	}
+
+	a := connectAutomation(t, addr)
+	send("#1234|1130 01 017")
+	rec := a.next(3 * time.Second)
+	if rec != "501001 181234E13001017" {
+		t.Fatalf("first record %q", rec)
+	}
+	a.answer(0x15) // NAK: the same record comes again
+	if again := a.next(3 * time.Second); again != rec {
+		t.Fatalf("after NAK got %q", again)
+	}
+	a.answer(0x06)
+
+	// The automation goes away; two signals are stored meanwhile.
+	_ = a.c.Close()
+	send("#1234|3130 01 017")
+	send("#1234|1110 02 003")
+	waitFor(t, 5*time.Second, func() bool {
+		return gauge(t, r, "alarmrx_output_up") == 0
+	})
+	if v := gauge(t, r, "alarmrx_output_pending"); v != 2 {
+		t.Fatalf("pending %v, want 2", v)
+	}
+	b := connectAutomation(t, addr)
+	for _, want := range []string{"501001 181234R13001017", "501001 181234E11002003"} {
+		got := b.next(3 * time.Second)
+		if got != want {
+			t.Fatalf("after reconnect got %q, want %q", got, want)
+		}
+		b.answer(0x06)
+	}
+	waitFor(t, 5*time.Second, func() bool { return gauge(t, r, "alarmrx_output_pending") == 0 })
+	if v := gauge(t, r, "alarmrx_output_up"); v != 1 {
+		t.Fatalf("output_up %v", v)
+	}
+	// Idle: a heartbeat, which must be ACKed too.
+	hb := b.next(3 * time.Second)
+	if !strings.HasPrefix(hb, "1") || !strings.Contains(hb, "@") {
+		t.Fatalf("heartbeat %q", hb)
+	}
+	b.answer(0x06)
+	if v := counter(t, r, "alarmrx_output_delivered_total"); v != 3 {
+		t.Fatalf("delivered %v, want 3", v)
+	}
+}
+
+func gauge(t *testing.T, r *running, name string) float64 {
+	t.Helper()
+	mfs, err := r.d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}

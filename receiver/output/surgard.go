@@ -1,0 +1,317 @@
+// Package output delivers stored signals to central-station automation
+// from the store's durable outbox: the Sur-Gard record stream that legacy
+// automation software reads from a receiver (design.md §8, protocols.md
+// §4.5). Delivery is at least once and in order; a signal leaves the
+// outbox only when the automation acknowledged it.
+package output
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols/surgard"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.uber.org/zap"
+)
+
+// Outbox is what an output needs of the store. *store.Store satisfies it.
+type Outbox interface {
+	PendingOutbox(ctx context.Context, target string, limit int) ([]store.OutboxItem, error)
+	MarkDelivered(ctx context.Context, ids []int64) error
+	MarkAttempt(ctx context.Context, id int64, why string) error
+	OutboxLag(ctx context.Context, target string) (int, time.Time, error)
+}
+
+// SurgardOptions configure a Sur-Gard output on a TCP port the automation
+// connects to.
+type SurgardOptions struct {
+	Name   string // outbox target and metric label
+	TCP    string // host:port to listen on
+	Outbox Outbox
+	Logger *zap.Logger
+	// Registerer takes the output's metrics.
+	Registerer prometheus.Registerer
+	// AckTimeout is how long to wait for 0x06 (default 4 s); Retries how
+	// many sends of one record before the automation counts as absent
+	// (default 3); Heartbeat the idle time before a heartbeat (default 30 s).
+	AckTimeout time.Duration
+	Retries    int
+	Heartbeat  time.Duration
+	LineDigits int // digits of LLL in records, default 3
+	// Poll is how often an idle output looks for new outbox rows (default
+	// 100 ms).
+	Poll time.Duration
+	Now  func() time.Time
+}
+
+// Surgard serves the Sur-Gard record stream to one automation connection at
+// a time (a new connection replaces the old, as automation reconnects).
+type Surgard struct {
+	opts SurgardOptions
+	log  *zap.Logger
+	ln   net.Listener
+
+	mu   sync.Mutex
+	conn net.Conn
+
+	mUp        prometheus.Gauge
+	mDelivered prometheus.Counter
+	mRetries   prometheus.Counter
+	mPending   prometheus.GaugeFunc
+	mLag       prometheus.GaugeFunc
+	absent     bool
+}
+
+// ErrNAK: the automation answered NAK.
+var ErrNAK = errors.New("output: automation answered NAK")
+
+// NewSurgard binds the output's port.
+func NewSurgard(o SurgardOptions) (*Surgard, error) {
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = 4 * time.Second
+	}
+	if o.Retries <= 0 {
+		o.Retries = 3
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 30 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = 100 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	ln, err := net.Listen("tcp", o.TCP)
+	if err != nil {
+		return nil, err
+	}
+	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), ln: ln}
+	f := promauto.With(o.Registerer)
+	labels := prometheus.Labels{"output": o.Name}
+	s.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
+		Help: "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."})
+	s.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
+		Help: "Signals the output's automation acknowledged."})
+	s.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
+		Help: "Records sent again after a NAK or no answer within the ACK timeout."})
+	s.mPending = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
+		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
+		n, _, _ := s.lag()
+		return float64(n)
+	})
+	s.mLag = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
+		Help: "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."}, func() float64 {
+		_, oldest, _ := s.lag()
+		if oldest.IsZero() {
+			return 0
+		}
+		return s.opts.Now().Sub(oldest).Seconds()
+	})
+	return s, nil
+}
+
+func (s *Surgard) lag() (int, time.Time, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.opts.Outbox.OutboxLag(ctx, s.opts.Name)
+}
+
+// Close releases the port of an output that will not Run.
+func (s *Surgard) Close() { _ = s.ln.Close() }
+
+// Addr is the bound address.
+func (s *Surgard) Addr() string { return s.ln.Addr().String() }
+
+// Run accepts automation connections and delivers until ctx ends.
+func (s *Surgard) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.accept(ctx) })
+	wg.Go(func() { s.deliver(ctx) })
+	<-ctx.Done()
+	_ = s.ln.Close()
+	s.setConn(nil)
+	wg.Wait()
+}
+
+func (s *Surgard) accept(ctx context.Context) {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		s.log.Info("automation connected", zap.String("remote_addr", c.RemoteAddr().String()))
+		s.setConn(c)
+	}
+}
+
+func (s *Surgard) setConn(c net.Conn) {
+	s.mu.Lock()
+	old := s.conn
+	s.conn = c
+	s.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+}
+
+func (s *Surgard) current() net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn
+}
+
+// deliver sends outbox items in order, one at a time (stop-and-wait), and
+// heartbeats when idle [protocols.md §4.2–4.3].
+func (s *Surgard) deliver(ctx context.Context) {
+	lastSent := s.opts.Now()
+	for ctx.Err() == nil {
+		c := s.current()
+		if c == nil {
+			s.setAbsent(true, "no automation connected")
+			sleep(ctx, s.opts.Poll)
+			continue
+		}
+		items, err := s.opts.Outbox.PendingOutbox(ctx, s.opts.Name, 64)
+		if err != nil {
+			s.log.Warn("outbox read failed; retrying", zap.Error(err))
+			sleep(ctx, time.Second)
+			continue
+		}
+		if len(items) == 0 {
+			if s.opts.Now().Sub(lastSent) >= s.opts.Heartbeat {
+				if err := s.exchange(c, surgard.Heartbeat(surgard.Head{Receiver: 0, Line: 0, LineDigits: s.opts.LineDigits})); err != nil {
+					s.failed(c, err)
+				} else {
+					s.setAbsent(false, "")
+				}
+				lastSent = s.opts.Now()
+			}
+			sleep(ctx, s.opts.Poll)
+			continue
+		}
+		for _, it := range items {
+			if ctx.Err() != nil || s.current() != c {
+				break
+			}
+			rec, err := surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, it.Event)
+			if err != nil {
+				// No Sur-Gard form: the automation could never take it.
+				// Recorded and passed over rather than blocking the line.
+				s.log.Warn("signal has no Sur-Gard record; skipped", zap.Int64("signal_id", it.SignalID), zap.Error(err))
+				_ = s.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error())
+				_ = s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID})
+				continue
+			}
+			if !s.sendUntilAcked(ctx, c, it, rec) {
+				break
+			}
+			lastSent = s.opts.Now()
+		}
+	}
+}
+
+// sendUntilAcked sends one record until the automation ACKs it. It reports
+// false when the connection failed (the item stays in the outbox).
+func (s *Surgard) sendUntilAcked(ctx context.Context, c net.Conn, it store.OutboxItem, rec []byte) bool {
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		err := s.exchange(c, rec)
+		if err == nil {
+			if err := s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}); err != nil {
+				s.log.Warn("delivery not recorded; it will be sent again", zap.Error(err))
+			}
+			s.mDelivered.Inc()
+			s.setAbsent(false, "")
+			return true
+		}
+		_ = s.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error())
+		if !errors.Is(err, ErrNAK) && !errors.Is(err, errNoAnswer) {
+			s.failed(c, err)
+			return false
+		}
+		s.mRetries.Inc()
+		if attempt >= s.opts.Retries {
+			// [protocols.md §4.2] After the retries the automation is absent:
+			// raise the trouble, keep the record, keep trying.
+			s.setAbsent(true, err.Error())
+			sleep(ctx, s.opts.AckTimeout)
+		}
+	}
+	return false
+}
+
+var errNoAnswer = errors.New("output: no answer within the ACK timeout")
+
+// exchange writes a record and waits for one answer byte.
+func (s *Surgard) exchange(c net.Conn, rec []byte) error {
+	_ = c.SetWriteDeadline(time.Now().Add(s.opts.AckTimeout))
+	if _, err := c.Write(rec); err != nil {
+		return err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(s.opts.AckTimeout))
+	b := make([]byte, 1)
+	for {
+		_, err := io.ReadFull(c, b)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return errNoAnswer
+			}
+			return err
+		}
+		switch b[0] {
+		case surgard.ACK:
+			return nil
+		case surgard.NAK:
+			return ErrNAK
+		}
+		// Anything else is noise on the line; keep waiting for the answer.
+	}
+}
+
+func (s *Surgard) failed(c net.Conn, err error) {
+	s.log.Warn("automation connection lost", zap.Error(err))
+	s.mu.Lock()
+	if s.conn == c {
+		s.conn = nil
+	}
+	s.mu.Unlock()
+	_ = c.Close()
+	s.setAbsent(true, err.Error())
+}
+
+func (s *Surgard) setAbsent(absent bool, why string) {
+	s.mu.Lock()
+	changed := s.absent != absent
+	s.absent = absent
+	s.mu.Unlock()
+	if absent {
+		s.mUp.Set(0)
+	} else {
+		s.mUp.Set(1)
+	}
+	if changed && absent {
+		s.log.Warn("automation absent: records are kept until it acknowledges again", zap.String("why", why))
+	} else if changed {
+		s.log.Info("automation acknowledges again")
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
