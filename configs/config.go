@@ -156,6 +156,24 @@ type Outputs struct {
 	// Surgard outputs offer the Sur-Gard record stream on a TCP port that
 	// legacy automation software connects to; only the file sets them.
 	Surgard []SurgardOutput `mapstructure:"surgard" yaml:"surgard"`
+	// Webhooks POST each signal (and optionally each incident step) to an
+	// automation URL, at least once, in order; only the file sets them.
+	Webhooks []Webhook `mapstructure:"webhooks" yaml:"webhooks"`
+}
+
+// Webhook is one webhook output.
+type Webhook struct {
+	Name   string `mapstructure:"name" yaml:"name"`
+	URL    string `mapstructure:"url" yaml:"url"`
+	Format string `mapstructure:"format" yaml:"format"` // json or xml
+	// Token is sent as a bearer token; a secret that Redacted hides.
+	Token   string        `mapstructure:"token" yaml:"token"`
+	Timeout time.Duration `mapstructure:"timeout" yaml:"timeout"`
+	// Categories limits the output to these event categories ([] = all).
+	Categories   []string `mapstructure:"categories" yaml:"categories"`
+	IncludeTests bool     `mapstructure:"include_tests" yaml:"include_tests"`
+	// IncidentUpdates also sends operator steps on incidents (json only).
+	IncidentUpdates bool `mapstructure:"incident_updates" yaml:"incident_updates"`
 }
 
 // SurgardOutput is one Sur-Gard automation output.
@@ -362,6 +380,12 @@ func (c *Config) Redacted() *Config {
 	r := *c
 	if r.HTTP.AdminToken != "" {
 		r.HTTP.AdminToken = redactedValue
+	}
+	r.Outputs.Webhooks = slices.Clone(c.Outputs.Webhooks)
+	for i := range r.Outputs.Webhooks {
+		if r.Outputs.Webhooks[i].Token != "" {
+			r.Outputs.Webhooks[i].Token = redactedValue
+		}
 	}
 	r.XML.Senders = slices.Clone(c.XML.Senders)
 	for i := range r.XML.Senders {

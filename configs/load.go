@@ -76,6 +76,15 @@ func load(data []byte, source string) (*Config, error) {
 		}
 		v.Set("outputs.surgard", outs)
 	}
+	if hooks, ok := v.Get("outputs.webhooks").([]any); ok {
+		for _, h := range hooks {
+			if hm, ok := h.(map[string]any); ok {
+				setAbsent(hm, "format", "json")
+				setAbsent(hm, "timeout", 10*time.Second)
+			}
+		}
+		v.Set("outputs.webhooks", hooks)
+	}
 
 	cfg := new(Config)
 	var decodeErrs []error
@@ -242,6 +251,9 @@ func normalize(c *Config) {
 	}
 	if len(c.Outputs.Surgard) == 0 {
 		c.Outputs.Surgard = nil
+	}
+	if len(c.Outputs.Webhooks) == 0 {
+		c.Outputs.Webhooks = nil
 	}
 	for i := range c.Queue.Codes {
 		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)

@@ -4,6 +4,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
 	"github.com/alarmrx/alarmrx/protocols/sia"
+	"net/url"
 
 	"errors"
 	"fmt"
@@ -192,6 +193,29 @@ func (c *Config) Validate() error {
 		for j, name := range o.Categories {
 			if _, ok := protocols.ParseCategory(name); !ok {
 				p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
+			}
+		}
+	}
+	for i, h := range c.Outputs.Webhooks {
+		hp := fmt.Sprintf("outputs.webhooks[%d]", i)
+		if prev, dup := names[h.Name]; dup {
+			p.add(hp+".name", "duplicate name %q (also %s)", h.Name, prev)
+		} else if !listenerNameRE.MatchString(h.Name) {
+			p.add(hp+".name", "must match %s (got %q)", listenerNameRE, h.Name)
+		} else {
+			names[h.Name] = hp
+		}
+		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add(hp+".url", "must be an http(s) URL (got %q)", h.URL)
+		}
+		p.oneOf(hp+".format", h.Format, []string{"json", "xml"})
+		if h.IncidentUpdates && h.Format != "json" {
+			p.add(hp+".incident_updates", "incident updates are sent as JSON: set format json")
+		}
+		p.positive(hp+".timeout", h.Timeout)
+		for j, name := range h.Categories {
+			if _, ok := protocols.ParseCategory(name); !ok {
+				p.add(fmt.Sprintf("%s.categories[%d]", hp, j), "unknown event category %q", name)
 			}
 		}
 	}

@@ -326,6 +326,9 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 			if err := claim(action); err != nil {
 				return err
 			}
+			if err := s.queueIncidentUpdate(ctx, tx, id, action, now); err != nil {
+				return err
+			}
 			return audit(ctx, tx, now, actor, "incident."+step.Action, fmt.Sprintf("incident:%d", id), detail)
 		}
 		if !mine {
@@ -406,6 +409,9 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 			action = "released"
 		}
 		if err := st.logAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail); err != nil {
+			return err
+		}
+		if err := s.queueIncidentUpdate(ctx, tx, id, action, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, "incident."+step.Action, fmt.Sprintf("incident:%d", id), detail)

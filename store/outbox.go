@@ -20,6 +20,9 @@ type OutboxTarget struct {
 	Categories []string
 	// IncludeTests also forwards signals received in an on-test scope.
 	IncludeTests bool
+	// IncidentUpdates also queues operator steps on incidents (claimed,
+	// resolved, …) for the output.
+	IncidentUpdates bool
 }
 
 func (t *OutboxTarget) wants(e *protocols.Event, test bool) bool {
@@ -51,9 +54,17 @@ func (st *txStmts) queueOutbox(ctx context.Context, targets []OutboxTarget, sign
 	return nil
 }
 
-// OutboxItem is one signal waiting for an output, with what encoders need.
+// OutboxItem is one signal (or incident update) waiting for an output,
+// with what encoders need.
 type OutboxItem struct {
-	ID         int64
+	ID int64
+	// Kind is "signal" or "incident"; an incident update has IncidentID,
+	// Action and Incident set and no signal.
+	Kind       string
+	IncidentID int64
+	Action     string
+	Incident   *Incident
+	CreatedAt  time.Time
 	SignalID   int64
 	ReceivedAt time.Time
 	Receiver   int
@@ -69,15 +80,17 @@ type OutboxItem struct {
 // PendingOutbox returns up to limit undelivered items of a target, oldest
 // first.
 func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]OutboxItem, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT o.id, o.signal_id, o.created_at, o.attempts, s.receiver, f.line, f.listener,
-		s.account, s.resolution, s.site_id, s.format, s.event_code, s.qualifier, s.partition, s.zone, s.user, s.address,
-		s.address_kind, s.known, s.description, s.category, s.text, s.modifiers, s.panel_time
-		FROM outbox o JOIN signals s ON s.id = o.signal_id JOIN frames f ON f.id = s.frame_id
+	rows, err := s.rdb.QueryContext(ctx, `SELECT o.id, o.kind, o.created_at, o.attempts, coalesce(o.incident_id, 0), o.action,
+		coalesce(o.signal_id, 0), coalesce(s.received_at, 0), coalesce(s.receiver, 0), coalesce(f.line, 0), coalesce(f.listener, ''),
+		coalesce(s.account, ''), coalesce(s.resolution, ''), s.site_id, coalesce(s.format, ''), coalesce(s.event_code, ''),
+		coalesce(s.qualifier, ''), coalesce(s.partition, ''), coalesce(s.zone, ''), coalesce(s.user, ''), coalesce(s.address, ''),
+		coalesce(s.address_kind, ''), coalesce(s.known, 0), coalesce(s.description, ''), coalesce(s.category, ''),
+		coalesce(s.text, ''), coalesce(s.modifiers, ''), s.panel_time
+		FROM outbox o LEFT JOIN signals s ON s.id = o.signal_id LEFT JOIN frames f ON f.id = s.frame_id
 		WHERE o.target = ? AND o.delivered_at IS NULL ORDER BY o.id LIMIT ?`, target, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	defer rows.Close()
 	var out []OutboxItem
 	for rows.Next() {
 		var it OutboxItem
@@ -85,9 +98,11 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 		var known int
 		var panel sql.NullInt64
 		e := &it.Event
-		if err := rows.Scan(&it.ID, &it.SignalID, nanoTime{&it.ReceivedAt}, &it.Attempts, &it.Receiver, &it.Line, &it.Listener,
+		if err := rows.Scan(&it.ID, &it.Kind, nanoTime{&it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
+			&it.SignalID, nanoTime{&it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
 			&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
 			&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
 		e.Account, e.Known = it.Account, known != 0
@@ -102,7 +117,34 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 		}
 		out = append(out, it)
 	}
-	return out, rows.Err()
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].IncidentID != 0 {
+			if out[i].Incident, err = s.Incident(ctx, out[i].IncidentID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// queueIncidentUpdate writes outbox rows for an operator step on an
+// incident, for the outputs that want incident updates.
+func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sql.Tx, incident int64, action string, at time.Time) error {
+	for _, t := range s.opts.Outbox {
+		if !t.IncidentUpdates {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (target, kind, incident_id, action, created_at) VALUES (?,?,?,?,?)`,
+			t.Name, "incident", incident, action, at.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseQualifier(s string) protocols.Qualifier {

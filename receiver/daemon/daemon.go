@@ -48,6 +48,7 @@ type Daemon struct {
 	httpSrv  *http.Server
 	httpDone chan struct{} // closed at shutdown: ends event streams
 	outputs  []*output.Surgard
+	webhooks []*output.Webhook
 	now      func() time.Time
 }
 
@@ -123,6 +124,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		}
 		d.outputs = append(d.outputs, o)
 	}
+	for _, hc := range cfg.Outputs.Webhooks {
+		d.webhooks = append(d.webhooks, output.NewWebhook(output.WebhookOptions{
+			Name: hc.Name, URL: hc.URL, Format: hc.Format, Token: hc.Token, Timeout: hc.Timeout,
+			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
+		}))
+	}
 	if cfg.HTTP.Listen != "" {
 		h, err := httpapi.New(httpapi.Options{
 			Logger:          opts.Logger,
@@ -169,6 +176,10 @@ func outboxTargets(cfg *configs.Config) []store.OutboxTarget {
 	var out []store.OutboxTarget
 	for _, o := range cfg.Outputs.Surgard {
 		out = append(out, store.OutboxTarget{Name: o.Name, Categories: o.Categories, IncludeTests: o.IncludeTests})
+	}
+	for _, h := range cfg.Outputs.Webhooks {
+		out = append(out, store.OutboxTarget{Name: h.Name, Categories: h.Categories, IncludeTests: h.IncludeTests,
+			IncidentUpdates: h.IncidentUpdates})
 	}
 	return out
 }
@@ -423,6 +434,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		outputs.Go(func() { o.Run(rctx) })
+	}
+	for _, w := range d.webhooks {
+		outputs.Go(func() { w.Run(rctx) })
 	}
 	var runErr error
 	select {

@@ -2,13 +2,21 @@ package daemon
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/receiver/output"
+	"github.com/alarmrx/alarmrx/store"
 )
 
 // automation is a legacy automation program's end of a Sur-Gard output:
@@ -126,4 +134,81 @@ func gauge(t *testing.T, r *running, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+// TestWebhookOutput: each signal reaches the automation URL at least once,
+// in order, with its event id as idempotency key, also across a failing
+// target; incident steps follow as JSON.
+func TestWebhookOutput(t *testing.T) {
+	type hit struct {
+		key, body string
+	}
+	hits := make(chan hit, 32)
+	var fails atomic.Int32
+	fails.Store(2) // the target is down for the first two requests
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Authorization") != "Bearer hook-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if fails.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		hits <- hit{r.Header.Get("Idempotency-Key"), string(b)}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t, t.TempDir())
+	cfg.Outputs.Webhooks = []configs.Webhook{{Name: "psim", URL: srv.URL, Format: "json", Token: "hook-token",
+		Timeout: 2 * time.Second, IncidentUpdates: true}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	mustSend(t, p, frame("ADM-CID", "1234", "0001", "#1234|1130 01 017", false), "ACK")
+	mustSend(t, p, frame("ADM-CID", "1234", "0002", "#1234|3130 01 017", false), "ACK")
+	var got []hit
+	timeout := time.After(15 * time.Second)
+	for len(got) < 2 {
+		select {
+		case h := <-hits:
+			got = append(got, h)
+		case <-timeout:
+			t.Fatalf("webhook got %d of 2", len(got))
+		}
+	}
+	var first, second output.WebhookSignal
+	_ = json.Unmarshal([]byte(got[0].body), &first)
+	_ = json.Unmarshal([]byte(got[1].body), &second)
+	if got[0].key != first.EventID || first.Code != "130" || first.Qualifier != "new" || second.Qualifier != "restore" ||
+		first.Zone != "017" || first.Account != "1234" {
+		t.Fatalf("bodies in order? %+v / %+v", first, second)
+	}
+	if v := counter(t, r, "alarmrx_webhook_failures_total"); v != 2 {
+		t.Fatalf("failures %v, want 2", v)
+	}
+	// An operator step on the incident is forwarded too.
+	apiPost(t, r, "/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	_, sess, err := r.d.store.Login(context.Background(), "ann", "ann's long password", "127.0.0.1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if _, err := r.d.store.Act(context.Background(), q.Queue[0].ID, store.Actor{ID: sess.User.ID, Name: "ann"}, store.Step{Action: "claim"},
+		store.QueueRules{ClaimTimeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case h := <-hits:
+		var inc output.WebhookIncident
+		if err := json.Unmarshal([]byte(h.body), &inc); err != nil || inc.Type != "incident" || inc.Action != "claimed" || inc.Incident.ClaimedByName != "ann" {
+			t.Fatalf("incident update %s (%v)", h.body, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no incident update")
+	}
 }

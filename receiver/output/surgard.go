@@ -204,6 +204,10 @@ func (s *Surgard) deliver(ctx context.Context) {
 			if ctx.Err() != nil || s.current() != c {
 				break
 			}
+			if it.Kind != "signal" {
+				_ = s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}) // Sur-Gard has no record for incident steps
+				continue
+			}
 			rec, err := surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, it.Event)
 			if err != nil {
 				// No Sur-Gard form: the automation could never take it.
