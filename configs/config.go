@@ -178,8 +178,11 @@ type Webhook struct {
 
 // SurgardOutput is one Sur-Gard automation output.
 type SurgardOutput struct {
-	Name       string        `mapstructure:"name" yaml:"name"`
+	Name string `mapstructure:"name" yaml:"name"`
+	// TCP is where the automation connects; Serial a port wired to the
+	// automation computer instead.
 	TCP        string        `mapstructure:"tcp" yaml:"tcp"`
+	Serial     Serial        `mapstructure:"serial" yaml:"serial"`
 	AckTimeout time.Duration `mapstructure:"ack_timeout" yaml:"ack_timeout"`
 	Retries    int           `mapstructure:"retries" yaml:"retries"`
 	Heartbeat  time.Duration `mapstructure:"heartbeat" yaml:"heartbeat"`

@@ -72,6 +72,15 @@ func load(data []byte, source string) (*Config, error) {
 				setAbsent(om, "retries", 3)
 				setAbsent(om, "heartbeat", 30*time.Second)
 				setAbsent(om, "line_digits", 3)
+				setAbsent(om, "serial", map[string]any{})
+				if sm, ok := om["serial"].(map[string]any); ok {
+					d := DefaultListener().Serial
+					setAbsent(sm, "device", d.Device)
+					setAbsent(sm, "baud", d.Baud)
+					setAbsent(sm, "data_bits", d.DataBits)
+					setAbsent(sm, "parity", d.Parity)
+					setAbsent(sm, "stop_bits", d.StopBits)
+				}
 			}
 		}
 		v.Set("outputs.surgard", outs)

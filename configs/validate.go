@@ -178,11 +178,20 @@ func (c *Config) Validate() error {
 		} else {
 			names[o.Name] = op
 		}
-		if a, msg := parseAddr(o.TCP); msg != "" {
-			p.add(op+".tcp", "%s", msg)
-		} else {
-			a.field = op + ".tcp"
-			tcp = append(tcp, a)
+		switch {
+		case o.TCP == "" && o.Serial.Device == "":
+			p.add(op, "needs a tcp address or a serial device")
+		case o.TCP != "" && o.Serial.Device != "":
+			p.add(op, "tcp or serial, not both")
+		case o.TCP != "":
+			if a, msg := parseAddr(o.TCP); msg != "" {
+				p.add(op+".tcp", "%s", msg)
+			} else {
+				a.field = op + ".tcp"
+				tcp = append(tcp, a)
+			}
+		default:
+			p.serial(op+".serial", o.Serial)
 		}
 		p.positive(op+".ack_timeout", o.AckTimeout)
 		p.atLeast(op+".retries", o.Retries, 1)

@@ -25,8 +25,9 @@ type SerialPort struct {
 // never stuck behind a silent line.
 const serialReadTimeout = 200 * time.Millisecond
 
-// openSerial opens the port with tarm/serial.
-func openSerial(p *SerialPort) (io.ReadWriteCloser, error) {
+// OpenSerial opens a port with tarm/serial; reads return within 200 ms
+// (a quiet line reads as io.EOF).
+func OpenSerial(p *SerialPort) (io.ReadWriteCloser, error) {
 	cfg := &serial.Config{Name: p.Device, Baud: p.Baud, Size: byte(p.DataBits), ReadTimeout: serialReadTimeout,
 		Parity: serial.ParityNone, StopBits: serial.Stop1}
 	switch p.Parity {
@@ -47,7 +48,7 @@ func openSerial(p *SerialPort) (io.ReadWriteCloser, error) {
 func (l *listener) serialLoop(ctx context.Context) {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		port, err := openSerial(l.opts.Serial)
+		port, err := OpenSerial(l.opts.Serial)
 		if err != nil {
 			l.r.m.serialOpenFailures.WithLabelValues(l.opts.Name).Inc()
 			l.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",

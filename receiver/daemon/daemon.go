@@ -115,8 +115,13 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		return nil, err
 	}
 	for _, oc := range cfg.Outputs.Surgard {
+		var port *receiver.SerialPort
+		if oc.Serial.Device != "" {
+			port = &receiver.SerialPort{Device: oc.Serial.Device, Baud: oc.Serial.Baud, DataBits: oc.Serial.DataBits,
+				Parity: oc.Serial.Parity, StopBits: oc.Serial.StopBits}
+		}
 		o, err := output.NewSurgard(output.SurgardOptions{
-			Name: oc.Name, TCP: oc.TCP, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
+			Name: oc.Name, TCP: oc.TCP, Serial: port, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
 			AckTimeout: oc.AckTimeout, Retries: oc.Retries, Heartbeat: oc.Heartbeat, LineDigits: oc.LineDigits, Now: opts.Now,
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -211,4 +212,34 @@ func TestWebhookOutput(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no incident update")
 	}
+}
+
+// TestSurgardOutputOverSerial delivers records to automation on a serial
+// port (a socat pty pair) and waits for each ACK.
+func TestSurgardOutputOverSerial(t *testing.T) {
+	automationEnd, ourEnd, _ := socatPair(t)
+	cfg := testConfig(t, t.TempDir())
+	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", AckTimeout: time.Second, Retries: 2,
+		Heartbeat: time.Hour, LineDigits: 3, Serial: configs.Serial{Device: ourEnd, Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	port, err := os.OpenFile(automationEnd, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	rd := bufio.NewReader(port)
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	mustSend(t, p, frame("ADM-CID", "1234", "0001", "#1234|1130 01 017", false), "ACK")
+	_ = port.SetReadDeadline(time.Now().Add(5 * time.Second))
+	rec, err := rd.ReadString(0x14)
+	if err != nil || rec != "501001 181234E13001017\x14" {
+		t.Fatalf("record %q, %v", rec, err)
+	}
+	if _, err := port.Write([]byte{0x06}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() bool { return counter(t, r, "alarmrx_output_delivered_total") == 1 })
 }

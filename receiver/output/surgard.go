@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols/surgard"
+	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -29,10 +30,11 @@ type Outbox interface {
 }
 
 // SurgardOptions configure a Sur-Gard output on a TCP port the automation
-// connects to.
+// connects to, or on a serial port wired to the automation computer.
 type SurgardOptions struct {
 	Name   string // outbox target and metric label
-	TCP    string // host:port to listen on
+	TCP    string // host:port to listen on; "" when Serial is set
+	Serial *receiver.SerialPort
 	Outbox Outbox
 	Logger *zap.Logger
 	// Registerer takes the output's metrics.
@@ -58,7 +60,7 @@ type Surgard struct {
 	ln   net.Listener
 
 	mu   sync.Mutex
-	conn net.Conn
+	conn line
 
 	mUp        prometheus.Gauge
 	mDelivered prometheus.Counter
@@ -88,11 +90,14 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	ln, err := net.Listen("tcp", o.TCP)
-	if err != nil {
-		return nil, err
+	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name))}
+	if o.TCP != "" {
+		ln, err := net.Listen("tcp", o.TCP)
+		if err != nil {
+			return nil, err
+		}
+		s.ln = ln
 	}
-	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), ln: ln}
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	s.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
@@ -124,20 +129,58 @@ func (s *Surgard) lag() (int, time.Time, error) {
 }
 
 // Close releases the port of an output that will not Run.
-func (s *Surgard) Close() { _ = s.ln.Close() }
+func (s *Surgard) Close() {
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+}
 
-// Addr is the bound address.
-func (s *Surgard) Addr() string { return s.ln.Addr().String() }
+// Addr is the bound TCP address, "" on a serial output.
+func (s *Surgard) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
 
-// Run accepts automation connections and delivers until ctx ends.
+// Run accepts automation connections (or keeps the serial port open) and
+// delivers until ctx ends.
 func (s *Surgard) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { s.accept(ctx) })
+	if s.ln != nil {
+		wg.Go(func() { s.accept(ctx) })
+	}
+	if s.opts.Serial != nil {
+		wg.Go(func() { s.keepSerial(ctx) })
+	}
 	wg.Go(func() { s.deliver(ctx) })
 	<-ctx.Done()
-	_ = s.ln.Close()
+	s.Close()
 	s.setConn(nil)
 	wg.Wait()
+}
+
+// keepSerial opens the serial port and reopens it with backoff whenever
+// delivery dropped it.
+func (s *Surgard) keepSerial(ctx context.Context) {
+	backoff := 250 * time.Millisecond
+	for ctx.Err() == nil {
+		if s.current() != nil {
+			sleep(ctx, 100*time.Millisecond)
+			continue
+		}
+		port, err := receiver.OpenSerial(s.opts.Serial)
+		if err != nil {
+			s.log.Warn("serial port cannot be opened; retrying", zap.String("device", s.opts.Serial.Device),
+				zap.Error(err), zap.Duration("backoff", backoff))
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 30*time.Second)
+			continue
+		}
+		backoff = 250 * time.Millisecond
+		s.log.Info("serial port open", zap.String("device", s.opts.Serial.Device))
+		s.setConn(&serialLine{port: port})
+	}
 }
 
 func (s *Surgard) accept(ctx context.Context) {
@@ -151,11 +194,11 @@ func (s *Surgard) accept(ctx context.Context) {
 			continue
 		}
 		s.log.Info("automation connected", zap.String("remote_addr", c.RemoteAddr().String()))
-		s.setConn(c)
+		s.setConn(&tcpLine{c: c})
 	}
 }
 
-func (s *Surgard) setConn(c net.Conn) {
+func (s *Surgard) setConn(c line) {
 	s.mu.Lock()
 	old := s.conn
 	s.conn = c
@@ -165,7 +208,7 @@ func (s *Surgard) setConn(c net.Conn) {
 	}
 }
 
-func (s *Surgard) current() net.Conn {
+func (s *Surgard) current() line {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.conn
@@ -227,7 +270,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 
 // sendUntilAcked sends one record until the automation ACKs it. It reports
 // false when the connection failed (the item stays in the outbox).
-func (s *Surgard) sendUntilAcked(ctx context.Context, c net.Conn, it store.OutboxItem, rec []byte) bool {
+func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxItem, rec []byte) bool {
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := s.exchange(c, rec)
 		if err == nil {
@@ -257,23 +300,17 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c net.Conn, it store.Outbo
 var errNoAnswer = errors.New("output: no answer within the ACK timeout")
 
 // exchange writes a record and waits for one answer byte.
-func (s *Surgard) exchange(c net.Conn, rec []byte) error {
-	_ = c.SetWriteDeadline(time.Now().Add(s.opts.AckTimeout))
-	if _, err := c.Write(rec); err != nil {
+func (s *Surgard) exchange(c line, rec []byte) error {
+	deadline := time.Now().Add(s.opts.AckTimeout)
+	if err := c.write(rec, deadline); err != nil {
 		return err
 	}
-	_ = c.SetReadDeadline(time.Now().Add(s.opts.AckTimeout))
-	b := make([]byte, 1)
 	for {
-		_, err := io.ReadFull(c, b)
+		b, err := c.readByte(deadline)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return errNoAnswer
-			}
 			return err
 		}
-		switch b[0] {
+		switch b {
 		case surgard.ACK:
 			return nil
 		case surgard.NAK:
@@ -283,7 +320,63 @@ func (s *Surgard) exchange(c net.Conn, rec []byte) error {
 	}
 }
 
-func (s *Surgard) failed(c net.Conn, err error) {
+// line is the automation's end: a TCP connection or a serial port.
+type line interface {
+	write(p []byte, deadline time.Time) error
+	// readByte returns errNoAnswer when the deadline passes.
+	readByte(deadline time.Time) (byte, error)
+	Close() error
+}
+
+type tcpLine struct{ c net.Conn }
+
+func (l *tcpLine) write(p []byte, deadline time.Time) error {
+	_ = l.c.SetWriteDeadline(deadline)
+	_, err := l.c.Write(p)
+	return err
+}
+
+func (l *tcpLine) readByte(deadline time.Time) (byte, error) {
+	_ = l.c.SetReadDeadline(deadline)
+	var b [1]byte
+	if _, err := io.ReadFull(l.c, b[:]); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return 0, errNoAnswer
+		}
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (l *tcpLine) Close() error { return l.c.Close() }
+
+// serialLine reads in the port's short read timeouts until the deadline;
+// a serial port has no deadlines of its own.
+type serialLine struct{ port io.ReadWriteCloser }
+
+func (l *serialLine) write(p []byte, _ time.Time) error {
+	_, err := l.port.Write(p)
+	return err
+}
+
+func (l *serialLine) readByte(deadline time.Time) (byte, error) {
+	var b [1]byte
+	for time.Now().Before(deadline) {
+		n, err := l.port.Read(b[:])
+		if n == 1 {
+			return b[0], nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+	}
+	return 0, errNoAnswer
+}
+
+func (l *serialLine) Close() error { return l.port.Close() }
+
+func (s *Surgard) failed(c line, err error) {
 	s.log.Warn("automation connection lost", zap.Error(err))
 	s.mu.Lock()
 	if s.conn == c {
