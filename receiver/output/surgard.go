@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
@@ -251,7 +252,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 				_ = s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}) // Sur-Gard has no record for incident steps
 				continue
 			}
-			rec, err := surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, it.Event)
+			rec, err := surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, recordEvent(it))
 			if err != nil {
 				// No Sur-Gard form: the automation could never take it.
 				// Recorded and passed over rather than blocking the line.
@@ -298,6 +299,56 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 }
 
 var errNoAnswer = errors.New("output: no answer within the ACK timeout")
+
+// recordEvent prepares a stored event for a Sur-Gard record: only DC-03
+// modifiers (two lower-case letters, a value of digits and ":-.") travel,
+// and a SIA event without its own time gets the original receive time as
+// ti/da, so that automation reading a buffered record late still sees when
+// it happened [protocols.md §4.2]. Contact ID records have no time field.
+func recordEvent(it store.OutboxItem) protocols.Event {
+	e := it.Event
+	var mods []protocols.Modifier
+	hasTime := false
+	for _, m := range e.Modifiers {
+		if !dc03Modifier(m) {
+			continue
+		}
+		hasTime = hasTime || m.Name == "ti"
+		mods = append(mods, m)
+	}
+	if e.Format == protocols.FormatSIA && !hasTime {
+		t := it.ReceivedAt.UTC()
+		mods = append(mods, protocols.Modifier{Name: "da", Value: t.Format("01-02-06")},
+			protocols.Modifier{Name: "ti", Value: t.Format("15:04:05")})
+		if e.Partition != "" && !hasModifier(mods, "ri") {
+			mods = append([]protocols.Modifier{{Name: "ri", Value: e.Partition}}, mods...)
+		}
+	}
+	e.Modifiers = mods
+	return e
+}
+
+func dc03Modifier(m protocols.Modifier) bool {
+	if len(m.Name) != 2 || m.Name[0] < 'a' || m.Name[0] > 'z' || m.Name[1] < 'a' || m.Name[1] > 'z' {
+		return false
+	}
+	for i := 0; i < len(m.Value); i++ {
+		c := m.Value[i]
+		if (c < '0' || c > '9') && c != ':' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasModifier(mods []protocols.Modifier, name string) bool {
+	for _, m := range mods {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 // exchange writes a record and waits for one answer byte.
 func (s *Surgard) exchange(c line, rec []byte) error {
