@@ -302,7 +302,7 @@ const AnyAccount = "*"
 // knownProtocols are the listener protocols the daemon has a codec for.
 // Adding a protocol means adding its name here and to cmd/alarmrx's codec
 // map (README "Adding a protocol").
-var knownProtocols = []string{"dc09", "surgard"}
+var knownProtocols = []string{"dc09", "surgard", "xmlsignal"}
 
 // Protocols returns the listener protocol names that Validate accepts.
 func Protocols() []string { return slices.Clone(knownProtocols) }

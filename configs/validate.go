@@ -263,6 +263,8 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 		p.add(lp+".serial.device", "dc09 is an IP protocol; a serial port takes surgard")
 	case l.Protocol == "surgard" && l.UDP != "":
 		p.add(lp+".udp", "surgard records come over tcp or a serial port, not udp")
+	case l.Protocol == "xmlsignal" && (l.UDP != "" || l.Serial.Device != ""):
+		p.add(lp, "xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial")
 	}
 	if l.Serial.Device != "" {
 		p.serial(lp+".serial", l.Serial)

@@ -172,3 +172,16 @@ func TestSplitTCP(t *testing.T) {
 		t.Fatalf("%d frames, want 2", n)
 	}
 }
+
+func TestAuthOnTCP(t *testing.T) {
+	c := New(0).WithAuth(func(source, passkey string) bool { return source == "chekt" && passkey == "k" })
+	body := readExample(t, "heartbeat.xml")
+	if _, err := c.Decode(body, time.Time{}); CodeFor(err) != CodeNotAuthorized || HTTPStatus(CodeNotAuthorized) != 401 {
+		t.Fatalf("no passkey: %v", err)
+	}
+	with := strings.Replace(string(body), "<Source>chekt</Source>", "<Source>chekt</Source><Passkey>k</Passkey>", 1)
+	m, err := c.Decode([]byte(with), time.Time{})
+	if err != nil || m.Detail.(*Message).Header.Passkey != "" {
+		t.Fatalf("with passkey: %v (passkey must be cleared)", err)
+	}
+}

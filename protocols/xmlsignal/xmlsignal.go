@@ -67,7 +67,8 @@ func HTTPStatus(code int) int {
 
 // Sentinel errors, wrapped in *protocols.FrameError; each maps to a code.
 var (
-	ErrInvalid      = errors.New("xmlsignal: not a well-formed AlarmMessage")
+	ErrNotAuthorized = errors.New("xmlsignal: unknown sender or wrong passkey")
+	ErrInvalid       = errors.New("xmlsignal: not a well-formed AlarmMessage")
 	ErrWrongContent = errors.New("xmlsignal: a field has a wrong value")
 	ErrMissing      = errors.New("xmlsignal: mandatory data missing")
 )
@@ -77,6 +78,8 @@ func CodeFor(outcome error) int {
 	switch {
 	case outcome == nil:
 		return CodeOK
+	case errors.Is(outcome, ErrNotAuthorized):
+		return CodeNotAuthorized
 	case errors.Is(outcome, ErrMissing):
 		return CodeMissing
 	case errors.Is(outcome, ErrWrongContent):
@@ -165,6 +168,15 @@ var MediaKinds = []string{"clip", "live", "snapshot", "portal"}
 // body starting with "{" is JSON and is answered in JSON).
 type Codec struct {
 	maxBytes int
+	auth     func(source, passkey string) bool
+}
+
+// WithAuth makes the codec require Header/Passkey and accept a message only
+// when auth(Header/Source, passkey) is true: a TCP connection has no other
+// place for the passkey. auth must compare in constant time.
+func (c *Codec) WithAuth(auth func(source, passkey string) bool) *Codec {
+	c.auth = auth
+	return c
 }
 
 // New returns a codec; maxBytes ≤ 0 means 100,000 (as SOS Access).
@@ -264,6 +276,11 @@ func (c *Codec) Decode(body []byte, _ time.Time) (*protocols.Message, error) {
 	m, err := Parse(body)
 	if err != nil {
 		return &protocols.Message{Protocol: Name, Kind: "rejected", Detail: &Message{jsonForm: isJSON(body)}}, err
+	}
+	if c.auth != nil && !c.auth(m.Header.Source, m.Header.Passkey) {
+		m.Header.Passkey = ""
+		return &protocols.Message{Protocol: Name, Kind: "rejected", Detail: m},
+			protocols.Rejectf(Name, protocols.ReasonToken, ErrNotAuthorized, "sender %q not authorised", m.Header.Source)
 	}
 	m.Header.Passkey = ""
 	out := &protocols.Message{Protocol: Name, Kind: "signals", Sequence: m.Header.MessageID,

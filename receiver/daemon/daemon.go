@@ -6,6 +6,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -240,7 +241,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 	var out []receiver.ListenerOptions
 	for _, rc := range cfg.Receivers {
 		for _, lc := range rc.Listeners {
-			codec, err := newCodec(lc, rc, accounts)
+			codec, err := newCodec(cfg, lc, rc, accounts)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
@@ -250,7 +251,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 					Parity: lc.Serial.Parity, StopBits: lc.Serial.StopBits}
 			}
 			heartbeat := time.Duration(0)
-			if lc.Protocol == surgard.Name {
+			if lc.Protocol == surgard.Name || lc.Protocol == xmlsignal.Name {
 				heartbeat = lc.HeartbeatTimeout
 			}
 			out = append(out, receiver.ListenerOptions{
@@ -311,7 +312,7 @@ func (d *Daemon) xmlOptions() httpapi.XMLOptions {
 // XMLListener names the listener of an XML sender.
 func XMLListener(sender string) string { return "xml-" + sender }
 
-func newCodec(lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
+func newCodec(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
 	switch lc.Protocol {
 	case dc09.Name:
 		keys, err := keyTable(lc.Keys)
@@ -329,8 +330,24 @@ func newCodec(lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (p
 			MaxFrame: lc.MaxFrameBytes,
 		}), nil
 	}
-	if lc.Protocol == surgard.Name {
+	switch lc.Protocol {
+	case surgard.Name:
 		return surgard.New(lc.MaxFrameBytes), nil
+	case xmlsignal.Name:
+		// On TCP the passkey travels in Header/Passkey; any configured
+		// sender may use the listener with its own.
+		senders := map[string]string{}
+		for _, s := range cfg.XML.Senders {
+			senders[s.ID] = s.Passkey
+		}
+		limit := lc.MaxFrameBytes
+		if limit == 0 {
+			limit = cfg.XML.MaxBodyBytes
+		}
+		return xmlsignal.New(limit).WithAuth(func(source, passkey string) bool {
+			want, ok := senders[source]
+			return ok && passkey != "" && subtle.ConstantTimeCompare([]byte(passkey), []byte(want)) == 1
+		}), nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -204,3 +205,41 @@ func TestXMLSenderSupervision(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestXMLOverTCP: the same messages on a framed TCP listener, the passkey
+// in Header/Passkey; one answer per message, in order.
+func TestXMLOverTCP(t *testing.T) {
+	cfg := xmlConfig(t)
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
+	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	c, err := net.Dial("tcp", r.addr("xml-tcp", "tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	withKey := bytes.Replace(example(t, "chekt-style.xml"), []byte("<Source>chekt</Source>"),
+		[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+	noKey := bytes.Replace(example(t, "two-signals-sia.xml"), []byte("msg-0002"), []byte("msg-0003"), 1)
+	if _, err := c.Write(append(append(withKey, "\r\n"...), noKey...)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	dec := xml.NewDecoder(c)
+	for i, want := range []int{xmlsignal.CodeOK, xmlsignal.CodeNotAuthorized} {
+		var resp xmlsignal.Response
+		if err := dec.Decode(&resp); err != nil {
+			t.Fatalf("answer %d: %v", i+1, err)
+		}
+		if resp.Status.Code != want {
+			t.Fatalf("answer %d: code %d, want %d", i+1, resp.Status.Code, want)
+		}
+	}
+	if got := signals(t, r, "account=ABC1234"); len(got) != 1 || got[0]["transport"] != "tcp" || got[0]["line"] != 4.0 {
+		t.Fatalf("stored %v", got)
+	}
+}
