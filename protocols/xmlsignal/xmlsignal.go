@@ -69,8 +69,8 @@ func HTTPStatus(code int) int {
 var (
 	ErrNotAuthorized = errors.New("xmlsignal: unknown sender or wrong passkey")
 	ErrInvalid       = errors.New("xmlsignal: not a well-formed AlarmMessage")
-	ErrWrongContent = errors.New("xmlsignal: a field has a wrong value")
-	ErrMissing      = errors.New("xmlsignal: mandatory data missing")
+	ErrWrongContent  = errors.New("xmlsignal: a field has a wrong value")
+	ErrMissing       = errors.New("xmlsignal: mandatory data missing")
 )
 
 // CodeFor returns the result code for a decode or pipeline outcome.
