@@ -3,7 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,4 +94,128 @@ func BenchmarkEndToEnd(b *testing.B) {
 
 func cfgKey(account, key string) configs.Key {
 	return configs.Key{Account: account, Key: key, Format: "hex"}
+}
+
+// BenchmarkXMLOverHTTP posts one-signal native XML messages from parallel
+// clients; every op is one message durably stored and answered code 0.
+func BenchmarkXMLOverHTTP(b *testing.B) {
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			cfg := testConfig(&testing.T{}, b.TempDir())
+			cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: chektPasskey, Receiver: 2, Line: 3}}
+			d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- d.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			url := "http://" + d.HTTPAddr() + "/xml/v1/signals"
+			tmpl := `<AlarmMessage xmlns="urn:alarmrx:signal:1"><Header><MessageId>%d</MessageId><Source>chekt</Source></Header>` +
+				`<Signal><Account>ABC1234</Account><EventTime>2026-11-30T09:00:00Z</EventTime><Code format="CID">E130</Code>` +
+				`<Area>01</Area><Zone>%03d</Zone></Signal></AlarmMessage>`
+			tr := &http.Transport{MaxIdleConnsPerHost: clients}
+			client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			var next atomic.Int64
+			var mu sync.Mutex
+			var lat []time.Duration
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range clients {
+				wg.Go(func() {
+					for {
+						n := next.Add(1)
+						if n > int64(b.N) {
+							return
+						}
+						req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(fmt.Sprintf(tmpl, n, n%1000)))
+						req.Header.Set("Authorization", "Bearer "+chektPasskey)
+						start := time.Now()
+						resp, err := client.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							b.Errorf("HTTP %d", resp.StatusCode)
+							return
+						}
+						mu.Lock()
+						lat = append(lat, time.Since(start))
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)*99/100])/float64(time.Millisecond), "p99_ms")
+			}
+		})
+	}
+}
+
+// BenchmarkSurgardOverTCP sends Sur-Gard Contact ID records the way a
+// legacy receiver does, stop-and-wait on each ACK, on 1 and 4 connections.
+func BenchmarkSurgardOverTCP(b *testing.B) {
+	for _, conns := range []int{1, 4} {
+		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
+			cfg := testConfig(&testing.T{}, b.TempDir())
+			cfg.HTTP.Listen = ""
+			l := configs.DefaultListener()
+			l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "surgard-in", "surgard", 2, "127.0.0.1:0", 0
+			cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
+			d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- d.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			addr := ""
+			for _, a := range d.Addrs() {
+				if a.Listener == "surgard-in" {
+					addr = a.TCP
+				}
+			}
+			var next atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range conns {
+				wg.Go(func() {
+					c, err := net.Dial("tcp", addr)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					defer c.Close()
+					ack := make([]byte, 1)
+					for {
+						n := next.Add(1)
+						if n > int64(b.N) {
+							return
+						}
+						rec := fmt.Sprintf("501002 18%04dE130%02d%03d\x14", n%10000, n%100, n%1000)
+						if _, err := c.Write([]byte(rec)); err != nil {
+							b.Error(err)
+							return
+						}
+						_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+						if _, err := io.ReadFull(c, ack); err != nil || ack[0] != 0x06 {
+							b.Errorf("answer %q, %v", ack, err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
 }
