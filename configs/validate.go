@@ -171,13 +171,7 @@ func (c *Config) Validate() error {
 	}
 	for i, o := range c.Outputs.Surgard {
 		op := fmt.Sprintf("outputs.surgard[%d]", i)
-		if prev, dup := names[o.Name]; dup {
-			p.add(op+".name", "duplicate name %q (also %s)", o.Name, prev)
-		} else if !listenerNameRE.MatchString(o.Name) {
-			p.add(op+".name", "must match %s (got %q)", listenerNameRE, o.Name)
-		} else {
-			names[o.Name] = op
-		}
+		p.uniqueName(op, o.Name, names)
 		switch {
 		case o.TCP == "" && o.Serial.Device == "":
 			p.add(op, "needs a tcp address or a serial device")
@@ -207,13 +201,7 @@ func (c *Config) Validate() error {
 	}
 	for i, h := range c.Outputs.Webhooks {
 		hp := fmt.Sprintf("outputs.webhooks[%d]", i)
-		if prev, dup := names[h.Name]; dup {
-			p.add(hp+".name", "duplicate name %q (also %s)", h.Name, prev)
-		} else if !listenerNameRE.MatchString(h.Name) {
-			p.add(hp+".name", "must match %s (got %q)", listenerNameRE, h.Name)
-		} else {
-			names[h.Name] = hp
-		}
+		p.uniqueName(hp, h.Name, names)
 		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			p.add(hp+".url", "must be an http(s) URL (got %q)", h.URL)
 		}
@@ -296,6 +284,19 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	p.notNegative(lp+".timestamp_window.ahead", l.TimestampWindow.Ahead)
 	p.notNegative(lp+".timestamp_window.behind", l.TimestampWindow.Behind)
 	return tcp, udp
+}
+
+// uniqueName checks an output's name: a metric label like a listener's,
+// unique among listeners and outputs.
+func (p *problems) uniqueName(field, name string, names map[string]string) {
+	switch prev, dup := names[name]; {
+	case dup:
+		p.add(field+".name", "duplicate name %q (also %s)", name, prev)
+	case !listenerNameRE.MatchString(name):
+		p.add(field+".name", "must match %s (got %q)", listenerNameRE, name)
+	default:
+		names[name] = field
+	}
 }
 
 // serial checks a serial port's settings against what tarm/serial and

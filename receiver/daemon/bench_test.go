@@ -33,14 +33,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			cfg.HTTP.Listen = ""
 			cfg.Receivers[0].Listeners[0].Keys = append(cfg.Receivers[0].Listeners[0].Keys,
 				cfgKey("*", hexKey))
-			d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- d.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			d, ctx := benchDaemon(b, cfg)
 			o := panel.Options{Network: tc.network, Timeout: 5 * time.Second}
 			if tc.network == "udp" {
 				o.Addr = d.Addrs()[0].UDP
@@ -92,6 +85,20 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 }
 
+// benchDaemon runs a daemon for one benchmark, stopped when it ends.
+func benchDaemon(b *testing.B, cfg *configs.Config) (*Daemon, context.Context) {
+	b.Helper()
+	d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	return d, ctx
+}
+
 func cfgKey(account, key string) configs.Key {
 	return configs.Key{Account: account, Key: key, Format: "hex"}
 }
@@ -103,14 +110,7 @@ func BenchmarkXMLOverHTTP(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			cfg := testConfig(&testing.T{}, b.TempDir())
 			cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: chektPasskey, Receiver: 2, Line: 3}}
-			d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- d.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			d, _ := benchDaemon(b, cfg)
 			url := "http://" + d.HTTPAddr() + "/xml/v1/signals"
 			tmpl := `<AlarmMessage xmlns="urn:alarmrx:signal:1"><Header><MessageId>%d</MessageId><Source>chekt</Source></Header>` +
 				`<Signal><Account>ABC1234</Account><EventTime>2026-11-30T09:00:00Z</EventTime><Code format="CID">E130</Code>` +
@@ -170,14 +170,7 @@ func BenchmarkSurgardOverTCP(b *testing.B) {
 			l := configs.DefaultListener()
 			l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "surgard-in", "surgard", 2, "127.0.0.1:0", 0
 			cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
-			d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- d.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			d, _ := benchDaemon(b, cfg)
 			addr := ""
 			for _, a := range d.Addrs() {
 				if a.Listener == "surgard-in" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,15 +34,46 @@ func surgardConfig(t *testing.T, edit func(*configs.Listener)) *configs.Config {
 	return cfg
 }
 
-// exchange writes one record (DC4 added) and reads the one-byte answer;
-// 0 means no answer within the wait.
-func exchange(t *testing.T, rw io.ReadWriter, rd *bufio.Reader, setDeadline func(time.Time), record string, wait time.Duration) byte {
+// surgardLine is a legacy receiver's end of a Sur-Gard link: a TCP
+// connection or a pseudo-terminal.
+type surgardLine struct {
+	t  *testing.T
+	rw interface {
+		io.ReadWriter
+		SetReadDeadline(time.Time) error
+	}
+	rd *bufio.Reader
+}
+
+func dialSurgard(t *testing.T, r *running) *surgardLine {
 	t.Helper()
-	if _, err := rw.Write([]byte(record + "\x14")); err != nil {
+	c, err := net.Dial("tcp", r.addr("surgard-in", "tcp"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	setDeadline(time.Now().Add(wait))
-	b, err := rd.ReadByte()
+	t.Cleanup(func() { _ = c.Close() })
+	return &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
+}
+
+func openPty(t *testing.T, path string) *surgardLine {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return &surgardLine{t: t, rw: f, rd: bufio.NewReader(f)}
+}
+
+// send writes one record (DC4 added) and reads the one-byte answer; 0
+// means no answer within the wait.
+func (l *surgardLine) send(record string, wait time.Duration) byte {
+	l.t.Helper()
+	if _, err := l.rw.Write([]byte(record + "\x14")); err != nil {
+		l.t.Fatal(err)
+	}
+	_ = l.rw.SetReadDeadline(time.Now().Add(wait))
+	b, err := l.rd.ReadByte()
 	if err != nil {
 		return 0
 	}
@@ -52,13 +84,7 @@ func TestSurgardOverTCP(t *testing.T) {
 	r := startDaemon(t, surgardConfig(t, nil))
 	site := newSite(t, r)
 	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site}, nil)
-	c, err := net.Dial("tcp", r.addr("surgard-in", "tcp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	rd := bufio.NewReader(c)
-	dl := func(d time.Time) { _ = c.SetReadDeadline(d) }
+	c := dialSurgard(t, r)
 	for _, tc := range []struct {
 		record string
 		want   byte
@@ -69,7 +95,7 @@ func TestSurgardOverTCP(t *testing.T) {
 		{"501100 181234X13001017", 0x15}, // bad qualifier: NAK
 		{"9011 181234E12101001", 0x15},   // unsupported record type: NAK
 	} {
-		if got := exchange(t, c, rd, dl, tc.record, 2*time.Second); got != tc.want {
+		if got := c.send(tc.record, 2*time.Second); got != tc.want {
 			t.Fatalf("%q answered %#x, want %#x", tc.record, got, tc.want)
 		}
 	}
@@ -89,23 +115,17 @@ func TestSurgardOverTCP(t *testing.T) {
 // nor heartbeats are acknowledged, so the legacy receiver keeps them.
 func TestSurgardStoreFailureIsSilence(t *testing.T) {
 	r := startDaemon(t, surgardConfig(t, nil))
-	c, err := net.Dial("tcp", r.addr("surgard-in", "tcp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	rd := bufio.NewReader(c)
-	dl := func(d time.Time) { _ = c.SetReadDeadline(d) }
+	c := dialSurgard(t, r)
 	r.d.store.InjectFault(func() error { return errStoreDown })
-	if got := exchange(t, c, rd, dl, "501100 181234E13001017", time.Second); got != 0 {
+	if got := c.send("501100 181234E13001017", time.Second); got != 0 {
 		t.Fatalf("record answered %#x while the store fails, want silence", got)
 	}
-	if got := exchange(t, c, rd, dl, "101000           @    ", time.Second); got != 0 {
+	if got := c.send("101000           @    ", time.Second); got != 0 {
 		t.Fatalf("heartbeat answered %#x while the store fails, want silence", got)
 	}
 	// The store recovers: the receiver's retransmission is ACKed and stored.
 	r.d.store.InjectFault(nil)
-	if got := exchange(t, c, rd, dl, "501100 181234E13001017", 2*time.Second); got != 0x06 {
+	if got := c.send("501100 181234E13001017", 2*time.Second); got != 0x06 {
 		t.Fatalf("after recovery answered %#x", got)
 	}
 	if got := signals(t, r, "account=1234"); len(got) != 1 {
@@ -129,119 +149,26 @@ func socatPair(t *testing.T) (a, b string, stop func()) {
 	}
 	dir := t.TempDir()
 	a, b = filepath.Join(dir, "receiver"), filepath.Join(dir, "alarmrx")
-	cmd := exec.Command("socat", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, errA := os.Stat(a)
-		_, errB := os.Stat(b)
-		if errA == nil && errB == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("socat did not create the pty pair")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	return a, b, stop
+	return a, b, socatAt(t, a, b)
 }
 
-// TestSurgardOverSerial drives the real serial path through a socat pty
-// pair: records are ACKed once stored, a malformed one NAKed; heartbeats
-// keep the link up, silence fails it, a record restores it; the port
-// disappearing and coming back is survived.
-func TestSurgardOverSerial(t *testing.T) {
-	recvEnd, ourEnd, stop := socatPair(t)
-	cfg := surgardConfig(t, func(l *configs.Listener) {
-		l.TCP = ""
-		l.Serial = configs.Serial{Device: ourEnd, Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}
-		l.HeartbeatTimeout = 700 * time.Millisecond
-	})
-	r := startDaemon(t, cfg)
-
-	port, err := os.OpenFile(recvEnd, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port.Close()
-	rd := bufio.NewReader(port)
-	dl := func(d time.Time) { _ = port.SetReadDeadline(d) }
-	if got := exchange(t, port, rd, dl, "5011 181234E13001017", 5*time.Second); got != 0x06 {
-		t.Fatalf("record answered %#x, want ACK", got)
-	}
-	if got := exchange(t, port, rd, dl, "5011 181234E1300", 2*time.Second); got != 0x15 {
-		t.Fatalf("malformed record answered %#x, want NAK", got)
-	}
-	if got := signals(t, r, "account=1234"); len(got) != 1 || got[0]["transport"] != "serial" || got[0]["remote_addr"] != ourEnd {
-		t.Fatalf("stored: %v", got)
-	}
-
-	// Silence: the link fails (one incident), then a heartbeat restores it.
-	waitFor(t, 5*time.Second, func() bool {
-		return counter(t, r, "alarmrx_link_failures_total", "listener", "surgard-in") == 1
-	})
-	if got := exchange(t, port, rd, dl, "1011           @    ", 2*time.Second); got != 0x06 {
-		t.Fatalf("heartbeat answered %#x", got)
-	}
-	var evs struct {
-		Items []store.StationEvent `json:"items"`
-	}
-	waitFor(t, 5*time.Second, func() bool {
-		apiGet(t, r, "/api/v1/station-events?kind=link_restore", adminToken, &evs)
-		return len(evs.Items) == 1
-	})
-	var q queueView
-	apiGet(t, r, "/api/v1/queue", adminToken, &q)
-	if len(q.Queue) != 2 || !hasKind(q.Queue, store.IncidentLinkFail, true) {
-		t.Fatalf("queue: %+v", q.Queue)
-	}
-
-	// The port goes away and comes back at the same path: the listener
-	// reopens it and serves again.
-	stop()
-	_ = port.Close()
-	recvEnd2, ourEnd2, _ := socatPairAt(t, recvEnd, ourEnd)
-	_ = ourEnd2
-	port2, err := os.OpenFile(recvEnd2, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port2.Close()
-	rd2 := bufio.NewReader(port2)
-	dl2 := func(d time.Time) { _ = port2.SetReadDeadline(d) }
-	var got byte
-	waitFor(t, 15*time.Second, func() bool {
-		got = exchange(t, port2, rd2, dl2, "5011 181234E13001018", 500*time.Millisecond)
-		return got == 0x06
-	})
-	waitFor(t, 5*time.Second, func() bool { return len(signals(t, r, "account=1234")) >= 2 })
-}
-
-// socatPairAt recreates a pty pair at the given paths.
-func socatPairAt(t *testing.T, a, b string) (string, string, func()) {
+// socatAt starts socat with a pty pair linked at the two paths and waits
+// for both; the returned function (also run at cleanup) stops it.
+func socatAt(t *testing.T, a, b string) func() {
 	t.Helper()
 	cmd := exec.Command("socat", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
+	t.Cleanup(stop)
 	waitFor(t, 5*time.Second, func() bool {
 		_, errA := os.Stat(a)
 		_, errB := os.Stat(b)
 		return errA == nil && errB == nil
 	})
-	return a, b, func() { _ = cmd.Process.Kill() }
+	return stop
 }
 
 func hasKind(list []store.Incident, kind string, restored bool) bool {
