@@ -99,6 +99,11 @@ func TestSurgardOutput(t *testing.T) {
 	if v := gauge(t, r, "alarmrx_output_pending"); v != 2 {
 		t.Fatalf("pending %v, want 2", v)
 	}
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if !hasKind(q.Queue, store.IncidentLinkFail, false) {
+		t.Fatalf("no automation-absent incident: %+v", q.Queue)
+	}
 	b := connectAutomation(t, addr)
 	for _, want := range []string{"501001 181234R13001017", "501001 181234E11002003"} {
 		got := b.next(3 * time.Second)

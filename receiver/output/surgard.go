@@ -24,6 +24,8 @@ import (
 
 // Outbox is what an output needs of the store. *store.Store satisfies it.
 type Outbox interface {
+	// OutputChanged records the automation going absent or coming back.
+	OutputChanged(ctx context.Context, output string, up bool, at time.Time) error
 	PendingOutbox(ctx context.Context, target string, limit int) ([]store.OutboxItem, error)
 	MarkDelivered(ctx context.Context, ids []int64) error
 	MarkAttempt(ctx context.Context, id int64, why string) error
@@ -69,6 +71,7 @@ type Surgard struct {
 	mPending   prometheus.GaugeFunc
 	mLag       prometheus.GaugeFunc
 	absent     bool
+	lastOK     time.Time // last ACK or connection: absence counts from here
 }
 
 // ErrNAK: the automation answered NAK.
@@ -91,7 +94,7 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name))}
+	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now()}
 	if o.TCP != "" {
 		ln, err := net.Listen("tcp", o.TCP)
 		if err != nil {
@@ -103,6 +106,7 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	labels := prometheus.Labels{"output": o.Name}
 	s.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
 		Help: "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."})
+	s.mUp.Set(1) // up until it has been away for a while: a restart is no absence
 	s.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
 		Help: "Signals the output's automation acknowledged."})
 	s.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
@@ -203,6 +207,9 @@ func (s *Surgard) setConn(c line) {
 	s.mu.Lock()
 	old := s.conn
 	s.conn = c
+	if c != nil {
+		s.lastOK = s.opts.Now()
+	}
 	s.mu.Unlock()
 	if old != nil {
 		_ = old.Close()
@@ -222,7 +229,11 @@ func (s *Surgard) deliver(ctx context.Context) {
 	for ctx.Err() == nil {
 		c := s.current()
 		if c == nil {
-			s.setAbsent(true, "no automation connected")
+			// No automation: absent once it has been away as long as the
+			// retries of one record would take (a reconnect is not absence).
+			if s.opts.Now().Sub(s.lastSeen()) > time.Duration(s.opts.Retries)*s.opts.AckTimeout {
+				s.setAbsent(true, "no automation connected")
+			}
 			sleep(ctx, s.opts.Poll)
 			continue
 		}
@@ -438,20 +449,37 @@ func (s *Surgard) failed(c line, err error) {
 	s.setAbsent(true, err.Error())
 }
 
+func (s *Surgard) lastSeen() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastOK
+}
+
 func (s *Surgard) setAbsent(absent bool, why string) {
 	s.mu.Lock()
 	changed := s.absent != absent
 	s.absent = absent
+	if !absent {
+		s.lastOK = s.opts.Now()
+	}
 	s.mu.Unlock()
 	if absent {
 		s.mUp.Set(0)
 	} else {
 		s.mUp.Set(1)
 	}
-	if changed && absent {
+	if !changed {
+		return
+	}
+	if absent {
 		s.log.Warn("automation absent: records are kept until it acknowledges again", zap.String("why", why))
-	} else if changed {
+	} else {
 		s.log.Info("automation acknowledges again")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.opts.Outbox.OutputChanged(ctx, s.opts.Name, !absent, s.opts.Now()); err != nil {
+		s.log.Error("automation state not recorded", zap.Error(err))
 	}
 }
 
