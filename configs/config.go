@@ -25,6 +25,8 @@ type Config struct {
 	Console Console `mapstructure:"console" yaml:"console"`
 	XML     XML     `mapstructure:"xml" yaml:"xml"`
 	Outputs Outputs `mapstructure:"outputs" yaml:"outputs"`
+	// Supervision of accounts with a check-in or test interval.
+	Supervision Supervision `mapstructure:"supervision" yaml:"supervision"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -149,6 +151,13 @@ type XMLSender struct {
 	// HeartbeatTimeout supervises the sender: no message (heartbeats are
 	// messages without signals) for this long raises a link failure; 0 off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+}
+
+// Supervision configures account supervision (protocols.md §5.2).
+type Supervision struct {
+	// Grace is added to every account's interval: one retry cycle of the
+	// panel (DSC communicators use interval + 75 s).
+	Grace time.Duration `mapstructure:"grace" yaml:"grace"`
 }
 
 // Outputs configures the automation outputs (design.md §8).
@@ -338,8 +347,9 @@ func Default() *Config {
 			AgeWarn:                time.Minute,
 			AgeCritical:            3 * time.Minute,
 		},
-		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
-		XML:     XML{MaxBodyBytes: 100_000},
+		Console:     Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
+		XML:         XML{MaxBodyBytes: 100_000},
+		Supervision: Supervision{Grace: 75 * time.Second},
 	}
 }
 

@@ -115,9 +115,10 @@ func TestDefault(t *testing.T) {
 			AgeWarn:                time.Minute,
 			AgeCritical:            3 * time.Minute,
 		},
-		Console:   configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute},
-		XML:       configs.XML{MaxBodyBytes: 100000},
-		Receivers: nil,
+		Console:     configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute},
+		XML:         configs.XML{MaxBodyBytes: 100000},
+		Supervision: configs.Supervision{Grace: 75 * time.Second},
+		Receivers:   nil,
 	}
 	diff(t, configs.Default(), want)
 	if err := configs.Default().Validate(); err != nil {
@@ -295,11 +296,12 @@ func TestLoadGood(t *testing.T) {
 			PendingMax:     512,
 			CommitTimeout:  1500 * time.Millisecond,
 		},
-		Dedupe:  configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
-		OnTest:  configs.DefaultOnTest(),
-		Queue:   configs.Default().Queue,
-		Console: configs.Default().Console,
-		XML:     configs.Default().XML,
+		Dedupe:      configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
+		OnTest:      configs.DefaultOnTest(),
+		Queue:       configs.Default().Queue,
+		Console:     configs.Default().Console,
+		XML:         configs.Default().XML,
+		Supervision: configs.Default().Supervision,
 		Receivers: []configs.Receiver{{
 			Number: 1,
 			Name:   "IP receiver 1",
@@ -401,6 +403,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_CONSOLE_LOGIN_WINDOW":           "10m",
 		"ALARMRX_CONSOLE_SECURE_COOKIES":         "true",
 		"ALARMRX_XML_MAX_BODY_BYTES":             "2048",
+		"ALARMRX_SUPERVISION_GRACE":              "30s",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -423,8 +426,9 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			AgeWarn:                30 * time.Second,
 			AgeCritical:            90 * time.Second,
 		},
-		Console: configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginWindow: 10 * time.Minute, SecureCookies: true},
-		XML:     configs.XML{MaxBodyBytes: 2048},
+		Console:     configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginWindow: 10 * time.Minute, SecureCookies: true},
+		XML:         configs.XML{MaxBodyBytes: 2048},
+		Supervision: configs.Supervision{Grace: 30 * time.Second},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {

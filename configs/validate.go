@@ -140,6 +140,7 @@ func (c *Config) Validate() error {
 	p.positive("on_test.check_every", c.OnTest.CheckEvery)
 
 	c.Queue.validate(&p)
+	p.notNegative("supervision.grace", c.Supervision.Grace)
 	p.positive("console.session_ttl", c.Console.SessionTTL)
 	p.atLeast("console.login_attempts", c.Console.LoginAttempts, 1)
 	p.positive("console.login_window", c.Console.LoginWindow)

@@ -39,13 +39,21 @@ func (l *listener) handle(raw []byte, meta frameMeta) []byte {
 // process is handle that also returns the outcome: nil when the frame was
 // stored (or was a stored frame's retransmission).
 func (l *listener) process(raw []byte, meta frameMeta) ([]byte, error) {
-	r := l.r
 	now := meta.receivedAt
 	l.mReceived.Inc()
 	msg, err := l.opts.Codec.Decode(raw, now)
 	if err != nil {
 		return l.reject(raw, msg, err, meta), err
 	}
+	return l.processDecoded(raw, msg, meta)
+}
+
+// processDecoded runs a decoded message through the rest of the pipeline:
+// dedupe, resolve, classify, commit, supervision.
+func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
+	r := l.r
+	now := meta.receivedAt
+	var err error
 	for _, d := range msg.Deviations {
 		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
 	}
@@ -74,6 +82,7 @@ func (l *listener) process(raw []byte, meta frameMeta) ([]byte, error) {
 			r.unknown.raised(k, now)
 			l.mUnknownEvents.Inc()
 		}
+		l.supervisionSeen(stored, &rec, now)
 	}
 	if err != nil {
 		// [design.md §2 rule 3] No ACK into memory: the panel retries or

@@ -67,6 +67,10 @@ type Options struct {
 	// Links records supervised links failing and coming back; nil only
 	// logs and counts them.
 	Links LinkRecorder
+	// Supervisor watches accounts' check-in and test intervals; nil turns
+	// account supervision off. SaveSupervision persists its state.
+	Supervisor      *Supervisor
+	SaveSupervision func([]SupervisedAccount) error
 	// Queue decides which events reach the operator queue; the zero value
 	// queues every alarm and detects no runaways (DefaultQueueRules is the
 	// station default).
@@ -131,6 +135,7 @@ func New(opts Options) (*Receiver, error) {
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)
 	}
+	receivers := map[int]bool{}
 	for _, lo := range opts.Listeners {
 		l, err := r.bind(lo)
 		if err != nil {
@@ -138,6 +143,26 @@ func New(opts Options) (*Receiver, error) {
 			return nil, err
 		}
 		r.listeners = append(r.listeners, l)
+		receivers[lo.Receiver] = true
+	}
+	if opts.Supervisor != nil {
+		// One internal listener per receiver carries the events the
+		// receiver raises itself (supervision), with that receiver's
+		// number and prefix.
+		for _, lo := range opts.Listeners {
+			if !receivers[lo.Receiver] {
+				continue
+			}
+			receivers[lo.Receiver] = false
+			l, err := r.bind(ListenerOptions{Name: fmt.Sprintf("internal-r%d", lo.Receiver), Codec: internalCodec{},
+				Receiver: lo.Receiver, Line: 0, AccountPrefix: lo.AccountPrefix, Submitted: true})
+			if err != nil {
+				r.closeListeners()
+				return nil, err
+			}
+			l.internal = true
+			r.listeners = append(r.listeners, l)
+		}
 	}
 	return r, nil
 }
@@ -330,9 +355,13 @@ func (r *Receiver) Run(ctx context.Context) error {
 		if l.link != nil {
 			wg.Go(func() { l.superviseLink(ctx) })
 		}
+
 		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
 			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
 			zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+	}
+	if r.opts.Supervisor != nil {
+		wg.Go(func() { r.supervise(ctx) })
 	}
 	<-ctx.Done()
 	r.log.Info("shutting down receiver", zap.Duration("grace", r.opts.ShutdownGrace))

@@ -34,7 +34,8 @@ type listener struct {
 	mResolved      map[string]prometheus.Counter             // by resolution result
 	mUnknownEvents prometheus.Counter
 
-	link *linkWatch // nil when the link is not supervised
+	link     *linkWatch // nil when the link is not supervised
+	internal bool       // carries the receiver's own events (supervision)
 
 	stopping atomic.Bool
 	mu       sync.Mutex

@@ -294,7 +294,7 @@ func (s *Store) newTables() {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
 		},
-		afterCommit: func(old, a *Account) { s.idx.accountChanged(old, a) },
+		afterCommit: func(old, a *Account) { s.accountChanged(old, a) },
 		stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	}}
 	s.Zones = &Records[Zone]{s: s, t: &table[Zone]{

@@ -96,7 +96,7 @@ func (s *Store) ImportAccounts(ctx context.Context, r io.Reader, dryRun bool) (*
 		return nil
 	}, func() {
 		for _, c := range changes {
-			s.idx.accountChanged(c.old, c.rec)
+			s.accountChanged(c.old, c.rec)
 		}
 	})
 	if errors.Is(err, errImportRejected) {

@@ -94,6 +94,9 @@ type Store struct {
 	idx   *accountIndex
 	queue *queueHub
 
+	watchMu  sync.Mutex
+	watchers []func(old, new *Account)
+
 	// The station's records (design.md §4).
 	Customers         *Records[Customer]
 	Installers        *Records[Installer]

@@ -97,20 +97,26 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	sup, err := d.supervisor(ctx, opts.Now())
+	if err != nil {
+		return nil, err
+	}
 	d.receiver, err = receiver.New(receiver.Options{
-		Listeners:     listeners,
-		Sink:          d.store,
-		Logger:        opts.Logger,
-		Registerer:    opts.Registry,
-		CommitTimeout: cfg.Store.CommitTimeout,
-		ShutdownGrace: cfg.ShutdownGrace,
-		DedupeWindow:  cfg.Dedupe.Window,
-		DedupeMax:     cfg.Dedupe.MaxEntries,
-		DedupeSeed:    seed,
-		Resolver:      d.store,
-		Links:         d.store,
-		Queue:         QueueRules(cfg),
-		Now:           opts.Now,
+		Supervisor:      sup,
+		SaveSupervision: d.saveSupervision,
+		Listeners:       listeners,
+		Sink:            d.store,
+		Logger:          opts.Logger,
+		Registerer:      opts.Registry,
+		CommitTimeout:   cfg.Store.CommitTimeout,
+		ShutdownGrace:   cfg.ShutdownGrace,
+		DedupeWindow:    cfg.Dedupe.Window,
+		DedupeMax:       cfg.Dedupe.MaxEntries,
+		DedupeSeed:      seed,
+		Resolver:        d.store,
+		Links:           d.store,
+		Queue:           QueueRules(cfg),
+		Now:             opts.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -175,6 +181,41 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		}
 	}
 	return d, nil
+}
+
+// supervisor loads the supervised accounts and their state, and follows
+// account changes.
+func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*receiver.Supervisor, error) {
+	list, err := d.store.SupervisedAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sup := receiver.NewSupervisor(d.cfg.Supervision.Grace, now)
+	accounts := make([]receiver.SupervisedAccount, len(list))
+	for i, a := range list {
+		accounts[i] = receiver.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number, Interval: a.Interval,
+			TestInterval: a.TestInterval, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
+	}
+	sup.Load(accounts, now)
+	d.store.WatchAccounts(func(old, a *store.Account) {
+		if a == nil {
+			sup.Remove(old.ID)
+			return
+		}
+		sup.Set(receiver.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number,
+			Interval: time.Duration(a.SupervisionInterval), TestInterval: time.Duration(a.TestInterval)}, d.now())
+	})
+	return sup, nil
+}
+
+func (d *Daemon) saveSupervision(list []receiver.SupervisedAccount) error {
+	states := make([]store.SupervisionState, len(list))
+	for i, a := range list {
+		states[i] = store.SupervisionState{AccountID: a.ID, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return d.store.SaveSupervision(ctx, states)
 }
 
 // outboxTargets lists the outputs that get an outbox row per signal.

@@ -1,0 +1,356 @@
+package receiver
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/sia"
+	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
+)
+
+// supervised is one account's supervision state.
+type supervised struct {
+	receiver     int
+	number       string
+	interval     time.Duration
+	testInterval time.Duration
+	lastSeen     time.Time
+	lastTest     time.Time
+	deadline     int64 // unix second the check-in is due by (interval + grace); 0 when not supervised
+	testDeadline int64
+	failed       bool
+	testLate     bool
+	dirty        bool
+}
+
+// Expiry is a supervised account whose interval ran out.
+type Expiry struct {
+	AccountID int64
+	Receiver  int
+	Number    string
+	Test      bool // the periodic test, not the check-in, is late
+}
+
+// Supervisor watches accounts with a check-in interval (any valid message
+// proves the path) and a test interval (periodic test reports), with a
+// bucketed timer wheel: one bucket per second holds the accounts due then;
+// a refresh files the account under its new second and leaves the old
+// entry to be skipped when its second comes [protocols.md §5.2]. Safe for
+// concurrent use.
+type Supervisor struct {
+	mu       sync.Mutex
+	grace    time.Duration
+	accounts map[int64]*supervised
+	buckets  map[int64][]int64
+	next     int64 // first second not yet processed
+}
+
+// NewSupervisor returns an empty supervisor; grace is added to every
+// interval (one retry cycle of the panel).
+func NewSupervisor(grace time.Duration, now time.Time) *Supervisor {
+	return &Supervisor{grace: grace, accounts: map[int64]*supervised{}, buckets: map[int64][]int64{}, next: now.Unix()}
+}
+
+// SupervisedAccount is what Load and Set take.
+type SupervisedAccount struct {
+	ID                     int64
+	Receiver               int
+	Number                 string
+	Interval, TestInterval time.Duration
+	LastSeen               time.Time
+	Failed, TestLate       bool
+}
+
+// Load sets accounts at start-up. Every account gets one full interval
+// from now before it can fail, whatever its last message was, and keeps a
+// failure that was open when the daemon stopped.
+func (s *Supervisor) Load(list []SupervisedAccount, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range list {
+		st := &supervised{receiver: a.Receiver, number: a.Number, interval: a.Interval, testInterval: a.TestInterval,
+			lastSeen: a.LastSeen, lastTest: now, failed: a.Failed, testLate: a.TestLate}
+		s.accounts[a.ID] = st
+		s.schedule(a.ID, st, now, now)
+	}
+}
+
+// Set adds or changes an account's intervals (0 and 0 removes it).
+func (s *Supervisor) Set(a SupervisedAccount, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.Interval <= 0 && a.TestInterval <= 0 {
+		delete(s.accounts, a.ID)
+		return
+	}
+	st, ok := s.accounts[a.ID]
+	if !ok {
+		st = &supervised{lastSeen: now, lastTest: now}
+		s.accounts[a.ID] = st
+	}
+	st.receiver, st.number, st.interval, st.testInterval = a.Receiver, a.Number, a.Interval, a.TestInterval
+	s.schedule(a.ID, st, st.lastSeen, st.lastTest)
+}
+
+// Remove stops supervising an account.
+func (s *Supervisor) Remove(id int64) {
+	s.mu.Lock()
+	delete(s.accounts, id)
+	s.mu.Unlock()
+}
+
+func (s *Supervisor) schedule(id int64, st *supervised, seen, test time.Time) {
+	st.deadline, st.testDeadline = 0, 0
+	if st.interval > 0 {
+		st.deadline = seen.Add(st.interval + s.grace).Unix()
+		s.file(id, st.deadline)
+	}
+	if st.testInterval > 0 {
+		st.testDeadline = test.Add(st.testInterval + s.grace).Unix()
+		s.file(id, st.testDeadline)
+	}
+}
+
+func (s *Supervisor) file(id int64, at int64) {
+	if at < s.next {
+		at = s.next
+	}
+	s.buckets[at] = append(s.buckets[at], id)
+}
+
+// Seen records a valid message of an account (test: a periodic test
+// report). It reports whether it ends a communication failure.
+func (s *Supervisor) Seen(id int64, at time.Time, test bool) (restored bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.accounts[id]
+	if !ok {
+		return false
+	}
+	st.lastSeen, st.dirty = at, true
+	if test {
+		st.lastTest = at
+		st.testLate = false
+	}
+	restored = st.failed
+	st.failed = false
+	s.schedule(id, st, st.lastSeen, st.lastTest)
+	return restored
+}
+
+// Due returns the accounts whose interval ran out by now and marks them
+// failed (or late to test): each is returned once per failure.
+func (s *Supervisor) Due(now time.Time) []Expiry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Expiry
+	end := now.Unix()
+	for sec := s.next; sec <= end; sec++ {
+		for _, id := range s.buckets[sec] {
+			st, ok := s.accounts[id]
+			if !ok {
+				continue
+			}
+			if st.deadline == sec && !st.failed {
+				st.failed, st.dirty = true, true
+				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number})
+			}
+			if st.testDeadline == sec && !st.testLate {
+				st.testLate, st.dirty = true, true
+				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number, Test: true})
+			}
+		}
+		delete(s.buckets, sec)
+	}
+	if end >= s.next {
+		s.next = end + 1
+	}
+	return out
+}
+
+// Unfail undoes a failure whose event could not be stored, so that the
+// next check raises it again.
+func (s *Supervisor) Unfail(e Expiry, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.accounts[e.AccountID]
+	if !ok {
+		return
+	}
+	if e.Test {
+		st.testLate = false
+		st.testDeadline = now.Unix() + 1
+		s.file(e.AccountID, st.testDeadline)
+	} else {
+		st.failed = false
+		st.deadline = now.Unix() + 1
+		s.file(e.AccountID, st.deadline)
+	}
+}
+
+// Dirty returns and clears the states changed since the last call, for
+// persisting.
+func (s *Supervisor) Dirty() []SupervisedAccount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SupervisedAccount
+	for id, st := range s.accounts {
+		if st.dirty {
+			st.dirty = false
+			out = append(out, SupervisedAccount{ID: id, LastSeen: st.lastSeen, Failed: st.failed, TestLate: st.testLate})
+		}
+	}
+	return out
+}
+
+// Len is the number of supervised accounts.
+func (s *Supervisor) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.accounts)
+}
+
+// Failed is the number of accounts in communication failure now.
+func (s *Supervisor) Failed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, st := range s.accounts {
+		if st.failed {
+			n++
+		}
+	}
+	return n
+}
+
+// supervisionSeen refreshes the supervision of the accounts a stored
+// message proves alive, and raises the restore of a failed one. Only
+// messages that decoded (and so authenticated) get here
+// [protocols.md §5.2 step 2].
+func (l *listener) supervisionSeen(m *protocols.Message, rec *store.Receipt, now time.Time) {
+	sup := l.r.opts.Supervisor
+	if sup == nil || l.internal {
+		return
+	}
+	seen := map[int64]bool{}
+	for i, res := range rec.Resolutions {
+		if res.AccountID == 0 || seen[res.AccountID] {
+			continue
+		}
+		seen[res.AccountID] = true
+		test := i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest
+		if sup.Seen(res.AccountID, now, test) {
+			l.r.supervisionEvent(Expiry{AccountID: res.AccountID, Receiver: l.opts.Receiver, Number: accountOf(m, i)}, true, now)
+		}
+	}
+	if len(m.Events) == 0 && m.Account != "" && l.r.opts.Resolver != nil {
+		// A link test (DC-09 NULL, a heartbeat) proves the path too.
+		if res := l.r.opts.Resolver.Resolve(l.opts.Receiver, m.Account, nil, now); res.Known() && sup.Seen(res.AccountID, now, false) {
+			l.r.supervisionEvent(Expiry{AccountID: res.AccountID, Receiver: l.opts.Receiver, Number: m.Account}, true, now)
+		}
+	}
+}
+
+func accountOf(m *protocols.Message, i int) string {
+	if i < len(m.Events) && m.Events[i].Account != "" {
+		return m.Events[i].Account
+	}
+	return m.Account
+}
+
+// supervise raises the failures the supervisor finds, every second, and
+// persists the state every 10 s, until ctx ends.
+func (r *Receiver) supervise(ctx context.Context) {
+	sup := r.opts.Supervisor
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastSave := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			r.saveSupervision()
+			return
+		case <-tick.C:
+		}
+		now := r.opts.Now()
+		for _, e := range sup.Due(now) {
+			if !r.supervisionEvent(e, false, now) {
+				sup.Unfail(e, now)
+			}
+		}
+		r.m.supervisedFailed.Set(float64(sup.Failed()))
+		if time.Since(lastSave) >= 10*time.Second {
+			r.saveSupervision()
+			lastSave = time.Now()
+		}
+	}
+}
+
+func (r *Receiver) saveSupervision() {
+	if r.opts.SaveSupervision == nil {
+		return
+	}
+	if err := r.opts.SaveSupervision(r.opts.Supervisor.Dirty()); err != nil {
+		r.log.Warn("supervision state not saved; retrying later", zap.Error(err))
+	}
+}
+
+// supervisionEvent commits the synthetic event of a supervision change into
+// the normal pipeline, on the account's receiver, so that it is queued
+// like any trouble: SIA YS communications trouble and YK restoral, XX fail
+// to test [protocols.md §5.2 steps 4–5]. It reports whether it was stored.
+func (r *Receiver) supervisionEvent(e Expiry, restore bool, now time.Time) bool {
+	l := r.internalListener(e.Receiver)
+	if l == nil {
+		return false
+	}
+	code, q := "YS", protocols.QualifierNew
+	switch {
+	case e.Test:
+		code = "XX"
+	case restore:
+		code, q = "YK", protocols.QualifierRestore
+	}
+	row, _ := sia.Lookup(code)
+	ev := protocols.Event{Format: protocols.FormatSIA, Account: e.Number, Code: code, Qualifier: q, Known: true,
+		Description: row.Name, Category: row.Category, AddressKind: row.Address}
+	msg := &protocols.Message{Protocol: internalProtocol, Kind: "supervision", Account: e.Number, Events: []protocols.Event{ev}}
+	raw := []byte("supervision " + code + " #" + e.Number)
+	_, err := l.processDecoded(raw, msg, frameMeta{transport: "internal", remoteAddr: "supervision", receivedAt: now})
+	if err != nil {
+		r.log.Warn("supervision event not stored; retrying", zap.String("code", code), zap.String("account", e.Number), zap.Error(err))
+		return false
+	}
+	if !restore {
+		r.m.supervisionFailures.WithLabelValues(map[bool]string{true: "test", false: "checkin"}[e.Test]).Inc()
+	}
+	return true
+}
+
+// internalProtocol names the events the receiver raises itself.
+const internalProtocol = "alarmrx"
+
+// internalCodec is the codec of the receivers' internal listeners: their
+// messages are built, never decoded, and need no reply.
+type internalCodec struct{}
+
+func (internalCodec) Name() string { return internalProtocol }
+func (internalCodec) Split(data []byte, atEOF bool) (int, []byte, error) {
+	return len(data), nil, nil
+}
+func (internalCodec) Decode([]byte, time.Time) (*protocols.Message, error) {
+	return nil, protocols.Reject(internalProtocol, protocols.ReasonToken, nil)
+}
+func (internalCodec) Reply(*protocols.Message, error, time.Time) []byte { return nil }
+
+func (r *Receiver) internalListener(receiver int) *listener {
+	for _, l := range r.listeners {
+		if l.internal && l.opts.Receiver == receiver {
+			return l
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package receiver
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestSupervisorFailsOnceAndRestores(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	s := NewSupervisor(10*time.Second, t0)
+	s.Load([]SupervisedAccount{
+		{ID: 1, Receiver: 1, Number: "1111", Interval: time.Minute},
+		{ID: 2, Receiver: 1, Number: "2222", Interval: time.Minute, TestInterval: 24 * time.Hour},
+		{ID: 3, Receiver: 2, Number: "3333", Interval: time.Minute, Failed: true}, // failed before a restart
+	}, t0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+
+	// A full interval + grace of grace after start: nothing is due at 69 s.
+	if due := s.Due(at(69 * time.Second)); len(due) != 0 {
+		t.Fatalf("due at 69 s: %+v", due)
+	}
+	// Account 2 checks in at 30 s; account 1 stays silent.
+	s.Seen(2, at(30*time.Second), false)
+	due := s.Due(at(70 * time.Second))
+	if len(due) != 1 || due[0].AccountID != 1 || due[0].Test {
+		t.Fatalf("due at 70 s: %+v (3 stays failed without a second event)", due)
+	}
+	if due := s.Due(at(85 * time.Second)); len(due) != 0 {
+		t.Fatalf("raised twice: %+v", due)
+	}
+	if due := s.Due(at(100 * time.Second)); len(due) != 1 || due[0].AccountID != 2 {
+		t.Fatalf("due at 100 s: %+v", due)
+	}
+	if !s.Seen(1, at(2*time.Minute), false) {
+		t.Fatal("the message after a failure must restore")
+	}
+	if s.Seen(1, at(2*time.Minute+time.Second), false) {
+		t.Fatal("restored twice")
+	}
+	if !s.Seen(3, at(2*time.Minute), false) {
+		t.Fatal("a failure from before the restart must be restored by the next message")
+	}
+	if s.Failed() != 1 {
+		t.Fatalf("failed accounts %d, want 1 (account 2)", s.Failed())
+	}
+	// The periodic test of account 2 is late after 24 h + grace, unless a
+	// test report arrives; other messages do not count as tests.
+	s.Seen(2, at(23*time.Hour), false)
+	due = s.Due(at(24*time.Hour + 11*time.Second))
+	var late bool
+	for _, e := range due {
+		late = late || (e.AccountID == 2 && e.Test)
+	}
+	if !late {
+		t.Fatalf("no fail-to-test at 24 h: %+v", due)
+	}
+	// An event that could not be stored is raised again.
+	s.Seen(1, at(25*time.Hour), false)
+	due = s.Due(at(25*time.Hour + 71*time.Second))
+	if len(due) != 1 || due[0].AccountID != 1 {
+		t.Fatalf("due %+v", due)
+	}
+	s.Unfail(due[0], at(25*time.Hour+71*time.Second))
+	if due := s.Due(at(25*time.Hour + 72*time.Second)); len(due) != 1 {
+		t.Fatalf("not raised again after Unfail: %+v", due)
+	}
+	// Removing an account stops it.
+	s.Remove(1)
+	s.Set(SupervisedAccount{ID: 4, Receiver: 1, Number: "4444", Interval: time.Second}, at(26*time.Hour))
+	due = s.Due(at(26*time.Hour + 20*time.Second))
+	if len(due) != 1 || due[0].AccountID != 4 {
+		t.Fatalf("after set/remove: %+v", due)
+	}
+}
+
+// BenchmarkSupervisor measures the timer wheel at 1,000,000 supervised
+// accounts (intervals of 1 min to 1 h): load time and heap, check-ins per
+// second, and sweeping every account's expiry.
+func BenchmarkSupervisor(b *testing.B) {
+	const n = 1_000_000
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	list := make([]SupervisedAccount, n)
+	for i := range list {
+		list[i] = SupervisedAccount{ID: int64(i + 1), Receiver: 1, Number: fmt.Sprintf("%08d", i),
+			Interval: time.Duration(60+i%3600) * time.Second}
+	}
+	load := func() (*Supervisor, time.Duration, uint64) {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := NewSupervisor(75*time.Second, t0)
+		start := time.Now()
+		s.Load(list, t0)
+		took := time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		return s, took, after.HeapAlloc - before.HeapAlloc
+	}
+	b.Run("load", func(b *testing.B) {
+		var took time.Duration
+		var heap uint64
+		for b.Loop() {
+			_, took, heap = load()
+		}
+		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+		b.ReportMetric(took.Seconds()*1000, "load-ms")
+	})
+	b.Run("checkin", func(b *testing.B) {
+		s, _, _ := load()
+		b.ResetTimer()
+		i := 0
+		for b.Loop() {
+			i = (i + 7919) % n
+			s.Seen(int64(i+1), t0.Add(time.Second), false)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checkins/s")
+	})
+	b.Run("expire-all", func(b *testing.B) {
+		var failed int
+		for b.Loop() {
+			b.StopTimer()
+			s, _, _ := load()
+			b.StartTimer()
+			failed = 0
+			for sec := 0; sec <= 3800; sec++ {
+				failed += len(s.Due(t0.Add(time.Duration(sec) * time.Second)))
+			}
+		}
+		if failed != n {
+			b.Fatalf("%d expiries, want %d", failed, n)
+		}
+		b.ReportMetric(float64(n)/(b.Elapsed().Seconds()/float64(b.N)), "expiries/s")
+	})
+}
