@@ -367,3 +367,12 @@ func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEnt
 	}
 	return out, rows.Err()
 }
+
+// RecordAudit appends one entry to the audit log on its own (changes that
+// do not write their own entry: the management API's record changes).
+func (s *Store) RecordAudit(ctx context.Context, actor Actor, action, target string, detail any) error {
+	now := s.opts.Now().UTC()
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return audit(ctx, tx, now, actor, action, target, detail)
+	})
+}

@@ -220,6 +220,19 @@ func TestRecordsAPI(t *testing.T) {
 	inst := s.mustCreate("/api/v1/installers", map[string]any{"name": "Secure Ltd"})
 	s.mustCreate("/api/v1/technicians", map[string]any{"installer_id": inst, "name": "Tom Tech"})
 	var put map[string]any
+	var audit struct {
+		Items []store.AuditEntry `json:"items"`
+	}
+	s.call("GET", "/api/v1/audit?limit=1000", "", "", &audit)
+	var created int
+	for _, e := range audit.Items {
+		if e.Action == "api POST /api/v1/accounts" && e.UserName == "api" {
+			created++
+		}
+	}
+	if created != 2 {
+		t.Fatalf("audited account creations %d, want 2 (the refused ones are not changes): %+v", created, audit.Items)
+	}
 	if code := s.call("PUT", "/api/v1/sites/"+itoa(site), "application/json",
 		`{"customer_id": `+itoa(store7)+`, "installer_id": `+itoa(inst)+`, "name": "Store 7", "identifier": "+441234"}`, &put); code != http.StatusOK || put["installer_id"] != float64(inst) {
 		t.Fatalf("put site: %d %v", code, put)
