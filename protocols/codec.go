@@ -47,3 +47,9 @@ type Codec interface {
 	// means "send nothing" (a DC-09 frame with a bad CRC). m may be nil.
 	Reply(m *Message, outcome error, now time.Time) []byte
 }
+
+// Redactor is implemented by codecs whose frames can carry a secret in the
+// clear (the XML passkey): the receiver stores Redact(raw) instead of raw.
+type Redactor interface {
+	Redact(raw []byte) []byte
+}

@@ -215,10 +215,19 @@ func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, s
 		Status:     status,
 		Reason:     reason,
 		DedupeKey:  key,
-		Raw:        append([]byte(nil), raw...),
+		Raw:        l.evidence(raw),
 
 		IdempotencyKey: meta.idempotencyKey,
 	}
+}
+
+// evidence is the copy of a frame that is stored: the bytes as received,
+// less any secret the codec knows to blank out.
+func (l *listener) evidence(raw []byte) []byte {
+	if r, ok := l.opts.Codec.(protocols.Redactor); ok {
+		return append([]byte(nil), r.Redact(raw)...)
+	}
+	return append([]byte(nil), raw...)
 }
 
 // detailJSON renders the protocol's own decoded frame (DC-09 header,
