@@ -48,6 +48,10 @@ type HTTP struct {
 	AdminToken   string        `mapstructure:"admin_token" yaml:"admin_token"`
 	ReadTimeout  time.Duration `mapstructure:"read_timeout" yaml:"read_timeout"`
 	WriteTimeout time.Duration `mapstructure:"write_timeout" yaml:"write_timeout"`
+	// TLSCert and TLSKey (PEM files) turn on HTTPS: the API, the console
+	// (Secure cookies, HSTS) and the XML endpoints.
+	TLSCert string `mapstructure:"tls_cert" yaml:"tls_cert"`
+	TLSKey  string `mapstructure:"tls_key" yaml:"tls_key"`
 }
 
 // Store configures the SQLite store and its group-commit writer.
@@ -263,6 +267,10 @@ type Listener struct {
 	// long the link to the legacy receiver is reported failed; 0 turns the
 	// supervision off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+	// TLSCert and TLSKey (PEM files) wrap the listener's TCP side in TLS
+	// (Sur-Gard and XML senders that can; DC-09 has its own AES).
+	TLSCert string `mapstructure:"tls_cert" yaml:"tls_cert"`
+	TLSKey  string `mapstructure:"tls_key" yaml:"tls_key"`
 }
 
 // Serial is a serial port's settings. Device "" means no serial port.

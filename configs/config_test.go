@@ -404,6 +404,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_CONSOLE_SECURE_COOKIES":         "true",
 		"ALARMRX_XML_MAX_BODY_BYTES":             "2048",
 		"ALARMRX_SUPERVISION_GRACE":              "30s",
+		"ALARMRX_HTTP_TLS_CERT":                  "",
+		"ALARMRX_HTTP_TLS_KEY":                   "",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

@@ -207,6 +207,8 @@ func fillListDefaults(receivers []any) {
 			setAbsent(lm, "idle_timeout", d.IdleTimeout)
 			setAbsent(lm, "write_timeout", d.WriteTimeout)
 			setAbsent(lm, "heartbeat_timeout", d.HeartbeatTimeout)
+			setAbsent(lm, "tls_cert", "")
+			setAbsent(lm, "tls_key", "")
 			setAbsent(lm, "serial", map[string]any{})
 			if sm, ok := lm["serial"].(map[string]any); ok {
 				setAbsent(sm, "device", d.Serial.Device)

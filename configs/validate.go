@@ -5,6 +5,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/contactid"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 	"net/url"
+	"os"
 
 	"errors"
 	"fmt"
@@ -117,6 +118,7 @@ func (c *Config) Validate() error {
 	if strings.ContainsFunc(c.HTTP.AdminToken, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		p.add("http.admin_token", "must not contain spaces or control characters")
 	}
+	p.tlsPair("http", c.HTTP.TLSCert, c.HTTP.TLSKey)
 	p.positive("http.read_timeout", c.HTTP.ReadTimeout)
 	p.positive("http.write_timeout", c.HTTP.WriteTimeout)
 
@@ -259,6 +261,10 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 		p.serial(lp+".serial", l.Serial)
 	}
 	p.notNegative(lp+".heartbeat_timeout", l.HeartbeatTimeout)
+	p.tlsPair(lp, l.TLSCert, l.TLSKey)
+	if l.TLSCert != "" && l.TCP == "" {
+		p.add(lp+".tls_cert", "TLS needs a tcp address")
+	}
 	for _, t := range []struct {
 		field, addr string
 		out         *[]bound
@@ -297,6 +303,22 @@ func (p *problems) uniqueName(field, name string, names map[string]string) {
 		p.add(field+".name", "must match %s (got %q)", listenerNameRE, name)
 	default:
 		names[name] = field
+	}
+}
+
+// tlsPair checks that a certificate and its key come together and exist.
+func (p *problems) tlsPair(prefix, cert, key string) {
+	if (cert == "") != (key == "") {
+		p.add(prefix+".tls_cert", "tls_cert and tls_key go together")
+		return
+	}
+	for _, f := range []struct{ field, path string }{{".tls_cert", cert}, {".tls_key", key}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			p.add(prefix+f.field, "cannot read %s: %v", f.path, errors.Unwrap(err))
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -31,6 +32,8 @@ type ListenerOptions struct {
 	TCP           string      // host:port, "" for none
 	UDP           string      // host:port, "" for none
 	Serial        *SerialPort // nil for none
+	// TLS, when set, wraps the TCP side.
+	TLS *tls.Config
 	// Submitted listeners have no socket: their frames come in through
 	// Receiver.Submit (the HTTP server's XML/JSON endpoints).
 	Submitted bool
@@ -227,6 +230,9 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		ln, err := net.Listen("tcp", lo.TCP)
 		if err != nil {
 			return nil, fmt.Errorf("receiver: listener %q: %w", lo.Name, err)
+		}
+		if lo.TLS != nil {
+			ln = tls.NewListener(ln, lo.TLS)
 		}
 		l.tcp = ln
 	}

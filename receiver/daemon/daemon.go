@@ -7,6 +7,7 @@ package daemon
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -170,6 +171,13 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		if err != nil {
 			return nil, fmt.Errorf("daemon: http listen: %w", err)
 		}
+		tlsConfig, err := loadTLS(cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: http: %w", err)
+		}
+		if tlsConfig != nil {
+			d.httpLn = tls.NewListener(d.httpLn, tlsConfig)
+		}
 		d.httpSrv = &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
@@ -216,6 +224,18 @@ func (d *Daemon) saveSupervision(list []receiver.SupervisedAccount) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return d.store.SaveSupervision(ctx, states)
+}
+
+// loadTLS reads a certificate and key pair; nil when none is configured.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls certificate %s: %w", certFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // outboxTargets lists the outputs that get an outbox row per signal.
@@ -295,7 +315,12 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			if lc.Protocol == surgard.Name || lc.Protocol == xmlsignal.Name {
 				heartbeat = lc.HeartbeatTimeout
 			}
+			tlsConfig, err := loadTLS(lc.TLSCert, lc.TLSKey)
+			if err != nil {
+				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
+			}
 			out = append(out, receiver.ListenerOptions{
+				TLS:              tlsConfig,
 				Serial:           port,
 				HeartbeatTimeout: heartbeat,
 				Name:             lc.Name,
