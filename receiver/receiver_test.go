@@ -293,6 +293,29 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	})
 }
 
+// TestSlowlorisIsCutOff: bytes trickled in without ever completing a frame
+// do not keep a connection open past the read timeout.
+func TestSlowlorisIsCutOff(t *testing.T) {
+	h := start(t, &memSink{}, func(o *Options) {
+		o.Listeners[0].ReadTimeout = 300 * time.Millisecond
+		o.Listeners[0].IdleTimeout = 300 * time.Millisecond
+	})
+	c, _ := dialTCP(t, h)
+	start := time.Now()
+	for time.Since(start) < 3*time.Second {
+		if _, err := c.Write([]byte("1")); err != nil {
+			break // closed by the receiver
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(h.r.m.connsClosed.WithLabelValues("test", "idle")) == 1
+	})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("trickling connection lived %v", took)
+	}
+}
+
 func TestMaxConnsRefusesExtraConnections(t *testing.T) {
 	h := start(t, &memSink{}, func(o *Options) { o.Listeners[0].MaxConns = 1 })
 	c1, br1 := dialTCP(t, h)

@@ -163,6 +163,9 @@ func (l *listener) serveConn(c net.Conn) {
 		if n > 0 {
 			received := l.r.opts.Now()
 			if ferr := f.feed(readBuf[:n], func(frame []byte) error {
+				// Only a whole frame earns more time: a sender trickling
+				// bytes that never complete one (slowloris) is cut off.
+				deadline = time.Now().Add(l.opts.IdleTimeout)
 				reply := l.serveFrame(frame, frameMeta{transport: "tcp", remoteAddr: remote, receivedAt: received})
 				if len(reply) == 0 {
 					return nil
@@ -184,7 +187,6 @@ func (l *listener) serveConn(c net.Conn) {
 				log.Debug("write failed", zap.Error(ferr))
 				return
 			}
-			deadline = time.Now().Add(l.opts.IdleTimeout)
 		}
 		if err != nil {
 			switch {
