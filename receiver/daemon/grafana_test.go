@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
 )
 
 // TestGrafanaDashboardNamesExistingMetrics checks every expression of
@@ -27,7 +30,11 @@ func TestGrafanaDashboardNamesExistingMetrics(t *testing.T) {
 	if err := json.Unmarshal(b, &dash); err != nil {
 		t.Fatal(err)
 	}
-	r := startDaemon(t, testConfig(t, t.TempDir()))
+	// A daemon with every kind of part, so that every metric is registered.
+	cfg := surgardConfig(t, func(l *configs.Listener) { l.HeartbeatTimeout = time.Hour })
+	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", TCP: "127.0.0.1:0", AckTimeout: time.Second,
+		Retries: 1, Heartbeat: time.Hour, LineDigits: 3}}
+	r := startDaemon(t, cfg)
 	mfs, err := r.d.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
