@@ -276,13 +276,16 @@ func (r *Receiver) supervise(ctx context.Context) {
 		case <-tick.C:
 		}
 		now := r.opts.Now()
-		for _, e := range sup.Due(now) {
+		due := sup.Due(now)
+		for _, e := range due {
 			if !r.supervisionEvent(e, false, now) {
 				sup.Unfail(e, now)
 			}
 		}
 		r.m.supervisedFailed.Set(float64(sup.Failed()))
-		if time.Since(lastSave) >= 10*time.Second {
+		// A failure is saved at once (a crash must not raise it twice);
+		// check-ins and restores every 10 s.
+		if len(due) > 0 || time.Since(lastSave) >= 10*time.Second {
 			r.saveSupervision()
 			lastSave = time.Now()
 		}
