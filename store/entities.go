@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -18,15 +19,18 @@ import (
 // Customer is who buys and is billed. Customers nest through ParentID: HQ →
 // region → store (design.md §4).
 type Customer struct {
-	ID           int64     `json:"id"`
-	ParentID     *int64    `json:"parent_id"`
-	Name         string    `json:"name"`
-	BillingName  string    `json:"billing_name"`
-	BillingEmail string    `json:"billing_email"`
-	BillingPhone string    `json:"billing_phone"`
-	Notes        string    `json:"notes"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64  `json:"id"`
+	ParentID     *int64 `json:"parent_id"`
+	Name         string `json:"name"`
+	BillingName  string `json:"billing_name"`
+	BillingEmail string `json:"billing_email"`
+	BillingPhone string `json:"billing_phone"`
+	// ReportEmail receives the morning report (addresses separated by
+	// commas); "" sends none.
+	ReportEmail string    `json:"report_email"`
+	Notes       string    `json:"notes"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Installer is an installing company; its technicians may put its sites on
@@ -186,18 +190,25 @@ func oneOf(field, v string, allowed []string) error {
 func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
 		name: "customers", label: "customer",
-		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "notes"},
+		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "notes"},
 		values: func(c *Customer) []any {
-			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.Notes}
+			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.Notes}
 		},
 		scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
 		id: func(c *Customer) *int64 { return &c.ID },
 		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
 			if err := required("name", c.Name); err != nil {
 				return err
+			}
+			for _, addr := range strings.Split(c.ReportEmail, ",") {
+				if addr = strings.TrimSpace(addr); addr != "" {
+					if _, err := mail.ParseAddress(addr); err != nil {
+						return invalid("report_email", "%q is not an e-mail address", addr)
+					}
+				}
 			}
 			if c.ParentID == nil {
 				return nil

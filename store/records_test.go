@@ -397,3 +397,39 @@ func TestPrefixAddedLaterIsReported(t *testing.T) {
 		t.Fatalf("warnings: %+v", got)
 	}
 }
+
+// TestScopeFollowsTheCustomerTree: a contact of HQ sees every site below
+// it, a region's contact its region, a store's contact its store only.
+func TestScopeFollowsTheCustomerTree(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	list, err := f.s.Customers.List(ctx, ListOptions{})
+	must(t, err)
+	hq, region, branch := list[0], list[1], list[2]
+	names := func(id int64) string {
+		sites, err := f.s.ScopeSites(ctx, id)
+		must(t, err)
+		var out []string
+		for _, s := range sites {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, c := range []struct {
+		id   int64
+		want string
+	}{
+		{hq.ID, "Branch 7 Main St, North depot"},
+		{region.ID, "Branch 7 Main St, North depot"},
+		{branch.ID, "Branch 7 Main St"},
+	} {
+		if got := names(c.id); got != c.want {
+			t.Errorf("scope of customer %d: %q, want %q", c.id, got, c.want)
+		}
+	}
+	other := &Customer{Name: "Other chain"}
+	must(t, f.s.Customers.Create(ctx, other))
+	if got := names(other.ID); got != "" {
+		t.Errorf("an unrelated customer sees %q", got)
+	}
+}

@@ -1,0 +1,398 @@
+// Package report writes and mails the morning report (design.md §9): every
+// morning, each customer with an e-mail notification contact gets a report
+// of the night for its sites and those of the customers below it — a
+// summary, the incidents with their operator notes, every normal event,
+// each linking to the portal, and "all quiet" for sites with no activity.
+// A report is stored once per customer and night before it is mailed, so
+// sending is idempotent and survives restarts.
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/textproto"
+	"sort"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
+)
+
+// SMTP configures the mail server.
+type SMTP struct {
+	Host     string
+	Port     int
+	TLS      string // none, starttls or tls
+	Username string
+	Password string // secret: never logged
+	From     string
+	Timeout  time.Duration
+}
+
+// Options configure the reporter.
+type Options struct {
+	Store       *store.Store
+	SMTP        SMTP
+	SendAt      string // "07:00", the customer's local time
+	WindowStart string // "18:00": the night runs from this time the day before to SendAt
+	PortalURL   string // base of the links, e.g. https://portal.example
+	Logger      *zap.Logger
+	Now         func() time.Time
+}
+
+// Reporter writes and sends the reports.
+type Reporter struct {
+	opts Options
+	log  *zap.Logger
+}
+
+// New returns a reporter.
+func New(o Options) *Reporter {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SMTP.Timeout <= 0 {
+		o.SMTP.Timeout = 30 * time.Second
+	}
+	o.PortalURL = strings.TrimRight(o.PortalURL, "/")
+	return &Reporter{opts: o, log: o.Logger.Named("report")}
+}
+
+// Run checks every minute which customers are due and sends their
+// reports, until ctx ends.
+func (r *Reporter) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := r.RunOnce(ctx); err != nil {
+			r.log.Warn("morning reports: a pass failed; retrying", zap.Error(err))
+		} else if n > 0 {
+			r.log.Info("morning reports sent", zap.Int("reports", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce writes and sends the reports due now; it returns how many were
+// sent. A report already sent is never sent again; one whose sending
+// failed is sent again on the next pass.
+func (r *Reporter) RunOnce(ctx context.Context) (int, error) {
+	customers, err := r.opts.Store.Customers.List(ctx, store.ListOptions{Limit: store.MaxListLimit})
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, c := range customers {
+		if strings.TrimSpace(c.ReportEmail) == "" {
+			continue
+		}
+		ok, err := r.customer(ctx, c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("customer %d: %w", c.ID, err))
+		}
+		if ok {
+			sent++
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// customer sends one customer's report if it is due.
+func (r *Reporter) customer(ctx context.Context, c store.Customer) (bool, error) {
+	sites, err := r.opts.Store.ScopeSites(ctx, c.ID)
+	if err != nil {
+		return false, err
+	}
+	loc := time.UTC
+	if len(sites) > 0 {
+		if l, err := time.LoadLocation(sites[0].TimeZone); err == nil {
+			loc = l
+		}
+	}
+	now := r.opts.Now().In(loc)
+	sendAt, err := clock(now, r.opts.SendAt)
+	if err != nil {
+		return false, err
+	}
+	if now.Before(sendAt) {
+		return false, nil
+	}
+	night := sendAt.Format("2006-01-02")
+	rep, err := r.opts.Store.ReportFor(ctx, c.ID, night)
+	if errors.Is(err, store.ErrNotFound) {
+		start, err := clock(sendAt.AddDate(0, 0, -1), r.opts.WindowStart)
+		if err != nil {
+			return false, err
+		}
+		built, err := r.Build(ctx, c, sites, start, sendAt)
+		if err != nil {
+			return false, err
+		}
+		built.Night = night
+		if rep, _, err = r.opts.Store.SaveReport(ctx, built); err != nil {
+			return false, err
+		}
+	} else if err != nil {
+		return false, err
+	}
+	if rep.SentAt != nil {
+		return false, nil
+	}
+	sendErr := r.send(rep)
+	if err := r.opts.Store.MarkReport(ctx, rep.ID, sendErr); err != nil {
+		return false, err
+	}
+	if sendErr != nil {
+		return false, fmt.Errorf("sending the report of %s: %w", night, sendErr)
+	}
+	return true, nil
+}
+
+// clock returns day's date at "HH:MM" in day's location.
+func clock(day time.Time, hhmm string) (time.Time, error) {
+	t, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("report: time %q is not HH:MM", hhmm)
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, day.Location()), nil
+}
+
+// Data is what the templates get.
+type Data struct {
+	Customer  store.Customer
+	From, To  time.Time
+	PortalURL string
+	Sites     []SiteData
+	Totals    map[string]int
+	Signals   int
+	Incidents int
+}
+
+// SiteData is one site's night.
+type SiteData struct {
+	Site      store.Site
+	Quiet     bool
+	Incidents []IncidentData
+	Events    []EventData
+}
+
+// IncidentData is an incident escalated above a normal event.
+type IncidentData struct {
+	Incident store.Incident
+	Notes    []string
+	Link     string
+}
+
+// EventData is one normal event (openings, closings, tests…).
+type EventData struct {
+	Signal store.Signal
+	Link   string
+}
+
+// Build writes a customer's report for [from, to).
+func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Site, from, to time.Time) (*store.Report, error) {
+	d := Data{Customer: c, From: from, To: to, PortalURL: r.opts.PortalURL, Totals: map[string]int{}}
+	for _, site := range sites {
+		sd := SiteData{Site: site}
+		sigs, err := r.opts.Store.SiteActivity(ctx, site.ID, from, to)
+		if err != nil {
+			return nil, err
+		}
+		incs, err := r.opts.Store.SiteIncidents(ctx, site.ID, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range incs {
+			id := IncidentData{Incident: in, Link: r.opts.PortalURL + "/portal/#/incident/" + strconv.FormatInt(in.ID, 10)}
+			actions, err := r.opts.Store.IncidentActions(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range actions {
+				var detail map[string]any
+				_ = json.Unmarshal(a.Detail, &detail)
+				if note, ok := detail["note"].(string); ok && note != "" {
+					id.Notes = append(id.Notes, a.UserName+": "+note)
+				}
+			}
+			sd.Incidents = append(sd.Incidents, id)
+		}
+		for _, sg := range sigs {
+			d.Totals[sg.Category]++
+			if sg.Handling == store.HandlingLog || sg.Handling == store.HandlingTest {
+				sd.Events = append(sd.Events, EventData{Signal: sg, Link: r.opts.PortalURL + "/portal/#/signal/" + strconv.FormatInt(sg.ID, 10)})
+			}
+		}
+		d.Signals += len(sigs)
+		d.Incidents += len(incs)
+		sd.Quiet = len(sigs) == 0 && len(incs) == 0
+		d.Sites = append(d.Sites, sd)
+	}
+	var html, text bytes.Buffer
+	if err := htmlTmpl.Execute(&html, d); err != nil {
+		return nil, err
+	}
+	if err := textTmpl.Execute(&text, d); err != nil {
+		return nil, err
+	}
+	subject := fmt.Sprintf("Night report %s – %s: %d signals, %d incidents", to.Format("2006-01-02"), c.Name, d.Signals, d.Incidents)
+	if d.Signals == 0 && d.Incidents == 0 {
+		subject = fmt.Sprintf("Night report %s – %s: all quiet, we were watching", to.Format("2006-01-02"), c.Name)
+	}
+	return &store.Report{CustomerID: c.ID, From: from, To: to, Recipients: c.ReportEmail, Subject: subject,
+		HTML: html.String(), Text: text.String()}, nil
+}
+
+//go:embed templates
+var templates embed.FS
+
+var funcs = map[string]any{
+	"at":   func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+	"when": func(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") },
+	"sorted": func(m map[string]int) []string {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return keys
+	},
+	"loc": func(s store.Site) *time.Location {
+		if l, err := time.LoadLocation(s.TimeZone); err == nil {
+			return l
+		}
+		return time.UTC
+	},
+}
+
+var (
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("report.html").Funcs(funcs).ParseFS(templates, "templates/report.html"))
+	textTmpl = texttemplate.Must(texttemplate.New("report.txt").Funcs(funcs).ParseFS(templates, "templates/report.txt"))
+)
+
+// send mails a report as multipart/alternative (plain text and HTML).
+func (r *Reporter) send(rep *store.Report) error {
+	cfg := r.opts.SMTP
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
+		return fmt.Errorf("report: from address %q: %w", cfg.From, err)
+	}
+	var to []string
+	for _, a := range strings.Split(rep.Recipients, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addr, err := mail.ParseAddress(a)
+			if err != nil {
+				return fmt.Errorf("report: recipient %q: %w", a, err)
+			}
+			to = append(to, addr.Address)
+		}
+	}
+	msg, err := compose(from.String(), to, rep)
+	if err != nil {
+		return err
+	}
+	return deliver(cfg, from.Address, to, msg)
+}
+
+func compose(from string, to []string, rep *store.Report) ([]byte, error) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, part := range []struct{ ctype, content string }{{"text/plain; charset=utf-8", rep.Text}, {"text/html; charset=utf-8", rep.HTML}} {
+		pw, err := w.CreatePart(textproto.MIMEHeader{"Content-Type": {part.ctype}, "Content-Transfer-Encoding": {"quoted-printable"}})
+		if err != nil {
+			return nil, err
+		}
+		qp := quotedprintable.NewWriter(pw)
+		if _, err := qp.Write([]byte(part.content)); err != nil {
+			return nil, err
+		}
+		if err := qp.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	var msg bytes.Buffer
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <report-%d-%s@alarmrx>\r\nMIME-Version: 1.0\r\n",
+		from, strings.Join(to, ", "), mimeWord(rep.Subject), time.Now().UTC().Format(time.RFC1123Z), rep.CustomerID, rep.Night)
+	fmt.Fprintf(&msg, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", w.Boundary())
+	msg.Write(body.Bytes())
+	return msg.Bytes(), nil
+}
+
+// mimeWord encodes a header value that may hold non-ASCII text (RFC 2047).
+func mimeWord(s string) string { return mime.QEncoding.Encode("utf-8", s) }
+
+// deliver talks SMTP: plain, STARTTLS or TLS from the start, with PLAIN
+// authentication when a user name is set.
+func deliver(cfg SMTP, from string, to []string, msg []byte) error {
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	var conn net.Conn
+	var err error
+	dialer := &net.Dialer{Timeout: cfg.Timeout}
+	if cfg.TLS == "tls" {
+		conn, err = tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12})
+	} else {
+		conn, err = dialer.Dial("tcp", addr)
+	}
+	if err != nil {
+		return fmt.Errorf("smtp %s: %w", addr, err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(cfg.Timeout))
+	c, err := smtp.NewClient(conn, cfg.Host)
+	if err != nil {
+		_ = conn.Close()
+		return fmt.Errorf("smtp %s: %w", addr, err)
+	}
+	defer c.Close()
+	if cfg.TLS == "starttls" {
+		if err := c.StartTLS(&tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}); err != nil {
+			return fmt.Errorf("smtp starttls: %w", err)
+		}
+	}
+	if cfg.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", cfg.Username, cfg.Password, cfg.Host)); err != nil {
+			return fmt.Errorf("smtp auth: %w", err)
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return fmt.Errorf("smtp mail from: %w", err)
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return fmt.Errorf("smtp rcpt %s: %w", rcpt, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp data: %w", err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return fmt.Errorf("smtp data: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp data: %w", err)
+	}
+	return c.Quit()
+}

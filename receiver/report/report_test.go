@@ -1,0 +1,223 @@
+package report
+
+import (
+	"context"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+)
+
+// mailbox is a real SMTP server on 127.0.0.1 that keeps what it receives.
+type mailbox struct {
+	mu   sync.Mutex
+	mail []received
+	down bool
+}
+
+type received struct {
+	from string
+	to   []string
+	data string
+}
+
+func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{m: m}, nil }
+
+type session struct {
+	m    *mailbox
+	from string
+	to   []string
+}
+
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	if s.m.down {
+		return &smtp.SMTPError{Code: 451, Message: "try again later"}
+	}
+	s.from = from
+	return nil
+}
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = append(s.to, to); return nil }
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.m.mu.Lock()
+	s.m.mail = append(s.m.mail, received{s.from, s.to, string(b)})
+	s.m.mu.Unlock()
+	return nil
+}
+
+func (m *mailbox) all() []received {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]received(nil), m.mail...)
+}
+
+func startMailbox(t *testing.T) (*mailbox, int) {
+	t.Helper()
+	m := &mailbox{}
+	srv := smtp.NewServer(m)
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return m, ln.Addr().(*net.TCPAddr).Port
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMorningReport: the night's report goes to each customer with a
+// notification contact, for its own sites and those below it: incidents
+// with operator notes, normal events, "all quiet" for a silent site, links
+// to the portal; it is sent once per night, also across a restart, and
+// again after a mail server failure.
+func TestMorningReport(t *testing.T) {
+	box, port := startMailbox(t)
+	now := time.Date(2026, 11, 30, 7, 5, 0, 0, time.UTC) // 07:05 in London
+	clock := func() time.Time { return now }
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
+		Registerer: prometheus.NewRegistry(), Now: clock})
+	must(t, err)
+	defer st.Close()
+	must(t, st.SyncReceivers(ctx, []store.Receiver{{Number: 1, Name: "IP"}}))
+	hq := &store.Customer{Name: "Bank HQ", ReportEmail: "security@bank.example"}
+	must(t, st.Customers.Create(ctx, hq))
+	region := &store.Customer{Name: "Bank North", ParentID: &hq.ID}
+	must(t, st.Customers.Create(ctx, region))
+	branch := &store.Customer{Name: "Branch 7", ParentID: &region.ID, ReportEmail: "manager7@bank.example, deputy7@bank.example"}
+	must(t, st.Customers.Create(ctx, branch))
+	busy := &store.Site{CustomerID: branch.ID, Name: "Branch 7 Main St", TimeZone: "Europe/London"}
+	must(t, st.Sites.Create(ctx, busy))
+	quiet := &store.Site{CustomerID: region.ID, Name: "North depot", TimeZone: "Europe/London"}
+	must(t, st.Sites.Create(ctx, quiet))
+	acct := &store.Account{Receiver: 1, Number: "1234", SiteID: busy.ID}
+	must(t, st.Accounts.Create(ctx, acct))
+	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: acct.ID, Number: "17", Description: "Front door"}))
+
+	signal := func(at time.Time, code string, cat protocols.Category, mode string, prio int) {
+		ev := protocols.Event{Format: "SIA", Account: "1234", Code: code, Zone: "017", Qualifier: protocols.QualifierNew,
+			Category: cat, Known: true, Description: code + " description"}
+		msg := &protocols.Message{Protocol: "dc09", Account: "1234", Sequence: code, Events: []protocols.Event{ev}}
+		rec := store.Receipt{ReceivedAt: at, Receiver: 1, Status: store.StatusAccepted, Raw: []byte(code),
+			Resolutions: []store.Resolution{st.Resolve(1, "1234", &ev, at)},
+			Handling:    []store.Handling{{Mode: mode, Priority: prio}}}
+		_, err := st.Commit(ctx, msg, rec)
+		must(t, err)
+	}
+	signal(time.Date(2026, 11, 29, 22, 10, 0, 0, time.UTC), "CL", protocols.CategoryOpenClose, store.HandlingLog, 9)
+	signal(time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC), "BA", protocols.CategoryBurglary, store.HandlingQueue, 4)
+	signal(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC), "OP", protocols.CategoryOpenClose, store.HandlingLog, 9) // before the window
+	op := &store.User{Username: "ann", Role: store.RoleOperator}
+	must(t, st.CreateUser(ctx, op, "a long password here", store.Actor{Name: "setup"}))
+	q, _, err := st.Queue(ctx, now)
+	must(t, err)
+	_, err = st.Act(ctx, q[0].ID, store.Actor{ID: op.ID, Name: "ann"}, store.Step{Action: "note", Note: "Keyholder Dana checked: door not closed"},
+		store.QueueRules{ClaimTimeout: time.Hour})
+	must(t, err)
+
+	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <noc@station.example>"},
+		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.station.example", Logger: zaptest.NewLogger(t), Now: clock}
+
+	// Before 07:00 nothing goes out.
+	early := opts
+	early.Now = func() time.Time { return time.Date(2026, 11, 30, 6, 59, 0, 0, time.UTC) }
+	if n, err := New(early).RunOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("before 07:00: %d, %v", n, err)
+	}
+	n, err := New(opts).RunOnce(ctx)
+	must(t, err)
+	if n != 2 || len(box.all()) != 2 {
+		t.Fatalf("sent %d, mailbox %d, want 2 (HQ and Branch 7; the region has no contact)", n, len(box.all()))
+	}
+	byRcpt := map[string]received{}
+	for _, m := range box.all() {
+		byRcpt[strings.Join(m.to, ",")] = m
+	}
+	hqMail, ok := byRcpt["security@bank.example"]
+	if !ok || hqMail.from != "noc@station.example" {
+		t.Fatalf("HQ mail: %+v", byRcpt)
+	}
+	body := decode(t, hqMail.data)
+	for _, want := range []string{
+		"Branch 7 Main St", "North depot", "All quiet: no signals from North depot tonight",
+		"ann: Keyholder Dana checked: door not closed", "https://portal.station.example/portal/#/incident/",
+		"https://portal.station.example/portal/#/signal/", "CL description", "Content-Type: text/html", "Content-Type: text/plain",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("HQ report lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "OP description") {
+		t.Error("a signal from before the window is in the report")
+	}
+	branchMail, ok := byRcpt["manager7@bank.example,deputy7@bank.example"]
+	if !ok {
+		t.Fatalf("no branch mail: %v", byRcpt)
+	}
+	if b := decode(t, branchMail.data); strings.Contains(b, "North depot") || !strings.Contains(b, "Branch 7 Main St") {
+		t.Error("the branch report shows a site outside its scope")
+	}
+
+	// Once per night, also after a restart.
+	if n, _ := New(opts).RunOnce(ctx); n != 0 || len(box.all()) != 2 {
+		t.Fatalf("sent again: %d", n)
+	}
+	reps, err := st.Reports(ctx, hq.ID, 10)
+	must(t, err)
+	if len(reps) != 1 || reps[0].SentAt == nil || reps[0].Night != "2026-11-30" {
+		t.Fatalf("stored reports %+v", reps)
+	}
+
+	// The next night the mail server is down: the report waits and goes
+	// out on the next pass.
+	now = now.AddDate(0, 0, 1)
+	box.mu.Lock()
+	box.down = true
+	box.mu.Unlock()
+	if n, err := New(opts).RunOnce(ctx); n != 0 || err == nil {
+		t.Fatalf("with the server down: %d, %v", n, err)
+	}
+	box.mu.Lock()
+	box.down = false
+	box.mu.Unlock()
+	if n, err := New(opts).RunOnce(ctx); n != 2 || err != nil {
+		t.Fatalf("after the server came back: %d, %v", n, err)
+	}
+	all := box.all()
+	if last := decode(t, all[len(all)-1].data); !strings.Contains(last, "All quiet: no signals from Branch 7 Main St tonight") ||
+		!strings.Contains(last, "all_quiet") {
+		t.Errorf("a night without signals should say all quiet in body and subject")
+	}
+}
+
+// decode undoes quoted-printable soft breaks for assertions.
+func decode(t *testing.T, s string) string {
+	t.Helper()
+	s = strings.ReplaceAll(s, "=\r\n", "")
+	s = strings.ReplaceAll(s, "=3D", "=")
+	return s
+}
