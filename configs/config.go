@@ -27,6 +27,8 @@ type Config struct {
 	Outputs Outputs `mapstructure:"outputs" yaml:"outputs"`
 	// Supervision of accounts with a check-in or test interval.
 	Supervision Supervision `mapstructure:"supervision" yaml:"supervision"`
+	// Report is the morning report mailed to customers.
+	Report Report `mapstructure:"report" yaml:"report"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -155,6 +157,29 @@ type XMLSender struct {
 	// HeartbeatTimeout supervises the sender: no message (heartbeats are
 	// messages without signals) for this long raises a link failure; 0 off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+}
+
+// Report configures the morning report (design.md §9).
+type Report struct {
+	Enabled bool `mapstructure:"enabled" yaml:"enabled"`
+	// SendAt is the local time (the customer's first site's time zone) the
+	// report goes out; the night runs from WindowStart the day before.
+	SendAt      string `mapstructure:"send_at" yaml:"send_at"`
+	WindowStart string `mapstructure:"window_start" yaml:"window_start"`
+	// PortalURL is the base of the links in the report.
+	PortalURL string `mapstructure:"portal_url" yaml:"portal_url"`
+	SMTP      SMTP   `mapstructure:"smtp" yaml:"smtp"`
+}
+
+// SMTP is the mail server the reports go through.
+type SMTP struct {
+	Host     string `mapstructure:"host" yaml:"host"`
+	Port     int    `mapstructure:"port" yaml:"port"`
+	TLS      string `mapstructure:"tls" yaml:"tls"` // none, starttls or tls
+	Username string `mapstructure:"username" yaml:"username"`
+	// Password is a secret; Redacted hides it.
+	Password string `mapstructure:"password" yaml:"password"`
+	From     string `mapstructure:"from" yaml:"from"`
 }
 
 // Supervision configures account supervision (protocols.md §5.2).
@@ -358,6 +383,8 @@ func Default() *Config {
 		Console:     Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
 		XML:         XML{MaxBodyBytes: 100_000},
 		Supervision: Supervision{Grace: 75 * time.Second},
+		Report: Report{SendAt: "07:00", WindowStart: "18:00", PortalURL: "http://127.0.0.1:8080",
+			SMTP: SMTP{Host: "127.0.0.1", Port: 25, TLS: "starttls", From: "alarmrx <alarmrx@localhost>"}},
 	}
 }
 
@@ -401,6 +428,9 @@ func (c *Config) Redacted() *Config {
 	r := *c
 	if r.HTTP.AdminToken != "" {
 		r.HTTP.AdminToken = redactedValue
+	}
+	if r.Report.SMTP.Password != "" {
+		r.Report.SMTP.Password = redactedValue
 	}
 	r.Outputs.Webhooks = slices.Clone(c.Outputs.Webhooks)
 	for i := range r.Outputs.Webhooks {

@@ -118,6 +118,7 @@ func TestDefault(t *testing.T) {
 		Console:     configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute},
 		XML:         configs.XML{MaxBodyBytes: 100000},
 		Supervision: configs.Supervision{Grace: 75 * time.Second},
+		Report:      configs.Default().Report,
 		Receivers:   nil,
 	}
 	diff(t, configs.Default(), want)
@@ -302,6 +303,7 @@ func TestLoadGood(t *testing.T) {
 		Console:     configs.Default().Console,
 		XML:         configs.Default().XML,
 		Supervision: configs.Default().Supervision,
+		Report:      configs.Default().Report,
 		Receivers: []configs.Receiver{{
 			Number: 1,
 			Name:   "IP receiver 1",
@@ -406,6 +408,16 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_SUPERVISION_GRACE":              "30s",
 		"ALARMRX_HTTP_TLS_CERT":                  "",
 		"ALARMRX_HTTP_TLS_KEY":                   "",
+		"ALARMRX_REPORT_ENABLED":                 "true",
+		"ALARMRX_REPORT_SEND_AT":                 "06:30",
+		"ALARMRX_REPORT_WINDOW_START":            "19:00",
+		"ALARMRX_REPORT_PORTAL_URL":              "https://portal.example",
+		"ALARMRX_REPORT_SMTP_HOST":               "mail.example",
+		"ALARMRX_REPORT_SMTP_PORT":               "587",
+		"ALARMRX_REPORT_SMTP_TLS":                "starttls",
+		"ALARMRX_REPORT_SMTP_USERNAME":           "noc",
+		"ALARMRX_REPORT_SMTP_PASSWORD":           "pw",
+		"ALARMRX_REPORT_SMTP_FROM":               "noc@example.com",
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -431,6 +443,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		Console:     configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginWindow: 10 * time.Minute, SecureCookies: true},
 		XML:         configs.XML{MaxBodyBytes: 2048},
 		Supervision: configs.Supervision{Grace: 30 * time.Second},
+		Report: configs.Report{Enabled: true, SendAt: "06:30", WindowStart: "19:00", PortalURL: "https://portal.example",
+			SMTP: configs.SMTP{Host: "mail.example", Port: 587, TLS: "starttls", Username: "noc", Password: "pw", From: "noc@example.com"}},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {

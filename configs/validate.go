@@ -4,6 +4,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
 	"github.com/alarmrx/alarmrx/protocols/sia"
+	"net/mail"
 	"net/url"
 	"os"
 
@@ -143,6 +144,26 @@ func (c *Config) Validate() error {
 
 	c.Queue.validate(&p)
 	p.notNegative("supervision.grace", c.Supervision.Grace)
+	for _, f := range []struct{ field, v string }{{"report.send_at", c.Report.SendAt}, {"report.window_start", c.Report.WindowStart}} {
+		if _, err := time.Parse("15:04", f.v); err != nil {
+			p.add(f.field, "must be a time HH:MM (got %q)", f.v)
+		}
+	}
+	if c.Report.Enabled {
+		if c.Report.SMTP.Host == "" {
+			p.add("report.smtp.host", "required when report.enabled")
+		}
+		if c.Report.SMTP.Port < 1 || c.Report.SMTP.Port > 65535 {
+			p.add("report.smtp.port", "must be 1-65535 (got %d)", c.Report.SMTP.Port)
+		}
+		if _, err := mail.ParseAddress(c.Report.SMTP.From); err != nil {
+			p.add("report.smtp.from", "must be an e-mail address (got %q)", c.Report.SMTP.From)
+		}
+		if u, err := url.Parse(c.Report.PortalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			p.add("report.portal_url", "must be an http(s) URL (got %q)", c.Report.PortalURL)
+		}
+	}
+	p.oneOf("report.smtp.tls", c.Report.SMTP.TLS, []string{"none", "starttls", "tls"})
 	p.positive("console.session_ttl", c.Console.SessionTTL)
 	p.atLeast("console.login_attempts", c.Console.LoginAttempts, 1)
 	p.positive("console.login_window", c.Console.LoginWindow)

@@ -25,6 +25,7 @@ import (
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/receiver/httpapi"
 	"github.com/alarmrx/alarmrx/receiver/output"
+	"github.com/alarmrx/alarmrx/receiver/report"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -525,6 +526,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	for _, w := range d.webhooks {
 		outputs.Go(func() { w.Run(rctx) })
+	}
+	if d.cfg.Report.Enabled {
+		rc := d.cfg.Report
+		rep := report.New(report.Options{Store: d.store, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
+			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
+				Password: rc.SMTP.Password, From: rc.SMTP.From},
+			Logger: d.log, Now: d.now})
+		outputs.Go(func() { rep.Run(rctx) })
 	}
 	var runErr error
 	select {

@@ -114,8 +114,53 @@ func (a *api) stationRoutes() []route {
 		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests},
 		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults},
 		route{"GET", "/api/v1/station-events", a.stationEvents},
+		route{"GET", "/api/v1/reports", a.reports},
+		route{"GET", "/api/v1/reports/{id}", a.report},
 	)
 	return rs
+}
+
+// reports lists the morning reports (customer_id filters).
+func (a *api) reports(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	customer, ok := queryID(w, r, "customer_id")
+	if !ok {
+		return
+	}
+	list, err := a.opts.Station.Reports(r.Context(), customer, p.limit)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// report returns one morning report as the customer got it: HTML, or the
+// plain text with ?format=text; ?download=1 offers it as a file.
+func (a *api) report(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	rep, err := a.opts.Station.Report(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	body, ctype, ext := rep.HTML, "text/html; charset=utf-8", "html"
+	if r.URL.Query().Get("format") == "text" {
+		body, ctype, ext = rep.Text, "text/plain; charset=utf-8", "txt"
+	}
+	if r.URL.Query().Get("download") != "" {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%d-%s.%s"`, rep.CustomerID, rep.Night, ext))
+	}
+	// The report is our own HTML; still, no script runs in it.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Type", ctype)
+	_, _ = w.Write([]byte(body))
 }
 
 func (a *api) receivers(w http.ResponseWriter, r *http.Request) {
