@@ -27,21 +27,26 @@ type Customer struct {
 	BillingPhone string `json:"billing_phone"`
 	// ReportEmail receives the morning report (addresses separated by
 	// commas); "" sends none.
-	ReportEmail string    `json:"report_email"`
-	Notes       string    `json:"notes"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ReportEmail string `json:"report_email"`
+	// Identifier is what the customer's portal users type to log in (a
+	// phone number, or a random number assigned when none is given).
+	Identifier string    `json:"identifier"`
+	Notes      string    `json:"notes"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Installer is an installing company; its technicians may put its sites on
 // test.
 type Installer struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Phone     string    `json:"phone"`
-	Email     string    `json:"email"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+	// Identifier is what the installer's technicians type to log in.
+	Identifier string    `json:"identifier"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Technician works for an installer.
@@ -103,6 +108,8 @@ type Zone struct {
 	Number      string    `json:"number"`
 	Description string    `json:"description"`
 	Type        string    `json:"type"`
+	CreatedBy   string    `json:"created_by"`
+	UpdatedBy   string    `json:"updated_by"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -118,6 +125,8 @@ type RespondingParty struct {
 	// Passcode is write-only, like an account's key: nil keeps, "" removes.
 	Passcode    *string   `json:"passcode,omitempty"`
 	HasPasscode bool      `json:"has_passcode"`
+	CreatedBy   string    `json:"created_by"`
+	UpdatedBy   string    `json:"updated_by"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -190,17 +199,20 @@ func oneOf(field, v string, allowed []string) error {
 func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
 		name: "customers", label: "customer",
-		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "notes"},
+		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "identifier", "notes"},
 		values: func(c *Customer) []any {
-			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.Notes}
+			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.Identifier, c.Notes}
 		},
 		scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.ReportEmail, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.Identifier, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
 		id: func(c *Customer) *int64 { return &c.ID },
 		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
 			if err := required("name", c.Name); err != nil {
+				return err
+			}
+			if err := assignIdentifier(ctx, tx, "customers", c.ID, &c.Identifier); err != nil {
 				return err
 			}
 			for _, addr := range strings.Split(c.ReportEmail, ",") {
@@ -237,14 +249,17 @@ func (s *Store) newTables() {
 	}}
 	s.Installers = &Records[Installer]{s: s, t: &table[Installer]{
 		name: "installers", label: "installer",
-		columns: []string{"name", "phone", "email"},
-		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email} },
+		columns: []string{"name", "phone", "email", "identifier"},
+		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier} },
 		scan: func(i *Installer) []any {
-			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
+			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
 		},
 		id: func(i *Installer) *int64 { return &i.ID },
-		check: func(_ context.Context, _ *sql.Tx, i, _ *Installer) error {
-			return required("name", i.Name)
+		check: func(ctx context.Context, tx *sql.Tx, i, _ *Installer) error {
+			if err := required("name", i.Name); err != nil {
+				return err
+			}
+			return assignIdentifier(ctx, tx, "installers", i.ID, &i.Identifier)
 		},
 		stamps: func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	}}
@@ -313,8 +328,10 @@ func (s *Store) newTables() {
 		columns: []string{"account_id", "number", "description", "type"},
 		values:  func(z *Zone) []any { return []any{z.AccountID, z.Number, z.Description, z.Type} },
 		scan: func(z *Zone) []any {
-			return []any{&z.ID, &z.AccountID, &z.Number, &z.Description, &z.Type, nanoTime{&z.CreatedAt}, nanoTime{&z.UpdatedAt}}
+			return []any{&z.ID, &z.AccountID, &z.Number, &z.Description, &z.Type, &z.CreatedBy, &z.UpdatedBy,
+				nanoTime{&z.CreatedAt}, nanoTime{&z.UpdatedAt}}
 		},
+		by: func(z *Zone) (*string, *string) { return &z.CreatedBy, &z.UpdatedBy },
 		id: func(z *Zone) *int64 { return &z.ID },
 		check: func(ctx context.Context, tx *sql.Tx, z, old *Zone) error {
 			z.Number = NormaliseZone(z.Number)
@@ -354,8 +371,9 @@ func (s *Store) newTables() {
 		scan: func(p *RespondingParty) []any {
 			p.Passcode = new(string)
 			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, p.Passcode,
-				nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
+				&p.CreatedBy, &p.UpdatedBy, nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
 		},
+		by: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
 		id: func(p *RespondingParty) *int64 { return &p.ID },
 		check: func(ctx context.Context, tx *sql.Tx, p, old *RespondingParty) error {
 			if err := required("name", p.Name); err != nil {
@@ -436,22 +454,33 @@ func checkSite(ctx context.Context, tx *sql.Tx, x, _ *Site) error {
 			return err
 		}
 	}
-	x.Identifier = strings.TrimSpace(x.Identifier)
-	if x.Identifier == "" {
-		id, err := freeIdentifier(ctx, tx)
+	return assignIdentifier(ctx, tx, "sites", x.ID, &x.Identifier)
+}
+
+// assignIdentifier checks a record's identifier, unique across sites,
+// customers and installers (a portal log-in names exactly one of them),
+// and draws a random one when it is empty.
+func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, ident *string) error {
+	*ident = strings.TrimSpace(*ident)
+	if *ident == "" {
+		v, err := freeIdentifier(ctx, tx)
 		if err != nil {
 			return err
 		}
-		x.Identifier = id
+		*ident = v
 	}
-	var other int64
-	var name string
-	err := tx.QueryRowContext(ctx, `SELECT id, name FROM sites WHERE identifier = ? AND id <> ?`, x.Identifier, x.ID).Scan(&other, &name)
-	if err == nil {
-		return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by site %d (%s)", x.Identifier, other, name)}
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return err
+	for _, t := range []string{"sites", "customers", "installers"} {
+		var other int64
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT id, name FROM `+t+` WHERE identifier = ? AND NOT (? = ? AND id = ?)`,
+			*ident, t, table, id).Scan(&other, &name)
+		if err == nil {
+			return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by %s %d (%s)",
+				*ident, strings.TrimSuffix(t, "s"), other, name)}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 	}
 	return nil
 }
@@ -465,7 +494,8 @@ func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 		}
 		id := fmt.Sprint(100_000_000 + n.Int64())
 		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier = ?`, id).Scan(&one)
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier = ?1 UNION SELECT 1 FROM customers WHERE identifier = ?1
+			UNION SELECT 1 FROM installers WHERE identifier = ?1`, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}

@@ -38,6 +38,24 @@ type table[T any] struct {
 	afterCommit func(old, rec *T)
 	// stamps points at created_at and updated_at.
 	stamps func(*T) (created, updated *time.Time)
+	// by points at created_by and updated_by for tables that record who
+	// changed them (nil: the table does not).
+	by func(*T) (created, updated *string)
+}
+
+type actorNameKey struct{}
+
+// WithActorName makes record changes made with ctx carry who made them
+// (created_by, updated_by): a portal user's name, or a station user's.
+func WithActorName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, actorNameKey{}, name)
+}
+
+func actorName(ctx context.Context) string {
+	if n, ok := ctx.Value(actorNameKey{}).(string); ok && n != "" {
+		return n
+	}
+	return "station"
 }
 
 // Records is the create/read/update/delete surface of one record kind.
@@ -61,7 +79,25 @@ func (r *Records[T]) Label() string { return r.t.label }
 func (r *Records[T]) Filters() []string { return slices.Clone(r.t.filters) }
 
 func (r *Records[T]) selectSQL() string {
-	return "SELECT id, " + strings.Join(r.t.columns, ", ") + ", created_at, updated_at FROM " + r.t.name
+	return "SELECT id, " + strings.Join(r.t.allColumns(), ", ") + ", created_at, updated_at FROM " + r.t.name
+}
+
+// allColumns are the writable columns and, for tables that keep them,
+// created_by and updated_by.
+func (t *table[T]) allColumns() []string {
+	if t.by == nil {
+		return t.columns
+	}
+	return append(append([]string{}, t.columns...), "created_by", "updated_by")
+}
+
+func (t *table[T]) allValues(rec *T) []any {
+	v := t.values(rec)
+	if t.by != nil {
+		c, u := t.by(rec)
+		v = append(v, *c, *u)
+	}
+	return v
 }
 
 // Get returns the record with the id, or ErrNotFound.
@@ -142,9 +178,14 @@ func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
 	now := r.s.opts.Now().UTC()
 	created, updated := r.t.stamps(rec)
 	*created, *updated = now, now
-	marks := strings.Repeat("?, ", len(r.t.columns)) + "?, ?"
-	q := "INSERT INTO " + r.t.name + " (" + strings.Join(r.t.columns, ", ") + ", created_at, updated_at) VALUES (" + marks + ")"
-	res, err := tx.ExecContext(ctx, q, append(r.t.values(rec), now.UnixNano(), now.UnixNano())...)
+	if r.t.by != nil {
+		cb, ub := r.t.by(rec)
+		*cb, *ub = actorName(ctx), actorName(ctx)
+	}
+	cols := r.t.allColumns()
+	marks := strings.Repeat("?, ", len(cols)) + "?, ?"
+	q := "INSERT INTO " + r.t.name + " (" + strings.Join(cols, ", ") + ", created_at, updated_at) VALUES (" + marks + ")"
+	res, err := tx.ExecContext(ctx, q, append(r.t.allValues(rec), now.UnixNano(), now.UnixNano())...)
 	if err != nil {
 		return r.mapError(err, "create")
 	}
@@ -183,8 +224,13 @@ func (r *Records[T]) update(ctx context.Context, tx *sql.Tx, rec *T) (*T, error)
 	created, updated := r.t.stamps(rec)
 	oldCreated, _ := r.t.stamps(old)
 	*created, *updated = *oldCreated, r.s.opts.Now().UTC()
-	sets := strings.Join(r.t.columns, " = ?, ") + " = ?, updated_at = ?"
-	args := append(r.t.values(rec), updated.UnixNano(), id)
+	if r.t.by != nil {
+		cb, ub := r.t.by(rec)
+		oldCB, _ := r.t.by(old)
+		*cb, *ub = *oldCB, actorName(ctx)
+	}
+	sets := strings.Join(r.t.allColumns(), " = ?, ") + " = ?, updated_at = ?"
+	args := append(r.t.allValues(rec), updated.UnixNano(), id)
 	if _, err := tx.ExecContext(ctx, "UPDATE "+r.t.name+" SET "+sets+" WHERE id = ?", args...); err != nil {
 		return nil, r.mapError(err, "update")
 	}

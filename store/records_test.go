@@ -433,3 +433,57 @@ func TestScopeFollowsTheCustomerTree(t *testing.T) {
 		t.Errorf("an unrelated customer sees %q", got)
 	}
 }
+
+// TestPortalLoginIsScopedByIdentifier: two clients whose users have the
+// same name and password each reach only their own data.
+func TestPortalLoginIsScopedByIdentifier(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	for _, site := range []*Site{f.site, f.site2} {
+		must(t, f.s.CreatePortalUser(ctx, &PortalUser{Scope: ScopeOf("site", site.ID), Kind: PortalManager, Username: "boss"},
+			"the same password", Actor{Name: "admin"}))
+	}
+	_, a, err := f.s.PortalLogin(ctx, f.site.Identifier, "boss", "the same password", "127.0.0.1", time.Hour)
+	must(t, err)
+	_, b, err := f.s.PortalLogin(ctx, f.site2.Identifier, "boss", "the same password", "127.0.0.1", time.Hour)
+	must(t, err)
+	if a.User.ID == b.User.ID || a.User.Scope == b.User.Scope {
+		t.Fatalf("both logins reached the same user: %+v %+v", a.User, b.User)
+	}
+	sites, err := f.s.PortalSites(ctx, a.User.Scope)
+	must(t, err)
+	if len(sites) != 1 || sites[0].ID != f.site.ID {
+		t.Fatalf("site manager sees %+v", sites)
+	}
+	if _, _, err := f.s.PortalLogin(ctx, "000000000", "boss", "the same password", "127.0.0.1", time.Hour); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("unknown identifier: %v", err)
+	}
+	if _, _, err := f.s.PortalLogin(ctx, f.site.Identifier, "boss", "wrong password!", "127.0.0.1", time.Hour); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	// A customer's manager (HQ) sees every site below it.
+	list, err := f.s.Customers.List(ctx, ListOptions{})
+	must(t, err)
+	hq := list[0]
+	if hq.Identifier == "" {
+		t.Fatal("customer without identifier")
+	}
+	must(t, f.s.CreatePortalUser(ctx, &PortalUser{Scope: ScopeOf("customer", hq.ID), Kind: PortalManager, Username: "cso"},
+		"hq password here", Actor{Name: "admin"}))
+	_, h, err := f.s.PortalLogin(ctx, hq.Identifier, "cso", "hq password here", "127.0.0.1", time.Hour)
+	must(t, err)
+	if sites, _ := f.s.PortalSites(ctx, h.User.Scope); len(sites) != 2 {
+		t.Fatalf("HQ manager sees %d sites, want 2", len(sites))
+	}
+	// Emulation is audited.
+	_, e, err := f.s.EmulatePortalUser(ctx, a.User.ID, Actor{Name: "ann"}, time.Hour)
+	must(t, err)
+	if e.EmulatedBy != "ann" {
+		t.Fatalf("emulated session %+v", e)
+	}
+	audit, err := f.s.Audit(ctx, 0, 100)
+	must(t, err)
+	if audit[0].Action != "portal.emulate" || audit[0].UserName != "ann" {
+		t.Fatalf("audit %+v", audit[0])
+	}
+}

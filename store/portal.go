@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Portal user kinds (design.md §9).
+const (
+	PortalManager    = "manager"    // account manager of a site or customer: everything in scope, creates staff
+	PortalStaff      = "staff"      // office staff: reads the scope, changes what its rights allow
+	PortalTechnician = "technician" // an installer's technician: its sites, on test and off
+)
+
+// PortalRights are what office staff may be allowed to change.
+var PortalRights = []string{"call_list", "zones"}
+
+// PortalUser is a client (or installer) user of the portal.
+type PortalUser struct {
+	ID        int64     `json:"id"`
+	Scope     string    `json:"scope"` // site:<id>, customer:<id> or installer:<id>
+	Kind      string    `json:"kind"`
+	Username  string    `json:"username"`
+	FullName  string    `json:"full_name"`
+	Rights    Strings   `json:"rights"`
+	Disabled  bool      `json:"disabled"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// May reports whether the user may change a kind of record.
+func (u *PortalUser) May(right string) bool {
+	return u.Kind == PortalManager || slices.Contains(u.Rights, right)
+}
+
+// ScopeOf names a scope: "site", "customer" or "installer" and an id.
+func ScopeOf(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+
+func parseScope(scope string) (string, int64, error) {
+	kind, id, ok := strings.Cut(scope, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || !slices.Contains([]string{"site", "customer", "installer"}, kind) {
+		return "", 0, invalid("scope", "must be site:<id>, customer:<id> or installer:<id>")
+	}
+	return kind, n, nil
+}
+
+// CreatePortalUser adds a portal user. The station creates managers (of a
+// site or customer) and technicians (of an installer); a manager creates
+// office staff in its own scope.
+func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password string, by Actor) error {
+	kind, id, err := parseScope(u.Scope)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.Kind == PortalTechnician && kind != "installer", u.Kind != PortalTechnician && kind == "installer":
+		return invalid("kind", "technicians belong to an installer, managers and staff to a site or customer")
+	case !slices.Contains([]string{PortalManager, PortalStaff, PortalTechnician}, u.Kind):
+		return invalid("kind", "must be manager, staff or technician")
+	}
+	for _, r := range u.Rights {
+		if !slices.Contains(PortalRights, r) {
+			return invalid("rights", "unknown right %q (known: %s)", r, strings.Join(PortalRights, ", "))
+		}
+	}
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	if !usernameRE.MatchString(u.Username) {
+		return invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
+	}
+	if err := checkPassword(password); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now().UTC()
+	u.CreatedBy, u.CreatedAt = by.Name, now
+	if u.Rights == nil {
+		u.Rights = Strings{}
+	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := exists(ctx, tx, kind+"s", id, "scope", kind); err != nil {
+			return err
+		}
+		var other int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM portal_users WHERE scope = ? AND username = ?`, u.Scope, u.Username).Scan(&other)
+		if err == nil {
+			return &ConflictError{Field: "username", Msg: fmt.Sprintf("%s already has a portal user %s", u.Scope, u.Username)}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO portal_users (scope, kind, username, full_name, password_hash, rights, created_by,
+			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)`, u.Scope, u.Kind, u.Username, u.FullName, string(hash), u.Rights,
+			u.CreatedBy, now.UnixNano(), now.UnixNano())
+		if err != nil {
+			return err
+		}
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
+			map[string]any{"scope": u.Scope, "kind": u.Kind, "username": u.Username, "rights": u.Rights})
+	})
+}
+
+const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
+
+func scanPortalUser(sc interface{ Scan(...any) error }) (*PortalUser, error) {
+	var u PortalUser
+	var disabled int
+	err := sc.Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt})
+	u.Disabled = disabled != 0
+	return &u, err
+}
+
+// PortalUsers lists the portal users of a scope ("" for every scope).
+func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+portalUserColumns+` FROM portal_users WHERE ? = '' OR scope = ? ORDER BY id`, scope, scope)
+	if err != nil {
+		return nil, fmt.Errorf("store: portal users: %w", err)
+	}
+	defer rows.Close()
+	out := []PortalUser{}
+	for rows.Next() {
+		u, err := scanPortalUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// PortalSession is a portal user's session.
+type PortalSession struct {
+	User       PortalUser
+	CSRFToken  string
+	EmulatedBy string // the station user acting as this user, "" for the user
+	ExpiresAt  time.Time
+}
+
+// PortalLogin checks identifier + user name + password. The identifier
+// names one site, customer or installer; the user name is looked up only
+// within it, so equal user names and passwords of two clients never cross.
+func (s *Store) PortalLogin(ctx context.Context, identifier, username, password, remoteAddr string, ttl time.Duration) (string, *PortalSession, error) {
+	identifier, username = strings.TrimSpace(identifier), strings.ToLower(strings.TrimSpace(username))
+	var scope string
+	for _, t := range []string{"site", "customer", "installer"} {
+		var id int64
+		err := s.rdb.QueryRowContext(ctx, `SELECT id FROM `+t+`s WHERE identifier = ? AND identifier <> ''`, identifier).Scan(&id)
+		if err == nil {
+			scope = ScopeOf(t, id)
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", nil, fmt.Errorf("store: portal login: %w", err)
+		}
+	}
+	var hash string
+	var u *PortalUser
+	if scope != "" {
+		row := s.rdb.QueryRowContext(ctx, `SELECT `+portalUserColumns+`, password_hash FROM portal_users WHERE scope = ? AND username = ?`, scope, username)
+		var pu PortalUser
+		var disabled int
+		err := row.Scan(&pu.ID, &pu.Scope, &pu.Kind, &pu.Username, &pu.FullName, &pu.Rights, &disabled, &pu.CreatedBy, nanoTime{&pu.CreatedAt}, &hash)
+		switch {
+		case err == nil && disabled == 0:
+			u = &pu
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return "", nil, fmt.Errorf("store: portal login: %w", err)
+		}
+	}
+	if u == nil {
+		hash = string(dummyHash())
+	}
+	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
+	now := s.opts.Now().UTC()
+	actor := Actor{Name: "portal:" + identifier + "/" + username, RemoteAddr: remoteAddr}
+	if !ok {
+		_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			return audit(ctx, tx, now, actor, "portal.login.failed", "", nil)
+		})
+		return "", nil, ErrBadCredentials
+	}
+	return s.portalSession(ctx, u, "", ttl, actor, "portal.login")
+}
+
+// EmulatePortalUser opens a session as a portal user for a station user:
+// the station sees the portal as the account manager does. Audited.
+func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl time.Duration) (string, *PortalSession, error) {
+	u, err := scanPortalUser(s.rdb.QueryRowContext(ctx, `SELECT `+portalUserColumns+` FROM portal_users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("%w: portal user %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return s.portalSession(ctx, u, by.Name, ttl, by, "portal.emulate")
+}
+
+func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy string, ttl time.Duration, actor Actor, action string) (string, *PortalSession, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", nil, err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.opts.Now().UTC()
+	sess := &PortalSession{User: *u, CSRFToken: csrf, EmulatedBy: emulatedBy, ExpiresAt: now.Add(ttl)}
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, created_at, expires_at)
+			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, csrf, emulatedBy, now.UnixNano(), sess.ExpiresAt.UnixNano()); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), map[string]any{"scope": u.Scope})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, sess, nil
+}
+
+// PortalSessionFor returns the live portal session of a cookie value.
+func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSession, error) {
+	if token == "" {
+		return nil, ErrNotFound
+	}
+	var sess PortalSession
+	var disabled int
+	u := &sess.User
+	err := s.rdb.QueryRowContext(ctx, `SELECT u.id, u.scope, u.kind, u.username, u.full_name, u.rights, u.disabled, u.created_by,
+		u.created_at, x.csrf_token, x.emulated_by, x.expires_at FROM portal_sessions x JOIN portal_users u ON u.id = x.portal_user_id
+		WHERE x.token_hash = ?`, tokenHash(token)).
+		Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt},
+			&sess.CSRFToken, &sess.EmulatedBy, nanoTime{&sess.ExpiresAt})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled != 0 || !s.opts.Now().Before(sess.ExpiresAt))) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: portal session: %w", err)
+	}
+	return &sess, nil
+}
+
+// CSRFMatches compares a request's CSRF token with the session's.
+func (sess *PortalSession) CSRFMatches(got string) bool {
+	return (&Session{CSRFToken: sess.CSRFToken}).CSRFMatches(got)
+}
+
+// PortalSites returns the sites a portal user's scope covers: its site;
+// its customer's sites and those of every customer below; or the sites
+// its installer installed. Every portal query goes through it.
+func (s *Store) PortalSites(ctx context.Context, scope string) ([]Site, error) {
+	kind, id, err := parseScope(scope)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "customer":
+		return s.ScopeSites(ctx, id)
+	case "installer":
+		return s.Sites.List(ctx, ListOptions{Where: map[string]any{"installer_id": id}, Limit: MaxListLimit})
+	}
+	site, err := s.Sites.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return []Site{*site}, nil
+}
