@@ -162,8 +162,9 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 
 // Create validates and inserts rec, setting its id and times.
 func (r *Records[T]) Create(ctx context.Context, rec *T) error {
+	by := actorName(ctx) // the writer runs on its own context
 	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return r.create(ctx, tx, rec)
+		return r.create(WithActorName(ctx, by), tx, rec)
 	}, func() { r.t.afterCommit(nil, rec) })
 	if err == nil {
 		r.t.redact(rec)
@@ -201,9 +202,10 @@ func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
 func (r *Records[T]) Update(ctx context.Context, id int64, rec *T) error {
 	*r.t.id(rec) = id
 	var old *T
+	by := actorName(ctx)
 	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		old, err = r.update(ctx, tx, rec)
+		old, err = r.update(WithActorName(ctx, by), tx, rec)
 		return err
 	}, func() { r.t.afterCommit(old, rec) })
 	if err == nil {

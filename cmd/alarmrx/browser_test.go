@@ -194,3 +194,77 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644))
 }
+
+// TestPortalInBrowser: an HQ's account manager logs in to the client portal
+// with the HQ's identifier, sees a branch's site, its incident with the
+// operator's note and its signals, and adds a contact to the call list,
+// which is recorded as changed by the portal user.
+func TestPortalInBrowser(t *testing.T) {
+	exe := chromium(t)
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "browser-token"
+	})
+	ctx := context.Background()
+	st := d.Store()
+	hq := &store.Customer{Name: "Northwind Bank HQ"}
+	must(t, st.Customers.Create(ctx, hq))
+	branch := &store.Customer{Name: "Branch 7", ParentID: &hq.ID}
+	must(t, st.Customers.Create(ctx, branch))
+	site := &store.Site{CustomerID: branch.ID, Name: "Branch 7 Main St", Address: "12 Main St"}
+	must(t, st.Sites.Create(ctx, site))
+	other := &store.Customer{Name: "Another client"}
+	must(t, st.Customers.Create(ctx, other))
+	must(t, st.Sites.Create(ctx, &store.Site{CustomerID: other.ID, Name: "Not yours"}))
+	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "1234", SiteID: site.ID}))
+	must(t, st.CreatePortalUser(ctx, &store.PortalUser{Scope: store.ScopeOf("customer", hq.ID), Kind: store.PortalManager,
+		Username: "cso", FullName: "Chief Security Officer"}, "hq's long password", store.Actor{Name: "admin"}))
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA017"); code != 0 {
+		t.Fatalf("send: %d %s %s", code, out, errs)
+	}
+	op := &store.User{Username: "ann", Role: store.RoleOperator}
+	must(t, st.CreateUser(ctx, op, "ann's long password", store.Actor{Name: "setup"}))
+	q, _, err := st.Queue(ctx, time.Now())
+	must(t, err)
+	_, err = st.Act(ctx, q[0].ID, store.Actor{ID: op.ID, Name: "ann"}, store.Step{Action: "note", Note: "Guard sent, all secure"},
+		store.QueueRules{ClaimTimeout: time.Hour})
+	must(t, err)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/portal/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("identifier"), hq.Identifier),
+		chromedp.SendKeys(chromedp.ID("username"), "cso"),
+		chromedp.SendKeys(chromedp.ID("password"), "hq's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
+	))
+	if sites := text(t, bctx, chromedp.ID("sites")); !strings.Contains(sites, "Branch 7 Main St") || strings.Contains(sites, "Not yours") {
+		t.Fatalf("sites %q", sites)
+	}
+	screenshot(t, bctx, "portal-sites.png")
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		chromedp.WaitVisible(chromedp.ID("view-site")),
+		poll(`document.getElementById("incidents").textContent.includes("ann: Guard sent, all secure")`),
+		poll(`document.getElementById("signals").textContent.includes("Burglary")`),
+		chromedp.SendKeys(chromedp.ID("contact-name"), "Dana Keyholder"),
+		chromedp.SendKeys(chromedp.ID("contact-phone"), "+44 1632 960 456"),
+		chromedp.Click(chromedp.ID("contact-add")),
+		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),
+	))
+	screenshot(t, bctx, "portal-site.png")
+	list, err := st.RespondingParties.List(ctx, store.ListOptions{Where: map[string]any{"site_id": site.ID}})
+	must(t, err)
+	if len(list) != 1 || !strings.Contains(list[0].CreatedBy, "portal:customer:") || !strings.Contains(list[0].CreatedBy, "/cso") {
+		t.Fatalf("call list %+v", list)
+	}
+}

@@ -113,6 +113,7 @@ func New(opts Options) (http.Handler, error) {
 	if opts.Station != nil {
 		mux.HandleFunc("POST /api/v1/login", a.login)
 		a.console(mux)
+		a.portalRoutes(mux)
 	}
 	return securityHeaders(mux), nil
 }
@@ -190,7 +191,8 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 				return
 			}
 			actor := store.Actor{Name: "api", Role: store.RoleAdmin, RemoteAddr: remoteIP(r)}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+			ctx := store.WithActorName(context.WithValue(r.Context(), actorKey{}, actor), "station:api")
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		sess, ok := a.session(r)
@@ -210,6 +212,7 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 		actor := store.Actor{ID: sess.User.ID, Name: sess.User.Username, Role: sess.User.Role, RemoteAddr: remoteIP(r)}
 		ctx := context.WithValue(r.Context(), actorKey{}, actor)
 		ctx = context.WithValue(ctx, sessionKey{}, sess)
+		ctx = store.WithActorName(ctx, "station:"+actor.Name)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -115,6 +115,9 @@ func (a *api) stationRoutes() []route {
 		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults},
 		route{"GET", "/api/v1/station-events", a.stationEvents},
 		route{"GET", "/api/v1/reports", a.reports},
+		route{"GET", "/api/v1/portal-users", a.listPortalUsers},
+		route{"POST", "/api/v1/portal-users", a.createPortalUser},
+		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser},
 		route{"GET", "/api/v1/reports/{id}", a.report},
 	)
 	return rs

@@ -1,0 +1,507 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
+)
+
+// portalCookie is the client portal's session cookie (apart from the
+// console's: a browser may hold both).
+const portalCookie = "alarmrx_portal"
+
+type portalKey struct{}
+
+func portalOf(r *http.Request) *store.PortalSession {
+	s, _ := r.Context().Value(portalKey{}).(*store.PortalSession)
+	return s
+}
+
+// portalRoutes registers the client portal: its API under /portal/api/
+// (portal session cookie + CSRF header) and its pages under /portal/.
+func (a *api) portalRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /portal/api/login", a.portalLogin)
+	for _, rt := range []route{
+		{"POST", "/portal/api/logout", a.portalLogout},
+		{"GET", "/portal/api/me", a.portalMe},
+		{"GET", "/portal/api/sites", a.portalSites},
+		{"GET", "/portal/api/signals", a.portalSignals},
+		{"GET", "/portal/api/incidents", a.portalIncidents},
+		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList},
+		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact},
+		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact},
+		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact},
+		{"GET", "/portal/api/users", a.portalUsers},
+		{"POST", "/portal/api/users", a.portalCreateUser},
+		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn},
+		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff},
+		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults},
+		{"GET", "/portal/api/reports", a.portalReports},
+		{"GET", "/portal/api/reports/{id}", a.portalReport},
+	} {
+		mux.Handle(rt.method+" "+rt.path, a.portalAuth(rt.handler))
+	}
+	sub, err := fs.Sub(webFS, "web")
+	if err != nil {
+		panic(err)
+	}
+	files := http.FileServerFS(sub)
+	mux.Handle("GET /portal/", consoleHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/portal/")
+		if p == "" {
+			p = "portal.html"
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + p
+		files.ServeHTTP(w, r2)
+	})))
+}
+
+// portalAuth admits a request with a live portal session; changes need the
+// session's CSRF token. Every change carries the portal user's name.
+func (a *api) portalAuth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(portalCookie)
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, "", "log in to the portal")
+			return
+		}
+		sess, err := a.opts.Station.PortalSessionFor(r.Context(), c.Value)
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, "", "log in to the portal")
+			return
+		}
+		if r.Method != http.MethodGet && !sess.CSRFMatches(r.Header.Get("X-CSRF-Token")) {
+			writeError(w, http.StatusForbidden, "", "missing or wrong X-CSRF-Token")
+			return
+		}
+		name := "portal:" + sess.User.Scope + "/" + sess.User.Username
+		if sess.EmulatedBy != "" {
+			name += " (as " + sess.EmulatedBy + ")"
+		}
+		ctx := context.WithValue(store.WithActorName(r.Context(), name), portalKey{}, sess)
+		ctx = context.WithValue(ctx, actorKey{}, store.Actor{Name: name, RemoteAddr: remoteIP(r)})
+		next(w, r.WithContext(ctx))
+	})
+}
+
+type portalLoginRequest struct {
+	Identifier string `json:"identifier"`
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+}
+
+func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
+	var req portalLoginRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	o := &a.opts.Console
+	key := "portal|" + strings.TrimSpace(req.Identifier) + "|" + strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
+	now := a.opts.Now()
+	if blocked, wait := a.logins.blocked(key, now, o); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		writeError(w, http.StatusTooManyRequests, "", "too many failed logins; try again later")
+		return
+	}
+	token, sess, err := a.opts.Station.PortalLogin(r.Context(), req.Identifier, req.Username, req.Password, remoteIP(r), o.SessionTTL)
+	if errors.Is(err, store.ErrBadCredentials) {
+		a.logins.failed(key, now, o)
+		writeError(w, http.StatusUnauthorized, "", "wrong identifier, user name or password")
+		return
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	a.setPortalCookie(w, r, token)
+	writeJSON(w, http.StatusOK, portalMeView(sess))
+}
+
+func (a *api) setPortalCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: token, Path: "/", MaxAge: int(a.opts.Console.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
+}
+
+func portalMeView(sess *store.PortalSession) map[string]any {
+	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy}
+}
+
+func (a *api) portalLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) portalMe(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, portalMeView(portalOf(r)))
+}
+
+// portalSite is a site as its clients see it.
+type portalSite struct {
+	store.Site
+	Accounts      []store.Account `json:"accounts"`
+	OnTest        []store.OnTest  `json:"on_test"`
+	OpenIncidents int             `json:"open_incidents"`
+}
+
+// scopeSites is the session's sites; siteIn checks one of them.
+func (a *api) scopeSites(r *http.Request) ([]store.Site, error) {
+	return a.opts.Station.PortalSites(r.Context(), portalOf(r).User.Scope)
+}
+
+func (a *api) siteIn(w http.ResponseWriter, r *http.Request, id int64) bool {
+	sites, err := a.scopeSites(r)
+	if err != nil {
+		a.storeError(w, err)
+		return false
+	}
+	for _, s := range sites {
+		if s.ID == id {
+			return true
+		}
+	}
+	// Out of scope reads as absent: no hint that the record exists.
+	writeError(w, http.StatusNotFound, "", "no such site")
+	return false
+}
+
+func (a *api) portalSites(w http.ResponseWriter, r *http.Request) {
+	sites, err := a.scopeSites(r)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	st := a.opts.Station
+	out := []portalSite{}
+	for _, s := range sites {
+		ps := portalSite{Site: s, OnTest: []store.OnTest{}}
+		if ps.Accounts, err = st.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": s.ID}, Limit: store.MaxListLimit}); err != nil {
+			a.storeError(w, err)
+			return
+		}
+		for _, acct := range ps.Accounts {
+			tests, err := st.OpenTests(r.Context(), acct.ID)
+			if err != nil {
+				a.storeError(w, err)
+				return
+			}
+			ps.OnTest = append(ps.OnTest, tests...)
+		}
+		incs, err := st.SiteIncidents(r.Context(), s.ID, time.Unix(0, 0), a.opts.Now().Add(time.Hour))
+		if err != nil {
+			a.storeError(w, err)
+			return
+		}
+		for _, in := range incs {
+			if in.Status == store.IncidentOpen {
+				ps.OpenIncidents++
+			}
+		}
+		out = append(out, ps)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// siteQuery reads site_id (required, in scope) and since (default 24h).
+func (a *api) siteQuery(w http.ResponseWriter, r *http.Request) (int64, time.Time, bool) {
+	id, ok := queryID(w, r, "site_id")
+	if !ok {
+		return 0, time.Time{}, false
+	}
+	if id == 0 {
+		writeError(w, http.StatusBadRequest, "site_id", "site_id is required")
+		return 0, time.Time{}, false
+	}
+	since := a.opts.Now().Add(-24 * time.Hour)
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := parseSince(v, a.opts.Now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since", "since must be an RFC 3339 time or a duration such as 24h")
+			return 0, time.Time{}, false
+		}
+		since = t
+	}
+	return id, since, a.siteIn(w, r, id)
+}
+
+func (a *api) portalSignals(w http.ResponseWriter, r *http.Request) {
+	id, since, ok := a.siteQuery(w, r)
+	if !ok {
+		return
+	}
+	sigs, err := a.opts.Station.SiteActivity(r.Context(), id, since, a.opts.Now().Add(time.Minute))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"signals": sigs})
+}
+
+// portalIncident is an incident with its operator notes.
+type portalIncident struct {
+	store.Incident
+	Actions []store.IncidentAction `json:"actions"`
+}
+
+func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {
+	id, since, ok := a.siteQuery(w, r)
+	if !ok {
+		return
+	}
+	incs, err := a.opts.Station.SiteIncidents(r.Context(), id, since, a.opts.Now().Add(time.Minute))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	out := []portalIncident{}
+	for _, in := range incs {
+		acts, err := a.opts.Station.IncidentActions(r.Context(), in.ID)
+		if err != nil {
+			a.storeError(w, err)
+			return
+		}
+		out = append(out, portalIncident{Incident: in, Actions: acts})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !a.siteIn(w, r, id) {
+		return
+	}
+	list, err := a.opts.Station.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+// may refuses a change the portal user has no right to.
+func may(w http.ResponseWriter, r *http.Request, right string) bool {
+	if !portalOf(r).User.May(right) {
+		writeError(w, http.StatusForbidden, "", "your account manager has not given you the right to change this ("+right+")")
+		return false
+	}
+	return true
+}
+
+func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
+	id, rp, ok := idAndBody[store.RespondingParty](w, r)
+	if !ok || !may(w, r, "call_list") || !a.siteIn(w, r, id) {
+		return
+	}
+	rp.SiteID = id
+	if err := a.opts.Station.RespondingParties.Create(r.Context(), rp); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rp)
+}
+
+// contactInScope loads a call-list entry of the session's scope.
+func (a *api) contactInScope(w http.ResponseWriter, r *http.Request, id int64) (*store.RespondingParty, bool) {
+	old, err := a.opts.Station.RespondingParties.Get(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return nil, false
+	}
+	return old, a.siteIn(w, r, old.SiteID)
+}
+
+func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
+	id, rp, ok := idAndBody[store.RespondingParty](w, r)
+	if !ok || !may(w, r, "call_list") {
+		return
+	}
+	old, ok := a.contactInScope(w, r, id)
+	if !ok {
+		return
+	}
+	rp.SiteID = old.SiteID // a contact cannot be moved out of the scope
+	if err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rp)
+}
+
+func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !may(w, r, "call_list") {
+		return
+	}
+	if _, ok := a.contactInScope(w, r, id); !ok {
+		return
+	}
+	if err := a.opts.Station.RespondingParties.Delete(r.Context(), id); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.PortalUsers(r.Context(), portalOf(r).User.Scope)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+type portalUserRequest struct {
+	Username string        `json:"username"`
+	FullName string        `json:"full_name"`
+	Password string        `json:"password"`
+	Rights   store.Strings `json:"rights"`
+}
+
+// portalCreateUser: an account manager creates office staff in its own
+// scope and decides what they may change.
+func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
+	sess := portalOf(r)
+	if sess.User.Kind != store.PortalManager {
+		writeError(w, http.StatusForbidden, "", "only the account manager creates office staff")
+		return
+	}
+	var req portalUserRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	u := &store.PortalUser{Scope: sess.User.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
+	if err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// accountInScope loads an account of the session's sites.
+func (a *api) accountInScope(w http.ResponseWriter, r *http.Request, id int64) bool {
+	acct, err := a.opts.Station.Accounts.Get(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return false
+	}
+	return a.siteIn(w, r, acct.SiteID)
+}
+
+// The on-test endpoints are the station's own, behind the portal's scope:
+// technicians and managers put their systems on test and off.
+func (a *api) portalTestOn(w http.ResponseWriter, r *http.Request) {
+	if a.portalTester(w, r) {
+		a.startTest(w, r)
+	}
+}
+
+func (a *api) portalTestOff(w http.ResponseWriter, r *http.Request) {
+	if a.portalTester(w, r) {
+		a.endTests(w, r)
+	}
+}
+
+func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if ok && a.accountInScope(w, r, id) {
+		a.testResults(w, r)
+	}
+}
+
+func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {
+	if k := portalOf(r).User.Kind; k != store.PortalTechnician && k != store.PortalManager {
+		writeError(w, http.StatusForbidden, "", "only technicians and account managers put systems on test")
+		return false
+	}
+	id, ok := pathID(w, r)
+	return ok && a.accountInScope(w, r, id)
+}
+
+func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
+	kind, id, _ := strings.Cut(portalOf(r).User.Scope, ":")
+	if kind != "customer" {
+		writeJSON(w, http.StatusOK, map[string]any{"items": []store.Report{}})
+		return
+	}
+	cid, _ := strconv.ParseInt(id, 10, 64)
+	list, err := a.opts.Station.Reports(r.Context(), cid, 100)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	rep, err := a.opts.Station.Report(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if portalOf(r).User.Scope != store.ScopeOf("customer", rep.CustomerID) {
+		writeError(w, http.StatusNotFound, "", "no such report")
+		return
+	}
+	a.report(w, r)
+}
+
+// Station side: account managers and technicians are created by station
+// staff, who may also act as one (emulate; audited).
+
+type stationPortalUserRequest struct {
+	store.PortalUser
+	Password string `json:"password"`
+}
+
+func (a *api) createPortalUser(w http.ResponseWriter, r *http.Request) {
+	var req stationPortalUserRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	u := req.PortalUser
+	if u.Kind == store.PortalStaff {
+		writeError(w, http.StatusBadRequest, "kind", "office staff are created by their account manager in the portal")
+		return
+	}
+	if err := a.opts.Station.CreatePortalUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.PortalUsers(r.Context(), r.URL.Query().Get("scope"))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	token, sess, err := a.opts.Station.EmulatePortalUser(r.Context(), id, actorOf(r), a.opts.Console.SessionTTL)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	a.log.Info("station user acts as a portal user", zap.String("by", actorOf(r).Name), zap.Int64("portal_user", id))
+	a.setPortalCookie(w, r, token)
+	writeJSON(w, http.StatusOK, portalMeView(sess))
+}

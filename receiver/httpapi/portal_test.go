@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"testing"
+
+	"github.com/alarmrx/alarmrx/store"
+)
+
+// portalLogin logs a portal user in and returns a client with its cookie
+// and CSRF token.
+func (s *stationServer) portalLogin(t *testing.T, identifier, username, password string) (*operator, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	o := &operator{t: t, s: s, c: &http.Client{Jar: jar}}
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	code := o.call("POST", "/portal/api/login", map[string]string{"identifier": identifier, "username": username, "password": password}, &me, false)
+	o.csrf = me.CSRF
+	return o, code
+}
+
+func TestPortalScopesRightsAndTechnicians(t *testing.T) {
+	s := newStationServer(t)
+	var hq, mine, theirs, inst struct {
+		ID         int64  `json:"id"`
+		Identifier string `json:"identifier"`
+	}
+	s.post("/api/v1/customers", map[string]any{"name": "HQ"}, &hq)
+	s.post("/api/v1/installers", map[string]any{"name": "Secure Ltd"}, &inst)
+	s.post("/api/v1/sites", map[string]any{"customer_id": hq.ID, "name": "Mine", "installer_id": inst.ID}, &mine)
+	other := s.mustCreate("/api/v1/customers", map[string]any{"name": "Other"})
+	s.post("/api/v1/sites", map[string]any{"customer_id": other, "name": "Theirs"}, &theirs)
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": mine.ID})
+	otherAcct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "5678", "site_id": theirs.ID})
+
+	for _, u := range []map[string]any{
+		{"scope": store.ScopeOf("customer", hq.ID), "kind": "manager", "username": "boss", "password": "boss's password"},
+		{"scope": store.ScopeOf("installer", inst.ID), "kind": "technician", "username": "tom", "password": "tom's password"},
+	} {
+		s.mustCreate("/api/v1/portal-users", u)
+	}
+	var apiErr apiError
+	if code := s.post("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("customer", hq.ID), "kind": "staff",
+		"username": "x", "password": "long enough pw"}, &apiErr); code != http.StatusBadRequest {
+		t.Fatalf("station creating staff: %d", code)
+	}
+
+	boss, code := s.portalLogin(t, hq.Identifier, "boss", "boss's password")
+	if code != http.StatusOK {
+		t.Fatalf("manager login: %d", code)
+	}
+	if _, code := s.portalLogin(t, theirs.Identifier, "boss", "boss's password"); code != http.StatusUnauthorized {
+		t.Fatalf("login with another client's identifier: %d", code)
+	}
+	var sites struct {
+		Items []portalSite `json:"items"`
+	}
+	boss.call("GET", "/portal/api/sites", nil, &sites, false)
+	if len(sites.Items) != 1 || sites.Items[0].Name != "Mine" {
+		t.Fatalf("manager sees %+v", sites.Items)
+	}
+	if code := boss.call("GET", "/portal/api/signals?site_id="+itoa(theirs.ID), nil, nil, false); code != http.StatusNotFound {
+		t.Fatalf("another client's signals: %d", code)
+	}
+	// Staff without the call-list right may read but not change it.
+	if code := boss.call("POST", "/portal/api/users", map[string]any{"username": "clerk", "password": "clerk's password"}, nil, true); code != http.StatusCreated {
+		t.Fatalf("manager creates staff: %d", code)
+	}
+	clerk, _ := s.portalLogin(t, hq.Identifier, "clerk", "clerk's password")
+	if code := clerk.call("GET", "/portal/api/sites/"+itoa(mine.ID)+"/call-list", nil, nil, false); code != http.StatusOK {
+		t.Fatalf("staff reads the call list: %d", code)
+	}
+	if code := clerk.call("POST", "/portal/api/sites/"+itoa(mine.ID)+"/call-list", map[string]any{"position": 1, "name": "X"}, &apiErr, true); code != http.StatusForbidden {
+		t.Fatalf("staff without the right adds a contact: %d", code)
+	}
+	if code := clerk.call("POST", "/portal/api/users", map[string]any{"username": "y", "password": "long enough pw"}, nil, true); code != http.StatusForbidden {
+		t.Fatalf("staff creates users: %d", code)
+	}
+
+	// The installer's technician puts its site's system on test, not others.
+	tom, code := s.portalLogin(t, inst.Identifier, "tom", "tom's password")
+	if code != http.StatusOK {
+		t.Fatalf("technician login: %d", code)
+	}
+	test := map[string]any{"duration": "1h", "reason": "service visit", "authorised_by": "tom"}
+	if code := tom.call("POST", "/portal/api/accounts/"+itoa(acct)+"/tests", test, nil, true); code != http.StatusCreated {
+		t.Fatalf("technician on test: %d", code)
+	}
+	if code := tom.call("POST", "/portal/api/accounts/"+itoa(otherAcct)+"/tests", test, nil, true); code != http.StatusNotFound {
+		t.Fatalf("technician on another installer's account: %d", code)
+	}
+	if code := tom.call("POST", "/portal/api/accounts/"+itoa(acct)+"/tests/off", map[string]any{"by": "tom"}, nil, true); code != http.StatusOK {
+		t.Fatalf("technician off test: %d", code)
+	}
+	if code := clerk.call("POST", "/portal/api/accounts/"+itoa(acct)+"/tests", test, nil, true); code != http.StatusForbidden {
+		t.Fatalf("office staff on test: %d", code)
+	}
+
+	// The station acts as the manager; the audit log says so.
+	var users struct {
+		Items []store.PortalUser `json:"items"`
+	}
+	s.call("GET", "/api/v1/portal-users?scope="+store.ScopeOf("customer", hq.ID), "", "", &users)
+	if code := s.call("POST", "/api/v1/portal-users/"+itoa(users.Items[0].ID)+"/emulate", "", "", nil); code != http.StatusOK {
+		t.Fatalf("emulate: %d", code)
+	}
+	var audit struct {
+		Items []store.AuditEntry `json:"items"`
+	}
+	s.call("GET", "/api/v1/audit?limit=1000", "", "", &audit)
+	found := false
+	for _, e := range audit.Items {
+		found = found || (e.Action == "portal.emulate" && e.UserName == "api")
+	}
+	if !found {
+		t.Fatal("emulation not audited")
+	}
+	if hq.Identifier == "" {
+		t.Fatal("customer without identifier")
+	}
+}

@@ -1,0 +1,109 @@
+// The client portal: a small single-page client of /portal/api. Everything
+// shown is written as text, never as HTML.
+"use strict";
+
+const state = { csrf: "", user: null, site: 0 };
+function $(id) { return document.getElementById(id); }
+
+async function api(method, path, body) {
+  const opts = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+  const resp = await fetch(path, opts);
+  if (resp.status === 401) { show("login"); throw new Error("not logged in"); }
+  const text = await resp.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!resp.ok) throw new Error((data && data.error) || resp.statusText);
+  return data;
+}
+
+function row(cells) {
+  const tr = document.createElement("tr");
+  for (const c of cells) {
+    const td = document.createElement("td");
+    if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
+    tr.appendChild(td);
+  }
+  return tr;
+}
+function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
+function when(t) { return t ? new Date(t).toLocaleString() : ""; }
+function show(view) {
+  for (const v of ["login", "sites", "site"]) $("view-" + v).hidden = v !== view;
+  $("nav").hidden = view === "login";
+}
+
+async function route() {
+  if (!state.user) {
+    try {
+      const me = await api("GET", "/portal/api/me");
+      state.user = me.user; state.csrf = me.csrf_token;
+      $("whoami").textContent = me.user.username + " (" + me.user.kind + ")" + (me.emulated_by ? " — as " + me.emulated_by : "");
+    } catch (e) { return; }
+  }
+  const m = location.hash.match(/^#\/site\/(\d+)$/);
+  if (m) { state.site = Number(m[1]); show("site"); return loadSite(); }
+  show("sites");
+  const d = await api("GET", "/portal/api/sites");
+  $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
+    const status = (s.on_test.length ? "ON TEST until " + when(s.on_test[0].ends_at) : "in service") +
+      (s.open_incidents ? ", " + s.open_incidents + " open incident(s)" : "");
+    const tr = row([link(s.name, "#/site/" + s.id), s.address, s.identifier, s.accounts.map(a => a.number + " " + a.system_type).join(", "), status]);
+    tr.dataset.id = s.id;
+    return tr;
+  }));
+  const reps = await api("GET", "/portal/api/reports");
+  $("reports").replaceChildren(...reps.items.map(r => {
+    const li = document.createElement("li");
+    li.appendChild(link(r.night + ": " + r.subject, "/portal/api/reports/" + r.id));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
+    return li;
+  }));
+}
+
+async function loadSite() {
+  const id = state.site;
+  const sites = await api("GET", "/portal/api/sites");
+  const s = sites.items.find(x => x.id === id);
+  if (!s) { $("site-error").textContent = "no such site"; return; }
+  $("site-name").textContent = s.name;
+  $("site-status").textContent = s.on_test.length ? "On test until " + when(s.on_test[0].ends_at) + " (" + s.on_test[0].reason + ")" : "In service";
+  const incs = await api("GET", "/portal/api/incidents?site_id=" + id + "&since=720h");
+  $("incidents").tBodies[0].replaceChildren(...incs.items.map(i => row([when(i.opened_at), i.title, i.status + (i.resolution_code ? " (" + i.resolution_code + ")" : ""),
+    i.actions.filter(a => a.detail && a.detail.note).map(a => a.user_name + ": " + a.detail.note).join(" · ")])));
+  const sigs = await api("GET", "/portal/api/signals?site_id=" + id + "&since=168h");
+  $("signals").tBodies[0].replaceChildren(...sigs.signals.map(g => row([when(g.received_at), g.description,
+    g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : ""])));
+  const cl = await api("GET", "/portal/api/sites/" + id + "/call-list");
+  $("call-list").tBodies[0].replaceChildren(...cl.items.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", "), p.updated_by])));
+  $("contact-form").hidden = !(state.user.kind === "manager" || (state.user.rights || []).includes("call_list"));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("login-error").textContent = "";
+    const resp = await fetch("/portal/api/login", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ identifier: $("identifier").value, username: $("username").value, password: $("password").value }) });
+    const data = await resp.json();
+    if (!resp.ok) { $("login-error").textContent = data.error; return; }
+    state.user = data.user; state.csrf = data.csrf_token;
+    $("whoami").textContent = data.user.username + " (" + data.user.kind + ")";
+    $("password").value = "";
+    location.hash = "#/"; route();
+  });
+  $("logout").addEventListener("click", async () => { try { await api("POST", "/portal/api/logout"); } catch (e) {} state.user = null; show("login"); });
+  $("contact-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("site-error").textContent = "";
+    try {
+      await api("POST", "/portal/api/sites/" + state.site + "/call-list", { position: Number($("contact-position").value),
+        name: $("contact-name").value, phones: $("contact-phone").value ? [$("contact-phone").value] : [] });
+      $("contact-name").value = ""; $("contact-phone").value = "";
+      await loadSite();
+    } catch (e) { $("site-error").textContent = e.message; }
+  });
+  window.addEventListener("hashchange", route);
+  route();
+});
