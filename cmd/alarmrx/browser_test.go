@@ -267,4 +267,21 @@ func TestPortalInBrowser(t *testing.T) {
 	if len(list) != 1 || !strings.Contains(list[0].CreatedBy, "portal:customer:") || !strings.Contains(list[0].CreatedBy, "/cso") {
 		t.Fatalf("call list %+v", list)
 	}
+
+	// Station staff (an admin) find the HQ's identifier for a client who
+	// lost it, on the console's clients page.
+	must(t, st.CreateUser(ctx, &store.User{Username: "root", Role: store.RoleAdmin}, "root's long password", store.Actor{Name: "setup"}))
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), "root"),
+		chromedp.SendKeys(chromedp.ID("password"), "root's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Navigate(base+"/console/#/clients"),
+		chromedp.WaitVisible(chromedp.ID("view-clients")),
+		chromedp.SendKeys(chromedp.ID("client-filter"), "Northwind"),
+		poll(`document.getElementById("clients-customers").textContent.includes("`+hq.Identifier+`")`),
+	))
+	screenshot(t, bctx, "console-clients.png")
 }

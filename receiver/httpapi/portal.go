@@ -38,6 +38,8 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact},
 		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact},
 		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact},
+		{"GET", "/portal/api/sites/{id}/zones", a.portalZones},
+		{"PUT", "/portal/api/zones/{id}", a.portalEditZone},
 		{"GET", "/portal/api/users", a.portalUsers},
 		{"POST", "/portal/api/users", a.portalCreateUser},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn},
@@ -347,6 +349,57 @@ func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// portalZones lists the zones of a site's accounts.
+func (a *api) portalZones(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !a.siteIn(w, r, id) {
+		return
+	}
+	accts, err := a.opts.Station.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	out := []store.Zone{}
+	for _, acct := range accts {
+		zs, err := a.opts.Station.Zones.List(r.Context(), store.ListOptions{Where: map[string]any{"account_id": acct.ID}, Limit: store.MaxListLimit})
+		if err != nil {
+			a.storeError(w, err)
+			return
+		}
+		out = append(out, zs...)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+type zoneEdit struct {
+	Description string `json:"description"`
+	Type        string `json:"type"`
+}
+
+// portalEditZone changes a zone's description and type (right "zones"),
+// the number and account staying as the station set them.
+func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
+	id, edit, ok := idAndBody[zoneEdit](w, r)
+	if !ok || !may(w, r, "zones") {
+		return
+	}
+	z, err := a.opts.Station.Zones.Get(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if !a.accountInScope(w, r, z.AccountID) {
+		return
+	}
+	z.Description, z.Type = edit.Description, edit.Type
+	if err := a.opts.Station.Zones.Update(r.Context(), id, z); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, z)
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {

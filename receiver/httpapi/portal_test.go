@@ -80,6 +80,17 @@ func TestPortalScopesRightsAndTechnicians(t *testing.T) {
 		t.Fatalf("staff creates users: %d", code)
 	}
 
+	// Zone descriptions: the manager may change them, the clerk may not.
+	zone := s.mustCreate("/api/v1/zones", map[string]any{"account_id": acct, "number": "17", "description": "Door"})
+	if code := clerk.call("PUT", "/portal/api/zones/"+itoa(zone), map[string]any{"description": "Front door"}, nil, true); code != http.StatusForbidden {
+		t.Fatalf("clerk edits a zone: %d", code)
+	}
+	var z store.Zone
+	if code := boss.call("PUT", "/portal/api/zones/"+itoa(zone), map[string]any{"description": "Front door"}, &z, true); code != http.StatusOK ||
+		z.Description != "Front door" || z.UpdatedBy != "portal:"+store.ScopeOf("customer", hq.ID)+"/boss" || z.CreatedBy != "station:api" {
+		t.Fatalf("manager edits a zone: %d %+v", code, z)
+	}
+
 	// The installer's technician puts its site's system on test, not others.
 	tom, code := s.portalLogin(t, inst.Identifier, "tom", "tom's password")
 	if code != http.StatusOK {

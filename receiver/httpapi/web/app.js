@@ -54,7 +54,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -72,12 +72,14 @@ async function route() {
       const me = await api("GET", "/api/v1/me");
       state.user = me.user; state.csrf = me.csrf_token || "";
       $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
+      $("nav-clients").hidden = state.user.role !== "admin";
       connectEvents();
     } catch (e) { return; }
   }
   const hash = location.hash || "#/queue";
   const m = hash.match(/^#\/incident\/(\d+)$/);
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
+  if (hash === "#/clients") { show("clients"); return loadClients(); }
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
   show("queue");
   await loadQueue();
@@ -204,6 +206,34 @@ async function step(body) {
   }
 }
 
+// loadClients shows customers, sites and installers with the identifiers
+// their portal users log in with, and lets an admin act as a portal user.
+async function loadClients() {
+  const [cs, ss, is, us] = await Promise.all([
+    api("GET", "/api/v1/customers?limit=10000"), api("GET", "/api/v1/sites?limit=10000"),
+    api("GET", "/api/v1/installers?limit=10000"), api("GET", "/api/v1/portal-users")]);
+  const name = {};
+  for (const c of cs.items) name[c.id] = c.name;
+  const f = $("client-filter").value.toLowerCase();
+  const keep = (...xs) => !f || xs.some(x => String(x || "").toLowerCase().includes(f));
+  fill($("clients-customers").tBodies[0], cs.items.filter(c => keep(c.name, c.identifier))
+    .map(c => row([c.name, c.parent_id ? name[c.parent_id] : "", c.identifier, c.report_email])));
+  fill($("clients-sites").tBodies[0], ss.items.filter(s => keep(s.name, s.identifier))
+    .map(s => row([s.name, name[s.customer_id], s.identifier, s.address])));
+  fill($("clients-installers").tBodies[0], is.items.filter(i => keep(i.name, i.identifier)).map(i => row([i.name, i.identifier, i.phone])));
+  fill($("clients-users").tBodies[0], us.items.filter(u => keep(u.username, u.scope)).map(u => {
+    const b = el("button", "Act as");
+    b.type = "button";
+    b.addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/v1/portal-users/" + u.id + "/emulate");
+        window.open("/portal/", "_blank", "noopener");
+      } catch (e) { $("clients-error").textContent = e.message; }
+    });
+    return row([u.username, u.kind, u.scope, (u.rights || []).join(", "), b]);
+  }));
+}
+
 async function loadDashboard() {
   const d = await api("GET", "/api/v1/dashboard");
   const prev = state.dashPrev;
@@ -286,6 +316,7 @@ document.addEventListener("DOMContentLoaded", () => {
     step(body);
   });
   $("resolve-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "resolve", code: $("resolve-code").value, note: $("resolve-note").value }); });
+  $("client-filter").addEventListener("input", () => loadClients().catch(() => {}));
   window.addEventListener("hashchange", route);
   route();
 });

@@ -42,7 +42,13 @@ async function route() {
     } catch (e) { return; }
   }
   const m = location.hash.match(/^#\/site\/(\d+)$/);
-  if (m) { state.site = Number(m[1]); show("site"); return loadSite(); }
+  clearInterval(state.timer);
+  if (m) {
+    state.site = Number(m[1]); show("site");
+    // Technicians watch a site's signals come in while they test it.
+    state.timer = setInterval(() => loadSite().catch(() => {}), 5000);
+    return loadSite();
+  }
   show("sites");
   const d = await api("GET", "/portal/api/sites");
   $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
@@ -75,6 +81,14 @@ async function loadSite() {
   const sigs = await api("GET", "/portal/api/signals?site_id=" + id + "&since=168h");
   $("signals").tBodies[0].replaceChildren(...sigs.signals.map(g => row([when(g.received_at), g.description,
     g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : ""])));
+  const testRows = [];
+  for (const t of s.on_test) {
+    const acct = s.accounts.find(a => a.id === t.account_id);
+    const res = await api("GET", "/portal/api/accounts/" + t.account_id + "/test-results?from=24h");
+    testRows.push(row([acct ? acct.number : t.account_id, t.scope, when(t.ends_at), t.reason,
+      res.signals.map(g => g.event_code + (g.zone ? " zone " + g.zone : "")).join(", ") || "none yet"]));
+  }
+  $("tests").tBodies[0].replaceChildren(...testRows);
   const cl = await api("GET", "/portal/api/sites/" + id + "/call-list");
   $("call-list").tBodies[0].replaceChildren(...cl.items.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", "), p.updated_by])));
   $("contact-form").hidden = !(state.user.kind === "manager" || (state.user.rights || []).includes("call_list"));
