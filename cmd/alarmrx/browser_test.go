@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +263,12 @@ func TestPortalInBrowser(t *testing.T) {
 		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),
 	))
 	screenshot(t, bctx, "portal-site.png")
+	// The morning report's links open the event in the portal.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/portal/#/incident/"+strconv.FormatInt(q[0].ID, 10)),
+		chromedp.WaitVisible(chromedp.ID("view-event")),
+		poll(`document.getElementById("event-log").textContent.includes("note: Guard sent, all secure")`),
+	))
 	list, err := st.RespondingParties.List(ctx, store.ListOptions{Where: map[string]any{"site_id": site.ID}})
 	must(t, err)
 	if len(list) != 1 || !strings.Contains(list[0].CreatedBy, "portal:customer:") || !strings.Contains(list[0].CreatedBy, "/cso") {

@@ -34,6 +34,8 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		{"GET", "/portal/api/sites", a.portalSites},
 		{"GET", "/portal/api/signals", a.portalSignals},
 		{"GET", "/portal/api/incidents", a.portalIncidents},
+		{"GET", "/portal/api/incidents/{id}", a.portalIncident},
+		{"GET", "/portal/api/signals/{id}", a.portalSignal},
 		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList},
 		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact},
 		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact},
@@ -272,6 +274,53 @@ func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {
 		out = append(out, portalIncident{Incident: in, Actions: acts})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// portalIncident is one incident of the scope with its action log (what
+// the morning report links to).
+func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	in, err := a.opts.Station.Incident(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if in.SiteID == nil || !a.siteIn(w, r, *in.SiteID) {
+		if in.SiteID == nil {
+			writeError(w, http.StatusNotFound, "", "no such incident")
+		}
+		return
+	}
+	acts, err := a.opts.Station.IncidentActions(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts})
+}
+
+// portalSignal is one signal of the scope.
+func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{IDs: []int64{id}, Limit: 1})
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if len(sigs) == 0 || sigs[0].SiteID == nil {
+		writeError(w, http.StatusNotFound, "", "no such signal")
+		return
+	}
+	if !a.siteIn(w, r, *sigs[0].SiteID) {
+		return
+	}
+	writeJSON(w, http.StatusOK, sigs[0])
 }
 
 func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {

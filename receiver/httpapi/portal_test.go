@@ -133,3 +133,33 @@ func TestPortalScopesRightsAndTechnicians(t *testing.T) {
 		t.Fatal("customer without identifier")
 	}
 }
+
+// TestPortalEventPagesAreScoped: the incident and signal pages the morning
+// report links to answer only inside the user's scope.
+func TestPortalEventPagesAreScoped(t *testing.T) {
+	s := newStationServer(t)
+	var mine, theirs struct {
+		ID         int64  `json:"id"`
+		Identifier string `json:"identifier"`
+	}
+	c1 := s.mustCreate("/api/v1/customers", map[string]any{"name": "A"})
+	c2 := s.mustCreate("/api/v1/customers", map[string]any{"name": "B"})
+	s.post("/api/v1/sites", map[string]any{"customer_id": c1, "name": "A1"}, &mine)
+	s.post("/api/v1/sites", map[string]any{"customer_id": c2, "name": "B1"}, &theirs)
+	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": theirs.ID})
+	s.alarm(t, "7") // account 1234: B's site
+	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", mine.ID), "kind": "manager",
+		"username": "a", "password": "a's long password"})
+	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", theirs.ID), "kind": "manager",
+		"username": "b", "password": "b's long password"})
+	a, _ := s.portalLogin(t, mine.Identifier, "a", "a's long password")
+	b, _ := s.portalLogin(t, theirs.Identifier, "b", "b's long password")
+	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} {
+		if code := a.call("GET", path, nil, nil, false); code != http.StatusNotFound {
+			t.Errorf("%s for another client: %d", path, code)
+		}
+		if code := b.call("GET", path, nil, nil, false); code != http.StatusOK {
+			t.Errorf("%s for its client: %d", path, code)
+		}
+	}
+}

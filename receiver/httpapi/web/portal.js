@@ -29,7 +29,7 @@ function row(cells) {
 function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 function show(view) {
-  for (const v of ["login", "sites", "site"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "sites", "site", "event"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
 }
 
@@ -41,6 +41,8 @@ async function route() {
       $("whoami").textContent = me.user.username + " (" + me.user.kind + ")" + (me.emulated_by ? " — as " + me.emulated_by : "");
     } catch (e) { return; }
   }
+  const ev = location.hash.match(/^#\/(incident|signal)\/(\d+)$/);
+  if (ev) { show("event"); return loadEvent(ev[1], ev[2]); }
   const m = location.hash.match(/^#\/site\/(\d+)$/);
   clearInterval(state.timer);
   if (m) {
@@ -66,6 +68,26 @@ async function route() {
     li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
     return li;
   }));
+}
+
+// loadEvent shows one incident or signal: where the morning report links.
+async function loadEvent(kind, id) {
+  const d = await api("GET", "/portal/api/" + kind + "s/" + id);
+  const dl = $("event");
+  dl.replaceChildren();
+  const add = (k, v) => { if (v) { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dl.append(dt, dd); } };
+  if (kind === "incident") {
+    $("event-title").textContent = d.title;
+    add("Opened", when(d.opened_at)); add("Status", d.status + (d.resolution_code ? " (" + d.resolution_code + ")" : ""));
+    add("Account", d.account); add("Signals", d.signal_count);
+    $("event-log").tBodies[0].replaceChildren(...d.actions.map(a => row([when(a.at), a.user_name,
+      a.action + (a.detail && a.detail.note ? ": " + a.detail.note : "")])));
+  } else {
+    $("event-title").textContent = d.description || (d.format + " " + d.event_code);
+    add("Received", when(d.received_at)); add("Account", d.account);
+    add("Zone", d.zone + (d.zone_description ? " " + d.zone_description : "")); add("User", d.user); add("Text", d.text);
+    $("event-log").tBodies[0].replaceChildren();
+  }
 }
 
 async function loadSite() {
