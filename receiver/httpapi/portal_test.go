@@ -149,11 +149,11 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": theirs.ID})
 	s.alarm(t, "7") // account 1234: B's site
 	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", mine.ID), "kind": "manager",
-		"username": "a", "password": "a's long password"})
+		"username": "ann", "password": "a's long password"})
 	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", theirs.ID), "kind": "manager",
-		"username": "b", "password": "b's long password"})
-	a, _ := s.portalLogin(t, mine.Identifier, "a", "a's long password")
-	b, _ := s.portalLogin(t, theirs.Identifier, "b", "b's long password")
+		"username": "bob", "password": "b's long password"})
+	a, _ := s.portalLogin(t, mine.Identifier, "ann", "a's long password")
+	b, _ := s.portalLogin(t, theirs.Identifier, "bob", "b's long password")
 	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} {
 		if code := a.call("GET", path, nil, nil, false); code != http.StatusNotFound {
 			t.Errorf("%s for another client: %d", path, code)
