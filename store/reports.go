@@ -12,22 +12,12 @@ import (
 // it (HQ → region → store): what a contact of that customer may see, and
 // nothing else [design.md §4].
 func (s *Store) ScopeSites(ctx context.Context, customerID int64) ([]Site, error) {
-	rows, err := s.rdb.QueryContext(ctx, `WITH RECURSIVE tree(id) AS (
+	ids, err := s.queryIDs(ctx, `WITH RECURSIVE tree(id) AS (
 			SELECT ? UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id)
 		SELECT id FROM sites WHERE customer_id IN (SELECT id FROM tree) ORDER BY id`, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("store: scope: %w", err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := []Site{}
 	for _, id := range ids {
 		site, err := s.Sites.Get(ctx, id)
@@ -39,23 +29,31 @@ func (s *Store) ScopeSites(ctx context.Context, customerID int64) ([]Site, error
 	return out, nil
 }
 
-// SiteActivity lists a site's signals received in [from, to), oldest first.
-func (s *Store) SiteActivity(ctx context.Context, siteID int64, from, to time.Time) ([]Signal, error) {
-	var ids []int64
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM signals WHERE site_id = ? AND received_at >= ? AND received_at < ?
-		ORDER BY id LIMIT ?`, siteID, from.UnixNano(), to.UnixNano(), MaxListLimit)
+// queryIDs runs a query of one id column.
+func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: site activity: %w", err)
+		return nil, err
 	}
+	defer rows.Close()
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
+	return ids, rows.Err()
+}
+
+// SiteActivity lists a site's signals received in [from, to), oldest first.
+func (s *Store) SiteActivity(ctx context.Context, siteID int64, from, to time.Time) ([]Signal, error) {
+	ids, err := s.queryIDs(ctx, `SELECT id FROM signals WHERE site_id = ? AND received_at >= ? AND received_at < ?
+		ORDER BY id LIMIT ?`, siteID, from.UnixNano(), to.UnixNano(), MaxListLimit)
+	if err != nil {
+		return nil, fmt.Errorf("store: site activity: %w", err)
+	}
 	if len(ids) == 0 {
 		return []Signal{}, nil
 	}

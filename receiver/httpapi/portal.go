@@ -534,12 +534,7 @@ func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cid, _ := strconv.ParseInt(id, 10, 64)
-	list, err := a.opts.Station.Reports(r.Context(), cid, 100)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.writeReports(w, r, cid, 100)
 }
 
 func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {

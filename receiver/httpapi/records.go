@@ -133,7 +133,12 @@ func (a *api) reports(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, err := a.opts.Station.Reports(r.Context(), customer, p.limit)
+	a.writeReports(w, r, customer, p.limit)
+}
+
+// writeReports answers a customer's reports (0: every customer).
+func (a *api) writeReports(w http.ResponseWriter, r *http.Request, customer int64, limit int) {
+	list, err := a.opts.Station.Reports(r.Context(), customer, limit)
 	if err != nil {
 		a.storeError(w, err)
 		return
