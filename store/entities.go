@@ -28,6 +28,9 @@ type Customer struct {
 	// ReportEmail receives the morning report (addresses separated by
 	// commas); "" sends none.
 	ReportEmail string `json:"report_email"`
+	// TimeZone (IANA) is when the customer's morning is; "" means the time
+	// zone of its first site.
+	TimeZone string `json:"time_zone"`
 	// Identifier is what the customer's portal users type to log in (a
 	// phone number, or a random number assigned when none is given).
 	Identifier string    `json:"identifier"`
@@ -71,9 +74,13 @@ type Site struct {
 	Notes       string `json:"notes"`
 	// Identifier is the site's main phone number, or a random number
 	// assigned when none is given (design.md §9). Unique.
-	Identifier string    `json:"identifier"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Identifier string `json:"identifier"`
+	// CreatedBy and UpdatedBy name the station or portal user who made
+	// and last changed the site (its notes are editable in the portal).
+	CreatedBy string    `json:"created_by"`
+	UpdatedBy string    `json:"updated_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // System types an account may have (design.md §4).
@@ -199,13 +206,13 @@ func oneOf(field, v string, allowed []string) error {
 func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
 		name: "customers", label: "customer",
-		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "identifier", "notes"},
+		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier", "notes"},
 		values: func(c *Customer) []any {
-			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.Identifier, c.Notes}
+			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.TimeZone, c.Identifier, c.Notes}
 		},
 		scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.ReportEmail, &c.Identifier, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
 		id: func(c *Customer) *int64 { return &c.ID },
 		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
@@ -214,6 +221,11 @@ func (s *Store) newTables() {
 			}
 			if err := assignIdentifier(ctx, tx, "customers", c.ID, &c.Identifier); err != nil {
 				return err
+			}
+			if c.TimeZone != "" {
+				if _, err := time.LoadLocation(c.TimeZone); err != nil {
+					return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", c.TimeZone)
+				}
 			}
 			for _, addr := range strings.Split(c.ReportEmail, ",") {
 				if addr = strings.TrimSpace(addr); addr != "" {
@@ -288,8 +300,9 @@ func (s *Store) newTables() {
 		},
 		scan: func(x *Site) []any {
 			return []any{&x.ID, &x.CustomerID, &x.InstallerID, &x.Name, &x.Address, &x.TimeZone, &x.Notes,
-				&x.Identifier, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
+				&x.Identifier, &x.CreatedBy, &x.UpdatedBy, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
 		},
+		by:      func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
 		id:      func(x *Site) *int64 { return &x.ID },
 		check:   checkSite,
 		filters: []string{"customer_id", "installer_id", "identifier"},

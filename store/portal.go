@@ -20,8 +20,18 @@ const (
 	PortalTechnician = "technician" // an installer's technician: its sites, on test and off
 )
 
+// The rights an account manager may give office staff (design.md §9:
+// "decides who may modify or delete records"). Modifying and deleting are
+// separate rights where the portal can delete.
+const (
+	RightCallList       = "call_list"        // add and change call-list contacts
+	RightCallListDelete = "call_list.delete" // remove call-list contacts
+	RightZones          = "zones"            // change zone descriptions and types
+	RightNotes          = "notes"            // change a site's notes
+)
+
 // PortalRights are what office staff may be allowed to change.
-var PortalRights = []string{"call_list", "zones"}
+var PortalRights = []string{RightCallList, RightCallListDelete, RightZones, RightNotes}
 
 // PortalUser is a client (or installer) user of the portal.
 type PortalUser struct {
@@ -256,6 +266,14 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 		return nil, fmt.Errorf("store: portal session: %w", err)
 	}
 	return &sess, nil
+}
+
+// PortalLogout ends a portal session.
+func (s *Store) PortalLogout(ctx context.Context, token string) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, tokenHash(token))
+		return err
+	})
 }
 
 // CSRFMatches compares a request's CSRF token with the session's.

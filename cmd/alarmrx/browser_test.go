@@ -251,6 +251,17 @@ func TestPortalInBrowser(t *testing.T) {
 	if sites := text(t, bctx, chromedp.ID("sites")); !strings.Contains(sites, "Branch 7 Main St") || strings.Contains(sites, "Not yours") {
 		t.Fatalf("sites %q", sites)
 	}
+	// The account manager creates office staff who may change site notes
+	// and nothing else.
+	must(t, chromedp.Do(bctx,
+		chromedp.WaitVisible(chromedp.ID("staff-form")),
+		chromedp.SendKeys(chromedp.ID("staff-username"), "clerk"),
+		chromedp.SendKeys(chromedp.ID("staff-fullname"), "Front office"),
+		chromedp.SendKeys(chromedp.ID("staff-password"), "clerk's long password"),
+		chromedp.Click(chromedp.CSS(`#staff-rights input[value=notes]`)),
+		chromedp.Click(chromedp.ID("staff-add")),
+		poll(`document.getElementById("staff").textContent.includes("site notes")`),
+	))
 	screenshot(t, bctx, "portal-sites.png")
 	must(t, chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
@@ -273,6 +284,32 @@ func TestPortalInBrowser(t *testing.T) {
 	must(t, err)
 	if len(list) != 1 || !strings.Contains(list[0].CreatedBy, "portal:customer:") || !strings.Contains(list[0].CreatedBy, "/cso") {
 		t.Fatalf("call list %+v", list)
+	}
+
+	// The clerk logs in: may write the site's notes, may not touch the
+	// call list (no add form, no remove button).
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/portal/?as=clerk"),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("identifier"), hq.Identifier),
+		chromedp.SendKeys(chromedp.ID("username"), "clerk"),
+		chromedp.SendKeys(chromedp.ID("password"), "clerk's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
+		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),
+		poll(`document.getElementById("contact-form").hidden && !document.querySelector("#call-list button")`),
+		chromedp.WaitVisible(chromedp.ID("notes-save")),
+		chromedp.SendKeys(chromedp.ID("site-notes"), "Alarm code changes on Mondays"),
+		chromedp.Click(chromedp.ID("notes-save")),
+		poll(`document.getElementById("notes-by").textContent.includes("/clerk")`),
+	))
+	saved, err := st.Sites.Get(ctx, site.ID)
+	must(t, err)
+	if saved.Notes != "Alarm code changes on Mondays" || !strings.HasSuffix(saved.UpdatedBy, "/clerk") {
+		t.Fatalf("site after the clerk's edit: notes %q by %q", saved.Notes, saved.UpdatedBy)
 	}
 
 	// Station staff (an admin) find the HQ's identifier for a client who

@@ -42,6 +42,7 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact},
 		{"GET", "/portal/api/sites/{id}/zones", a.portalZones},
 		{"PUT", "/portal/api/zones/{id}", a.portalEditZone},
+		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes},
 		{"GET", "/portal/api/users", a.portalUsers},
 		{"POST", "/portal/api/users", a.portalCreateUser},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn},
@@ -138,7 +139,15 @@ func portalMeView(sess *store.PortalSession) map[string]any {
 	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy}
 }
 
+// portalLogout ends the session in the store, so a copied cookie stops
+// working too, and clears the cookie.
 func (a *api) portalLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(portalCookie); err == nil {
+		if err := a.opts.Station.PortalLogout(r.Context(), c.Value); err != nil {
+			a.storeError(w, err)
+			return
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -347,7 +356,7 @@ func may(w http.ResponseWriter, r *http.Request, right string) bool {
 
 func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 	id, rp, ok := idAndBody[store.RespondingParty](w, r)
-	if !ok || !may(w, r, "call_list") || !a.siteIn(w, r, id) {
+	if !ok || !may(w, r, store.RightCallList) || !a.siteIn(w, r, id) {
 		return
 	}
 	rp.SiteID = id
@@ -370,7 +379,7 @@ func (a *api) contactInScope(w http.ResponseWriter, r *http.Request, id int64) (
 
 func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 	id, rp, ok := idAndBody[store.RespondingParty](w, r)
-	if !ok || !may(w, r, "call_list") {
+	if !ok || !may(w, r, store.RightCallList) {
 		return
 	}
 	old, ok := a.contactInScope(w, r, id)
@@ -387,7 +396,7 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
-	if !ok || !may(w, r, "call_list") {
+	if !ok || !may(w, r, store.RightCallListDelete) {
 		return
 	}
 	if _, ok := a.contactInScope(w, r, id); !ok {
@@ -432,7 +441,7 @@ type zoneEdit struct {
 // the number and account staying as the station set them.
 func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	id, edit, ok := idAndBody[zoneEdit](w, r)
-	if !ok || !may(w, r, "zones") {
+	if !ok || !may(w, r, store.RightZones) {
 		return
 	}
 	z, err := a.opts.Station.Zones.Get(r.Context(), id)
@@ -449,6 +458,30 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, z)
+}
+
+type notesEdit struct {
+	Notes string `json:"notes"`
+}
+
+// portalEditNotes changes a site's notes (right "notes"); everything else
+// about the site stays as the station set it.
+func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
+	id, edit, ok := idAndBody[notesEdit](w, r)
+	if !ok || !may(w, r, store.RightNotes) || !a.siteIn(w, r, id) {
+		return
+	}
+	site, err := a.opts.Station.Sites.Get(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	site.Notes = edit.Notes
+	if err := a.opts.Station.Sites.Update(r.Context(), id, site); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, site)
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {

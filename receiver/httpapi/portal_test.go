@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"testing"
 
 	"github.com/alarmrx/alarmrx/store"
@@ -161,5 +162,88 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 		if code := b.call("GET", path, nil, nil, false); code != http.StatusOK {
 			t.Errorf("%s for its client: %d", path, code)
 		}
+	}
+}
+
+// TestPortalRightsSeparateChangeFromDelete: the account manager gives
+// office staff the right to change or to delete, per kind of record; every
+// change names who made it; a logged-out session is gone from the store.
+func TestPortalRightsSeparateChangeFromDelete(t *testing.T) {
+	s := newStationServer(t)
+	var site, other struct {
+		ID         int64  `json:"id"`
+		Identifier string `json:"identifier"`
+	}
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "Shop"})
+	s.post("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Shop floor", "notes": "key under the mat"}, &site)
+	s.post("/api/v1/sites", map[string]any{"customer_id": s.mustCreate("/api/v1/customers", map[string]any{"name": "Else"}), "name": "Else"}, &other)
+	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", site.ID), "kind": "manager",
+		"username": "boss", "password": "boss's password"})
+	boss, _ := s.portalLogin(t, site.Identifier, "boss", "boss's password")
+	var apiErr apiError
+	if code := boss.call("POST", "/portal/api/users", map[string]any{"username": "z", "password": "long enough pw",
+		"rights": []string{"schedules.everything"}}, &apiErr, true); code != http.StatusBadRequest || apiErr.Field != "rights" {
+		t.Fatalf("unknown right: %d %+v", code, apiErr)
+	}
+	for user, rights := range map[string][]string{"editor": {store.RightCallList, store.RightNotes}, "cleaner": {store.RightCallListDelete}} {
+		if code := boss.call("POST", "/portal/api/users", map[string]any{"username": user, "password": user + "'s password",
+			"rights": rights}, nil, true); code != http.StatusCreated {
+			t.Fatalf("create %s: %d", user, code)
+		}
+	}
+	editor, _ := s.portalLogin(t, site.Identifier, "editor", "editor's password")
+	cleaner, _ := s.portalLogin(t, site.Identifier, "cleaner", "cleaner's password")
+	me := "portal:" + store.ScopeOf("site", site.ID) + "/editor"
+
+	var rp store.RespondingParty
+	if code := editor.call("POST", "/portal/api/sites/"+itoa(site.ID)+"/call-list", map[string]any{"position": 1, "name": "Dana",
+		"phones": []string{"+44 20 7946 0000"}}, &rp, true); code != http.StatusCreated || rp.CreatedBy != me || rp.UpdatedBy != me {
+		t.Fatalf("editor adds a contact: %d %+v", code, rp)
+	}
+	if code := cleaner.call("POST", "/portal/api/sites/"+itoa(site.ID)+"/call-list", map[string]any{"position": 2, "name": "X"}, nil, true); code != http.StatusForbidden {
+		t.Fatalf("cleaner adds a contact: %d", code)
+	}
+	if code := editor.call("DELETE", "/portal/api/call-list/"+itoa(rp.ID), nil, nil, true); code != http.StatusForbidden {
+		t.Fatalf("editor deletes a contact: %d", code)
+	}
+	if code := cleaner.call("DELETE", "/portal/api/call-list/"+itoa(rp.ID), nil, nil, true); code != http.StatusNoContent {
+		t.Fatalf("cleaner deletes a contact: %d", code)
+	}
+	if _, err := s.st.RespondingParties.Get(t.Context(), rp.ID); err == nil {
+		t.Fatal("the deleted contact is still stored")
+	}
+
+	var got store.Site
+	if code := editor.call("PUT", "/portal/api/sites/"+itoa(site.ID)+"/notes", map[string]any{"notes": "key with the neighbour"}, &got, true); code != http.StatusOK {
+		t.Fatalf("editor edits notes: %d", code)
+	}
+	stored, err := s.st.Sites.Get(t.Context(), site.ID)
+	if err != nil || stored.Notes != "key with the neighbour" || stored.UpdatedBy != me || stored.CreatedBy != "station:api" || stored.Name != "Shop floor" {
+		t.Fatalf("stored site after the notes edit: %+v, %v", stored, err)
+	}
+	if code := cleaner.call("PUT", "/portal/api/sites/"+itoa(site.ID)+"/notes", map[string]any{"notes": "x"}, nil, true); code != http.StatusForbidden {
+		t.Fatalf("cleaner edits notes: %d", code)
+	}
+	if code := boss.call("PUT", "/portal/api/sites/"+itoa(other.ID)+"/notes", map[string]any{"notes": "x"}, nil, true); code != http.StatusNotFound {
+		t.Fatalf("notes of another client's site: %d", code)
+	}
+
+	// Logging out ends the session itself, not only the cookie.
+	u, _ := url.Parse(s.url + "/portal/")
+	cookies := editor.c.Jar.Cookies(u)
+	if code := editor.call("POST", "/portal/api/logout", nil, nil, true); code != http.StatusNoContent {
+		t.Fatalf("logout: %d", code)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/portal/api/me", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(cookies) == 0 || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the old cookie after logout: %d (%d cookies)", resp.StatusCode, len(cookies))
 	}
 }

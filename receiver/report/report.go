@@ -117,19 +117,26 @@ func (r *Reporter) RunOnce(ctx context.Context) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
+// customerZone is where the customer's morning is: its own time zone, or
+// that of its first site, or UTC.
+func customerZone(c store.Customer, sites []store.Site) *time.Location {
+	zone := c.TimeZone
+	if zone == "" && len(sites) > 0 {
+		zone = sites[0].TimeZone
+	}
+	if l, err := time.LoadLocation(zone); err == nil {
+		return l
+	}
+	return time.UTC
+}
+
 // customer sends one customer's report if it is due.
 func (r *Reporter) customer(ctx context.Context, c store.Customer) (bool, error) {
 	sites, err := r.opts.Store.ScopeSites(ctx, c.ID)
 	if err != nil {
 		return false, err
 	}
-	loc := time.UTC
-	if len(sites) > 0 {
-		if l, err := time.LoadLocation(sites[0].TimeZone); err == nil {
-			loc = l
-		}
-	}
-	now := r.opts.Now().In(loc)
+	now := r.opts.Now().In(customerZone(c, sites))
 	sendAt, err := clock(now, r.opts.SendAt)
 	if err != nil {
 		return false, err

@@ -212,6 +212,24 @@ func TestMorningReport(t *testing.T) {
 		!strings.Contains(last, "all_quiet") {
 		t.Errorf("a night without signals should say all quiet in body and subject")
 	}
+
+	// A customer's own time zone decides its morning, not its sites': at
+	// 07:05 UTC it is 16:05 in Tokyo (due) and 02:05 in New York (not).
+	if err := st.Customers.Create(ctx, &store.Customer{Name: "Nowhere", TimeZone: "Mars/Olympus"}); err == nil ||
+		!strings.Contains(err.Error(), "time_zone") {
+		t.Fatalf("a bad time zone: %v", err)
+	}
+	tokyo := &store.Customer{Name: "Tokyo office", ReportEmail: "tokyo@bank.example", TimeZone: "Asia/Tokyo"}
+	must(t, st.Customers.Create(ctx, tokyo))
+	must(t, st.Sites.Create(ctx, &store.Site{CustomerID: tokyo.ID, Name: "NY annex", TimeZone: "America/New_York"}))
+	if n, err := New(opts).RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("Tokyo customer's report: %d, %v", n, err)
+	}
+	reps, err = st.Reports(ctx, tokyo.ID, 10)
+	must(t, err)
+	if len(reps) != 1 || reps[0].Night != "2026-12-01" {
+		t.Fatalf("Tokyo reports %+v, want the night of 2026-12-01", reps)
+	}
 }
 
 // decode undoes quoted-printable soft breaks for assertions.

@@ -28,6 +28,11 @@ function row(cells) {
 }
 function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
+// The rights an account manager may give office staff (store.PortalRights).
+const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes" };
+function may(right) { return state.user.kind === "manager" || (state.user.rights || []).includes(right); }
+function button(text, onclick) { const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.addEventListener("click", onclick); return b; }
+
 function show(view) {
   for (const v of ["login", "sites", "site", "event"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
@@ -46,7 +51,7 @@ async function route() {
   const m = location.hash.match(/^#\/site\/(\d+)$/);
   clearInterval(state.timer);
   if (m) {
-    state.site = Number(m[1]); show("site");
+    state.site = Number(m[1]); state.notesDirty = false; show("site");
     // Technicians watch a site's signals come in while they test it.
     state.timer = setInterval(() => loadSite().catch(() => {}), 5000);
     return loadSite();
@@ -68,6 +73,15 @@ async function route() {
     li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
     return li;
   }));
+  $("staff-section").hidden = state.user.kind !== "manager";
+  if (state.user.kind === "manager") await loadStaff();
+}
+
+// loadStaff lists the account manager's office staff and their rights.
+async function loadStaff() {
+  const d = await api("GET", "/portal/api/users");
+  $("staff").tBodies[0].replaceChildren(...d.items.filter(u => u.kind === "staff").map(u =>
+    row([u.username, u.full_name, (u.rights || []).map(r => rights[r] || r).join(", ") || "nothing (read only)", u.created_by])));
 }
 
 // loadEvent shows one incident or signal: where the morning report links.
@@ -111,9 +125,23 @@ async function loadSite() {
       res.signals.map(g => g.event_code + (g.zone ? " zone " + g.zone : "")).join(", ") || "none yet"]));
   }
   $("tests").tBodies[0].replaceChildren(...testRows);
+  // Notes: editable with the notes right; unsaved edits survive the refresh.
+  if (!state.notesDirty) $("site-notes").value = s.notes || "";
+  $("site-notes").readOnly = !may("notes");
+  $("notes-save").hidden = !may("notes");
+  $("notes-by").textContent = "last changed by " + s.updated_by;
   const cl = await api("GET", "/portal/api/sites/" + id + "/call-list");
-  $("call-list").tBodies[0].replaceChildren(...cl.items.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", "), p.updated_by])));
-  $("contact-form").hidden = !(state.user.kind === "manager" || (state.user.rights || []).includes("call_list"));
+  $("call-list").tBodies[0].replaceChildren(...cl.items.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", "), p.updated_by,
+    may("call_list.delete") ? button("Remove", () => removeContact(p)) : ""])));
+  $("contact-form").hidden = !may("call_list");
+}
+
+async function removeContact(p) {
+  $("site-error").textContent = "";
+  try {
+    await api("DELETE", "/portal/api/call-list/" + p.id);
+    await loadSite();
+  } catch (e) { $("site-error").textContent = e.message; }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -139,6 +167,34 @@ document.addEventListener("DOMContentLoaded", () => {
       $("contact-name").value = ""; $("contact-phone").value = "";
       await loadSite();
     } catch (e) { $("site-error").textContent = e.message; }
+  });
+  $("site-notes").addEventListener("input", () => { state.notesDirty = true; });
+  $("notes-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("site-error").textContent = "";
+    try {
+      await api("PUT", "/portal/api/sites/" + state.site + "/notes", { notes: $("site-notes").value });
+      state.notesDirty = false;
+      await loadSite();
+    } catch (e) { $("site-error").textContent = e.message; }
+  });
+  for (const [right, label] of Object.entries(rights)) {
+    const l = document.createElement("label");
+    const c = document.createElement("input");
+    c.type = "checkbox"; c.value = right; c.name = "right";
+    l.append(c, " " + label);
+    $("staff-rights").appendChild(l);
+  }
+  $("staff-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("staff-error").textContent = "";
+    try {
+      await api("POST", "/portal/api/users", { username: $("staff-username").value, full_name: $("staff-fullname").value,
+        password: $("staff-password").value, rights: [...$("staff-rights").querySelectorAll("input:checked")].map(c => c.value) });
+      $("staff-username").value = ""; $("staff-fullname").value = ""; $("staff-password").value = "";
+      for (const c of $("staff-rights").querySelectorAll("input")) c.checked = false;
+      await loadStaff();
+    } catch (e) { $("staff-error").textContent = e.message; }
   });
   window.addEventListener("hashchange", route);
   route();
