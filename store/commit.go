@@ -281,6 +281,9 @@ func (w *writer) commitBatch(batch []*commitReq) {
 		for _, e := range touched {
 			w.s.queue.publish(e)
 		}
+		for i, r := range batch {
+			w.s.publishSignal(ids[i], r.rec.Resolutions)
+		}
 		return
 	}
 	if len(batch) > 1 && !isStorageFailure(err) {
@@ -294,6 +297,18 @@ func (w *writer) commitBatch(batch []*commitReq) {
 	w.s.markUnhealthy(err)
 	for _, r := range batch {
 		r.result <- commitResult{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	}
+}
+
+// publishSignal tells the live views of the sites a stored frame resolved
+// to, once per site.
+func (s *Store) publishSignal(frameID int64, res []Resolution) {
+	var last int64
+	for _, r := range res {
+		if r.SiteID != 0 && r.SiteID != last {
+			s.signals.publish(SignalEvent{SiteID: r.SiteID, FrameID: frameID})
+			last = r.SiteID
+		}
 	}
 }
 

@@ -516,33 +516,34 @@ type QueueEvent struct {
 	ReceivedAt time.Time `json:"-"`
 }
 
-// queueHub fans queue events out to subscribers (the SSE streams). A slow
-// subscriber misses events rather than slowing the writer; it is told so by
-// a "resync" event and refetches the queue.
-type queueHub struct {
-	mu      sync.Mutex
-	subs    map[chan QueueEvent]struct{}
-	visible func(QueueEvent) // observes receipt-to-visible latency
+// hub fans events out to subscribers (the SSE streams). A slow subscriber
+// misses events rather than slowing the writer; it is told so by the
+// resync event and refetches what it shows.
+type hub[T any] struct {
+	mu     sync.Mutex
+	subs   map[chan T]struct{}
+	resync T
 }
 
-// SubscribeQueue returns a channel of queue events and a function that
-// ends the subscription.
-func (s *Store) SubscribeQueue() (<-chan QueueEvent, func()) {
-	ch := make(chan QueueEvent, 256)
-	s.queue.mu.Lock()
-	s.queue.subs[ch] = struct{}{}
-	s.queue.mu.Unlock()
+func newHub[T any](resync T) *hub[T] {
+	return &hub[T]{subs: map[chan T]struct{}{}, resync: resync}
+}
+
+// subscribe returns a channel of events and a function that ends the
+// subscription.
+func (h *hub[T]) subscribe() (<-chan T, func()) {
+	ch := make(chan T, 256)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
 	return ch, func() {
-		s.queue.mu.Lock()
-		delete(s.queue.subs, ch)
-		s.queue.mu.Unlock()
+		h.mu.Lock()
+		delete(h.subs, ch)
+		h.mu.Unlock()
 	}
 }
 
-func (h *queueHub) publish(e QueueEvent) {
-	if h.visible != nil {
-		h.visible(e)
-	}
+func (h *hub[T]) publish(e T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -555,9 +556,38 @@ func (h *queueHub) publish(e QueueEvent) {
 			default:
 			}
 			select {
-			case ch <- QueueEvent{Action: "resync"}:
+			case ch <- h.resync:
 			default:
 			}
 		}
 	}
 }
+
+// queueHub carries incident changes and observes how long a signal took
+// from receipt to being visible in the queue.
+type queueHub struct {
+	*hub[QueueEvent]
+	visible func(QueueEvent)
+}
+
+func (h *queueHub) publish(e QueueEvent) {
+	if h.visible != nil {
+		h.visible(e)
+	}
+	h.hub.publish(e)
+}
+
+// SubscribeQueue returns a channel of queue events and a function that
+// ends the subscription.
+func (s *Store) SubscribeQueue() (<-chan QueueEvent, func()) { return s.queue.subscribe() }
+
+// SignalEvent tells subscribers that a signal of a site was stored; the
+// portal's live view of a site listens for them. SiteID 0 means "resync".
+type SignalEvent struct {
+	SiteID  int64 `json:"site_id"`
+	FrameID int64 `json:"frame_id"`
+}
+
+// SubscribeSignals returns a channel of stored-signal events and a
+// function that ends the subscription.
+func (s *Store) SubscribeSignals() (<-chan SignalEvent, func()) { return s.signals.subscribe() }

@@ -91,8 +91,9 @@ type Store struct {
 	faultHook func() error
 	faultMu   sync.Mutex
 
-	idx   *accountIndex
-	queue *queueHub
+	idx     *accountIndex
+	queue   *queueHub
+	signals *hub[SignalEvent]
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -154,7 +155,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
 	s.newTables()
-	s.queue = &queueHub{subs: map[chan QueueEvent]struct{}{}, visible: s.m.observeVisible}
+	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
+	s.signals = newHub(SignalEvent{})
 	start := time.Now()
 	if s.idx, err = s.loadIndex(ctx); err != nil {
 		_ = rdb.Close()

@@ -306,6 +306,12 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("notes-save")),
 		poll(`document.getElementById("notes-by").textContent.includes("/clerk")`),
 	))
+	// A signal sent now shows on the open page at once (the page's own
+	// refresh is every 30 s; the poll gives up after 10).
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA021"); code != 0 {
+		t.Fatalf("send: %d %s %s", code, out, errs)
+	}
+	must(t, chromedp.Do(bctx, poll(`document.getElementById("signals").textContent.includes("021")`)))
 	saved, err := st.Sites.Get(ctx, site.ID)
 	must(t, err)
 	if saved.Notes != "Alarm code changes on Mondays" || !strings.HasSuffix(saved.UpdatedBy, "/clerk") {

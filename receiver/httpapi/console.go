@@ -226,16 +226,25 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request) {
 }
 
 // queueEvents streams queue changes as server-sent events: one "queue"
-// event per changed incident, a comment every 15 s to keep proxies and the
-// connection alive. Each write has its own deadline, so the server's
-// write timeout does not cut the stream.
+// event per changed incident.
 func (a *api) queueEvents(w http.ResponseWriter, r *http.Request) {
+	events, cancel := a.opts.Station.SubscribeQueue()
+	defer cancel()
+	serveEvents(a, w, r, events, func(e store.QueueEvent) string {
+		b, _ := json.Marshal(e)
+		return "event: queue\ndata: " + string(b) + "\n\n"
+	})
+}
+
+// serveEvents writes events as server-sent events (frame renders one, ""
+// skips it), with a comment every 15 s to keep proxies and the connection
+// alive. Each write has its own deadline, so the server's write timeout
+// does not cut the stream; it ends with the request or the server.
+func serveEvents[T any](a *api, w http.ResponseWriter, r *http.Request, events <-chan T, frame func(T) string) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	events, cancel := a.opts.Station.SubscribeQueue()
-	defer cancel()
 	write := func(s string) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if _, err := w.Write([]byte(s)); err != nil {
@@ -255,8 +264,7 @@ func (a *api) queueEvents(w http.ResponseWriter, r *http.Request) {
 		case <-a.done:
 			return
 		case e := <-events:
-			b, _ := json.Marshal(e)
-			if !write("event: queue\ndata: " + string(b) + "\n\n") {
+			if f := frame(e); f != "" && !write(f) {
 				return
 			}
 		case <-ping.C:

@@ -59,15 +59,39 @@ func (o *operator) call(method, path string, body any, out any, withCSRF bool) i
 	return resp.StatusCode
 }
 
+// events opens a server-sent-events stream and returns its lines; it
+// closes with the test.
+func (o *operator) events(path string) <-chan string {
+	o.t.Helper()
+	req, _ := http.NewRequest("GET", o.s.url+path, nil)
+	resp, err := o.c.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		o.t.Fatalf("events %s: %v %v", path, err, resp)
+	}
+	o.t.Cleanup(func() { resp.Body.Close() })
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines
+}
+
 // alarm stores one queued burglary signal for account 1234, as the
 // pipeline would.
-func (s *stationServer) alarm(t *testing.T, zone string) {
+func (s *stationServer) alarm(t *testing.T, zone string) { s.alarmOn(t, "1234", zone) }
+
+// alarmOn stores one queued burglary signal for an account on receiver 1.
+func (s *stationServer) alarmOn(t *testing.T, account, zone string) {
 	t.Helper()
-	ev := protocols.Event{Format: "SIA", Account: "1234", Code: "BA", Zone: zone, Qualifier: protocols.QualifierNew,
+	ev := protocols.Event{Format: "SIA", Account: account, Code: "BA", Zone: zone, Qualifier: protocols.QualifierNew,
 		Category: protocols.CategoryBurglary, Known: true, Description: "Burglary Alarm"}
-	msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: "1234", Events: []protocols.Event{ev}}
-	rec := store.Receipt{ReceivedAt: now, Receiver: 1, Status: store.StatusAccepted, Raw: []byte("#1234|NBA" + zone),
-		Resolutions: []store.Resolution{s.st.Resolve(1, "1234", &ev, now)},
+	msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: account, Events: []protocols.Event{ev}}
+	rec := store.Receipt{ReceivedAt: now, Receiver: 1, Status: store.StatusAccepted, Raw: []byte("#" + account + "|NBA" + zone),
+		Resolutions: []store.Resolution{s.st.Resolve(1, account, &ev, now)},
 		Handling:    []store.Handling{{Mode: store.HandlingQueue, Priority: 4}}}
 	if _, err := s.st.Commit(context.Background(), msg, rec); err != nil {
 		t.Fatal(err)
@@ -97,20 +121,7 @@ func TestConsoleLoginQueueAndSteps(t *testing.T) {
 	bob, _ := s.login(t, "bob", "bob's long password")
 
 	// SSE: subscribe before the alarm arrives.
-	req, _ := http.NewRequest("GET", s.url+"/api/v1/queue/events", nil)
-	resp, err := ann.c.Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
-		t.Fatalf("events: %v %v", err, resp)
-	}
-	defer resp.Body.Close()
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := ann.events("/api/v1/queue/events")
 	s.alarm(t, "7")
 	deadline := time.After(5 * time.Second)
 	for got := false; !got; {

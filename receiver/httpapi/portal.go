@@ -33,6 +33,7 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		{"GET", "/portal/api/me", a.portalMe},
 		{"GET", "/portal/api/sites", a.portalSites},
 		{"GET", "/portal/api/signals", a.portalSignals},
+		{"GET", "/portal/api/events", a.portalEvents},
 		{"GET", "/portal/api/incidents", a.portalIncidents},
 		{"GET", "/portal/api/incidents/{id}", a.portalIncident},
 		{"GET", "/portal/api/signals/{id}", a.portalSignal},
@@ -261,6 +262,33 @@ func (a *api) portalSignals(w http.ResponseWriter, r *http.Request) {
 type portalIncident struct {
 	store.Incident
 	Actions []store.IncidentAction `json:"actions"`
+}
+
+// portalEvents streams a "signal" event whenever a signal of one of the
+// session's sites is stored, so a technician watching a site sees its
+// signals arrive as they are acknowledged. Sites are those in scope when
+// the stream opened; a "resync" says events were missed.
+func (a *api) portalEvents(w http.ResponseWriter, r *http.Request) {
+	sites, err := a.scopeSites(r)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	in := make(map[int64]bool, len(sites))
+	for _, s := range sites {
+		in[s.ID] = true
+	}
+	events, cancel := a.opts.Station.SubscribeSignals()
+	defer cancel()
+	serveEvents(a, w, r, events, func(e store.SignalEvent) string {
+		switch {
+		case e.SiteID == 0:
+			return "event: resync\ndata: {}\n\n"
+		case in[e.SiteID]:
+			return "event: signal\ndata: {\"site_id\":" + strconv.FormatInt(e.SiteID, 10) + "}\n\n"
+		}
+		return ""
+	})
 }
 
 func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {

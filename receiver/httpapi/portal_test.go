@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/alarmrx/alarmrx/store"
 )
@@ -155,7 +157,19 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 		"username": "bob", "password": "b's long password"})
 	a, _ := s.portalLogin(t, mine.Identifier, "ann", "a's long password")
 	b, _ := s.portalLogin(t, theirs.Identifier, "bob", "b's long password")
-	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} {
+
+	// Live: each client's stream tells of its own sites' signals only. B's
+	// signal is stored first, so A's first event proves the filter.
+	aLive, bLive := a.events("/portal/api/events"), b.events("/portal/api/events")
+	s.alarm(t, "7") // account 1234: B's site
+	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "4321", "site_id": mine.ID})
+	s.alarmOn(t, "4321", "3")
+	for who, want := range map[<-chan string]int64{aLive: mine.ID, bLive: theirs.ID} {
+		if got := firstData(t, who, "signal"); got != `{"site_id":`+itoa(want)+`}` {
+			t.Errorf("live event %s, want site %d", got, want)
+		}
+	}
+	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} { // B's
 		if code := a.call("GET", path, nil, nil, false); code != http.StatusNotFound {
 			t.Errorf("%s for another client: %d", path, code)
 		}
@@ -245,5 +259,26 @@ func TestPortalRightsSeparateChangeFromDelete(t *testing.T) {
 	resp.Body.Close()
 	if len(cookies) == 0 || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("the old cookie after logout: %d (%d cookies)", resp.StatusCode, len(cookies))
+	}
+}
+
+// firstData returns the data of the first event of a kind on an SSE stream.
+func firstData(t *testing.T, lines <-chan string, kind string) string {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for seen := false; ; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if l == "event: "+kind {
+				seen = true
+			} else if d, ok := strings.CutPrefix(l, "data: "); ok && seen {
+				return d
+			}
+		case <-deadline:
+			t.Fatalf("no %s event within 5 s", kind)
+		}
 	}
 }

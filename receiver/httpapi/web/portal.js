@@ -50,10 +50,16 @@ async function route() {
   if (ev) { show("event"); return loadEvent(ev[1], ev[2]); }
   const m = location.hash.match(/^#\/site\/(\d+)$/);
   clearInterval(state.timer);
+  if (state.live) { state.live.close(); state.live = null; }
   if (m) {
     state.site = Number(m[1]); state.notesDirty = false; show("site");
-    // Technicians watch a site's signals come in while they test it.
-    state.timer = setInterval(() => loadSite().catch(() => {}), 5000);
+    // Technicians watch a site's signals come in while they test it: the
+    // page reloads when the daemon says a signal of this site was stored,
+    // and every 30 s for operators' notes and status changes.
+    state.live = new EventSource("/portal/api/events");
+    state.live.addEventListener("signal", ev => { if (JSON.parse(ev.data).site_id === state.site) loadSite().catch(() => {}); });
+    state.live.addEventListener("resync", () => loadSite().catch(() => {}));
+    state.timer = setInterval(() => loadSite().catch(() => {}), 30000);
     return loadSite();
   }
   show("sites");
@@ -157,7 +163,12 @@ document.addEventListener("DOMContentLoaded", () => {
     $("password").value = "";
     location.hash = "#/"; route();
   });
-  $("logout").addEventListener("click", async () => { try { await api("POST", "/portal/api/logout"); } catch (e) {} state.user = null; show("login"); });
+  $("logout").addEventListener("click", async () => {
+    try { await api("POST", "/portal/api/logout"); } catch (e) {}
+    clearInterval(state.timer);
+    if (state.live) { state.live.close(); state.live = null; }
+    state.user = null; show("login");
+  });
   $("contact-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     $("site-error").textContent = "";
