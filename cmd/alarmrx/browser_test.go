@@ -333,5 +333,20 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("client-filter"), "Northwind"),
 		poll(`document.getElementById("clients-customers").textContent.includes("`+hq.Identifier+`")`),
 	))
+	// … and create the branch site's own account manager there.
+	must(t, chromedp.Do(bctx,
+		poll(`document.querySelector('#pu-scope option[value="`+store.ScopeOf("site", site.ID)+`"]') !== null`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("client-filter").value = "";
+			document.getElementById("pu-scope").value = "`+store.ScopeOf("site", site.ID)+`"`),
+		chromedp.SendKeys(chromedp.ID("pu-username"), "branchmgr"),
+		chromedp.SendKeys(chromedp.ID("pu-password"), "branch manager's password"),
+		chromedp.Click(chromedp.ID("pu-add")),
+		poll(`document.getElementById("clients-users").textContent.includes("branchmgr")`),
+	))
 	screenshot(t, bctx, "console-clients.png")
+	users, err := st.PortalUsers(ctx, store.ScopeOf("site", site.ID))
+	must(t, err)
+	if len(users) != 1 || users[0].Username != "branchmgr" || users[0].Kind != store.PortalManager || users[0].CreatedBy != "root" {
+		t.Fatalf("the site's portal users: %+v", users)
+	}
 }

@@ -232,6 +232,25 @@ async function loadClients() {
     });
     return row([u.username, u.kind, u.scope, (u.rights || []).join(", "), b]);
   }));
+  const scopes = [...cs.items.map(c => ["customer:" + c.id, "Customer: " + c.name]),
+    ...ss.items.map(s => ["site:" + s.id, "Site: " + s.name]), ...is.items.map(i => ["installer:" + i.id, "Installer: " + i.name])];
+  const chosen = $("pu-scope").value;
+  $("pu-scope").replaceChildren(...scopes.map(([v, label]) => { const o = el("option", label); o.value = v; return o; }));
+  if (chosen) $("pu-scope").value = chosen;
+}
+
+// createPortalUser makes the account manager of a customer or site, or a
+// technician of an installer.
+async function createPortalUser(ev) {
+  ev.preventDefault();
+  $("clients-error").textContent = "";
+  const scope = $("pu-scope").value;
+  try {
+    await api("POST", "/api/v1/portal-users", { scope, kind: scope.startsWith("installer:") ? "technician" : "manager",
+      username: $("pu-username").value, full_name: $("pu-fullname").value, password: $("pu-password").value });
+    $("pu-username").value = ""; $("pu-fullname").value = ""; $("pu-password").value = "";
+    await loadClients();
+  } catch (e) { $("clients-error").textContent = e.message; }
 }
 
 async function loadDashboard() {
@@ -317,6 +336,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("resolve-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "resolve", code: $("resolve-code").value, note: $("resolve-note").value }); });
   $("client-filter").addEventListener("input", () => loadClients().catch(() => {}));
+  $("portal-user-form").addEventListener("submit", createPortalUser);
   window.addEventListener("hashchange", route);
   route();
 });
