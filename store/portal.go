@@ -77,10 +77,8 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 	case !slices.Contains([]string{PortalManager, PortalStaff, PortalTechnician}, u.Kind):
 		return invalid("kind", "must be manager, staff or technician")
 	}
-	for _, r := range u.Rights {
-		if !slices.Contains(PortalRights, r) {
-			return invalid("rights", "unknown right %q (known: %s)", r, strings.Join(PortalRights, ", "))
-		}
+	if err := checkRights(u.Rights); err != nil {
+		return err
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
 	if !usernameRE.MatchString(u.Username) {
@@ -122,6 +120,96 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		return audit(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
 			map[string]any{"scope": u.Scope, "kind": u.Kind, "username": u.Username, "rights": u.Rights})
 	})
+}
+
+func checkRights(rights Strings) error {
+	for _, r := range rights {
+		if !slices.Contains(PortalRights, r) {
+			return invalid("rights", "unknown right %q (known: %s)", r, strings.Join(PortalRights, ", "))
+		}
+	}
+	return nil
+}
+
+// PortalUserChange is a change to a portal user; nil fields stay.
+type PortalUserChange struct {
+	FullName *string  `json:"full_name"`
+	Rights   *Strings `json:"rights"`
+	Disabled *bool    `json:"disabled"`
+	Password *string  `json:"password"`
+}
+
+// UpdatePortalUser changes a portal user: its name, rights (office staff
+// only), whether it is disabled, or its password. Disabling it or setting
+// a password ends its sessions, except the one whose token is keep (a user
+// changing its own password stays logged in). Audited without the
+// password.
+func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserChange, keep string, by Actor) (*PortalUser, error) {
+	u, err := s.PortalUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	changed := map[string]any{}
+	if ch.FullName != nil {
+		u.FullName, changed["full_name"] = *ch.FullName, *ch.FullName
+	}
+	if ch.Rights != nil {
+		if u.Kind != PortalStaff && len(*ch.Rights) > 0 {
+			return nil, invalid("rights", "only office staff have rights; a %s may change everything in its scope", u.Kind)
+		}
+		if err := checkRights(*ch.Rights); err != nil {
+			return nil, err
+		}
+		u.Rights, changed["rights"] = *ch.Rights, *ch.Rights
+	}
+	if ch.Disabled != nil {
+		u.Disabled, changed["disabled"] = *ch.Disabled, *ch.Disabled
+	}
+	var hash []byte
+	if ch.Password != nil {
+		if err := checkPassword(*ch.Password); err != nil {
+			return nil, err
+		}
+		if hash, err = bcrypt.GenerateFromPassword([]byte(*ch.Password), bcryptCost); err != nil {
+			return nil, err
+		}
+		changed["password"] = "changed"
+	}
+	now := s.opts.Now().UTC()
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		disabled := 0
+		if u.Disabled {
+			disabled = 1
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE portal_users SET full_name = ?, rights = ?, disabled = ?, updated_at = ? WHERE id = ?`,
+			u.FullName, u.Rights, disabled, now.UnixNano(), id); err != nil {
+			return err
+		}
+		if hash != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE portal_users SET password_hash = ? WHERE id = ?`, string(hash), id); err != nil {
+				return err
+			}
+		}
+		if hash != nil || u.Disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE portal_user_id = ? AND token_hash <> ?`, id, tokenHash(keep)); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, now, by, "portal_user.update", fmt.Sprintf("portal_user:%d", id), changed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CheckPortalPassword reports whether password is the portal user's.
+func (s *Store) CheckPortalPassword(ctx context.Context, id int64, password string) (bool, error) {
+	var hash string
+	if err := s.rdb.QueryRowContext(ctx, `SELECT password_hash FROM portal_users WHERE id = ?`, id).Scan(&hash); err != nil {
+		return false, fmt.Errorf("store: portal password: %w", err)
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil, nil
 }
 
 const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
@@ -206,13 +294,22 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 	return s.portalSession(ctx, u, "", ttl, actor, "portal.login")
 }
 
+// PortalUser returns one portal user.
+func (s *Store) PortalUser(ctx context.Context, id int64) (*PortalUser, error) {
+	u, err := scanPortalUser(s.rdb.QueryRowContext(ctx, `SELECT `+portalUserColumns+` FROM portal_users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: portal user %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: portal user: %w", err)
+	}
+	return u, nil
+}
+
 // EmulatePortalUser opens a session as a portal user for a station user:
 // the station sees the portal as the account manager does. Audited.
 func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl time.Duration) (string, *PortalSession, error) {
-	u, err := scanPortalUser(s.rdb.QueryRowContext(ctx, `SELECT `+portalUserColumns+` FROM portal_users WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, fmt.Errorf("%w: portal user %d", ErrNotFound, id)
-	}
+	u, err := s.PortalUser(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}

@@ -261,7 +261,15 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#staff-rights input[value=notes]`)),
 		chromedp.Click(chromedp.ID("staff-add")),
 		poll(`document.getElementById("staff").textContent.includes("site notes")`),
+		// The manager changes its own password on the same page.
+		chromedp.SendKeys(chromedp.ID("password-current"), "hq's long password"),
+		chromedp.SendKeys(chromedp.ID("password-new"), "hq's newer password"),
+		chromedp.Click(chromedp.ID("password-change")),
+		poll(`document.getElementById("password-result").textContent === "Password changed."`),
 	))
+	if _, _, err := st.PortalLogin(ctx, hq.Identifier, "cso", "hq's newer password", "127.0.0.1", time.Minute); err != nil {
+		t.Fatalf("log in with the changed password: %v", err)
+	}
 	screenshot(t, bctx, "portal-sites.png")
 	must(t, chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),

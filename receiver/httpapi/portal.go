@@ -46,6 +46,8 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes},
 		{"GET", "/portal/api/users", a.portalUsers},
 		{"POST", "/portal/api/users", a.portalCreateUser},
+		{"PUT", "/portal/api/users/{id}", a.portalUpdateUser},
+		{"POST", "/portal/api/password", a.portalPassword},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn},
 		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff},
 		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults},
@@ -548,6 +550,67 @@ func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, u)
 }
 
+// portalUpdateUser: the account manager changes an office staff user of
+// its scope (rights, name, disabled, a new password).
+func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
+	id, ch, ok := idAndBody[store.PortalUserChange](w, r)
+	if !ok {
+		return
+	}
+	sess := portalOf(r)
+	if sess.User.Kind != store.PortalManager {
+		writeError(w, http.StatusForbidden, "", "only the account manager changes office staff")
+		return
+	}
+	u, err := a.opts.Station.PortalUser(r.Context(), id)
+	if err == nil && (u.Scope != sess.User.Scope || u.Kind != store.PortalStaff) {
+		err = store.ErrNotFound // another scope's users, and managers, are not the manager's to change
+	}
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if u, err = a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r)); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+type passwordChange struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+}
+
+// portalPassword lets a portal user change its own password; its other
+// sessions end. Not while the station acts as the user.
+func (a *api) portalPassword(w http.ResponseWriter, r *http.Request) {
+	var req passwordChange
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	sess := portalOf(r)
+	if sess.EmulatedBy != "" {
+		writeError(w, http.StatusForbidden, "", "the station cannot change a client's password by acting as the client")
+		return
+	}
+	ok, err := a.opts.Station.CheckPortalPassword(r.Context(), sess.User.ID, req.Current)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusBadRequest, "current_password", "is not your password")
+		return
+	}
+	c, _ := r.Cookie(portalCookie) // present: portalAuth admitted the request by it
+	if _, err := a.opts.Station.UpdatePortalUser(r.Context(), sess.User.ID, store.PortalUserChange{Password: &req.New}, c.Value, actorOf(r)); err != nil {
+		a.storeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // accountInScope loads an account of the session's sites.
 func (a *api) accountInScope(w http.ResponseWriter, r *http.Request, id int64) bool {
 	acct, err := a.opts.Station.Accounts.Get(r.Context(), id)
@@ -638,6 +701,21 @@ func (a *api) createPortalUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, u)
+}
+
+// updatePortalUser: station staff reset a portal user's password, disable
+// or enable it, or change its name or rights.
+func (a *api) updatePortalUser(w http.ResponseWriter, r *http.Request) {
+	id, ch, ok := idAndBody[store.PortalUserChange](w, r)
+	if !ok {
+		return
+	}
+	u, err := a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r))
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -240,6 +241,85 @@ func TestPortalRightsSeparateChangeFromDelete(t *testing.T) {
 	}
 	if code := boss.call("PUT", "/portal/api/sites/"+itoa(other.ID)+"/notes", map[string]any{"notes": "x"}, nil, true); code != http.StatusNotFound {
 		t.Fatalf("notes of another client's site: %d", code)
+	}
+
+	// The manager takes the cleaner's right away, then disables it: its
+	// session ends and it cannot log in; the station resets its password
+	// and enables it again.
+	var staff struct {
+		Items []store.PortalUser `json:"items"`
+	}
+	boss.call("GET", "/portal/api/users", nil, &staff, false)
+	ids := map[string]int64{}
+	for _, u := range staff.Items {
+		ids[u.Username] = u.ID
+	}
+	if code := cleaner.call("DELETE", "/portal/api/call-list/999999", nil, nil, true); code != http.StatusNotFound {
+		t.Fatalf("cleaner with the delete right, unknown contact: %d", code)
+	}
+	var changed store.PortalUser
+	if code := boss.call("PUT", "/portal/api/users/"+itoa(ids["cleaner"]), map[string]any{"rights": []string{}}, &changed, true); code != http.StatusOK || len(changed.Rights) != 0 {
+		t.Fatalf("manager takes a right away: %d %+v", code, changed)
+	}
+	if code := cleaner.call("DELETE", "/portal/api/call-list/999999", nil, nil, true); code != http.StatusForbidden {
+		t.Fatalf("cleaner without the delete right: %d", code)
+	}
+	if code := editor.call("PUT", "/portal/api/users/"+itoa(ids["cleaner"]), map[string]any{"disabled": true}, nil, true); code != http.StatusForbidden {
+		t.Fatalf("staff changes staff: %d", code)
+	}
+	if code := boss.call("PUT", "/portal/api/users/"+itoa(ids["boss"]), map[string]any{"rights": []string{}}, nil, true); code != http.StatusNotFound {
+		t.Fatalf("manager changes a manager: %d", code)
+	}
+	if code := boss.call("PUT", "/portal/api/users/"+itoa(ids["cleaner"]), map[string]any{"disabled": true}, nil, true); code != http.StatusOK {
+		t.Fatalf("manager disables staff: %d", code)
+	}
+	if code := cleaner.call("GET", "/portal/api/me", nil, nil, false); code != http.StatusUnauthorized {
+		t.Fatalf("a disabled user's session: %d", code)
+	}
+	if _, code := s.portalLogin(t, site.Identifier, "cleaner", "cleaner's password"); code != http.StatusUnauthorized {
+		t.Fatalf("a disabled user logs in: %d", code)
+	}
+	if code := s.call("PUT", "/api/v1/portal-users/"+itoa(ids["cleaner"]), "application/json",
+		`{"disabled": false, "password": "a fresh password"}`, nil); code != http.StatusOK {
+		t.Fatalf("station resets and enables: %d", code)
+	}
+	if _, code := s.portalLogin(t, site.Identifier, "cleaner", "a fresh password"); code != http.StatusOK {
+		t.Fatalf("login with the reset password: %d", code)
+	}
+	var audit struct {
+		Items []store.AuditEntry `json:"items"`
+	}
+	s.call("GET", "/api/v1/audit?limit=1000", "", "", &audit)
+	updates := 0
+	for _, e := range audit.Items {
+		if e.Action == "portal_user.update" {
+			updates++
+			if b, _ := json.Marshal(e); strings.Contains(string(b), "a fresh password") {
+				t.Fatal("the audit log holds a password")
+			}
+		}
+	}
+	if updates != 3 {
+		t.Fatalf("%d portal_user.update audit entries, want 3", updates)
+	}
+
+	// Users change their own password (wrong current one: 400); they stay
+	// logged in, the old password stops working.
+	var apiErr2 apiError
+	if code := boss.call("POST", "/portal/api/password", map[string]any{"current_password": "wrong", "new_password": "boss's new password"}, &apiErr2, true); code != http.StatusBadRequest || apiErr2.Field != "current_password" {
+		t.Fatalf("wrong current password: %d %+v", code, apiErr2)
+	}
+	if code := boss.call("POST", "/portal/api/password", map[string]any{"current_password": "boss's password", "new_password": "boss's new password"}, nil, true); code != http.StatusNoContent {
+		t.Fatalf("password change: %d", code)
+	}
+	if code := boss.call("GET", "/portal/api/me", nil, nil, false); code != http.StatusOK {
+		t.Fatalf("after changing its password the user is logged out: %d", code)
+	}
+	if _, code := s.portalLogin(t, site.Identifier, "boss", "boss's password"); code != http.StatusUnauthorized {
+		t.Fatalf("old password: %d", code)
+	}
+	if _, code := s.portalLogin(t, site.Identifier, "boss", "boss's new password"); code != http.StatusOK {
+		t.Fatalf("new password: %d", code)
 	}
 
 	// Logging out ends the session itself, not only the cookie.

@@ -117,6 +117,7 @@ func (a *api) stationRoutes() []route {
 		route{"GET", "/api/v1/reports", a.reports},
 		route{"GET", "/api/v1/portal-users", a.listPortalUsers},
 		route{"POST", "/api/v1/portal-users", a.createPortalUser},
+		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser},
 		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser},
 		route{"GET", "/api/v1/reports/{id}", a.report},
 	)

@@ -87,7 +87,11 @@ async function route() {
 async function loadStaff() {
   const d = await api("GET", "/portal/api/users");
   $("staff").tBodies[0].replaceChildren(...d.items.filter(u => u.kind === "staff").map(u =>
-    row([u.username, u.full_name, (u.rights || []).map(r => rights[r] || r).join(", ") || "nothing (read only)", u.created_by])));
+    row([u.username + (u.disabled ? " (disabled)" : ""), u.full_name, (u.rights || []).map(r => rights[r] || r).join(", ") || "nothing (read only)", u.created_by,
+      button(u.disabled ? "Enable" : "Disable", async () => {
+        $("staff-error").textContent = "";
+        try { await api("PUT", "/portal/api/users/" + u.id, { disabled: !u.disabled }); await loadStaff(); } catch (e) { $("staff-error").textContent = e.message; }
+      })])));
 }
 
 // loadEvent shows one incident or signal: where the morning report links.
@@ -206,6 +210,15 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const c of $("staff-rights").querySelectorAll("input")) c.checked = false;
       await loadStaff();
     } catch (e) { $("staff-error").textContent = e.message; }
+  });
+  $("password-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("password-result").textContent = "";
+    try {
+      await api("POST", "/portal/api/password", { current_password: $("password-current").value, new_password: $("password-new").value });
+      $("password-result").textContent = "Password changed.";
+    } catch (e) { $("password-result").textContent = e.message; }
+    $("password-current").value = ""; $("password-new").value = "";
   });
   window.addEventListener("hashchange", route);
   route();
