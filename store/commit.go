@@ -281,8 +281,8 @@ func (w *writer) commitBatch(batch []*commitReq) {
 		for _, e := range touched {
 			w.s.queue.publish(e)
 		}
-		for i, r := range batch {
-			w.s.publishSignal(ids[i], r.rec.Resolutions)
+		for _, r := range batch {
+			w.s.publishSignal(r.rec.Resolutions)
 		}
 		return
 	}
@@ -302,11 +302,11 @@ func (w *writer) commitBatch(batch []*commitReq) {
 
 // publishSignal tells the live views of the sites a stored frame resolved
 // to, once per site.
-func (s *Store) publishSignal(frameID int64, res []Resolution) {
+func (s *Store) publishSignal(res []Resolution) {
 	var last int64
 	for _, r := range res {
 		if r.SiteID != 0 && r.SiteID != last {
-			s.signals.publish(SignalEvent{SiteID: r.SiteID, FrameID: frameID})
+			s.sites.publish(SiteEvent{SiteID: r.SiteID, Kind: "signal"})
 			last = r.SiteID
 		}
 	}

@@ -426,6 +426,9 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 	if err != nil {
 		return nil, err
 	}
+	if in.SiteID != nil {
+		s.sites.publish(SiteEvent{SiteID: *in.SiteID, Kind: "incident"})
+	}
 	out.Incident = *in
 	return &out, nil
 }
@@ -581,13 +584,15 @@ func (h *queueHub) publish(e QueueEvent) {
 // ends the subscription.
 func (s *Store) SubscribeQueue() (<-chan QueueEvent, func()) { return s.queue.subscribe() }
 
-// SignalEvent tells subscribers that a signal of a site was stored; the
-// portal's live view of a site listens for them. SiteID 0 means "resync".
-type SignalEvent struct {
-	SiteID  int64 `json:"site_id"`
-	FrameID int64 `json:"frame_id"`
+// SiteEvent tells subscribers that something of a site changed: a signal
+// was stored ("signal") or an operator acted on its incident ("incident").
+// The portal's live view of a site listens for them. SiteID 0 means
+// "resync".
+type SiteEvent struct {
+	SiteID int64
+	Kind   string
 }
 
-// SubscribeSignals returns a channel of stored-signal events and a
-// function that ends the subscription.
-func (s *Store) SubscribeSignals() (<-chan SignalEvent, func()) { return s.signals.subscribe() }
+// SubscribeSites returns a channel of site events and a function that
+// ends the subscription.
+func (s *Store) SubscribeSites() (<-chan SiteEvent, func()) { return s.sites.subscribe() }

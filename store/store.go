@@ -93,7 +93,7 @@ type Store struct {
 
 	idx     *accountIndex
 	queue   *queueHub
-	signals *hub[SignalEvent]
+	sites   *hub[SiteEvent]
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -156,7 +156,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.healthy.Store(true)
 	s.newTables()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
-	s.signals = newHub(SignalEvent{})
+	s.sites = newHub(SiteEvent{})
 	start := time.Now()
 	if s.idx, err = s.loadIndex(ctx); err != nil {
 		_ = rdb.Close()

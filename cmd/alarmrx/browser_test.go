@@ -320,6 +320,11 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Fatalf("send: %d %s %s", code, out, errs)
 	}
 	must(t, chromedp.Do(bctx, poll(`document.getElementById("signals").textContent.includes("021")`)))
+	// So does an operator's note on the site's incident.
+	_, err = st.Act(ctx, q[0].ID, store.Actor{ID: op.ID, Name: "ann"}, store.Step{Action: "note", Note: "Police on the way"},
+		store.QueueRules{ClaimTimeout: time.Hour})
+	must(t, err)
+	must(t, chromedp.Do(bctx, poll(`document.getElementById("incidents").textContent.includes("ann: Police on the way")`)))
 	saved, err := st.Sites.Get(ctx, site.ID)
 	must(t, err)
 	if saved.Notes != "Alarm code changes on Mondays" || !strings.HasSuffix(saved.UpdatedBy, "/clerk") {

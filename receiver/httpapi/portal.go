@@ -268,8 +268,10 @@ type portalIncident struct {
 
 // portalEvents streams a "signal" event whenever a signal of one of the
 // session's sites is stored, so a technician watching a site sees its
-// signals arrive as they are acknowledged. Sites are those in scope when
-// the stream opened; a "resync" says events were missed.
+// signals arrive as they are acknowledged, and an "incident" event when an
+// operator acts on one of its incidents (a note, a resolution). Sites are
+// those in scope when the stream opened; a "resync" says events were
+// missed.
 func (a *api) portalEvents(w http.ResponseWriter, r *http.Request) {
 	sites, err := a.scopeSites(r)
 	if err != nil {
@@ -280,14 +282,14 @@ func (a *api) portalEvents(w http.ResponseWriter, r *http.Request) {
 	for _, s := range sites {
 		in[s.ID] = true
 	}
-	events, cancel := a.opts.Station.SubscribeSignals()
+	events, cancel := a.opts.Station.SubscribeSites()
 	defer cancel()
-	serveEvents(a, w, r, events, func(e store.SignalEvent) string {
+	serveEvents(a, w, r, events, func(e store.SiteEvent) string {
 		switch {
 		case e.SiteID == 0:
 			return "event: resync\ndata: {}\n\n"
 		case in[e.SiteID]:
-			return "event: signal\ndata: {\"site_id\":" + strconv.FormatInt(e.SiteID, 10) + "}\n\n"
+			return "event: " + e.Kind + "\ndata: {\"site_id\":" + strconv.FormatInt(e.SiteID, 10) + "}\n\n"
 		}
 		return ""
 	})

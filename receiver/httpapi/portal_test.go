@@ -170,6 +170,22 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 			t.Errorf("live event %s, want site %d", got, want)
 		}
 	}
+	// An operator's note on B's incident, then on A's: the same holds.
+	op := &store.User{Username: "olga", Role: store.RoleOperator}
+	if err := s.st.CreateUser(t.Context(), op, "olga's long password", store.Actor{Name: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, incident := range []int64{1, 2} { // B's, A's
+		if _, err := s.st.Act(t.Context(), incident, store.Actor{ID: op.ID, Name: "olga"}, store.Step{Action: "note", Note: "called"},
+			store.QueueRules{ClaimTimeout: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for who, want := range map[<-chan string]int64{aLive: mine.ID, bLive: theirs.ID} {
+		if got := firstData(t, who, "incident"); got != `{"site_id":`+itoa(want)+`}` {
+			t.Errorf("live incident event %s, want site %d", got, want)
+		}
+	}
 	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} { // B's
 		if code := a.call("GET", path, nil, nil, false); code != http.StatusNotFound {
 			t.Errorf("%s for another client: %d", path, code)

@@ -54,10 +54,12 @@ async function route() {
   if (m) {
     state.site = Number(m[1]); state.notesDirty = false; show("site");
     // Technicians watch a site's signals come in while they test it: the
-    // page reloads when the daemon says a signal of this site was stored,
-    // and every 30 s for operators' notes and status changes.
+    // page reloads when the daemon says a signal of this site was stored or
+    // an operator acted on its incident, and every 30 s besides.
     state.live = new EventSource("/portal/api/events");
-    state.live.addEventListener("signal", ev => { if (JSON.parse(ev.data).site_id === state.site) loadSite().catch(() => {}); });
+    for (const kind of ["signal", "incident"]) {
+      state.live.addEventListener(kind, ev => { if (JSON.parse(ev.data).site_id === state.site) loadSite().catch(() => {}); });
+    }
     state.live.addEventListener("resync", () => loadSite().catch(() => {}));
     state.timer = setInterval(() => loadSite().catch(() => {}), 30000);
     return loadSite();
