@@ -91,9 +91,9 @@ type Store struct {
 	faultHook func() error
 	faultMu   sync.Mutex
 
-	idx     *accountIndex
-	queue   *queueHub
-	sites   *hub[SiteEvent]
+	idx   *accountIndex
+	queue *queueHub
+	sites *hub[SiteEvent]
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
