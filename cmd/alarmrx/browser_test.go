@@ -294,17 +294,22 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Fatalf("call list %+v", list)
 	}
 
-	// The clerk logs in: may write the site's notes, may not touch the
-	// call list (no add form, no remove button).
+	// The clerk, logged out, follows a morning report's link: after
+	// logging in the incident shows. The clerk may write the site's notes,
+	// may not touch the call list (no add form, no remove button).
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/portal/?as=clerk"),
 		chromedp.WaitVisible(chromedp.ID("logout")),
 		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.Navigate(base+"/portal/?from=report#/incident/"+strconv.FormatInt(q[0].ID, 10)),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
 		chromedp.SendKeys(chromedp.ID("identifier"), hq.Identifier),
 		chromedp.SendKeys(chromedp.ID("username"), "clerk"),
 		chromedp.SendKeys(chromedp.ID("password"), "clerk's long password"),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("view-event")),
+		poll(`document.getElementById("event-log").textContent.includes("note: Guard sent, all secure")`),
+		chromedp.Click(chromedp.CSS(`#view-event a`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
 		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
 		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),

@@ -167,13 +167,15 @@ document.addEventListener("DOMContentLoaded", () => {
     state.user = data.user; state.csrf = data.csrf_token;
     $("whoami").textContent = data.user.username + " (" + data.user.kind + ")";
     $("password").value = "";
-    location.hash = "#/"; route();
+    route(); // to the page asked for: a morning report's link survives the log-in
   });
   $("logout").addEventListener("click", async () => {
     try { await api("POST", "/portal/api/logout"); } catch (e) {}
     clearInterval(state.timer);
     if (state.live) { state.live.close(); state.live = null; }
-    state.user = null; show("login");
+    state.user = null;
+    history.replaceState(null, "", "#/");
+    show("login");
   });
   $("contact-form").addEventListener("submit", async ev => {
     ev.preventDefault();
