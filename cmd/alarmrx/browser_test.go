@@ -313,7 +313,7 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
 		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
 		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),
-		poll(`document.getElementById("contact-form").hidden && !document.querySelector("#call-list button")`),
+		poll(`getComputedStyle(document.getElementById("contact-form")).display === "none" && !document.querySelector("#call-list button")`),
 		chromedp.WaitVisible(chromedp.ID("notes-save")),
 		chromedp.SendKeys(chromedp.ID("site-notes"), "Alarm code changes on Mondays"),
 		chromedp.Click(chromedp.ID("notes-save")),
@@ -335,6 +335,46 @@ func TestPortalInBrowser(t *testing.T) {
 	if saved.Notes != "Alarm code changes on Mondays" || !strings.HasSuffix(saved.UpdatedBy, "/clerk") {
 		t.Fatalf("site after the clerk's edit: notes %q by %q", saved.Notes, saved.UpdatedBy)
 	}
+	// The installer's technician puts the system on test from the site
+	// page, sees a signal arrive as a test result, and ends the test.
+	inst := &store.Installer{Name: "Secure Ltd"}
+	must(t, st.Installers.Create(ctx, inst))
+	withInstaller, err := st.Sites.Get(ctx, site.ID)
+	must(t, err)
+	withInstaller.InstallerID = &inst.ID
+	must(t, st.Sites.Update(ctx, site.ID, withInstaller))
+	must(t, st.CreatePortalUser(ctx, &store.PortalUser{Scope: store.ScopeOf("installer", inst.ID), Kind: store.PortalTechnician,
+		Username: "tom"}, "tom's long password", store.Actor{Name: "admin"}))
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("identifier").value = ""; document.getElementById("username").value = ""`),
+		chromedp.SendKeys(chromedp.ID("identifier"), inst.Identifier),
+		chromedp.SendKeys(chromedp.ID("username"), "tom"),
+		chromedp.SendKeys(chromedp.ID("password"), "tom's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
+		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		chromedp.WaitVisible(chromedp.ID("test-form")),
+		chromedp.SendKeys(chromedp.ID("test-reason"), "battery change"),
+		chromedp.Click(chromedp.ID("test-start")),
+	))
+	if err := chromedp.Do(bctx, poll(`document.getElementById("site-status").textContent.includes("On test until")`)); err != nil {
+		t.Fatalf("on test: %v; page says %q", err, text(t, bctx, chromedp.ID("view-site")))
+	}
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA033"); code != 0 {
+		t.Fatalf("send: %d %s %s", code, out, errs)
+	}
+	must(t, chromedp.Do(bctx,
+		poll(`document.getElementById("tests").textContent.includes("BA zone 033")`),
+		poll(`document.getElementById("tests").textContent.includes("/tom")`),
+		poll(`getComputedStyle(document.getElementById("contact-form")).display === "none" && document.getElementById("site-notes").readOnly`),
+	))
+	screenshot(t, bctx, "portal-technician.png")
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#tests tbody button`)),
+		poll(`document.getElementById("site-status").textContent === "In service"`),
+	))
 
 	// Station staff (an admin) find the HQ's identifier for a client who
 	// lost it, on the console's clients page.

@@ -100,9 +100,11 @@ func TestPortalScopesRightsAndTechnicians(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("technician login: %d", code)
 	}
-	test := map[string]any{"duration": "1h", "reason": "service visit", "authorised_by": "tom"}
-	if code := tom.call("POST", "/portal/api/accounts/"+itoa(acct)+"/tests", test, nil, true); code != http.StatusCreated {
-		t.Fatalf("technician on test: %d", code)
+	test := map[string]any{"duration": "1h", "reason": "service visit", "authorised_by": "the station manager"}
+	var onTest store.OnTest
+	if code := tom.call("POST", "/portal/api/accounts/"+itoa(acct)+"/tests", test, &onTest, true); code != http.StatusCreated ||
+		onTest.AuthorisedBy != "portal:"+store.ScopeOf("installer", inst.ID)+"/tom" {
+		t.Fatalf("technician on test: %d, authorised by %q (a portal user authorises as itself)", code, onTest.AuthorisedBy)
 	}
 	if code := tom.call("POST", "/portal/api/accounts/"+itoa(otherAcct)+"/tests", test, nil, true); code != http.StatusNotFound {
 		t.Fatalf("technician on another installer's account: %d", code)

@@ -263,6 +263,9 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	if req.Scope == "" {
 		req.Scope = store.ScopeAccount
 	}
+	if portalOf(r) != nil {
+		req.AuthorisedBy = actorOf(r).Name // a portal user authorises as itself, never as someone named
+	}
 	t := store.OnTest{AccountID: id, Scope: req.Scope, Zones: req.Zones, Categories: req.Categories,
 		Reason: req.Reason, AuthorisedBy: req.AuthorisedBy}
 	start := a.opts.Now()
@@ -295,6 +298,9 @@ func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
 	id, req, ok := idAndBody[endTestRequest](w, r)
 	if !ok {
 		return
+	}
+	if portalOf(r) != nil {
+		req.By = actorOf(r).Name
 	}
 	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
 	if err != nil {

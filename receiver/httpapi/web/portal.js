@@ -46,33 +46,23 @@ async function route() {
       $("whoami").textContent = me.user.username + " (" + me.user.kind + ")" + (me.emulated_by ? " — as " + me.emulated_by : "");
     } catch (e) { return; }
   }
+  clearInterval(state.timer);
+  if (state.live) { state.live.close(); state.live = null; }
   const ev = location.hash.match(/^#\/(incident|signal)\/(\d+)$/);
   if (ev) { show("event"); return loadEvent(ev[1], ev[2]); }
   const m = location.hash.match(/^#\/site\/(\d+)$/);
-  clearInterval(state.timer);
-  if (state.live) { state.live.close(); state.live = null; }
   if (m) {
     state.site = Number(m[1]); state.notesDirty = false; show("site");
     // Technicians watch a site's signals come in while they test it: the
     // page reloads when the daemon says a signal of this site was stored or
     // an operator acted on its incident, and every 30 s besides.
-    state.live = new EventSource("/portal/api/events");
-    for (const kind of ["signal", "incident"]) {
-      state.live.addEventListener(kind, ev => { if (JSON.parse(ev.data).site_id === state.site) loadSite().catch(() => {}); });
-    }
-    state.live.addEventListener("resync", () => loadSite().catch(() => {}));
-    state.timer = setInterval(() => loadSite().catch(() => {}), 30000);
+    watch(id => id === state.site, loadSite);
     return loadSite();
   }
   show("sites");
-  const d = await api("GET", "/portal/api/sites");
-  $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
-    const status = (s.on_test.length ? "ON TEST until " + when(s.on_test[0].ends_at) : "in service") +
-      (s.open_incidents ? ", " + s.open_incidents + " open incident(s)" : "");
-    const tr = row([link(s.name, "#/site/" + s.id), s.address, s.identifier, s.accounts.map(a => a.number + " " + a.system_type).join(", "), status]);
-    tr.dataset.id = s.id;
-    return tr;
-  }));
+  // The sites' status (on test, open incidents) follows the same events.
+  watch(() => true, loadSites);
+  await loadSites();
   const reps = await api("GET", "/portal/api/reports");
   $("reports").replaceChildren(...reps.items.map(r => {
     const li = document.createElement("li");
@@ -83,6 +73,29 @@ async function route() {
   }));
   $("staff-section").hidden = state.user.kind !== "manager";
   if (state.user.kind === "manager") await loadStaff();
+}
+
+// watch reloads the page shown when the live stream tells of a site it
+// cares about, on a resync, and every 30 s.
+function watch(cares, reload) {
+  const again = () => reload().catch(() => {});
+  state.live = new EventSource("/portal/api/events");
+  for (const kind of ["signal", "incident"]) {
+    state.live.addEventListener(kind, ev => { if (cares(JSON.parse(ev.data).site_id)) again(); });
+  }
+  state.live.addEventListener("resync", again);
+  state.timer = setInterval(again, 30000);
+}
+
+async function loadSites() {
+  const d = await api("GET", "/portal/api/sites");
+  $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
+    const status = (s.on_test.length ? "ON TEST until " + when(s.on_test[0].ends_at) : "in service") +
+      (s.open_incidents ? ", " + s.open_incidents + " open incident(s)" : "");
+    const tr = row([link(s.name, "#/site/" + s.id), s.address, s.identifier, s.accounts.map(a => a.number + " " + a.system_type).join(", "), status]);
+    tr.dataset.id = s.id;
+    return tr;
+  }));
 }
 
 // loadStaff lists the account manager's office staff and their rights.
@@ -133,10 +146,16 @@ async function loadSite() {
   for (const t of s.on_test) {
     const acct = s.accounts.find(a => a.id === t.account_id);
     const res = await api("GET", "/portal/api/accounts/" + t.account_id + "/test-results?from=24h");
-    testRows.push(row([acct ? acct.number : t.account_id, t.scope, when(t.ends_at), t.reason,
-      res.signals.map(g => g.event_code + (g.zone ? " zone " + g.zone : "")).join(", ") || "none yet"]));
+    testRows.push(row([acct ? acct.number : t.account_id, t.scope, when(t.ends_at), t.reason, t.authorised_by,
+      res.signals.map(g => g.event_code + (g.zone ? " zone " + g.zone : "")).join(", ") || "none yet",
+      tester() ? button("End test", () => siteAction("POST", "/portal/api/accounts/" + t.account_id + "/tests/off", { test_id: t.id })) : ""]));
   }
   $("tests").tBodies[0].replaceChildren(...testRows);
+  // Technicians and account managers put a system on test from here.
+  $("test-form").hidden = !tester() || !s.accounts.length;
+  const chosen = $("test-account").value;
+  $("test-account").replaceChildren(...s.accounts.map(a => { const o = document.createElement("option"); o.value = a.id; o.textContent = a.number + " " + a.system_type; return o; }));
+  if (chosen) $("test-account").value = chosen;
   // Notes: editable with the notes right; unsaved edits survive the refresh.
   if (!state.notesDirty) $("site-notes").value = s.notes || "";
   $("site-notes").readOnly = !may("notes");
@@ -148,12 +167,23 @@ async function loadSite() {
   $("contact-form").hidden = !may("call_list");
 }
 
-async function removeContact(p) {
+function tester() { return state.user.kind === "technician" || state.user.kind === "manager"; }
+
+// siteAction changes something of the site and shows the page again.
+async function siteAction(method, path, body) {
   $("site-error").textContent = "";
   try {
-    await api("DELETE", "/portal/api/call-list/" + p.id);
+    await api(method, path, body);
     await loadSite();
   } catch (e) { $("site-error").textContent = e.message; }
+}
+
+function removeContact(p) { return siteAction("DELETE", "/portal/api/call-list/" + p.id); }
+
+function startTest(ev) {
+  ev.preventDefault();
+  return siteAction("POST", "/portal/api/accounts/" + $("test-account").value + "/tests",
+    { duration: $("test-duration").value, reason: $("test-reason").value }).then(() => { $("test-reason").value = ""; });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -188,6 +218,7 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch (e) { $("site-error").textContent = e.message; }
   });
   $("site-notes").addEventListener("input", () => { state.notesDirty = true; });
+  $("test-form").addEventListener("submit", startTest);
   $("notes-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     $("site-error").textContent = "";
