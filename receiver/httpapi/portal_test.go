@@ -12,6 +12,13 @@ import (
 	"github.com/alarmrx/alarmrx/store"
 )
 
+// withIdentifier is a created site, customer or installer as the API
+// answers it: what a portal log-in needs.
+type withIdentifier struct {
+	ID         int64  `json:"id"`
+	Identifier string `json:"identifier"`
+}
+
 // portalLogin logs a portal user in and returns a client with its cookie
 // and CSRF token.
 func (s *stationServer) portalLogin(t *testing.T, identifier, username, password string) (*operator, int) {
@@ -28,10 +35,7 @@ func (s *stationServer) portalLogin(t *testing.T, identifier, username, password
 
 func TestPortalScopesRightsAndTechnicians(t *testing.T) {
 	s := newStationServer(t)
-	var hq, mine, theirs, inst struct {
-		ID         int64  `json:"id"`
-		Identifier string `json:"identifier"`
-	}
+	var hq, mine, theirs, inst withIdentifier
 	s.post("/api/v1/customers", map[string]any{"name": "HQ"}, &hq)
 	s.post("/api/v1/installers", map[string]any{"name": "Secure Ltd"}, &inst)
 	s.post("/api/v1/sites", map[string]any{"customer_id": hq.ID, "name": "Mine", "installer_id": inst.ID}, &mine)
@@ -144,10 +148,7 @@ func TestPortalScopesRightsAndTechnicians(t *testing.T) {
 // report links to answer only inside the user's scope.
 func TestPortalEventPagesAreScoped(t *testing.T) {
 	s := newStationServer(t)
-	var mine, theirs struct {
-		ID         int64  `json:"id"`
-		Identifier string `json:"identifier"`
-	}
+	var mine, theirs withIdentifier
 	c1 := s.mustCreate("/api/v1/customers", map[string]any{"name": "A"})
 	c2 := s.mustCreate("/api/v1/customers", map[string]any{"name": "B"})
 	s.post("/api/v1/sites", map[string]any{"customer_id": c1, "name": "A1"}, &mine)
@@ -203,10 +204,7 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 // change names who made it; a logged-out session is gone from the store.
 func TestPortalRightsSeparateChangeFromDelete(t *testing.T) {
 	s := newStationServer(t)
-	var site, other struct {
-		ID         int64  `json:"id"`
-		Identifier string `json:"identifier"`
-	}
+	var site, other withIdentifier
 	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "Shop"})
 	s.post("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Shop floor", "notes": "key under the mat"}, &site)
 	s.post("/api/v1/sites", map[string]any{"customer_id": s.mustCreate("/api/v1/customers", map[string]any{"name": "Else"}), "name": "Else"}, &other)
