@@ -145,7 +145,19 @@ func (s *Store) StartTest(ctx context.Context, t *OnTest, maxDuration time.Durat
 			"scope": t.Scope, "zones": t.Zones, "categories": t.Categories, "starts_at": t.StartsAt,
 			"ends_at": t.EndsAt, "reason": t.Reason, "authorised_by": t.AuthorisedBy,
 		})
-	}, func() { s.idx.testStarted(*t) })
+	}, func() {
+		s.idx.testStarted(*t)
+		s.publishTestChange(t.AccountID)
+	})
+}
+
+// publishTestChange tells the live views of an account's site that it went
+// on or off test. Rare, so the site is read here rather than carried.
+func (s *Store) publishTestChange(accountID int64) {
+	var site int64
+	if err := s.rdb.QueryRow(`SELECT site_id FROM accounts WHERE id = ?`, accountID).Scan(&site); err == nil {
+		s.sites.publish(SiteEvent{SiteID: site, Kind: "test"})
+	}
 }
 
 func checkTest(t *OnTest, now time.Time, maxDuration time.Duration) error {
@@ -221,6 +233,7 @@ func (s *Store) EndTests(ctx context.Context, accountID, testID int64, by string
 	}, func() {
 		for _, t := range ended {
 			s.idx.testEnded(t.AccountID, t.ID)
+			s.publishTestChange(t.AccountID)
 		}
 	})
 	return ended, err
@@ -272,6 +285,7 @@ func (s *Store) ExpireTests(ctx context.Context, now time.Time, warnBefore time.
 	}, func() {
 		for _, t := range ended {
 			s.idx.testEnded(t.AccountID, t.ID)
+			s.publishTestChange(t.AccountID)
 		}
 	})
 	return warned, expired, err

@@ -268,8 +268,9 @@ type portalIncident struct {
 
 // portalEvents streams a "signal" event whenever a signal of one of the
 // session's sites is stored, so a technician watching a site sees its
-// signals arrive as they are acknowledged, and an "incident" event when an
-// operator acts on one of its incidents (a note, a resolution). Sites are
+// signals arrive as they are acknowledged, an "incident" event when an
+// operator acts on one of its incidents (a note, a resolution), and a
+// "test" event when one of its accounts goes on or off test. Sites are
 // those in scope when the stream opened; a "resync" says events were
 // missed.
 func (a *api) portalEvents(w http.ResponseWriter, r *http.Request) {

@@ -153,7 +153,7 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 	c2 := s.mustCreate("/api/v1/customers", map[string]any{"name": "B"})
 	s.post("/api/v1/sites", map[string]any{"customer_id": c1, "name": "A1"}, &mine)
 	s.post("/api/v1/sites", map[string]any{"customer_id": c2, "name": "B1"}, &theirs)
-	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": theirs.ID})
+	bAcct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": theirs.ID})
 	s.alarm(t, "7") // account 1234: B's site
 	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", mine.ID), "kind": "manager",
 		"username": "ann", "password": "a's long password"})
@@ -166,7 +166,7 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 	// signal is stored first, so A's first event proves the filter.
 	aLive, bLive := a.events("/portal/api/events"), b.events("/portal/api/events")
 	s.alarm(t, "7") // account 1234: B's site
-	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "4321", "site_id": mine.ID})
+	aAcct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "4321", "site_id": mine.ID})
 	s.alarmOn(t, "4321", "3")
 	for who, want := range map[<-chan string]int64{aLive: mine.ID, bLive: theirs.ID} {
 		if got := firstData(t, who, "signal"); got != `{"site_id":`+itoa(want)+`}` {
@@ -187,6 +187,18 @@ func TestPortalEventPagesAreScoped(t *testing.T) {
 	for who, want := range map[<-chan string]int64{aLive: mine.ID, bLive: theirs.ID} {
 		if got := firstData(t, who, "incident"); got != `{"site_id":`+itoa(want)+`}` {
 			t.Errorf("live incident event %s, want site %d", got, want)
+		}
+	}
+	// And when the station puts B's system on test, then A's.
+	for _, acct := range []int64{bAcct, aAcct} {
+		if code := s.post("/api/v1/accounts/"+itoa(acct)+"/tests", map[string]any{"duration": "1h", "reason": "service",
+			"authorised_by": "dispatch"}, nil); code != http.StatusCreated {
+			t.Fatalf("on test: %d", code)
+		}
+	}
+	for who, want := range map[<-chan string]int64{aLive: mine.ID, bLive: theirs.ID} {
+		if got := firstData(t, who, "test"); got != `{"site_id":`+itoa(want)+`}` {
+			t.Errorf("live test event %s, want site %d", got, want)
 		}
 	}
 	for _, path := range []string{"/portal/api/incidents/1", "/portal/api/signals/1"} { // B's

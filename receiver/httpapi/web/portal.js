@@ -80,7 +80,7 @@ async function route() {
 function watch(cares, reload) {
   const again = () => reload().catch(() => {});
   state.live = new EventSource("/portal/api/events");
-  for (const kind of ["signal", "incident"]) {
+  for (const kind of ["signal", "incident", "test"]) {
     state.live.addEventListener(kind, ev => { if (cares(JSON.parse(ev.data).site_id)) again(); });
   }
   state.live.addEventListener("resync", again);
