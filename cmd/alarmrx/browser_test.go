@@ -166,6 +166,13 @@ func TestConsoleInBrowser(t *testing.T) {
 }
 
 // poll waits up to 10 s for a JavaScript condition in the page.
+// clickInPage clicks the first element a selector finds, inside the page:
+// rows that the live stream re-renders can be replaced between a query
+// from outside and the click.
+func clickInPage(selector string) chromedp.Action[chromedp.Void] {
+	return poll(`(() => { const e = document.querySelector(` + strconv.Quote(selector) + `); if (e) e.click(); return e !== null; })()`)
+}
+
 func poll(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))
 }
@@ -272,7 +279,7 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	screenshot(t, bctx, "portal-sites.png")
 	must(t, chromedp.Do(bctx,
-		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		clickInPage(`#sites tbody tr[data-id] a`),
 		chromedp.WaitVisible(chromedp.ID("view-site")),
 		poll(`document.getElementById("incidents").textContent.includes("ann: Guard sent, all secure")`),
 		poll(`document.getElementById("signals").textContent.includes("Burglary")`),
@@ -311,7 +318,7 @@ func TestPortalInBrowser(t *testing.T) {
 		poll(`document.getElementById("event-log").textContent.includes("note: Guard sent, all secure")`),
 		chromedp.Click(chromedp.CSS(`#view-event a`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
-		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		clickInPage(`#sites tbody tr[data-id] a`),
 		poll(`document.getElementById("call-list").textContent.includes("Dana Keyholder")`),
 		poll(`getComputedStyle(document.getElementById("contact-form")).display === "none" && !document.querySelector("#call-list button")`),
 		chromedp.WaitVisible(chromedp.ID("notes-save")),
@@ -354,7 +361,7 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), "tom's long password"),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
-		chromedp.Click(chromedp.CSS(`#sites tbody tr[data-id] a`)),
+		clickInPage(`#sites tbody tr[data-id] a`),
 		chromedp.WaitVisible(chromedp.ID("test-form")),
 		chromedp.SendKeys(chromedp.ID("test-reason"), "battery change"),
 		chromedp.Click(chromedp.ID("test-start")),
@@ -372,7 +379,7 @@ func TestPortalInBrowser(t *testing.T) {
 	))
 	screenshot(t, bctx, "portal-technician.png")
 	must(t, chromedp.Do(bctx,
-		chromedp.Click(chromedp.CSS(`#tests tbody button`)),
+		clickInPage(`#tests tbody button`),
 		poll(`document.getElementById("site-status").textContent === "In service"`),
 	))
 

@@ -204,6 +204,9 @@ document.addEventListener("DOMContentLoaded", () => {
     clearInterval(state.timer);
     if (state.live) { state.live.close(); state.live = null; }
     state.user = null;
+    // Nothing of this user stays in the page for the next one.
+    for (const tb of document.querySelectorAll("tbody")) tb.replaceChildren();
+    $("reports").replaceChildren(); $("site-notes").value = ""; $("event").replaceChildren();
     history.replaceState(null, "", "#/");
     show("login");
   });
