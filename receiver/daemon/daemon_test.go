@@ -15,6 +15,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/receiver/panel"
 	"github.com/alarmrx/alarmrx/store"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -67,7 +68,16 @@ type running struct {
 
 func startDaemon(t *testing.T, cfg *configs.Config) *running {
 	t.Helper()
-	d, err := New(context.Background(), cfg, Options{Logger: zaptest.NewLogger(t), Version: "test"})
+	r := runDaemon(t, cfg, zaptest.NewLogger(t))
+	waitReady(t, "http://"+r.d.HTTPAddr())
+	return r
+}
+
+// runDaemon starts a daemon with a given logger and stops it with the
+// test; the caller waits for readiness its own way (HTTP or HTTPS).
+func runDaemon(t *testing.T, cfg *configs.Config, log *zap.Logger) *running {
+	t.Helper()
+	d, err := New(context.Background(), cfg, Options{Logger: log, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +85,6 @@ func startDaemon(t *testing.T, cfg *configs.Config) *running {
 	r := &running{d: d, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- d.Run(ctx) }()
 	t.Cleanup(r.stop)
-	waitReady(t, "http://"+d.HTTPAddr())
 	return r
 }
 

@@ -21,15 +21,8 @@ import (
 func TestNoSecretInLogs(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	cfg := testConfig(t, t.TempDir())
-	d, err := New(context.Background(), cfg, Options{Logger: zap.New(core), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	r := &running{d: d, cancel: cancel, done: done}
-	t.Cleanup(r.stop)
+	r := runDaemon(t, cfg, zap.New(core))
+	d := r.d
 	waitReady(t, "http://"+d.HTTPAddr())
 
 	for _, k := range []struct{ key, format, account string }{

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -30,15 +29,8 @@ func TestNoSecretInResponsesOrLogs(t *testing.T) {
 	cfg := xmlConfig(t)
 	cfg.Outputs.Webhooks = []configs.Webhook{{Name: "psim", URL: "http://127.0.0.1:1/none", Format: "json", Token: hookToken,
 		Timeout: 100_000_000}}
-	d, err := New(context.Background(), cfg, Options{Logger: zap.New(core), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	r := &running{d: d, cancel: cancel, done: done}
-	t.Cleanup(r.stop)
+	r := runDaemon(t, cfg, zap.New(core))
+	d := r.d
 	waitReady(t, "http://"+d.HTTPAddr())
 
 	var bodies bytes.Buffer

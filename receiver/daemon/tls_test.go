@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bufio"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -64,18 +63,12 @@ func TestTLS(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(context.Background(), cfg, Options{Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	r := &running{d: d, cancel: cancel, done: done}
-	t.Cleanup(r.stop)
+	r := runDaemon(t, cfg, zaptest.NewLogger(t))
+	d := r.d
 
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
 	var resp *http.Response
+	var err error
 	waitFor(t, 5*time.Second, func() bool {
 		resp, err = client.Get("https://" + d.HTTPAddr() + "/-/ready")
 		return err == nil && resp.StatusCode == http.StatusOK
