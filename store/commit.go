@@ -100,8 +100,17 @@ func (s *Store) injectedFault() error {
 	if fn == nil {
 		return nil
 	}
-	return fn()
+	if err := fn(); err != nil {
+		return injectedFault{err}
+	}
+	return nil
 }
+
+// injectedFault is a fault InjectFault stands in for: a storage failure,
+// as a full disk would be.
+type injectedFault struct{ error }
+
+func (f injectedFault) Unwrap() error { return f.error }
 
 // write runs fn in a transaction of its own on the writer and returns after
 // it committed (nil) or rolled back (fn's error, or the commit's).
@@ -294,7 +303,14 @@ func (w *writer) commitBatch(batch []*commitReq) {
 		return
 	}
 	w.s.m.commitErrors.Inc()
-	w.s.markUnhealthy(err)
+	if isStorageFailure(err) {
+		w.s.markUnhealthy(err)
+	} else {
+		// One row refused (a constraint, a race between two copies of one
+		// message): the store is fine, only this request is not stored;
+		// its sender is told to retry and is answered from what is stored.
+		w.s.log.Warn("commit refused one request", zap.Error(err))
+	}
 	for _, r := range batch {
 		r.result <- commitResult{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
 	}
@@ -315,6 +331,9 @@ func (s *Store) publishSignal(res []Resolution) {
 // isStorageFailure tells errors that would fail any transaction (disk full,
 // read-only file, I/O error, lock held too long) from errors tied to one row.
 func isStorageFailure(err error) bool {
+	if errors.As(err, new(injectedFault)) {
+		return true
+	}
 	var se sqlite3.Error
 	if !errors.As(err, &se) {
 		return false
