@@ -54,7 +54,8 @@ func (u *PortalUser) May(right string) bool {
 // ScopeOf names a scope: "site", "customer" or "installer" and an id.
 func ScopeOf(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
 
-func parseScope(scope string) (string, int64, error) {
+// ParseScope is the inverse of ScopeOf.
+func ParseScope(scope string) (string, int64, error) {
 	kind, id, ok := strings.Cut(scope, ":")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if !ok || err != nil || !slices.Contains([]string{"site", "customer", "installer"}, kind) {
@@ -67,7 +68,7 @@ func parseScope(scope string) (string, int64, error) {
 // site or customer) and technicians (of an installer); a manager creates
 // office staff in its own scope.
 func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password string, by Actor) error {
-	kind, id, err := parseScope(u.Scope)
+	kind, id, err := ParseScope(u.Scope)
 	if err != nil {
 		return err
 	}
@@ -177,12 +178,8 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 	}
 	now := s.opts.Now().UTC()
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		disabled := 0
-		if u.Disabled {
-			disabled = 1
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE portal_users SET full_name = ?, rights = ?, disabled = ?, updated_at = ? WHERE id = ?`,
-			u.FullName, u.Rights, disabled, now.UnixNano(), id); err != nil {
+			u.FullName, u.Rights, boolInt(u.Disabled), now.UnixNano(), id); err != nil {
 			return err
 		}
 		if hash != nil {
@@ -382,7 +379,7 @@ func (sess *PortalSession) CSRFMatches(got string) bool {
 // its customer's sites and those of every customer below; or the sites
 // its installer installed. Every portal query goes through it.
 func (s *Store) PortalSites(ctx context.Context, scope string) ([]Site, error) {
-	kind, id, err := parseScope(scope)
+	kind, id, err := ParseScope(scope)
 	if err != nil {
 		return nil, err
 	}

@@ -178,12 +178,20 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		// MaxAge, not Expires: the browser's clock need not agree with ours.
-		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(o.SessionTTL.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: o.SecureCookies || r.TLS != nil,
-	})
+	a.setCookie(w, r, sessionCookie, token)
 	writeJSON(w, http.StatusOK, meView(sess))
+}
+
+// setCookie sets a session cookie (console or portal); an empty token
+// clears it. MaxAge, not Expires: the browser's clock need not agree with
+// ours.
+func (a *api) setCookie(w http.ResponseWriter, r *http.Request, name, token string) {
+	age := int(a.opts.Console.SessionTTL.Seconds())
+	if token == "" {
+		age = -1
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", MaxAge: age, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
 }
 
 func meView(sess *store.Session) map[string]any {
@@ -197,8 +205,7 @@ func (a *api) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
+	a.setCookie(w, r, sessionCookie, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

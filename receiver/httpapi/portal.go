@@ -129,13 +129,8 @@ func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	a.setPortalCookie(w, r, token)
+	a.setCookie(w, r, portalCookie, token)
 	writeJSON(w, http.StatusOK, portalMeView(sess))
-}
-
-func (a *api) setPortalCookie(w http.ResponseWriter, r *http.Request, token string) {
-	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: token, Path: "/", MaxAge: int(a.opts.Console.SessionTTL.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
 }
 
 func portalMeView(sess *store.PortalSession) map[string]any {
@@ -151,7 +146,7 @@ func (a *api) portalLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	a.setCookie(w, r, portalCookie, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -655,12 +650,11 @@ func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
-	kind, id, _ := strings.Cut(portalOf(r).User.Scope, ":")
-	if kind != "customer" {
+	kind, cid, err := store.ParseScope(portalOf(r).User.Scope)
+	if err != nil || kind != "customer" {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.Report{}})
 		return
 	}
-	cid, _ := strconv.ParseInt(id, 10, 64)
 	a.writeReports(w, r, cid, 100)
 }
 
@@ -741,6 +735,6 @@ func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("station user acts as a portal user", zap.String("by", actorOf(r).Name), zap.Int64("portal_user", id))
-	a.setPortalCookie(w, r, token)
+	a.setCookie(w, r, portalCookie, token)
 	writeJSON(w, http.StatusOK, portalMeView(sess))
 }
