@@ -43,9 +43,8 @@ func (a *api) xmlSignals(w http.ResponseWriter, r *http.Request) {
 	x := &a.opts.XML
 	now := a.opts.Now()
 	codec := xmlsignal.New(x.MaxBodyBytes)
-	answer := func(pm *protocols.Message, code int, why string) {
-		body := xmlsignal.Answer(pm, code, now)
-		if xmlsignal.IsJSON(body) || strings.HasPrefix(r.URL.Path, "/json/") && pm == nil {
+	write := func(body []byte, code int, json bool) {
+		if json {
 			w.Header().Set("Content-Type", "application/json")
 		} else {
 			w.Header().Set("Content-Type", "application/xml; charset=utf-8")
@@ -53,11 +52,16 @@ func (a *api) xmlSignals(w http.ResponseWriter, r *http.Request) {
 		if code == xmlsignal.CodeNotTreated {
 			w.Header().Set("Retry-After", "30")
 		}
+		w.WriteHeader(xmlsignal.HTTPStatus(code))
+		_, _ = w.Write(body)
+	}
+	// answer is our own reply, for what never reached the pipeline.
+	answer := func(pm *protocols.Message, code int, why string) {
 		if code != xmlsignal.CodeOK && code != xmlsignal.CodeDuplicate {
 			a.xmlRejected(r, code, why)
 		}
-		w.WriteHeader(xmlsignal.HTTPStatus(code))
-		_, _ = w.Write(body)
+		body := xmlsignal.Answer(pm, code, now)
+		write(body, code, xmlsignal.IsJSON(body) || strings.HasPrefix(r.URL.Path, "/json/") && pm == nil)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(x.MaxBodyBytes)))
 	if err != nil {
@@ -106,23 +110,14 @@ func (a *api) xmlSignals(w http.ResponseWriter, r *http.Request) {
 	// keeps them as rejected evidence, attributed to their sender.
 	reply, outcome := x.Submit(sender.Listener, body, meta)
 	code := xmlsignal.CodeFor(outcome)
-	if outcome != nil {
-		a.xmlRefused.WithLabelValues(strconv.Itoa(code)).Inc()
-	}
 	if len(reply) == 0 {
 		answer(nil, code, "no answer from the pipeline")
 		return
 	}
-	if xmlsignal.IsJSON(reply) {
-		w.Header().Set("Content-Type", "application/json")
-	} else {
-		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	if outcome != nil {
+		a.xmlRefused.WithLabelValues(strconv.Itoa(code)).Inc() // the pipeline has logged it
 	}
-	if code == xmlsignal.CodeNotTreated {
-		w.Header().Set("Retry-After", "30")
-	}
-	w.WriteHeader(xmlsignal.HTTPStatus(code))
-	_, _ = w.Write(reply)
+	write(reply, code, xmlsignal.IsJSON(reply))
 }
 
 // sender finds the sender a passkey belongs to, comparing every passkey in
