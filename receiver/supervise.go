@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -141,6 +142,16 @@ func (s *Supervisor) Seen(id int64, at time.Time, test bool) (restored bool) {
 	return restored
 }
 
+// KeepFailed marks an account failed again after Seen cleared it but its
+// restore could not be stored, so that the next message raises it.
+func (s *Supervisor) KeepFailed(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.accounts[id]; ok {
+		st.failed, st.dirty = true, true
+	}
+}
+
 // Due returns the accounts whose interval ran out by now and marks them
 // failed (or late to test): each is returned once per failure.
 func (s *Supervisor) Due(now time.Time) []Expiry {
@@ -235,21 +246,23 @@ func (l *listener) supervisionSeen(m *protocols.Message, rec *store.Receipt, now
 	if sup == nil || l.internal {
 		return
 	}
-	seen := map[int64]bool{}
+	seen := func(id int64, number string, test bool) {
+		if sup.Seen(id, now, test) && !l.r.supervisionEvent(Expiry{AccountID: id, Receiver: l.opts.Receiver, Number: number}, true, now) {
+			sup.KeepFailed(id) // the restore is raised by the next message instead
+		}
+	}
+	var done []int64 // a frame names one account, rarely a few: no map
 	for i, res := range rec.Resolutions {
-		if res.AccountID == 0 || seen[res.AccountID] {
+		if res.AccountID == 0 || slices.Contains(done, res.AccountID) {
 			continue
 		}
-		seen[res.AccountID] = true
-		test := i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest
-		if sup.Seen(res.AccountID, now, test) {
-			l.r.supervisionEvent(Expiry{AccountID: res.AccountID, Receiver: l.opts.Receiver, Number: accountOf(m, i)}, true, now)
-		}
+		done = append(done, res.AccountID)
+		seen(res.AccountID, accountOf(m, i), i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest)
 	}
 	if len(m.Events) == 0 && m.Account != "" && l.r.opts.Resolver != nil {
 		// A link test (DC-09 NULL, a heartbeat) proves the path too.
-		if res := l.r.opts.Resolver.Resolve(l.opts.Receiver, m.Account, nil, now); res.Known() && sup.Seen(res.AccountID, now, false) {
-			l.r.supervisionEvent(Expiry{AccountID: res.AccountID, Receiver: l.opts.Receiver, Number: m.Account}, true, now)
+		if res := l.r.opts.Resolver.Resolve(l.opts.Receiver, m.Account, nil, now); res.Known() {
+			seen(res.AccountID, m.Account, false)
 		}
 	}
 }

@@ -42,6 +42,10 @@ func TestSupervisorFailsOnceAndRestores(t *testing.T) {
 	if !s.Seen(3, at(2*time.Minute), false) {
 		t.Fatal("a failure from before the restart must be restored by the next message")
 	}
+	s.KeepFailed(3) // its restore could not be stored
+	if !s.Seen(3, at(2*time.Minute+time.Second), false) {
+		t.Fatal("a restore that was not stored must be raised by the next message")
+	}
 	if s.Failed() != 1 {
 		t.Fatalf("failed accounts %d, want 1 (account 2)", s.Failed())
 	}
