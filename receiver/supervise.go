@@ -25,6 +25,10 @@ type supervised struct {
 	failed       bool
 	testLate     bool
 	dirty        bool
+	// filed is the second of the account's one pending wake-up in the
+	// wheel (0: none); later deadlines wait for it and are filed then, so
+	// a chatty panel does not add an entry per message.
+	filed int64
 }
 
 // Expiry is a supervised account whose interval ran out.
@@ -107,19 +111,23 @@ func (s *Supervisor) schedule(id int64, st *supervised, seen, test time.Time) {
 	st.deadline, st.testDeadline = 0, 0
 	if st.interval > 0 {
 		st.deadline = seen.Add(st.interval + s.grace).Unix()
-		s.file(id, st.deadline)
+		s.file(id, st, st.deadline)
 	}
 	if st.testInterval > 0 {
 		st.testDeadline = test.Add(st.testInterval + s.grace).Unix()
-		s.file(id, st.testDeadline)
+		s.file(id, st, st.testDeadline)
 	}
 }
 
-func (s *Supervisor) file(id int64, at int64) {
+func (s *Supervisor) file(id int64, st *supervised, at int64) {
 	if at < s.next {
 		at = s.next
 	}
+	if st.filed != 0 && st.filed <= at {
+		return // an earlier wake-up is pending; it files this one
+	}
 	s.buckets[at] = append(s.buckets[at], id)
+	st.filed = at
 }
 
 // Seen records a valid message of an account (test: a periodic test
@@ -162,9 +170,10 @@ func (s *Supervisor) Due(now time.Time) []Expiry {
 	for sec := s.next; sec <= end; sec++ {
 		for _, id := range s.buckets[sec] {
 			st, ok := s.accounts[id]
-			if !ok {
-				continue
+			if !ok || st.filed != sec {
+				continue // removed, or an entry an earlier wake-up replaced
 			}
+			st.filed = 0
 			if st.deadline == sec && !st.failed {
 				st.failed, st.dirty = true, true
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number})
@@ -172,6 +181,13 @@ func (s *Supervisor) Due(now time.Time) []Expiry {
 			if st.testDeadline == sec && !st.testLate {
 				st.testLate, st.dirty = true, true
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number, Test: true})
+			}
+			// File the account's next deadline, if one is still to come.
+			if st.deadline > sec && !st.failed {
+				s.file(id, st, st.deadline)
+			}
+			if st.testDeadline > sec && !st.testLate {
+				s.file(id, st, st.testDeadline)
 			}
 		}
 		delete(s.buckets, sec)
@@ -194,11 +210,11 @@ func (s *Supervisor) Unfail(e Expiry, now time.Time) {
 	if e.Test {
 		st.testLate = false
 		st.testDeadline = now.Unix() + 1
-		s.file(e.AccountID, st.testDeadline)
+		s.file(e.AccountID, st, st.testDeadline)
 	} else {
 		st.failed = false
 		st.deadline = now.Unix() + 1
-		s.file(e.AccountID, st.deadline)
+		s.file(e.AccountID, st, st.deadline)
 	}
 }
 

@@ -138,3 +138,33 @@ func BenchmarkSupervisor(b *testing.B) {
 		b.ReportMetric(float64(n)/(b.Elapsed().Seconds()/float64(b.N)), "expiries/s")
 	})
 }
+
+// TestChattyPanelKeepsTheWheelSmall: a panel reporting every second for an
+// hour leaves one pending wake-up in the wheel, not one per message, and
+// still fails on time once it goes silent.
+func TestChattyPanelKeepsTheWheelSmall(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	s := NewSupervisor(10*time.Second, t0)
+	s.Load([]SupervisedAccount{{ID: 1, Receiver: 1, Number: "1111", Interval: time.Minute, TestInterval: 25 * time.Hour}}, t0)
+	var last time.Time
+	for sec := 1; sec <= 3600; sec++ {
+		last = t0.Add(time.Duration(sec) * time.Second)
+		s.Seen(1, last, false)
+		if due := s.Due(last); len(due) != 0 {
+			t.Fatalf("due while reporting at %s: %+v", last, due)
+		}
+	}
+	entries := 0
+	for _, ids := range s.buckets {
+		entries += len(ids)
+	}
+	if entries > 2 {
+		t.Fatalf("%d wheel entries for one account after 3600 messages, want at most 2", entries)
+	}
+	if due := s.Due(last.Add(69 * time.Second)); len(due) != 0 {
+		t.Fatalf("due before interval + grace: %+v", due)
+	}
+	if due := s.Due(last.Add(70 * time.Second)); len(due) != 1 || due[0].AccountID != 1 || due[0].Test {
+		t.Fatalf("due at interval + grace: %+v", due)
+	}
+}
