@@ -240,9 +240,8 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 // PortalSession is a portal user's session.
 type PortalSession struct {
 	User       PortalUser
-	CSRFToken  string
 	EmulatedBy string // the station user acting as this user, "" for the user
-	ExpiresAt  time.Time
+	SessionKeys
 }
 
 // PortalLogin checks identifier + user name + password. The identifier
@@ -314,22 +313,18 @@ func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl t
 }
 
 func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy string, ttl time.Duration, actor Actor, action string) (string, *PortalSession, error) {
-	token, err := randomToken()
-	if err != nil {
-		return "", nil, err
-	}
-	csrf, err := randomToken()
-	if err != nil {
-		return "", nil, err
-	}
 	now := s.opts.Now().UTC()
-	sess := &PortalSession{User: *u, CSRFToken: csrf, EmulatedBy: emulatedBy, ExpiresAt: now.Add(ttl)}
+	token, keys, err := newSessionKeys(now, ttl)
+	if err != nil {
+		return "", nil, err
+	}
+	sess := &PortalSession{User: *u, EmulatedBy: emulatedBy, SessionKeys: keys}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, created_at, expires_at)
-			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, csrf, emulatedBy, now.UnixNano(), sess.ExpiresAt.UnixNano()); err != nil {
+			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, emulatedBy, now.UnixNano(), sess.ExpiresAt.UnixNano()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), map[string]any{"scope": u.Scope})
@@ -368,11 +363,6 @@ func (s *Store) PortalLogout(ctx context.Context, token string) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, tokenHash(token))
 		return err
 	})
-}
-
-// CSRFMatches compares a request's CSRF token with the session's.
-func (sess *PortalSession) CSRFMatches(got string) bool {
-	return (&Session{CSRFToken: sess.CSRFToken}).CSRFMatches(got)
 }
 
 // PortalSites returns the sites a portal user's scope covers: its site;

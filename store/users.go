@@ -220,9 +220,29 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 
 // Session is a logged-in user's session.
 type Session struct {
-	User      User
+	User User
+	SessionKeys
+}
+
+// SessionKeys is what console and portal sessions share: the CSRF token
+// that changes must carry, and the end.
+type SessionKeys struct {
 	CSRFToken string
 	ExpiresAt time.Time
+}
+
+// newSessionKeys makes a session's cookie token (the caller stores only
+// its hash) and its CSRF token.
+func newSessionKeys(now time.Time, ttl time.Duration) (string, SessionKeys, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", SessionKeys{}, err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return "", SessionKeys{}, err
+	}
+	return token, SessionKeys{CSRFToken: csrf, ExpiresAt: now.Add(ttl)}, nil
 }
 
 func tokenHash(token string) string {
@@ -264,22 +284,18 @@ func (s *Store) Login(ctx context.Context, username, password, remoteAddr string
 		})
 		return "", nil, ErrBadCredentials
 	}
-	token, err := randomToken()
+	token, keys, err := newSessionKeys(now, ttl)
 	if err != nil {
 		return "", nil, err
 	}
-	csrf, err := randomToken()
-	if err != nil {
-		return "", nil, err
-	}
-	sess := &Session{User: u, CSRFToken: csrf, ExpiresAt: now.Add(ttl)}
+	sess := &Session{User: u, SessionKeys: keys}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Expired sessions go on every login; there is no other sweeper.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, remote_addr)
-			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, csrf, now.UnixNano(), sess.ExpiresAt.UnixNano(), remoteAddr); err != nil {
+			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, now.UnixNano(), sess.ExpiresAt.UnixNano(), remoteAddr); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, "login", fmt.Sprintf("user:%d", u.ID), nil)
@@ -327,7 +343,7 @@ func (s *Store) Logout(ctx context.Context, token string, actor Actor) error {
 
 // CSRFMatches compares a request's CSRF token with the session's in
 // constant time.
-func (sess *Session) CSRFMatches(got string) bool {
+func (sess *SessionKeys) CSRFMatches(got string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) == 1
 }
 
