@@ -249,7 +249,7 @@ func detailJSON(m *protocols.Message) string {
 
 // logLimited logs at most one line per listener and reason per interval.
 func (l *listener) logLimited(reason protocols.Reason, msg string, fields ...zap.Field) {
-	ok, suppressed := l.r.rl.allow(l.opts.Name+"/"+reason.String(), l.r.opts.Now())
+	ok, suppressed := l.r.rl.Allow(l.opts.Name+"/"+reason.String(), l.r.opts.Now())
 	if !ok {
 		return
 	}

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// rateLimiter allows one log line per key per interval and counts what it
+// RateLimiter allows one log line per key per interval and counts what it
 // suppressed in between, so that a misbehaving panel that retries every
 // second yields one line per interval instead of thousands.
-type rateLimiter struct {
+type RateLimiter struct {
 	interval time.Duration
 	mu       sync.Mutex
 	seen     map[string]*rateEntry
@@ -19,14 +19,14 @@ type rateEntry struct {
 	suppressed int
 }
 
-func newRateLimiter(interval time.Duration) *rateLimiter {
-	return &rateLimiter{interval: interval, seen: make(map[string]*rateEntry)}
+func NewRateLimiter(interval time.Duration) *RateLimiter {
+	return &RateLimiter{interval: interval, seen: make(map[string]*rateEntry)}
 }
 
-// allow reports whether a line for key may be logged now and how many lines
+// Allow reports whether a line for key may be logged now and how many lines
 // for it were suppressed since the last one. Keys come from closed sets
 // (listener × reason), so the map stays small.
-func (r *rateLimiter) allow(key string, now time.Time) (ok bool, suppressed int) {
+func (r *RateLimiter) Allow(key string, now time.Time) (ok bool, suppressed int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := r.seen[key]

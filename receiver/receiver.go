@@ -90,7 +90,7 @@ type Receiver struct {
 	log       *zap.Logger
 	m         *metrics
 	dd        *dedupe
-	rl        *rateLimiter
+	rl        *RateLimiter
 	unknown   *unknownLimiter
 	runaway   *runaway
 	listeners []*listener
@@ -130,7 +130,7 @@ func New(opts Options) (*Receiver, error) {
 		opts: opts,
 		log:  opts.Logger.Named("receiver"),
 		dd:   newDedupe(opts.DedupeWindow, opts.DedupeMax),
-		rl:   newRateLimiter(10 * time.Second),
+		rl:   NewRateLimiter(10 * time.Second),
 	}
 	r.unknown = newUnknownLimiter(opts.UnknownMax)
 	r.runaway = newRunaway(opts.UnknownMax)

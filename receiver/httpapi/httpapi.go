@@ -66,7 +66,7 @@ type api struct {
 	logins     *loginLimiter
 	done       <-chan struct{}
 	xmlRefused *prometheus.CounterVec
-	xmlLog     *logLimiter
+	xmlLog     *receiver.RateLimiter
 }
 
 // New returns the daemon's HTTP handler.
@@ -79,7 +79,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	opts.Console.setDefaults()
 	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: &loginLimiter{failures: map[string][]time.Time{}}, done: opts.Done,
-		xmlLog: &logLimiter{every: 10 * time.Second}}
+		xmlLog: receiver.NewRateLimiter(10 * time.Second)}
 	if opts.Registerer == nil {
 		opts.Registerer = prometheus.NewRegistry()
 	}

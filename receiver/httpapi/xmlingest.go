@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -139,28 +138,8 @@ func (x *XMLOptions) sender(key string) *XMLSender {
 // left out) a refused message. The passkey is never logged.
 func (a *api) xmlRejected(r *http.Request, code int, why string) {
 	a.xmlRefused.WithLabelValues(strconv.Itoa(code)).Inc()
-	if ok, suppressed := a.xmlLog.allow(time.Now()); ok {
+	if ok, suppressed := a.xmlLog.Allow("xml", time.Now()); ok {
 		a.log.Warn("signal message refused", zap.Int("code", code), zap.String("why", why),
 			zap.String("remote_addr", r.RemoteAddr), zap.String("path", r.URL.Path), zap.Int("suppressed", suppressed))
 	}
-}
-
-// logLimiter lets one log line through per interval and counts the rest.
-type logLimiter struct {
-	mu         sync.Mutex
-	every      time.Duration
-	last       time.Time
-	suppressed int
-}
-
-func (l *logLimiter) allow(now time.Time) (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.last) < l.every {
-		l.suppressed++
-		return false, 0
-	}
-	n := l.suppressed
-	l.last, l.suppressed = now, 0
-	return true, n
 }
