@@ -159,27 +159,40 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	o := &a.opts.Console
 	key := strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
+	a.limitedLogin(w, r, key, sessionCookie, "wrong user name or password", func() (string, any, error) {
+		token, sess, err := a.opts.Station.Login(r.Context(), req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
+		if err != nil {
+			return "", nil, err
+		}
+		return token, meView(sess), nil
+	})
+}
+
+// limitedLogin runs a console or portal log-in under the failed-login
+// limit: 429 with Retry-After while key is blocked, 401 (counted) on bad
+// credentials, else the session cookie and the session's view.
+func (a *api) limitedLogin(w http.ResponseWriter, r *http.Request, key, cookie, wrong string, login func() (string, any, error)) {
+	o := &a.opts.Console
 	now := a.opts.Now()
 	if blocked, wait := a.logins.blocked(key, now, o); blocked {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, http.StatusTooManyRequests, "", "too many failed logins; try again later")
 		return
 	}
-	token, sess, err := a.opts.Station.Login(r.Context(), req.Username, req.Password, remoteIP(r), o.SessionTTL)
+	token, view, err := login()
 	if errors.Is(err, store.ErrBadCredentials) {
 		a.logins.failed(key, now, o)
-		a.log.Info("login failed", zap.String("username", req.Username), zap.String("remote_addr", remoteIP(r)))
-		writeError(w, http.StatusUnauthorized, "", "wrong user name or password")
+		a.log.Info("login failed", zap.String("cookie", cookie), zap.String("remote_addr", remoteIP(r)))
+		writeError(w, http.StatusUnauthorized, "", wrong)
 		return
 	}
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
-	a.setCookie(w, r, sessionCookie, token)
-	writeJSON(w, http.StatusOK, meView(sess))
+	a.setCookie(w, r, cookie, token)
+	writeJSON(w, http.StatusOK, view)
 }
 
 // setCookie sets a session cookie (console or portal); an empty token

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -111,26 +110,14 @@ func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	o := &a.opts.Console
 	key := "portal|" + strings.TrimSpace(req.Identifier) + "|" + strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
-	now := a.opts.Now()
-	if blocked, wait := a.logins.blocked(key, now, o); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		writeError(w, http.StatusTooManyRequests, "", "too many failed logins; try again later")
-		return
-	}
-	token, sess, err := a.opts.Station.PortalLogin(r.Context(), req.Identifier, req.Username, req.Password, remoteIP(r), o.SessionTTL)
-	if errors.Is(err, store.ErrBadCredentials) {
-		a.logins.failed(key, now, o)
-		writeError(w, http.StatusUnauthorized, "", "wrong identifier, user name or password")
-		return
-	}
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	a.setCookie(w, r, portalCookie, token)
-	writeJSON(w, http.StatusOK, portalMeView(sess))
+	a.limitedLogin(w, r, key, portalCookie, "wrong identifier, user name or password", func() (string, any, error) {
+		token, sess, err := a.opts.Station.PortalLogin(r.Context(), req.Identifier, req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
+		if err != nil {
+			return "", nil, err
+		}
+		return token, portalMeView(sess), nil
+	})
 }
 
 func portalMeView(sess *store.PortalSession) map[string]any {
