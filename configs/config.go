@@ -29,6 +29,8 @@ type Config struct {
 	Supervision Supervision `mapstructure:"supervision" yaml:"supervision"`
 	// Report is the morning report mailed to customers.
 	Report Report `mapstructure:"report" yaml:"report"`
+	// Evidence bounds what is kept of refused input.
+	Evidence Evidence `mapstructure:"evidence" yaml:"evidence"`
 
 	// Receivers are the station's logical receivers; only the file can set
 	// them.
@@ -54,6 +56,21 @@ type HTTP struct {
 	// (Secure cookies, HSTS) and the XML endpoints.
 	TLSCert string `mapstructure:"tls_cert" yaml:"tls_cert"`
 	TLSKey  string `mapstructure:"tls_key" yaml:"tls_key"`
+	// MaxConns caps the open HTTP connections; MaxConnsPerIP those from
+	// one address. Connections over a cap are closed at once.
+	MaxConns      int `mapstructure:"max_conns" yaml:"max_conns"`
+	MaxConnsPerIP int `mapstructure:"max_conns_per_ip" yaml:"max_conns_per_ip"`
+}
+
+// Evidence bounds the rows kept of refused input (frames with a bad CRC,
+// wrong passkey or no key, failed logins), which anyone who can reach a
+// port can send: past a budget per source address and per minute, and
+// past a total size (oldest pruned first), refused input is only counted.
+type Evidence struct {
+	PerSourcePerMinute int `mapstructure:"per_source_per_minute" yaml:"per_source_per_minute"`
+	PerMinute          int `mapstructure:"per_minute" yaml:"per_minute"`
+	// MaxBytes caps the raw bytes of every kept rejected frame together.
+	MaxBytes int64 `mapstructure:"max_bytes" yaml:"max_bytes"`
 }
 
 // Store configures the SQLite store and its group-commit writer.
@@ -71,6 +88,9 @@ type Store struct {
 	// CommitTimeout is how long a signal may wait for its commit before the
 	// panel gets a negative reply.
 	CommitTimeout time.Duration `mapstructure:"commit_timeout" yaml:"commit_timeout"`
+	// IntegrityCheckAtStart runs SQLite's quick_check on the database
+	// before it is used; a damaged database is refused.
+	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
 }
 
 // Dedupe configures the retransmission filter (panels resend when an ACK
@@ -234,10 +254,18 @@ type SurgardOutput struct {
 type Console struct {
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration `mapstructure:"session_ttl" yaml:"session_ttl"`
-	// LoginAttempts failed logins per user name and address within
-	// LoginWindow lock further attempts out until the window passes.
-	LoginAttempts int           `mapstructure:"login_attempts" yaml:"login_attempts"`
-	LoginWindow   time.Duration `mapstructure:"login_window" yaml:"login_window"`
+	// LoginAttempts failed logins for one user name within LoginWindow,
+	// from any address, lock that user name out of further attempts until
+	// the window passes, except from a browser holding a device cookie of
+	// an earlier successful login of that user (which has LoginAttempts of
+	// its own). LoginAttemptsPerAddress failures from one address lock
+	// that address out the same way.
+	LoginAttempts           int           `mapstructure:"login_attempts" yaml:"login_attempts"`
+	LoginAttemptsPerAddress int           `mapstructure:"login_attempts_per_address" yaml:"login_attempts_per_address"`
+	LoginWindow             time.Duration `mapstructure:"login_window" yaml:"login_window"`
+	// DeviceCookieTTL is how long a browser stays trusted after a
+	// successful login.
+	DeviceCookieTTL time.Duration `mapstructure:"device_cookie_ttl" yaml:"device_cookie_ttl"`
 	// SecureCookies marks the session cookie Secure (HTTPS only). Turn it
 	// off only for plain-HTTP use on a trusted network or loopback.
 	SecureCookies bool `mapstructure:"secure_cookies" yaml:"secure_cookies"`
@@ -271,6 +299,10 @@ type Listener struct {
 	UDP      string `mapstructure:"udp" yaml:"udp"`           // host:port, "" for none
 
 	MaxConns int `mapstructure:"max_conns" yaml:"max_conns"`
+	// MaxConnsPerIP caps the connections of one source address; 0 means a
+	// sixteenth of max_conns (at least 1), so that no single address can
+	// lock the panels out.
+	MaxConnsPerIP int `mapstructure:"max_conns_per_ip" yaml:"max_conns_per_ip"`
 	// ReadTimeout is how soon a new connection must deliver its first frame.
 	ReadTimeout time.Duration `mapstructure:"read_timeout" yaml:"read_timeout"`
 	// IdleTimeout is the longest silence between frames before the
@@ -357,9 +389,11 @@ func Default() *Config {
 		ShutdownGrace: 5 * time.Second,
 		Log:           Log{Level: "info", Format: "console"},
 		HTTP: HTTP{
-			Listen:       "127.0.0.1:8080",
-			ReadTimeout:  10 * time.Second,
-			WriteTimeout: 30 * time.Second,
+			Listen:        "127.0.0.1:8080",
+			ReadTimeout:   10 * time.Second,
+			WriteTimeout:  30 * time.Second,
+			MaxConns:      1024,
+			MaxConnsPerIP: 64,
 		},
 		Store: Store{
 			Synchronous:    "full",
@@ -367,6 +401,8 @@ func Default() *Config {
 			CommitBatchMax: 1024,
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
+
+			IntegrityCheckAtStart: true,
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
 		OnTest: DefaultOnTest(),
@@ -380,7 +416,9 @@ func Default() *Config {
 			AgeWarn:                time.Minute,
 			AgeCritical:            3 * time.Minute,
 		},
-		Console:     Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginWindow: 5 * time.Minute, SecureCookies: false},
+		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
+			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},
+		Evidence:    Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
 		XML:         XML{MaxBodyBytes: 100_000},
 		Supervision: Supervision{Grace: 75 * time.Second},
 		Report: Report{SendAt: "07:00", WindowStart: "18:00", PortalURL: "http://127.0.0.1:8080",

@@ -203,6 +203,7 @@ func fillListDefaults(receivers []any) {
 				continue
 			}
 			setAbsent(lm, "max_conns", d.MaxConns)
+			setAbsent(lm, "max_conns_per_ip", d.MaxConnsPerIP)
 			setAbsent(lm, "read_timeout", d.ReadTimeout)
 			setAbsent(lm, "idle_timeout", d.IdleTimeout)
 			setAbsent(lm, "write_timeout", d.WriteTimeout)

@@ -122,6 +122,16 @@ func (c *Config) Validate() error {
 	p.tlsPair("http", c.HTTP.TLSCert, c.HTTP.TLSKey)
 	p.positive("http.read_timeout", c.HTTP.ReadTimeout)
 	p.positive("http.write_timeout", c.HTTP.WriteTimeout)
+	p.atLeast("http.max_conns", c.HTTP.MaxConns, 1)
+	p.atLeast("http.max_conns_per_ip", c.HTTP.MaxConnsPerIP, 1)
+	if c.HTTP.MaxConnsPerIP > c.HTTP.MaxConns && c.HTTP.MaxConns >= 1 {
+		p.add("http.max_conns_per_ip", "must not exceed http.max_conns (%d) (got %d)", c.HTTP.MaxConns, c.HTTP.MaxConnsPerIP)
+	}
+	p.atLeast("evidence.per_source_per_minute", c.Evidence.PerSourcePerMinute, 0)
+	p.atLeast("evidence.per_minute", c.Evidence.PerMinute, 0)
+	if c.Evidence.MaxBytes < 0 {
+		p.add("evidence.max_bytes", "must not be negative (got %d)", c.Evidence.MaxBytes)
+	}
 
 	p.oneOf("store.synchronous", c.Store.Synchronous, synchronousSet)
 	p.positive("store.busy_timeout", c.Store.BusyTimeout)
@@ -166,7 +176,9 @@ func (c *Config) Validate() error {
 	p.oneOf("report.smtp.tls", c.Report.SMTP.TLS, []string{"none", "starttls", "tls"})
 	p.positive("console.session_ttl", c.Console.SessionTTL)
 	p.atLeast("console.login_attempts", c.Console.LoginAttempts, 1)
+	p.atLeast("console.login_attempts_per_address", c.Console.LoginAttemptsPerAddress, 1)
 	p.positive("console.login_window", c.Console.LoginWindow)
+	p.positive("console.device_cookie_ttl", c.Console.DeviceCookieTTL)
 
 	numbers := map[int]string{}
 	names := map[string]string{}
@@ -302,6 +314,10 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 		*t.out = append(*t.out, a)
 	}
 	p.atLeast(lp+".max_conns", l.MaxConns, 1)
+	p.atLeast(lp+".max_conns_per_ip", l.MaxConnsPerIP, 0)
+	if l.MaxConnsPerIP > l.MaxConns && l.MaxConns >= 1 {
+		p.add(lp+".max_conns_per_ip", "must not exceed max_conns (%d) (got %d)", l.MaxConns, l.MaxConnsPerIP)
+	}
 	p.positive(lp+".read_timeout", l.ReadTimeout)
 	p.positive(lp+".idle_timeout", l.IdleTimeout)
 	p.positive(lp+".write_timeout", l.WriteTimeout)

@@ -101,16 +101,17 @@ func (s *Store) injectedFault() error {
 		return nil
 	}
 	if err := fn(); err != nil {
-		return injectedFault{err}
+		return storageFault{err}
 	}
 	return nil
 }
 
-// injectedFault is a fault InjectFault stands in for: a storage failure,
-// as a full disk would be.
-type injectedFault struct{ error }
+// storageFault is a failure of the storage as a whole, not of one row: a
+// fault InjectFault stands in for (as a full disk would be), or the
+// database file lost.
+type storageFault struct{ error }
 
-func (f injectedFault) Unwrap() error { return f.error }
+func (f storageFault) Unwrap() error { return f.error }
 
 // write runs fn in a transaction of its own on the writer and returns after
 // it committed (nil) or rolled back (fn's error, or the commit's).
@@ -252,6 +253,9 @@ func (w *writer) run() {
 func (w *writer) runWrite(r *commitReq) {
 	ctx := context.Background()
 	err := func() error {
+		if err := w.s.fenceError(); err != nil {
+			return err
+		}
 		tx, err := w.conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -331,7 +335,7 @@ func (s *Store) publishSignal(res []Resolution) {
 // isStorageFailure tells errors that would fail any transaction (disk full,
 // read-only file, I/O error, lock held too long) from errors tied to one row.
 func isStorageFailure(err error) bool {
-	if errors.As(err, new(injectedFault)) {
+	if errors.As(err, new(storageFault)) {
 		return true
 	}
 	var se sqlite3.Error
@@ -348,6 +352,9 @@ func isStorageFailure(err error) bool {
 
 func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
 	ctx := context.Background()
+	if err := w.s.fenceError(); err != nil {
+		return nil, nil, err
+	}
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, nil, err

@@ -17,6 +17,7 @@ type metrics struct {
 	batchSize     prometheus.Histogram
 	commitErrors  prometheus.Counter
 	up            prometheus.Gauge
+	fileOK        prometheus.Gauge
 	framesStored  *prometheus.CounterVec
 	signalsStored prometheus.Counter
 	timeToClaim   prometheus.Histogram
@@ -52,6 +53,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		up: f.NewGauge(prometheus.GaugeOpts{
 			Name: "alarmrx_store_up",
 			Help: "1 while the last commit succeeded, 0 while the store fails (acknowledgements stop).",
+		}),
+		fileOK: f.NewGauge(prometheus.GaugeOpts{
+			Name: "alarmrx_store_file_ok",
+			Help: "1 while the database file at its path is the one the store has open; 0 once it was deleted or replaced (acknowledgements stop until a restart).",
 		}),
 		framesStored: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_store_frames_total",

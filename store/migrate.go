@@ -61,17 +61,18 @@ func SchemaVersion() int {
 // migrate applies every embedded migration newer than the database's
 // user_version, each in its own transaction together with the version bump.
 // A database newer than this build is refused rather than written to.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, path string) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
 	var current int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
-		return fmt.Errorf("store: read schema version: %w", err)
+		return openError(path, fmt.Errorf("read schema version: %w", err))
 	}
 	if current > len(ms) {
-		return fmt.Errorf("store: database schema version %d is newer than this build (%d)", current, len(ms))
+		return dirErrorf(ErrSchemaNewer, "database %s has schema version %d, newer than this build's %d: "+
+			"run the alarmrx version that wrote it, or restore a backup made by this version", path, current, len(ms))
 	}
 	for _, m := range ms[current:] {
 		tx, err := db.BeginTx(ctx, nil)

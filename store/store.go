@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
@@ -40,6 +40,12 @@ type Options struct {
 	// Outbox lists the automation outputs: every stored signal an output
 	// wants gets an outbox row in the signal's own transaction.
 	Outbox []OutboxTarget
+	// SkipIntegrityCheck leaves out the quick_check of an existing database
+	// at start-up (it reads the whole file: about a second per GiB).
+	SkipIntegrityCheck bool
+	// FileCheckInterval is how often the database file is checked to be
+	// still the one open (deleted or replaced stops commits). Default 1s.
+	FileCheckInterval time.Duration
 }
 
 func (o *Options) setDefaults() error {
@@ -64,6 +70,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FileCheckInterval <= 0 {
+		o.FileCheckInterval = time.Second
 	}
 	if o.PendingMax < o.BatchMax {
 		o.PendingMax = max(8192, o.BatchMax)
@@ -91,6 +100,15 @@ type Store struct {
 	faultHook func() error
 	faultMu   sync.Mutex
 
+	// lock is the data directory's instance lock; dbFile the database
+	// file as opened, watched against the file at path; fence, once set,
+	// fails every commit (the file was lost).
+	lock      *dirLock
+	dbFile    *os.File
+	fence     atomic.Pointer[error]
+	stopWatch chan struct{}
+	watchDone chan struct{}
+
 	idx   *accountIndex
 	queue *queueHub
 	sites *hub[SiteEvent]
@@ -110,76 +128,145 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the database at path, applies the embedded
-// migrations and starts the writer.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// migrations and starts the writer. The directory holding path is the data
+// directory: Open creates it (0700) when missing, takes its instance lock
+// (a second alarmrx on it is refused), refuses a database that has gone
+// missing from it or fails its integrity check, and watches the file for
+// as long as the store is open.
+func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("store: create data directory: %w", err)
+	dir := filepath.Dir(path)
+	if err := prepareDataDir(dir); err != nil {
+		return nil, err
+	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var closers []func()
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+			lock.release()
 		}
+	}()
+	created, err := prepareDatabaseFile(path, lock.existed)
+	if err != nil {
+		return nil, err
 	}
 	wdb, err := sql.Open("sqlite3", dsn(path, opts, false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	closers = append(closers, func() { _ = wdb.Close() })
 	// One writer connection: SQLite allows one writer at a time anyway, and
 	// a single connection keeps the prepared statements and the WAL hot.
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	if err := wdb.PingContext(ctx); err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	if err := migrate(ctx, wdb); err != nil {
-		_ = wdb.Close()
+	if !created && !opts.SkipIntegrityCheck {
+		if err := quickCheck(ctx, wdb, path); err != nil {
+			return nil, err
+		}
+	}
+	if err := migrate(ctx, wdb, path); err != nil {
 		return nil, err
 	}
-	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
+	// The watched descriptor: the file SQLite opened, which must stay the
+	// file at path.
+	dbFile, err := os.Open(path)
 	if err != nil {
-		_ = wdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	closers = append(closers, func() { _ = dbFile.Close() })
+	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	closers = append(closers, func() { _ = rdb.Close() })
 	rdb.SetMaxOpenConns(4)
 	s := &Store{
-		opts: opts,
-		log:  opts.Logger.Named("store"),
-		path: path,
-		wdb:  wdb,
-		rdb:  rdb,
-		reqs: make(chan *commitReq, opts.PendingMax),
-		done: make(chan struct{}),
+		opts:      opts,
+		log:       opts.Logger.Named("store"),
+		path:      path,
+		wdb:       wdb,
+		rdb:       rdb,
+		reqs:      make(chan *commitReq, opts.PendingMax),
+		done:      make(chan struct{}),
+		lock:      lock,
+		dbFile:    dbFile,
+		stopWatch: make(chan struct{}),
+		watchDone: make(chan struct{}),
 	}
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
+	s.m.fileOK.Set(1)
 	s.newTables()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
 	s.sites = newHub(SiteEvent{})
 	start := time.Now()
 	if s.idx, err = s.loadIndex(ctx); err != nil {
-		_ = rdb.Close()
-		_ = wdb.Close()
 		return nil, err
 	}
 	s.m.registerIndex(opts.Registerer, s.AccountCount)
 	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
-		_ = rdb.Close()
-		_ = wdb.Close()
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
 	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
 	w, err := newWriter(ctx, s)
 	if err != nil {
-		_ = rdb.Close()
-		_ = wdb.Close()
 		return nil, err
 	}
 	go w.run()
+	go s.watchFile(opts.FileCheckInterval)
 	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
-		zap.String("synchronous", opts.Synchronous))
+		zap.String("synchronous", opts.Synchronous), zap.Bool("created", created))
 	return s, nil
+}
+
+// openError names a database SQLite cannot read as such.
+func openError(path string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		return dirErrorf(ErrDatabaseDamaged, "database %s is not a usable SQLite database (%v): restore it from a backup", path, err)
+	}
+	return fmt.Errorf("store: open %s: %w", path, err)
+}
+
+// quickCheck runs SQLite's quick_check (every page and index entry is
+// well-formed; O(database size), without the index-to-table cross check of
+// integrity_check) and refuses a database that fails it: writing into a
+// damaged file can spread the damage, and a station must restore a backup
+// instead. The first problems found are in the error.
+func quickCheck(ctx context.Context, db *sql.DB, path string) error {
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(5)")
+	if err != nil {
+		return openError(path, err)
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return openError(path, err)
+		}
+		found = append(found, line)
+	}
+	if err := rows.Err(); err != nil {
+		return openError(path, err)
+	}
+	if len(found) == 1 && found[0] == "ok" {
+		return nil
+	}
+	return dirErrorf(ErrDatabaseDamaged, "database %s fails its integrity check (%s): restore it from a backup",
+		path, strings.Join(found, "; "))
 }
 
 // dsn builds the go-sqlite3 connection string. WAL lets readers run beside
@@ -229,6 +316,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
+	if err := s.fenceError(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	if ok, why := s.Healthy(); !ok {
 		return fmt.Errorf("%w: %s", ErrUnavailable, why)
 	}
@@ -247,7 +337,10 @@ func (s *Store) Close() error {
 	close(s.reqs)
 	s.mu.Unlock()
 	<-s.done
-	err := errors.Join(s.rdb.Close(), s.wdb.Close())
+	close(s.stopWatch)
+	<-s.watchDone
+	err := errors.Join(s.rdb.Close(), s.wdb.Close(), s.dbFile.Close())
+	s.lock.release()
 	s.log.Info("store closed")
 	return err
 }

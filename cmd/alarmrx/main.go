@@ -25,6 +25,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"
 )
@@ -34,7 +35,16 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	var other chan os.Signal
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		// SIGHUP (what an SRE sends to reload) and SIGPIPE (a closed pipe on
+		// stdout or stderr) would end the process at once, without a
+		// graceful shutdown; serve logs them and keeps running. They are
+		// caught before anything else starts so that none slips through.
+		other = make(chan os.Signal, 8)
+		signal.Notify(other, syscall.SIGHUP, syscall.SIGPIPE)
+	}
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, other)
 	stop()
 	os.Exit(code)
 }
@@ -54,8 +64,9 @@ commands:
 run "alarmrx <command> -h" for a command's flags
 `
 
-// run is main without the process: tests call it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// run is main without the process: tests call it. signals carries the
+// process signals serve logs and survives (SIGHUP, SIGPIPE); nil for none.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, signals <-chan os.Signal) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -63,7 +74,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var err error
 	switch args[0] {
 	case "serve":
-		err = serve(ctx, args[1:], stderr)
+		err = serve(ctx, args[1:], stderr, signals)
 	case "check-config":
 		err = checkConfig(args[1:], stdout, stderr)
 	case "version":
@@ -88,6 +99,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if errors.As(err, new(loggedError)) {
+			return 1 // the log has said why, in one line
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "alarmrx:", err)
@@ -101,6 +115,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // usageError marks bad command-line arguments (exit status 2).
 type usageError struct{ error }
+
+// loggedError is an error the command has already logged.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("alarmrx "+name, flag.ContinueOnError)
@@ -137,7 +156,7 @@ func loadConfig(command string, args []string, stderr io.Writer) (*configs.Confi
 	return cfg, source, err
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan os.Signal) error {
 	cfg, source, err := loadConfig("serve", args, stderr)
 	if err != nil {
 		return err
@@ -147,14 +166,40 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
+	done := make(chan struct{})
+	defer close(done)
+	go survive(signals, done, logger)
 	logger.Info("starting alarmrx", zap.String("version", version), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
 	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: version})
 	if err != nil {
 		logger.Error("start-up failed", zap.Error(err))
-		return err
+		return loggedError{err}
 	}
-	return d.Run(ctx)
+	if err := d.Run(ctx); err != nil {
+		logger.Error("stopped with an error", zap.Error(err))
+		return loggedError{err}
+	}
+	return nil
+}
+
+// survive logs the signals that must not end the receiver until done.
+// Reloading the configuration is not supported: a changed file takes
+// effect at the next start.
+func survive(signals <-chan os.Signal, done <-chan struct{}, log *zap.Logger) {
+	for {
+		select {
+		case <-done:
+			return
+		case s := <-signals:
+			switch s {
+			case syscall.SIGHUP:
+				log.Warn("SIGHUP received: configuration reload is not supported; restart alarmrx to apply a changed configuration; still running")
+			default:
+				log.Warn("signal received and ignored; still running", zap.String("signal", s.String()))
+			}
+		}
+	}
 }
 
 func checkConfig(args []string, stdout, stderr io.Writer) error {
@@ -164,6 +209,9 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	}
 	// Build the listeners as serve would, so key formats are checked too.
 	if _, err := daemon.Listeners(cfg, nil); err != nil {
+		return err
+	}
+	if err := store.CheckDataDir(cfg.DataDir); err != nil {
 		return err
 	}
 	out, err := yaml.Marshal(cfg.Redacted())

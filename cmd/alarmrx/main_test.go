@@ -19,7 +19,7 @@ var stdinText = "a long enough password\n"
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(stdinText), &out, &errb)
+	code = run(context.Background(), args, strings.NewReader(stdinText), &out, &errb, nil)
 	return code, out.String(), errb.String()
 }
 

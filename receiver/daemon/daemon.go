@@ -56,8 +56,9 @@ type Daemon struct {
 }
 
 // New opens the store, builds the codecs and binds every listener and the
-// HTTP port. On error everything opened so far is closed again.
-func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err error) {
+// HTTP port. On error everything opened so far is closed again, and the
+// error names the cause in one line.
+func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err error) {
 	if opts.Logger == nil {
 		return nil, errors.New("daemon: Options.Logger is required")
 	}
@@ -67,7 +68,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -84,6 +85,8 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		PendingMax:  cfg.Store.PendingMax,
 		Outbox:      outboxTargets(cfg),
 		Now:         opts.Now,
+
+		SkipIntegrityCheck: !cfg.Store.IntegrityCheckAtStart,
 	})
 	if err != nil {
 		return nil, err
@@ -170,7 +173,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		}
 		d.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("daemon: http listen: %w", err)
+			return nil, fmt.Errorf("http: %w", err)
 		}
 		tlsConfig, err := loadTLS(cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
 		if err != nil {

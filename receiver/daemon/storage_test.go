@@ -2,8 +2,16 @@ package daemon
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestStorageFailureStopsAcknowledgingAndRecovers: with the disk refusing
@@ -35,5 +43,71 @@ func TestStorageFailureStopsAcknowledgingAndRecovers(t *testing.T) {
 	}
 	if got := signals(t, r, "account=4444"); len(got) != 1 {
 		t.Fatalf("stored %d, want 1", len(got))
+	}
+}
+
+// TestDatabaseFileLostStopsAcknowledging deletes, then replaces, the
+// database file under a running daemon: within seconds it must stop
+// acknowledging (NAK), turn unready with alarmrx_store_file_ok 0 and say so
+// loudly, and keep a copy of the open database holding what it had ACKed.
+func TestDatabaseFileLostStopsAcknowledging(t *testing.T) {
+	for _, how := range []string{"deleted", "replaced"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			core, logs := observer.New(zapcore.InfoLevel)
+			r := runDaemon(t, testConfig(t, dir), zap.New(core))
+			waitReady(t, "http://"+r.d.HTTPAddr())
+			p := dial(t, r, "dc09-main", "tcp", "", "")
+			mustSend(t, p, frame("SIA-DCS", "4444", "0001", "#4444|Nri1/BA001", false), "ACK")
+
+			path := filepath.Join(dir, store.FileName)
+			switch how {
+			case "deleted":
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			case "replaced":
+				other := filepath.Join(dir, "other.db")
+				if err := os.WriteFile(other, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(other, path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, 5*time.Second, func() bool { return apiGet(t, r, "/-/ready", "", nil) == http.StatusServiceUnavailable })
+			mustSend(t, p, frame("SIA-DCS", "4444", "0002", "#4444|Nri1/BA002", false), "NAK")
+			if v := gauge(t, r, "alarmrx_store_file_ok"); v != 0 {
+				t.Fatalf("alarmrx_store_file_ok %v, want 0", v)
+			}
+			if v := gauge(t, r, "alarmrx_store_up"); v != 0 {
+				t.Fatalf("alarmrx_store_up %v, want 0", v)
+			}
+			lines := logs.FilterMessageSnippet("database file lost").All()
+			if len(lines) != 1 || lines[0].Level != zapcore.ErrorLevel {
+				t.Fatalf("want one error line about the lost file, got %d", len(lines))
+			}
+			copyPath, _ := lines[0].ContextMap()["copy"].(string)
+			if copyPath == "" {
+				t.Fatalf("no copy of the open database: %v", lines[0].ContextMap())
+			}
+			r.stop()
+			// The copy holds what was acknowledged, and opens as a store.
+			if err := os.Rename(copyPath, path); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{path + "-wal", path + "-shm"} {
+				_ = os.Remove(f)
+			}
+			s, err := store.Open(t.Context(), path, store.Options{Logger: zap.NewNop(), Registerer: prometheus.NewRegistry()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			got, err := s.Signals(t.Context(), store.SignalFilter{Account: "4444", Limit: 10})
+			if err != nil || len(got) != 1 || got[0].Zone != "001" {
+				t.Fatalf("signals in the copy: %+v %v", got, err)
+			}
+		})
 	}
 }
