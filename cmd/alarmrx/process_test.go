@@ -271,3 +271,57 @@ func TestCheckConfigReportsDataDir(t *testing.T) {
 		t.Errorf("a directory of root's, mode 0755, for nobody: %v %q", err, out)
 	}
 }
+
+// TestHangupAndPipeDoNotKill sends SIGHUP (an SRE's reload) and SIGPIPE to
+// `alarmrx serve`: it must say that reload is not supported, keep serving,
+// and still shut down cleanly on SIGTERM afterwards.
+func TestHangupAndPipeDoNotKill(t *testing.T) {
+	dir := t.TempDir()
+	cfg := serveConfig{dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), dcPort: freePort(t)}
+	cmd := exec.Command(binary(t), "serve", "--config", cfg.write(t, dir))
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	ready := fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort)
+	waitReadyURL(t, ready, 20*time.Second)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGHUP} {
+		must(t, cmd.Process.Signal(sig))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "signal received and ignored") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitReadyURL(t, ready, 2*time.Second)
+	if n := strings.Count(out.String(), "configuration reload is not supported"); n != 2 {
+		t.Errorf("%d reload lines for two SIGHUPs:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), `"signal": "broken pipe"`) {
+		t.Errorf("no line for SIGPIPE:\n%s", out.String())
+	}
+	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "alarmrx stopped") {
+		t.Errorf("no graceful shutdown:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer a process may write while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
