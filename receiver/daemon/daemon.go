@@ -68,11 +68,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		opts.Now = time.Now
 	}
 	d = &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
-	defer func() {
+	// d itself, not the result, which every failing return sets to nil.
+	defer func(d *Daemon) {
 		if err != nil {
 			d.closeAll()
 		}
-	}()
+	}(d)
 	d.registerProcessMetrics(opts.Version)
 
 	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
