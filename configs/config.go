@@ -71,6 +71,10 @@ type Store struct {
 	// CommitTimeout is how long a signal may wait for its commit before the
 	// panel gets a negative reply.
 	CommitTimeout time.Duration `mapstructure:"commit_timeout" yaml:"commit_timeout"`
+	// SecretsKeyFile names the file holding the key (64 hex digits) that
+	// encrypts DC-09 keys and call-list passcodes at rest with AES-256-GCM;
+	// "" stores them as plaintext. See ReadSecretsKey.
+	SecretsKeyFile string `mapstructure:"secrets_key_file" yaml:"secrets_key_file"`
 }
 
 // Dedupe configures the retransmission filter (panels resend when an ACK

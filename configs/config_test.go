@@ -408,6 +408,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_SUPERVISION_GRACE":              "30s",
 		"ALARMRX_HTTP_TLS_CERT":                  "",
 		"ALARMRX_HTTP_TLS_KEY":                   "",
+		"ALARMRX_STORE_SECRETS_KEY_FILE":         "",
 		"ALARMRX_REPORT_ENABLED":                 "true",
 		"ALARMRX_REPORT_SEND_AT":                 "06:30",
 		"ALARMRX_REPORT_WINDOW_START":            "19:00",
