@@ -40,6 +40,9 @@ type Options struct {
 	// Outbox lists the automation outputs: every stored signal an output
 	// wants gets an outbox row in the signal's own transaction.
 	Outbox []OutboxTarget
+	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
+	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
+	SecretsKey []byte
 }
 
 func (o *Options) setDefaults() error {
@@ -92,6 +95,7 @@ type Store struct {
 	faultMu   sync.Mutex
 
 	idx   *accountIndex
+	sec   *secrets // nil: secrets are stored as plaintext
 	queue *queueHub
 	sites *hub[SiteEvent]
 
@@ -151,6 +155,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		rdb:  rdb,
 		reqs: make(chan *commitReq, opts.PendingMax),
 		done: make(chan struct{}),
+	}
+	if err := s.openSecrets(ctx); err != nil {
+		_ = rdb.Close()
+		_ = wdb.Close()
+		return nil, err
 	}
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)
