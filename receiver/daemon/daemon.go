@@ -76,6 +76,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 	}(d)
 	d.registerProcessMetrics(opts.Version)
 
+	secretsKey, err := configs.ReadSecretsKey(cfg.Store.SecretsKeyFile)
+	if err != nil {
+		return nil, err
+	}
 	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
 		Logger:      opts.Logger,
 		Registerer:  opts.Registry,
@@ -85,6 +89,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (d *Daemon, err
 		PendingMax:  cfg.Store.PendingMax,
 		Outbox:      outboxTargets(cfg),
 		Now:         opts.Now,
+		SecretsKey:  secretsKey,
 	})
 	if err != nil {
 		return nil, err
