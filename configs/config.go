@@ -91,6 +91,10 @@ type Store struct {
 	// IntegrityCheckAtStart runs SQLite's quick_check on the database
 	// before it is used; a damaged database is refused.
 	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
+	// SecretsKeyFile names the file holding the key (64 hex digits) that
+	// encrypts DC-09 keys and call-list passcodes at rest with AES-256-GCM;
+	// "" stores them as plaintext. See ReadSecretsKey.
+	SecretsKeyFile string `mapstructure:"secrets_key_file" yaml:"secrets_key_file"`
 }
 
 // Dedupe configures the retransmission filter (panels resend when an ACK

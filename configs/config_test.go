@@ -418,6 +418,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_HTTP_MAX_CONNS":                     "100",
 		"ALARMRX_HTTP_MAX_CONNS_PER_IP":              "10",
 		"ALARMRX_STORE_INTEGRITY_CHECK_AT_START":     "false",
+		"ALARMRX_STORE_SECRETS_KEY_FILE":             "",
 		"ALARMRX_EVIDENCE_PER_SOURCE_PER_MINUTE":     "5",
 		"ALARMRX_EVIDENCE_PER_MINUTE":                "50",
 		"ALARMRX_EVIDENCE_MAX_BYTES":                 "1048576",

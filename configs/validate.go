@@ -144,6 +144,9 @@ func (c *Config) Validate() error {
 			c.Store.CommitBatchMax, c.Store.PendingMax)
 	}
 	p.positive("store.commit_timeout", c.Store.CommitTimeout)
+	if _, err := ReadSecretsKey(c.Store.SecretsKeyFile); err != nil {
+		p = append(p, err)
+	}
 
 	p.positive("dedupe.window", c.Dedupe.Window)
 	p.atLeast("dedupe.max_entries", c.Dedupe.MaxEntries, 1)

@@ -9,4 +9,8 @@
 // receiver writes a positive reply only after that.
 //
 // Schema migrations are embedded and versioned with PRAGMA user_version.
+//
+// With Options.SecretsKey, accounts' DC-09 keys and responding parties'
+// passcodes are sealed at rest with AES-256-GCM (secrets.go); no other
+// column is.
 package store

@@ -317,12 +317,12 @@ func (s *Store) newTables() {
 			if a.Key != nil {
 				key = *a.Key
 			}
-			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, key, a.KeyFormat,
+			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, s.sec.seal(accountKeyColumn, key), a.KeyFormat,
 				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes}
 		},
 		scan: func(a *Account) []any {
 			a.Key = new(string)
-			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, a.Key, &a.KeyFormat,
+			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, openSecret{s.sec, accountKeyColumn, a.Key}, &a.KeyFormat,
 				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes,
 				nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
 		},
@@ -379,11 +379,11 @@ func (s *Store) newTables() {
 			if p.Passcode != nil {
 				code = *p.Passcode
 			}
-			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, code}
+			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, s.sec.seal(passcodeColumn, code)}
 		},
 		scan: func(p *RespondingParty) []any {
 			p.Passcode = new(string)
-			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, p.Passcode,
+			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, openSecret{s.sec, passcodeColumn, p.Passcode},
 				&p.CreatedBy, &p.UpdatedBy, nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
 		},
 		by: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
@@ -397,6 +397,9 @@ func (s *Store) newTables() {
 			}
 			if p.Role == "" {
 				p.Role = "keyholder"
+			}
+			if err := checkNotSealed("passcode", p.Passcode); err != nil {
+				return err
 			}
 			if old != nil && p.Passcode == nil {
 				p.Passcode = old.Passcode
@@ -550,6 +553,9 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 	}
 	if old != nil && a.Key == nil {
 		a.Key, a.KeyFormat = old.Key, old.KeyFormat
+	}
+	if err := checkNotSealed("dc09_key", a.Key); err != nil {
+		return err
 	}
 	if a.Key != nil && *a.Key != "" {
 		if a.KeyFormat == "" {

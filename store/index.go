@@ -70,7 +70,7 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 		var e indexEntry
 		var receiver int32
 		var number, key, format string
-		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, &key, &format); err != nil {
+		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, openSecret{s.sec, accountKeyColumn, &key}, &format); err != nil {
 			return nil, fmt.Errorf("store: load account index: %w", err)
 		}
 		if key != "" {

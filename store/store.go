@@ -46,6 +46,9 @@ type Options struct {
 	// FileCheckInterval is how often the database file is checked to be
 	// still the one open (deleted or replaced stops commits). Default 1s.
 	FileCheckInterval time.Duration
+	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
+	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
+	SecretsKey []byte
 }
 
 func (o *Options) setDefaults() error {
@@ -110,6 +113,7 @@ type Store struct {
 	watchDone chan struct{}
 
 	idx   *accountIndex
+	sec   *secrets // nil: secrets are stored as plaintext
 	queue *queueHub
 	sites *hub[SiteEvent]
 
@@ -204,6 +208,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		dbFile:    dbFile,
 		stopWatch: make(chan struct{}),
 		watchDone: make(chan struct{}),
+	}
+	if err := s.openSecrets(ctx); err != nil {
+		return nil, err
 	}
 	s.m = newMetrics(opts.Registerer)
 	s.healthy.Store(true)

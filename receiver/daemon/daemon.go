@@ -76,6 +76,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	}()
 	d.registerProcessMetrics(opts.Version)
 
+	secretsKey, err := configs.ReadSecretsKey(cfg.Store.SecretsKeyFile)
+	if err != nil {
+		return nil, err
+	}
 	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
 		Logger:      opts.Logger,
 		Registerer:  opts.Registry,
@@ -87,6 +91,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		Now:         opts.Now,
 
 		SkipIntegrityCheck: !cfg.Store.IntegrityCheckAtStart,
+		SecretsKey:         secretsKey,
 	})
 	if err != nil {
 		return nil, err
