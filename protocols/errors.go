@@ -12,43 +12,47 @@ type Reason uint8
 
 // Reasons.
 const (
-	ReasonUnknown        Reason = iota
-	ReasonCRC                   // checksum over the frame does not match
-	ReasonLength                // length field disagrees with the frame
-	ReasonSyntax                // the frame does not follow the grammar
-	ReasonToken                 // unknown or unsupported message type
-	ReasonNoKey                 // encrypted frame for an account with no key
-	ReasonDecrypt               // the data did not decrypt to a valid plaintext
-	ReasonTimestamp             // timestamp missing or outside the window
-	ReasonTooLong               // frame over the size cap
-	ReasonGarbage               // bytes outside any frame, skipped while resynchronising
-	ReasonChecksum              // Contact ID checksum digit wrong
-	ReasonStore                 // the store failed: the frame is not acknowledged
-	ReasonBinaryCRC             // deviation: CRC sent as two raw bytes
-	ReasonLowerHex              // deviation: lower-case hex in CRC, length or receiver
-	ReasonEmptyLine             // deviation: "L" sent without digits
-	ReasonUnknownAccount        // the account is not known to the receiver
-	ReasonShutdown              // the receiver is shutting down
+	ReasonUnknown         Reason = iota
+	ReasonCRC                    // checksum over the frame does not match
+	ReasonLength                 // length field disagrees with the frame
+	ReasonSyntax                 // the frame does not follow the grammar
+	ReasonToken                  // unknown or unsupported message type
+	ReasonNoKey                  // encrypted frame for an account with no key
+	ReasonDecrypt                // the data did not decrypt to a valid plaintext
+	ReasonTimestamp              // timestamp missing or outside the window
+	ReasonTooLong                // frame over the size cap
+	ReasonGarbage                // bytes outside any frame, skipped while resynchronising
+	ReasonChecksum               // Contact ID checksum digit wrong
+	ReasonStore                  // the store failed: the frame is not acknowledged
+	ReasonBinaryCRC              // deviation: CRC sent as two raw bytes
+	ReasonLowerHex               // deviation: lower-case hex in CRC, length or receiver
+	ReasonEmptyLine              // deviation: "L" sent without digits
+	ReasonUnknownAccount         // the account is not known to the receiver
+	ReasonShutdown               // the receiver is shutting down
+	ReasonUnencrypted            // a plain frame for an account that must encrypt
+	ReasonAccountMismatch        // the account inside the (decrypted) data is not the header's
 )
 
 var reasonNames = [...]string{
-	ReasonUnknown:        "unknown",
-	ReasonCRC:            "crc",
-	ReasonLength:         "length",
-	ReasonSyntax:         "syntax",
-	ReasonToken:          "token",
-	ReasonNoKey:          "no_key",
-	ReasonDecrypt:        "decrypt",
-	ReasonTimestamp:      "timestamp",
-	ReasonTooLong:        "too_long",
-	ReasonGarbage:        "garbage",
-	ReasonChecksum:       "checksum",
-	ReasonStore:          "store",
-	ReasonBinaryCRC:      "binary_crc",
-	ReasonLowerHex:       "lower_hex",
-	ReasonEmptyLine:      "empty_line",
-	ReasonUnknownAccount: "unknown_account",
-	ReasonShutdown:       "shutdown",
+	ReasonUnknown:         "unknown",
+	ReasonCRC:             "crc",
+	ReasonLength:          "length",
+	ReasonSyntax:          "syntax",
+	ReasonToken:           "token",
+	ReasonNoKey:           "no_key",
+	ReasonDecrypt:         "decrypt",
+	ReasonTimestamp:       "timestamp",
+	ReasonTooLong:         "too_long",
+	ReasonGarbage:         "garbage",
+	ReasonChecksum:        "checksum",
+	ReasonStore:           "store",
+	ReasonBinaryCRC:       "binary_crc",
+	ReasonLowerHex:        "lower_hex",
+	ReasonEmptyLine:       "empty_line",
+	ReasonUnknownAccount:  "unknown_account",
+	ReasonShutdown:        "shutdown",
+	ReasonUnencrypted:     "unencrypted",
+	ReasonAccountMismatch: "account_mismatch",
 }
 
 // String returns the snake_case name of r, used as a metric label value.

@@ -79,8 +79,8 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 		}, []string{"listener"}),
 		connsRefused: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_connections_refused_total",
-			Help: "TCP connections closed at once because the listener was at max_conns.",
-		}, []string{"listener"}),
+			Help: "TCP connections closed at once because the listener was at max_conns, or their source address at max_conns_per_ip (limit).",
+		}, []string{"listener", "limit"}),
 		connsClosed: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_connections_closed_total",
 			Help: "TCP connections closed, by cause.",
@@ -159,7 +159,8 @@ func (m *metrics) initListener(listener, protocol string) {
 	m.runaways.WithLabelValues(listener)
 	m.connections.WithLabelValues(listener)
 	m.connsActive.WithLabelValues(listener)
-	m.connsRefused.WithLabelValues(listener)
+	m.connsRefused.WithLabelValues(listener, limitMaxConns)
+	m.connsRefused.WithLabelValues(listener, limitPerIP)
 	for _, c := range closeCauses {
 		m.connsClosed.WithLabelValues(listener, c)
 	}

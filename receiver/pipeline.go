@@ -2,8 +2,10 @@ package receiver
 
 import (
 	"context"
+	"errors"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,12 +63,18 @@ func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	stored := l.withPrefix(msg)
 	key := dedupeKey(l.opts.Receiver, stored.Account, stored)
 	var entry *dedupeEntry
-	if key != "" {
+	for attempt := 0; key != ""; attempt++ {
 		var first bool
 		entry, first = r.dd.begin(key, now)
-		if !first {
-			return l.duplicate(msg, entry, meta)
+		if first {
+			break
 		}
+		reply, outcome, notStored := l.duplicate(msg, entry, meta)
+		if !notStored || attempt > 0 {
+			return reply, outcome
+		}
+		// The first copy is known not to be stored: this copy is stored
+		// in its place.
 	}
 	rec := l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key)
 	marks := l.resolve(stored, &rec, now)
@@ -75,7 +83,15 @@ func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	_, err = r.opts.Sink.Commit(ctx, stored, rec)
 	cancel()
 	if entry != nil {
-		r.dd.finish(entry, err == nil)
+		var pending *store.PendingCommit
+		if errors.As(err, &pending) {
+			// The commit outlived its wait and may still land: the entry
+			// stays pending, so that a retransmission waits for the outcome
+			// instead of being stored a second time.
+			r.settleLater(entry, pending)
+		} else {
+			r.dd.finish(entry, err == nil)
+		}
 	}
 	if err == nil {
 		for _, k := range marks {
@@ -104,8 +120,10 @@ func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frame
 }
 
 // duplicate answers a retransmission from the first copy's outcome: ACK
-// again if it was stored, negatively if its commit failed.
-func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) ([]byte, error) {
+// again if it was stored; negatively while its commit is still pending
+// (within CommitTimeout), since it may yet land. notStored reports that the
+// first copy is known not to be stored: the caller stores this one.
+func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) (reply []byte, outcome error, notStored bool) {
 	timer := time.NewTimer(l.r.opts.CommitTimeout)
 	defer timer.Stop()
 	select {
@@ -117,17 +135,33 @@ func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameM
 	case <-e.done:
 		if e.stored {
 			l.r.m.duplicates.WithLabelValues(l.opts.Name).Inc()
-			return l.reply(msg, nil, meta), nil
+			return l.reply(msg, nil, meta), nil, false
 		}
+		notStored = true
 	default:
 	}
-	outcome := protocols.Reject(l.protocol, protocols.ReasonStore, nil)
-	return l.reply(msg, outcome, meta), outcome
+	outcome = protocols.Reject(l.protocol, protocols.ReasonStore, store.ErrOutcomeUnknown)
+	return l.reply(msg, outcome, meta), outcome, notStored
 }
 
-// reject counts and answers a frame the codec refused. Frames that got far
-// enough to be answered (a header was read) are kept in the store as
-// rejected, as evidence for the station; bad-CRC noise is only counted.
+// settleLater records the outcome of a commit whose wait ended before it,
+// once the writer has it. The goroutine is tracked: Run waits for it.
+func (r *Receiver) settleLater(e *dedupeEntry, p *store.PendingCommit) {
+	r.settling.Go(func() {
+		_, err := p.Wait()
+		r.dd.finish(e, err == nil)
+	})
+}
+
+// reject counts and answers a frame the codec refused, and keeps it as a
+// rejected frame, evidence for the station, within the evidence quota:
+// refused input comes from anyone who can reach the port, so what is kept
+// of it is bounded per source and per minute, and the rest only counted.
+// A plain frame for an account that must encrypt also raises, once per
+// account per hour, an "unencrypted" station event and trouble incident
+// (as Sur-Gard receivers report "unencrypted when encryption expected");
+// that row is kept whatever the quota, and only accounts with a key can
+// cause it.
 func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta frameMeta) []byte {
 	reason := protocols.ReasonOf(err)
 	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, reason.String()).Inc()
@@ -136,27 +170,31 @@ func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta fr
 		fields = append(fields, zap.String("account", msg.Account))
 	}
 	l.logLimited(reason, "frame rejected", fields...)
-	if keepRejected(reason) && msg != nil {
-		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
-		stored := l.withPrefix(msg)
-		if _, cerr := l.r.opts.Sink.Commit(ctx, stored, l.receipt(raw, msg, meta, store.StatusRejected, reason, "")); cerr != nil {
-			l.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
+	stored := msg
+	if msg != nil {
+		stored = l.withPrefix(msg)
+	}
+	rec := l.receipt(raw, stored, meta, store.StatusRejected, reason, "")
+	var troubleKey string
+	if reason == protocols.ReasonUnencrypted && stored != nil {
+		troubleKey = l.unknownKey(stored.Account)
+		if l.r.unencrypted.due(troubleKey, meta.receivedAt) {
+			rec.Trouble = &store.Trouble{Kind: store.EventUnencrypted, Account: stored.Account,
+				Title: fmt.Sprintf("Unencrypted when encryption expected: account %s on receiver %d sent a plain frame", stored.Account, l.opts.Receiver)}
 		}
+	}
+	if rec.Trouble != nil || l.r.opts.Evidence.Allow(EvidenceFrame, meta.remoteAddr, meta.receivedAt) {
+		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
+		_, cerr := l.r.opts.Sink.Commit(ctx, stored, rec)
 		cancel()
+		switch {
+		case cerr != nil:
+			l.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
+		case rec.Trouble != nil:
+			l.r.unencrypted.raised(troubleKey, meta.receivedAt)
+		}
 	}
 	return l.reply(msg, err, meta)
-}
-
-// keepRejected reports whether a rejected frame is worth a row: it came from
-// something that speaks the protocol (so a station engineer will ask about
-// it), as opposed to line noise.
-func keepRejected(r protocols.Reason) bool {
-	switch r {
-	case protocols.ReasonNoKey, protocols.ReasonDecrypt, protocols.ReasonTimestamp,
-		protocols.ReasonToken, protocols.ReasonSyntax, protocols.ReasonUnknownAccount:
-		return true
-	}
-	return false
 }
 
 func (l *listener) reply(msg *protocols.Message, outcome error, meta frameMeta) []byte {
@@ -202,6 +240,8 @@ func prefixed(prefix, account string) string {
 	return store.WithPrefix(prefix, strings.ToUpper(strings.TrimSpace(account)))
 }
 
+// receipt describes a frame for the store; msg may be nil (a frame whose
+// header could not be read).
 func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
 	return store.Receipt{
 		Detail:     detailJSON(msg),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -41,6 +42,7 @@ type ListenerOptions struct {
 	// long is a link failure (0: not supervised).
 	HeartbeatTimeout time.Duration
 	MaxConns         int           // open TCP connections; also in-flight UDP datagrams
+	MaxConnsPerIP    int           // open TCP connections of one source address; default MaxConns/16
 	ReadTimeout      time.Duration // the first frame must arrive within it
 	IdleTimeout      time.Duration // between frames
 	WriteTimeout     time.Duration // per reply
@@ -81,19 +83,27 @@ type Options struct {
 	// UnknownMax bounds the unknown accounts remembered for the
 	// once-an-hour "unknown account" event. Default 100000.
 	UnknownMax int
-	Now        func() time.Time // nil → time.Now
+	// Evidence bounds the rejected frames kept as rows; nil keeps all.
+	Evidence *EvidenceQuota
+	Now      func() time.Time // nil → time.Now
 }
 
 // Receiver owns the listeners and their sessions.
 type Receiver struct {
-	opts      Options
-	log       *zap.Logger
-	m         *metrics
-	dd        *dedupe
-	rl        *RateLimiter
-	unknown   *unknownLimiter
-	runaway   *runaway
-	listeners []*listener
+	opts    Options
+	log     *zap.Logger
+	m       *metrics
+	dd      *dedupe
+	rl      *RateLimiter
+	unknown *unknownLimiter
+	// unencrypted remembers the accounts that raised their hourly
+	// "unencrypted" trouble.
+	unencrypted *unknownLimiter
+	runaway     *runaway
+	listeners   []*listener
+	// settling tracks the goroutines waiting for the outcome of commits
+	// that outlived CommitTimeout.
+	settling sync.WaitGroup
 }
 
 // New validates opts and binds every listener, so Addrs is valid once New
@@ -133,6 +143,7 @@ func New(opts Options) (*Receiver, error) {
 		rl:   NewRateLimiter(10 * time.Second),
 	}
 	r.unknown = newUnknownLimiter(opts.UnknownMax)
+	r.unencrypted = newUnknownLimiter(opts.UnknownMax)
 	r.runaway = newRunaway(opts.UnknownMax)
 	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
 	for _, e := range opts.DedupeSeed {
@@ -180,6 +191,9 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.MaxConns <= 0 {
 		lo.MaxConns = 4096
 	}
+	if lo.MaxConnsPerIP <= 0 {
+		lo.MaxConnsPerIP = max(1, lo.MaxConns/16)
+	}
 	if lo.ReadTimeout <= 0 {
 		lo.ReadTimeout = 30 * time.Second
 	}
@@ -198,6 +212,8 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		protocol: lo.Codec.Name(),
 		log:      r.log.With(zap.String("listener", lo.Name), zap.String("protocol", lo.Codec.Name())),
 		conns:    make(map[net.Conn]struct{}),
+
+		perSource: make(map[netip.Prefix]int),
 	}
 	r.m.initListener(lo.Name, l.protocol)
 	if lo.HeartbeatTimeout > 0 {
@@ -393,6 +409,15 @@ func (r *Receiver) Run(ctx context.Context) error {
 		if l.udp != nil {
 			_ = l.udp.Close()
 		}
+	}
+	// Commits that outlived their wait settle as the writer drains; a
+	// store that never answers must not hold the shutdown.
+	settled := make(chan struct{})
+	go func() { r.settling.Wait(); close(settled) }()
+	select {
+	case <-settled:
+	case <-time.After(r.opts.ShutdownGrace):
+		r.log.Warn("shutdown: commits still pending after the grace period")
 	}
 	r.log.Info("receiver stopped")
 	return nil

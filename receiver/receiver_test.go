@@ -261,8 +261,54 @@ func TestBadInputRepliesAndCounts(t *testing.T) {
 			t.Errorf("rejected{reason=%s} = %v, want %v", reason, v, want)
 		}
 	}
-	if n := sink.count(store.StatusRejected); n != 1 {
-		t.Errorf("rejected frames stored = %d, want 1 (the syntax one; CRC noise is not stored)", n)
+	// Both are kept as evidence (within the quota): a station asks about
+	// frames with a bad CRC too.
+	if n := sink.count(store.StatusRejected); n != 2 {
+		t.Errorf("rejected frames stored = %d, want 2 (the CRC and the syntax one)", n)
+	}
+}
+
+// TestRejectedFramesWithinQuota: refused input from one source is kept as
+// rows up to its budget for the minute and only counted after it; another
+// source has its own budget, and the total budget caps them all.
+func TestRejectedFramesWithinQuota(t *testing.T) {
+	sink := &memSink{}
+	reg := prometheus.NewRegistry()
+	quota := NewEvidenceQuota(3, 5, reg)
+	// One minute of the quota's clock: the budgets are per minute.
+	at := time.Date(2026, 12, 1, 9, 0, 30, 0, time.UTC)
+	h := start(t, sink, func(o *Options) { o.Evidence, o.Now = quota, func() time.Time { return at } })
+	send := func(src string, n int) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		c, err := d.Dial("tcp", h.r.Addrs()[0].TCP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		for i := range n {
+			_, _ = fmt.Fprintf(c, "1,%04d,bad\n", i)
+			readLine(t, c, br)
+		}
+	}
+	send("127.0.0.1", 10)
+	if n := sink.count(store.StatusRejected); n != 3 {
+		t.Fatalf("kept %d rejected frames from one source, want its budget of 3", n)
+	}
+	send("127.0.0.2", 10)
+	if n := sink.count(store.StatusRejected); n != 5 {
+		t.Fatalf("kept %d rejected frames from two sources, want the total budget of 5", n)
+	}
+	for reason, want := range map[string]float64{"source": 7, "total": 8} {
+		if v := testutil.ToFloat64(quota.dropped.WithLabelValues(EvidenceFrame, reason)); v != want {
+			t.Errorf("dropped{reason=%s} = %v, want %v", reason, v, want)
+		}
+	}
+	if v := testutil.ToFloat64(quota.kept.WithLabelValues(EvidenceFrame)); v != 5 {
+		t.Errorf("kept = %v, want 5", v)
+	}
+	if v := testutil.ToFloat64(h.r.m.framesRejected.WithLabelValues("test", "line", "syntax")); v != 20 {
+		t.Errorf("every refused frame is counted: %v, want 20", v)
 	}
 }
 
@@ -271,6 +317,10 @@ func TestOverlongFrameClosesConnection(t *testing.T) {
 	c, br := dialTCP(t, h)
 	_, _ = c.Write(bytes.Repeat([]byte("x"), 200))
 	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	// The codec's refusal for an overlong frame arrives, then the close.
+	if got, err := br.ReadString('\n'); got != "NAK too_long\n" || err != nil {
+		t.Fatalf("reply %q, %v; want the refusal", got, err)
+	}
 	if _, err := br.ReadByte(); err == nil {
 		t.Fatal("connection still open after an over-long frame")
 	}
@@ -329,11 +379,54 @@ func TestMaxConnsRefusesExtraConnections(t *testing.T) {
 	// The refusal is counted as the connection is closed; the client may
 	// see the close first.
 	deadline := time.Now().Add(2 * time.Second)
-	for testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test")) != 1 && time.Now().Before(deadline) {
+	for testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")) != 1 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test")); v != 1 {
+	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")); v != 1 {
 		t.Errorf("refused = %v", v)
+	}
+}
+
+// TestMaxConnsPerIPLeavesRoomForOthers: one address holding its share of
+// idle connections is refused more, while another address is still served
+// (a client holding every slot locked every panel out).
+func TestMaxConnsPerIPLeavesRoomForOthers(t *testing.T) {
+	h := start(t, &memSink{}, func(o *Options) { o.Listeners[0].MaxConns = 64; o.Listeners[0].MaxConnsPerIP = 2 })
+	addr := h.r.Addrs()[0].TCP
+	dialFrom := func(src string) (net.Conn, *bufio.Reader) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	served := func(c net.Conn, br *bufio.Reader, seq string) bool {
+		_, _ = c.Write([]byte("1," + seq + ",BA\n"))
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, err := br.ReadString('\n')
+		return err == nil
+	}
+	for i := range 2 {
+		c, br := dialFrom("127.0.0.1")
+		if !served(c, br, fmt.Sprintf("%04d", i+1)) {
+			t.Fatalf("connection %d from 127.0.0.1 not served", i+1)
+		}
+	}
+	c, br := dialFrom("127.0.0.1")
+	if served(c, br, "0003") {
+		t.Fatal("a third connection from 127.0.0.1 was served past max_conns_per_ip 2")
+	}
+	c, br = dialFrom("127.0.0.2")
+	if !served(c, br, "0004") {
+		t.Fatal("127.0.0.2 was locked out by 127.0.0.1's connections")
+	}
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns_per_ip")) == 1
+	})
+	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")); v != 0 {
+		t.Errorf("refused at max_conns: %v", v)
 	}
 }
 

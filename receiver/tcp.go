@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -37,10 +38,11 @@ type listener struct {
 	link     *linkWatch // nil when the link is not supervised
 	internal bool       // carries the receiver's own events (supervision)
 
-	stopping atomic.Bool
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	sessions sync.WaitGroup
+	stopping  atomic.Bool
+	mu        sync.Mutex
+	conns     map[net.Conn]struct{}
+	perSource map[netip.Prefix]int // open connections by source (IPv4 address, IPv6 /64)
+	sessions  sync.WaitGroup
 }
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked read.
@@ -75,8 +77,15 @@ func (l *listener) acceptLoop(ctx context.Context) {
 	}
 }
 
-// track registers a connection, refusing it when the listener is stopping or
-// at max_conns.
+// The closed "limit" label set of alarmrx_connections_refused_total.
+const (
+	limitMaxConns = "max_conns"
+	limitPerIP    = "max_conns_per_ip"
+)
+
+// track registers a connection, refusing it when the listener is stopping,
+// at max_conns, or its source address at max_conns_per_ip: one client
+// holding idle connections must not lock every panel out.
 func (l *listener) track(c net.Conn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -84,22 +93,36 @@ func (l *listener) track(c net.Conn) bool {
 		_ = c.Close()
 		return false
 	}
-	if len(l.conns) >= l.opts.MaxConns {
+	src := SourceOf(c.RemoteAddr().String())
+	limit := ""
+	switch {
+	case len(l.conns) >= l.opts.MaxConns:
+		limit = limitMaxConns
+	case l.perSource[src] >= l.opts.MaxConnsPerIP:
+		limit = limitPerIP
+	}
+	if limit != "" {
 		_ = c.Close()
-		l.r.m.connsRefused.WithLabelValues(l.opts.Name).Inc()
-		l.logLimited(protocols.ReasonUnknown, "connection refused: max_conns reached",
-			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns))
+		l.r.m.connsRefused.WithLabelValues(l.opts.Name, limit).Inc()
+		l.logLimited(protocols.ReasonUnknown, "connection refused: "+limit+" reached",
+			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns),
+			zap.Int("max_conns_per_ip", l.opts.MaxConnsPerIP))
 		return false
 	}
 	l.conns[c] = struct{}{}
+	l.perSource[src]++
 	l.r.m.connections.WithLabelValues(l.opts.Name).Inc()
 	l.r.m.connsActive.WithLabelValues(l.opts.Name).Inc()
 	return true
 }
 
 func (l *listener) untrack(c net.Conn, cause string) {
+	src := SourceOf(c.RemoteAddr().String())
 	l.mu.Lock()
 	delete(l.conns, c)
+	if l.perSource[src]--; l.perSource[src] <= 0 {
+		delete(l.perSource, src)
+	}
 	l.mu.Unlock()
 	_ = c.Close()
 	l.r.m.connsActive.WithLabelValues(l.opts.Name).Dec()
@@ -182,6 +205,13 @@ func (l *listener) serveConn(c net.Conn) {
 						zap.String("remote_addr", remote), zap.Int("max_frame_bytes", l.opts.MaxFrameBytes),
 						zap.String("frame", snippet(f.pending())))
 					cause = "too_long"
+					// The stream cannot be framed any more; a protocol that
+					// has a refusal for an overlong message (XML code 1)
+					// gets it before the connection closes.
+					outcome := protocols.Reject(l.protocol, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
+					if reply := l.reply(nil, outcome, frameMeta{transport: "tcp", remoteAddr: remote}); len(reply) > 0 {
+						l.writeAndLinger(c, reply)
+					}
 					return
 				}
 				log.Debug("write failed", zap.Error(ferr))
@@ -205,6 +235,24 @@ func (l *listener) serveConn(c net.Conn) {
 			return
 		}
 	}
+}
+
+// writeAndLinger writes a last reply and half-closes the connection, then
+// reads and drops what the peer still sends, for a bounded time, before
+// the close: closing with unread bytes would make the kernel send a reset,
+// and the peer could lose the reply with it.
+func (l *listener) writeAndLinger(c net.Conn, reply []byte) {
+	if err := c.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout)); err != nil {
+		return
+	}
+	if _, err := c.Write(reply); err != nil {
+		return
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	_, _ = io.CopyN(io.Discard, c, int64(max(l.opts.MaxFrameBytes, 64<<10)))
 }
 
 // garbage counts bytes the framer skipped while resynchronising.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -50,6 +51,18 @@ type Receipt struct {
 	// IdempotencyKey, when set, is recorded with the frame in the same
 	// transaction (see MessageSeen). Accepted frames only.
 	IdempotencyKey string
+	// Trouble, when set, is a station event the frame raises, written in
+	// its own transaction with a trouble incident for the operators
+	// (opened, or joined while open).
+	Trouble *Trouble
+}
+
+// Trouble is a station event a received frame raises about an account:
+// a plain frame for an account that must encrypt, say.
+type Trouble struct {
+	Kind    string // station event and incident kind
+	Account string // as stored: prefix applied
+	Title   string // what the operator reads
 }
 
 type commitReq struct {
@@ -74,9 +87,14 @@ type commitResult struct {
 // Commit stores a frame and its events in one transaction, batched with the
 // commits of other sessions, and returns after that transaction committed.
 // Only then may the caller acknowledge the frame. msg may be nil for a
-// rejected frame that did not decode. If ctx ends first, Commit returns the
-// context's error, but a commit already queued may still complete: callers
-// answer negatively and rely on duplicate detection for the retransmission.
+// rejected frame that did not decode.
+//
+// If ctx ends before the commit was queued, nothing is stored. If it ends
+// while the commit is queued or being written, the outcome is not known
+// yet: Commit returns a *PendingCommit (errors.Is ErrUnavailable and
+// ErrOutcomeUnknown), whose Wait tells the outcome once the writer has it.
+// The caller answers negatively meanwhile, and must not store a
+// retransmission of the frame before it knows: the commit may still land.
 func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt) (frameID int64, err error) {
 	if msg == nil {
 		msg = &protocols.Message{}
@@ -89,8 +107,42 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	case r := <-req.result:
 		return r.frameID, r.err
 	case <-ctx.Done():
-		return 0, fmt.Errorf("store: commit: %w", context.Cause(ctx))
+		return 0, &PendingCommit{result: req.result, cause: context.Cause(ctx)}
 	}
+}
+
+// ErrOutcomeUnknown: the caller stopped waiting for a commit that was
+// already queued; it may still land.
+var ErrOutcomeUnknown = errors.New("store: commit outcome not known yet")
+
+// PendingCommit is a commit whose caller stopped waiting (its context
+// ended) while the writer still had it. Every commit the writer takes gets
+// an outcome, so Wait returns once the writer reached it.
+type PendingCommit struct {
+	result <-chan commitResult
+	cause  error
+	once   sync.Once
+	out    commitResult
+}
+
+func (p *PendingCommit) Error() string {
+	return fmt.Sprintf("store: commit: still pending when the wait ended (%v)", p.cause)
+}
+
+// Is makes errors.Is true for ErrUnavailable (nothing may be acknowledged)
+// and ErrOutcomeUnknown.
+func (p *PendingCommit) Is(target error) bool {
+	return target == ErrUnavailable || target == ErrOutcomeUnknown
+}
+
+// Unwrap returns the context's cause.
+func (p *PendingCommit) Unwrap() error { return p.cause }
+
+// Wait blocks until the writer has the commit's outcome: nil once it is
+// stored. It may be called more than once.
+func (p *PendingCommit) Wait() (frameID int64, err error) {
+	p.once.Do(func() { p.out = <-p.result })
+	return p.out.frameID, p.out.err
 }
 
 func (s *Store) injectedFault() error {
@@ -493,6 +545,11 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 			return 0, err
 		}
 		if err := st.openUnknownIncident(ctx, rec, acct); err != nil {
+			return 0, err
+		}
+	}
+	if rec.Trouble != nil {
+		if err := st.raiseTrouble(ctx, rec, frameID); err != nil {
 			return 0, err
 		}
 	}

@@ -142,10 +142,15 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	var counts [10][2]float64
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	// A failing database leaves the gauge out rather than failing the
+	// whole scrape: /metrics matters most while the store fails, and
+	// alarmrx_store_up says that it does.
+	if c.s.fenceError() != nil {
+		return
+	}
 	rows, err := c.s.rdb.QueryContext(ctx, `SELECT priority, held_until > ?, count(*) FROM incidents
 		WHERE status = 'open' GROUP BY 1, 2`, c.s.opts.Now().UnixNano())
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
 	defer rows.Close()
@@ -154,7 +159,6 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		var held sql.NullBool
 		var n float64
 		if err := rows.Scan(&p, &held, &n); err != nil {
-			ch <- prometheus.NewInvalidMetric(c.desc, err)
 			return
 		}
 		if p < 1 || p > 9 {

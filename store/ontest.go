@@ -294,6 +294,7 @@ func (s *Store) ExpireTests(ctx context.Context, now time.Time, warnBefore time.
 // Station event kinds: what the station itself records besides signals.
 const (
 	EventUnknownAccount = "unknown_account" // signals from an account no receiver knows
+	EventUnencrypted    = "unencrypted"     // plain frames for an account that must encrypt (its key is set)
 	EventTestOn         = "test_on"         // account placed on test (AT)
 	EventTestOff        = "test_off"        // account off test, by hand or expiry (OT)
 	EventTestExpiring   = "test_expiring"   // account coming off test soon (WT)

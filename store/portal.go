@@ -280,11 +280,13 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
 	now := s.opts.Now().UTC()
-	actor := Actor{Name: "portal:" + identifier + "/" + username, RemoteAddr: remoteAddr}
+	actor := Actor{Name: "portal:" + auditName(identifier) + "/" + auditName(username), RemoteAddr: remoteAddr}
 	if !ok {
-		_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			return audit(ctx, tx, now, actor, "portal.login.failed", "", nil)
-		})
+		if auditFailure(ctx) {
+			_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				return audit(ctx, tx, now, actor, "portal.login.failed", "", nil)
+			})
+		}
 		return "", nil, ErrBadCredentials
 	}
 	return s.portalSession(ctx, u, "", ttl, actor, "portal.login")

@@ -25,7 +25,13 @@ const (
 	IncidentAlarm          = "alarm"
 	IncidentUnknownAccount = "unknown_account"
 	IncidentRunaway        = "runaway"
+	// IncidentUnencrypted: plain frames for an account that must encrypt.
+	IncidentUnencrypted = EventUnencrypted
 )
+
+// troublePriority is the priority of the trouble incidents frames raise:
+// supervisory/trouble (design.md §5).
+const troublePriority = 6
 
 // Incident statuses.
 const (
@@ -204,6 +210,44 @@ func (st *txStmts) openUnknownIncident(ctx context.Context, rec *Receipt, accoun
 	}
 	st.touch(id, "opened", rec)
 	return st.logAction(ctx, id, at, 0, systemUser, "opened", map[string]any{"reason": "unknown account", "listener": rec.Listener})
+}
+
+// raiseTrouble writes a frame's station event and opens its trouble
+// incident, or joins the one still open for the same account and kind.
+func (st *txStmts) raiseTrouble(ctx context.Context, rec *Receipt, frameID int64) error {
+	tr := rec.Trouble
+	at := rec.ReceivedAt.UnixNano()
+	detail, err := jsonText(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
+	if err != nil {
+		return err
+	}
+	if _, err := st.event.ExecContext(ctx, at, tr.Kind, rec.Receiver, tr.Account, detail); err != nil {
+		return err
+	}
+	key := tr.Kind + ":" + strconv.Itoa(rec.Receiver) + "/" + tr.Account
+	id, _, err := st.openIncident(ctx, key)
+	if err != nil {
+		return err
+	}
+	if id != 0 {
+		if _, err := st.exec(ctx, `UPDATE incidents SET last_signal_at = ? WHERE id = ?`, at, id); err != nil {
+			return err
+		}
+		st.touch(id, "signal", rec)
+		return st.logAction(ctx, id, at, 0, systemUser, "again", map[string]any{"frame_id": frameID, "remote_addr": rec.RemoteAddr})
+	}
+	res, err := st.exec(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
+		key, rec.Receiver, tr.Account, tr.Kind, tr.Title, troublePriority, at, at)
+	if err != nil {
+		return err
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	st.touch(id, "opened", rec)
+	return st.logAction(ctx, id, at, 0, systemUser, "opened", map[string]any{"reason": tr.Kind, "frame_id": frameID,
+		"listener": rec.Listener, "remote_addr": rec.RemoteAddr})
 }
 
 // touch records that the transaction changed an incident, for the queue

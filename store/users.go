@@ -277,11 +277,13 @@ func (s *Store) Login(ctx context.Context, username, password, remoteAddr string
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u.ID != 0 && disabled == 0
 	now := s.opts.Now().UTC()
-	actor := Actor{ID: u.ID, Name: username, RemoteAddr: remoteAddr}
+	actor := Actor{ID: u.ID, Name: auditName(username), RemoteAddr: remoteAddr}
 	if !ok {
-		_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			return audit(ctx, tx, now, actor, "login.failed", "", nil)
-		})
+		if auditFailure(ctx) {
+			_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				return audit(ctx, tx, now, actor, "login.failed", "", nil)
+			})
+		}
 		return "", nil, ErrBadCredentials
 	}
 	token, keys, err := newSessionKeys(now, ttl)

@@ -53,7 +53,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	site := &store.Site{CustomerID: cust.ID, Name: "Northwind Bank, Main St branch", Address: "12 Main St, Springfield",
 		TimeZone: "Europe/London", Identifier: "+441632960123", Notes: "Alarm panel in the back office"}
 	must(t, st.Sites.Create(ctx, site))
-	acct := &store.Account{Receiver: 1, Number: "1234", SiteID: site.ID, SystemType: "intrusion"}
+	acct := &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID, SystemType: "intrusion"}
 	must(t, st.Accounts.Create(ctx, acct))
 	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: acct.ID, Number: "017", Description: "Front door", Type: "entry/exit"}))
 	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Dana Keyholder",
@@ -82,7 +82,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	))
 
 	// A panel sends a burglary on zone 017; the console shows it unprompted.
-	code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA017")
+	code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017")
 	if code != 0 {
 		t.Fatalf("send: exit %d %s %s", code, out, errs)
 	}
@@ -104,7 +104,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		poll(`document.getElementById("actions").textContent.includes("Called Dana: on her way")`),
 	))
 	zones, signals := text(t, bctx, chromedp.ID("zones")), text(t, bctx, chromedp.ID("signals"))
-	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#1234|Nri1/BA017") {
+	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#2345|Nri1/BA017") {
 		t.Fatalf("incident page: zones %q signals %q", zones, signals)
 	}
 	screenshot(t, bctx, "console-incident.png")
@@ -224,10 +224,10 @@ func TestPortalInBrowser(t *testing.T) {
 	other := &store.Customer{Name: "Another client"}
 	must(t, st.Customers.Create(ctx, other))
 	must(t, st.Sites.Create(ctx, &store.Site{CustomerID: other.ID, Name: "Not yours"}))
-	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "1234", SiteID: site.ID}))
+	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID}))
 	must(t, st.CreatePortalUser(ctx, &store.PortalUser{Scope: store.ScopeOf("customer", hq.ID), Kind: store.PortalManager,
 		Username: "cso", FullName: "Chief Security Officer"}, "hq's long password", store.Actor{Name: "admin"}))
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA017"); code != 0 {
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017"); code != 0 {
 		t.Fatalf("send: %d %s %s", code, out, errs)
 	}
 	op := &store.User{Username: "ann", Role: store.RoleOperator}
@@ -328,7 +328,7 @@ func TestPortalInBrowser(t *testing.T) {
 	))
 	// A signal sent now shows on the open page at once (the page's own
 	// refresh is every 30 s; the poll gives up after 10).
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA021"); code != 0 {
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA021"); code != 0 {
 		t.Fatalf("send: %d %s %s", code, out, errs)
 	}
 	must(t, chromedp.Do(bctx, poll(`document.getElementById("signals").textContent.includes("021")`)))
@@ -369,7 +369,7 @@ func TestPortalInBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx, poll(`document.getElementById("site-status").textContent.includes("On test until")`)); err != nil {
 		t.Fatalf("on test: %v; page says %q", err, text(t, bctx, chromedp.ID("view-site")))
 	}
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "1234", "--data", "#1234|Nri1/BA033"); code != 0 {
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA033"); code != 0 {
 		t.Fatalf("send: %d %s %s", code, out, errs)
 	}
 	must(t, chromedp.Do(bctx,

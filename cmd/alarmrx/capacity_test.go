@@ -76,7 +76,7 @@ func TestIdleConnectionsMemory(t *testing.T) {
 	if n <= 0 {
 		t.Skip("set ALARMRX_IDLE_CONNS (e.g. 10000) to run")
 	}
-	cmd, addr, _ := startServe(t, "max_conns: 20000, read_timeout: 10m, idle_timeout: 10m", "")
+	cmd, addr, _ := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000, read_timeout: 10m, idle_timeout: 10m", "")
 	before := rssMiB(t, cmd.Process.Pid)
 	var conns []*panel.Panel
 	defer func() {
@@ -119,7 +119,7 @@ func TestOverloadStaysBoundedAndHonest(t *testing.T) {
 	if v, _ := strconv.Atoi(os.Getenv("ALARMRX_OVERLOAD_PANELS")); v > 0 {
 		panels = v
 	}
-	cmd, addr, data := startServe(t, "max_conns: 20000", "pending_max: 64, commit_batch_max: 32")
+	cmd, addr, data := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000", "pending_max: 64, commit_batch_max: 32")
 	ctx, stop := context.WithTimeout(context.Background(), 4*time.Second)
 	defer stop()
 	var acked, peak atomic.Int64

@@ -108,6 +108,10 @@ func TestSendAgainstDaemon(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ACK seq=0001 account=4321") {
 		t.Fatalf("send plain udp: exit %d %q", code, out)
 	}
+	code, out, _ = runCmd(t, "send", "--addr", a.TCP, "--account", "1234", "--data", "#1234|Nri1/BA012")
+	if code != 1 || !strings.HasPrefix(out, "DUH seq=0001 account=1234") {
+		t.Fatalf("send plain for an account with a key: exit %d %q (want DUH, exit 1)", code, out)
+	}
 	code, out, _ = runCmd(t, "send", "--addr", a.TCP, "--account", "7777", "--key", "000102030405060708090A0B0C0D0E0F")
 	if code != 1 || !strings.HasPrefix(out, "NAK ") {
 		t.Fatalf("send with no key on the receiver: exit %d %q (want NAK, exit 1)", code, out)

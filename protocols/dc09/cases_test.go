@@ -496,6 +496,32 @@ var frameCases = []frameCase{
 		reply: "\n77B70023\"ACK\"0000RC0FFDL1234#080027E62A64[]\r",
 	},
 
+	// Encryption authenticates [DC-09 §3.10]: an account with a key must
+	// encrypt, and its key speaks for it alone.
+	{
+		name: "plain_for_keyed_account", source: "§3.10: the worked event in clear for account 1234, which has a key",
+		raw: "\nED280035\"SIA-DCS\"0001L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r", keys: workedKey,
+		reason: protocols.ReasonUnencrypted,
+		msg: wantMsg{kind: "SIA-DCS", account: "1234", line: "0", seq: "0001", ts: noon2024, data: "#1234|NBA01",
+			events: []wantEvent{siaEv("1234", "BA", "", "01", "")}},
+		reply: "\n251F0012\"DUH\"0001L0#1234[]\r", // the worked DUH
+	},
+	{
+		name: "plain_poll_for_keyed_account", source: "§3.12: a plain NULL poll for account 1234, which has a key",
+		raw: "\n1EF20013\"NULL\"0000L0#1234[]\r", keys: workedKey,
+		reason: protocols.ReasonUnencrypted,
+		msg:    wantMsg{kind: "NULL", account: "1234", line: "0", seq: "0000"},
+		reply:  "\nE04E0012\"DUH\"0000L0#1234[]\r",
+	},
+	{
+		name: "encrypted_for_another_account", source: "§3.10: the worked frame's key and pad, the data naming account 2001 under header 1234",
+		raw:  "\n55930076\"*SIA-DCS\"0002L0#1234[FD5CAC75CBF7BD3E2C2EA18ADF35E5FC2B0BA1863EDCC4F768E8F097CADF2D7F7A81FC35E983B79E5828226EBC72CC5F\r",
+		keys: workedKey, reason: protocols.ReasonAccountMismatch,
+		msg: wantMsg{kind: "SIA-DCS", account: "1234", line: "0", seq: "0002", encrypted: true, ts: noon2024,
+			data: "#2001|NBA01"},
+		reply: nak120001,
+	},
+
 	// AES-192 and AES-256, hex and ASCII keys.
 	{
 		name: "aes192_hex_adm_cid", source: "our frame: AES-192 hex key, R and L",

@@ -20,6 +20,11 @@ var (
 	ErrNoKey     = errors.New("dc09: no key")
 	ErrDecrypt   = errors.New("dc09: decrypt failed")
 	ErrTimestamp = errors.New("dc09: timestamp")
+	// ErrUnencrypted: a plain frame for an account that has a key.
+	ErrUnencrypted = errors.New("dc09: encryption required")
+	// ErrAccountMismatch: the decrypted data names another account than
+	// the header, whose key decrypted it.
+	ErrAccountMismatch = errors.New("dc09: account mismatch")
 	// ErrKey reports a key that ParseKey cannot accept.
 	ErrKey = errors.New("dc09: invalid key")
 	// ErrEncode reports a Frame that Encode cannot put on the wire.
@@ -69,7 +74,8 @@ type KeyFunc func(account string) (key Key, ok bool)
 type Options struct {
 	// Keys looks up the AES key of an encrypted frame by its header
 	// account. Nil means no keys: every encrypted frame is rejected with
-	// protocols.ReasonNoKey.
+	// protocols.ReasonNoKey. An account that has a key must encrypt: its
+	// plain frames are rejected with protocols.ReasonUnencrypted.
 	Keys KeyFunc
 	// Window is the timestamp window. The zero Window (both bounds zero)
 	// selects DefaultWindow's bounds; ApplyToPlain is kept.

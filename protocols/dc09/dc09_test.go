@@ -22,6 +22,9 @@ var sentinelOf = map[protocols.Reason]error{
 	protocols.ReasonNoKey:     ErrNoKey,
 	protocols.ReasonDecrypt:   ErrDecrypt,
 	protocols.ReasonTimestamp: ErrTimestamp,
+
+	protocols.ReasonUnencrypted:     ErrUnencrypted,
+	protocols.ReasonAccountMismatch: ErrAccountMismatch,
 }
 
 func TestCRC(t *testing.T) {
@@ -516,6 +519,10 @@ func TestEncodeReproducesVectors(t *testing.T) {
 			f, err := Parse([]byte(tc.raw), key)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !f.Encrypted {
+				// A plain frame for an account with a key: encode it plain.
+				key = Key{}
 			}
 			b, err := Encode(f, key, testPad)
 			if err != nil {

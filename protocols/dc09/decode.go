@@ -1,6 +1,7 @@
 package dc09
 
 import (
+	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -30,14 +31,21 @@ const (
 //   - ID token: SIA-DCS, ADM-CID and NULL, plain or '*'. Anything else,
 //     replies (ACK, NAK, DUH, RSP) included, is ReasonToken: DUH, except
 //     that Reply never answers a DUH or a NAK (see Reply);
+//   - key: looked up by the header account. A plain frame for an account
+//     that has a key is ReasonUnencrypted (DUH): such an account must
+//     encrypt [DC-09-2013 §5.5.3.3];
 //   - data: in clear, a grammar error in the blocks after a readable header
-//     is ReasonSyntax, answered with DUH. Encrypted: the key is looked up by
-//     the header account (none: ReasonNoKey), the data decrypted (failure:
-//     ReasonDecrypt), both answered with NAK [DC-09 §3.8, §3.10];
+//     is ReasonSyntax, answered with DUH. Encrypted: no key is
+//     ReasonNoKey, data that does not decrypt ReasonDecrypt, both answered
+//     with NAK [DC-09 §3.8, §3.10];
 //   - timestamp: required in encrypted frames, checked against the window
 //     always for encrypted frames and for plain ones with ApplyToPlain;
 //     missing or outside is ReasonTimestamp, a NAK with the receiver's time
 //     [DC-09 §3.9];
+//   - account: in an encrypted frame, every account the data names must be
+//     the header's (leading zeros and case aside), else
+//     ReasonAccountMismatch (NAK) [DC-09 §3.10: the inner #acct is the
+//     substitution defence];
 //   - payload: SIA-DCS through sia.ParsePayload, ADM-CID through
 //     contactid.ParsePayload. Unknown codes are events with Known false;
 //     data the payload parser cannot read, or that holds no event, becomes
@@ -82,15 +90,21 @@ func (c *Codec) Decode(frame []byte, now time.Time) (*protocols.Message, error) 
 	}
 
 	var key Key
-	if f.Encrypted {
-		if c.keys != nil {
-			if k, ok := c.keys(f.Account); ok {
-				key = k
-			}
+	if c.keys != nil {
+		if k, ok := c.keys(f.Account); ok {
+			key = k
 		}
-		if key.IsZero() {
-			return fail(reject(protocols.ReasonNoKey, ErrNoKey, "no key for account %s", f.Account))
-		}
+	}
+	switch {
+	case f.Encrypted && key.IsZero():
+		return fail(reject(protocols.ReasonNoKey, ErrNoKey, "no key for account %s", f.Account))
+	case !f.Encrypted && !key.IsZero():
+		// An account with a key accepts encrypted frames only: a plain
+		// frame in its name (a poll included) is what an impostor without
+		// the key would send. Sur-Gard receivers report it as
+		// "unencrypted when encryption expected"; the frame is well-formed
+		// but cannot be processed, which is DUH [DC-09-2013 §5.5.3.3].
+		return fail(reject(protocols.ReasonUnencrypted, ErrUnencrypted, "plain %s frame for account %s, which has a key", f.Token, f.Account))
 	}
 	if err := p.parseBody(key); err != nil {
 		return fail(err)
@@ -110,8 +124,26 @@ func (c *Codec) Decode(frame []byte, now time.Time) (*protocols.Message, error) 
 	}
 
 	m.Events = events(f)
+	if f.Encrypted {
+		// [DC-09 §3.10] CBC with a zero IV authenticates nothing: the
+		// account inside the encrypted data must be the header's, whose key
+		// decrypted it, or one account's key would speak for any other.
+		for i := range m.Events {
+			if a := m.Events[i].Account; a != "" && !sameAccount(a, f.Account) {
+				m.Events = nil
+				return fail(reject(protocols.ReasonAccountMismatch, ErrAccountMismatch,
+					"encrypted data names account %s, the header %s", a, f.Account))
+			}
+		}
+	}
 	m.Deviations = p.devs.slice()
 	return m, nil
+}
+
+// sameAccount compares accounts as panels write them: case and leading
+// zeros aside ("001234" in the header, "1234" in the data).
+func sameAccount(a, b string) bool {
+	return strings.EqualFold(strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0"))
 }
 
 // events decodes the data block of f into events. Each event's Account is

@@ -112,7 +112,8 @@ func FuzzDecode(f *testing.F) {
 
 var (
 	decodeReasons = []protocols.Reason{protocols.ReasonCRC, protocols.ReasonSyntax, protocols.ReasonToken,
-		protocols.ReasonNoKey, protocols.ReasonDecrypt, protocols.ReasonTimestamp}
+		protocols.ReasonNoKey, protocols.ReasonDecrypt, protocols.ReasonTimestamp, protocols.ReasonUnencrypted,
+		protocols.ReasonAccountMismatch}
 	replyOutcomes = func() []error {
 		out := []error{nil, protocols.Reject("receiver", protocols.ReasonStore, nil), errors.New("x")}
 		for _, r := range append(decodeReasons, protocols.ReasonTooLong, protocols.ReasonUnknownAccount) {

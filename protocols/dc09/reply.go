@@ -22,12 +22,13 @@ const (
 //     block. A plain request gets a plain ACK without timestamp; an
 //     encrypted one gets *ACK encrypted with the key that decrypted it,
 //     whose plaintext is pad|]_<now> [DC-09 §3.10].
-//   - ReasonTimestamp, ReasonNoKey, ReasonDecrypt, ReasonStore,
-//     ReasonUnknownAccount, ReasonShutdown, and any error that is no
+//   - ReasonTimestamp, ReasonNoKey, ReasonDecrypt, ReasonAccountMismatch,
+//     ReasonStore, ReasonUnknownAccount, ReasonShutdown, and any error that is no
 //     FrameError: NAK, "NAK"0000R0L0A0[]_<now>, never encrypted, carrying
 //     the receiver's time so the panel can resynchronise and retry.
-//   - ReasonToken, and ReasonSyntax when Decode returned a Message: DUH in
-//     clear, echoing sequence, R, L and account. A DUH or a NAK that
+//   - ReasonToken, ReasonUnencrypted, and ReasonSyntax when Decode returned
+//     a Message: DUH in clear, echoing sequence, R, L and account: the
+//     frame was read but cannot be processed [DC-09-2013 §5.5.3.3]. A DUH or a NAK that
 //     reaches the receiver is not answered: two receivers would trade
 //     negative replies for ever, and a NAK's "A0" account cannot be echoed.
 //   - ReasonCRC, ReasonTooLong, ReasonGarbage, and ReasonSyntax without a
@@ -48,7 +49,7 @@ func (c *Codec) Reply(m *protocols.Message, outcome error, now time.Time) []byte
 	switch protocols.ReasonOf(outcome) {
 	case protocols.ReasonCRC, protocols.ReasonTooLong, protocols.ReasonGarbage:
 		return nil
-	case protocols.ReasonToken, protocols.ReasonSyntax:
+	case protocols.ReasonToken, protocols.ReasonSyntax, protocols.ReasonUnencrypted:
 		if req == nil || (!req.Encrypted && (req.Token == TokenDUH || req.Token == TokenNAK)) {
 			return nil
 		}

@@ -52,6 +52,7 @@ type Daemon struct {
 	httpDone chan struct{} // closed at shutdown: ends event streams
 	outputs  []*output.Surgard
 	webhooks []*output.Webhook
+	evidence *receiver.EvidenceQuota
 	now      func() time.Time
 }
 
@@ -111,6 +112,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	d.evidence = receiver.NewEvidenceQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		Supervisor:      sup,
 		SaveSupervision: d.saveSupervision,
@@ -126,6 +128,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		Resolver:        d.store,
 		Links:           d.store,
 		Queue:           QueueRules(cfg),
+		Evidence:        d.evidence,
 		Now:             opts.Now,
 	})
 	if err != nil {
@@ -153,6 +156,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		}))
 	}
 	if cfg.HTTP.Listen != "" {
+		deviceKey, err := d.store.Setting(ctx, "device_cookie_key", 32)
+		if err != nil {
+			return nil, err
+		}
 		h, err := httpapi.New(httpapi.Options{
 			Logger:          opts.Logger,
 			Gatherer:        opts.Registry,
@@ -165,21 +172,24 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Queue:           store.QueueRules{ClaimTimeout: cfg.Queue.ClaimTimeout, ResolutionCodes: cfg.Queue.ResolutionCodes},
 			Console: httpapi.ConsoleOptions{
 				SessionTTL: cfg.Console.SessionTTL, LoginAttempts: cfg.Console.LoginAttempts,
-				LoginWindow: cfg.Console.LoginWindow, SecureCookies: cfg.Console.SecureCookies,
+				LoginAttemptsPerAddress: cfg.Console.LoginAttemptsPerAddress, LoginWindow: cfg.Console.LoginWindow,
+				DeviceCookieTTL: cfg.Console.DeviceCookieTTL, DeviceKey: deviceKey, SecureCookies: cfg.Console.SecureCookies,
 				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical,
 			},
 			Done:       d.httpDone,
 			Registerer: opts.Registry,
+			Evidence:   d.evidence,
 			XML:        d.xmlOptions(),
 			Now:        opts.Now,
 		})
 		if err != nil {
 			return nil, err
 		}
-		d.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen)
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
 			return nil, fmt.Errorf("http: %w", err)
 		}
+		d.httpLn = newLimitListener(ln, cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerIP, opts.Registry)
 		tlsConfig, err := loadTLS(cfg.HTTP.TLSCert, cfg.HTTP.TLSKey)
 		if err != nil {
 			return nil, fmt.Errorf("daemon: http: %w", err)
@@ -194,7 +204,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			WriteTimeout:      cfg.HTTP.WriteTimeout,
 			IdleTimeout:       2 * time.Minute,
 			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          zap.NewStdLog(opts.Logger.Named("http")),
+			ErrorLog:          httpErrorLog(opts.Logger, opts.Registry),
 		}
 	}
 	return d, nil
@@ -328,6 +338,11 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
+			maxFrame := lc.MaxFrameBytes
+			if maxFrame == 0 && lc.Protocol == xmlsignal.Name {
+				// An XML message may be as long on TCP as over HTTP.
+				maxFrame = cfg.XML.MaxBodyBytes
+			}
 			out = append(out, receiver.ListenerOptions{
 				TLS:              tlsConfig,
 				Serial:           port,
@@ -340,10 +355,11 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				TCP:              lc.TCP,
 				UDP:              lc.UDP,
 				MaxConns:         lc.MaxConns,
+				MaxConnsPerIP:    lc.MaxConnsPerIP,
 				ReadTimeout:      lc.ReadTimeout,
 				IdleTimeout:      lc.IdleTimeout,
 				WriteTimeout:     lc.WriteTimeout,
-				MaxFrameBytes:    lc.MaxFrameBytes,
+				MaxFrameBytes:    maxFrame,
 			})
 		}
 	}
@@ -528,6 +544,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(testsDone); d.expireTests(rctx) }()
 	sweepDone := make(chan struct{})
 	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
+	pruneDone := make(chan struct{})
+	go func() { defer close(pruneDone); d.pruneEvidence(rctx) }()
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		outputs.Go(func() { o.Run(rctx) })
@@ -557,6 +575,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	runErr = errors.Join(runErr, <-recvErr)
 	<-testsDone
 	<-sweepDone
+	<-pruneDone
 	outputs.Wait()
 	if d.httpSrv != nil {
 		close(d.httpDone)
@@ -593,6 +612,23 @@ func (d *Daemon) sweepQueue(ctx context.Context) {
 			return nil, err
 		}
 		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld)}, err
+	})
+}
+
+// maxFailedLoginRows is how many failed-login audit rows are kept, newest
+// first: the evidence quota bounds their rate, this their total.
+const maxFailedLoginRows = 100_000
+
+// pruneEvidence keeps the evidence of refused input within
+// evidence.max_bytes (and the failed logins within maxFailedLoginRows),
+// deleting the oldest first, every minute until ctx ends.
+func (d *Daemon) pruneEvidence(ctx context.Context) {
+	d.every(ctx, time.Minute, "evidence pruning", func() ([]zap.Field, error) {
+		frames, logins, err := d.store.PruneEvidence(ctx, d.cfg.Evidence.MaxBytes, maxFailedLoginRows)
+		if frames+logins == 0 {
+			return nil, err
+		}
+		return []zap.Field{zap.Int("rejected_frames", frames), zap.Int("failed_logins", logins)}, err
 	})
 }
 

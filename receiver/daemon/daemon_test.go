@@ -38,7 +38,7 @@ func testConfig(t *testing.T, dataDir string) *configs.Config {
 		Number: 1, Name: "IP receiver 1",
 		Listeners: []configs.Listener{{
 			Name: "dc09-main", Protocol: "dc09", Line: 1, TCP: "127.0.0.1:0", UDP: "127.0.0.1:0",
-			MaxConns: 64, ReadTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second,
+			MaxConns: 64, MaxConnsPerIP: 64, ReadTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second,
 			Keys: []configs.Key{
 				{Account: "1234", Key: hexKey, Format: "hex"},
 				{Account: "5678", Key: asciiKey, Format: "ascii"},
@@ -50,7 +50,7 @@ func testConfig(t *testing.T, dataDir string) *configs.Config {
 		Number: 2, Name: "cloud receiver", AccountPrefix: "ABC",
 		Listeners: []configs.Listener{{
 			Name: "dc09-cloud", Protocol: "dc09", Line: 7, TCP: "127.0.0.1:0",
-			MaxConns: 64, ReadTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second,
+			MaxConns: 64, MaxConnsPerIP: 64, ReadTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, WriteTimeout: 2 * time.Second,
 			TimestampWindow: configs.Window{Ahead: 20 * time.Second, Behind: 40 * time.Second},
 		}},
 	}}

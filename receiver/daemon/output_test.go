@@ -74,13 +74,13 @@ func TestSurgardOutput(t *testing.T) {
 	send := func(data string) {
 		t.Helper()
 		seq++
-		mustSend(t, p, frame("ADM-CID", "1234", fmt.Sprintf("%04d", seq), data, false), "ACK")
+		mustSend(t, p, frame("ADM-CID", "4321", fmt.Sprintf("%04d", seq), data, false), "ACK")
 	}
 
 	a := connectAutomation(t, addr)
-	send("#1234|1130 01 017")
+	send("#4321|1130 01 017")
 	rec := a.next(3 * time.Second)
-	if rec != "501001 181234E13001017" {
+	if rec != "501001 184321E13001017" {
 		t.Fatalf("first record %q", rec)
 	}
 	a.answer(0x15) // NAK: the same record comes again
@@ -91,8 +91,8 @@ func TestSurgardOutput(t *testing.T) {
 
 	// The automation goes away; two signals are stored meanwhile.
 	_ = a.c.Close()
-	send("#1234|3130 01 017")
-	send("#1234|1110 02 003")
+	send("#4321|3130 01 017")
+	send("#4321|1110 02 003")
 	waitFor(t, 5*time.Second, func() bool {
 		return gauge(t, r, "alarmrx_output_up") == 0
 	})
@@ -105,7 +105,7 @@ func TestSurgardOutput(t *testing.T) {
 		t.Fatalf("no automation-absent incident: %+v", q.Queue)
 	}
 	b := connectAutomation(t, addr)
-	for _, want := range []string{"501001 181234R13001017", "501001 181234E11002003"} {
+	for _, want := range []string{"501001 184321R13001017", "501001 184321E11002003"} {
 		got := b.next(3 * time.Second)
 		if got != want {
 			t.Fatalf("after reconnect got %q, want %q", got, want)
@@ -174,8 +174,8 @@ func TestWebhookOutput(t *testing.T) {
 	}
 	r := startDaemon(t, cfg)
 	p := dial(t, r, "dc09-main", "tcp", "", "")
-	mustSend(t, p, frame("ADM-CID", "1234", "0001", "#1234|1130 01 017", false), "ACK")
-	mustSend(t, p, frame("ADM-CID", "1234", "0002", "#1234|3130 01 017", false), "ACK")
+	mustSend(t, p, frame("ADM-CID", "4321", "0001", "#4321|1130 01 017", false), "ACK")
+	mustSend(t, p, frame("ADM-CID", "4321", "0002", "#4321|3130 01 017", false), "ACK")
 	var got []hit
 	timeout := time.After(15 * time.Second)
 	for len(got) < 2 {
@@ -190,7 +190,7 @@ func TestWebhookOutput(t *testing.T) {
 	_ = json.Unmarshal([]byte(got[0].body), &first)
 	_ = json.Unmarshal([]byte(got[1].body), &second)
 	if got[0].key != first.EventID || first.Code != "130" || first.Qualifier != "new" || second.Qualifier != "restore" ||
-		first.Zone != "017" || first.Account != "1234" {
+		first.Zone != "017" || first.Account != "4321" {
 		t.Fatalf("bodies in order? %+v / %+v", first, second)
 	}
 	if v := counter(t, r, "alarmrx_webhook_failures_total"); v != 2 {
@@ -237,10 +237,10 @@ func TestSurgardOutputOverSerial(t *testing.T) {
 	defer port.Close()
 	rd := bufio.NewReader(port)
 	p := dial(t, r, "dc09-main", "tcp", "", "")
-	mustSend(t, p, frame("ADM-CID", "1234", "0001", "#1234|1130 01 017", false), "ACK")
+	mustSend(t, p, frame("ADM-CID", "4321", "0001", "#4321|1130 01 017", false), "ACK")
 	_ = port.SetReadDeadline(time.Now().Add(5 * time.Second))
 	rec, err := rd.ReadString(0x14)
-	if err != nil || rec != "501001 181234E13001017\x14" {
+	if err != nil || rec != "501001 184321E13001017\x14" {
 		t.Fatalf("record %q, %v", rec, err)
 	}
 	if _, err := port.Write([]byte{0x06}); err != nil {

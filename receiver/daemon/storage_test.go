@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -110,4 +111,67 @@ func TestDatabaseFileLostStopsAcknowledging(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSlowCommitStoresOnce: with every commit taking longer than
+// store.commit_timeout (a disk throttled to a few writes a second), panels
+// get NAK and resend, and XML senders retry; every frame and every
+// MessageId must still be stored exactly once, and acknowledged in the end.
+func TestSlowCommitStoresOnce(t *testing.T) {
+	cfg := xmlConfig(t)
+	cfg.Store.CommitTimeout = 100 * time.Millisecond
+	r := startDaemon(t, cfg)
+	r.d.store.InjectFault(func() error { time.Sleep(250 * time.Millisecond); return nil })
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	const frames = 6
+	var naks int
+	for i := 1; i <= frames; i++ {
+		f := frame("SIA-DCS", "4444", fmt.Sprintf("%04d", i), fmt.Sprintf("#4444|Nri1/BA%03d", i), false)
+		acked := false
+		for try := 0; try < 40 && !acked; try++ {
+			rep, err := p.Send(t.Context(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acked = rep.Token == "ACK"
+			if !acked {
+				naks++
+			}
+		}
+		if !acked {
+			t.Fatalf("frame %d never acknowledged", i)
+		}
+	}
+	body := example(t, "chekt-style.xml")
+	var xmlRetries int
+	for done := false; !done; xmlRetries++ {
+		if xmlRetries > 40 {
+			t.Fatal("XML message never acknowledged")
+		}
+		code, resp, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, body)
+		switch {
+		case code == http.StatusOK && (resp.Status.Code == 0 || resp.Status.Code == 10):
+			done = true
+		case code != http.StatusServiceUnavailable:
+			t.Fatalf("XML: %d %s", code, raw)
+		}
+	}
+	r.d.store.InjectFault(nil)
+	if naks == 0 || xmlRetries < 2 {
+		t.Fatalf("the commits were not slow enough to test anything: %d NAKs, %d XML posts", naks, xmlRetries)
+	}
+	got := signals(t, r, "account=4444&limit=1000")
+	count := map[string]int{}
+	for _, s := range got {
+		count[s["sequence"].(string)]++
+	}
+	for i := 1; i <= frames; i++ {
+		if n := count[fmt.Sprintf("%04d", i)]; n != 1 {
+			t.Errorf("frame %04d stored %d times", i, n)
+		}
+	}
+	if got := signals(t, r, "account=ABC1234"); len(got) != 1 {
+		t.Errorf("XML message stored %d times, want once", len(got))
+	}
+	t.Logf("%d NAKs for %d frames, %d XML posts for one message", naks, frames, xmlRetries)
 }

@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -18,7 +20,10 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // selfSigned writes a certificate and key for 127.0.0.1 and returns their
@@ -90,4 +95,66 @@ func TestTLS(t *testing.T) {
 	if got := line.send("501100 181234E13001017", 3*time.Second); got != 0x06 {
 		t.Fatalf("record over TLS answered %#x", got)
 	}
+}
+
+// TestFailedHandshakesAreThrottled: a client failing TLS handshakes in a
+// loop gets them counted one by one, but the log gets one line per 10 s
+// (12,626 lines in 5 s before), and the HTTP connection cap holds.
+func TestFailedHandshakesAreThrottled(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	cfg := testConfig(t, t.TempDir())
+	cfg.HTTP.TLSCert, cfg.HTTP.TLSKey = certFile, keyFile
+	cfg.HTTP.MaxConns, cfg.HTTP.MaxConnsPerIP = 32, 8
+	core, logs := observer.New(zapcore.DebugLevel)
+	r := runDaemon(t, cfg, zap.New(core))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	waitFor(t, 5*time.Second, func() bool {
+		resp, err := client.Get("https://" + r.d.HTTPAddr() + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	const attempts = 300
+	for range attempts {
+		c, err := net.Dial("tcp", r.d.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) // plain HTTP on the TLS port
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, _ = io.Copy(io.Discard, c)
+		_ = c.Close()
+	}
+	waitFor(t, 5*time.Second, func() bool {
+		return counter(t, r, "alarmrx_http_server_errors_total", "kind", "tls_handshake") >= attempts
+	})
+	if n := len(logs.FilterMessage("http server error").All()); n != 1 {
+		t.Errorf("%d log lines for %d failed handshakes within 10 s, want 1", n, attempts)
+	}
+
+	// Idle connections past the per-address cap are closed at once.
+	var held []net.Conn
+	for range 8 {
+		c, err := net.Dial("tcp", r.d.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	defer func() {
+		for _, c := range held {
+			_ = c.Close()
+		}
+	}()
+	waitFor(t, 5*time.Second, func() bool {
+		c, err := net.Dial("tcp", r.d.HTTPAddr())
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		_, err = c.Read(make([]byte, 1))
+		return errors.Is(err, io.EOF) && counter(t, r, "alarmrx_http_connections_refused_total", "limit", "max_conns_per_ip") >= 1
+	})
 }

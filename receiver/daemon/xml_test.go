@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -241,5 +242,58 @@ func TestXMLOverTCP(t *testing.T) {
 	}
 	if got := signals(t, r, "account=ABC1234"); len(got) != 1 || got[0]["transport"] != "tcp" || got[0]["line"] != 4.0 {
 		t.Fatalf("stored %v", got)
+	}
+}
+
+// TestXMLOverTCPHonoursMaxBody: on TCP as over HTTP, a message under
+// xml.max_body_bytes is accepted however long (it was reset above 8 KB),
+// and one over it gets code 1 before the connection closes.
+func TestXMLOverTCPHonoursMaxBody(t *testing.T) {
+	cfg := xmlConfig(t)
+	cfg.XML.MaxBodyBytes = 20000
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
+	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	message := func(id string, textBytes int) []byte {
+		b := bytes.Replace(example(t, "chekt-style.xml"), []byte("<Source>chekt</Source>"),
+			[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+		b = bytes.Replace(b, []byte("6f1c1a0e-3f7b-4c7e-9d2a-1d2b9c0f7a11"), []byte(id), 1)
+		return bytes.Replace(b, []byte("<Text>"), []byte("<Text>"+strings.Repeat("x", textBytes)), 1)
+	}
+	exchange := func(msg []byte) (xmlsignal.Response, net.Conn, error) {
+		c, err := net.Dial("tcp", r.addr("xml-tcp", "tcp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		go func() { _, _ = c.Write(msg) }()
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var resp xmlsignal.Response
+		err = xml.NewDecoder(c).Decode(&resp)
+		return resp, c, err
+	}
+	under := message("msg-under", 15000)
+	if len(under) > cfg.XML.MaxBodyBytes || len(under) < 15000 {
+		t.Fatalf("message of %d bytes", len(under))
+	}
+	resp, _, err := exchange(under)
+	if err != nil || resp.Status.Code != xmlsignal.CodeOK {
+		t.Fatalf("%d-byte message: %v, code %d; want code 0", len(under), err, resp.Status.Code)
+	}
+	over := message("msg-over", 25000)
+	resp, c, err := exchange(over)
+	if err != nil || resp.Status.Code != xmlsignal.CodeInvalidLength {
+		t.Fatalf("%d-byte message: %v, code %d; want code 1", len(over), err, resp.Status.Code)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("after code 1: read %d, %v; want the connection closed", n, err)
+	}
+	if got := signals(t, r, "account=ABC1234"); len(got) != 1 {
+		t.Fatalf("stored %d signals, want the one under the limit", len(got))
 	}
 }

@@ -1,18 +1,16 @@
 package httpapi
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"net"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store"
@@ -22,9 +20,20 @@ import (
 
 // ConsoleOptions configure the operator console and station logins.
 type ConsoleOptions struct {
-	SessionTTL    time.Duration // default 12h
-	LoginAttempts int           // failed logins per user name and address per LoginWindow; default 5
-	LoginWindow   time.Duration // default 5m
+	SessionTTL time.Duration // default 12h
+	// LoginAttempts failed logins per user name (from browsers without its
+	// device cookie) and per device cookie, LoginAttemptsPerAddress per
+	// address, within LoginWindow lock further attempts out (see
+	// loginGuard). Defaults 5, 20 and 5m.
+	LoginAttempts           int
+	LoginAttemptsPerAddress int
+	LoginWindow             time.Duration
+	// DeviceCookieTTL is how long a browser stays trusted after a
+	// successful login; default 30 days. DeviceKey signs the device
+	// cookies (the station keeps it in its store); nil: a random key of
+	// this process.
+	DeviceCookieTTL time.Duration
+	DeviceKey       []byte
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// requests (it is always Secure on TLS requests).
 	SecureCookies bool
@@ -38,6 +47,12 @@ func (o *ConsoleOptions) setDefaults() {
 	}
 	if o.LoginAttempts <= 0 {
 		o.LoginAttempts = 5
+	}
+	if o.LoginAttemptsPerAddress <= 0 {
+		o.LoginAttemptsPerAddress = 20
+	}
+	if o.DeviceCookieTTL <= 0 {
+		o.DeviceCookieTTL = 30 * 24 * time.Hour
 	}
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 5 * time.Minute
@@ -106,49 +121,6 @@ func (a *api) queueRoutes() []route {
 	}
 }
 
-// loginLimiter refuses further logins for a user name from an address
-// after too many failures within the window [issue 4: login rate-limited].
-type loginLimiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
-
-func (l *loginLimiter) blocked(key string, now time.Time, o *ConsoleOptions) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.prune(key, now, o)
-	if len(recent) >= o.LoginAttempts {
-		return true, recent[0].Add(o.LoginWindow).Sub(now)
-	}
-	return false, 0
-}
-
-func (l *loginLimiter) failed(key string, now time.Time, o *ConsoleOptions) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.failures) > 10000 {
-		for k := range l.failures {
-			l.prune(k, now, o)
-		}
-	}
-	l.failures[key] = append(l.prune(key, now, o), now)
-}
-
-func (l *loginLimiter) prune(key string, now time.Time, o *ConsoleOptions) []time.Time {
-	list := l.failures[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= o.LoginWindow {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(l.failures, key)
-		return nil
-	}
-	l.failures[key] = list
-	return list
-}
-
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
@@ -156,43 +128,17 @@ type loginRequest struct {
 
 func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if !decodeBody(w, r, &req) {
+	if !a.loginRequest(w, r, &req) {
 		return
 	}
-	key := strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
-	a.limitedLogin(w, r, key, sessionCookie, "wrong user name or password", func() (string, any, error) {
-		token, sess, err := a.opts.Station.Login(r.Context(), req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
+	user := "console|" + strings.ToLower(strings.TrimSpace(req.Username))
+	a.guardedLogin(w, r, user, sessionCookie, consoleDeviceCookie, "wrong user name or password", func(ctx context.Context) (string, any, error) {
+		token, sess, err := a.opts.Station.Login(ctx, req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
 		if err != nil {
 			return "", nil, err
 		}
 		return token, meView(sess), nil
 	})
-}
-
-// limitedLogin runs a console or portal log-in under the failed-login
-// limit: 429 with Retry-After while key is blocked, 401 (counted) on bad
-// credentials, else the session cookie and the session's view.
-func (a *api) limitedLogin(w http.ResponseWriter, r *http.Request, key, cookie, wrong string, login func() (string, any, error)) {
-	o := &a.opts.Console
-	now := a.opts.Now()
-	if blocked, wait := a.logins.blocked(key, now, o); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeError(w, http.StatusTooManyRequests, "", "too many failed logins; try again later")
-		return
-	}
-	token, view, err := login()
-	if errors.Is(err, store.ErrBadCredentials) {
-		a.logins.failed(key, now, o)
-		a.log.Info("login failed", zap.String("cookie", cookie), zap.String("remote_addr", remoteIP(r)))
-		writeError(w, http.StatusUnauthorized, "", wrong)
-		return
-	}
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	a.setCookie(w, r, cookie, token)
-	writeJSON(w, http.StatusOK, view)
 }
 
 // setCookie sets a session cookie (console or portal); an empty token

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
@@ -57,16 +58,22 @@ type Options struct {
 	XML XMLOptions
 	// Registerer takes the HTTP side's own metrics; nil keeps them private.
 	Registerer prometheus.Registerer
-	Now        func() time.Time
+	// Evidence bounds the failed logins kept in the audit log; nil keeps
+	// all.
+	Evidence *receiver.EvidenceQuota
+	Now      func() time.Time
 }
 
 type api struct {
 	opts       Options
 	log        *zap.Logger
-	logins     *loginLimiter
+	logins     *loginGuard
+	deviceKey  []byte
 	done       <-chan struct{}
 	xmlRefused *prometheus.CounterVec
-	xmlLog     *receiver.RateLimiter
+	// badInputLog limits the log lines of refused input (XML messages,
+	// failed logins) to one per kind per 10 s.
+	badInputLog *receiver.RateLimiter
 }
 
 // New returns the daemon's HTTP handler.
@@ -78,8 +85,14 @@ func New(opts Options) (http.Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.Console.setDefaults()
-	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: &loginLimiter{failures: map[string][]time.Time{}}, done: opts.Done,
-		xmlLog: receiver.NewRateLimiter(10 * time.Second)}
+	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: newLoginGuard(), done: opts.Done,
+		badInputLog: receiver.NewRateLimiter(10 * time.Second), deviceKey: opts.Console.DeviceKey}
+	if len(a.deviceKey) == 0 {
+		a.deviceKey = make([]byte, 32)
+		if _, err := rand.Read(a.deviceKey); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Registerer == nil {
 		opts.Registerer = prometheus.NewRegistry()
 	}

@@ -107,12 +107,12 @@ type portalLoginRequest struct {
 
 func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
 	var req portalLoginRequest
-	if !decodeBody(w, r, &req) {
+	if !a.loginRequest(w, r, &req) {
 		return
 	}
-	key := "portal|" + strings.TrimSpace(req.Identifier) + "|" + strings.ToLower(strings.TrimSpace(req.Username)) + "|" + remoteIP(r)
-	a.limitedLogin(w, r, key, portalCookie, "wrong identifier, user name or password", func() (string, any, error) {
-		token, sess, err := a.opts.Station.PortalLogin(r.Context(), req.Identifier, req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
+	user := "portal|" + strings.TrimSpace(req.Identifier) + "|" + strings.ToLower(strings.TrimSpace(req.Username))
+	a.guardedLogin(w, r, user, portalCookie, portalDeviceCookie, "wrong identifier, user name or password", func(ctx context.Context) (string, any, error) {
+		token, sess, err := a.opts.Station.PortalLogin(ctx, req.Identifier, req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
 		if err != nil {
 			return "", nil, err
 		}

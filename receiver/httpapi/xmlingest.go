@@ -138,7 +138,7 @@ func (x *XMLOptions) sender(key string) *XMLSender {
 // left out) a refused message. The passkey is never logged.
 func (a *api) xmlRejected(r *http.Request, code int, why string) {
 	a.xmlRefused.WithLabelValues(strconv.Itoa(code)).Inc()
-	if ok, suppressed := a.xmlLog.Allow("xml", time.Now()); ok {
+	if ok, suppressed := a.badInputLog.Allow("xml", time.Now()); ok {
 		a.log.Warn("signal message refused", zap.Int("code", code), zap.String("why", why),
 			zap.String("remote_addr", r.RemoteAddr), zap.String("path", r.URL.Path), zap.Int("suppressed", suppressed))
 	}
