@@ -465,7 +465,8 @@ const redactedValue = "[redacted]"
 // Redacted returns a deep copy with the admin token and every DC-09 key
 // replaced by "[redacted]", for printing (check-config, logs). Empty
 // secrets stay empty so the copy still shows that a key or token is
-// missing.
+// missing. Every URL (webhook url, report portal_url, any string holding
+// "://") loses its password and secret-looking parameters (RedactURL).
 func (c *Config) Redacted() *Config {
 	r := *c
 	if r.HTTP.AdminToken != "" {
@@ -500,5 +501,6 @@ func (c *Config) Redacted() *Config {
 			}
 		}
 	}
+	redactURLs(&r)
 	return &r
 }

@@ -49,7 +49,9 @@ type Codec interface {
 }
 
 // Redactor is implemented by codecs whose frames can carry a secret in the
-// clear (the XML passkey): the receiver stores Redact(raw) instead of raw.
+// clear (the XML passkey, a DC-09 key-change block): the receiver stores
+// Redact(raw) instead of raw. Redact must be pure, never panic, and keep no
+// part of a secret, even of a frame it cannot parse.
 type Redactor interface {
 	Redact(raw []byte) []byte
 }

@@ -257,6 +257,14 @@ var frameCases = []frameCase{
 		reply: "\n77B70023\"ACK\"0000RC0FFDL1234#080027E62A64[]\r",
 	},
 	{
+		name: "key_change_plain", source: "our frame: a key-change block [K…] in clear, then a text block",
+		raw: "\nD8620065\"SIA-DCS\"0042L0#1234[#1234|NBA01][K00112233445566778899AABBCCDDEEFF][Ikey change]_12:00:00,01-01-2024\r",
+		msg: wantMsg{kind: "SIA-DCS", account: "1234", line: "0", seq: "0042", ts: noon2024, data: "#1234|NBA01",
+			xdata:  []XData{{ID: 'K', Value: []byte("00112233445566778899AABBCCDDEEFF")}, {ID: 'I', Value: []byte("key change")}},
+			events: []wantEvent{siaEv("1234", "BA", "", "01", "")}},
+		reply: "\n24240012\"ACK\"0042L0#1234[]\r",
+	},
+	{
 		name: "a10_text", source: "§3.14 A10: ^text^, lower-case a in the CRC",
 		raw: "\n953a004c\"SIA-DCS\"0001L0#7878[#7878|Nri01^TOTAL^/LX901^centrale d'alarme JA-106K(R)^]\r",
 		msg: wantMsg{kind: "SIA-DCS", account: "7878", line: "0", seq: "0001", devs: []protocols.Reason{protocols.ReasonLowerHex},
@@ -562,6 +570,14 @@ var frameCases = []frameCase{
 		keys: []testKey{{"ABCDEF", asciiKey256, "ascii"}}, now: now2025,
 		msg:   wantMsg{kind: "NULL", account: "ABCDEF", line: "0", seq: "0000", encrypted: true, ts: t2025},
 		reply: "\n63500054\"*ACK\"0000L0#ABCDEF[A732010FEE9876FCB1BAF432B15E2EDC88C62F6C920B86FB01AC00E6254D9B52\r",
+	},
+	{
+		name: "aes_key_change_null", source: "our frame: AES-128, a NULL with a key-change block [K…] inside the ciphertext",
+		raw:  "\nEE2C0093\"*NULL\"0043L0#1234[0D7DC74F9F2DF705228EE11916E66B5B2EEB9EDF39DA599D74714BAF38D133D00D0AB719CD35313BC68209F3F20F42DB68AB740BA2E5418FBF27CDE7248C6E23\r",
+		keys: workedKey,
+		msg: wantMsg{kind: "NULL", account: "1234", line: "0", seq: "0043", encrypted: true, ts: noon2024,
+			xdata: []XData{{ID: 'K', Value: []byte("FFEEDDCCBBAA99887766554433221100")}}},
+		reply: "\n88820052\"*ACK\"0043L0#1234[64E412150CCD67CF7D20585D8ABAE343791522B7F67F4B9E65887CC80733FCD8\r",
 	},
 
 	// §3.13 deviations.

@@ -16,7 +16,10 @@
 //
 // A Codec is the protocols.Codec a listener drives: Split frames a stream,
 // Decode checks and decodes one frame, Reply encodes the answer. Encode and
-// Parse are the client side, for the panel simulator.
+// Parse are the client side, for the panel simulator. A Codec is also a
+// protocols.Redactor: the copy of a frame the receiver stores has the value
+// of every key-change block [K…] blanked, and a Frame's JSON never shows
+// one either.
 //
 // It tolerates what panels in the field send (protocols.md §3.13), and
 // reports each tolerated departure in Message.Deviations: a wrong length

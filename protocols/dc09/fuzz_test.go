@@ -2,6 +2,7 @@ package dc09
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -292,6 +293,91 @@ func FuzzRoundTrip(f *testing.F) {
 					t.Fatalf("Reply(%v) to %q = %q: %v", outcome, b, r, werr)
 				}
 			}
+		}
+	})
+}
+
+// FuzzRedact: Redact never panics; a frame without "[K" is kept as it is;
+// no key-change value the parser reads from the frame is in the copy; and a
+// plain frame built with a fuzzed key-change value comes out exactly as the
+// same frame with "[redacted]" for the value (the CRC and length fields as
+// sent), while the encrypted twin is kept as sent and its decoded JSON
+// shows no key either.
+func FuzzRedact(f *testing.F) {
+	for _, s := range seedFrames(f) {
+		f.Add(s, []byte("00112233445566778899AABBCCDDEEFF"))
+	}
+	for _, tc := range redactCases {
+		f.Add([]byte(tc.in), []byte(tc.name))
+	}
+	c := New(Options{})
+	key, err := ParseKey(hexKey128, "hex")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw, value []byte) {
+		out := c.Redact(raw)
+		if !bytes.Contains(raw, keyBlock) && !bytes.Equal(out, raw) {
+			t.Fatalf("Redact(%q) = %q, want it unchanged", raw, out)
+		}
+		var fr Frame
+		if p, err := scanHeader(raw, &fr, false); err == nil && !fr.Encrypted && p.parseBlocks(bytes.Clone(p.body), 0, ErrSyntax) == nil {
+			for _, x := range fr.XData {
+				if x.ID == xdataKey && len(x.Value) >= 4 && bytes.Count(raw, x.Value) == 1 && bytes.Contains(out, x.Value) {
+					t.Fatalf("Redact(%q) = %q keeps the key %q", raw, out, x.Value)
+				}
+			}
+		}
+
+		// Plant a key-change value between two fuzzed blocks.
+		clean := func(b []byte) []byte {
+			b = bytes.Map(func(r rune) rune {
+				if r == ']' || r == '\r' || r == '\n' || r == 0 {
+					return -1
+				}
+				return r
+			}, b)
+			return b[:min(len(b), 200)]
+		}
+		value = clean(value)
+		data := clean(raw)
+		planted := &Frame{Token: TokenSIA, Sequence: "0001", Line: "0", Account: "1234", Data: data,
+			XData: []XData{{ID: 'I', Value: data}, {ID: xdataKey, Value: value}, {ID: 'X', Value: value}}}
+		wire, err := Encode(planted, Key{}, nil)
+		if err != nil {
+			return
+		}
+		want := wire
+		if len(value) > 0 {
+			// "[redacted]" cannot be encoded: a NUL-marked stand-in is
+			// encoded and swapped for it.
+			const stand = "\x00redacted\x00"
+			blanked := *planted
+			blanked.XData = []XData{planted.XData[0], {ID: xdataKey, Value: []byte(stand)}, planted.XData[2]}
+			b, err := Encode(&blanked, Key{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = bytes.Replace(b[hexHeaderLen:], []byte(stand), []byte(redacted), 1)
+			want = append(wire[:hexHeaderLen:hexHeaderLen], b...)
+		}
+		if got := c.Redact(wire); !bytes.Equal(got, want) {
+			t.Fatalf("Redact(%q)\n got %q\nwant %q", wire, got, want)
+		}
+		sealed, err := Encode(planted, key, testPad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Redact(sealed); !bytes.Equal(got, sealed) {
+			t.Fatalf("Redact(%q) = %q, want the ciphertext kept", sealed, got)
+		}
+		opened, err := Parse(sealed, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(opened)
+		if len(value) >= 4 && !bytes.Contains(js, []byte(`"Value":"[redacted]"`)) {
+			t.Fatalf("the decrypted frame's JSON %s shows no redacted key", js)
 		}
 	})
 }

@@ -1,10 +1,8 @@
 package xmlsignal
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -83,18 +81,3 @@ func Answer(pm *protocols.Message, code int, now time.Time) []byte {
 
 // IsJSON reports whether an answer was encoded as JSON.
 func IsJSON(answer []byte) bool { return len(answer) > 0 && answer[0] == '{' }
-
-var (
-	xmlPasskey  = regexp.MustCompile(`(<(?:[A-Za-z0-9_]+:)?Passkey>)[^<]*(</(?:[A-Za-z0-9_]+:)?Passkey>)`)
-	jsonPasskey = regexp.MustCompile(`("passkey"\s*:\s*")(?:[^"\\]|\\.)*(")`)
-)
-
-// Redact returns the message with its Header/Passkey blanked out: the raw
-// message is kept as evidence, the passkey never.
-func (c *Codec) Redact(raw []byte) []byte {
-	if !bytes.Contains(raw, []byte("asskey")) {
-		return raw
-	}
-	out := xmlPasskey.ReplaceAll(raw, []byte("${1}[redacted]${2}"))
-	return jsonPasskey.ReplaceAll(out, []byte("${1}[redacted]${2}"))
-}

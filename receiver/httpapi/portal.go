@@ -239,7 +239,32 @@ func (a *api) portalSignals(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"signals": sigs})
+	writeJSON(w, http.StatusOK, map[string]any{"signals": portalSignals(sigs)})
+}
+
+// portalSignal is a signal as its clients see it: without the frame it came
+// in. The stored frame (raw, raw_hex) is the station's evidence. Even
+// redacted it may hold what is no client's business: a secret in a
+// spelling no redactor knows, a secret in a protocol added later, the cut
+// short copy of a frame that did not parse. So the portal shows no raw
+// frame of any protocol, whatever the frame carried; the decoded fields say
+// what happened. The station API (/api/v1) keeps the redacted frame.
+type portalSignal struct {
+	store.Signal
+	// Raw and RawHex shadow the embedded fields of the same JSON names
+	// (encoding/json takes the shallower field) and are always empty.
+	Raw    string `json:"raw,omitempty"`
+	RawHex string `json:"raw_hex,omitempty"`
+}
+
+// portalSignals drops the frames of sigs.
+func portalSignals(sigs []store.Signal) []portalSignal {
+	out := make([]portalSignal, len(sigs))
+	for i, sg := range sigs {
+		sg.Raw, sg.RawHex = "", ""
+		out[i] = portalSignal{Signal: sg}
+	}
+	return out
 }
 
 // portalIncident is an incident with its operator notes.
@@ -344,7 +369,7 @@ func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
 	if !a.siteIn(w, r, *sigs[0].SiteID) {
 		return
 	}
-	writeJSON(w, http.StatusOK, sigs[0])
+	writeJSON(w, http.StatusOK, portalSignals(sigs[:1])[0])
 }
 
 func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {
@@ -620,11 +645,25 @@ func (a *api) portalTestOff(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// portalTestResults is the station's test results (testResults) of an
+// account in scope, without the frames (portalSignal).
 func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
-	if ok && a.accountInScope(w, r, id) {
-		a.testResults(w, r)
+	if !ok || !a.accountInScope(w, r, id) {
+		return
 	}
+	from, to, ok := a.dateRange(w, r)
+	if !ok {
+		return
+	}
+	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{
+		AccountID: id, TestOnly: true, Since: from, Until: to, Limit: store.MaxListLimit,
+	})
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": portalSignals(sigs)})
 }
 
 func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {

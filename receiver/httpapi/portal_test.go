@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 )
 
@@ -388,5 +390,91 @@ func firstData(t *testing.T, lines <-chan string, kind string) string {
 		case <-deadline:
 			t.Fatalf("no %s event within 5 s", kind)
 		}
+	}
+}
+
+// TestPortalShowsNoFrames: the portal's signal list, signal page and test
+// results never carry the frame a signal came in (raw, raw_hex), whatever
+// the protocol; the station API keeps it.
+func TestPortalShowsNoFrames(t *testing.T) {
+	s := newStationServer(t)
+	var site withIdentifier
+	s.post("/api/v1/sites", map[string]any{"customer_id": s.mustCreate("/api/v1/customers", map[string]any{"name": "Shop"}),
+		"name": "Shop floor"}, &site)
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site.ID})
+	var test store.OnTest
+	if code := s.post("/api/v1/accounts/"+itoa(acct)+"/tests", map[string]any{"duration": "1h", "reason": "service",
+		"authorised_by": "dispatch"}, &test); code != http.StatusCreated {
+		t.Fatalf("on test: %d", code)
+	}
+	ev := protocols.Event{Format: "SIA", Account: "1234", Code: "BA", Zone: "7", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryBurglary, Known: true, Description: "Burglary Alarm"}
+	if _, err := s.st.Commit(t.Context(), &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: "1234",
+		Events: []protocols.Event{ev}}, store.Receipt{ReceivedAt: now.Add(-time.Minute), Receiver: 1, Status: store.StatusAccepted,
+		Raw: []byte("#1234|NBA7"), Resolutions: []store.Resolution{{AccountID: acct, SiteID: site.ID, OnTestID: test.ID, Zone: "7"}},
+		Handling: []store.Handling{{Mode: store.HandlingTest}}}); err != nil {
+		t.Fatal(err)
+	}
+	var station struct {
+		Signals []store.Signal `json:"signals"`
+	}
+	if s.call("GET", "/api/v1/signals", "", "", &station); len(station.Signals) != 1 || station.Signals[0].Raw != "#1234|NBA7" {
+		t.Fatalf("the station API lost the frame: %+v", station.Signals)
+	}
+	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", site.ID), "kind": "manager",
+		"username": "boss", "password": "boss's password"})
+	boss, _ := s.portalLogin(t, site.Identifier, "boss", "boss's password")
+	id := itoa(station.Signals[0].ID)
+	for path, key := range map[string]string{"/portal/api/signals?site_id=" + itoa(site.ID): "signals",
+		"/portal/api/signals/" + id: "", "/portal/api/accounts/" + itoa(acct) + "/test-results": "signals"} {
+		var body map[string]json.RawMessage
+		if code := boss.call("GET", path, nil, &body, false); code != http.StatusOK {
+			t.Fatalf("%s: %d", path, code)
+		}
+		sig := body
+		if key != "" {
+			var list []map[string]json.RawMessage
+			if err := json.Unmarshal(body[key], &list); err != nil || len(list) != 1 {
+				t.Fatalf("%s: %d signals (%v)", path, len(list), err)
+			}
+			sig = list[0]
+		}
+		if string(sig["id"]) != id {
+			t.Fatalf("%s: not the signal: %v", path, sig)
+		}
+		for k := range sig {
+			if strings.Contains(k, "raw") {
+				t.Errorf("%s shows %s", path, k)
+			}
+		}
+	}
+}
+
+// TestPortalSignalHidesEveryFrameField: whatever field store.Signal gains
+// for the frame must be hidden from the portal too.
+func TestPortalSignalHidesEveryFrameField(t *testing.T) {
+	var sg store.Signal
+	v := reflect.ValueOf(&sg).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		switch f := v.Field(i); {
+		case f.Kind() == reflect.String:
+			f.SetString("frame bytes")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Uint8:
+			f.SetBytes([]byte("frame bytes"))
+		}
+	}
+	b, err := json.Marshal(portalSignals([]store.Signal{sg})[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for k := range m {
+		if strings.Contains(k, "raw") {
+			t.Errorf("the portal's signal has %s", k)
+		}
+	}
+	if m["text"] != "frame bytes" {
+		t.Fatalf("the portal's signal lost its fields: %s", b)
 	}
 }
