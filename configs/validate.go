@@ -173,7 +173,7 @@ func (c *Config) Validate() error {
 			p.add("report.smtp.from", "must be an e-mail address (got %q)", c.Report.SMTP.From)
 		}
 		if u, err := url.Parse(c.Report.PortalURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			p.add("report.portal_url", "must be an http(s) URL (got %q)", c.Report.PortalURL)
+			p.add("report.portal_url", "must be an http(s) URL (got %q)", RedactURL(c.Report.PortalURL))
 		}
 	}
 	p.oneOf("report.smtp.tls", c.Report.SMTP.TLS, []string{"none", "starttls", "tls"})
@@ -242,7 +242,7 @@ func (c *Config) Validate() error {
 		hp := fmt.Sprintf("outputs.webhooks[%d]", i)
 		p.uniqueName(hp, h.Name, names)
 		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.add(hp+".url", "must be an http(s) URL (got %q)", h.URL)
+			p.add(hp+".url", "must be an http(s) URL (got %q)", RedactURL(h.URL))
 		}
 		p.oneOf(hp+".format", h.Format, []string{"json", "xml"})
 		if h.IncidentUpdates && h.Format != "json" {

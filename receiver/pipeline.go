@@ -2,9 +2,9 @@ package receiver
 
 import (
 	"context"
-	"errors"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -165,7 +165,7 @@ func (r *Receiver) settleLater(e *dedupeEntry, p *store.PendingCommit) {
 func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta frameMeta) []byte {
 	reason := protocols.ReasonOf(err)
 	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, reason.String()).Inc()
-	fields := []zap.Field{zap.String("remote_addr", meta.remoteAddr), zap.Error(err), zap.String("frame", snippet(raw))}
+	fields := []zap.Field{zap.String("remote_addr", meta.remoteAddr), zap.Error(err), zap.String("frame", snippet(l.evidence(raw)))}
 	if msg != nil {
 		fields = append(fields, zap.String("account", msg.Account))
 	}
@@ -297,8 +297,9 @@ func (l *listener) logLimited(reason protocols.Reason, msg string, fields ...zap
 	l.log.Warn(msg, fields...)
 }
 
-// snippet is a short, printable view of raw bytes for logs. Encrypted data
-// is ciphertext and keys never travel in frames, so nothing secret shows.
+// snippet is a short, printable view of raw bytes for logs. Callers pass
+// the evidence copy (secrets the codec knows of blanked out): a frame can
+// carry a key-change block or a passkey.
 func snippet(raw []byte) string {
 	const n = 48
 	if len(raw) > n {

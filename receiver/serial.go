@@ -99,7 +99,7 @@ func (l *listener) serveSerial(ctx context.Context, port io.ReadWriteCloser) (se
 			if errors.Is(ferr, protocols.ErrFrameTooLong) {
 				l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonTooLong.String()).Inc()
 				l.logLimited(protocols.ReasonTooLong, "record too long: dropping the buffered bytes",
-					zap.String("device", device), zap.String("frame", snippet(f.pending())))
+					zap.String("device", device), zap.String("frame", snippet(l.evidence(f.pending()))))
 				f = newFramer(l.opts.Codec, l.opts.MaxFrameBytes)
 			} else if ferr != nil {
 				l.log.Warn("serial write failed; reopening", zap.String("device", device), zap.Error(ferr))

@@ -203,7 +203,7 @@ func (l *listener) serveConn(c net.Conn) {
 					l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonTooLong.String()).Inc()
 					l.logLimited(protocols.ReasonTooLong, "frame too long: closing connection",
 						zap.String("remote_addr", remote), zap.Int("max_frame_bytes", l.opts.MaxFrameBytes),
-						zap.String("frame", snippet(f.pending())))
+						zap.String("frame", snippet(l.evidence(f.pending()))))
 					cause = "too_long"
 					// The stream cannot be framed any more; a protocol that
 					// has a refusal for an overlong message (XML code 1)

@@ -178,9 +178,11 @@ func TestNoSecretInResponsesOrLogs(t *testing.T) {
 		"authorised_by": "dispatch"}, nil); code != http.StatusCreated {
 		t.Fatalf("on test: HTTP %d", code)
 	}
+	// 7777 has a key, so its plain frame is refused (DUH) and kept as
+	// rejected evidence: redacted like any stored frame.
 	plain := frame(dc09.TokenSIA, "7777", "0001", "#7777|NYK00", false)
 	plain.XData = []dc09.XData{{ID: 'K', Value: []byte(plainK)}, {ID: 'I', Value: []byte("key change")}}
-	mustSend(t, dial(t, r, "dc09-main", "tcp", "", ""), plain, dc09.TokenACK)
+	mustSend(t, dial(t, r, "dc09-main", "tcp", "", ""), plain, dc09.TokenDUH)
 	enc := frame(dc09.TokenSIA, "7777", "0002", "#7777|NYK00", true)
 	enc.XData = []dc09.XData{{ID: 'K', Value: []byte(encK)}}
 	mustSend(t, dial(t, r, "dc09-main", "tcp", accountKey, "hex"), enc, dc09.TokenACK)

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -142,6 +144,13 @@ func (w *Webhook) post(ctx context.Context, it store.OutboxItem) error {
 	}
 	resp, err := w.opts.Client.Do(req)
 	if err != nil {
+		// The URL may carry credentials (a password, an api_key parameter):
+		// the error goes to the log and the outbox without it. The output's
+		// name says which URL it was.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("post: %w", ue.Err)
+		}
 		return fmt.Errorf("post: %w", err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
