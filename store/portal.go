@@ -88,7 +88,7 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 	if err := checkPassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 		if err := checkPassword(*ch.Password); err != nil {
 			return nil, err
 		}
-		if hash, err = bcrypt.GenerateFromPassword([]byte(*ch.Password), bcryptCost); err != nil {
+		if hash, err = bcrypt.GenerateFromPassword([]byte(*ch.Password), s.passwordCost()); err != nil {
 			return nil, err
 		}
 		changed["password"] = "changed"
@@ -276,7 +276,7 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 		}
 	}
 	if u == nil {
-		hash = string(dummyHash())
+		hash = string(s.dummyHash())
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
 	now := s.opts.Now().UTC()

@@ -46,6 +46,9 @@ type Options struct {
 	// FileCheckInterval is how often the database file is checked to be
 	// still the one open (deleted or replaced stops commits). Default 1s.
 	FileCheckInterval time.Duration
+	// PasswordCost is the bcrypt cost of password hashes; 0 means 11
+	// (about 50-100 ms a check). Tests lower it.
+	PasswordCost int
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
@@ -111,6 +114,10 @@ type Store struct {
 	fence     atomic.Pointer[error]
 	stopWatch chan struct{}
 	watchDone chan struct{}
+
+	// dummy is the hash a login of an unknown user is checked against.
+	dummy     []byte
+	dummyOnce sync.Once
 
 	idx   *accountIndex
 	sec   *secrets // nil: secrets are stored as plaintext

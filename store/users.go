@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -52,12 +51,22 @@ var bcryptCost = 11
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
+// passwordCost is the bcrypt cost of new password hashes.
+func (s *Store) passwordCost() int {
+	if s.opts.PasswordCost > 0 {
+		return s.opts.PasswordCost
+	}
+	return bcryptCost
+}
+
 // dummyHash is compared against when the user does not exist, so that the
 // answer takes as long as for a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), bcryptCost)
-	return h
-})
+func (s *Store) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), s.passwordCost())
+	})
+	return s.dummy
+}
 
 func checkPassword(p string) error {
 	if len(p) < MinPasswordLength {
@@ -81,7 +90,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User, password string, by Act
 	if err := checkPassword(password); err != nil {
 		return err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
 	if err != nil {
 		return err
 	}
@@ -129,7 +138,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, c UserChange, by Actor
 		if err := checkPassword(*c.Password); err != nil {
 			return nil, err
 		}
-		h, err := bcrypt.GenerateFromPassword([]byte(*c.Password), bcryptCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(*c.Password), s.passwordCost())
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +280,7 @@ func (s *Store) Login(ctx context.Context, username, password, remoteAddr string
 		Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, &hash, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		hash = string(dummyHash())
+		hash = string(s.dummyHash())
 	case err != nil:
 		return "", nil, fmt.Errorf("store: login: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
 )
 
 const token = "t0ken"
@@ -34,6 +35,7 @@ func newStationServer(t *testing.T) *stationServer {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
 		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Now: func() time.Time { return now },
+		PasswordCost: bcrypt.MinCost, // the tests check logins, not the hash
 	})
 	if err != nil {
 		t.Fatal(err)
