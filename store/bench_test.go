@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -44,5 +47,70 @@ func BenchmarkCommit(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 			})
 		}
+	}
+}
+
+// BenchmarkOpenIntegrityCheck measures what store.integrity_check_at_start
+// costs at start-up: Open and Close of a store holding
+// ALARMRX_BENCH_SIGNALS signals (default 1,000,000, about 250 bytes each
+// with their indexes), with and without the quick_check.
+//
+//	go test -run '^$' -bench OpenIntegrityCheck -benchtime 3x ./store
+func BenchmarkOpenIntegrityCheck(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
+		}
+	}
+	path := filepath.Join(b.TempDir(), FileName)
+	s, err := Open(context.Background(), path, Options{Logger: zap.NewNop(), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Rows as the receiver writes them, generated in SQL: a frame and a
+	// signal each.
+	err = s.write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			INSERT INTO frames (id, received_at, receiver, line, listener, transport, remote_addr, protocol, kind, account,
+				sequence, status, dedupe_key, raw)
+			SELECT i, 1700000000000000000 + i * 1000000, 1, 1, 'dc09-main', 'tcp', '10.0.0.1:5000', 'dc09', 'SIA-DCS',
+				printf('%08d', i % 100000), printf('%04d', i % 10000), 'accepted', hex(randomblob(16)),
+				CAST(printf('"SIA-DCS"%04dL0#%08d[#%08d|Nri1/BA%03d]', i % 10000, i % 100000, i % 100000, i % 1000) AS BLOB)
+			FROM n`, n); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO signals (frame_id, idx, received_at, receiver, account, format, event_code,
+				qualifier, zone, known, description, category, priority)
+			SELECT id, 0, received_at, 1, account, 'SIA', 'BA', 'new', printf('%03d', id % 1000), 1, 'Burglary Alarm', 'burglary', 4
+			FROM frames`)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, check := range []bool{true, false} {
+		b.Run(fmt.Sprintf("quick_check=%v", check), func(b *testing.B) {
+			for range b.N {
+				s, err := Open(context.Background(), path, Options{Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(),
+					SkipIntegrityCheck: !check})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(fi.Size())/(1<<30), "GiB")
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/(float64(fi.Size())/(1<<30)), "s/GiB")
+		})
 	}
 }

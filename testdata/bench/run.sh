@@ -20,7 +20,7 @@ for net in tcp udp; do
 			for _ in $(seq 50); do curl -sf http://127.0.0.1:8080/-/ready >/dev/null && break; sleep 0.1; done
 			args=(--conns "$conns" --duration "${secs}s" --json)
 			[ "$net" = udp ] && args+=(--udp)
-			[ "$enc" = aes128 ] && args+=(--key "$key")
+			if [ "$enc" = aes128 ]; then args+=(--addr 127.0.0.1:12128 --key "$key"); else args+=(--addr 127.0.0.1:12129); fi
 			out="$("$bin" bench "${args[@]}" || true)"
 			kill "$pid"; wait "$pid" || true
 			python3 - "$net" "$conns" "$enc" "$out" <<'PY'
