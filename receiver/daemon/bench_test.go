@@ -88,7 +88,13 @@ func BenchmarkEndToEnd(b *testing.B) {
 // benchDaemon runs a daemon for one benchmark, stopped when it ends.
 func benchDaemon(b *testing.B, cfg *configs.Config) (*Daemon, context.Context) {
 	b.Helper()
-	d, err := New(context.Background(), cfg, Options{Logger: zap.NewNop()})
+	return benchDaemonLogging(b, cfg, zap.NewNop())
+}
+
+// benchDaemonLogging is benchDaemon with the daemon's logger.
+func benchDaemonLogging(b *testing.B, cfg *configs.Config, log *zap.Logger) (*Daemon, context.Context) {
+	b.Helper()
+	d, err := New(context.Background(), cfg, Options{Logger: log})
 	if err != nil {
 		b.Fatal(err)
 	}

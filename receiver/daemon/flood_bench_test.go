@@ -38,9 +38,7 @@ func BenchmarkRefusedInputFlood(b *testing.B) {
 	xmlFlood := func(b *testing.B, edit func(*configs.Config), prune bool) {
 		cfg := testConfig(&testing.T{}, b.TempDir())
 		cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: chektPasskey, Receiver: 2, Line: 3}}
-		l := configs.DefaultListener()
-		l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
-		cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+		addXMLTCP(cfg)
 		if edit != nil {
 			edit(cfg)
 		}
@@ -221,14 +219,7 @@ func BenchmarkRefusedInputFlood(b *testing.B) {
 
 func floodDaemon(b *testing.B, cfg *configs.Config, log *zap.Logger) *Daemon {
 	b.Helper()
-	d, err := New(context.Background(), cfg, Options{Logger: log})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
+	d, _ := benchDaemonLogging(b, cfg, log)
 	return d
 }
 

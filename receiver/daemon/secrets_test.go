@@ -62,9 +62,7 @@ func TestNoSecretInResponsesOrLogs(t *testing.T) {
 	for id, key := range map[string]string{"cdata": cdataKey, "spaced": spaceKey, "prefixed": prefixKey, "jsonu": jsonKey, "tcpxm": tcpKey} {
 		cfg.XML.Senders = append(cfg.XML.Senders, configs.XMLSender{ID: id, Passkey: key, Receiver: 2, Line: 3})
 	}
-	xl := configs.DefaultListener()
-	xl.Name, xl.Protocol, xl.Line, xl.TCP, xl.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
-	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, xl)
+	addXMLTCP(cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -207,13 +207,19 @@ func TestXMLSenderSupervision(t *testing.T) {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+// addXMLTCP gives receiver 2 of a test configuration an XML listener on
+// TCP, "xml-tcp" (line 4), whose senders put the passkey in Header/Passkey.
+func addXMLTCP(cfg *configs.Config) {
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
+	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+}
+
 // TestXMLOverTCP: the same messages on a framed TCP listener, the passkey
 // in Header/Passkey; one answer per message, in order.
 func TestXMLOverTCP(t *testing.T) {
 	cfg := xmlConfig(t)
-	l := configs.DefaultListener()
-	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
-	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+	addXMLTCP(cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -251,9 +257,7 @@ func TestXMLOverTCP(t *testing.T) {
 func TestXMLOverTCPHonoursMaxBody(t *testing.T) {
 	cfg := xmlConfig(t)
 	cfg.XML.MaxBodyBytes = 20000
-	l := configs.DefaultListener()
-	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = "xml-tcp", "xmlsignal", 4, "127.0.0.1:0", 0
-	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+	addXMLTCP(cfg)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -656,14 +656,9 @@ func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{
-		AccountID: id, TestOnly: true, Since: from, Until: to, Limit: store.MaxListLimit,
-	})
-	if err != nil {
-		a.storeError(w, err)
-		return
+	if sigs, ok := a.testSignals(w, r, id, from, to); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": portalSignals(sigs)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": portalSignals(sigs)})
 }
 
 func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {

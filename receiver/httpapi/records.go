@@ -392,14 +392,22 @@ func (a *api) testResults(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
+	if sigs, ok := a.testSignals(w, r, id, from, to); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": sigs})
+	}
+}
+
+// testSignals reads an account's test results in [from, to), answering a
+// store error itself.
+func (a *api) testSignals(w http.ResponseWriter, r *http.Request, id int64, from, to time.Time) ([]store.Signal, bool) {
 	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{
 		AccountID: id, TestOnly: true, Since: from, Until: to, Limit: store.MaxListLimit,
 	})
 	if err != nil {
 		a.storeError(w, err)
-		return
+		return nil, false
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "signals": sigs})
+	return sigs, true
 }
 
 func (a *api) stationEvents(w http.ResponseWriter, r *http.Request) {
