@@ -242,6 +242,12 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	go s.watchFile(opts.FileCheckInterval)
 	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
 		zap.String("synchronous", opts.Synchronous), zap.Bool("created", created))
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		// A directory alarmrx did not create is left as it is (a backup
+		// agent may read it through its group), but said.
+		s.log.Warn("the data dir may be read by other users: 0700 keeps the database private",
+			zap.String("data_dir", dir), zap.String("mode", fmt.Sprintf("%04o", fi.Mode().Perm())))
+	}
 	return s, nil
 }
 
