@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/alarmrx/alarmrx/configs"
@@ -71,14 +72,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	// "alarmrx accounts --help" asks for the command's usage, which its
+	// subcommands would take for an unknown subcommand.
+	if text, ok := subcommandUsage[args[0]]; ok && len(args) > 1 && isHelp(args[1]) {
+		fmt.Fprint(stdout, text)
+		return 0
+	}
 	var err error
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stderr, signals)
 	case "check-config":
 		err = checkConfig(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "alarmrx", version)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "alarmrx", buildVersion())
 	case "send":
 		err = send(ctx, args[1:], stdout, stderr)
 	case "bench":
@@ -111,6 +118,44 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+// subcommandUsage is the usage of each command that has subcommands.
+var subcommandUsage = map[string]string{"accounts": accountsUsage, "test": testUsage, "users": usersUsage}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// buildVersion is the version set at build time, or else the commit the
+// binary was built from (go build in a git checkout records it), or "dev".
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
 }
 
 // usageError marks bad command-line arguments (exit status 2).
@@ -169,9 +214,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan 
 	done := make(chan struct{})
 	defer close(done)
 	go survive(signals, done, logger)
-	logger.Info("starting alarmrx", zap.String("version", version), zap.String("config", source),
+	logger.Info("starting alarmrx", zap.String("version", buildVersion()), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: version})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion()})
 	if err != nil {
 		logger.Error("start-up failed", zap.Error(err))
 		return loggedError{err}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,5 +124,48 @@ func TestSendAgainstDaemon(t *testing.T) {
 	code, out, errs = runCmd(t, "bench", "--addr", a.TCP, "--conns", "4", "--count", "200", "--json")
 	if code != 0 || !strings.Contains(out, `"acked":200`) {
 		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestEveryCommandAnswersHelp: -h and --help print a usage and exit 0 for
+// every command and subcommand, never "unknown subcommand".
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	for _, cmd := range [][]string{{"serve"}, {"check-config"}, {"send"}, {"bench"}, {"accounts"}, {"accounts", "import"},
+		{"accounts", "list"}, {"test"}, {"test", "on"}, {"test", "off"}, {"test", "status"}, {"users"}, {"users", "add"},
+		{"users", "list"}} {
+		for _, flag := range []string{"-h", "--help"} {
+			args := append(append([]string(nil), cmd...), flag)
+			code, out, errs := runCmd(t, args...)
+			if code != 0 || strings.Contains(out+errs, "unknown") || !strings.Contains(strings.ToLower(out+errs), "usage") {
+				t.Errorf("alarmrx %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+			}
+		}
+	}
+	if code, out, _ := runCmd(t, "--version"); code != 0 || !strings.HasPrefix(out, "alarmrx ") {
+		t.Errorf("--version: exit %d %q", code, out)
+	}
+}
+
+// TestVersionIsTheCommit: a binary built from a git checkout reports the
+// commit it was built from, not "dev".
+func TestVersionIsTheCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	rev, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skip("not a git checkout")
+	}
+	bin := filepath.Join(t.TempDir(), "alarmrx")
+	// -buildvcs=true: an environment may turn the stamping off (GOFLAGS).
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "alarmrx dev-" + string(rev[:12]); !strings.HasPrefix(string(out), want) {
+		t.Fatalf("version %q, want %q…", out, want)
 	}
 }
