@@ -60,6 +60,11 @@ func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frame
 		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
 	}
 	l.recordSeen(now)
+	if l.opts.LinkOf != nil {
+		if other := r.byName[l.opts.LinkOf(msg)]; other != nil && other != l {
+			other.recordSeen(now)
+		}
+	}
 	stored := l.withPrefix(msg)
 	key := dedupeKey(l.opts.Receiver, stored.Account, stored)
 	var entry *dedupeEntry

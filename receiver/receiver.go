@@ -41,6 +41,10 @@ type ListenerOptions struct {
 	// HeartbeatTimeout supervises the link by its records: silence this
 	// long is a link failure (0: not supervised).
 	HeartbeatTimeout time.Duration
+	// LinkOf, when set, names the listener whose supervised link a
+	// stored message of this one checks in ("" for none): XML messages on a
+	// shared TCP listener keep their sender's link up.
+	LinkOf func(*protocols.Message) string
 	MaxConns         int           // open TCP connections; also in-flight UDP datagrams
 	MaxConnsPerIP    int           // open TCP connections of one source address; default MaxConns/16
 	ReadTimeout      time.Duration // the first frame must arrive within it
@@ -101,6 +105,7 @@ type Receiver struct {
 	unencrypted *unknownLimiter
 	runaway     *runaway
 	listeners   []*listener
+	byName      map[string]*listener
 	// settling tracks the goroutines waiting for the outcome of commits
 	// that outlived CommitTimeout.
 	settling sync.WaitGroup
@@ -158,6 +163,10 @@ func New(opts Options) (*Receiver, error) {
 		}
 		r.listeners = append(r.listeners, l)
 		receivers[lo.Receiver] = true
+	}
+	r.byName = make(map[string]*listener, len(r.listeners))
+	for _, l := range r.listeners {
+		r.byName[l.opts.Name] = l
 	}
 	if opts.Supervisor != nil {
 		// One internal listener per receiver carries the events the

@@ -330,9 +330,16 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				port = &receiver.SerialPort{Device: lc.Serial.Device, Baud: lc.Serial.Baud, DataBits: lc.Serial.DataBits,
 					Parity: lc.Serial.Parity, StopBits: lc.Serial.StopBits}
 			}
+			// A Sur-Gard listener is one legacy receiver's link. An XML
+			// listener is shared by senders, each supervised by its own
+			// heartbeat_timeout: its messages check their sender in.
 			heartbeat := time.Duration(0)
-			if lc.Protocol == surgard.Name || lc.Protocol == xmlsignal.Name {
+			var linkOf func(*protocols.Message) string
+			switch lc.Protocol {
+			case surgard.Name:
 				heartbeat = lc.HeartbeatTimeout
+			case xmlsignal.Name:
+				linkOf = xmlSenderLink
 			}
 			tlsConfig, err := loadTLS(lc.TLSCert, lc.TLSKey)
 			if err != nil {
@@ -347,6 +354,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				TLS:              tlsConfig,
 				Serial:           port,
 				HeartbeatTimeout: heartbeat,
+				LinkOf:           linkOf,
 				Name:             lc.Name,
 				Codec:            codec,
 				Receiver:         rc.Number,
@@ -398,6 +406,14 @@ func (d *Daemon) xmlOptions() httpapi.XMLOptions {
 		x.Senders = append(x.Senders, httpapi.XMLSender{ID: sc.ID, Passkey: sc.Passkey, Listener: XMLListener(sc.ID)})
 	}
 	return x
+}
+
+// xmlSenderLink names the listener of the sender of an XML message.
+func xmlSenderLink(m *protocols.Message) string {
+	if x, ok := m.Detail.(*xmlsignal.Message); ok && x.Header.Source != "" {
+		return XMLListener(x.Header.Source)
+	}
+	return ""
 }
 
 // XMLListener names the listener of an XML sender.

@@ -301,3 +301,54 @@ func TestXMLOverTCPHonoursMaxBody(t *testing.T) {
 		t.Fatalf("stored %d signals, want the one under the limit", len(got))
 	}
 }
+
+// TestXMLOverTCPIsSupervisedBySender: an XML listener on TCP is not a
+// link of its own (its heartbeat_timeout, the 90 s default, raised false
+// link failures); messages on it check their sender in, and the sender's
+// heartbeat_timeout (0 = unsupervised) decides.
+func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
+	cfg := xmlConfig(t)
+	addXMLTCP(cfg)
+	cfg.Receivers[1].Listeners[1].HeartbeatTimeout = 300 * time.Millisecond // ignored for XML
+	cfg.XML.Senders[0].HeartbeatTimeout = time.Second
+	cfg.XML.Senders = append(cfg.XML.Senders, configs.XMLSender{ID: "quiet", Passkey: "quiet-passkey-0123456789abcdef", Receiver: 2, Line: 5})
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	c, err := net.Dial("tcp", r.addr("xml-tcp", "tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	heartbeat := bytes.Replace(example(t, "heartbeat.xml"), []byte("<Source>chekt</Source>"),
+		[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+	dec := xml.NewDecoder(c)
+	// Heartbeats over TCP every 300 ms for 2.4 s keep chekt's 1 s link up.
+	for i := range 8 {
+		hb := bytes.Replace(heartbeat, []byte("hb-2026-11-30T09:10:00Z"), []byte(fmt.Sprintf("hb-%04d", i+1)), 1)
+		if _, err := c.Write(hb); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		var resp xmlsignal.Response
+		if err := dec.Decode(&resp); err != nil || resp.Status.Code != xmlsignal.CodeOK {
+			t.Fatalf("heartbeat %d: %v code %d", i+1, err, resp.Status.Code)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if v := counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt"); v != 0 {
+		t.Fatalf("xml-chekt: %v link failures while it spoke over TCP", v)
+	}
+	var evs struct {
+		Items []store.StationEvent `json:"items"`
+	}
+	apiGet(t, r, "/api/v1/station-events?kind=link_fail", adminToken, &evs)
+	if len(evs.Items) != 0 {
+		t.Fatalf("link failures while every sender spoke or was unsupervised: %+v", evs.Items)
+	}
+	// Silence: chekt's own timeout fails its link.
+	waitFor(t, 5*time.Second, func() bool {
+		return counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt") == 1
+	})
+}
