@@ -387,9 +387,18 @@ func (r *Receiver) Run(ctx context.Context) error {
 			wg.Go(func() { l.superviseLink(ctx) })
 		}
 
-		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
-			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
-			zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+		switch {
+		case l.internal:
+			r.log.Info("supervision events (communications trouble, fail to test) are stored under this listener",
+				zap.String("listener", l.opts.Name), zap.Int("receiver", l.opts.Receiver))
+		case l.opts.Submitted:
+			r.log.Info("accepting messages over HTTP", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
+				zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+		default:
+			r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
+				zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
+				zap.String("serial", serialString(l.opts.Serial)), zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+		}
 	}
 	if r.opts.Supervisor != nil {
 		wg.Go(func() { r.supervise(ctx) })
@@ -430,6 +439,13 @@ func (r *Receiver) Run(ctx context.Context) error {
 	}
 	r.log.Info("receiver stopped")
 	return nil
+}
+
+func serialString(p *SerialPort) string {
+	if p == nil {
+		return ""
+	}
+	return p.Device
 }
 
 func addrString(l net.Listener) string {

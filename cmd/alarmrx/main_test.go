@@ -8,10 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // stdinText is what runCmd's commands read from standard input.
@@ -167,5 +172,54 @@ func TestVersionIsTheCommit(t *testing.T) {
 	}
 	if want := "alarmrx dev-" + string(rev[:12]); !strings.HasPrefix(string(out), want) {
 		t.Fatalf("version %q, want %q…", out, want)
+	}
+}
+
+// TestDefaultRunIsQuietAndHonest: the embedded example runs with no false
+// alarm in store (its Sur-Gard listener, which nothing is wired to, is not
+// supervised), says plainly that the management API is off without an
+// admin token, and names the supervision listener for what it is.
+func TestDefaultRunIsQuietAndHonest(t *testing.T) {
+	cfg, err := configs.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = filepath.Join(t.TempDir(), "data") // created by the store, 0700
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	for i := range cfg.Receivers[0].Listeners {
+		cfg.Receivers[0].Listeners[i].TCP = "127.0.0.1:0"
+		cfg.Receivers[0].Listeners[i].UDP = ""
+	}
+	core, logs := observer.New(zapcore.InfoLevel)
+	reg := prometheus.NewRegistry()
+	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zap.New(core), Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitReadyURL(t, "http://"+d.HTTPAddr()+"/-/ready", 5*time.Second)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "alarmrx_link_up" {
+			t.Errorf("a link is supervised in the example: %v", mf.GetMetric())
+		}
+	}
+	var warnings []string
+	for _, e := range logs.All() {
+		if e.Level >= zapcore.WarnLevel {
+			warnings = append(warnings, e.Message)
+		}
+		if e.Message == "listening" && e.ContextMap()["protocol"] == "alarmrx" {
+			t.Errorf("the supervision listener is logged as a listener: %v", e.ContextMap())
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "no http.admin_token is set") {
+		t.Errorf("warnings %q, want only the one about the admin token", warnings)
 	}
 }

@@ -155,6 +155,11 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
 		}))
 	}
+	if cfg.HTTP.Listen != "" && cfg.HTTP.AdminToken == "" {
+		opts.Logger.Warn("no http.admin_token is set: the management API refuses bearer requests (403), so accounts, " +
+			"sites and station users cannot be managed; set http.admin_token or ALARMRX_HTTP_ADMIN_TOKEN " +
+			"(station users already created can still log in to the console)")
+	}
 	if cfg.HTTP.Listen != "" {
 		deviceKey, err := d.store.Setting(ctx, "device_cookie_key", 32)
 		if err != nil {
