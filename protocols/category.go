@@ -50,6 +50,29 @@ var categoryPriority = [...]int{
 	CategoryInfo:      9,
 }
 
+var categoryLabels = [...]string{
+	CategoryUnknown:   "Unknown event",
+	CategoryFire:      "Fire",
+	CategoryHoldUp:    "Hold-up/panic",
+	CategoryMedical:   "Medical/life safety",
+	CategoryBurglary:  "Burglary",
+	CategoryAlarm:     "Other alarm",
+	CategoryTrouble:   "Trouble",
+	CategoryTamper:    "Tamper/battery",
+	CategorySchedule:  "Schedule exception",
+	CategoryOpenClose: "Opening/closing",
+	CategoryTest:      "Test",
+	CategoryInfo:      "Information",
+}
+
+// Label is c's name for people (reports, the console), in English.
+func (c Category) Label() string {
+	if int(c) < len(categoryLabels) {
+		return categoryLabels[c]
+	}
+	return categoryLabels[CategoryUnknown]
+}
+
 // String returns the stable lower-case name of c.
 func (c Category) String() string {
 	if int(c) < len(categoryNames) {

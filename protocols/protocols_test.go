@@ -31,6 +31,17 @@ func TestCategoryNamesAndPriorities(t *testing.T) {
 	if Category(200).String() != "unknown" {
 		t.Error("out-of-range category must read as unknown")
 	}
+	seen := map[string]bool{}
+	for _, c := range Categories() {
+		if l := c.Label(); l == "" || l == c.String() || seen[l] {
+			t.Errorf("%s: label %q is empty, the key itself or not unique", c, l)
+		} else {
+			seen[l] = true
+		}
+	}
+	if CategoryOpenClose.Label() != "Opening/closing" {
+		t.Errorf("openclose label %q", CategoryOpenClose.Label())
+	}
 }
 
 func TestReasonLabelsAreSnakeCaseAndUnique(t *testing.T) {

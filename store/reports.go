@@ -60,6 +60,20 @@ func (s *Store) SiteActivity(ctx context.Context, siteID int64, from, to time.Ti
 	return s.Signals(ctx, SignalFilter{IDs: ids, Limit: MaxListLimit})
 }
 
+// FirstAccountAt is when the site's first account still there was added:
+// since then the station has watched it. ok is false for a site without
+// accounts.
+func (s *Store) FirstAccountAt(ctx context.Context, siteID int64) (at time.Time, ok bool, err error) {
+	var first sql.NullInt64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT min(created_at) FROM accounts WHERE site_id = ?`, siteID).Scan(&first); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: first account: %w", err)
+	}
+	if !first.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, first.Int64).UTC(), true, nil
+}
+
 // SiteIncidents lists the incidents of a site opened in [from, to).
 func (s *Store) SiteIncidents(ctx context.Context, siteID int64, from, to time.Time) ([]Incident, error) {
 	return s.queryIncidents(ctx, s.rdb, `i.site_id = ? AND i.opened_at >= ? AND i.opened_at < ? ORDER BY i.id`,

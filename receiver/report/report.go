@@ -23,12 +23,12 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
-	"sort"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
@@ -151,9 +151,9 @@ func (r *Reporter) customer(ctx context.Context, c store.Customer) (bool, error)
 		if err != nil {
 			return false, err
 		}
-		built, err := r.Build(ctx, c, sites, start, sendAt)
-		if err != nil {
-			return false, err
+		built, ok, err := r.Build(ctx, c, sites, start, sendAt)
+		if err != nil || !ok {
+			return false, err // !ok: nothing of the customer was monitored that night
 		}
 		built.Night = night
 		if rep, _, err = r.opts.Store.SaveReport(ctx, built); err != nil {
@@ -190,15 +190,25 @@ type Data struct {
 	From, To  time.Time
 	PortalURL string
 	Sites     []SiteData
-	Totals    map[string]int
+	// Totals are the night's signals by category, most urgent first.
+	Totals    []Total
 	Signals   int
 	Incidents int
 }
 
+// Total is the number of signals of one category.
+type Total struct {
+	Label string // "Opening/closing"
+	Count int
+}
+
 // SiteData is one site's night.
 type SiteData struct {
-	Site      store.Site
-	Quiet     bool
+	Site  store.Site
+	Quiet bool
+	// Since is when the site's first account was added, when that was
+	// during the night: it was watched from then on only.
+	Since     time.Time
 	Incidents []IncidentData
 	Events    []EventData
 }
@@ -206,84 +216,190 @@ type SiteData struct {
 // IncidentData is an incident escalated above a normal event.
 type IncidentData struct {
 	Incident store.Incident
-	Notes    []string
-	Link     string
+	// Steps are what the operators did: notes, calls and dispatches.
+	Steps []string
+	Link  string
 }
 
 // EventData is one normal event (openings, closings, tests…).
 type EventData struct {
 	Signal store.Signal
+	What   string // "Opened by user 3", or the event's description
+	Zone   string // "017 Front door", "" when none
+	Test   bool   // received while the account was on test
 	Link   string
 }
 
-// Build writes a customer's report for [from, to).
-func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Site, from, to time.Time) (*store.Report, error) {
-	d := Data{Customer: c, From: from, To: to, PortalURL: r.opts.PortalURL, Totals: map[string]int{}}
+// Build writes a customer's report for [from, to). Only sites that were
+// monitored (had an account) are in it: a site whose first account came
+// during the night is in it from then on ("monitored since"), and only if
+// something happened; with no site left there is no report (ok false):
+// a customer is never told "all quiet" for a night it was not watched.
+func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Site, from, to time.Time) (rep *store.Report, ok bool, err error) {
+	d := Data{Customer: c, From: from, To: to, PortalURL: r.opts.PortalURL}
+	totals := map[protocols.Category]int{}
 	for _, site := range sites {
+		first, monitored, err := r.opts.Store.FirstAccountAt(ctx, site.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		if !monitored || !first.Before(to) {
+			continue // nothing was watched there this night
+		}
 		sd := SiteData{Site: site}
+		if first.After(from) {
+			sd.Since = first
+		}
 		sigs, err := r.opts.Store.SiteActivity(ctx, site.ID, from, to)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		incs, err := r.opts.Store.SiteIncidents(ctx, site.ID, from, to)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for _, in := range incs {
 			id := IncidentData{Incident: in, Link: r.opts.PortalURL + "/portal/#/incident/" + strconv.FormatInt(in.ID, 10)}
 			actions, err := r.opts.Store.IncidentActions(ctx, in.ID)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			for _, a := range actions {
-				var detail map[string]any
-				_ = json.Unmarshal(a.Detail, &detail)
-				if note, ok := detail["note"].(string); ok && note != "" {
-					id.Notes = append(id.Notes, a.UserName+": "+note)
+				if step := stepText(a); step != "" {
+					id.Steps = append(id.Steps, step)
 				}
 			}
 			sd.Incidents = append(sd.Incidents, id)
 		}
 		for _, sg := range sigs {
-			d.Totals[sg.Category]++
+			cat, _ := protocols.ParseCategory(sg.Category)
+			totals[cat]++
 			if sg.Handling == store.HandlingLog || sg.Handling == store.HandlingTest {
-				sd.Events = append(sd.Events, EventData{Signal: sg, Link: r.opts.PortalURL + "/portal/#/signal/" + strconv.FormatInt(sg.ID, 10)})
+				sd.Events = append(sd.Events, EventData{Signal: sg, What: eventText(sg), Zone: zoneText(sg),
+					Test: sg.Test || sg.Handling == store.HandlingTest,
+					Link: r.opts.PortalURL + "/portal/#/signal/" + strconv.FormatInt(sg.ID, 10)})
 			}
+		}
+		sd.Quiet = len(sigs) == 0 && len(incs) == 0
+		if sd.Quiet && !sd.Since.IsZero() {
+			// Watched for part of the night only, and nothing came: "all
+			// quiet, we were watching" would claim the whole night.
+			continue
 		}
 		d.Signals += len(sigs)
 		d.Incidents += len(incs)
-		sd.Quiet = len(sigs) == 0 && len(incs) == 0
 		d.Sites = append(d.Sites, sd)
+	}
+	if len(d.Sites) == 0 {
+		return nil, false, nil
+	}
+	for _, cat := range protocols.Categories() {
+		if n := totals[cat]; n > 0 {
+			d.Totals = append(d.Totals, Total{Label: cat.Label(), Count: n})
+		}
 	}
 	var html, text bytes.Buffer
 	if err := htmlTmpl.Execute(&html, d); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := textTmpl.Execute(&text, d); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	subject := fmt.Sprintf("Night report %s – %s: %d signals, %d incidents", to.Format("2006-01-02"), c.Name, d.Signals, d.Incidents)
+	subject := fmt.Sprintf("Night report %s – %s: %s, %s", to.Format("2006-01-02"), c.Name,
+		plural(d.Signals, "signal", "signals"), plural(d.Incidents, "incident", "incidents"))
 	if d.Signals == 0 && d.Incidents == 0 {
 		subject = fmt.Sprintf("Night report %s – %s: all quiet, we were watching", to.Format("2006-01-02"), c.Name)
 	}
 	return &store.Report{CustomerID: c.ID, From: from, To: to, Recipients: c.ReportEmail, Subject: subject,
-		HTML: html.String(), Text: text.String()}, nil
+		HTML: html.String(), Text: text.String()}, true, nil
+}
+
+// plural writes a count with its noun: "1 signal", "3 signals".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// eventText says what a normal event was, as a customer reads it: an
+// opening or closing by whom [SIA DC-03: O… openings, C… closings; Contact
+// ID 4xx: qualifier 1 an opening, 3 a closing], else the code's
+// description.
+func eventText(sg store.Signal) string {
+	if sg.Category == protocols.CategoryOpenClose.String() {
+		verb := ""
+		switch {
+		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "O"):
+			verb = "Opened"
+		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "C"):
+			verb = "Closed"
+		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierNew.String():
+			verb = "Opened"
+		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierRestore.String():
+			verb = "Closed"
+		}
+		if verb != "" {
+			switch {
+			case sg.User != "":
+				return verb + " by user " + strings.TrimLeft(sg.User, "0")
+			case sg.AddressKind == "user" && sg.Address != "":
+				return verb + " by user " + strings.TrimLeft(sg.Address, "0")
+			}
+			return verb
+		}
+	}
+	if sg.Description != "" {
+		return sg.Description
+	}
+	return sg.EventCode
+}
+
+// zoneText is a signal's zone with its description: "017 Front door".
+func zoneText(sg store.Signal) string {
+	if sg.Zone == "" || sg.Category == protocols.CategoryOpenClose.String() {
+		return ""
+	}
+	return strings.TrimSpace(sg.Zone + " " + sg.ZoneDescription)
+}
+
+// stepText is an operator's step as the report tells it: notes, calls and
+// dispatches; "" for the rest (claims, holds…).
+func stepText(a store.IncidentAction) string {
+	var detail map[string]any
+	_ = json.Unmarshal(a.Detail, &detail)
+	str := func(k string) string { v, _ := detail[k].(string); return strings.TrimSpace(v) }
+	switch a.Action {
+	case "note":
+		if n := str("note"); n != "" {
+			return a.UserName + ": " + n
+		}
+	case "called":
+		s := a.UserName + " called " + str("contact")
+		if res := str("result"); res != "" {
+			s += " (" + strings.ReplaceAll(res, "_", " ") + ")"
+		}
+		if n := str("note"); n != "" {
+			s += ": " + n
+		}
+		return s
+	case "dispatched":
+		s := a.UserName + " dispatched " + str("contact")
+		if n := str("note"); n != "" {
+			s += ": " + n
+		}
+		return s
+	}
+	return ""
 }
 
 //go:embed templates
 var templates embed.FS
 
 var funcs = map[string]any{
-	"at":   func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
-	"when": func(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") },
-	"sorted": func(m map[string]int) []string {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return keys
-	},
+	"at":     func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+	"when":   func(t time.Time) string { return t.Format("Mon 2 Jan 15:04 MST") },
+	"plural": plural,
 	"loc": func(s store.Site) *time.Location {
 		if l, err := time.LoadLocation(s.TimeZone); err == nil {
 			return l

@@ -96,7 +96,9 @@ func must(t *testing.T, err error) {
 // again after a mail server failure.
 func TestMorningReport(t *testing.T) {
 	box, port := startMailbox(t)
-	now := time.Date(2026, 11, 30, 7, 5, 0, 0, time.UTC) // 07:05 in London
+	// The station was set up the day before; the report runs at 07:05 in
+	// London.
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
@@ -116,6 +118,9 @@ func TestMorningReport(t *testing.T) {
 	must(t, st.Sites.Create(ctx, quiet))
 	acct := &store.Account{Receiver: 1, Number: "1234", SiteID: busy.ID}
 	must(t, st.Accounts.Create(ctx, acct))
+	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "5555", SiteID: quiet.ID}))
+	// A site without a system: nothing is watched there, nothing is said.
+	must(t, st.Sites.Create(ctx, &store.Site{CustomerID: region.ID, Name: "Empty lot", TimeZone: "Europe/London"}))
 	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: acct.ID, Number: "17", Description: "Front door"}))
 
 	signal := func(at time.Time, code string, cat protocols.Category, mode string, prio int) {
@@ -128,6 +133,7 @@ func TestMorningReport(t *testing.T) {
 		_, err := st.Commit(ctx, msg, rec)
 		must(t, err)
 	}
+	now = time.Date(2026, 11, 30, 7, 5, 0, 0, time.UTC)
 	signal(time.Date(2026, 11, 29, 22, 10, 0, 0, time.UTC), "CL", protocols.CategoryOpenClose, store.HandlingLog, 9)
 	signal(time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC), "BA", protocols.CategoryBurglary, store.HandlingQueue, 4)
 	signal(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC), "OP", protocols.CategoryOpenClose, store.HandlingLog, 9) // before the window
@@ -135,8 +141,13 @@ func TestMorningReport(t *testing.T) {
 	must(t, st.CreateUser(ctx, op, "a long password here", store.Actor{Name: "setup"}))
 	q, _, err := st.Queue(ctx, now)
 	must(t, err)
-	_, err = st.Act(ctx, q[0].ID, store.Actor{ID: op.ID, Name: "ann"}, store.Step{Action: "note", Note: "Keyholder Dana checked: door not closed"},
-		store.QueueRules{ClaimTimeout: time.Hour})
+	rules := store.QueueRules{ClaimTimeout: time.Hour}
+	ann := store.Actor{ID: op.ID, Name: "ann"}
+	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "note", Note: "Keyholder Dana checked: door not closed"}, rules)
+	must(t, err)
+	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "called", Contact: "Dana (keyholder)", Result: "no_answer"}, rules)
+	must(t, err)
+	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "dispatched", Contact: "Guard patrol"}, rules)
 	must(t, err)
 
 	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <noc@station.example>"},
@@ -165,7 +176,9 @@ func TestMorningReport(t *testing.T) {
 	for _, want := range []string{
 		"Branch 7 Main St", "North depot", "All quiet: no signals from North depot tonight",
 		"ann: Keyholder Dana checked: door not closed", "https://portal.station.example/portal/#/incident/",
-		"https://portal.station.example/portal/#/signal/", "CL description", "Content-Type: text/html", "Content-Type: text/plain",
+		"https://portal.station.example/portal/#/signal/", "Closed", "Content-Type: text/html", "Content-Type: text/plain",
+		"2 signals processed, 1 incident handled", "Opening/closing: 1", "Burglary: 1",
+		"ann called Dana (keyholder) (no answer)", "ann dispatched Guard patrol",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("HQ report lacks %q", want)
@@ -173,6 +186,9 @@ func TestMorningReport(t *testing.T) {
 	}
 	if strings.Contains(body, "OP description") {
 		t.Error("a signal from before the window is in the report")
+	}
+	if strings.Contains(body, "Empty lot") {
+		t.Error("a site with no account is in the report")
 	}
 	branchMail, ok := byRcpt["manager7@bank.example,deputy7@bank.example"]
 	if !ok {
@@ -219,9 +235,14 @@ func TestMorningReport(t *testing.T) {
 		!strings.Contains(err.Error(), "time_zone") {
 		t.Fatalf("a bad time zone: %v", err)
 	}
+	later := now
+	now = now.AddDate(0, 0, -2) // set up two days before
 	tokyo := &store.Customer{Name: "Tokyo office", ReportEmail: "tokyo@bank.example", TimeZone: "Asia/Tokyo"}
 	must(t, st.Customers.Create(ctx, tokyo))
-	must(t, st.Sites.Create(ctx, &store.Site{CustomerID: tokyo.ID, Name: "NY annex", TimeZone: "America/New_York"}))
+	annex := &store.Site{CustomerID: tokyo.ID, Name: "NY annex", TimeZone: "America/New_York"}
+	must(t, st.Sites.Create(ctx, annex))
+	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "7777", SiteID: annex.ID}))
+	now = later
 	if n, err := New(opts).RunOnce(ctx); n != 1 || err != nil {
 		t.Fatalf("Tokyo customer's report: %d, %v", n, err)
 	}
@@ -238,4 +259,96 @@ func decode(t *testing.T, s string) string {
 	s = strings.ReplaceAll(s, "=\r\n", "")
 	s = strings.ReplaceAll(s, "=3D", "=")
 	return s
+}
+
+// TestMorningReportTellsTheTruth: no "all quiet" for a night nobody was
+// watched; a site added during the night is in the report from then on if
+// something happened; on-test signals are marked as tests; openings and
+// closings say by whom; zone descriptions are shown.
+func TestMorningReportTellsTheTruth(t *testing.T) {
+	box, port := startMailbox(t)
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
+		Registerer: prometheus.NewRegistry(), Now: clock})
+	must(t, err)
+	defer st.Close()
+	must(t, st.SyncReceivers(ctx, []store.Receiver{{Number: 1, Name: "IP"}}))
+	newSite := func(customer, site, account string, email string) int64 {
+		c := &store.Customer{Name: customer, ReportEmail: email}
+		must(t, st.Customers.Create(ctx, c))
+		s := &store.Site{CustomerID: c.ID, Name: site, TimeZone: "Europe/London"}
+		must(t, st.Sites.Create(ctx, s))
+		a := &store.Account{Receiver: 1, Number: account, SiteID: s.ID}
+		must(t, st.Accounts.Create(ctx, a))
+		return a.ID
+	}
+	signal := func(at time.Time, account string, ev protocols.Event, mode string) {
+		ev.Account, ev.Known = account, true
+		msg := &protocols.Message{Protocol: "dc09", Account: account, Sequence: at.Format("150405"), Events: []protocols.Event{ev}}
+		rec := store.Receipt{ReceivedAt: at, Receiver: 1, Status: store.StatusAccepted, Raw: []byte("x"),
+			Resolutions: []store.Resolution{st.Resolve(1, account, &ev, at)}, Handling: []store.Handling{{Mode: mode, Priority: 9}}}
+		_, err := st.Commit(ctx, msg, rec)
+		must(t, err)
+	}
+	// Watched all night: openings, closings, a test, a zone event.
+	shop := newSite("Shop", "Shop High St", "1001", "shop@example.com")
+	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: shop, Number: "17", Description: "Front door"}))
+	// Added at 23:00, with a burglary at 02:00: in the report since 23:00.
+	now = time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
+	newSite("Depot", "Depot Mill Lane", "1002", "depot@example.com")
+	// Added at 06:02, nothing since: not "all quiet" for a night it was not watched.
+	now = time.Date(2026, 11, 30, 6, 2, 0, 0, time.UTC)
+	newSite("Newcomer", "Newcomer Ltd", "1003", "new@example.com")
+
+	now = time.Date(2026, 11, 30, 7, 5, 0, 0, time.UTC)
+	night := func(h, m int) time.Time {
+		d := 30
+		if h >= 12 {
+			d = 29
+		}
+		return time.Date(2026, 11, d, h, m, 0, 0, time.UTC)
+	}
+	signal(night(19, 30), "1001", protocols.Event{Format: protocols.FormatSIA, Code: "CL", User: "3", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryOpenClose, Description: "Closing Report"}, store.HandlingLog)
+	signal(night(6, 40), "1001", protocols.Event{Format: protocols.FormatContactID, Code: "401", User: "003", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryOpenClose, Description: "Open/Close by user"}, store.HandlingLog)
+	signal(night(2, 0), "1001", protocols.Event{Format: protocols.FormatSIA, Code: "RP", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryTest, Description: "Automatic Test"}, store.HandlingTest)
+	signal(night(3, 0), "1001", protocols.Event{Format: protocols.FormatSIA, Code: "UX", Zone: "017", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryInfo, Description: "Zone bypass info"}, store.HandlingLog)
+	signal(night(2, 0), "1002", protocols.Event{Format: protocols.FormatSIA, Code: "BA", Zone: "005", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryBurglary, Description: "Burglary Alarm"}, store.HandlingQueue)
+
+	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
+		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.example", Logger: zaptest.NewLogger(t), Now: clock}
+	n, err := New(opts).RunOnce(ctx)
+	must(t, err)
+	mail := map[string]string{}
+	for _, m := range box.all() {
+		mail[strings.Join(m.to, ",")] = decode(t, m.data)
+	}
+	if n != 2 || len(mail) != 2 {
+		t.Fatalf("sent %d: %v; want the shop's and the depot's, none for the newcomer", n, mail)
+	}
+	if _, ok := mail["new@example.com"]; ok {
+		t.Error("a customer watched since 06:02 with nothing to report got a report")
+	}
+	shopMail := mail["shop@example.com"]
+	for _, want := range []string{
+		"Closed by user 3", "Opened by user 3", "Automatic Test [test: the system was on test]",
+		"(zone 017 Front door)", "4 signals processed, 0 incidents handled", "Opening/closing: 2", "Test: 1", "Information: 1",
+	} {
+		if !strings.Contains(shopMail, want) {
+			t.Errorf("the shop's report lacks %q", want)
+		}
+	}
+	if strings.Contains(shopMail, "openclose") || strings.Contains(shopMail, "Monitored since") {
+		t.Error("the shop's report shows a category key or a monitoring start")
+	}
+	if depot := mail["depot@example.com"]; !strings.Contains(depot, "Monitored since 23:00") ||
+		!strings.Contains(depot, "1 signal processed, 1 incident handled") {
+		t.Errorf("the depot's report: %s", depot)
+	}
 }
