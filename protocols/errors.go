@@ -31,6 +31,8 @@ const (
 	ReasonShutdown               // the receiver is shutting down
 	ReasonUnencrypted            // a plain frame for an account that must encrypt
 	ReasonAccountMismatch        // the account inside the (decrypted) data is not the header's
+	ReasonNoLine                 // deviation: no "L" account prefix at all (read as line 0)
+	ReasonNoReceiver             // deviation: neither "R" nor "L" in the header
 )
 
 var reasonNames = [...]string{
@@ -53,6 +55,8 @@ var reasonNames = [...]string{
 	ReasonShutdown:        "shutdown",
 	ReasonUnencrypted:     "unencrypted",
 	ReasonAccountMismatch: "account_mismatch",
+	ReasonNoLine:          "no_line",
+	ReasonNoReceiver:      "no_receiver",
 }
 
 // String returns the snake_case name of r, used as a metric label value.

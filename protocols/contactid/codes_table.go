@@ -22,7 +22,10 @@ const (
 
 // codeTable is the DC-05 event-code table as transcribed in protocols.md
 // Appendix A: code, published name, category, what CCC carries, and the SIA
-// codes pysiaalarm maps qualifier 1 and 3 to ("" where it maps none).
+// codes pysiaalarm maps qualifier 1 and 3 to ("" where it maps none). Four
+// codes Appendix A lacks follow it (358, 359, 360, 900); the comment above
+// each says where its name comes from. Codes that only vendors use are in
+// vendorCodes (codes_vendor.go).
 //
 // Categories follow design.md §5 with the class ranges of [DC-05 §event
 // codes] as the default. A comment above a row says why it departs from its
@@ -152,6 +155,21 @@ var codeTable = [...]Code{
 	{"355", "Loss of Radio supervision", catTrouble, addrZone, "YC", "YK"},
 	{"356", "Loss of central polling", catTrouble, addrZone, "YC", "YK"},
 	{"357", "Long Range Radio VSWR problem", catTrouble, addrZone, "YC", "YK"},
+	// 358: the later Ademco/Resideo Contact ID list, "A periodic
+	// Communication path test has failed" (as transcribed in
+	// winstan/hubitat_envisalink hubitat_envisalink_connection_driver.groovy
+	// and Dilbert66/esphome-vistaECP); pysiaalarm maps 358–360 to YC/YK.
+	{"358", "Periodic Comm Test Fail /Restore", catTrouble, addrZone, "YC", "YK"},
+	// 359: no published row of its own (the Resideo list leaves it blank);
+	// the name is that of its DC-05 class, "Communication Troubles - 350 and
+	// 360" (class table as printed in Honeywell's NFW-100X manual).
+	{"359", "Communication trouble", catTrouble, addrZone, "YC", "YK"},
+	// 360: the class row of DC-05-1999.09 Appendix C, "Communication
+	// trouble" (an Envisalink plugin's transcription of that appendix). The
+	// later Resideo list names 360 "New Registration"; pysiaalarm, whose
+	// mapping of 358–360 came with ELDES panels (its PR #21), pairs it with
+	// YC/YK, a communication trouble, which is what is kept here.
+	{"360", "Communication trouble", catTrouble, addrZone, "YC", "YK"},
 
 	// Protection loop trouble
 	{"370", "Protection loop", catTrouble, addrZone, "", ""},
@@ -323,4 +341,12 @@ var codeTable = [...]Code{
 	{"653", "Reserved for Ademco Use", catInfo, addrUser, "", ""},
 	// 654: rule says Info; no activity within the programmed time is a schedule exception (SIA NA)
 	{"654", "System Inactivity", catSchedule, addrZone, "NA", "NA"},
+
+	// Miscellaneous
+	// 900: the later Ademco/Resideo list, "The specified Downloader ID has
+	// aborted a download sequence in progress" (transcribed as for 358); CCC
+	// is the downloader ID, a number that is no user. pysiaalarm maps 900 to
+	// RR (power up) after ELDES's use of it; that is no download abort, so
+	// no SIA code is paired here.
+	{"900", "Download Abort", catInfo, addrZone, "", ""},
 }

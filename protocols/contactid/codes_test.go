@@ -8,15 +8,28 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/sia"
 )
 
-// appendixACount is the number of rows of protocols.md Appendix A.
-const appendixACount = 225
+const (
+	// appendixACount is the number of rows of protocols.md Appendix A.
+	appendixACount = 225
+	// standardCount adds the DC-05 codes Appendix A lacks: 358, 359, 360
+	// and 900.
+	standardCount = appendixACount + 4
+	// vendorCount is the three ELDES and the two CHeKT codes.
+	vendorCount = 5
+)
 
 func TestCodeTable(t *testing.T) {
-	if len(codeTable) != appendixACount {
-		t.Fatalf("table has %d codes, Appendix A has %d", len(codeTable), appendixACount)
+	if len(codeTable) != standardCount {
+		t.Fatalf("table has %d codes, want Appendix A's %d and 4 more", len(codeTable), appendixACount)
+	}
+	if len(vendorCodes) != vendorCount {
+		t.Fatalf("vendor table has %d codes, want %d", len(vendorCodes), vendorCount)
 	}
 	previous := 0
-	for _, row := range codeTable {
+	for i, row := range Codes() {
+		if i == len(codeTable) {
+			previous = 0 // the vendor codes are in order among themselves
+		}
 		n, err := strconv.Atoi(row.Code)
 		if err != nil || len(row.Code) != 3 {
 			t.Errorf("code %q is not three decimal digits", row.Code)
@@ -47,8 +60,44 @@ func TestCodeTable(t *testing.T) {
 			t.Errorf("code %s maps only one qualifier to SIA", row.Code)
 		}
 	}
-	if got := Codes(); len(got) != appendixACount || got[0] != codeTable[0] {
+	if got := Codes(); len(got) != standardCount+vendorCount || got[0] != codeTable[0] || got[len(codeTable)] != vendorCodes[0] {
 		t.Errorf("Codes() returned %d rows", len(got))
+	}
+	for _, v := range vendorCodes {
+		for _, row := range codeTable {
+			if row.Code == v.Code {
+				t.Errorf("vendor code %s collides with the standard %q", v.Code, row.Name)
+			}
+		}
+	}
+}
+
+// TestAddedCodes: each code added after Appendix A, standard or vendor,
+// with its name, category, CCC kind and SIA pairing.
+func TestAddedCodes(t *testing.T) {
+	for _, want := range []Code{
+		{"358", "Periodic Comm Test Fail /Restore", protocols.CategoryTrouble, protocols.AddressZone, "YC", "YK"},
+		{"359", "Communication trouble", protocols.CategoryTrouble, protocols.AddressZone, "YC", "YK"},
+		{"360", "Communication trouble", protocols.CategoryTrouble, protocols.AddressZone, "YC", "YK"},
+		{"900", "Download Abort", protocols.CategoryInfo, protocols.AddressZone, "", ""},
+		{"470", "Zone bypass (ELDES)", protocols.CategoryInfo, protocols.AddressZone, "BB", "BU"},
+		{"471", "Fire bypass (ELDES)", protocols.CategoryInfo, protocols.AddressZone, "FB", "FU"},
+		{"473", "Burglary bypass (ELDES)", protocols.CategoryInfo, protocols.AddressZone, "BB", "BU"},
+		{"794", "Camera Idle", protocols.CategoryTrouble, protocols.AddressZone, "", ""},
+		{"795", "Camera Dormant", protocols.CategoryTrouble, protocols.AddressZone, "", ""},
+	} {
+		if got, ok := Lookup(want.Code); !ok || got != want {
+			t.Errorf("Lookup(%s) = %+v, %v; want %+v", want.Code, got, ok, want)
+		}
+		for _, q := range []string{"1", "3"} {
+			_, ev, err := ParsePayload([]byte("#1234|" + q + want.Code + " 01 015"))
+			if err != nil {
+				t.Fatalf("ParsePayload of code %s: %v", want.Code, err)
+			}
+			if !ev.Known || ev.Description != want.Name || ev.Category != want.Category || ev.Zone != "015" {
+				t.Errorf("code %s, qualifier %s: event %+v", want.Code, q, ev)
+			}
+		}
 	}
 }
 

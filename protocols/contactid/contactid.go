@@ -26,34 +26,39 @@ type Code struct {
 	SIARestore string // SIA equivalent for qualifier 3
 }
 
-// Lookup returns the table row for a three-digit event code. It accepts the
-// digit A as a synonym of 0, as Parse does.
+// Lookup returns the table row for a three-digit event code: the DC-05
+// codes and the vendor codes senders are known to use. It accepts the digit
+// A as a synonym of 0, as Parse does.
 func Lookup(code string) (Code, bool) {
 	key, ok := codeKey(code)
 	if !ok {
 		return Code{}, false
 	}
-	i := codeIndex[key]
-	if i == 0 {
+	i := int(codeIndex[key])
+	switch {
+	case i == 0:
 		return Code{}, false
+	case i <= len(codeTable):
+		return codeTable[i-1], true
 	}
-	return codeTable[i-1], true
+	return vendorCodes[i-1-len(codeTable)], true
 }
 
-// Codes returns a copy of the whole event-code table in code order.
+// Codes returns a copy of the event-code table: the DC-05 codes in code
+// order, then the vendor codes.
 func Codes() []Code {
-	out := make([]Code, len(codeTable))
-	copy(out, codeTable[:])
-	return out
+	out := make([]Code, 0, len(codeTable)+len(vendorCodes))
+	out = append(out, codeTable[:]...)
+	return append(out, vendorCodes[:]...)
 }
 
-// codeIndex maps codeKey(code) to the table position plus one; 0 is "no such
-// code". An array indexed by the three hex digits makes Lookup a load, with
-// no hashing and no allocation.
-var codeIndex = func() (index [16 * 16 * 16]uint8) {
-	for i := range codeTable {
-		key, _ := codeKey(codeTable[i].Code)
-		index[key] = uint8(i + 1)
+// codeIndex maps codeKey(code) to the position in codeTable followed by
+// vendorCodes, plus one; 0 is "no such code". An array indexed by the three
+// hex digits makes Lookup a load, with no hashing and no allocation.
+var codeIndex = func() (index [16 * 16 * 16]uint16) {
+	for i, c := range Codes() {
+		key, _ := codeKey(c.Code)
+		index[key] = uint16(i + 1)
 	}
 	return index
 }()

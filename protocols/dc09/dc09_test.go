@@ -132,8 +132,10 @@ func checkMessage(t *testing.T, m *protocols.Message, tc frameCase) {
 	if !ok || f == nil {
 		t.Fatalf("Detail = %T, want *Frame", m.Detail)
 	}
-	if f.Token != w.kind || f.Account != w.account || f.HasReceiver != w.hasReceiver {
-		t.Fatalf("Detail header = %q %q R? %v, want %q %q %v", f.Token, f.Account, f.HasReceiver, w.kind, w.account, w.hasReceiver)
+	if f.Token != w.kind || f.Account != w.account || f.HasReceiver != w.hasReceiver || f.NoLine != w.noLine ||
+		f.Line != w.frameLine() {
+		t.Fatalf("Detail header = %q %q R? %v L %q no L? %v, want %q %q %v %q %v", f.Token, f.Account, f.HasReceiver,
+			f.Line, f.NoLine, w.kind, w.account, w.hasReceiver, w.frameLine(), w.noLine)
 	}
 	bodyRead := tc.reason == accepted || (tc.reason == protocols.ReasonTimestamp && !w.ts.IsZero()) ||
 		(tc.reason == protocols.ReasonTimestamp && w.encrypted)
@@ -156,6 +158,15 @@ func checkMessage(t *testing.T, m *protocols.Message, tc frameCase) {
 			t.Errorf("event %d = %+v, want %+v", i, got, w.events[i])
 		}
 	}
+}
+
+// frameLine is the Frame's Line for w: the Message's, except that a header
+// without L has none (the Message says "0").
+func (w wantMsg) frameLine() string {
+	if w.noLine {
+		return ""
+	}
+	return w.line
 }
 
 func checkBody(t *testing.T, f *Frame, w wantMsg) {
@@ -231,7 +242,7 @@ func TestParse(t *testing.T) {
 			}
 			w := tc.msg
 			if f.Token != w.kind || f.Account != w.account || f.Receiver != w.receiver || f.HasReceiver != w.hasReceiver ||
-				f.Line != w.line || f.Sequence != w.seq || f.Encrypted != w.encrypted {
+				f.Line != w.frameLine() || f.NoLine != w.noLine || f.Sequence != w.seq || f.Encrypted != w.encrypted {
 				t.Fatalf("Frame header = %+v, want %+v", f, w)
 			}
 			checkBody(t, f, w)
@@ -336,6 +347,14 @@ func TestHeaderGrammar(t *testing.T) {
 		{`"NULL"0000R1234567L0#1234[]`, false, "", protocols.ReasonSyntax},
 		{`"NULL"0000RL0#1234[]`, false, "", protocols.ReasonSyntax},
 		{`"NULL"0000L1234567#1234[]`, false, "", protocols.ReasonSyntax},
+		{`"NULL"0000#1234[]`, true, "line=", 0},                // no R, no L [DC-09 §3.13]
+		{`"NULL"0000R1#1234[]`, true, "receiver=1", 0},         // R, no L
+		{`"NULL"0000#12[]`, false, "", protocols.ReasonSyntax}, // no L, two-digit account
+		{`"NULL"0000R1[]`, false, "", protocols.ReasonSyntax},  // neither L nor '#'
+		{`"NULL"0000X#1234[]`, false, "", protocols.ReasonSyntax},
+		{`"NULL"0000#1234`, false, "", protocols.ReasonSyntax},
+		{`"NAK"0000R0A0[]`, false, "", protocols.ReasonSyntax}, // the A0 form needs its L
+		{`"NAK"0000#1234[]`, true, "account=1234", 0},
 		{`"NULL"0000LABCDEF#1234[]`, true, "line=ABCDEF", 0},
 		{`"NULL"0000L0#0123456789ABCDEF[]`, true, "account=0123456789ABCDEF", 0},
 		{`"NULL"0000L0#0123456789ABCDEF0[]`, false, "", protocols.ReasonSyntax},
@@ -561,7 +580,8 @@ func hdrLen(f *Frame) int {
 // length (recomputed) and the key.
 func sameFrame(a, b *Frame) bool {
 	return a.Token == b.Token && a.Encrypted == b.Encrypted && a.Sequence == b.Sequence &&
-		a.Receiver == b.Receiver && a.HasReceiver == b.HasReceiver && a.Line == b.Line && a.Account == b.Account &&
+		a.Receiver == b.Receiver && a.HasReceiver == b.HasReceiver && a.Line == b.Line && a.NoLine == b.NoLine &&
+		a.Account == b.Account &&
 		bytes.Equal(a.Data, b.Data) && reflect.DeepEqual(normXData(a.XData), normXData(b.XData)) &&
 		a.HasTimestamp == b.HasTimestamp && a.Timestamp.Equal(b.Timestamp) && a.BinaryCRC == b.BinaryCRC
 }
@@ -602,6 +622,8 @@ func TestEncodeErrors(t *testing.T) {
 		"negative year":      func(f *Frame) { f.HasTimestamp, f.Timestamp = true, at(-1, 1, 1, 0, 0, 0) },
 		"too long":           func(f *Frame) { f.Data = bytes.Repeat([]byte("x"), maxLength) },
 		"A account in a NAK": func(f *Frame) { f.Token, f.Account = TokenNAK, "0A" },
+		"line and NoLine":    func(f *Frame) { f.NoLine = true },
+		"A0 NAK without L":   func(f *Frame) { f.Token, f.Account, f.Line, f.NoLine = TokenNAK, "0", "", true },
 	} {
 		f := ok
 		mutate(&f)
@@ -657,6 +679,8 @@ func TestRoundTripKeys(t *testing.T) {
 				{Token: TokenCID, Sequence: "9999", Line: "", Account: "ABC123", Data: []byte("#ABC123|1110 02 129"),
 					Timestamp: noon2024, HasTimestamp: true},
 				{Token: TokenNull, Sequence: "0000", Line: "0", Account: "ABC123", Timestamp: noon2024, HasTimestamp: true, BinaryCRC: true},
+				{Token: TokenSIA, Sequence: "0003", NoLine: true, Account: "ABC123", Data: []byte("#ABC123|Nri1/BA012"),
+					Timestamp: noon2024, HasTimestamp: true},
 			} {
 				b, err := Encode(f, key, testPad)
 				if err != nil {
@@ -676,7 +700,7 @@ func TestRoundTripKeys(t *testing.T) {
 				checkWellFormed(t, ack)
 				r, err := Parse(ack, key)
 				if err != nil || r.Token != TokenACK || !r.Encrypted || r.Sequence != f.Sequence || r.Account != f.Account ||
-					r.Line != f.Line || r.BinaryCRC != f.BinaryCRC || !r.Timestamp.Equal(defaultNow) || len(r.Data) != 0 {
+					r.Line != f.Line || r.NoLine != f.NoLine || r.BinaryCRC != f.BinaryCRC || !r.Timestamp.Equal(defaultNow) || len(r.Data) != 0 {
 					t.Fatalf("*ACK %q parsed as %+v, %v", ack, r, err)
 				}
 				other, _ := ParseKey(strings.Repeat("5A", key.Bits()/8), "hex")

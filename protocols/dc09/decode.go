@@ -26,8 +26,8 @@ const (
 //   - header grammar: sequence, R, L, account. A header whose fields cannot
 //     be read is ReasonSyntax with a nil Message: Reply sends nothing rather
 //     than echo garbage. Tolerated deviations (wrong length with a right CRC,
-//     lower-case hex, a bare L, the binary CRC) go to Message.Deviations
-//     [DC-09 §3.13];
+//     lower-case hex, a bare L, no L, no L and no R, the binary CRC) go to
+//     Message.Deviations [DC-09 §3.13]. A header without L is line "0";
 //   - ID token: SIA-DCS, ADM-CID and NULL, plain or '*'. Anything else,
 //     replies (ACK, NAK, DUH, RSP) included, is ReasonToken: DUH, except
 //     that Reply never answers a DUH or a NAK (see Reply);
@@ -72,7 +72,7 @@ func (c *Codec) Decode(frame []byte, now time.Time) (*protocols.Message, error) 
 		Kind:      f.Token,
 		Account:   f.Account,
 		Receiver:  f.Receiver,
-		Line:      f.Line,
+		Line:      messageLine(f),
 		Sequence:  f.Sequence,
 		Encrypted: f.Encrypted,
 		Detail:    f,
@@ -138,6 +138,15 @@ func (c *Codec) Decode(frame []byte, now time.Time) (*protocols.Message, error) 
 	}
 	m.Deviations = p.devs.slice()
 	return m, nil
+}
+
+// messageLine is the line a Message reports: the L field as received, or
+// "0" for a header without one, which receivers read as line 0.
+func messageLine(f *Frame) string {
+	if f.NoLine {
+		return "0"
+	}
+	return f.Line
 }
 
 // sameAccount compares accounts as panels write them: case and leading

@@ -24,11 +24,13 @@
 // It tolerates what panels in the field send (protocols.md §3.13), and
 // reports each tolerated departure in Message.Deviations: a wrong length
 // field when the CRC is right, the CRC as two raw bytes (answered in the
-// same form), lower-case hex digits, an L without digits, NULs after the CR,
-// data without its "#acct|", timestamps outside the window on plain frames
-// (unless configured otherwise). Event codes the tables do not know, and
-// data the payload parsers cannot read, are acknowledged and kept as unknown
-// events, never refused.
+// same form), lower-case hex digits, an L without digits, no L at all (read
+// as line 0; reported with no_receiver too when R is also missing; the reply
+// leaves out what the frame left out), NULs after the CR, data without its
+// "#acct|", timestamps outside the window on plain frames (unless configured
+// otherwise). Event codes the tables do not know, and data the payload
+// parsers cannot read, are acknowledged and kept as unknown events, never
+// refused.
 //
 // It deliberately does not:
 //

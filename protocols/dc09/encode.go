@@ -74,8 +74,10 @@ func encode(f *Frame, key Key, pad func(n int) []byte, randomOnBadPad bool) ([]b
 		out = append(out, 'R')
 		out = append(out, f.Receiver...)
 	}
-	out = append(out, 'L')
-	out = append(out, f.Line...)
+	if !f.NoLine {
+		out = append(out, 'L')
+		out = append(out, f.Line...)
+	}
 	out = append(out, mark)
 	out = append(out, f.Account...)
 	out = append(out, '[')
@@ -180,8 +182,15 @@ func checkFields(f *Frame, encrypted bool) error {
 	if !hexField(f.Line, 0, maxLine) {
 		return bad("account prefix %q is not 0 to %d hex digits", f.Line, maxLine)
 	}
+	if f.NoLine && f.Line != "" {
+		return bad("account prefix %q and NoLine", f.Line)
+	}
 	nak := f.Token == TokenNAK && !encrypted
 	switch {
+	case nak && f.NoLine && f.accountMark != standardMark:
+		// [DC-09 §3.8] "A0" is told from the account prefix by the L
+		// before it.
+		return bad("the A account form needs the L field")
 	case f.accountMark == nakMark && !nak:
 		return bad("the A account form belongs to a plain NAK")
 	case nak && f.accountMark != standardMark:

@@ -30,7 +30,12 @@ type Frame struct {
 	Receiver    string
 	HasReceiver bool
 	// Line is the account prefix after L (0–6 hex digits; "" for a bare L).
-	Line string
+	// NoLine reports a header without any L field, which the grammar
+	// requires [DC-09 §3.3] and some senders leave out; Line is then "".
+	// NoLine is the exception rather than HasLine the rule, so that a Frame
+	// built by hand carries the L the grammar requires.
+	Line   string
+	NoLine bool
 	// Account is the account after '#' (3–16 hex digits); in a NAK, the
 	// digits after the literal 'A' ("0").
 	Account string
@@ -76,7 +81,7 @@ const (
 	binHeaderLen  = 1 + 2 + 4 // LF, two CRC bytes, length
 	nakMark       = 'A'
 	standardMark  = '#'
-	maxDeviations = 4
+	maxDeviations = 5
 )
 
 // deviations collects the tolerated departures of one frame without
@@ -224,7 +229,7 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 	// conversion serves them all.
 	var h struct {
 		tok0, tok1, rcv0, rcv1, line0, line1, acct0, acct1 int
-		encrypted, hasReceiver                             bool
+		encrypted, hasReceiver, hasLine                    bool
 		mark                                               byte
 	}
 	i := 1
@@ -264,17 +269,25 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 		i = h.rcv1
 	}
 	// [DC-09 §3.3] L + 0–6 hex digits; a bare L is a known deviation
-	// [DC-09 §3.13].
-	if i >= len(span) || span[i] != 'L' {
-		return fail(protocols.ReasonSyntax, ErrSyntax, "account prefix L missing")
+	// [DC-09 §3.13]. No L at all is another: the panel-side library
+	// jvanovost/dc09_spt writes R and L only when they are configured, and
+	// its README example configures neither. The header reads on from the
+	// '#' and the frame counts as line 0.
+	switch {
+	case i < len(span) && span[i] == 'L':
+		h.hasLine = true
+		h.line0 = i + 1
+		h.line1 = hexRun(span, h.line0)
+		i = h.line1
+	case i < len(span) && span[i] == standardMark:
+		h.line0, h.line1 = i, i
+	default:
+		return fail(protocols.ReasonSyntax, ErrSyntax, "neither account prefix L nor account '#' after the sequence")
 	}
-	h.line0 = i + 1
-	h.line1 = hexRun(span, h.line0)
-	i = h.line1
 	switch {
 	case i < len(span) && span[i] == standardMark:
 		h.mark = standardMark
-	case isNAK:
+	case isNAK && h.hasLine:
 		// [DC-09 §3.8] The NAK's account is the literal A0. A is a hex
 		// digit, so the line's run swallowed it: the last A splits them.
 		if a := bytes.LastIndexByte(span[h.line0:h.line1], nakMark); a >= 0 {
@@ -311,6 +324,7 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 		Sequence:    s[h.tok1+1 : h.tok1+1+seqLen],
 		HasReceiver: h.hasReceiver,
 		Line:        s[h.line0:h.line1],
+		NoLine:      !h.hasLine,
 		Account:     s[h.acct0:h.acct1],
 		CRC:         crc,
 		Length:      length,
@@ -323,8 +337,17 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 	if hasLowerHex(f.Receiver) || hasLowerHex(f.Line) {
 		p.devs.add(protocols.ReasonLowerHex)
 	}
-	// [DC-09 §3.13] A bare L (no digits) is accepted and reported.
-	if f.Line == "" {
+	// [DC-09 §3.13] A bare L (no digits) is accepted and reported; so is a
+	// header without L. R is optional [DC-09 §3.3]: its absence is reported
+	// only when L is missing too, the header then naming neither receiver
+	// nor line.
+	switch {
+	case f.NoLine:
+		p.devs.add(protocols.ReasonNoLine)
+		if !f.HasReceiver {
+			p.devs.add(protocols.ReasonNoReceiver)
+		}
+	case f.Line == "":
 		p.devs.add(protocols.ReasonEmptyLine)
 	}
 	p.f = f
@@ -481,6 +504,7 @@ type frameJSON struct {
 	Receiver    string `json:",omitempty"`
 	HasReceiver bool   `json:",omitempty"`
 	Line        string
+	NoLine      bool `json:",omitempty"`
 	Account     string
 	Data        string
 	XData       []xdataJSON `json:",omitempty"`
@@ -504,7 +528,7 @@ type xdataJSON struct {
 func (f Frame) MarshalJSON() ([]byte, error) {
 	v := frameJSON{
 		Token: f.Token, Encrypted: f.Encrypted, Sequence: f.Sequence, Receiver: f.Receiver,
-		HasReceiver: f.HasReceiver, Line: f.Line, Account: f.Account, Data: text(f.Data),
+		HasReceiver: f.HasReceiver, Line: f.Line, NoLine: f.NoLine, Account: f.Account, Data: text(f.Data),
 		CRC: fmt.Sprintf("%04X", f.CRC), Length: f.Length, BinaryCRC: f.BinaryCRC,
 	}
 	for _, x := range f.XData {

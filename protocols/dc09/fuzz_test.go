@@ -161,7 +161,7 @@ func checkDecode(t *testing.T, c *Codec, data []byte) {
 	}
 	r, perr := Parse(ack, fr.key)
 	if perr != nil || r.Token != TokenACK || r.Sequence != fr.Sequence || r.Account != fr.Account ||
-		r.Line != fr.Line || r.Receiver != fr.Receiver || r.Encrypted != fr.Encrypted || r.BinaryCRC != fr.BinaryCRC {
+		r.Line != fr.Line || r.NoLine != fr.NoLine || r.Receiver != fr.Receiver || r.HasReceiver != fr.HasReceiver || r.Encrypted != fr.Encrypted || r.BinaryCRC != fr.BinaryCRC {
 		t.Fatalf("ACK %q for %q: %+v, %v", ack, data, r, perr)
 	}
 	p, perr := Parse(data, fr.key)
@@ -235,7 +235,7 @@ func FuzzRoundTrip(f *testing.F) {
 		for _, x := range fr.XData {
 			xdata = append(append(append(xdata, x.ID), x.Value...), 0)
 		}
-		f.Add(fr.Token, fr.Sequence, fr.Receiver, fr.HasReceiver, fr.Line, fr.Account, fr.Data, xdata,
+		f.Add(fr.Token, fr.Sequence, fr.Receiver, fr.HasReceiver, fr.Line, fr.NoLine, fr.Account, fr.Data, xdata,
 			fr.Timestamp.Unix(), fr.HasTimestamp, fr.BinaryCRC, keyIdx)
 	}
 	var keys []Key
@@ -244,10 +244,10 @@ func FuzzRoundTrip(f *testing.F) {
 		keys = append(keys, key)
 	}
 	c := New(Options{Keys: func(string) (Key, bool) { return keys[1], true }})
-	f.Fuzz(func(t *testing.T, token, seq, receiver string, hasReceiver bool, line, account string, data, xdata []byte,
-		unix int64, hasTS, binary bool, keyIdx uint8) {
+	f.Fuzz(func(t *testing.T, token, seq, receiver string, hasReceiver bool, line string, noLine bool, account string,
+		data, xdata []byte, unix int64, hasTS, binary bool, keyIdx uint8) {
 		key := keys[int(keyIdx)%len(keys)]
-		in := &Frame{Token: token, Sequence: seq, Receiver: receiver, HasReceiver: hasReceiver, Line: line,
+		in := &Frame{Token: token, Sequence: seq, Receiver: receiver, HasReceiver: hasReceiver, Line: line, NoLine: noLine,
 			Account: account, Data: data, HasTimestamp: hasTS, BinaryCRC: binary, Encrypted: !key.IsZero()}
 		if hasTS {
 			in.Timestamp = time.Unix(unix, 0).UTC()

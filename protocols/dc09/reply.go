@@ -19,16 +19,19 @@ const (
 // its UTC second is sent.
 //
 //   - nil outcome: ACK echoing sequence, R, L and account with an empty data
-//     block. A plain request gets a plain ACK without timestamp; an
-//     encrypted one gets *ACK encrypted with the key that decrypted it,
-//     whose plaintext is pad|]_<now> [DC-09 §3.10].
+//     block. A field the request left out (R, or the L some senders omit)
+//     is left out of the echo too: the reply has the header the sender
+//     wrote [DC-09 §3.4]. A plain request gets a plain ACK without
+//     timestamp; an encrypted one gets *ACK encrypted with the key that
+//     decrypted it, whose plaintext is pad|]_<now> [DC-09 §3.10].
 //   - ReasonTimestamp, ReasonNoKey, ReasonDecrypt, ReasonAccountMismatch,
 //     ReasonStore, ReasonUnknownAccount, ReasonShutdown, and any error that is no
 //     FrameError: NAK, "NAK"0000R0L0A0[]_<now>, never encrypted, carrying
 //     the receiver's time so the panel can resynchronise and retry.
 //   - ReasonToken, ReasonUnencrypted, and ReasonSyntax when Decode returned
-//     a Message: DUH in clear, echoing sequence, R, L and account: the
-//     frame was read but cannot be processed [DC-09-2013 §5.5.3.3]. A DUH or a NAK that
+//     a Message: DUH in clear, echoing sequence, R, L and account as the
+//     ACK does: the frame was read but cannot be processed
+//     [DC-09-2013 §5.5.3.3]. A DUH or a NAK that
 //     reaches the receiver is not answered: two receivers would trade
 //     negative replies for ever, and a NAK's "A0" account cannot be echoed.
 //   - ReasonCRC, ReasonTooLong, ReasonGarbage, and ReasonSyntax without a
@@ -77,7 +80,7 @@ func requestFrame(m *protocols.Message) *Frame {
 func (c *Codec) ack(req *Frame, now time.Time) []byte {
 	f := Frame{
 		Token: TokenACK, Sequence: req.Sequence, Receiver: req.Receiver, HasReceiver: req.HasReceiver,
-		Line: req.Line, Account: req.Account, accountMark: req.accountMark, BinaryCRC: req.BinaryCRC,
+		Line: req.Line, NoLine: req.NoLine, Account: req.Account, accountMark: req.accountMark, BinaryCRC: req.BinaryCRC,
 	}
 	var key Key
 	if req.Encrypted {
@@ -98,7 +101,7 @@ func (c *Codec) ack(req *Frame, now time.Time) []byte {
 func (c *Codec) echo(token string, req *Frame) []byte {
 	f := Frame{
 		Token: token, Sequence: req.Sequence, Receiver: req.Receiver, HasReceiver: req.HasReceiver,
-		Line: req.Line, Account: req.Account, accountMark: req.accountMark, BinaryCRC: req.BinaryCRC,
+		Line: req.Line, NoLine: req.NoLine, Account: req.Account, accountMark: req.accountMark, BinaryCRC: req.BinaryCRC,
 	}
 	return c.encodeReply(&f, Key{})
 }

@@ -2,6 +2,7 @@ package surgard
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ var recordCases = []struct {
 	zone     string
 	user     string
 	err      error
+	b32      int                // the size a B32 header states; 0 for none
+	devs     []protocols.Reason // tolerated deviations
 }{
 	{name: "MLR2 contact id, 1-digit line", raw: "5011 181234E12101001", kind: KindCID4, receiver: "01", line: "1",
 		account: "1234", code: "121", qual: protocols.QualifierNew, group: "01", user: "001"},
@@ -45,6 +48,23 @@ var recordCases = []struct {
 		qual: protocols.QualifierNew},
 	{name: "heartbeat, 3-digit line", raw: "101000           @    ", kind: KindHeartbeat, receiver: "01", line: "000"},
 	{name: "heartbeat, MLR2", raw: "1011           @    ", kind: KindHeartbeat, receiver: "01", line: "1"},
+
+	// The optional B32 header, 00 00 and the BCD size of the packet with
+	// header and DC4 [SG Automation Output Protocol §1.4]: 22 + 4 + 1 = 27.
+	{name: "B32 header, contact id", raw: "\x00\x00\x00\x27501100 181234E12101001", kind: KindCID4, receiver: "01", line: "100",
+		account: "1234", code: "121", qual: protocols.QualifierNew, group: "01", user: "001", b32: 27},
+	{name: "B32 header, heartbeat", raw: "\x00\x00\x00\x27101000           @    ", kind: KindHeartbeat, receiver: "01", line: "000", b32: 27},
+	{name: "B32 header, SIA record", raw: "\x00\x00\x00\x29S01001[#1234|Nri1/BA031]", kind: KindSIA, receiver: "01", line: "001",
+		account: "1234", code: "BA", qual: protocols.QualifierNew, group: "1", zone: "031", b32: 29},
+	{name: "B32 header, 10-digit account", raw: "\x00\x00\x00\x33Q01001 581234567890E13001005", kind: KindCID10, receiver: "01", line: "001",
+		account: "1234567890", code: "130", qual: protocols.QualifierNew, group: "01", zone: "005", b32: 33},
+	{name: "B32 header stating 105 (over 99) for 29 bytes", raw: "\x00\x00\x01\x05S01001[#1234|Nri1/BA031]", kind: KindSIA, receiver: "01", line: "001",
+		account: "1234", code: "BA", qual: protocols.QualifierNew, group: "1", zone: "031", b32: 105, devs: []protocols.Reason{protocols.ReasonLength}},
+	{name: "B32 header stating the wrong size", raw: "\x00\x00\x00\x30501100 181234E12101001", kind: KindCID4, receiver: "01", line: "100",
+		account: "1234", code: "121", qual: protocols.QualifierNew, group: "01", user: "001", b32: 30, devs: []protocols.Reason{protocols.ReasonLength}},
+	{name: "B32 header, bad record: NAK in kind", raw: "\x00\x00\x00\x27501100 181234X12101001", err: ErrSyntax, b32: 27},
+	{name: "B32 header of size 14, whose last byte is DC4", raw: "\x00\x00\x00\x149011 1812", err: ErrUnsupported, b32: 14},
+	{name: "00 00 then no BCD: no B32 header", raw: "\x00\x00\x00\x2A501100 181234E12101001", err: ErrUnsupported},
 
 	{name: "bad qualifier", raw: "501100 181234X12101001", err: ErrSyntax},
 	{name: "bad format id", raw: "501100 281234E12101001", err: ErrSyntax},
@@ -70,13 +90,21 @@ func TestDecodeCases(t *testing.T) {
 				if !errors.As(err, &fe) || fe.Protocol != Name {
 					t.Fatalf("not a surgard FrameError: %v", err)
 				}
-				if got := c.Reply(nil, err, time.Time{}); string(got) != string([]byte{NAK}) {
-					t.Fatalf("reply %q, want NAK", got)
+				if got, want := c.Reply(m, err, time.Time{}), reply(tc.b32, NAK); string(got) != string(want) {
+					t.Fatalf("reply %q, want %q", got, want)
 				}
+				checkB32(t, m, tc.b32)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			checkB32(t, m, tc.b32)
+			if !reflect.DeepEqual(m.Deviations, tc.devs) {
+				t.Fatalf("deviations %v, want %v", m.Deviations, tc.devs)
+			}
+			if got, want := c.Reply(m, nil, time.Time{}), reply(tc.b32, ACK); string(got) != string(want) {
+				t.Fatalf("ACK %q, want %q", got, want)
 			}
 			if m.Kind != tc.kind || m.Receiver != tc.receiver || m.Line != tc.line || m.Account != tc.account {
 				t.Fatalf("got kind %s rr %s line %s account %s", m.Kind, m.Receiver, m.Line, m.Account)
@@ -98,6 +126,34 @@ func TestDecodeCases(t *testing.T) {
 				t.Fatalf("event account %q", ev.Account)
 			}
 		})
+	}
+}
+
+// reply is the expected one-byte reply b, in the B32 form when the record
+// had a header.
+func reply(b32 int, b byte) []byte {
+	if b32 > 0 {
+		return []byte{0, 0, 0, 0x05, b}
+	}
+	return []byte{b}
+}
+
+// checkB32 checks the header Decode kept in Message.Detail: the size it
+// states, or no header at all.
+func checkB32(t *testing.T, m *protocols.Message, b32 int) {
+	t.Helper()
+	if m == nil {
+		if b32 > 0 {
+			t.Fatalf("no Message for a record with B32 header: the reply cannot answer in kind")
+		}
+		return
+	}
+	h, ok := m.Detail.(*B32Header)
+	switch {
+	case b32 == 0 && m.Detail != nil:
+		t.Fatalf("detail %#v for a record without B32 header", m.Detail)
+	case b32 > 0 && (!ok || h.Length != b32):
+		t.Fatalf("detail %#v, want a B32 header of size %d", m.Detail, b32)
 	}
 }
 
@@ -145,6 +201,25 @@ func TestSplit(t *testing.T) {
 		if n := countRecords(t, c, stream[:cut], stream[cut:]); n != 3 {
 			t.Fatalf("cut at %d: %d records", cut, n)
 		}
+	}
+	// B32 headers: the DC4 that is a header's size byte ends no record,
+	// whatever the cut.
+	b32 := "\x00\x00\x00\x149011 1812\x14\x00\x00\x00\x27501100 181234E12101001\x14"
+	for cut := 0; cut <= len(b32); cut++ {
+		if n := countRecords(t, c, b32[:cut], b32[cut:]); n != 2 {
+			t.Fatalf("B32 stream cut at %d: %d records", cut, n)
+		}
+	}
+	adv, rec, err := c.Split([]byte(b32), false)
+	if err != nil || adv != 14 || string(rec) != "\x00\x00\x00\x149011 1812" {
+		t.Fatalf("Split of the B32 stream = %d, %q, %v", adv, rec, err)
+	}
+	// A header still arriving is waited for; at EOF the bytes are a record.
+	if adv, rec, err := c.Split([]byte("\x00\x00\x00"), false); adv != 0 || rec != nil || err != nil {
+		t.Fatalf("partial header: %d, %q, %v", adv, rec, err)
+	}
+	if adv, rec, _ := c.Split([]byte("\x00\x00\x00"), true); adv != 3 || string(rec) != "\x00\x00\x00" {
+		t.Fatalf("partial header at EOF: %d, %q", adv, rec)
 	}
 	// A record over the cap is refused.
 	if _, _, err := c.Split([]byte(string(make([]byte, 80))), false); !errors.Is(err, protocols.ErrFrameTooLong) {

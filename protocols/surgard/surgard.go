@@ -2,13 +2,16 @@
 // protocol Sur-Gard receivers (MLR2, MLR2000, System I–5) and the boxes that
 // emulate them send to central-station automation [protocols.md §4]: Contact
 // ID with 4- and 10-digit accounts, SIA, receiver status, heartbeats, each
-// ended by DC4 (0x14) and answered with ACK (0x06) or NAK (0x15).
+// ended by DC4 (0x14) and answered with ACK (0x06) or NAK (0x15). Records
+// may carry the optional 4-byte B32 header of TCP automation ports; they are
+// decoded as without it and answered in the same form (B32Header).
 //
 // The codec is pure: bytes in, values out, no I/O and no clock.
 package surgard
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -67,19 +70,30 @@ func (c *Codec) Name() string { return Name }
 // records with CR or LF instead [protocols.md §4.4]; those end a record
 // too. Empty records (a bare terminator) are skipped. A record longer than
 // the cap is refused with ErrFrameTooLong.
+//
+// A record may start with the optional B32 header (see B32Header); the
+// record returned keeps it, for Decode. Its length bytes are BCD and may be
+// 0x14, so the terminator is looked for only after the header.
 func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err error) {
 	start := 0
 	for start < len(data) && isTerminator(data[start]) {
 		start++
 	}
-	i := bytes.IndexFunc(data[start:], func(r rune) bool { return r < 0x80 && isTerminator(byte(r)) })
+	body := start
+	switch n, more := b32Prefix(data[start:]); {
+	case more && !atEOF:
+		return start, nil, nil // a header may be arriving: wait for it
+	case n > 0:
+		body = start + n
+	}
+	i := bytes.IndexFunc(data[body:], func(r rune) bool { return r < 0x80 && isTerminator(byte(r)) })
 	if i >= 0 {
 		if i > c.maxRecord {
-			return start + i + 1, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
+			return body + i + 1, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
 		}
-		return start + i + 1, data[start : start+i], nil
+		return body + i + 1, data[start : body+i], nil
 	}
-	if len(data)-start > c.maxRecord {
+	if len(data)-body > c.maxRecord {
 		return 0, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
 	}
 	if atEOF && len(data) > start {
@@ -91,8 +105,77 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 
 func isTerminator(b byte) bool { return b == DC4 || b == '\r' || b == '\n' }
 
-// Decode parses one record (without its terminator).
+// B32Header is the optional header a Sur-Gard receiver (MLR2000, System
+// III) puts before every TCP automation packet when its "B32 headers"
+// option is on, for MAS's B32 automation: the bytes 00 00 LL LL, LL LL the
+// BCD size of the whole packet, header and terminator included; the
+// automation's ACK then travels as 00 00 00 05 06 [SG Automation Output
+// Protocol (DSC form 7-3005) §1.4, protocols.md §4.1]. It is an option of
+// the protocol, not a deviation from it. Decode puts it in Message.Detail;
+// Reply answers such a record in the same form.
+type B32Header struct {
+	// Length is the packet size the header states.
+	Length int
+}
+
+// MarshalJSON renders the header for the stored frame detail.
+func (h *B32Header) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ B32Header struct{ Length int } }{struct{ Length int }{h.Length}})
+}
+
+// b32Len is the size of a B32 header.
+const b32Len = 4
+
+// b32Prefix reports whether b starts with a B32 header: its length, or
+// more when b is a proper prefix of one.
+func b32Prefix(b []byte) (n int, more bool) {
+	for i := 0; i < b32Len; i++ {
+		if i == len(b) {
+			return 0, i > 0
+		}
+		if i < 2 && b[i] != 0 || i >= 2 && !isBCD(b[i]) {
+			return 0, false
+		}
+	}
+	return b32Len, false
+}
+
+// isBCD reports a byte of two decimal digits, one per nibble.
+func isBCD(b byte) bool { return b>>4 <= 9 && b&0x0F <= 9 }
+
+func bcd(b byte) int { return int(b>>4)*10 + int(b&0x0F) }
+
+// b32Reply is the B32 form of a one-byte reply: the header of a 5-byte
+// packet, then the byte [SG Automation Output Protocol §1.4].
+func b32Reply(b byte) []byte { return []byte{0, 0, 0, 0x05, b} }
+
+// Decode parses one record (without its terminator). A record that starts
+// with a B32 header is decoded as if it had none; the header goes to
+// Message.Detail, and a stated size that disagrees with the record's is
+// reported as a ReasonLength deviation. When such a record is refused the
+// Message (header only) comes with the error, so that Reply answers in
+// kind.
 func (c *Codec) Decode(rec []byte, _ time.Time) (*protocols.Message, error) {
+	n, _ := b32Prefix(rec)
+	if n == 0 {
+		return c.decode(rec)
+	}
+	h := &B32Header{Length: bcd(rec[2])*100 + bcd(rec[3])}
+	m, err := c.decode(rec[n:])
+	if err != nil {
+		return &protocols.Message{Protocol: Name, Detail: h}, err
+	}
+	m.Detail = h
+	// The size counts the header, the record and its terminator, which
+	// Split took off.
+	if h.Length != len(rec)+1 {
+		m.Deviations = []protocols.Reason{protocols.ReasonLength}
+	}
+	return m, nil
+}
+
+// decode parses one record without header or terminator.
+func (c *Codec) decode(rec []byte) (*protocols.Message, error) {
 	rec = bytes.TrimRight(rec, " ")
 	if len(rec) < 2 {
 		return nil, protocols.Rejectf(Name, protocols.ReasonSyntax, ErrSyntax, "record %q too short", rec)
@@ -216,15 +299,24 @@ func decodeSIA(m *protocols.Message, rec []byte) (*protocols.Message, error) {
 // its buffer and sends it again once a heartbeat is acknowledged
 // [protocols.md §4.2]. Heartbeats get the same treatment, so that while the
 // store fails the receiver sees no ACK at all and keeps buffering.
-func (c *Codec) Reply(_ *protocols.Message, outcome error, _ time.Time) []byte {
-	if outcome == nil {
-		return []byte{ACK}
+//
+// A record that came with a B32 header is answered with one
+// [SG Automation Output Protocol §1.4].
+func (c *Codec) Reply(m *protocols.Message, outcome error, _ time.Time) []byte {
+	b := byte(ACK)
+	if outcome != nil {
+		switch protocols.ReasonOf(outcome) {
+		case protocols.ReasonStore, protocols.ReasonShutdown:
+			return nil
+		}
+		b = NAK
 	}
-	switch protocols.ReasonOf(outcome) {
-	case protocols.ReasonStore, protocols.ReasonShutdown:
-		return nil
+	if m != nil {
+		if _, ok := m.Detail.(*B32Header); ok {
+			return b32Reply(b)
+		}
 	}
-	return []byte{NAK}
+	return []byte{b}
 }
 
 func allHex(b []byte) bool {

@@ -130,20 +130,23 @@ func (p *Panel) SendRaw(ctx context.Context, wire []byte, sent *dc09.Frame) (*Re
 }
 
 // validate checks a reply against the frame it answers [DC-09 §3.8]: an
-// ACK or DUH echoes sequence, receiver, line and account; an encrypted frame
-// is answered by an encrypted ACK; a NAK has the fixed 0000/R0/L0/A0 header
-// and the receiver's time.
+// ACK or DUH echoes sequence, receiver, line and account, in the form sent
+// (an R or L left out of the frame is left out of the reply, as senders that
+// omit them check); an encrypted frame is answered by an encrypted ACK; a
+// NAK has the fixed 0000/R0/L0/A0 header and the receiver's time.
 func validate(sent, got *dc09.Frame) error {
 	switch got.Token {
 	case "ACK", "DUH":
 		if sent == nil {
 			return nil
 		}
+		sentR := sent.HasReceiver || sent.Receiver != ""
 		if got.Sequence != sent.Sequence || got.Account != sent.Account || got.Line != sent.Line ||
-			got.Receiver != sent.Receiver {
-			return fmt.Errorf("%w: %s does not echo seq/R/L/#acct (sent %s R%s L%s #%s, got %s R%s L%s #%s)",
-				ErrBadReply, got.Token, sent.Sequence, sent.Receiver, sent.Line, sent.Account,
-				got.Sequence, got.Receiver, got.Line, got.Account)
+			got.NoLine != sent.NoLine || got.Receiver != sent.Receiver || got.HasReceiver != sentR {
+			return fmt.Errorf("%w: %s does not echo seq/R/L/#acct (sent %s %s %s #%s, got %s %s %s #%s)",
+				ErrBadReply, got.Token, sent.Sequence, field('R', sent.Receiver, sentR), field('L', sent.Line, !sent.NoLine),
+				sent.Account, got.Sequence, field('R', got.Receiver, got.HasReceiver), field('L', got.Line, !got.NoLine),
+				got.Account)
 		}
 		if got.Token == "ACK" && sent.Encrypted != got.Encrypted {
 			return fmt.Errorf("%w: encrypted=%v frame answered by encrypted=%v ACK", ErrBadReply,
@@ -160,6 +163,15 @@ func validate(sent, got *dc09.Frame) error {
 		return fmt.Errorf("%w: unexpected token %q", ErrBadReply, got.Token)
 	}
 	return nil
+}
+
+// field shows an optional header field for an error message: its letter
+// and value, or "no R"/"no L".
+func field(letter byte, value string, present bool) string {
+	if !present {
+		return "no " + string(letter)
+	}
+	return string(letter) + value
 }
 
 // readFrame reads until one complete DC-09 frame arrived. For UDP one
