@@ -33,6 +33,7 @@ const (
 	ReasonAccountMismatch        // the account inside the (decrypted) data is not the header's
 	ReasonNoLine                 // deviation: no "L" account prefix at all (read as line 0)
 	ReasonNoReceiver             // deviation: neither "R" nor "L" in the header
+	ReasonHexSequence            // deviation: sequence number written in hex ("000A")
 )
 
 var reasonNames = [...]string{
@@ -57,6 +58,7 @@ var reasonNames = [...]string{
 	ReasonAccountMismatch: "account_mismatch",
 	ReasonNoLine:          "no_line",
 	ReasonNoReceiver:      "no_receiver",
+	ReasonHexSequence:     "hex_sequence",
 }
 
 // String returns the snake_case name of r, used as a metric label value.

@@ -644,6 +644,23 @@ var frameCases = []frameCase{
 			devs: []protocols.Reason{protocols.ReasonEmptyLine}},
 		reply: "\nC0E40017\"ACK\"0001L#7303658550[]\r",
 	},
+	// Hex sequence numbers: dc09_spt writes the sequence with '{0:04X}'
+	// (its 10th message is 000A). Accepted and echoed as sent.
+	{
+		name: "hex_sequence_no_line", source: "§3.13: dc09_spt's 10th SIA-DCS event, sequence 000A, no R, no L",
+		raw: "\n98E3001F\"SIA-DCS\"000A#4321[#4321|NBA01]\r",
+		msg: wantMsg{kind: "SIA-DCS", account: "4321", line: "0", noLine: true, seq: "000A",
+			devs: []protocols.Reason{protocols.ReasonHexSequence, protocols.ReasonNoLine, protocols.ReasonNoReceiver}, data: "#4321|NBA01",
+			events: []wantEvent{siaEv("4321", "BA", "", "01", "")}},
+		reply: "\n371E0010\"ACK\"000A#4321[]\r",
+	},
+	{
+		name: "hex_sequence_poll", source: "§3.13: a poll with sequence 00FF",
+		raw: "\n0B880013\"NULL\"00FFL0#4321[]\r",
+		msg: wantMsg{kind: "NULL", account: "4321", line: "0", seq: "00FF",
+			devs: []protocols.Reason{protocols.ReasonHexSequence}},
+		reply: "\nCBEA0012\"ACK\"00FFL0#4321[]\r",
+	},
 	// No L, and no R: jvanovost/dc09_spt writes R and L only when set; its
 	// README example sets neither (dc09_spt("0123"), send_msg of SIA-DCS
 	// and ADM-CID). Read as line 0, answered with the header as sent.

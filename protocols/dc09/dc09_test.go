@@ -360,7 +360,7 @@ func TestHeaderGrammar(t *testing.T) {
 		{`"NULL"0000L0#0123456789ABCDEF0[]`, false, "", protocols.ReasonSyntax},
 		{`"NULL"0000L0#12G4[]`, false, "", protocols.ReasonSyntax},
 		{`"NULL"0000L0#1234`, false, "", protocols.ReasonSyntax},
-		{`"NULL"000AL0#1234[]`, false, "", protocols.ReasonSyntax},
+		{`"NULL"000GL0#1234[]`, false, "", protocols.ReasonSyntax},
 		{`"NULL"0000L0A1234[]`, false, "", protocols.ReasonSyntax}, // A form only in a NAK
 		{`"NAK"0000R0L0A0[]`, true, "account=0", 0},
 		{`"NAK"0000R0LA0[]`, true, "line=", 0},
@@ -607,7 +607,7 @@ func TestEncodeErrors(t *testing.T) {
 		"space in token":     func(f *Frame) { f.Token = "A B" },
 		"long token":         func(f *Frame) { f.Token = strings.Repeat("T", maxToken+1) },
 		"short sequence":     func(f *Frame) { f.Sequence = "1" },
-		"hex sequence":       func(f *Frame) { f.Sequence = "00A1" },
+		"sequence not hex":   func(f *Frame) { f.Sequence = "00G1" },
 		"empty receiver":     func(f *Frame) { f.HasReceiver = true },
 		"long receiver":      func(f *Frame) { f.Receiver = "1234567" },
 		"long line":          func(f *Frame) { f.Line = "1234567" },

@@ -173,7 +173,8 @@ func checkFields(f *Frame, encrypted bool) error {
 			return bad("id token holds byte %#02x", c)
 		}
 	}
-	if len(f.Sequence) != seqLen || !allDigits([]byte(f.Sequence)) {
+	// A reply echoes the sequence as received, hex digits included.
+	if len(f.Sequence) != seqLen || hexRun([]byte(f.Sequence), 0) != seqLen {
 		return bad("sequence %q is not four decimal digits", f.Sequence)
 	}
 	if (f.HasReceiver || f.Receiver != "") && !hexField(f.Receiver, 1, maxReceiver) {

@@ -23,7 +23,8 @@ type Frame struct {
 	// Encrypted reports the '*' form: the data, extended data and timestamp
 	// travel AES-encrypted [DC-09 §3.10].
 	Encrypted bool
-	// Sequence is the four decimal digits of the sequence number.
+	// Sequence is the four decimal digits of the sequence number (hex
+	// digits, a tolerated deviation, are kept as sent).
 	Sequence string
 	// Receiver is the receiver number (1–6 hex digits); HasReceiver reports
 	// whether the optional R field was present.
@@ -81,7 +82,7 @@ const (
 	binHeaderLen  = 1 + 2 + 4 // LF, two CRC bytes, length
 	nakMark       = 'A'
 	standardMark  = '#'
-	maxDeviations = 5
+	maxDeviations = 6
 )
 
 // deviations collects the tolerated departures of one frame without
@@ -253,10 +254,15 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 	i = h.tok1 + 1
 	isNAK := string(span[h.tok0:h.tok1]) == TokenNAK && !h.encrypted
 
-	// [DC-09 §3.3, §3.11] Four decimal digits, echoed as received.
-	if len(span) < i+seqLen || !allDigits(span[i:i+seqLen]) {
+	// [DC-09 §3.3, §3.11] Four decimal digits, echoed as received. Hex
+	// digits are a known deviation: jvanovost/dc09_spt writes the sequence
+	// with '{0:04X}', so its 10th message is 000A; refusing it would lose
+	// every sixth frame of such a dialler. The receiver only echoes the
+	// field and uses it for duplicate detection, which works on any text.
+	if len(span) < i+seqLen || hexRun(span, i) < i+seqLen {
 		return fail(protocols.ReasonSyntax, ErrSyntax, "sequence is not four decimal digits")
 	}
+	hexSeq := !allDigits(span[i : i+seqLen])
 	i += seqLen
 	// [DC-09 §3.3] Optional R + 1–6 hex digits.
 	if i < len(span) && span[i] == 'R' {
@@ -336,6 +342,9 @@ func scanHeader(raw []byte, f *Frame, checkCRC bool) (p parsed, err error) {
 	}
 	if hasLowerHex(f.Receiver) || hasLowerHex(f.Line) {
 		p.devs.add(protocols.ReasonLowerHex)
+	}
+	if hexSeq {
+		p.devs.add(protocols.ReasonHexSequence)
 	}
 	// [DC-09 §3.13] A bare L (no digits) is accepted and reported; so is a
 	// header without L. R is optional [DC-09 §3.3]: its absence is reported
