@@ -226,3 +226,31 @@ func checkSignal(t *testing.T, s map[string]any, want map[string]any) {
 		}
 	}
 }
+
+// TestHexSequenceFrames: dc09_spt writes its sequence in hex; its 10th
+// message (000A) is stored and ACKed with the sequence as sent, its
+// retransmission stored once, the deviation counted. The bytes were
+// computed by an independent script.
+func TestHexSequenceFrames(t *testing.T) {
+	r := startDaemon(t, testConfig(t, t.TempDir()))
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	wire := []byte("\n1A5E0024\"SIA-DCS\"000A#4324[#4324|Nri1/BA010]\r")
+	for range 2 { // and its retransmission
+		rep, err := p.SendRaw(context.Background(), wire, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "\n360E0010\"ACK\"000A#4324[]\r"; string(rep.Raw) != want {
+			t.Fatalf("reply %q, want %q", rep.Raw, want)
+		}
+	}
+	if got := signals(t, r, "account=4324"); len(got) != 1 || got[0]["sequence"] != "000A" || got[0]["zone"] != "010" {
+		t.Fatalf("stored %v", got)
+	}
+	if v := counter(t, r, "alarmrx_frame_deviations_total", "listener", "dc09-main", "reason", "hex_sequence"); v != 2 {
+		t.Fatalf("hex_sequence deviations %v, want 2 (every frame received is counted)", v)
+	}
+	if v := counter(t, r, "alarmrx_duplicates_total", "listener", "dc09-main"); v != 1 {
+		t.Fatalf("duplicates %v, want 1", v)
+	}
+}
