@@ -249,6 +249,13 @@ type SurgardOutput struct {
 	Retries    int           `mapstructure:"retries" yaml:"retries"`
 	Heartbeat  time.Duration `mapstructure:"heartbeat" yaml:"heartbeat"`
 	LineDigits int           `mapstructure:"line_digits" yaml:"line_digits"`
+	// Receiver and Line are the RR and LLL of the output's heartbeats
+	// (records carry their signal's receiver and listener line). Receiver
+	// 0 means the number of the first receiver in receivers; Line is 0 by
+	// default, the 000 of the SG Automation Output Protocol's heartbeat
+	// "1RR000…@".
+	Receiver int `mapstructure:"receiver" yaml:"receiver"`
+	Line     int `mapstructure:"line" yaml:"line"`
 	// Categories limits the output to these event categories ([] = all).
 	Categories   []string `mapstructure:"categories" yaml:"categories"`
 	IncludeTests bool     `mapstructure:"include_tests" yaml:"include_tests"`

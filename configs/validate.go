@@ -232,6 +232,12 @@ func (c *Config) Validate() error {
 		if o.LineDigits < 1 || o.LineDigits > 7 {
 			p.add(op+".line_digits", "must be 1-7 (got %d)", o.LineDigits)
 		}
+		if o.Receiver < 0 || o.Receiver > 99 {
+			p.add(op+".receiver", "must be 1-99, or 0 for the first receiver's number (got %d)", o.Receiver)
+		}
+		if top := maxLine(o.LineDigits); o.Line < 0 || o.Line > top {
+			p.add(op+".line", "must be 0-%d, what line_digits digits hold (got %d)", top, o.Line)
+		}
 		for j, name := range o.Categories {
 			if _, ok := protocols.ParseCategory(name); !ok {
 				p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
@@ -629,4 +635,17 @@ func (x *XML) validate(p *problems, receivers map[int]string) {
 		}
 		p.notNegative(sp+".heartbeat_timeout", s.HeartbeatTimeout)
 	}
+}
+
+// maxLine is the largest line number digits decimal digits hold (999 for
+// an out-of-range digits, which is reported on its own).
+func maxLine(digits int) int {
+	if digits < 1 || digits > 7 {
+		return 999
+	}
+	n := 1
+	for range digits {
+		n *= 10
+	}
+	return n - 1
 }

@@ -77,8 +77,8 @@ type OutboxItem struct {
 	Attempts   int
 }
 
-// PendingOutbox returns up to limit undelivered items of a target, oldest
-// first.
+// PendingOutbox returns up to limit items of a target that are neither
+// delivered nor undeliverable, oldest first.
 func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]OutboxItem, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT o.id, o.kind, o.created_at, o.attempts, coalesce(o.incident_id, 0), o.action,
 		coalesce(o.signal_id, 0), coalesce(s.received_at, 0), coalesce(s.receiver, 0), coalesce(f.line, 0), coalesce(f.listener, ''),
@@ -87,7 +87,7 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 		coalesce(s.address_kind, ''), coalesce(s.known, 0), coalesce(s.description, ''), coalesce(s.category, ''),
 		coalesce(s.text, ''), coalesce(s.modifiers, ''), s.panel_time
 		FROM outbox o LEFT JOIN signals s ON s.id = o.signal_id LEFT JOIN frames f ON f.id = s.frame_id
-		WHERE o.target = ? AND o.delivered_at IS NULL ORDER BY o.id LIMIT ?`, target, limit)
+		WHERE o.target = ? AND o.delivered_at IS NULL AND o.undeliverable_at IS NULL ORDER BY o.id LIMIT ?`, target, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
@@ -177,7 +177,7 @@ func (s *Store) MarkDelivered(ctx context.Context, ids []int64) error {
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ? WHERE id IN (`+marks+`)`, args...)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ? WHERE undeliverable_at IS NULL AND id IN (`+marks+`)`, args...)
 		return err
 	})
 }
@@ -190,12 +190,12 @@ func (s *Store) MarkAttempt(ctx context.Context, id int64, why string) error {
 	})
 }
 
-// OutboxLag returns how many items wait for a target and the receive time
-// of the oldest (zero when none).
+// OutboxLag returns how many items wait for a target (neither delivered nor
+// undeliverable) and the receive time of the oldest (zero when none).
 func (s *Store) OutboxLag(ctx context.Context, target string) (int, time.Time, error) {
 	var n int
 	var oldest sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE target = ? AND delivered_at IS NULL`, target).
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE target = ? AND delivered_at IS NULL AND undeliverable_at IS NULL`, target).
 		Scan(&n, &oldest)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: outbox lag: %w", err)

@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		o, err := output.NewSurgard(output.SurgardOptions{
 			Name: oc.Name, TCP: oc.TCP, Serial: port, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
 			AckTimeout: oc.AckTimeout, Retries: oc.Retries, Heartbeat: oc.Heartbeat, LineDigits: oc.LineDigits, Now: opts.Now,
+			Receiver: heartbeatReceiver(cfg, oc), Line: oc.Line,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("daemon: output %q: %w", oc.Name, err)
@@ -273,6 +274,19 @@ func outboxTargets(cfg *configs.Config) []store.OutboxTarget {
 			IncidentUpdates: h.IncidentUpdates})
 	}
 	return out
+}
+
+// heartbeatReceiver is the RR of an output's heartbeats: its own receiver,
+// else the first configured receiver's number (a one-receiver station
+// configures nothing), else 1.
+func heartbeatReceiver(cfg *configs.Config, oc configs.SurgardOutput) int {
+	switch {
+	case oc.Receiver != 0:
+		return oc.Receiver
+	case len(cfg.Receivers) > 0:
+		return cfg.Receivers[0].Number
+	}
+	return 1
 }
 
 // OutputAddrs returns the bound addresses of the Sur-Gard outputs by name.

@@ -1,8 +1,11 @@
 // Package output delivers stored signals to central-station automation
 // from the store's durable outbox: the Sur-Gard record stream that legacy
 // automation software reads from a receiver (design.md §8, protocols.md
-// §4.5). Delivery is at least once and in order; a signal leaves the
-// outbox only when the automation acknowledged it.
+// §4.5). Delivery is at least once and in order: a signal leaves the
+// outbox when the automation acknowledged it, or, on a Sur-Gard output,
+// when no Sur-Gard record can carry it; then the row is kept as
+// undeliverable with the reason, counted, listed in the API and raises the
+// output's undeliverable incident. Nothing is passed over silently.
 package output
 
 import (
@@ -29,6 +32,10 @@ type Outbox interface {
 	PendingOutbox(ctx context.Context, target string, limit int) ([]store.OutboxItem, error)
 	MarkDelivered(ctx context.Context, ids []int64) error
 	MarkAttempt(ctx context.Context, id int64, why string) error
+	// MarkUndeliverable settles an item the output has no way to carry:
+	// kept with the reason, out of the pending set, and the output's
+	// undeliverable incident raised, in one transaction.
+	MarkUndeliverable(ctx context.Context, id int64, output, reason string, at time.Time) error
 	OutboxLag(ctx context.Context, target string) (int, time.Time, error)
 }
 
@@ -49,6 +56,9 @@ type SurgardOptions struct {
 	Retries    int
 	Heartbeat  time.Duration
 	LineDigits int // digits of LLL in records, default 3
+	// Receiver and Line are the RR and LLL of heartbeats, which belong to
+	// no signal; records carry their signal's receiver and line.
+	Receiver, Line int
 	// Poll is how often an idle output looks for new outbox rows (default
 	// 100 ms).
 	Poll time.Duration
@@ -56,7 +66,11 @@ type SurgardOptions struct {
 }
 
 // Surgard serves the Sur-Gard record stream to one automation connection at
-// a time (a new connection replaces the old, as automation reconnects).
+// a time. A second connection while one is open is refused (closed at
+// once, counted, logged at most once per 10 s): two automation programs
+// must not split one record stream between them. A connection that answers
+// none of the retries of a record is dropped, so that an automation whose
+// old connection died unnoticed can connect again.
 type Surgard struct {
 	opts SurgardOptions
 	log  *zap.Logger
@@ -65,14 +79,23 @@ type Surgard struct {
 	mu   sync.Mutex
 	conn line
 
-	mUp        prometheus.Gauge
-	mDelivered prometheus.Counter
-	mRetries   prometheus.Counter
-	mPending   prometheus.GaugeFunc
-	mLag       prometheus.GaugeFunc
-	absent     bool
-	lastOK     time.Time // last ACK or connection: absence counts from here
+	mUp            prometheus.Gauge
+	mDelivered     prometheus.Counter
+	mRetries       prometheus.Counter
+	mUndeliverable prometheus.Counter
+	mRefused       prometheus.Counter
+	mPending       prometheus.GaugeFunc
+	mLag           prometheus.GaugeFunc
+	absent         bool
+	lastOK         time.Time // last ACK or connection: absence counts from here
+	// rateLog limits the lines of refused connections and undeliverable
+	// signals (and of failures to record them) to one per kind per 10 s.
+	rateLog *receiver.RateLimiter
 }
+
+// logEvery is the least time between two log lines of one kind of
+// repeated event (a second connection, an undeliverable signal).
+const logEvery = 10 * time.Second
 
 // ErrNAK: the automation answered NAK.
 var ErrNAK = errors.New("output: automation answered NAK")
@@ -94,7 +117,8 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now()}
+	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
+		rateLog: receiver.NewRateLimiter(logEvery)}
 	if o.TCP != "" {
 		ln, err := net.Listen("tcp", o.TCP)
 		if err != nil {
@@ -111,6 +135,10 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		Help: "Signals the output's automation acknowledged."})
 	s.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
 		Help: "Records sent again after a NAK or no answer within the ACK timeout."})
+	s.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
+		Help: "Signals no Sur-Gard record can carry, kept in the outbox as undeliverable (listed in the API, with an incident) instead of sent."})
+	s.mRefused = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_connections_refused_total", ConstLabels: labels,
+		Help: "Automation connections refused because the output already had one."})
 	s.mPending = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
 		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
 		n, _, _ := s.lag()
@@ -198,8 +226,23 @@ func (s *Surgard) accept(ctx context.Context) {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
+		if s.current() != nil {
+			s.refuse(c)
+			continue
+		}
 		s.log.Info("automation connected", zap.String("remote_addr", c.RemoteAddr().String()))
 		s.setConn(&tcpLine{c: c})
+	}
+}
+
+// refuse closes a second automation connection at once: the open one keeps
+// the record stream.
+func (s *Surgard) refuse(c net.Conn) {
+	_ = c.Close()
+	s.mRefused.Inc()
+	if ok, suppressed := s.rateLog.Allow("refused", s.opts.Now()); ok {
+		s.log.Warn("automation connection refused: the output already has one; one automation at a time",
+			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("suppressed", suppressed))
 	}
 }
 
@@ -245,7 +288,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 		}
 		if len(items) == 0 {
 			if s.opts.Now().Sub(lastSent) >= s.opts.Heartbeat {
-				if err := s.exchange(c, surgard.Heartbeat(surgard.Head{Receiver: 0, Line: 0, LineDigits: s.opts.LineDigits})); err != nil {
+				if err := s.exchange(c, surgard.Heartbeat(surgard.Head{Receiver: s.opts.Receiver, Line: s.opts.Line, LineDigits: s.opts.LineDigits})); err != nil {
 					s.failed(c, err)
 				} else {
 					s.setAbsent(false, "")
@@ -259,17 +302,18 @@ func (s *Surgard) deliver(ctx context.Context) {
 			if ctx.Err() != nil || s.current() != c {
 				break
 			}
-			if it.Kind != "signal" {
-				_ = s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}) // Sur-Gard has no record for incident steps
-				continue
+			var rec []byte
+			err := errIncidentStep
+			if it.Kind == "signal" {
+				rec, err = surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, recordEvent(it))
 			}
-			rec, err := surgard.Encode(surgard.Head{Receiver: it.Receiver, Line: it.Line, LineDigits: s.opts.LineDigits}, it.Account, recordEvent(it))
 			if err != nil {
-				// No Sur-Gard form: the automation could never take it.
-				// Recorded and passed over rather than blocking the line.
-				s.log.Warn("signal has no Sur-Gard record; skipped", zap.Int64("signal_id", it.SignalID), zap.Error(err))
-				_ = s.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error())
-				_ = s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID})
+				// No Sur-Gard record carries it as it is: kept as
+				// undeliverable (never marked delivered), and the line
+				// moves on to the next signal.
+				if !s.undeliverable(ctx, it, err) {
+					break
+				}
 				continue
 			}
 			if !s.sendUntilAcked(ctx, c, it, rec) {
@@ -283,6 +327,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 // sendUntilAcked sends one record until the automation ACKs it. It reports
 // false when the connection failed (the item stays in the outbox).
 func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxItem, rec []byte) bool {
+	unanswered := 0 // sends in a row with no answer at all
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := s.exchange(c, rec)
 		if err == nil {
@@ -299,6 +344,19 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 			return false
 		}
 		s.mRetries.Inc()
+		if errors.Is(err, errNoAnswer) {
+			unanswered++
+		} else {
+			unanswered = 0
+		}
+		if _, tcp := c.(*tcpLine); tcp && unanswered >= s.opts.Retries {
+			// [protocols.md §4.2] No answer to any of the retries: the
+			// automation is absent. Its TCP connection is dropped (it may
+			// have died unnoticed, and only one is served); the record
+			// stays. A serial port stays open: nothing else can connect.
+			s.failed(c, err)
+			return false
+		}
 		if attempt >= s.opts.Retries {
 			// [protocols.md §4.2] After the retries the automation is absent:
 			// raise the trouble, keep the record, keep trying.
@@ -310,6 +368,32 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 }
 
 var errNoAnswer = errors.New("output: no answer within the ACK timeout")
+
+// errIncidentStep: Sur-Gard has no record for an operator's step on an
+// incident (outputs.surgard never asks for them; a row would be a bug).
+var errIncidentStep = errors.New("output: an incident step has no Sur-Gard record")
+
+// undeliverable settles an item no record carries. It reports false when
+// the store did not take it: the item stays pending and delivery stops
+// there, to keep the order, until the store answers again.
+func (s *Surgard) undeliverable(ctx context.Context, it store.OutboxItem, why error) bool {
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.opts.Outbox.MarkUndeliverable(wctx, it.ID, s.opts.Name, why.Error(), s.opts.Now()); err != nil {
+		if ok, suppressed := s.rateLog.Allow("undeliverable_unrecorded", s.opts.Now()); ok {
+			s.log.Warn("undeliverable signal not recorded; it stays pending and is tried again",
+				zap.Int64("signal_id", it.SignalID), zap.Error(err), zap.Int("suppressed", suppressed))
+		}
+		sleep(ctx, time.Second)
+		return false
+	}
+	s.mUndeliverable.Inc()
+	if ok, suppressed := s.rateLog.Allow("undeliverable", s.opts.Now()); ok {
+		s.log.Warn("signal has no Sur-Gard record: not sent, listed as undeliverable",
+			zap.Int64("signal_id", it.SignalID), zap.Int64("outbox_id", it.ID), zap.Error(why), zap.Int("suppressed", suppressed))
+	}
+	return true
+}
 
 // recordEvent prepares a stored event for a Sur-Gard record: only DC-03
 // modifiers (two lower-case letters, a value of digits and ":-.") travel,
