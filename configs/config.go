@@ -178,6 +178,13 @@ type XMLSender struct {
 	// prefix applies to its accounts.
 	Receiver int `mapstructure:"receiver" yaml:"receiver"`
 	Line     int `mapstructure:"line" yaml:"line"`
+	// AccountPrefixMode says whether the sender sends the receiver's
+	// prefix with its account numbers: expect (the default: a cloud holds
+	// the monitoring-station account number, prefix included, as CHeKT's
+	// "ABC1234") or add (it sends them without, and the receiver puts the
+	// prefix in front). It applies to the sender's signals instead of the
+	// receiver's mode, on HTTP and on xmlsignal TCP listeners.
+	AccountPrefixMode string `mapstructure:"account_prefix_mode" yaml:"account_prefix_mode"`
 	// HeartbeatTimeout supervises the sender: no message (heartbeats are
 	// messages without signals) for this long raises a link failure; 0 off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
@@ -295,10 +302,41 @@ func DefaultLogOnlyCategories() []string { return []string{"openclose", "test", 
 type Receiver struct {
 	Number int    `mapstructure:"number" yaml:"number"` // 1–99, unique
 	Name   string `mapstructure:"name" yaml:"name"`
-	// AccountPrefix is put in front of the account numbers this receiver
-	// hears; Load stores it upper-cased.
-	AccountPrefix string     `mapstructure:"account_prefix" yaml:"account_prefix"`
-	Listeners     []Listener `mapstructure:"listeners" yaml:"listeners"`
+	// AccountPrefix is the prefix of this receiver's account numbers; Load
+	// stores it upper-cased.
+	AccountPrefix string `mapstructure:"account_prefix" yaml:"account_prefix"`
+	// AccountPrefixMode says how the receiver's senders (its listeners'
+	// panels and legacy receivers) send account numbers: add (the
+	// default: without the prefix, which is put in front of every number:
+	// 123 → 9123, 9123 → 99123) or expect (with it: taken as sent). It is
+	// also how the API and the import read a sent_number. add is the
+	// default because a panel knows only its own number, and it keeps the
+	// accounts stored before the mode existed (always with the prefix in
+	// front) reached by the same panels.
+	AccountPrefixMode string     `mapstructure:"account_prefix_mode" yaml:"account_prefix_mode"`
+	Listeners         []Listener `mapstructure:"listeners" yaml:"listeners"`
+}
+
+// The account prefix modes (store.PrefixMode).
+const (
+	PrefixAdd    = "add"
+	PrefixExpect = "expect"
+)
+
+// PrefixMode is the receiver's account_prefix_mode, add when not set.
+func (r Receiver) PrefixMode() string {
+	if r.AccountPrefixMode == "" {
+		return PrefixAdd
+	}
+	return r.AccountPrefixMode
+}
+
+// PrefixMode is the sender's account_prefix_mode, expect when not set.
+func (s XMLSender) PrefixMode() string {
+	if s.AccountPrefixMode == "" {
+		return PrefixExpect
+	}
+	return s.AccountPrefixMode
 }
 
 // Listener is one protocol endpoint of a receiver.

@@ -167,8 +167,9 @@ func TestLoadExample(t *testing.T) {
 
 	want := configs.Default()
 	want.Receivers = []configs.Receiver{{
-		Number: 1,
-		Name:   "IP receiver 1",
+		Number:            1,
+		Name:              "IP receiver 1",
+		AccountPrefixMode: "add",
 		Listeners: []configs.Listener{{
 			Name:          "dc09-main",
 			Protocol:      "dc09",
@@ -1127,5 +1128,35 @@ receivers:
 	}
 	if r := cfg.Redacted(); r.XML.Senders[0].Passkey != "[redacted]" || cfg.XML.Senders[0].Passkey == "[redacted]" {
 		t.Fatalf("redacted %+v", r.XML.Senders)
+	}
+}
+
+// TestAccountPrefixModes: receivers and XML senders state add or expect;
+// anything else is refused by name, and the defaults are add for a
+// receiver (its panels) and expect for an XML sender (a cloud).
+func TestAccountPrefixModes(t *testing.T) {
+	clearEnv(t)
+	bad := `
+xml:
+  senders:
+    - {id: chekt, passkey: "0123456789abcdef0123", receiver: 1, line: 3, account_prefix_mode: include}
+receivers:
+  - {number: 1, name: r, account_prefix: "9", account_prefix_mode: guess, listeners: [{name: a, protocol: dc09, line: 1, tcp: "127.0.0.1:0"}]}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	diff(t, problems(t, err), []string{
+		`receivers[0].account_prefix_mode: must be add (senders send numbers without the prefix) or expect (with it) (got "guess")`,
+		`xml.senders[0].account_prefix_mode: must be add (senders send numbers without the prefix) or expect (with it) (got "include")`,
+	})
+	good := strings.NewReplacer("account_prefix_mode: include", "account_prefix_mode: add", ", account_prefix_mode: guess", "").Replace(bad)
+	cfg, err := configs.LoadBytes([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, s := cfg.Receivers[0], cfg.XML.Senders[0]; r.AccountPrefixMode != "" || r.PrefixMode() != "add" || s.PrefixMode() != "add" {
+		t.Fatalf("receiver %q/%q, sender %q", r.AccountPrefixMode, r.PrefixMode(), s.PrefixMode())
+	}
+	if (configs.XMLSender{}).PrefixMode() != "expect" {
+		t.Fatal("an XML sender that states no mode must expect the prefix")
 	}
 }

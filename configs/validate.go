@@ -201,6 +201,7 @@ func (c *Config) Validate() error {
 		if !accountPrefixRE.MatchString(strings.ToUpper(r.AccountPrefix)) {
 			p.add(rp+".account_prefix", "must be at most 8 characters 0-9 A-Z (got %q)", r.AccountPrefix)
 		}
+		p.prefixMode(rp+".account_prefix_mode", r.AccountPrefixMode)
 		for j := range r.Listeners {
 			lp := fmt.Sprintf("%s.listeners[%d]", rp, j)
 			a, b := p.listener(lp, &r.Listeners[j], names)
@@ -634,6 +635,16 @@ func (x *XML) validate(p *problems, receivers map[int]string) {
 			p.add(sp+".line", "must be 1-999 (got %d)", s.Line)
 		}
 		p.notNegative(sp+".heartbeat_timeout", s.HeartbeatTimeout)
+		p.prefixMode(sp+".account_prefix_mode", s.AccountPrefixMode)
+	}
+}
+
+// prefixMode checks an account_prefix_mode ("" takes the default).
+func (p *problems) prefixMode(field, mode string) {
+	switch mode {
+	case "", PrefixAdd, PrefixExpect:
+	default:
+		p.add(field, "must be add (senders send numbers without the prefix) or expect (with it) (got %q)", mode)
 	}
 }
 

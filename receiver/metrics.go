@@ -33,6 +33,7 @@ type metrics struct {
 	dedupeEntries       prometheus.GaugeFunc
 	resolved            *prometheus.CounterVec
 	unknownEvents       *prometheus.CounterVec
+	prefixMissing       *prometheus.CounterVec
 	runaways            *prometheus.CounterVec
 	linkUp              *prometheus.GaugeVec
 	linkFailures        *prometheus.CounterVec
@@ -101,6 +102,10 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 		unknownEvents: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_unknown_account_events_total",
 			Help: "Unknown-account events raised (at most one per account per hour).",
+		}, []string{"listener"}),
+		prefixMissing: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_account_prefix_missing_total",
+			Help: "Account numbers sent without the receiver's prefix to a listener or XML sender whose account_prefix_mode is expect: stored as sent, they match no account.",
 		}, []string{"listener"}),
 		runaways: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_runaways_total",

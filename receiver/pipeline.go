@@ -225,24 +225,55 @@ func replyKind(outcome error, b []byte) string {
 }
 
 // withPrefix returns the message as it is stored: accounts trimmed and
-// upper-cased, and the receiver's account prefix applied to the transmitter
-// account and to every event account that lacks it, on every protocol
-// [automation-research.md §4.1]. The codec's own message is left untouched
-// because its replies must echo the account exactly as received [DC-09 §3.4].
+// upper-cased, and the receiver's account prefix applied by the sender's
+// rule to the transmitter account and to every event account, on every
+// protocol: with add it is put in front of every number, with expect the
+// number is taken as sent [automation-research.md §4.1: a rule, never
+// guessed from the number]. With expect, numbers that lack the prefix are
+// counted and logged (they resolve to no account: the receiver has none
+// without its prefix). The codec's own message is left untouched because
+// its replies must echo the account exactly as received [DC-09 §3.4].
 func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
 	p := l.opts.AccountPrefix
+	mode := l.prefixMode(m)
 	c := *m
-	c.Account = prefixed(p, m.Account)
+	c.Account = prefixed(p, mode, m.Account)
 	c.Events = make([]protocols.Event, len(m.Events))
 	copy(c.Events, m.Events)
+	missing := ""
 	for i := range c.Events {
-		c.Events[i].Account = prefixed(p, c.Events[i].Account)
+		c.Events[i].Account = prefixed(p, mode, c.Events[i].Account)
+		if mode == store.PrefixExpect && store.LacksPrefix(p, c.Events[i].Account) {
+			missing = c.Events[i].Account
+		}
+	}
+	if mode == store.PrefixExpect && store.LacksPrefix(p, c.Account) {
+		missing = c.Account
+	}
+	if missing != "" {
+		l.mPrefixMissing.Inc()
+		if ok, suppressed := l.r.rl.Allow(l.opts.Name+"/prefix-missing", l.r.opts.Now()); ok {
+			l.log.Warn("account number sent without the receiver's prefix, which account_prefix_mode expect says its senders send: "+
+				"stored as sent, it matches no account", zap.String("account", missing), zap.String("account_prefix", p),
+				zap.Int("suppressed", suppressed))
+		}
 	}
 	return &c
 }
 
-func prefixed(prefix, account string) string {
-	return store.WithPrefix(prefix, strings.ToUpper(strings.TrimSpace(account)))
+// prefixMode is the rule for one message: its sender's, else the
+// listener's.
+func (l *listener) prefixMode(m *protocols.Message) store.PrefixMode {
+	if l.opts.PrefixModeOf != nil {
+		if mode, ok := l.opts.PrefixModeOf(m); ok {
+			return mode
+		}
+	}
+	return l.opts.AccountPrefixMode
+}
+
+func prefixed(prefix string, mode store.PrefixMode, account string) string {
+	return store.ApplyPrefix(prefix, mode, strings.ToUpper(strings.TrimSpace(account)))
 }
 
 // receipt describes a frame for the store; msg may be nil (a frame whose

@@ -25,14 +25,22 @@ type Sink interface {
 // ListenerOptions configure one listener: a protocol on a TCP and/or a UDP
 // address, belonging to a receiver and a line.
 type ListenerOptions struct {
-	Name          string
-	Codec         protocols.Codec
-	Receiver      int         // receiver number, 1–99
-	Line          int         // line number, 1–999
-	AccountPrefix string      // prepended to incoming accounts that lack it
-	TCP           string      // host:port, "" for none
-	UDP           string      // host:port, "" for none
-	Serial        *SerialPort // nil for none
+	Name     string
+	Codec    protocols.Codec
+	Receiver int // receiver number, 1–99
+	Line     int // line number, 1–999
+	// AccountPrefix is the receiver's account prefix, and
+	// AccountPrefixMode how this listener's senders send numbers: add (the
+	// default: the prefix is put in front of every number) or expect
+	// (numbers come with it; taken as sent) [automation-research.md §4.1].
+	AccountPrefix     string
+	AccountPrefixMode store.PrefixMode
+	// PrefixModeOf, when set, gives the mode of one message's sender (an
+	// XML message's Header/Source), ok false to use AccountPrefixMode.
+	PrefixModeOf func(m *protocols.Message) (mode store.PrefixMode, ok bool)
+	TCP          string      // host:port, "" for none
+	UDP          string      // host:port, "" for none
+	Serial       *SerialPort // nil for none
 	// TLS, when set, wraps the TCP side.
 	TLS *tls.Config
 	// Submitted listeners have no socket: their frames come in through
@@ -171,14 +179,15 @@ func New(opts Options) (*Receiver, error) {
 	if opts.Supervisor != nil {
 		// One internal listener per receiver carries the events the
 		// receiver raises itself (supervision), with that receiver's
-		// number and prefix.
+		// number. Their accounts are stored numbers: no prefix rule
+		// applies to them.
 		for _, lo := range opts.Listeners {
 			if !receivers[lo.Receiver] {
 				continue
 			}
 			receivers[lo.Receiver] = false
 			l, err := r.bind(ListenerOptions{Name: fmt.Sprintf("internal-r%d", lo.Receiver), Codec: internalCodec{},
-				Receiver: lo.Receiver, Line: 0, AccountPrefix: lo.AccountPrefix, Submitted: true})
+				Receiver: lo.Receiver, Line: 0, Submitted: true})
 			if err != nil {
 				r.closeListeners()
 				return nil, err
@@ -247,6 +256,7 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		l.mResolved[k] = r.m.resolved.WithLabelValues(lo.Name, k)
 	}
 	l.mUnknownEvents = r.m.unknownEvents.WithLabelValues(lo.Name)
+	l.mPrefixMissing = r.m.prefixMissing.WithLabelValues(lo.Name)
 	l.mSignals = make(map[protocols.Category]prometheus.Counter)
 	for _, c := range protocols.Categories() {
 		l.mSignals[c] = r.m.signals.WithLabelValues(l.protocol, c.String())

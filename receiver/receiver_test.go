@@ -469,20 +469,69 @@ func TestShutdownFinishesCommitInFlight(t *testing.T) {
 	}
 }
 
+// TestAccountPrefixAppliedToStoredMessageNotReply: the listener's rule
+// makes the stored account (prefix 9: with add, 123 is 9123 and 9123 is
+// 99123; with expect, numbers are taken as sent), while the reply echoes
+// the account as received.
 func TestAccountPrefixAppliedToStoredMessageNotReply(t *testing.T) {
+	for _, c := range []struct {
+		mode    store.PrefixMode
+		want    string // stored accounts of 123, then 9123
+		missing float64
+	}{
+		{store.PrefixAdd, "9123/9123 99123", 0},
+		{"", "9123/9123 99123", 0}, // add is the default
+		{store.PrefixExpect, "123/123 9123", 1},
+	} {
+		name := string(c.mode)
+		if name == "" {
+			name = "default"
+		}
+		t.Run(name, func(t *testing.T) {
+			sink := &memSink{}
+			h := start(t, sink, func(o *Options) {
+				o.Listeners[0].AccountPrefix = "9"
+				o.Listeners[0].AccountPrefixMode = c.mode
+			})
+			conn, br := dialTCP(t, h)
+			_, _ = conn.Write([]byte("123,0001,BA\n9123,0002,BA\n"))
+			if got := readLine(t, conn, br) + readLine(t, conn, br); got != "ACK 0001\nACK 0002\n" {
+				t.Fatalf("replies %q", got)
+			}
+			sink.mu.Lock()
+			got := sink.frames[0].Account + "/" + sink.frames[0].Events[0].Account + " " + sink.frames[1].Account
+			sink.mu.Unlock()
+			if got != c.want {
+				t.Errorf("stored accounts = %s, want %s", got, c.want)
+			}
+			if v := testutil.ToFloat64(h.r.m.prefixMissing.WithLabelValues("test")); v != c.missing {
+				t.Errorf("alarmrx_account_prefix_missing_total = %v, want %v", v, c.missing)
+			}
+		})
+	}
+}
+
+// TestSenderPrefixModeOverridesListener: a message whose sender states its
+// own mode (an XML sender on a TCP listener) gets that rule.
+func TestSenderPrefixModeOverridesListener(t *testing.T) {
 	sink := &memSink{}
-	h := start(t, sink, func(o *Options) { o.Listeners[0].AccountPrefix = "ABC" })
-	c, br := dialTCP(t, h)
-	_, _ = c.Write([]byte("1234,0001,BA\nABC77,0002,BA\n"))
-	readLine(t, c, br)
-	readLine(t, c, br)
+	h := start(t, sink, func(o *Options) {
+		o.Listeners[0].AccountPrefix = "ABC"
+		o.Listeners[0].PrefixModeOf = func(m *protocols.Message) (store.PrefixMode, bool) {
+			if strings.HasPrefix(m.Account, "ABC") {
+				return store.PrefixExpect, true // stands in for an XML sender that sends the prefix
+			}
+			return "", false
+		}
+	})
+	conn, br := dialTCP(t, h)
+	_, _ = conn.Write([]byte("1234,0001,BA\nABC77,0002,BA\n"))
+	readLine(t, conn, br)
+	readLine(t, conn, br)
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
-	if got := sink.frames[0].Account + "/" + sink.frames[0].Events[0].Account; got != "ABC1234/ABC1234" {
+	if got := sink.frames[0].Account + " " + sink.frames[1].Account; got != "ABC1234 ABC77" {
 		t.Errorf("stored accounts = %s", got)
-	}
-	if got := sink.frames[1].Account; got != "ABC77" {
-		t.Errorf("already prefixed account became %s", got)
 	}
 }
 

@@ -34,6 +34,7 @@ type listener struct {
 	mSignals       map[protocols.Category]prometheus.Counter // by event category
 	mResolved      map[string]prometheus.Counter             // by resolution result
 	mUnknownEvents prometheus.Counter
+	mPrefixMissing prometheus.Counter // expect mode: numbers sent without the prefix
 
 	link     *linkWatch // nil when the link is not supervised
 	internal bool       // carries the receiver's own events (supervision)

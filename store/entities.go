@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // site time zones must resolve on machines without a zoneinfo database
 
@@ -32,11 +33,15 @@ type Customer struct {
 	// zone of its first site.
 	TimeZone string `json:"time_zone"`
 	// Identifier is what the customer's portal users type to log in (a
-	// phone number, or a random number assigned when none is given).
+	// phone number, or a random number assigned when none is given). It is
+	// kept as entered and compared without the punctuation of phone numbers
+	// (IdentifierKey). Left out of an update, it stays.
 	Identifier string    `json:"identifier"`
 	Notes      string    `json:"notes"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+
+	identKey string // Identifier as compared (IdentifierKey)
 }
 
 // Installer is an installing company; its technicians may put its sites on
@@ -50,6 +55,8 @@ type Installer struct {
 	Identifier string    `json:"identifier"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+
+	identKey string
 }
 
 // Technician works for an installer.
@@ -73,7 +80,9 @@ type Site struct {
 	TimeZone    string `json:"time_zone"` // IANA name; default UTC
 	Notes       string `json:"notes"`
 	// Identifier is the site's main phone number, or a random number
-	// assigned when none is given (design.md §9). Unique.
+	// assigned when none is given (design.md §9). Unique across sites,
+	// customers and installers as IdentifierKey compares it; left out of
+	// an update, it stays.
 	Identifier string `json:"identifier"`
 	// CreatedBy and UpdatedBy name the station or portal user who made
 	// and last changed the site (its notes are editable in the portal).
@@ -81,6 +90,8 @@ type Site struct {
 	UpdatedBy string    `json:"updated_by"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	identKey string
 }
 
 // System types an account may have (design.md §4).
@@ -89,10 +100,23 @@ var SystemTypes = []string{"intrusion", "fire", "cctv", "access_control", "eleva
 // Account is a transmitter: an account number on a receiver, belonging to a
 // site. Number is unique within its receiver.
 type Account struct {
-	ID       int64  `json:"id"`
-	Receiver int    `json:"receiver"`
-	Number   string `json:"number"` // normalised, receiver prefix applied
-	SiteID   int64  `json:"site_id"`
+	ID       int64 `json:"id"`
+	Receiver int   `json:"receiver"`
+	// Number is, in answers, the account number as stored and shown to
+	// operators and automation: normalised, the receiver's prefix applied.
+	// Given on create or update, it is read as the receiver's senders send
+	// it and the receiver's rule makes the stored number of it
+	// (account_prefix_mode add: prefix 9, 123 → 9123, 9123 → 99123;
+	// expect: taken as sent, and it must carry the prefix). Left out of an
+	// update (with SentNumber), the number stays.
+	Number string `json:"number"`
+	// SentNumber is the number the receiver's senders send for the
+	// account; in answers, null when none reaches it (add, and the account
+	// lacks the prefix). Given on create or update, it is read as Number
+	// is, and Number, if given too, must be the stored number it makes: a
+	// record read with GET can be sent back as it is.
+	SentNumber *string `json:"sent_number"`
+	SiteID     int64   `json:"site_id"`
 	// SystemType is one of SystemTypes.
 	SystemType string `json:"system_type"`
 	// Key is the DC-09 AES key. It is write-only: the store never returns
@@ -168,16 +192,6 @@ func NormaliseAccount(s string) (string, error) {
 	return s, nil
 }
 
-// WithPrefix puts the receiver's prefix in front of an account number that
-// does not already start with it [automation-research.md §4.1: prepend
-// unless present, never guess].
-func WithPrefix(prefix, number string) string {
-	if prefix == "" || number == "" || strings.HasPrefix(number, prefix) {
-		return number
-	}
-	return prefix + number
-}
-
 // NormaliseZone is the form zones are matched in: leading zeros dropped, so
 // that a panel's "017" finds the zone entered as "17".
 func NormaliseZone(z string) string {
@@ -206,24 +220,30 @@ func oneOf(field, v string, allowed []string) error {
 func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
 		name: "customers", label: "customer",
-		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier", "notes"},
+		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier",
+			"identifier_key", "notes"},
 		values: func(c *Customer) []any {
-			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.TimeZone, c.Identifier, c.Notes}
+			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.TimeZone, c.Identifier,
+				c.identKey, c.Notes}
 		},
 		scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
 		id: func(c *Customer) *int64 { return &c.ID },
 		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
 			if err := required("name", c.Name); err != nil {
 				return err
 			}
-			if err := assignIdentifier(ctx, tx, "customers", c.ID, &c.Identifier); err != nil {
+			var was *identFields
+			if old != nil {
+				was = &identFields{&old.Identifier, &old.identKey}
+			}
+			if err := assignIdentifier(ctx, tx, "customers", c.ID, identFields{&c.Identifier, &c.identKey}, was); err != nil {
 				return err
 			}
 			if c.TimeZone != "" {
-				if _, err := time.LoadLocation(c.TimeZone); err != nil {
+				if _, err := loadLocation(c.TimeZone); err != nil {
 					return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", c.TimeZone)
 				}
 			}
@@ -256,24 +276,31 @@ func (s *Store) newTables() {
 			}
 			return nil
 		},
-		filters: []string{"parent_id"},
-		stamps:  func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
+		filters:  []string{"parent_id", "identifier"},
+		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		stamps:   func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
 	}}
 	s.Installers = &Records[Installer]{s: s, t: &table[Installer]{
 		name: "installers", label: "installer",
-		columns: []string{"name", "phone", "email", "identifier"},
-		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier} },
+		columns: []string{"name", "phone", "email", "identifier", "identifier_key"},
+		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier, i.identKey} },
 		scan: func(i *Installer) []any {
-			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
+			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, &i.identKey, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
 		},
 		id: func(i *Installer) *int64 { return &i.ID },
-		check: func(ctx context.Context, tx *sql.Tx, i, _ *Installer) error {
+		check: func(ctx context.Context, tx *sql.Tx, i, old *Installer) error {
 			if err := required("name", i.Name); err != nil {
 				return err
 			}
-			return assignIdentifier(ctx, tx, "installers", i.ID, &i.Identifier)
+			var was *identFields
+			if old != nil {
+				was = &identFields{&old.Identifier, &old.identKey}
+			}
+			return assignIdentifier(ctx, tx, "installers", i.ID, identFields{&i.Identifier, &i.identKey}, was)
 		},
-		stamps: func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
+		filters:  []string{"identifier"},
+		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	}}
 	s.Technicians = &Records[Technician]{s: s, t: &table[Technician]{
 		name: "technicians", label: "technician",
@@ -294,19 +321,20 @@ func (s *Store) newTables() {
 	}}
 	s.Sites = &Records[Site]{s: s, t: &table[Site]{
 		name: "sites", label: "site",
-		columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier"},
+		columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier", "identifier_key"},
 		values: func(x *Site) []any {
-			return []any{x.CustomerID, x.InstallerID, x.Name, x.Address, x.TimeZone, x.Notes, x.Identifier}
+			return []any{x.CustomerID, x.InstallerID, x.Name, x.Address, x.TimeZone, x.Notes, x.Identifier, x.identKey}
 		},
 		scan: func(x *Site) []any {
 			return []any{&x.ID, &x.CustomerID, &x.InstallerID, &x.Name, &x.Address, &x.TimeZone, &x.Notes,
-				&x.Identifier, &x.CreatedBy, &x.UpdatedBy, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
+				&x.Identifier, &x.identKey, &x.CreatedBy, &x.UpdatedBy, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
 		},
-		by:      func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
-		id:      func(x *Site) *int64 { return &x.ID },
-		check:   checkSite,
-		filters: []string{"customer_id", "installer_id", "identifier"},
-		stamps:  func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
+		by:       func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
+		id:       func(x *Site) *int64 { return &x.ID },
+		check:    checkSite,
+		filters:  []string{"customer_id", "installer_id", "identifier"},
+		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		stamps:   func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
 	}}
 	s.Accounts = &Records[Account]{s: s, t: &table[Account]{
 		name: "accounts", label: "account",
@@ -332,6 +360,7 @@ func (s *Store) newTables() {
 		redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
+			s.sentNumber(a)
 		},
 		afterCommit: func(old, a *Account) { s.accountChanged(old, a) },
 		stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
@@ -452,14 +481,14 @@ func fillDefaults[T any](t *table[T]) {
 	}
 }
 
-func checkSite(ctx context.Context, tx *sql.Tx, x, _ *Site) error {
+func checkSite(ctx context.Context, tx *sql.Tx, x, old *Site) error {
 	if err := required("name", x.Name); err != nil {
 		return err
 	}
 	if x.TimeZone == "" {
 		x.TimeZone = "UTC"
 	}
-	if _, err := time.LoadLocation(x.TimeZone); err != nil {
+	if _, err := loadLocation(x.TimeZone); err != nil {
 		return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", x.TimeZone)
 	}
 	if err := exists(ctx, tx, "customers", x.CustomerID, "customer_id", "customer"); err != nil {
@@ -470,29 +499,78 @@ func checkSite(ctx context.Context, tx *sql.Tx, x, _ *Site) error {
 			return err
 		}
 	}
-	return assignIdentifier(ctx, tx, "sites", x.ID, &x.Identifier)
+	var was *identFields
+	if old != nil {
+		was = &identFields{&old.Identifier, &old.identKey}
+	}
+	return assignIdentifier(ctx, tx, "sites", x.ID, identFields{&x.Identifier, &x.identKey}, was)
 }
 
+// IdentifierKey is the form identifiers are compared in: without space,
+// tab, + - . ( ) and /, and upper-cased (ASCII letters only), so that
+// "+1 312 555 0101", "1 (312) 555-0101" and "13125550101" are one
+// identifier. Migration 0012 computes the same form in SQL.
+func IdentifierKey(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case strings.IndexByte(" \t+-.()/", c) >= 0:
+			continue
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// identifierFilter makes a list filter on identifier compare keys. The
+// term saying the key is not empty lets SQLite use the partial unique
+// index on it (a bound value alone does not prove that).
+func identifierFilter(v string) (string, any) {
+	return "identifier_key = ? AND identifier_key <> ''", IdentifierKey(v)
+}
+
+// identFields points at a record's identifier and its key.
+type identFields struct{ ident, key *string }
+
 // assignIdentifier checks a record's identifier, unique across sites,
-// customers and installers (a portal log-in names exactly one of them),
-// and draws a random one when it is empty.
-func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, ident *string) error {
-	*ident = strings.TrimSpace(*ident)
-	if *ident == "" {
+// customers and installers as IdentifierKey compares it (a portal log-in
+// names exactly one of them), and sets its key. On create an empty
+// identifier draws a random one; on update (was is the stored record) an
+// empty one keeps the stored identifier, so that a change that leaves it
+// out never locks the client's portal users out, and an unchanged one is
+// not checked again.
+func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, rec identFields, was *identFields) error {
+	*rec.ident = strings.TrimSpace(*rec.ident)
+	if was != nil && (*rec.ident == "" || *rec.ident == *was.ident) && *was.ident != "" {
+		*rec.ident, *rec.key = *was.ident, *was.key
+		return nil
+	}
+	if *rec.ident == "" {
 		v, err := freeIdentifier(ctx, tx)
 		if err != nil {
 			return err
 		}
-		*ident = v
+		*rec.ident = v
+	}
+	*rec.key = IdentifierKey(*rec.ident)
+	if *rec.key == "" {
+		return invalid("identifier", "%q has no letter or digit", *rec.ident)
 	}
 	for _, t := range []string{"sites", "customers", "installers"} {
 		var other int64
-		var name string
-		err := tx.QueryRowContext(ctx, `SELECT id, name FROM `+t+` WHERE identifier = ? AND NOT (? = ? AND id = ?)`,
-			*ident, t, table, id).Scan(&other, &name)
+		var name, ident string
+		err := tx.QueryRowContext(ctx, `SELECT id, name, identifier FROM `+t+` WHERE ((identifier_key = ?1 AND identifier_key <> '')
+			OR (identifier = ?2 AND identifier <> '')) AND NOT (?3 = ?4 AND id = ?5)`, *rec.key, *rec.ident, t, table, id).Scan(&other, &name, &ident)
 		if err == nil {
-			return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by %s %d (%s)",
-				*ident, strings.TrimSuffix(t, "s"), other, name)}
+			same := ""
+			if ident != *rec.ident {
+				same = fmt.Sprintf(" as %s (identifiers are compared without spaces and + - . ( ) /)", ident)
+			}
+			return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by %s %d (%s)%s",
+				*rec.ident, strings.TrimSuffix(t, "s"), other, name, same)}
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -501,7 +579,7 @@ func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, i
 	return nil
 }
 
-// freeIdentifier draws a random 9-digit identifier no site holds yet.
+// freeIdentifier draws a random 9-digit identifier no record holds yet.
 func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 	for range 20 {
 		n, err := rand.Int(rand.Reader, big.NewInt(900_000_000))
@@ -510,8 +588,9 @@ func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 		}
 		id := fmt.Sprint(100_000_000 + n.Int64())
 		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier = ?1 UNION SELECT 1 FROM customers WHERE identifier = ?1
-			UNION SELECT 1 FROM installers WHERE identifier = ?1`, id).Scan(&one)
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier_key = ?1 AND identifier_key <> ''
+			UNION SELECT 1 FROM customers WHERE identifier_key = ?1 AND identifier_key <> ''
+			UNION SELECT 1 FROM installers WHERE identifier_key = ?1 AND identifier_key <> ''`, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
@@ -522,23 +601,37 @@ func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 	return "", errors.New("store: no free site identifier found")
 }
 
+// locations caches time zones: an import of thousands of sites names the
+// same few.
+var locations sync.Map
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
 func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 	var prefix string
-	err := tx.QueryRowContext(ctx, `SELECT account_prefix FROM receivers WHERE number = ?`, a.Receiver).Scan(&prefix)
+	var mode PrefixMode
+	err := tx.QueryRowContext(ctx, `SELECT account_prefix, account_prefix_mode FROM receivers WHERE number = ?`, a.Receiver).
+		Scan(&prefix, &mode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return invalid("receiver", "receiver %d is not configured", a.Receiver)
 	}
 	if err != nil {
 		return err
 	}
-	number, err := NormaliseAccount(a.Number)
-	if err != nil {
-		return invalid("number", "%v", err)
+	if a.Number, err = accountNumber(a, old, prefix, mode); err != nil {
+		return err
 	}
-	a.Number = WithPrefix(prefix, number)
-	if len(a.Number) > 16 {
-		return invalid("number", "with the receiver prefix %s the account number has more than 16 characters", prefix)
-	}
+	a.SentNumber = nil
 	if a.SystemType == "" {
 		a.SystemType = "intrusion"
 	}
@@ -583,4 +676,84 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 		return err
 	}
 	return nil
+}
+
+// accountNumber is the number an account is stored under, from Number or
+// SentNumber as given (see Account), by the receiver's prefix rule.
+func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, error) {
+	rule := fmt.Sprintf("receiver %d (prefix %s, account_prefix_mode %s)", a.Receiver, prefix, mode)
+	hasSent := a.SentNumber != nil && strings.TrimSpace(*a.SentNumber) != ""
+	hasNumber := strings.TrimSpace(a.Number) != ""
+	sameReceiver := old != nil && a.Receiver == old.Receiver
+	switch {
+	case !hasSent && !hasNumber:
+		if old == nil {
+			return "", invalid("number", "is required: the number as the receiver's senders send it")
+		}
+		if !sameReceiver && LacksPrefix(prefix, old.Number) {
+			return "", invalid("number", "account %s lacks the prefix %s of receiver %d: give its number as that receiver's senders send it",
+				old.Number, prefix, a.Receiver)
+		}
+		return old.Number, nil // left out: unchanged
+	case hasSent:
+		number, err := bySentNumber("sent_number", *a.SentNumber, prefix, mode, rule)
+		if err != nil || !hasNumber {
+			return number, err
+		}
+		given, err := NormaliseAccount(a.Number)
+		switch {
+		case err != nil:
+			return "", invalid("number", "%v", err)
+		case given == number:
+			return number, nil
+		case sameReceiver && number == old.Number:
+			// A record read, its number changed and written back: the
+			// changed number is the stored one, sent_number the old one.
+			return storedNumber(given, prefix, mode, rule)
+		}
+		return "", invalid("number", "number %s and sent_number %s disagree: on %s, sent_number %s is account %s",
+			a.Number, *a.SentNumber, rule, *a.SentNumber, number)
+	}
+	number, err := bySentNumber("number", a.Number, prefix, mode, rule)
+	if err != nil {
+		return "", err
+	}
+	if sent, _ := NormaliseAccount(a.Number); sameReceiver && sent == old.Number && number != sent {
+		// The account's stored number sent back alone (a record read and
+		// written again), which the rule would prefix once more.
+		return "", invalid("number", "%s is this account's number as stored; read as its senders send it, on %s it would "+
+			"become %s. Leave number out to keep it, or send sent_number with it", sent, rule, number)
+	}
+	return number, nil
+}
+
+// bySentNumber makes the stored number of a number as senders send it.
+func bySentNumber(field, given, prefix string, mode PrefixMode, rule string) (string, error) {
+	sent, err := NormaliseAccount(given)
+	if err != nil {
+		return "", invalid(field, "%v", err)
+	}
+	number := ApplyPrefix(prefix, mode, sent)
+	switch {
+	case len(number) > 16:
+		return "", invalid(field, "on %s, %s is account %s: more than 16 characters", rule, sent, number)
+	case LacksPrefix(prefix, number):
+		return "", invalid(field, "the senders of receiver %s send its prefix with their numbers: %s lacks %s, and no signal would carry it",
+			rule, sent, prefix)
+	}
+	return number, nil
+}
+
+// storedNumber checks a number given as stored: it carries the prefix and,
+// with add, what follows it is a number senders can send.
+func storedNumber(number, prefix string, mode PrefixMode, rule string) (string, error) {
+	if LacksPrefix(prefix, number) {
+		return "", invalid("number", "on %s every account starts with the prefix: %s lacks %s", rule, number, prefix)
+	}
+	if mode == PrefixAdd && prefix != "" {
+		if _, err := NormaliseAccount(number[len(prefix):]); err != nil {
+			return "", invalid("number", "on %s, account %s would be reached by senders sending %q: %v", rule, number, number[len(prefix):], err)
+		}
+	}
+	return number, nil
 }

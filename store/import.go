@@ -13,9 +13,27 @@ import (
 )
 
 // ImportColumns are the CSV columns ImportAccounts understands. receiver,
-// number and one of site (the site's identifier) or site_id are required.
-var ImportColumns = []string{"receiver", "number", "site", "site_id", "system_type",
-	"supervision_interval", "test_interval", "dc09_key", "dc09_key_format", "notes"}
+// number (as the receiver's senders send it: its prefix rule applies, as
+// for a signal; sent_number is the same, and with both, number must be the
+// stored number sent_number makes), and one of site (the site's
+// identifier) or site_id are required; move=yes lets a row move an account
+// that belongs to another site.
+var ImportColumns = []string{"receiver", "number", "sent_number", "site", "site_id", "system_type",
+	"supervision_interval", "test_interval", "dc09_key", "dc09_key_format", "notes", "move"}
+
+// SiteImportColumns are the CSV columns ImportSites understands.
+// identifier and name are required, and for a new site one of customer
+// (the customer's identifier) or customer_id; installer (the installer's
+// identifier) or installer_id name its installer.
+var SiteImportColumns = []string{"identifier", "name", "customer", "customer_id", "installer", "installer_id",
+	"address", "time_zone", "notes"}
+
+// CustomerImportColumns are the CSV columns ImportCustomers understands.
+// identifier and name are required; parent (the parent's identifier) or
+// parent_id place a customer below another, which must come earlier in the
+// file or exist already.
+var CustomerImportColumns = []string{"identifier", "name", "parent", "parent_id", "billing_name", "billing_email",
+	"billing_phone", "report_email", "time_zone", "notes"}
 
 // RowError is one problem of an import, by CSV line (the header is line 1).
 type RowError struct {
@@ -26,11 +44,14 @@ type RowError struct {
 
 // ImportReport says what an import did, or would have done.
 type ImportReport struct {
-	Rows      int        `json:"rows"`
-	Created   int        `json:"created"`
-	Updated   int        `json:"updated"`
-	Unchanged int        `json:"unchanged"`
-	Errors    []RowError `json:"errors"`
+	Rows      int `json:"rows"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	// Moved counts the updated accounts that moved to another site (rows
+	// with move=yes).
+	Moved  int        `json:"moved"`
+	Errors []RowError `json:"errors"`
 	// Applied is true when the rows were written: there were no errors and
 	// it was not a dry run.
 	Applied bool `json:"applied"`
@@ -43,9 +64,37 @@ var errImportRejected = errors.New("store: import has errors; nothing written")
 const ImportLimit = 200000
 
 type importRow struct {
-	line    int
-	fields  map[string]string
-	account Account
+	line   int
+	fields map[string]string
+}
+
+// has reports whether the file has a column (then an empty value sets the
+// field empty; a column the file lacks leaves the stored field as it is).
+func (r *importRow) has(col string) bool {
+	_, ok := r.fields[col]
+	return ok
+}
+
+// rowOutcome is what one row did.
+type rowOutcome int
+
+const (
+	rowCreated rowOutcome = iota
+	rowUpdated
+	rowUnchanged
+	rowMoved // updated, and moved to another site
+)
+
+// importKind is one kind of record an import writes.
+type importKind struct {
+	label   string
+	columns []string
+	// need lists groups of columns of which the header must hold one.
+	need [][]string
+	// row writes one row inside the import's transaction. It passes the
+	// record's key to claim before it writes (claim refuses a key an
+	// earlier line of the file had); after runs once the import committed.
+	row func(ctx context.Context, tx *sql.Tx, r *importRow, claim func(key string) error) (out rowOutcome, after func(), err error)
 }
 
 // ImportAccounts creates or updates accounts from CSV, keyed by receiver and
@@ -54,18 +103,51 @@ type importRow struct {
 // same file twice changes nothing the second time. dryRun checks and counts
 // without writing.
 func (s *Store) ImportAccounts(ctx context.Context, r io.Reader, dryRun bool) (*ImportReport, error) {
-	rows, report := parseImport(r)
-	if len(report.Errors) > 0 {
-		return report, nil
+	return s.importCSV(ctx, r, dryRun, importKind{label: "account", columns: ImportColumns,
+		need: [][]string{{"receiver"}, {"number", "sent_number"}, {"site", "site_id"}}, row: s.importAccount})
+}
+
+// ImportSites creates or updates sites from CSV, keyed by identifier
+// (compared as IdentifierKey does), all rows or none, as ImportAccounts.
+func (s *Store) ImportSites(ctx context.Context, r io.Reader, dryRun bool) (*ImportReport, error) {
+	return s.importCSV(ctx, r, dryRun, importKind{label: "site", columns: SiteImportColumns,
+		need: [][]string{{"identifier"}, {"name"}}, row: s.importSite})
+}
+
+// ImportCustomers creates or updates customers from CSV, keyed by
+// identifier, all rows or none, as ImportAccounts.
+func (s *Store) ImportCustomers(ctx context.Context, r io.Reader, dryRun bool) (*ImportReport, error) {
+	return s.importCSV(ctx, r, dryRun, importKind{label: "customer", columns: CustomerImportColumns,
+		need: [][]string{{"identifier"}, {"name"}}, row: s.importCustomer})
+}
+
+// importCSV runs an import: every row is checked (a malformed line, a
+// duplicate key, a bad field, a conflict with a stored record), every bad
+// row reported, and the rows are written in one transaction only when none
+// is bad and it is not a dry run.
+func (s *Store) importCSV(ctx context.Context, r io.Reader, dryRun bool, kind importKind) (*ImportReport, error) {
+	rows, report := parseImport(r, kind)
+	if rows == nil && len(report.Errors) > 0 {
+		return report, nil // the header is unusable
 	}
-	type change struct{ old, rec *Account }
-	var changes []change
+	parseErrors := report.Errors
+	by := actorName(ctx) // the writer runs on its own context
+	var afters []func()
 	err := s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		changes = nil
-		report.Created, report.Updated, report.Unchanged = 0, 0, 0
+		ctx = WithActorName(ctx, by)
+		afters = nil
+		report.Created, report.Updated, report.Unchanged, report.Moved = 0, 0, 0, 0
+		report.Errors = slices.Clone(parseErrors)
+		seen := map[string]int{}
 		for i := range rows {
 			row := &rows[i]
-			old, unchanged, err := s.importRow(ctx, tx, row)
+			out, after, err := kind.row(ctx, tx, row, func(key string) error {
+				if first, dup := seen[key]; dup {
+					return &ConflictError{Msg: fmt.Sprintf("the same %s as line %d", kind.label, first)}
+				}
+				seen[key] = row.line
+				return nil
+			})
 			if err != nil {
 				var fe *FieldError
 				var ce *ConflictError
@@ -79,24 +161,29 @@ func (s *Store) ImportAccounts(ctx context.Context, r io.Reader, dryRun bool) (*
 				}
 				continue
 			}
-			switch {
-			case old == nil:
+			switch out {
+			case rowCreated:
 				report.Created++
-			case unchanged:
-				report.Unchanged++
-				continue
-			default:
+			case rowUpdated:
 				report.Updated++
+			case rowMoved:
+				report.Updated++
+				report.Moved++
+			case rowUnchanged:
+				report.Unchanged++
 			}
-			changes = append(changes, change{old, &row.account})
+			if after != nil {
+				afters = append(afters, after)
+			}
 		}
+		slices.SortStableFunc(report.Errors, func(a, b RowError) int { return a.Line - b.Line })
 		if len(report.Errors) > 0 || dryRun {
 			return errImportRejected
 		}
 		return nil
 	}, func() {
-		for _, c := range changes {
-			s.accountChanged(c.old, c.rec)
+		for _, f := range afters {
+			f()
 		}
 	})
 	if errors.Is(err, errImportRejected) {
@@ -109,91 +196,226 @@ func (s *Store) ImportAccounts(ctx context.Context, r io.Reader, dryRun bool) (*
 	return report, nil
 }
 
-// importRow writes one row inside the import's transaction and returns the
-// account as it was before (nil when created) and whether the row left it
-// as it was (then nothing is written, not even updated_at).
-func (s *Store) importRow(ctx context.Context, tx *sql.Tx, row *importRow) (old *Account, unchanged bool, err error) {
-	old, err = s.prepareRow(ctx, tx, row)
+// parseImport reads the CSV. Problems of the header (unknown or missing
+// columns) end the import at once; problems of a line (a malformed line, a
+// wrong number of fields) are reported and the line skipped, and reading
+// goes on, so that one run reports every bad line.
+func parseImport(r io.Reader, kind importKind) ([]importRow, *ImportReport) {
+	report := &ImportReport{Errors: []RowError{}}
+	cr := csv.NewReader(r)
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = false
+	header, err := cr.Read()
 	if err != nil {
-		return nil, false, err
+		report.Errors = append(report.Errors, RowError{Line: 1, Error: "no CSV header: " + err.Error()})
+		return nil, report
 	}
-	a := &row.account
-	if old == nil {
-		return nil, false, s.Accounts.create(ctx, tx, a)
+	for i, h := range header {
+		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch {
+		case !slices.Contains(kind.columns, header[i]):
+			report.Errors = append(report.Errors, RowError{Line: 1, Field: header[i],
+				Error: "unknown column; known: " + strings.Join(kind.columns, ", ")})
+		case slices.Contains(header[:i], header[i]):
+			report.Errors = append(report.Errors, RowError{Line: 1, Field: header[i], Error: "column given twice"})
+		}
 	}
-	probe := *a
-	if err := checkAccount(ctx, tx, &probe, old); err != nil {
-		return nil, false, err
+	for _, group := range kind.need {
+		if !slices.ContainsFunc(group, func(c string) bool { return slices.Contains(header, c) }) {
+			msg := "required column missing"
+			if len(group) > 1 {
+				msg = "one of the columns " + strings.Join(group, ", ") + " is required"
+			}
+			report.Errors = append(report.Errors, RowError{Line: 1, Field: group[0], Error: msg})
+		}
 	}
-	if sameAccount(old, &probe) {
-		return old, true, nil
+	if len(report.Errors) > 0 {
+		return nil, report
 	}
-	_, err = s.Accounts.update(ctx, tx, a)
-	return old, false, err
+	rows := []importRow{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			report.Errors = append(report.Errors, RowError{Line: line, Error: err.Error()})
+			continue
+		}
+		if len(rows) >= ImportLimit {
+			report.Errors = append(report.Errors, RowError{Line: line, Error: fmt.Sprintf("more than %d rows; split the file", ImportLimit)})
+			return nil, report
+		}
+		fields := make(map[string]string, len(header))
+		for i, h := range header {
+			fields[h] = strings.TrimSpace(rec[i])
+		}
+		rows = append(rows, importRow{line: line, fields: fields})
+	}
+	report.Rows = len(rows) + len(report.Errors)
+	return rows, report
 }
 
-// prepareRow fills row.account from the CSV fields and returns the stored
-// account the row names, nil when there is none yet.
-func (s *Store) prepareRow(ctx context.Context, tx *sql.Tx, row *importRow) (*Account, error) {
-	a := &row.account
-	f := row.fields
-	n, err := strconv.Atoi(f["receiver"])
+// importDuration reads a duration field: a number with a unit. A bare
+// number is refused, as in the configuration file: "25" could be hours or
+// seconds, and a test interval read as 25 s raises a false "fail to test"
+// within a minute.
+func importDuration(f map[string]string, col string, to *Duration) error {
+	v, err := ParseDuration(f[col])
 	if err != nil {
-		return nil, invalid("receiver", "%q is not a receiver number", f["receiver"])
+		return invalid(col, "%v", err)
 	}
-	a.Receiver, a.Number, a.SystemType, a.KeyFormat, a.Notes = n, f["number"], f["system_type"], f["dc09_key_format"], f["notes"]
-	if v, ok := f["dc09_key"]; ok {
+	*to = Duration(v)
+	return nil
+}
+
+// yes reads a yes/no field: yes or true, no, false or empty.
+func yes(f map[string]string, col string) (bool, error) {
+	switch strings.ToLower(f[col]) {
+	case "yes", "true":
+		return true, nil
+	case "", "no", "false":
+		return false, nil
+	}
+	return false, invalid(col, "%q: give yes or no", f[col])
+}
+
+// importAccount writes one account row.
+func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, claim func(string) error) (rowOutcome, func(), error) {
+	f := row.fields
+	receiver, err := strconv.Atoi(f["receiver"])
+	if err != nil {
+		return 0, nil, invalid("receiver", "%q is not a receiver number", f["receiver"])
+	}
+	var prefix string
+	var mode PrefixMode
+	if err := tx.QueryRowContext(ctx, `SELECT account_prefix, account_prefix_mode FROM receivers WHERE number = ?`, receiver).
+		Scan(&prefix, &mode); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, invalid("receiver", "receiver %d is not configured", receiver)
+		}
+		return 0, nil, err
+	}
+	// The account this row names, as checkAccount will store it.
+	probe := &Account{Receiver: receiver, Number: f["number"]}
+	if row.has("sent_number") {
+		v := f["sent_number"]
+		probe.SentNumber = &v
+	}
+	number, err := accountNumber(probe, nil, prefix, mode)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := claim(strconv.Itoa(receiver) + "/" + number); err != nil {
+		return 0, nil, err
+	}
+	move, err := yes(f, "move")
+	if err != nil {
+		return 0, nil, err
+	}
+	var old *Account
+	var id int64
+	switch err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE receiver = ? AND number = ?`, receiver, number).Scan(&id); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, nil, err
+	default:
+		if old, err = s.Accounts.get(ctx, tx, id); err != nil {
+			return 0, nil, err
+		}
+	}
+	// A new account gets its number from the row as given; a stored one
+	// keeps its number (the row named it by that number).
+	a := &Account{Receiver: receiver, Number: probe.Number, SentNumber: probe.SentNumber}
+	if old != nil {
+		a = old.clone()
+		a.Number = ""
+	}
+	if row.has("system_type") {
+		a.SystemType = f["system_type"]
+	}
+	if row.has("dc09_key_format") {
+		a.KeyFormat = f["dc09_key_format"]
+	}
+	if row.has("notes") {
+		a.Notes = f["notes"]
+	}
+	if row.has("dc09_key") {
+		v := f["dc09_key"]
 		a.Key = &v
 	}
 	for _, d := range []struct {
 		col string
 		to  *Duration
 	}{{"supervision_interval", &a.SupervisionInterval}, {"test_interval", &a.TestInterval}} {
-		v, err := ParseDuration(f[d.col])
-		if err != nil {
-			return nil, invalid(d.col, "%v", err)
+		if row.has(d.col) {
+			if err := importDuration(f, d.col, d.to); err != nil {
+				return 0, nil, err
+			}
 		}
-		*d.to = Duration(v)
 	}
 	switch {
 	case f["site_id"] != "":
 		if a.SiteID, err = strconv.ParseInt(f["site_id"], 10, 64); err != nil {
-			return nil, invalid("site_id", "%q is not a site id", f["site_id"])
+			return 0, nil, invalid("site_id", "%q is not a site id", f["site_id"])
 		}
 	case f["site"] != "":
-		err := tx.QueryRowContext(ctx, `SELECT id FROM sites WHERE identifier = ?`, f["site"]).Scan(&a.SiteID)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sites WHERE identifier_key = ? AND identifier_key <> ''`, IdentifierKey(f["site"])).Scan(&a.SiteID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, invalid("site", "no site has the identifier %q", f["site"])
+			return 0, nil, invalid("site", "no site has the identifier %q", f["site"])
 		}
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 	default:
-		return nil, invalid("site", "give the site's identifier (site) or its id (site_id)")
+		return 0, nil, invalid("site", "give the site's identifier (site) or its id (site_id)")
 	}
-	// Find the account this row names, as checkAccount will store it.
-	var prefix string
-	if err := tx.QueryRowContext(ctx, `SELECT account_prefix FROM receivers WHERE number = ?`, a.Receiver).Scan(&prefix); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, invalid("receiver", "receiver %d is not configured", a.Receiver)
+	if old == nil {
+		if err := s.Accounts.create(ctx, tx, a); err != nil {
+			return 0, nil, err
 		}
-		return nil, err
+		return rowCreated, func() { s.accountChanged(nil, a) }, nil
 	}
-	number, err := NormaliseAccount(a.Number)
-	if err != nil {
-		return nil, invalid("number", "%v", err)
+	if a.SiteID != old.SiteID && !move {
+		var site string
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM sites WHERE id = ?`, old.SiteID).Scan(&site); err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, &ConflictError{Field: "site", Msg: fmt.Sprintf(
+			"account %s on receiver %d belongs to site %d (%s); to move it to site %d, set move=yes on this line",
+			number, receiver, old.SiteID, site, a.SiteID)}
 	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE receiver = ? AND number = ?`,
-		a.Receiver, WithPrefix(prefix, number)).Scan(&id)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil
-	case err != nil:
-		return nil, err
+	probe = a.clone()
+	if err := checkAccount(ctx, tx, probe, old); err != nil {
+		return 0, nil, err
 	}
-	a.ID = id
-	return s.Accounts.get(ctx, tx, id)
+	if sameAccount(old, probe) {
+		return rowUnchanged, nil, nil
+	}
+	if _, err := s.Accounts.update(ctx, tx, a); err != nil {
+		return 0, nil, err
+	}
+	out := rowUpdated
+	if a.SiteID != old.SiteID {
+		out = rowMoved
+	}
+	return out, func() { s.accountChanged(old, a) }, nil
+}
+
+// clone copies an account, its key included.
+func (a *Account) clone() *Account {
+	c := *a
+	if a.Key != nil {
+		k := *a.Key
+		c.Key = &k
+	}
+	c.SentNumber = nil
+	return &c
 }
 
 // sameAccount reports whether an update changed nothing an operator sees.
@@ -209,73 +431,154 @@ func sameAccount(old, a *Account) bool {
 		old.SupervisionInterval == a.SupervisionInterval && old.TestInterval == a.TestInterval && old.Notes == a.Notes
 }
 
-// parseImport reads the CSV. Structural problems (unknown or missing
-// columns, ragged rows, duplicate accounts within the file) are reported
-// before anything is looked up.
-func parseImport(r io.Reader) ([]importRow, *ImportReport) {
-	report := &ImportReport{Errors: []RowError{}}
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = false
-	header, err := cr.Read()
-	if err != nil {
-		report.Errors = append(report.Errors, RowError{Line: 1, Error: "no CSV header: " + err.Error()})
-		return nil, report
+// byIdentifier returns the id of the site, customer or installer (table)
+// with an identifier, 0 when there is none.
+func byIdentifier(ctx context.Context, tx *sql.Tx, table, ident string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE identifier_key = ? AND identifier_key <> ''`, IdentifierKey(ident)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	for i, h := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(ImportColumns, header[i]) {
-			report.Errors = append(report.Errors, RowError{Line: 1, Field: header[i],
-				Error: "unknown column; known: " + strings.Join(ImportColumns, ", ")})
+	return id, err
+}
+
+// reference reads a reference given as an identifier (column col) or an id
+// (col_id) into to: an empty cell of a present column clears it when
+// clearable; neither column leaves it.
+func reference(ctx context.Context, tx *sql.Tx, row *importRow, col, table string, to **int64, clearable bool) error {
+	f := row.fields
+	switch {
+	case f[col+"_id"] != "":
+		id, err := strconv.ParseInt(f[col+"_id"], 10, 64)
+		if err != nil || id < 1 {
+			return invalid(col+"_id", "%q is not an id", f[col+"_id"])
 		}
-	}
-	for _, need := range []string{"receiver", "number"} {
-		if !slices.Contains(header, need) {
-			report.Errors = append(report.Errors, RowError{Line: 1, Field: need, Error: "required column missing"})
-		}
-	}
-	if !slices.Contains(header, "site") && !slices.Contains(header, "site_id") {
-		report.Errors = append(report.Errors, RowError{Line: 1, Field: "site", Error: "a site or site_id column is required"})
-	}
-	if len(report.Errors) > 0 {
-		return nil, report
-	}
-	var rows []importRow
-	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
+		*to = &id
+	case f[col] != "":
+		id, err := byIdentifier(ctx, tx, table, f[col])
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			report.Errors = append(report.Errors, RowError{Line: line, Error: err.Error()})
-			if !errors.Is(err, csv.ErrFieldCount) {
-				return nil, report
-			}
-			continue
+			return err
 		}
-		if len(rows) >= ImportLimit {
-			report.Errors = append(report.Errors, RowError{Line: line, Error: fmt.Sprintf("more than %d rows; split the file", ImportLimit)})
-			return nil, report
+		if id == 0 {
+			return invalid(col, "no %s has the identifier %q", strings.TrimSuffix(table, "s"), f[col])
 		}
-		fields := make(map[string]string, len(header))
-		for i, h := range header {
-			fields[h] = strings.TrimSpace(rec[i])
-		}
-		key := fields["receiver"] + "/" + strings.ToUpper(fields["number"])
-		if first, dup := seen[key]; dup {
-			report.Errors = append(report.Errors, RowError{Line: line, Field: "number",
-				Error: fmt.Sprintf("account %s on receiver %s is also on line %d", fields["number"], fields["receiver"], first)})
-			continue
-		}
-		seen[key] = line
-		rows = append(rows, importRow{line: line, fields: fields})
+		*to = &id
+	case clearable && (row.has(col) || row.has(col+"_id")):
+		*to = nil
 	}
-	report.Rows = len(rows)
-	return rows, report
+	return nil
+}
+
+// importSite writes one site row.
+func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, claim func(string) error) (rowOutcome, func(), error) {
+	f := row.fields
+	if err := claimIdentifier(f, "sites", claim); err != nil {
+		return 0, nil, err
+	}
+	id, err := byIdentifier(ctx, tx, "sites", f["identifier"])
+	if err != nil {
+		return 0, nil, err
+	}
+	var old *Site
+	x := &Site{}
+	if id != 0 {
+		if old, err = s.Sites.get(ctx, tx, id); err != nil {
+			return 0, nil, err
+		}
+		c := *old
+		x = &c
+	}
+	x.Identifier = f["identifier"]
+	x.Name = f["name"]
+	for col, to := range map[string]*string{"address": &x.Address, "time_zone": &x.TimeZone, "notes": &x.Notes} {
+		if row.has(col) {
+			*to = f[col]
+		}
+	}
+	var customer *int64
+	if old != nil {
+		customer = &old.CustomerID
+	}
+	if err := reference(ctx, tx, row, "customer", "customers", &customer, false); err != nil {
+		return 0, nil, err
+	}
+	if customer == nil {
+		return 0, nil, invalid("customer", "give the customer's identifier (customer) or its id (customer_id)")
+	}
+	x.CustomerID = *customer
+	if err := reference(ctx, tx, row, "installer", "installers", &x.InstallerID, true); err != nil {
+		return 0, nil, err
+	}
+	if old == nil {
+		return rowCreated, nil, s.Sites.create(ctx, tx, x)
+	}
+	probe := *x
+	if err := checkSite(ctx, tx, &probe, old); err != nil {
+		return 0, nil, err
+	}
+	if probe.CustomerID == old.CustomerID && equalID(probe.InstallerID, old.InstallerID) && probe.Name == old.Name &&
+		probe.Address == old.Address && probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier {
+		return rowUnchanged, nil, nil
+	}
+	_, err = s.Sites.update(ctx, tx, x)
+	return rowUpdated, nil, err
+}
+
+// importCustomer writes one customer row.
+func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, claim func(string) error) (rowOutcome, func(), error) {
+	f := row.fields
+	if err := claimIdentifier(f, "customers", claim); err != nil {
+		return 0, nil, err
+	}
+	id, err := byIdentifier(ctx, tx, "customers", f["identifier"])
+	if err != nil {
+		return 0, nil, err
+	}
+	var old *Customer
+	c := &Customer{}
+	if id != 0 {
+		if old, err = s.Customers.get(ctx, tx, id); err != nil {
+			return 0, nil, err
+		}
+		cp := *old
+		c = &cp
+	}
+	c.Identifier = f["identifier"]
+	c.Name = f["name"]
+	for col, to := range map[string]*string{"billing_name": &c.BillingName, "billing_email": &c.BillingEmail,
+		"billing_phone": &c.BillingPhone, "report_email": &c.ReportEmail, "time_zone": &c.TimeZone, "notes": &c.Notes} {
+		if row.has(col) {
+			*to = f[col]
+		}
+	}
+	if err := reference(ctx, tx, row, "parent", "customers", &c.ParentID, true); err != nil {
+		return 0, nil, err
+	}
+	if old == nil {
+		return rowCreated, nil, s.Customers.create(ctx, tx, c)
+	}
+	probe := *c
+	if err := s.Customers.t.check(ctx, tx, &probe, old); err != nil {
+		return 0, nil, err
+	}
+	if equalID(probe.ParentID, old.ParentID) && probe.Name == old.Name && probe.BillingName == old.BillingName &&
+		probe.BillingEmail == old.BillingEmail && probe.BillingPhone == old.BillingPhone && probe.ReportEmail == old.ReportEmail &&
+		probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier {
+		return rowUnchanged, nil, nil
+	}
+	_, err = s.Customers.update(ctx, tx, c)
+	return rowUpdated, nil, err
+}
+
+func equalID(a, b *int64) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// claimIdentifier claims a row's identifier as its key.
+func claimIdentifier(f map[string]string, table string, claim func(string) error) error {
+	key := IdentifierKey(f["identifier"])
+	if key == "" {
+		return invalid("identifier", "is required: the import finds %s by it", table)
+	}
+	return claim(key)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -245,14 +246,22 @@ type PortalSession struct {
 }
 
 // PortalLogin checks identifier + user name + password. The identifier
-// names one site, customer or installer; the user name is looked up only
-// within it, so equal user names and passwords of two clients never cross.
+// names one site, customer or installer, compared as IdentifierKey compares
+// it (a phone number matches with or without its punctuation); the user
+// name is looked up only within it, so equal user names and passwords of
+// two clients never cross.
 func (s *Store) PortalLogin(ctx context.Context, identifier, username, password, remoteAddr string, ttl time.Duration) (string, *PortalSession, error) {
 	identifier, username = strings.TrimSpace(identifier), strings.ToLower(strings.TrimSpace(username))
+	key := IdentifierKey(identifier)
 	var scope string
 	for _, t := range []string{"site", "customer", "installer"} {
 		var id int64
-		err := s.rdb.QueryRowContext(ctx, `SELECT id FROM `+t+`s WHERE identifier = ? AND identifier <> ''`, identifier).Scan(&id)
+		// An identifier left without a key (one that differed from
+		// another only in punctuation when keys were introduced) matches
+		// as written.
+		err := s.rdb.QueryRowContext(ctx, `SELECT id FROM `+t+`s WHERE (identifier_key = ?1 AND identifier_key <> '')
+			OR (identifier_key = '' AND identifier = ?2 AND identifier <> '') ORDER BY identifier_key DESC LIMIT 1`,
+			key, identifier).Scan(&id)
 		if err == nil {
 			scope = ScopeOf(t, id)
 			break
@@ -386,4 +395,35 @@ func (s *Store) PortalSites(ctx context.Context, scope string) ([]Site, error) {
 		return nil, err
 	}
 	return []Site{*site}, nil
+}
+
+// warnIdentifierClashes names, at start-up, the records whose identifier
+// differs from another's only in punctuation (kept from before identifiers
+// were compared so): their users log in with the identifier exactly as
+// written until one of the two gets another identifier.
+func (s *Store) warnIdentifierClashes(ctx context.Context) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT 'site', id, identifier FROM sites WHERE identifier_key = '' AND identifier <> ''
+		UNION ALL SELECT 'customer', id, identifier FROM customers WHERE identifier_key = '' AND identifier <> ''
+		UNION ALL SELECT 'installer', id, identifier FROM installers WHERE identifier_key = '' AND identifier <> ''`)
+	if err != nil {
+		return fmt.Errorf("store: identifiers: %w", err)
+	}
+	defer rows.Close()
+	var named []string
+	for rows.Next() {
+		var kind, ident string
+		var id int64
+		if err := rows.Scan(&kind, &id, &ident); err != nil {
+			return fmt.Errorf("store: identifiers: %w", err)
+		}
+		named = append(named, fmt.Sprintf("%s %d (%s)", kind, id, ident))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: identifiers: %w", err)
+	}
+	if len(named) > 0 {
+		s.log.Warn("identifiers that differ from another record's only in spaces or + - . ( ) /: their portal users must type them "+
+			"exactly as written; give each of these records another identifier", zap.Int("count", len(named)), zap.Strings("records", named))
+	}
+	return nil
 }

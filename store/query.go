@@ -66,8 +66,16 @@ type SignalFilter struct {
 	Receiver int
 	Since    time.Time
 	Until    time.Time // exclusive
+	// AfterID and BeforeID bound the ids (exclusive): page on oldest first
+	// with AfterID, newest first (Desc) with BeforeID.
 	AfterID  int64
-	Limit    int // default 100, at most 10000
+	BeforeID int64
+	// Desc lists newest first; the default is oldest first.
+	Desc  bool
+	Limit int // default 100, at most 10000
+	// SiteID selects the signals resolved (or claimed) to a site's
+	// accounts.
+	SiteID int64
 	// AccountID selects the signals resolved (or claimed) to an account.
 	AccountID int64
 	// TestOnly selects the signals received in an on-test scope.
@@ -81,7 +89,7 @@ type SignalFilter struct {
 // MaxListLimit caps how many rows one list call returns.
 const MaxListLimit = 10000
 
-// Signals lists stored signals, oldest first.
+// Signals lists stored signals, oldest first (newest first with Desc).
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	var w where
 	w.common("s", f.Account, f.Receiver, f.Since, f.AfterID)
@@ -90,6 +98,12 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	}
 	if f.AccountID != 0 {
 		w.add("s.account_id = ?", f.AccountID)
+	}
+	if f.SiteID != 0 {
+		w.add("s.site_id = ?", f.SiteID)
+	}
+	if f.BeforeID > 0 {
+		w.add("s.id < ?", f.BeforeID)
 	}
 	if f.TestOnly {
 		w.add("s.test = ?", 1)
@@ -110,7 +124,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
 		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling
 		FROM signals s JOIN frames f ON f.id = s.frame_id`
-	q, args := w.finish(q, "s.id", f.Limit)
+	q, args := w.finish(q, orderBy("s.id", f.Desc), f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
@@ -181,21 +195,27 @@ type FrameFilter struct {
 	Status   string
 	Since    time.Time
 	AfterID  int64
+	BeforeID int64
+	Desc     bool // newest first
 	Limit    int
 }
 
-// Frames lists stored frames (accepted, link tests and rejected), oldest first.
+// Frames lists stored frames (accepted, link tests and rejected), oldest
+// first (newest first with Desc).
 func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	var w where
 	w.common("f", f.Account, f.Receiver, f.Since, f.AfterID)
 	if f.Status != "" {
 		w.add("f.status = ?", f.Status)
 	}
+	if f.BeforeID > 0 {
+		w.add("f.id < ?", f.BeforeID)
+	}
 	q := `SELECT f.id, f.received_at, f.receiver, f.line, f.listener, f.transport, f.remote_addr,
 		f.protocol, f.kind, f.encrypted, f.account, f.sequence, f.frame_time, f.status, f.reason,
 		f.deviations, f.detail, (SELECT count(*) FROM signals s WHERE s.frame_id = f.id), f.raw
 		FROM frames f`
-	q, args := w.finish(q, "f.id", f.Limit)
+	q, args := w.finish(q, orderBy("f.id", f.Desc), f.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
@@ -300,6 +320,14 @@ func (w *where) finish(q, orderBy string, limit int) (string, []any) {
 		q += " WHERE " + strings.Join(w.conds, " AND ")
 	}
 	return q + " ORDER BY " + orderBy + " LIMIT ?", append(w.args, clampLimit(limit))
+}
+
+// orderBy is an id order, descending with desc.
+func orderBy(col string, desc bool) string {
+	if desc {
+		return col + " DESC"
+	}
+	return col
 }
 
 func clampLimit(n int) int {

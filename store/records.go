@@ -30,6 +30,9 @@ type table[T any] struct {
 	check func(ctx context.Context, tx *sql.Tx, rec, old *T) error
 	// filters are the columns List may filter on (query parameter names).
 	filters []string
+	// filterAs maps a filter to the condition (one "?") and value it
+	// stands for (identifier compares identifier_key).
+	filterAs map[string]func(string) (cond string, value any)
 	// redact clears write-only secrets before a record leaves the store.
 	redact func(*T)
 	// afterCommit runs on the writer after a change committed, in commit
@@ -130,9 +133,16 @@ func (r *Records[T]) get(ctx context.Context, q queryer, id int64) (*T, error) {
 func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	var w where
 	for _, col := range r.t.filters {
-		if v, ok := o.Where[col]; ok {
-			w.add(col+" = ?", v)
+		v, ok := o.Where[col]
+		if !ok {
+			continue
 		}
+		if as, ok := r.t.filterAs[col]; ok {
+			cond, x := as(fmt.Sprint(v))
+			w.add(cond, x)
+			continue
+		}
+		w.add(col+" = ?", v)
 	}
 	for col := range o.Where {
 		if !slices.Contains(r.t.filters, col) {

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -98,15 +100,23 @@ func TestAccountNumbersAreUniquePerReceiver(t *testing.T) {
 	if err := f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "BEEF", SiteID: f.site2.ID}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("BEEF after beef: %v", err)
 	}
-	// On receiver 2 the prefix applies: 1234 becomes ABC1234, and the same
-	// account given with its prefix is the same account.
+	// On receiver 2 the prefix rule applies (add, the default): 1234 is
+	// account ABC1234, and abc1234, as a panel would send it, is account
+	// ABCABC1234: the prefix is put in front by rule, not guessed from the
+	// number.
 	b := &Account{Receiver: 2, Number: "1234", SiteID: f.site2.ID}
 	must(t, f.s.Accounts.Create(ctx, b))
-	if b.Number != "ABC1234" {
-		t.Fatalf("receiver 2 number %q, want ABC1234", b.Number)
+	if b.Number != "ABC1234" || b.SentNumber == nil || *b.SentNumber != "1234" {
+		t.Fatalf("receiver 2 number %q (sent %v), want ABC1234 (1234)", b.Number, b.SentNumber)
 	}
-	if err := f.s.Accounts.Create(ctx, &Account{Receiver: 2, Number: "abc1234", SiteID: f.site.ID}); !errors.Is(err, ErrConflict) {
-		t.Fatalf("ABC1234 twice on receiver 2: %v", err)
+	c := &Account{Receiver: 2, Number: "abc1234", SiteID: f.site.ID}
+	must(t, f.s.Accounts.Create(ctx, c))
+	if c.Number != "ABCABC1234" {
+		t.Fatalf("abc1234 on receiver 2 is %q, want ABCABC1234", c.Number)
+	}
+	// The same number sent again is the same account.
+	if err := f.s.Accounts.Create(ctx, &Account{Receiver: 2, SentNumber: ptr("1234"), SiteID: f.site.ID}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("1234 twice on receiver 2: %v", err)
 	}
 	// Resolution finds each on its own receiver only.
 	if r := f.s.Resolve(1, "1234", nil, f.clock.Now()); r.AccountID != a.ID || r.SiteID != f.site.ID {
@@ -351,10 +361,29 @@ func TestSignalsCarryResolutionAndClaim(t *testing.T) {
 	a := &Account{Receiver: 1, Number: "7777", SiteID: f.site.ID}
 	must(t, f.s.Accounts.Create(ctx, a))
 	must(t, f.s.Zones.Create(ctx, &Zone{AccountID: a.ID, Number: "012", Description: "Front door"}))
-	n, err := f.s.ClaimSignals(ctx, a.ID, f.clock.Now().Add(-time.Hour))
+	claim, err := f.s.ClaimSignals(ctx, a.ID, f.clock.Now().Add(-time.Hour), Actor{ID: 0, Name: "ann"})
 	must(t, err)
-	if n != 1 {
-		t.Fatalf("claimed %d, want 1", n)
+	if claim.Signals != 1 || len(claim.Incidents) != 1 {
+		t.Fatalf("claimed %+v, want 1 signal and its unknown-account incident", claim)
+	}
+	// The unknown-account incident now says which account and site it
+	// belongs to, and who claimed it.
+	in, err := f.s.Incident(ctx, claim.Incidents[0])
+	must(t, err)
+	if in.Kind != IncidentUnknownAccount || in.AccountID == nil || *in.AccountID != a.ID || in.SiteID == nil || *in.SiteID != f.site.ID ||
+		in.SiteName != f.site.Name || !strings.Contains(in.Title, "Unknown account 7777 on receiver 1, now of site "+f.site.Name) {
+		t.Fatalf("claimed incident %+v", in)
+	}
+	acts, err := f.s.IncidentActions(ctx, in.ID)
+	must(t, err)
+	last := acts[len(acts)-1]
+	if last.Action != "account_claimed" || last.UserName != "ann" || !strings.Contains(string(last.Detail), `"account_id":`+strconv.FormatInt(a.ID, 10)) ||
+		!strings.Contains(string(last.Detail), `"site_name":"`+f.site.Name+`"`) {
+		t.Fatalf("action log %+v", acts)
+	}
+	// A second claim finds nothing more and leaves the incident alone.
+	if again, err := f.s.ClaimSignals(ctx, a.ID, f.clock.Now().Add(-time.Hour), Actor{Name: "ann"}); err != nil || again.Signals != 0 || len(again.Incidents) != 0 {
+		t.Fatalf("second claim %+v %v", again, err)
 	}
 	sigs, err = f.s.Signals(ctx, SignalFilter{AccountID: a.ID})
 	must(t, err)
@@ -393,7 +422,7 @@ func TestPrefixAddedLaterIsReported(t *testing.T) {
 	must(t, s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "1234", SiteID: site.ID}))
 	must(t, s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP", AccountPrefix: "XYZ"}}))
 	got := logs.FilterMessageSnippet("lack its account prefix").All()
-	if len(got) != 1 || got[0].ContextMap()["accounts"] != int64(1) {
+	if len(got) != 1 || got[0].ContextMap()["count"] != int64(1) || fmt.Sprint(got[0].ContextMap()["accounts"]) != "[1234]" {
 		t.Fatalf("warnings: %+v", got)
 	}
 }

@@ -120,7 +120,8 @@ type Store struct {
 	dummyOnce sync.Once
 
 	idx   *accountIndex
-	sec   *secrets // nil: secrets are stored as plaintext
+	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
+	sec   *secrets                           // nil: secrets are stored as plaintext
 	queue *queueHub
 	sites *hub[SiteEvent]
 
@@ -234,6 +235,12 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
 	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
+	if err := s.loadRules(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.warnIdentifierClashes(ctx); err != nil {
+		return nil, err
+	}
 	w, err := newWriter(ctx, s)
 	if err != nil {
 		return nil, err

@@ -200,13 +200,21 @@ func accountsImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "%d rows, %d bad: nothing imported\n", rep.Rows, len(rep.Errors))
 		return fmt.Errorf("%s: %d bad rows", file, len(rep.Errors))
 	case !rep.Applied:
-		fmt.Fprintf(stdout, "%d rows checked (dry run): %d would be created, %d updated, %d unchanged\n",
-			rep.Rows, rep.Created, rep.Updated, rep.Unchanged)
+		fmt.Fprintf(stdout, "%d rows checked (dry run): %d would be created, %d updated, %d unchanged%s\n",
+			rep.Rows, rep.Created, rep.Updated, rep.Unchanged, moved(rep))
 	default:
-		fmt.Fprintf(stdout, "%d rows imported: %d created, %d updated, %d unchanged\n",
-			rep.Rows, rep.Created, rep.Updated, rep.Unchanged)
+		fmt.Fprintf(stdout, "%d rows imported: %d created, %d updated, %d unchanged%s\n",
+			rep.Rows, rep.Created, rep.Updated, rep.Unchanged, moved(rep))
 	}
 	return nil
+}
+
+// moved says how many updated accounts move to another site (move=yes).
+func moved(rep store.ImportReport) string {
+	if rep.Moved == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d moved to another site", rep.Moved)
 }
 
 func accountsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {

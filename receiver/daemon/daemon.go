@@ -328,7 +328,8 @@ type AccountKeys interface {
 func storeReceivers(cfg *configs.Config) []store.Receiver {
 	out := make([]store.Receiver, 0, len(cfg.Receivers))
 	for _, rc := range cfg.Receivers {
-		out = append(out, store.Receiver{Number: rc.Number, Name: rc.Name, AccountPrefix: strings.ToUpper(rc.AccountPrefix)})
+		out = append(out, store.Receiver{Number: rc.Number, Name: rc.Name, AccountPrefix: strings.ToUpper(rc.AccountPrefix),
+			AccountPrefixMode: store.PrefixMode(rc.PrefixMode())})
 	}
 	return out
 }
@@ -369,7 +370,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				// An XML message may be as long on TCP as over HTTP.
 				maxFrame = cfg.XML.MaxBodyBytes
 			}
-			out = append(out, receiver.ListenerOptions{
+			lo := receiver.ListenerOptions{
 				TLS:              tlsConfig,
 				Serial:           port,
 				HeartbeatTimeout: heartbeat,
@@ -387,7 +388,10 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				IdleTimeout:      lc.IdleTimeout,
 				WriteTimeout:     lc.WriteTimeout,
 				MaxFrameBytes:    maxFrame,
-			})
+			}
+			lo.AccountPrefixMode = store.PrefixMode(rc.PrefixMode())
+			lo.PrefixModeOf = senderModes(cfg, lc)
+			out = append(out, lo)
 		}
 	}
 	// Each XML sender gets a listener without a socket: the HTTP server
@@ -399,7 +403,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				prefix = strings.ToUpper(rc.AccountPrefix)
 			}
 		}
-		out = append(out, receiver.ListenerOptions{
+		lo := receiver.ListenerOptions{
 			Name:             XMLListener(sc.ID),
 			Codec:            xmlsignal.New(cfg.XML.MaxBodyBytes),
 			Receiver:         sc.Receiver,
@@ -408,7 +412,10 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			Submitted:        true,
 			HeartbeatTimeout: sc.HeartbeatTimeout,
 			MaxFrameBytes:    cfg.XML.MaxBodyBytes,
-		})
+		}
+		// The sender states its own prefix mode, in place of its receiver's.
+		lo.AccountPrefixMode = store.PrefixMode(sc.PrefixMode())
+		out = append(out, lo)
 	}
 	return out, nil
 }
@@ -446,6 +453,7 @@ func newCodec(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, acc
 			return nil, err
 		}
 		keys.accounts, keys.receiver, keys.prefix = accounts, rc.Number, strings.ToUpper(rc.AccountPrefix)
+		keys.mode = store.PrefixMode(rc.PrefixMode())
 		return dc09.New(dc09.Options{
 			Keys: keys.lookup,
 			Window: dc09.Window{
@@ -485,6 +493,7 @@ type keys struct {
 	accounts  AccountKeys // nil: no stored keys
 	receiver  int
 	prefix    string
+	mode      store.PrefixMode // the receiver's rule, as the pipeline applies it
 	byAccount map[string]dc09.Key
 	any       dc09.Key
 	hasAny    bool
@@ -509,7 +518,7 @@ func keyTable(cfg []configs.Key) (*keys, error) {
 
 func (k *keys) lookup(account string) (dc09.Key, bool) {
 	if k.accounts != nil {
-		number := store.WithPrefix(k.prefix, strings.ToUpper(strings.TrimSpace(account)))
+		number := store.ApplyPrefix(k.prefix, k.mode, strings.ToUpper(strings.TrimSpace(account)))
 		if key, ok := k.accounts.AccountKey(k.receiver, number); ok {
 			return key, true
 		}

@@ -106,18 +106,18 @@ func (a *api) session(r *http.Request) (*store.Session, bool) {
 // queueRoutes are the operator endpoints.
 func (a *api) queueRoutes() []route {
 	return []route{
-		{"POST", "/api/v1/logout", a.logout},
-		{"GET", "/api/v1/me", a.me},
-		{"GET", "/api/v1/queue", a.queue},
-		{"GET", "/api/v1/queue/events", a.queueEvents},
-		{"GET", "/api/v1/incidents", a.incidents},
-		{"GET", "/api/v1/incidents/{id}", a.incident},
-		{"POST", "/api/v1/incidents/{id}/steps", a.step},
-		{"GET", "/api/v1/dashboard", a.dashboard},
-		{"GET", "/api/v1/users", a.users},
-		{"POST", "/api/v1/users", a.createUser},
-		{"PUT", "/api/v1/users/{id}", a.updateUser},
-		{"GET", "/api/v1/audit", a.audit},
+		{"POST", "/api/v1/logout", a.logout, nil},
+		{"GET", "/api/v1/me", a.me, nil},
+		{"GET", "/api/v1/queue", a.queue, nil},
+		{"GET", "/api/v1/queue/events", a.queueEvents, nil},
+		{"GET", "/api/v1/incidents", a.incidents, []string{"status", "account_id", "since", "after_id", "limit"}},
+		{"GET", "/api/v1/incidents/{id}", a.incident, nil},
+		{"POST", "/api/v1/incidents/{id}/steps", a.step, nil},
+		{"GET", "/api/v1/dashboard", a.dashboard, nil},
+		{"GET", "/api/v1/users", a.users, nil},
+		{"POST", "/api/v1/users", a.createUser, nil},
+		{"PUT", "/api/v1/users/{id}", a.updateUser, nil},
+		{"GET", "/api/v1/audit", a.audit, pageQuery},
 	}
 }
 

@@ -117,7 +117,7 @@ func New(opts Options) (http.Handler, error) {
 		_, _ = w.Write(openAPI)
 	})
 	for _, rt := range a.routes() {
-		mux.Handle(rt.method+" "+rt.path, a.auth(rt.path, a.audited(rt)))
+		mux.Handle(rt.method+" "+rt.path, a.auth(rt.path, knownQuery(rt, a.audited(rt))))
 	}
 	if len(opts.XML.Senders) > 0 {
 		mux.HandleFunc("POST /xml/v1/signals", a.xmlSignals)
@@ -135,11 +135,11 @@ func New(opts Options) (http.Handler, error) {
 // documents exactly these (a test holds them together).
 func (a *api) routes() []route {
 	rs := []route{
-		{"GET", "/api/v1/signals", a.signals},
-		{"GET", "/api/v1/frames", a.frames},
+		{"GET", "/api/v1/signals", a.signals, signalQuery},
+		{"GET", "/api/v1/frames", a.frames, frameQuery},
 	}
 	if a.opts.Connections != nil {
-		rs = append(rs, route{"GET", "/api/v1/connections", a.connections})
+		rs = append(rs, route{"GET", "/api/v1/connections", a.connections, nil})
 	}
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)
@@ -277,6 +277,8 @@ type listParams struct {
 	receiver int
 	since    time.Time
 	afterID  int64
+	beforeID int64
+	desc     bool // order=desc: newest first
 	limit    int
 }
 
@@ -300,13 +302,26 @@ func (a *api) parseList(w http.ResponseWriter, r *http.Request) (listParams, boo
 		}
 		p.since = t
 	}
-	if v := q.Get("after_id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "after_id", "after_id must be a non-negative integer")
-			return p, false
+	for _, c := range []struct {
+		name string
+		to   *int64
+	}{{"after_id", &p.afterID}, {"before_id", &p.beforeID}} {
+		if v := q.Get(c.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				writeError(w, http.StatusBadRequest, c.name, c.name+" must be a non-negative integer")
+				return p, false
+			}
+			*c.to = n
 		}
-		p.afterID = n
+	}
+	switch q.Get("order") {
+	case "", "asc":
+	case "desc":
+		p.desc = true
+	default:
+		writeError(w, http.StatusBadRequest, "order", "order must be asc (oldest first, the default) or desc (newest first)")
+		return p, false
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -337,10 +352,13 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := store.SignalFilter{
-		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, Limit: p.limit,
+		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID, Desc: p.desc, Limit: p.limit,
 	}
 	q := r.URL.Query()
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
+		return
+	}
+	if f.SiteID, ok = queryID(w, r, "site_id"); !ok {
 		return
 	}
 	switch f.Resolution = q.Get("resolution"); f.Resolution {
@@ -379,7 +397,8 @@ func (a *api) frames(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	frames, err := a.opts.Store.Frames(r.Context(), store.FrameFilter{
-		Account: p.account, Receiver: p.receiver, Status: status, Since: p.since, AfterID: p.afterID, Limit: p.limit,
+		Account: p.account, Receiver: p.receiver, Status: status, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID,
+		Desc: p.desc, Limit: p.limit,
 	})
 	if err != nil {
 		a.log.Error("list frames", zap.Error(err))

@@ -27,33 +27,8 @@ func portalOf(r *http.Request) *store.PortalSession {
 // (portal session cookie + CSRF header) and its pages under /portal/.
 func (a *api) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/api/login", a.portalLogin)
-	for _, rt := range []route{
-		{"POST", "/portal/api/logout", a.portalLogout},
-		{"GET", "/portal/api/me", a.portalMe},
-		{"GET", "/portal/api/sites", a.portalSites},
-		{"GET", "/portal/api/signals", a.portalSignals},
-		{"GET", "/portal/api/events", a.portalEvents},
-		{"GET", "/portal/api/incidents", a.portalIncidents},
-		{"GET", "/portal/api/incidents/{id}", a.portalIncident},
-		{"GET", "/portal/api/signals/{id}", a.portalSignal},
-		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList},
-		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact},
-		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact},
-		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact},
-		{"GET", "/portal/api/sites/{id}/zones", a.portalZones},
-		{"PUT", "/portal/api/zones/{id}", a.portalEditZone},
-		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes},
-		{"GET", "/portal/api/users", a.portalUsers},
-		{"POST", "/portal/api/users", a.portalCreateUser},
-		{"PUT", "/portal/api/users/{id}", a.portalUpdateUser},
-		{"POST", "/portal/api/password", a.portalPassword},
-		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn},
-		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff},
-		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults},
-		{"GET", "/portal/api/reports", a.portalReports},
-		{"GET", "/portal/api/reports/{id}", a.portalReport},
-	} {
-		mux.Handle(rt.method+" "+rt.path, a.portalAuth(rt.handler))
+	for _, rt := range a.portalAPI() {
+		mux.Handle(rt.method+" "+rt.path, a.portalAuth(knownQuery(rt, rt.handler).ServeHTTP))
 	}
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
@@ -69,6 +44,36 @@ func (a *api) portalRoutes(mux *http.ServeMux) {
 		r2.URL.Path = "/" + p
 		files.ServeHTTP(w, r2)
 	})))
+}
+
+// portalAPI is the portal's own API behind portalAuth.
+func (a *api) portalAPI() []route {
+	return []route{
+		{"POST", "/portal/api/logout", a.portalLogout, nil},
+		{"GET", "/portal/api/me", a.portalMe, nil},
+		{"GET", "/portal/api/sites", a.portalSites, nil},
+		{"GET", "/portal/api/signals", a.portalSignals, siteQuery},
+		{"GET", "/portal/api/events", a.portalEvents, nil},
+		{"GET", "/portal/api/incidents", a.portalIncidents, siteQuery},
+		{"GET", "/portal/api/incidents/{id}", a.portalIncident, nil},
+		{"GET", "/portal/api/signals/{id}", a.portalSignal, nil},
+		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList, nil},
+		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact, nil},
+		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact, nil},
+		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact, nil},
+		{"GET", "/portal/api/sites/{id}/zones", a.portalZones, nil},
+		{"PUT", "/portal/api/zones/{id}", a.portalEditZone, nil},
+		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes, nil},
+		{"GET", "/portal/api/users", a.portalUsers, nil},
+		{"POST", "/portal/api/users", a.portalCreateUser, nil},
+		{"PUT", "/portal/api/users/{id}", a.portalUpdateUser, nil},
+		{"POST", "/portal/api/password", a.portalPassword, nil},
+		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn, nil},
+		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff, nil},
+		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults, rangeQuery},
+		{"GET", "/portal/api/reports", a.portalReports, nil},
+		{"GET", "/portal/api/reports/{id}", a.portalReport, reportQuery},
+	}
 }
 
 // portalAuth admits a request with a live portal session; changes need the
@@ -110,7 +115,13 @@ func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
 	if !a.loginRequest(w, r, &req) {
 		return
 	}
-	user := "portal|" + strings.TrimSpace(req.Identifier) + "|" + strings.ToLower(strings.TrimSpace(req.Username))
+	// Failures count per identifier as the store compares it: "+1 312 555
+	// 0101" and "13125550101" are one client.
+	ident := store.IdentifierKey(strings.TrimSpace(req.Identifier))
+	if ident == "" {
+		ident = strings.TrimSpace(req.Identifier)
+	}
+	user := "portal|" + ident + "|" + strings.ToLower(strings.TrimSpace(req.Username))
 	a.guardedLogin(w, r, user, portalCookie, portalDeviceCookie, "wrong identifier, user name or password", func(ctx context.Context) (string, any, error) {
 		token, sess, err := a.opts.Station.PortalLogin(ctx, req.Identifier, req.Username, req.Password, remoteIP(r), a.opts.Console.SessionTTL)
 		if err != nil {
@@ -472,13 +483,16 @@ func (a *api) portalZones(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
+// zoneEdit is a portal change to a zone: a field left out stays as it is.
 type zoneEdit struct {
-	Description string `json:"description"`
-	Type        string `json:"type"`
+	Description *string `json:"description"`
+	Type        *string `json:"type"`
 }
 
-// portalEditZone changes a zone's description and type (right "zones"),
-// the number and account staying as the station set them.
+// portalEditZone changes a zone's description and/or type (right "zones"),
+// the number and account staying as the station set them; a field the
+// request leaves out keeps its value (an edit of the description does not
+// wipe the type).
 func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	id, edit, ok := idAndBody[zoneEdit](w, r)
 	if !ok || !may(w, r, store.RightZones) {
@@ -492,7 +506,12 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if !a.accountInScope(w, r, z.AccountID) {
 		return
 	}
-	z.Description, z.Type = edit.Description, edit.Type
+	if edit.Description != nil {
+		z.Description = *edit.Description
+	}
+	if edit.Type != nil {
+		z.Type = *edit.Type
+	}
 	if err := a.opts.Station.Zones.Update(r.Context(), id, z); err != nil {
 		a.storeError(w, err)
 		return

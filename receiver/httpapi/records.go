@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,50 @@ const (
 type route struct {
 	method, path string
 	handler      http.HandlerFunc
+	// query lists the query parameters the endpoint understands; any other
+	// is refused with 400 naming it (knownQuery).
+	query []string
+}
+
+// Query parameters shared by several endpoints.
+var (
+	pageQuery   = []string{"after_id", "limit"}
+	rangeQuery  = []string{"from", "to"}
+	importQuery = []string{"dry_run"}
+	reportQuery = []string{"format", "download"}
+	siteQuery   = []string{"site_id", "since"}
+	listQuery   = []string{"account", "receiver", "since", "after_id", "before_id", "order", "limit"}
+	signalQuery = append(slices.Clone(listQuery), "account_id", "site_id", "resolution", "test")
+	frameQuery  = append(slices.Clone(listQuery), "status")
+)
+
+// knownQuery answers 400, naming the parameter, a request with a query
+// parameter the route does not understand, given twice, or malformed,
+// instead of ignoring it: a filter the server drops silently returns what
+// the caller did not ask for (every site's signals for ?site_id=1).
+func knownQuery(rt route, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "", "the query string is malformed: "+err.Error())
+			return
+		}
+		for name, vals := range q {
+			switch {
+			case !slices.Contains(rt.query, name):
+				known := "it takes none"
+				if len(rt.query) > 0 {
+					known = "known: " + strings.Join(rt.query, ", ")
+				}
+				writeError(w, http.StatusBadRequest, name, fmt.Sprintf("unknown query parameter %s for %s %s; %s", name, rt.method, rt.path, known))
+				return
+			case len(vals) > 1:
+				writeError(w, http.StatusBadRequest, name, "query parameter "+name+" given more than once")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // recordRoutes returns list/create/get/update/delete for one record kind.
@@ -43,7 +89,7 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"items": list})
-		}},
+		}, append(recs.Filters(), pageQuery...)},
 		{"POST", path, func(w http.ResponseWriter, r *http.Request) {
 			rec := new(T)
 			if !decodeBody(w, r, rec) {
@@ -54,7 +100,7 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			writeJSON(w, http.StatusCreated, rec)
-		}},
+		}, nil},
 		{"GET", item, func(w http.ResponseWriter, r *http.Request) {
 			id, ok := pathID(w, r)
 			if !ok {
@@ -66,7 +112,7 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			writeJSON(w, http.StatusOK, rec)
-		}},
+		}, nil},
 		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
 			id, rec, ok := idAndBody[T](w, r)
 			if !ok {
@@ -77,7 +123,7 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			writeJSON(w, http.StatusOK, rec)
-		}},
+		}, nil},
 		{"DELETE", item, func(w http.ResponseWriter, r *http.Request) {
 			id, ok := pathID(w, r)
 			if !ok {
@@ -88,7 +134,7 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
-		}},
+		}, nil},
 	}
 }
 
@@ -105,21 +151,23 @@ func (a *api) stationRoutes() []route {
 	rs = append(rs, recordRoutes(a, "/api/v1/responding-parties", st.RespondingParties)...)
 	rs = append(rs, recordRoutes(a, "/api/v1/authorities", st.Authorities)...)
 	rs = append(rs,
-		route{"GET", "/api/v1/receivers", a.receivers},
-		route{"GET", "/api/v1/receivers/{receiver}/accounts/{number}", a.findAccount},
-		route{"POST", "/api/v1/accounts/import", a.importAccounts},
-		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals},
-		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory},
-		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest},
-		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests},
-		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults},
-		route{"GET", "/api/v1/station-events", a.stationEvents},
-		route{"GET", "/api/v1/reports", a.reports},
-		route{"GET", "/api/v1/portal-users", a.listPortalUsers},
-		route{"POST", "/api/v1/portal-users", a.createPortalUser},
-		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser},
-		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser},
-		route{"GET", "/api/v1/reports/{id}", a.report},
+		route{"GET", "/api/v1/receivers", a.receivers, nil},
+		route{"GET", "/api/v1/receivers/{receiver}/accounts/{number}", a.findAccount, nil},
+		route{"POST", "/api/v1/accounts/import", a.importer(st.ImportAccounts), importQuery},
+		route{"POST", "/api/v1/sites/import", a.importer(st.ImportSites), importQuery},
+		route{"POST", "/api/v1/customers/import", a.importer(st.ImportCustomers), importQuery},
+		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals, []string{"since"}},
+		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory, []string{"open", "from", "to"}},
+		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest, nil},
+		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests, nil},
+		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults, rangeQuery},
+		route{"GET", "/api/v1/station-events", a.stationEvents, []string{"kind", "account_id", "since", "after_id", "limit"}},
+		route{"GET", "/api/v1/reports", a.reports, []string{"customer_id", "limit"}},
+		route{"GET", "/api/v1/portal-users", a.listPortalUsers, []string{"scope"}},
+		route{"POST", "/api/v1/portal-users", a.createPortalUser, nil},
+		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser, nil},
+		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser, nil},
+		route{"GET", "/api/v1/reports/{id}", a.report, reportQuery},
 	)
 	return rs
 }
@@ -195,28 +243,33 @@ func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, acct)
 }
 
-func (a *api) importAccounts(w http.ResponseWriter, r *http.Request) {
-	dry := r.URL.Query().Get("dry_run")
-	if dry != "" && dry != "true" && dry != "false" {
-		writeError(w, http.StatusBadRequest, "dry_run", "dry_run must be true or false")
-		return
-	}
-	body := http.MaxBytesReader(w, r.Body, maxImportBody)
-	report, err := a.opts.Station.ImportAccounts(r.Context(), body, dry == "true")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "", "the file is larger than 64 MiB; split it")
+// importer answers a CSV import (accounts, sites or customers): all rows
+// or none, every bad row reported (422), ?dry_run=true checks and counts
+// without writing.
+func (a *api) importer(run func(ctx context.Context, r io.Reader, dryRun bool) (*store.ImportReport, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		dry := r.URL.Query().Get("dry_run")
+		if dry != "" && dry != "true" && dry != "false" {
+			writeError(w, http.StatusBadRequest, "dry_run", "dry_run must be true or false")
 			return
 		}
-		a.storeError(w, err)
-		return
+		body := http.MaxBytesReader(w, r.Body, maxImportBody)
+		report, err := run(r.Context(), body, dry == "true")
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				writeError(w, http.StatusRequestEntityTooLarge, "", "the file is larger than 64 MiB; split it")
+				return
+			}
+			a.storeError(w, err)
+			return
+		}
+		status := http.StatusOK
+		if len(report.Errors) > 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		writeJSON(w, status, report)
 	}
-	status := http.StatusOK
-	if len(report.Errors) > 0 {
-		status = http.StatusUnprocessableEntity
-	}
-	writeJSON(w, status, report)
 }
 
 func (a *api) claimSignals(w http.ResponseWriter, r *http.Request) {
@@ -234,12 +287,12 @@ func (a *api) claimSignals(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "since", "since must be an RFC 3339 time or a duration such as 24h")
 		return
 	}
-	n, err := a.opts.Station.ClaimSignals(r.Context(), id, since)
+	c, err := a.opts.Station.ClaimSignals(r.Context(), id, since, actorOf(r))
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "since": since, "claimed": n})
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "since": since, "claimed": c.Signals, "incidents": c.Incidents})
 }
 
 // testRequest places an account on test: until or duration says when it
