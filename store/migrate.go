@@ -42,23 +42,20 @@ func migrations() ([]migration, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {
-		// Versions rise; one may be skipped (a migration numbered ahead
-		// of one that is not in this build), never repeated.
-		if i > 0 && m.version == out[i-1].version {
-			return nil, fmt.Errorf("store: migrations %q and %q have the same version", out[i-1].name, m.name)
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migration %q: expected version %d", m.name, i+1)
 		}
 	}
 	return out, nil
 }
 
-// SchemaVersion is the schema version this build writes: the highest
-// migration's.
+// SchemaVersion is the schema version this build writes.
 func SchemaVersion() int {
 	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
+	if err != nil {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return len(ms)
 }
 
 // migrate applies every embedded migration newer than the database's
@@ -66,21 +63,18 @@ func SchemaVersion() int {
 // A database newer than this build is refused rather than written to.
 func migrate(ctx context.Context, db *sql.DB, path string) error {
 	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
+	if err != nil {
 		return err
 	}
 	var current int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return openError(path, fmt.Errorf("read schema version: %w", err))
 	}
-	if latest := ms[len(ms)-1].version; current > latest {
+	if current > len(ms) {
 		return dirErrorf(ErrSchemaNewer, "database %s has schema version %d, newer than this build's %d: "+
-			"run the alarmrx version that wrote it, or restore a backup made by this version", path, current, latest)
+			"run the alarmrx version that wrote it, or restore a backup made by this version", path, current, len(ms))
 	}
-	for _, m := range ms {
-		if m.version <= current {
-			continue
-		}
+	for _, m := range ms[current:] {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
