@@ -144,7 +144,7 @@ func (a *api) routes() []route {
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)
 		rs = append(rs, a.queueRoutes()...)
-		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable})
+		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs
 }
