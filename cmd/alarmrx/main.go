@@ -6,6 +6,7 @@
 //	alarmrx send  …                        send DC-09 frames like a panel
 //	alarmrx bench …                        load-test a receiver
 //	alarmrx accounts import FILE.csv | list  manage accounts through the daemon's API
+//	alarmrx sites|customers import FILE.csv  import sites or customers the same way
 //	alarmrx test on|off|status ACCOUNT      put an account on test and off again
 //	alarmrx users add NAME | list           manage the console's station users
 //
@@ -59,6 +60,8 @@ commands:
   send          send DC-09 frames to a receiver, as a panel would
   bench         load-test a receiver with many panels and report ACK latency
   accounts      import accounts from CSV (all rows or none) or list them, through the running daemon
+  sites         import sites from CSV (all rows or none), through the running daemon
+  customers     import customers from CSV (all rows or none), through the running daemon
   test          put an account on test, take it off, or show its test status
   users         add or list station users (operators, supervisors, admins) of the console
 
@@ -92,6 +95,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = bench(ctx, args[1:], stdout, stderr)
 	case "accounts":
 		err = accounts(ctx, args[1:], stdout, stderr)
+	case "sites":
+		err = records("sites", sitesUsage)(ctx, args[1:], stdout, stderr)
+	case "customers":
+		err = records("customers", customersUsage)(ctx, args[1:], stdout, stderr)
 	case "test":
 		err = testCmd(ctx, args[1:], stdout, stderr)
 	case "users":
@@ -121,7 +128,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // subcommandUsage is the usage of each command that has subcommands.
-var subcommandUsage = map[string]string{"accounts": accountsUsage, "test": testUsage, "users": usersUsage}
+var subcommandUsage = map[string]string{"accounts": accountsUsage, "sites": sitesUsage, "customers": customersUsage,
+	"test": testUsage, "users": usersUsage}
 
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"

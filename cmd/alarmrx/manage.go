@@ -161,7 +161,41 @@ func accounts(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func accountsImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("accounts import", stderr)
+	return importCSV(ctx, "accounts", args, stdout, stderr)
+}
+
+const sitesUsage = `usage: alarmrx sites import FILE.csv [--dry-run] [flags]
+
+  import FILE.csv   create or update sites from CSV, all rows or none, keyed
+                    by identifier; prints a report, and every bad row with
+                    its line number
+`
+
+const customersUsage = `usage: alarmrx customers import FILE.csv [--dry-run] [flags]
+
+  import FILE.csv   create or update customers from CSV, all rows or none,
+                    keyed by identifier; prints a report, and every bad row
+                    with its line number
+`
+
+// records runs "alarmrx sites import" and "alarmrx customers import".
+func records(kind, usage string) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		if len(args) == 0 || args[0] != "import" {
+			fmt.Fprint(stderr, usage)
+			if len(args) == 0 {
+				return usageError{errors.New(kind + ": import?")}
+			}
+			return usageError{fmt.Errorf("%s: unknown subcommand %q", kind, args[0])}
+		}
+		return importCSV(ctx, kind, args[1:], stdout, stderr)
+	}
+}
+
+// importCSV posts a CSV file to /api/v1/<kind>/import and prints the
+// report: all rows or none, every bad row with its line.
+func importCSV(ctx context.Context, kind string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(kind+" import", stderr)
 	client := clientFlags(fs)
 	dry := fs.Bool("dry-run", false, "check the file and report, write nothing")
 	file, rest := splitPositional(args)
@@ -169,7 +203,7 @@ func accountsImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if file == "" {
-		return usageError{errors.New("accounts import: name the CSV file")}
+		return usageError{fmt.Errorf("%s import: name the CSV file", kind)}
 	}
 	c, err := client()
 	if err != nil {
@@ -181,7 +215,7 @@ func accountsImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer f.Close()
 	var rep store.ImportReport
-	path := "/api/v1/accounts/import"
+	path := "/api/v1/" + kind + "/import"
 	if *dry {
 		path += "?dry_run=true"
 	}
