@@ -29,21 +29,35 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// startDaemon runs the embedded example configuration in-process on a fresh
-// data directory and 127.0.0.1:0, changed by edit, until the test ends.
-func startDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
+// exampleConfig is the embedded example configuration on a fresh data
+// directory, its listeners on 127.0.0.1:0.
+func exampleConfig(t *testing.T) *configs.Config {
 	t.Helper()
 	cfg, err := configs.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data") // created by the store, 0700
 	for i := range cfg.Receivers[0].Listeners {
 		cfg.Receivers[0].Listeners[i].TCP = "127.0.0.1:0"
 		cfg.Receivers[0].Listeners[i].UDP = ""
 	}
+	return cfg
+}
+
+// startDaemon runs the example configuration in-process, changed by edit,
+// until the test ends.
+func startDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
+	t.Helper()
+	cfg := exampleConfig(t)
 	edit(cfg)
-	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
+	return runDaemon(t, cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
+}
+
+// runDaemon runs a daemon of cfg in-process until the test ends.
+func runDaemon(t *testing.T, cfg *configs.Config, opts daemon.Options) *daemon.Daemon {
+	t.Helper()
+	d, err := daemon.New(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,26 +194,11 @@ func TestVersionIsTheCommit(t *testing.T) {
 // supervised), says plainly that the management API is off without an
 // admin token, and names the supervision listener for what it is.
 func TestDefaultRunIsQuietAndHonest(t *testing.T) {
-	cfg, err := configs.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = filepath.Join(t.TempDir(), "data") // created by the store, 0700
+	cfg := exampleConfig(t)
 	cfg.HTTP.Listen = "127.0.0.1:0"
-	for i := range cfg.Receivers[0].Listeners {
-		cfg.Receivers[0].Listeners[i].TCP = "127.0.0.1:0"
-		cfg.Receivers[0].Listeners[i].UDP = ""
-	}
 	core, logs := observer.New(zapcore.InfoLevel)
 	reg := prometheus.NewRegistry()
-	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zap.New(core), Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	d := runDaemon(t, cfg, daemon.Options{Logger: zap.New(core), Registry: reg})
 	waitReadyURL(t, "http://"+d.HTTPAddr()+"/-/ready", 5*time.Second)
 	mfs, err := reg.Gather()
 	if err != nil {

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/receiver/daemon"
 	"go.uber.org/zap/zaptest"
 )
@@ -31,24 +29,12 @@ func TestREADMECommandsWork(t *testing.T) {
 		t.Fatalf("found %d commands in the README", len(cmds))
 	}
 
-	cfg, err := configs.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg := exampleConfig(t)
 	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cfg.HTTP.AdminToken = "secret"
 	dc := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cfg.Receivers[0].Listeners[0].TCP, cfg.Receivers[0].Listeners[0].UDP = dc, dc
-	cfg.Receivers[0].Listeners[1].TCP = "127.0.0.1:0"
-	d, err := daemon.New(context.Background(), cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	runDaemon(t, cfg, daemon.Options{Logger: zaptest.NewLogger(t)})
 	waitReadyURL(t, "http://"+cfg.HTTP.Listen+"/-/ready", 5*time.Second)
 	t.Setenv("ALARMRX_HTTP_LISTEN", cfg.HTTP.Listen)
 	t.Setenv("ALARMRX_HTTP_ADMIN_TOKEN", "secret")
@@ -64,7 +50,7 @@ func TestREADMECommandsWork(t *testing.T) {
 		for i, a := range args {
 			args[i] = strings.ReplaceAll(a, "127.0.0.1:12128", dc)
 		}
-		if args[0] == "send" && !contains(args, "--addr") {
+		if args[0] == "send" && !slices.Contains(args, "--addr") {
 			args = append(args, "--addr", dc)
 		}
 		stdinText = c.stdin
@@ -150,13 +136,4 @@ func shellWords(s string) []string {
 		words = append(words, cur.String())
 	}
 	return words
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -207,6 +207,12 @@ func TestXMLSenderSupervision(t *testing.T) {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+// withPasskey puts chekt's passkey in a message's Header, as a sender on
+// TCP must.
+func withPasskey(msg []byte) []byte {
+	return bytes.Replace(msg, []byte("<Source>chekt</Source>"), []byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+}
+
 // addXMLTCP gives receiver 2 of a test configuration an XML listener on
 // TCP, "xml-tcp" (line 4), whose senders put the passkey in Header/Passkey.
 func addXMLTCP(cfg *configs.Config) {
@@ -229,8 +235,7 @@ func TestXMLOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	withKey := bytes.Replace(example(t, "chekt-style.xml"), []byte("<Source>chekt</Source>"),
-		[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+	withKey := withPasskey(example(t, "chekt-style.xml"))
 	noKey := bytes.Replace(example(t, "two-signals-sia.xml"), []byte("msg-0002"), []byte("msg-0003"), 1)
 	if _, err := c.Write(append(append(withKey, "\r\n"...), noKey...)); err != nil {
 		t.Fatal(err)
@@ -263,8 +268,7 @@ func TestXMLOverTCPHonoursMaxBody(t *testing.T) {
 	}
 	r := startDaemon(t, cfg)
 	message := func(id string, textBytes int) []byte {
-		b := bytes.Replace(example(t, "chekt-style.xml"), []byte("<Source>chekt</Source>"),
-			[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+		b := withPasskey(example(t, "chekt-style.xml"))
 		b = bytes.Replace(b, []byte("6f1c1a0e-3f7b-4c7e-9d2a-1d2b9c0f7a11"), []byte(id), 1)
 		return bytes.Replace(b, []byte("<Text>"), []byte("<Text>"+strings.Repeat("x", textBytes)), 1)
 	}
@@ -321,8 +325,7 @@ func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	heartbeat := bytes.Replace(example(t, "heartbeat.xml"), []byte("<Source>chekt</Source>"),
-		[]byte("<Source>chekt</Source><Passkey>"+chektPasskey+"</Passkey>"), 1)
+	heartbeat := withPasskey(example(t, "heartbeat.xml"))
 	dec := xml.NewDecoder(c)
 	// Heartbeats over TCP every 300 ms for 2.4 s keep chekt's 1 s link up.
 	for i := range 8 {

@@ -82,6 +82,17 @@ func startMailbox(t *testing.T) (*mailbox, int) {
 	return m, ln.Addr().(*net.TCPAddr).Port
 }
 
+// reportStore is a store on a real SQLite file with receiver 1, on clock.
+func reportStore(t *testing.T, clock func() time.Time) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
+		Registerer: prometheus.NewRegistry(), Now: clock})
+	must(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	must(t, st.SyncReceivers(context.Background(), []store.Receiver{{Number: 1, Name: "IP"}}))
+	return st
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -101,11 +112,7 @@ func TestMorningReport(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
-		Registerer: prometheus.NewRegistry(), Now: clock})
-	must(t, err)
-	defer st.Close()
-	must(t, st.SyncReceivers(ctx, []store.Receiver{{Number: 1, Name: "IP"}}))
+	st := reportStore(t, clock)
 	hq := &store.Customer{Name: "Bank HQ", ReportEmail: "security@bank.example"}
 	must(t, st.Customers.Create(ctx, hq))
 	region := &store.Customer{Name: "Bank North", ParentID: &hq.ID}
@@ -270,11 +277,7 @@ func TestMorningReportTellsTheTruth(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName), store.Options{Logger: zap.NewNop(),
-		Registerer: prometheus.NewRegistry(), Now: clock})
-	must(t, err)
-	defer st.Close()
-	must(t, st.SyncReceivers(ctx, []store.Receiver{{Number: 1, Name: "IP"}}))
+	st := reportStore(t, clock)
 	newSite := func(customer, site, account string, email string) int64 {
 		c := &store.Customer{Name: customer, ReportEmail: email}
 		must(t, st.Customers.Create(ctx, c))
