@@ -529,8 +529,10 @@ func (s *Surgard) failed(c line, err error) {
 		s.conn = nil
 	}
 	s.mu.Unlock()
-	_ = c.Close()
+	// Absent first, then closed: whoever sees the connection close sees
+	// the output reported absent.
 	s.setAbsent(true, err.Error())
+	_ = c.Close()
 }
 
 func (s *Surgard) lastSeen() time.Time {
