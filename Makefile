@@ -21,7 +21,7 @@ vet:
 fmt:
 	gofmt -l -w .
 
-FUZZTIME ?= 10s
+FUZZTIME ?= 200000x
 
 # The fuzz targets are listed once, in .ci/run.
 fuzz:
