@@ -151,7 +151,7 @@ type RespondingParty struct {
 	SiteID   int64   `json:"site_id"`
 	Position int     `json:"position"` // 1 is called first
 	Name     string  `json:"name"`
-	Role     string  `json:"role"` // keyholder, contact, …
+	Role     string  `json:"role"` // keyholder (the default), contact, guard (RoleGuard), …
 	Phones   Strings `json:"phones"`
 	// Passcode is write-only, like an account's key: nil keeps, "" removes.
 	Passcode    *string   `json:"passcode,omitempty"`
@@ -162,10 +162,18 @@ type RespondingParty struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// AuthorityKinds are the agencies a site may have.
-var AuthorityKinds = []string{"police", "fire", "medical"}
+// AuthorityKinds are the agencies a site may have: police, fire and
+// medical services, and guard (a guard or patrol company that responds to
+// the site's alarms). The operator dispatches any of them with the
+// incident step "dispatched".
+var AuthorityKinds = []string{"police", "fire", "medical", "guard"}
 
-// Authority is the police, fire or medical agency for a site.
+// RoleGuard is the call-list role of a guard or patrol company the
+// operator may send to the site (seed 000: "the operator sends the
+// security guard or law enforcement officials").
+const RoleGuard = "guard"
+
+// Authority is the police, fire, medical or guard service for a site.
 type Authority struct {
 	ID        int64     `json:"id"`
 	SiteID    int64     `json:"site_id"`

@@ -234,7 +234,8 @@ type Step struct {
 	Action string `json:"action"`
 	// Note is free text (required for note).
 	Note string `json:"note,omitempty"`
-	// Contact is who was called (called) or the authority (dispatched).
+	// Contact is who was called (called), or the authority or guard
+	// company sent to the site (dispatched).
 	Contact string `json:"contact,omitempty"`
 	// Result of a call: reached, no_answer, voicemail, cancelled, …
 	Result string `json:"result,omitempty"`

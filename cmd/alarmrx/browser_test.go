@@ -36,8 +36,8 @@ func chromium(t *testing.T) string {
 
 // TestConsoleInBrowser logs an operator in to the console in a real
 // headless Chromium, sends a signal with `alarmrx send`, sees it appear in
-// the queue without a reload, opens (and so claims) it, adds a note and
-// resolves it.
+// the queue without a reload, opens (and so claims) it, adds a note,
+// dispatches the site's guard company and resolves it.
 // ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-*.png.
 func TestConsoleInBrowser(t *testing.T) {
 	exe := chromium(t)
@@ -59,6 +59,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Dana Keyholder",
 		Role: "keyholder", Phones: store.Strings{"+44 1632 960 456"}}))
 	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "police", Name: "Springfield Police", Phones: store.Strings{"999"}}))
+	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "guard", Name: "Acme Patrol", Phones: store.Strings{"+44 1632 960 999"}}))
 	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
 		"ann's long password", store.Actor{Name: "setup"}))
 
@@ -102,6 +103,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("note-text"), "Called Dana: on her way"),
 		chromedp.Click(chromedp.ID("note-add")),
 		poll(`document.getElementById("actions").textContent.includes("Called Dana: on her way")`),
+		// The guard company is offered for dispatch beside the police.
+		poll(`[...document.querySelectorAll("#agencies option")].some(o => o.value === "guard: Acme Patrol")`),
+		chromedp.SendKeys(chromedp.ID("dispatch-to"), "guard: Acme Patrol"),
+		chromedp.Click(chromedp.CSS(`#dispatch-form button[type=submit]`)),
+		poll(`document.getElementById("actions").textContent.includes("guard: Acme Patrol")`),
 	))
 	zones, signals := text(t, bctx, chromedp.ID("zones")), text(t, bctx, chromedp.ID("signals"))
 	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#2345|Nri1/BA017") {
@@ -127,7 +133,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	for _, a := range log {
 		steps = append(steps, a.UserName+":"+a.Action)
 	}
-	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:resolved" {
+	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:dispatched ann:resolved" {
 		t.Fatalf("action log %q", got)
 	}
 

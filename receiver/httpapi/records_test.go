@@ -48,7 +48,7 @@ func newStationServer(t testing.TB) *stationServer {
 	}
 	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st,
 		AdminToken: token, MaxTestDuration: 24 * time.Hour, Now: func() time.Time { return now },
-		Queue: store.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched"}}})
+		Queue: store.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched", "guard_dispatched"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,7 +170,11 @@ async function loadIncident(opening) {
   fill($("authorities").tBodies[0], d.authorities.map(a => row([a.kind, a.name, (a.phones || []).join(", ")])));
   fill($("zones").tBodies[0], d.zones.map(z => row([z.number, z.description, z.type])));
   $("contacts").replaceChildren(...d.responding_parties.map(p => { const o = el("option"); o.value = p.name; return o; }));
-  $("agencies").replaceChildren(...d.authorities.map(a => { const o = el("option"); o.value = a.kind + ": " + a.name; return o; }));
+  // Dispatch goes to an authority (police, fire, medical, guard) or to a
+  // guard or patrol company on the call list.
+  const sendable = [...d.authorities.map(a => a.kind + ": " + a.name),
+    ...d.responding_parties.filter(p => p.role === "guard").map(p => "guard: " + p.name)];
+  $("agencies").replaceChildren(...sendable.map(v => { const o = el("option"); o.value = v; return o; }));
 
   fill($("signals").tBodies[0], d.signals.map(s => {
     const raw = el("div", s.raw || s.raw_hex, "raw");
