@@ -50,11 +50,17 @@ func DefaultQueueRules() QueueRules {
 	}
 }
 
-// classify decides one event's handling. Its order matters: on-test wins
-// over everything (a test never reaches an operator), fire is locked at
-// priority 1, restores only join their incident, and an unknown account's
-// signals join its unknown-account incident rather than opening alarms.
+// classify decides one event's handling. First the account's system type
+// makes a generic alarm its own (store.SystemCategory: a PERS's burglary
+// code is medical, a fire panel's is fire); ev's category becomes that,
+// and the signal is stored with it. Then order matters: on-test wins over
+// everything (a test never reaches an operator), a per-code rule
+// (queue.codes) overrides the category's priority and handling, fire is
+// locked at priority 1, restores only join their incident, and an unknown
+// account's signals join its unknown-account incident rather than opening
+// alarms.
 func (q *QueueRules) classify(ev *protocols.Event, res store.Resolution) store.Handling {
+	ev.Category = store.SystemCategory(res.SystemType, ev.Category)
 	h := store.Handling{Priority: ev.Category.DefaultPriority(), Mode: store.HandlingQueue}
 	if q.LogOnly[ev.Category] {
 		h.Mode = store.HandlingLog

@@ -94,9 +94,6 @@ type Site struct {
 	identKey string
 }
 
-// System types an account may have (design.md §4).
-var SystemTypes = []string{"intrusion", "fire", "cctv", "access_control", "elevator", "iot", "other"}
-
 // Account is a transmitter: an account number on a receiver, belonging to a
 // site. Number is unique within its receiver.
 type Account struct {

@@ -22,6 +22,9 @@ type Resolution struct {
 	// Zone is the signal's zone in the form zones are stored in, for the
 	// zone description lookup.
 	Zone string
+	// SystemType is the account's system type (SystemTypes): what a
+	// generic alarm of it is (SystemCategory). "" when unknown.
+	SystemType string
 }
 
 // Known reports whether the account was found.
@@ -37,6 +40,7 @@ type indexEntry struct {
 	id     int64
 	siteID int64
 	key    dc09.Key // zero when the account has no key of its own
+	system uint8    // index of its system type in systemTypes
 }
 
 // accountIndex resolves (receiver, account number) to an account without a
@@ -61,7 +65,7 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
 	idx := newAccountIndex(n)
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, receiver, number, site_id, dc09_key, dc09_key_format FROM accounts`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, receiver, number, site_id, dc09_key, dc09_key_format, system_type FROM accounts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
@@ -69,10 +73,11 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 	for rows.Next() {
 		var e indexEntry
 		var receiver int32
-		var number, key, format string
-		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, openSecret{s.sec, accountKeyColumn, &key}, &format); err != nil {
+		var number, key, format, system string
+		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, openSecret{s.sec, accountKeyColumn, &key}, &format, &system); err != nil {
 			return nil, fmt.Errorf("store: load account index: %w", err)
 		}
+		e.system = systemIndex(system)
 		if key != "" {
 			if e.key, err = dc09.ParseKey(key, format); err != nil {
 				// Keys are checked on the way in; a bad one here was written
@@ -96,8 +101,9 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 }
 
 // Resolve finds the account an event names on a receiver and whether the
-// event falls in an on-test period. number must be normalised as stored
-// (upper-case, receiver prefix applied).
+// event falls in an on-test period (a category scope compares the event's
+// category as the account's system type makes it, SystemCategory). number
+// must be normalised as stored (upper-case, receiver prefix applied).
 func (s *Store) Resolve(receiver int, number string, ev *protocols.Event, at time.Time) Resolution {
 	return s.idx.resolve(receiver, number, ev, at)
 }
@@ -109,11 +115,12 @@ func (x *accountIndex) resolve(receiver int, number string, ev *protocols.Event,
 	if !ok {
 		return Resolution{}
 	}
-	r := Resolution{AccountID: e.id, SiteID: e.siteID}
+	r := Resolution{AccountID: e.id, SiteID: e.siteID, SystemType: systemTypes[e.system].Name}
 	if ev != nil {
 		r.Zone = NormaliseZone(ev.Zone)
+		cat := SystemCategory(r.SystemType, ev.Category)
 		for i := range x.tests[e.id] {
-			if t := &x.tests[e.id][i]; t.covers(ev, r.Zone, at) {
+			if t := &x.tests[e.id][i]; t.covers(cat, r.Zone, at) {
 				r.OnTestID = t.ID
 				break
 			}
@@ -154,7 +161,7 @@ func (x *accountIndex) accountChanged(old, a *Account) {
 	if a == nil {
 		return
 	}
-	e := indexEntry{id: a.ID, siteID: a.SiteID}
+	e := indexEntry{id: a.ID, siteID: a.SiteID, system: systemIndex(a.SystemType)}
 	if a.Key != nil && *a.Key != "" {
 		// checkAccount parsed it already; it cannot fail here.
 		e.key, _ = dc09.ParseKey(*a.Key, a.KeyFormat)

@@ -49,9 +49,10 @@ func (t *OnTest) Active(at time.Time) bool {
 	return t.EndedAt == nil && !at.Before(t.StartsAt) && at.Before(t.EndsAt)
 }
 
-// covers reports whether an event at a time is in the period's scope; zone
-// is the event's zone normalised.
-func (t *OnTest) covers(ev *protocols.Event, zone string, at time.Time) bool {
+// covers reports whether an event at a time is in the period's scope; cat
+// is the event's category (as its account's system type makes it), zone
+// its zone normalised.
+func (t *OnTest) covers(cat protocols.Category, zone string, at time.Time) bool {
 	if !t.Active(at) {
 		return false
 	}
@@ -61,7 +62,7 @@ func (t *OnTest) covers(ev *protocols.Event, zone string, at time.Time) bool {
 	case ScopeZones:
 		return zone != "" && slices.Contains(t.Zones, zone)
 	case ScopeCategories:
-		return slices.Contains(t.Categories, ev.Category.String())
+		return slices.Contains(t.Categories, cat.String())
 	}
 	return false
 }
