@@ -116,6 +116,12 @@ type Account struct {
 	SiteID     int64   `json:"site_id"`
 	// SystemType is one of SystemTypes.
 	SystemType string `json:"system_type"`
+	// InstallerID is the installer that installed the system, TechnicianID
+	// the technician responsible for it, who works for that installer
+	// (given alone, it names the installer). Both are optional; without an
+	// installer, the site's stands for the system (SiteSystems).
+	InstallerID  *int64 `json:"installer_id"`
+	TechnicianID *int64 `json:"technician_id"`
 	// Key is the DC-09 AES key. It is write-only: the store never returns
 	// it. On update, nil keeps the stored key and "" removes it.
 	Key *string `json:"dc09_key,omitempty"`
@@ -344,24 +350,24 @@ func (s *Store) newTables() {
 	s.Accounts = &Records[Account]{s: s, t: &table[Account]{
 		name: "accounts", label: "account",
 		columns: []string{"receiver", "number", "site_id", "system_type", "dc09_key", "dc09_key_format",
-			"supervision_seconds", "test_seconds", "notes"},
+			"supervision_seconds", "test_seconds", "notes", "installer_id", "technician_id"},
 		values: func(a *Account) []any {
 			key := ""
 			if a.Key != nil {
 				key = *a.Key
 			}
 			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, s.sec.seal(accountKeyColumn, key), a.KeyFormat,
-				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes}
+				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes, a.InstallerID, a.TechnicianID}
 		},
 		scan: func(a *Account) []any {
 			a.Key = new(string)
 			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, openSecret{s.sec, accountKeyColumn, a.Key}, &a.KeyFormat,
-				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes,
+				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes, &a.InstallerID, &a.TechnicianID,
 				nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
 		},
 		id:      func(a *Account) *int64 { return &a.ID },
 		check:   checkAccount,
-		filters: []string{"receiver", "number", "site_id", "system_type"},
+		filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
 		redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
@@ -667,6 +673,9 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 		a.KeyFormat = ""
 	}
 	if err := exists(ctx, tx, "sites", a.SiteID, "site_id", "site"); err != nil {
+		return err
+	}
+	if err := checkInstaller(ctx, tx, a); err != nil {
 		return err
 	}
 	var otherID, siteID int64

@@ -17,9 +17,12 @@ import (
 // for a signal; sent_number is the same, and with both, number must be the
 // stored number sent_number makes), and one of site (the site's
 // identifier) or site_id are required; move=yes lets a row move an account
-// that belongs to another site.
+// that belongs to another site; installer (the installer's identifier) or
+// installer_id, and technician_id, name who installed the system and who
+// looks after it.
 var ImportColumns = []string{"receiver", "number", "sent_number", "site", "site_id", "system_type",
-	"supervision_interval", "test_interval", "dc09_key", "dc09_key_format", "notes", "move"}
+	"supervision_interval", "test_interval", "dc09_key", "dc09_key_format", "notes", "move",
+	"installer", "installer_id", "technician_id"}
 
 // SiteImportColumns are the CSV columns ImportSites understands.
 // identifier and name are required, and for a new site one of customer
@@ -359,6 +362,19 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 			}
 		}
 	}
+	if err := reference(ctx, tx, row, "installer", "installers", &a.InstallerID, true); err != nil {
+		return 0, nil, err
+	}
+	if row.has("technician_id") {
+		a.TechnicianID = nil
+		if v := f["technician_id"]; v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id < 1 {
+				return 0, nil, invalid("technician_id", "%q is not a technician id", v)
+			}
+			a.TechnicianID = &id
+		}
+	}
 	switch {
 	case f["site_id"] != "":
 		if a.SiteID, err = strconv.ParseInt(f["site_id"], 10, 64); err != nil {
@@ -428,7 +444,8 @@ func sameAccount(old, a *Account) bool {
 	}
 	return old.Receiver == a.Receiver && old.Number == a.Number && old.SiteID == a.SiteID &&
 		old.SystemType == a.SystemType && key(old.Key) == key(a.Key) && old.KeyFormat == a.KeyFormat &&
-		old.SupervisionInterval == a.SupervisionInterval && old.TestInterval == a.TestInterval && old.Notes == a.Notes
+		old.SupervisionInterval == a.SupervisionInterval && old.TestInterval == a.TestInterval && old.Notes == a.Notes &&
+		equalID(old.InstallerID, a.InstallerID) && equalID(old.TechnicianID, a.TechnicianID)
 }
 
 // byIdentifier returns the id of the site, customer or installer (table)

@@ -378,7 +378,9 @@ func (s *Store) PortalLogout(ctx context.Context, token string) error {
 
 // PortalSites returns the sites a portal user's scope covers: its site;
 // its customer's sites and those of every customer below; or the sites
-// its installer installed. Every portal query goes through it.
+// its installer installed: those it is the site's installer of, and those
+// where it installed any system (an account's installer_id). Every portal
+// query goes through it.
 func (s *Store) PortalSites(ctx context.Context, scope string) ([]Site, error) {
 	kind, id, err := ParseScope(scope)
 	if err != nil {
@@ -388,7 +390,7 @@ func (s *Store) PortalSites(ctx context.Context, scope string) ([]Site, error) {
 	case "customer":
 		return s.ScopeSites(ctx, id)
 	case "installer":
-		return s.Sites.List(ctx, ListOptions{Where: map[string]any{"installer_id": id}, Limit: MaxListLimit})
+		return s.installerSites(ctx, id)
 	}
 	site, err := s.Sites.Get(ctx, id)
 	if err != nil {
@@ -426,4 +428,23 @@ func (s *Store) warnIdentifierClashes(ctx context.Context) error {
 			"exactly as written; give each of these records another identifier", zap.Int("count", len(named)), zap.Strings("records", named))
 	}
 	return nil
+}
+
+// installerSites are the sites an installer installed: as the site's
+// installer or as the installer of one of its systems, in id order.
+func (s *Store) installerSites(ctx context.Context, installerID int64) ([]Site, error) {
+	ids, err := s.queryIDs(ctx, `SELECT id FROM sites WHERE installer_id = ?1
+		UNION SELECT site_id FROM accounts WHERE installer_id = ?1 ORDER BY 1 LIMIT ?2`, installerID, MaxListLimit)
+	if err != nil {
+		return nil, fmt.Errorf("store: installer scope: %w", err)
+	}
+	out := []Site{}
+	for _, id := range ids {
+		site, err := s.Sites.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *site)
+	}
+	return out, nil
 }

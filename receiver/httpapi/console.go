@@ -270,6 +270,7 @@ type incidentDetail struct {
 	Account           *store.Account          `json:"account"`
 	Site              *store.Site             `json:"site"`
 	Customer          *store.Customer         `json:"customer"`
+	Systems           []store.System          `json:"systems"`
 	Zones             []store.Zone            `json:"zones"`
 	RespondingParties []store.RespondingParty `json:"responding_parties"`
 	Authorities       []store.Authority       `json:"authorities"`
@@ -295,7 +296,7 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	d := incidentDetail{Incident: *in, Zones: []store.Zone{}, RespondingParties: []store.RespondingParty{},
+	d := incidentDetail{Incident: *in, Systems: []store.System{}, Zones: []store.Zone{}, RespondingParties: []store.RespondingParty{},
 		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.opts.Queue.ResolutionCodes...)}
 	if in.AccountID != nil {
 		if d.Account, err = st.Accounts.Get(ctx, *in.AccountID); err == nil {
@@ -313,6 +314,9 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request) {
 			d.RespondingParties, err = st.RespondingParties.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
 			if err == nil {
 				d.Authorities, err = st.Authorities.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
+			}
+			if err == nil {
+				d.Systems, err = st.SiteSystems(ctx, *in.SiteID)
 			}
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -166,6 +166,11 @@ async function loadIncident(opening) {
   if (d.customer) add("Customer", d.customer.name);
   if (d.account) add("Account", d.account.receiver + "/" + d.account.number + " (" + d.account.system_type + ")");
 
+  // Each system of the site with who installed it (its own installer, or
+  // the site's) and the technician who looks after it.
+  const who = p => p ? p.name + (p.phone ? " " + p.phone : "") : "—";
+  fill($("systems").tBodies[0], (d.systems || []).map(x => row([x.receiver + "/" + x.number, x.system_label,
+    who(x.installer) + (x.installer_from === "site" ? " (site's installer)" : ""), who(x.technician)])));
   fill($("call-list").tBodies[0], d.responding_parties.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", ")])));
   fill($("authorities").tBodies[0], d.authorities.map(a => row([a.kind, a.name, (a.phones || []).join(", ")])));
   fill($("zones").tBodies[0], d.zones.map(z => row([z.number, z.description, z.type])));
