@@ -409,6 +409,7 @@ func (s *Store) newTables() {
 			return nil
 		},
 		filters: []string{"account_id"},
+		written: zoneProgrammed,
 		stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
 	}}
 	s.RespondingParties = &Records[RespondingParty]{s: s, t: &table[RespondingParty]{

@@ -33,6 +33,9 @@ type table[T any] struct {
 	// filterAs maps a filter to the condition (one "?") and value it
 	// stands for (identifier compares identifier_key).
 	filterAs map[string]func(string) (cond string, value any)
+	// written, when set, runs inside the change's transaction once the row
+	// is written; old or rec is nil on create or delete.
+	written func(ctx context.Context, tx *sql.Tx, old, rec *T) error
 	// redact clears write-only secrets before a record leaves the store.
 	redact func(*T)
 	// afterCommit runs on the writer after a change committed, in commit
@@ -205,7 +208,15 @@ func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
 		return err
 	}
 	*r.t.id(rec) = id
-	return nil
+	return r.wrote(ctx, tx, nil, rec)
+}
+
+// wrote runs the table's written hook, if it has one.
+func (r *Records[T]) wrote(ctx context.Context, tx *sql.Tx, old, rec *T) error {
+	if r.t.written == nil {
+		return nil
+	}
+	return r.t.written(ctx, tx, old, rec)
 }
 
 // Update validates rec and replaces the stored record id with it.
@@ -246,7 +257,7 @@ func (r *Records[T]) update(ctx context.Context, tx *sql.Tx, rec *T) (*T, error)
 	if _, err := tx.ExecContext(ctx, "UPDATE "+r.t.name+" SET "+sets+" WHERE id = ?", args...); err != nil {
 		return nil, r.mapError(err, "update")
 	}
-	return old, nil
+	return old, r.wrote(ctx, tx, old, rec)
 }
 
 // Delete removes the record, or fails with a ConflictError while other
@@ -261,7 +272,7 @@ func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+r.t.name+" WHERE id = ?", id); err != nil {
 			return r.mapError(err, "delete")
 		}
-		return nil
+		return r.wrote(ctx, tx, old, nil)
 	}, func() { r.t.afterCommit(old, nil) })
 }
 

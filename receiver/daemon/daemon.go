@@ -590,6 +590,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
 	pruneDone := make(chan struct{})
 	go func() { defer close(pruneDone); d.pruneEvidence(rctx) }()
+	foldDone := make(chan struct{})
+	go func() { defer close(foldDone); d.foldUnprogrammedZones(rctx) }()
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		outputs.Go(func() { o.Run(rctx) })
@@ -620,6 +622,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-testsDone
 	<-sweepDone
 	<-pruneDone
+	<-foldDone
 	outputs.Wait()
 	if d.httpSrv != nil {
 		close(d.httpDone)
@@ -673,6 +676,20 @@ func (d *Daemon) pruneEvidence(ctx context.Context) {
 			return nil, err
 		}
 		return []zap.Field{zap.Int("rejected_frames", frames), zap.Int("failed_logins", logins)}, err
+	})
+}
+
+// foldUnprogrammedZones folds the signals stored into the accounts'
+// unprogrammed zones every second, off the acknowledgement path, a bounded
+// number of batches per tick (a backlog drains over a few ticks).
+func (d *Daemon) foldUnprogrammedZones(ctx context.Context) {
+	d.every(ctx, time.Second, "unprogrammed zones", func() ([]zap.Field, error) {
+		for range 50 {
+			if _, more, err := d.store.FoldUnprogrammedZones(ctx); err != nil || !more {
+				return nil, err
+			}
+		}
+		return nil, nil
 	})
 }
 

@@ -277,6 +277,9 @@ type incidentDetail struct {
 	Signals           []incidentSignal        `json:"signals"`
 	Actions           []store.IncidentAction  `json:"actions"`
 	ResolutionCodes   []string                `json:"resolution_codes"`
+	// UnprogrammedZones are the zones the account's signals name that have
+	// no zone record (the console offers to add them).
+	UnprogrammedZones []store.UnprogrammedZone `json:"unprogrammed_zones"`
 }
 
 type incidentSignal struct {
@@ -296,11 +299,15 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	d := incidentDetail{Incident: *in, Systems: []store.System{}, Zones: []store.Zone{}, RespondingParties: []store.RespondingParty{},
+	d := incidentDetail{Incident: *in, Systems: []store.System{}, Zones: []store.Zone{},
+		UnprogrammedZones: []store.UnprogrammedZone{}, RespondingParties: []store.RespondingParty{},
 		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.opts.Queue.ResolutionCodes...)}
 	if in.AccountID != nil {
 		if d.Account, err = st.Accounts.Get(ctx, *in.AccountID); err == nil {
 			d.Zones, err = st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})
+		}
+		if err == nil {
+			d.UnprogrammedZones, err = st.UnprogrammedZones(ctx, *in.AccountID)
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			a.storeError(w, err)

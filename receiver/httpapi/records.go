@@ -158,6 +158,7 @@ func (a *api) stationRoutes() []route {
 		route{"POST", "/api/v1/customers/import", a.importer(st.ImportCustomers), importQuery},
 		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals, []string{"since"}},
 		route{"GET", "/api/v1/sites/{id}/systems", a.siteSystems, nil},
+		route{"GET", "/api/v1/accounts/{id}/unprogrammed-zones", a.unprogrammedZones, nil},
 		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory, []string{"open", "from", "to"}},
 		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest, nil},
 		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests, nil},

@@ -22,3 +22,19 @@ func (a *api) siteSystems(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
+
+// unprogrammedZones lists the zones an account's signals name that have
+// no zone record, with their first and last signal and count; adding the
+// zone (POST /api/v1/zones) takes it off the list.
+func (a *api) unprogrammedZones(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	list, err := a.opts.Station.UnprogrammedZones(r.Context(), id)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "items": list})
+}

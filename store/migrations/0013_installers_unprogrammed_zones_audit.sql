@@ -11,3 +11,26 @@ ALTER TABLE accounts ADD COLUMN technician_id INTEGER REFERENCES technicians (id
 CREATE INDEX accounts_installer ON accounts (installer_id);
 CREATE INDEX accounts_technician ON accounts (technician_id);
 CREATE INDEX sites_installer ON sites (installer_id);
+
+-- Zones that signal but are not programmed (seed 002: zones the panel
+-- knows and the station does not are "listed out separately"): per account
+-- and zone number (as zones store it), the first and last signal and how
+-- many. Kept off the acknowledgement path: a job folds the signals stored
+-- since its cursor (projections) into it, in batches, the cursor written
+-- in the same transaction, so that nothing is counted twice or missed.
+-- Adding the zone deletes its row.
+CREATE TABLE unprogrammed_zones (
+    account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    zone            TEXT    NOT NULL,
+    first_at        INTEGER NOT NULL,
+    last_at         INTEGER NOT NULL,
+    signals         INTEGER NOT NULL,
+    last_signal_id  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, zone)
+) WITHOUT ROWID;
+
+CREATE TABLE projections (
+    name            TEXT    PRIMARY KEY,
+    signal_id       INTEGER NOT NULL    -- the last signal folded in
+);
+INSERT INTO projections (name, signal_id) VALUES ('unprogrammed_zones', 0);

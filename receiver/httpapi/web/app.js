@@ -3,7 +3,7 @@
 // HTML, so nothing a panel sends can run in an operator's browser.
 "use strict";
 
-const state = { csrf: "", user: null, view: "", incidentId: 0, queue: null, dashPrev: null, timers: [] };
+const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [] };
 
 function $(id) { return document.getElementById(id); }
 
@@ -129,7 +129,8 @@ async function loadIncident(opening) {
   const id = state.incidentId;
   if (opening) {
     // A new incident page starts with empty forms.
-    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "hold-priority"]) $(f).value = "";
+    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "hold-priority", "zone-number", "zone-description", "zone-type"]) $(f).value = "";
+    $("zone-form").hidden = true;
     $("incident-error").textContent = "";
   }
   let d = await api("GET", "/api/v1/incidents/" + id);
@@ -174,6 +175,27 @@ async function loadIncident(opening) {
   fill($("call-list").tBodies[0], d.responding_parties.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", ")])));
   fill($("authorities").tBodies[0], d.authorities.map(a => row([a.kind, a.name, (a.phones || []).join(", ")])));
   fill($("zones").tBodies[0], d.zones.map(z => row([z.number, z.description, z.type])));
+  // Zones the account's signals name that are not programmed; an admin
+  // adds one with its number filled in.
+  state.accountId = d.account ? d.account.id : 0;
+  const admin = state.user && state.user.role === "admin";
+  const unprogrammed = d.unprogrammed_zones || [];
+  $("unprogrammed-zones").hidden = unprogrammed.length === 0;
+  if (unprogrammed.length === 0) $("zone-form").hidden = true;
+  fill($("unprogrammed").tBodies[0], unprogrammed.map(z => {
+    let add = admin ? "" : "an admin adds it";
+    if (admin && state.accountId) {
+      add = el("button", "Add zone", "add-zone");
+      add.type = "button";
+      add.dataset.zone = z.zone;
+      add.addEventListener("click", () => {
+        $("zone-number").value = z.zone;
+        $("zone-form").hidden = false;
+        $("zone-description").focus();
+      });
+    }
+    return row([z.zone, fmtTime(z.first_signal_at), fmtTime(z.last_signal_at), z.signals, add]);
+  }));
   $("contacts").replaceChildren(...d.responding_parties.map(p => { const o = el("option"); o.value = p.name; return o; }));
   // Dispatch goes to an authority (police, fire, medical, guard) or to a
   // guard or patrol company on the call list.
@@ -344,6 +366,17 @@ document.addEventListener("DOMContentLoaded", () => {
     step(body);
   });
   $("resolve-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "resolve", code: $("resolve-code").value, note: $("resolve-note").value }); });
+  $("zone-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("incident-error").textContent = "";
+    try {
+      await api("POST", "/api/v1/zones", { account_id: state.accountId, number: $("zone-number").value,
+        description: $("zone-description").value, type: $("zone-type").value });
+      for (const f of ["zone-number", "zone-description", "zone-type"]) $(f).value = "";
+      $("zone-form").hidden = true;
+      await loadIncident();
+    } catch (e) { $("incident-error").textContent = e.message; }
+  });
   $("client-filter").addEventListener("input", () => loadClients().catch(() => {}));
   $("portal-user-form").addEventListener("submit", createPortalUser);
   window.addEventListener("hashchange", route);
