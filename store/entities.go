@@ -373,6 +373,7 @@ func (s *Store) newTables() {
 			a.Key = nil
 			s.sentNumber(a)
 		},
+		secrets:     []string{"dc09_key"},
 		afterCommit: func(old, a *Account) { s.accountChanged(old, a) },
 		stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	}}
@@ -448,6 +449,7 @@ func (s *Store) newTables() {
 			return exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
 		filters: []string{"site_id"},
+		secrets: []string{"passcode"},
 		redact: func(p *RespondingParty) {
 			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
 			p.Passcode = nil

@@ -134,10 +134,10 @@ func (s *Store) importCSV(ctx context.Context, r io.Reader, dryRun bool, kind im
 		return report, nil // the header is unusable
 	}
 	parseErrors := report.Errors
-	by := actorName(ctx) // the writer runs on its own context
+	carry := carryActor(ctx) // the writer runs on its own context
 	var afters []func()
 	err := s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		ctx = WithActorName(ctx, by)
+		ctx = carry(ctx)
 		afters = nil
 		report.Created, report.Updated, report.Unchanged, report.Moved = 0, 0, 0, 0
 		report.Errors = slices.Clone(parseErrors)

@@ -38,6 +38,9 @@ type table[T any] struct {
 	written func(ctx context.Context, tx *sql.Tx, old, rec *T) error
 	// redact clears write-only secrets before a record leaves the store.
 	redact func(*T)
+	// secrets are the JSON fields of write-only secrets: the audit log
+	// says "changed" for them, never their values.
+	secrets []string
 	// afterCommit runs on the writer after a change committed, in commit
 	// order: the account index follows the store through it. old or rec is
 	// nil on create or delete.
@@ -173,11 +176,13 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	return out, rows.Err()
 }
 
-// Create validates and inserts rec, setting its id and times.
+// Create validates and inserts rec, setting its id and times. Every
+// change of a record is in the audit log, written in its transaction with
+// the record's fields before and after (auditDiff).
 func (r *Records[T]) Create(ctx context.Context, rec *T) error {
-	by := actorName(ctx) // the writer runs on its own context
+	carry := carryActor(ctx) // the writer runs on its own context
 	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return r.create(WithActorName(ctx, by), tx, rec)
+		return r.create(carry(ctx), tx, rec)
 	}, func() { r.t.afterCommit(nil, rec) })
 	if err == nil {
 		r.t.redact(rec)
@@ -208,7 +213,10 @@ func (r *Records[T]) create(ctx context.Context, tx *sql.Tx, rec *T) error {
 		return err
 	}
 	*r.t.id(rec) = id
-	return r.wrote(ctx, tx, nil, rec)
+	if err := r.wrote(ctx, tx, nil, rec); err != nil {
+		return err
+	}
+	return r.auditRecord(ctx, tx, now, "create", nil, rec)
 }
 
 // wrote runs the table's written hook, if it has one.
@@ -223,10 +231,10 @@ func (r *Records[T]) wrote(ctx context.Context, tx *sql.Tx, old, rec *T) error {
 func (r *Records[T]) Update(ctx context.Context, id int64, rec *T) error {
 	*r.t.id(rec) = id
 	var old *T
-	by := actorName(ctx)
+	carry := carryActor(ctx)
 	err := r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		old, err = r.update(WithActorName(ctx, by), tx, rec)
+		old, err = r.update(carry(ctx), tx, rec)
 		return err
 	}, func() { r.t.afterCommit(old, rec) })
 	if err == nil {
@@ -257,14 +265,19 @@ func (r *Records[T]) update(ctx context.Context, tx *sql.Tx, rec *T) (*T, error)
 	if _, err := tx.ExecContext(ctx, "UPDATE "+r.t.name+" SET "+sets+" WHERE id = ?", args...); err != nil {
 		return nil, r.mapError(err, "update")
 	}
-	return old, r.wrote(ctx, tx, old, rec)
+	if err := r.wrote(ctx, tx, old, rec); err != nil {
+		return nil, err
+	}
+	return old, r.auditRecord(ctx, tx, *updated, "update", old, rec)
 }
 
 // Delete removes the record, or fails with a ConflictError while other
 // records still refer to it (a site with accounts, a customer with sites).
 func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 	var old *T
+	carry := carryActor(ctx)
 	return r.s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ctx = carry(ctx)
 		var err error
 		if old, err = r.get(ctx, tx, id); err != nil {
 			return err
@@ -272,7 +285,10 @@ func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+r.t.name+" WHERE id = ?", id); err != nil {
 			return r.mapError(err, "delete")
 		}
-		return r.wrote(ctx, tx, old, nil)
+		if err := r.wrote(ctx, tx, old, nil); err != nil {
+			return err
+		}
+		return r.auditRecord(ctx, tx, r.s.opts.Now().UTC(), "delete", old, nil)
 	}, func() { r.t.afterCommit(old, nil) })
 }
 

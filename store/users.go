@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -113,7 +114,13 @@ func (s *Store) CreateUser(ctx context.Context, u *User, password string, by Act
 			return err
 		}
 		u.CreatedAt, u.UpdatedAt = now, now
-		return audit(ctx, tx, now, by, "user.create", fmt.Sprintf("user:%d", u.ID), map[string]any{"username": u.Username, "role": u.Role})
+		after, err := jsonObject(map[string]any{"username": u.Username, "full_name": u.FullName, "role": u.Role,
+			"disabled": u.Disabled, "password": Changed})
+		if err != nil {
+			return err
+		}
+		return auditChange(ctx, tx, now, by, "user.create", fmt.Sprintf("user:%d", u.ID),
+			map[string]any{"username": u.Username, "role": u.Role}, "", after)
 	})
 }
 
@@ -146,34 +153,45 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, c UserChange, by Actor
 	}
 	now := s.opts.Now().UTC()
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := s.user(ctx, tx, id); err != nil {
+		old, err := s.user(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		changed := map[string]any{}
+		before, after := map[string]any{}, map[string]any{}
+		was := func(field string, from, to any) {
+			if from != to {
+				before[field], after[field] = from, to
+			}
+		}
 		set := func(col string, v any) error {
 			_, err := tx.ExecContext(ctx, `UPDATE users SET `+col+` = ?, updated_at = ? WHERE id = ?`, v, now.UnixNano(), id)
 			return err
 		}
 		if c.FullName != nil {
 			changed["full_name"] = *c.FullName
+			was("full_name", old.FullName, *c.FullName)
 			if err := set("full_name", *c.FullName); err != nil {
 				return err
 			}
 		}
 		if c.Role != nil {
 			changed["role"] = *c.Role
+			was("role", old.Role, *c.Role)
 			if err := set("role", *c.Role); err != nil {
 				return err
 			}
 		}
 		if c.Disabled != nil {
 			changed["disabled"] = *c.Disabled
+			was("disabled", old.Disabled, *c.Disabled)
 			if err := set("disabled", boolInt(*c.Disabled)); err != nil {
 				return err
 			}
 		}
 		if c.Password != nil {
-			changed["password"] = "changed" // never the password itself
+			changed["password"] = Changed // never the password itself
+			before["password"], after["password"] = Changed, Changed
 			if err := set("password_hash", hash); err != nil {
 				return err
 			}
@@ -183,7 +201,15 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, c UserChange, by Actor
 				return err
 			}
 		}
-		return audit(ctx, tx, now, by, "user.update", fmt.Sprintf("user:%d", id), changed)
+		b, err := jsonObject(before)
+		if err != nil {
+			return err
+		}
+		a, err := jsonObject(after)
+		if err != nil {
+			return err
+		}
+		return auditChange(ctx, tx, now, by, "user.update", fmt.Sprintf("user:%d", id), changed, b, a)
 	})
 	if err != nil {
 		return nil, err
@@ -374,11 +400,16 @@ type AuditEntry struct {
 	Target     string    `json:"target"`
 	Detail     string    `json:"detail"`
 	RemoteAddr string    `json:"remote_addr"`
+	// Before and After are a change's fields before and after it (JSON
+	// objects of the fields that changed; every field of a record created
+	// or deleted), secrets as "changed"; null when the entry has none.
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
 }
 
 // Audit lists the audit log, newest first.
 func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, at, user_id, user_name, action, target, detail, remote_addr
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, at, user_id, user_name, action, target, detail, remote_addr, before_json, after_json
 		FROM audit_log WHERE id > ? ORDER BY id DESC LIMIT ?`, afterID, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
@@ -387,8 +418,16 @@ func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEnt
 	out := []AuditEntry{}
 	for rows.Next() {
 		var a AuditEntry
-		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr); err != nil {
+		var before, after string
+		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,
+			&before, &after); err != nil {
 			return nil, err
+		}
+		if before != "" {
+			a.Before = json.RawMessage(before)
+		}
+		if after != "" {
+			a.After = json.RawMessage(after)
 		}
 		out = append(out, a)
 	}

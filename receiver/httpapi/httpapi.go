@@ -74,6 +74,9 @@ type api struct {
 	// badInputLog limits the log lines of refused input (XML messages,
 	// failed logins) to one per kind per 10 s.
 	badInputLog *receiver.RateLimiter
+	// recordPaths are the record routes (recordRoutes): the store audits
+	// their changes itself.
+	recordPaths map[string]bool
 }
 
 // New returns the daemon's HTTP handler.
@@ -206,6 +209,7 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 			}
 			actor := store.Actor{Name: "api", Role: store.RoleAdmin, RemoteAddr: remoteIP(r)}
 			ctx := store.WithActorName(context.WithValue(r.Context(), actorKey{}, actor), "station:api")
+			ctx = store.WithActor(ctx, actor)
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
@@ -227,6 +231,7 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), actorKey{}, actor)
 		ctx = context.WithValue(ctx, sessionKey{}, sess)
 		ctx = store.WithActorName(ctx, "station:"+actor.Name)
+		ctx = store.WithActor(ctx, actor)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -239,9 +244,10 @@ var selfAudited = map[string]bool{
 // audited records every successful change made through the API (method,
 // route, the record's path, who) in the audit log [issue 6: an audit log
 // of every change made through the API]. Bodies are not recorded: they
-// may hold keys and passcodes.
+// may hold keys and passcodes. The record routes are left to the store,
+// which writes each change with the record's fields before and after.
 func (a *api) audited(rt route) http.Handler {
-	if rt.method == http.MethodGet || a.opts.Station == nil || selfAudited[rt.path] {
+	if rt.method == http.MethodGet || a.opts.Station == nil || selfAudited[rt.path] || a.recordPaths[rt.path] {
 		return rt.handler
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -100,6 +100,7 @@ func (a *api) portalAuth(next http.HandlerFunc) http.Handler {
 		}
 		ctx := context.WithValue(store.WithActorName(r.Context(), name), portalKey{}, sess)
 		ctx = context.WithValue(ctx, actorKey{}, store.Actor{Name: name, RemoteAddr: remoteIP(r)})
+		ctx = store.WithActor(ctx, store.Actor{Name: name, RemoteAddr: remoteIP(r)})
 		next(w, r.WithContext(ctx))
 	})
 }

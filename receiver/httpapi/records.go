@@ -77,6 +77,10 @@ func knownQuery(rt route, next http.Handler) http.Handler {
 // recordRoutes returns list/create/get/update/delete for one record kind.
 func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 	item := path + "/{id}"
+	if a.recordPaths == nil {
+		a.recordPaths = map[string]bool{}
+	}
+	a.recordPaths[path], a.recordPaths[item] = true, true
 	return []route{
 		{"GET", path, func(w http.ResponseWriter, r *http.Request) {
 			opts, ok := a.listOptions(w, r, recs.Filters())

@@ -228,7 +228,7 @@ func TestRecordsAPI(t *testing.T) {
 	s.call("GET", "/api/v1/audit?limit=1000", "", "", &audit)
 	var created int
 	for _, e := range audit.Items {
-		if e.Action == "api POST /api/v1/accounts" && e.UserName == "api" {
+		if e.Action == "account.create" && e.UserName == "api" && e.Target != "" {
 			created++
 		}
 	}

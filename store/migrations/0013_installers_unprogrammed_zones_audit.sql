@@ -34,3 +34,9 @@ CREATE TABLE projections (
     signal_id       INTEGER NOT NULL    -- the last signal folded in
 );
 INSERT INTO projections (name, signal_id) VALUES ('unprogrammed_zones', 0);
+
+-- The audit log holds a change's before and after: JSON objects of the
+-- record's fields that changed (every field on create and delete), each
+-- secret (DC-09 key, passcode, password) as "changed", never its value.
+ALTER TABLE audit_log ADD COLUMN before_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN after_json TEXT NOT NULL DEFAULT '';
