@@ -38,53 +38,62 @@ const (
 // the accounts' unprogrammed zones: signals of a known account with a zone
 // whose description was empty when they were stored. Zone 0 (Contact ID's
 // "no zone": the panel itself) is left out, and so is a zone programmed
-// since. Each batch is one transaction on the writer with its cursor; the
-// daemon calls it every second, off the acknowledgement path. It returns
-// how many signals it read and whether more are waiting.
+// since. A batch is read on the read pool (stored signals do not change
+// their zone or its description), and only its few rows and the cursor
+// are written, in one transaction on the writer, so that the panels'
+// commits hardly wait for it; the daemon calls it every second, off the
+// acknowledgement path. It returns how many signal ids it covered and
+// whether more are waiting.
 func (s *Store) FoldUnprogrammedZones(ctx context.Context) (read int, more bool, err error) {
+	cursor, top, err := s.unprogrammedCursor(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	upto := min(top, cursor+unprogrammedChunk)
+	if upto <= cursor {
+		return 0, false, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT account_id, zone, min(received_at), max(received_at), count(*), max(id)
+		FROM signals WHERE id > ? AND id <= ? AND zone_description = '' AND zone <> '' AND account_id IS NOT NULL
+		GROUP BY account_id, zone`, cursor, upto)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
+	}
+	var found []UnprogrammedZone
+	for rows.Next() {
+		var z UnprogrammedZone
+		if err := rows.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID); err != nil {
+			_ = rows.Close()
+			return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
+		}
+		if z.Zone = NormaliseZone(z.Zone); z.Zone != "0" && z.Zone != "" {
+			found = append(found, z)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
+	}
+	raced := false
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		read, more = 0, false
-		var cursor, top int64
-		if err := tx.QueryRowContext(ctx, `SELECT signal_id FROM projections WHERE name = 'unprogrammed_zones'`).Scan(&cursor); err != nil {
+		var now int64
+		if err := tx.QueryRowContext(ctx, `SELECT signal_id FROM projections WHERE name = 'unprogrammed_zones'`).Scan(&now); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM signals`).Scan(&top); err != nil {
-			return err
-		}
-		upto := min(top, cursor+unprogrammedChunk)
-		if upto <= cursor {
-			return nil
-		}
-		read, more = int(upto-cursor), upto < top
-		rows, err := tx.QueryContext(ctx, `SELECT account_id, zone, min(received_at), max(received_at), count(*), max(id)
-			FROM signals WHERE id > ? AND id <= ? AND zone_description = '' AND zone <> '' AND account_id IS NOT NULL
-			GROUP BY account_id, zone`, cursor, upto)
-		if err != nil {
-			return err
-		}
-		var found []UnprogrammedZone
-		for rows.Next() {
-			var z UnprogrammedZone
-			if err := rows.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			if z.Zone = NormaliseZone(z.Zone); z.Zone != "0" && z.Zone != "" {
-				found = append(found, z)
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
+		if raced = now != cursor; raced {
+			return nil // another fold took this batch: nothing twice
 		}
 		for _, z := range found {
 			if err := foldZone(ctx, tx, z); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE projections SET signal_id = ? WHERE name = 'unprogrammed_zones'`, upto)
+		_, err := tx.ExecContext(ctx, `UPDATE projections SET signal_id = ? WHERE name = 'unprogrammed_zones'`, upto)
 		return err
 	})
-	return read, more, err
+	if err != nil || raced {
+		return 0, raced, err
+	}
+	return int(upto - cursor), upto < top, nil
 }
 
 // foldZone adds one batch's signals of a zone to its row, unless the zone
@@ -124,15 +133,12 @@ func (s *Store) UnprogrammedZones(ctx context.Context, accountID int64) ([]Unpro
 		return nil, err
 	}
 	for range unprogrammedReadChunks {
-		behind, err := s.unprogrammedBehind(ctx)
+		_, more, err := s.FoldUnprogrammedZones(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if !behind {
+		if !more {
 			break
-		}
-		if _, _, err := s.FoldUnprogrammedZones(ctx); err != nil {
-			return nil, err
 		}
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT account_id, zone, first_at, last_at, signals, last_signal_id
@@ -154,16 +160,15 @@ func (s *Store) UnprogrammedZones(ctx context.Context, accountID int64) ([]Unpro
 	return out, rows.Err()
 }
 
-// unprogrammedBehind reports whether signals were stored since the last
-// fold (two index lookups on the read pool; no write when there are none).
-func (s *Store) unprogrammedBehind(ctx context.Context) (bool, error) {
-	var cursor, top int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT (SELECT signal_id FROM projections WHERE name = 'unprogrammed_zones'),
+// unprogrammedCursor is the last signal folded and the last stored (two
+// lookups on the read pool).
+func (s *Store) unprogrammedCursor(ctx context.Context) (cursor, top int64, err error) {
+	err = s.rdb.QueryRowContext(ctx, `SELECT (SELECT signal_id FROM projections WHERE name = 'unprogrammed_zones'),
 		(SELECT coalesce(max(id), 0) FROM signals)`).Scan(&cursor, &top)
 	if err != nil {
-		return false, fmt.Errorf("store: unprogrammed zones: %w", err)
+		return 0, 0, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
-	return top > cursor, nil
+	return cursor, top, nil
 }
 
 // zoneProgrammed drops a zone from its account's unprogrammed zones once a
