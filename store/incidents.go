@@ -586,8 +586,9 @@ func (h *queueHub) publish(e QueueEvent) {
 func (s *Store) SubscribeQueue() (<-chan QueueEvent, func()) { return s.queue.subscribe() }
 
 // SiteEvent tells subscribers that something of a site changed: a signal
-// was stored ("signal"), an operator acted on its incident ("incident"), or
-// one of its accounts went on or off test ("test").
+// was stored ("signal"), an operator acted on its incident ("incident"),
+// one of its accounts went on or off test ("test"), or a technician's visit
+// to it was scheduled, started, ended or cancelled ("visit").
 // The portal's live view of a site listens for them. SiteID 0 means
 // "resync".
 type SiteEvent struct {

@@ -127,28 +127,34 @@ func (s *Store) StartTest(ctx context.Context, t *OnTest, maxDuration time.Durat
 	if err := checkTest(t, now, maxDuration); err != nil {
 		return err
 	}
-	t.CreatedAt, t.WarnedAt, t.EndedAt, t.EndReason = now, nil, nil, ""
 	return s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := exists(ctx, tx, "accounts", t.AccountID, "account_id", "account"); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO on_tests (account_id, scope, zones, categories, starts_at,
-			ends_at, reason, authorised_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-			t.AccountID, t.Scope, t.Zones, t.Categories, t.StartsAt.UnixNano(), t.EndsAt.UnixNano(),
-			t.Reason, t.AuthorisedBy, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if t.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return s.stationEvent(ctx, tx, now, EventTestOn, t, map[string]any{
-			"scope": t.Scope, "zones": t.Zones, "categories": t.Categories, "starts_at": t.StartsAt,
-			"ends_at": t.EndsAt, "reason": t.Reason, "authorised_by": t.AuthorisedBy,
-		})
+		return s.insertTest(ctx, tx, t, now)
 	}, func() {
 		s.idx.testStarted(*t)
 		s.publishTestChange(t.AccountID)
+	})
+}
+
+// insertTest stores a checked on-test period and its test_on station event
+// inside a write transaction; the caller tells the index after the commit.
+func (s *Store) insertTest(ctx context.Context, tx *sql.Tx, t *OnTest, now time.Time) error {
+	if err := exists(ctx, tx, "accounts", t.AccountID, "account_id", "account"); err != nil {
+		return err
+	}
+	t.CreatedAt, t.WarnedAt, t.EndedAt, t.EndReason = now, nil, nil, ""
+	res, err := tx.ExecContext(ctx, `INSERT INTO on_tests (account_id, scope, zones, categories, starts_at,
+		ends_at, reason, authorised_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+		t.AccountID, t.Scope, t.Zones, t.Categories, t.StartsAt.UnixNano(), t.EndsAt.UnixNano(),
+		t.Reason, t.AuthorisedBy, now.UnixNano())
+	if err != nil {
+		return err
+	}
+	if t.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return s.stationEvent(ctx, tx, now, EventTestOn, t, map[string]any{
+		"scope": t.Scope, "zones": t.Zones, "categories": t.Categories, "starts_at": t.StartsAt,
+		"ends_at": t.EndsAt, "reason": t.Reason, "authorised_by": t.AuthorisedBy,
 	})
 }
 
@@ -252,11 +258,12 @@ func (s *Store) endTest(ctx context.Context, tx *sql.Tx, t *OnTest, now time.Tim
 // ExpireTests does the on-test bookkeeping due at now: a test_expiring
 // warning for each period ending within warnBefore, and the automatic
 // off-test (test_off, end_reason expired) of each period whose time ran
-// out. The daemon calls it every few seconds; tests call it with a fake
-// clock.
+// out, and the end of the visits whose window ran out (expireVisits). The
+// daemon calls it every few seconds; tests call it with a fake clock.
 func (s *Store) ExpireTests(ctx context.Context, now time.Time, warnBefore time.Duration) (warned, expired int, err error) {
 	now = now.UTC()
 	var ended []OnTest
+	var visitSites []int64
 	err = s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		warned, expired, ended = 0, 0, nil
 		due, err := s.queryTests(ctx, tx, `ended_at IS NULL AND (ends_at <= ? OR (warned_at IS NULL AND ends_at <= ?))`,
@@ -282,11 +289,16 @@ func (s *Store) ExpireTests(ctx context.Context, now time.Time, warnBefore time.
 			}
 			warned++
 		}
-		return nil
+		// Visits whose window ran out end with their periods.
+		visitSites, err = expireVisits(ctx, tx, now)
+		return err
 	}, func() {
 		for _, t := range ended {
 			s.idx.testEnded(t.AccountID, t.ID)
 			s.publishTestChange(t.AccountID)
+		}
+		for _, site := range visitSites {
+			s.sites.publish(SiteEvent{SiteID: site, Kind: "visit"})
 		}
 	})
 	return warned, expired, err

@@ -16,7 +16,7 @@ import (
 
 // Portal user kinds (design.md §9).
 const (
-	PortalManager    = "manager"    // account manager of a site or customer: everything in scope, creates staff
+	PortalManager    = "manager"    // account manager of a site or customer: everything in scope, creates staff; of an installer: its visits
 	PortalStaff      = "staff"      // office staff: reads the scope, changes what its rights allow
 	PortalTechnician = "technician" // an installer's technician: its sites, on test and off
 )
@@ -47,9 +47,11 @@ type PortalUser struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// May reports whether the user may change a kind of record.
+// May reports whether the user may change a kind of record. An
+// installer's manager schedules its technicians' visits; the clients'
+// records are the clients' to change.
 func (u *PortalUser) May(right string) bool {
-	return u.Kind == PortalManager || slices.Contains(u.Rights, right)
+	return (u.Kind == PortalManager && !strings.HasPrefix(u.Scope, "installer:")) || slices.Contains(u.Rights, right)
 }
 
 // ScopeOf names a scope: "site", "customer" or "installer" and an id.
@@ -66,16 +68,16 @@ func ParseScope(scope string) (string, int64, error) {
 }
 
 // CreatePortalUser adds a portal user. The station creates managers (of a
-// site or customer) and technicians (of an installer); a manager creates
-// office staff in its own scope.
+// site, a customer or an installer) and technicians (of an installer); a
+// manager of a site or customer creates office staff in its own scope.
 func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password string, by Actor) error {
 	kind, id, err := ParseScope(u.Scope)
 	if err != nil {
 		return err
 	}
 	switch {
-	case u.Kind == PortalTechnician && kind != "installer", u.Kind != PortalTechnician && kind == "installer":
-		return invalid("kind", "technicians belong to an installer, managers and staff to a site or customer")
+	case u.Kind == PortalTechnician && kind != "installer", u.Kind == PortalStaff && kind == "installer":
+		return invalid("kind", "technicians belong to an installer, office staff to a site or customer, managers to either")
 	case !slices.Contains([]string{PortalManager, PortalStaff, PortalTechnician}, u.Kind):
 		return invalid("kind", "must be manager, staff or technician")
 	}
@@ -242,6 +244,10 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 type PortalSession struct {
 	User       PortalUser
 	EmulatedBy string // the station user acting as this user, "" for the user
+	// Scope is what the session sees: the user's scope, or the site or
+	// customer within it that station staff acting as the user chose to
+	// open the portal at (EmulatePortalUserAt).
+	Scope string
 	SessionKeys
 }
 
@@ -252,23 +258,12 @@ type PortalSession struct {
 // two clients never cross.
 func (s *Store) PortalLogin(ctx context.Context, identifier, username, password, remoteAddr string, ttl time.Duration) (string, *PortalSession, error) {
 	identifier, username = strings.TrimSpace(identifier), strings.ToLower(strings.TrimSpace(username))
-	key := IdentifierKey(identifier)
 	var scope string
-	for _, t := range []string{"site", "customer", "installer"} {
-		var id int64
-		// An identifier left without a key (one that differed from
-		// another only in punctuation when keys were introduced) matches
-		// as written.
-		err := s.rdb.QueryRowContext(ctx, `SELECT id FROM `+t+`s WHERE (identifier_key = ?1 AND identifier_key <> '')
-			OR (identifier_key = '' AND identifier = ?2 AND identifier <> '') ORDER BY identifier_key DESC LIMIT 1`,
-			key, identifier).Scan(&id)
-		if err == nil {
-			scope = ScopeOf(t, id)
-			break
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return "", nil, fmt.Errorf("store: portal login: %w", err)
-		}
+	switch c, err := s.LookupIdentifier(ctx, identifier); {
+	case err == nil:
+		scope = c.Scope
+	case !errors.Is(err, ErrNotFound):
+		return "", nil, fmt.Errorf("store: portal login: %w", err)
 	}
 	var hash string
 	var u *PortalUser
@@ -298,7 +293,7 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 		}
 		return "", nil, ErrBadCredentials
 	}
-	return s.portalSession(ctx, u, "", ttl, actor, "portal.login")
+	return s.portalSession(ctx, u, "", "", ttl, actor, "portal.login", nil)
 }
 
 // PortalUser returns one portal user.
@@ -316,29 +311,35 @@ func (s *Store) PortalUser(ctx context.Context, id int64) (*PortalUser, error) {
 // EmulatePortalUser opens a session as a portal user for a station user:
 // the station sees the portal as the account manager does. Audited.
 func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl time.Duration) (string, *PortalSession, error) {
-	u, err := s.PortalUser(ctx, id)
-	if err != nil {
-		return "", nil, err
-	}
-	return s.portalSession(ctx, u, by.Name, ttl, by, "portal.emulate")
+	return s.EmulatePortalUserAt(ctx, id, "", by, ttl)
 }
 
-func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy string, ttl time.Duration, actor Actor, action string) (string, *PortalSession, error) {
+// portalSession opens a session of u seeing scope at ("" for u's own).
+func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at string, ttl time.Duration, actor Actor, action string,
+	detail map[string]any) (string, *PortalSession, error) {
 	now := s.opts.Now().UTC()
 	token, keys, err := newSessionKeys(now, ttl)
 	if err != nil {
 		return "", nil, err
 	}
-	sess := &PortalSession{User: *u, EmulatedBy: emulatedBy, SessionKeys: keys}
+	sess := &PortalSession{User: *u, EmulatedBy: emulatedBy, Scope: u.Scope, SessionKeys: keys}
+	if at != "" {
+		sess.Scope = at
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["scope"] = u.Scope
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, created_at, expires_at)
-			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, emulatedBy, now.UnixNano(), sess.ExpiresAt.UnixNano()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, scope, created_at,
+			expires_at) VALUES (?,?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, emulatedBy, at, now.UnixNano(),
+			sess.ExpiresAt.UnixNano()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), map[string]any{"scope": u.Scope})
+		return audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), detail)
 	})
 	if err != nil {
 		return "", nil, err
@@ -355,10 +356,10 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 	var disabled int
 	u := &sess.User
 	err := s.rdb.QueryRowContext(ctx, `SELECT u.id, u.scope, u.kind, u.username, u.full_name, u.rights, u.disabled, u.created_by,
-		u.created_at, x.csrf_token, x.emulated_by, x.expires_at FROM portal_sessions x JOIN portal_users u ON u.id = x.portal_user_id
-		WHERE x.token_hash = ?`, tokenHash(token)).
+		u.created_at, x.csrf_token, x.emulated_by, coalesce(nullif(x.scope, ''), u.scope), x.expires_at FROM portal_sessions x
+		JOIN portal_users u ON u.id = x.portal_user_id WHERE x.token_hash = ?`, tokenHash(token)).
 		Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt},
-			&sess.CSRFToken, &sess.EmulatedBy, nanoTime{&sess.ExpiresAt})
+			&sess.CSRFToken, &sess.EmulatedBy, &sess.Scope, nanoTime{&sess.ExpiresAt})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled != 0 || !s.opts.Now().Before(sess.ExpiresAt))) {
 		return nil, ErrNotFound
 	}

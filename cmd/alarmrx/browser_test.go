@@ -421,3 +421,168 @@ func TestPortalInBrowser(t *testing.T) {
 		t.Fatalf("the site's portal users: %+v", users)
 	}
 }
+
+// TestVisitsInBrowser: an installer's account manager schedules a
+// technician's visit in the portal; the technician logs in, sees it,
+// starts it (its system goes on test), watches a signal arrive as a test
+// result on the visit's page, and ends it. Then station staff, on the
+// console's Clients page, open the technician's portal at the site's
+// identifier and give the installer a new identifier.
+func TestVisitsInBrowser(t *testing.T) {
+	exe := chromium(t)
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "browser-token"
+	})
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Corner Shop"}
+	must(t, st.Customers.Create(ctx, cust))
+	inst := &store.Installer{Name: "Secure Ltd"}
+	must(t, st.Installers.Create(ctx, inst))
+	site := &store.Site{CustomerID: cust.ID, InstallerID: &inst.ID, Name: "Corner Shop, High St", Identifier: "+44 1632 960 777"}
+	must(t, st.Sites.Create(ctx, site))
+	acct := &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID}
+	must(t, st.Accounts.Create(ctx, acct))
+	must(t, st.CreatePortalUser(ctx, &store.PortalUser{Scope: store.ScopeOf("installer", inst.ID), Kind: store.PortalManager,
+		Username: "mia", FullName: "Mia Planner"}, "mia's long password", store.Actor{Name: "admin"}))
+	tom := &store.PortalUser{Scope: store.ScopeOf("installer", inst.ID), Kind: store.PortalTechnician, Username: "tom", FullName: "Tom Fixit"}
+	must(t, st.CreatePortalUser(ctx, tom, "tom's long password", store.Actor{Name: "admin"}))
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	bctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+	base := "http://" + d.HTTPAddr()
+	login := func(identifier, user, password string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.WaitVisible(chromedp.ID("login-form")),
+			chromedp.Evaluate[chromedp.Void](`for (const f of ["identifier", "username", "password"]) document.getElementById(f).value = ""`),
+			chromedp.SendKeys(chromedp.ID("identifier"), identifier),
+			chromedp.SendKeys(chromedp.ID("username"), user),
+			chromedp.SendKeys(chromedp.ID("password"), password),
+			chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		)
+	}
+
+	// The installer's manager schedules Tom for a repair of the shop's
+	// alarm, from now for two hours (the form's defaults).
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/portal/"),
+		login(inst.Identifier, "mia", "mia's long password"),
+		chromedp.WaitVisible(chromedp.ID("visit-form")),
+		poll(`document.querySelector("#visit-systems input:checked") !== null && document.getElementById("visit-technician").options.length === 1`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("visit-purpose").value = "repair"`),
+		chromedp.SendKeys(chromedp.ID("visit-notes"), "keypad dead"),
+		chromedp.Click(chromedp.ID("visit-add")),
+		poll(`document.getElementById("visits").textContent.includes("Tom Fixit") && document.getElementById("visits").textContent.includes("scheduled")`),
+		// The manager edits none of the client's records.
+		poll(`document.getElementById("staff-section").hidden`),
+	))
+	visits, err := st.Visits(ctx, store.VisitFilter{})
+	must(t, err)
+	if len(visits) != 1 || visits[0].TechnicianUserID != tom.ID || visits[0].Purpose != "repair" || visits[0].Notes != "keypad dead" ||
+		len(visits[0].AccountIDs) != 1 || visits[0].AccountIDs[0] != acct.ID || !strings.HasSuffix(visits[0].CreatedBy, "/mia") {
+		t.Fatalf("scheduled %+v", visits)
+	}
+	screenshot(t, bctx, "portal-visits.png")
+
+	// Tom logs in, sees the visit and starts it: the visit's page opens.
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("logout")),
+		login(inst.Identifier, "tom", "tom's long password"),
+		chromedp.WaitVisible(chromedp.CSS(`#visits tbody tr[data-id]`)),
+		poll(`document.getElementById("visits").textContent.includes("keypad") || document.getElementById("visits").textContent.includes("repair")`),
+		clickInPage(`#visits .visit-start`),
+		chromedp.WaitVisible(chromedp.ID("view-visit")),
+		poll(`document.getElementById("visit").textContent.includes("OPEN")`),
+		poll(`document.querySelector("#visit-actions .visit-end") !== null`),
+	))
+	open, err := st.OpenTests(ctx, acct.ID)
+	must(t, err)
+	if len(open) != 1 || open[0].Reason != "repair" || !strings.HasSuffix(open[0].AuthorisedBy, "/tom") {
+		t.Fatalf("on test: %+v", open)
+	}
+	// A signal of the system shows at once, as a test result.
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA044"); code != 0 {
+		t.Fatalf("send: %d %s %s", code, out, errs)
+	}
+	must(t, chromedp.Do(bctx,
+		poll(`(() => { const r = document.querySelector("#visit-signals tbody tr"); return r !== null && r.textContent.includes("044") &&
+			r.cells[4].textContent === "test"; })()`),
+	))
+	screenshot(t, bctx, "portal-visit.png")
+	must(t, chromedp.Do(bctx,
+		clickInPage(`#visit-actions .visit-end`),
+		poll(`document.getElementById("visit").textContent.includes("Ended") && !document.getElementById("visit").textContent.includes("OPEN")`),
+	))
+	v, err := st.Visit(ctx, visits[0].ID)
+	must(t, err)
+	if v.Status != store.VisitEnded || v.EndReason != store.EndEnded || !strings.HasSuffix(v.EndedBy, "/tom") {
+		t.Fatalf("ended %+v", v)
+	}
+	if open, _ := st.OpenTests(ctx, acct.ID); len(open) != 0 {
+		t.Fatalf("still on test: %+v", open)
+	}
+	sigs, err := st.Signals(ctx, store.SignalFilter{AccountID: acct.ID})
+	must(t, err)
+	if len(sigs) != 1 || !sigs[0].Test {
+		t.Fatalf("signals %+v", sigs)
+	}
+
+	// Station staff open Tom's portal at the shop's identifier, and give
+	// the installer a new identifier (a second click confirms).
+	must(t, st.CreateUser(ctx, &store.User{Username: "root", Role: store.RoleAdmin}, "root's long password", store.Actor{Name: "setup"}))
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), "root"),
+		chromedp.SendKeys(chromedp.ID("password"), "root's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Navigate(base+"/console/#/clients"),
+		chromedp.WaitVisible(chromedp.ID("view-clients")),
+		poll(`[...document.querySelectorAll("#clients-users tr")].some(r => r.textContent.includes("tom"))`),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#clients-users tr")].find(r => r.cells[0].textContent === "tom").querySelector(".act-as").click()`),
+		poll(`document.querySelector("#clients-users select.act-at") !== null`),
+		// The portal would open in a new tab; the test stays on this one.
+		chromedp.Evaluate[chromedp.Void](`window.open = url => { window.opened = url; };
+			document.querySelector("#clients-users select.act-at").value = "+44 1632 960 777";
+			document.querySelector("#clients-users .act-open").click()`),
+		poll(`window.opened === "/portal/"`),
+	))
+	deadline := time.Now().Add(10 * time.Second)
+	for emulated := ""; !strings.Contains(emulated, `"opened_at":"`+store.ScopeOf("site", site.ID)+`"`); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no emulation at the site audited (last: %s)", emulated)
+		}
+		time.Sleep(100 * time.Millisecond)
+		entries, err := st.Audit(ctx, 0, 100)
+		must(t, err)
+		for _, e := range entries {
+			if e.Action == "portal.emulate" && e.UserName == "root" {
+				emulated = e.Detail
+				break
+			}
+		}
+	}
+	old := inst.Identifier
+	must(t, chromedp.Do(bctx,
+		clickInPage(`#clients-installers .regenerate`),
+		poll(`document.querySelector("#clients-installers .regenerate").textContent.startsWith("Confirm")`),
+		clickInPage(`#clients-installers .regenerate`),
+		poll(`!document.getElementById("clients-installers").textContent.includes("`+old+`")`),
+	))
+	screenshot(t, bctx, "console-clients-identifiers.png")
+	now, err := st.ClientIdentifier(ctx, "installer", inst.ID)
+	must(t, err)
+	if now.Identifier == old || !strings.Contains(text(t, bctx, chromedp.ID("clients-installers")), now.Identifier) {
+		t.Fatalf("installer identifier %s (was %s)", now.Identifier, old)
+	}
+	if _, _, err := st.PortalLogin(ctx, now.Identifier, "tom", "tom's long password", "127.0.0.1", time.Minute); err != nil {
+		t.Fatalf("tom logs in with the new identifier: %v", err)
+	}
+}

@@ -146,6 +146,8 @@ func (a *api) routes() []route {
 	}
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)
+		rs = append(rs, a.visitRoutes()...)
+		rs = append(rs, a.identifierRoutes()...)
 		rs = append(rs, a.queueRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
@@ -239,6 +241,7 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 // selfAudited routes write their own, richer audit entries in the store.
 var selfAudited = map[string]bool{
 	"/api/v1/incidents/{id}/steps": true, "/api/v1/users": true, "/api/v1/users/{id}": true, "/api/v1/logout": true,
+	"/api/v1/visits": true, "/api/v1/visits/{id}/start": true, "/api/v1/visits/{id}/end": true, "/api/v1/visits/{id}/cancel": true,
 }
 
 // audited records every successful change made through the API (method,
@@ -247,7 +250,7 @@ var selfAudited = map[string]bool{
 // may hold keys and passcodes. The record routes are left to the store,
 // which writes each change with the record's fields before and after.
 func (a *api) audited(rt route) http.Handler {
-	if rt.method == http.MethodGet || a.opts.Station == nil || selfAudited[rt.path] || a.recordPaths[rt.path] {
+	if rt.method == http.MethodGet || a.opts.Station == nil || selfAudited[rt.path] || a.recordPaths[rt.path] || identifierAudited(rt.path) {
 		return rt.handler
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

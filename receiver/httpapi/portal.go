@@ -71,6 +71,12 @@ func (a *api) portalAPI() []route {
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn, nil},
 		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff, nil},
 		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults, rangeQuery},
+		{"GET", "/portal/api/visits", a.portalVisits, []string{"since"}},
+		{"POST", "/portal/api/visits", a.portalCreateVisit, nil},
+		{"GET", "/portal/api/visits/{id}", a.portalVisit, nil},
+		{"POST", "/portal/api/visits/{id}/start", a.portalVisitStep("start"), nil},
+		{"POST", "/portal/api/visits/{id}/end", a.portalVisitStep("end"), nil},
+		{"POST", "/portal/api/visits/{id}/cancel", a.portalVisitStep("cancel"), nil},
 		{"GET", "/portal/api/reports", a.portalReports, nil},
 		{"GET", "/portal/api/reports/{id}", a.portalReport, reportQuery},
 	}
@@ -132,8 +138,11 @@ func (a *api) portalLogin(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// portalMeView is the session as the portal page reads it: scope is what
+// it sees (the user's, or where station staff acting as the user opened
+// it).
 func portalMeView(sess *store.PortalSession) map[string]any {
-	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy}
+	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy, "scope": sess.Scope}
 }
 
 // portalLogout ends the session in the store, so a copied cookie stops
@@ -163,7 +172,7 @@ type portalSite struct {
 
 // scopeSites is the session's sites; siteIn checks one of them.
 func (a *api) scopeSites(r *http.Request) ([]store.Site, error) {
-	return a.opts.Station.PortalSites(r.Context(), portalOf(r).User.Scope)
+	return a.opts.Station.PortalSites(r.Context(), portalOf(r).Scope)
 }
 
 func (a *api) siteIn(w http.ResponseWriter, r *http.Request, id int64) bool {
@@ -545,7 +554,7 @@ func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {
-	list, err := a.opts.Station.PortalUsers(r.Context(), portalOf(r).User.Scope)
+	list, err := a.opts.Station.PortalUsers(r.Context(), portalOf(r).Scope)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -572,7 +581,7 @@ func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	u := &store.PortalUser{Scope: sess.User.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
+	u := &store.PortalUser{Scope: sess.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
 	if err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)); err != nil {
 		a.storeError(w, err)
 		return
@@ -593,7 +602,7 @@ func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
-	if err == nil && (u.Scope != sess.User.Scope || u.Kind != store.PortalStaff) {
+	if err == nil && (u.Scope != sess.Scope || u.Kind != store.PortalStaff) {
 		err = store.ErrNotFound // another scope's users, and managers, are not the manager's to change
 	}
 	if err != nil {
@@ -691,7 +700,7 @@ func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
-	kind, cid, err := store.ParseScope(portalOf(r).User.Scope)
+	kind, cid, err := store.ParseScope(portalOf(r).Scope)
 	if err != nil || kind != "customer" {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.Report{}})
 		return
@@ -709,7 +718,7 @@ func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	if portalOf(r).User.Scope != store.ScopeOf("customer", rep.CustomerID) {
+	if portalOf(r).Scope != store.ScopeOf("customer", rep.CustomerID) {
 		writeError(w, http.StatusNotFound, "", "no such report")
 		return
 	}
@@ -765,17 +774,27 @@ func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
 
+// emulatePortalUser opens the portal as a portal user, at its own scope or,
+// with {"identifier": …} (optional), at the site or customer within it
+// that the identifier names.
 func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
-	token, sess, err := a.opts.Station.EmulatePortalUser(r.Context(), id, actorOf(r), a.opts.Console.SessionTTL)
+	var req struct {
+		Identifier string `json:"identifier"`
+	}
+	if !decodeOptionalBody(w, r, &req) {
+		return
+	}
+	token, sess, err := a.opts.Station.EmulatePortalUserAt(r.Context(), id, req.Identifier, actorOf(r), a.opts.Console.SessionTTL)
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
-	a.log.Info("station user acts as a portal user", zap.String("by", actorOf(r).Name), zap.Int64("portal_user", id))
+	a.log.Info("station user acts as a portal user", zap.String("by", actorOf(r).Name), zap.Int64("portal_user", id),
+		zap.String("scope", sess.Scope))
 	a.setCookie(w, r, portalCookie, token)
 	writeJSON(w, http.StatusOK, portalMeView(sess))
 }

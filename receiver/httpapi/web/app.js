@@ -248,21 +248,13 @@ async function loadClients() {
   const f = $("client-filter").value.toLowerCase();
   const keep = (...xs) => !f || xs.some(x => String(x || "").toLowerCase().includes(f));
   fill($("clients-customers").tBodies[0], cs.items.filter(c => keep(c.name, c.identifier))
-    .map(c => row([c.name, c.parent_id ? name[c.parent_id] : "", c.identifier, c.report_email])));
+    .map(c => row([c.name, c.parent_id ? name[c.parent_id] : "", c.identifier, c.report_email, regenerateButton("customer", c)])));
   fill($("clients-sites").tBodies[0], ss.items.filter(s => keep(s.name, s.identifier))
-    .map(s => row([s.name, name[s.customer_id], s.identifier, s.address])));
-  fill($("clients-installers").tBodies[0], is.items.filter(i => keep(i.name, i.identifier)).map(i => row([i.name, i.identifier, i.phone])));
-  fill($("clients-users").tBodies[0], us.items.filter(u => keep(u.username, u.scope)).map(u => {
-    const b = el("button", "Act as");
-    b.type = "button";
-    b.addEventListener("click", async () => {
-      try {
-        await api("POST", "/api/v1/portal-users/" + u.id + "/emulate");
-        window.open("/portal/", "_blank", "noopener");
-      } catch (e) { $("clients-error").textContent = e.message; }
-    });
-    return row([u.username, u.kind, u.scope, (u.rights || []).join(", "), b]);
-  }));
+    .map(s => row([s.name, name[s.customer_id], s.identifier, s.address, regenerateButton("site", s)])));
+  fill($("clients-installers").tBodies[0], is.items.filter(i => keep(i.name, i.identifier))
+    .map(i => row([i.name, i.identifier, i.phone, regenerateButton("installer", i)])));
+  fill($("clients-users").tBodies[0], us.items.filter(u => keep(u.username, u.scope)).map(u =>
+    row([u.username, u.kind, u.scope, (u.rights || []).join(", "), actAs(u)])));
   const scopes = [...cs.items.map(c => ["customer:" + c.id, "Customer: " + c.name]),
     ...ss.items.map(s => ["site:" + s.id, "Site: " + s.name]), ...is.items.map(i => ["installer:" + i.id, "Installer: " + i.name])];
   const chosen = $("pu-scope").value;
@@ -270,14 +262,66 @@ async function loadClients() {
   if (chosen) $("pu-scope").value = chosen;
 }
 
-// createPortalUser makes the account manager of a customer or site, or a
-// technician of an installer.
+// regenerateButton gives a client a new random identifier on a second
+// click (its portal users must then be told the new one); audited.
+function regenerateButton(kind, rec) {
+  const b = el("button", "New identifier", "regenerate");
+  b.type = "button";
+  b.addEventListener("click", async () => {
+    $("clients-error").textContent = "";
+    if (!b.dataset.armed) {
+      b.dataset.armed = "1"; b.textContent = "Confirm: new identifier for " + rec.name;
+      setTimeout(() => { delete b.dataset.armed; b.textContent = "New identifier"; }, 5000);
+      return;
+    }
+    try {
+      await api("POST", "/api/v1/" + kind + "s/" + rec.id + "/identifier/regenerate");
+      await loadClients();
+    } catch (e) { $("clients-error").textContent = e.message; }
+  });
+  return b;
+}
+
+// actAs opens the portal as a portal user. Where the user's scope holds
+// several records with their own identifiers (a customer's tree, an
+// installer's sites), it first asks which one the portal opens at.
+function actAs(u) {
+  const cell = el("span");
+  const b = el("button", "Act as", "act-as");
+  b.type = "button";
+  b.addEventListener("click", async () => {
+    $("clients-error").textContent = "";
+    try {
+      const sc = await api("GET", "/api/v1/portal-users/" + u.id + "/scopes");
+      if (sc.items.length < 2) return emulate(u, "");
+      const sel = el("select", null, "act-at");
+      sel.setAttribute("aria-label", "Open the portal at");
+      for (const c of sc.items) { const o = el("option", c.kind + ": " + c.name + " (" + c.identifier + ")"); o.value = c.identifier; sel.appendChild(o); }
+      const go = el("button", "Open the portal", "act-open");
+      go.type = "button";
+      go.addEventListener("click", () => emulate(u, sel.value));
+      cell.replaceChildren(sel, go);
+    } catch (e) { $("clients-error").textContent = e.message; }
+  });
+  cell.appendChild(b);
+  return cell;
+}
+
+async function emulate(u, identifier) {
+  try {
+    await api("POST", "/api/v1/portal-users/" + u.id + "/emulate", identifier ? { identifier } : undefined);
+    window.open("/portal/", "_blank", "noopener");
+  } catch (e) { $("clients-error").textContent = e.message; }
+}
+
+// createPortalUser makes the account manager of a customer, site or
+// installer, or a technician of an installer.
 async function createPortalUser(ev) {
   ev.preventDefault();
   $("clients-error").textContent = "";
   const scope = $("pu-scope").value;
   try {
-    await api("POST", "/api/v1/portal-users", { scope, kind: scope.startsWith("installer:") ? "technician" : "manager",
+    await api("POST", "/api/v1/portal-users", { scope, kind: $("pu-kind").value || (scope.startsWith("installer:") ? "technician" : "manager"),
       username: $("pu-username").value, full_name: $("pu-fullname").value, password: $("pu-password").value });
     $("pu-username").value = ""; $("pu-fullname").value = ""; $("pu-password").value = "";
     await loadClients();

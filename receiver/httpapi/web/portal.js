@@ -30,11 +30,15 @@ function link(text, href) { const a = document.createElement("a"); a.textContent
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 // The rights an account manager may give office staff (store.PortalRights).
 const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes" };
-function may(right) { return state.user.kind === "manager" || (state.user.rights || []).includes(right); }
+function may(right) { return clientManager() || (state.user.rights || []).includes(right); }
+// A site's or customer's account manager changes everything in its scope;
+// an installer's schedules its technicians' visits.
+function clientManager() { return state.user.kind === "manager" && !state.user.scope.startsWith("installer:"); }
+function installerManager() { return state.user.kind === "manager" && state.user.scope.startsWith("installer:"); }
 function button(text, onclick) { const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.addEventListener("click", onclick); return b; }
 
 function show(view) {
-  for (const v of ["login", "sites", "site", "event"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "sites", "site", "event", "visit"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
 }
 
@@ -43,13 +47,21 @@ async function route() {
     try {
       const me = await api("GET", "/portal/api/me");
       state.user = me.user; state.csrf = me.csrf_token;
-      $("whoami").textContent = me.user.username + " (" + me.user.kind + ")" + (me.emulated_by ? " — as " + me.emulated_by : "");
+      $("whoami").textContent = me.user.username + " (" + me.user.kind + ")" + (me.emulated_by ? " — as " + me.emulated_by : "") +
+        (me.scope && me.scope !== me.user.scope ? ", at " + me.scope : "");
     } catch (e) { return; }
   }
   clearInterval(state.timer);
   if (state.live) { state.live.close(); state.live = null; }
   const ev = location.hash.match(/^#\/(incident|signal)\/(\d+)$/);
   if (ev) { show("event"); return loadEvent(ev[1], ev[2]); }
+  const vm = location.hash.match(/^#\/visit\/(\d+)$/);
+  if (vm) {
+    // The visit's page streams its site's signals as they arrive.
+    state.visit = Number(vm[1]); state.visitSite = 0; show("visit");
+    watch(id => id === state.visitSite, loadVisit);
+    return loadVisit();
+  }
   const m = location.hash.match(/^#\/site\/(\d+)$/);
   if (m) {
     state.site = Number(m[1]); state.notesDirty = false; show("site");
@@ -60,9 +72,12 @@ async function route() {
     return loadSite();
   }
   show("sites");
-  // The sites' status (on test, open incidents) follows the same events.
-  watch(() => true, loadSites);
+  // The sites' status (on test, open incidents) and the visits follow the
+  // same events.
+  state.visitForm = false;
+  watch(() => true, async () => { await loadSites(); await loadVisits(); });
   await loadSites();
+  await loadVisits();
   const reps = await api("GET", "/portal/api/reports");
   $("reports").replaceChildren(...reps.items.map(r => {
     const li = document.createElement("li");
@@ -71,8 +86,8 @@ async function route() {
     li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
     return li;
   }));
-  $("staff-section").hidden = state.user.kind !== "manager";
-  if (state.user.kind === "manager") await loadStaff();
+  $("staff-section").hidden = !clientManager();
+  if (clientManager()) await loadStaff();
 }
 
 // watch reloads the page shown when the live stream tells of a site it
@@ -80,7 +95,7 @@ async function route() {
 function watch(cares, reload) {
   const again = () => reload().catch(() => {});
   state.live = new EventSource("/portal/api/events");
-  for (const kind of ["signal", "incident", "test"]) {
+  for (const kind of ["signal", "incident", "test", "visit"]) {
     state.live.addEventListener(kind, ev => { if (cares(JSON.parse(ev.data).site_id)) again(); });
   }
   state.live.addEventListener("resync", again);
@@ -89,6 +104,7 @@ function watch(cares, reload) {
 
 async function loadSites() {
   const d = await api("GET", "/portal/api/sites");
+  state.sites = d.items;
   $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
     const status = (s.on_test.length ? "ON TEST until " + when(s.on_test[0].ends_at) : "in service") +
       (s.open_incidents ? ", " + s.open_incidents + " open incident(s)" : "");
@@ -167,6 +183,115 @@ async function loadSite() {
   $("contact-form").hidden = !may("call_list");
 }
 
+// loadVisits lists the technician visits the user sees: a technician its
+// own, with start and end; an installer's manager its technicians', with
+// end, cancel and a form to schedule one; a client those at its sites.
+async function loadVisits() {
+  const d = await api("GET", "/portal/api/visits");
+  const items = d.items.sort((a, b) => new Date(a.from) - new Date(b.from));
+  $("visits").tBodies[0].replaceChildren(...items.map(v => {
+    const actions = document.createElement("span");
+    actions.append(...visitButtons(v, loadVisits));
+    const tr = row([link(when(v.from) + " – " + when(v.until), "#/visit/" + v.id), v.site_name, systems(v), v.purpose,
+      v.technician_name || v.technician, visitStatus(v), actions]);
+    tr.dataset.id = v.id;
+    return tr;
+  }));
+  $("visits-section").hidden = !items.length && !installerManager() && state.user.kind !== "technician";
+  $("visit-form").hidden = !installerManager();
+  if (installerManager() && !state.visitForm) await fillVisitForm();
+}
+
+function systems(v) { return v.systems.map(x => x.number + " " + x.system_type).join(", "); }
+
+function visitStatus(v) {
+  if (v.status === "ended" && v.end_reason === "expired") return v.started_at ? "ended (its window ran out)" : "not started (its window ran out)";
+  return v.status === "open" ? "OPEN: systems on test" : v.status;
+}
+
+// visitButtons are the steps the user may take: the visit's technician
+// starts and ends it; the installer's manager ends or cancels it.
+function visitButtons(v, reload) {
+  const mine = state.user.kind === "technician" && v.technician_user_id === state.user.id;
+  const out = [];
+  const add = (text, step, cls) => { const b = button(text, () => visitStep(v, step, reload)); b.className = cls; out.push(b); };
+  if (v.status === "scheduled" && mine) add("Start visit", "start", "visit-start");
+  if (v.status === "open" && (mine || installerManager())) add("End visit", "end", "visit-end");
+  if (v.status === "scheduled" && installerManager()) add("Cancel", "cancel", "visit-cancel");
+  return out;
+}
+
+// visitStep starts, ends or cancels a visit; a started visit opens its
+// page, where the site's signals come in.
+async function visitStep(v, step, reload) {
+  for (const e of ["visit-error", "visit-page-error"]) $(e).textContent = "";
+  try {
+    await api("POST", "/portal/api/visits/" + v.id + "/" + step);
+    if (step === "start" && location.hash !== "#/visit/" + v.id) { location.hash = "#/visit/" + v.id; return; }
+    await reload();
+  } catch (e) { $(location.hash.startsWith("#/visit/") ? "visit-page-error" : "visit-error").textContent = e.message; }
+}
+
+// fillVisitForm offers the installer's sites, their systems and its
+// technicians; once per visit of the page, so a refresh keeps the input.
+async function fillVisitForm() {
+  state.visitForm = true;
+  const opt = (value, text) => { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; };
+  $("visit-site").replaceChildren(...state.sites.map(s => opt(s.id, s.name)));
+  const users = await api("GET", "/portal/api/users");
+  $("visit-technician").replaceChildren(...users.items.filter(u => u.kind === "technician" && !u.disabled).map(u => opt(u.id, u.full_name || u.username)));
+  const local = d => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const now = new Date();
+  $("visit-from").value = local(now); $("visit-until").value = local(new Date(now.getTime() + 2 * 3600000));
+  visitSystems();
+}
+
+function visitSystems() {
+  const site = (state.sites || []).find(s => String(s.id) === $("visit-site").value);
+  $("visit-systems").replaceChildren(...(site ? site.accounts : []).map(a => {
+    const l = document.createElement("label");
+    const c = document.createElement("input");
+    c.type = "checkbox"; c.value = a.id; c.checked = true;
+    l.append(c, " " + a.number + " " + a.system_type + " ");
+    return l;
+  }));
+}
+
+async function scheduleVisit(ev) {
+  ev.preventDefault();
+  $("visit-error").textContent = "";
+  try {
+    await api("POST", "/portal/api/visits", { site_id: Number($("visit-site").value), technician_user_id: Number($("visit-technician").value),
+      account_ids: [...$("visit-systems").querySelectorAll("input:checked")].map(c => Number(c.value)),
+      from: new Date($("visit-from").value).toISOString(), until: new Date($("visit-until").value).toISOString(),
+      purpose: $("visit-purpose").value, notes: $("visit-notes").value });
+    $("visit-notes").value = "";
+    await loadVisits();
+  } catch (e) { $("visit-error").textContent = e.message; }
+}
+
+// loadVisit shows one visit and, once it has started, the site's signals
+// since, each marked as a test result or live.
+async function loadVisit() {
+  const v = await api("GET", "/portal/api/visits/" + state.visit);
+  state.visitSite = v.site_id;
+  $("visit-title").textContent = "Visit " + v.id + ": " + v.purpose + " at " + v.site_name;
+  const dl = $("visit");
+  dl.replaceChildren();
+  const add = (k, val) => { if (val) { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = val; dl.append(dt, dd); } };
+  add("Window", when(v.from) + " – " + when(v.until)); add("Systems", systems(v)); add("Technician", v.technician_name || v.technician);
+  add("Status", visitStatus(v)); add("Notes", v.notes); add("Scheduled by", v.created_by);
+  add("Started", v.started_at ? when(v.started_at) + " by " + v.started_by : ""); add("Ended", v.ended_at ? when(v.ended_at) + " by " + v.ended_by : "");
+  $("visit-actions").replaceChildren(...visitButtons(v, loadVisit));
+  $("visit-live").textContent = v.status === "open" ? "Its systems are on test: their signals are test results, shown as they arrive." :
+    v.started_at ? "" : "The site's signals show here once the visit has started.";
+  if (!v.started_at) { $("visit-signals").tBodies[0].replaceChildren(); return; }
+  const sigs = await api("GET", "/portal/api/signals?site_id=" + v.site_id + "&since=" + encodeURIComponent(v.started_at));
+  const end = v.ended_at ? new Date(v.ended_at) : null;
+  $("visit-signals").tBodies[0].replaceChildren(...sigs.signals.filter(g => !end || new Date(g.received_at) <= end).reverse().map(g =>
+    row([when(g.received_at), g.account, g.description || g.event_code, g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : "LIVE"])));
+}
+
 function tester() { return state.user.kind === "technician" || state.user.kind === "manager"; }
 
 // siteAction changes something of the site and shows the page again.
@@ -206,7 +331,7 @@ document.addEventListener("DOMContentLoaded", () => {
     state.user = null;
     // Nothing of this user stays in the page for the next one.
     for (const tb of document.querySelectorAll("tbody")) tb.replaceChildren();
-    $("reports").replaceChildren(); $("site-notes").value = ""; $("event").replaceChildren();
+    $("reports").replaceChildren(); $("site-notes").value = ""; $("event").replaceChildren(); $("visit").replaceChildren();
     history.replaceState(null, "", "#/");
     show("login");
   });
@@ -222,6 +347,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("site-notes").addEventListener("input", () => { state.notesDirty = true; });
   $("test-form").addEventListener("submit", startTest);
+  $("visit-form").addEventListener("submit", scheduleVisit);
+  $("visit-site").addEventListener("change", visitSystems);
   $("notes-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     $("site-error").textContent = "";
