@@ -26,8 +26,12 @@ type Customer struct {
 	BillingName  string `json:"billing_name"`
 	BillingEmail string `json:"billing_email"`
 	BillingPhone string `json:"billing_phone"`
-	// ReportEmail receives the morning report (addresses separated by
-	// commas); "" sends none.
+	// Address is the postal address the customer is invoiced at.
+	Address PostalAddress `json:"address"`
+	// ReportEmail (addresses separated by commas) receives the morning
+	// report only while no contact and no portal user of the customer is
+	// marked as a recipient (ReportRecipients): it is kept for stations
+	// that set it before recipients could be marked.
 	ReportEmail string `json:"report_email"`
 	// TimeZone (IANA) is when the customer's morning is; "" means the time
 	// zone of its first site.
@@ -232,14 +236,14 @@ func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
 		name: "customers", label: "customer",
 		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier",
-			"identifier_key", "notes"},
+			"identifier_key", "notes", "address"},
 		values: func(c *Customer) []any {
 			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.TimeZone, c.Identifier,
-				c.identKey, c.Notes}
+				c.identKey, c.Notes, c.Address}
 		},
 		scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, &c.Address, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
 		id: func(c *Customer) *int64 { return &c.ID },
 		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
@@ -257,6 +261,9 @@ func (s *Store) newTables() {
 				if _, err := loadLocation(c.TimeZone); err != nil {
 					return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", c.TimeZone)
 				}
+			}
+			if err := c.Address.normalise(); err != nil {
+				return err
 			}
 			for _, addr := range strings.Split(c.ReportEmail, ",") {
 				if addr = strings.TrimSpace(addr); addr != "" {

@@ -34,9 +34,12 @@ var SiteImportColumns = []string{"identifier", "name", "customer", "customer_id"
 // CustomerImportColumns are the CSV columns ImportCustomers understands.
 // identifier and name are required; parent (the parent's identifier) or
 // parent_id place a customer below another, which must come earlier in the
-// file or exist already.
+// file or exist already. The address_ columns are the parts of the postal
+// address (PostalAddress); a file with any of them gives the whole
+// address, and the parts it lacks are empty.
 var CustomerImportColumns = []string{"identifier", "name", "parent", "parent_id", "billing_name", "billing_email",
-	"billing_phone", "report_email", "time_zone", "notes"}
+	"billing_phone", "report_email", "time_zone", "notes", "address_line1", "address_line2", "address_postal_code",
+	"address_city", "address_region", "address_country"}
 
 // RowError is one problem of an import, by CSV line (the header is line 1).
 type RowError struct {
@@ -571,6 +574,9 @@ func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, 
 	if err := reference(ctx, tx, row, "parent", "customers", &c.ParentID, true); err != nil {
 		return 0, nil, err
 	}
+	if addr, ok := importAddress(row); ok {
+		c.Address = addr
+	}
 	if old == nil {
 		return rowCreated, nil, s.Customers.create(ctx, tx, c)
 	}
@@ -580,11 +586,26 @@ func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, 
 	}
 	if equalID(probe.ParentID, old.ParentID) && probe.Name == old.Name && probe.BillingName == old.BillingName &&
 		probe.BillingEmail == old.BillingEmail && probe.BillingPhone == old.BillingPhone && probe.ReportEmail == old.ReportEmail &&
-		probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier {
+		probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier && probe.Address == old.Address {
 		return rowUnchanged, nil, nil
 	}
 	_, err = s.Customers.update(ctx, tx, c)
 	return rowUpdated, nil, err
+}
+
+// importAddress reads a customer row's postal address; ok is false when
+// the file has no address column (the stored address stays).
+func importAddress(row *importRow) (PostalAddress, bool) {
+	f := row.fields
+	var a PostalAddress
+	ok := false
+	for col, to := range map[string]*string{"address_line1": &a.Line1, "address_line2": &a.Line2, "address_postal_code": &a.PostalCode,
+		"address_city": &a.City, "address_region": &a.Region, "address_country": &a.Country} {
+		if row.has(col) {
+			*to, ok = f[col], true
+		}
+	}
+	return a, ok
 }
 
 func equalID(a, b *int64) bool {

@@ -29,10 +29,12 @@ const (
 	RightCallListDelete = "call_list.delete" // remove call-list contacts
 	RightZones          = "zones"            // change zone descriptions and types
 	RightNotes          = "notes"            // change a site's notes
+	RightReports        = "reports"          // annotate the customer's stored morning reports
+	RightReportsDelete  = "reports.delete"   // delete them
 )
 
 // PortalRights are what office staff may be allowed to change.
-var PortalRights = []string{RightCallList, RightCallListDelete, RightZones, RightNotes}
+var PortalRights = []string{RightCallList, RightCallListDelete, RightZones, RightNotes, RightReports, RightReportsDelete}
 
 // PortalUser is a client (or installer) user of the portal.
 type PortalUser struct {

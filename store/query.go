@@ -58,6 +58,9 @@ type Signal struct {
 	Handling string `json:"handling"`
 	Raw      string `json:"raw"`
 	RawHex   string `json:"raw_hex"`
+	// Notes are the operators' notes on a signal in no incident (an
+	// opening, a closing, a test), oldest first; left out when none.
+	Notes []SignalNote `json:"notes,omitempty"`
 }
 
 // SignalFilter selects signals; zero fields do not filter.
@@ -161,7 +164,21 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 		sg.Raw, sg.RawHex = rawForms(raw)
 		out = append(out, sg)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list signals: %w", err)
+	}
+	ids := make([]int64, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	notes, err := s.notesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Notes = notes[out[i].ID]
+	}
+	return out, nil
 }
 
 // Frame is one stored frame as the API shows it.

@@ -137,6 +137,9 @@ type Store struct {
 	Zones             *Records[Zone]
 	RespondingParties *Records[RespondingParty]
 	Authorities       *Records[Authority]
+	// CustomerContacts are the people of a customer: billing, HQ viewers,
+	// morning report recipients.
+	CustomerContacts *Records[CustomerContact]
 }
 
 // Open opens (creating if needed) the database at path, applies the embedded
@@ -224,6 +227,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.healthy.Store(true)
 	s.m.fileOK.Set(1)
 	s.newTables()
+	s.newContactTable()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
 	s.sites = newHub(SiteEvent{})
 	start := time.Now()

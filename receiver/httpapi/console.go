@@ -69,8 +69,10 @@ func (o *ConsoleOptions) setDefaults() {
 const sessionCookie = "alarmrx_session"
 
 // operatorPaths may be used by any station user; everything else under
-// /api/v1 needs an admin or the admin token.
-var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me", "/api/v1/logout", "/api/v1/dashboard"}
+// /api/v1 needs an admin or the admin token. Operators read signals (the
+// incident page shows them with their frames already) and note them.
+var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me", "/api/v1/logout", "/api/v1/dashboard",
+	"/api/v1/signals"}
 
 type actorKey struct{}
 type sessionKey struct{}

@@ -27,6 +27,7 @@ func portalOf(r *http.Request) *store.PortalSession {
 // (portal session cookie + CSRF header) and its pages under /portal/.
 func (a *api) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/api/login", a.portalLogin)
+	a.unsubscribeRoutes(mux)
 	for _, rt := range a.portalAPI() {
 		mux.Handle(rt.method+" "+rt.path, a.portalAuth(knownQuery(rt, rt.handler).ServeHTTP))
 	}
@@ -51,6 +52,8 @@ func (a *api) portalAPI() []route {
 	return []route{
 		{"POST", "/portal/api/logout", a.portalLogout, nil},
 		{"GET", "/portal/api/me", a.portalMe, nil},
+		{"GET", "/portal/api/me/report", a.portalMyReport, nil},
+		{"PUT", "/portal/api/me/report", a.portalSetMyReport, nil},
 		{"GET", "/portal/api/sites", a.portalSites, nil},
 		{"GET", "/portal/api/signals", a.portalSignals, siteQuery},
 		{"GET", "/portal/api/events", a.portalEvents, nil},
@@ -67,6 +70,8 @@ func (a *api) portalAPI() []route {
 		{"GET", "/portal/api/users", a.portalUsers, nil},
 		{"POST", "/portal/api/users", a.portalCreateUser, nil},
 		{"PUT", "/portal/api/users/{id}", a.portalUpdateUser, nil},
+		{"PUT", "/portal/api/users/{id}/report", a.portalSetUserReport, nil},
+		{"GET", "/portal/api/report-recipients", a.portalReportRecipients, nil},
 		{"POST", "/portal/api/password", a.portalPassword, nil},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn, nil},
 		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff, nil},
@@ -78,6 +83,8 @@ func (a *api) portalAPI() []route {
 		{"POST", "/portal/api/visits/{id}/end", a.portalVisitStep("end"), nil},
 		{"POST", "/portal/api/visits/{id}/cancel", a.portalVisitStep("cancel"), nil},
 		{"GET", "/portal/api/reports", a.portalReports, nil},
+		{"PUT", "/portal/api/reports/{id}/annotation", a.portalAnnotateReport, nil},
+		{"DELETE", "/portal/api/reports/{id}", a.portalDeleteReport, nil},
 		{"GET", "/portal/api/reports/{id}", a.portalReport, reportQuery},
 	}
 }
@@ -699,13 +706,20 @@ func (a *api) portalTester(w http.ResponseWriter, r *http.Request) bool {
 	return ok && a.accountInScope(w, r, id)
 }
 
+// portalReports lists the customer's stored reports, without the deleted
+// ones.
 func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
 	kind, cid, err := store.ParseScope(portalOf(r).Scope)
 	if err != nil || kind != "customer" {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.Report{}})
 		return
 	}
-	a.writeReports(w, r, cid, 100)
+	list, err := a.opts.Station.KeptReports(r.Context(), cid, 100)
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
 
 func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
@@ -713,16 +727,9 @@ func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rep, err := a.opts.Station.Report(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
+	if rep, ok := a.portalReportInScope(w, r, id); ok {
+		a.writeReport(w, r, rep)
 	}
-	if portalOf(r).Scope != store.ScopeOf("customer", rep.CustomerID) {
-		writeError(w, http.StatusNotFound, "", "no such report")
-		return
-	}
-	a.report(w, r)
 }
 
 // Station side: account managers and technicians are created by station

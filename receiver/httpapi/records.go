@@ -154,6 +154,7 @@ func (a *api) stationRoutes() []route {
 	rs = append(rs, recordRoutes(a, "/api/v1/zones", st.Zones)...)
 	rs = append(rs, recordRoutes(a, "/api/v1/responding-parties", st.RespondingParties)...)
 	rs = append(rs, recordRoutes(a, "/api/v1/authorities", st.Authorities)...)
+	rs = append(rs, a.documentRoutes()...)
 	rs = append(rs,
 		route{"GET", "/api/v1/receivers", a.receivers, nil},
 		route{"GET", "/api/v1/receivers/{receiver}/accounts/{number}", a.findAccount, nil},
@@ -201,8 +202,7 @@ func (a *api) writeReports(w http.ResponseWriter, r *http.Request, customer int6
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
 }
 
-// report returns one morning report as the customer got it: HTML, or the
-// plain text with ?format=text; ?download=1 offers it as a file.
+// report returns one morning report as the customer got it (writeReport).
 func (a *api) report(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -213,17 +213,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	body, ctype, ext := rep.HTML, "text/html; charset=utf-8", "html"
-	if r.URL.Query().Get("format") == "text" {
-		body, ctype, ext = rep.Text, "text/plain; charset=utf-8", "txt"
-	}
-	if r.URL.Query().Get("download") != "" {
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%d-%s.%s"`, rep.CustomerID, rep.Night, ext))
-	}
-	// The report is our own HTML; still, no script runs in it.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.Header().Set("Content-Type", ctype)
-	_, _ = w.Write([]byte(body))
+	a.writeReport(w, r, rep)
 }
 
 func (a *api) receivers(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,13 @@
 // Package report writes and mails the morning report (design.md §9): every
-// morning, each customer with an e-mail notification contact gets a report
+// morning, each customer with an e-mail notification contact (a contact or
+// portal user marked as a recipient; store.ReportRecipients) gets a report
 // of the night for its sites and those of the customers below it — a
-// summary, the incidents with their operator notes, every normal event,
-// each linking to the portal, and "all quiet" for sites with no activity.
-// A report is stored once per customer and night before it is mailed, so
-// sending is idempotent and survives restarts.
+// summary, the incidents with their operator notes, every normal event
+// with the notes the operators attached to it, each linking to the portal,
+// and "all quiet" for sites with no activity. A report is stored once per
+// customer and night before it is mailed, then mailed to each recipient on
+// its own, with the recipient's unsubscribe link; a delivery per recipient
+// is recorded, so sending is idempotent and survives restarts.
 package report
 
 import (
@@ -23,6 +26,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -94,7 +98,9 @@ func (r *Reporter) Run(ctx context.Context) {
 
 // RunOnce writes and sends the reports due now; it returns how many were
 // sent. A report already sent is never sent again; one whose sending
-// failed is sent again on the next pass.
+// failed is sent again on the next pass, to the recipients it did not
+// reach only. A customer without recipients (ReportRecipients) gets no
+// report.
 func (r *Reporter) RunOnce(ctx context.Context) (int, error) {
 	customers, err := r.opts.Store.Customers.List(ctx, store.ListOptions{Limit: store.MaxListLimit})
 	if err != nil {
@@ -103,10 +109,15 @@ func (r *Reporter) RunOnce(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for _, c := range customers {
-		if strings.TrimSpace(c.ReportEmail) == "" {
+		to, err := r.opts.Store.ReportRecipients(ctx, c.ID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("customer %d: %w", c.ID, err))
 			continue
 		}
-		ok, err := r.customer(ctx, c)
+		if len(to) == 0 {
+			continue
+		}
+		ok, err := r.customer(ctx, c, to)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("customer %d: %w", c.ID, err))
 		}
@@ -131,7 +142,7 @@ func customerZone(c store.Customer, sites []store.Site) *time.Location {
 }
 
 // customer sends one customer's report if it is due.
-func (r *Reporter) customer(ctx context.Context, c store.Customer) (bool, error) {
+func (r *Reporter) customer(ctx context.Context, c store.Customer, to []store.ReportRecipient) (bool, error) {
 	sites, err := r.opts.Store.ScopeSites(ctx, c.ID)
 	if err != nil {
 		return false, err
@@ -156,16 +167,35 @@ func (r *Reporter) customer(ctx context.Context, c store.Customer) (bool, error)
 			return false, err // !ok: nothing of the customer was monitored that night
 		}
 		built.Night = night
-		if rep, _, err = r.opts.Store.SaveReport(ctx, built); err != nil {
+		addrs := make([]string, len(to))
+		for i, rc := range to {
+			addrs[i] = rc.Email
+		}
+		built.Recipients = strings.Join(addrs, ", ")
+		if rep, _, err = r.opts.Store.SaveReport(ctx, built, to); err != nil {
 			return false, err
 		}
 	} else if err != nil {
 		return false, err
 	}
-	if rep.SentAt != nil {
-		return false, nil
+	if rep.SentAt != nil || rep.DeletedAt != nil {
+		return false, nil // sent, or deleted by its client before it went out
 	}
-	sendErr := r.send(rep)
+	pending, err := r.opts.Store.PendingDeliveries(ctx, rep)
+	if err != nil {
+		return false, err
+	}
+	var errs []error
+	for _, d := range pending {
+		sendErr := r.send(ctx, rep, d)
+		if err := r.opts.Store.MarkDelivery(ctx, d.ID, sendErr); err != nil {
+			return false, err
+		}
+		if sendErr != nil {
+			errs = append(errs, fmt.Errorf("to %s: %w", d.Recipient.Email, sendErr))
+		}
+	}
+	sendErr := errors.Join(errs...)
 	if err := r.opts.Store.MarkReport(ctx, rep.ID, sendErr); err != nil {
 		return false, err
 	}
@@ -221,7 +251,8 @@ type IncidentData struct {
 	Link  string
 }
 
-// EventData is one normal event (openings, closings, tests…).
+// EventData is one normal event (openings, closings, tests…); its
+// operators' notes are Signal.Notes.
 type EventData struct {
 	Signal store.Signal
 	What   string // "Opened by user 3", or the event's description
@@ -310,7 +341,7 @@ func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Si
 	if d.Signals == 0 && d.Incidents == 0 {
 		subject = fmt.Sprintf("Night report %s – %s: all quiet, we were watching", to.Format("2006-01-02"), c.Name)
 	}
-	return &store.Report{CustomerID: c.ID, From: from, To: to, Recipients: c.ReportEmail, Subject: subject,
+	return &store.Report{CustomerID: c.ID, From: from, To: to, Subject: subject,
 		HTML: html.String(), Text: text.String()}, true, nil
 }
 
@@ -413,34 +444,51 @@ var (
 	textTmpl = texttemplate.Must(texttemplate.New("report.txt").Funcs(funcs).ParseFS(templates, "templates/report.txt"))
 )
 
-// send mails a report as multipart/alternative (plain text and HTML).
-func (r *Reporter) send(rep *store.Report) error {
+// send mails a report to one recipient as multipart/alternative (plain
+// text and HTML), with the recipient's own unsubscribe link in the body
+// and in the List-Unsubscribe header [RFC 2369], which mail programs offer
+// as one click [RFC 8058].
+func (r *Reporter) send(ctx context.Context, rep *store.Report, d store.ReportDelivery) error {
 	cfg := r.opts.SMTP
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
 		return fmt.Errorf("report: from address %q: %w", cfg.From, err)
 	}
-	var to []string
-	for _, a := range strings.Split(rep.Recipients, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			addr, err := mail.ParseAddress(a)
-			if err != nil {
-				return fmt.Errorf("report: recipient %q: %w", a, err)
-			}
-			to = append(to, addr.Address)
-		}
+	to, err := mail.ParseAddress(d.Recipient.Email)
+	if err != nil {
+		return fmt.Errorf("report: recipient %q: %w", d.Recipient.Email, err)
 	}
-	msg, err := compose(from.String(), to, rep)
+	token, err := r.opts.Store.UnsubscribeToken(ctx, rep.CustomerID, d.Recipient)
 	if err != nil {
 		return err
 	}
-	return deliver(cfg, from.Address, to, msg)
+	link := r.opts.PortalURL + "/portal/unsubscribe?token=" + url.QueryEscape(token)
+	msg, err := compose(from.String(), to.Address, rep, d, link)
+	if err != nil {
+		return err
+	}
+	return deliver(cfg, from.Address, []string{to.Address}, msg)
 }
 
-func compose(from string, to []string, rep *store.Report) ([]byte, error) {
+// unsubscribeHTML is the line each mailed copy of a report ends with.
+var unsubscribeHTML = htmltemplate.Must(htmltemplate.New("unsubscribe").Parse(
+	`<p style="color: #6b7685; font-size: 12px">This report went to {{.To}}. <a href="{{.Link}}">Unsubscribe</a> to stop receiving it.</p>`))
+
+func compose(from, to string, rep *store.Report, d store.ReportDelivery, link string) ([]byte, error) {
+	var foot bytes.Buffer
+	if err := unsubscribeHTML.Execute(&foot, map[string]string{"To": to, "Link": link}); err != nil {
+		return nil, err
+	}
+	html := rep.HTML
+	if i := strings.LastIndex(html, "</body>"); i >= 0 {
+		html = html[:i] + foot.String() + "\n" + html[i:]
+	} else {
+		html += foot.String()
+	}
+	text := rep.Text + "\n--\nThis report went to " + to + ". To stop receiving it, open:\n" + link + "\n"
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	for _, part := range []struct{ ctype, content string }{{"text/plain; charset=utf-8", rep.Text}, {"text/html; charset=utf-8", rep.HTML}} {
+	for _, part := range []struct{ ctype, content string }{{"text/plain; charset=utf-8", text}, {"text/html; charset=utf-8", html}} {
 		pw, err := w.CreatePart(textproto.MIMEHeader{"Content-Type": {part.ctype}, "Content-Transfer-Encoding": {"quoted-printable"}})
 		if err != nil {
 			return nil, err
@@ -457,8 +505,9 @@ func compose(from string, to []string, rep *store.Report) ([]byte, error) {
 		return nil, err
 	}
 	var msg bytes.Buffer
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <report-%d-%s@alarmrx>\r\nMIME-Version: 1.0\r\n",
-		from, strings.Join(to, ", "), mimeWord(rep.Subject), time.Now().UTC().Format(time.RFC1123Z), rep.CustomerID, rep.Night)
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <report-%d-%s-%d@alarmrx>\r\nMIME-Version: 1.0\r\n",
+		from, to, mimeWord(rep.Subject), time.Now().UTC().Format(time.RFC1123Z), rep.CustomerID, rep.Night, d.ID)
+	fmt.Fprintf(&msg, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", link)
 	fmt.Fprintf(&msg, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", w.Boundary())
 	msg.Write(body.Bytes())
 	return msg.Bytes(), nil

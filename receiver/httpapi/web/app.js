@@ -54,7 +54,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard", "clients"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -80,6 +80,7 @@ async function route() {
   const m = hash.match(/^#\/incident\/(\d+)$/);
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/clients") { show("clients"); return loadClients(); }
+  if (hash === "#/signals") { show("signals"); return loadSignals(); }
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
   show("queue");
   await loadQueue();
@@ -328,6 +329,42 @@ async function createPortalUser(ev) {
   } catch (e) { $("clients-error").textContent = e.message; }
 }
 
+// loadSignals lists the newest signals; those in no incident (logged
+// openings, closings, tests) take an operator's note, with who and when.
+async function loadSignals() {
+  $("signals-error").textContent = "";
+  const account = $("signals-account").value.trim();
+  const d = await api("GET", "/api/v1/signals?order=desc&limit=500" + (account ? "&account=" + encodeURIComponent(account) : ""));
+  const logged = h => h === "logged" || h === "test";
+  const list = d.signals.filter(s => !$("signals-logged").checked || logged(s.handling));
+  fill($("signal-list").tBodies[0], list.map(s => {
+    const zone = s.zone ? s.zone + (s.zone_description ? " " + s.zone_description : "") : "";
+    const notes = el("ul", null, "notes");
+    for (const n of s.notes || []) notes.appendChild(el("li", n.user_name + " " + fmtTime(n.at) + ": " + n.note));
+    let act = "";
+    if (logged(s.handling)) {
+      act = el("form", null, "note-form");
+      const input = el("input");
+      input.placeholder = "Note"; input.required = true; input.className = "note-text";
+      const b = el("button", "Add note");
+      b.type = "submit"; b.className = "note-add";
+      act.append(input, b);
+      act.addEventListener("submit", async ev => {
+        ev.preventDefault();
+        $("signals-error").textContent = "";
+        try {
+          await api("POST", "/api/v1/signals/" + s.id + "/notes", { note: input.value });
+          await loadSignals();
+        } catch (e) { $("signals-error").textContent = e.message; }
+      });
+    }
+    const tr = row([fmtTime(s.received_at), s.receiver + "/" + s.account, s.description || (s.format + " " + s.event_code), zone,
+      s.handling + (s.test ? " (on test)" : ""), notes, act]);
+    tr.dataset.signal = s.id;
+    return tr;
+  }));
+}
+
 async function loadDashboard() {
   const d = await api("GET", "/api/v1/dashboard");
   const prev = state.dashPrev;
@@ -423,6 +460,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("client-filter").addEventListener("input", () => loadClients().catch(() => {}));
   $("portal-user-form").addEventListener("submit", createPortalUser);
+  $("signals-filter").addEventListener("submit", ev => { ev.preventDefault(); loadSignals().catch(e => { $("signals-error").textContent = e.message; }); });
   window.addEventListener("hashchange", route);
   route();
 });

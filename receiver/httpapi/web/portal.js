@@ -29,7 +29,8 @@ function row(cells) {
 function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 // The rights an account manager may give office staff (store.PortalRights).
-const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes" };
+const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes",
+  "reports": "annotate reports", "reports.delete": "delete reports" };
 function may(right) { return clientManager() || (state.user.rights || []).includes(right); }
 // A site's or customer's account manager changes everything in its scope;
 // an installer's schedules its technicians' visits.
@@ -78,15 +79,11 @@ async function route() {
   watch(() => true, async () => { await loadSites(); await loadVisits(); });
   await loadSites();
   await loadVisits();
-  const reps = await api("GET", "/portal/api/reports");
-  $("reports").replaceChildren(...reps.items.map(r => {
-    const li = document.createElement("li");
-    li.appendChild(link(r.night + ": " + r.subject, "/portal/api/reports/" + r.id));
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
-    return li;
-  }));
+  await loadReports();
+  await loadMyReport();
   $("staff-section").hidden = !clientManager();
+  // Morning reports are a customer's: a site's staff get none.
+  $("staff-report-email").hidden = !state.user.scope.startsWith("customer:");
   if (clientManager()) await loadStaff();
 }
 
@@ -95,7 +92,7 @@ async function route() {
 function watch(cares, reload) {
   const again = () => reload().catch(() => {});
   state.live = new EventSource("/portal/api/events");
-  for (const kind of ["signal", "incident", "test", "visit"]) {
+  for (const kind of ["signal", "incident", "test", "note", "visit"]) {
     state.live.addEventListener(kind, ev => { if (cares(JSON.parse(ev.data).site_id)) again(); });
   }
   state.live.addEventListener("resync", again);
@@ -114,15 +111,86 @@ async function loadSites() {
   }));
 }
 
-// loadStaff lists the account manager's office staff and their rights.
+// loadStaff lists the account manager's office staff, their rights and
+// whether each receives the morning report.
 async function loadStaff() {
-  const d = await api("GET", "/portal/api/users");
-  $("staff").tBodies[0].replaceChildren(...d.items.filter(u => u.kind === "staff").map(u =>
-    row([u.username + (u.disabled ? " (disabled)" : ""), u.full_name, (u.rights || []).map(r => rights[r] || r).join(", ") || "nothing (read only)", u.created_by,
-      button(u.disabled ? "Enable" : "Disable", async () => {
-        $("staff-error").textContent = "";
-        try { await api("PUT", "/portal/api/users/" + u.id, { disabled: !u.disabled }); await loadStaff(); } catch (e) { $("staff-error").textContent = e.message; }
-      })])));
+  const [d, rcpt] = await Promise.all([api("GET", "/portal/api/users"), api("GET", "/portal/api/report-recipients")]);
+  const reportTo = {};
+  for (const r of rcpt.items) if (r.kind === "portal_user") reportTo[r.id] = r.email;
+  const staffAction = async (path, body) => {
+    $("staff-error").textContent = "";
+    try { await api("PUT", path, body); await loadStaff(); } catch (e) { $("staff-error").textContent = e.message; }
+  };
+  $("staff").tBodies[0].replaceChildren(...d.items.filter(u => u.kind === "staff").map(u => {
+    const report = document.createElement("span");
+    report.textContent = reportTo[u.id] || "no";
+    if (reportTo[u.id]) {
+      report.append(" ", button("Stop report", () => staffAction("/portal/api/users/" + u.id + "/report", { report: false })));
+    }
+    const tr = row([u.username + (u.disabled ? " (disabled)" : ""), u.full_name, (u.rights || []).map(r => rights[r] || r).join(", ") || "nothing (read only)",
+      report, u.created_by, button(u.disabled ? "Enable" : "Disable", () => staffAction("/portal/api/users/" + u.id, { disabled: !u.disabled }))]);
+    tr.dataset.user = u.username;
+    return tr;
+  }));
+}
+
+// loadReports lists the stored morning reports, who wrote and who last
+// changed each, its annotation, and what the user's rights allow: annotate
+// (a mailed report cannot change; a note on it can) and delete.
+async function loadReports() {
+  const reps = await api("GET", "/portal/api/reports");
+  const act = async (method, path, body) => {
+    $("reports-error").textContent = "";
+    try { await api(method, path, body); await loadReports(); } catch (e) { $("reports-error").textContent = e.message; }
+  };
+  $("reports").replaceChildren(...reps.items.map(r => {
+    const li = document.createElement("li");
+    li.dataset.report = r.id;
+    li.appendChild(link(r.night + ": " + r.subject, "/portal/api/reports/" + r.id));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(link("download", "/portal/api/reports/" + r.id + "?download=1"));
+    const by = document.createElement("small");
+    by.className = "report-by";
+    by.textContent = " — written by " + r.created_by + (r.updated_by !== r.created_by ? ", last changed by " + r.updated_by + " " + when(r.updated_at) : "");
+    li.appendChild(by);
+    if (r.annotation) {
+      const note = document.createElement("p");
+      note.className = "annotation";
+      note.textContent = "Note: " + r.annotation;
+      li.appendChild(note);
+    }
+    if (may("reports")) {
+      const f = document.createElement("form");
+      f.className = "annotate-form";
+      const t = document.createElement("input");
+      t.className = "annotation-text"; t.placeholder = "Note on this report"; t.value = r.annotation || "";
+      const b = document.createElement("button");
+      b.type = "submit"; b.className = "annotate"; b.textContent = "Save note";
+      f.append(t, b);
+      f.addEventListener("submit", ev => { ev.preventDefault(); act("PUT", "/portal/api/reports/" + r.id + "/annotation", { annotation: t.value }); });
+      li.appendChild(f);
+    }
+    if (may("reports.delete")) {
+      // Two clicks: the first asks, the second deletes.
+      const del = button("Delete", () => {
+        if (del.dataset.armed) return act("DELETE", "/portal/api/reports/" + r.id);
+        del.dataset.armed = "1"; del.textContent = "Really delete this report?";
+      });
+      del.className = "delete-report";
+      li.appendChild(del);
+    }
+    return li;
+  }));
+}
+
+// loadMyReport shows whether the user receives the morning report, for
+// users of a customer (site and installer users get none).
+async function loadMyReport() {
+  const m = await api("GET", "/portal/api/me/report");
+  $("report-me").hidden = !m.available;
+  $("report-on").checked = m.report;
+  if (m.email) $("report-email").value = m.email;
+  $("report-status").textContent = m.report ? "You receive the morning report at " + m.email + "." : "You do not receive the morning report.";
 }
 
 // loadEvent shows one incident or signal: where the morning report links.
@@ -141,7 +209,7 @@ async function loadEvent(kind, id) {
     $("event-title").textContent = d.description || (d.format + " " + d.event_code);
     add("Received", when(d.received_at)); add("Account", d.account);
     add("Zone", d.zone + (d.zone_description ? " " + d.zone_description : "")); add("User", d.user); add("Text", d.text);
-    $("event-log").tBodies[0].replaceChildren();
+    $("event-log").tBodies[0].replaceChildren(...(d.notes || []).map(n => row([when(n.at), n.user_name, "note: " + n.note])));
   }
 }
 
@@ -157,7 +225,8 @@ async function loadSite() {
     i.actions.filter(a => a.detail && a.detail.note).map(a => a.user_name + ": " + a.detail.note).join(" · ")])));
   const sigs = await api("GET", "/portal/api/signals?site_id=" + id + "&since=168h");
   $("signals").tBodies[0].replaceChildren(...sigs.signals.map(g => row([when(g.received_at), g.description,
-    g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : ""])));
+    g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : "",
+    (g.notes || []).map(n => n.user_name + ": " + n.note).join(" · ")])));
   const testRows = [];
   for (const t of s.on_test) {
     const acct = s.accounts.find(a => a.id === t.account_id);
@@ -332,6 +401,7 @@ document.addEventListener("DOMContentLoaded", () => {
     // Nothing of this user stays in the page for the next one.
     for (const tb of document.querySelectorAll("tbody")) tb.replaceChildren();
     $("reports").replaceChildren(); $("site-notes").value = ""; $("event").replaceChildren(); $("visit").replaceChildren();
+    $("report-email").value = ""; $("report-on").checked = false; $("report-status").textContent = "";
     history.replaceState(null, "", "#/");
     show("login");
   });
@@ -369,12 +439,23 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     $("staff-error").textContent = "";
     try {
-      await api("POST", "/portal/api/users", { username: $("staff-username").value, full_name: $("staff-fullname").value,
+      const u = await api("POST", "/portal/api/users", { username: $("staff-username").value, full_name: $("staff-fullname").value,
         password: $("staff-password").value, rights: [...$("staff-rights").querySelectorAll("input:checked")].map(c => c.value) });
-      $("staff-username").value = ""; $("staff-fullname").value = ""; $("staff-password").value = "";
+      // The new staff user receives the morning report at the address given.
+      if ($("staff-report-email").value) await api("PUT", "/portal/api/users/" + u.id + "/report", { report: true, email: $("staff-report-email").value });
+      $("staff-username").value = ""; $("staff-fullname").value = ""; $("staff-password").value = ""; $("staff-report-email").value = "";
       for (const c of $("staff-rights").querySelectorAll("input")) c.checked = false;
       await loadStaff();
     } catch (e) { $("staff-error").textContent = e.message; }
+  });
+  $("report-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("report-status").textContent = "";
+    try {
+      await api("PUT", "/portal/api/me/report", { report: $("report-on").checked, email: $("report-email").value });
+      await loadMyReport();
+      if (state.user.kind === "manager") await loadStaff();
+    } catch (e) { $("report-status").textContent = e.message; }
   });
   $("password-form").addEventListener("submit", async ev => {
     ev.preventDefault();
