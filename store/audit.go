@@ -129,6 +129,20 @@ func auditDiff[T any](old, rec *T, secrets []string) (before, after string, err 
 	return before, after, err
 }
 
+// withChanged marks a secret field as Changed in an audit side (a JSON
+// object): it was set or replaced, and its value is never written.
+func withChanged(side, field string) (string, error) {
+	m := map[string]any{}
+	if side != "" {
+		if err := json.Unmarshal([]byte(side), &m); err != nil {
+			return "", err
+		}
+	}
+	m[field] = Changed
+	out, err := json.Marshal(m)
+	return string(out), err
+}
+
 // auditRecord writes the audit entry of a record change (op create,
 // update or delete) inside its transaction: who, the record as target
 // ("responding_party:12"), and its fields before and after.

@@ -123,8 +123,15 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		if u.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
-			map[string]any{"scope": u.Scope, "kind": u.Kind, "username": u.Username, "rights": u.Rights})
+		_, after, err := auditDiff[PortalUser](nil, u, nil)
+		if err != nil {
+			return err
+		}
+		if after, err = withChanged(after, "password"); err != nil {
+			return err
+		}
+		return auditChange(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
+			map[string]any{"scope": u.Scope, "kind": u.Kind, "username": u.Username, "rights": u.Rights}, "", after)
 	})
 }
 
@@ -155,6 +162,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 	if err != nil {
 		return nil, err
 	}
+	orig := *u
 	changed := map[string]any{}
 	if ch.FullName != nil {
 		u.FullName, changed["full_name"] = *ch.FullName, *ch.FullName
@@ -197,7 +205,19 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 				return err
 			}
 		}
-		return audit(ctx, tx, now, by, "portal_user.update", fmt.Sprintf("portal_user:%d", id), changed)
+		before, after, err := auditDiff(&orig, u, nil)
+		if err != nil {
+			return err
+		}
+		if hash != nil {
+			if before, err = withChanged(before, "password"); err != nil {
+				return err
+			}
+			if after, err = withChanged(after, "password"); err != nil {
+				return err
+			}
+		}
+		return auditChange(ctx, tx, now, by, "portal_user.update", fmt.Sprintf("portal_user:%d", id), changed, before, after)
 	})
 	if err != nil {
 		return nil, err

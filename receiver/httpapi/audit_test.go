@@ -95,6 +95,20 @@ func TestAuditHoldsBeforeAndAfter(t *testing.T) {
 	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("site", site.ID), "kind": "manager",
 		"username": "boss", "password": "boss's password"})
 	boss, _ := s.portalLogin(t, site.Identifier, "boss", "boss's password")
+	// The manager creates office staff and changes their rights; the
+	// station disables them.
+	var clerk store.PortalUser
+	if code := boss.call("POST", "/portal/api/users", map[string]any{"username": "clerk", "password": "clerk's password!",
+		"rights": []string{"notes"}}, &clerk, true); code != http.StatusCreated {
+		t.Fatalf("portal staff: %d", code)
+	}
+	if code := boss.call("PUT", "/portal/api/users/"+itoa(clerk.ID), map[string]any{"rights": []string{"notes", "zones"}}, nil, true); code != http.StatusOK {
+		t.Fatalf("portal staff rights: %d", code)
+	}
+	if code := s.call("PUT", "/api/v1/portal-users/"+itoa(clerk.ID), "application/json",
+		`{"disabled": true, "password": "a new long password"}`, nil); code != http.StatusOK {
+		t.Fatalf("station disables staff: %d", code)
+	}
 	if code := boss.call("PUT", "/portal/api/zones/"+itoa(zone), map[string]any{"description": "Front door (main)"}, nil, true); code != http.StatusOK {
 		t.Fatalf("portal zone edit: %d", code)
 	}
@@ -118,7 +132,8 @@ func TestAuditHoldsBeforeAndAfter(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, secret := range []string{key, "0F0E0D0C0B0A0908", passcode, newPasscode, "ada's newer password", "boss's password"} {
+	for _, secret := range []string{key, "0F0E0D0C0B0A0908", passcode, newPasscode, "ada's newer password", "boss's password",
+		"clerk's password!", "a new long password"} {
 		if bytes.Contains(bytes.ToUpper(body), bytes.ToUpper([]byte(secret))) {
 			t.Fatalf("the audit log holds the secret %q", secret)
 		}
@@ -150,6 +165,9 @@ func TestAuditHoldsBeforeAndAfter(t *testing.T) {
 			`{"name":"Dana","passcode":"changed","phones":[],"position":2,"role":"keyholder","site_id":` + itoa(site.ID) + `}`},
 		{"responding_party.delete", "responding_party:" + itoa(dana.ID), portal,
 			`{"name":"Dana","passcode":"changed","phones":[],"position":2,"role":"keyholder","site_id":` + itoa(site.ID) + `}`, "null"},
+		{"portal_user.update", "portal_user:" + itoa(clerk.ID), portal, `{"rights":["notes"]}`, `{"rights":["notes","zones"]}`},
+		{"portal_user.update", "portal_user:" + itoa(clerk.ID), "api", `{"disabled":false,"password":"changed"}`,
+			`{"disabled":true,"password":"changed"}`},
 	} {
 		e := auditOf(t, audit.Items, c.action, c.target, c.user)
 		if e.UserName != c.user || compact(e.Before) != c.before || compact(e.After) != c.after || e.RemoteAddr != "127.0.0.1" {
@@ -170,9 +188,14 @@ func TestAuditHoldsBeforeAndAfter(t *testing.T) {
 	if got := strings.Join(edits, "; "); got != `{"name":"Ann"} → {"name":"Ann Smith"}; {"passcode":"changed"} → {"passcode":"changed"}` {
 		t.Errorf("contact edits: %s", got)
 	}
+	if e := auditOf(t, audit.Items, "portal_user.create", "portal_user:"+itoa(clerk.ID), portal); !strings.Contains(compact(e.After), `"password":"changed"`) ||
+		!strings.Contains(compact(e.After), `"rights":["notes"]`) || compact(e.Before) != "null" {
+		t.Errorf("portal_user.create: before %s after %s", compact(e.Before), compact(e.After))
+	}
 	// The record routes are audited once, by the store.
 	for _, e := range audit.Items {
-		if strings.HasPrefix(e.Action, "api ") && strings.Contains(e.Action, "/api/v1/responding-parties") {
+		if strings.HasPrefix(e.Action, "api ") && (strings.Contains(e.Action, "/api/v1/responding-parties") ||
+			strings.Contains(e.Action, "/api/v1/portal-users")) {
 			t.Errorf("a second entry for a record change: %+v", e)
 		}
 	}

@@ -242,6 +242,7 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 var selfAudited = map[string]bool{
 	"/api/v1/incidents/{id}/steps": true, "/api/v1/users": true, "/api/v1/users/{id}": true, "/api/v1/logout": true,
 	"/api/v1/visits": true, "/api/v1/visits/{id}/start": true, "/api/v1/visits/{id}/end": true, "/api/v1/visits/{id}/cancel": true,
+	"/api/v1/portal-users": true, "/api/v1/portal-users/{id}": true,
 }
 
 // audited records every successful change made through the API (method,
