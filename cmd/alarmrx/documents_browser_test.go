@@ -327,3 +327,58 @@ func TestReportsInBrowser(t *testing.T) {
 		t.Fatalf("the stored report after the deletion: %+v", reps)
 	}
 }
+
+// TestCustomerContactsInBrowser: an admin opens a customer's contacts on
+// the console's Clients page, adds a billing contact who receives the
+// morning report, and sees where the report now goes; unmarking it falls
+// back to report_email.
+func TestCustomerContactsInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 60*time.Second)
+	d := startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "browser-token"
+	})
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Northwind Bank", ReportEmail: "legacy@northwind.example"}
+	must(t, st.Customers.Create(ctx, cust))
+	must(t, st.CreateUser(ctx, &store.User{Username: "ada", Role: store.RoleAdmin}, "ada's long password", store.Actor{Name: "setup"}))
+	base := "http://" + d.HTTPAddr()
+	defer func() {
+		if t.Failed() {
+			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("contacts-recipients").textContent + " | " + document.getElementById("clients-error").textContent`))
+			t.Log("page:", s)
+		}
+	}()
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), "ada's long password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Click(chromedp.CSS(`#nav a[href="#/clients"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#clients-customers button.contacts`)),
+		chromedp.Click(chromedp.CSS(`#clients-customers button.contacts`)),
+		chromedp.WaitVisible(chromedp.ID("contacts-panel")),
+		poll(`document.getElementById("contacts-recipients").textContent.includes("legacy@northwind.example")`),
+		chromedp.SendKeys(chromedp.ID("ct-name"), "Dana Billing"),
+		chromedp.SendKeys(chromedp.ID("ct-email"), "dana@northwind.example"),
+		chromedp.SetValue(chromedp.ID("ct-role"), "billing"),
+		chromedp.Click(chromedp.ID("ct-report")),
+		chromedp.Click(chromedp.ID("ct-add")),
+		poll(`document.getElementById("contacts-recipients").textContent === "The morning report goes to: dana@northwind.example."`),
+	))
+	list, err := st.CustomerContacts.List(ctx, store.ListOptions{Limit: 10})
+	must(t, err)
+	if len(list) != 1 || list[0].Name != "Dana Billing" || !list[0].Report || strings.Join(list[0].Roles, ",") != "billing" {
+		t.Fatalf("stored contacts %+v", list)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#customer-contacts input.report-mark`)),
+		poll(`document.getElementById("contacts-recipients").textContent.includes("legacy@northwind.example")`),
+	))
+	if c, err := st.CustomerContacts.Get(ctx, list[0].ID); err != nil || c.Report {
+		t.Fatalf("after unmarking: %+v %v", c, err)
+	}
+}

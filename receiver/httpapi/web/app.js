@@ -249,7 +249,8 @@ async function loadClients() {
   const f = $("client-filter").value.toLowerCase();
   const keep = (...xs) => !f || xs.some(x => String(x || "").toLowerCase().includes(f));
   fill($("clients-customers").tBodies[0], cs.items.filter(c => keep(c.name, c.identifier))
-    .map(c => row([c.name, c.parent_id ? name[c.parent_id] : "", c.identifier, c.report_email, regenerateButton("customer", c)])));
+    .map(c => row([c.name, c.parent_id ? name[c.parent_id] : "", c.identifier, c.report_email,
+      cells(regenerateButton("customer", c), contactsButton(c))])));
   fill($("clients-sites").tBodies[0], ss.items.filter(s => keep(s.name, s.identifier))
     .map(s => row([s.name, name[s.customer_id], s.identifier, s.address, regenerateButton("site", s)])));
   fill($("clients-installers").tBodies[0], is.items.filter(i => keep(i.name, i.identifier))
@@ -261,6 +262,56 @@ async function loadClients() {
   const chosen = $("pu-scope").value;
   $("pu-scope").replaceChildren(...scopes.map(([v, label]) => { const o = el("option", label); o.value = v; return o; }));
   if (chosen) $("pu-scope").value = chosen;
+}
+
+function cells(...nodes) { const span = el("span"); span.append(...nodes); return span; }
+
+// contactsButton opens a customer's contacts: roles (billing, HQ viewer…)
+// and who receives the morning report, each at their own address.
+function contactsButton(c) {
+  const b = el("button", "Contacts", "contacts");
+  b.type = "button";
+  b.addEventListener("click", () => { state.contactsOf = c; loadContacts().catch(e => { $("clients-error").textContent = e.message; }); });
+  return b;
+}
+
+async function loadContacts() {
+  const c = state.contactsOf;
+  if (!c) return;
+  const [list, rec] = await Promise.all([api("GET", "/api/v1/customer-contacts?customer_id=" + c.id + "&limit=10000"),
+    api("GET", "/api/v1/customers/" + c.id + "/report-recipients")]);
+  $("contacts-panel").hidden = false;
+  $("contacts-title").textContent = "Contacts of " + c.name;
+  fill($("customer-contacts").tBodies[0], list.items.map(ct => {
+    const mark = el("input"); mark.type = "checkbox"; mark.checked = ct.report; mark.className = "report-mark";
+    mark.setAttribute("aria-label", "morning report for " + ct.name);
+    mark.addEventListener("change", async () => {
+      try { await api("PUT", "/api/v1/customer-contacts/" + ct.id, { ...ct, report: mark.checked }); await loadContacts(); }
+      catch (e) { $("clients-error").textContent = e.message; mark.checked = !mark.checked; }
+    });
+    const del = el("button", "Remove", "contact-remove"); del.type = "button";
+    del.addEventListener("click", async () => {
+      try { await api("DELETE", "/api/v1/customer-contacts/" + ct.id); await loadContacts(); }
+      catch (e) { $("clients-error").textContent = e.message; }
+    });
+    return row([ct.name, (ct.roles || []).join(", "), ct.email, ct.phone, mark, del]);
+  }));
+  const to = (rec.items || []).map(r => r.email).join(", ");
+  $("contacts-recipients").textContent = rec.fallback ? "No recipient is marked: the report goes to report_email (" + (c.report_email || "none") + ")."
+    : "The morning report goes to: " + to + ".";
+}
+
+async function addContact(ev) {
+  ev.preventDefault();
+  $("clients-error").textContent = "";
+  const c = state.contactsOf;
+  try {
+    await api("POST", "/api/v1/customer-contacts", { customer_id: c.id, name: $("ct-name").value, email: $("ct-email").value,
+      phone: $("ct-phone").value, roles: $("ct-role").value ? [$("ct-role").value] : [], report: $("ct-report").checked });
+    for (const f of ["ct-name", "ct-email", "ct-phone"]) $(f).value = "";
+    $("ct-report").checked = false;
+    await loadContacts();
+  } catch (e) { $("clients-error").textContent = e.message; }
 }
 
 // regenerateButton gives a client a new random identifier on a second
@@ -420,6 +471,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const data = await me.json();
       if (!me.ok) throw new Error(data.error);
       state.user = data.user; state.csrf = data.csrf_token;
+      $("nav-clients").hidden = state.user.role !== "admin";
       $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
       $("password").value = "";
       connectEvents();
@@ -460,6 +512,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("client-filter").addEventListener("input", () => loadClients().catch(() => {}));
   $("portal-user-form").addEventListener("submit", createPortalUser);
+  $("contact-add").addEventListener("submit", addContact);
   $("signals-filter").addEventListener("submit", ev => { ev.preventDefault(); loadSignals().catch(e => { $("signals-error").textContent = e.message; }); });
   window.addEventListener("hashchange", route);
   route();
