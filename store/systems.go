@@ -95,6 +95,17 @@ func systemTypeNames() []string {
 // SystemTypeList returns the system types with their labels.
 func SystemTypeList() []SystemType { return append([]SystemType(nil), systemTypes...) }
 
+// SystemLabel is what the pages show for the system type named: its label,
+// or the name itself when no type has it.
+func SystemLabel(name string) string {
+	for i := range systemTypes {
+		if systemTypes[i].Name == name {
+			return systemTypes[i].Label
+		}
+	}
+	return name
+}
+
 // genericAlarm reports whether a category says no more than "alarm".
 func genericAlarm(c protocols.Category) bool {
 	return c == protocols.CategoryBurglary || c == protocols.CategoryAlarm || c == protocols.CategoryUnknown
@@ -206,7 +217,7 @@ func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 			&instID, &inst.Name, &inst.Phone, &inst.Email, &techID, &tech.Name, &tech.Phone, &tech.Email); err != nil {
 			return nil, fmt.Errorf("store: site systems: %w", err)
 		}
-		sys.SystemLabel = systemTypes[systemIndex(sys.SystemType)].Label
+		sys.SystemLabel = SystemLabel(sys.SystemType)
 		if instID != nil {
 			inst.ID = *instID
 			sys.Installer = &inst

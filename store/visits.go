@@ -70,6 +70,8 @@ type VisitSystem struct {
 	Receiver   int    `json:"receiver"`
 	Number     string `json:"number"`
 	SystemType string `json:"system_type"`
+	// SystemLabel is the type's label (SystemLabel), for showing it.
+	SystemLabel string `json:"system_label"`
 	// OnTestID is the on-test period the visit's start opened; null before.
 	OnTestID *int64 `json:"on_test_id"`
 }
@@ -488,6 +490,7 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 		if err := rows.Scan(&visit, &sys.AccountID, &sys.Receiver, &sys.Number, &sys.SystemType, &sys.OnTestID); err != nil {
 			return nil, fmt.Errorf("store: visit systems: %w", err)
 		}
+		sys.SystemLabel = SystemLabel(sys.SystemType)
 		v := &out[byID[visit]]
 		v.AccountIDs = append(v.AccountIDs, sys.AccountID)
 		v.Systems = append(v.Systems, sys)

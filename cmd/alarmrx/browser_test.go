@@ -261,7 +261,8 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sites tbody tr[data-id]`)),
 	))
-	if sites := text(t, bctx, chromedp.ID("sites")); !strings.Contains(sites, "Branch 7 Main St") || strings.Contains(sites, "Not yours") {
+	if sites := text(t, bctx, chromedp.ID("sites")); !strings.Contains(sites, "Branch 7 Main St") || !strings.Contains(sites, "2345 Intruder alarm") ||
+		strings.Contains(sites, "Not yours") {
 		t.Fatalf("sites %q", sites)
 	}
 	// The account manager creates office staff who may change site notes

@@ -172,9 +172,16 @@ func (a *api) portalMe(w http.ResponseWriter, r *http.Request) {
 // portalSite is a site as its clients see it.
 type portalSite struct {
 	store.Site
-	Accounts      []store.Account `json:"accounts"`
+	Accounts      []portalAccount `json:"accounts"`
 	OnTest        []store.OnTest  `json:"on_test"`
 	OpenIncidents int             `json:"open_incidents"`
+}
+
+// portalAccount is an account with its system type's label, which the
+// client's pages show.
+type portalAccount struct {
+	store.Account
+	SystemLabel string `json:"system_label"`
 }
 
 // scopeSites is the session's sites; siteIn checks one of them.
@@ -208,11 +215,14 @@ func (a *api) portalSites(w http.ResponseWriter, r *http.Request) {
 	out := []portalSite{}
 	for _, s := range sites {
 		ps := portalSite{Site: s, OnTest: []store.OnTest{}}
-		if ps.Accounts, err = st.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": s.ID}, Limit: store.MaxListLimit}); err != nil {
+		accts, err := st.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": s.ID}, Limit: store.MaxListLimit})
+		if err != nil {
 			a.storeError(w, err)
 			return
 		}
-		for _, acct := range ps.Accounts {
+		ps.Accounts = make([]portalAccount, len(accts))
+		for i, acct := range accts {
+			ps.Accounts[i] = portalAccount{Account: acct, SystemLabel: store.SystemLabel(acct.SystemType)}
 			tests, err := st.OpenTests(r.Context(), acct.ID)
 			if err != nil {
 				a.storeError(w, err)

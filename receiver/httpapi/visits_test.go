@@ -119,6 +119,7 @@ func TestVisitsInTheStationAPIAndThePortal(t *testing.T) {
 		"from": now, "until": now.Add(time.Hour), "purpose": "install"}
 	var v2 store.Visit
 	if code := w.boss.call("POST", "/portal/api/visits", req, &v2, true); code != http.StatusCreated || v2.Systems[0].SystemType != "fire" ||
+		v2.Systems[0].SystemLabel != "Fire detection" ||
 		v2.CreatedBy != "portal:"+store.ScopeOf("installer", w.secure.ID)+"/boss" {
 		t.Fatalf("manager schedules: %d %+v", code, v2)
 	}
@@ -126,6 +127,22 @@ func TestVisitsInTheStationAPIAndThePortal(t *testing.T) {
 		if code := o.call("POST", "/portal/api/visits", req, nil, true); code != http.StatusForbidden {
 			t.Errorf("%s schedules: %d", who, code)
 		}
+	}
+	// The portal's pages name a site's systems by their type's label.
+	var sites struct {
+		Items []portalSite `json:"items"`
+	}
+	w.boss.call("GET", "/portal/api/sites", nil, &sites, false)
+	var labels []string
+	for _, s := range sites.Items {
+		for _, acct := range s.Accounts {
+			if acct.ID == w.fire {
+				labels = append(labels, acct.SystemType+":"+acct.SystemLabel)
+			}
+		}
+	}
+	if !slices.Equal(labels, []string{"fire:Fire detection"}) {
+		t.Errorf("the portal's systems: %q", labels)
 	}
 	if code := w.rivalBoss.call("POST", "/portal/api/visits", req, &apiErr, true); code != http.StatusNotFound {
 		t.Errorf("rival's manager at the site it did not install: %d", code)

@@ -105,7 +105,7 @@ async function loadSites() {
   $("sites").tBodies[0].replaceChildren(...d.items.map(s => {
     const status = (s.on_test.length ? "ON TEST until " + when(s.on_test[0].ends_at) : "in service") +
       (s.open_incidents ? ", " + s.open_incidents + " open incident(s)" : "");
-    const tr = row([link(s.name, "#/site/" + s.id), s.address, s.identifier, s.accounts.map(a => a.number + " " + a.system_type).join(", "), status]);
+    const tr = row([link(s.name, "#/site/" + s.id), s.address, s.identifier, s.accounts.map(a => a.number + " " + a.system_label).join(", "), status]);
     tr.dataset.id = s.id;
     return tr;
   }));
@@ -239,7 +239,7 @@ async function loadSite() {
   // Technicians and account managers put a system on test from here.
   $("test-form").hidden = !tester() || !s.accounts.length;
   const chosen = $("test-account").value;
-  $("test-account").replaceChildren(...s.accounts.map(a => { const o = document.createElement("option"); o.value = a.id; o.textContent = a.number + " " + a.system_type; return o; }));
+  $("test-account").replaceChildren(...s.accounts.map(a => { const o = document.createElement("option"); o.value = a.id; o.textContent = a.number + " " + a.system_label; return o; }));
   if (chosen) $("test-account").value = chosen;
   // Notes: editable with the notes right; unsaved edits survive the refresh.
   if (!state.notesDirty) $("site-notes").value = s.notes || "";
@@ -271,7 +271,7 @@ async function loadVisits() {
   if (installerManager() && !state.visitForm) await fillVisitForm();
 }
 
-function systems(v) { return v.systems.map(x => x.number + " " + x.system_type).join(", "); }
+function systems(v) { return v.systems.map(x => x.number + " " + x.system_label).join(", "); }
 
 function visitStatus(v) {
   if (v.status === "ended" && v.end_reason === "expired") return v.started_at ? "ended (its window ran out)" : "not started (its window ran out)";
@@ -321,7 +321,7 @@ function visitSystems() {
     const l = document.createElement("label");
     const c = document.createElement("input");
     c.type = "checkbox"; c.value = a.id; c.checked = true;
-    l.append(c, " " + a.number + " " + a.system_type + " ");
+    l.append(c, " " + a.number + " " + a.system_label + " ");
     return l;
   }));
 }
