@@ -40,10 +40,8 @@ func chromium(t *testing.T) string {
 // dispatches the site's guard company and resolves it.
 // ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-*.png.
 func TestConsoleInBrowser(t *testing.T) {
-	exe := chromium(t)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
+	bctx := newBrowser(t, 90*time.Second)
+	d := startWebDaemon(t, func(cfg *configs.Config) {
 		cfg.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: "chekt-passkey-0123456789abcdef", Receiver: 1, Line: 3}}
 	})
 	ctx := context.Background()
@@ -63,21 +61,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
 		"ann's long password", store.Actor{Name: "setup"}))
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	bctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "ann"),
-		chromedp.SendKeys(chromedp.ID("password"), "ann's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/", "ann", "ann's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
 		poll(`document.getElementById("live").classList.contains("on")`),
 	))
@@ -191,6 +177,18 @@ func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) strin
 	return s
 }
 
+// consoleLogIn opens the console at url and logs a station user in from
+// the login form.
+func consoleLogIn(url, user, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -214,11 +212,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // operator's note and its signals, and adds a contact to the call list,
 // which is recorded as changed by the portal user.
 func TestPortalInBrowser(t *testing.T) {
-	exe := chromium(t)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	bctx := newBrowser(t, 60*time.Second)
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	hq := &store.Customer{Name: "Northwind Bank HQ"}
@@ -244,13 +239,6 @@ func TestPortalInBrowser(t *testing.T) {
 		store.QueueRules{ClaimTimeout: time.Hour})
 	must(t, err)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
 		chromedp.Navigate(base+"/portal/"),
@@ -394,11 +382,7 @@ func TestPortalInBrowser(t *testing.T) {
 	// lost it, on the console's clients page.
 	must(t, st.CreateUser(ctx, &store.User{Username: "root", Role: store.RoleAdmin}, "root's long password", store.Actor{Name: "setup"}))
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/console/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "root"),
-		chromedp.SendKeys(chromedp.ID("password"), "root's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/console/", "root", "root's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
 		chromedp.Navigate(base+"/console/#/clients"),
 		chromedp.WaitVisible(chromedp.ID("view-clients")),
@@ -430,11 +414,8 @@ func TestPortalInBrowser(t *testing.T) {
 // console's Clients page, open the technician's portal at the site's
 // identifier and give the installer a new identifier.
 func TestVisitsInBrowser(t *testing.T) {
-	exe := chromium(t)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	bctx := newBrowser(t, 90*time.Second)
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	cust := &store.Customer{Name: "Corner Shop"}
@@ -450,13 +431,6 @@ func TestVisitsInBrowser(t *testing.T) {
 	tom := &store.PortalUser{Scope: store.ScopeOf("installer", inst.ID), Kind: store.PortalTechnician, Username: "tom", FullName: "Tom Fixit"}
 	must(t, st.CreatePortalUser(ctx, tom, "tom's long password", store.Actor{Name: "admin"}))
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	bctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
 	base := "http://" + d.HTTPAddr()
 	login := func(identifier, user, password string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
@@ -538,11 +512,7 @@ func TestVisitsInBrowser(t *testing.T) {
 	// the installer a new identifier (a second click confirms).
 	must(t, st.CreateUser(ctx, &store.User{Username: "root", Role: store.RoleAdmin}, "root's long password", store.Actor{Name: "setup"}))
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/console/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "root"),
-		chromedp.SendKeys(chromedp.ID("password"), "root's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/console/", "root", "root's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
 		chromedp.Navigate(base+"/console/#/clients"),
 		chromedp.WaitVisible(chromedp.ID("view-clients")),

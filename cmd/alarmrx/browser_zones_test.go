@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/chromedp/chromedp"
 )
@@ -17,11 +16,8 @@ import (
 // zone listed apart, adds it with the number filled in, and the list
 // empties while the zone joins the programmed ones.
 func TestConsoleAddsUnprogrammedZoneInBrowser(t *testing.T) {
-	exe := chromium(t)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	bctx := newBrowser(t, 60*time.Second)
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	cust := &store.Customer{Name: "Corner Shop"}
@@ -44,20 +40,9 @@ func TestConsoleAddsUnprogrammedZoneInBrowser(t *testing.T) {
 		}
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "ada"),
-		chromedp.SendKeys(chromedp.ID("password"), "ada's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/", "ada", "ada's long password"),
 		chromedp.WaitVisible(chromedp.CSS(`#queue-table tbody tr[data-id]`)),
 		clickInPage(`#queue-table tbody tr[data-id]`),
 		chromedp.WaitVisible(chromedp.ID("view-incident")),

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/receiver/report"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/chromedp/chromedp"
@@ -133,10 +132,7 @@ func portalLogIn(base, identifier, user, password string) chromedp.Action[chrome
 // morning report, viewed in the portal.
 func TestSignalNotesInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 90*time.Second)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	cust := &store.Customer{Name: "Northwind Bank", TimeZone: "UTC"}
@@ -156,11 +152,7 @@ func TestSignalNotesInBrowser(t *testing.T) {
 	base := "http://" + d.HTTPAddr()
 	const note = "Manager phoned ahead: closing late for the stock count"
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/console/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "ann"),
-		chromedp.SendKeys(chromedp.ID("password"), "ann's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/console/", "ann", "ann's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
 		chromedp.Click(chromedp.CSS(`#nav a[href="#/signals"]`)),
 		chromedp.WaitVisible(chromedp.ID("view-signals")),
@@ -207,10 +199,7 @@ func TestSignalNotesInBrowser(t *testing.T) {
 // without it see no delete button, and those with reports.delete delete it.
 func TestReportsInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 120*time.Second)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	cust := &store.Customer{Name: "Northwind Bank HQ", TimeZone: "UTC", ReportEmail: "legacy@northwind.example"}
@@ -334,10 +323,7 @@ func TestReportsInBrowser(t *testing.T) {
 // back to report_email.
 func TestCustomerContactsInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 60*time.Second)
-	d := startDaemon(t, func(cfg *configs.Config) {
-		cfg.HTTP.Listen = "127.0.0.1:0"
-		cfg.HTTP.AdminToken = "browser-token"
-	})
+	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
 	cust := &store.Customer{Name: "Northwind Bank", ReportEmail: "legacy@northwind.example"}
@@ -351,11 +337,7 @@ func TestCustomerContactsInBrowser(t *testing.T) {
 		}
 	}()
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/console/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("username"), "ada"),
-		chromedp.SendKeys(chromedp.ID("password"), "ada's long password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		consoleLogIn(base+"/console/", "ada", "ada's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
 		chromedp.Click(chromedp.CSS(`#nav a[href="#/clients"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#clients-customers button.contacts`)),

@@ -45,6 +45,20 @@ func exampleConfig(t *testing.T) *configs.Config {
 	return cfg
 }
 
+// startWebDaemon starts the daemon with its web pages on 127.0.0.1:0 and
+// the admin token "browser-token", after edit's changes when edit is not
+// nil.
+func startWebDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
+	t.Helper()
+	return startDaemon(t, func(cfg *configs.Config) {
+		cfg.HTTP.Listen = "127.0.0.1:0"
+		cfg.HTTP.AdminToken = "browser-token"
+		if edit != nil {
+			edit(cfg)
+		}
+	})
+}
+
 // startDaemon runs the example configuration in-process, changed by edit,
 // until the test ends.
 func startDaemon(t *testing.T, edit func(*configs.Config)) *daemon.Daemon {
