@@ -47,19 +47,9 @@ func (a PostalAddress) Value() (driver.Value, error) {
 // Scan reads what Value stored.
 func (a *PostalAddress) Scan(v any) error {
 	*a = PostalAddress{}
-	var b []byte
-	switch x := v.(type) {
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	case nil:
-		return nil
-	default:
-		return fmt.Errorf("store: address column holds %T", v)
-	}
-	if len(b) == 0 {
-		return nil
+	b, err := textColumn(v, "address")
+	if err != nil || len(b) == 0 {
+		return err
 	}
 	if err := json.Unmarshal(b, a); err != nil {
 		return fmt.Errorf("store: address column: %w", err)

@@ -461,13 +461,5 @@ func (s *Store) installerSites(ctx context.Context, installerID int64) ([]Site, 
 	if err != nil {
 		return nil, fmt.Errorf("store: installer scope: %w", err)
 	}
-	out := []Site{}
-	for _, id := range ids {
-		site, err := s.Sites.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *site)
-	}
-	return out, nil
+	return s.sitesByID(ctx, ids)
 }

@@ -20,7 +20,12 @@ func (s *Store) ScopeSites(ctx context.Context, customerID int64) ([]Site, error
 	if err != nil {
 		return nil, fmt.Errorf("store: scope: %w", err)
 	}
-	out := []Site{}
+	return s.sitesByID(ctx, ids)
+}
+
+// sitesByID reads the sites with the ids given, in that order.
+func (s *Store) sitesByID(ctx context.Context, ids []int64) ([]Site, error) {
+	out := make([]Site, 0, len(ids))
 	for _, id := range ids {
 		site, err := s.Sites.Get(ctx, id)
 		if err != nil {

@@ -118,23 +118,35 @@ func (s Strings) Value() (driver.Value, error) {
 	return string(b), err
 }
 
-// Scan reads a JSON array.
+// Scan reads a JSON array; NULL reads as an empty list.
 func (s *Strings) Scan(v any) error {
-	var b []byte
-	switch x := v.(type) {
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	default:
-		return fmt.Errorf("store: list column holds %T", v)
+	b, err := textColumn(v, "list")
+	if err != nil {
+		return err
 	}
 	out := []string{}
-	if err := json.Unmarshal(b, &out); err != nil {
-		return fmt.Errorf("store: list column: %w", err)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			return fmt.Errorf("store: list column: %w", err)
+		}
 	}
 	*s = out
 	return nil
+}
+
+// textColumn is the bytes of a TEXT column as the drivers scan it (string
+// or []byte); nil for NULL. what names the column in the error.
+func textColumn(v any, what string) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case []byte:
+		return x, nil
+	case nil:
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("store: %s column holds %T", what, v)
+	}
 }
 
 // MarshalJSON writes an empty list as [] rather than null.
