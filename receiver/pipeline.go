@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
@@ -188,7 +189,7 @@ func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta fr
 				Title: fmt.Sprintf("Unencrypted when encryption expected: account %s on receiver %d sent a plain frame", stored.Account, l.opts.Receiver)}
 		}
 	}
-	if rec.Trouble != nil || l.r.opts.Evidence.Allow(EvidenceFrame, meta.remoteAddr, meta.receivedAt) {
+	if rec.Trouble != nil || l.r.opts.Evidence.Allow(evidence.Frame, meta.remoteAddr, meta.receivedAt) {
 		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
 		_, cerr := l.r.opts.Sink.Commit(ctx, stored, rec)
 		cancel()

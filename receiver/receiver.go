@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
+	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -38,9 +41,9 @@ type ListenerOptions struct {
 	// PrefixModeOf, when set, gives the mode of one message's sender (an
 	// XML message's Header/Source), ok false to use AccountPrefixMode.
 	PrefixModeOf func(m *protocols.Message) (mode store.PrefixMode, ok bool)
-	TCP          string      // host:port, "" for none
-	UDP          string      // host:port, "" for none
-	Serial       *SerialPort // nil for none
+	TCP          string             // host:port, "" for none
+	UDP          string             // host:port, "" for none
+	Serial       *serialport.Config // nil for none
 	// TLS, when set, wraps the TCP side.
 	TLS *tls.Config
 	// Submitted listeners have no socket: their frames come in through
@@ -96,7 +99,7 @@ type Options struct {
 	// once-an-hour "unknown account" event. Default 100000.
 	UnknownMax int
 	// Evidence bounds the rejected frames kept as rows; nil keeps all.
-	Evidence *EvidenceQuota
+	Evidence *evidence.Quota
 	Now      func() time.Time // nil → time.Now
 }
 
@@ -106,7 +109,7 @@ type Receiver struct {
 	log     *zap.Logger
 	m       *metrics
 	dd      *dedupe
-	rl      *RateLimiter
+	rl      *ratelog.Limiter
 	unknown *unknownLimiter
 	// unencrypted remembers the accounts that raised their hourly
 	// "unencrypted" trouble.
@@ -153,7 +156,7 @@ func New(opts Options) (*Receiver, error) {
 		opts: opts,
 		log:  opts.Logger.Named("receiver"),
 		dd:   newDedupe(opts.DedupeWindow, opts.DedupeMax),
-		rl:   NewRateLimiter(10 * time.Second),
+		rl:   ratelog.New(10 * time.Second),
 	}
 	r.unknown = newUnknownLimiter(opts.UnknownMax)
 	r.unencrypted = newUnknownLimiter(opts.UnknownMax)
@@ -451,7 +454,7 @@ func (r *Receiver) Run(ctx context.Context) error {
 	return nil
 }
 
-func serialString(p *SerialPort) string {
+func serialString(p *serialport.Config) string {
 	if p == nil {
 		return ""
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -274,7 +275,7 @@ func TestBadInputRepliesAndCounts(t *testing.T) {
 func TestRejectedFramesWithinQuota(t *testing.T) {
 	sink := &memSink{}
 	reg := prometheus.NewRegistry()
-	quota := NewEvidenceQuota(3, 5, reg)
+	quota := evidence.NewQuota(3, 5, reg)
 	// One minute of the quota's clock: the budgets are per minute.
 	at := time.Date(2026, 12, 1, 9, 0, 30, 0, time.UTC)
 	h := start(t, sink, func(o *Options) { o.Evidence, o.Now = quota, func() time.Time { return at } })
@@ -299,13 +300,20 @@ func TestRejectedFramesWithinQuota(t *testing.T) {
 	if n := sink.count(store.StatusRejected); n != 5 {
 		t.Fatalf("kept %d rejected frames from two sources, want the total budget of 5", n)
 	}
-	for reason, want := range map[string]float64{"source": 7, "total": 8} {
-		if v := testutil.ToFloat64(quota.dropped.WithLabelValues(EvidenceFrame, reason)); v != want {
-			t.Errorf("dropped{reason=%s} = %v, want %v", reason, v, want)
-		}
-	}
-	if v := testutil.ToFloat64(quota.kept.WithLabelValues(EvidenceFrame)); v != 5 {
-		t.Errorf("kept = %v, want 5", v)
+	want := `
+# HELP alarmrx_evidence_dropped_total Refused inputs only counted, not kept, because a budget was used up: per source address (source) or for all sources (total).
+# TYPE alarmrx_evidence_dropped_total counter
+alarmrx_evidence_dropped_total{kind="frame",reason="source"} 7
+alarmrx_evidence_dropped_total{kind="frame",reason="total"} 8
+alarmrx_evidence_dropped_total{kind="login",reason="source"} 0
+alarmrx_evidence_dropped_total{kind="login",reason="total"} 0
+# HELP alarmrx_evidence_kept_total Refused inputs kept as evidence rows (rejected frames, failed logins), by kind.
+# TYPE alarmrx_evidence_kept_total counter
+alarmrx_evidence_kept_total{kind="frame"} 5
+alarmrx_evidence_kept_total{kind="login"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "alarmrx_evidence_dropped_total", "alarmrx_evidence_kept_total"); err != nil {
+		t.Error(err)
 	}
 	if v := testutil.ToFloat64(h.r.m.framesRejected.WithLabelValues("test", "line", "syntax")); v != 20 {
 		t.Errorf("every refused frame is counted: %v, want 20", v)

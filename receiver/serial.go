@@ -8,67 +8,24 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/tarm/serial"
+	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"go.uber.org/zap"
 )
-
-// SerialPort is an RS-232 port a listener reads records from.
-type SerialPort struct {
-	Device   string
-	Baud     int
-	DataBits int    // 7 or 8
-	Parity   string // none, even, odd
-	StopBits int    // 1 or 2
-}
-
-// serialReadTimeout bounds each read, so that shutdown and supervision are
-// never stuck behind a silent line.
-const serialReadTimeout = 200 * time.Millisecond
-
-// OpenSerial opens a port with tarm/serial; reads return within 200 ms
-// (a quiet line reads as io.EOF).
-func OpenSerial(p *SerialPort) (io.ReadWriteCloser, error) {
-	cfg := &serial.Config{Name: p.Device, Baud: p.Baud, Size: byte(p.DataBits), ReadTimeout: serialReadTimeout,
-		Parity: serial.ParityNone, StopBits: serial.Stop1}
-	switch p.Parity {
-	case "even":
-		cfg.Parity = serial.ParityEven
-	case "odd":
-		cfg.Parity = serial.ParityOdd
-	}
-	if p.StopBits == 2 {
-		cfg.StopBits = serial.Stop2
-	}
-	return serial.OpenPort(cfg)
-}
 
 // serialLoop keeps the serial port open until ctx ends: it serves records
 // while the port works and reopens it with a doubling backoff (up to 30 s)
 // when it fails or disappears (a USB adapter unplugged).
 func (l *listener) serialLoop(ctx context.Context) {
-	backoff := 250 * time.Millisecond
-	for ctx.Err() == nil {
-		port, err := OpenSerial(l.opts.Serial)
-		if err != nil {
-			l.r.m.serialOpenFailures.WithLabelValues(l.opts.Name).Inc()
-			l.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
-				zap.String("device", l.opts.Serial.Device), zap.Error(err), zap.Duration("backoff", backoff))
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 30*time.Second)
-			continue
-		}
+	serialport.Keep(ctx, l.opts.Serial, func(port io.ReadWriteCloser) bool {
 		l.log.Info("serial port open", zap.String("device", l.opts.Serial.Device), zap.Int("baud", l.opts.Serial.Baud))
 		l.r.m.serialOpen.WithLabelValues(l.opts.Name).Set(1)
-		if l.serveSerial(ctx, port) {
-			backoff = 250 * time.Millisecond // it worked for a while
-		}
-		_ = port.Close()
-		l.r.m.serialOpen.WithLabelValues(l.opts.Name).Set(0)
-	}
+		defer l.r.m.serialOpen.WithLabelValues(l.opts.Name).Set(0)
+		return l.serveSerial(ctx, port)
+	}, func(err error, backoff time.Duration) {
+		l.r.m.serialOpenFailures.WithLabelValues(l.opts.Name).Inc()
+		l.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
+			zap.String("device", l.opts.Serial.Device), zap.Error(err), zap.Duration("backoff", backoff))
+	})
 }
 
 // serveSerial reads records until ctx ends or the port fails. It reports
@@ -112,7 +69,7 @@ func (l *listener) serveSerial(ctx context.Context, port io.ReadWriteCloser) (se
 			// tarm/serial reports a read timeout as a zero-byte read, which
 			// os.File turns into EOF: the line is quiet, not gone. A hung-up
 			// line returns EOF at once, again and again: reopen it then.
-			if time.Since(start) < serialReadTimeout/4 {
+			if time.Since(start) < serialport.ReadTimeout/4 {
 				if fastEOFs++; fastEOFs > 20 {
 					l.log.Warn("serial port hung up; reopening", zap.String("device", device))
 					return served

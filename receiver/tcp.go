@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
@@ -94,7 +95,7 @@ func (l *listener) track(c net.Conn) bool {
 		_ = c.Close()
 		return false
 	}
-	src := SourceOf(c.RemoteAddr().String())
+	src := evidence.SourceOf(c.RemoteAddr().String())
 	limit := ""
 	switch {
 	case len(l.conns) >= l.opts.MaxConns:
@@ -118,7 +119,7 @@ func (l *listener) track(c net.Conn) bool {
 }
 
 func (l *listener) untrack(c net.Conn, cause string) {
-	src := SourceOf(c.RemoteAddr().String())
+	src := evidence.SourceOf(c.RemoteAddr().String())
 	l.mu.Lock()
 	delete(l.conns, c)
 	if l.perSource[src]--; l.perSource[src] <= 0 {

@@ -24,6 +24,8 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/receiver/httpapi"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"github.com/alarmrx/alarmrx/receiver/output"
 	"github.com/alarmrx/alarmrx/receiver/report"
 	"github.com/alarmrx/alarmrx/store"
@@ -52,7 +54,7 @@ type Daemon struct {
 	httpDone chan struct{} // closed at shutdown: ends event streams
 	outputs  []*output.Surgard
 	webhooks []*output.Webhook
-	evidence *receiver.EvidenceQuota
+	evidence *evidence.Quota
 	now      func() time.Time
 }
 
@@ -112,7 +114,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	d.evidence = receiver.NewEvidenceQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
+	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		Supervisor:      sup,
 		SaveSupervision: d.saveSupervision,
@@ -135,9 +137,9 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		return nil, err
 	}
 	for _, oc := range cfg.Outputs.Surgard {
-		var port *receiver.SerialPort
+		var port *serialport.Config
 		if oc.Serial.Device != "" {
-			port = &receiver.SerialPort{Device: oc.Serial.Device, Baud: oc.Serial.Baud, DataBits: oc.Serial.DataBits,
+			port = &serialport.Config{Device: oc.Serial.Device, Baud: oc.Serial.Baud, DataBits: oc.Serial.DataBits,
 				Parity: oc.Serial.Parity, StopBits: oc.Serial.StopBits}
 		}
 		o, err := output.NewSurgard(output.SurgardOptions{
@@ -345,9 +347,9 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
-			var port *receiver.SerialPort
+			var port *serialport.Config
 			if lc.Serial.Device != "" {
-				port = &receiver.SerialPort{Device: lc.Serial.Device, Baud: lc.Serial.Baud, DataBits: lc.Serial.DataBits,
+				port = &serialport.Config{Device: lc.Serial.Device, Baud: lc.Serial.Baud, DataBits: lc.Serial.DataBits,
 					Parity: lc.Serial.Parity, StopBits: lc.Serial.StopBits}
 			}
 			// A Sur-Gard listener is one legacy receiver's link. An XML

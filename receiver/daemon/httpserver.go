@@ -8,7 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"
@@ -61,7 +62,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		src := receiver.SourceOf(c.RemoteAddr().String())
+		src := evidence.SourceOf(c.RemoteAddr().String())
 		l.mu.Lock()
 		limit := ""
 		switch {
@@ -110,7 +111,7 @@ func (c *limitedConn) Close() error {
 // is counted. A client failing TLS handshakes in a loop would otherwise
 // write a line per attempt.
 func httpErrorLog(logger *zap.Logger, reg prometheus.Registerer) *log.Logger {
-	w := &rateLimitedLog{log: logger.Named("http"), limiter: receiver.NewRateLimiter(10 * time.Second),
+	w := &rateLimitedLog{log: logger.Named("http"), limiter: ratelog.New(10 * time.Second),
 		count: promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_http_server_errors_total",
 			Help: "Errors the HTTP server reported, such as failed TLS handshakes (kind).",
@@ -122,7 +123,7 @@ func httpErrorLog(logger *zap.Logger, reg prometheus.Registerer) *log.Logger {
 
 type rateLimitedLog struct {
 	log     *zap.Logger
-	limiter *receiver.RateLimiter
+	limiter *ratelog.Limiter
 	count   *prometheus.CounterVec
 }
 

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -60,7 +62,7 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Evidence bounds the failed logins kept in the audit log; nil keeps
 	// all.
-	Evidence *receiver.EvidenceQuota
+	Evidence *evidence.Quota
 	Now      func() time.Time
 }
 
@@ -73,7 +75,7 @@ type api struct {
 	xmlRefused *prometheus.CounterVec
 	// badInputLog limits the log lines of refused input (XML messages,
 	// failed logins) to one per kind per 10 s.
-	badInputLog *receiver.RateLimiter
+	badInputLog *ratelog.Limiter
 	// recordPaths are the record routes (recordRoutes): the store audits
 	// their changes itself.
 	recordPaths map[string]bool
@@ -89,7 +91,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	opts.Console.setDefaults()
 	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: newLoginGuard(), done: opts.Done,
-		badInputLog: receiver.NewRateLimiter(10 * time.Second), deviceKey: opts.Console.DeviceKey}
+		badInputLog: ratelog.New(10 * time.Second), deviceKey: opts.Console.DeviceKey}
 	if len(a.deviceKey) == 0 {
 		a.deviceKey = make([]byte, 32)
 		if _, err := rand.Read(a.deviceKey); err != nil {

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
@@ -236,7 +236,7 @@ func (a *api) guardedLogin(w http.ResponseWriter, r *http.Request, user, session
 		return
 	}
 	ctx := r.Context()
-	if !a.opts.Evidence.Allow(receiver.EvidenceLogin, r.RemoteAddr, now) {
+	if !a.opts.Evidence.Allow(evidence.Login, r.RemoteAddr, now) {
 		ctx = store.WithoutFailedLoginAudit(ctx)
 	}
 	token, view, err := login(ctx)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -27,7 +27,7 @@ type loginServer struct {
 	st  *store.Store
 }
 
-func newLoginServer(t *testing.T, evidence *receiver.EvidenceQuota) *loginServer {
+func newLoginServer(t *testing.T, evidence *evidence.Quota) *loginServer {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
 		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Now: func() time.Time { return now },
@@ -209,7 +209,7 @@ func TestLoginRefusesCrossSiteAndOversize(t *testing.T) {
 // evidence budget of their address, and only counted past it.
 func TestFailedLoginAuditWithinQuota(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	s := newLoginServer(t, receiver.NewEvidenceQuota(3, 100, reg))
+	s := newLoginServer(t, evidence.NewQuota(3, 100, reg))
 	b := newBrowser(t, "127.0.0.60")
 	for i := range 8 {
 		if code := b.login(t, s, "user"+itoa(int64(i)), "guess", nil); code != http.StatusUnauthorized {

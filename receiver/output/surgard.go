@@ -18,7 +18,8 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
-	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
+	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -44,7 +45,7 @@ type Outbox interface {
 type SurgardOptions struct {
 	Name   string // outbox target and metric label
 	TCP    string // host:port to listen on; "" when Serial is set
-	Serial *receiver.SerialPort
+	Serial *serialport.Config
 	Outbox Outbox
 	Logger *zap.Logger
 	// Registerer takes the output's metrics.
@@ -90,7 +91,7 @@ type Surgard struct {
 	lastOK         time.Time // last ACK or connection: absence counts from here
 	// rateLog limits the lines of refused connections and undeliverable
 	// signals (and of failures to record them) to one per kind per 10 s.
-	rateLog *receiver.RateLimiter
+	rateLog *ratelog.Limiter
 }
 
 // logEvery is the least time between two log lines of one kind of
@@ -118,7 +119,7 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		o.Now = time.Now
 	}
 	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
-		rateLog: receiver.NewRateLimiter(logEvery)}
+		rateLog: ratelog.New(logEvery)}
 	if o.TCP != "" {
 		ln, err := net.Listen("tcp", o.TCP)
 		if err != nil {
@@ -196,24 +197,19 @@ func (s *Surgard) Run(ctx context.Context) {
 // keepSerial opens the serial port and reopens it with backoff whenever
 // delivery dropped it.
 func (s *Surgard) keepSerial(ctx context.Context) {
-	backoff := 250 * time.Millisecond
-	for ctx.Err() == nil {
-		if s.current() != nil {
-			sleep(ctx, 100*time.Millisecond)
-			continue
-		}
-		port, err := receiver.OpenSerial(s.opts.Serial)
-		if err != nil {
-			s.log.Warn("serial port cannot be opened; retrying", zap.String("device", s.opts.Serial.Device),
-				zap.Error(err), zap.Duration("backoff", backoff))
-			sleep(ctx, backoff)
-			backoff = min(2*backoff, 30*time.Second)
-			continue
-		}
-		backoff = 250 * time.Millisecond
+	serialport.Keep(ctx, s.opts.Serial, func(port io.ReadWriteCloser) bool {
 		s.log.Info("serial port open", zap.String("device", s.opts.Serial.Device))
-		s.setConn(&serialLine{port: port})
-	}
+		l := &serialLine{port: port, dropped: make(chan struct{})}
+		s.setConn(l)
+		select {
+		case <-l.dropped:
+		case <-ctx.Done():
+		}
+		return true
+	}, func(err error, backoff time.Duration) {
+		s.log.Warn("serial port cannot be opened; retrying", zap.String("device", s.opts.Serial.Device),
+			zap.Error(err), zap.Duration("backoff", backoff))
+	})
 }
 
 func (s *Surgard) accept(ctx context.Context) {
@@ -498,8 +494,13 @@ func (l *tcpLine) readByte(deadline time.Time) (byte, error) {
 func (l *tcpLine) Close() error { return l.c.Close() }
 
 // serialLine reads in the port's short read timeouts until the deadline;
-// a serial port has no deadlines of its own.
-type serialLine struct{ port io.ReadWriteCloser }
+// a serial port has no deadlines of its own. Closing it tells keepSerial,
+// which owns the port, that delivery dropped the line.
+type serialLine struct {
+	port    io.ReadWriteCloser
+	once    sync.Once
+	dropped chan struct{}
+}
 
 func (l *serialLine) write(p []byte, _ time.Time) error {
 	_, err := l.port.Write(p)
@@ -520,7 +521,10 @@ func (l *serialLine) readByte(deadline time.Time) (byte, error) {
 	return 0, errNoAnswer
 }
 
-func (l *serialLine) Close() error { return l.port.Close() }
+func (l *serialLine) Close() error {
+	l.once.Do(func() { close(l.dropped) })
+	return nil
+}
 
 func (s *Surgard) failed(c line, err error) {
 	s.log.Warn("automation connection lost", zap.Error(err))

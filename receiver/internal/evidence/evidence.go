@@ -1,4 +1,7 @@
-package receiver
+// Package evidence bounds what is kept of refused input (rejected frames,
+// failed logins): a budget per source address and one for all sources, per
+// minute. It imports no other alarmrx package.
+package evidence
 
 import (
 	"net"
@@ -12,8 +15,8 @@ import (
 
 // Evidence kinds: the closed label set of the evidence metrics.
 const (
-	EvidenceFrame = "frame" // a rejected frame or message
-	EvidenceLogin = "login" // a failed login's audit row
+	Frame = "frame" // a rejected frame or message
+	Login = "login" // a failed login's audit row
 )
 
 // Why evidence was not kept: the closed "reason" label set.
@@ -22,7 +25,7 @@ const (
 	evidenceOverTotal  = "total"  // every source together used the minute's budget
 )
 
-// EvidenceQuota decides which refused inputs are kept as rows. Anyone who
+// Quota decides which refused inputs are kept as rows. Anyone who
 // can reach a port can send refused input, so what is stored of it is
 // bounded: a budget per source address and one for every source together,
 // per minute of the clock; past them the input is only counted. The disk
@@ -30,7 +33,7 @@ const (
 //
 // Budgets are fixed windows of one minute: simple, and at most twice the
 // budget in any sliding minute.
-type EvidenceQuota struct {
+type Quota struct {
 	perSource, perMinute int
 
 	mu       sync.Mutex
@@ -42,12 +45,12 @@ type EvidenceQuota struct {
 	dropped *prometheus.CounterVec
 }
 
-// NewEvidenceQuota returns a quota of perSource rows per source address
+// NewQuota returns a quota of perSource rows per source address
 // and perMinute rows in all per minute (0 keeps none), its metrics
 // registered with reg.
-func NewEvidenceQuota(perSource, perMinute int, reg prometheus.Registerer) *EvidenceQuota {
+func NewQuota(perSource, perMinute int, reg prometheus.Registerer) *Quota {
 	f := promauto.With(reg)
-	q := &EvidenceQuota{
+	q := &Quota{
 		perSource: perSource, perMinute: perMinute, bySource: map[netip.Prefix]int{},
 		kept: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_evidence_kept_total",
@@ -58,7 +61,7 @@ func NewEvidenceQuota(perSource, perMinute int, reg prometheus.Registerer) *Evid
 			Help: "Refused inputs only counted, not kept, because a budget was used up: per source address (source) or for all sources (total).",
 		}, []string{"kind", "reason"}),
 	}
-	for _, k := range []string{EvidenceFrame, EvidenceLogin} {
+	for _, k := range []string{Frame, Login} {
 		q.kept.WithLabelValues(k)
 		q.dropped.WithLabelValues(k, evidenceOverSource)
 		q.dropped.WithLabelValues(k, evidenceOverTotal)
@@ -69,7 +72,7 @@ func NewEvidenceQuota(perSource, perMinute int, reg prometheus.Registerer) *Evid
 // Allow reports whether a refused input of kind from remote (an address
 // "host:port" or a bare host) may be kept as a row at now, and takes it
 // from the budgets if so. A nil quota keeps everything.
-func (q *EvidenceQuota) Allow(kind, remote string, now time.Time) bool {
+func (q *Quota) Allow(kind, remote string, now time.Time) bool {
 	if q == nil {
 		return true
 	}

@@ -1,14 +1,16 @@
-package receiver
+// Package ratelog limits log lines: one per key per interval, with a count
+// of what it held back. It owns no logger and imports nothing of alarmrx.
+package ratelog
 
 import (
 	"sync"
 	"time"
 )
 
-// RateLimiter allows one log line per key per interval and counts what it
+// Limiter allows one log line per key per interval and counts what it
 // suppressed in between, so that a misbehaving panel that retries every
 // second yields one line per interval instead of thousands.
-type RateLimiter struct {
+type Limiter struct {
 	interval time.Duration
 	mu       sync.Mutex
 	seen     map[string]*rateEntry
@@ -19,14 +21,15 @@ type rateEntry struct {
 	suppressed int
 }
 
-func NewRateLimiter(interval time.Duration) *RateLimiter {
-	return &RateLimiter{interval: interval, seen: make(map[string]*rateEntry)}
+// New returns a limiter of one line per key per interval.
+func New(interval time.Duration) *Limiter {
+	return &Limiter{interval: interval, seen: make(map[string]*rateEntry)}
 }
 
 // Allow reports whether a line for key may be logged now and how many lines
 // for it were suppressed since the last one. Keys come from closed sets
 // (listener × reason), so the map stays small.
-func (r *RateLimiter) Allow(key string, now time.Time) (ok bool, suppressed int) {
+func (r *Limiter) Allow(key string, now time.Time) (ok bool, suppressed int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := r.seen[key]
