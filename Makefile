@@ -28,7 +28,7 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) bash .ci/run fuzz
 
 bench:
-	go test -run '^$$' -bench . -benchmem ./protocols/... ./receiver/...
+	go test -run '^$$' -bench . -benchmem ./protocols/... ./receiver/... ./daemon/...
 
 ci:
 	bash .ci/run

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )

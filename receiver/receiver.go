@@ -10,10 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/evidence"
+	"github.com/alarmrx/alarmrx/internal/ratelog"
+	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
-	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
-	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/receiver/internal/serialport"
 	"go.uber.org/zap"
 )
 

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/panel"
+	"github.com/alarmrx/alarmrx/internal/panel"
 )
 
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {

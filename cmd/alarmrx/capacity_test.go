@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/receiver/panel"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"

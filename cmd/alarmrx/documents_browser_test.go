@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/report"
+	"github.com/alarmrx/alarmrx/daemon/report"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-smtp"

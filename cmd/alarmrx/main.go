@@ -26,7 +26,7 @@ import (
 	"syscall"
 
 	"github.com/alarmrx/alarmrx/configs"
-	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"github.com/alarmrx/alarmrx/daemon"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"

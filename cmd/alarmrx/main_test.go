@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
-	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"github.com/alarmrx/alarmrx/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/daemon"
+	"github.com/alarmrx/alarmrx/daemon"
 	"go.uber.org/zap/zaptest"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/receiver/panel"
 )
 
 // panelFlags are the connection flags send and bench share.

@@ -14,7 +14,7 @@ import (
 // SQLite file, each into an empty store, beside 1,000 sites created one
 // POST /api/v1/sites at a time.
 //
-//	go test -run '^$' -bench SitesImportHTTP -benchtime 3x ./receiver/httpapi
+//	go test -run '^$' -bench SitesImportHTTP -benchtime 3x ./daemon/httpapi
 func BenchmarkSitesImportHTTP(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		var csv strings.Builder

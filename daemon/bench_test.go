@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/receiver/panel"
 	"go.uber.org/zap"
 )
 

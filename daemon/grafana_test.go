@@ -15,7 +15,7 @@ import (
 // configs/grafana/alarmrx.json against the metrics a running daemon
 // registers, so the dashboard cannot silently show nothing.
 func TestGrafanaDashboardNamesExistingMetrics(t *testing.T) {
-	b, err := os.ReadFile("../../configs/grafana/alarmrx.json")
+	b, err := os.ReadFile("../configs/grafana/alarmrx.json")
 	if err != nil {
 		t.Fatal(err)
 	}

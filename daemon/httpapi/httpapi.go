@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/evidence"
+	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/receiver"
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
-	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"

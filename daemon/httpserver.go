@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
-	"github.com/alarmrx/alarmrx/receiver/internal/ratelog"
+	"github.com/alarmrx/alarmrx/internal/evidence"
+	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"

@@ -56,7 +56,7 @@ func postSignals(t *testing.T, r *running, path, passkey string, body []byte) (i
 
 func example(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/xmlsignal/" + name)
+	b, err := os.ReadFile("../testdata/xmlsignal/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

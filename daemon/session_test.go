@@ -25,7 +25,7 @@ var sessionClock = time.Date(2024, 1, 1, 12, 0, 41, 0, time.UTC)
 // whole daemon over one TCP connection each: exact reply bytes, and the
 // stored rows after each frame.
 func TestSessions(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "sessions", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "sessions", "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no session transcripts: %v", err)
 	}

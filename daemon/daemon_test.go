@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/receiver/panel"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"

@@ -26,7 +26,7 @@ import (
 // that costs the station: rows and bytes kept as evidence, growth of the
 // database files, and log lines. Each op is one refused message.
 //
-//	go test -run '^$' -bench RefusedInputFlood -benchtime 10000x ./receiver/daemon
+//	go test -run '^$' -bench RefusedInputFlood -benchtime 10000x ./daemon
 func BenchmarkRefusedInputFlood(b *testing.B) {
 	// An 8 KiB XML message with a wrong passkey, as in the attack that
 	// stored 9,758 such frames (81 MiB) in 15 s.

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )

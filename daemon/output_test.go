@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
-	"github.com/alarmrx/alarmrx/receiver/output"
+	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"

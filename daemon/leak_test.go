@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/receiver/panel"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"

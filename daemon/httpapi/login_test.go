@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/receiver/internal/evidence"
+	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
