@@ -21,6 +21,7 @@ import (
 	"github.com/alarmrx/alarmrx/daemon/httpapi"
 	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/daemon/report"
+	"github.com/alarmrx/alarmrx/daemon/supervision"
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
@@ -49,13 +50,15 @@ type Daemon struct {
 	reg      *prometheus.Registry
 	store    *store.Store
 	receiver *receiver.Receiver
-	httpLn   net.Listener
-	httpSrv  *http.Server
-	httpDone chan struct{} // closed at shutdown: ends event streams
-	outputs  []*output.Surgard
-	webhooks []*output.Webhook
-	evidence *evidence.Quota
-	now      func() time.Time
+	// supervision raises the events of silent panels through the receiver.
+	supervision *supervision.Service
+	httpLn      net.Listener
+	httpSrv     *http.Server
+	httpDone    chan struct{} // closed at shutdown: ends event streams
+	outputs     []*output.Surgard
+	webhooks    []*output.Webhook
+	evidence    *evidence.Quota
+	now         func() time.Time
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -114,24 +117,25 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	d.supervision = supervision.New(supervision.Options{Supervisor: sup, Save: d.saveSupervision,
+		Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now})
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
-		Supervisor:      sup,
-		SaveSupervision: d.saveSupervision,
-		Listeners:       listeners,
-		Sink:            d.store,
-		Logger:          opts.Logger,
-		Registerer:      opts.Registry,
-		CommitTimeout:   cfg.Store.CommitTimeout,
-		ShutdownGrace:   cfg.ShutdownGrace,
-		DedupeWindow:    cfg.Dedupe.Window,
-		DedupeMax:       cfg.Dedupe.MaxEntries,
-		DedupeSeed:      seed,
-		Resolver:        d.store,
-		Links:           d.store,
-		Queue:           QueueRules(cfg),
-		Evidence:        d.evidence,
-		Now:             opts.Now,
+		CheckIns:      d.supervision,
+		Listeners:     listeners,
+		Sink:          d.store,
+		Logger:        opts.Logger,
+		Registerer:    opts.Registry,
+		CommitTimeout: cfg.Store.CommitTimeout,
+		ShutdownGrace: cfg.ShutdownGrace,
+		DedupeWindow:  cfg.Dedupe.Window,
+		DedupeMax:     cfg.Dedupe.MaxEntries,
+		DedupeSeed:    seed,
+		Resolver:      d.store,
+		Links:         d.store,
+		Queue:         QueueRules(cfg),
+		Evidence:      d.evidence,
+		Now:           opts.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -220,15 +224,15 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 
 // supervisor loads the supervised accounts and their state, and follows
 // account changes.
-func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*receiver.Supervisor, error) {
+func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*supervision.Supervisor, error) {
 	list, err := d.store.SupervisedAccounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sup := receiver.NewSupervisor(d.cfg.Supervision.Grace, now)
-	accounts := make([]receiver.SupervisedAccount, len(list))
+	sup := supervision.NewSupervisor(d.cfg.Supervision.Grace, now)
+	accounts := make([]supervision.SupervisedAccount, len(list))
 	for i, a := range list {
-		accounts[i] = receiver.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number, Interval: a.Interval,
+		accounts[i] = supervision.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number, Interval: a.Interval,
 			TestInterval: a.TestInterval, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
 	}
 	sup.Load(accounts, now)
@@ -237,13 +241,13 @@ func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*receiver.Super
 			sup.Remove(old.ID)
 			return
 		}
-		sup.Set(receiver.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number,
+		sup.Set(supervision.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number,
 			Interval: time.Duration(a.SupervisionInterval), TestInterval: time.Duration(a.TestInterval)}, d.now())
 	})
 	return sup, nil
 }
 
-func (d *Daemon) saveSupervision(list []receiver.SupervisedAccount) error {
+func (d *Daemon) saveSupervision(list []supervision.SupervisedAccount) error {
 	states := make([]store.SupervisionState, len(list))
 	for i, a := range list {
 		states[i] = store.SupervisionState{AccountID: a.ID, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
@@ -586,6 +590,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	recvErr := make(chan error, 1)
 	go func() { recvErr <- d.receiver.Run(rctx) }()
+	supervisionDone := make(chan struct{})
+	go func() { defer close(supervisionDone); d.supervision.Run(rctx, d.receiver) }()
 	testsDone := make(chan struct{})
 	go func() { defer close(testsDone); d.expireTests(rctx) }()
 	sweepDone := make(chan struct{})
@@ -621,6 +627,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	cancel()
 	runErr = errors.Join(runErr, <-recvErr)
+	<-supervisionDone
 	<-testsDone
 	<-sweepDone
 	<-pruneDone

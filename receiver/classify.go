@@ -171,8 +171,8 @@ func (r *runaway) makeRoom(now time.Time, q *QueueRules) {
 
 // classifyEvents fills the receipt's per-event handling from the queue
 // rules and the runaway detector.
-func (l *listener) classifyEvents(m *protocols.Message, rec *store.Receipt, now time.Time) {
-	q := &l.r.opts.Queue
+func (p *pipeline) classifyEvents(m *protocols.Message, rec *store.Receipt, now time.Time) {
+	q := &p.r.opts.Queue
 	rec.UnknownPriority = q.UnknownPriority
 	rec.Handling = make([]store.Handling, len(m.Events))
 	for i := range m.Events {
@@ -187,12 +187,12 @@ func (l *listener) classifyEvents(m *protocols.Message, rec *store.Receipt, now 
 			if account == "" {
 				account = m.Account
 			}
-			key := strconv.Itoa(l.opts.Receiver) + "/" + account + "/" + ev.Format + ev.Code + "/" + ev.Zone
-			trip, repeat, detail := l.r.runaway.observe(key, now, q)
+			key := strconv.Itoa(p.opts.Receiver) + "/" + account + "/" + ev.Format + ev.Code + "/" + ev.Zone
+			trip, repeat, detail := p.r.runaway.observe(key, now, q)
 			switch {
 			case trip:
 				h.Mode, h.Runaway, h.RunawayDetail = store.HandlingQueue, true, detail
-				l.r.m.runaways.WithLabelValues(l.opts.Name).Inc()
+				p.r.m.runaways.WithLabelValues(p.opts.Name).Inc()
 			case repeat:
 				h.Mode = store.HandlingRepeat
 			}

@@ -1,14 +1,25 @@
-// Package receiver runs alarmrx's listeners: it accepts panel connections
-// and datagrams, frames the byte stream with the protocol's codec, and drives
-// each frame through the pipeline
+// Package receiver is alarmrx's ingest: frames in, durable commits, ACKs
+// out. It owns the transports (TCP, UDP, serial lines, and frames the HTTP
+// server submits), one session loop over a small connection interface
+// (session.go), the framer, and the staged pipeline every frame goes
+// through (pipeline.go):
 //
-//	decode → duplicate check → commit (group-committed, durable) → reply
+//	decode → dedupe → resolve → classify → commit → reply
 //
 // The positive reply is written only after the store has committed the
 // frame. Every failure becomes the negative reply the codec prescribes, is
 // counted in a metric with a closed reason label and logged at most once per
-// interval per listener and reason.
+// interval per listener and reason. After the commit come the effects that
+// are not the frame's own (check-ins for supervision, link changes); they
+// never delay the reply and never re-enter a pipeline. Events the station
+// raises itself enter through each receiver's own source (Raise).
 //
-// Package receiver knows nothing of configuration files: cmd/alarmrx maps
-// configs into Options.
+// Every goroutine is started through one routine group that recovers its
+// panics and refuses work after shutdown; Run's shutdown lets the frames in
+// flight finish their ACK, bounded by the grace period.
+//
+// It must not import the daemon or its services (HTTP, outputs, report,
+// supervision), nor configs: cmd/alarmrx and the daemon map configuration
+// into Options, and consumers such as supervision plug in through the small
+// interfaces declared here (Sink, Resolver, LinkRecorder, CheckIns).
 package receiver

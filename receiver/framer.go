@@ -74,3 +74,7 @@ func (f *framer) compact() {
 func (f *framer) buffered() int { return f.end - f.start }
 
 func (f *framer) pending() []byte { return f.back[f.start:f.end] }
+
+// reset drops the buffered bytes: the stream resynchronises on what comes
+// next.
+func (f *framer) reset() { f.back, f.start, f.end = f.back[:0], 0, 0 }

@@ -48,8 +48,8 @@ func (w *linkWatch) check(now time.Time) (failed bool) {
 }
 
 // superviseLink checks the link every second until ctx ends.
-func (l *listener) superviseLink(ctx context.Context) {
-	t := time.NewTicker(min(time.Second, l.link.timeout/4))
+func (p *pipeline) superviseLink(ctx context.Context) {
+	t := time.NewTicker(min(time.Second, p.link.timeout/4))
 	defer t.Stop()
 	for {
 		select {
@@ -57,38 +57,44 @@ func (l *listener) superviseLink(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		now := l.r.opts.Now()
-		if l.link.check(now) {
-			l.linkChanged(false, now)
+		now := p.r.opts.Now()
+		if p.link.check(now) {
+			p.linkChanged(false, now)
 		}
 	}
 }
 
-// recordSeen is called for every valid record of a supervised listener.
-func (l *listener) recordSeen(now time.Time) {
-	if l.link != nil && l.link.seen(now) {
-		l.linkChanged(true, now)
+// linkSeen is called for every valid record of a supervised listener.
+func (p *pipeline) linkSeen(now time.Time) {
+	if p.link != nil && p.link.seen(now) {
+		p.linkChanged(true, now)
 	}
 }
 
-func (l *listener) linkChanged(up bool, at time.Time) {
+// linkChanged reports a link change at once (metric, log line) and hands
+// its record in the store to the receiver's effects, which write changes
+// in the order they happened and never hold up the frame that caused one.
+func (p *pipeline) linkChanged(up bool, at time.Time) {
 	v := 0.0
 	if up {
 		v = 1
 	}
-	l.r.m.linkUp.WithLabelValues(l.opts.Name).Set(v)
+	p.r.m.linkUp.WithLabelValues(p.opts.Name).Set(v)
 	if up {
-		l.log.Info("link up: records arrive", zap.Time("at", at))
+		p.log.Info("link up: records arrive", zap.Time("at", at))
 	} else {
-		l.r.m.linkFailures.WithLabelValues(l.opts.Name).Inc()
-		l.log.Warn("link failed: no record or heartbeat", zap.Duration("timeout", l.link.timeout))
+		p.r.m.linkFailures.WithLabelValues(p.opts.Name).Inc()
+		p.log.Warn("link failed: no record or heartbeat", zap.Duration("timeout", p.link.timeout))
 	}
-	if l.r.opts.Links == nil {
+	links := p.r.opts.Links
+	if links == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(l.commitCtx), l.r.opts.CommitTimeout)
-	defer cancel()
-	if err := l.r.opts.Links.LinkChanged(ctx, l.opts.Name, l.opts.Receiver, up, at); err != nil {
-		l.log.Error("link change not recorded", zap.Bool("up", up), zap.Error(err))
-	}
+	p.r.effects.add(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, p.r.opts.CommitTimeout)
+		defer cancel()
+		if err := links.LinkChanged(ctx, p.opts.Name, p.opts.Receiver, up, at); err != nil {
+			p.log.Error("link change not recorded", zap.Bool("up", up), zap.Error(err))
+		}
+	})
 }

@@ -18,29 +18,27 @@ const (
 var closeCauses = []string{"eof", "idle", "error", "too_long", "shutdown"}
 
 type metrics struct {
-	framesReceived      *prometheus.CounterVec
-	framesRejected      *prometheus.CounterVec
-	deviations          *prometheus.CounterVec
-	replies             *prometheus.CounterVec
-	signals             *prometheus.CounterVec
-	duplicates          *prometheus.CounterVec
-	connections         *prometheus.CounterVec
-	connsActive         *prometheus.GaugeVec
-	connsRefused        *prometheus.CounterVec
-	connsClosed         *prometheus.CounterVec
-	panics              prometheus.Counter
-	handlingSeconds     *prometheus.HistogramVec
-	dedupeEntries       prometheus.GaugeFunc
-	resolved            *prometheus.CounterVec
-	unknownEvents       *prometheus.CounterVec
-	prefixMissing       *prometheus.CounterVec
-	runaways            *prometheus.CounterVec
-	linkUp              *prometheus.GaugeVec
-	linkFailures        *prometheus.CounterVec
-	serialOpen          *prometheus.GaugeVec
-	serialOpenFailures  *prometheus.CounterVec
-	supervisionFailures *prometheus.CounterVec
-	supervisedFailed    prometheus.Gauge
+	framesReceived     *prometheus.CounterVec
+	framesRejected     *prometheus.CounterVec
+	deviations         *prometheus.CounterVec
+	replies            *prometheus.CounterVec
+	signals            *prometheus.CounterVec
+	duplicates         *prometheus.CounterVec
+	connections        *prometheus.CounterVec
+	connsActive        *prometheus.GaugeVec
+	connsRefused       *prometheus.CounterVec
+	connsClosed        *prometheus.CounterVec
+	panics             prometheus.Counter
+	handlingSeconds    *prometheus.HistogramVec
+	dedupeEntries      prometheus.GaugeFunc
+	resolved           *prometheus.CounterVec
+	unknownEvents      *prometheus.CounterVec
+	prefixMissing      *prometheus.CounterVec
+	runaways           *prometheus.CounterVec
+	linkUp             *prometheus.GaugeVec
+	linkFailures       *prometheus.CounterVec
+	serialOpen         *prometheus.GaugeVec
+	serialOpenFailures *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
@@ -127,21 +125,10 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 			Name: "alarmrx_serial_open_failures_total",
 			Help: "Failed attempts to open a serial port (retried with backoff).",
 		}, []string{"listener"}),
-		supervisionFailures: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "alarmrx_supervision_failures_total",
-			Help: "Supervised accounts that missed their interval: checkin (no message; SIA YS raised) or test (no periodic test; XX).",
-		}, []string{"kind"}),
-		supervisedFailed: f.NewGauge(prometheus.GaugeOpts{
-			Name: "alarmrx_supervision_failed_accounts",
-			Help: "Supervised accounts in communication failure now.",
-		}),
 		dedupeEntries: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "alarmrx_dedupe_entries",
 			Help: "Frames remembered for duplicate detection.",
 		}, dedupeLen),
-	}
-	for _, k := range []string{"checkin", "test"} {
-		m.supervisionFailures.WithLabelValues(k)
 	}
 	return m
 }

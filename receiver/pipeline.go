@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -23,137 +25,258 @@ type frameMeta struct {
 	idempotencyKey string
 }
 
+// pipeline is one way into the store: a listener's, or the receiver's own
+// source of the events it raises itself. It holds what every frame of it
+// shares (codec, receiver and line, prefix rule, metric handles resolved
+// once: the ACK path does no label lookups) and runs the stages
+//
+//	decode → dedupe → resolve → classify → commit → reply
+//
+// then, after the commit, the effects that are not the frame's own
+// (check-ins, link changes), which never delay the reply and never re-enter
+// a pipeline.
+type pipeline struct {
+	r        *Receiver
+	opts     ListenerOptions
+	protocol string
+	log      *zap.Logger
+	link     *linkWatch // nil when the link is not supervised
+	// synthetic pipelines carry the receiver's own events: nothing is
+	// decoded and nothing checks an account in.
+	synthetic bool
+
+	mReceived      prometheus.Counter
+	mHandling      prometheus.Observer
+	mReplies       map[string]prometheus.Counter             // by reply kind
+	mSignals       map[protocols.Category]prometheus.Counter // by event category
+	mResolved      map[string]prometheus.Counter             // by resolution result
+	mUnknownEvents prometheus.Counter
+	mPrefixMissing prometheus.Counter // expect mode: numbers sent without the prefix
+}
+
+func (r *Receiver) newPipeline(lo ListenerOptions, protocol string) *pipeline {
+	p := &pipeline{r: r, opts: lo, protocol: protocol,
+		log: r.log.With(zap.String("listener", lo.Name), zap.String("protocol", protocol))}
+	r.m.initListener(lo.Name, protocol)
+	if lo.HeartbeatTimeout > 0 {
+		// Start as up with the start time as the last record: the link
+		// gets one full timeout of grace after start-up.
+		p.link = &linkWatch{timeout: lo.HeartbeatTimeout, last: r.opts.Now(), up: true}
+		r.m.linkUp.WithLabelValues(lo.Name).Set(1)
+		r.m.linkFailures.WithLabelValues(lo.Name)
+	}
+	p.mReceived = r.m.framesReceived.WithLabelValues(lo.Name, protocol)
+	p.mHandling = r.m.handlingSeconds.WithLabelValues(protocol)
+	p.mReplies = make(map[string]prometheus.Counter)
+	for _, k := range []string{replyACK, replyNAK, replyDUH, replyNone} {
+		p.mReplies[k] = r.m.replies.WithLabelValues(protocol, k)
+	}
+	p.mResolved = make(map[string]prometheus.Counter)
+	for _, k := range []string{resolvedKnown, resolvedUnknown, resolvedTest} {
+		p.mResolved[k] = r.m.resolved.WithLabelValues(lo.Name, k)
+	}
+	p.mUnknownEvents = r.m.unknownEvents.WithLabelValues(lo.Name)
+	p.mPrefixMissing = r.m.prefixMissing.WithLabelValues(lo.Name)
+	p.mSignals = make(map[protocols.Category]prometheus.Counter)
+	for _, c := range protocols.Categories() {
+		p.mSignals[c] = r.m.signals.WithLabelValues(protocol, c.String())
+	}
+	return p
+}
+
 // serveFrame handles one frame and records its handling time, receipt to
-// reply ready.
-func (l *listener) serveFrame(raw []byte, meta frameMeta) []byte {
-	reply := l.handle(raw, meta)
-	l.mHandling.Observe(time.Since(meta.receivedAt).Seconds())
+// reply ready. It returns the reply to write (nil for deliberate silence).
+// It never panics on bad input: the codec is pure and every error is an
+// outcome with a reply.
+func (p *pipeline) serveFrame(raw []byte, meta frameMeta) []byte {
+	reply, _ := p.process(raw, meta)
+	p.mHandling.Observe(time.Since(meta.receivedAt).Seconds())
 	return reply
 }
 
-// handle runs one frame through the pipeline and returns the reply to write
-// (nil for deliberate silence). It never panics on bad input: the codec is
-// pure and every error is an outcome with a reply.
-func (l *listener) handle(raw []byte, meta frameMeta) []byte {
-	reply, _ := l.process(raw, meta)
-	return reply
-}
-
-// process is handle that also returns the outcome: nil when the frame was
-// stored (or was a stored frame's retransmission).
-func (l *listener) process(raw []byte, meta frameMeta) ([]byte, error) {
-	now := meta.receivedAt
-	l.mReceived.Inc()
-	msg, err := l.opts.Codec.Decode(raw, now)
+// process runs one frame through every stage and returns its reply and
+// outcome: nil when the frame was stored (or was a stored frame's
+// retransmission).
+func (p *pipeline) process(raw []byte, meta frameMeta) ([]byte, error) {
+	p.mReceived.Inc()
+	msg, err := p.opts.Codec.Decode(raw, meta.receivedAt)
 	if err != nil {
-		return l.reject(raw, msg, err, meta), err
+		return p.reject(raw, msg, err, meta), err
 	}
-	return l.processDecoded(raw, msg, meta)
+	return p.processDecoded(raw, msg, meta)
 }
 
-// processDecoded runs a decoded message through the rest of the pipeline:
-// dedupe, resolve, classify, commit, supervision.
-func (l *listener) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
-	r := l.r
-	now := meta.receivedAt
-	var err error
+// frame is one decoded frame on its way through the stages.
+type frame struct {
+	raw  []byte
+	msg  *protocols.Message // as decoded: replies echo it
+	meta frameMeta
+	// stored is the message as it is stored: accounts with the receiver's
+	// prefix applied.
+	stored *protocols.Message
+	key    string       // dedupe key; "" when the frame has none
+	entry  *dedupeEntry // this frame's dedupe entry while it commits
+	rec    store.Receipt
+	marks  []string // unknown-account limiter keys to mark once stored
+}
+
+// processDecoded runs the stages after decode.
+func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
+	p.observe(msg, meta.receivedAt)
+	f := &frame{raw: raw, msg: msg, meta: meta, stored: p.withPrefix(msg)}
+	if reply, outcome, answered := p.dedupe(f); answered {
+		return reply, outcome
+	}
+	f.rec = p.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, f.key)
+	f.marks = p.resolve(f.stored, &f.rec, meta.receivedAt)
+	p.classifyEvents(f.stored, &f.rec, meta.receivedAt)
+	if err := p.commit(f); err != nil {
+		// [design.md §2 rule 3] No ACK into memory: the panel retries or
+		// fails over to its backup receiver.
+		outcome := protocols.Reject(p.protocol, protocols.ReasonStore, err)
+		p.r.m.framesRejected.WithLabelValues(p.opts.Name, p.protocol, protocols.ReasonStore.String()).Inc()
+		p.logLimited(protocols.ReasonStore, "commit failed: answering negatively",
+			zap.String("remote_addr", meta.remoteAddr), zap.String("account", msg.Account), zap.Error(err))
+		return p.reply(msg, outcome, meta), outcome
+	}
+	p.afterCommit(f)
+	return p.reply(msg, nil, meta), nil
+}
+
+// observe is the first stage after decode: deviations are counted, and a
+// valid record proves its supervised link (its own, or its sender's on a
+// shared listener) whatever becomes of the frame.
+func (p *pipeline) observe(msg *protocols.Message, now time.Time) {
 	for _, d := range msg.Deviations {
-		r.m.deviations.WithLabelValues(l.opts.Name, l.protocol, d.String()).Inc()
+		p.r.m.deviations.WithLabelValues(p.opts.Name, p.protocol, d.String()).Inc()
 	}
-	l.recordSeen(now)
-	if l.opts.LinkOf != nil {
-		if other := r.byName[l.opts.LinkOf(msg)]; other != nil && other != l {
-			other.recordSeen(now)
+	p.linkSeen(now)
+	if p.opts.LinkOf != nil {
+		if other := p.r.byName[p.opts.LinkOf(msg)]; other != nil && other != p {
+			other.linkSeen(now)
 		}
 	}
-	stored := l.withPrefix(msg)
-	key := dedupeKey(l.opts.Receiver, stored.Account, stored)
-	var entry *dedupeEntry
-	for attempt := 0; key != ""; attempt++ {
-		var first bool
-		entry, first = r.dd.begin(key, now)
+}
+
+// dedupe claims the frame's dedupe entry. A retransmission of a stored
+// frame is answered from the first copy's outcome (answered true); a
+// retransmission of a copy known not to be stored is stored in its place.
+func (p *pipeline) dedupe(f *frame) (reply []byte, outcome error, answered bool) {
+	f.key = dedupeKey(p.opts.Receiver, f.stored.Account, f.stored)
+	for attempt := 0; f.key != ""; attempt++ {
+		entry, first := p.r.dd.begin(f.key, f.meta.receivedAt)
 		if first {
-			break
+			f.entry = entry
+			return nil, nil, false
 		}
-		reply, outcome, notStored := l.duplicate(msg, entry, meta)
+		reply, outcome, notStored := p.duplicate(f.msg, entry, f.meta)
 		if !notStored || attempt > 0 {
-			return reply, outcome
+			return reply, outcome, true
 		}
-		// The first copy is known not to be stored: this copy is stored
-		// in its place.
 	}
-	rec := l.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, key)
-	marks := l.resolve(stored, &rec, now)
-	l.classifyEvents(stored, &rec, now)
-	ctx, cancel := context.WithTimeout(l.commitCtx, r.opts.CommitTimeout)
-	_, err = r.opts.Sink.Commit(ctx, stored, rec)
+	return nil, nil, false
+}
+
+// commit stores the frame durably and settles its dedupe entry.
+func (p *pipeline) commit(f *frame) error {
+	ctx, cancel := context.WithTimeout(p.r.commitCtx(), p.r.opts.CommitTimeout)
+	_, err := p.r.opts.Sink.Commit(ctx, f.stored, f.rec)
 	cancel()
-	if entry != nil {
+	if f.entry != nil {
 		var pending *store.PendingCommit
 		if errors.As(err, &pending) {
 			// The commit outlived its wait and may still land: the entry
 			// stays pending, so that a retransmission waits for the outcome
 			// instead of being stored a second time.
-			r.settleLater(entry, pending)
+			p.r.settleLater(f.entry, pending)
 		} else {
-			r.dd.finish(entry, err == nil)
+			p.r.dd.finish(f.entry, err == nil)
 		}
 	}
-	if err == nil {
-		for _, k := range marks {
-			r.unknown.raised(k, now)
-			l.mUnknownEvents.Inc()
-		}
-		l.supervisionSeen(stored, &rec, now)
+	return err
+}
+
+// afterCommit runs what a stored frame causes beyond itself, in memory
+// only: the unknown accounts it raised are marked, the accounts it proves
+// alive check in (a restore they end is raised by supervision on its own
+// goroutine), and its signals are counted.
+func (p *pipeline) afterCommit(f *frame) {
+	now := f.meta.receivedAt
+	for _, k := range f.marks {
+		p.r.unknown.raised(k, now)
+		p.mUnknownEvents.Inc()
 	}
-	if err != nil {
-		// [design.md §2 rule 3] No ACK into memory: the panel retries or
-		// fails over to its backup receiver.
-		outcome := protocols.Reject(l.protocol, protocols.ReasonStore, err)
-		r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonStore.String()).Inc()
-		l.logLimited(protocols.ReasonStore, "commit failed: answering negatively",
-			zap.String("remote_addr", meta.remoteAddr), zap.String("account", msg.Account), zap.Error(err))
-		return l.reply(msg, outcome, meta), outcome
-	}
-	for i := range msg.Events {
-		c, ok := l.mSignals[msg.Events[i].Category]
+	p.checkIn(f.stored, &f.rec, now)
+	for i := range f.msg.Events {
+		c, ok := p.mSignals[f.msg.Events[i].Category]
 		if !ok {
-			c = l.mSignals[protocols.CategoryUnknown]
+			c = p.mSignals[protocols.CategoryUnknown]
 		}
 		c.Inc()
 	}
-	return l.reply(msg, nil, meta), nil
+}
+
+// checkIn tells supervision of the accounts a stored message proves alive.
+// Only messages that decoded (and so authenticated) get here
+// [protocols.md §5.2 step 2].
+func (p *pipeline) checkIn(m *protocols.Message, rec *store.Receipt, now time.Time) {
+	ci := p.r.opts.CheckIns
+	if ci == nil || p.synthetic {
+		return
+	}
+	var done []int64 // a frame names one account, rarely a few: no map
+	for i, res := range rec.Resolutions {
+		if res.AccountID == 0 || slices.Contains(done, res.AccountID) {
+			continue
+		}
+		done = append(done, res.AccountID)
+		ci.CheckIn(CheckIn{AccountID: res.AccountID, Receiver: p.opts.Receiver, Number: accountOf(m, i), At: now,
+			Test: i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest})
+	}
+	if len(m.Events) == 0 && m.Account != "" && p.r.opts.Resolver != nil {
+		// A link test (DC-09 NULL, a heartbeat) proves the path too.
+		if res := p.r.opts.Resolver.Resolve(p.opts.Receiver, m.Account, nil, now); res.Known() {
+			ci.CheckIn(CheckIn{AccountID: res.AccountID, Receiver: p.opts.Receiver, Number: m.Account, At: now})
+		}
+	}
+}
+
+func accountOf(m *protocols.Message, i int) string {
+	if i < len(m.Events) && m.Events[i].Account != "" {
+		return m.Events[i].Account
+	}
+	return m.Account
 }
 
 // duplicate answers a retransmission from the first copy's outcome: ACK
 // again if it was stored; negatively while its commit is still pending
 // (within CommitTimeout), since it may yet land. notStored reports that the
 // first copy is known not to be stored: the caller stores this one.
-func (l *listener) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) (reply []byte, outcome error, notStored bool) {
-	timer := time.NewTimer(l.r.opts.CommitTimeout)
+func (p *pipeline) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameMeta) (reply []byte, outcome error, notStored bool) {
+	timer := time.NewTimer(p.r.opts.CommitTimeout)
 	defer timer.Stop()
 	select {
 	case <-e.done:
 	case <-timer.C:
-	case <-l.commitCtx.Done():
+	case <-p.r.commitCtx().Done():
 	}
 	select {
 	case <-e.done:
 		if e.stored {
-			l.r.m.duplicates.WithLabelValues(l.opts.Name).Inc()
-			return l.reply(msg, nil, meta), nil, false
+			p.r.m.duplicates.WithLabelValues(p.opts.Name).Inc()
+			return p.reply(msg, nil, meta), nil, false
 		}
 		notStored = true
 	default:
 	}
-	outcome = protocols.Reject(l.protocol, protocols.ReasonStore, store.ErrOutcomeUnknown)
-	return l.reply(msg, outcome, meta), outcome, notStored
+	outcome = protocols.Reject(p.protocol, protocols.ReasonStore, store.ErrOutcomeUnknown)
+	return p.reply(msg, outcome, meta), outcome, notStored
 }
 
 // settleLater records the outcome of a commit whose wait ended before it,
 // once the writer has it. The goroutine is tracked: Run waits for it.
 func (r *Receiver) settleLater(e *dedupeEntry, p *store.PendingCommit) {
-	r.settling.Go(func() {
+	r.after.Go("settle", func() {
 		_, err := p.Wait()
 		r.dd.finish(e, err == nil)
 	})
@@ -168,44 +291,49 @@ func (r *Receiver) settleLater(e *dedupeEntry, p *store.PendingCommit) {
 // (as Sur-Gard receivers report "unencrypted when encryption expected");
 // that row is kept whatever the quota, and only accounts with a key can
 // cause it.
-func (l *listener) reject(raw []byte, msg *protocols.Message, err error, meta frameMeta) []byte {
+func (p *pipeline) reject(raw []byte, msg *protocols.Message, err error, meta frameMeta) []byte {
 	reason := protocols.ReasonOf(err)
-	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, reason.String()).Inc()
-	fields := []zap.Field{zap.String("remote_addr", meta.remoteAddr), zap.Error(err), zap.String("frame", snippet(l.evidence(raw)))}
+	p.r.m.framesRejected.WithLabelValues(p.opts.Name, p.protocol, reason.String()).Inc()
+	fields := []zap.Field{zap.String("remote_addr", meta.remoteAddr), zap.Error(err), zap.String("frame", snippet(p.evidence(raw)))}
 	if msg != nil {
 		fields = append(fields, zap.String("account", msg.Account))
 	}
-	l.logLimited(reason, "frame rejected", fields...)
+	p.logLimited(reason, "frame rejected", fields...)
 	stored := msg
 	if msg != nil {
-		stored = l.withPrefix(msg)
+		stored = p.withPrefix(msg)
 	}
-	rec := l.receipt(raw, stored, meta, store.StatusRejected, reason, "")
+	rec := p.receipt(raw, stored, meta, store.StatusRejected, reason, "")
 	var troubleKey string
 	if reason == protocols.ReasonUnencrypted && stored != nil {
-		troubleKey = l.unknownKey(stored.Account)
-		if l.r.unencrypted.due(troubleKey, meta.receivedAt) {
+		troubleKey = p.unknownKey(stored.Account)
+		if p.r.unencrypted.due(troubleKey, meta.receivedAt) {
 			rec.Trouble = &store.Trouble{Kind: store.EventUnencrypted, Account: stored.Account,
-				Title: fmt.Sprintf("Unencrypted when encryption expected: account %s on receiver %d sent a plain frame", stored.Account, l.opts.Receiver)}
+				Title: fmt.Sprintf("Unencrypted when encryption expected: account %s on receiver %d sent a plain frame", stored.Account, p.opts.Receiver)}
 		}
 	}
-	if rec.Trouble != nil || l.r.opts.Evidence.Allow(evidence.Frame, meta.remoteAddr, meta.receivedAt) {
-		ctx, cancel := context.WithTimeout(l.commitCtx, l.r.opts.CommitTimeout)
-		_, cerr := l.r.opts.Sink.Commit(ctx, stored, rec)
+	if rec.Trouble != nil || p.r.opts.Evidence.Allow(evidence.Frame, meta.remoteAddr, meta.receivedAt) {
+		ctx, cancel := context.WithTimeout(p.r.commitCtx(), p.r.opts.CommitTimeout)
+		_, cerr := p.r.opts.Sink.Commit(ctx, stored, rec)
 		cancel()
 		switch {
 		case cerr != nil:
-			l.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
+			p.logLimited(protocols.ReasonStore, "rejected frame not stored", zap.Error(cerr))
 		case rec.Trouble != nil:
-			l.r.unencrypted.raised(troubleKey, meta.receivedAt)
+			p.r.unencrypted.raised(troubleKey, meta.receivedAt)
 		}
 	}
-	return l.reply(msg, err, meta)
+	return p.reply(msg, err, meta)
 }
 
-func (l *listener) reply(msg *protocols.Message, outcome error, meta frameMeta) []byte {
-	b := l.opts.Codec.Reply(msg, outcome, l.r.opts.Now())
-	l.mReplies[replyKind(outcome, b)].Inc()
+// reply is the last stage: the codec's answer to the outcome. A synthetic
+// message has no sender to answer.
+func (p *pipeline) reply(msg *protocols.Message, outcome error, meta frameMeta) []byte {
+	var b []byte
+	if !p.synthetic {
+		b = p.opts.Codec.Reply(msg, outcome, p.r.opts.Now())
+	}
+	p.mReplies[replyKind(outcome, b)].Inc()
 	return b
 }
 
@@ -234,28 +362,28 @@ func replyKind(outcome error, b []byte) string {
 // counted and logged (they resolve to no account: the receiver has none
 // without its prefix). The codec's own message is left untouched because
 // its replies must echo the account exactly as received [DC-09 §3.4].
-func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
-	p := l.opts.AccountPrefix
-	mode := l.prefixMode(m)
+func (p *pipeline) withPrefix(m *protocols.Message) *protocols.Message {
+	prefix := p.opts.AccountPrefix
+	mode := p.prefixMode(m)
 	c := *m
-	c.Account = prefixed(p, mode, m.Account)
+	c.Account = prefixed(prefix, mode, m.Account)
 	c.Events = make([]protocols.Event, len(m.Events))
 	copy(c.Events, m.Events)
 	missing := ""
 	for i := range c.Events {
-		c.Events[i].Account = prefixed(p, mode, c.Events[i].Account)
-		if mode == store.PrefixExpect && store.LacksPrefix(p, c.Events[i].Account) {
+		c.Events[i].Account = prefixed(prefix, mode, c.Events[i].Account)
+		if mode == store.PrefixExpect && store.LacksPrefix(prefix, c.Events[i].Account) {
 			missing = c.Events[i].Account
 		}
 	}
-	if mode == store.PrefixExpect && store.LacksPrefix(p, c.Account) {
+	if mode == store.PrefixExpect && store.LacksPrefix(prefix, c.Account) {
 		missing = c.Account
 	}
 	if missing != "" {
-		l.mPrefixMissing.Inc()
-		if ok, suppressed := l.r.rl.Allow(l.opts.Name+"/prefix-missing", l.r.opts.Now()); ok {
-			l.log.Warn("account number sent without the receiver's prefix, which account_prefix_mode expect says its senders send: "+
-				"stored as sent, it matches no account", zap.String("account", missing), zap.String("account_prefix", p),
+		p.mPrefixMissing.Inc()
+		if ok, suppressed := p.r.rl.Allow(p.opts.Name+"/prefix-missing", p.r.opts.Now()); ok {
+			p.log.Warn("account number sent without the receiver's prefix, which account_prefix_mode expect says its senders send: "+
+				"stored as sent, it matches no account", zap.String("account", missing), zap.String("account_prefix", prefix),
 				zap.Int("suppressed", suppressed))
 		}
 	}
@@ -264,13 +392,13 @@ func (l *listener) withPrefix(m *protocols.Message) *protocols.Message {
 
 // prefixMode is the rule for one message: its sender's, else the
 // listener's.
-func (l *listener) prefixMode(m *protocols.Message) store.PrefixMode {
-	if l.opts.PrefixModeOf != nil {
-		if mode, ok := l.opts.PrefixModeOf(m); ok {
+func (p *pipeline) prefixMode(m *protocols.Message) store.PrefixMode {
+	if p.opts.PrefixModeOf != nil {
+		if mode, ok := p.opts.PrefixModeOf(m); ok {
 			return mode
 		}
 	}
-	return l.opts.AccountPrefixMode
+	return p.opts.AccountPrefixMode
 }
 
 func prefixed(prefix string, mode store.PrefixMode, account string) string {
@@ -279,20 +407,20 @@ func prefixed(prefix string, mode store.PrefixMode, account string) string {
 
 // receipt describes a frame for the store; msg may be nil (a frame whose
 // header could not be read).
-func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
+func (p *pipeline) receipt(raw []byte, msg *protocols.Message, meta frameMeta, status string, reason protocols.Reason, key string) store.Receipt {
 	return store.Receipt{
 		Detail:     detailJSON(msg),
 		ReceivedAt: meta.receivedAt,
-		Receiver:   l.opts.Receiver,
-		Line:       l.opts.Line,
-		Listener:   l.opts.Name,
+		Receiver:   p.opts.Receiver,
+		Line:       p.opts.Line,
+		Listener:   p.opts.Name,
 		Transport:  meta.transport,
 		RemoteAddr: meta.remoteAddr,
-		Protocol:   l.protocol,
+		Protocol:   p.protocol,
 		Status:     status,
 		Reason:     reason,
 		DedupeKey:  key,
-		Raw:        l.evidence(raw),
+		Raw:        p.evidence(raw),
 
 		IdempotencyKey: meta.idempotencyKey,
 	}
@@ -300,8 +428,8 @@ func (l *listener) receipt(raw []byte, msg *protocols.Message, meta frameMeta, s
 
 // evidence is the copy of a frame that is stored: the bytes as received,
 // less any secret the codec knows to blank out.
-func (l *listener) evidence(raw []byte) []byte {
-	if r, ok := l.opts.Codec.(protocols.Redactor); ok {
+func (p *pipeline) evidence(raw []byte) []byte {
+	if r, ok := p.opts.Codec.(protocols.Redactor); ok {
 		return append([]byte(nil), r.Redact(raw)...)
 	}
 	return append([]byte(nil), raw...)
@@ -325,13 +453,13 @@ func detailJSON(m *protocols.Message) string {
 }
 
 // logLimited logs at most one line per listener and reason per interval.
-func (l *listener) logLimited(reason protocols.Reason, msg string, fields ...zap.Field) {
-	ok, suppressed := l.r.rl.Allow(l.opts.Name+"/"+reason.String(), l.r.opts.Now())
+func (p *pipeline) logLimited(reason protocols.Reason, msg string, fields ...zap.Field) {
+	ok, suppressed := p.r.rl.Allow(p.opts.Name+"/"+reason.String(), p.r.opts.Now())
 	if !ok {
 		return
 	}
 	fields = append(fields, zap.String("reason", reason.String()), zap.Int("suppressed", suppressed))
-	l.log.Warn(msg, fields...)
+	p.log.Warn(msg, fields...)
 }
 
 // snippet is a short, printable view of raw bytes for logs. Callers pass

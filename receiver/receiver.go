@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
+	"github.com/alarmrx/alarmrx/internal/routine"
 	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
@@ -87,10 +88,9 @@ type Options struct {
 	// Links records supervised links failing and coming back; nil only
 	// logs and counts them.
 	Links LinkRecorder
-	// Supervisor watches accounts' check-in and test intervals; nil turns
-	// account supervision off. SaveSupervision persists its state.
-	Supervisor      *Supervisor
-	SaveSupervision func([]SupervisedAccount) error
+	// CheckIns hears of the accounts each stored message proves alive
+	// (supervision); nil: nobody listens.
+	CheckIns CheckIns
 	// Queue decides which events reach the operator queue; the zero value
 	// queues every alarm and detects no runaways (DefaultQueueRules is the
 	// station default).
@@ -101,6 +101,21 @@ type Options struct {
 	// Evidence bounds the rejected frames kept as rows; nil keeps all.
 	Evidence *evidence.Quota
 	Now      func() time.Time // nil → time.Now
+}
+
+// CheckIn is an account proven alive by a stored message.
+type CheckIn struct {
+	AccountID int64
+	Receiver  int
+	Number    string
+	At        time.Time
+	Test      bool // a periodic test report
+}
+
+// CheckIns hears of check-ins after their frame's commit. CheckIn must not
+// block: the frame's reply waits for it.
+type CheckIns interface {
+	CheckIn(CheckIn)
 }
 
 // Receiver owns the listeners and their sessions.
@@ -116,11 +131,26 @@ type Receiver struct {
 	unencrypted *unknownLimiter
 	runaway     *runaway
 	listeners   []*listener
-	byName      map[string]*listener
-	// settling tracks the goroutines waiting for the outcome of commits
-	// that outlived CommitTimeout.
-	settling sync.WaitGroup
+	byName      map[string]*pipeline
+	// sources carry the events the station raises itself, one per
+	// receiver number.
+	sources map[int]*pipeline
+
+	// routines runs the accept loops, sessions, datagrams, serial lines
+	// and link supervision; after runs what outlives the sessions at
+	// shutdown: the effects and the commits that outlived their wait.
+	routines *routine.Group
+	after    *routine.Group
+	effects  *effects
+	running  atomic.Bool
+	commits  atomic.Pointer[context.Context]
 }
+
+// Errors of Run: a shutdown that could not finish what was in flight.
+var (
+	ErrGraceExceeded  = errors.New("receiver: shutdown grace exceeded: connections cut, commits cancelled")
+	ErrCommitsPending = errors.New("receiver: shutdown: commits still pending after the grace period")
+)
 
 // New validates opts and binds every listener, so Addrs is valid once New
 // returns. Nothing is served until Run.
@@ -162,10 +192,16 @@ func New(opts Options) (*Receiver, error) {
 	r.unencrypted = newUnknownLimiter(opts.UnknownMax)
 	r.runaway = newRunaway(opts.UnknownMax)
 	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
+	onPanic := func(name string, p any, stack []byte) {
+		r.m.panics.Inc()
+		r.log.Error("panic recovered", zap.String("routine", name), zap.Any("panic", p), zap.ByteString("stack", stack))
+	}
+	r.routines, r.after, r.effects = routine.New(onPanic), routine.New(onPanic), newEffects()
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)
 	}
-	receivers := map[int]bool{}
+	r.byName = make(map[string]*pipeline, len(opts.Listeners))
+	r.sources = map[int]*pipeline{}
 	for _, lo := range opts.Listeners {
 		l, err := r.bind(lo)
 		if err != nil {
@@ -173,30 +209,11 @@ func New(opts Options) (*Receiver, error) {
 			return nil, err
 		}
 		r.listeners = append(r.listeners, l)
-		receivers[lo.Receiver] = true
-	}
-	r.byName = make(map[string]*listener, len(r.listeners))
-	for _, l := range r.listeners {
-		r.byName[l.opts.Name] = l
-	}
-	if opts.Supervisor != nil {
-		// One internal listener per receiver carries the events the
-		// receiver raises itself (supervision), with that receiver's
-		// number. Their accounts are stored numbers: no prefix rule
-		// applies to them.
-		for _, lo := range opts.Listeners {
-			if !receivers[lo.Receiver] {
-				continue
-			}
-			receivers[lo.Receiver] = false
-			l, err := r.bind(ListenerOptions{Name: fmt.Sprintf("internal-r%d", lo.Receiver), Codec: internalCodec{},
-				Receiver: lo.Receiver, Line: 0, Submitted: true})
-			if err != nil {
-				r.closeListeners()
-				return nil, err
-			}
-			l.internal = true
-			r.listeners = append(r.listeners, l)
+		r.byName[lo.Name] = l.p
+		if r.sources[lo.Receiver] == nil {
+			src := r.newPipeline(ListenerOptions{Name: sourceName(lo.Receiver), Receiver: lo.Receiver, Line: 0}, SyntheticProtocol)
+			src.synthetic = true
+			r.sources[lo.Receiver] = src
 		}
 	}
 	return r, nil
@@ -228,41 +245,16 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		lo.MaxFrameBytes = 8192
 	}
 	l := &listener{
-		r:        r,
-		opts:     lo,
-		protocol: lo.Codec.Name(),
-		log:      r.log.With(zap.String("listener", lo.Name), zap.String("protocol", lo.Codec.Name())),
-		conns:    make(map[net.Conn]struct{}),
-
+		r:         r,
+		p:         r.newPipeline(lo, lo.Codec.Name()),
+		opts:      lo,
+		conns:     make(map[net.Conn]struct{}),
 		perSource: make(map[netip.Prefix]int),
 	}
-	r.m.initListener(lo.Name, l.protocol)
-	if lo.HeartbeatTimeout > 0 {
-		// Start as up with the start time as the last record: the link
-		// gets one full timeout of grace after start-up.
-		l.link = &linkWatch{timeout: lo.HeartbeatTimeout, last: r.opts.Now(), up: true}
-		r.m.linkUp.WithLabelValues(lo.Name).Set(1)
-		r.m.linkFailures.WithLabelValues(lo.Name)
-	}
+	l.log = l.p.log
 	if lo.Serial != nil {
 		r.m.serialOpen.WithLabelValues(lo.Name)
 		r.m.serialOpenFailures.WithLabelValues(lo.Name)
-	}
-	l.mReceived = r.m.framesReceived.WithLabelValues(lo.Name, l.protocol)
-	l.mHandling = r.m.handlingSeconds.WithLabelValues(l.protocol)
-	l.mReplies = make(map[string]prometheus.Counter)
-	for _, k := range []string{replyACK, replyNAK, replyDUH, replyNone} {
-		l.mReplies[k] = r.m.replies.WithLabelValues(l.protocol, k)
-	}
-	l.mResolved = make(map[string]prometheus.Counter)
-	for _, k := range []string{resolvedKnown, resolvedUnknown, resolvedTest} {
-		l.mResolved[k] = r.m.resolved.WithLabelValues(lo.Name, k)
-	}
-	l.mUnknownEvents = r.m.unknownEvents.WithLabelValues(lo.Name)
-	l.mPrefixMissing = r.m.prefixMissing.WithLabelValues(lo.Name)
-	l.mSignals = make(map[protocols.Category]prometheus.Counter)
-	for _, c := range protocols.Categories() {
-		l.mSignals[c] = r.m.signals.WithLabelValues(l.protocol, c.String())
 	}
 	if lo.TCP != "" {
 		ln, err := net.Listen("tcp", lo.TCP)
@@ -303,19 +295,30 @@ var ErrNoListener = errors.New("receiver: no such listener")
 // classify, durable commit. It returns the codec's reply and the outcome:
 // nil only once the frame is stored.
 func (r *Receiver) Submit(listener string, raw []byte, meta SubmitMeta) ([]byte, error) {
-	for _, l := range r.listeners {
-		if l.opts.Name == listener {
-			if l.commitCtx == nil || l.stopping.Load() {
-				return nil, protocols.Reject(l.protocol, protocols.ReasonShutdown, ErrNoListener)
-			}
-			received := r.opts.Now()
-			fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
-			reply, outcome := l.process(raw, fm)
-			l.mHandling.Observe(time.Since(received).Seconds())
-			return reply, outcome
-		}
+	p := r.byName[listener]
+	if p == nil {
+		return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
 	}
-	return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
+	if !r.running.Load() {
+		return nil, protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
+	}
+	received := r.opts.Now()
+	fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
+	reply, outcome := p.process(raw, fm)
+	p.mHandling.Observe(time.Since(received).Seconds())
+	return reply, outcome
+}
+
+// commitCtx is the context of commits: it outlives Run's context by up to
+// the shutdown grace, so that a frame being stored when shutdown begins is
+// still stored and answered.
+func (r *Receiver) commitCtx() context.Context {
+	if c := r.commits.Load(); c != nil {
+		return *c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // not running: nothing may commit
+	return ctx
 }
 
 // Close releases the bound sockets of a receiver that will not Run (Run
@@ -377,81 +380,82 @@ func (r *Receiver) Connections() []ConnInfo {
 
 // Run serves every listener until ctx ends, then shuts down in order: stop
 // accepting, let frames in flight commit and be answered (bounded by
-// ShutdownGrace), then cut the remaining connections. It returns nil after a
-// clean shutdown.
+// ShutdownGrace), then cut the remaining connections, then let the effects
+// and the commits that outlived their wait finish (bounded again). It
+// returns nil after a clean shutdown, else what could not finish.
 func (r *Receiver) Run(ctx context.Context) error {
-	// Commits outlive ctx by up to the grace period so that a frame being
-	// stored when SIGTERM arrives is still stored and answered.
 	commitCtx, cancelCommits := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCommits()
-	var wg sync.WaitGroup
+	r.commits.Store(&commitCtx)
+	r.running.Store(true)
+	effectsDone := make(chan struct{})
+	r.after.Go("effects", func() { r.effects.run(commitCtx, effectsDone) })
 	for _, l := range r.listeners {
-		l.commitCtx = commitCtx
 		if l.tcp != nil {
-			wg.Go(func() { l.acceptLoop(ctx) })
+			r.routines.Go("tcp accept", func() { l.acceptLoop(ctx) })
 		}
 		if l.udp != nil {
-			wg.Go(func() { l.udpLoop(ctx) })
+			r.routines.Go("udp read", func() { l.udpLoop(ctx) })
 		}
 		if l.opts.Serial != nil {
-			wg.Go(func() { l.serialLoop(ctx) })
+			r.routines.Go("serial line", func() { l.serialLoop(ctx) })
 		}
-		if l.link != nil {
-			wg.Go(func() { l.superviseLink(ctx) })
+		if l.p.link != nil {
+			r.routines.Go("link supervision", func() { l.p.superviseLink(ctx) })
 		}
-
-		switch {
-		case l.internal:
-			r.log.Info("supervision events (communications trouble, fail to test) are stored under this listener",
-				zap.String("listener", l.opts.Name), zap.Int("receiver", l.opts.Receiver))
-		case l.opts.Submitted:
-			r.log.Info("accepting messages over HTTP", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
+		if l.opts.Submitted {
+			r.log.Info("accepting messages over HTTP", zap.String("listener", l.opts.Name), zap.String("protocol", l.p.protocol),
 				zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
-		default:
-			r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.protocol),
-				zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
-				zap.String("serial", serialString(l.opts.Serial)), zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+			continue
 		}
+		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.p.protocol),
+			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
+			zap.String("serial", serialString(l.opts.Serial)), zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
 	}
-	if r.opts.Supervisor != nil {
-		wg.Go(func() { r.supervise(ctx) })
+	for n, src := range r.sources {
+		r.log.Debug("events the station raises itself are stored under this listener",
+			zap.String("listener", src.opts.Name), zap.Int("receiver", n))
 	}
 	<-ctx.Done()
 	r.log.Info("shutting down receiver", zap.Duration("grace", r.opts.ShutdownGrace))
+	var errs []error
 	// 1. Stop accepting and wake idle readers; sessions finish the frame
 	//    they hold and exit.
+	r.running.Store(false)
 	for _, l := range r.listeners {
 		l.stop()
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(r.opts.ShutdownGrace):
+	r.routines.Close()
+	grace, cancelGrace := context.WithTimeout(context.Background(), r.opts.ShutdownGrace)
+	defer cancelGrace()
+	if r.routines.Wait(grace) != nil {
 		// 2. Grace is over: cancel commits still waiting and cut connections.
 		r.log.Warn("shutdown grace exceeded: closing remaining connections")
+		errs = append(errs, ErrGraceExceeded)
 		cancelCommits()
 		for _, l := range r.listeners {
 			l.closeAll()
 		}
-		<-done
+		_ = r.routines.Wait(context.Background()) // cut connections return at once
 	}
 	for _, l := range r.listeners {
 		if l.udp != nil {
-			_ = l.udp.Close()
+			_ = l.udp.Close() // the sessions that wrote on it are done
 		}
 	}
-	// Commits that outlived their wait settle as the writer drains; a
-	// store that never answers must not hold the shutdown.
-	settled := make(chan struct{})
-	go func() { r.settling.Wait(); close(settled) }()
-	select {
-	case <-settled:
-	case <-time.After(r.opts.ShutdownGrace):
+	// 3. Effects drain, and commits that outlived their wait settle as the
+	//    writer drains; a store that never answers must not hold the
+	//    shutdown.
+	close(effectsDone)
+	r.after.Close()
+	settle, cancelSettle := context.WithTimeout(context.Background(), r.opts.ShutdownGrace)
+	defer cancelSettle()
+	if r.after.Wait(settle) != nil {
 		r.log.Warn("shutdown: commits still pending after the grace period")
+		errs = append(errs, ErrCommitsPending)
 	}
 	r.log.Info("receiver stopped")
-	return nil
+	return errors.Join(errs...)
 }
 
 func serialString(p *serialport.Config) string {

@@ -218,7 +218,8 @@ func TestSeveralFramesPerReadAndSplitAcrossReads(t *testing.T) {
 	if got := readLine(t, c, br) + readLine(t, c, br); got != "ACK 0001\nACK 0002\n" {
 		t.Fatalf("replies = %q", got)
 	}
-	time.Sleep(50 * time.Millisecond)
+	// The two replies prove the first write was read: this one is a read
+	// of its own, and the buffered "1,00" must join it.
 	_, _ = c.Write([]byte("03,BA\n"))
 	if got := readLine(t, c, br); got != "ACK 0003\n" {
 		t.Fatalf("reply = %q", got)
@@ -386,13 +387,7 @@ func TestMaxConnsRefusesExtraConnections(t *testing.T) {
 	}
 	// The refusal is counted as the connection is closed; the client may
 	// see the close first.
-	deadline := time.Now().Add(2 * time.Second)
-	for testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")) != 1 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")); v != 1 {
-		t.Errorf("refused = %v", v)
-	}
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")) == 1 })
 }
 
 // TestMaxConnsPerIPLeavesRoomForOthers: one address holding its share of
@@ -458,15 +453,31 @@ func TestUDPRepliesToSource(t *testing.T) {
 	}
 }
 
+// TestShutdownFinishesCommitInFlight: once shutdown begins, the listener
+// accepts no more connections, but Run waits for the frame being committed
+// and its ACK is written before the connection closes.
 func TestShutdownFinishesCommitInFlight(t *testing.T) {
 	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	h := start(t, sink, nil)
+	addr := h.r.Addrs()[0].TCP
 	c, br := dialTCP(t, h)
 	_, _ = c.Write([]byte("1234,0001,BA\n"))
 	<-sink.entered
 	stopped := make(chan struct{})
 	go func() { h.stop(); close(stopped) }()
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, func() bool { return !h.r.running.Load() })
+	waitFor(t, func() bool {
+		c2, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = c2.Close()
+		}
+		return err != nil
+	})
+	select {
+	case <-stopped:
+		t.Fatal("Run returned while a frame was being committed")
+	default:
+	}
 	close(sink.gate) // the commit completes during shutdown
 	if got := readLine(t, c, br); got != "ACK 0001\n" {
 		t.Fatalf("reply during shutdown = %q", got)
@@ -580,5 +591,71 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkIns records what the receiver tells supervision.
+type checkIns struct {
+	mu   sync.Mutex
+	seen []CheckIn
+}
+
+func (c *checkIns) CheckIn(ci CheckIn) {
+	c.mu.Lock()
+	c.seen = append(c.seen, ci)
+	c.mu.Unlock()
+}
+
+func (c *checkIns) list() []CheckIn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]CheckIn(nil), c.seen...)
+}
+
+// oneAccount resolves account 1234 on receiver 1 to account id 42.
+type oneAccount struct{}
+
+func (oneAccount) Resolve(receiver int, number string, _ *protocols.Event, _ time.Time) store.Resolution {
+	if receiver == 1 && number == "1234" {
+		return store.Resolution{AccountID: 42}
+	}
+	return store.Resolution{}
+}
+
+// TestOnlyStoredFramesCheckIn: a frame the codec refuses or the store
+// cannot take proves nothing; a stored one checks its account in by the
+// time it is answered, and a link test (no events) too.
+func TestOnlyStoredFramesCheckIn(t *testing.T) {
+	sink := &memSink{}
+	ci := &checkIns{}
+	h := start(t, sink, func(o *Options) { o.CheckIns = ci; o.Resolver = oneAccount{} })
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1234,0001,bad\n"))
+	if got := readLine(t, c, br); got != "NAK syntax\n" {
+		t.Fatalf("reply %q", got)
+	}
+	sink.mu.Lock()
+	sink.fail = errors.New("disk full")
+	sink.mu.Unlock()
+	_, _ = c.Write([]byte("1234,0002,BA\n"))
+	if got := readLine(t, c, br); got != "NAK store\n" {
+		t.Fatalf("reply %q", got)
+	}
+	if got := ci.list(); len(got) != 0 {
+		t.Fatalf("refused frames checked in: %+v", got)
+	}
+	sink.mu.Lock()
+	sink.fail = nil
+	sink.mu.Unlock()
+	_, _ = c.Write([]byte("1234,0003,BA\n1234,0004,null\n5678,0005,BA\n"))
+	for _, want := range []string{"ACK 0003\n", "ACK 0004\n", "ACK 0005\n"} {
+		if got := readLine(t, c, br); got != want {
+			t.Fatalf("reply %q, want %q", got, want)
+		}
+	}
+	got := ci.list()
+	if len(got) != 2 || got[0].AccountID != 42 || got[0].Number != "1234" || got[0].Receiver != 1 || got[0].Test ||
+		got[1].AccountID != 42 {
+		t.Fatalf("check-ins %+v, want account 42 twice (the alarm, the link test), not the unknown 5678", got)
 	}
 }

@@ -71,7 +71,7 @@ func (u *unknownLimiter) raised(key string, now time.Time) {
 // resolve fills the receipt with what each event resolved to and with the
 // unknown accounts due for an event. It returns the limiter keys to mark
 // once the commit succeeded.
-func (l *listener) resolve(m *protocols.Message, rec *store.Receipt, now time.Time) []string {
+func (p *pipeline) resolve(m *protocols.Message, rec *store.Receipt, now time.Time) []string {
 	if len(m.Events) == 0 {
 		return nil
 	}
@@ -84,19 +84,19 @@ func (l *listener) resolve(m *protocols.Message, rec *store.Receipt, now time.Ti
 			account = m.Account
 		}
 		var res store.Resolution
-		if l.r.opts.Resolver != nil {
-			res = l.r.opts.Resolver.Resolve(l.opts.Receiver, account, ev, now)
+		if p.r.opts.Resolver != nil {
+			res = p.r.opts.Resolver.Resolve(p.opts.Receiver, account, ev, now)
 		}
 		rec.Resolutions[i] = res
 		switch {
 		case res.OnTestID != 0:
-			l.mResolved[resolvedTest].Inc()
+			p.mResolved[resolvedTest].Inc()
 		case res.Known():
-			l.mResolved[resolvedKnown].Inc()
+			p.mResolved[resolvedKnown].Inc()
 		default:
-			l.mResolved[resolvedUnknown].Inc()
-			key := l.unknownKey(account)
-			if account != "" && !slices.Contains(marks, key) && l.r.unknown.due(key, now) {
+			p.mResolved[resolvedUnknown].Inc()
+			key := p.unknownKey(account)
+			if account != "" && !slices.Contains(marks, key) && p.r.unknown.due(key, now) {
 				rec.UnknownAccounts = append(rec.UnknownAccounts, account)
 				marks = append(marks, key)
 			}
@@ -105,6 +105,6 @@ func (l *listener) resolve(m *protocols.Message, rec *store.Receipt, now time.Ti
 	return marks
 }
 
-func (l *listener) unknownKey(account string) string {
-	return strconv.Itoa(l.opts.Receiver) + "/" + account
+func (p *pipeline) unknownKey(account string) string {
+	return strconv.Itoa(p.opts.Receiver) + "/" + account
 }

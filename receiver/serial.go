@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -14,75 +15,104 @@ import (
 
 // serialLoop keeps the serial port open until ctx ends: it serves records
 // while the port works and reopens it with a doubling backoff (up to 30 s)
-// when it fails or disappears (a USB adapter unplugged).
+// when it fails or disappears (a USB adapter unplugged). At shutdown the
+// port stays open until the record in hand is committed and answered.
 func (l *listener) serialLoop(ctx context.Context) {
-	serialport.Keep(ctx, l.opts.Serial, func(port io.ReadWriteCloser) bool {
-		l.log.Info("serial port open", zap.String("device", l.opts.Serial.Device), zap.Int("baud", l.opts.Serial.Baud))
-		l.r.m.serialOpen.WithLabelValues(l.opts.Name).Set(1)
-		defer l.r.m.serialOpen.WithLabelValues(l.opts.Name).Set(0)
-		return l.serveSerial(ctx, port)
+	device := l.opts.Serial.Device
+	serialport.Keep(ctx, l.opts.Serial, func(port io.ReadWriteCloser) (worked bool) {
+		l.log.Info("serial port open", zap.String("device", device), zap.Int("baud", l.opts.Serial.Baud))
+		m := l.r.m.serialOpen.WithLabelValues(l.opts.Name)
+		m.Set(1)
+		defer m.Set(0)
+		c := &serialConn{port: port}
+		l.mu.Lock()
+		l.serial = c
+		l.mu.Unlock()
+		defer func() {
+			l.mu.Lock()
+			l.serial = nil
+			l.mu.Unlock()
+		}()
+		// A panic in one session (a codec bug) is recovered and the port
+		// reopened, as after any failure: the line is never left unread.
+		l.r.routines.Safely("serial session", func() { worked = l.serveSerial(c) })
+		return worked
 	}, func(err error, backoff time.Duration) {
 		l.r.m.serialOpenFailures.WithLabelValues(l.opts.Name).Inc()
-		l.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
-			zap.String("device", l.opts.Serial.Device), zap.Error(err), zap.Duration("backoff", backoff))
+		l.p.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
+			zap.String("device", device), zap.Error(err), zap.Duration("backoff", backoff))
 	})
 }
 
-// serveSerial reads records until ctx ends or the port fails. It reports
+// serveSerial reads records until shutdown or the port fails. It reports
 // whether any record was served.
-func (l *listener) serveSerial(ctx context.Context, port io.ReadWriteCloser) (served bool) {
+func (l *listener) serveSerial(c *serialConn) bool {
 	device := l.opts.Serial.Device
-	// Closing the port is the only way to wake a read on some drivers.
-	var once sync.Once
-	stop := context.AfterFunc(ctx, func() { once.Do(func() { _ = port.Close() }) })
-	defer stop()
-	f := newFramer(l.opts.Codec, l.opts.MaxFrameBytes)
-	buf := make([]byte, 1024)
-	fastEOFs := 0
-	for ctx.Err() == nil {
-		start := time.Now()
-		n, err := port.Read(buf)
-		if n > 0 {
-			received := l.r.opts.Now()
-			ferr := f.feed(buf[:n], func(frame []byte) error {
-				served = true
-				reply := l.serveFrame(frame, frameMeta{transport: "serial", remoteAddr: device, receivedAt: received})
-				if len(reply) == 0 {
-					return nil
-				}
-				_, err := port.Write(reply)
-				return err
-			}, func(skipped int) { l.garbage(skipped, device) })
-			if errors.Is(ferr, protocols.ErrFrameTooLong) {
-				l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonTooLong.String()).Inc()
-				l.logLimited(protocols.ReasonTooLong, "record too long: dropping the buffered bytes",
-					zap.String("device", device), zap.String("frame", snippet(l.evidence(f.pending()))))
-				f = newFramer(l.opts.Codec, l.opts.MaxFrameBytes)
-			} else if ferr != nil {
-				l.log.Warn("serial write failed; reopening", zap.String("device", device), zap.Error(ferr))
-				return served
-			}
+	s := &session{p: l.p, c: c, transport: "serial", remote: device, maxFrame: l.opts.MaxFrameBytes,
+		overlong: overlongResync, readSize: 1024, stopping: l.stopping.Load}
+	end := s.serve()
+	switch {
+	case end.cause == "shutdown":
+	case errors.Is(end.err, errHungUp):
+		l.log.Warn("serial port hung up; reopening", zap.String("device", device))
+	case end.write:
+		l.log.Warn("serial write failed; reopening", zap.String("device", device), zap.Error(end.err))
+	case end.err != nil:
+		l.log.Warn("serial read failed; reopening", zap.String("device", device), zap.Error(end.err))
+	}
+	return end.served
+}
+
+// errHungUp: a serial line returns end-of-file at once, again and again.
+var errHungUp = errors.New("serial line hung up")
+
+// serialConn gives a serial port the read deadlines a session expects: the
+// port itself only has its short read timeout (serialport.ReadTimeout), so
+// Read reads in those steps until data comes or the deadline passes.
+// Writes have no deadline: a serial line accepts bytes at its baud rate.
+type serialConn struct {
+	port     io.ReadWriteCloser
+	mu       sync.Mutex
+	deadline time.Time
+	fastEOFs int
+}
+
+func (c *serialConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *serialConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *serialConn) Write(p []byte) (int, error) { return c.port.Write(p) }
+
+func (c *serialConn) Read(p []byte) (int, error) {
+	for {
+		c.mu.Lock()
+		deadline := c.deadline
+		c.mu.Unlock()
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, os.ErrDeadlineExceeded
 		}
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF):
-			// tarm/serial reports a read timeout as a zero-byte read, which
-			// os.File turns into EOF: the line is quiet, not gone. A hung-up
-			// line returns EOF at once, again and again: reopen it then.
-			if time.Since(start) < serialport.ReadTimeout/4 {
-				if fastEOFs++; fastEOFs > 20 {
-					l.log.Warn("serial port hung up; reopening", zap.String("device", device))
-					return served
-				}
-			} else {
-				fastEOFs = 0
+		start := time.Now()
+		n, err := c.port.Read(p)
+		if n > 0 {
+			return n, nil // a quiet line's EOF after the bytes is no end
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		// tarm/serial reports a read timeout as a zero-byte read, which
+		// os.File turns into EOF: the line is quiet, not gone. A hung-up
+		// line returns EOF at once, again and again.
+		if time.Since(start) < serialport.ReadTimeout/4 {
+			if c.fastEOFs++; c.fastEOFs > 20 {
+				return 0, errHungUp
 			}
-		default:
-			if ctx.Err() == nil {
-				l.log.Warn("serial read failed; reopening", zap.String("device", device), zap.Error(err))
-			}
-			return served
+		} else {
+			c.fastEOFs = 0
 		}
 	}
-	return served
 }

@@ -3,48 +3,32 @@ package receiver
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
-// listener is one configured listener: a codec on a TCP and/or UDP socket.
+// listener owns one configured listener's sockets (TCP and/or UDP, or a
+// serial port) and their sessions; every frame goes through its pipeline.
 type listener struct {
-	r         *Receiver
-	opts      ListenerOptions
-	protocol  string
-	log       *zap.Logger
-	tcp       net.Listener
-	udp       net.PacketConn
-	commitCtx context.Context
-
-	// Per-frame metric handles, resolved once: the ACK path does no label
-	// lookups.
-	mReceived      prometheus.Counter
-	mHandling      prometheus.Observer
-	mReplies       map[string]prometheus.Counter             // by reply kind
-	mSignals       map[protocols.Category]prometheus.Counter // by event category
-	mResolved      map[string]prometheus.Counter             // by resolution result
-	mUnknownEvents prometheus.Counter
-	mPrefixMissing prometheus.Counter // expect mode: numbers sent without the prefix
-
-	link     *linkWatch // nil when the link is not supervised
-	internal bool       // carries the receiver's own events (supervision)
+	r    *Receiver
+	p    *pipeline
+	opts ListenerOptions
+	log  *zap.Logger
+	tcp  net.Listener
+	udp  net.PacketConn
 
 	stopping  atomic.Bool
 	mu        sync.Mutex
 	conns     map[net.Conn]struct{}
 	perSource map[netip.Prefix]int // open connections by source (IPv4 address, IPv6 /64)
-	sessions  sync.WaitGroup
+	serial    *serialConn          // the open serial port, nil when none
 }
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked read.
@@ -54,7 +38,6 @@ var aLongTimeAgo = time.Unix(1, 0)
 // errors with a doubling backoff, and runs each connection in a tracked
 // goroutine.
 func (l *listener) acceptLoop(ctx context.Context) {
-	defer l.sessions.Wait()
 	backoff := 10 * time.Millisecond
 	for {
 		c, err := l.tcp.Accept()
@@ -75,7 +58,9 @@ func (l *listener) acceptLoop(ctx context.Context) {
 		if !l.track(c) {
 			continue
 		}
-		l.sessions.Go(func() { l.serveConn(c) })
+		if !l.r.routines.Go("tcp session", func() { l.serveConn(c) }) {
+			l.untrack(c, "shutdown")
+		}
 	}
 }
 
@@ -106,7 +91,7 @@ func (l *listener) track(c net.Conn) bool {
 	if limit != "" {
 		_ = c.Close()
 		l.r.m.connsRefused.WithLabelValues(l.opts.Name, limit).Inc()
-		l.logLimited(protocols.ReasonUnknown, "connection refused: "+limit+" reached",
+		l.p.logLimited(protocols.ReasonUnknown, "connection refused: "+limit+" reached",
 			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns),
 			zap.Int("max_conns_per_ip", l.opts.MaxConnsPerIP))
 		return false
@@ -145,6 +130,9 @@ func (l *listener) stop() {
 	for c := range l.conns {
 		_ = c.SetReadDeadline(aLongTimeAgo)
 	}
+	if l.serial != nil {
+		_ = l.serial.SetReadDeadline(aLongTimeAgo)
+	}
 	l.mu.Unlock()
 }
 
@@ -154,112 +142,23 @@ func (l *listener) closeAll() {
 	for c := range l.conns {
 		_ = c.Close()
 	}
+	if l.serial != nil {
+		_ = l.serial.port.Close() // wakes a write stuck on a blocked line
+	}
 	l.mu.Unlock()
 }
 
-// serveConn is one TCP session: read, frame, handle each frame in order,
-// write its reply. The first frame must come within read_timeout, later
-// ones within idle_timeout; every reply is written under write_timeout.
+// serveConn is one TCP session; a panic in it is recovered by the
+// routine group, after the connection is released here.
 func (l *listener) serveConn(c net.Conn) {
 	cause := "error"
-	remote := c.RemoteAddr().String()
-	defer func() {
-		if p := recover(); p != nil {
-			l.r.m.panics.Inc()
-			l.log.Error("session panic recovered", zap.String("remote_addr", remote), zap.Any("panic", p),
-				zap.Stack("stack"))
-			cause = "error"
-		}
-		l.untrack(c, cause)
-	}()
-	log := l.log.With(zap.String("remote_addr", remote))
-	f := newFramer(l.opts.Codec, l.opts.MaxFrameBytes)
-	readBuf := make([]byte, 4096)
-	deadline := time.Now().Add(l.opts.ReadTimeout)
-	for {
-		if l.stopping.Load() {
-			cause = "shutdown"
-			return
-		}
-		if err := c.SetReadDeadline(deadline); err != nil {
-			return
-		}
-		n, err := c.Read(readBuf)
-		if n > 0 {
-			received := l.r.opts.Now()
-			if ferr := f.feed(readBuf[:n], func(frame []byte) error {
-				// Only a whole frame earns more time: a sender trickling
-				// bytes that never complete one (slowloris) is cut off.
-				deadline = time.Now().Add(l.opts.IdleTimeout)
-				reply := l.serveFrame(frame, frameMeta{transport: "tcp", remoteAddr: remote, receivedAt: received})
-				if len(reply) == 0 {
-					return nil
-				}
-				if err := c.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout)); err != nil {
-					return err
-				}
-				_, err := c.Write(reply)
-				return err
-			}, func(skipped int) { l.garbage(skipped, remote) }); ferr != nil {
-				if errors.Is(ferr, protocols.ErrFrameTooLong) {
-					l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonTooLong.String()).Inc()
-					l.logLimited(protocols.ReasonTooLong, "frame too long: closing connection",
-						zap.String("remote_addr", remote), zap.Int("max_frame_bytes", l.opts.MaxFrameBytes),
-						zap.String("frame", snippet(l.evidence(f.pending()))))
-					cause = "too_long"
-					// The stream cannot be framed any more; a protocol that
-					// has a refusal for an overlong message (XML code 1)
-					// gets it before the connection closes.
-					outcome := protocols.Reject(l.protocol, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
-					if reply := l.reply(nil, outcome, frameMeta{transport: "tcp", remoteAddr: remote}); len(reply) > 0 {
-						l.writeAndLinger(c, reply)
-					}
-					return
-				}
-				log.Debug("write failed", zap.Error(ferr))
-				return
-			}
-		}
-		if err != nil {
-			switch {
-			case l.stopping.Load():
-				cause = "shutdown"
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				cause = "idle"
-			case errors.Is(err, io.EOF):
-				cause = "eof"
-				if f.buffered() > 0 {
-					l.garbage(f.buffered(), remote)
-				}
-			default:
-				log.Debug("read failed", zap.Error(err))
-			}
-			return
-		}
+	defer func() { l.untrack(c, cause) }()
+	s := &session{p: l.p, c: c, transport: "tcp", remote: c.RemoteAddr().String(),
+		firstRead: l.opts.ReadTimeout, idle: l.opts.IdleTimeout, maxFrame: l.opts.MaxFrameBytes,
+		overlong: overlongClose, readSize: 4096, stopping: l.stopping.Load}
+	end := s.serve()
+	cause = end.cause
+	if end.err != nil {
+		l.log.Debug("session ended", zap.String("remote_addr", s.remote), zap.Bool("write", end.write), zap.Error(end.err))
 	}
-}
-
-// writeAndLinger writes a last reply and half-closes the connection, then
-// reads and drops what the peer still sends, for a bounded time, before
-// the close: closing with unread bytes would make the kernel send a reset,
-// and the peer could lose the reply with it.
-func (l *listener) writeAndLinger(c net.Conn, reply []byte) {
-	if err := c.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout)); err != nil {
-		return
-	}
-	if _, err := c.Write(reply); err != nil {
-		return
-	}
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-	_ = c.SetReadDeadline(time.Now().Add(time.Second))
-	_, _ = io.CopyN(io.Discard, c, int64(max(l.opts.MaxFrameBytes, 64<<10)))
-}
-
-// garbage counts bytes the framer skipped while resynchronising.
-func (l *listener) garbage(n int, remote string) {
-	l.r.m.framesRejected.WithLabelValues(l.opts.Name, l.protocol, protocols.ReasonGarbage.String()).Inc()
-	l.logLimited(protocols.ReasonGarbage, "bytes outside any frame skipped",
-		zap.String("remote_addr", remote), zap.Int("bytes", n))
 }

@@ -3,9 +3,9 @@ package receiver
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,9 +18,9 @@ import (
 // the kernel buffer absorbs or drops, which the panel's retry covers.
 func (l *listener) udpLoop(ctx context.Context) {
 	sem := make(chan struct{}, l.opts.MaxConns)
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
 	buf := make([]byte, 64*1024)
+	backoff := time.NewTimer(0)
+	defer backoff.Stop()
 	for {
 		n, addr, err := l.udp.ReadFrom(buf)
 		if err != nil {
@@ -30,47 +30,57 @@ func (l *listener) udpLoop(ctx context.Context) {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				continue
 			}
+			// A failing socket (ICMP errors reported on read, buffer
+			// exhaustion) must not spin: wait a little, or for shutdown.
 			l.log.Warn("udp read failed", zap.Error(err))
-			time.Sleep(10 * time.Millisecond)
+			backoff.Reset(10 * time.Millisecond)
+			select {
+			case <-backoff.C:
+			case <-ctx.Done():
+				return
+			}
 			continue
 		}
-		received := l.r.opts.Now()
-		data := append([]byte(nil), buf[:n]...)
+		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr}
 		sem <- struct{}{}
-		inflight.Go(func() {
+		if !l.r.routines.Go("udp datagram", func() {
 			defer func() { <-sem }()
-			l.serveDatagram(data, addr, received)
-		})
+			l.serveDatagram(d)
+		}) {
+			<-sem
+			return
+		}
 	}
 }
 
-func (l *listener) serveDatagram(data []byte, addr net.Addr, received time.Time) {
-	remote := addr.String()
-	defer func() {
-		if p := recover(); p != nil {
-			l.r.m.panics.Inc()
-			l.log.Error("datagram panic recovered", zap.String("remote_addr", remote), zap.Any("panic", p),
-				zap.Stack("stack"))
-		}
-	}()
-	f := newFramer(l.opts.Codec, max(l.opts.MaxFrameBytes, len(data)))
-	err := f.feed(data, func(frame []byte) error {
-		reply := l.serveFrame(frame, frameMeta{transport: "udp", remoteAddr: remote, receivedAt: received})
-		if len(reply) == 0 {
-			return nil
-		}
-		// [DC-09 §3.2] The reply goes to the datagram's source address.
-		if err := l.udp.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout)); err != nil {
-			return err
-		}
-		_, err := l.udp.WriteTo(reply, addr)
-		return err
-	}, func(skipped int) { l.garbage(skipped, remote) })
-	if err != nil {
-		l.log.Debug("udp datagram", zap.String("remote_addr", remote), zap.Error(err))
-	}
-	if f.buffered() > 0 {
-		// A datagram ends its frame: what is left is an incomplete frame.
-		l.garbage(f.buffered(), remote)
+// serveDatagram runs one datagram as a session of its own: its frame is
+// answered to the datagram's source address [DC-09 §3.2].
+func (l *listener) serveDatagram(d *datagram) {
+	s := &session{p: l.p, c: d, transport: "udp", remote: d.to.String(),
+		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), readSize: len(d.data) + 1,
+		stopping: func() bool { return false }} // a datagram in hand is always finished
+	if end := s.serve(); end.err != nil {
+		l.log.Debug("udp datagram", zap.String("remote_addr", s.remote), zap.Error(end.err))
 	}
 }
+
+// datagram is the conn of one received datagram: reading yields its bytes
+// once, then io.EOF; writing answers its source on the listener's socket.
+type datagram struct {
+	data []byte
+	pc   net.PacketConn
+	to   net.Addr
+}
+
+func (d *datagram) Read(p []byte) (int, error) {
+	if len(d.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, d.data)
+	d.data = d.data[n:]
+	return n, nil
+}
+
+func (d *datagram) Write(p []byte) (int, error)        { return d.pc.WriteTo(p, d.to) }
+func (d *datagram) SetReadDeadline(time.Time) error    { return nil }
+func (d *datagram) SetWriteDeadline(t time.Time) error { return d.pc.SetWriteDeadline(t) }

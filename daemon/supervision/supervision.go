@@ -1,14 +1,15 @@
-package receiver
+package supervision
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/sia"
-	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"
 )
 
@@ -253,136 +254,179 @@ func (s *Supervisor) Failed() int {
 	return n
 }
 
-// supervisionSeen refreshes the supervision of the accounts a stored
-// message proves alive, and raises the restore of a failed one. Only
-// messages that decoded (and so authenticated) get here
-// [protocols.md §5.2 step 2].
-func (l *listener) supervisionSeen(m *protocols.Message, rec *store.Receipt, now time.Time) {
-	sup := l.r.opts.Supervisor
-	if sup == nil || l.internal {
+// Raiser commits a synthetic message; *receiver.Receiver satisfies it.
+type Raiser interface {
+	Raise(receiver.Synthetic) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Supervisor *Supervisor // required
+	// Save persists changed states; nil keeps them in memory only.
+	Save       func([]SupervisedAccount) error
+	Logger     *zap.Logger           // required
+	Registerer prometheus.Registerer // required
+	Now        func() time.Time      // nil → time.Now
+}
+
+// Service raises supervision's events: every second the failures the
+// supervisor finds, and, as soon as they are known, the restores that
+// check-ins end. It hears of check-ins from the receiver after their
+// frame's commit and never makes that frame's reply wait: restores are
+// queued here and raised on the service's own goroutine, as new messages
+// through the receiver's source, never inside another frame's pipeline.
+type Service struct {
+	sup      *Supervisor
+	save     func([]SupervisedAccount) error
+	log      *zap.Logger
+	now      func() time.Time
+	failures *prometheus.CounterVec
+	failed   prometheus.Gauge
+
+	mu       sync.Mutex
+	restores []restore // check-ins that ended a failure, to raise
+	wake     chan struct{}
+}
+
+// New returns a service over o.Supervisor.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	f := promauto.With(o.Registerer)
+	s := &Service{sup: o.Supervisor, save: o.Save, log: o.Logger.Named("supervision"), now: o.Now,
+		wake: make(chan struct{}, 1),
+		failures: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_supervision_failures_total",
+			Help: "Supervised accounts that missed their interval: checkin (no message; SIA YS raised) or test (no periodic test; XX).",
+		}, []string{"kind"}),
+		failed: f.NewGauge(prometheus.GaugeOpts{
+			Name: "alarmrx_supervision_failed_accounts",
+			Help: "Supervised accounts in communication failure now.",
+		}),
+	}
+	for _, k := range []string{kindCheckin, kindTest} {
+		s.failures.WithLabelValues(k)
+	}
+	return s
+}
+
+// The closed "kind" label set of alarmrx_supervision_failures_total.
+const (
+	kindCheckin = "checkin"
+	kindTest    = "test"
+)
+
+// CheckIn records an account proven alive by a stored message
+// [protocols.md §5.2 step 2]. It only updates memory; a failure it ends
+// has its restore raised by Run.
+func (s *Service) CheckIn(c receiver.CheckIn) {
+	if !s.sup.Seen(c.AccountID, c.At, c.Test) {
 		return
 	}
-	seen := func(id int64, number string, test bool) {
-		if sup.Seen(id, now, test) && !l.r.supervisionEvent(Expiry{AccountID: id, Receiver: l.opts.Receiver, Number: number}, true, now) {
-			sup.KeepFailed(id) // the restore is raised by the next message instead
-		}
-	}
-	var done []int64 // a frame names one account, rarely a few: no map
-	for i, res := range rec.Resolutions {
-		if res.AccountID == 0 || slices.Contains(done, res.AccountID) {
-			continue
-		}
-		done = append(done, res.AccountID)
-		seen(res.AccountID, accountOf(m, i), i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest)
-	}
-	if len(m.Events) == 0 && m.Account != "" && l.r.opts.Resolver != nil {
-		// A link test (DC-09 NULL, a heartbeat) proves the path too.
-		if res := l.r.opts.Resolver.Resolve(l.opts.Receiver, m.Account, nil, now); res.Known() {
-			seen(res.AccountID, m.Account, false)
-		}
+	s.mu.Lock()
+	s.restores = append(s.restores, restore{Expiry{AccountID: c.AccountID, Receiver: c.Receiver, Number: c.Number}, c.At})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
-func accountOf(m *protocols.Message, i int) string {
-	if i < len(m.Events) && m.Events[i].Account != "" {
-		return m.Events[i].Account
-	}
-	return m.Account
-}
-
-// supervise raises the failures the supervisor finds, every second, and
-// persists the state every 10 s, until ctx ends.
-func (r *Receiver) supervise(ctx context.Context) {
-	sup := r.opts.Supervisor
+// Run raises the failures the supervisor finds every second and the
+// restores as they come, and persists the state every 10 s, until ctx
+// ends; then it saves once more.
+func (s *Service) Run(ctx context.Context, raise Raiser) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	lastSave := time.Now()
+	lastSave := s.now()
 	for {
 		select {
 		case <-ctx.Done():
-			r.saveSupervision()
+			// Restores not raised stay failures: the next message raises them.
+			for _, rs := range s.takeRestores() {
+				s.sup.KeepFailed(rs.AccountID)
+			}
+			s.persist()
 			return
+		case <-s.wake:
+			for _, rs := range s.takeRestores() {
+				if !s.raise(raise, rs.Expiry, true, rs.at) {
+					s.sup.KeepFailed(rs.AccountID) // the restore is raised by the next message instead
+				}
+			}
+			continue
 		case <-tick.C:
 		}
-		now := r.opts.Now()
-		due := sup.Due(now)
+		now := s.now()
+		due := s.sup.Due(now)
 		for _, e := range due {
-			if !r.supervisionEvent(e, false, now) {
-				sup.Unfail(e, now)
+			if !s.raise(raise, e, false, now) {
+				s.sup.Unfail(e, now)
 			}
 		}
-		r.m.supervisedFailed.Set(float64(sup.Failed()))
+		s.failed.Set(float64(s.sup.Failed()))
 		// A failure is saved at once (a crash must not raise it twice);
 		// check-ins and restores every 10 s.
-		if len(due) > 0 || time.Since(lastSave) >= 10*time.Second {
-			r.saveSupervision()
-			lastSave = time.Now()
+		if len(due) > 0 || now.Sub(lastSave) >= 10*time.Second {
+			s.persist()
+			lastSave = now
 		}
 	}
 }
 
-func (r *Receiver) saveSupervision() {
-	if r.opts.SaveSupervision == nil {
+// restore is a check-in that ended a failure, at the time of its message.
+type restore struct {
+	Expiry
+	at time.Time
+}
+
+func (s *Service) takeRestores() []restore {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.restores
+	s.restores = nil
+	return out
+}
+
+func (s *Service) persist() {
+	if s.save == nil {
 		return
 	}
-	if err := r.opts.SaveSupervision(r.opts.Supervisor.Dirty()); err != nil {
-		r.log.Warn("supervision state not saved; retrying later", zap.Error(err))
+	if err := s.save(s.sup.Dirty()); err != nil {
+		s.log.Warn("supervision state not saved; retrying later", zap.Error(err))
 	}
 }
 
-// supervisionEvent commits the synthetic event of a supervision change into
-// the normal pipeline, on the account's receiver, so that it is queued
-// like any trouble: SIA YS communications trouble and YK restoral, XX fail
-// to test [protocols.md §5.2 steps 4–5]. It reports whether it was stored.
-func (r *Receiver) supervisionEvent(e Expiry, restore bool, now time.Time) bool {
-	l := r.internalListener(e.Receiver)
-	if l == nil {
-		return false
-	}
+// raise commits the synthetic event of a supervision change on the
+// account's receiver, so that it is queued like any trouble: SIA YS
+// communications trouble and YK restoral, XX fail to test
+// [protocols.md §5.2 steps 4–5]. It reports whether it was stored.
+func (s *Service) raise(r Raiser, e Expiry, isRestore bool, at time.Time) bool {
 	code, q := "YS", protocols.QualifierNew
 	switch {
 	case e.Test:
 		code = "XX"
-	case restore:
+	case isRestore:
 		code, q = "YK", protocols.QualifierRestore
 	}
 	row, _ := sia.Lookup(code)
 	ev := protocols.Event{Format: protocols.FormatSIA, Account: e.Number, Code: code, Qualifier: q, Known: true,
 		Description: row.Name, Category: row.Category, AddressKind: row.Address}
-	msg := &protocols.Message{Protocol: internalProtocol, Kind: "supervision", Account: e.Number, Events: []protocols.Event{ev}}
-	raw := []byte("supervision " + code + " #" + e.Number)
-	_, err := l.processDecoded(raw, msg, frameMeta{transport: "internal", remoteAddr: "supervision", receivedAt: now})
+	msg := &protocols.Message{Protocol: receiver.SyntheticProtocol, Kind: "supervision", Account: e.Number,
+		Events: []protocols.Event{ev}}
+	err := r.Raise(receiver.Synthetic{Receiver: e.Receiver, Origin: "supervision", Message: msg, At: at,
+		Raw: []byte("supervision " + code + " #" + e.Number)})
 	if err != nil {
-		r.log.Warn("supervision event not stored; retrying", zap.String("code", code), zap.String("account", e.Number), zap.Error(err))
+		s.log.Warn("supervision event not stored; retrying", zap.String("code", code), zap.String("account", e.Number), zap.Error(err))
 		return false
 	}
-	if !restore {
-		r.m.supervisionFailures.WithLabelValues(map[bool]string{true: "test", false: "checkin"}[e.Test]).Inc()
+	if !isRestore {
+		kind := kindCheckin
+		if e.Test {
+			kind = kindTest
+		}
+		s.failures.WithLabelValues(kind).Inc()
 	}
 	return true
-}
-
-// internalProtocol names the events the receiver raises itself.
-const internalProtocol = "alarmrx"
-
-// internalCodec is the codec of the receivers' internal listeners: their
-// messages are built, never decoded, and need no reply.
-type internalCodec struct{}
-
-func (internalCodec) Name() string { return internalProtocol }
-func (internalCodec) Split(data []byte, atEOF bool) (int, []byte, error) {
-	return len(data), nil, nil
-}
-func (internalCodec) Decode([]byte, time.Time) (*protocols.Message, error) {
-	return nil, protocols.Reject(internalProtocol, protocols.ReasonToken, nil)
-}
-func (internalCodec) Reply(*protocols.Message, error, time.Time) []byte { return nil }
-
-func (r *Receiver) internalListener(receiver int) *listener {
-	for _, l := range r.listeners {
-		if l.internal && l.opts.Receiver == receiver {
-			return l
-		}
-	}
-	return nil
 }

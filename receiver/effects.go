@@ -1,0 +1,68 @@
+package receiver
+
+import (
+	"context"
+	"sync"
+)
+
+// effects runs, one at a time and in the order they were added, the store
+// writes that a frame causes beyond itself (a link's change recorded as a
+// station event). They run after the frame's reply on their own goroutine,
+// so that no ACK waits for them. The queue holds changes of state only
+// (a link going down or up), never one entry per frame, so its length is
+// bounded by the listeners and their timeouts, not by the senders.
+type effects struct {
+	mu      sync.Mutex
+	queue   []func(context.Context)
+	wake    chan struct{}
+	stopped bool
+}
+
+func newEffects() *effects { return &effects{wake: make(chan struct{}, 1)} }
+
+// add queues one effect; after stop it is dropped (the receiver is gone,
+// and the state it records is recomputed at the next start).
+func (e *effects) add(f func(context.Context)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return
+	}
+	e.queue = append(e.queue, f)
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run runs effects until done is closed, then the ones still queued, with
+// ctx for their store writes.
+func (e *effects) run(ctx context.Context, done <-chan struct{}) {
+	for {
+		select {
+		case <-e.wake:
+		case <-done:
+			e.mu.Lock()
+			e.stopped = true
+			e.mu.Unlock()
+			e.drain(ctx)
+			return
+		}
+		e.drain(ctx)
+	}
+}
+
+func (e *effects) drain(ctx context.Context) {
+	for {
+		e.mu.Lock()
+		if len(e.queue) == 0 {
+			e.mu.Unlock()
+			return
+		}
+		f := e.queue[0]
+		e.queue[0] = nil
+		e.queue = e.queue[1:]
+		e.mu.Unlock()
+		f(ctx)
+	}
+}

@@ -1,0 +1,93 @@
+package receiver
+
+import (
+	"bufio"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/internal/ptytest"
+	"github.com/alarmrx/alarmrx/internal/serialport"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// openPeer opens the far end of a pty pair, where the sender sits.
+func openPeer(t *testing.T, path string) (*os.File, *bufio.Reader) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return f, bufio.NewReader(f)
+}
+
+func readPeerLine(t *testing.T, f *os.File, br *bufio.Reader) string {
+	t.Helper()
+	_ = f.SetReadDeadline(time.Now().Add(3 * time.Second))
+	s, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading reply: %v (got %q)", err, s)
+	}
+	return s
+}
+
+func serialListener(device string) func(*Options) {
+	return func(o *Options) {
+		o.Listeners = []ListenerOptions{{Name: "line", Codec: lineCodec{}, Receiver: 1, Line: 1, MaxFrameBytes: 64,
+			Serial: &serialport.Config{Device: device, Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}}}
+	}
+}
+
+// TestSerialShutdownFinishesCommitInFlight: SIGTERM while a record from a
+// serial line is being committed keeps the port open until its ACK is
+// written, so the sender does not send it again.
+func TestSerialShutdownFinishesCommitInFlight(t *testing.T) {
+	peer, device, _ := ptytest.Pair(t)
+	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	h := start(t, sink, serialListener(device))
+	f, br := openPeer(t, peer)
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	if _, err := f.Write([]byte("1234,0001,BA\n")); err != nil {
+		t.Fatal(err)
+	}
+	<-sink.entered
+	stopped := make(chan struct{})
+	go func() { h.stop(); close(stopped) }()
+	waitFor(t, func() bool { return !h.r.running.Load() })
+	select {
+	case <-stopped:
+		t.Fatal("Run returned while a record was being committed")
+	default:
+	}
+	close(sink.gate)
+	if got := readPeerLine(t, f, br); got != "ACK 0001\n" {
+		t.Fatalf("reply during shutdown = %q", got)
+	}
+	<-stopped
+	if sink.count(store.StatusAccepted) != 1 {
+		t.Fatal("in-flight record lost at shutdown")
+	}
+}
+
+// TestSerialPanicIsRecoveredAndReopened: a codec panic on a serial line is
+// counted, the port reopened, and the next record served.
+func TestSerialPanicIsRecoveredAndReopened(t *testing.T) {
+	peer, device, _ := ptytest.Pair(t)
+	sink := &memSink{}
+	h := start(t, sink, serialListener(device))
+	f, br := openPeer(t, peer)
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	if _, err := f.Write([]byte("1,0001,panic\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.panics) == 1 })
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	if _, err := f.Write([]byte("1,0002,BA\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readPeerLine(t, f, br); got != "ACK 0002\n" {
+		t.Fatalf("after a panic: reply %q", got)
+	}
+}
