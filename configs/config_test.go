@@ -1096,6 +1096,28 @@ receivers:
 	diff(t, problems(t, err), want)
 }
 
+// TestXMLSignalListenerTransports: an XML listener takes tcp only, and a
+// udp or serial endpoint is reported once, on the listener.
+func TestXMLSignalListenerTransports(t *testing.T) {
+	clearEnv(t)
+	bad := `
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - {name: a, protocol: xmlsignal, line: 1, tcp: "127.0.0.1:0", udp: "127.0.0.1:0"}
+      - {name: b, protocol: xmlsignal, line: 2, serial: {device: /dev/ttyS1}}
+      - {name: c, protocol: xmlsignal, line: 3, tcp: "127.0.0.1:0"}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	const l = "receivers[0].listeners"
+	want := []string{
+		l + "[0]: xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial",
+		l + "[1]: xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial",
+	}
+	diff(t, problems(t, err), want)
+}
+
 func TestXMLSendersAreCheckedAndRedacted(t *testing.T) {
 	clearEnv(t)
 	bad := `
