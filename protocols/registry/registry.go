@@ -120,7 +120,8 @@ var all = []Protocol{
 	{
 		Name:       surgard.Name,
 		Transports: []Transport{TCP, Serial},
-		Replies:    "ACK 0x06 after the commit, NAK 0x15 for a malformed record; silence while the store fails",
+		Replies: "ACK 0x06 only after the commit, NAK 0x15 for a malformed record; " +
+			"silence while the store fails (the receiver keeps buffering)",
 		WrongTransport: Problem{Field: "udp",
 			Msg: "surgard records come over tcp or a serial port, not udp"},
 		build: func(o Options) (protocols.Codec, error) { return surgard.New(o.MaxFrameBytes), nil },
