@@ -283,6 +283,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	}
 }
 
+// TestExampleNamesEveryProtocol: the example's comment on a listener's
+// protocol names every protocol Validate accepts.
+func TestExampleNamesEveryProtocol(t *testing.T) {
+	for _, line := range strings.Split(string(configs.Example()), "\n") {
+		_, comment, ok := strings.Cut(line, "# wire protocol: ")
+		if !ok {
+			continue
+		}
+		for _, name := range configs.Protocols() {
+			if !strings.Contains(comment, name) {
+				t.Errorf("the example's protocol comment does not name %s: %q", name, comment)
+			}
+		}
+		return
+	}
+	t.Error(`the example has no "# wire protocol: " comment`)
+}
+
 func TestLoadGood(t *testing.T) {
 	clearEnv(t)
 	cfg := mustLoad(t, "testdata/good.yaml")
