@@ -2,7 +2,11 @@ package registry
 
 import (
 	"errors"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +129,32 @@ func TestXMLSignalAuth(t *testing.T) {
 	for _, pk := range []string{"", "0123456789abcdeX"} {
 		if _, err := c.Decode(msg(pk), now); !errors.Is(err, xmlsignal.ErrNotAuthorized) {
 			t.Errorf("passkey %q: %v", pk, err)
+		}
+	}
+}
+
+// TestImportsStayInProtocols: the registry imports the standard library
+// and protocols/ only, so that configs can import it.
+func TestImportsStayInProtocols(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range file.Imports {
+			path, _ := strconv.Unquote(im.Path.Value)
+			first, _, _ := strings.Cut(path, "/")
+			const own = "github.com/alarmrx/alarmrx/protocols"
+			if strings.Contains(first, ".") && path != own && !strings.HasPrefix(path, own+"/") {
+				t.Errorf("%s imports %s", f, path)
+			}
 		}
 	}
 }
