@@ -25,7 +25,6 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/registry"
-	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
@@ -343,7 +342,12 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 	var out []receiver.ListenerOptions
 	for _, rc := range cfg.Receivers {
 		for _, lc := range rc.Listeners {
-			codec, err := newCodec(cfg, lc, rc, accounts)
+			proto, ok := registry.Lookup(lc.Protocol)
+			if !ok {
+				return nil, fmt.Errorf("daemon: listener %q: unknown protocol %q", lc.Name, lc.Protocol)
+			}
+			co := codecOptions(cfg, lc, rc, accounts)
+			codec, err := proto.Build(co)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
@@ -356,22 +360,18 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			// listener is shared by senders, each supervised by its own
 			// heartbeat_timeout: its messages check their sender in.
 			heartbeat := time.Duration(0)
-			var linkOf func(*protocols.Message) string
-			switch lc.Protocol {
-			case surgard.Name:
+			if proto.LinkSupervised {
 				heartbeat = lc.HeartbeatTimeout
-			case xmlsignal.Name:
-				linkOf = xmlSenderLink
+			}
+			var linkOf func(*protocols.Message) string
+			if proto.Sender != nil {
+				linkOf = senderLink(proto.Sender)
 			}
 			tlsConfig, err := loadTLS(lc.TLSCert, lc.TLSKey)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
-			maxFrame := lc.MaxFrameBytes
-			if maxFrame == 0 && lc.Protocol == xmlsignal.Name {
-				// An XML message may be as long on TCP as over HTTP.
-				maxFrame = cfg.XML.MaxBodyBytes
-			}
+			maxFrame := proto.MaxFrameBytes(co)
 			lo := receiver.ListenerOptions{
 				TLS:              tlsConfig,
 				Serial:           port,
@@ -436,25 +436,24 @@ func (d *Daemon) xmlOptions() httpapi.XMLOptions {
 	return x
 }
 
-// xmlSenderLink names the listener of the sender of an XML message.
-func xmlSenderLink(m *protocols.Message) string {
-	if x, ok := m.Detail.(*xmlsignal.Message); ok && x.Header.Source != "" {
-		return XMLListener(x.Header.Source)
+// senderLink names the listener of the sender of a message, as sender
+// finds it; XML senders are the only ones with listeners of their own.
+func senderLink(sender func(*protocols.Message) string) func(*protocols.Message) string {
+	return func(m *protocols.Message) string {
+		if s := sender(m); s != "" {
+			return XMLListener(s)
+		}
+		return ""
 	}
-	return ""
 }
 
 // XMLListener names the listener of an XML sender.
 func XMLListener(sender string) string { return "xml-" + sender }
 
-// newCodec builds a listener's codec through protocols/registry, from the
-// listener's settings, its receiver's account prefix (for the keys stored
-// with accounts) and the configured XML senders.
-func newCodec(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
-	p, ok := registry.Lookup(lc.Protocol)
-	if !ok {
-		return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
-	}
+// codecOptions are what protocols/registry builds a listener's codec
+// from: the listener's settings, its receiver's account prefix (for the
+// keys stored with accounts) and the configured XML senders.
+func codecOptions(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, accounts AccountKeys) registry.Options {
 	o := registry.Options{
 		MaxFrameBytes: lc.MaxFrameBytes,
 		Window: dc09.Window{
@@ -479,7 +478,7 @@ func newCodec(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, acc
 	for _, s := range cfg.XML.Senders {
 		o.Senders[s.ID] = s.Passkey
 	}
-	return p.Build(o)
+	return o
 }
 
 func (d *Daemon) registerProcessMetrics(version string) {

@@ -40,8 +40,18 @@ type Protocol struct {
 	// a transport outside Transports. Each protocol words it for its users
 	// (what the protocol is carried over instead).
 	WrongTransport Problem
+	// LinkSupervised: a listener of the protocol is one link (a legacy
+	// receiver's output), reported failed after the listener's
+	// heartbeat_timeout without a record or heartbeat.
+	LinkSupervised bool
+	// Sender, when set, names the sender of a decoded message: one
+	// listener is shared by senders, each supervised as its own link.
+	Sender func(*protocols.Message) string
 	// build makes the codec of one listener.
 	build func(Options) (protocols.Codec, error)
+	// frameCap, when set, is the listener's frame cap for Options whose
+	// MaxFrameBytes is 0.
+	frameCap func(Options) int
 }
 
 // Problem is one finding of Check on a listener's configuration.
@@ -106,6 +116,16 @@ type Key struct {
 // Build returns the codec of a listener with options o.
 func (p Protocol) Build(o Options) (protocols.Codec, error) { return p.build(o) }
 
+// MaxFrameBytes is the most bytes the listener buffers while looking for
+// one frame: o.MaxFrameBytes, or when that is 0 the protocol's own cap (0
+// when the codec keeps its cap to itself).
+func (p Protocol) MaxFrameBytes(o Options) int {
+	if o.MaxFrameBytes == 0 && p.frameCap != nil {
+		return p.frameCap(o)
+	}
+	return o.MaxFrameBytes
+}
+
 // all is the registry, in the order configs lists the known protocols in
 // its errors.
 var all = []Protocol{
@@ -124,7 +144,8 @@ var all = []Protocol{
 			"silence while the store fails (the receiver keeps buffering)",
 		WrongTransport: Problem{Field: "udp",
 			Msg: "surgard records come over tcp or a serial port, not udp"},
-		build: func(o Options) (protocols.Codec, error) { return surgard.New(o.MaxFrameBytes), nil },
+		LinkSupervised: true,
+		build:          func(o Options) (protocols.Codec, error) { return surgard.New(o.MaxFrameBytes), nil },
 	},
 	{
 		Name:       xmlsignal.Name,
@@ -132,7 +153,15 @@ var all = []Protocol{
 		Replies:    "AlarmResponse with result code 0, or 10 for a repeat; 1, 2, 3, 4, 7 when refused; 5 while the store fails",
 		WrongTransport: Problem{
 			Msg: "xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial"},
+		Sender: func(m *protocols.Message) string {
+			if x, ok := m.Detail.(*xmlsignal.Message); ok {
+				return x.Header.Source
+			}
+			return ""
+		},
 		build: buildXMLSignal,
+		// An XML message may be as long on TCP as over HTTP.
+		frameCap: func(o Options) int { return o.XMLMaxBodyBytes },
 	},
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 )
@@ -156,5 +157,34 @@ func TestImportsStayInProtocols(t *testing.T) {
 				t.Errorf("%s imports %s", f, path)
 			}
 		}
+	}
+}
+
+// TestListenerRules: a Sur-Gard listener is one supervised link, an XML
+// listener's messages name their sender, and an XML listener's frame cap
+// defaults to xml.max_body_bytes.
+func TestListenerRules(t *testing.T) {
+	for _, p := range All() {
+		if p.LinkSupervised != (p.Name == "surgard") || (p.Sender != nil) != (p.Name == "xmlsignal") {
+			t.Errorf("%s: LinkSupervised %v, Sender %v", p.Name, p.LinkSupervised, p.Sender != nil)
+		}
+		for _, c := range []struct{ max, body, want int }{{0, 2000, 0}, {500, 2000, 500}} {
+			if p.Name == "xmlsignal" && c.max == 0 {
+				c.want = c.body
+			}
+			if got := p.MaxFrameBytes(Options{MaxFrameBytes: c.max, XMLMaxBodyBytes: c.body}); got != c.want {
+				t.Errorf("%s: MaxFrameBytes(%d, xml %d) = %d, want %d", p.Name, c.max, c.body, got, c.want)
+			}
+		}
+	}
+	x, _ := Lookup("xmlsignal")
+	c, _ := x.Build(Options{})
+	m, _ := c.Decode([]byte(`<AlarmMessage xmlns="urn:alarmrx:signal:1" version="1.0"><Header><MessageId>1</MessageId>`+
+		`<Source>chekt</Source><SentAt>2026-11-30T09:10:00Z</SentAt></Header></AlarmMessage>`), time.Date(2026, 11, 30, 9, 10, 0, 0, time.UTC))
+	if m == nil || x.Sender(m) != "chekt" {
+		t.Errorf("Sender of an XML message from chekt: %v", m)
+	}
+	if s := x.Sender(&protocols.Message{Detail: "not XML"}); s != "" {
+		t.Errorf("Sender of another message = %q", s)
 	}
 }
