@@ -113,6 +113,13 @@ type Key struct {
 	Account, Key, Format string
 }
 
+// String and GoString print a Key without its secret: Options may end up
+// in a log line or an error.
+func (k Key) String() string { return "{" + k.Account + " [redacted] " + k.Format + "}" }
+
+// GoString is String for %#v.
+func (k Key) GoString() string { return k.String() }
+
 // Build returns the codec of a listener with options o.
 func (p Protocol) Build(o Options) (protocols.Codec, error) { return p.build(o) }
 

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"path/filepath"
@@ -186,5 +187,15 @@ func TestListenerRules(t *testing.T) {
 	}
 	if s := x.Sender(&protocols.Message{Detail: "not XML"}); s != "" {
 		t.Errorf("Sender of another message = %q", s)
+	}
+}
+
+// TestKeyIsNotPrinted: printing Options shows no key.
+func TestKeyIsNotPrinted(t *testing.T) {
+	o := Options{Keys: []Key{{"1234", "0123456789abcdef0123456789abcdef", "hex"}}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		if s := fmt.Sprintf(verb, o); strings.Contains(s, "0123456789abcdef") || !strings.Contains(s, "1234") {
+			t.Errorf("%s: %s", verb, s)
+		}
 	}
 }
