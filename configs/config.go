@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"slices"
 	"time"
+
+	"github.com/alarmrx/alarmrx/protocols/registry"
 )
 
 // Config is the whole alarmrx configuration. The mapstructure tags are the
@@ -422,13 +424,9 @@ const (
 // AnyAccount as a Key's account makes it the listener's fallback key.
 const AnyAccount = "*"
 
-// knownProtocols are the listener protocols the daemon has a codec for.
-// Adding a protocol means adding its name here and to cmd/alarmrx's codec
-// map (README "Adding a protocol").
-var knownProtocols = []string{"dc09", "surgard", "xmlsignal"}
-
-// Protocols returns the listener protocol names that Validate accepts.
-func Protocols() []string { return slices.Clone(knownProtocols) }
+// Protocols returns the listener protocol names that Validate accepts:
+// those of protocols/registry, in its order.
+func Protocols() []string { return registry.Names() }
 
 // Default returns a Config with every default set and no receivers. It is
 // what an empty file loads to.

@@ -283,6 +283,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	}
 }
 
+// TestExampleNamesEveryProtocol: the example's comment on a listener's
+// protocol names every protocol Validate accepts.
+func TestExampleNamesEveryProtocol(t *testing.T) {
+	for _, line := range strings.Split(string(configs.Example()), "\n") {
+		_, comment, ok := strings.Cut(line, "# wire protocol: ")
+		if !ok {
+			continue
+		}
+		for _, name := range configs.Protocols() {
+			if !strings.Contains(comment, name) {
+				t.Errorf("the example's protocol comment does not name %s: %q", name, comment)
+			}
+		}
+		return
+	}
+	t.Error(`the example has no "# wire protocol: " comment`)
+}
+
 func TestLoadGood(t *testing.T) {
 	clearEnv(t)
 	cfg := mustLoad(t, "testdata/good.yaml")
@@ -1092,6 +1110,28 @@ receivers:
 		l + `[0].serial.parity: must be one of none, even, odd (got "mark")`,
 		l + "[0].serial.stop_bits: must be 1 or 2 (got 3)",
 		l + "[1].serial.device: dc09 is an IP protocol; a serial port takes surgard",
+	}
+	diff(t, problems(t, err), want)
+}
+
+// TestXMLSignalListenerTransports: an XML listener takes tcp only, and a
+// udp or serial endpoint is reported once, on the listener.
+func TestXMLSignalListenerTransports(t *testing.T) {
+	clearEnv(t)
+	bad := `
+receivers:
+  - number: 1
+    name: r
+    listeners:
+      - {name: a, protocol: xmlsignal, line: 1, tcp: "127.0.0.1:0", udp: "127.0.0.1:0"}
+      - {name: b, protocol: xmlsignal, line: 2, serial: {device: /dev/ttyS1}}
+      - {name: c, protocol: xmlsignal, line: 3, tcp: "127.0.0.1:0"}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	const l = "receivers[0].listeners"
+	want := []string{
+		l + "[0]: xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial",
+		l + "[1]: xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial",
 	}
 	diff(t, problems(t, err), want)
 }

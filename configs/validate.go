@@ -3,6 +3,7 @@ package configs
 import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/registry"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 	"net/mail"
 	"net/url"
@@ -281,11 +282,12 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	default:
 		names[l.Name] = lp
 	}
+	proto, known := registry.Lookup(l.Protocol)
 	switch {
 	case l.Protocol == "":
-		p.add(lp+".protocol", "required (known: %s)", strings.Join(knownProtocols, ", "))
-	case !slices.Contains(knownProtocols, l.Protocol):
-		p.add(lp+".protocol", "unknown protocol %q (known: %s)", l.Protocol, strings.Join(knownProtocols, ", "))
+		p.add(lp+".protocol", "required (known: %s)", strings.Join(registry.Names(), ", "))
+	case !known:
+		p.add(lp+".protocol", "unknown protocol %q (known: %s)", l.Protocol, strings.Join(registry.Names(), ", "))
 	}
 	if l.Line < 1 || l.Line > 999 {
 		p.add(lp+".line", "must be 1-999 (got %d)", l.Line)
@@ -293,12 +295,15 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	switch {
 	case l.TCP == "" && l.UDP == "" && l.Serial.Device == "":
 		p.add(lp, "needs a tcp, udp or serial endpoint")
-	case l.Protocol == "dc09" && l.Serial.Device != "":
-		p.add(lp+".serial.device", "dc09 is an IP protocol; a serial port takes surgard")
-	case l.Protocol == "surgard" && l.UDP != "":
-		p.add(lp+".udp", "surgard records come over tcp or a serial port, not udp")
-	case l.Protocol == "xmlsignal" && (l.UDP != "" || l.Serial.Device != ""):
-		p.add(lp, "xmlsignal messages come over tcp (framed by the closing AlarmMessage tag), not udp or serial")
+	case known:
+		// The protocol's own checks: the transports it takes.
+		for _, pr := range proto.Check(registry.Listener{TCP: l.TCP, UDP: l.UDP, SerialDevice: l.Serial.Device}) {
+			field := lp
+			if pr.Field != "" {
+				field += "." + pr.Field
+			}
+			p.add(field, "%s", pr.Msg)
+		}
 	}
 	if l.Serial.Device != "" {
 		p.serial(lp+".serial", l.Serial)

@@ -6,7 +6,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -26,7 +25,7 @@ import (
 	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/protocols/surgard"
+	"github.com/alarmrx/alarmrx/protocols/registry"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
@@ -347,7 +346,12 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 	var out []receiver.ListenerOptions
 	for _, rc := range cfg.Receivers {
 		for _, lc := range rc.Listeners {
-			codec, err := newCodec(cfg, lc, rc, accounts)
+			proto, ok := registry.Lookup(lc.Protocol)
+			if !ok {
+				return nil, fmt.Errorf("daemon: listener %q: unknown protocol %q", lc.Name, lc.Protocol)
+			}
+			co := codecOptions(cfg, lc, rc, accounts)
+			codec, err := proto.Build(co)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
@@ -360,22 +364,18 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			// listener is shared by senders, each supervised by its own
 			// heartbeat_timeout: its messages check their sender in.
 			heartbeat := time.Duration(0)
-			var linkOf func(*protocols.Message) string
-			switch lc.Protocol {
-			case surgard.Name:
+			if proto.LinkSupervised {
 				heartbeat = lc.HeartbeatTimeout
-			case xmlsignal.Name:
-				linkOf = xmlSenderLink
+			}
+			var linkOf func(*protocols.Message) string
+			if proto.Sender != nil {
+				linkOf = senderLink(proto.Sender)
 			}
 			tlsConfig, err := loadTLS(lc.TLSCert, lc.TLSKey)
 			if err != nil {
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
-			maxFrame := lc.MaxFrameBytes
-			if maxFrame == 0 && lc.Protocol == xmlsignal.Name {
-				// An XML message may be as long on TCP as over HTTP.
-				maxFrame = cfg.XML.MaxBodyBytes
-			}
+			maxFrame := proto.MaxFrameBytes(co)
 			lo := receiver.ListenerOptions{
 				TLS:              tlsConfig,
 				Serial:           port,
@@ -440,99 +440,49 @@ func (d *Daemon) xmlOptions() httpapi.XMLOptions {
 	return x
 }
 
-// xmlSenderLink names the listener of the sender of an XML message.
-func xmlSenderLink(m *protocols.Message) string {
-	if x, ok := m.Detail.(*xmlsignal.Message); ok && x.Header.Source != "" {
-		return XMLListener(x.Header.Source)
+// senderLink names the listener of the sender of a message, as sender
+// finds it; XML senders are the only ones with listeners of their own.
+func senderLink(sender func(*protocols.Message) string) func(*protocols.Message) string {
+	return func(m *protocols.Message) string {
+		if s := sender(m); s != "" {
+			return XMLListener(s)
+		}
+		return ""
 	}
-	return ""
 }
 
 // XMLListener names the listener of an XML sender.
 func XMLListener(sender string) string { return "xml-" + sender }
 
-func newCodec(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, accounts AccountKeys) (protocols.Codec, error) {
-	switch lc.Protocol {
-	case dc09.Name:
-		keys, err := keyTable(lc.Keys)
-		if err != nil {
-			return nil, err
-		}
-		keys.accounts, keys.receiver, keys.prefix = accounts, rc.Number, strings.ToUpper(rc.AccountPrefix)
-		keys.mode = store.PrefixMode(rc.PrefixMode())
-		return dc09.New(dc09.Options{
-			Keys: keys.lookup,
-			Window: dc09.Window{
-				Ahead:        lc.TimestampWindow.Ahead,
-				Behind:       lc.TimestampWindow.Behind,
-				ApplyToPlain: lc.TimestampWindow.ApplyToPlain,
-			},
-			MaxFrame: lc.MaxFrameBytes,
-		}), nil
+// codecOptions are what protocols/registry builds a listener's codec
+// from: the listener's settings, its receiver's account prefix (for the
+// keys stored with accounts) and the configured XML senders.
+func codecOptions(cfg *configs.Config, lc configs.Listener, rc configs.Receiver, accounts AccountKeys) registry.Options {
+	o := registry.Options{
+		MaxFrameBytes: lc.MaxFrameBytes,
+		Window: dc09.Window{
+			Ahead:        lc.TimestampWindow.Ahead,
+			Behind:       lc.TimestampWindow.Behind,
+			ApplyToPlain: lc.TimestampWindow.ApplyToPlain,
+		},
+		XMLMaxBodyBytes: cfg.XML.MaxBodyBytes,
+		Senders:         make(map[string]string, len(cfg.XML.Senders)),
 	}
-	switch lc.Protocol {
-	case surgard.Name:
-		return surgard.New(lc.MaxFrameBytes), nil
-	case xmlsignal.Name:
-		// On TCP the passkey travels in Header/Passkey; any configured
-		// sender may use the listener with its own.
-		senders := map[string]string{}
-		for _, s := range cfg.XML.Senders {
-			senders[s.ID] = s.Passkey
-		}
-		limit := lc.MaxFrameBytes
-		if limit == 0 {
-			limit = cfg.XML.MaxBodyBytes
-		}
-		return xmlsignal.New(limit).WithAuth(func(source, passkey string) bool {
-			want, ok := senders[source]
-			return ok && passkey != "" && subtle.ConstantTimeCompare([]byte(passkey), []byte(want)) == 1
-		}), nil
+	for _, k := range lc.Keys {
+		o.Keys = append(o.Keys, registry.Key{Account: k.Account, Key: k.Key, Format: k.Format})
 	}
-	return nil, fmt.Errorf("unknown protocol %q", lc.Protocol)
-}
-
-// keys finds the key for a DC-09 header account: the account's own key in
-// the store first, then the listener's key for that account (upper-cased),
-// then the listener's "*" key [design.md §6: per account first].
-type keys struct {
-	accounts  AccountKeys // nil: no stored keys
-	receiver  int
-	prefix    string
-	mode      store.PrefixMode // the receiver's rule, as the pipeline applies it
-	byAccount map[string]dc09.Key
-	any       dc09.Key
-	hasAny    bool
-}
-
-func keyTable(cfg []configs.Key) (*keys, error) {
-	k := &keys{byAccount: make(map[string]dc09.Key, len(cfg))}
-	for i, kc := range cfg {
-		key, err := dc09.ParseKey(kc.Key, kc.Format)
-		if err != nil {
-			// The error names the entry, never the key.
-			return nil, fmt.Errorf("keys[%d] (account %s): %w", i, kc.Account, err)
-		}
-		if kc.Account == "*" {
-			k.any, k.hasAny = key, true
-			continue
-		}
-		k.byAccount[strings.ToUpper(kc.Account)] = key
-	}
-	return k, nil
-}
-
-func (k *keys) lookup(account string) (dc09.Key, bool) {
-	if k.accounts != nil {
-		number := store.ApplyPrefix(k.prefix, k.mode, strings.ToUpper(strings.TrimSpace(account)))
-		if key, ok := k.accounts.AccountKey(k.receiver, number); ok {
-			return key, true
+	if accounts != nil {
+		// A header account is looked up as the pipeline stores it: with
+		// the receiver's prefix applied by its rule.
+		prefix, mode := strings.ToUpper(rc.AccountPrefix), store.PrefixMode(rc.PrefixMode())
+		o.StoredKey = func(account string) (dc09.Key, bool) {
+			return accounts.AccountKey(rc.Number, store.ApplyPrefix(prefix, mode, strings.ToUpper(strings.TrimSpace(account))))
 		}
 	}
-	if key, ok := k.byAccount[strings.ToUpper(account)]; ok {
-		return key, true
+	for _, s := range cfg.XML.Senders {
+		o.Senders[s.ID] = s.Passkey
 	}
-	return k.any, k.hasAny
+	return o
 }
 
 func (d *Daemon) registerProcessMetrics(version string) {
