@@ -1,6 +1,3 @@
-// Package evidence bounds what is kept of refused input (rejected frames,
-// failed logins): a budget per source address and one for all sources, per
-// minute. It imports no other alarmrx package.
 package evidence
 
 import (

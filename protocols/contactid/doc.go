@@ -25,4 +25,7 @@
 //	m, err := contactid.Parse([]byte("1234181131010158"))
 //	if err != nil { … }              // errors.Is(err, contactid.ErrChecksum)
 //	ev := m.Event()                  // 131 "Perimeter", zone 015, group 01
+//
+// It imports the standard library and protocols only; never the receiver,
+// the store or the daemon.
 package contactid

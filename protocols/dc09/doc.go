@@ -52,4 +52,7 @@
 //	c := dc09.New(dc09.Options{Keys: lookup})
 //	m, err := c.Decode([]byte("\nED280035\"SIA-DCS\"0001L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r"), now)
 //	reply := c.Reply(m, err, now) // "\n1BC10012\"ACK\"0001L0#1234[]\r"
+//
+// It imports the standard library and protocols only; never the receiver,
+// the store or the daemon.
 package dc09

@@ -1,5 +1,3 @@
-// Package casetest holds the assertions the protocol packages' case tables
-// share.
 package casetest
 
 import (
