@@ -1,0 +1,88 @@
+package main
+
+import (
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// layers says which of the module's packages each part may import (by
+// path prefix, the longest rule wins): nothing imports a package above it.
+// A daemon service (daemon/<name>) may not import the daemon nor another
+// service; it is given what it needs by the daemon.
+var layers = []struct {
+	part    string
+	imports []string
+}{
+	{"protocols", []string{"protocols"}},
+	{"internal", []string{"internal", "protocols"}},
+	{"configs", []string{"protocols"}},
+	{"store", []string{"store", "protocols", "internal"}},
+	{"receiver", []string{"receiver", "protocols", "store", "internal"}},
+	{"daemon/", []string{"receiver", "protocols", "store", "internal"}},
+	{"daemon", []string{"daemon", "receiver", "protocols", "store", "internal", "configs"}},
+	{"cmd", []string{"daemon", "receiver", "protocols", "store", "internal", "configs"}},
+}
+
+func TestLayering(t *testing.T) {
+	const module = "github.com/alarmrx/alarmrx/"
+	root := filepath.Join("..", "..")
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(filepath.Base(path), ".") && rel != "." || filepath.Base(path) == "testdata" {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			return nil // no Go files here
+		}
+		rule := -1
+		for i, l := range layers {
+			if (rel == l.part || strings.HasPrefix(rel, strings.TrimSuffix(l.part, "/")+"/")) &&
+				(rule < 0 || len(l.part) > len(layers[rule].part)) {
+				rule = i
+			}
+		}
+		if rule < 0 {
+			t.Errorf("package %s is in no layer: add it to the table", rel)
+			return nil
+		}
+		checked++
+		service := ""
+		if strings.HasPrefix(rel, "daemon/") {
+			service = strings.SplitN(rel, "/", 3)[1]
+		}
+		for _, imp := range pkg.Imports { // test files may reach further: they assemble
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			target := strings.TrimPrefix(imp, module)
+			if service != "" && (target == "daemon/"+service || strings.HasPrefix(target, "daemon/"+service+"/")) {
+				continue
+			}
+			ok := false
+			for _, allowed := range layers[rule].imports {
+				if target == allowed || strings.HasPrefix(target, allowed+"/") {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("%s imports %s, which is above it or beside it", rel, target)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 20 {
+		t.Fatalf("checked %d packages: the walk missed the tree", checked)
+	}
+}
