@@ -166,7 +166,8 @@ func dialTCP(t *testing.T, h *harness) (net.Conn, *bufio.Reader) {
 	return c, bufio.NewReader(c)
 }
 
-func readLine(t *testing.T, c net.Conn, br *bufio.Reader) string {
+// readLine reads one reply line, within 3 s, from a connection or a pty.
+func readLine(t *testing.T, c interface{ SetReadDeadline(time.Time) error }, br *bufio.Reader) string {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	s, err := br.ReadString('\n')
@@ -462,24 +463,35 @@ func TestShutdownFinishesCommitInFlight(t *testing.T) {
 	addr := h.r.Addrs()[0].TCP
 	c, br := dialTCP(t, h)
 	_, _ = c.Write([]byte("1234,0001,BA\n"))
+	shutdownDuringCommit(t, h, sink, func() {
+		waitFor(t, func() bool {
+			c2, err := net.Dial("tcp", addr)
+			if err == nil {
+				_ = c2.Close()
+			}
+			return err != nil
+		})
+	}, func() string { return readLine(t, c, br) })
+}
+
+// shutdownDuringCommit stops the receiver while the sink holds a frame's
+// commit and checks that Run waits for it: stopping, then whatever
+// shuttingDown checks, then the commit is released, and the frame's reply
+// (read by reply) must be its ACK before Run returns.
+func shutdownDuringCommit(t *testing.T, h *harness, sink *memSink, shuttingDown func(), reply func() string) {
+	t.Helper()
 	<-sink.entered
 	stopped := make(chan struct{})
 	go func() { h.stop(); close(stopped) }()
 	waitFor(t, func() bool { return !h.r.running.Load() })
-	waitFor(t, func() bool {
-		c2, err := net.Dial("tcp", addr)
-		if err == nil {
-			_ = c2.Close()
-		}
-		return err != nil
-	})
+	shuttingDown()
 	select {
 	case <-stopped:
 		t.Fatal("Run returned while a frame was being committed")
 	default:
 	}
 	close(sink.gate) // the commit completes during shutdown
-	if got := readLine(t, c, br); got != "ACK 0001\n" {
+	if got := reply(); got != "ACK 0001\n" {
 		t.Fatalf("reply during shutdown = %q", got)
 	}
 	<-stopped

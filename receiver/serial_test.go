@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/alarmrx/alarmrx/internal/ptytest"
 	"github.com/alarmrx/alarmrx/internal/serialport"
-	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -21,16 +19,6 @@ func openPeer(t *testing.T, path string) (*os.File, *bufio.Reader) {
 	}
 	t.Cleanup(func() { _ = f.Close() })
 	return f, bufio.NewReader(f)
-}
-
-func readPeerLine(t *testing.T, f *os.File, br *bufio.Reader) string {
-	t.Helper()
-	_ = f.SetReadDeadline(time.Now().Add(3 * time.Second))
-	s, err := br.ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading reply: %v (got %q)", err, s)
-	}
-	return s
 }
 
 func serialListener(device string) func(*Options) {
@@ -52,23 +40,7 @@ func TestSerialShutdownFinishesCommitInFlight(t *testing.T) {
 	if _, err := f.Write([]byte("1234,0001,BA\n")); err != nil {
 		t.Fatal(err)
 	}
-	<-sink.entered
-	stopped := make(chan struct{})
-	go func() { h.stop(); close(stopped) }()
-	waitFor(t, func() bool { return !h.r.running.Load() })
-	select {
-	case <-stopped:
-		t.Fatal("Run returned while a record was being committed")
-	default:
-	}
-	close(sink.gate)
-	if got := readPeerLine(t, f, br); got != "ACK 0001\n" {
-		t.Fatalf("reply during shutdown = %q", got)
-	}
-	<-stopped
-	if sink.count(store.StatusAccepted) != 1 {
-		t.Fatal("in-flight record lost at shutdown")
-	}
+	shutdownDuringCommit(t, h, sink, func() {}, func() string { return readLine(t, f, br) })
 }
 
 // TestSerialPanicIsRecoveredAndReopened: a codec panic on a serial line is
@@ -87,7 +59,7 @@ func TestSerialPanicIsRecoveredAndReopened(t *testing.T) {
 	if _, err := f.Write([]byte("1,0002,BA\n")); err != nil {
 		t.Fatal(err)
 	}
-	if got := readPeerLine(t, f, br); got != "ACK 0002\n" {
+	if got := readLine(t, f, br); got != "ACK 0002\n" {
 		t.Fatalf("after a panic: reply %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"testing"
@@ -46,7 +47,7 @@ func TestSessionEnds(t *testing.T) {
 	before := garbage()
 	end := run(&session{transport: "tcp", remote: "peer"}, func(c net.Conn) {
 		_, _ = c.Write([]byte("1,1,BA\n"))
-		if got := readPipeLine(t, c); got != "ACK 1\n" {
+		if got := readLine(t, c, bufio.NewReader(c)); got != "ACK 1\n" {
 			t.Errorf("reply %q", got)
 		}
 		_, _ = c.Write([]byte("1,2"))
@@ -81,7 +82,7 @@ func TestSessionEnds(t *testing.T) {
 		// so that the two are not read as one.
 		waitFor(t, func() bool { return tooLong() == n+1 })
 		_, _ = c.Write([]byte("1,3,BA\n"))
-		if got := readPipeLine(t, c); got != "ACK 3\n" {
+		if got := readLine(t, c, bufio.NewReader(c)); got != "ACK 3\n" {
 			t.Errorf("after an overlong record: reply %q", got)
 		}
 		_ = c.Close()
@@ -107,21 +108,6 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 		t.Fatal(err)
 	}
 	return server, client
-}
-
-func readPipeLine(t *testing.T, c net.Conn) string {
-	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	var b []byte
-	one := make([]byte, 1)
-	for {
-		if _, err := c.Read(one); err != nil {
-			return string(b)
-		}
-		if b = append(b, one[0]); one[0] == '\n' {
-			return string(b)
-		}
-	}
 }
 
 // TestPipelineStages drives frames through the stages without a socket:
