@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/alarmrx/alarmrx/store"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func apiPost(t *testing.T, r *running, path string, body any, into any) int {
@@ -49,6 +50,13 @@ func newSite(t *testing.T, r *running) int64 {
 
 func counter(t *testing.T, r *running, name string, labels ...string) float64 {
 	t.Helper()
+	return sample(t, r, name, labels...).GetCounter().GetValue()
+}
+
+// sample is the first series of the named metric with the given label
+// pairs.
+func sample(t *testing.T, r *running, name string, labels ...string) *dto.Metric {
+	t.Helper()
 	mfs, err := r.d.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -68,11 +76,11 @@ func counter(t *testing.T, r *running, name string, labels ...string) float64 {
 					continue next
 				}
 			}
-			return m.GetCounter().GetValue()
+			return m
 		}
 	}
 	t.Fatalf("no metric %s%v", name, labels)
-	return 0
+	return nil
 }
 
 // TestUnknownAccountThenClaim: signals from an account nobody added are

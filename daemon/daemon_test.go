@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,11 +74,24 @@ func startDaemon(t *testing.T, cfg *configs.Config) *running {
 	return r
 }
 
+// startDaemonAt is startDaemon with the daemon's clock in the test's hand.
+func startDaemonAt(t *testing.T, cfg *configs.Config, clk *testClock) *running {
+	t.Helper()
+	r := runDaemonWith(t, cfg, Options{Logger: zaptest.NewLogger(t), Version: "test", Now: clk.Now})
+	waitReady(t, "http://"+r.d.HTTPAddr())
+	return r
+}
+
 // runDaemon starts a daemon with a given logger and stops it with the
 // test; the caller waits for readiness its own way (HTTP or HTTPS).
 func runDaemon(t *testing.T, cfg *configs.Config, log *zap.Logger) *running {
 	t.Helper()
-	d, err := New(context.Background(), cfg, Options{Logger: log, Version: "test"})
+	return runDaemonWith(t, cfg, Options{Logger: log, Version: "test"})
+}
+
+func runDaemonWith(t *testing.T, cfg *configs.Config, opts Options) *running {
+	t.Helper()
+	d, err := New(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,20 +113,42 @@ func (r *running) stop() {
 	r.cancel = nil
 }
 
+// waitReady asks the daemon once whether it is ready, which it must be:
+// New bound the HTTP port and opened the store, so the request waits in
+// the port's backlog until Run serves it.
 func waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(base + "/-/ready")
+	if err != nil {
+		t.Fatalf("daemon not ready: %v", err)
 	}
-	t.Fatal("daemon not ready")
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("daemon not ready: HTTP %d %s", resp.StatusCode, b)
+	}
+}
+
+// testClock is the daemon's clock in tests that move time on by hand
+// instead of waiting for it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Now()} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func (r *running) addr(listener, network string) string {

@@ -131,19 +131,9 @@ func TestSurgardOutput(t *testing.T) {
 	}
 }
 
-func gauge(t *testing.T, r *running, name string) float64 {
+func gauge(t *testing.T, r *running, name string, labels ...string) float64 {
 	t.Helper()
-	mfs, err := r.d.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no metric %s", name)
-	return 0
+	return sample(t, r, name, labels...).GetGauge().GetValue()
 }
 
 // TestWebhookOutput: each signal reaches the automation URL at least once,

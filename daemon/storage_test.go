@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestDatabaseFileLostStopsAcknowledging(t *testing.T) {
 			if v := gauge(t, r, "alarmrx_store_up"); v != 0 {
 				t.Fatalf("alarmrx_store_up %v, want 0", v)
 			}
+			// The line follows the copy of the open database, which may
+			// still be under way when the store already refuses commits.
+			waitFor(t, 5*time.Second, func() bool { return logs.FilterMessageSnippet("database file lost").Len() > 0 })
 			lines := logs.FilterMessageSnippet("database file lost").All()
 			if len(lines) != 1 || lines[0].Level != zapcore.ErrorLevel {
 				t.Fatalf("want one error line about the lost file, got %d", len(lines))
@@ -121,7 +125,25 @@ func TestSlowCommitStoresOnce(t *testing.T) {
 	cfg := xmlConfig(t)
 	cfg.Store.CommitTimeout = 100 * time.Millisecond
 	r := startDaemon(t, cfg)
-	r.d.store.InjectFault(func() error { time.Sleep(250 * time.Millisecond); return nil })
+	// The slow disk: a write transaction is held until the test has had a
+	// negative answer (NAK, HTTP 503) after it began, so that every commit
+	// outlasts store.commit_timeout whatever the machine's speed.
+	var gateMu sync.Mutex
+	gate := make(chan struct{})
+	nakSeen := func() {
+		gateMu.Lock()
+		defer gateMu.Unlock()
+		close(gate)
+		gate = make(chan struct{})
+	}
+	r.d.store.InjectFault(func() error {
+		gateMu.Lock()
+		g := gate
+		gateMu.Unlock()
+		<-g
+		return nil
+	})
+	t.Cleanup(func() { r.d.store.InjectFault(nil); nakSeen() }) // before the daemon stops
 	p := dial(t, r, "dc09-main", "tcp", "", "")
 	const frames = 6
 	var naks int
@@ -136,6 +158,7 @@ func TestSlowCommitStoresOnce(t *testing.T) {
 			acked = rep.Token == "ACK"
 			if !acked {
 				naks++
+				nakSeen()
 			}
 		}
 		if !acked {
@@ -154,9 +177,12 @@ func TestSlowCommitStoresOnce(t *testing.T) {
 			done = true
 		case code != http.StatusServiceUnavailable:
 			t.Fatalf("XML: %d %s", code, raw)
+		default:
+			nakSeen()
 		}
 	}
 	r.d.store.InjectFault(nil)
+	nakSeen()
 	if naks == 0 || xmlRetries < 2 {
 		t.Fatalf("the commits were not slow enough to test anything: %d NAKs, %d XML posts", naks, xmlRetries)
 	}

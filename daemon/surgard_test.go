@@ -180,13 +180,21 @@ func hasKind(list []store.Incident, kind string, restored bool) bool {
 	return false
 }
 
+// waitFor checks ok every 50 ms until it holds, failing the test if it
+// does not within limit. It is for state a test can look at but not wait
+// on: files another process makes (socat's ptys), and what the daemon's
+// own loops do on their tickers (sweeps, supervision, output delivery),
+// which the daemon offers no signal of. The limit bounds a failure; it is
+// no guess at how long things take.
 func waitFor(t *testing.T, limit time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("condition not met within %s", limit)
 		}
-		time.Sleep(50 * time.Millisecond)
+		<-tick.C
 	}
 }

@@ -15,7 +15,8 @@ import (
 func TestVisitPutsSignalsOnTestUntilItsWindowEnds(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.OnTest.CheckEvery = 100 * time.Millisecond
-	r := startDaemon(t, cfg)
+	clk := newTestClock()
+	r := startDaemonAt(t, cfg, clk)
 	var inst, site, acct, tech struct {
 		ID int64 `json:"id"`
 	}
@@ -32,7 +33,7 @@ func TestVisitPutsSignalsOnTestUntilItsWindowEnds(t *testing.T) {
 	}
 	var v store.Visit
 	if code := apiPost(t, r, "/api/v1/visits", map[string]any{"site_id": site.ID, "account_ids": []int64{acct.ID}, "technician_user_id": tech.ID,
-		"until": time.Now().Add(3 * time.Second), "purpose": "repair"}, &v); code != http.StatusCreated {
+		"until": clk.Now().Add(3 * time.Second), "purpose": "repair"}, &v); code != http.StatusCreated {
 		t.Fatalf("visit: %d %+v", code, v)
 	}
 	if code := apiPost(t, r, "/api/v1/visits/"+itoa(v.ID)+"/start", nil, &v); code != http.StatusOK || v.Status != store.VisitOpen {
@@ -50,14 +51,12 @@ func TestVisitPutsSignalsOnTestUntilItsWindowEnds(t *testing.T) {
 		t.Fatalf("a test result reached the queue: %+v", q.Queue)
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for v.Status != store.VisitEnded {
-		if time.Now().After(deadline) {
-			t.Fatalf("visit past its window: %+v", v)
-		}
-		time.Sleep(100 * time.Millisecond)
+	// The window runs out; the next on-test sweep ends the visit.
+	clk.Advance(3 * time.Second)
+	waitFor(t, 10*time.Second, func() bool {
 		apiGet(t, r, "/api/v1/visits/"+itoa(v.ID), adminToken, &v)
-	}
+		return v.Status == store.VisitEnded
+	})
 	if v.EndReason != store.EndExpired {
 		t.Fatalf("ended %+v", v)
 	}

@@ -319,7 +319,8 @@ func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	r := startDaemon(t, cfg)
+	clk := newTestClock()
+	r := startDaemonAt(t, cfg, clk)
 	c, err := net.Dial("tcp", r.addr("xml-tcp", "tcp"))
 	if err != nil {
 		t.Fatal(err)
@@ -327,31 +328,65 @@ func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
 	defer c.Close()
 	heartbeat := withPasskey(example(t, "heartbeat.xml"))
 	dec := xml.NewDecoder(c)
-	// Heartbeats over TCP every 300 ms for 2.4 s keep chekt's 1 s link up.
-	for i := range 8 {
-		hb := bytes.Replace(heartbeat, []byte("hb-2026-11-30T09:10:00Z"), []byte(fmt.Sprintf("hb-%04d", i+1)), 1)
+	sent := 0
+	beat := func() {
+		t.Helper()
+		sent++
+		hb := bytes.Replace(heartbeat, []byte("hb-2026-11-30T09:10:00Z"), []byte(fmt.Sprintf("hb-%04d", sent)), 1)
 		if _, err := c.Write(hb); err != nil {
 			t.Fatal(err)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
 		var resp xmlsignal.Response
 		if err := dec.Decode(&resp); err != nil || resp.Status.Code != xmlsignal.CodeOK {
-			t.Fatalf("heartbeat %d: %v code %d", i+1, err, resp.Status.Code)
+			t.Fatalf("heartbeat %d: %v code %d", sent, err, resp.Status.Code)
 		}
-		time.Sleep(300 * time.Millisecond)
 	}
-	if v := counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt"); v != 0 {
-		t.Fatalf("xml-chekt: %v link failures while it spoke over TCP", v)
+	// Heartbeats over TCP every 300 ms for 2.4 s, on the daemon's clock,
+	// keep chekt's 1 s link up.
+	start := clk.Now()
+	for range 8 {
+		beat()
+		clk.Advance(300 * time.Millisecond)
 	}
+	lastBeat := clk.Now().Add(-300 * time.Millisecond)
+	// Silence: chekt's own timeout fails its link, once, counted from the
+	// last heartbeat (a link the heartbeats did not keep up fails from the
+	// start).
+	clk.Advance(time.Second)
+	waitFor(t, 5*time.Second, func() bool {
+		return counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt") == 1
+	})
 	var evs struct {
 		Items []store.StationEvent `json:"items"`
 	}
 	apiGet(t, r, "/api/v1/station-events?kind=link_fail", adminToken, &evs)
-	if len(evs.Items) != 0 {
-		t.Fatalf("link failures while every sender spoke or was unsupervised: %+v", evs.Items)
+	if len(evs.Items) != 1 || !strings.Contains(string(evs.Items[0].Detail), "xml-chekt") {
+		t.Fatalf("link failures %+v; want chekt's alone (xml-tcp is no link, quiet is unsupervised)", evs.Items)
 	}
-	// Silence: chekt's own timeout fails its link.
-	waitFor(t, 5*time.Second, func() bool {
-		return counter(t, r, "alarmrx_link_failures_total", "listener", "xml-chekt") == 1
-	})
+	if at := evs.Items[0].At; at.Before(lastBeat.Add(time.Second)) {
+		t.Fatalf("chekt's link failed %s after the first heartbeat, within 1 s of the last one (%s)",
+			at.Sub(start), lastBeat.Sub(start))
+	}
+	// A heartbeat over TCP brings the link back.
+	beat()
+	waitFor(t, 5*time.Second, func() bool { return gauge(t, r, "alarmrx_link_up", "listener", "xml-chekt") == 1 })
+	// Neither the TCP listener nor the unsupervised sender is a link at
+	// all: no link series of theirs exists.
+	mfs, err := r.d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "alarmrx_link_up" && mf.GetName() != "alarmrx_link_failures_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "listener" && (lp.GetValue() == "xml-tcp" || lp.GetValue() == "xml-quiet") {
+					t.Errorf("%s{listener=%q}: supervised as a link", mf.GetName(), lp.GetValue())
+				}
+			}
+		}
+	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +25,7 @@ import (
 // startServe builds the binary and starts `alarmrx serve` on a config whose
 // receiver has one DC-09 TCP listener with the given extra listener keys.
 // It returns the process, the panel address and the data directory.
-func startServe(t *testing.T, listenerExtra, storeExtra string) (*exec.Cmd, string, string) {
+func startServe(t *testing.T, listenerExtra, storeExtra string) (cmd *exec.Cmd, addr, data, httpBase string) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "alarmrx")
@@ -42,12 +44,33 @@ receivers:
     listeners:
       - {name: dc09, protocol: dc09, line: 1, tcp: "127.0.0.1:%d", %s}
 `, filepath.Join(dir, "data"), httpPort, storeExtra, port, listenerExtra)), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", cfg)
+	cmd = exec.Command(bin, "serve", "--config", cfg)
 	cmd.Stderr = os.Stderr
 	must(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitReadyURL(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", httpPort), 20*time.Second)
-	return cmd, fmt.Sprintf("127.0.0.1:%d", port), filepath.Join(dir, "data")
+	httpBase = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	waitReadyURL(t, httpBase+"/-/ready", 20*time.Second)
+	return cmd, fmt.Sprintf("127.0.0.1:%d", port), filepath.Join(dir, "data"), httpBase
+}
+
+// activeConnections reads alarmrx_connections_active of the dc09 listener
+// from a daemon's /metrics.
+func activeConnections(t *testing.T, httpBase string) int {
+	t.Helper()
+	resp, err := http.Get(httpBase + "/metrics")
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, `alarmrx_connections_active{listener="dc09"} `); ok {
+			n, err := strconv.Atoi(v)
+			must(t, err)
+			return n
+		}
+	}
+	t.Fatal("no alarmrx_connections_active for dc09")
+	return 0
 }
 
 // rssMiB reads a process's resident set size.
@@ -76,7 +99,7 @@ func TestIdleConnectionsMemory(t *testing.T) {
 	if n <= 0 {
 		t.Skip("set ALARMRX_IDLE_CONNS (e.g. 10000) to run")
 	}
-	cmd, addr, _ := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000, read_timeout: 10m, idle_timeout: 10m", "")
+	cmd, addr, _, httpBase := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000, read_timeout: 10m, idle_timeout: 10m", "")
 	before := rssMiB(t, cmd.Process.Pid)
 	var conns []*panel.Panel
 	defer func() {
@@ -97,7 +120,10 @@ func TestIdleConnectionsMemory(t *testing.T) {
 			t.Fatalf("poll %d: %v", i, err)
 		}
 	}
-	time.Sleep(time.Second)
+	// Every connection has been answered, so the daemon holds them all now.
+	if open := activeConnections(t, httpBase); open != n {
+		t.Fatalf("the daemon holds %d connections, want %d", open, n)
+	}
 	after := rssMiB(t, cmd.Process.Pid)
 	t.Logf("%d idle panel connections: daemon RSS %.1f MiB (%.1f MiB before, %.1f KiB per connection)",
 		n, after, before, (after-before)*1024/float64(n))
@@ -119,7 +145,7 @@ func TestOverloadStaysBoundedAndHonest(t *testing.T) {
 	if v, _ := strconv.Atoi(os.Getenv("ALARMRX_OVERLOAD_PANELS")); v > 0 {
 		panels = v
 	}
-	cmd, addr, data := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000", "pending_max: 64, commit_batch_max: 32")
+	cmd, addr, data, _ := startServe(t, "max_conns: 20000, max_conns_per_ip: 20000", "pending_max: 64, commit_batch_max: 32")
 	ctx, stop := context.WithTimeout(context.Background(), 4*time.Second)
 	defer stop()
 	var acked, peak atomic.Int64
@@ -144,16 +170,25 @@ func TestOverloadStaysBoundedAndHonest(t *testing.T) {
 			}
 		})
 	}
-	// Sample the daemon's memory while it is overloaded.
+	// Sample the daemon's memory every 100 ms while it is overloaded.
+	sampled := make(chan struct{})
 	go func() {
-		for ctx.Err() == nil {
+		defer close(sampled)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
 			if m := int64(rssMiB(t, cmd.Process.Pid)); m > peak.Load() {
 				peak.Store(m)
 			}
-			time.Sleep(100 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
 		}
 	}()
 	wg.Wait()
+	<-sampled
 	// After the load: a single panel is answered promptly.
 	p, err := panel.Dial(context.Background(), panel.Options{Addr: addr, Timeout: 5 * time.Second})
 	must(t, err)

@@ -163,16 +163,30 @@ func freePort(t *testing.T) int {
 
 func waitReadyURL(t *testing.T, url string, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
+	eventually(t, limit, "daemon ready at "+url, func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// eventually checks cond every 50 ms until it holds, failing the test if
+// it does not within limit. It is for state a test can only look at, not
+// wait on: that of another process (a daemon started with exec, Chromium)
+// or rows written in answer to one; the limit bounds a failure, it is no
+// guess at how long things take.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		<-tick.C
 	}
-	t.Fatalf("daemon not ready at %s within %s", url, limit)
 }

@@ -288,9 +288,9 @@ func TestHangupAndPipeDoNotKill(t *testing.T) {
 	// One at a time: the kernel merges a signal sent while the same one is
 	// still pending.
 	logged := func(text string, n int) {
-		deadline := time.Now().Add(5 * time.Second)
-		for strings.Count(out.String(), text) < n && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
+		t.Helper()
+		if !out.await(text, n, 5*time.Second) {
+			t.Fatalf("%q not logged %d times:\n%s", text, n, out.String())
 		}
 	}
 	must(t, cmd.Process.Signal(syscall.SIGHUP))
@@ -315,16 +315,45 @@ func TestHangupAndPipeDoNotKill(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer a process may write while a test reads it.
+// syncBuffer is a bytes.Buffer a process may write while a test reads it,
+// or waits for what it writes.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced by each Write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+		s.written = nil
+	}
 	return s.b.Write(p)
+}
+
+// await reports whether text was written n times within limit, woken by
+// each write.
+func (s *syncBuffer) await(text string, n int, limit time.Duration) bool {
+	timeout := time.After(limit)
+	for {
+		s.mu.Lock()
+		if strings.Count(s.b.String(), text) >= n {
+			s.mu.Unlock()
+			return true
+		}
+		if s.written == nil {
+			s.written = make(chan struct{})
+		}
+		w := s.written
+		s.mu.Unlock()
+		select {
+		case <-w:
+		case <-timeout:
+			return false
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

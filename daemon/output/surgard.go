@@ -89,8 +89,9 @@ type Surgard struct {
 	mLag           prometheus.GaugeFunc
 	absent         bool
 	lastOK         time.Time // last ACK or connection: absence counts from here
-	// rateLog limits the lines of refused connections and undeliverable
-	// signals (and of failures to record them) to one per kind per 10 s.
+	// rateLog limits the lines of refused connections, undeliverable
+	// signals and failures to record or read the outbox to one per kind
+	// per 10 s.
 	rateLog *ratelog.Limiter
 }
 
@@ -142,12 +143,12 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		Help: "Automation connections refused because the output already had one."})
 	s.mPending = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
 		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
-		n, _, _ := s.lag()
+		n, _ := s.lag()
 		return float64(n)
 	})
 	s.mLag = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
 		Help: "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."}, func() float64 {
-		_, oldest, _ := s.lag()
+		_, oldest := s.lag()
 		if oldest.IsZero() {
 			return 0
 		}
@@ -156,10 +157,14 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	return s, nil
 }
 
-func (s *Surgard) lag() (int, time.Time, error) {
+func (s *Surgard) lag() (int, time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return s.opts.Outbox.OutboxLag(ctx, s.opts.Name)
+	n, oldest, err := s.opts.Outbox.OutboxLag(ctx, s.opts.Name)
+	if err != nil {
+		logLagUnread(s.log, s.rateLog, s.opts.Now(), err)
+	}
+	return n, oldest
 }
 
 // Close releases the port of an output that will not Run.
@@ -219,7 +224,9 @@ func (s *Surgard) accept(ctx context.Context) {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
+			// A failing Accept (out of file descriptors) is retried a
+			// little later, or not at all once ctx ends.
+			sleep(ctx, 100*time.Millisecond)
 			continue
 		}
 		if s.current() != nil {
@@ -334,7 +341,7 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 			s.setAbsent(false, "")
 			return true
 		}
-		_ = s.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error())
+		s.markAttempt(ctx, it, err)
 		if !errors.Is(err, ErrNAK) && !errors.Is(err, errNoAnswer) {
 			s.failed(c, err)
 			return false
@@ -364,6 +371,35 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 }
 
 var errNoAnswer = errors.New("output: no answer within the ACK timeout")
+
+// markAttempt records a failed send on the item. The record stays pending
+// whether or not that is recorded: only the attempt count and the last
+// error shown in the API are missing.
+func (s *Surgard) markAttempt(ctx context.Context, it store.OutboxItem, why error) {
+	// At shutdown the store refuses the cancelled ctx: nothing to report.
+	if err := s.opts.Outbox.MarkAttempt(ctx, it.ID, why.Error()); err != nil && ctx.Err() == nil {
+		logAttemptUnrecorded(s.log, s.rateLog, s.opts.Now(), it, err)
+	}
+}
+
+// logAttemptUnrecorded logs a failed attempt the store did not take, at
+// most once per logEvery: a store that fails does so for every attempt.
+func logAttemptUnrecorded(log *zap.Logger, rl *ratelog.Limiter, now time.Time, it store.OutboxItem, err error) {
+	if ok, suppressed := rl.Allow("attempt_unrecorded", now); ok {
+		log.Warn("failed delivery attempt not recorded; the item stays pending", zap.Int64("outbox_id", it.ID),
+			zap.Error(err), zap.Int("suppressed", suppressed))
+	}
+}
+
+// logLagUnread logs a failed read of the outbox's size and age, which
+// leaves the output's pending and lag gauges at 0 for that scrape, at most
+// once per logEvery.
+func logLagUnread(log *zap.Logger, rl *ratelog.Limiter, now time.Time, err error) {
+	if ok, suppressed := rl.Allow("lag_unread", now); ok {
+		log.Warn("outbox size and age not read; the pending and lag gauges show 0", zap.Error(err),
+			zap.Int("suppressed", suppressed))
+	}
+}
 
 // errIncidentStep: Sur-Gard has no record for an operator's step on an
 // incident (outputs.surgard never asks for them; a row would be a bug).
@@ -473,13 +509,17 @@ type line interface {
 type tcpLine struct{ c net.Conn }
 
 func (l *tcpLine) write(p []byte, deadline time.Time) error {
-	_ = l.c.SetWriteDeadline(deadline)
+	if err := l.c.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
 	_, err := l.c.Write(p)
 	return err
 }
 
 func (l *tcpLine) readByte(deadline time.Time) (byte, error) {
-	_ = l.c.SetReadDeadline(deadline)
+	if err := l.c.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
 	var b [1]byte
 	if _, err := io.ReadFull(l.c, b[:]); err != nil {
 		var ne net.Error

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/store"
@@ -46,6 +47,9 @@ type Webhook struct {
 	log        *zap.Logger
 	mDelivered prometheus.Counter
 	mFailures  prometheus.Counter
+	// rateLog limits the lines of failures to record or read the outbox
+	// to one per kind per 10 s.
+	rateLog *ratelog.Limiter
 }
 
 // NewWebhook returns a webhook output.
@@ -65,7 +69,7 @@ func NewWebhook(o WebhookOptions) *Webhook {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: o.Timeout}
 	}
-	w := &Webhook{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name))}
+	w := &Webhook{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), rateLog: ratelog.New(logEvery)}
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	w.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_webhook_delivered_total", ConstLabels: labels,
@@ -76,7 +80,10 @@ func NewWebhook(o WebhookOptions) *Webhook {
 		Help: "Age of the oldest item the webhook target has not accepted (0 when none)."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		_, oldest, _ := o.Outbox.OutboxLag(ctx, o.Name)
+		_, oldest, err := o.Outbox.OutboxLag(ctx, o.Name)
+		if err != nil {
+			logLagUnread(w.log, w.rateLog, w.opts.Now(), err)
+		}
 		if oldest.IsZero() {
 			return 0
 		}
@@ -92,6 +99,11 @@ func (w *Webhook) Run(ctx context.Context) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		items, err := w.opts.Outbox.PendingOutbox(ctx, w.opts.Name, 64)
+		if err != nil && ctx.Err() == nil {
+			if ok, suppressed := w.rateLog.Allow("outbox_unread", w.opts.Now()); ok {
+				w.log.Warn("outbox read failed; retrying", zap.Error(err), zap.Int("suppressed", suppressed))
+			}
+		}
 		if err != nil || len(items) == 0 {
 			sleep(ctx, w.opts.Poll)
 			continue
@@ -99,7 +111,9 @@ func (w *Webhook) Run(ctx context.Context) {
 		for _, it := range items {
 			if err := w.post(ctx, it); err != nil {
 				w.mFailures.Inc()
-				_ = w.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error())
+				if merr := w.opts.Outbox.MarkAttempt(ctx, it.ID, err.Error()); merr != nil && ctx.Err() == nil {
+					logAttemptUnrecorded(w.log, w.rateLog, w.opts.Now(), it, merr)
+				}
 				w.log.Warn("webhook delivery failed; retrying", zap.Int64("outbox_id", it.ID), zap.Error(err),
 					zap.Duration("backoff", backoff))
 				sleep(ctx, backoff)
@@ -153,7 +167,12 @@ func (w *Webhook) post(ctx context.Context, it store.OutboxItem) error {
 		}
 		return fmt.Errorf("post: %w", err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// The body is read only so that the connection can be reused: the
+	// status alone says whether the target took the item, so a body cut
+	// short costs a new connection next time, nothing more.
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)); err != nil {
+		w.log.Debug("webhook response body not read to its end", zap.Error(err))
+	}
 	_ = resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("target answered HTTP %d", resp.StatusCode)

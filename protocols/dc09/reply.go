@@ -6,12 +6,12 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 )
 
-// Reply tokens [DC-09 §3.8].
+// Reply tokens [DC-09 §3.8]. The receiver sends no RSP (see the package
+// documentation).
 const (
 	TokenACK = "ACK"
 	TokenNAK = "NAK"
 	TokenDUH = "DUH"
-	TokenRSP = "RSP"
 )
 
 // Reply encodes the receiver's answer to m for outcome, the exact bytes to

@@ -12,17 +12,15 @@
 //     FormatPayload;
 //   - the DC-03 event-code table, plus the vendor codes Ajax and Galaxy
 //     panels send, with each code's category (design.md §5), what its
-//     address designates and whether it reports a restore: Lookup, Codes;
-//   - the DC-03 block layer (header, function code, data, parity) used on
-//     serial lines and by Galaxy panels over TCP: Block, DecodeBlock,
-//     AppendPayload.
+//     address designates and whether it reports a restore: Lookup, Codes.
 //
 // Unknown event codes are not errors: a receiver that rejects a message for
 // an unknown code makes the panel repeat it for ever (home-assistant/core
 // issue 88474, Ajax code PE).
 //
 // Package sia does no I/O and reads no clock. It does not run the DC-03
-// session (acknowledgement timing, retries, the FSK modem) or the DC-09
+// session (acknowledgement timing, retries, the FSK modem), the DC-03
+// block layer (no transport alarmrx serves carries blocks) or the DC-09
 // frame; it decodes what those layers deliver.
 //
 //	account, events, err := sia.ParsePayload([]byte("#1234|Nri1/BA012"))

@@ -34,17 +34,3 @@ func ExampleLookup() {
 	fmt.Println(c.Name, c.Category, c.Address, c.Restore)
 	// Output: Burglary Alarm Restore burglary zone true
 }
-
-func ExampleDecodeBlock() {
-	b, n, err := sia.DecodeBlock([]byte{0x48, 0x4E, 0x72, 0x69, 0x31, 0x2F, 0x42, 0x41, 0x30, 0x31, 0xFE})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Printf("%c %s %d bytes\n", b.Function, b.Data, n)
-	ack, _ := sia.Block{Function: sia.FunctionAcknowledge, AckRequest: true}.MarshalBinary()
-	fmt.Printf("% X\n", ack)
-	// Output:
-	// N ri1/BA01 11 bytes
-	// 40 38 87
-}
