@@ -18,6 +18,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/output"
+	"github.com/alarmrx/alarmrx/internal/ptytest"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -216,7 +217,7 @@ func TestWebhookOutput(t *testing.T) {
 // TestSurgardOutputOverSerial delivers records to automation on a serial
 // port (a socat pty pair) and waits for each ACK.
 func TestSurgardOutputOverSerial(t *testing.T) {
-	automationEnd, ourEnd, _ := socatPair(t)
+	automationEnd, ourEnd, _ := ptytest.Pair(t)
 	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", AckTimeout: time.Second, Retries: 2,
 		Heartbeat: time.Hour, LineDigits: 3, Serial: configs.Serial{Device: ourEnd, Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}}}

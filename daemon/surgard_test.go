@@ -5,9 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,41 +132,6 @@ func TestSurgardStoreFailureIsSilence(t *testing.T) {
 
 // errStoreDown stands for a disk that refuses writes.
 var errStoreDown = sqlite3.Error{Code: sqlite3.ErrFull}
-
-// socatPair starts socat with a pair of linked pseudo-terminals and returns
-// their paths: what one end writes, the other reads, like a null-modem
-// cable between a legacy receiver and this machine.
-func socatPair(t *testing.T) (a, b string, stop func()) {
-	t.Helper()
-	if _, err := exec.LookPath("socat"); err != nil {
-		if os.Getenv("ALARMRX_SERIAL_TESTS") == "required" {
-			t.Fatal("socat not found, and ALARMRX_SERIAL_TESTS=required")
-		}
-		t.Skip("socat not installed (apt-get install socat); .ci/run installs it")
-	}
-	dir := t.TempDir()
-	a, b = filepath.Join(dir, "receiver"), filepath.Join(dir, "alarmrx")
-	return a, b, socatAt(t, a, b)
-}
-
-// socatAt starts socat with a pty pair linked at the two paths and waits
-// for both; the returned function (also run at cleanup) stops it.
-func socatAt(t *testing.T, a, b string) func() {
-	t.Helper()
-	cmd := exec.Command("socat", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop := func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
-	t.Cleanup(stop)
-	waitFor(t, 5*time.Second, func() bool {
-		_, errA := os.Stat(a)
-		_, errB := os.Stat(b)
-		return errA == nil && errB == nil
-	})
-	return stop
-}
 
 func hasKind(list []store.Incident, kind string, restored bool) bool {
 	for _, in := range list {
