@@ -299,15 +299,29 @@ func (r *Receiver) Submit(listener string, raw []byte, meta SubmitMeta) ([]byte,
 	if p == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
 	}
+	refused := protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
 	if !r.running.Load() {
-		return nil, protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
+		return nil, refused
 	}
-	received := r.opts.Now()
-	fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
-	reply, outcome := p.process(raw, fm)
-	p.mHandling.Observe(time.Since(received).Seconds())
+	// The frame is tracked like a session's: shutdown waits for its
+	// commit and reply, and a panic in it is recovered and counted.
+	var reply []byte
+	outcome := error(refused)
+	_, panicked := r.routines.Do("submitted frame", func() {
+		received := r.opts.Now()
+		fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
+		reply, outcome = p.process(raw, fm)
+		p.mHandling.Observe(time.Since(received).Seconds())
+	})
+	if panicked {
+		return nil, protocols.Reject(p.protocol, protocols.ReasonUnknown, errInternal)
+	}
 	return reply, outcome
 }
+
+// errInternal: handling the frame failed inside alarmrx (a recovered
+// panic); the sender is answered as for any frame that was not stored.
+var errInternal = errors.New("receiver: internal error")
 
 // commitCtx is the context of commits: it outlives Run's context by up to
 // the shutdown grace, so that a frame being stored when shutdown begins is

@@ -40,6 +40,23 @@ func (g *Group) Go(name string, f func()) bool {
 	return true
 }
 
+// Do runs f in the calling goroutine as one of the group's, unless the
+// group is closed: Wait waits for it, and a panic in it is recovered and
+// handed to the handler. It reports whether f ran; panicked whether it
+// panicked. Work that arrives on another server's goroutine (an HTTP
+// request handing a frame in) is tracked this way.
+func (g *Group) Do(name string, f func()) (ran, panicked bool) {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return false, false
+	}
+	g.wg.Add(1)
+	g.mu.Unlock()
+	defer g.wg.Done()
+	return true, g.Safely(name, f)
+}
+
 // Safely runs f in the calling goroutine and recovers a panic in it, for
 // loops that must survive one bad iteration (a serial line's session). It
 // reports whether f panicked.

@@ -59,3 +59,30 @@ func TestWaitIsBoundedByContext(t *testing.T) {
 		}
 	})
 }
+
+// TestDoIsTrackedInTheCallersGoroutine: work done in the caller's
+// goroutine holds Wait, and is refused once the group is closed.
+func TestDoIsTrackedInTheCallersGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(nil)
+		inside, release := make(chan struct{}), make(chan struct{})
+		go g.Do("request", func() { close(inside); <-release })
+		<-inside
+		g.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := g.Wait(ctx); err != context.DeadlineExceeded {
+			t.Fatalf("wait = %v while work was inside Do", err)
+		}
+		close(release)
+		if err := g.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if ran, _ := g.Do("late", func() {}); ran {
+			t.Fatal("a closed group ran work")
+		}
+		if ran, panicked := New(nil).Do("bad", func() { panic("x") }); !ran || !panicked {
+			t.Fatalf("ran %v panicked %v", ran, panicked)
+		}
+	})
+}
