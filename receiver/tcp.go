@@ -2,13 +2,13 @@ package receiver
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/acceptloop"
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/protocols"
 	"go.uber.org/zap"
@@ -34,34 +34,21 @@ type listener struct {
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked read.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// acceptLoop accepts until the listener is stopped, retrying temporary
-// errors with a doubling backoff, and runs each connection in a tracked
-// goroutine.
+// acceptLoop accepts until the listener is stopped and runs each
+// connection in a tracked goroutine.
 func (l *listener) acceptLoop(ctx context.Context) {
-	backoff := 10 * time.Millisecond
-	for {
-		c, err := l.tcp.Accept()
-		if err != nil {
-			if l.stopping.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			l.log.Warn("accept failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
-			select {
-			case <-time.After(backoff):
-			case <-ctx.Done():
-				return
-			}
-			backoff = min(backoff*2, time.Second)
-			continue
-		}
-		backoff = 10 * time.Millisecond
+	acceptloop.Run(ctx, l.tcp, func(c net.Conn) {
 		if !l.track(c) {
-			continue
+			return
 		}
 		if !l.r.routines.Go("tcp session", func() { l.serveConn(c) }) {
 			l.untrack(c, "shutdown")
 		}
-	}
+	}, func(err error, backoff time.Duration) {
+		if !l.stopping.Load() {
+			l.log.Warn("accept failed; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+		}
+	})
 }
 
 // The closed "limit" label set of alarmrx_connections_refused_total.

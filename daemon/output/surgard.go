@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/acceptloop"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/internal/serialport"
 	"github.com/alarmrx/alarmrx/protocols"
@@ -218,24 +219,14 @@ func (s *Surgard) keepSerial(ctx context.Context) {
 }
 
 func (s *Surgard) accept(ctx context.Context) {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// A failing Accept (out of file descriptors) is retried a
-			// little later, or not at all once ctx ends.
-			sleep(ctx, 100*time.Millisecond)
-			continue
-		}
+	acceptloop.Run(ctx, s.ln, func(c net.Conn) {
 		if s.current() != nil {
 			s.refuse(c)
-			continue
+			return
 		}
 		s.log.Info("automation connected", zap.String("remote_addr", c.RemoteAddr().String()))
 		s.setConn(&tcpLine{c: c})
-	}
+	}, nil) // a failing Accept (out of file descriptors) is retried with a backoff
 }
 
 // refuse closes a second automation connection at once: the open one keeps
