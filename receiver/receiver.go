@@ -164,24 +164,14 @@ func New(opts Options) (*Receiver, error) {
 	if opts.Sink == nil {
 		return nil, errors.New("receiver: Options.Sink is required")
 	}
-	if opts.CommitTimeout <= 0 {
-		opts.CommitTimeout = 5 * time.Second
-	}
-	if opts.ShutdownGrace <= 0 {
-		opts.ShutdownGrace = 5 * time.Second
-	}
-	if opts.DedupeWindow <= 0 {
-		opts.DedupeWindow = 10 * time.Minute
-	}
-	if opts.DedupeMax <= 0 {
-		opts.DedupeMax = 200000
-	}
+	defaultTo(&opts.CommitTimeout, 5*time.Second)
+	defaultTo(&opts.ShutdownGrace, 5*time.Second)
+	defaultTo(&opts.DedupeWindow, 10*time.Minute)
+	defaultTo(&opts.DedupeMax, 200000)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.UnknownMax <= 0 {
-		opts.UnknownMax = 100000
-	}
+	defaultTo(&opts.UnknownMax, 100000)
 	r := &Receiver{
 		opts: opts,
 		log:  opts.Logger.Named("receiver"),
@@ -226,24 +216,12 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.TCP == "" && lo.UDP == "" && lo.Serial == nil && !lo.Submitted {
 		return nil, fmt.Errorf("receiver: listener %q: no tcp, udp or serial endpoint", lo.Name)
 	}
-	if lo.MaxConns <= 0 {
-		lo.MaxConns = 4096
-	}
-	if lo.MaxConnsPerIP <= 0 {
-		lo.MaxConnsPerIP = max(1, lo.MaxConns/16)
-	}
-	if lo.ReadTimeout <= 0 {
-		lo.ReadTimeout = 30 * time.Second
-	}
-	if lo.IdleTimeout <= 0 {
-		lo.IdleTimeout = 3 * time.Minute
-	}
-	if lo.WriteTimeout <= 0 {
-		lo.WriteTimeout = 5 * time.Second
-	}
-	if lo.MaxFrameBytes <= 0 {
-		lo.MaxFrameBytes = 8192
-	}
+	defaultTo(&lo.MaxConns, 4096)
+	defaultTo(&lo.MaxConnsPerIP, max(1, lo.MaxConns/16))
+	defaultTo(&lo.ReadTimeout, 30*time.Second)
+	defaultTo(&lo.IdleTimeout, 3*time.Minute)
+	defaultTo(&lo.WriteTimeout, 5*time.Second)
+	defaultTo(&lo.MaxFrameBytes, 8192)
 	l := &listener{
 		r:         r,
 		p:         r.newPipeline(lo, lo.Codec.Name()),
@@ -277,6 +255,13 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		l.udp = pc
 	}
 	return l, nil
+}
+
+// defaultTo sets an option left at zero (or below) to its default.
+func defaultTo[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // SubmitMeta says where a submitted frame came from.
