@@ -540,8 +540,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	recvErr := make(chan error, 1)
 	go func() { recvErr <- d.receiver.Run(rctx) }()
+	// Supervision stops after the receiver: the frames committed during
+	// its shutdown grace still have their restores raised.
+	sctx, stopSupervision := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSupervision()
 	supervisionDone := make(chan struct{})
-	go func() { defer close(supervisionDone); d.supervision.Run(rctx, d.receiver) }()
+	go func() { defer close(supervisionDone); d.supervision.Run(sctx, d.receiver) }()
 	testsDone := make(chan struct{})
 	go func() { defer close(testsDone); d.expireTests(rctx) }()
 	sweepDone := make(chan struct{})
@@ -577,6 +581,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	cancel()
 	runErr = errors.Join(runErr, <-recvErr)
+	stopSupervision()
 	<-supervisionDone
 	<-testsDone
 	<-sweepDone

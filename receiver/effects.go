@@ -12,27 +12,33 @@ import (
 // (a link going down or up), never one entry per frame, so its length is
 // bounded by the listeners and their timeouts, not by the senders.
 type effects struct {
+	// safely runs one effect and recovers its panic: one bad effect must
+	// not stop the ones after it.
+	safely  func(func())
 	mu      sync.Mutex
 	queue   []func(context.Context)
 	wake    chan struct{}
 	stopped bool
 }
 
-func newEffects() *effects { return &effects{wake: make(chan struct{}, 1)} }
+func newEffects(safely func(func())) *effects {
+	return &effects{safely: safely, wake: make(chan struct{}, 1)}
+}
 
-// add queues one effect; after stop it is dropped (the receiver is gone,
-// and the state it records is recomputed at the next start).
-func (e *effects) add(f func(context.Context)) {
+// add queues one effect and reports whether it was taken: after the
+// shutdown drained the queue it is not (the caller says what is lost).
+func (e *effects) add(f func(context.Context)) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopped {
-		return
+		return false
 	}
 	e.queue = append(e.queue, f)
 	select {
 	case e.wake <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 // run runs effects until done is closed, then the ones still queued, with
@@ -63,6 +69,6 @@ func (e *effects) drain(ctx context.Context) {
 		e.queue[0] = nil
 		e.queue = e.queue[1:]
 		e.mu.Unlock()
-		f(ctx)
+		e.safely(func() { f(ctx) })
 	}
 }

@@ -26,25 +26,27 @@ type linkWatch struct {
 	up      bool
 }
 
-func (w *linkWatch) seen(now time.Time) (restored bool) {
+// seen records a record at now; a link that was down comes up, and
+// changed runs under the watch's lock, so that changes are reported in
+// the order they happened even when a record and the check race.
+func (w *linkWatch) seen(now time.Time, changed func(up bool)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.last = now
 	if !w.up {
 		w.up = true
-		return true
+		changed(true)
 	}
-	return false
 }
 
-func (w *linkWatch) check(now time.Time) (failed bool) {
+// check fails a link silent for the timeout, reporting it as seen does.
+func (w *linkWatch) check(now time.Time, changed func(up bool)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.up && now.Sub(w.last) >= w.timeout {
 		w.up = false
-		return true
+		changed(false)
 	}
-	return false
 }
 
 // superviseLink checks the link every second until ctx ends.
@@ -58,16 +60,14 @@ func (p *pipeline) superviseLink(ctx context.Context) {
 		case <-t.C:
 		}
 		now := p.r.opts.Now()
-		if p.link.check(now) {
-			p.linkChanged(false, now)
-		}
+		p.link.check(now, func(up bool) { p.linkChanged(up, now) })
 	}
 }
 
 // linkSeen is called for every valid record of a supervised listener.
 func (p *pipeline) linkSeen(now time.Time) {
-	if p.link != nil && p.link.seen(now) {
-		p.linkChanged(true, now)
+	if p.link != nil {
+		p.link.seen(now, func(up bool) { p.linkChanged(up, now) })
 	}
 }
 
@@ -90,11 +90,14 @@ func (p *pipeline) linkChanged(up bool, at time.Time) {
 	if links == nil {
 		return
 	}
-	p.r.effects.add(func(ctx context.Context) {
+	taken := p.r.effects.add(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, p.r.opts.CommitTimeout)
 		defer cancel()
 		if err := links.LinkChanged(ctx, p.opts.Name, p.opts.Receiver, up, at); err != nil {
 			p.log.Error("link change not recorded", zap.Bool("up", up), zap.Error(err))
 		}
 	})
+	if !taken {
+		p.log.Warn("link change not recorded: the receiver has stopped", zap.Bool("up", up))
+	}
 }

@@ -276,10 +276,14 @@ func (p *pipeline) duplicate(msg *protocols.Message, e *dedupeEntry, meta frameM
 // settleLater records the outcome of a commit whose wait ended before it,
 // once the writer has it. The goroutine is tracked: Run waits for it.
 func (r *Receiver) settleLater(e *dedupeEntry, p *store.PendingCommit) {
-	r.after.Go("settle", func() {
+	if !r.after.Go("settle", func() {
 		_, err := p.Wait()
 		r.dd.finish(e, err == nil)
-	})
+	}) {
+		// Shutting down: nobody will wait for the outcome, and the
+		// entry must not stay pending for good.
+		r.dd.finish(e, false)
+	}
 }
 
 // reject counts and answers a frame the codec refused, and keeps it as a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -142,7 +143,8 @@ type Receiver struct {
 	routines *routine.Group
 	after    *routine.Group
 	effects  *effects
-	running  atomic.Bool
+	running  atomic.Bool // sessions and submissions are taken
+	started  atomic.Bool // Run has begun: synthetic messages are taken until its end
 	commits  atomic.Pointer[context.Context]
 }
 
@@ -186,7 +188,8 @@ func New(opts Options) (*Receiver, error) {
 		r.m.panics.Inc()
 		r.log.Error("panic recovered", zap.String("routine", name), zap.Any("panic", p), zap.ByteString("stack", stack))
 	}
-	r.routines, r.after, r.effects = routine.New(onPanic), routine.New(onPanic), newEffects()
+	r.routines, r.after = routine.New(onPanic), routine.New(onPanic)
+	r.effects = newEffects(func(f func()) { r.after.Safely("effect", f) })
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)
 	}
@@ -387,8 +390,11 @@ func (r *Receiver) Run(ctx context.Context) error {
 	defer cancelCommits()
 	r.commits.Store(&commitCtx)
 	r.running.Store(true)
+	r.started.Store(true)
 	effectsDone := make(chan struct{})
-	r.after.Go("effects", func() { r.effects.run(commitCtx, effectsDone) })
+	// Effects are bounded each by CommitTimeout and all by the second
+	// grace; a first grace that ran out must not cancel them.
+	r.after.Go("effects", func() { r.effects.run(context.WithoutCancel(commitCtx), effectsDone) })
 	for _, l := range r.listeners {
 		if l.tcp != nil {
 			r.routines.Go("tcp accept", func() { l.acceptLoop(ctx) })
@@ -411,10 +417,13 @@ func (r *Receiver) Run(ctx context.Context) error {
 			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
 			zap.String("serial", serialString(l.opts.Serial)), zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
 	}
-	for n, src := range r.sources {
-		r.log.Debug("events the station raises itself are stored under this listener",
-			zap.String("listener", src.opts.Name), zap.Int("receiver", n))
+	sources := make([]string, 0, len(r.sources))
+	for _, src := range r.sources {
+		sources = append(sources, src.opts.Name)
 	}
+	slices.Sort(sources)
+	r.log.Info("events the station raises itself (supervision) are stored under these listeners",
+		zap.Strings("listeners", sources))
 	<-ctx.Done()
 	r.log.Info("shutting down receiver", zap.Duration("grace", r.opts.ShutdownGrace))
 	var errs []error

@@ -104,6 +104,9 @@ func (c *serialConn) Read(p []byte) (int, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, err
 		}
+		if err == nil {
+			continue // a zero-byte read without EOF says nothing of the line
+		}
 		// tarm/serial reports a read timeout as a zero-byte read, which
 		// os.File turns into EOF: the line is quiet, not gone. A hung-up
 		// line returns EOF at once, again and again.

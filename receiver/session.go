@@ -49,6 +49,10 @@ type session struct {
 	maxFrame  int
 	overlong  overlong
 	readSize  int
+	// receivedAt, when set, is the receipt time of everything the session
+	// reads (a datagram read off its socket earlier); else each read is
+	// stamped as it returns.
+	receivedAt time.Time
 	// stopping reports that shutdown began: the session finishes the frame
 	// it holds (commit and reply) and ends.
 	stopping func() bool
@@ -90,7 +94,10 @@ func (s *session) serve() sessionEnd {
 		}
 		n, err := s.c.Read(buf)
 		if n > 0 {
-			received := p.r.opts.Now()
+			received := s.receivedAt
+			if received.IsZero() {
+				received = p.r.opts.Now()
+			}
 			ferr := f.feed(buf[:n], func(frame []byte) error {
 				end.served = true
 				if s.idle > 0 {

@@ -41,9 +41,17 @@ func (r *Receiver) Raise(s Synthetic) error {
 	if p == nil {
 		return fmt.Errorf("%w: receiver %d", ErrNoListener, s.Receiver)
 	}
-	if !r.running.Load() {
+	if !r.started.Load() {
 		return ErrStopped
 	}
-	_, err := p.processDecoded(s.Raw, s.Message, frameMeta{transport: "internal", remoteAddr: s.Origin, receivedAt: s.At})
+	// Tracked with what outlives the sessions: a restore that a frame
+	// committed during the shutdown grace ended is still raised.
+	err := ErrStopped
+	ran, panicked := r.after.Do("synthetic message", func() {
+		_, err = p.processDecoded(s.Raw, s.Message, frameMeta{transport: "internal", remoteAddr: s.Origin, receivedAt: s.At})
+	})
+	if ran && panicked {
+		err = errInternal
+	}
 	return err
 }

@@ -41,7 +41,7 @@ func (l *listener) acceptLoop(ctx context.Context) {
 		if !l.track(c) {
 			return
 		}
-		if !l.r.routines.Go("tcp session", func() { l.serveConn(c) }) {
+		if !l.r.routines.Go("tcp session "+c.RemoteAddr().String(), func() { l.serveConn(c) }) {
 			l.untrack(c, "shutdown")
 		}
 	}, func(err error, backoff time.Duration) {

@@ -41,13 +41,16 @@ func (l *listener) udpLoop(ctx context.Context) {
 			}
 			continue
 		}
-		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr}
+		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr, received: l.r.opts.Now()}
 		sem <- struct{}{}
 		if !l.r.routines.Go("udp datagram", func() {
 			defer func() { <-sem }()
 			l.serveDatagram(d)
 		}) {
+			// Shutdown began while this datagram waited for a slot: it was
+			// read, so it is answered, here on the loop's own goroutine.
 			<-sem
+			l.r.routines.Safely("udp datagram", func() { l.serveDatagram(d) })
 			return
 		}
 	}
@@ -56,8 +59,8 @@ func (l *listener) udpLoop(ctx context.Context) {
 // serveDatagram runs one datagram as a session of its own: its frame is
 // answered to the datagram's source address [DC-09 §3.2].
 func (l *listener) serveDatagram(d *datagram) {
-	s := &session{p: l.p, c: d, transport: "udp", remote: d.to.String(),
-		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), readSize: len(d.data) + 1,
+	s := &session{p: l.p, c: d, transport: "udp", remote: d.to.String(), receivedAt: d.received,
+		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), readSize: min(len(d.data), 4096),
 		stopping: func() bool { return false }} // a datagram in hand is always finished
 	if end := s.serve(); end.err != nil {
 		l.log.Debug("udp datagram", zap.String("remote_addr", s.remote), zap.Error(end.err))
@@ -70,6 +73,9 @@ type datagram struct {
 	data []byte
 	pc   net.PacketConn
 	to   net.Addr
+	// received is when it was read off the socket: its receipt time, not
+	// the later moment a slot was free for it.
+	received time.Time
 }
 
 func (d *datagram) Read(p []byte) (int, error) {
@@ -77,7 +83,9 @@ func (d *datagram) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n := copy(p, d.data)
-	d.data = d.data[n:]
+	if d.data = d.data[n:]; len(d.data) == 0 {
+		d.data = nil // the framer holds what is still needed
+	}
 	return n, nil
 }
 

@@ -2,9 +2,11 @@ package supervision
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 	"github.com/alarmrx/alarmrx/receiver"
@@ -24,8 +26,12 @@ type supervised struct {
 	deadline     int64 // unix second the check-in is due by (interval + grace); 0 when not supervised
 	testDeadline int64
 	failed       bool
-	testLate     bool
-	dirty        bool
+	// restoring: a check-in ended the failure, and its restore is not
+	// stored yet. It is saved as failed until then, so that a crash
+	// before the restore is stored raises it again with the next message.
+	restoring bool
+	testLate  bool
+	dirty     bool
 	// filed is the second of the account's one pending wake-up in the
 	// wheel (0: none); later deadlines wait for it and are filed then, so
 	// a chatty panel does not add an entry per message.
@@ -147,6 +153,7 @@ func (s *Supervisor) Seen(id int64, at time.Time, test bool) (restored bool) {
 	}
 	restored = st.failed
 	st.failed = false
+	st.restoring = st.restoring || restored
 	s.schedule(id, st, st.lastSeen, st.lastTest)
 	return restored
 }
@@ -157,7 +164,16 @@ func (s *Supervisor) KeepFailed(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.accounts[id]; ok {
-		st.failed, st.dirty = true, true
+		st.failed, st.restoring, st.dirty = true, false, true
+	}
+}
+
+// Restored records that the restore a check-in raised is stored.
+func (s *Supervisor) Restored(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.accounts[id]; ok && st.restoring {
+		st.restoring, st.dirty = false, true
 	}
 }
 
@@ -228,7 +244,7 @@ func (s *Supervisor) Dirty() []SupervisedAccount {
 	for id, st := range s.accounts {
 		if st.dirty {
 			st.dirty = false
-			out = append(out, SupervisedAccount{ID: id, LastSeen: st.lastSeen, Failed: st.failed, TestLate: st.testLate})
+			out = append(out, SupervisedAccount{ID: id, LastSeen: st.lastSeen, Failed: st.failed || st.restoring, TestLate: st.testLate})
 		}
 	}
 	return out
@@ -282,6 +298,9 @@ type Service struct {
 	now      func() time.Time
 	failures *prometheus.CounterVec
 	failed   prometheus.Gauge
+	// rateLog keeps a store that refuses supervision's events from
+	// writing a line per account per second.
+	rateLog *ratelog.Limiter
 
 	mu       sync.Mutex
 	restores []restore // check-ins that ended a failure, to raise
@@ -295,7 +314,7 @@ func New(o Options) *Service {
 	}
 	f := promauto.With(o.Registerer)
 	s := &Service{sup: o.Supervisor, save: o.Save, log: o.Logger.Named("supervision"), now: o.Now,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), rateLog: ratelog.New(10 * time.Second),
 		failures: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_supervision_failures_total",
 			Help: "Supervised accounts that missed their interval: checkin (no message; SIA YS raised) or test (no periodic test; XX).",
@@ -350,11 +369,7 @@ func (s *Service) Run(ctx context.Context, raise Raiser) {
 			s.persist()
 			return
 		case <-s.wake:
-			for _, rs := range s.takeRestores() {
-				if !s.raise(raise, rs.Expiry, true, rs.at) {
-					s.sup.KeepFailed(rs.AccountID) // the restore is raised by the next message instead
-				}
-			}
+			s.raiseRestores(raise)
 			continue
 		case <-tick.C:
 		}
@@ -379,6 +394,29 @@ func (s *Service) Run(ctx context.Context, raise Raiser) {
 type restore struct {
 	Expiry
 	at time.Time
+}
+
+// restoreConcurrency bounds the restores raised at once: after a network
+// outage thousands of accounts come back together, and raised side by side
+// their commits share the store's group commit.
+const restoreConcurrency = 32
+
+// raiseRestores raises the restores check-ins have queued.
+func (s *Service) raiseRestores(raise Raiser) {
+	sem := make(chan struct{}, restoreConcurrency)
+	var wg sync.WaitGroup
+	for _, rs := range s.takeRestores() {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if s.raise(raise, rs.Expiry, true, rs.at) {
+				s.sup.Restored(rs.AccountID)
+			} else {
+				s.sup.KeepFailed(rs.AccountID) // the restore is raised by the next message instead
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (s *Service) takeRestores() []restore {
@@ -418,7 +456,13 @@ func (s *Service) raise(r Raiser, e Expiry, isRestore bool, at time.Time) bool {
 	err := r.Raise(receiver.Synthetic{Receiver: e.Receiver, Origin: "supervision", Message: msg, At: at,
 		Raw: []byte("supervision " + code + " #" + e.Number)})
 	if err != nil {
-		s.log.Warn("supervision event not stored; retrying", zap.String("code", code), zap.String("account", e.Number), zap.Error(err))
+		if errors.Is(err, receiver.ErrStopped) {
+			return false // shutting down: the state saved says what is still to raise
+		}
+		if ok, suppressed := s.rateLog.Allow(code, s.now()); ok {
+			s.log.Warn("supervision event not stored; retrying", zap.String("code", code), zap.String("account", e.Number),
+				zap.Error(err), zap.Int("suppressed", suppressed))
+		}
 		return false
 	}
 	if !isRestore {

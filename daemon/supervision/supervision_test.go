@@ -168,3 +168,25 @@ func TestChattyPanelKeepsTheWheelSmall(t *testing.T) {
 		t.Fatalf("due at interval + grace: %+v", due)
 	}
 }
+
+// TestRestoreIsSavedAsFailedUntilStored: between the check-in that ends a
+// failure and the storing of its restore, the state saved still says
+// failed, so that a crash in between raises the restore again.
+func TestRestoreIsSavedAsFailedUntilStored(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	s := NewSupervisor(0, t0)
+	s.Load([]SupervisedAccount{{ID: 1, Receiver: 1, Number: "1", Interval: time.Minute, Failed: true}}, t0)
+	if !s.Seen(1, t0.Add(time.Second), false) {
+		t.Fatal("the check-in did not end the failure")
+	}
+	if d := s.Dirty(); len(d) != 1 || !d[0].Failed {
+		t.Fatalf("saved before the restore is stored: %+v", d)
+	}
+	if s.Failed() != 0 {
+		t.Fatal("an account whose panel talks again counts as failed")
+	}
+	s.Restored(1)
+	if d := s.Dirty(); len(d) != 1 || d[0].Failed {
+		t.Fatalf("saved after the restore is stored: %+v", d)
+	}
+}

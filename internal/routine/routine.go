@@ -16,25 +16,46 @@ type Group struct {
 	onPanic PanicHandler
 	mu      sync.Mutex
 	closed  bool
-	wg      sync.WaitGroup
+	running int
+	// drained is closed once the group is closed and nothing runs: Wait
+	// selects on it, so a Wait that gives up leaves nothing behind.
+	drained chan struct{}
 }
 
 // New returns a group whose panics go to onPanic (nil: recovered and
 // forgotten).
-func New(onPanic PanicHandler) *Group { return &Group{onPanic: onPanic} }
+func New(onPanic PanicHandler) *Group {
+	return &Group{onPanic: onPanic, drained: make(chan struct{})}
+}
 
-// Go runs f in a new goroutine unless the group is closed; it reports
-// whether f was started. A panic in f is recovered and handed to the
-// group's handler: one bad frame never ends the process.
-func (g *Group) Go(name string, f func()) bool {
+// enter counts one more piece of work unless the group is closed.
+func (g *Group) enter() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return false
 	}
-	g.wg.Add(1)
+	g.running++
+	return true
+}
+
+func (g *Group) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running--; g.running == 0 && g.closed {
+		close(g.drained)
+	}
+}
+
+// Go runs f in a new goroutine unless the group is closed; it reports
+// whether f was started. A panic in f is recovered and handed to the
+// group's handler: one bad frame never ends the process.
+func (g *Group) Go(name string, f func()) bool {
+	if !g.enter() {
+		return false
+	}
 	go func() {
-		defer g.wg.Done()
+		defer g.leave()
 		g.Safely(name, f)
 	}()
 	return true
@@ -46,14 +67,10 @@ func (g *Group) Go(name string, f func()) bool {
 // panicked. Work that arrives on another server's goroutine (an HTTP
 // request handing a frame in) is tracked this way.
 func (g *Group) Do(name string, f func()) (ran, panicked bool) {
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
+	if !g.enter() {
 		return false, false
 	}
-	g.wg.Add(1)
-	g.mu.Unlock()
-	defer g.wg.Done()
+	defer g.leave()
 	return true, g.Safely(name, f)
 }
 
@@ -73,20 +90,25 @@ func (g *Group) Safely(name string, f func()) (panicked bool) {
 	return false
 }
 
-// Close refuses new goroutines from now on; those running go on.
+// Close refuses new work from now on; what runs goes on.
 func (g *Group) Close() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return
+	}
 	g.closed = true
-	g.mu.Unlock()
+	if g.running == 0 {
+		close(g.drained)
+	}
 }
 
-// Wait waits until every goroutine of the group has returned or ctx ends,
-// and returns ctx's error in the second case.
+// Wait closes the group and waits until all its work has returned or ctx
+// ends, and returns ctx's error in the second case.
 func (g *Group) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { g.wg.Wait(); close(done) }()
+	g.Close()
 	select {
-	case <-done:
+	case <-g.drained:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
