@@ -41,11 +41,7 @@ func (a *api) lookupClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := a.opts.Station.LookupIdentifier(r.Context(), ident)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	a.respond(w, http.StatusOK, c, err)
 }
 
 func (a *api) clientIdentifier(kind string) http.HandlerFunc {
@@ -55,11 +51,7 @@ func (a *api) clientIdentifier(kind string) http.HandlerFunc {
 			return
 		}
 		c, err := a.opts.Station.ClientIdentifier(r.Context(), kind, id)
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
+		a.respond(w, http.StatusOK, c, err)
 	}
 }
 
@@ -74,11 +66,7 @@ func (a *api) setIdentifier(kind string) http.HandlerFunc {
 			return
 		}
 		c, err := a.opts.Station.SetIdentifier(r.Context(), kind, id, req.Identifier, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
+		a.respond(w, http.StatusOK, c, err)
 	}
 }
 
@@ -89,11 +77,7 @@ func (a *api) regenerateIdentifier(kind string) http.HandlerFunc {
 			return
 		}
 		c, err := a.opts.Station.RegenerateIdentifier(r.Context(), kind, id, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
+		a.respond(w, http.StatusOK, c, err)
 	}
 }
 
@@ -111,9 +95,5 @@ func (a *api) portalUserScopes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.PortalScopes(r.Context(), u)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }

@@ -88,22 +88,14 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			list, err := recs.List(r.Context(), opts)
-			if err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"items": list})
+			a.respondItems(w, list, err)
 		}, append(recs.Filters(), pageQuery...)},
 		{"POST", path, func(w http.ResponseWriter, r *http.Request) {
 			rec := new(T)
 			if !decodeBody(w, r, rec) {
 				return
 			}
-			if err := recs.Create(r.Context(), rec); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, rec)
+			a.respond(w, http.StatusCreated, rec, recs.Create(r.Context(), rec))
 		}, nil},
 		{"GET", item, func(w http.ResponseWriter, r *http.Request) {
 			id, ok := pathID(w, r)
@@ -111,33 +103,21 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			rec, err := recs.Get(r.Context(), id)
-			if err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, rec)
+			a.respond(w, http.StatusOK, rec, err)
 		}, nil},
 		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
 			id, rec, ok := idAndBody[T](w, r)
 			if !ok {
 				return
 			}
-			if err := recs.Update(r.Context(), id, rec); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, rec)
+			a.respond(w, http.StatusOK, rec, recs.Update(r.Context(), id, rec))
 		}, nil},
 		{"DELETE", item, func(w http.ResponseWriter, r *http.Request) {
 			id, ok := pathID(w, r)
 			if !ok {
 				return
 			}
-			if err := recs.Delete(r.Context(), id); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
+			a.respondNoContent(w, recs.Delete(r.Context(), id))
 		}, nil},
 	}
 }
@@ -195,11 +175,7 @@ func (a *api) reports(w http.ResponseWriter, r *http.Request) {
 // writeReports answers a customer's reports (0: every customer).
 func (a *api) writeReports(w http.ResponseWriter, r *http.Request, customer int64, limit int) {
 	list, err := a.opts.Station.Reports(r.Context(), customer, limit)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // report returns one morning report as the customer got it (writeReport).
@@ -218,11 +194,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) receivers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.Receivers(r.Context())
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
@@ -232,11 +204,7 @@ func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct, err := a.opts.Station.FindAccount(r.Context(), receiver, r.PathValue("number"))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, acct)
+	a.respond(w, http.StatusOK, acct, err)
 }
 
 // importer answers a CSV import (accounts, sites or customers): all rows
@@ -331,11 +299,8 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	case req.Duration > 0:
 		t.EndsAt = start.Add(time.Duration(req.Duration))
 	}
-	if err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, t)
+	err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration)
+	a.respond(w, http.StatusCreated, t, err)
 }
 
 type endTestRequest struct {
@@ -352,11 +317,7 @@ func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
 		req.By = actorOf(r).Name
 	}
 	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ended": ended})
+	a.respond(w, http.StatusOK, map[string]any{"ended": ended}, err)
 }
 
 // dateRange reads from and to (RFC 3339; to defaults to now, from to a day
@@ -469,11 +430,7 @@ func (a *api) stationEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evs, err := a.opts.Station.StationEvents(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": evs})
+	a.respondItems(w, evs, err)
 }
 
 // listOptions reads the record filters, after_id and limit.

@@ -16,11 +16,7 @@ func (a *api) siteSystems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.SiteSystems(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // unprogrammedZones lists the zones an account's signals name that have
@@ -32,9 +28,5 @@ func (a *api) unprogrammedZones(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.UnprogrammedZones(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "items": list})
+	a.respond(w, http.StatusOK, map[string]any{"account_id": id, "items": list}, err)
 }

@@ -1,0 +1,32 @@
+package httpapi
+
+import "net/http"
+
+// Most endpoints end the same way: one store call, then either its error
+// (storeError) or its result. The endings live here so that every
+// endpoint maps a store error to the same status and body.
+
+// respond answers v as JSON with status, or err as storeError does. v is
+// not looked at when err is set.
+func (a *api) respond(w http.ResponseWriter, status int, v any, err error) {
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// respondItems answers a list as {"items": list}, the shape of every list
+// endpoint without paging metadata.
+func (a *api) respondItems(w http.ResponseWriter, list any, err error) {
+	a.respond(w, http.StatusOK, map[string]any{"items": list}, err)
+}
+
+// respondNoContent answers 204 with no body, or err.
+func (a *api) respondNoContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		a.storeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
