@@ -42,11 +42,15 @@ func (a *api) documentRoutes() []route {
 // reportRecipients says where a customer's morning report goes now:
 // marked contacts and portal users, or (fallback) its report_email.
 func (a *api) reportRecipients(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+	if id, ok := pathID(w, r); ok {
+		a.writeRecipients(w, r, id)
 	}
-	list, err := a.opts.Station.ReportRecipients(r.Context(), id)
+}
+
+// writeRecipients answers a customer's report recipients; fallback says
+// the report goes to its report_email, no recipient being marked.
+func (a *api) writeRecipients(w http.ResponseWriter, r *http.Request, customer int64) {
+	list, err := a.opts.Station.ReportRecipients(r.Context(), customer)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -68,11 +72,7 @@ func (a *api) stationPortalReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := a.opts.Station.SetPortalReport(r.Context(), id, req.Report, req.Email, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.respond(w, http.StatusOK, p, err)
 }
 
 func (a *api) signalNotes(w http.ResponseWriter, r *http.Request) {
@@ -114,11 +114,7 @@ func (a *api) addSignalNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := a.opts.Station.AddSignalNote(r.Context(), id, actor, req.Note)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, n)
+	a.respond(w, http.StatusCreated, n, err)
 }
 
 func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request) {
@@ -131,11 +127,7 @@ func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.ReportDeliveries(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // writeReport answers one stored report as its customer got it: HTML, or
@@ -227,11 +219,7 @@ func (a *api) portalAnnotateReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := a.opts.Station.AnnotateReport(r.Context(), id, req.Annotation, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	a.respond(w, http.StatusOK, rep, err)
 }
 
 // portalDeleteReport deletes a stored report (right "reports.delete").
@@ -243,11 +231,7 @@ func (a *api) portalDeleteReport(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.portalReportInScope(w, r, id); !ok {
 		return
 	}
-	if err := a.opts.Station.DeleteReport(r.Context(), id, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.respondNoContent(w, a.opts.Station.DeleteReport(r.Context(), id, actorOf(r)))
 }
 
 // portalReportView is a portal user's own morning report setting;
@@ -304,11 +288,7 @@ func (a *api) portalSetUserReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := a.opts.Station.SetPortalReport(r.Context(), id, req.Report, req.Email, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.respond(w, http.StatusOK, p, err)
 }
 
 // portalReportRecipients lists, for the account manager, where the
@@ -324,13 +304,7 @@ func (a *api) portalReportRecipients(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.ReportRecipient{}, "fallback": false})
 		return
 	}
-	list, err := a.opts.Station.ReportRecipients(r.Context(), cid)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	fallback := len(list) > 0 && list[0].Kind == store.RecipientReportEmail
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "fallback": fallback})
+	a.writeRecipients(w, r, cid)
 }
 
 // The unsubscribe link of a report mail works without a log-in: its token

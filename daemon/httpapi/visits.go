@@ -54,12 +54,14 @@ func (a *api) createVisit(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	a.writeNewVisit(w, r, &req)
+}
+
+// writeNewVisit schedules the visit req asks for and answers it.
+func (a *api) writeNewVisit(w http.ResponseWriter, r *http.Request, req *visitRequest) {
 	v := req.visit()
-	if err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r))
+	a.respond(w, http.StatusCreated, v, err)
 }
 
 func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
@@ -83,11 +85,7 @@ func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) writeVisits(w http.ResponseWriter, r *http.Request, f store.VisitFilter) {
 	list, err := a.opts.Station.Visits(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) getVisit(w http.ResponseWriter, r *http.Request) {
@@ -96,11 +94,7 @@ func (a *api) getVisit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := a.opts.Station.Visit(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	a.respond(w, http.StatusOK, v, err)
 }
 
 // visitStep answers a start, end or cancel with the visit as it is after.
@@ -111,11 +105,7 @@ func (a *api) visitStep(step func(ctx context.Context, id int64, by store.Actor)
 			return
 		}
 		v, err := step(r.Context(), id, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+		a.respond(w, http.StatusOK, v, err)
 	}
 }
 
@@ -224,12 +214,7 @@ func (a *api) portalCreateVisit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "technician_user_id", "portal user is not one of your technicians")
 		return
 	}
-	v := req.visit()
-	if err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	a.writeNewVisit(w, r, &req)
 }
 
 // portalVisitStep: the visit's technician starts it (its systems go on
@@ -263,11 +248,8 @@ func (a *api) portalVisitStep(step string) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "", "only "+who+" may "+step+" a visit")
 			return
 		}
-		if v, err := do(r.Context(), id, actorOf(r)); err != nil {
-			a.storeError(w, err)
-		} else {
-			writeJSON(w, http.StatusOK, v)
-		}
+		after, err := do(r.Context(), id, actorOf(r))
+		a.respond(w, http.StatusOK, after, err)
 	}
 }
 
