@@ -182,15 +182,11 @@ func (a *api) me(w http.ResponseWriter, r *http.Request) {
 func (a *api) queue(w http.ResponseWriter, r *http.Request) {
 	now := a.opts.Now()
 	q, held, err := a.opts.Station.Queue(r.Context(), now)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	a.respond(w, http.StatusOK, map[string]any{
 		"now": now, "queue": q, "held": held,
 		"age_warn_seconds": a.opts.Console.AgeWarn.Seconds(), "age_critical_seconds": a.opts.Console.AgeCritical.Seconds(),
 		"claim_timeout_seconds": a.opts.Queue.ClaimTimeout.Seconds(),
-	})
+	}, err)
 }
 
 // queueEvents streams queue changes as server-sent events: one "queue"
@@ -259,11 +255,7 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.Incidents(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // incidentDetail is everything an operator needs on one page.
@@ -385,11 +377,7 @@ type createUserRequest struct {
 
 func (a *api) users(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.Users(r.Context())
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
@@ -398,11 +386,8 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := req.User
-	if err := a.opts.Station.CreateUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	err := a.opts.Station.CreateUser(r.Context(), &u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -411,11 +396,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.opts.Station.UpdateUser(r.Context(), id, *change, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	a.respond(w, http.StatusOK, u, err)
 }
 
 func (a *api) audit(w http.ResponseWriter, r *http.Request) {
@@ -424,11 +405,7 @@ func (a *api) audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.Audit(r.Context(), p.afterID, p.limit)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // dashboard returns the operators' dashboard figures, read from the same

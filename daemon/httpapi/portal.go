@@ -273,11 +273,7 @@ func (a *api) portalSignals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sigs, err := a.opts.Station.SiteActivity(r.Context(), id, since, a.opts.Now().Add(time.Minute))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signals": portalSignals(sigs)})
+	a.respond(w, http.StatusOK, map[string]any{"signals": portalSignals(sigs)}, err)
 }
 
 // portalSignal is a signal as its clients see it: without the frame it came
@@ -382,11 +378,7 @@ func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acts, err := a.opts.Station.IncidentActions(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts})
+	a.respond(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts}, err)
 }
 
 // portalSignal is one signal of the scope.
@@ -416,11 +408,7 @@ func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // may refuses a change the portal user has no right to.
@@ -438,11 +426,7 @@ func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = id
-	if err := a.opts.Station.RespondingParties.Create(r.Context(), rp); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, rp)
+	a.respond(w, http.StatusCreated, rp, a.opts.Station.RespondingParties.Create(r.Context(), rp))
 }
 
 // contactInScope loads a call-list entry of the session's scope.
@@ -465,11 +449,7 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = old.SiteID // a contact cannot be moved out of the scope
-	if err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rp)
+	a.respond(w, http.StatusOK, rp, a.opts.Station.RespondingParties.Update(r.Context(), id, rp))
 }
 
 func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
@@ -480,11 +460,7 @@ func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.contactInScope(w, r, id); !ok {
 		return
 	}
-	if err := a.opts.Station.RespondingParties.Delete(r.Context(), id); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.respondNoContent(w, a.opts.Station.RespondingParties.Delete(r.Context(), id))
 }
 
 // portalZones lists the zones of a site's accounts.
@@ -539,11 +515,7 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if edit.Type != nil {
 		z.Type = *edit.Type
 	}
-	if err := a.opts.Station.Zones.Update(r.Context(), id, z); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, z)
+	a.respond(w, http.StatusOK, z, a.opts.Station.Zones.Update(r.Context(), id, z))
 }
 
 type notesEdit struct {
@@ -563,20 +535,12 @@ func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site.Notes = edit.Notes
-	if err := a.opts.Station.Sites.Update(r.Context(), id, site); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, site)
+	a.respond(w, http.StatusOK, site, a.opts.Station.Sites.Update(r.Context(), id, site))
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.PortalUsers(r.Context(), portalOf(r).Scope)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 type portalUserRequest struct {
@@ -599,11 +563,7 @@ func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &store.PortalUser{Scope: sess.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
-	if err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	a.respond(w, http.StatusCreated, u, a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)))
 }
 
 // portalUpdateUser: the account manager changes an office staff user of
@@ -626,11 +586,8 @@ func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	if u, err = a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	u, err = a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r))
+	a.respond(w, http.StatusOK, u, err)
 }
 
 type passwordChange struct {
@@ -660,11 +617,8 @@ func (a *api) portalPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _ := r.Cookie(portalCookie) // present: portalAuth admitted the request by it
-	if _, err := a.opts.Station.UpdatePortalUser(r.Context(), sess.User.ID, store.PortalUserChange{Password: &req.New}, c.Value, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	_, err = a.opts.Station.UpdatePortalUser(r.Context(), sess.User.ID, store.PortalUserChange{Password: &req.New}, c.Value, actorOf(r))
+	a.respondNoContent(w, err)
 }
 
 // accountInScope loads an account of the session's sites.
@@ -725,11 +679,7 @@ func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.KeptReports(r.Context(), cid, 100)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
@@ -760,11 +710,8 @@ func (a *api) createPortalUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "kind", "office staff are created by their account manager in the portal")
 		return
 	}
-	if err := a.opts.Station.CreatePortalUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	err := a.opts.Station.CreatePortalUser(r.Context(), &u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 // updatePortalUser: station staff reset a portal user's password, disable
@@ -775,20 +722,12 @@ func (a *api) updatePortalUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	a.respond(w, http.StatusOK, u, err)
 }
 
 func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.PortalUsers(r.Context(), r.URL.Query().Get("scope"))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // emulatePortalUser opens the portal as a portal user, at its own scope or,
