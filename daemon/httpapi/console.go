@@ -113,7 +113,7 @@ func (a *api) queueRoutes() []route {
 		{"GET", "/api/v1/queue", a.queue, nil},
 		{"GET", "/api/v1/queue/events", a.queueEvents, nil},
 		{"GET", "/api/v1/incidents", a.incidents, []string{"status", "account_id", "since", "after_id", "limit"}},
-		{"GET", "/api/v1/incidents/{id}", a.incident, nil},
+		{"GET", "/api/v1/incidents/{id}", withID(a.incident), nil},
 		{"POST", "/api/v1/incidents/{id}/steps", a.step, nil},
 		{"GET", "/api/v1/dashboard", a.dashboard, nil},
 		{"GET", "/api/v1/users", a.users, nil},
@@ -281,11 +281,7 @@ type incidentSignal struct {
 	Role string `json:"role"`
 }
 
-func (a *api) incident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	st := a.opts.Station
 	ctx := r.Context()
 	in, err := st.Incident(ctx, id)

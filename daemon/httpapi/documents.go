@@ -31,25 +31,17 @@ func (a *api) documentRoutes() []route {
 	rs := recordRoutes(a, "/api/v1/customer-contacts", st.CustomerContacts)
 	return append(rs,
 		route{"POST", "/api/v1/customer-contacts/import", a.importer(st.ImportContacts), importQuery},
-		route{"GET", "/api/v1/customers/{id}/report-recipients", a.reportRecipients, nil},
+		route{"GET", "/api/v1/customers/{id}/report-recipients", withID(a.reportRecipients), nil},
 		route{"PUT", "/api/v1/portal-users/{id}/report", a.stationPortalReport, nil},
-		route{"GET", "/api/v1/signals/{id}/notes", a.signalNotes, nil},
+		route{"GET", "/api/v1/signals/{id}/notes", withID(a.signalNotes), nil},
 		route{"POST", "/api/v1/signals/{id}/notes", a.addSignalNote, nil},
-		route{"GET", "/api/v1/reports/{id}/deliveries", a.reportDeliveries, nil},
+		route{"GET", "/api/v1/reports/{id}/deliveries", withID(a.reportDeliveries), nil},
 	)
 }
 
 // reportRecipients says where a customer's morning report goes now:
 // marked contacts and portal users, or (fallback) its report_email.
-func (a *api) reportRecipients(w http.ResponseWriter, r *http.Request) {
-	if id, ok := pathID(w, r); ok {
-		a.writeRecipients(w, r, id)
-	}
-}
-
-// writeRecipients answers a customer's report recipients; fallback says
-// the report goes to its report_email, no recipient being marked.
-func (a *api) writeRecipients(w http.ResponseWriter, r *http.Request, customer int64) {
+func (a *api) reportRecipients(w http.ResponseWriter, r *http.Request, customer int64) {
 	list, err := a.opts.Station.ReportRecipients(r.Context(), customer)
 	if err != nil {
 		a.storeError(w, err)
@@ -75,11 +67,7 @@ func (a *api) stationPortalReport(w http.ResponseWriter, r *http.Request) {
 	a.respond(w, http.StatusOK, p, err)
 }
 
-func (a *api) signalNotes(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) signalNotes(w http.ResponseWriter, r *http.Request, id int64) {
 	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{IDs: []int64{id}, Limit: 1})
 	if err != nil {
 		a.storeError(w, err)
@@ -117,11 +105,7 @@ func (a *api) addSignalNote(w http.ResponseWriter, r *http.Request) {
 	a.respond(w, http.StatusCreated, n, err)
 }
 
-func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request, id int64) {
 	if _, err := a.opts.Station.Report(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
@@ -223,9 +207,8 @@ func (a *api) portalAnnotateReport(w http.ResponseWriter, r *http.Request) {
 }
 
 // portalDeleteReport deletes a stored report (right "reports.delete").
-func (a *api) portalDeleteReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !may(w, r, store.RightReportsDelete) {
+func (a *api) portalDeleteReport(w http.ResponseWriter, r *http.Request, id int64) {
+	if !may(w, r, store.RightReportsDelete) {
 		return
 	}
 	if _, ok := a.portalReportInScope(w, r, id); !ok {
@@ -304,7 +287,7 @@ func (a *api) portalReportRecipients(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.ReportRecipient{}, "fallback": false})
 		return
 	}
-	a.writeRecipients(w, r, cid)
+	a.reportRecipients(w, r, cid)
 }
 
 // The unsubscribe link of a report mail works without a log-in: its token

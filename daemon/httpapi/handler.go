@@ -30,3 +30,13 @@ func (a *api) respondNoContent(w http.ResponseWriter, err error) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// withID adapts a handler of the record the {id} path value names: a bad
+// id is answered 400 (pathID) before h runs.
+func withID(h func(w http.ResponseWriter, r *http.Request, id int64)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := pathID(w, r); ok {
+			h(w, r, id)
+		}
+	}
+}

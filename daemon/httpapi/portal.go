@@ -58,13 +58,13 @@ func (a *api) portalAPI() []route {
 		{"GET", "/portal/api/signals", a.portalSignals, siteQuery},
 		{"GET", "/portal/api/events", a.portalEvents, nil},
 		{"GET", "/portal/api/incidents", a.portalIncidents, siteQuery},
-		{"GET", "/portal/api/incidents/{id}", a.portalIncident, nil},
-		{"GET", "/portal/api/signals/{id}", a.portalSignal, nil},
-		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList, nil},
+		{"GET", "/portal/api/incidents/{id}", withID(a.portalIncident), nil},
+		{"GET", "/portal/api/signals/{id}", withID(a.portalSignal), nil},
+		{"GET", "/portal/api/sites/{id}/call-list", withID(a.portalCallList), nil},
 		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact, nil},
 		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact, nil},
-		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact, nil},
-		{"GET", "/portal/api/sites/{id}/zones", a.portalZones, nil},
+		{"DELETE", "/portal/api/call-list/{id}", withID(a.portalDeleteContact), nil},
+		{"GET", "/portal/api/sites/{id}/zones", withID(a.portalZones), nil},
 		{"PUT", "/portal/api/zones/{id}", a.portalEditZone, nil},
 		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes, nil},
 		{"GET", "/portal/api/users", a.portalUsers, nil},
@@ -75,17 +75,17 @@ func (a *api) portalAPI() []route {
 		{"POST", "/portal/api/password", a.portalPassword, nil},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn, nil},
 		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff, nil},
-		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults, rangeQuery},
+		{"GET", "/portal/api/accounts/{id}/test-results", withID(a.portalTestResults), rangeQuery},
 		{"GET", "/portal/api/visits", a.portalVisits, []string{"since"}},
 		{"POST", "/portal/api/visits", a.portalCreateVisit, nil},
-		{"GET", "/portal/api/visits/{id}", a.portalVisit, nil},
+		{"GET", "/portal/api/visits/{id}", withID(a.portalVisit), nil},
 		{"POST", "/portal/api/visits/{id}/start", a.portalVisitStep("start"), nil},
 		{"POST", "/portal/api/visits/{id}/end", a.portalVisitStep("end"), nil},
 		{"POST", "/portal/api/visits/{id}/cancel", a.portalVisitStep("cancel"), nil},
 		{"GET", "/portal/api/reports", a.portalReports, nil},
 		{"PUT", "/portal/api/reports/{id}/annotation", a.portalAnnotateReport, nil},
-		{"DELETE", "/portal/api/reports/{id}", a.portalDeleteReport, nil},
-		{"GET", "/portal/api/reports/{id}", a.portalReport, reportQuery},
+		{"DELETE", "/portal/api/reports/{id}", withID(a.portalDeleteReport), nil},
+		{"GET", "/portal/api/reports/{id}", withID(a.portalReport), reportQuery},
 	}
 }
 
@@ -361,11 +361,7 @@ func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {
 
 // portalIncident is one incident of the scope with its action log (what
 // the morning report links to).
-func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalIncident(w http.ResponseWriter, r *http.Request, id int64) {
 	in, err := a.opts.Station.Incident(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
@@ -382,11 +378,7 @@ func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
 }
 
 // portalSignal is one signal of the scope.
-func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalSignal(w http.ResponseWriter, r *http.Request, id int64) {
 	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{IDs: []int64{id}, Limit: 1})
 	if err != nil {
 		a.storeError(w, err)
@@ -402,9 +394,8 @@ func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, portalSignals(sigs[:1])[0])
 }
 
-func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.siteIn(w, r, id) {
+func (a *api) portalCallList(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.siteIn(w, r, id) {
 		return
 	}
 	list, err := a.opts.Station.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
@@ -452,9 +443,8 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 	a.respond(w, http.StatusOK, rp, a.opts.Station.RespondingParties.Update(r.Context(), id, rp))
 }
 
-func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !may(w, r, store.RightCallListDelete) {
+func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request, id int64) {
+	if !may(w, r, store.RightCallListDelete) {
 		return
 	}
 	if _, ok := a.contactInScope(w, r, id); !ok {
@@ -464,9 +454,8 @@ func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
 }
 
 // portalZones lists the zones of a site's accounts.
-func (a *api) portalZones(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.siteIn(w, r, id) {
+func (a *api) portalZones(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.siteIn(w, r, id) {
 		return
 	}
 	accts, err := a.opts.Station.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
@@ -647,9 +636,8 @@ func (a *api) portalTestOff(w http.ResponseWriter, r *http.Request) {
 
 // portalTestResults is the station's test results (testResults) of an
 // account in scope, without the frames (portalSignal).
-func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.accountInScope(w, r, id) {
+func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.accountInScope(w, r, id) {
 		return
 	}
 	from, to, ok := a.dateRange(w, r)
@@ -682,11 +670,7 @@ func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
 	a.respondItems(w, list, err)
 }
 
-func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalReport(w http.ResponseWriter, r *http.Request, id int64) {
 	if rep, ok := a.portalReportInScope(w, r, id); ok {
 		a.writeReport(w, r, rep)
 	}
@@ -733,11 +717,7 @@ func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {
 // emulatePortalUser opens the portal as a portal user, at its own scope or,
 // with {"identifier": …} (optional), at the site or customer within it
 // that the identifier names.
-func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request, id int64) {
 	var req struct {
 		Identifier string `json:"identifier"`
 	}

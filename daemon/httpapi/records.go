@@ -97,14 +97,10 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 			}
 			a.respond(w, http.StatusCreated, rec, recs.Create(r.Context(), rec))
 		}, nil},
-		{"GET", item, func(w http.ResponseWriter, r *http.Request) {
-			id, ok := pathID(w, r)
-			if !ok {
-				return
-			}
+		{"GET", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 			rec, err := recs.Get(r.Context(), id)
 			a.respond(w, http.StatusOK, rec, err)
-		}, nil},
+		}), nil},
 		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
 			id, rec, ok := idAndBody[T](w, r)
 			if !ok {
@@ -112,13 +108,9 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 			}
 			a.respond(w, http.StatusOK, rec, recs.Update(r.Context(), id, rec))
 		}, nil},
-		{"DELETE", item, func(w http.ResponseWriter, r *http.Request) {
-			id, ok := pathID(w, r)
-			if !ok {
-				return
-			}
+		{"DELETE", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 			a.respondNoContent(w, recs.Delete(r.Context(), id))
-		}, nil},
+		}), nil},
 	}
 }
 
@@ -141,20 +133,20 @@ func (a *api) stationRoutes() []route {
 		route{"POST", "/api/v1/accounts/import", a.importer(st.ImportAccounts), importQuery},
 		route{"POST", "/api/v1/sites/import", a.importer(st.ImportSites), importQuery},
 		route{"POST", "/api/v1/customers/import", a.importer(st.ImportCustomers), importQuery},
-		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals, []string{"since"}},
-		route{"GET", "/api/v1/sites/{id}/systems", a.siteSystems, nil},
-		route{"GET", "/api/v1/accounts/{id}/unprogrammed-zones", a.unprogrammedZones, nil},
-		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory, []string{"open", "from", "to"}},
+		route{"POST", "/api/v1/accounts/{id}/claim-signals", withID(a.claimSignals), []string{"since"}},
+		route{"GET", "/api/v1/sites/{id}/systems", withID(a.siteSystems), nil},
+		route{"GET", "/api/v1/accounts/{id}/unprogrammed-zones", withID(a.unprogrammedZones), nil},
+		route{"GET", "/api/v1/accounts/{id}/tests", withID(a.testHistory), []string{"open", "from", "to"}},
 		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest, nil},
 		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests, nil},
-		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults, rangeQuery},
+		route{"GET", "/api/v1/accounts/{id}/test-results", withID(a.testResults), rangeQuery},
 		route{"GET", "/api/v1/station-events", a.stationEvents, []string{"kind", "account_id", "since", "after_id", "limit"}},
 		route{"GET", "/api/v1/reports", a.reports, []string{"customer_id", "limit"}},
 		route{"GET", "/api/v1/portal-users", a.listPortalUsers, []string{"scope"}},
 		route{"POST", "/api/v1/portal-users", a.createPortalUser, nil},
 		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser, nil},
-		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser, nil},
-		route{"GET", "/api/v1/reports/{id}", a.report, reportQuery},
+		route{"POST", "/api/v1/portal-users/{id}/emulate", withID(a.emulatePortalUser), nil},
+		route{"GET", "/api/v1/reports/{id}", withID(a.report), reportQuery},
 	)
 	return rs
 }
@@ -179,11 +171,7 @@ func (a *api) writeReports(w http.ResponseWriter, r *http.Request, customer int6
 }
 
 // report returns one morning report as the customer got it (writeReport).
-func (a *api) report(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) report(w http.ResponseWriter, r *http.Request, id int64) {
 	rep, err := a.opts.Station.Report(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
@@ -236,11 +224,7 @@ func (a *api) importer(run func(ctx context.Context, r io.Reader, dryRun bool) (
 	}
 }
 
-func (a *api) claimSignals(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) claimSignals(w http.ResponseWriter, r *http.Request, id int64) {
 	v := r.URL.Query().Get("since")
 	if v == "" {
 		writeError(w, http.StatusBadRequest, "since", "since is required: an RFC 3339 time or a duration such as 24h")
@@ -351,11 +335,7 @@ func (a *api) dateRange(w http.ResponseWriter, r *http.Request) (from, to time.T
 
 // testHistory lists on-test periods: open ones with ?open=true, else those
 // overlapping the date range.
-func (a *api) testHistory(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) testHistory(w http.ResponseWriter, r *http.Request, id int64) {
 	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
@@ -389,11 +369,7 @@ type testView struct {
 }
 
 // testResults lists the signals received in on-test scopes in the range.
-func (a *api) testResults(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) testResults(w http.ResponseWriter, r *http.Request, id int64) {
 	from, to, ok := a.dateRange(w, r)
 	if !ok {
 		return

@@ -26,7 +26,7 @@ func (a *api) visitRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/visits", a.listVisits, visitQuery},
 		{"POST", "/api/v1/visits", a.createVisit, nil},
-		{"GET", "/api/v1/visits/{id}", a.getVisit, nil},
+		{"GET", "/api/v1/visits/{id}", withID(a.getVisit), nil},
 		{"POST", "/api/v1/visits/{id}/start", a.visitStep(st.StartVisit), nil},
 		{"POST", "/api/v1/visits/{id}/end", a.visitStep(st.EndVisit), nil},
 		{"POST", "/api/v1/visits/{id}/cancel", a.visitStep(st.CancelVisit), nil},
@@ -88,25 +88,17 @@ func (a *api) writeVisits(w http.ResponseWriter, r *http.Request, f store.VisitF
 	a.respondItems(w, list, err)
 }
 
-func (a *api) getVisit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) getVisit(w http.ResponseWriter, r *http.Request, id int64) {
 	v, err := a.opts.Station.Visit(r.Context(), id)
 	a.respond(w, http.StatusOK, v, err)
 }
 
 // visitStep answers a start, end or cancel with the visit as it is after.
 func (a *api) visitStep(step func(ctx context.Context, id int64, by store.Actor) (*store.Visit, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		v, err := step(r.Context(), id, actorOf(r))
 		a.respond(w, http.StatusOK, v, err)
-	}
+	})
 }
 
 // installerManager reports whether the session is an installer's account
@@ -184,11 +176,7 @@ func (a *api) portalVisitInScope(w http.ResponseWriter, r *http.Request, id int6
 	return v, true
 }
 
-func (a *api) portalVisit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalVisit(w http.ResponseWriter, r *http.Request, id int64) {
 	if v, ok := a.portalVisitInScope(w, r, id); ok {
 		writeJSON(w, http.StatusOK, v)
 	}
@@ -221,11 +209,7 @@ func (a *api) portalCreateVisit(w http.ResponseWriter, r *http.Request) {
 // test on the technician's authority) and ends it; the installer's
 // account manager may end it too, and cancels it.
 func (a *api) portalVisitStep(step string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		v, ok := a.portalVisitInScope(w, r, id)
 		if !ok {
 			return
@@ -250,7 +234,7 @@ func (a *api) portalVisitStep(step string) http.HandlerFunc {
 		}
 		after, err := do(r.Context(), id, actorOf(r))
 		a.respond(w, http.StatusOK, after, err)
-	}
+	})
 }
 
 // decodeOptionalBody is decodeBody for a body that may be left out.
