@@ -345,15 +345,10 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 
 func (a *api) step(w http.ResponseWriter, r *http.Request) {
 	id, step, ok := idAndBody[store.Step](w, r)
-	if !ok {
+	if !ok || !stationUser(w, r, "queue steps are taken by station users") {
 		return
 	}
-	actor := actorOf(r)
-	if actor.ID == 0 {
-		writeError(w, http.StatusForbidden, "", "queue steps are taken by station users: log in at /api/v1/login")
-		return
-	}
-	out, err := a.opts.Station.Act(r.Context(), id, actor, *step, a.opts.Queue)
+	out, err := a.opts.Station.Act(r.Context(), id, actorOf(r), *step, a.opts.Queue)
 	var held *store.ClaimHeldError
 	if errors.As(err, &held) {
 		writeError(w, http.StatusConflict, "", held.Error())

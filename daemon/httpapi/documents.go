@@ -93,15 +93,10 @@ type noteRequest struct {
 // steps of an incident.
 func (a *api) addSignalNote(w http.ResponseWriter, r *http.Request) {
 	id, req, ok := idAndBody[noteRequest](w, r)
-	if !ok {
+	if !ok || !stationUser(w, r, "notes are written by station users") {
 		return
 	}
-	actor := actorOf(r)
-	if actor.ID == 0 {
-		writeError(w, http.StatusForbidden, "", "notes are written by station users: log in at /api/v1/login")
-		return
-	}
-	n, err := a.opts.Station.AddSignalNote(r.Context(), id, actor, req.Note)
+	n, err := a.opts.Station.AddSignalNote(r.Context(), id, actorOf(r), req.Note)
 	a.respond(w, http.StatusCreated, n, err)
 }
 

@@ -40,3 +40,27 @@ func withID(h func(w http.ResponseWriter, r *http.Request, id int64)) http.Handl
 		}
 	}
 }
+
+// The actor auth put in the request's context is who the store records
+// for a change; these check or fill it in where the endpoint's rule needs
+// a particular kind of actor.
+
+// stationUser refuses (403) a request made without a station user's
+// session: the admin token is no one an incident's or signal's log can
+// name. what says what needs the user.
+func stationUser(w http.ResponseWriter, r *http.Request, what string) bool {
+	if actorOf(r).ID == 0 {
+		writeError(w, http.StatusForbidden, "", what+": log in at /api/v1/login")
+		return false
+	}
+	return true
+}
+
+// portalSigns sets *by to the portal user's name when a portal session
+// makes the request: a portal user acts as itself, never as someone it
+// names.
+func portalSigns(r *http.Request, by *string) {
+	if portalOf(r) != nil {
+		*by = actorOf(r).Name
+	}
+}

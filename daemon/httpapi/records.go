@@ -264,9 +264,7 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	if req.Scope == "" {
 		req.Scope = store.ScopeAccount
 	}
-	if portalOf(r) != nil {
-		req.AuthorisedBy = actorOf(r).Name // a portal user authorises as itself, never as someone named
-	}
+	portalSigns(r, &req.AuthorisedBy)
 	t := store.OnTest{AccountID: id, Scope: req.Scope, Zones: req.Zones, Categories: req.Categories,
 		Reason: req.Reason, AuthorisedBy: req.AuthorisedBy}
 	start := a.opts.Now()
@@ -297,9 +295,7 @@ func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if portalOf(r) != nil {
-		req.By = actorOf(r).Name
-	}
+	portalSigns(r, &req.By)
 	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
 	a.respond(w, http.StatusOK, map[string]any{"ended": ended}, err)
 }
