@@ -160,13 +160,21 @@ func meView(sess *store.Session) map[string]any {
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.opts.Station.Logout(r.Context(), c.Value, actorOf(r)); err != nil {
+	a.endSession(w, r, sessionCookie, func(token string) error {
+		return a.opts.Station.Logout(r.Context(), token, actorOf(r))
+	})
+}
+
+// endSession ends the session of the cookie name in the store (end), so a
+// copied cookie stops working too, and clears the cookie.
+func (a *api) endSession(w http.ResponseWriter, r *http.Request, name string, end func(token string) error) {
+	if c, err := r.Cookie(name); err == nil {
+		if err := end(c.Value); err != nil {
 			a.storeError(w, err)
 			return
 		}
 	}
-	a.setCookie(w, r, sessionCookie, "")
+	a.setCookie(w, r, name, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -152,17 +152,10 @@ func portalMeView(sess *store.PortalSession) map[string]any {
 	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy, "scope": sess.Scope}
 }
 
-// portalLogout ends the session in the store, so a copied cookie stops
-// working too, and clears the cookie.
 func (a *api) portalLogout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(portalCookie); err == nil {
-		if err := a.opts.Station.PortalLogout(r.Context(), c.Value); err != nil {
-			a.storeError(w, err)
-			return
-		}
-	}
-	a.setCookie(w, r, portalCookie, "")
-	w.WriteHeader(http.StatusNoContent)
+	a.endSession(w, r, portalCookie, func(token string) error {
+		return a.opts.Station.PortalLogout(r.Context(), token)
+	})
 }
 
 func (a *api) portalMe(w http.ResponseWriter, r *http.Request) {
