@@ -388,12 +388,7 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sigs, err := a.opts.Store.Signals(r.Context(), f)
-	if err != nil {
-		a.log.Error("list signals", zap.Error(err))
-		writeError(w, http.StatusInternalServerError, "", "store error")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signals": sigs})
+	a.respondList(w, "signals", sigs, err)
 }
 
 func (a *api) frames(w http.ResponseWriter, r *http.Request) {
@@ -412,12 +407,19 @@ func (a *api) frames(w http.ResponseWriter, r *http.Request) {
 		Account: p.account, Receiver: p.receiver, Status: status, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID,
 		Desc: p.desc, Limit: p.limit,
 	})
+	a.respondList(w, "frames", frames, err)
+}
+
+// respondList answers {name: list} read through Options.Store. Unlike
+// the station endpoints (storeError), any error of it is logged and
+// answered 500.
+func (a *api) respondList(w http.ResponseWriter, name string, list any, err error) {
 	if err != nil {
-		a.log.Error("list frames", zap.Error(err))
+		a.log.Error("list "+name, zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "", "store error")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"frames": frames})
+	writeJSON(w, http.StatusOK, map[string]any{name: list})
 }
 
 func (a *api) connections(w http.ResponseWriter, _ *http.Request) {
