@@ -252,11 +252,8 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit, Status: r.URL.Query().Get("status")}
-	switch f.Status {
-	case "", store.IncidentOpen, store.IncidentResolved:
-	default:
-		writeError(w, http.StatusBadRequest, "status", "status must be open or resolved")
+	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit}
+	if f.Status, ok = queryOneOf(w, r, "status", store.IncidentOpen, store.IncidentResolved); !ok {
 		return
 	}
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {

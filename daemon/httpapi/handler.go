@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
 
 // Most endpoints end the same way: one store call, then either its error
 // (storeError) or its result. The endings live here so that every
@@ -63,4 +67,23 @@ func portalSigns(r *http.Request, by *string) {
 	if portalOf(r) != nil {
 		*by = actorOf(r).Name
 	}
+}
+
+// queryOneOf reads an optional query parameter that must be one of vals
+// ("" when absent), answering 400 with the choices for any other value.
+func queryOneOf(w http.ResponseWriter, r *http.Request, name string, vals ...string) (string, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" || slices.Contains(vals, v) {
+		return v, true
+	}
+	last := len(vals) - 1
+	writeError(w, http.StatusBadRequest, name, name+" must be "+strings.Join(vals[:last], ", ")+" or "+vals[last])
+	return "", false
+}
+
+// queryBool reads an optional true or false query parameter; absent is
+// false.
+func queryBool(w http.ResponseWriter, r *http.Request, name string) (bool, bool) {
+	v, ok := queryOneOf(w, r, name, "true", "false")
+	return v == "true", ok
 }

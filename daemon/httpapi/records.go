@@ -200,13 +200,12 @@ func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
 // without writing.
 func (a *api) importer(run func(ctx context.Context, r io.Reader, dryRun bool) (*store.ImportReport, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		dry := r.URL.Query().Get("dry_run")
-		if dry != "" && dry != "true" && dry != "false" {
-			writeError(w, http.StatusBadRequest, "dry_run", "dry_run must be true or false")
+		dry, ok := queryBool(w, r, "dry_run")
+		if !ok {
 			return
 		}
 		body := http.MaxBytesReader(w, r.Body, maxImportBody)
-		report, err := run(r.Context(), body, dry == "true")
+		report, err := run(r.Context(), body, dry)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {

@@ -69,9 +69,8 @@ func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := store.VisitFilter{Status: r.URL.Query().Get("status"), Since: p.since, AfterID: p.afterID, Limit: p.limit}
-	if f.Status != "" && !slices.Contains([]string{store.VisitScheduled, store.VisitOpen, store.VisitEnded, store.VisitCancelled}, f.Status) {
-		writeError(w, http.StatusBadRequest, "status", "status must be scheduled, open, ended or cancelled")
+	f := store.VisitFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit}
+	if f.Status, ok = queryOneOf(w, r, "status", store.VisitScheduled, store.VisitOpen, store.VisitEnded, store.VisitCancelled); !ok {
 		return
 	}
 	if f.SiteID, ok = queryID(w, r, "site_id"); !ok {
