@@ -249,14 +249,10 @@ func (a *api) portalSetMyReport(w http.ResponseWriter, r *http.Request) {
 // its scope as a recipient, or unmarks it.
 func (a *api) portalSetUserReport(w http.ResponseWriter, r *http.Request) {
 	id, req, ok := idAndBody[reportSetting](w, r)
-	if !ok {
+	if !ok || !manager(w, r, "decides who else receives the morning report") {
 		return
 	}
 	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager decides who else receives the morning report")
-		return
-	}
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
 	if err == nil && u.Scope != sess.Scope {
 		err = store.ErrNotFound
@@ -272,12 +268,10 @@ func (a *api) portalSetUserReport(w http.ResponseWriter, r *http.Request) {
 // portalReportRecipients lists, for the account manager, where the
 // customer's morning report goes now.
 func (a *api) portalReportRecipients(w http.ResponseWriter, r *http.Request) {
-	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager sees who receives the morning report")
+	if !manager(w, r, "sees who receives the morning report") {
 		return
 	}
-	kind, cid, err := store.ParseScope(sess.Scope)
+	kind, cid, err := store.ParseScope(portalOf(r).Scope)
 	if err != nil || kind != "customer" {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.ReportRecipient{}, "fallback": false})
 		return

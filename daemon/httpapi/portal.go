@@ -404,6 +404,16 @@ func may(w http.ResponseWriter, r *http.Request, right string) bool {
 	return true
 }
 
+// manager refuses what only the scope's account manager does; what says
+// what that is.
+func manager(w http.ResponseWriter, r *http.Request, what string) bool {
+	if portalOf(r).User.Kind != store.PortalManager {
+		writeError(w, http.StatusForbidden, "", "only the account manager "+what)
+		return false
+	}
+	return true
+}
+
 func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 	id, rp, ok := idAndBody[store.RespondingParty](w, r)
 	if !ok || !may(w, r, store.RightCallList) || !a.siteIn(w, r, id) {
@@ -535,11 +545,10 @@ type portalUserRequest struct {
 // portalCreateUser: an account manager creates office staff in its own
 // scope and decides what they may change.
 func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
-	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager creates office staff")
+	if !manager(w, r, "creates office staff") {
 		return
 	}
+	sess := portalOf(r)
 	var req portalUserRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -552,14 +561,10 @@ func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
 // its scope (rights, name, disabled, a new password).
 func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
 	id, ch, ok := idAndBody[store.PortalUserChange](w, r)
-	if !ok {
+	if !ok || !manager(w, r, "changes office staff") {
 		return
 	}
 	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager changes office staff")
-		return
-	}
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
 	if err == nil && (u.Scope != sess.Scope || u.Kind != store.PortalStaff) {
 		err = store.ErrNotFound // another scope's users, and managers, are not the manager's to change
