@@ -420,7 +420,8 @@ func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = id
-	a.respond(w, http.StatusCreated, rp, a.opts.Station.RespondingParties.Create(r.Context(), rp))
+	err := a.opts.Station.RespondingParties.Create(r.Context(), rp)
+	a.respond(w, http.StatusCreated, rp, err)
 }
 
 // contactInScope loads a call-list entry of the session's scope.
@@ -443,7 +444,8 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = old.SiteID // a contact cannot be moved out of the scope
-	a.respond(w, http.StatusOK, rp, a.opts.Station.RespondingParties.Update(r.Context(), id, rp))
+	err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp)
+	a.respond(w, http.StatusOK, rp, err)
 }
 
 func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request, id int64) {
@@ -507,7 +509,8 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if edit.Type != nil {
 		z.Type = *edit.Type
 	}
-	a.respond(w, http.StatusOK, z, a.opts.Station.Zones.Update(r.Context(), id, z))
+	err = a.opts.Station.Zones.Update(r.Context(), id, z)
+	a.respond(w, http.StatusOK, z, err)
 }
 
 type notesEdit struct {
@@ -527,7 +530,8 @@ func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site.Notes = edit.Notes
-	a.respond(w, http.StatusOK, site, a.opts.Station.Sites.Update(r.Context(), id, site))
+	err = a.opts.Station.Sites.Update(r.Context(), id, site)
+	a.respond(w, http.StatusOK, site, err)
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {
@@ -554,7 +558,8 @@ func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := &store.PortalUser{Scope: sess.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
-	a.respond(w, http.StatusCreated, u, a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)))
+	err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 // portalUpdateUser: the account manager changes an office staff user of

@@ -95,7 +95,8 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 			if !decodeBody(w, r, rec) {
 				return
 			}
-			a.respond(w, http.StatusCreated, rec, recs.Create(r.Context(), rec))
+			err := recs.Create(r.Context(), rec)
+			a.respond(w, http.StatusCreated, rec, err)
 		}, nil},
 		{"GET", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 			rec, err := recs.Get(r.Context(), id)
@@ -106,7 +107,8 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 			if !ok {
 				return
 			}
-			a.respond(w, http.StatusOK, rec, recs.Update(r.Context(), id, rec))
+			err := recs.Update(r.Context(), id, rec)
+			a.respond(w, http.StatusOK, rec, err)
 		}, nil},
 		{"DELETE", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 			a.respondNoContent(w, recs.Delete(r.Context(), id))
