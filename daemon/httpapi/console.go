@@ -113,7 +113,7 @@ func (a *api) queueRoutes() []route {
 		{"GET", "/api/v1/queue", a.queue, nil},
 		{"GET", "/api/v1/queue/events", a.queueEvents, nil},
 		{"GET", "/api/v1/incidents", a.incidents, []string{"status", "account_id", "since", "after_id", "limit"}},
-		{"GET", "/api/v1/incidents/{id}", a.incident, nil},
+		{"GET", "/api/v1/incidents/{id}", withID(a.incident), nil},
 		{"POST", "/api/v1/incidents/{id}/steps", a.step, nil},
 		{"GET", "/api/v1/dashboard", a.dashboard, nil},
 		{"GET", "/api/v1/users", a.users, nil},
@@ -160,13 +160,21 @@ func meView(sess *store.Session) map[string]any {
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.opts.Station.Logout(r.Context(), c.Value, actorOf(r)); err != nil {
+	a.endSession(w, r, sessionCookie, func(token string) error {
+		return a.opts.Station.Logout(r.Context(), token, actorOf(r))
+	})
+}
+
+// endSession ends the session of the cookie name in the store (end), so a
+// copied cookie stops working too, and clears the cookie.
+func (a *api) endSession(w http.ResponseWriter, r *http.Request, name string, end func(token string) error) {
+	if c, err := r.Cookie(name); err == nil {
+		if err := end(c.Value); err != nil {
 			a.storeError(w, err)
 			return
 		}
 	}
-	a.setCookie(w, r, sessionCookie, "")
+	a.setCookie(w, r, name, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -182,15 +190,11 @@ func (a *api) me(w http.ResponseWriter, r *http.Request) {
 func (a *api) queue(w http.ResponseWriter, r *http.Request) {
 	now := a.opts.Now()
 	q, held, err := a.opts.Station.Queue(r.Context(), now)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	a.respond(w, http.StatusOK, map[string]any{
 		"now": now, "queue": q, "held": held,
 		"age_warn_seconds": a.opts.Console.AgeWarn.Seconds(), "age_critical_seconds": a.opts.Console.AgeCritical.Seconds(),
 		"claim_timeout_seconds": a.opts.Queue.ClaimTimeout.Seconds(),
-	})
+	}, err)
 }
 
 // queueEvents streams queue changes as server-sent events: one "queue"
@@ -248,22 +252,15 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit, Status: r.URL.Query().Get("status")}
-	switch f.Status {
-	case "", store.IncidentOpen, store.IncidentResolved:
-	default:
-		writeError(w, http.StatusBadRequest, "status", "status must be open or resolved")
+	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit}
+	if f.Status, ok = queryOneOf(w, r, "status", store.IncidentOpen, store.IncidentResolved); !ok {
 		return
 	}
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
 		return
 	}
 	list, err := a.opts.Station.Incidents(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // incidentDetail is everything an operator needs on one page.
@@ -289,11 +286,7 @@ type incidentSignal struct {
 	Role string `json:"role"`
 }
 
-func (a *api) incident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	st := a.opts.Station
 	ctx := r.Context()
 	in, err := st.Incident(ctx, id)
@@ -357,15 +350,10 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) step(w http.ResponseWriter, r *http.Request) {
 	id, step, ok := idAndBody[store.Step](w, r)
-	if !ok {
+	if !ok || !stationUser(w, r, "queue steps are taken by station users") {
 		return
 	}
-	actor := actorOf(r)
-	if actor.ID == 0 {
-		writeError(w, http.StatusForbidden, "", "queue steps are taken by station users: log in at /api/v1/login")
-		return
-	}
-	out, err := a.opts.Station.Act(r.Context(), id, actor, *step, a.opts.Queue)
+	out, err := a.opts.Station.Act(r.Context(), id, actorOf(r), *step, a.opts.Queue)
 	var held *store.ClaimHeldError
 	if errors.As(err, &held) {
 		writeError(w, http.StatusConflict, "", held.Error())
@@ -385,11 +373,7 @@ type createUserRequest struct {
 
 func (a *api) users(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.Users(r.Context())
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
@@ -398,11 +382,8 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := req.User
-	if err := a.opts.Station.CreateUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	err := a.opts.Station.CreateUser(r.Context(), &u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -411,11 +392,7 @@ func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.opts.Station.UpdateUser(r.Context(), id, *change, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	a.respond(w, http.StatusOK, u, err)
 }
 
 func (a *api) audit(w http.ResponseWriter, r *http.Request) {
@@ -424,11 +401,7 @@ func (a *api) audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.Audit(r.Context(), p.afterID, p.limit)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // dashboard returns the operators' dashboard figures, read from the same

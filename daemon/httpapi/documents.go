@@ -31,22 +31,18 @@ func (a *api) documentRoutes() []route {
 	rs := recordRoutes(a, "/api/v1/customer-contacts", st.CustomerContacts)
 	return append(rs,
 		route{"POST", "/api/v1/customer-contacts/import", a.importer(st.ImportContacts), importQuery},
-		route{"GET", "/api/v1/customers/{id}/report-recipients", a.reportRecipients, nil},
+		route{"GET", "/api/v1/customers/{id}/report-recipients", withID(a.reportRecipients), nil},
 		route{"PUT", "/api/v1/portal-users/{id}/report", a.stationPortalReport, nil},
-		route{"GET", "/api/v1/signals/{id}/notes", a.signalNotes, nil},
+		route{"GET", "/api/v1/signals/{id}/notes", withID(a.signalNotes), nil},
 		route{"POST", "/api/v1/signals/{id}/notes", a.addSignalNote, nil},
-		route{"GET", "/api/v1/reports/{id}/deliveries", a.reportDeliveries, nil},
+		route{"GET", "/api/v1/reports/{id}/deliveries", withID(a.reportDeliveries), nil},
 	)
 }
 
 // reportRecipients says where a customer's morning report goes now:
 // marked contacts and portal users, or (fallback) its report_email.
-func (a *api) reportRecipients(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	list, err := a.opts.Station.ReportRecipients(r.Context(), id)
+func (a *api) reportRecipients(w http.ResponseWriter, r *http.Request, customer int64) {
+	list, err := a.opts.Station.ReportRecipients(r.Context(), customer)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -68,18 +64,10 @@ func (a *api) stationPortalReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := a.opts.Station.SetPortalReport(r.Context(), id, req.Report, req.Email, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.respond(w, http.StatusOK, p, err)
 }
 
-func (a *api) signalNotes(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) signalNotes(w http.ResponseWriter, r *http.Request, id int64) {
 	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{IDs: []int64{id}, Limit: 1})
 	if err != nil {
 		a.storeError(w, err)
@@ -105,37 +93,20 @@ type noteRequest struct {
 // steps of an incident.
 func (a *api) addSignalNote(w http.ResponseWriter, r *http.Request) {
 	id, req, ok := idAndBody[noteRequest](w, r)
-	if !ok {
+	if !ok || !stationUser(w, r, "notes are written by station users") {
 		return
 	}
-	actor := actorOf(r)
-	if actor.ID == 0 {
-		writeError(w, http.StatusForbidden, "", "notes are written by station users: log in at /api/v1/login")
-		return
-	}
-	n, err := a.opts.Station.AddSignalNote(r.Context(), id, actor, req.Note)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, n)
+	n, err := a.opts.Station.AddSignalNote(r.Context(), id, actorOf(r), req.Note)
+	a.respond(w, http.StatusCreated, n, err)
 }
 
-func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) reportDeliveries(w http.ResponseWriter, r *http.Request, id int64) {
 	if _, err := a.opts.Station.Report(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}
 	list, err := a.opts.Station.ReportDeliveries(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // writeReport answers one stored report as its customer got it: HTML, or
@@ -227,27 +198,18 @@ func (a *api) portalAnnotateReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := a.opts.Station.AnnotateReport(r.Context(), id, req.Annotation, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	a.respond(w, http.StatusOK, rep, err)
 }
 
 // portalDeleteReport deletes a stored report (right "reports.delete").
-func (a *api) portalDeleteReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !may(w, r, store.RightReportsDelete) {
+func (a *api) portalDeleteReport(w http.ResponseWriter, r *http.Request, id int64) {
+	if !may(w, r, store.RightReportsDelete) {
 		return
 	}
 	if _, ok := a.portalReportInScope(w, r, id); !ok {
 		return
 	}
-	if err := a.opts.Station.DeleteReport(r.Context(), id, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.respondNoContent(w, a.opts.Station.DeleteReport(r.Context(), id, actorOf(r)))
 }
 
 // portalReportView is a portal user's own morning report setting;
@@ -287,14 +249,10 @@ func (a *api) portalSetMyReport(w http.ResponseWriter, r *http.Request) {
 // its scope as a recipient, or unmarks it.
 func (a *api) portalSetUserReport(w http.ResponseWriter, r *http.Request) {
 	id, req, ok := idAndBody[reportSetting](w, r)
-	if !ok {
+	if !ok || !manager(w, r, "decides who else receives the morning report") {
 		return
 	}
 	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager decides who else receives the morning report")
-		return
-	}
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
 	if err == nil && u.Scope != sess.Scope {
 		err = store.ErrNotFound
@@ -304,33 +262,21 @@ func (a *api) portalSetUserReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := a.opts.Station.SetPortalReport(r.Context(), id, req.Report, req.Email, actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	a.respond(w, http.StatusOK, p, err)
 }
 
 // portalReportRecipients lists, for the account manager, where the
 // customer's morning report goes now.
 func (a *api) portalReportRecipients(w http.ResponseWriter, r *http.Request) {
-	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager sees who receives the morning report")
+	if !manager(w, r, "sees who receives the morning report") {
 		return
 	}
-	kind, cid, err := store.ParseScope(sess.Scope)
+	kind, cid, err := store.ParseScope(portalOf(r).Scope)
 	if err != nil || kind != "customer" {
 		writeJSON(w, http.StatusOK, map[string]any{"items": []store.ReportRecipient{}, "fallback": false})
 		return
 	}
-	list, err := a.opts.Station.ReportRecipients(r.Context(), cid)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	fallback := len(list) > 0 && list[0].Kind == store.RecipientReportEmail
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "fallback": fallback})
+	a.reportRecipients(w, r, cid)
 }
 
 // The unsubscribe link of a report mail works without a log-in: its token

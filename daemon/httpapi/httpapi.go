@@ -366,34 +366,20 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 	f := store.SignalFilter{
 		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID, Desc: p.desc, Limit: p.limit,
 	}
-	q := r.URL.Query()
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
 		return
 	}
 	if f.SiteID, ok = queryID(w, r, "site_id"); !ok {
 		return
 	}
-	switch f.Resolution = q.Get("resolution"); f.Resolution {
-	case "", store.ResolutionResolved, store.ResolutionUnknown, store.ResolutionClaimed:
-	default:
-		writeError(w, http.StatusBadRequest, "resolution", "resolution must be resolved, unknown or claimed")
+	if f.Resolution, ok = queryOneOf(w, r, "resolution", store.ResolutionResolved, store.ResolutionUnknown, store.ResolutionClaimed); !ok {
 		return
 	}
-	switch q.Get("test") {
-	case "", "false":
-	case "true":
-		f.TestOnly = true
-	default:
-		writeError(w, http.StatusBadRequest, "test", "test must be true or false")
+	if f.TestOnly, ok = queryBool(w, r, "test"); !ok {
 		return
 	}
 	sigs, err := a.opts.Store.Signals(r.Context(), f)
-	if err != nil {
-		a.log.Error("list signals", zap.Error(err))
-		writeError(w, http.StatusInternalServerError, "", "store error")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signals": sigs})
+	a.respondList(w, "signals", sigs, err)
 }
 
 func (a *api) frames(w http.ResponseWriter, r *http.Request) {
@@ -401,23 +387,27 @@ func (a *api) frames(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	status := r.URL.Query().Get("status")
-	switch status {
-	case "", store.StatusAccepted, store.StatusRejected:
-	default:
-		writeError(w, http.StatusBadRequest, "status", "status must be accepted or rejected")
+	status, ok := queryOneOf(w, r, "status", store.StatusAccepted, store.StatusRejected)
+	if !ok {
 		return
 	}
 	frames, err := a.opts.Store.Frames(r.Context(), store.FrameFilter{
 		Account: p.account, Receiver: p.receiver, Status: status, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID,
 		Desc: p.desc, Limit: p.limit,
 	})
+	a.respondList(w, "frames", frames, err)
+}
+
+// respondList answers {name: list} read through Options.Store. Unlike
+// the station endpoints (storeError), any error of it is logged and
+// answered 500.
+func (a *api) respondList(w http.ResponseWriter, name string, list any, err error) {
 	if err != nil {
-		a.log.Error("list frames", zap.Error(err))
+		a.log.Error("list "+name, zap.Error(err))
 		writeError(w, http.StatusInternalServerError, "", "store error")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"frames": frames})
+	writeJSON(w, http.StatusOK, map[string]any{name: list})
 }
 
 func (a *api) connections(w http.ResponseWriter, _ *http.Request) {

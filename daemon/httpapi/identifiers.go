@@ -14,7 +14,7 @@ import (
 func (a *api) identifierRoutes() []route {
 	rs := []route{
 		{"GET", "/api/v1/clients", a.lookupClient, []string{"identifier"}},
-		{"GET", "/api/v1/portal-users/{id}/scopes", a.portalUserScopes, nil},
+		{"GET", "/api/v1/portal-users/{id}/scopes", withID(a.portalUserScopes), nil},
 	}
 	for _, kind := range store.ClientKinds {
 		path := "/api/v1/" + kind + "s/{id}/identifier"
@@ -41,26 +41,14 @@ func (a *api) lookupClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := a.opts.Station.LookupIdentifier(r.Context(), ident)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	a.respond(w, http.StatusOK, c, err)
 }
 
 func (a *api) clientIdentifier(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		c, err := a.opts.Station.ClientIdentifier(r.Context(), kind, id)
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
-	}
+		a.respond(w, http.StatusOK, c, err)
+	})
 }
 
 type identifierRequest struct {
@@ -74,46 +62,26 @@ func (a *api) setIdentifier(kind string) http.HandlerFunc {
 			return
 		}
 		c, err := a.opts.Station.SetIdentifier(r.Context(), kind, id, req.Identifier, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
+		a.respond(w, http.StatusOK, c, err)
 	}
 }
 
 func (a *api) regenerateIdentifier(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		c, err := a.opts.Station.RegenerateIdentifier(r.Context(), kind, id, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
-	}
+		a.respond(w, http.StatusOK, c, err)
+	})
 }
 
 // portalUserScopes lists what station staff acting as a portal user may
 // open its portal at: its own scope first, then the customers and sites
 // within it.
-func (a *api) portalUserScopes(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalUserScopes(w http.ResponseWriter, r *http.Request, id int64) {
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
 	list, err := a.opts.Station.PortalScopes(r.Context(), u)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }

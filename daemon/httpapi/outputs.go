@@ -11,9 +11,5 @@ func (a *api) undeliverable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items, err := a.opts.Station.UndeliverableOutbox(r.Context(), r.PathValue("name"), p.afterID, p.limit)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	a.respondItems(w, items, err)
 }

@@ -58,13 +58,13 @@ func (a *api) portalAPI() []route {
 		{"GET", "/portal/api/signals", a.portalSignals, siteQuery},
 		{"GET", "/portal/api/events", a.portalEvents, nil},
 		{"GET", "/portal/api/incidents", a.portalIncidents, siteQuery},
-		{"GET", "/portal/api/incidents/{id}", a.portalIncident, nil},
-		{"GET", "/portal/api/signals/{id}", a.portalSignal, nil},
-		{"GET", "/portal/api/sites/{id}/call-list", a.portalCallList, nil},
+		{"GET", "/portal/api/incidents/{id}", withID(a.portalIncident), nil},
+		{"GET", "/portal/api/signals/{id}", withID(a.portalSignal), nil},
+		{"GET", "/portal/api/sites/{id}/call-list", withID(a.portalCallList), nil},
 		{"POST", "/portal/api/sites/{id}/call-list", a.portalAddContact, nil},
 		{"PUT", "/portal/api/call-list/{id}", a.portalEditContact, nil},
-		{"DELETE", "/portal/api/call-list/{id}", a.portalDeleteContact, nil},
-		{"GET", "/portal/api/sites/{id}/zones", a.portalZones, nil},
+		{"DELETE", "/portal/api/call-list/{id}", withID(a.portalDeleteContact), nil},
+		{"GET", "/portal/api/sites/{id}/zones", withID(a.portalZones), nil},
 		{"PUT", "/portal/api/zones/{id}", a.portalEditZone, nil},
 		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes, nil},
 		{"GET", "/portal/api/users", a.portalUsers, nil},
@@ -75,17 +75,17 @@ func (a *api) portalAPI() []route {
 		{"POST", "/portal/api/password", a.portalPassword, nil},
 		{"POST", "/portal/api/accounts/{id}/tests", a.portalTestOn, nil},
 		{"POST", "/portal/api/accounts/{id}/tests/off", a.portalTestOff, nil},
-		{"GET", "/portal/api/accounts/{id}/test-results", a.portalTestResults, rangeQuery},
+		{"GET", "/portal/api/accounts/{id}/test-results", withID(a.portalTestResults), rangeQuery},
 		{"GET", "/portal/api/visits", a.portalVisits, []string{"since"}},
 		{"POST", "/portal/api/visits", a.portalCreateVisit, nil},
-		{"GET", "/portal/api/visits/{id}", a.portalVisit, nil},
+		{"GET", "/portal/api/visits/{id}", withID(a.portalVisit), nil},
 		{"POST", "/portal/api/visits/{id}/start", a.portalVisitStep("start"), nil},
 		{"POST", "/portal/api/visits/{id}/end", a.portalVisitStep("end"), nil},
 		{"POST", "/portal/api/visits/{id}/cancel", a.portalVisitStep("cancel"), nil},
 		{"GET", "/portal/api/reports", a.portalReports, nil},
 		{"PUT", "/portal/api/reports/{id}/annotation", a.portalAnnotateReport, nil},
-		{"DELETE", "/portal/api/reports/{id}", a.portalDeleteReport, nil},
-		{"GET", "/portal/api/reports/{id}", a.portalReport, reportQuery},
+		{"DELETE", "/portal/api/reports/{id}", withID(a.portalDeleteReport), nil},
+		{"GET", "/portal/api/reports/{id}", withID(a.portalReport), reportQuery},
 	}
 }
 
@@ -152,17 +152,10 @@ func portalMeView(sess *store.PortalSession) map[string]any {
 	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "emulated_by": sess.EmulatedBy, "scope": sess.Scope}
 }
 
-// portalLogout ends the session in the store, so a copied cookie stops
-// working too, and clears the cookie.
 func (a *api) portalLogout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(portalCookie); err == nil {
-		if err := a.opts.Station.PortalLogout(r.Context(), c.Value); err != nil {
-			a.storeError(w, err)
-			return
-		}
-	}
-	a.setCookie(w, r, portalCookie, "")
-	w.WriteHeader(http.StatusNoContent)
+	a.endSession(w, r, portalCookie, func(token string) error {
+		return a.opts.Station.PortalLogout(r.Context(), token)
+	})
 }
 
 func (a *api) portalMe(w http.ResponseWriter, r *http.Request) {
@@ -273,11 +266,7 @@ func (a *api) portalSignals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sigs, err := a.opts.Station.SiteActivity(r.Context(), id, since, a.opts.Now().Add(time.Minute))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"signals": portalSignals(sigs)})
+	a.respond(w, http.StatusOK, map[string]any{"signals": portalSignals(sigs)}, err)
 }
 
 // portalSignal is a signal as its clients see it: without the frame it came
@@ -365,11 +354,7 @@ func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {
 
 // portalIncident is one incident of the scope with its action log (what
 // the morning report links to).
-func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalIncident(w http.ResponseWriter, r *http.Request, id int64) {
 	in, err := a.opts.Station.Incident(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
@@ -382,19 +367,11 @@ func (a *api) portalIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acts, err := a.opts.Station.IncidentActions(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts})
+	a.respond(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts}, err)
 }
 
 // portalSignal is one signal of the scope.
-func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalSignal(w http.ResponseWriter, r *http.Request, id int64) {
 	sigs, err := a.opts.Station.Signals(r.Context(), store.SignalFilter{IDs: []int64{id}, Limit: 1})
 	if err != nil {
 		a.storeError(w, err)
@@ -410,17 +387,12 @@ func (a *api) portalSignal(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, portalSignals(sigs[:1])[0])
 }
 
-func (a *api) portalCallList(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.siteIn(w, r, id) {
+func (a *api) portalCallList(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.siteIn(w, r, id) {
 		return
 	}
 	list, err := a.opts.Station.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // may refuses a change the portal user has no right to.
@@ -432,17 +404,24 @@ func may(w http.ResponseWriter, r *http.Request, right string) bool {
 	return true
 }
 
+// manager refuses what only the scope's account manager does; what says
+// what that is.
+func manager(w http.ResponseWriter, r *http.Request, what string) bool {
+	if portalOf(r).User.Kind != store.PortalManager {
+		writeError(w, http.StatusForbidden, "", "only the account manager "+what)
+		return false
+	}
+	return true
+}
+
 func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 	id, rp, ok := idAndBody[store.RespondingParty](w, r)
 	if !ok || !may(w, r, store.RightCallList) || !a.siteIn(w, r, id) {
 		return
 	}
 	rp.SiteID = id
-	if err := a.opts.Station.RespondingParties.Create(r.Context(), rp); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, rp)
+	err := a.opts.Station.RespondingParties.Create(r.Context(), rp)
+	a.respond(w, http.StatusCreated, rp, err)
 }
 
 // contactInScope loads a call-list entry of the session's scope.
@@ -465,32 +444,23 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = old.SiteID // a contact cannot be moved out of the scope
-	if err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rp)
+	err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp)
+	a.respond(w, http.StatusOK, rp, err)
 }
 
-func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !may(w, r, store.RightCallListDelete) {
+func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request, id int64) {
+	if !may(w, r, store.RightCallListDelete) {
 		return
 	}
 	if _, ok := a.contactInScope(w, r, id); !ok {
 		return
 	}
-	if err := a.opts.Station.RespondingParties.Delete(r.Context(), id); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	a.respondNoContent(w, a.opts.Station.RespondingParties.Delete(r.Context(), id))
 }
 
 // portalZones lists the zones of a site's accounts.
-func (a *api) portalZones(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.siteIn(w, r, id) {
+func (a *api) portalZones(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.siteIn(w, r, id) {
 		return
 	}
 	accts, err := a.opts.Station.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
@@ -539,11 +509,8 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if edit.Type != nil {
 		z.Type = *edit.Type
 	}
-	if err := a.opts.Station.Zones.Update(r.Context(), id, z); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, z)
+	err = a.opts.Station.Zones.Update(r.Context(), id, z)
+	a.respond(w, http.StatusOK, z, err)
 }
 
 type notesEdit struct {
@@ -563,20 +530,13 @@ func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site.Notes = edit.Notes
-	if err := a.opts.Station.Sites.Update(r.Context(), id, site); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, site)
+	err = a.opts.Station.Sites.Update(r.Context(), id, site)
+	a.respond(w, http.StatusOK, site, err)
 }
 
 func (a *api) portalUsers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.PortalUsers(r.Context(), portalOf(r).Scope)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 type portalUserRequest struct {
@@ -589,35 +549,27 @@ type portalUserRequest struct {
 // portalCreateUser: an account manager creates office staff in its own
 // scope and decides what they may change.
 func (a *api) portalCreateUser(w http.ResponseWriter, r *http.Request) {
-	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager creates office staff")
+	if !manager(w, r, "creates office staff") {
 		return
 	}
+	sess := portalOf(r)
 	var req portalUserRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
 	u := &store.PortalUser{Scope: sess.Scope, Kind: store.PortalStaff, Username: req.Username, FullName: req.FullName, Rights: req.Rights}
-	if err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	err := a.opts.Station.CreatePortalUser(r.Context(), u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 // portalUpdateUser: the account manager changes an office staff user of
 // its scope (rights, name, disabled, a new password).
 func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
 	id, ch, ok := idAndBody[store.PortalUserChange](w, r)
-	if !ok {
+	if !ok || !manager(w, r, "changes office staff") {
 		return
 	}
 	sess := portalOf(r)
-	if sess.User.Kind != store.PortalManager {
-		writeError(w, http.StatusForbidden, "", "only the account manager changes office staff")
-		return
-	}
 	u, err := a.opts.Station.PortalUser(r.Context(), id)
 	if err == nil && (u.Scope != sess.Scope || u.Kind != store.PortalStaff) {
 		err = store.ErrNotFound // another scope's users, and managers, are not the manager's to change
@@ -626,11 +578,8 @@ func (a *api) portalUpdateUser(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	if u, err = a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	u, err = a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r))
+	a.respond(w, http.StatusOK, u, err)
 }
 
 type passwordChange struct {
@@ -660,11 +609,8 @@ func (a *api) portalPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _ := r.Cookie(portalCookie) // present: portalAuth admitted the request by it
-	if _, err := a.opts.Station.UpdatePortalUser(r.Context(), sess.User.ID, store.PortalUserChange{Password: &req.New}, c.Value, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	_, err = a.opts.Station.UpdatePortalUser(r.Context(), sess.User.ID, store.PortalUserChange{Password: &req.New}, c.Value, actorOf(r))
+	a.respondNoContent(w, err)
 }
 
 // accountInScope loads an account of the session's sites.
@@ -693,9 +639,8 @@ func (a *api) portalTestOff(w http.ResponseWriter, r *http.Request) {
 
 // portalTestResults is the station's test results (testResults) of an
 // account in scope, without the frames (portalSignal).
-func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok || !a.accountInScope(w, r, id) {
+func (a *api) portalTestResults(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.accountInScope(w, r, id) {
 		return
 	}
 	from, to, ok := a.dateRange(w, r)
@@ -725,18 +670,10 @@ func (a *api) portalReports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.opts.Station.KeptReports(r.Context(), cid, 100)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
-func (a *api) portalReport(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalReport(w http.ResponseWriter, r *http.Request, id int64) {
 	if rep, ok := a.portalReportInScope(w, r, id); ok {
 		a.writeReport(w, r, rep)
 	}
@@ -760,11 +697,8 @@ func (a *api) createPortalUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "kind", "office staff are created by their account manager in the portal")
 		return
 	}
-	if err := a.opts.Station.CreatePortalUser(r.Context(), &u, req.Password, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	err := a.opts.Station.CreatePortalUser(r.Context(), &u, req.Password, actorOf(r))
+	a.respond(w, http.StatusCreated, u, err)
 }
 
 // updatePortalUser: station staff reset a portal user's password, disable
@@ -775,30 +709,18 @@ func (a *api) updatePortalUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := a.opts.Station.UpdatePortalUser(r.Context(), id, *ch, "", actorOf(r))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	a.respond(w, http.StatusOK, u, err)
 }
 
 func (a *api) listPortalUsers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.PortalUsers(r.Context(), r.URL.Query().Get("scope"))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // emulatePortalUser opens the portal as a portal user, at its own scope or,
 // with {"identifier": …} (optional), at the site or customer within it
 // that the identifier names.
-func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) emulatePortalUser(w http.ResponseWriter, r *http.Request, id int64) {
 	var req struct {
 		Identifier string `json:"identifier"`
 	}

@@ -88,57 +88,31 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 				return
 			}
 			list, err := recs.List(r.Context(), opts)
-			if err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"items": list})
+			a.respondItems(w, list, err)
 		}, append(recs.Filters(), pageQuery...)},
 		{"POST", path, func(w http.ResponseWriter, r *http.Request) {
 			rec := new(T)
 			if !decodeBody(w, r, rec) {
 				return
 			}
-			if err := recs.Create(r.Context(), rec); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusCreated, rec)
+			err := recs.Create(r.Context(), rec)
+			a.respond(w, http.StatusCreated, rec, err)
 		}, nil},
-		{"GET", item, func(w http.ResponseWriter, r *http.Request) {
-			id, ok := pathID(w, r)
-			if !ok {
-				return
-			}
+		{"GET", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 			rec, err := recs.Get(r.Context(), id)
-			if err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, rec)
-		}, nil},
+			a.respond(w, http.StatusOK, rec, err)
+		}), nil},
 		{"PUT", item, func(w http.ResponseWriter, r *http.Request) {
 			id, rec, ok := idAndBody[T](w, r)
 			if !ok {
 				return
 			}
-			if err := recs.Update(r.Context(), id, rec); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, rec)
+			err := recs.Update(r.Context(), id, rec)
+			a.respond(w, http.StatusOK, rec, err)
 		}, nil},
-		{"DELETE", item, func(w http.ResponseWriter, r *http.Request) {
-			id, ok := pathID(w, r)
-			if !ok {
-				return
-			}
-			if err := recs.Delete(r.Context(), id); err != nil {
-				a.storeError(w, err)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}, nil},
+		{"DELETE", item, withID(func(w http.ResponseWriter, r *http.Request, id int64) {
+			a.respondNoContent(w, recs.Delete(r.Context(), id))
+		}), nil},
 	}
 }
 
@@ -161,20 +135,20 @@ func (a *api) stationRoutes() []route {
 		route{"POST", "/api/v1/accounts/import", a.importer(st.ImportAccounts), importQuery},
 		route{"POST", "/api/v1/sites/import", a.importer(st.ImportSites), importQuery},
 		route{"POST", "/api/v1/customers/import", a.importer(st.ImportCustomers), importQuery},
-		route{"POST", "/api/v1/accounts/{id}/claim-signals", a.claimSignals, []string{"since"}},
-		route{"GET", "/api/v1/sites/{id}/systems", a.siteSystems, nil},
-		route{"GET", "/api/v1/accounts/{id}/unprogrammed-zones", a.unprogrammedZones, nil},
-		route{"GET", "/api/v1/accounts/{id}/tests", a.testHistory, []string{"open", "from", "to"}},
+		route{"POST", "/api/v1/accounts/{id}/claim-signals", withID(a.claimSignals), []string{"since"}},
+		route{"GET", "/api/v1/sites/{id}/systems", withID(a.siteSystems), nil},
+		route{"GET", "/api/v1/accounts/{id}/unprogrammed-zones", withID(a.unprogrammedZones), nil},
+		route{"GET", "/api/v1/accounts/{id}/tests", withID(a.testHistory), []string{"open", "from", "to"}},
 		route{"POST", "/api/v1/accounts/{id}/tests", a.startTest, nil},
 		route{"POST", "/api/v1/accounts/{id}/tests/off", a.endTests, nil},
-		route{"GET", "/api/v1/accounts/{id}/test-results", a.testResults, rangeQuery},
+		route{"GET", "/api/v1/accounts/{id}/test-results", withID(a.testResults), rangeQuery},
 		route{"GET", "/api/v1/station-events", a.stationEvents, []string{"kind", "account_id", "since", "after_id", "limit"}},
 		route{"GET", "/api/v1/reports", a.reports, []string{"customer_id", "limit"}},
 		route{"GET", "/api/v1/portal-users", a.listPortalUsers, []string{"scope"}},
 		route{"POST", "/api/v1/portal-users", a.createPortalUser, nil},
 		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser, nil},
-		route{"POST", "/api/v1/portal-users/{id}/emulate", a.emulatePortalUser, nil},
-		route{"GET", "/api/v1/reports/{id}", a.report, reportQuery},
+		route{"POST", "/api/v1/portal-users/{id}/emulate", withID(a.emulatePortalUser), nil},
+		route{"GET", "/api/v1/reports/{id}", withID(a.report), reportQuery},
 	)
 	return rs
 }
@@ -195,19 +169,11 @@ func (a *api) reports(w http.ResponseWriter, r *http.Request) {
 // writeReports answers a customer's reports (0: every customer).
 func (a *api) writeReports(w http.ResponseWriter, r *http.Request, customer int64, limit int) {
 	list, err := a.opts.Station.Reports(r.Context(), customer, limit)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // report returns one morning report as the customer got it (writeReport).
-func (a *api) report(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) report(w http.ResponseWriter, r *http.Request, id int64) {
 	rep, err := a.opts.Station.Report(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
@@ -218,11 +184,7 @@ func (a *api) report(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) receivers(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.Receivers(r.Context())
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
@@ -232,11 +194,7 @@ func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct, err := a.opts.Station.FindAccount(r.Context(), receiver, r.PathValue("number"))
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, acct)
+	a.respond(w, http.StatusOK, acct, err)
 }
 
 // importer answers a CSV import (accounts, sites or customers): all rows
@@ -244,13 +202,12 @@ func (a *api) findAccount(w http.ResponseWriter, r *http.Request) {
 // without writing.
 func (a *api) importer(run func(ctx context.Context, r io.Reader, dryRun bool) (*store.ImportReport, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		dry := r.URL.Query().Get("dry_run")
-		if dry != "" && dry != "true" && dry != "false" {
-			writeError(w, http.StatusBadRequest, "dry_run", "dry_run must be true or false")
+		dry, ok := queryBool(w, r, "dry_run")
+		if !ok {
 			return
 		}
 		body := http.MaxBytesReader(w, r.Body, maxImportBody)
-		report, err := run(r.Context(), body, dry == "true")
+		report, err := run(r.Context(), body, dry)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -268,11 +225,7 @@ func (a *api) importer(run func(ctx context.Context, r io.Reader, dryRun bool) (
 	}
 }
 
-func (a *api) claimSignals(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) claimSignals(w http.ResponseWriter, r *http.Request, id int64) {
 	v := r.URL.Query().Get("since")
 	if v == "" {
 		writeError(w, http.StatusBadRequest, "since", "since is required: an RFC 3339 time or a duration such as 24h")
@@ -312,9 +265,7 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	if req.Scope == "" {
 		req.Scope = store.ScopeAccount
 	}
-	if portalOf(r) != nil {
-		req.AuthorisedBy = actorOf(r).Name // a portal user authorises as itself, never as someone named
-	}
+	portalSigns(r, &req.AuthorisedBy)
 	t := store.OnTest{AccountID: id, Scope: req.Scope, Zones: req.Zones, Categories: req.Categories,
 		Reason: req.Reason, AuthorisedBy: req.AuthorisedBy}
 	start := a.opts.Now()
@@ -331,11 +282,8 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	case req.Duration > 0:
 		t.EndsAt = start.Add(time.Duration(req.Duration))
 	}
-	if err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, t)
+	err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration)
+	a.respond(w, http.StatusCreated, t, err)
 }
 
 type endTestRequest struct {
@@ -348,15 +296,9 @@ func (a *api) endTests(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if portalOf(r) != nil {
-		req.By = actorOf(r).Name
-	}
+	portalSigns(r, &req.By)
 	ended, err := a.opts.Station.EndTests(r.Context(), id, req.TestID, req.By)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ended": ended})
+	a.respond(w, http.StatusOK, map[string]any{"ended": ended}, err)
 }
 
 // dateRange reads from and to (RFC 3339; to defaults to now, from to a day
@@ -390,11 +332,7 @@ func (a *api) dateRange(w http.ResponseWriter, r *http.Request) (from, to time.T
 
 // testHistory lists on-test periods: open ones with ?open=true, else those
 // overlapping the date range.
-func (a *api) testHistory(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) testHistory(w http.ResponseWriter, r *http.Request, id int64) {
 	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
@@ -428,11 +366,7 @@ type testView struct {
 }
 
 // testResults lists the signals received in on-test scopes in the range.
-func (a *api) testResults(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) testResults(w http.ResponseWriter, r *http.Request, id int64) {
 	from, to, ok := a.dateRange(w, r)
 	if !ok {
 		return
@@ -469,11 +403,7 @@ func (a *api) stationEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evs, err := a.opts.Station.StationEvents(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": evs})
+	a.respondItems(w, evs, err)
 }
 
 // listOptions reads the record filters, after_id and limit.

@@ -6,35 +6,19 @@ import (
 
 // siteSystems lists a site's systems with the installer (the system's
 // own, else the site's) and technician of each.
-func (a *api) siteSystems(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) siteSystems(w http.ResponseWriter, r *http.Request, id int64) {
 	if _, err := a.opts.Station.Sites.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}
 	list, err := a.opts.Station.SiteSystems(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
 // unprogrammedZones lists the zones an account's signals name that have
 // no zone record, with their first and last signal and count; adding the
 // zone (POST /api/v1/zones) takes it off the list.
-func (a *api) unprogrammedZones(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) unprogrammedZones(w http.ResponseWriter, r *http.Request, id int64) {
 	list, err := a.opts.Station.UnprogrammedZones(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id, "items": list})
+	a.respond(w, http.StatusOK, map[string]any{"account_id": id, "items": list}, err)
 }

@@ -26,7 +26,7 @@ func (a *api) visitRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/visits", a.listVisits, visitQuery},
 		{"POST", "/api/v1/visits", a.createVisit, nil},
-		{"GET", "/api/v1/visits/{id}", a.getVisit, nil},
+		{"GET", "/api/v1/visits/{id}", withID(a.getVisit), nil},
 		{"POST", "/api/v1/visits/{id}/start", a.visitStep(st.StartVisit), nil},
 		{"POST", "/api/v1/visits/{id}/end", a.visitStep(st.EndVisit), nil},
 		{"POST", "/api/v1/visits/{id}/cancel", a.visitStep(st.CancelVisit), nil},
@@ -54,12 +54,14 @@ func (a *api) createVisit(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	a.writeNewVisit(w, r, &req)
+}
+
+// writeNewVisit schedules the visit req asks for and answers it.
+func (a *api) writeNewVisit(w http.ResponseWriter, r *http.Request, req *visitRequest) {
 	v := req.visit()
-	if err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r))
+	a.respond(w, http.StatusCreated, v, err)
 }
 
 func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
@@ -67,9 +69,8 @@ func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := store.VisitFilter{Status: r.URL.Query().Get("status"), Since: p.since, AfterID: p.afterID, Limit: p.limit}
-	if f.Status != "" && !slices.Contains([]string{store.VisitScheduled, store.VisitOpen, store.VisitEnded, store.VisitCancelled}, f.Status) {
-		writeError(w, http.StatusBadRequest, "status", "status must be scheduled, open, ended or cancelled")
+	f := store.VisitFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit}
+	if f.Status, ok = queryOneOf(w, r, "status", store.VisitScheduled, store.VisitOpen, store.VisitEnded, store.VisitCancelled); !ok {
 		return
 	}
 	if f.SiteID, ok = queryID(w, r, "site_id"); !ok {
@@ -83,40 +84,20 @@ func (a *api) listVisits(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) writeVisits(w http.ResponseWriter, r *http.Request, f store.VisitFilter) {
 	list, err := a.opts.Station.Visits(r.Context(), f)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	a.respondItems(w, list, err)
 }
 
-func (a *api) getVisit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) getVisit(w http.ResponseWriter, r *http.Request, id int64) {
 	v, err := a.opts.Station.Visit(r.Context(), id)
-	if err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	a.respond(w, http.StatusOK, v, err)
 }
 
 // visitStep answers a start, end or cancel with the visit as it is after.
 func (a *api) visitStep(step func(ctx context.Context, id int64, by store.Actor) (*store.Visit, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		v, err := step(r.Context(), id, actorOf(r))
-		if err != nil {
-			a.storeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
-	}
+		a.respond(w, http.StatusOK, v, err)
+	})
 }
 
 // installerManager reports whether the session is an installer's account
@@ -194,11 +175,7 @@ func (a *api) portalVisitInScope(w http.ResponseWriter, r *http.Request, id int6
 	return v, true
 }
 
-func (a *api) portalVisit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
+func (a *api) portalVisit(w http.ResponseWriter, r *http.Request, id int64) {
 	if v, ok := a.portalVisitInScope(w, r, id); ok {
 		writeJSON(w, http.StatusOK, v)
 	}
@@ -224,23 +201,14 @@ func (a *api) portalCreateVisit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "technician_user_id", "portal user is not one of your technicians")
 		return
 	}
-	v := req.visit()
-	if err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r)); err != nil {
-		a.storeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	a.writeNewVisit(w, r, &req)
 }
 
 // portalVisitStep: the visit's technician starts it (its systems go on
 // test on the technician's authority) and ends it; the installer's
 // account manager may end it too, and cancels it.
 func (a *api) portalVisitStep(step string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		v, ok := a.portalVisitInScope(w, r, id)
 		if !ok {
 			return
@@ -263,12 +231,9 @@ func (a *api) portalVisitStep(step string) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "", "only "+who+" may "+step+" a visit")
 			return
 		}
-		if v, err := do(r.Context(), id, actorOf(r)); err != nil {
-			a.storeError(w, err)
-		} else {
-			writeJSON(w, http.StatusOK, v)
-		}
-	}
+		after, err := do(r.Context(), id, actorOf(r))
+		a.respond(w, http.StatusOK, after, err)
+	})
 }
 
 // decodeOptionalBody is decodeBody for a body that may be left out.
