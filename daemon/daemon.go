@@ -1,7 +1,3 @@
-// Package daemon assembles a running alarmrx from its configuration: the
-// store, the codecs, the receiver's listeners and the HTTP side, started and
-// stopped in order. cmd/alarmrx calls it, and so do the end-to-end tests,
-// which run the whole daemon in-process on 127.0.0.1:0.
 package daemon
 
 import (

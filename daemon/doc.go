@@ -1,13 +1,14 @@
-// Package daemon is alarmrx's application: from a configuration it opens
-// the store, builds every listener's codec through the protocol registry,
-// and assembles the receiver, supervision, the outputs, the morning report
-// and the HTTP server; Run serves until its context ends and shuts them
-// down in order (the receiver first, so that nothing is acknowledged that
-// is not stored; the store last, after its final commit).
+// Package daemon assembles a running alarmrx from its configuration: the
+// store, the codecs, the receiver's listeners and the HTTP side, started and
+// stopped in order. cmd/alarmrx calls it, and so do the end-to-end tests,
+// which run the whole daemon in-process on 127.0.0.1:0.
 //
 // It lives in its own folder, above the ingest in receiver/, because it
 // wires everything: the services it runs sit beside it as daemon/httpapi,
 // daemon/output, daemon/report and daemon/supervision, each with one job,
-// and none of them imports the daemon or another service. Only cmd/alarmrx
-// imports it.
+// and none of them imports the daemon or another service. Run shuts them
+// down in order: the receiver first, so that nothing is acknowledged that
+// is not stored, then supervision, the jobs and outputs, HTTP, and the
+// store last, after its final commit. Only cmd/alarmrx and the end-to-end
+// tests import it.
 package daemon

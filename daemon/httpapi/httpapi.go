@@ -1,6 +1,3 @@
-// Package httpapi serves alarmrx's HTTP side: Prometheus metrics, health and
-// readiness probes, and the JSON API over stored signals. It only adapts Go
-// methods of the store and the receiver to HTTP.
 package httpapi
 
 import (
