@@ -671,3 +671,50 @@ func TestOnlyStoredFramesCheckIn(t *testing.T) {
 		t.Fatalf("check-ins %+v, want account 42 twice (the alarm, the link test), not the unknown 5678", got)
 	}
 }
+
+// linkLog records link changes; gate, while open, holds each write.
+type linkLog struct {
+	mu      sync.Mutex
+	changes []string
+	gate    chan struct{}
+}
+
+func (l *linkLog) LinkChanged(ctx context.Context, listener string, receiver int, up bool, at time.Time) error {
+	<-l.gate
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.changes = append(l.changes, fmt.Sprintf("%s r%d up=%v", listener, receiver, up))
+	return nil
+}
+
+func (l *linkLog) list() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.changes, ", ")
+}
+
+// TestLinkRecordsNeverDelayTheACK: while the store is slow to record a
+// supervised link's failure, the record that brings the link back is
+// answered at once; both changes are recorded afterwards, in order.
+func TestLinkRecordsNeverDelayTheACK(t *testing.T) {
+	links := &linkLog{gate: make(chan struct{})}
+	h := start(t, &memSink{}, func(o *Options) {
+		o.Listeners[0].HeartbeatTimeout = 100 * time.Millisecond
+		o.Links = links
+	})
+	up := func() float64 { return testutil.ToFloat64(h.r.m.linkUp.WithLabelValues("test")) }
+	waitFor(t, func() bool { return up() == 0 }) // silent past the timeout: failed, its record held
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1,0001,BA\n"))
+	if got := readLine(t, c, br); got != "ACK 0001\n" {
+		t.Fatalf("reply %q while the link's failure was being recorded", got)
+	}
+	if up() != 1 {
+		t.Fatal("the record did not bring the link up")
+	}
+	if got := links.list(); got != "" {
+		t.Fatalf("recorded %q before the store answered", got)
+	}
+	close(links.gate)
+	waitFor(t, func() bool { return links.list() == "test r1 up=false, test r1 up=true" })
+}
