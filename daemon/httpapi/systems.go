@@ -11,7 +11,7 @@ func (a *api) siteSystems(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := a.opts.Station.Sites.Get(r.Context(), id); err != nil {
+	if _, err := a.opts.Tables.Sites.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}
