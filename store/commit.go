@@ -319,6 +319,7 @@ func (w *writer) runWrite(r *commitReq) {
 		return tx.Commit()
 	}()
 	if err == nil {
+		w.s.gauges.committedOne()
 		w.s.markHealthy()
 		if r.afterCommit != nil {
 			r.afterCommit()
@@ -338,6 +339,7 @@ func (w *writer) commitBatch(batch []*commitReq) {
 	w.s.m.commitSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
 		w.s.m.batchSize.Observe(float64(len(batch)))
+		w.s.gauges.committedOne()
 		w.s.markHealthy()
 		for i, r := range batch {
 			w.s.m.countStored(r)

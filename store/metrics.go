@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"time"
 
@@ -124,7 +123,8 @@ func (m *metrics) observeVisible(e QueueEvent) {
 }
 
 // queueCollector reports the open incidents by priority and state at
-// scrape time, from the store itself, so the figure cannot drift.
+// scrape time, from the figures the store recounts after each commit
+// (gauges.go): a scrape runs no SQL.
 type queueCollector struct {
 	s    *Store
 	desc *prometheus.Desc
@@ -139,36 +139,29 @@ func newQueueCollector(s *Store) *queueCollector {
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	var counts [10][2]float64
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
 	// A failing database leaves the gauge out rather than failing the
 	// whole scrape: /metrics matters most while the store fails, and
 	// alarmrx_store_up says that it does.
 	if c.s.fenceError() != nil {
 		return
 	}
-	rows, err := c.s.rdb.QueryContext(ctx, `SELECT priority, held_until > ?, count(*) FROM incidents
-		WHERE status = 'open' GROUP BY 1, 2`, c.s.opts.Now().UnixNano())
-	if err != nil {
+	sn := c.s.gauges.current(context.Background())
+	if sn.err != nil {
 		return
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p int
-		var held sql.NullBool
-		var n float64
-		if err := rows.Scan(&p, &held, &n); err != nil {
-			return
-		}
-		if p < 1 || p > 9 {
+	// Held is decided here, against the clock of the scrape, so that a
+	// hold running out shows without a recount.
+	now := c.s.opts.Now().UnixNano()
+	var counts [10][2]float64
+	for _, o := range sn.open {
+		if o.priority < 1 || o.priority > 9 {
 			continue
 		}
 		state := 0
-		if held.Valid && held.Bool {
+		if o.heldUntil > now {
 			state = 1
 		}
-		counts[p][state] += n
+		counts[o.priority][state] += o.n
 	}
 	for p := 1; p <= 9; p++ {
 		for state, name := range []string{"queued", "held"} {

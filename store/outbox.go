@@ -193,6 +193,23 @@ func (s *Store) MarkAttempt(ctx context.Context, id int64, why string) error {
 // OutboxLag returns how many items wait for a target (neither delivered nor
 // undeliverable) and the receive time of the oldest (zero when none).
 func (s *Store) OutboxLag(ctx context.Context, target string) (int, time.Time, error) {
+	for _, t := range s.opts.Outbox {
+		if t.Name != target {
+			continue
+		}
+		// A configured output's figures are counted after commits (gauges.go):
+		// the outputs' scrape callbacks ask for them.
+		sn := s.gauges.current(ctx)
+		if sn.err != nil {
+			return 0, time.Time{}, sn.err
+		}
+		l := sn.outbox[target]
+		return l.n, l.oldest, nil
+	}
+	return s.queryOutboxLag(ctx, target)
+}
+
+func (s *Store) queryOutboxLag(ctx context.Context, target string) (int, time.Time, error) {
 	var n int
 	var oldest sql.NullInt64
 	err := s.rdb.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE target = ? AND delivered_at IS NULL AND undeliverable_at IS NULL`, target).

@@ -389,3 +389,24 @@ func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 	}
 	return true, nil
 }
+
+// rowScanner is what a row scan reads from: *sql.Rows and *sql.Row.
+type rowScanner interface{ Scan(...any) error }
+
+// appendRows appends every row of rows, read by scan, to dst and closes
+// rows. The error is the first of a scan or of the iteration; dst decides
+// what no rows give (nil, or an empty list that JSON shows as []).
+func appendRows[T any](dst []T, rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}

@@ -49,6 +49,12 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of password hashes; 0 means 11
 	// (about 50-100 ms a check). Tests lower it.
 	PasswordCost int
+	// GaugeInterval is the least time between two recounts of the gauges
+	// that take SQL (open incidents, outbox lag); they are recounted after
+	// commits, never on a scrape, and a scrape waits for the recount of
+	// the commits before it. Default 50ms; a recount that takes long
+	// spaces the next ones further (gauges.go).
+	GaugeInterval time.Duration
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
@@ -76,6 +82,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.GaugeInterval <= 0 {
+		o.GaugeInterval = 50 * time.Millisecond
 	}
 	if o.FileCheckInterval <= 0 {
 		o.FileCheckInterval = time.Second
@@ -123,7 +132,9 @@ type Store struct {
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
 	sec   *secrets                           // nil: secrets are stored as plaintext
 	queue *queueHub
-	sites *hub[SiteEvent]
+	// gauges are the SQL-counted figures the scrapes read (gauges.go).
+	gauges *gauges
+	sites  *hub[SiteEvent]
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -235,6 +246,8 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	s.m.registerIndex(opts.Registerer, s.AccountCount)
+	s.gauges = newGauges(s, opts.GaugeInterval)
+	s.gauges.refresh(ctx)
 	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
@@ -250,6 +263,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	go w.run()
+	go s.gauges.run()
 	go s.watchFile(opts.FileCheckInterval)
 	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
 		zap.String("synchronous", opts.Synchronous), zap.Bool("created", created))
@@ -368,6 +382,7 @@ func (s *Store) Close() error {
 	close(s.reqs)
 	s.mu.Unlock()
 	<-s.done
+	s.gauges.close()
 	close(s.stopWatch)
 	<-s.watchDone
 	err := errors.Join(s.rdb.Close(), s.wdb.Close(), s.dbFile.Close())
