@@ -158,17 +158,12 @@ func (s *Store) PortalScopes(ctx context.Context, u *PortalUser) ([]Client, erro
 		if err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
-		for rows.Next() {
+		if out, err = appendRows(out, rows, func(sc rowScanner) (Client, error) {
 			c := Client{Kind: "customer"}
-			if err := rows.Scan(&c.ID, &c.Name, &c.Identifier); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: portal scopes: %w", err)
-			}
+			err := sc.Scan(&c.ID, &c.Name, &c.Identifier)
 			c.Scope = ScopeOf("customer", c.ID)
-			out = append(out, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return c, err
+		}); err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
 	}

@@ -53,7 +53,7 @@ const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.
 
 const incidentFrom = ` FROM incidents i LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN users u ON u.id = i.claimed_by`
 
-func scanIncident(sc interface{ Scan(...any) error }) (Incident, error) {
+func scanIncident(sc rowScanner) (Incident, error) {
 	var in Incident
 	var restored int
 	err := sc.Scan(&in.ID, &in.AccountID, &in.SiteID, &in.SiteName, &in.Receiver, &in.Account, &in.Kind, &in.Title,
@@ -70,16 +70,11 @@ func (s *Store) queryIncidents(ctx context.Context, q queryerRows, where string,
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: incidents: %w", err)
-		}
-		out = append(out, in)
+	out, err := appendRows([]Incident{}, rows, scanIncident)
+	if err != nil {
+		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Queue returns the open incidents that are not on hold, in the order
@@ -156,20 +151,19 @@ func (s *Store) IncidentActions(ctx context.Context, id int64) ([]IncidentAction
 	if err != nil {
 		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	defer rows.Close()
-	out := []IncidentAction{}
-	for rows.Next() {
+	out, err := appendRows([]IncidentAction{}, rows, func(sc rowScanner) (IncidentAction, error) {
 		var a IncidentAction
 		var detail string
-		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &detail); err != nil {
-			return nil, fmt.Errorf("store: incident actions: %w", err)
-		}
+		err := sc.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &detail)
 		if detail != "" {
 			a.Detail = json.RawMessage(detail)
 		}
-		out = append(out, a)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // IncidentSignalIDs returns the signals of an incident with their role

@@ -70,7 +70,7 @@ func (t *OnTest) covers(cat protocols.Category, zone string, at time.Time) bool 
 const onTestColumns = `id, account_id, scope, zones, categories, starts_at, ends_at, reason,
 	authorised_by, created_at, warned_at, ended_at, end_reason`
 
-func scanOnTest(sc interface{ Scan(...any) error }) (OnTest, error) {
+func scanOnTest(sc rowScanner) (OnTest, error) {
 	var t OnTest
 	err := sc.Scan(&t.ID, &t.AccountID, &t.Scope, &t.Zones, &t.Categories, nanoTime{&t.StartsAt},
 		nanoTime{&t.EndsAt}, &t.Reason, &t.AuthorisedBy, nanoTime{&t.CreatedAt}, nanoTimePtr{&t.WarnedAt},
@@ -83,16 +83,11 @@ func (s *Store) queryTests(ctx context.Context, q queryerRows, where string, arg
 	if err != nil {
 		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
-	defer rows.Close()
-	out := []OnTest{}
-	for rows.Next() {
-		t, err := scanOnTest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: on-test periods: %w", err)
-		}
-		out = append(out, t)
+	out, err := appendRows([]OnTest{}, rows, scanOnTest)
+	if err != nil {
+		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type queryerRows interface {
@@ -374,18 +369,17 @@ func (s *Store) StationEvents(ctx context.Context, f StationEventFilter) ([]Stat
 	if err != nil {
 		return nil, fmt.Errorf("store: station events: %w", err)
 	}
-	defer rows.Close()
-	out := []StationEvent{}
-	for rows.Next() {
+	out, err := appendRows([]StationEvent{}, rows, func(sc rowScanner) (StationEvent, error) {
 		var e StationEvent
 		var detail string
-		if err := rows.Scan(&e.ID, nanoTime{&e.At}, &e.Kind, &e.Receiver, &e.Account, &e.AccountID, &e.OnTestID, &detail); err != nil {
-			return nil, fmt.Errorf("store: station events: %w", err)
-		}
+		err := sc.Scan(&e.ID, nanoTime{&e.At}, &e.Kind, &e.Receiver, &e.Account, &e.AccountID, &e.OnTestID, &detail)
 		if detail != "" {
 			e.Detail = json.RawMessage(detail)
 		}
-		out = append(out, e)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: station events: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -91,34 +91,7 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	var out []OutboxItem
-	for rows.Next() {
-		var it OutboxItem
-		var q, kind, cat, mods string
-		var known int
-		var panel sql.NullInt64
-		e := &it.Event
-		if err := rows.Scan(&it.ID, &it.Kind, nanoTime{&it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
-			&it.SignalID, nanoTime{&it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
-			&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
-			&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: outbox: %w", err)
-		}
-		e.Account, e.Known = it.Account, known != 0
-		e.Qualifier = parseQualifier(q)
-		e.AddressKind = parseAddressKind(kind)
-		e.Category, _ = protocols.ParseCategory(cat)
-		if panel.Valid {
-			e.PanelTime = fromNanos(panel.Int64)
-		}
-		if mods != "" {
-			_ = json.Unmarshal([]byte(mods), &e.Modifiers)
-		}
-		out = append(out, it)
-	}
-	err = rows.Err()
-	rows.Close()
+	out, err := appendRows(nil, rows, scanOutboxItem)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +103,32 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 		}
 	}
 	return out, nil
+}
+
+// scanOutboxItem reads a row of PendingOutbox's query.
+func scanOutboxItem(sc rowScanner) (OutboxItem, error) {
+	var it OutboxItem
+	var q, kind, cat, mods string
+	var known int
+	var panel sql.NullInt64
+	e := &it.Event
+	if err := sc.Scan(&it.ID, &it.Kind, nanoTime{&it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
+		&it.SignalID, nanoTime{&it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
+		&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
+		&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
+		return OutboxItem{}, fmt.Errorf("store: outbox: %w", err)
+	}
+	e.Account, e.Known = it.Account, known != 0
+	e.Qualifier = parseQualifier(q)
+	e.AddressKind = parseAddressKind(kind)
+	e.Category, _ = protocols.ParseCategory(cat)
+	if panel.Valid {
+		e.PanelTime = fromNanos(panel.Int64)
+	}
+	if mods != "" {
+		_ = json.Unmarshal([]byte(mods), &e.Modifiers)
+	}
+	return it, nil
 }
 
 // queueIncidentUpdate writes outbox rows for an operator step on an

@@ -236,7 +236,7 @@ func (s *Store) CheckPortalPassword(ctx context.Context, id int64, password stri
 
 const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
 
-func scanPortalUser(sc interface{ Scan(...any) error }) (*PortalUser, error) {
+func scanPortalUser(sc rowScanner) (*PortalUser, error) {
 	var u PortalUser
 	var disabled int
 	err := sc.Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt})
@@ -250,16 +250,13 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 	if err != nil {
 		return nil, fmt.Errorf("store: portal users: %w", err)
 	}
-	defer rows.Close()
-	out := []PortalUser{}
-	for rows.Next() {
-		u, err := scanPortalUser(rows)
+	return appendRows([]PortalUser{}, rows, func(sc rowScanner) (PortalUser, error) {
+		u, err := scanPortalUser(sc)
 		if err != nil {
-			return nil, err
+			return PortalUser{}, err
 		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+		return *u, nil
+	})
 }
 
 // PortalSession is a portal user's session.
@@ -433,17 +430,13 @@ func (s *Store) warnIdentifierClashes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
-	defer rows.Close()
-	var named []string
-	for rows.Next() {
+	named, err := appendRows(nil, rows, func(sc rowScanner) (string, error) {
 		var kind, ident string
 		var id int64
-		if err := rows.Scan(&kind, &id, &ident); err != nil {
-			return fmt.Errorf("store: identifiers: %w", err)
-		}
-		named = append(named, fmt.Sprintf("%s %d (%s)", kind, id, ident))
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&kind, &id, &ident)
+		return fmt.Sprintf("%s %d (%s)", kind, id, ident), err
+	})
+	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
 	if len(named) > 0 {

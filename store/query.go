@@ -132,39 +132,8 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
-	defer rows.Close()
-	out := []Signal{}
-	for rows.Next() {
-		var sg Signal
-		var received int64
-		var encrypted, known int
-		var mods string
-		var panel, frameTime sql.NullInt64
-		var raw []byte
-		var test int
-		if err := rows.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
-			&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
-			&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
-			&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
-			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
-			&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
-			return nil, fmt.Errorf("store: list signals: %w", err)
-		}
-		sg.ReceivedAt = fromNanos(received)
-		sg.Encrypted = encrypted != 0
-		sg.Known = known != 0
-		sg.Test = test != 0
-		sg.PanelTime = nullableTime(panel)
-		sg.FrameTime = nullableTime(frameTime)
-		if mods != "" {
-			if err := json.Unmarshal([]byte(mods), &sg.Modifiers); err != nil {
-				return nil, fmt.Errorf("store: signal %d modifiers: %w", sg.ID, err)
-			}
-		}
-		sg.Raw, sg.RawHex = rawForms(raw)
-		out = append(out, sg)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := appendRows([]Signal{}, rows, scanSignal)
+	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
 	ids := make([]int64, len(out))
@@ -179,6 +148,38 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 		out[i].Notes = notes[out[i].ID]
 	}
 	return out, nil
+}
+
+// scanSignal reads a row of Signals' query.
+func scanSignal(sc rowScanner) (Signal, error) {
+	var sg Signal
+	var received int64
+	var encrypted, known int
+	var mods string
+	var panel, frameTime sql.NullInt64
+	var raw []byte
+	var test int
+	if err := sc.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
+		&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
+		&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
+		&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
+		&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
+		&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
+		return Signal{}, err
+	}
+	sg.ReceivedAt = fromNanos(received)
+	sg.Encrypted = encrypted != 0
+	sg.Known = known != 0
+	sg.Test = test != 0
+	sg.PanelTime = nullableTime(panel)
+	sg.FrameTime = nullableTime(frameTime)
+	if mods != "" {
+		if err := json.Unmarshal([]byte(mods), &sg.Modifiers); err != nil {
+			return Signal{}, fmt.Errorf("signal %d modifiers: %w", sg.ID, err)
+		}
+	}
+	sg.Raw, sg.RawHex = rawForms(raw)
+	return sg, nil
 }
 
 // Frame is one stored frame as the API shows it.
@@ -237,30 +238,34 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	defer rows.Close()
-	out := []Frame{}
-	for rows.Next() {
-		var fr Frame
-		var received int64
-		var encrypted int
-		var frameTime sql.NullInt64
-		var raw []byte
-		var detail string
-		if err := rows.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
-			&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
-			&fr.Status, &fr.Reason, &fr.Deviations, &detail, &fr.Signals, &raw); err != nil {
-			return nil, fmt.Errorf("store: list frames: %w", err)
-		}
-		fr.ReceivedAt = fromNanos(received)
-		fr.Encrypted = encrypted != 0
-		fr.FrameTime = nullableTime(frameTime)
-		if detail != "" && json.Valid([]byte(detail)) {
-			fr.Detail = json.RawMessage(detail)
-		}
-		fr.Raw, fr.RawHex = rawForms(raw)
-		out = append(out, fr)
+	out, err := appendRows([]Frame{}, rows, scanFrame)
+	if err != nil {
+		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanFrame reads a row of Frames' query.
+func scanFrame(sc rowScanner) (Frame, error) {
+	var fr Frame
+	var received int64
+	var encrypted int
+	var frameTime sql.NullInt64
+	var raw []byte
+	var detail string
+	if err := sc.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
+		&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
+		&fr.Status, &fr.Reason, &fr.Deviations, &detail, &fr.Signals, &raw); err != nil {
+		return Frame{}, err
+	}
+	fr.ReceivedAt = fromNanos(received)
+	fr.Encrypted = encrypted != 0
+	fr.FrameTime = nullableTime(frameTime)
+	if detail != "" && json.Valid([]byte(detail)) {
+		fr.Detail = json.RawMessage(detail)
+	}
+	fr.Raw, fr.RawHex = rawForms(raw)
+	return fr, nil
 }
 
 // DedupeEntry is a recently accepted frame's duplicate-detection key.
@@ -279,18 +284,17 @@ func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]Dedupe
 	if err != nil {
 		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	defer rows.Close()
-	var out []DedupeEntry
-	for rows.Next() {
+	out, err := appendRows(nil, rows, func(sc rowScanner) (DedupeEntry, error) {
 		var e DedupeEntry
 		var received int64
-		if err := rows.Scan(&e.Key, &e.FrameID, &received); err != nil {
-			return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
-		}
+		err := sc.Scan(&e.Key, &e.FrameID, &received)
 		e.ReceivedAt = fromNanos(received)
-		out = append(out, e)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counts returns the number of frames and signals stored.

@@ -81,9 +81,6 @@ type ListOptions struct {
 	Limit   int
 }
 
-// Label is the record kind's name, for messages.
-func (r *Records[T]) Label() string { return r.t.label }
-
 // Filters are the columns List accepts in ListOptions.Where.
 func (r *Records[T]) Filters() []string { return slices.Clone(r.t.filters) }
 
@@ -163,17 +160,16 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
+	out, err := appendRows([]T{}, rows, func(sc rowScanner) (T, error) {
 		var rec T
-		if err := rows.Scan(r.t.scan(&rec)...); err != nil {
-			return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
-		}
+		err := sc.Scan(r.t.scan(&rec)...)
 		r.t.redact(&rec)
-		out = append(out, rec)
+		return rec, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Create validates and inserts rec, setting its id and times. Every

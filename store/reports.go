@@ -42,16 +42,14 @@ func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]int64, e
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return appendRows(nil, rows, scanID)
+}
+
+// scanID reads a row of one id column.
+func scanID(sc rowScanner) (int64, error) {
+	var id int64
+	err := sc.Scan(&id)
+	return id, err
 }
 
 // SiteActivity lists a site's signals received in [from, to), oldest first.
@@ -161,7 +159,7 @@ func addDeliveries(ctx context.Context, tx *sql.Tx, reportID int64, to []ReportR
 const reportColumns = `id, customer_id, night, window_from, window_to, recipients, subject, html, text, created_at, sent_at, attempts,
 	last_error, annotation, created_by, updated_by, updated_at, deleted_at, deleted_by`
 
-func scanReport(sc interface{ Scan(...any) error }) (*Report, error) {
+func scanReport(sc rowScanner) (*Report, error) {
 	var r Report
 	err := sc.Scan(&r.ID, &r.CustomerID, &r.Night, nanoTime{&r.From}, nanoTime{&r.To}, &r.Recipients, &r.Subject, &r.HTML, &r.Text,
 		nanoTime{&r.CreatedAt}, nanoTimePtr{&r.SentAt}, &r.Attempts, &r.LastError, &r.Annotation, &r.CreatedBy, &r.UpdatedBy,
@@ -205,16 +203,13 @@ func (s *Store) reports(ctx context.Context, customerID int64, limit int, delete
 	if err != nil {
 		return nil, fmt.Errorf("store: reports: %w", err)
 	}
-	defer rows.Close()
-	out := []Report{}
-	for rows.Next() {
-		r, err := scanReport(rows)
+	return appendRows([]Report{}, rows, func(sc rowScanner) (Report, error) {
+		r, err := scanReport(sc)
 		if err != nil {
-			return nil, err
+			return Report{}, err
 		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+		return *r, nil
+	})
 }
 
 // MaxAnnotationLength caps a report's annotation, in characters.
@@ -288,18 +283,17 @@ func (s *Store) ReportDeliveries(ctx context.Context, reportID int64) ([]ReportD
 	if err != nil {
 		return nil, fmt.Errorf("store: report deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []ReportDelivery{}
-	for rows.Next() {
+	out, err := appendRows([]ReportDelivery{}, rows, func(sc rowScanner) (ReportDelivery, error) {
 		var d ReportDelivery
 		rc := &d.Recipient
-		if err := rows.Scan(&d.ID, &d.ReportID, &rc.Kind, &rc.ID, &rc.Name, &rc.Email, nanoTimePtr{&d.SentAt}, &d.Attempts,
-			&d.LastError); err != nil {
-			return nil, fmt.Errorf("store: report deliveries: %w", err)
-		}
-		out = append(out, d)
+		err := sc.Scan(&d.ID, &d.ReportID, &rc.Kind, &rc.ID, &rc.Name, &rc.Email, nanoTimePtr{&d.SentAt}, &d.Attempts,
+			&d.LastError)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: report deliveries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PendingDeliveries returns the deliveries of a report not sent yet. A

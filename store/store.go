@@ -295,16 +295,12 @@ func quickCheck(ctx context.Context, db *sql.DB, path string) error {
 	if err != nil {
 		return openError(path, err)
 	}
-	defer rows.Close()
-	var found []string
-	for rows.Next() {
+	found, err := appendRows(nil, rows, func(sc rowScanner) (string, error) {
 		var line string
-		if err := rows.Scan(&line); err != nil {
-			return openError(path, err)
-		}
-		found = append(found, line)
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&line)
+		return line, err
+	})
+	if err != nil {
 		return openError(path, err)
 	}
 	if len(found) == 1 && found[0] == "ok" {

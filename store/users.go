@@ -239,18 +239,13 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
+	return appendRows([]User{}, rows, func(sc rowScanner) (User, error) {
 		var u User
 		var disabled int
-		if err := rows.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt}); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt})
 		u.Disabled = disabled != 0
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return u, err
+	})
 }
 
 // Session is a logged-in user's session.
@@ -414,24 +409,19 @@ func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEnt
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
-	defer rows.Close()
-	out := []AuditEntry{}
-	for rows.Next() {
+	return appendRows([]AuditEntry{}, rows, func(sc rowScanner) (AuditEntry, error) {
 		var a AuditEntry
 		var before, after string
-		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,
-			&before, &after); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,
+			&before, &after)
 		if before != "" {
 			a.Before = json.RawMessage(before)
 		}
 		if after != "" {
 			a.After = json.RawMessage(after)
 		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	})
 }
 
 // RecordAudit appends one entry to the audit log on its own (changes that

@@ -351,17 +351,12 @@ func expireVisits(ctx context.Context, tx *sql.Tx, now time.Time) ([]int64, erro
 		id, site int64
 		status   string
 	}
-	var list []due
-	for rows.Next() {
+	list, err := appendRows(nil, rows, func(sc rowScanner) (due, error) {
 		var d due
-		if err := rows.Scan(&d.id, &d.site, &d.status); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&d.id, &d.site, &d.status)
+		return d, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	var sites []int64
@@ -452,23 +447,20 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
-	out := []Visit{}
-	byID := map[int64]int{}
-	for rows.Next() {
+	out, err := appendRows([]Visit{}, rows, func(sc rowScanner) (Visit, error) {
 		var v Visit
-		if err := rows.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
+		err := sc.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
 			&v.Status, &v.EndReason, &v.CreatedBy, nanoTime{&v.CreatedAt}, &v.StartedBy, nanoTimePtr{&v.StartedAt}, &v.EndedBy,
-			nanoTimePtr{&v.EndedAt}, &v.SiteName, &v.Technician, &v.TechName); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: visits: %w", err)
-		}
+			nanoTimePtr{&v.EndedAt}, &v.SiteName, &v.Technician, &v.TechName)
 		v.AccountIDs, v.Systems = []int64{}, []VisitSystem{}
-		byID[v.ID] = len(out)
-		out = append(out, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return v, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	byID := make(map[int64]int, len(out))
+	for i, v := range out {
+		byID[v.ID] = i
 	}
 	if len(out) == 0 {
 		return out, nil
