@@ -8,7 +8,10 @@
 // configured synchronous level (FULL by default, so the WAL is fsync'd). The
 // receiver writes a positive reply only after that.
 //
-// Schema migrations are embedded and versioned with PRAGMA user_version.
+// The engine (store/sqlite) owns the connections, that writer, the
+// migration runner, health and the file watch; this package owns the
+// schema (migrations/, embedded and versioned with PRAGMA user_version)
+// and what is written and read, and hands the engine its batches.
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

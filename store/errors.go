@@ -7,11 +7,6 @@ import (
 
 // Sentinel errors.
 var (
-	// ErrClosed is returned by Commit after Close has begun.
-	ErrClosed = errors.New("store: closed")
-	// ErrUnavailable wraps a failed commit: the rows are not stored and the
-	// caller must not acknowledge them.
-	ErrUnavailable = errors.New("store: unavailable")
 	// ErrNotFound: no record has the id or key asked for.
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: the change would break a uniqueness or reference rule;

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // gauges keeps the figures that take SQL to count (open incidents by
@@ -141,7 +143,7 @@ func (g *gauges) countOpen(ctx context.Context) ([]openIncidents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: count open incidents: %w", err)
 	}
-	return appendRows(nil, rows, func(r rowScanner) (openIncidents, error) {
+	return sqlite.AppendRows(nil, rows, func(r sqlite.RowScanner) (openIncidents, error) {
 		var o openIncidents
 		var held sql.NullInt64
 		err := r.Scan(&o.priority, &held, &o.n)

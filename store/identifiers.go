@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Client is a site, customer or installer seen by its identifier: the
@@ -158,7 +160,7 @@ func (s *Store) PortalScopes(ctx context.Context, u *PortalUser) ([]Client, erro
 		if err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
-		if out, err = appendRows(out, rows, func(sc rowScanner) (Client, error) {
+		if out, err = sqlite.AppendRows(out, rows, func(sc sqlite.RowScanner) (Client, error) {
 			c := Client{Kind: "customer"}
 			err := sc.Scan(&c.ID, &c.Name, &c.Identifier)
 			c.Scope = ScopeOf("customer", c.ID)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Incident is what an operator works.
@@ -53,7 +55,7 @@ const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.
 
 const incidentFrom = ` FROM incidents i LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN users u ON u.id = i.claimed_by`
 
-func scanIncident(sc rowScanner) (Incident, error) {
+func scanIncident(sc sqlite.RowScanner) (Incident, error) {
 	var in Incident
 	var restored int
 	err := sc.Scan(&in.ID, &in.AccountID, &in.SiteID, &in.SiteName, &in.Receiver, &in.Account, &in.Kind, &in.Title,
@@ -70,7 +72,7 @@ func (s *Store) queryIncidents(ctx context.Context, q queryerRows, where string,
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	out, err := appendRows([]Incident{}, rows, scanIncident)
+	out, err := sqlite.AppendRows([]Incident{}, rows, scanIncident)
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
@@ -151,7 +153,7 @@ func (s *Store) IncidentActions(ctx context.Context, id int64) ([]IncidentAction
 	if err != nil {
 		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	out, err := appendRows([]IncidentAction{}, rows, func(sc rowScanner) (IncidentAction, error) {
+	out, err := sqlite.AppendRows([]IncidentAction{}, rows, func(sc sqlite.RowScanner) (IncidentAction, error) {
 		var a IncidentAction
 		var detail string
 		err := sc.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &detail)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // On-test scopes [automation-research.md §4.3]: the whole account, listed
@@ -70,7 +71,7 @@ func (t *OnTest) covers(cat protocols.Category, zone string, at time.Time) bool 
 const onTestColumns = `id, account_id, scope, zones, categories, starts_at, ends_at, reason,
 	authorised_by, created_at, warned_at, ended_at, end_reason`
 
-func scanOnTest(sc rowScanner) (OnTest, error) {
+func scanOnTest(sc sqlite.RowScanner) (OnTest, error) {
 	var t OnTest
 	err := sc.Scan(&t.ID, &t.AccountID, &t.Scope, &t.Zones, &t.Categories, nanoTime{&t.StartsAt},
 		nanoTime{&t.EndsAt}, &t.Reason, &t.AuthorisedBy, nanoTime{&t.CreatedAt}, nanoTimePtr{&t.WarnedAt},
@@ -83,7 +84,7 @@ func (s *Store) queryTests(ctx context.Context, q queryerRows, where string, arg
 	if err != nil {
 		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
-	out, err := appendRows([]OnTest{}, rows, scanOnTest)
+	out, err := sqlite.AppendRows([]OnTest{}, rows, scanOnTest)
 	if err != nil {
 		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
@@ -369,7 +370,7 @@ func (s *Store) StationEvents(ctx context.Context, f StationEventFilter) ([]Stat
 	if err != nil {
 		return nil, fmt.Errorf("store: station events: %w", err)
 	}
-	out, err := appendRows([]StationEvent{}, rows, func(sc rowScanner) (StationEvent, error) {
+	out, err := sqlite.AppendRows([]StationEvent{}, rows, func(sc sqlite.RowScanner) (StationEvent, error) {
 		var e StationEvent
 		var detail string
 		err := sc.Scan(&e.ID, nanoTime{&e.At}, &e.Kind, &e.Receiver, &e.Account, &e.AccountID, &e.OnTestID, &detail)

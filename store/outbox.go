@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // OutboxTarget is an output that gets an outbox row for every stored
@@ -91,7 +92,7 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	out, err := appendRows(nil, rows, scanOutboxItem)
+	out, err := sqlite.AppendRows(nil, rows, scanOutboxItem)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +107,7 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 }
 
 // scanOutboxItem reads a row of PendingOutbox's query.
-func scanOutboxItem(sc rowScanner) (OutboxItem, error) {
+func scanOutboxItem(sc sqlite.RowScanner) (OutboxItem, error) {
 	var it OutboxItem
 	var q, kind, cat, mods string
 	var known int

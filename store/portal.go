@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -236,7 +237,7 @@ func (s *Store) CheckPortalPassword(ctx context.Context, id int64, password stri
 
 const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
 
-func scanPortalUser(sc rowScanner) (*PortalUser, error) {
+func scanPortalUser(sc sqlite.RowScanner) (*PortalUser, error) {
 	var u PortalUser
 	var disabled int
 	err := sc.Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt})
@@ -250,7 +251,7 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 	if err != nil {
 		return nil, fmt.Errorf("store: portal users: %w", err)
 	}
-	return appendRows([]PortalUser{}, rows, func(sc rowScanner) (PortalUser, error) {
+	return sqlite.AppendRows([]PortalUser{}, rows, func(sc sqlite.RowScanner) (PortalUser, error) {
 		u, err := scanPortalUser(sc)
 		if err != nil {
 			return PortalUser{}, err
@@ -430,7 +431,7 @@ func (s *Store) warnIdentifierClashes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
-	named, err := appendRows(nil, rows, func(sc rowScanner) (string, error) {
+	named, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (string, error) {
 		var kind, ident string
 		var id int64
 		err := sc.Scan(&kind, &id, &ident)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Signal is one stored event with the frame it came in, as the API shows it.
@@ -132,7 +133,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
-	out, err := appendRows([]Signal{}, rows, scanSignal)
+	out, err := sqlite.AppendRows([]Signal{}, rows, scanSignal)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
@@ -151,7 +152,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 }
 
 // scanSignal reads a row of Signals' query.
-func scanSignal(sc rowScanner) (Signal, error) {
+func scanSignal(sc sqlite.RowScanner) (Signal, error) {
 	var sg Signal
 	var received int64
 	var encrypted, known int
@@ -238,7 +239,7 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	out, err := appendRows([]Frame{}, rows, scanFrame)
+	out, err := sqlite.AppendRows([]Frame{}, rows, scanFrame)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
@@ -246,7 +247,7 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 }
 
 // scanFrame reads a row of Frames' query.
-func scanFrame(sc rowScanner) (Frame, error) {
+func scanFrame(sc sqlite.RowScanner) (Frame, error) {
 	var fr Frame
 	var received int64
 	var encrypted int
@@ -284,7 +285,7 @@ func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]Dedupe
 	if err != nil {
 		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	out, err := appendRows(nil, rows, func(sc rowScanner) (DedupeEntry, error) {
+	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (DedupeEntry, error) {
 		var e DedupeEntry
 		var received int64
 		err := sc.Scan(&e.Key, &e.FrameID, &received)
@@ -392,25 +393,4 @@ func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("store: message seen: %w", err)
 	}
 	return true, nil
-}
-
-// rowScanner is what a row scan reads from: *sql.Rows and *sql.Row.
-type rowScanner interface{ Scan(...any) error }
-
-// appendRows appends every row of rows, read by scan, to dst and closes
-// rows. The error is the first of a scan or of the iteration; dst decides
-// what no rows give (nil, or an empty list that JSON shows as []).
-func appendRows[T any](dst []T, rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		dst = append(dst, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return dst, nil
 }

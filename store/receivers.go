@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
 
@@ -132,7 +133,7 @@ func (s *Store) Receivers(ctx context.Context) ([]Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: receivers: %w", err)
 	}
-	out, err := appendRows([]Receiver{}, rows, func(sc rowScanner) (Receiver, error) {
+	out, err := sqlite.AppendRows([]Receiver{}, rows, func(sc sqlite.RowScanner) (Receiver, error) {
 		var r Receiver
 		err := sc.Scan(&r.Number, &r.Name, &r.AccountPrefix, &r.AccountPrefixMode, &r.Accounts)
 		return r, err
@@ -215,7 +216,7 @@ func (s *Store) ClaimSignals(ctx context.Context, accountID int64, since time.Ti
 		if err != nil {
 			return err
 		}
-		if c.Incidents, err = appendRows(c.Incidents, rows, scanID); err != nil {
+		if c.Incidents, err = sqlite.AppendRows(c.Incidents, rows, scanID); err != nil {
 			return err
 		}
 		now := s.opts.Now().UTC().UnixNano()

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // table maps one kind of record to its SQL table. The generic Records type
@@ -160,7 +160,7 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
 	}
-	out, err := appendRows([]T{}, rows, func(sc rowScanner) (T, error) {
+	out, err := sqlite.AppendRows([]T{}, rows, func(sc sqlite.RowScanner) (T, error) {
 		var rec T
 		err := sc.Scan(r.t.scan(&rec)...)
 		r.t.redact(&rec)
@@ -290,14 +290,11 @@ func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 
 // mapError turns constraint failures into conflicts the API can explain.
 func (r *Records[T]) mapError(err error, op string) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-		switch se.ExtendedCode {
-		case sqlite3.ErrConstraintForeignKey, sqlite3.ErrConstraintTrigger:
-			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.label)}
-		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.label, se.Error())}
-		}
+	switch kind, msg := sqlite.ConstraintOf(err); kind {
+	case sqlite.ReferenceConstraint:
+		return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.label)}
+	case sqlite.UniqueConstraint:
+		return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.label, msg)}
 	}
 	return fmt.Errorf("store: %s %s: %w", op, r.t.label, err)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // ScopeSites returns the sites of a customer and of every customer below
@@ -42,11 +44,11 @@ func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]int64, e
 	if err != nil {
 		return nil, err
 	}
-	return appendRows(nil, rows, scanID)
+	return sqlite.AppendRows(nil, rows, scanID)
 }
 
 // scanID reads a row of one id column.
-func scanID(sc rowScanner) (int64, error) {
+func scanID(sc sqlite.RowScanner) (int64, error) {
 	var id int64
 	err := sc.Scan(&id)
 	return id, err
@@ -159,7 +161,7 @@ func addDeliveries(ctx context.Context, tx *sql.Tx, reportID int64, to []ReportR
 const reportColumns = `id, customer_id, night, window_from, window_to, recipients, subject, html, text, created_at, sent_at, attempts,
 	last_error, annotation, created_by, updated_by, updated_at, deleted_at, deleted_by`
 
-func scanReport(sc rowScanner) (*Report, error) {
+func scanReport(sc sqlite.RowScanner) (*Report, error) {
 	var r Report
 	err := sc.Scan(&r.ID, &r.CustomerID, &r.Night, nanoTime{&r.From}, nanoTime{&r.To}, &r.Recipients, &r.Subject, &r.HTML, &r.Text,
 		nanoTime{&r.CreatedAt}, nanoTimePtr{&r.SentAt}, &r.Attempts, &r.LastError, &r.Annotation, &r.CreatedBy, &r.UpdatedBy,
@@ -203,7 +205,7 @@ func (s *Store) reports(ctx context.Context, customerID int64, limit int, delete
 	if err != nil {
 		return nil, fmt.Errorf("store: reports: %w", err)
 	}
-	return appendRows([]Report{}, rows, func(sc rowScanner) (Report, error) {
+	return sqlite.AppendRows([]Report{}, rows, func(sc sqlite.RowScanner) (Report, error) {
 		r, err := scanReport(sc)
 		if err != nil {
 			return Report{}, err
@@ -283,7 +285,7 @@ func (s *Store) ReportDeliveries(ctx context.Context, reportID int64) ([]ReportD
 	if err != nil {
 		return nil, fmt.Errorf("store: report deliveries: %w", err)
 	}
-	out, err := appendRows([]ReportDelivery{}, rows, func(sc rowScanner) (ReportDelivery, error) {
+	out, err := sqlite.AppendRows([]ReportDelivery{}, rows, func(sc sqlite.RowScanner) (ReportDelivery, error) {
 		var d ReportDelivery
 		rc := &d.Recipient
 		err := sc.Scan(&d.ID, &d.ReportID, &rc.Kind, &rc.ID, &rc.Name, &rc.Email, nanoTimePtr{&d.SentAt}, &d.Attempts,

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SupervisedAccount is an account with a check-in or test interval and its
@@ -29,7 +31,7 @@ func (s *Store) SupervisedAccounts(ctx context.Context) ([]SupervisedAccount, er
 	if err != nil {
 		return nil, fmt.Errorf("store: supervised accounts: %w", err)
 	}
-	out, err := appendRows(nil, rows, func(sc rowScanner) (SupervisedAccount, error) {
+	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (SupervisedAccount, error) {
 		var a SupervisedAccount
 		var iv, tv, seen int64
 		var failed, late int
@@ -72,7 +74,7 @@ func (s *Store) SaveSupervision(ctx context.Context, states []SupervisionState) 
 				WHERE EXISTS (SELECT 1 FROM accounts WHERE id = excluded.account_id)`,
 				st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
 				// The account may have been deleted meanwhile.
-				if isStorageFailure(err) {
+				if sqlite.IsStorageFailure(err) {
 					return err
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SystemType is one kind of system an account may be (design.md §4): the
@@ -207,7 +208,7 @@ func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
-	out, err := appendRows([]System{}, rows, scanSystem)
+	out, err := sqlite.AppendRows([]System{}, rows, scanSystem)
 	if err != nil {
 		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
@@ -215,7 +216,7 @@ func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 }
 
 // scanSystem reads a row of SiteSystems' query.
-func scanSystem(sc rowScanner) (System, error) {
+func scanSystem(sc sqlite.RowScanner) (System, error) {
 	var sys System
 	var inst, tech Contractor
 	var instID, techID *int64

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // IncidentOutputUndeliverable is the kind of the incident an output opens
@@ -125,7 +127,7 @@ func (s *Store) UndeliverableOutbox(ctx context.Context, output string, afterID 
 	if err != nil {
 		return nil, fmt.Errorf("store: undeliverable: %w", err)
 	}
-	out, err := appendRows([]UndeliverableItem{}, rows, func(sc rowScanner) (UndeliverableItem, error) {
+	out, err := sqlite.AppendRows([]UndeliverableItem{}, rows, func(sc sqlite.RowScanner) (UndeliverableItem, error) {
 		var it UndeliverableItem
 		err := sc.Scan(&it.ID, &it.Kind, &it.SignalID, &it.IncidentID, &it.Receiver, &it.Account, &it.Format, &it.Code,
 			nanoTime{&it.ReceivedAt}, &it.Reason, nanoTime{&it.At})

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -239,7 +240,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
-	return appendRows([]User{}, rows, func(sc rowScanner) (User, error) {
+	return sqlite.AppendRows([]User{}, rows, func(sc sqlite.RowScanner) (User, error) {
 		var u User
 		var disabled int
 		err := sc.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt})
@@ -409,7 +410,7 @@ func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEnt
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
-	return appendRows([]AuditEntry{}, rows, func(sc rowScanner) (AuditEntry, error) {
+	return sqlite.AppendRows([]AuditEntry{}, rows, func(sc sqlite.RowScanner) (AuditEntry, error) {
 		var a AuditEntry
 		var before, after string
 		err := sc.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,

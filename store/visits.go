@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // What a technician comes to do (seed 000: technicians install the systems
@@ -351,7 +353,7 @@ func expireVisits(ctx context.Context, tx *sql.Tx, now time.Time) ([]int64, erro
 		id, site int64
 		status   string
 	}
-	list, err := appendRows(nil, rows, func(sc rowScanner) (due, error) {
+	list, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (due, error) {
 		var d due
 		err := sc.Scan(&d.id, &d.site, &d.status)
 		return d, err
@@ -447,7 +449,7 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
-	out, err := appendRows([]Visit{}, rows, func(sc rowScanner) (Visit, error) {
+	out, err := sqlite.AppendRows([]Visit{}, rows, func(sc sqlite.RowScanner) (Visit, error) {
 		var v Visit
 		err := sc.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
 			&v.Status, &v.EndReason, &v.CreatedBy, nanoTime{&v.CreatedAt}, &v.StartedBy, nanoTimePtr{&v.StartedAt}, &v.EndedBy,
