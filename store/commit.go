@@ -64,7 +64,7 @@ type Trouble struct {
 // commitItem is one frame in the writer's queue (sqlite.DB.Submit).
 type commitItem struct {
 	msg *protocols.Message
-	rec *Receipt
+	rec Receipt
 }
 
 // Commit stores a frame and its events in one transaction, batched with the
@@ -82,7 +82,7 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	if msg == nil {
 		msg = &protocols.Message{}
 	}
-	return s.db.Submit(ctx, &commitItem{msg: msg, rec: &rec})
+	return s.db.Submit(ctx, &commitItem{msg: msg, rec: rec})
 }
 
 // write runs fn in a transaction of its own on the writer and returns after
@@ -115,47 +115,59 @@ const (
 )
 
 // frameBatcher writes the writer's batches of frames: each frame with its
-// signals, incidents and outbox rows, in the batch's one transaction.
-type frameBatcher struct{ s *Store }
+// signals, incidents and outbox rows, in the batch's one transaction. Only
+// the writer calls it, one batch at a time, so touched is reused.
+type frameBatcher struct {
+	s       *Store
+	touched []QueueEvent // incidents the last batch changed, published once it committed
+}
 
-func (frameBatcher) Statements() []string {
+func (*frameBatcher) Statements() []string {
 	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL}
 }
 
-// Committed tells the gauges that the counts may have changed.
-func (b frameBatcher) Committed() { b.s.gauges.committedOne() }
-
-func (b frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any) ([]int64, func(release func()), error) {
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox}
+func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, touched: b.touched[:0]}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
-		return nil, nil, err
+		return err
 	}
-	ids := make([]int64, len(items))
 	for i, it := range items {
 		c := it.(*commitItem)
-		if ids[i], err = st.insertFrame(ctx, c.msg, c.rec); err != nil {
-			return nil, nil, err
+		if ids[i], err = st.insertFrame(ctx, c.msg, &c.rec); err != nil {
+			b.touched = st.touched[:0]
+			return err
 		}
 	}
-	return ids, func(release func()) {
-		for _, it := range items {
-			b.s.m.countStored(it.(*commitItem))
-		}
-		release()
-		for _, e := range st.touched {
-			b.s.queue.publish(e)
-		}
-		for _, it := range items {
-			b.s.publishSignal(it.(*commitItem).rec.Resolutions)
-		}
-	}, nil
+	b.touched = st.touched
+	return nil
+}
+
+// Committed counts what a batch stored, before its callers may read the
+// counters, and tells the gauges that the counts may have changed.
+func (b *frameBatcher) Committed(items []any) {
+	for _, it := range items {
+		b.s.m.countStored(it.(*commitItem))
+	}
+	b.s.gauges.committedOne()
+}
+
+// Released publishes what a batch changed.
+func (b *frameBatcher) Released(items []any) {
+	for _, e := range b.touched {
+		b.s.queue.publish(e)
+	}
+	clear(b.touched)
+	b.touched = b.touched[:0]
+	for _, it := range items {
+		b.s.publishSignal(it.(*commitItem).rec.Resolutions)
+	}
 }
 
 // publishSignal tells the live views of the sites a stored frame resolved

@@ -208,7 +208,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.warnIdentifierClashes(ctx); err != nil {
 		return nil, err
 	}
-	if err := db.Start(ctx, frameBatcher{s}); err != nil {
+	if err := db.Start(ctx, &frameBatcher{s: s}); err != nil {
 		return nil, err
 	}
 	started = true

@@ -31,34 +31,34 @@ func testOptions(t *testing.T, fsys fstest.MapFS) Options {
 // already there fails its batch as a constraint would.
 type items struct {
 	committed atomic.Int64
-	released  atomic.Int64 // items counted before their callers were released
+	released  atomic.Int64 // items counted (Committed) before their callers were released
 }
 
 func (*items) Statements() []string { return []string{`INSERT INTO items (name) VALUES (?)`} }
 
-func (b *items) WriteBatch(ctx context.Context, tx *Tx, list []any) ([]int64, func(func()), error) {
+func (b *items) WriteBatch(ctx context.Context, tx *Tx, list []any, ids []int64) error {
 	st, err := tx.Stmt(ctx, `INSERT INTO items (name) VALUES (?)`)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	ids := make([]int64, len(list))
 	for i, it := range list {
 		res, err := st.ExecContext(ctx, it.(string))
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if ids[i], err = res.LastInsertId(); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	n := int64(len(list))
-	return ids, func(release func()) {
-		b.released.Add(n)
-		release()
-	}, nil
+	return nil
 }
 
-func (b *items) Committed() { b.committed.Add(1) }
+func (b *items) Committed(list []any) {
+	b.committed.Add(1)
+	b.released.Add(int64(len(list)))
+}
+
+func (b *items) Released([]any) {}
 
 func openStarted(t *testing.T, path string, b Batcher) *DB {
 	t.Helper()
@@ -97,7 +97,7 @@ func TestGroupCommit(t *testing.T) {
 		wg.Go(func() {
 			ids[i], errs[i] = db.Submit(context.Background(), fmt.Sprint("item ", i))
 			if errs[i] == nil && b.released.Load() < 1 {
-				errs[i] = errors.New("released before done counted")
+				errs[i] = errors.New("released before Committed counted")
 			}
 		})
 	}

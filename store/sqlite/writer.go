@@ -18,15 +18,17 @@ type Batcher interface {
 	// Statements are prepared on the writer's connection at Start (a bad
 	// one fails Start), so that the first batch pays no prepare.
 	Statements() []string
-	// WriteBatch writes items in tx and returns an id for each. done, when
-	// not nil, runs on the writer once the transaction committed and must
-	// call release, which hands each caller its outcome: what a released
-	// caller may read (counters) goes before it, what may follow
-	// (notifications) after.
-	WriteBatch(ctx context.Context, tx *Tx, items []any) (ids []int64, done func(release func()), err error)
-	// Committed runs on the writer after every committed transaction,
-	// batch or Write, before its callers are released. It must not block.
-	Committed()
+	// WriteBatch writes items in tx and sets ids[i] to item i's id. A
+	// batch that fails is written again one item at a time, unless the
+	// storage failed.
+	WriteBatch(ctx context.Context, tx *Tx, items []any, ids []int64) error
+	// Committed runs on the writer after every committed transaction
+	// (items is nil for a Write), before its callers are released: what a
+	// released caller may read (counters) goes here. It must not block.
+	Committed(items []any)
+	// Released runs on the writer after the callers of a committed batch
+	// got their outcome: what may follow them (notifications).
+	Released(items []any)
 }
 
 type request struct {
@@ -152,7 +154,11 @@ type writer struct {
 	conn  *sql.Conn
 	cache *stmtCache
 	batch []*request
+	// items, ids and tx are reused from batch to batch: the writer is
+	// the commit path of every signal.
 	items []any
+	ids   []int64
+	tx    Tx
 }
 
 func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
@@ -161,8 +167,9 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 		return nil, fmt.Errorf("store: writer connection: %w", err)
 	}
 	w := &writer{db: db, b: b, conn: conn, batch: make([]*request, 0, db.opts.BatchMax),
-		items: make([]any, 0, db.opts.BatchMax),
+		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
 		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
+	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
 	for _, q := range b.Statements() {
 		if _, err := w.cache.prepare(ctx, q); err != nil {
 			w.cache.close()
@@ -237,7 +244,7 @@ func (w *writer) runWrite(r *request) {
 		return tx.Commit()
 	}()
 	if err == nil {
-		w.b.Committed()
+		w.b.Committed(nil)
 		w.db.markHealthy()
 		if r.after != nil {
 			r.after()
@@ -252,24 +259,18 @@ func (w *writer) runWrite(r *request) {
 }
 
 func (w *writer) commitBatch(batch []*request) {
-	defer clear(w.items) // done below may still read them
+	defer clear(w.items)
 	start := time.Now()
-	ids, done, err := w.writeTx(batch)
+	err := w.writeTx(batch)
 	w.db.m.commitSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
 		w.db.m.batchSize.Observe(float64(len(batch)))
-		w.b.Committed()
+		w.b.Committed(w.items)
 		w.db.markHealthy()
-		release := func() {
-			for i, r := range batch {
-				r.result <- result{id: ids[i]}
-			}
+		for i, r := range batch {
+			r.result <- result{id: w.ids[i]}
 		}
-		if done == nil {
-			release()
-		} else {
-			done(release)
-		}
+		w.b.Released(w.items)
 		return
 	}
 	if len(batch) > 1 && !IsStorageFailure(err) {
@@ -293,33 +294,40 @@ func (w *writer) commitBatch(batch []*request) {
 	}
 }
 
-func (w *writer) writeTx(batch []*request) ([]int64, func(func()), error) {
+// writeTx writes batch in one transaction, leaving its items and their
+// ids in w.items and w.ids.
+func (w *writer) writeTx(batch []*request) error {
 	ctx := context.Background()
 	if err := w.db.Fenced(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if err := w.db.injectedFault(); err != nil {
 		_ = tx.Rollback()
-		return nil, nil, err
+		return err
 	}
-	w.items = w.items[:0]
+	w.items, w.ids = w.items[:0], w.ids[:0]
 	for _, r := range batch {
 		w.items = append(w.items, r.item)
+		w.ids = append(w.ids, 0)
 	}
-	ids, done, err := w.b.WriteBatch(ctx, &Tx{Tx: tx, cache: w.cache}, w.items)
+	// The statements bound to the last transaction went with it.
+	w.tx.Tx = tx
+	clear(w.tx.bound)
+	err = w.b.WriteBatch(ctx, &w.tx, w.items, w.ids)
+	w.tx.Tx = nil
 	if err != nil {
 		_ = tx.Rollback()
-		return nil, nil, err
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		_ = tx.Rollback()
-		return nil, nil, err
+		return err
 	}
-	return ids, done, nil
+	return nil
 }
 
 // IsStorageFailure tells errors that would fail any transaction (disk
@@ -342,7 +350,8 @@ func IsStorageFailure(err error) bool {
 }
 
 // Tx is a batch's transaction on the writer's connection; Stmt gives the
-// writer's prepared statements bound to it.
+// writer's prepared statements bound to it. It is valid only during
+// WriteBatch.
 type Tx struct {
 	*sql.Tx
 	cache *stmtCache
@@ -360,9 +369,6 @@ func (t *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	p, err := t.cache.prepare(ctx, query)
 	if err != nil {
 		return nil, err
-	}
-	if t.bound == nil {
-		t.bound = map[string]*sql.Stmt{}
 	}
 	b := t.Tx.StmtContext(ctx, p)
 	t.bound[query] = b
