@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -323,12 +324,7 @@ const (
 	ResolutionClaimed  = "claimed"  // attached later, when the account was added
 )
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
+func nullID(id int64) any { return core.NullID(id) }
 
 func boolInt(b bool) int {
 	if b {

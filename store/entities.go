@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/mail"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -221,13 +220,6 @@ func NormaliseZone(z string) string {
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return invalid(field, "is required")
-	}
-	return nil
-}
-
-func oneOf(field, v string, allowed []string) error {
-	if !slices.Contains(allowed, v) {
-		return invalid(field, "must be one of %s", strings.Join(allowed, ", "))
 	}
 	return nil
 }

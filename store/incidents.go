@@ -40,14 +40,6 @@ type Incident struct {
 	ResolutionCode string     `json:"resolution_code"`
 }
 
-// Actor is who does a queue step: a station user, or the API token.
-type Actor struct {
-	ID         int64  // 0 for the API token
-	Name       string // user name, "api" for the token
-	Role       string
-	RemoteAddr string
-}
-
 const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.receiver, i.account, i.kind, i.title,
 	i.priority, i.status, i.opened_at, i.last_signal_at, i.signal_count, i.restored, i.claimed_by,
 	coalesce(u.username, ''), i.claimed_at, i.first_claimed_at, i.last_activity_at, i.held_until, i.resolved_at,
@@ -435,26 +427,6 @@ func hasFire(ctx context.Context, tx *sql.Tx, incident int64) (bool, error) {
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM incident_signals x JOIN signals s ON s.id = x.signal_id
 		WHERE x.incident_id = ? AND s.category = 'fire'`, incident).Scan(&n)
 	return n > 0, err
-}
-
-// jsonText renders a log entry's detail; nil is "".
-func jsonText(detail any) (string, error) {
-	if detail == nil {
-		return "", nil
-	}
-	b, err := json.Marshal(detail)
-	return string(b), err
-}
-
-// audit appends to the audit log inside the change's transaction.
-func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any) error {
-	d, err := jsonText(detail)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, target, detail, remote_addr)
-		VALUES (?,?,?,?,?,?,?)`, now.UnixNano(), nullID(actor.ID), actor.Name, action, target, d, actor.RemoteAddr)
-	return err
 }
 
 // SweepQueue does the queue's timed bookkeeping at now: claims whose holder

@@ -90,9 +90,6 @@ type SignalFilter struct {
 	IDs []int64
 }
 
-// MaxListLimit caps how many rows one list call returns.
-const MaxListLimit = 10000
-
 // Signals lists stored signals, oldest first (newest first with Desc).
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	var w where
@@ -350,16 +347,6 @@ func orderBy(col string, desc bool) string {
 		return col + " DESC"
 	}
 	return col
-}
-
-func clampLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 100
-	case n > MaxListLimit:
-		return MaxListLimit
-	}
-	return n
 }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }

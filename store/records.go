@@ -52,21 +52,6 @@ type table[T any] struct {
 	by func(*T) (created, updated *string)
 }
 
-type actorNameKey struct{}
-
-// WithActorName makes record changes made with ctx carry who made them
-// (created_by, updated_by): a portal user's name, or a station user's.
-func WithActorName(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, actorNameKey{}, name)
-}
-
-func actorName(ctx context.Context) string {
-	if n, ok := ctx.Value(actorNameKey{}).(string); ok && n != "" {
-		return n
-	}
-	return "station"
-}
-
 // Records is the create/read/update/delete surface of one record kind.
 type Records[T any] struct {
 	s *Store
