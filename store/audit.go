@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
 // Changed stands in the audit log for a secret's value.
-const Changed = "changed"
+const Changed = core.Changed
 
 // auditSkip are the fields a record's audit entry leaves out: its id (the
 // entry's target), the times and names the change itself sets, and what

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
@@ -88,10 +89,10 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		return err
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	if !usernameRE.MatchString(u.Username) {
+	if !identity.ValidUsername(u.Username) {
 		return invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
 	}
-	if err := checkPassword(password); err != nil {
+	if err := identity.CheckPassword(password); err != nil {
 		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
@@ -182,7 +183,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 	}
 	var hash []byte
 	if ch.Password != nil {
-		if err := checkPassword(*ch.Password); err != nil {
+		if err := identity.CheckPassword(*ch.Password); err != nil {
 			return nil, err
 		}
 		if hash, err = bcrypt.GenerateFromPassword([]byte(*ch.Password), s.passwordCost()); err != nil {
@@ -202,7 +203,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 			}
 		}
 		if hash != nil || u.Disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE portal_user_id = ? AND token_hash <> ?`, id, tokenHash(keep)); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE portal_user_id = ? AND token_hash <> ?`, id, identity.TokenHash(keep)); err != nil {
 				return err
 			}
 		}
@@ -300,7 +301,7 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 		}
 	}
 	if u == nil {
-		hash = string(s.dummyHash())
+		hash = string(s.DummyHash())
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
 	now := s.opts.Now().UTC()
@@ -338,7 +339,7 @@ func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl t
 func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at string, ttl time.Duration, actor Actor, action string,
 	detail map[string]any) (string, *PortalSession, error) {
 	now := s.opts.Now().UTC()
-	token, keys, err := newSessionKeys(now, ttl)
+	token, keys, err := identity.NewSessionKeys(now, ttl)
 	if err != nil {
 		return "", nil, err
 	}
@@ -355,7 +356,7 @@ func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, scope, created_at,
-			expires_at) VALUES (?,?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, emulatedBy, at, now.UnixNano(),
+			expires_at) VALUES (?,?,?,?,?,?,?)`, identity.TokenHash(token), u.ID, keys.CSRFToken, emulatedBy, at, now.UnixNano(),
 			sess.ExpiresAt.UnixNano()); err != nil {
 			return err
 		}
@@ -377,7 +378,7 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 	u := &sess.User
 	err := s.rdb.QueryRowContext(ctx, `SELECT u.id, u.scope, u.kind, u.username, u.full_name, u.rights, u.disabled, u.created_by,
 		u.created_at, x.csrf_token, x.emulated_by, coalesce(nullif(x.scope, ''), u.scope), x.expires_at FROM portal_sessions x
-		JOIN portal_users u ON u.id = x.portal_user_id WHERE x.token_hash = ?`, tokenHash(token)).
+		JOIN portal_users u ON u.id = x.portal_user_id WHERE x.token_hash = ?`, identity.TokenHash(token)).
 		Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt},
 			&sess.CSRFToken, &sess.EmulatedBy, &sess.Scope, nanoTime{&sess.ExpiresAt})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled != 0 || !s.opts.Now().Before(sess.ExpiresAt))) {
@@ -392,7 +393,7 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 // PortalLogout ends a portal session.
 func (s *Store) PortalLogout(ctx context.Context, token string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, tokenHash(token))
+		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, identity.TokenHash(token))
 		return err
 	})
 }

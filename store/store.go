@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -123,9 +124,8 @@ type Store struct {
 	closeMu sync.Mutex
 	closed  bool
 
-	// dummy is the hash a login of an unknown user is checked against.
-	dummy     []byte
-	dummyOnce sync.Once
+	// The station users, their sessions and the audit log (store/identity).
+	*identity.StationUsers
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -186,6 +186,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.openSecrets(ctx); err != nil {
 		return nil, err
 	}
+	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
 // Duration is a time.Duration written in JSON as Go's duration text
@@ -64,17 +66,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // nanoTime scans a Unix-nanosecond column into a time.Time.
 type nanoTime struct{ t *time.Time }
 
-func (n nanoTime) Scan(v any) error {
-	switch x := v.(type) {
-	case int64:
-		*n.t = fromNanos(x)
-	case nil:
-		*n.t = time.Time{}
-	default:
-		return fmt.Errorf("store: time column holds %T", v)
-	}
-	return nil
-}
+func (n nanoTime) Scan(v any) error { return core.NanoTime{T: n.t}.Scan(v) }
 
 // nanoTimePtr scans a nullable Unix-nanosecond column.
 type nanoTimePtr struct{ t **time.Time }

@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 )
 
+// Changed stands in the audit log for a secret's value.
+const Changed = "changed"
+
 // Audit appends to the audit log inside the change's transaction.
 func Audit(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any) error {
 	d, err := JSONText(detail)
