@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -284,15 +285,9 @@ func (r *Records[T]) mapError(err error, op string) error {
 	return fmt.Errorf("store: %s %s: %w", op, r.t.label, err)
 }
 
-// exists checks that a referenced record is there, so that a bad reference
-// is a 400 naming the field rather than an anonymous constraint failure.
+// exists checks that a referenced record is there (core.Exists).
 func exists(ctx context.Context, tx *sql.Tx, tableName string, id int64, field, label string) error {
-	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+tableName+" WHERE id = ?", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return invalid(field, "%s %d does not exist", label, id)
-	}
-	return err
+	return core.Exists(ctx, tx, tableName, id, field, label)
 }
 
 func nothing[T any](*T)           {}
