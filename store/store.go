@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/identity"
+	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -25,8 +26,10 @@ const FileName = sqlite.FileName
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrations are the schema's migration files, at the top of the FS.
-func migrations() fs.FS {
+// Migrations are the schema's migration files, at the top of the FS: the
+// engine applies them at Open, and the domain parts' tests open an engine
+// on the same schema.
+func Migrations() fs.FS {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
 		panic(err) // the directory is embedded: it is there
@@ -35,7 +38,7 @@ func migrations() fs.FS {
 }
 
 // SchemaVersion is the schema version this build writes.
-func SchemaVersion() int { return sqlite.SchemaVersion(migrations()) }
+func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
 
 // Options configure a Store.
 type Options struct {
@@ -126,6 +129,8 @@ type Store struct {
 
 	// The station users, their sessions and the audit log (store/identity).
 	*identity.StationUsers
+	// The accounts' on-test periods and station events (store/ontest).
+	*ontest.Tests
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -166,7 +171,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	db, err := sqlite.Open(ctx, path, sqlite.Options{
 		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
-		FileCheckInterval: opts.FileCheckInterval, Migrations: migrations(),
+		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(),
 	})
 	if err != nil {
 		return nil, err
@@ -187,6 +192,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
+	s.Tests = s.newTests()
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -220,10 +221,10 @@ func (s *Store) StartVisit(ctx context.Context, id int64, by Actor) (*Visit, err
 		for _, acct := range v.AccountIDs {
 			t := OnTest{AccountID: acct, Scope: ScopeAccount, StartsAt: now, EndsAt: v.Until, Reason: v.Purpose,
 				AuthorisedBy: technicianName(tech)}
-			if err := checkTest(&t, now, 0); err != nil {
+			if err := ontest.Check(&t, now, 0); err != nil {
 				return err
 			}
-			if err := s.insertTest(ctx, tx, &t, now); err != nil {
+			if err := ontest.Insert(ctx, tx, &t, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE visit_accounts SET on_test_id = ? WHERE visit_id = ? AND account_id = ?`,
@@ -282,12 +283,12 @@ func (s *Store) EndVisit(ctx context.Context, id int64, by Actor) (*Visit, error
 		if err := tx.QueryRowContext(ctx, `SELECT site_id FROM visits WHERE id = ?`, id).Scan(&site); err != nil {
 			return err
 		}
-		open, err := s.queryTests(ctx, tx, `ended_at IS NULL AND id IN (SELECT on_test_id FROM visit_accounts WHERE visit_id = ?)`, id)
+		open, err := ontest.Query(ctx, tx, `ended_at IS NULL AND id IN (SELECT on_test_id FROM visit_accounts WHERE visit_id = ?)`, id)
 		if err != nil {
 			return err
 		}
 		for i := range open {
-			if err := s.endTest(ctx, tx, &open[i], now, EndEnded, by.Name); err != nil {
+			if err := ontest.End(ctx, tx, &open[i], now, EndEnded, by.Name); err != nil {
 				return err
 			}
 		}
