@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
@@ -59,17 +59,10 @@ func (u *PortalUser) May(right string) bool {
 }
 
 // ScopeOf names a scope: "site", "customer" or "installer" and an id.
-func ScopeOf(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+func ScopeOf(kind string, id int64) string { return core.ScopeOf(kind, id) }
 
 // ParseScope is the inverse of ScopeOf.
-func ParseScope(scope string) (string, int64, error) {
-	kind, id, ok := strings.Cut(scope, ":")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || !slices.Contains([]string{"site", "customer", "installer"}, kind) {
-		return "", 0, invalid("scope", "must be site:<id>, customer:<id> or installer:<id>")
-	}
-	return kind, n, nil
-}
+func ParseScope(scope string) (string, int64, error) { return core.ParseScope(scope) }
 
 // CreatePortalUser adds a portal user. The station creates managers (of a
 // site, a customer or an installer) and technicians (of an installer); a

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -131,6 +132,8 @@ type Store struct {
 	*identity.StationUsers
 	// The accounts' on-test periods and station events (store/ontest).
 	*ontest.Tests
+	// The morning reports, their deliveries and recipients (store/reports).
+	*reports.MorningReports
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -193,6 +196,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
 	s.Tests = s.newTests()
+	s.MorningReports = s.newReports()
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/mail"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -55,4 +58,26 @@ func NormaliseZone(z string) string {
 		return "0"
 	}
 	return t
+}
+
+// ScopeOf names a scope: "site", "customer" or "installer" and an id.
+func ScopeOf(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+
+// ParseScope is the inverse of ScopeOf.
+func ParseScope(scope string) (string, int64, error) {
+	kind, id, ok := strings.Cut(scope, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || !slices.Contains([]string{"site", "customer", "installer"}, kind) {
+		return "", 0, Invalid("scope", "must be site:<id>, customer:<id> or installer:<id>")
+	}
+	return kind, n, nil
+}
+
+// CheckEmail refuses a value of field that is not one plain address.
+func CheckEmail(field, v string) error {
+	addr, err := mail.ParseAddress(v)
+	if err != nil || addr.Address != v {
+		return Invalid(field, "%q is not an e-mail address such as dana@example.com", v)
+	}
+	return nil
 }
