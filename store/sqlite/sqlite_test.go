@@ -244,3 +244,50 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("older build: %v", err)
 	}
 }
+
+// TestPendingCommit: a caller that stops waiting for a queued item gets a
+// *PendingCommit (no acknowledgement may follow), and its Wait tells the
+// outcome once the writer reached the item.
+func TestPendingCommit(t *testing.T) {
+	db := openStarted(t, filepath.Join(t.TempDir(), FileName), &items{})
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	writeDone := make(chan error, 1)
+	go func() {
+		writeDone <- db.Write(context.Background(), func(context.Context, *sql.Tx) error {
+			close(inWrite)
+			<-release // the writer is busy until the test lets it go
+			return nil
+		})
+	}()
+	<-inWrite
+	ctx, cancel := context.WithCancel(context.Background())
+	type outcome struct {
+		id  int64
+		err error
+	}
+	got := make(chan outcome, 1)
+	go func() {
+		id, err := db.Submit(ctx, "queued")
+		got <- outcome{id, err}
+	}()
+	cancel()
+	o := <-got
+	var pc *PendingCommit
+	if !errors.As(o.err, &pc) || !errors.Is(o.err, ErrUnavailable) || !errors.Is(o.err, ErrOutcomeUnknown) || !errors.Is(o.err, context.Canceled) {
+		t.Fatalf("submit with its wait ended: %d, %v", o.id, o.err)
+	}
+	close(release)
+	if err := <-writeDone; err != nil {
+		t.Fatal(err)
+	}
+	id, err := pc.Wait()
+	if err != nil || id == 0 {
+		t.Fatalf("Wait: %d, %v", id, err)
+	}
+	if again, err := pc.Wait(); again != id || err != nil {
+		t.Fatalf("second Wait: %d, %v", again, err)
+	}
+	if got := count(t, db, "items"); got != 1 {
+		t.Fatalf("%d rows, want 1", got)
+	}
+}
