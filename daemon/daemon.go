@@ -168,13 +168,19 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			return nil, err
 		}
 		h, err := httpapi.New(httpapi.Options{
-			Logger:          opts.Logger,
-			Gatherer:        opts.Registry,
-			Store:           d.store,
-			AdminToken:      cfg.HTTP.AdminToken,
-			Ready:           d.Ready,
-			Connections:     d.receiver.Connections,
-			Station:         d.store,
+			Logger:      opts.Logger,
+			Gatherer:    opts.Registry,
+			Store:       d.store,
+			AdminToken:  cfg.HTTP.AdminToken,
+			Ready:       d.Ready,
+			Connections: d.receiver.Connections,
+			Station:     d.store,
+			Tables: httpapi.Tables{
+				Customers: d.store.Customers, Installers: d.store.Installers, Technicians: d.store.Technicians,
+				Sites: d.store.Sites, Accounts: d.store.Accounts, Zones: d.store.Zones,
+				RespondingParties: d.store.RespondingParties, Authorities: d.store.Authorities,
+				CustomerContacts: d.store.CustomerContacts,
+			},
 			MaxTestDuration: cfg.OnTest.MaxDuration,
 			Queue:           store.QueueRules{ClaimTimeout: cfg.Queue.ClaimTimeout, ResolutionCodes: cfg.Queue.ResolutionCodes},
 			Console: httpapi.ConsoleOptions{
@@ -559,7 +565,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if d.cfg.Report.Enabled {
 		rc := d.cfg.Report
-		rep := report.New(report.Options{Store: d.store, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
+		rep := report.New(report.Options{Store: d.store, Customers: d.store.Customers, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
 			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
 				Password: rc.SMTP.Password, From: rc.SMTP.From},
 			Logger: d.log, Now: d.now})

@@ -9,41 +9,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
-type actorKey struct{}
-
-// WithActor makes the changes made with ctx audited as actor's: user id,
-// name and address in each audit entry the store writes for a record
-// change. Without it, an entry names the actor name of WithActorName.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
-}
-
-// actorFrom is who makes the changes of ctx.
-func actorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
-	}
-	return Actor{Name: actorName(ctx)}
-}
-
-// carryActor returns a function that puts ctx's actor on another context:
-// the writer runs changes on its own context.
-func carryActor(ctx context.Context) func(context.Context) context.Context {
-	name := actorName(ctx)
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return func(to context.Context) context.Context {
-		to = WithActorName(to, name)
-		if ok {
-			to = WithActor(to, a)
-		}
-		return to
-	}
-}
-
 // Changed stands in the audit log for a secret's value.
-const Changed = "changed"
+const Changed = core.Changed
 
 // auditSkip are the fields a record's audit entry leaves out: its id (the
 // entry's target), the times and names the change itself sets, and what
@@ -157,27 +128,4 @@ func (r *Records[T]) auditRecord(ctx context.Context, tx *sql.Tx, now time.Time,
 	}
 	kind := strings.ReplaceAll(r.t.label, " ", "_")
 	return auditChange(ctx, tx, now, actorFrom(ctx), kind+"."+op, fmt.Sprintf("%s:%d", kind, *r.t.id(which)), nil, before, after)
-}
-
-// auditChange appends an entry with its detail and the change's before
-// and after (JSON objects, "" for none) to the audit log inside the
-// change's transaction.
-func auditChange(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any, before, after string) error {
-	d, err := jsonText(detail)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, target, detail, remote_addr, before_json, after_json)
-		VALUES (?,?,?,?,?,?,?,?,?)`, now.UnixNano(), nullID(actor.ID), actor.Name, action, target, d, actor.RemoteAddr, before, after)
-	return err
-}
-
-// jsonObject renders one side of a change written by hand (users): ""
-// for none.
-func jsonObject(m map[string]any) (string, error) {
-	if m == nil {
-		return "", nil
-	}
-	b, err := json.Marshal(m)
-	return string(b), err
 }

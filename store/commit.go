@@ -4,15 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/mattn/go-sqlite3"
-	"go.uber.org/zap"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Frame statuses.
@@ -65,23 +62,10 @@ type Trouble struct {
 	Title   string // what the operator reads
 }
 
-type commitReq struct {
-	msg    *protocols.Message
-	rec    *Receipt
-	result chan commitResult // buffered(1): the writer never blocks on it
-	// write, when set, makes this a records change (the management API):
-	// it runs alone in its own transaction on the writer's connection, so
-	// records and signals share one writer and one order.
-	write func(ctx context.Context, tx *sql.Tx) error
-	// afterCommit, when set, runs on the writer once write committed, before
-	// the next request: in-memory views (the account index) change in the
-	// store's own commit order.
-	afterCommit func()
-}
-
-type commitResult struct {
-	frameID int64
-	err     error
+// commitItem is one frame in the writer's queue (sqlite.DB.Submit).
+type commitItem struct {
+	msg *protocols.Message
+	rec Receipt
 }
 
 // Commit stores a frame and its events in one transaction, batched with the
@@ -99,276 +83,91 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	if msg == nil {
 		msg = &protocols.Message{}
 	}
-	req := &commitReq{msg: msg, rec: &rec, result: make(chan commitResult, 1)}
-	if err := s.enqueue(ctx, req); err != nil {
-		return 0, err
-	}
-	select {
-	case r := <-req.result:
-		return r.frameID, r.err
-	case <-ctx.Done():
-		return 0, &PendingCommit{result: req.result, cause: context.Cause(ctx)}
-	}
+	return s.db.Submit(ctx, &commitItem{msg: msg, rec: rec})
 }
-
-// ErrOutcomeUnknown: the caller stopped waiting for a commit that was
-// already queued; it may still land.
-var ErrOutcomeUnknown = errors.New("store: commit outcome not known yet")
-
-// PendingCommit is a commit whose caller stopped waiting (its context
-// ended) while the writer still had it. Every commit the writer takes gets
-// an outcome, so Wait returns once the writer reached it.
-type PendingCommit struct {
-	result <-chan commitResult
-	cause  error
-	once   sync.Once
-	out    commitResult
-}
-
-func (p *PendingCommit) Error() string {
-	return fmt.Sprintf("store: commit: still pending when the wait ended (%v)", p.cause)
-}
-
-// Is makes errors.Is true for ErrUnavailable (nothing may be acknowledged)
-// and ErrOutcomeUnknown.
-func (p *PendingCommit) Is(target error) bool {
-	return target == ErrUnavailable || target == ErrOutcomeUnknown
-}
-
-// Unwrap returns the context's cause.
-func (p *PendingCommit) Unwrap() error { return p.cause }
-
-// Wait blocks until the writer has the commit's outcome: nil once it is
-// stored. It may be called more than once.
-func (p *PendingCommit) Wait() (frameID int64, err error) {
-	p.once.Do(func() { p.out = <-p.result })
-	return p.out.frameID, p.out.err
-}
-
-func (s *Store) injectedFault() error {
-	s.faultMu.Lock()
-	fn := s.faultHook
-	s.faultMu.Unlock()
-	if fn == nil {
-		return nil
-	}
-	if err := fn(); err != nil {
-		return storageFault{err}
-	}
-	return nil
-}
-
-// storageFault is a failure of the storage as a whole, not of one row: a
-// fault InjectFault stands in for (as a full disk would be), or the
-// database file lost.
-type storageFault struct{ error }
-
-func (f storageFault) Unwrap() error { return f.error }
 
 // write runs fn in a transaction of its own on the writer and returns after
 // it committed (nil) or rolled back (fn's error, or the commit's).
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	return s.writeThen(ctx, fn, nil)
+	return s.db.Write(ctx, fn)
 }
 
 // writeThen is write with after run on the writer once fn's transaction
 // committed.
 func (s *Store) writeThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
-	req := &commitReq{write: fn, afterCommit: after, result: make(chan commitResult, 1)}
-	if err := s.enqueue(ctx, req); err != nil {
-		return err
-	}
-	// Wait for the outcome even if ctx ends: the change may be committing,
-	// and the caller must learn whether it did.
-	return (<-req.result).err
+	return s.db.WriteThen(ctx, fn, after)
 }
 
-func (s *Store) enqueue(ctx context.Context, req *commitReq) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
-	select {
-	case s.reqs <- req:
-		s.m.pending.Inc()
-		return nil
-	default:
-	}
-	// The queue is full: wait for room. The caller's session stops reading
-	// meanwhile, which is the backpressure we want.
-	s.m.backpressure.Inc()
-	select {
-	case s.reqs <- req:
-		s.m.pending.Inc()
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("store: commit queue full: %w", context.Cause(ctx))
-	}
-}
-
-type writer struct {
-	s         *Store
-	conn      *sql.Conn
-	insFrame  *sql.Stmt
-	insSignal *sql.Stmt
-	insEvent  *sql.Stmt
-	cache     *stmtCache
-	batch     []*commitReq
-}
-
-func newWriter(ctx context.Context, s *Store) (*writer, error) {
-	conn, err := s.wdb.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: writer connection: %w", err)
-	}
-	w := &writer{s: s, conn: conn, batch: make([]*commitReq, 0, s.opts.BatchMax),
-		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
-	w.insFrame, err = conn.PrepareContext(ctx, `INSERT INTO frames
+// The writer's statements for every frame, prepared once at Open.
+const (
+	insertFrameSQL = `INSERT INTO frames
 		(received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
 		 account, frame_receiver, frame_line, sequence, frame_time, status, reason, deviations,
 		 dedupe_key, detail, raw)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: prepare: %w", err)
-	}
-	w.insSignal, err = conn.PrepareContext(ctx, `INSERT INTO signals
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertSignalSQL = `INSERT INTO signals
 		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
 		 zone, user, address, address_kind, known, description, category, priority, text,
 		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, zone_description)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
-		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: prepare: %w", err)
-	}
-	w.insEvent, err = conn.PrepareContext(ctx, `INSERT INTO station_events (at, kind, receiver, account, detail)
-		VALUES (?,?,?,?,?)`)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: prepare: %w", err)
-	}
-	return w, nil
+		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`
+	insertEventSQL = `INSERT INTO station_events (at, kind, receiver, account, detail)
+		VALUES (?,?,?,?,?)`
+)
+
+// frameBatcher writes the writer's batches of frames: each frame with its
+// signals, incidents and outbox rows, in the batch's one transaction. Only
+// the writer calls it, one batch at a time, so touched is reused.
+type frameBatcher struct {
+	s       *Store
+	touched []QueueEvent // incidents the last batch changed, published once it committed
 }
 
-// run is the group-commit loop: take one request (waiting), then whatever
-// else is already queued up to BatchMax, and write them in one transaction.
-// Batches grow by themselves under load and stay at one when idle, so an
-// idle receiver pays one fsync per signal and a busy one a fraction.
-func (w *writer) run() {
-	defer close(w.s.done)
-	defer func() {
-		_ = w.insFrame.Close()
-		_ = w.insSignal.Close()
-		_ = w.insEvent.Close()
-		w.cache.close()
-		_ = w.conn.Close()
-	}()
-	for first := range w.s.reqs {
-		if first.write != nil {
-			w.s.m.pending.Dec()
-			w.runWrite(first)
-			continue
-		}
-		w.batch = append(w.batch[:0], first)
-		var next *commitReq // a records change met while filling: it goes after the batch
-	fill:
-		for len(w.batch) < w.s.opts.BatchMax {
-			select {
-			case r, ok := <-w.s.reqs:
-				if !ok {
-					break fill
-				}
-				if r.write != nil {
-					next = r
-					break fill
-				}
-				w.batch = append(w.batch, r)
-			default:
-				break fill
-			}
-		}
-		w.s.m.pending.Sub(float64(len(w.batch)))
-		w.commitBatch(w.batch)
-		clear(w.batch)
-		if next != nil {
-			w.s.m.pending.Dec()
-			w.runWrite(next)
-		}
-	}
+func (*frameBatcher) Statements() []string {
+	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL}
 }
 
-// runWrite runs one records change in its own transaction. Its error goes
-// back to the caller; only storage failures mark the store unhealthy (a
-// conflict or a validation error is the caller's, not the disk's).
-func (w *writer) runWrite(r *commitReq) {
-	ctx := context.Background()
-	err := func() error {
-		if err := w.s.fenceError(); err != nil {
+func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, touched: b.touched[:0]}
+	var err error
+	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
+		return err
+	}
+	if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
+		return err
+	}
+	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
+		return err
+	}
+	for i, it := range items {
+		c := it.(*commitItem)
+		if ids[i], err = st.insertFrame(ctx, c.msg, &c.rec); err != nil {
+			b.touched = st.touched[:0]
 			return err
-		}
-		tx, err := w.conn.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if err := r.write(ctx, tx); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	}()
-	if err == nil {
-		w.s.markHealthy()
-		if r.afterCommit != nil {
-			r.afterCommit()
 		}
 	}
-	if err != nil && isStorageFailure(err) {
-		w.s.m.commitErrors.Inc()
-		w.s.markUnhealthy(err)
-		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	r.result <- commitResult{err: err}
+	b.touched = st.touched
+	return nil
 }
 
-func (w *writer) commitBatch(batch []*commitReq) {
-	start := time.Now()
-	ids, touched, err := w.writeTx(batch)
-	w.s.m.commitSeconds.Observe(time.Since(start).Seconds())
-	if err == nil {
-		w.s.m.batchSize.Observe(float64(len(batch)))
-		w.s.markHealthy()
-		for i, r := range batch {
-			w.s.m.countStored(r)
-			r.result <- commitResult{frameID: ids[i]}
-		}
-		for _, e := range touched {
-			w.s.queue.publish(e)
-		}
-		for _, r := range batch {
-			w.s.publishSignal(r.rec.Resolutions)
-		}
-		return
+// Committed counts what a batch stored, before its callers may read the
+// counters, and tells the gauges that the counts may have changed.
+func (b *frameBatcher) Committed(items []any) {
+	for _, it := range items {
+		b.s.m.countStored(it.(*commitItem))
 	}
-	if len(batch) > 1 && !isStorageFailure(err) {
-		// One bad row must not sink the others: write them one by one.
-		for _, r := range batch {
-			w.commitBatch([]*commitReq{r})
-		}
-		return
+	b.s.gauges.committedOne()
+}
+
+// Released publishes what a batch changed.
+func (b *frameBatcher) Released(items []any) {
+	for _, e := range b.touched {
+		b.s.queue.publish(e)
 	}
-	w.s.m.commitErrors.Inc()
-	if isStorageFailure(err) {
-		w.s.markUnhealthy(err)
-	} else {
-		// One row refused (a constraint, a race between two copies of one
-		// message): the store is fine, only this request is not stored;
-		// its sender is told to retry and is answered from what is stored.
-		w.s.log.Warn("commit refused one request", zap.Error(err))
-	}
-	for _, r := range batch {
-		r.result <- commitResult{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	clear(b.touched)
+	b.touched = b.touched[:0]
+	for _, it := range items {
+		b.s.publishSignal(it.(*commitItem).rec.Resolutions)
 	}
 }
 
@@ -384,114 +183,24 @@ func (s *Store) publishSignal(res []Resolution) {
 	}
 }
 
-// isStorageFailure tells errors that would fail any transaction (disk full,
-// read-only file, I/O error, lock held too long) from errors tied to one row.
-func isStorageFailure(err error) bool {
-	if errors.As(err, new(storageFault)) {
-		return true
-	}
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code {
-	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked,
-		sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrNoLFS:
-		return true
-	}
-	return false
-}
-
-func (w *writer) writeTx(batch []*commitReq) ([]int64, []QueueEvent, error) {
-	ctx := context.Background()
-	if err := w.s.fenceError(); err != nil {
-		return nil, nil, err
-	}
-	tx, err := w.conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := w.s.injectedFault(); err != nil {
-		_ = tx.Rollback()
-		return nil, nil, err
-	}
-	ids := make([]int64, len(batch))
-	st := &txStmts{
-		tx:       tx,
-		frame:    tx.StmtContext(ctx, w.insFrame),
-		signal:   tx.StmtContext(ctx, w.insSignal),
-		event:    tx.StmtContext(ctx, w.insEvent),
-		prepared: w.cache,
-		outbox:   w.s.opts.Outbox,
-	}
-	for i, r := range batch {
-		id, err := st.insertFrame(ctx, r.msg, r.rec)
-		if err != nil {
-			_ = tx.Rollback()
-			return nil, nil, err
-		}
-		ids[i] = id
-	}
-	if err := tx.Commit(); err != nil {
-		_ = tx.Rollback()
-		return nil, nil, err
-	}
-	return ids, st.touched, nil
-}
-
 // txStmts are the writer's prepared statements bound to one transaction.
 type txStmts struct {
 	tx                   *sql.Tx
 	frame, signal, event *sql.Stmt
 	touched              []QueueEvent // incidents changed, published after the commit
-	// prepared holds the writer's statements by SQL text, prepared once on
-	// its connection; bound caches them bound to this transaction. Both are
-	// nil outside the writer's batches (operator steps), where statements
-	// are prepared per call.
-	prepared *stmtCache
-	bound    map[string]*sql.Stmt
+	// prepared gives the writer's statements, prepared once on its
+	// connection, bound to this transaction. It is nil outside the
+	// writer's batches (operator steps), where statements are prepared
+	// per call.
+	prepared *sqlite.Tx
 	outbox   []OutboxTarget
-}
-
-// stmtCache prepares each statement once on the writer's connection: the
-// queue's statements run for every alarm signal, and preparing them anew
-// each time would cost the single writer more than the inserts themselves.
-type stmtCache struct {
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
-}
-
-func (c *stmtCache) close() {
-	for _, st := range c.stmts {
-		_ = st.Close()
-	}
-}
-
-func (st *txStmts) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := st.bound[query]; ok {
-		return s, nil
-	}
-	p, ok := st.prepared.stmts[query]
-	if !ok {
-		var err error
-		if p, err = st.prepared.conn.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-		st.prepared.stmts[query] = p
-	}
-	if st.bound == nil {
-		st.bound = map[string]*sql.Stmt{}
-	}
-	b := st.tx.StmtContext(ctx, p)
-	st.bound[query] = b
-	return b, nil
 }
 
 func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st.prepared == nil {
 		return st.tx.ExecContext(ctx, query, args...)
 	}
-	s, err := st.stmt(ctx, query)
+	s, err := st.prepared.Stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -502,7 +211,7 @@ func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql
 	if st.prepared == nil {
 		return st.tx.QueryRowContext(ctx, query, args...)
 	}
-	s, err := st.stmt(ctx, query)
+	s, err := st.prepared.Stmt(ctx, query)
 	if err != nil {
 		// Let the query fail the usual way, with the prepare error.
 		return st.tx.QueryRowContext(ctx, query, args...)
@@ -615,12 +324,7 @@ const (
 	ResolutionClaimed  = "claimed"  // attached later, when the account was added
 )
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
+func nullID(id int64) any { return core.NullID(id) }
 
 func boolInt(b bool) int {
 	if b {
@@ -634,20 +338,4 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return t.UnixNano()
-}
-
-func (s *Store) markHealthy() {
-	if !s.healthy.Swap(true) {
-		s.log.Info("store recovered: commits succeed again")
-	}
-	s.m.up.Set(1)
-}
-
-func (s *Store) markUnhealthy(err error) {
-	why := err.Error()
-	s.lastErr.Store(&why)
-	if s.healthy.Swap(false) {
-		s.log.Error("store commit failed: acknowledgements stop until it recovers", zap.Error(err))
-	}
-	s.m.up.Set(0)
 }

@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
 // PostalAddress is where a customer is invoiced, in the parts billing
@@ -141,13 +142,7 @@ func (s *Store) newContactTable() {
 
 // checkEmail checks a bare e-mail address ("dana@example.com", not "Dana
 // <dana@example.com>").
-func checkEmail(field, v string) error {
-	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Address != v {
-		return invalid(field, "%q is not an e-mail address such as dana@example.com", v)
-	}
-	return nil
-}
+func checkEmail(field, v string) error { return core.CheckEmail(field, v) }
 
 func checkContact(ctx context.Context, tx *sql.Tx, c, _ *CustomerContact) error {
 	c.Name, c.Email, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Email), strings.TrimSpace(c.Phone)

@@ -8,7 +8,18 @@
 // configured synchronous level (FULL by default, so the WAL is fsync'd). The
 // receiver writes a positive reply only after that.
 //
-// Schema migrations are embedded and versioned with PRAGMA user_version.
+// The engine (store/sqlite) owns the connections, that writer, the
+// migration runner, health and the file watch; this package owns the
+// schema (migrations/, embedded and versioned with PRAGMA user_version)
+// and hands the engine its batches. It is also the assembly: Open opens
+// the engine and builds the domain parts on it, and Store embeds them, so
+// that one *Store satisfies the narrow interfaces its callers declare.
+// The parts that stand on their own are store/identity (station users,
+// sessions, the audit log), store/ontest (on-test periods, station events)
+// and store/reports (morning reports); they share store/core and import
+// neither this package nor each other. The records and their resolution,
+// the queue and incidents, the outbox, portal users and visits live here,
+// with the commit path that writes them in one transaction.
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"math/big"
 	"net/mail"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // site time zones must resolve on machines without a zoneinfo database
 
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
 // Customer is who buys and is billed. Customers nest through ParentID: HQ →
@@ -209,28 +209,9 @@ func NormaliseAccount(s string) (string, error) {
 
 // NormaliseZone is the form zones are matched in: leading zeros dropped, so
 // that a panel's "017" finds the zone entered as "17".
-func NormaliseZone(z string) string {
-	z = strings.ToUpper(strings.TrimSpace(z))
-	t := strings.TrimLeft(z, "0")
-	if t == "" && z != "" {
-		return "0"
-	}
-	return t
-}
+func NormaliseZone(z string) string { return core.NormaliseZone(z) }
 
-func required(field, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return invalid(field, "is required")
-	}
-	return nil
-}
-
-func oneOf(field, v string, allowed []string) error {
-	if !slices.Contains(allowed, v) {
-		return invalid(field, "must be one of %s", strings.Join(allowed, ", "))
-	}
-	return nil
-}
+func required(field, v string) error { return core.Required(field, v) }
 
 func (s *Store) newTables() {
 	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{

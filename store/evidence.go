@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // pruneChunk is the most rows one pruning transaction deletes: the writer
@@ -114,36 +113,4 @@ func (s *Store) Setting(ctx context.Context, name string, size int) ([]byte, err
 		return nil, fmt.Errorf("store: setting %s: %w", name, err)
 	}
 	return v, nil
-}
-
-// maxAuditName is the longest user name an audit row keeps: a name is
-// typed by whoever tries to log in, and a failed login's row must not be
-// a way to fill the disk.
-const maxAuditName = 64
-
-// auditName cuts a name typed at a login to maxAuditName bytes (on a rune
-// boundary), marking the cut.
-func auditName(s string) string {
-	if len(s) <= maxAuditName {
-		return s
-	}
-	cut := maxAuditName
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-type noFailureAuditKey struct{}
-
-// WithoutFailedLoginAudit marks a login attempt whose failure is not to be
-// written to the audit log: the evidence quota for refused input is used
-// up (the attempt is still counted by the caller).
-func WithoutFailedLoginAudit(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noFailureAuditKey{}, true)
-}
-
-func auditFailure(ctx context.Context) bool {
-	off, _ := ctx.Value(noFailureAuditKey{}).(bool)
-	return !off
 }

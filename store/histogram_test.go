@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -10,12 +12,30 @@ type dtoHistogram struct {
 	sum   float64
 }
 
-func (h *dtoHistogram) read(m prometheus.Histogram) error {
-	var out dto.Metric
-	if err := m.Write(&out); err != nil {
+// gather reads the histogram called name (one series) from reg.
+func (h *dtoHistogram) gather(reg prometheus.Gatherer, name string) error {
+	m, err := gatherOne(reg, name)
+	if err != nil {
 		return err
 	}
-	h.count = out.GetHistogram().GetSampleCount()
-	h.sum = out.GetHistogram().GetSampleSum()
+	h.count = m.GetHistogram().GetSampleCount()
+	h.sum = m.GetHistogram().GetSampleSum()
 	return nil
+}
+
+// gatherOne is the one series of the metric called name in reg.
+func gatherOne(reg prometheus.Gatherer, name string) (*dto.Metric, error) {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			if len(mf.GetMetric()) != 1 {
+				return nil, fmt.Errorf("%s has %d series", name, len(mf.GetMetric()))
+			}
+			return mf.GetMetric()[0], nil
+		}
+	}
+	return nil, fmt.Errorf("no metric %s", name)
 }

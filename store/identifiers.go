@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Client is a site, customer or installer seen by its identifier: the
@@ -158,17 +160,12 @@ func (s *Store) PortalScopes(ctx context.Context, u *PortalUser) ([]Client, erro
 		if err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
-		for rows.Next() {
+		if out, err = sqlite.AppendRows(out, rows, func(sc sqlite.RowScanner) (Client, error) {
 			c := Client{Kind: "customer"}
-			if err := rows.Scan(&c.ID, &c.Name, &c.Identifier); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: portal scopes: %w", err)
-			}
+			err := sc.Scan(&c.ID, &c.Name, &c.Identifier)
 			c.Scope = ScopeOf("customer", c.ID)
-			out = append(out, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return c, err
+		}); err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
 	}

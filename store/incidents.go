@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Incident is what an operator works.
@@ -38,14 +40,6 @@ type Incident struct {
 	ResolutionCode string     `json:"resolution_code"`
 }
 
-// Actor is who does a queue step: a station user, or the API token.
-type Actor struct {
-	ID         int64  // 0 for the API token
-	Name       string // user name, "api" for the token
-	Role       string
-	RemoteAddr string
-}
-
 const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.receiver, i.account, i.kind, i.title,
 	i.priority, i.status, i.opened_at, i.last_signal_at, i.signal_count, i.restored, i.claimed_by,
 	coalesce(u.username, ''), i.claimed_at, i.first_claimed_at, i.last_activity_at, i.held_until, i.resolved_at,
@@ -53,7 +47,7 @@ const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.
 
 const incidentFrom = ` FROM incidents i LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN users u ON u.id = i.claimed_by`
 
-func scanIncident(sc interface{ Scan(...any) error }) (Incident, error) {
+func scanIncident(sc sqlite.RowScanner) (Incident, error) {
 	var in Incident
 	var restored int
 	err := sc.Scan(&in.ID, &in.AccountID, &in.SiteID, &in.SiteName, &in.Receiver, &in.Account, &in.Kind, &in.Title,
@@ -70,16 +64,11 @@ func (s *Store) queryIncidents(ctx context.Context, q queryerRows, where string,
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: incidents: %w", err)
-		}
-		out = append(out, in)
+	out, err := sqlite.AppendRows([]Incident{}, rows, scanIncident)
+	if err != nil {
+		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Queue returns the open incidents that are not on hold, in the order
@@ -156,20 +145,19 @@ func (s *Store) IncidentActions(ctx context.Context, id int64) ([]IncidentAction
 	if err != nil {
 		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	defer rows.Close()
-	out := []IncidentAction{}
-	for rows.Next() {
+	out, err := sqlite.AppendRows([]IncidentAction{}, rows, func(sc sqlite.RowScanner) (IncidentAction, error) {
 		var a IncidentAction
 		var detail string
-		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &detail); err != nil {
-			return nil, fmt.Errorf("store: incident actions: %w", err)
-		}
+		err := sc.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &detail)
 		if detail != "" {
 			a.Detail = json.RawMessage(detail)
 		}
-		out = append(out, a)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // IncidentSignalIDs returns the signals of an incident with their role
@@ -439,26 +427,6 @@ func hasFire(ctx context.Context, tx *sql.Tx, incident int64) (bool, error) {
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM incident_signals x JOIN signals s ON s.id = x.signal_id
 		WHERE x.incident_id = ? AND s.category = 'fire'`, incident).Scan(&n)
 	return n > 0, err
-}
-
-// jsonText renders a log entry's detail; nil is "".
-func jsonText(detail any) (string, error) {
-	if detail == nil {
-		return "", nil
-	}
-	b, err := json.Marshal(detail)
-	return string(b), err
-}
-
-// audit appends to the audit log inside the change's transaction.
-func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any) error {
-	d, err := jsonText(detail)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, target, detail, remote_addr)
-		VALUES (?,?,?,?,?,?,?)`, now.UnixNano(), nullID(actor.ID), actor.Name, action, target, d, actor.RemoteAddr)
-	return err
 }
 
 // SweepQueue does the queue's timed bookkeeping at now: claims whose holder

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/store/ontest"
 )
 
 // Resolution is what one signal resolved to. A zero AccountID means the
@@ -90,7 +91,7 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
-	open, err := s.openTests(ctx)
+	open, err := ontest.Unended(ctx, s.rdb)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func (x *accountIndex) resolve(receiver int, number string, ev *protocols.Event,
 		r.Zone = NormaliseZone(ev.Zone)
 		cat := SystemCategory(r.SystemType, ev.Category)
 		for i := range x.tests[e.id] {
-			if t := &x.tests[e.id][i]; t.covers(cat, r.Zone, at) {
+			if t := &x.tests[e.id][i]; t.Covers(cat, r.Zone, at) {
 				r.OnTestID = t.ID
 				break
 			}

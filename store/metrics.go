@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"time"
 
@@ -10,14 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
+// metrics are those of what the store writes and of the queue; the
+// engine keeps the writer's (store/sqlite).
 type metrics struct {
-	pending       prometheus.Gauge
-	backpressure  prometheus.Counter
-	commitSeconds prometheus.Histogram
-	batchSize     prometheus.Histogram
-	commitErrors  prometheus.Counter
-	up            prometheus.Gauge
-	fileOK        prometheus.Gauge
 	framesStored  *prometheus.CounterVec
 	signalsStored prometheus.Counter
 	timeToClaim   prometheus.Histogram
@@ -28,36 +22,6 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	f := promauto.With(reg)
 	m := &metrics{
-		pending: f.NewGauge(prometheus.GaugeOpts{
-			Name: "alarmrx_store_pending_commits",
-			Help: "Commits queued for the store writer and not yet written.",
-		}),
-		backpressure: f.NewCounter(prometheus.CounterOpts{
-			Name: "alarmrx_store_backpressure_total",
-			Help: "Commits that had to wait because the writer queue was full.",
-		}),
-		commitSeconds: f.NewHistogram(prometheus.HistogramOpts{
-			Name:    "alarmrx_store_commit_seconds",
-			Help:    "Time to write and commit one group-commit transaction.",
-			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
-		}),
-		batchSize: f.NewHistogram(prometheus.HistogramOpts{
-			Name:    "alarmrx_store_commit_batch_size",
-			Help:    "Frames written in one group-commit transaction.",
-			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
-		}),
-		commitErrors: f.NewCounter(prometheus.CounterOpts{
-			Name: "alarmrx_store_commit_errors_total",
-			Help: "Group-commit transactions that failed; their frames were not acknowledged.",
-		}),
-		up: f.NewGauge(prometheus.GaugeOpts{
-			Name: "alarmrx_store_up",
-			Help: "1 while the last commit succeeded, 0 while the store fails (acknowledgements stop).",
-		}),
-		fileOK: f.NewGauge(prometheus.GaugeOpts{
-			Name: "alarmrx_store_file_ok",
-			Help: "1 while the database file at its path is the one the store has open; 0 once it was deleted or replaced (acknowledgements stop until a restart).",
-		}),
 		framesStored: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_store_frames_total",
 			Help: "Frames committed to the store, by status.",
@@ -83,14 +47,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help:    "Time from a signal's receipt to its incident change being published to the operator consoles.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	})
-	m.up.Set(1)
 	for _, st := range []string{StatusAccepted, StatusRejected} {
 		m.framesStored.WithLabelValues(st)
 	}
 	return m
 }
 
-func (m *metrics) countStored(r *commitReq) {
+func (m *metrics) countStored(r *commitItem) {
 	st := r.rec.Status
 	if st == "" {
 		st = StatusAccepted
@@ -124,7 +87,8 @@ func (m *metrics) observeVisible(e QueueEvent) {
 }
 
 // queueCollector reports the open incidents by priority and state at
-// scrape time, from the store itself, so the figure cannot drift.
+// scrape time, from the figures the store recounts after each commit
+// (gauges.go): a scrape runs no SQL.
 type queueCollector struct {
 	s    *Store
 	desc *prometheus.Desc
@@ -139,36 +103,29 @@ func newQueueCollector(s *Store) *queueCollector {
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	var counts [10][2]float64
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
 	// A failing database leaves the gauge out rather than failing the
 	// whole scrape: /metrics matters most while the store fails, and
 	// alarmrx_store_up says that it does.
-	if c.s.fenceError() != nil {
+	if c.s.db.Fenced() != nil {
 		return
 	}
-	rows, err := c.s.rdb.QueryContext(ctx, `SELECT priority, held_until > ?, count(*) FROM incidents
-		WHERE status = 'open' GROUP BY 1, 2`, c.s.opts.Now().UnixNano())
-	if err != nil {
+	sn := c.s.gauges.current(context.Background())
+	if sn.err != nil {
 		return
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p int
-		var held sql.NullBool
-		var n float64
-		if err := rows.Scan(&p, &held, &n); err != nil {
-			return
-		}
-		if p < 1 || p > 9 {
+	// Held is decided here, against the clock of the scrape, so that a
+	// hold running out shows without a recount.
+	now := c.s.opts.Now().UnixNano()
+	var counts [10][2]float64
+	for _, o := range sn.open {
+		if o.priority < 1 || o.priority > 9 {
 			continue
 		}
 		state := 0
-		if held.Valid && held.Bool {
+		if o.heldUntil > now {
 			state = 1
 		}
-		counts[p][state] += n
+		counts[o.priority][state] += o.n
 	}
 	for p := 1; p <= 9; p++ {
 		for state, name := range []string{"queued", "held"} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // OutboxTarget is an output that gets an outbox row for every stored
@@ -91,34 +92,7 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	var out []OutboxItem
-	for rows.Next() {
-		var it OutboxItem
-		var q, kind, cat, mods string
-		var known int
-		var panel sql.NullInt64
-		e := &it.Event
-		if err := rows.Scan(&it.ID, &it.Kind, nanoTime{&it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
-			&it.SignalID, nanoTime{&it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
-			&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
-			&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: outbox: %w", err)
-		}
-		e.Account, e.Known = it.Account, known != 0
-		e.Qualifier = parseQualifier(q)
-		e.AddressKind = parseAddressKind(kind)
-		e.Category, _ = protocols.ParseCategory(cat)
-		if panel.Valid {
-			e.PanelTime = fromNanos(panel.Int64)
-		}
-		if mods != "" {
-			_ = json.Unmarshal([]byte(mods), &e.Modifiers)
-		}
-		out = append(out, it)
-	}
-	err = rows.Err()
-	rows.Close()
+	out, err := sqlite.AppendRows(nil, rows, scanOutboxItem)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +104,32 @@ func (s *Store) PendingOutbox(ctx context.Context, target string, limit int) ([]
 		}
 	}
 	return out, nil
+}
+
+// scanOutboxItem reads a row of PendingOutbox's query.
+func scanOutboxItem(sc sqlite.RowScanner) (OutboxItem, error) {
+	var it OutboxItem
+	var q, kind, cat, mods string
+	var known int
+	var panel sql.NullInt64
+	e := &it.Event
+	if err := sc.Scan(&it.ID, &it.Kind, nanoTime{&it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
+		&it.SignalID, nanoTime{&it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
+		&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
+		&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
+		return OutboxItem{}, fmt.Errorf("store: outbox: %w", err)
+	}
+	e.Account, e.Known = it.Account, known != 0
+	e.Qualifier = parseQualifier(q)
+	e.AddressKind = parseAddressKind(kind)
+	e.Category, _ = protocols.ParseCategory(cat)
+	if panel.Valid {
+		e.PanelTime = fromNanos(panel.Int64)
+	}
+	if mods != "" {
+		_ = json.Unmarshal([]byte(mods), &e.Modifiers)
+	}
+	return it, nil
 }
 
 // queueIncidentUpdate writes outbox rows for an operator step on an
@@ -193,6 +193,23 @@ func (s *Store) MarkAttempt(ctx context.Context, id int64, why string) error {
 // OutboxLag returns how many items wait for a target (neither delivered nor
 // undeliverable) and the receive time of the oldest (zero when none).
 func (s *Store) OutboxLag(ctx context.Context, target string) (int, time.Time, error) {
+	for _, t := range s.opts.Outbox {
+		if t.Name != target {
+			continue
+		}
+		// A configured output's figures are counted after commits (gauges.go):
+		// the outputs' scrape callbacks ask for them.
+		sn := s.gauges.current(ctx)
+		if sn.err != nil {
+			return 0, time.Time{}, sn.err
+		}
+		l := sn.outbox[target]
+		return l.n, l.oldest, nil
+	}
+	return s.queryOutboxLag(ctx, target)
+}
+
+func (s *Store) queryOutboxLag(ctx context.Context, target string) (int, time.Time, error) {
 	var n int
 	var oldest sql.NullInt64
 	err := s.rdb.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE target = ? AND delivered_at IS NULL AND undeliverable_at IS NULL`, target).

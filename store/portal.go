@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/identity"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -57,17 +59,10 @@ func (u *PortalUser) May(right string) bool {
 }
 
 // ScopeOf names a scope: "site", "customer" or "installer" and an id.
-func ScopeOf(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+func ScopeOf(kind string, id int64) string { return core.ScopeOf(kind, id) }
 
 // ParseScope is the inverse of ScopeOf.
-func ParseScope(scope string) (string, int64, error) {
-	kind, id, ok := strings.Cut(scope, ":")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || !slices.Contains([]string{"site", "customer", "installer"}, kind) {
-		return "", 0, invalid("scope", "must be site:<id>, customer:<id> or installer:<id>")
-	}
-	return kind, n, nil
-}
+func ParseScope(scope string) (string, int64, error) { return core.ParseScope(scope) }
 
 // CreatePortalUser adds a portal user. The station creates managers (of a
 // site, a customer or an installer) and technicians (of an installer); a
@@ -87,10 +82,10 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		return err
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	if !usernameRE.MatchString(u.Username) {
+	if !identity.ValidUsername(u.Username) {
 		return invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
 	}
-	if err := checkPassword(password); err != nil {
+	if err := identity.CheckPassword(password); err != nil {
 		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
@@ -181,7 +176,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 	}
 	var hash []byte
 	if ch.Password != nil {
-		if err := checkPassword(*ch.Password); err != nil {
+		if err := identity.CheckPassword(*ch.Password); err != nil {
 			return nil, err
 		}
 		if hash, err = bcrypt.GenerateFromPassword([]byte(*ch.Password), s.passwordCost()); err != nil {
@@ -201,7 +196,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 			}
 		}
 		if hash != nil || u.Disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE portal_user_id = ? AND token_hash <> ?`, id, tokenHash(keep)); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE portal_user_id = ? AND token_hash <> ?`, id, identity.TokenHash(keep)); err != nil {
 				return err
 			}
 		}
@@ -236,7 +231,7 @@ func (s *Store) CheckPortalPassword(ctx context.Context, id int64, password stri
 
 const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
 
-func scanPortalUser(sc interface{ Scan(...any) error }) (*PortalUser, error) {
+func scanPortalUser(sc sqlite.RowScanner) (*PortalUser, error) {
 	var u PortalUser
 	var disabled int
 	err := sc.Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt})
@@ -250,16 +245,13 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 	if err != nil {
 		return nil, fmt.Errorf("store: portal users: %w", err)
 	}
-	defer rows.Close()
-	out := []PortalUser{}
-	for rows.Next() {
-		u, err := scanPortalUser(rows)
+	return sqlite.AppendRows([]PortalUser{}, rows, func(sc sqlite.RowScanner) (PortalUser, error) {
+		u, err := scanPortalUser(sc)
 		if err != nil {
-			return nil, err
+			return PortalUser{}, err
 		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+		return *u, nil
+	})
 }
 
 // PortalSession is a portal user's session.
@@ -302,7 +294,7 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 		}
 	}
 	if u == nil {
-		hash = string(s.dummyHash())
+		hash = string(s.DummyHash())
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
 	now := s.opts.Now().UTC()
@@ -340,7 +332,7 @@ func (s *Store) EmulatePortalUser(ctx context.Context, id int64, by Actor, ttl t
 func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at string, ttl time.Duration, actor Actor, action string,
 	detail map[string]any) (string, *PortalSession, error) {
 	now := s.opts.Now().UTC()
-	token, keys, err := newSessionKeys(now, ttl)
+	token, keys, err := identity.NewSessionKeys(now, ttl)
 	if err != nil {
 		return "", nil, err
 	}
@@ -357,7 +349,7 @@ func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, portal_user_id, csrf_token, emulated_by, scope, created_at,
-			expires_at) VALUES (?,?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, emulatedBy, at, now.UnixNano(),
+			expires_at) VALUES (?,?,?,?,?,?,?)`, identity.TokenHash(token), u.ID, keys.CSRFToken, emulatedBy, at, now.UnixNano(),
 			sess.ExpiresAt.UnixNano()); err != nil {
 			return err
 		}
@@ -379,7 +371,7 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 	u := &sess.User
 	err := s.rdb.QueryRowContext(ctx, `SELECT u.id, u.scope, u.kind, u.username, u.full_name, u.rights, u.disabled, u.created_by,
 		u.created_at, x.csrf_token, x.emulated_by, coalesce(nullif(x.scope, ''), u.scope), x.expires_at FROM portal_sessions x
-		JOIN portal_users u ON u.id = x.portal_user_id WHERE x.token_hash = ?`, tokenHash(token)).
+		JOIN portal_users u ON u.id = x.portal_user_id WHERE x.token_hash = ?`, identity.TokenHash(token)).
 		Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt},
 			&sess.CSRFToken, &sess.EmulatedBy, &sess.Scope, nanoTime{&sess.ExpiresAt})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled != 0 || !s.opts.Now().Before(sess.ExpiresAt))) {
@@ -394,7 +386,7 @@ func (s *Store) PortalSessionFor(ctx context.Context, token string) (*PortalSess
 // PortalLogout ends a portal session.
 func (s *Store) PortalLogout(ctx context.Context, token string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, tokenHash(token))
+		_, err := tx.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = ?`, identity.TokenHash(token))
 		return err
 	})
 }
@@ -433,17 +425,13 @@ func (s *Store) warnIdentifierClashes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
-	defer rows.Close()
-	var named []string
-	for rows.Next() {
+	named, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (string, error) {
 		var kind, ident string
 		var id int64
-		if err := rows.Scan(&kind, &id, &ident); err != nil {
-			return fmt.Errorf("store: identifiers: %w", err)
-		}
-		named = append(named, fmt.Sprintf("%s %d (%s)", kind, id, ident))
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&kind, &id, &ident)
+		return fmt.Sprintf("%s %d (%s)", kind, id, ident), err
+	})
+	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
 	if len(named) > 0 {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Signal is one stored event with the frame it came in, as the API shows it.
@@ -89,9 +90,6 @@ type SignalFilter struct {
 	IDs []int64
 }
 
-// MaxListLimit caps how many rows one list call returns.
-const MaxListLimit = 10000
-
 // Signals lists stored signals, oldest first (newest first with Desc).
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	var w where
@@ -132,39 +130,8 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
-	defer rows.Close()
-	out := []Signal{}
-	for rows.Next() {
-		var sg Signal
-		var received int64
-		var encrypted, known int
-		var mods string
-		var panel, frameTime sql.NullInt64
-		var raw []byte
-		var test int
-		if err := rows.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
-			&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
-			&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
-			&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
-			&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
-			&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
-			return nil, fmt.Errorf("store: list signals: %w", err)
-		}
-		sg.ReceivedAt = fromNanos(received)
-		sg.Encrypted = encrypted != 0
-		sg.Known = known != 0
-		sg.Test = test != 0
-		sg.PanelTime = nullableTime(panel)
-		sg.FrameTime = nullableTime(frameTime)
-		if mods != "" {
-			if err := json.Unmarshal([]byte(mods), &sg.Modifiers); err != nil {
-				return nil, fmt.Errorf("store: signal %d modifiers: %w", sg.ID, err)
-			}
-		}
-		sg.Raw, sg.RawHex = rawForms(raw)
-		out = append(out, sg)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlite.AppendRows([]Signal{}, rows, scanSignal)
+	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
 	ids := make([]int64, len(out))
@@ -179,6 +146,38 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 		out[i].Notes = notes[out[i].ID]
 	}
 	return out, nil
+}
+
+// scanSignal reads a row of Signals' query.
+func scanSignal(sc sqlite.RowScanner) (Signal, error) {
+	var sg Signal
+	var received int64
+	var encrypted, known int
+	var mods string
+	var panel, frameTime sql.NullInt64
+	var raw []byte
+	var test int
+	if err := sc.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
+		&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
+		&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
+		&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
+		&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
+		&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
+		return Signal{}, err
+	}
+	sg.ReceivedAt = fromNanos(received)
+	sg.Encrypted = encrypted != 0
+	sg.Known = known != 0
+	sg.Test = test != 0
+	sg.PanelTime = nullableTime(panel)
+	sg.FrameTime = nullableTime(frameTime)
+	if mods != "" {
+		if err := json.Unmarshal([]byte(mods), &sg.Modifiers); err != nil {
+			return Signal{}, fmt.Errorf("signal %d modifiers: %w", sg.ID, err)
+		}
+	}
+	sg.Raw, sg.RawHex = rawForms(raw)
+	return sg, nil
 }
 
 // Frame is one stored frame as the API shows it.
@@ -237,30 +236,34 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	defer rows.Close()
-	out := []Frame{}
-	for rows.Next() {
-		var fr Frame
-		var received int64
-		var encrypted int
-		var frameTime sql.NullInt64
-		var raw []byte
-		var detail string
-		if err := rows.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
-			&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
-			&fr.Status, &fr.Reason, &fr.Deviations, &detail, &fr.Signals, &raw); err != nil {
-			return nil, fmt.Errorf("store: list frames: %w", err)
-		}
-		fr.ReceivedAt = fromNanos(received)
-		fr.Encrypted = encrypted != 0
-		fr.FrameTime = nullableTime(frameTime)
-		if detail != "" && json.Valid([]byte(detail)) {
-			fr.Detail = json.RawMessage(detail)
-		}
-		fr.Raw, fr.RawHex = rawForms(raw)
-		out = append(out, fr)
+	out, err := sqlite.AppendRows([]Frame{}, rows, scanFrame)
+	if err != nil {
+		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanFrame reads a row of Frames' query.
+func scanFrame(sc sqlite.RowScanner) (Frame, error) {
+	var fr Frame
+	var received int64
+	var encrypted int
+	var frameTime sql.NullInt64
+	var raw []byte
+	var detail string
+	if err := sc.Scan(&fr.ID, &received, &fr.Receiver, &fr.Line, &fr.Listener, &fr.Transport,
+		&fr.RemoteAddr, &fr.Protocol, &fr.Kind, &encrypted, &fr.Account, &fr.Sequence, &frameTime,
+		&fr.Status, &fr.Reason, &fr.Deviations, &detail, &fr.Signals, &raw); err != nil {
+		return Frame{}, err
+	}
+	fr.ReceivedAt = fromNanos(received)
+	fr.Encrypted = encrypted != 0
+	fr.FrameTime = nullableTime(frameTime)
+	if detail != "" && json.Valid([]byte(detail)) {
+		fr.Detail = json.RawMessage(detail)
+	}
+	fr.Raw, fr.RawHex = rawForms(raw)
+	return fr, nil
 }
 
 // DedupeEntry is a recently accepted frame's duplicate-detection key.
@@ -279,18 +282,17 @@ func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]Dedupe
 	if err != nil {
 		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	defer rows.Close()
-	var out []DedupeEntry
-	for rows.Next() {
+	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (DedupeEntry, error) {
 		var e DedupeEntry
 		var received int64
-		if err := rows.Scan(&e.Key, &e.FrameID, &received); err != nil {
-			return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
-		}
+		err := sc.Scan(&e.Key, &e.FrameID, &received)
 		e.ReceivedAt = fromNanos(received)
-		out = append(out, e)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counts returns the number of frames and signals stored.
@@ -345,16 +347,6 @@ func orderBy(col string, desc bool) string {
 		return col + " DESC"
 	}
 	return col
-}
-
-func clampLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 100
-	case n > MaxListLimit:
-		return MaxListLimit
-	}
-	return n
 }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }

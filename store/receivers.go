@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
 
@@ -132,16 +133,15 @@ func (s *Store) Receivers(ctx context.Context) ([]Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: receivers: %w", err)
 	}
-	defer rows.Close()
-	out := []Receiver{}
-	for rows.Next() {
+	out, err := sqlite.AppendRows([]Receiver{}, rows, func(sc sqlite.RowScanner) (Receiver, error) {
 		var r Receiver
-		if err := rows.Scan(&r.Number, &r.Name, &r.AccountPrefix, &r.AccountPrefixMode, &r.Accounts); err != nil {
-			return nil, fmt.Errorf("store: receivers: %w", err)
-		}
-		out = append(out, r)
+		err := sc.Scan(&r.Number, &r.Name, &r.AccountPrefix, &r.AccountPrefixMode, &r.Accounts)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: receivers: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FindAccount returns the account a number sent on a receiver names: the
@@ -216,15 +216,7 @@ func (s *Store) ClaimSignals(ctx context.Context, accountID int64, since time.Ti
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			c.Incidents = append(c.Incidents, id)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		if c.Incidents, err = sqlite.AppendRows(c.Incidents, rows, scanID); err != nil {
 			return err
 		}
 		now := s.opts.Now().UTC().UnixNano()

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // table maps one kind of record to its SQL table. The generic Records type
@@ -52,21 +53,6 @@ type table[T any] struct {
 	by func(*T) (created, updated *string)
 }
 
-type actorNameKey struct{}
-
-// WithActorName makes record changes made with ctx carry who made them
-// (created_by, updated_by): a portal user's name, or a station user's.
-func WithActorName(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, actorNameKey{}, name)
-}
-
-func actorName(ctx context.Context) string {
-	if n, ok := ctx.Value(actorNameKey{}).(string); ok && n != "" {
-		return n
-	}
-	return "station"
-}
-
 // Records is the create/read/update/delete surface of one record kind.
 type Records[T any] struct {
 	s *Store
@@ -80,9 +66,6 @@ type ListOptions struct {
 	AfterID int64
 	Limit   int
 }
-
-// Label is the record kind's name, for messages.
-func (r *Records[T]) Label() string { return r.t.label }
 
 // Filters are the columns List accepts in ListOptions.Where.
 func (r *Records[T]) Filters() []string { return slices.Clone(r.t.filters) }
@@ -163,17 +146,16 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
+	out, err := sqlite.AppendRows([]T{}, rows, func(sc sqlite.RowScanner) (T, error) {
 		var rec T
-		if err := rows.Scan(r.t.scan(&rec)...); err != nil {
-			return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
-		}
+		err := sc.Scan(r.t.scan(&rec)...)
 		r.t.redact(&rec)
-		out = append(out, rec)
+		return rec, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", r.t.label, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Create validates and inserts rec, setting its id and times. Every
@@ -294,27 +276,18 @@ func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 
 // mapError turns constraint failures into conflicts the API can explain.
 func (r *Records[T]) mapError(err error, op string) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-		switch se.ExtendedCode {
-		case sqlite3.ErrConstraintForeignKey, sqlite3.ErrConstraintTrigger:
-			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.label)}
-		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-			return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.label, se.Error())}
-		}
+	switch kind, msg := sqlite.ConstraintOf(err); kind {
+	case sqlite.ReferenceConstraint:
+		return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.label)}
+	case sqlite.UniqueConstraint:
+		return &ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.label, msg)}
 	}
 	return fmt.Errorf("store: %s %s: %w", op, r.t.label, err)
 }
 
-// exists checks that a referenced record is there, so that a bad reference
-// is a 400 naming the field rather than an anonymous constraint failure.
+// exists checks that a referenced record is there (core.Exists).
 func exists(ctx context.Context, tx *sql.Tx, tableName string, id int64, field, label string) error {
-	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+tableName+" WHERE id = ?", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return invalid(field, "%s %d does not exist", label, id)
-	}
-	return err
+	return core.Exists(ctx, tx, tableName, id, field, label)
 }
 
 func nothing[T any](*T)           {}

@@ -172,7 +172,7 @@ func (s *Store) openSecrets(ctx context.Context) error {
 		for _, c := range secretColumns {
 			var k int
 			q := "SELECT count(*) FROM " + c.table + " WHERE substr(" + c.column + ", 1, ?) = ?"
-			if err := s.wdb.QueryRowContext(ctx, q, len(sealPrefix), sealPrefix).Scan(&k); err != nil {
+			if err := s.db.Setup().QueryRowContext(ctx, q, len(sealPrefix), sealPrefix).Scan(&k); err != nil {
 				return fmt.Errorf("store: check secrets at rest: %w", err)
 			}
 			n += k
@@ -189,7 +189,7 @@ func (s *Store) openSecrets(ctx context.Context) error {
 // delete zeroes the space the plaintext leaves in the database pages, and a
 // truncating checkpoint clears it from the WAL.
 func (s *Store) sealPlaintext(ctx context.Context) (err error) {
-	conn, err := s.wdb.Conn(ctx)
+	conn, err := s.db.Setup().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: seal secrets: %w", err)
 	}

@@ -3,23 +3,43 @@ package store
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
-	"net/url"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/alarmrx/alarmrx/store/identity"
+	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/reports"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
 // FileName is the name of the SQLite database inside the data directory.
-const FileName = "alarmrx.db"
+const FileName = sqlite.FileName
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations are the schema's migration files, at the top of the FS: the
+// engine applies them at Open, and the domain parts' tests open an engine
+// on the same schema.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded: it is there
+	}
+	return sub
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
 
 // Options configure a Store.
 type Options struct {
@@ -49,6 +69,12 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of password hashes; 0 means 11
 	// (about 50-100 ms a check). Tests lower it.
 	PasswordCost int
+	// GaugeInterval is the least time between two recounts of the gauges
+	// that take SQL (open incidents, outbox lag); they are recounted after
+	// commits, never on a scrape, and a scrape waits for the recount of
+	// the commits before it. Default 50ms; a recount that takes long
+	// spaces the next ones further (gauges.go).
+	GaugeInterval time.Duration
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
@@ -77,6 +103,9 @@ func (o *Options) setDefaults() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.GaugeInterval <= 0 {
+		o.GaugeInterval = 50 * time.Millisecond
+	}
 	if o.FileCheckInterval <= 0 {
 		o.FileCheckInterval = time.Second
 	}
@@ -86,44 +115,33 @@ func (o *Options) setDefaults() error {
 	return nil
 }
 
-// Store is the SQLite store. All writes go through one writer goroutine;
-// reads use a separate pool that WAL mode lets run beside the writer.
+// Store is the SQLite store. All writes go through the engine's one writer
+// (store/sqlite); reads use a separate pool that WAL mode lets run beside
+// the writer.
 type Store struct {
-	opts    Options
-	log     *zap.Logger
-	path    string
-	wdb     *sql.DB // one connection: the writer's
-	rdb     *sql.DB // readers
-	m       *metrics
-	reqs    chan *commitReq
-	mu      sync.RWMutex // guards closed against sends on reqs
+	opts Options
+	log  *zap.Logger
+	db   *sqlite.DB
+	rdb  *sql.DB // the engine's readers
+	m    *metrics
+
+	closeMu sync.Mutex
 	closed  bool
-	done    chan struct{}
-	healthy atomic.Bool
-	lastErr atomic.Pointer[string]
-	// faultHook, when set by a test, runs inside every write transaction;
-	// an error from it fails the transaction as a full disk would.
-	faultHook func() error
-	faultMu   sync.Mutex
 
-	// lock is the data directory's instance lock; dbFile the database
-	// file as opened, watched against the file at path; fence, once set,
-	// fails every commit (the file was lost).
-	lock      *dirLock
-	dbFile    *os.File
-	fence     atomic.Pointer[error]
-	stopWatch chan struct{}
-	watchDone chan struct{}
-
-	// dummy is the hash a login of an unknown user is checked against.
-	dummy     []byte
-	dummyOnce sync.Once
+	// The station users, their sessions and the audit log (store/identity).
+	*identity.StationUsers
+	// The accounts' on-test periods and station events (store/ontest).
+	*ontest.Tests
+	// The morning reports, their deliveries and recipients (store/reports).
+	*reports.MorningReports
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
 	sec   *secrets                           // nil: secrets are stored as plaintext
 	queue *queueHub
-	sites *hub[SiteEvent]
+	// gauges are the SQL-counted figures the scrapes read (gauges.go).
+	gauges *gauges
+	sites  *hub[SiteEvent]
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -152,80 +170,34 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	dir := filepath.Dir(path)
-	if err := prepareDataDir(dir); err != nil {
-		return nil, err
-	}
-	lock, err := lockDataDir(dir)
+	log := opts.Logger.Named("store")
+	db, err := sqlite.Open(ctx, path, sqlite.Options{
+		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
+		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
+		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	var closers []func()
+	started := false
 	defer func() {
-		if err != nil {
-			for i := len(closers) - 1; i >= 0; i-- {
-				closers[i]()
-			}
-			lock.release()
+		if err != nil && !started {
+			db.Abort()
 		}
 	}()
-	created, err := prepareDatabaseFile(path, lock.existed)
-	if err != nil {
-		return nil, err
-	}
-	wdb, err := sql.Open("sqlite3", dsn(path, opts, false))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	closers = append(closers, func() { _ = wdb.Close() })
-	// One writer connection: SQLite allows one writer at a time anyway, and
-	// a single connection keeps the prepared statements and the WAL hot.
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
-	if err := wdb.PingContext(ctx); err != nil {
-		return nil, openError(path, err)
-	}
-	if !created && !opts.SkipIntegrityCheck {
-		if err := quickCheck(ctx, wdb, path); err != nil {
-			return nil, err
-		}
-	}
-	if err := migrate(ctx, wdb, path); err != nil {
-		return nil, err
-	}
-	// The watched descriptor: the file SQLite opened, which must stay the
-	// file at path.
-	dbFile, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	closers = append(closers, func() { _ = dbFile.Close() })
-	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	closers = append(closers, func() { _ = rdb.Close() })
-	rdb.SetMaxOpenConns(4)
 	s := &Store{
-		opts:      opts,
-		log:       opts.Logger.Named("store"),
-		path:      path,
-		wdb:       wdb,
-		rdb:       rdb,
-		reqs:      make(chan *commitReq, opts.PendingMax),
-		done:      make(chan struct{}),
-		lock:      lock,
-		dbFile:    dbFile,
-		stopWatch: make(chan struct{}),
-		watchDone: make(chan struct{}),
+		opts: opts,
+		log:  log,
+		db:   db,
+		rdb:  db.Read(),
 	}
 	if err := s.openSecrets(ctx); err != nil {
 		return nil, err
 	}
+	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
+	s.Tests = s.newTests()
+	s.MorningReports = s.newReports()
 	s.m = newMetrics(opts.Registerer)
-	s.healthy.Store(true)
-	s.m.fileOK.Set(1)
 	s.newTables()
 	s.newContactTable()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
@@ -235,6 +207,8 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	s.m.registerIndex(opts.Registerer, s.AccountCount)
+	s.gauges = newGauges(s, opts.GaugeInterval)
+	s.gauges.refresh(ctx)
 	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
@@ -245,14 +219,14 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.warnIdentifierClashes(ctx); err != nil {
 		return nil, err
 	}
-	w, err := newWriter(ctx, s)
-	if err != nil {
+	if err := db.Start(ctx, &frameBatcher{s: s}); err != nil {
 		return nil, err
 	}
-	go w.run()
-	go s.watchFile(opts.FileCheckInterval)
+	started = true
+	go s.gauges.run()
 	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
-		zap.String("synchronous", opts.Synchronous), zap.Bool("created", created))
+		zap.String("synchronous", opts.Synchronous), zap.Bool("created", db.Created()))
+	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		// A directory alarmrx did not create is left as it is (a backup
 		// agent may read it through its group), but said.
@@ -262,116 +236,71 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	return s, nil
 }
 
-// openError names a database SQLite cannot read as such.
-func openError(path string, err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
-		return dirErrorf(ErrDatabaseDamaged, "database %s is not a usable SQLite database (%v): restore it from a backup", path, err)
-	}
-	return fmt.Errorf("store: open %s: %w", path, err)
-}
-
-// quickCheck runs SQLite's quick_check (every page and index entry is
-// well-formed; O(database size), without the index-to-table cross check of
-// integrity_check) and refuses a database that fails it: writing into a
-// damaged file can spread the damage, and a station must restore a backup
-// instead. The first problems found are in the error.
-func quickCheck(ctx context.Context, db *sql.DB, path string) error {
-	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(5)")
-	if err != nil {
-		return openError(path, err)
-	}
-	defer rows.Close()
-	var found []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return openError(path, err)
-		}
-		found = append(found, line)
-	}
-	if err := rows.Err(); err != nil {
-		return openError(path, err)
-	}
-	if len(found) == 1 && found[0] == "ok" {
-		return nil
-	}
-	return dirErrorf(ErrDatabaseDamaged, "database %s fails its integrity check (%s): restore it from a backup",
-		path, strings.Join(found, "; "))
-}
-
-// dsn builds the go-sqlite3 connection string. WAL lets readers run beside
-// the writer; synchronous FULL makes every commit durable; immediate
-// transactions take the write lock up front so a batch never fails half way
-// on a lock upgrade.
-func dsn(path string, o Options, readOnly bool) string {
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", fmt.Sprint(o.BusyTimeout.Milliseconds()))
-	q.Set("_foreign_keys", "1")
-	q.Set("_synchronous", strings.ToUpper(o.Synchronous))
-	if readOnly {
-		q.Set("mode", "ro")
-	} else {
-		q.Set("_txlock", "immediate")
-	}
-	return "file:" + path + "?" + q.Encode()
-}
-
 // InjectFault makes every write transaction fail with fn's error while fn
 // is set (nil clears it), as a full or read-only disk would. It exists for
 // tests of the no-ACK-while-failing rule; a running station never calls it.
-func (s *Store) InjectFault(fn func() error) {
-	s.faultMu.Lock()
-	s.faultHook = fn
-	s.faultMu.Unlock()
-}
+func (s *Store) InjectFault(fn func() error) { s.db.InjectFault(fn) }
 
 // Path returns the database file path.
-func (s *Store) Path() string { return s.path }
+func (s *Store) Path() string { return s.db.Path() }
 
 // Healthy reports whether the last commit succeeded, and if not, why.
-func (s *Store) Healthy() (bool, string) {
-	if s.healthy.Load() {
-		return true, ""
-	}
-	if p := s.lastErr.Load(); p != nil {
-		return false, *p
-	}
-	return false, "store unavailable"
-}
+func (s *Store) Healthy() (bool, string) { return s.db.Healthy() }
 
 // Ping checks that the database answers a read and that the writer is
 // healthy; /-/ready uses it.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.rdb.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
-	}
-	if err := s.fenceError(); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	if ok, why := s.Healthy(); !ok {
-		return fmt.Errorf("%w: %s", ErrUnavailable, why)
-	}
-	return nil
-}
+func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // Close stops accepting commits, lets the writer finish every commit already
 // queued, and closes the database. It is the last step of shutdown.
 func (s *Store) Close() error {
-	s.mu.Lock()
+	s.closeMu.Lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.closeMu.Unlock()
 		return nil
 	}
 	s.closed = true
-	close(s.reqs)
-	s.mu.Unlock()
-	<-s.done
-	close(s.stopWatch)
-	<-s.watchDone
-	err := errors.Join(s.rdb.Close(), s.wdb.Close(), s.dbFile.Close())
-	s.lock.release()
+	s.closeMu.Unlock()
+	s.gauges.close()
+	err := s.db.Close()
 	s.log.Info("store closed")
 	return err
 }
+
+// The engine's errors and names, as the store's callers know them.
+const LockFileName = sqlite.LockFileName
+
+// Errors of the engine (store/sqlite).
+var (
+	// ErrClosed is returned by Commit after Close has begun.
+	ErrClosed = sqlite.ErrClosed
+	// ErrUnavailable wraps a failed commit: the rows are not stored and the
+	// caller must not acknowledge them.
+	ErrUnavailable = sqlite.ErrUnavailable
+	// ErrOutcomeUnknown: the caller stopped waiting for a commit that was
+	// already queued; it may still land.
+	ErrOutcomeUnknown = sqlite.ErrOutcomeUnknown
+	// ErrFileLost: the database file was deleted or replaced while the
+	// store had it open.
+	ErrFileLost = sqlite.ErrFileLost
+	// ErrDataDirInUse: another alarmrx holds the data directory's lock.
+	ErrDataDirInUse = sqlite.ErrDataDirInUse
+	// ErrDataDir: the data directory cannot hold the database.
+	ErrDataDir = sqlite.ErrDataDir
+	// ErrDatabaseMissing: the data directory has held a database, and it
+	// is gone.
+	ErrDatabaseMissing = sqlite.ErrDatabaseMissing
+	// ErrDatabaseDamaged: the database file is not a usable SQLite
+	// database, or fails its integrity check.
+	ErrDatabaseDamaged = sqlite.ErrDatabaseDamaged
+	// ErrSchemaNewer: the database was written by a newer alarmrx.
+	ErrSchemaNewer = sqlite.ErrSchemaNewer
+)
+
+// PendingCommit is a commit whose caller stopped waiting while the writer
+// still had it; see sqlite.PendingCommit.
+type PendingCommit = sqlite.PendingCommit
+
+// CheckDataDir reports why dir cannot hold alarmrx's database, without
+// changing anything; check-config calls it.
+func CheckDataDir(dir string) error { return sqlite.CheckDataDir(dir) }

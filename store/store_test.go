@@ -84,7 +84,7 @@ func TestCommitAndReadBack(t *testing.T) {
 }
 
 func TestGroupCommitBatchesConcurrentCommits(t *testing.T) {
-	s, _ := openTest(t, "")
+	s, reg := openTest(t, "")
 	ctx := context.Background()
 	const n = 400
 	var wg sync.WaitGroup
@@ -111,7 +111,7 @@ func TestGroupCommitBatchesConcurrentCommits(t *testing.T) {
 	}
 	// 400 commits racing one writer must have shared transactions.
 	h := &dtoHistogram{}
-	if err := h.read(s.m.batchSize); err != nil {
+	if err := h.gather(reg, "alarmrx_store_commit_batch_size"); err != nil {
 		t.Fatal(err)
 	}
 	if h.count >= n {
@@ -147,7 +147,7 @@ func TestRejectedFrameStoresNoSignals(t *testing.T) {
 }
 
 func TestCommitFailureIsReportedAndRecovers(t *testing.T) {
-	s, _ := openTest(t, "")
+	s, reg := openTest(t, "")
 	ctx := context.Background()
 	var fail sync.Mutex
 	failing := true
@@ -169,8 +169,8 @@ func TestCommitFailureIsReportedAndRecovers(t *testing.T) {
 	if err := s.Ping(ctx); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Ping = %v, want ErrUnavailable", err)
 	}
-	if got := testutil.ToFloat64(s.m.up); got != 0 {
-		t.Fatalf("alarmrx_store_up = %v, want 0", got)
+	if m, err := gatherOne(reg, "alarmrx_store_up"); err != nil || m.GetGauge().GetValue() != 0 {
+		t.Fatalf("alarmrx_store_up = %v (%v), want 0", m.GetGauge().GetValue(), err)
 	}
 	_, signals, _ := s.Counts(ctx)
 	if signals != 0 {

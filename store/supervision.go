@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SupervisedAccount is an account with a check-in or test interval and its
@@ -29,23 +31,22 @@ func (s *Store) SupervisedAccounts(ctx context.Context) ([]SupervisedAccount, er
 	if err != nil {
 		return nil, fmt.Errorf("store: supervised accounts: %w", err)
 	}
-	defer rows.Close()
-	var out []SupervisedAccount
-	for rows.Next() {
+	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (SupervisedAccount, error) {
 		var a SupervisedAccount
 		var iv, tv, seen int64
 		var failed, late int
-		if err := rows.Scan(&a.ID, &a.Receiver, &a.Number, &iv, &tv, &seen, &failed, &late); err != nil {
-			return nil, fmt.Errorf("store: supervised accounts: %w", err)
-		}
+		err := sc.Scan(&a.ID, &a.Receiver, &a.Number, &iv, &tv, &seen, &failed, &late)
 		a.Interval, a.TestInterval = time.Duration(iv)*time.Second, time.Duration(tv)*time.Second
 		if seen > 0 {
 			a.LastSeen = fromNanos(seen)
 		}
 		a.Failed, a.TestLate = failed != 0, late != 0
-		out = append(out, a)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: supervised accounts: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SupervisionState is one account's state to write.
@@ -73,7 +74,7 @@ func (s *Store) SaveSupervision(ctx context.Context, states []SupervisionState) 
 				WHERE EXISTS (SELECT 1 FROM accounts WHERE id = excluded.account_id)`,
 				st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
 				// The account may have been deleted meanwhile.
-				if isStorageFailure(err) {
+				if sqlite.IsStorageFailure(err) {
 					return err
 				}
 			}

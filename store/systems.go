@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SystemType is one kind of system an account may be (design.md §4): the
@@ -207,26 +208,30 @@ func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
-	defer rows.Close()
-	out := []System{}
-	for rows.Next() {
-		var sys System
-		var inst, tech Contractor
-		var instID, techID *int64
-		if err := rows.Scan(&sys.AccountID, &sys.Receiver, &sys.Number, &sys.SystemType, &sys.InstallerFrom,
-			&instID, &inst.Name, &inst.Phone, &inst.Email, &techID, &tech.Name, &tech.Phone, &tech.Email); err != nil {
-			return nil, fmt.Errorf("store: site systems: %w", err)
-		}
-		sys.SystemLabel = SystemLabel(sys.SystemType)
-		if instID != nil {
-			inst.ID = *instID
-			sys.Installer = &inst
-		}
-		if techID != nil {
-			tech.ID = *techID
-			sys.Technician = &tech
-		}
-		out = append(out, sys)
+	out, err := sqlite.AppendRows([]System{}, rows, scanSystem)
+	if err != nil {
+		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanSystem reads a row of SiteSystems' query.
+func scanSystem(sc sqlite.RowScanner) (System, error) {
+	var sys System
+	var inst, tech Contractor
+	var instID, techID *int64
+	if err := sc.Scan(&sys.AccountID, &sys.Receiver, &sys.Number, &sys.SystemType, &sys.InstallerFrom,
+		&instID, &inst.Name, &inst.Phone, &inst.Email, &techID, &tech.Name, &tech.Phone, &tech.Email); err != nil {
+		return System{}, err
+	}
+	sys.SystemLabel = SystemLabel(sys.SystemType)
+	if instID != nil {
+		inst.ID = *instID
+		sys.Installer = &inst
+	}
+	if techID != nil {
+		tech.ID = *techID
+		sys.Technician = &tech
+	}
+	return sys, nil
 }

@@ -1,13 +1,14 @@
 package store
 
 import (
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/core"
 )
 
 // Duration is a time.Duration written in JSON as Go's duration text
@@ -64,33 +65,12 @@ func ParseDuration(s string) (time.Duration, error) {
 // nanoTime scans a Unix-nanosecond column into a time.Time.
 type nanoTime struct{ t *time.Time }
 
-func (n nanoTime) Scan(v any) error {
-	switch x := v.(type) {
-	case int64:
-		*n.t = fromNanos(x)
-	case nil:
-		*n.t = time.Time{}
-	default:
-		return fmt.Errorf("store: time column holds %T", v)
-	}
-	return nil
-}
+func (n nanoTime) Scan(v any) error { return core.NanoTime{T: n.t}.Scan(v) }
 
 // nanoTimePtr scans a nullable Unix-nanosecond column.
 type nanoTimePtr struct{ t **time.Time }
 
-func (n nanoTimePtr) Scan(v any) error {
-	switch x := v.(type) {
-	case int64:
-		t := fromNanos(x)
-		*n.t = &t
-	case nil:
-		*n.t = nil
-	default:
-		return fmt.Errorf("store: time column holds %T", v)
-	}
-	return nil
-}
+func (n nanoTimePtr) Scan(v any) error { return core.NanoTimePtr{T: n.t}.Scan(v) }
 
 // secondsDuration scans an integer seconds column into a Duration.
 type secondsDuration struct{ d *Duration }
@@ -107,52 +87,6 @@ func (s secondsDuration) Scan(v any) error {
 func seconds(d Duration) int64 { return int64(time.Duration(d) / time.Second) }
 
 // Strings is a list of text stored as a JSON array.
-type Strings []string
+type Strings = core.Strings
 
-// Value stores the list as a JSON array ("[]" when empty).
-func (s Strings) Value() (driver.Value, error) {
-	if s == nil {
-		return "[]", nil
-	}
-	b, err := json.Marshal([]string(s))
-	return string(b), err
-}
-
-// Scan reads a JSON array; NULL reads as an empty list.
-func (s *Strings) Scan(v any) error {
-	b, err := textColumn(v, "list")
-	if err != nil {
-		return err
-	}
-	out := []string{}
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			return fmt.Errorf("store: list column: %w", err)
-		}
-	}
-	*s = out
-	return nil
-}
-
-// textColumn is the bytes of a TEXT column as the drivers scan it (string
-// or []byte); nil for NULL. what names the column in the error.
-func textColumn(v any, what string) ([]byte, error) {
-	switch x := v.(type) {
-	case string:
-		return []byte(x), nil
-	case []byte:
-		return x, nil
-	case nil:
-		return nil, nil
-	default:
-		return nil, fmt.Errorf("store: %s column holds %T", what, v)
-	}
-}
-
-// MarshalJSON writes an empty list as [] rather than null.
-func (s Strings) MarshalJSON() ([]byte, error) {
-	if s == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal([]string(s))
-}
+func textColumn(v any, what string) ([]byte, error) { return core.TextColumn(v, what) }

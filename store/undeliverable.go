@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // IncidentOutputUndeliverable is the kind of the incident an output opens
@@ -125,15 +127,14 @@ func (s *Store) UndeliverableOutbox(ctx context.Context, output string, afterID 
 	if err != nil {
 		return nil, fmt.Errorf("store: undeliverable: %w", err)
 	}
-	defer rows.Close()
-	out := []UndeliverableItem{}
-	for rows.Next() {
+	out, err := sqlite.AppendRows([]UndeliverableItem{}, rows, func(sc sqlite.RowScanner) (UndeliverableItem, error) {
 		var it UndeliverableItem
-		if err := rows.Scan(&it.ID, &it.Kind, &it.SignalID, &it.IncidentID, &it.Receiver, &it.Account, &it.Format, &it.Code,
-			nanoTime{&it.ReceivedAt}, &it.Reason, nanoTime{&it.At}); err != nil {
-			return nil, fmt.Errorf("store: undeliverable: %w", err)
-		}
-		out = append(out, it)
+		err := sc.Scan(&it.ID, &it.Kind, &it.SignalID, &it.IncidentID, &it.Receiver, &it.Account, &it.Format, &it.Code,
+			nanoTime{&it.ReceivedAt}, &it.Reason, nanoTime{&it.At})
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: undeliverable: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

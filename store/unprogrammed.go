@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // UnprogrammedZone is a zone an account's signals name that has no zone
@@ -59,19 +61,15 @@ func (s *Store) FoldUnprogrammedZones(ctx context.Context) (read int, more bool,
 	if err != nil {
 		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
+	zones, err := sqlite.AppendRows(nil, rows, scanUnprogrammed)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
+	}
 	var found []UnprogrammedZone
-	for rows.Next() {
-		var z UnprogrammedZone
-		if err := rows.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID); err != nil {
-			_ = rows.Close()
-			return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
-		}
+	for _, z := range zones {
 		if z.Zone = NormaliseZone(z.Zone); z.Zone != "0" && z.Zone != "" {
 			found = append(found, z)
 		}
-	}
-	if err := rows.Close(); err != nil {
-		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
 	raced := false
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -148,16 +146,19 @@ func (s *Store) UnprogrammedZones(ctx context.Context, accountID int64) ([]Unpro
 	if err != nil {
 		return nil, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
-	defer rows.Close()
-	out := []UnprogrammedZone{}
-	for rows.Next() {
-		var z UnprogrammedZone
-		if err := rows.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID); err != nil {
-			return nil, fmt.Errorf("store: unprogrammed zones: %w", err)
-		}
-		out = append(out, z)
+	out, err := sqlite.AppendRows([]UnprogrammedZone{}, rows, scanUnprogrammed)
+	if err != nil {
+		return nil, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanUnprogrammed reads a row of account_id, zone, first and last
+// signal times, signals and last signal id.
+func scanUnprogrammed(sc sqlite.RowScanner) (UnprogrammedZone, error) {
+	var z UnprogrammedZone
+	err := sc.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID)
+	return z, err
 }
 
 // unprogrammedCursor is the last signal folded and the last stored (two

@@ -1,56 +1,45 @@
 package store
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"regexp"
-	"slices"
-	"strings"
-	"time"
+	"github.com/alarmrx/alarmrx/store/identity"
+)
 
-	"golang.org/x/crypto/bcrypt"
+// The station users live in store/identity; these are their names here.
+type (
+	// User is a station user. The password hash never leaves the store.
+	User = identity.User
+	// UserChange changes a user; nil fields stay.
+	UserChange = identity.UserChange
+	// Session is a logged-in user's session.
+	Session = identity.Session
+	// SessionKeys is what console and portal sessions share.
+	SessionKeys = identity.SessionKeys
+	// AuditEntry is one row of the audit log.
+	AuditEntry = identity.AuditEntry
 )
 
 // Station user roles (design.md §4), most powerful first.
 const (
-	RoleAdmin      = "admin"      // users, records, everything
-	RoleSupervisor = "supervisor" // the queue, including take-over of any claim
-	RoleOperator   = "operator"   // the queue
+	RoleAdmin      = identity.RoleAdmin
+	RoleSupervisor = identity.RoleSupervisor
+	RoleOperator   = identity.RoleOperator
 )
 
 // Roles lists the station roles.
-var Roles = []string{RoleAdmin, RoleSupervisor, RoleOperator}
-
-// User is a station user. The password hash never leaves the store.
-type User struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"`
-	FullName  string    `json:"full_name"`
-	Role      string    `json:"role"`
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+var Roles = identity.Roles
 
 // ErrBadCredentials: wrong user name or password, or a disabled user; which
 // one is not said.
-var ErrBadCredentials = errors.New("store: wrong user name or password")
+var ErrBadCredentials = identity.ErrBadCredentials
 
 // MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
+const MinPasswordLength = identity.MinPasswordLength
+
+// RoleAtLeast reports whether role has the rights of want.
+func RoleAtLeast(role, want string) bool { return identity.RoleAtLeast(role, want) }
 
 // bcryptCost: about 50–100 ms per check on the reference machine.
 var bcryptCost = 11
-
-var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
 // passwordCost is the bcrypt cost of new password hashes.
 func (s *Store) passwordCost() int {
@@ -58,387 +47,4 @@ func (s *Store) passwordCost() int {
 		return s.opts.PasswordCost
 	}
 	return bcryptCost
-}
-
-// dummyHash is compared against when the user does not exist, so that the
-// answer takes as long as for a wrong password.
-func (s *Store) dummyHash() []byte {
-	s.dummyOnce.Do(func() {
-		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), s.passwordCost())
-	})
-	return s.dummy
-}
-
-func checkPassword(p string) error {
-	if len(p) < MinPasswordLength {
-		return invalid("password", "must have at least %d characters", MinPasswordLength)
-	}
-	if len(p) > 72 {
-		return invalid("password", "must have at most 72 bytes")
-	}
-	return nil
-}
-
-// CreateUser adds a station user with a bcrypt-hashed password.
-func (s *Store) CreateUser(ctx context.Context, u *User, password string, by Actor) error {
-	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	if !usernameRE.MatchString(u.Username) {
-		return invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
-	}
-	if err := oneOf("role", u.Role, Roles); err != nil {
-		return err
-	}
-	if err := checkPassword(password); err != nil {
-		return err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.passwordCost())
-	if err != nil {
-		return err
-	}
-	now := s.opts.Now().UTC()
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var other int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, u.Username).Scan(&other)
-		if err == nil {
-			return &ConflictError{Field: "username", Msg: fmt.Sprintf("user %s exists (id %d)", u.Username, other)}
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, full_name, role, password_hash, disabled, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?)`, u.Username, u.FullName, u.Role, string(hash), boolInt(u.Disabled), now.UnixNano(), now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		u.CreatedAt, u.UpdatedAt = now, now
-		after, err := jsonObject(map[string]any{"username": u.Username, "full_name": u.FullName, "role": u.Role,
-			"disabled": u.Disabled, "password": Changed})
-		if err != nil {
-			return err
-		}
-		return auditChange(ctx, tx, now, by, "user.create", fmt.Sprintf("user:%d", u.ID),
-			map[string]any{"username": u.Username, "role": u.Role}, "", after)
-	})
-}
-
-// UserChange changes a user; nil fields stay.
-type UserChange struct {
-	FullName *string `json:"full_name"`
-	Role     *string `json:"role"`
-	Disabled *bool   `json:"disabled"`
-	Password *string `json:"password"`
-}
-
-// UpdateUser changes a user's name, role, disabled flag or password.
-// Disabling a user or changing its password ends its sessions.
-func (s *Store) UpdateUser(ctx context.Context, id int64, c UserChange, by Actor) (*User, error) {
-	var hash string
-	if c.Role != nil {
-		if err := oneOf("role", *c.Role, Roles); err != nil {
-			return nil, err
-		}
-	}
-	if c.Password != nil {
-		if err := checkPassword(*c.Password); err != nil {
-			return nil, err
-		}
-		h, err := bcrypt.GenerateFromPassword([]byte(*c.Password), s.passwordCost())
-		if err != nil {
-			return nil, err
-		}
-		hash = string(h)
-	}
-	now := s.opts.Now().UTC()
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := s.user(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		changed := map[string]any{}
-		before, after := map[string]any{}, map[string]any{}
-		was := func(field string, from, to any) {
-			if from != to {
-				before[field], after[field] = from, to
-			}
-		}
-		set := func(col string, v any) error {
-			_, err := tx.ExecContext(ctx, `UPDATE users SET `+col+` = ?, updated_at = ? WHERE id = ?`, v, now.UnixNano(), id)
-			return err
-		}
-		if c.FullName != nil {
-			changed["full_name"] = *c.FullName
-			was("full_name", old.FullName, *c.FullName)
-			if err := set("full_name", *c.FullName); err != nil {
-				return err
-			}
-		}
-		if c.Role != nil {
-			changed["role"] = *c.Role
-			was("role", old.Role, *c.Role)
-			if err := set("role", *c.Role); err != nil {
-				return err
-			}
-		}
-		if c.Disabled != nil {
-			changed["disabled"] = *c.Disabled
-			was("disabled", old.Disabled, *c.Disabled)
-			if err := set("disabled", boolInt(*c.Disabled)); err != nil {
-				return err
-			}
-		}
-		if c.Password != nil {
-			changed["password"] = Changed // never the password itself
-			before["password"], after["password"] = Changed, Changed
-			if err := set("password_hash", hash); err != nil {
-				return err
-			}
-		}
-		if (c.Disabled != nil && *c.Disabled) || c.Password != nil {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
-				return err
-			}
-		}
-		b, err := jsonObject(before)
-		if err != nil {
-			return err
-		}
-		a, err := jsonObject(after)
-		if err != nil {
-			return err
-		}
-		return auditChange(ctx, tx, now, by, "user.update", fmt.Sprintf("user:%d", id), changed, b, a)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.user(ctx, s.rdb, id)
-}
-
-type rowQueryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (s *Store) user(ctx context.Context, q rowQueryer, id int64) (*User, error) {
-	var u User
-	var disabled int
-	err := q.QueryRowContext(ctx, `SELECT id, username, full_name, role, disabled, created_at, updated_at FROM users WHERE id = ?`, id).
-		Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: user %d", ErrNotFound, id)
-	}
-	u.Disabled = disabled != 0
-	return &u, err
-}
-
-// Users lists the station users.
-func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, username, full_name, role, disabled, created_at, updated_at FROM users ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: users: %w", err)
-	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
-		var u User
-		var disabled int
-		if err := rows.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt}); err != nil {
-			return nil, err
-		}
-		u.Disabled = disabled != 0
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-// Session is a logged-in user's session.
-type Session struct {
-	User User
-	SessionKeys
-}
-
-// SessionKeys is what console and portal sessions share: the CSRF token
-// that changes must carry, and the end.
-type SessionKeys struct {
-	CSRFToken string
-	ExpiresAt time.Time
-}
-
-// newSessionKeys makes a session's cookie token (the caller stores only
-// its hash) and its CSRF token.
-func newSessionKeys(now time.Time, ttl time.Duration) (string, SessionKeys, error) {
-	token, err := randomToken()
-	if err != nil {
-		return "", SessionKeys{}, err
-	}
-	csrf, err := randomToken()
-	if err != nil {
-		return "", SessionKeys{}, err
-	}
-	return token, SessionKeys{CSRFToken: csrf, ExpiresAt: now.Add(ttl)}, nil
-}
-
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-func randomToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// Login checks a user name and password and opens a session of the given
-// length. It returns the session cookie value, which the store keeps only
-// as a hash. Success and failure are both audited.
-func (s *Store) Login(ctx context.Context, username, password, remoteAddr string, ttl time.Duration) (string, *Session, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	var u User
-	var hash string
-	var disabled int
-	err := s.rdb.QueryRowContext(ctx, `SELECT id, username, full_name, role, disabled, password_hash, created_at, updated_at
-		FROM users WHERE username = ?`, username).
-		Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, &hash, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt})
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		hash = string(s.dummyHash())
-	case err != nil:
-		return "", nil, fmt.Errorf("store: login: %w", err)
-	}
-	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u.ID != 0 && disabled == 0
-	now := s.opts.Now().UTC()
-	actor := Actor{ID: u.ID, Name: auditName(username), RemoteAddr: remoteAddr}
-	if !ok {
-		if auditFailure(ctx) {
-			_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-				return audit(ctx, tx, now, actor, "login.failed", "", nil)
-			})
-		}
-		return "", nil, ErrBadCredentials
-	}
-	token, keys, err := newSessionKeys(now, ttl)
-	if err != nil {
-		return "", nil, err
-	}
-	sess := &Session{User: u, SessionKeys: keys}
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// Expired sessions go on every login; there is no other sweeper.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UnixNano()); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, remote_addr)
-			VALUES (?,?,?,?,?,?)`, tokenHash(token), u.ID, keys.CSRFToken, now.UnixNano(), sess.ExpiresAt.UnixNano(), remoteAddr); err != nil {
-			return err
-		}
-		return audit(ctx, tx, now, actor, "login", fmt.Sprintf("user:%d", u.ID), nil)
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return token, sess, nil
-}
-
-// SessionFor returns the live session of a cookie value.
-func (s *Store) SessionFor(ctx context.Context, token string) (*Session, error) {
-	if token == "" {
-		return nil, ErrNotFound
-	}
-	var sess Session
-	var disabled int
-	u := &sess.User
-	err := s.rdb.QueryRowContext(ctx, `SELECT u.id, u.username, u.full_name, u.role, u.disabled, u.created_at, u.updated_at,
-		x.csrf_token, x.expires_at FROM sessions x JOIN users u ON u.id = x.user_id WHERE x.token_hash = ?`, tokenHash(token)).
-		Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, nanoTime{&u.CreatedAt}, nanoTime{&u.UpdatedAt},
-			&sess.CSRFToken, nanoTime{&sess.ExpiresAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: session: %w", err)
-	}
-	if disabled != 0 || !s.opts.Now().Before(sess.ExpiresAt) {
-		return nil, ErrNotFound
-	}
-	return &sess, nil
-}
-
-// Logout ends a session.
-func (s *Store) Logout(ctx context.Context, token string, actor Actor) error {
-	now := s.opts.Now().UTC()
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
-			return err
-		}
-		return audit(ctx, tx, now, actor, "logout", fmt.Sprintf("user:%d", actor.ID), nil)
-	})
-}
-
-// CSRFMatches compares a request's CSRF token with the session's in
-// constant time.
-func (sess *SessionKeys) CSRFMatches(got string) bool {
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) == 1
-}
-
-// RoleAtLeast reports whether role has the rights of want.
-func RoleAtLeast(role, want string) bool {
-	i, j := slices.Index(Roles, role), slices.Index(Roles, want)
-	return i >= 0 && j >= 0 && i <= j
-}
-
-// AuditEntry is one row of the audit log.
-type AuditEntry struct {
-	ID         int64     `json:"id"`
-	At         time.Time `json:"at"`
-	UserID     *int64    `json:"user_id"`
-	UserName   string    `json:"user_name"`
-	Action     string    `json:"action"`
-	Target     string    `json:"target"`
-	Detail     string    `json:"detail"`
-	RemoteAddr string    `json:"remote_addr"`
-	// Before and After are a change's fields before and after it (JSON
-	// objects of the fields that changed; every field of a record created
-	// or deleted), secrets as "changed"; null when the entry has none.
-	Before json.RawMessage `json:"before"`
-	After  json.RawMessage `json:"after"`
-}
-
-// Audit lists the audit log, newest first.
-func (s *Store) Audit(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, at, user_id, user_name, action, target, detail, remote_addr, before_json, after_json
-		FROM audit_log WHERE id > ? ORDER BY id DESC LIMIT ?`, afterID, clampLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: audit: %w", err)
-	}
-	defer rows.Close()
-	out := []AuditEntry{}
-	for rows.Next() {
-		var a AuditEntry
-		var before, after string
-		if err := rows.Scan(&a.ID, nanoTime{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,
-			&before, &after); err != nil {
-			return nil, err
-		}
-		if before != "" {
-			a.Before = json.RawMessage(before)
-		}
-		if after != "" {
-			a.After = json.RawMessage(after)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// RecordAudit appends one entry to the audit log on its own (changes that
-// do not write their own entry: the management API's record changes).
-func (s *Store) RecordAudit(ctx context.Context, actor Actor, action, target string, detail any) error {
-	now := s.opts.Now().UTC()
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return audit(ctx, tx, now, actor, action, target, detail)
-	})
 }

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // What a technician comes to do (seed 000: technicians install the systems
@@ -218,10 +221,10 @@ func (s *Store) StartVisit(ctx context.Context, id int64, by Actor) (*Visit, err
 		for _, acct := range v.AccountIDs {
 			t := OnTest{AccountID: acct, Scope: ScopeAccount, StartsAt: now, EndsAt: v.Until, Reason: v.Purpose,
 				AuthorisedBy: technicianName(tech)}
-			if err := checkTest(&t, now, 0); err != nil {
+			if err := ontest.Check(&t, now, 0); err != nil {
 				return err
 			}
-			if err := s.insertTest(ctx, tx, &t, now); err != nil {
+			if err := ontest.Insert(ctx, tx, &t, now); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE visit_accounts SET on_test_id = ? WHERE visit_id = ? AND account_id = ?`,
@@ -280,12 +283,12 @@ func (s *Store) EndVisit(ctx context.Context, id int64, by Actor) (*Visit, error
 		if err := tx.QueryRowContext(ctx, `SELECT site_id FROM visits WHERE id = ?`, id).Scan(&site); err != nil {
 			return err
 		}
-		open, err := s.queryTests(ctx, tx, `ended_at IS NULL AND id IN (SELECT on_test_id FROM visit_accounts WHERE visit_id = ?)`, id)
+		open, err := ontest.Query(ctx, tx, `ended_at IS NULL AND id IN (SELECT on_test_id FROM visit_accounts WHERE visit_id = ?)`, id)
 		if err != nil {
 			return err
 		}
 		for i := range open {
-			if err := s.endTest(ctx, tx, &open[i], now, EndEnded, by.Name); err != nil {
+			if err := ontest.End(ctx, tx, &open[i], now, EndEnded, by.Name); err != nil {
 				return err
 			}
 		}
@@ -351,17 +354,12 @@ func expireVisits(ctx context.Context, tx *sql.Tx, now time.Time) ([]int64, erro
 		id, site int64
 		status   string
 	}
-	var list []due
-	for rows.Next() {
+	list, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (due, error) {
 		var d due
-		if err := rows.Scan(&d.id, &d.site, &d.status); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&d.id, &d.site, &d.status)
+		return d, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	var sites []int64
@@ -452,23 +450,20 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
-	out := []Visit{}
-	byID := map[int64]int{}
-	for rows.Next() {
+	out, err := sqlite.AppendRows([]Visit{}, rows, func(sc sqlite.RowScanner) (Visit, error) {
 		var v Visit
-		if err := rows.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
+		err := sc.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
 			&v.Status, &v.EndReason, &v.CreatedBy, nanoTime{&v.CreatedAt}, &v.StartedBy, nanoTimePtr{&v.StartedAt}, &v.EndedBy,
-			nanoTimePtr{&v.EndedAt}, &v.SiteName, &v.Technician, &v.TechName); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: visits: %w", err)
-		}
+			nanoTimePtr{&v.EndedAt}, &v.SiteName, &v.Technician, &v.TechName)
 		v.AccountIDs, v.Systems = []int64{}, []VisitSystem{}
-		byID[v.ID] = len(out)
-		out = append(out, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return v, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	byID := make(map[int64]int, len(out))
+	for i, v := range out {
+		byID[v.ID] = i
 	}
 	if len(out) == 0 {
 		return out, nil

@@ -91,7 +91,7 @@ func startMailbox(t *testing.T) (*mailbox, int) {
 func mailReports(t *testing.T, st *store.Store, base string, port int) {
 	t.Helper()
 	at := time.Now().UTC().Add(2 * time.Minute)
-	r := report.New(report.Options{Store: st, SMTP: report.SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
+	r := report.New(report.Options{Store: st, Customers: st.Customers, SMTP: report.SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
 		SendAt: at.Format("15:04"), WindowStart: "00:00", PortalURL: base, Logger: zaptest.NewLogger(t), Now: func() time.Time { return at }})
 	if n, err := r.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("morning reports: %d sent, %v", n, err)

@@ -298,8 +298,8 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 		UnprogrammedZones: []store.UnprogrammedZone{}, RespondingParties: []store.RespondingParty{},
 		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.opts.Queue.ResolutionCodes...)}
 	if in.AccountID != nil {
-		if d.Account, err = st.Accounts.Get(ctx, *in.AccountID); err == nil {
-			d.Zones, err = st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})
+		if d.Account, err = a.opts.Tables.Accounts.Get(ctx, *in.AccountID); err == nil {
+			d.Zones, err = a.opts.Tables.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})
 		}
 		if err == nil {
 			d.UnprogrammedZones, err = st.UnprogrammedZones(ctx, *in.AccountID)
@@ -311,11 +311,11 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	if in.SiteID != nil {
 		site := map[string]any{"site_id": *in.SiteID}
-		if d.Site, err = st.Sites.Get(ctx, *in.SiteID); err == nil {
-			d.Customer, _ = st.Customers.Get(ctx, d.Site.CustomerID)
-			d.RespondingParties, err = st.RespondingParties.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
+		if d.Site, err = a.opts.Tables.Sites.Get(ctx, *in.SiteID); err == nil {
+			d.Customer, _ = a.opts.Tables.Customers.Get(ctx, d.Site.CustomerID)
+			d.RespondingParties, err = a.opts.Tables.RespondingParties.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
 			if err == nil {
-				d.Authorities, err = st.Authorities.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
+				d.Authorities, err = a.opts.Tables.Authorities.List(ctx, store.ListOptions{Where: site, Limit: store.MaxListLimit})
 			}
 			if err == nil {
 				d.Systems, err = st.SiteSystems(ctx, *in.SiteID)

@@ -28,7 +28,7 @@ func init() {
 // documentRoutes are the station's endpoints of this file.
 func (a *api) documentRoutes() []route {
 	st := a.opts.Station
-	rs := recordRoutes(a, "/api/v1/customer-contacts", st.CustomerContacts)
+	rs := recordRoutes(a, "/api/v1/customer-contacts", a.opts.Tables.CustomerContacts)
 	return append(rs,
 		route{"POST", "/api/v1/customer-contacts/import", a.importer(st.ImportContacts), importQuery},
 		route{"GET", "/api/v1/customers/{id}/report-recipients", withID(a.reportRecipients), nil},

@@ -22,12 +22,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// Store is what the API reads. *store.Store satisfies it.
-type Store interface {
-	Signals(ctx context.Context, f store.SignalFilter) ([]store.Signal, error)
-	Frames(ctx context.Context, f store.FrameFilter) ([]store.Frame, error)
-}
-
 // Options configure the handler.
 type Options struct {
 	Logger   *zap.Logger         // required
@@ -43,7 +37,10 @@ type Options struct {
 	Connections func() []receiver.ConnInfo
 	// Station serves the management API over the station's records; nil
 	// leaves it out.
-	Station *store.Store
+	Station Station
+	// Tables are the record kinds the management API serves; each is
+	// required with Station.
+	Tables Tables
 	// MaxTestDuration caps one on-test period (0: no cap).
 	MaxTestDuration time.Duration
 	// Queue are the operator-queue rules the steps obey.
@@ -82,6 +79,11 @@ type api struct {
 func New(opts Options) (http.Handler, error) {
 	if opts.Logger == nil || opts.Gatherer == nil || opts.Store == nil {
 		return nil, errors.New("httpapi: Logger, Gatherer and Store are required")
+	}
+	if opts.Station != nil {
+		if name := opts.Tables.missing(); name != "" {
+			return nil, errors.New("httpapi: Tables." + name + " is required with Station")
+		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -36,7 +36,7 @@ func newLoginServer(t *testing.T, evidence *evidence.Quota) *loginServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st,
+	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st, Tables: tablesOf(st),
 		AdminToken: token, Now: func() time.Time { return now }, Evidence: evidence,
 		Console: ConsoleOptions{LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute}})
 	if err != nil {

@@ -208,7 +208,7 @@ func (a *api) portalSites(w http.ResponseWriter, r *http.Request) {
 	out := []portalSite{}
 	for _, s := range sites {
 		ps := portalSite{Site: s, OnTest: []store.OnTest{}}
-		accts, err := st.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": s.ID}, Limit: store.MaxListLimit})
+		accts, err := a.opts.Tables.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": s.ID}, Limit: store.MaxListLimit})
 		if err != nil {
 			a.storeError(w, err)
 			return
@@ -391,7 +391,7 @@ func (a *api) portalCallList(w http.ResponseWriter, r *http.Request, id int64) {
 	if !a.siteIn(w, r, id) {
 		return
 	}
-	list, err := a.opts.Station.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
+	list, err := a.opts.Tables.RespondingParties.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
 	a.respondItems(w, list, err)
 }
 
@@ -420,13 +420,13 @@ func (a *api) portalAddContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = id
-	err := a.opts.Station.RespondingParties.Create(r.Context(), rp)
+	err := a.opts.Tables.RespondingParties.Create(r.Context(), rp)
 	a.respond(w, http.StatusCreated, rp, err)
 }
 
 // contactInScope loads a call-list entry of the session's scope.
 func (a *api) contactInScope(w http.ResponseWriter, r *http.Request, id int64) (*store.RespondingParty, bool) {
-	old, err := a.opts.Station.RespondingParties.Get(r.Context(), id)
+	old, err := a.opts.Tables.RespondingParties.Get(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return nil, false
@@ -444,7 +444,7 @@ func (a *api) portalEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rp.SiteID = old.SiteID // a contact cannot be moved out of the scope
-	err := a.opts.Station.RespondingParties.Update(r.Context(), id, rp)
+	err := a.opts.Tables.RespondingParties.Update(r.Context(), id, rp)
 	a.respond(w, http.StatusOK, rp, err)
 }
 
@@ -455,7 +455,7 @@ func (a *api) portalDeleteContact(w http.ResponseWriter, r *http.Request, id int
 	if _, ok := a.contactInScope(w, r, id); !ok {
 		return
 	}
-	a.respondNoContent(w, a.opts.Station.RespondingParties.Delete(r.Context(), id))
+	a.respondNoContent(w, a.opts.Tables.RespondingParties.Delete(r.Context(), id))
 }
 
 // portalZones lists the zones of a site's accounts.
@@ -463,14 +463,14 @@ func (a *api) portalZones(w http.ResponseWriter, r *http.Request, id int64) {
 	if !a.siteIn(w, r, id) {
 		return
 	}
-	accts, err := a.opts.Station.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
+	accts, err := a.opts.Tables.Accounts.List(r.Context(), store.ListOptions{Where: map[string]any{"site_id": id}, Limit: store.MaxListLimit})
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
 	out := []store.Zone{}
 	for _, acct := range accts {
-		zs, err := a.opts.Station.Zones.List(r.Context(), store.ListOptions{Where: map[string]any{"account_id": acct.ID}, Limit: store.MaxListLimit})
+		zs, err := a.opts.Tables.Zones.List(r.Context(), store.ListOptions{Where: map[string]any{"account_id": acct.ID}, Limit: store.MaxListLimit})
 		if err != nil {
 			a.storeError(w, err)
 			return
@@ -495,7 +495,7 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if !ok || !may(w, r, store.RightZones) {
 		return
 	}
-	z, err := a.opts.Station.Zones.Get(r.Context(), id)
+	z, err := a.opts.Tables.Zones.Get(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return
@@ -509,7 +509,7 @@ func (a *api) portalEditZone(w http.ResponseWriter, r *http.Request) {
 	if edit.Type != nil {
 		z.Type = *edit.Type
 	}
-	err = a.opts.Station.Zones.Update(r.Context(), id, z)
+	err = a.opts.Tables.Zones.Update(r.Context(), id, z)
 	a.respond(w, http.StatusOK, z, err)
 }
 
@@ -524,13 +524,13 @@ func (a *api) portalEditNotes(w http.ResponseWriter, r *http.Request) {
 	if !ok || !may(w, r, store.RightNotes) || !a.siteIn(w, r, id) {
 		return
 	}
-	site, err := a.opts.Station.Sites.Get(r.Context(), id)
+	site, err := a.opts.Tables.Sites.Get(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return
 	}
 	site.Notes = edit.Notes
-	err = a.opts.Station.Sites.Update(r.Context(), id, site)
+	err = a.opts.Tables.Sites.Update(r.Context(), id, site)
 	a.respond(w, http.StatusOK, site, err)
 }
 
@@ -615,7 +615,7 @@ func (a *api) portalPassword(w http.ResponseWriter, r *http.Request) {
 
 // accountInScope loads an account of the session's sites.
 func (a *api) accountInScope(w http.ResponseWriter, r *http.Request, id int64) bool {
-	acct, err := a.opts.Station.Accounts.Get(r.Context(), id)
+	acct, err := a.opts.Tables.Accounts.Get(r.Context(), id)
 	if err != nil {
 		a.storeError(w, err)
 		return false

@@ -28,7 +28,7 @@ func TestEveryRouteRefusesUnknownQueryParameters(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("portal login: %d", code)
 	}
-	a := &api{opts: Options{Station: s.st}}
+	a := &api{opts: Options{Station: s.st, Tables: tablesOf(s.st)}}
 	routes := a.routes()
 	if len(routes) < 50 {
 		t.Fatalf("only %d station routes", len(routes))
@@ -70,7 +70,7 @@ func TestEveryRouteRefusesUnknownQueryParameters(t *testing.T) {
 // accepts are exactly those openapi.yaml documents for it.
 func TestOpenAPIDocumentsEveryQueryParameter(t *testing.T) {
 	st := newStationServer(t)
-	a := &api{opts: Options{Station: st.st, Connections: nil}}
+	a := &api{opts: Options{Station: st.st, Tables: tablesOf(st.st), Connections: nil}}
 	type param struct {
 		Ref  string `yaml:"$ref"`
 		Name string `yaml:"name"`

@@ -75,7 +75,7 @@ func knownQuery(rt route, next http.Handler) http.Handler {
 }
 
 // recordRoutes returns list/create/get/update/delete for one record kind.
-func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
+func recordRoutes[T any](a *api, path string, recs Table[T]) []route {
 	item := path + "/{id}"
 	if a.recordPaths == nil {
 		a.recordPaths = map[string]bool{}
@@ -120,14 +120,14 @@ func recordRoutes[T any](a *api, path string, recs *store.Records[T]) []route {
 func (a *api) stationRoutes() []route {
 	st := a.opts.Station
 	var rs []route
-	rs = append(rs, recordRoutes(a, "/api/v1/customers", st.Customers)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/installers", st.Installers)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/technicians", st.Technicians)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/sites", st.Sites)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/accounts", st.Accounts)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/zones", st.Zones)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/responding-parties", st.RespondingParties)...)
-	rs = append(rs, recordRoutes(a, "/api/v1/authorities", st.Authorities)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/customers", a.opts.Tables.Customers)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/installers", a.opts.Tables.Installers)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/technicians", a.opts.Tables.Technicians)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/sites", a.opts.Tables.Sites)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/accounts", a.opts.Tables.Accounts)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/zones", a.opts.Tables.Zones)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/responding-parties", a.opts.Tables.RespondingParties)...)
+	rs = append(rs, recordRoutes(a, "/api/v1/authorities", a.opts.Tables.Authorities)...)
 	rs = append(rs, a.documentRoutes()...)
 	rs = append(rs,
 		route{"GET", "/api/v1/receivers", a.receivers, nil},
@@ -333,7 +333,7 @@ func (a *api) dateRange(w http.ResponseWriter, r *http.Request) (from, to time.T
 // testHistory lists on-test periods: open ones with ?open=true, else those
 // overlapping the date range.
 func (a *api) testHistory(w http.ResponseWriter, r *http.Request, id int64) {
-	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
+	if _, err := a.opts.Tables.Accounts.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}
@@ -371,7 +371,7 @@ func (a *api) testResults(w http.ResponseWriter, r *http.Request, id int64) {
 	if !ok {
 		return
 	}
-	if _, err := a.opts.Station.Accounts.Get(r.Context(), id); err != nil {
+	if _, err := a.opts.Tables.Accounts.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}

@@ -46,7 +46,7 @@ func newStationServer(t testing.TB) *stationServer {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st,
+	h, err := New(Options{Logger: zap.NewNop(), Gatherer: prometheus.NewRegistry(), Store: st, Station: st, Tables: tablesOf(st),
 		AdminToken: token, MaxTestDuration: 24 * time.Hour, Now: func() time.Time { return now },
 		Queue: store.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched", "guard_dispatched"}}})
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *stationServer) mustCreate(path string, body any) int64 {
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	st := newStationServer(t)
-	a := &api{opts: Options{Station: st.st, Connections: func() []receiver.ConnInfo { return nil }}}
+	a := &api{opts: Options{Station: st.st, Tables: tablesOf(st.st), Connections: func() []receiver.ConnInfo { return nil }}}
 	served := map[string]bool{}
 	for _, rt := range a.routes() {
 		served[strings.ToLower(rt.method)+" "+rt.path] = true

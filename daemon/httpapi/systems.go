@@ -7,7 +7,7 @@ import (
 // siteSystems lists a site's systems with the installer (the system's
 // own, else the site's) and technician of each.
 func (a *api) siteSystems(w http.ResponseWriter, r *http.Request, id int64) {
-	if _, err := a.opts.Station.Sites.Get(r.Context(), id); err != nil {
+	if _, err := a.opts.Tables.Sites.Get(r.Context(), id); err != nil {
 		a.storeError(w, err)
 		return
 	}

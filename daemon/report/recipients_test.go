@@ -60,7 +60,7 @@ func TestMorningReportToEachRecipient(t *testing.T) {
 	box.mu.Lock()
 	box.refuse = map[string]bool{"boss@northwind.example": true}
 	box.mu.Unlock()
-	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
+	opts := Options{Store: st, Customers: st.Customers, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
 		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.example", Logger: zaptest.NewLogger(t), Now: clock}
 	if n, err := New(opts).RunOnce(ctx); n != 0 || err == nil || !strings.Contains(err.Error(), "boss@northwind.example") {
 		t.Fatalf("with one recipient refused: %d, %v", n, err)

@@ -40,7 +40,8 @@ type SMTP struct {
 
 // Options configure the reporter.
 type Options struct {
-	Store       *store.Store
+	Store       Store     // required
+	Customers   Customers // required: whom a pass goes through
 	SMTP        SMTP
 	SendAt      string // "07:00", the customer's local time
 	WindowStart string // "18:00": the night runs from this time the day before to SendAt
@@ -92,7 +93,7 @@ func (r *Reporter) Run(ctx context.Context) {
 // reach only. A customer without recipients (ReportRecipients) gets no
 // report.
 func (r *Reporter) RunOnce(ctx context.Context) (int, error) {
-	customers, err := r.opts.Store.Customers.List(ctx, store.ListOptions{Limit: store.MaxListLimit})
+	customers, err := r.opts.Customers.List(ctx, store.ListOptions{Limit: store.MaxListLimit})
 	if err != nil {
 		return 0, err
 	}

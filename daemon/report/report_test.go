@@ -167,7 +167,7 @@ func TestMorningReport(t *testing.T) {
 	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "dispatched", Contact: "Guard patrol"}, rules)
 	must(t, err)
 
-	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <noc@station.example>"},
+	opts := Options{Store: st, Customers: st.Customers, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <noc@station.example>"},
 		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.station.example", Logger: zaptest.NewLogger(t), Now: clock}
 
 	// Before 07:00 nothing goes out.
@@ -335,7 +335,7 @@ func TestMorningReportTellsTheTruth(t *testing.T) {
 	signal(night(2, 0), "1002", protocols.Event{Format: protocols.FormatSIA, Code: "BA", Zone: "005", Qualifier: protocols.QualifierNew,
 		Category: protocols.CategoryBurglary, Description: "Burglary Alarm"}, store.HandlingQueue)
 
-	opts := Options{Store: st, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
+	opts := Options{Store: st, Customers: st.Customers, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "noc@station.example"},
 		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.example", Logger: zaptest.NewLogger(t), Now: clock}
 	n, err := New(opts).RunOnce(ctx)
 	must(t, err)

@@ -1,9 +1,8 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -11,30 +10,32 @@ import (
 	"strings"
 )
 
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
 type migration struct {
 	version int
 	name    string
 	sql     string
 }
 
-// migrations returns the embedded migrations ordered by version. File names
-// are NNNN_name.sql; the number is the schema version the file produces.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+// migrations returns the migrations in fsys (its *.sql files at the top)
+// ordered by version. File names are NNNN_name.sql; the number is the
+// schema version the file produces, and the versions run from 1 without a
+// gap, so that every database reaches each version by the same files.
+func migrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
 	var out []migration
 	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("store: migration %q: name must start with a positive version number", e.Name())
 		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		b, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -49,20 +50,21 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// SchemaVersion is the schema version this build writes.
-func SchemaVersion() int {
-	ms, err := migrations()
+// SchemaVersion is the schema version the migrations in fsys produce, 0
+// when they are not a valid sequence.
+func SchemaVersion(fsys fs.FS) int {
+	ms, err := migrations(fsys)
 	if err != nil {
 		return 0
 	}
 	return len(ms)
 }
 
-// migrate applies every embedded migration newer than the database's
+// migrate applies every migration of fsys newer than the database's
 // user_version, each in its own transaction together with the version bump.
-// A database newer than this build is refused rather than written to.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	ms, err := migrations()
+// A database newer than the migrations is refused rather than written to.
+func migrate(ctx context.Context, db *sql.DB, path string, fsys fs.FS) error {
+	ms, err := migrations(fsys)
 	if err != nil {
 		return err
 	}

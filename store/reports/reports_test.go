@@ -1,0 +1,121 @@
+package reports_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/reports"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fixture is the morning reports of a store on a real SQLite file, with
+// one customer.
+type fixture struct {
+	r        *reports.MorningReports
+	clock    *clock
+	customer *store.Customer
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
+		Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: c.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	cust := &store.Customer{Name: "Northwind"}
+	must(t, st.Customers.Create(context.Background(), cust))
+	return &fixture{r: st.MorningReports, clock: c, customer: cust}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReportsAreAnnotatedAndDeletedNotRewritten: a stored report takes an
+// annotation (who, when) and can be deleted: content erased, a tombstone
+// kept so the night is not reported again; each recipient's delivery is
+// recorded.
+func TestReportsAreAnnotatedAndDeletedNotRewritten(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.customer
+	to := []reports.ReportRecipient{{Kind: reports.RecipientContact, ID: 1, Name: "Dana", Email: "dana@x.example"}, {Kind: reports.RecipientReportEmail, Email: "noc@x.example"}}
+	rep, created, err := f.r.SaveReport(ctx, &reports.Report{CustomerID: c.ID, Night: "2026-11-30", From: f.clock.Now(), To: f.clock.Now(),
+		Recipients: "dana@x.example, noc@x.example", Subject: "Night report", HTML: "<html><body>all quiet</body></html>", Text: "all quiet"}, to)
+	must(t, err)
+	if !created || rep.CreatedBy != "station" || rep.UpdatedBy != "station" {
+		t.Fatalf("saved %+v", rep)
+	}
+	pending, err := f.r.PendingDeliveries(ctx, rep)
+	must(t, err)
+	if len(pending) != 2 || pending[0].Recipient.Kind != reports.RecipientContact {
+		t.Fatalf("deliveries %+v", pending)
+	}
+	must(t, f.r.MarkDelivery(ctx, pending[0].ID, nil))
+	must(t, f.r.MarkDelivery(ctx, pending[1].ID, errors.New("451 try later")))
+	if pending, _ = f.r.PendingDeliveries(ctx, rep); len(pending) != 1 || pending[0].Attempts != 1 || pending[0].LastError != "451 try later" {
+		t.Fatalf("pending after one failure %+v", pending)
+	}
+	clerk := core.WithActorName(ctx, "portal:customer:1/clerk")
+	f.clock.Add(time.Hour)
+	ann, err := f.r.AnnotateReport(clerk, rep.ID, "The 02:00 alarm was our cleaner", core.Actor{Name: "portal:customer:1/clerk"})
+	must(t, err)
+	if ann.Annotation != "The 02:00 alarm was our cleaner" || ann.UpdatedBy != "portal:customer:1/clerk" || !ann.UpdatedAt.Equal(f.clock.Now()) ||
+		ann.HTML != rep.HTML {
+		t.Fatalf("annotated %+v", ann)
+	}
+	must(t, f.r.DeleteReport(clerk, rep.ID, core.Actor{Name: "portal:customer:1/clerk"}))
+	gone, err := f.r.Report(ctx, rep.ID)
+	must(t, err)
+	if gone.DeletedAt == nil || gone.DeletedBy != "portal:customer:1/clerk" || gone.HTML != "" || gone.Text != "" || gone.Annotation != "" {
+		t.Fatalf("deleted %+v", gone)
+	}
+	if _, err := f.r.AnnotateReport(clerk, rep.ID, "x", core.Actor{}); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("annotating a deleted report: %v", err)
+	}
+	if err := f.r.DeleteReport(clerk, rep.ID, core.Actor{}); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	// The tombstone keeps the night: saving it again stores nothing.
+	if _, created, err := f.r.SaveReport(ctx, &reports.Report{CustomerID: c.ID, Night: "2026-11-30", Subject: "again"}, to); err != nil || created {
+		t.Fatalf("saved again: %v %v", created, err)
+	}
+	kept, err := f.r.KeptReports(ctx, c.ID, 10)
+	must(t, err)
+	all, err := f.r.Reports(ctx, c.ID, 10)
+	must(t, err)
+	if len(kept) != 0 || len(all) != 1 {
+		t.Fatalf("kept %d, all %d", len(kept), len(all))
+	}
+}

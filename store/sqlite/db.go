@@ -1,0 +1,331 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// FileName is the name of the SQLite database inside the data directory.
+const FileName = "alarmrx.db"
+
+// Options configure the engine. The zero values of the tunables are
+// replaced by the defaults the store documents.
+type Options struct {
+	Logger     *zap.Logger           // required; already named for the store
+	Registerer prometheus.Registerer // required
+	// Synchronous is "full" or "normal" (validated by the store).
+	Synchronous string
+	BusyTimeout time.Duration
+	BatchMax    int
+	PendingMax  int
+	// SkipIntegrityCheck leaves out the quick_check of an existing database.
+	SkipIntegrityCheck bool
+	// FileCheckInterval is how often the database file is checked to be
+	// still the one open.
+	FileCheckInterval time.Duration
+	// Migrations holds the NNNN_name.sql files, at its top.
+	Migrations fs.FS
+}
+
+// DB is one SQLite database: a writer connection that every change goes
+// through, in one order (writer.go), and a pool of read-only connections
+// that WAL mode lets run beside it.
+type DB struct {
+	opts    Options
+	log     *zap.Logger
+	path    string
+	created bool
+	wdb     *sql.DB // one connection: the writer's
+	rdb     *sql.DB // readers
+	m       *metrics
+
+	reqs    chan *request
+	mu      sync.RWMutex // guards closed against sends on reqs
+	closed  bool
+	started bool
+	done    chan struct{}
+	healthy atomic.Bool
+	lastErr atomic.Pointer[string]
+	// faultHook, when set by a test, runs inside every write transaction;
+	// an error from it fails the transaction as a full disk would.
+	faultHook func() error
+	faultMu   sync.Mutex
+
+	// lock is the data directory's instance lock; dbFile the database
+	// file as opened, watched against the file at path; fence, once set,
+	// fails every commit (the file was lost).
+	lock      *dirLock
+	dbFile    *os.File
+	fence     atomic.Pointer[error]
+	stopWatch chan struct{}
+	watchDone chan struct{}
+}
+
+// Open opens (creating if needed) the database at path and applies the
+// migrations. The directory holding path is the data directory: Open
+// creates it (0700) when missing, takes its instance lock (a second
+// alarmrx on it is refused), and refuses a database that has gone missing
+// from it or fails its integrity check. Nothing is written through the
+// writer until Start; Setup gives the writer's pool to changes made at open.
+func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
+	dir := filepath.Dir(path)
+	if err := prepareDataDir(dir); err != nil {
+		return nil, err
+	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var closers []func()
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+			lock.release()
+		}
+	}()
+	created, err := prepareDatabaseFile(path, lock.existed)
+	if err != nil {
+		return nil, err
+	}
+	wdb, err := sql.Open("sqlite3", dsn(path, opts, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	closers = append(closers, func() { _ = wdb.Close() })
+	// One writer connection: SQLite allows one writer at a time anyway, and
+	// a single connection keeps the prepared statements and the WAL hot.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		return nil, openError(path, err)
+	}
+	if !created && !opts.SkipIntegrityCheck {
+		if err := quickCheck(ctx, wdb, path); err != nil {
+			return nil, err
+		}
+	}
+	if err := migrate(ctx, wdb, path, opts.Migrations); err != nil {
+		return nil, err
+	}
+	// The watched descriptor: the file SQLite opened, which must stay the
+	// file at path.
+	dbFile, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	closers = append(closers, func() { _ = dbFile.Close() })
+	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	closers = append(closers, func() { _ = rdb.Close() })
+	rdb.SetMaxOpenConns(4)
+	db := &DB{
+		opts:      opts,
+		log:       opts.Logger,
+		path:      path,
+		created:   created,
+		wdb:       wdb,
+		rdb:       rdb,
+		reqs:      make(chan *request, opts.PendingMax),
+		done:      make(chan struct{}),
+		lock:      lock,
+		dbFile:    dbFile,
+		stopWatch: make(chan struct{}),
+		watchDone: make(chan struct{}),
+	}
+	db.healthy.Store(true)
+	return db, nil
+}
+
+// Abort undoes an Open whose caller failed before Start: the connections
+// close and the lock is released.
+func (db *DB) Abort() {
+	_ = db.rdb.Close()
+	_ = db.dbFile.Close()
+	_ = db.wdb.Close()
+	db.lock.release()
+}
+
+// Created tells that Open created the database file.
+func (db *DB) Created() bool { return db.created }
+
+// Setup is the writer's pool for changes made at open, between Open and
+// Start (sealing secrets at rest); from Start on, every write goes through
+// the writer.
+func (db *DB) Setup() *sql.DB { return db.wdb }
+
+// Read is the pool of read-only connections.
+func (db *DB) Read() *sql.DB { return db.rdb }
+
+// Start begins taking writes: it prepares the writer on its connection,
+// with b for the batched items, and starts it and the file watch.
+func (db *DB) Start(ctx context.Context, b Batcher) error {
+	db.m = newMetrics(db.opts.Registerer)
+	db.m.fileOK.Set(1)
+	w, err := newWriter(ctx, db, b)
+	if err != nil {
+		return err
+	}
+	db.started = true
+	go w.run()
+	go db.watchFile(db.opts.FileCheckInterval)
+	return nil
+}
+
+// openError names a database SQLite cannot read as such.
+func openError(path string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		return dirErrorf(ErrDatabaseDamaged, "database %s is not a usable SQLite database (%v): restore it from a backup", path, err)
+	}
+	return fmt.Errorf("store: open %s: %w", path, err)
+}
+
+// quickCheck runs SQLite's quick_check (every page and index entry is
+// well-formed; O(database size), without the index-to-table cross check of
+// integrity_check) and refuses a database that fails it: writing into a
+// damaged file can spread the damage, and a station must restore a backup
+// instead. The first problems found are in the error.
+func quickCheck(ctx context.Context, db *sql.DB, path string) error {
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(5)")
+	if err != nil {
+		return openError(path, err)
+	}
+	found, err := AppendRows(nil, rows, func(sc RowScanner) (string, error) {
+		var line string
+		err := sc.Scan(&line)
+		return line, err
+	})
+	if err != nil {
+		return openError(path, err)
+	}
+	if len(found) == 1 && found[0] == "ok" {
+		return nil
+	}
+	return dirErrorf(ErrDatabaseDamaged, "database %s fails its integrity check (%s): restore it from a backup",
+		path, strings.Join(found, "; "))
+}
+
+// dsn builds the go-sqlite3 connection string. WAL lets readers run beside
+// the writer; synchronous FULL makes every commit durable; immediate
+// transactions take the write lock up front so a batch never fails half way
+// on a lock upgrade.
+func dsn(path string, o Options, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(o.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", strings.ToUpper(o.Synchronous))
+	if readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// InjectFault makes every write transaction fail with fn's error while fn
+// is set (nil clears it), as a full or read-only disk would. It exists for
+// tests of the no-ACK-while-failing rule; a running station never calls it.
+func (db *DB) InjectFault(fn func() error) {
+	db.faultMu.Lock()
+	db.faultHook = fn
+	db.faultMu.Unlock()
+}
+
+func (db *DB) injectedFault() error {
+	db.faultMu.Lock()
+	fn := db.faultHook
+	db.faultMu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	if err := fn(); err != nil {
+		return storageFault{err}
+	}
+	return nil
+}
+
+// Path returns the database file path.
+func (db *DB) Path() string { return db.path }
+
+// Healthy reports whether the last commit succeeded, and if not, why.
+func (db *DB) Healthy() (bool, string) {
+	if db.healthy.Load() {
+		return true, ""
+	}
+	if p := db.lastErr.Load(); p != nil {
+		return false, *p
+	}
+	return false, "store unavailable"
+}
+
+// Ping checks that the database answers a read and that the writer is
+// healthy.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.rdb.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := db.Fenced(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if ok, why := db.Healthy(); !ok {
+		return fmt.Errorf("%w: %s", ErrUnavailable, why)
+	}
+	return nil
+}
+
+// Close stops accepting writes, lets the writer finish every one already
+// queued, and closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.reqs)
+	db.mu.Unlock()
+	if db.started {
+		<-db.done
+		close(db.stopWatch)
+		<-db.watchDone
+	}
+	err := errors.Join(db.rdb.Close(), db.wdb.Close(), db.dbFile.Close())
+	db.lock.release()
+	return err
+}
+
+func (db *DB) markHealthy() {
+	if !db.healthy.Swap(true) {
+		db.log.Info("store recovered: commits succeed again")
+	}
+	db.m.up.Set(1)
+}
+
+func (db *DB) markUnhealthy(err error) {
+	why := err.Error()
+	db.lastErr.Store(&why)
+	if db.healthy.Swap(false) {
+		db.log.Error("store commit failed: acknowledgements stop until it recovers", zap.Error(err))
+	}
+	db.m.up.Set(0)
+}

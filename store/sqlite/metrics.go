@@ -1,0 +1,56 @@
+package sqlite
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// metrics are the writer's and the file's; the store keeps those of what
+// is written.
+type metrics struct {
+	pending       prometheus.Gauge
+	backpressure  prometheus.Counter
+	commitSeconds prometheus.Histogram
+	batchSize     prometheus.Histogram
+	commitErrors  prometheus.Counter
+	up            prometheus.Gauge
+	fileOK        prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
+	m := &metrics{
+		pending: f.NewGauge(prometheus.GaugeOpts{
+			Name: "alarmrx_store_pending_commits",
+			Help: "Commits queued for the store writer and not yet written.",
+		}),
+		backpressure: f.NewCounter(prometheus.CounterOpts{
+			Name: "alarmrx_store_backpressure_total",
+			Help: "Commits that had to wait because the writer queue was full.",
+		}),
+		commitSeconds: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "alarmrx_store_commit_seconds",
+			Help:    "Time to write and commit one group-commit transaction.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		batchSize: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "alarmrx_store_commit_batch_size",
+			Help:    "Frames written in one group-commit transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		commitErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "alarmrx_store_commit_errors_total",
+			Help: "Group-commit transactions that failed; their frames were not acknowledged.",
+		}),
+		up: f.NewGauge(prometheus.GaugeOpts{
+			Name: "alarmrx_store_up",
+			Help: "1 while the last commit succeeded, 0 while the store fails (acknowledgements stop).",
+		}),
+		fileOK: f.NewGauge(prometheus.GaugeOpts{
+			Name: "alarmrx_store_file_ok",
+			Help: "1 while the database file at its path is the one the store has open; 0 once it was deleted or replaced (acknowledgements stop until a restart).",
+		}),
+	}
+	m.up.Set(1)
+	return m
+}

@@ -1,0 +1,426 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"go.uber.org/zap"
+)
+
+// A Batcher writes the items of one group-commit transaction; the engine
+// knows nothing of what they are.
+type Batcher interface {
+	// Statements are prepared on the writer's connection at Start (a bad
+	// one fails Start), so that the first batch pays no prepare.
+	Statements() []string
+	// WriteBatch writes items in tx and sets ids[i] to item i's id. A
+	// batch that fails is written again one item at a time, unless the
+	// storage failed.
+	WriteBatch(ctx context.Context, tx *Tx, items []any, ids []int64) error
+	// Committed runs on the writer after every committed transaction
+	// (items is nil for a Write), before its callers are released: what a
+	// released caller may read (counters) goes here. It must not block.
+	Committed(items []any)
+	// Released runs on the writer after the callers of a committed batch
+	// got their outcome: what may follow them (notifications).
+	Released(items []any)
+}
+
+type request struct {
+	item   any // a batch item; nil for a Write
+	result chan result
+	// write, when set, makes this a change of its own (the management
+	// API): it runs alone in its own transaction on the writer's
+	// connection, so that every change shares one writer and one order.
+	write func(ctx context.Context, tx *sql.Tx) error
+	// after, when set, runs on the writer once write committed, before the
+	// next request: in-memory views (the account index) change in the
+	// store's own commit order.
+	after func()
+}
+
+type result struct {
+	id  int64
+	err error
+}
+
+// Submit queues item for the next batch and returns its id once the
+// transaction holding it committed.
+//
+// If ctx ends before the item was queued, nothing is written. If it ends
+// while the item is queued or being written, the outcome is not known
+// yet: Submit returns a *PendingCommit (errors.Is ErrUnavailable and
+// ErrOutcomeUnknown), whose Wait tells the outcome once the writer has it.
+func (db *DB) Submit(ctx context.Context, item any) (int64, error) {
+	req := &request{item: item, result: make(chan result, 1)}
+	if err := db.enqueue(ctx, req); err != nil {
+		return 0, err
+	}
+	select {
+	case r := <-req.result:
+		return r.id, r.err
+	case <-ctx.Done():
+		return 0, &PendingCommit{result: req.result, cause: context.Cause(ctx)}
+	}
+}
+
+// PendingCommit is a commit whose caller stopped waiting (its context
+// ended) while the writer still had it. Every commit the writer takes gets
+// an outcome, so Wait returns once the writer reached it.
+type PendingCommit struct {
+	result <-chan result
+	cause  error
+	once   sync.Once
+	out    result
+}
+
+func (p *PendingCommit) Error() string {
+	return fmt.Sprintf("store: commit: still pending when the wait ended (%v)", p.cause)
+}
+
+// Is makes errors.Is true for ErrUnavailable (nothing may be acknowledged)
+// and ErrOutcomeUnknown.
+func (p *PendingCommit) Is(target error) bool {
+	return target == ErrUnavailable || target == ErrOutcomeUnknown
+}
+
+// Unwrap returns the context's cause.
+func (p *PendingCommit) Unwrap() error { return p.cause }
+
+// Wait blocks until the writer has the commit's outcome: nil once it is
+// stored. It may be called more than once.
+func (p *PendingCommit) Wait() (frameID int64, err error) {
+	p.once.Do(func() { p.out = <-p.result })
+	return p.out.id, p.out.err
+}
+
+// storageFault is a failure of the storage as a whole, not of one row: a
+// fault InjectFault stands in for (as a full disk would be), or the
+// database file lost.
+type storageFault struct{ error }
+
+func (f storageFault) Unwrap() error { return f.error }
+
+// Write runs fn in a transaction of its own on the writer and returns after
+// it committed (nil) or rolled back (fn's error, or the commit's).
+func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.WriteThen(ctx, fn, nil)
+}
+
+// WriteThen is Write with after run on the writer once fn's transaction
+// committed.
+func (db *DB) WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
+	req := &request{write: fn, after: after, result: make(chan result, 1)}
+	if err := db.enqueue(ctx, req); err != nil {
+		return err
+	}
+	// Wait for the outcome even if ctx ends: the change may be committing,
+	// and the caller must learn whether it did.
+	return (<-req.result).err
+}
+
+func (db *DB) enqueue(ctx context.Context, req *request) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return ErrClosed
+	}
+	select {
+	case db.reqs <- req:
+		db.m.pending.Inc()
+		return nil
+	default:
+	}
+	// The queue is full: wait for room. The caller's session stops reading
+	// meanwhile, which is the backpressure we want.
+	db.m.backpressure.Inc()
+	select {
+	case db.reqs <- req:
+		db.m.pending.Inc()
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("store: commit queue full: %w", context.Cause(ctx))
+	}
+}
+
+type writer struct {
+	db    *DB
+	b     Batcher
+	conn  *sql.Conn
+	cache *stmtCache
+	batch []*request
+	// items, ids and tx are reused from batch to batch: the writer is
+	// the commit path of every signal.
+	items []any
+	ids   []int64
+	tx    Tx
+}
+
+func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
+	conn, err := db.wdb.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: writer connection: %w", err)
+	}
+	w := &writer{db: db, b: b, conn: conn, batch: make([]*request, 0, db.opts.BatchMax),
+		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
+		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
+	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
+	for _, q := range b.Statements() {
+		if _, err := w.cache.prepare(ctx, q); err != nil {
+			w.cache.close()
+			_ = conn.Close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+	}
+	return w, nil
+}
+
+// run is the group-commit loop: take one request (waiting), then whatever
+// else is already queued up to BatchMax, and write them in one transaction.
+// Batches grow by themselves under load and stay at one when idle, so an
+// idle receiver pays one fsync per signal and a busy one a fraction.
+func (w *writer) run() {
+	defer close(w.db.done)
+	defer func() {
+		w.cache.close()
+		_ = w.conn.Close()
+	}()
+	for first := range w.db.reqs {
+		if first.write != nil {
+			w.db.m.pending.Dec()
+			w.runWrite(first)
+			continue
+		}
+		w.batch = append(w.batch[:0], first)
+		var next *request // a change of its own met while filling: it goes after the batch
+	fill:
+		for len(w.batch) < w.db.opts.BatchMax {
+			select {
+			case r, ok := <-w.db.reqs:
+				if !ok {
+					break fill
+				}
+				if r.write != nil {
+					next = r
+					break fill
+				}
+				w.batch = append(w.batch, r)
+			default:
+				break fill
+			}
+		}
+		w.db.m.pending.Sub(float64(len(w.batch)))
+		w.commitBatch(w.batch)
+		clear(w.batch)
+		if next != nil {
+			w.db.m.pending.Dec()
+			w.runWrite(next)
+		}
+	}
+}
+
+// runWrite runs one change in its own transaction. Its error goes back to
+// the caller; only storage failures mark the store unhealthy (a conflict
+// or a validation error is the caller's, not the disk's).
+func (w *writer) runWrite(r *request) {
+	ctx := context.Background()
+	err := func() error {
+		if err := w.db.Fenced(); err != nil {
+			return err
+		}
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := r.write(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err == nil {
+		w.b.Committed(nil)
+		w.db.markHealthy()
+		if r.after != nil {
+			r.after()
+		}
+	}
+	if err != nil && IsStorageFailure(err) {
+		w.db.m.commitErrors.Inc()
+		w.db.markUnhealthy(err)
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	r.result <- result{err: err}
+}
+
+func (w *writer) commitBatch(batch []*request) {
+	defer clear(w.items)
+	start := time.Now()
+	err := w.writeTx(batch)
+	w.db.m.commitSeconds.Observe(time.Since(start).Seconds())
+	if err == nil {
+		w.db.m.batchSize.Observe(float64(len(batch)))
+		w.b.Committed(w.items)
+		w.db.markHealthy()
+		for i, r := range batch {
+			r.result <- result{id: w.ids[i]}
+		}
+		w.b.Released(w.items)
+		return
+	}
+	if len(batch) > 1 && !IsStorageFailure(err) {
+		// One bad row must not sink the others: write them one by one.
+		for _, r := range batch {
+			w.commitBatch([]*request{r})
+		}
+		return
+	}
+	w.db.m.commitErrors.Inc()
+	if IsStorageFailure(err) {
+		w.db.markUnhealthy(err)
+	} else {
+		// One row refused (a constraint, a race between two copies of one
+		// message): the store is fine, only this request is not stored;
+		// its sender is told to retry and is answered from what is stored.
+		w.db.log.Warn("commit refused one request", zap.Error(err))
+	}
+	for _, r := range batch {
+		r.result <- result{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	}
+}
+
+// writeTx writes batch in one transaction, leaving its items and their
+// ids in w.items and w.ids.
+func (w *writer) writeTx(batch []*request) error {
+	ctx := context.Background()
+	if err := w.db.Fenced(); err != nil {
+		return err
+	}
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := w.db.injectedFault(); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	w.items, w.ids = w.items[:0], w.ids[:0]
+	for _, r := range batch {
+		w.items = append(w.items, r.item)
+		w.ids = append(w.ids, 0)
+	}
+	// The statements bound to the last transaction went with it.
+	w.tx.Tx = tx
+	clear(w.tx.bound)
+	err = w.b.WriteBatch(ctx, &w.tx, w.items, w.ids)
+	w.tx.Tx = nil
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return nil
+}
+
+// IsStorageFailure tells errors that would fail any transaction (disk
+// full, read-only file, I/O error, lock held too long, the file lost, an
+// injected fault) from errors tied to one row.
+func IsStorageFailure(err error) bool {
+	if errors.As(err, new(storageFault)) {
+		return true
+	}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code {
+	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked,
+		sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrNoLFS:
+		return true
+	}
+	return false
+}
+
+// Tx is a batch's transaction on the writer's connection; Stmt gives the
+// writer's prepared statements bound to it. It is valid only during
+// WriteBatch.
+type Tx struct {
+	*sql.Tx
+	cache *stmtCache
+	bound map[string]*sql.Stmt
+}
+
+// Stmt returns query prepared once on the writer's connection and bound
+// to this transaction: the queue's statements run for every alarm signal,
+// and preparing them anew each time would cost the single writer more
+// than the inserts themselves.
+func (t *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.bound[query]; ok {
+		return s, nil
+	}
+	p, err := t.cache.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	b := t.Tx.StmtContext(ctx, p)
+	t.bound[query] = b
+	return b, nil
+}
+
+// stmtCache holds the writer's statements by SQL text, prepared once on
+// its connection.
+type stmtCache struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	if p, ok := c.stmts[query]; ok {
+		return p, nil
+	}
+	p, err := c.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = p
+	return p, nil
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.stmts {
+		_ = st.Close()
+	}
+}
+
+// Constraint is the kind of rule a refused change broke.
+type Constraint int
+
+// The constraints ConstraintOf tells apart.
+const (
+	NoConstraint        Constraint = iota // not a constraint failure
+	ReferenceConstraint                   // a foreign key or a trigger guarding references
+	UniqueConstraint                      // a unique or primary key
+)
+
+// ConstraintOf says which kind of constraint err broke, with the driver's
+// message for it ("" when none).
+func ConstraintOf(err error) (Constraint, string) {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintForeignKey, sqlite3.ErrConstraintTrigger:
+			return ReferenceConstraint, se.Error()
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return UniqueConstraint, se.Error()
+		}
+	}
+	return NoConstraint, ""
+}
