@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		CheckIns:      d.supervision,
+		Stored:        d.wakeOutputs,
 		Listeners:     listeners,
 		Sink:          d.store,
 		Logger:        opts.Logger,
@@ -256,6 +257,18 @@ func (d *Daemon) saveSupervision(list []supervision.SupervisedAccount) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return d.store.SaveSupervision(ctx, states)
+}
+
+// wakeOutputs tells every output a frame was stored, so that its signals
+// are delivered at once rather than at the output's next poll. The outputs
+// are all built before Run, so the lists no longer change.
+func (d *Daemon) wakeOutputs() {
+	for _, o := range d.outputs {
+		o.Wake()
+	}
+	for _, w := range d.webhooks {
+		w.Wake()
+	}
 }
 
 // loadTLS reads a certificate and key pair; nil when none is configured.

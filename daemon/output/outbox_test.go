@@ -25,6 +25,7 @@ type memOutbox struct {
 	changes       []bool // OutputChanged: true up, false absent
 	failSettle    int    // MarkUndeliverable calls to fail first
 	failAttempts  int    // MarkAttempt calls to fail first
+	reads         int    // PendingOutbox calls
 	changed       chan struct{}
 }
 
@@ -97,6 +98,8 @@ func (f *memOutbox) MarkAttempt(_ context.Context, id int64, why string) error {
 func (f *memOutbox) PendingOutbox(_ context.Context, _ string, limit int) ([]store.OutboxItem, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
+	f.notify()
 	var out []store.OutboxItem
 	for _, it := range f.items {
 		if !slices.Contains(f.delivered, it.ID) && f.undeliverable[it.ID] == "" && len(out) < limit {

@@ -69,6 +69,7 @@ type Surgard struct {
 	opts SurgardOptions
 	log  *zap.Logger
 	ln   net.Listener
+	wake chan struct{} // a signal was stored: look at the outbox now
 
 	mu   sync.Mutex
 	conn line
@@ -113,6 +114,7 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		o.Now = time.Now
 	}
 	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
+		wake:    make(chan struct{}, 1),
 		rateLog: ratelog.New(logEvery)}
 	if o.TCP != "" {
 		ln, err := net.Listen("tcp", o.TCP)
@@ -240,6 +242,9 @@ func (s *Surgard) setConn(c line) {
 		s.lastOK = s.opts.Now()
 	}
 	s.mu.Unlock()
+	if c != nil {
+		s.Wake() // what waited for an automation goes out now
+	}
 	if old != nil {
 		_ = old.Close()
 	}
@@ -263,7 +268,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 			if s.opts.Now().Sub(s.lastSeen()) > time.Duration(s.opts.Retries)*s.opts.AckTimeout {
 				s.setAbsent(true, "no automation connected")
 			}
-			sleep(ctx, s.opts.Poll)
+			idle(ctx, s.wake, s.opts.Poll) // an automation connecting wakes it too
 			continue
 		}
 		items, err := s.opts.Outbox.PendingOutbox(ctx, s.opts.Name, 64)
@@ -281,7 +286,7 @@ func (s *Surgard) deliver(ctx context.Context) {
 				}
 				lastSent = s.opts.Now()
 			}
-			sleep(ctx, s.opts.Poll)
+			idle(ctx, s.wake, s.opts.Poll)
 			continue
 		}
 		for _, it := range items {
@@ -593,6 +598,30 @@ func (s *Surgard) setAbsent(absent bool, why string) {
 	defer cancel()
 	if err := s.opts.Outbox.OutputChanged(ctx, s.opts.Name, !absent, s.opts.Now()); err != nil {
 		s.log.Error("automation state not recorded", zap.Error(err))
+	}
+}
+
+// Wake tells the output a signal was stored, so that an idle output looks
+// at its outbox at once instead of at its next poll. It never blocks: it is
+// called after the commit of every frame.
+func (s *Surgard) Wake() { wake(s.wake) }
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// idle waits for a wake-up, the poll interval (which also finds what the
+// operators' actions put in the outbox), or the end of ctx.
+func idle(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
+	t := time.NewTimer(poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-wake:
+	case <-t.C:
 	}
 }
 

@@ -259,3 +259,19 @@ func TestSurgardUnrecordedAttemptIsLoggedOnce(t *testing.T) {
 		t.Fatalf("attempts %v, %d failures left", ob.attempts[1], ob.failAttempts)
 	}
 }
+
+// TestWakeDeliversWithoutWaitingForThePoll: an idle output told that a
+// signal was stored delivers it at once, however long its poll interval.
+func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
+	ob := newMemOutbox()
+	s := runSurgard(t, ob, SurgardOptions{AckTimeout: time.Second, Poll: time.Hour})
+	a := dialAutomation(t, s)
+	// Once the output has read the empty outbox for the new connection,
+	// it idles for its hour-long poll unless woken.
+	ob.await(t, "the outbox read for the connection", 5*time.Second, func() bool { return ob.reads > 0 })
+	ob.add(cidItem(1, "4321", "130"))
+	s.Wake()
+	if rec := a.next(); rec != "501001 184321E13001001" {
+		t.Fatalf("record %q", rec)
+	}
+}

@@ -47,6 +47,7 @@ type Webhook struct {
 	log        *zap.Logger
 	mDelivered prometheus.Counter
 	mFailures  prometheus.Counter
+	wake       chan struct{} // a signal was stored: look at the outbox now
 	// rateLog limits the lines of failures to record or read the outbox
 	// to one per kind per 10 s.
 	rateLog *ratelog.Limiter
@@ -69,7 +70,8 @@ func NewWebhook(o WebhookOptions) *Webhook {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: o.Timeout}
 	}
-	w := &Webhook{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), rateLog: ratelog.New(logEvery)}
+	w := &Webhook{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), rateLog: ratelog.New(logEvery),
+		wake: make(chan struct{}, 1)}
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	w.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_webhook_delivered_total", ConstLabels: labels,
@@ -92,6 +94,9 @@ func NewWebhook(o WebhookOptions) *Webhook {
 	return w
 }
 
+// Wake tells the output a signal was stored (see Surgard.Wake).
+func (w *Webhook) Wake() { wake(w.wake) }
+
 // Run delivers until ctx ends: items in outbox order; a failed item is
 // retried with a doubling backoff (1 s up to MaxBackoff) and nothing behind
 // it overtakes it.
@@ -104,8 +109,12 @@ func (w *Webhook) Run(ctx context.Context) {
 				w.log.Warn("outbox read failed; retrying", zap.Error(err), zap.Int("suppressed", suppressed))
 			}
 		}
-		if err != nil || len(items) == 0 {
+		if err != nil {
 			sleep(ctx, w.opts.Poll)
+			continue
+		}
+		if len(items) == 0 {
+			idle(ctx, w.wake, w.opts.Poll)
 			continue
 		}
 		for _, it := range items {
