@@ -613,6 +613,12 @@ func wake(c chan struct{}) {
 	}
 }
 
+// wakeGap is the least time between two outbox reads that wake-ups cause:
+// every stored frame wakes the outputs, also those whose filter takes
+// none of its signals, and a storm must not turn into a read per frame.
+// Wake-ups within it are coalesced into one read.
+const wakeGap = 5 * time.Millisecond
+
 // idle waits for a wake-up, the poll interval (which also finds what the
 // operators' actions put in the outbox), or the end of ctx.
 func idle(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
@@ -621,6 +627,7 @@ func idle(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-wake:
+		sleep(ctx, wakeGap)
 	case <-t.C:
 	}
 }
