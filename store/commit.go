@@ -9,6 +9,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -200,11 +201,7 @@ func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Res
 	if st.prepared == nil {
 		return st.tx.ExecContext(ctx, query, args...)
 	}
-	s, err := st.prepared.Stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return s.ExecContext(ctx, args...)
+	return st.prepared.ExecContext(ctx, query, args...)
 }
 
 func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
@@ -310,7 +307,7 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		if err := st.queueSignal(ctx, signalID, rec, e, account, res, h); err != nil {
 			return 0, err
 		}
-		if err := st.queueOutbox(ctx, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
+		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
 			return 0, err
 		}
 	}

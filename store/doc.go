@@ -15,11 +15,13 @@
 // the engine and builds the domain parts on it, and Store embeds them, so
 // that one *Store satisfies the narrow interfaces its callers declare.
 // The parts that stand on their own are store/identity (station users,
-// sessions, the audit log), store/ontest (on-test periods, station events)
-// and store/reports (morning reports); they share store/core and import
-// neither this package nor each other. The records and their resolution,
-// the queue and incidents, the outbox, portal users and visits live here,
-// with the commit path that writes them in one transaction.
+// sessions, the audit log), store/ontest (on-test periods, station events),
+// store/reports (morning reports) and store/outbox (the outputs' outbox
+// and its undeliverable rows); they share store/core and import neither
+// this package nor each other. The records and their resolution, the
+// queue and incidents, portal users and visits live here, with the commit
+// path that writes a frame in one transaction: it calls the parts'
+// in-transaction functions (outbox.QueueSignal) on the batch's *sqlite.Tx.
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

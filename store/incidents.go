@@ -10,35 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
-// Incident is what an operator works.
-type Incident struct {
-	ID             int64      `json:"id"`
-	AccountID      *int64     `json:"account_id"`
-	SiteID         *int64     `json:"site_id"`
-	SiteName       string     `json:"site_name"`
-	Receiver       int        `json:"receiver"`
-	Account        string     `json:"account"`
-	Kind           string     `json:"kind"`
-	Title          string     `json:"title"`
-	Priority       int        `json:"priority"`
-	Status         string     `json:"status"`
-	OpenedAt       time.Time  `json:"opened_at"`
-	LastSignalAt   time.Time  `json:"last_signal_at"`
-	SignalCount    int        `json:"signal_count"`
-	Restored       bool       `json:"restored"`
-	ClaimedBy      *int64     `json:"claimed_by"`
-	ClaimedByName  string     `json:"claimed_by_name"`
-	ClaimedAt      *time.Time `json:"claimed_at"`
-	FirstClaimedAt *time.Time `json:"first_claimed_at"`
-	LastActivityAt *time.Time `json:"last_activity_at"`
-	HeldUntil      *time.Time `json:"held_until"`
-	ResolvedAt     *time.Time `json:"resolved_at"`
-	ResolvedBy     *int64     `json:"resolved_by"`
-	ResolutionCode string     `json:"resolution_code"`
-}
+// Incident is what an operator works (store/core names it for the outbox too).
+type Incident = core.Incident
 
 const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.receiver, i.account, i.kind, i.title,
 	i.priority, i.status, i.opened_at, i.last_signal_at, i.signal_count, i.restored, i.claimed_by,
@@ -315,7 +293,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 			if err := claim(action); err != nil {
 				return err
 			}
-			if err := s.queueIncidentUpdate(ctx, tx, id, action, now); err != nil {
+			if err := outbox.QueueIncidentUpdate(ctx, tx, s.opts.Outbox, id, action, now); err != nil {
 				return err
 			}
 			return audit(ctx, tx, now, actor, "incident."+step.Action, fmt.Sprintf("incident:%d", id), detail)
@@ -400,7 +378,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 		if err := st.logAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail); err != nil {
 			return err
 		}
-		if err := s.queueIncidentUpdate(ctx, tx, id, action, now); err != nil {
+		if err := outbox.QueueIncidentUpdate(ctx, tx, s.opts.Outbox, id, action, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, "incident."+step.Action, fmt.Sprintf("incident:%d", id), detail)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -134,6 +135,8 @@ type Store struct {
 	*ontest.Tests
 	// The morning reports, their deliveries and recipients (store/reports).
 	*reports.MorningReports
+	// The outputs' outbox and its undeliverable rows (store/outbox).
+	*outbox.Outbox
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -197,6 +200,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
 	s.Tests = s.newTests()
 	s.MorningReports = s.newReports()
+	s.Outbox = s.newOutbox()
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()
