@@ -12,6 +12,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/outbox"
+	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -249,7 +250,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 		if in.Status != IncidentOpen {
 			return &ConflictError{Msg: fmt.Sprintf("incident %d is %s", id, in.Status)}
 		}
-		st := &txStmts{tx: tx}
+		st := queue.NewTx(tx)
 		holder, held := claimHolder(&in, now, rules.ClaimTimeout)
 		mine := held && holder == actor.ID
 		if held && !mine && step.Action != "take_over" {
@@ -258,7 +259,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 		detail := map[string]any{}
 		claim := func(action string) error {
 			if in.ClaimedBy != nil && !held {
-				if err := st.logAction(ctx, id, now.UnixNano(), 0, systemUser, "claim_lapsed",
+				if err := st.LogAction(ctx, id, now.UnixNano(), 0, systemUser, "claim_lapsed",
 					map[string]any{"user": in.ClaimedByName}); err != nil {
 					return err
 				}
@@ -274,7 +275,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 			if in.FirstClaimedAt == nil {
 				out.FirstClaim, out.TimeToClaim = true, now.Sub(in.OpenedAt)
 			}
-			return st.logAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail)
+			return st.LogAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail)
 		}
 		action := step.Action
 		switch action {
@@ -375,7 +376,7 @@ func (s *Store) Act(ctx context.Context, id int64, actor Actor, step Step, rules
 		if step.Action == "release" {
 			action = "released"
 		}
-		if err := st.logAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail); err != nil {
+		if err := st.LogAction(ctx, id, now.UnixNano(), actor.ID, actor.Name, action, detail); err != nil {
 			return err
 		}
 		if err := outbox.QueueIncidentUpdate(ctx, tx, s.opts.Outbox, id, action, now); err != nil {
@@ -415,7 +416,7 @@ func (s *Store) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 	var changed []int64
 	err = s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		lapsed, unheld, changed = 0, 0, nil
-		st := &txStmts{tx: tx}
+		st := queue.NewTx(tx)
 		at := now.UnixNano()
 		if claimTimeout > 0 {
 			list, err := s.queryIncidents(ctx, tx, `i.status = 'open' AND i.claimed_by IS NOT NULL
@@ -427,7 +428,7 @@ func (s *Store) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 				if _, err := tx.ExecContext(ctx, `UPDATE incidents SET claimed_by = NULL, claimed_at = NULL, last_activity_at = NULL WHERE id = ?`, in.ID); err != nil {
 					return err
 				}
-				if err := st.logAction(ctx, in.ID, at, 0, systemUser, "claim_lapsed", map[string]any{"user": in.ClaimedByName}); err != nil {
+				if err := st.LogAction(ctx, in.ID, at, 0, systemUser, "claim_lapsed", map[string]any{"user": in.ClaimedByName}); err != nil {
 					return err
 				}
 				lapsed++
@@ -442,7 +443,7 @@ func (s *Store) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET held_until = NULL WHERE id = ?`, in.ID); err != nil {
 				return err
 			}
-			if err := st.logAction(ctx, in.ID, at, 0, systemUser, "hold_expired", nil); err != nil {
+			if err := st.LogAction(ctx, in.ID, at, 0, systemUser, "hold_expired", nil); err != nil {
 				return err
 			}
 			unheld++
@@ -455,15 +456,6 @@ func (s *Store) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 		}
 	})
 	return lapsed, unheld, err
-}
-
-// QueueEvent tells subscribers that an incident changed.
-type QueueEvent struct {
-	IncidentID int64  `json:"incident_id"`
-	Action     string `json:"action"`
-	// ReceivedAt is the receipt time of the signal that caused the change,
-	// zero for operator steps.
-	ReceivedAt time.Time `json:"-"`
 }
 
 // hub fans events out to subscribers (the SSE streams). A slow subscriber

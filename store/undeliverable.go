@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/store/outbox"
+
+	"github.com/alarmrx/alarmrx/store/queue"
 )
 
 // IncidentOutputUndeliverable is the kind of the incident an output opens
@@ -17,9 +19,9 @@ const IncidentOutputUndeliverable = "output_undeliverable"
 // the outbox has just settled (or, while one is open, the signal joins
 // it), in the outbox's transaction; the queue hears of it after the commit.
 func (s *Store) raiseUndeliverable(ctx context.Context, tx *sql.Tx, u outbox.Undelivered) (after func(), err error) {
-	st := &txStmts{tx: tx}
+	st := queue.NewTx(tx)
 	key := "undeliverable:" + u.Output
-	inc, _, err := st.openIncident(ctx, key)
+	inc, _, err := st.OpenIncident(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func (s *Store) raiseUndeliverable(ctx context.Context, tx *sql.Tx, u outbox.Und
 			}
 		}
 	}
-	if err := st.logAction(ctx, inc, u.At.UnixNano(), 0, systemUser, action, detail); err != nil {
+	if err := st.LogAction(ctx, inc, u.At.UnixNano(), 0, systemUser, action, detail); err != nil {
 		return nil, err
 	}
 	return func() { s.queue.publish(touched) }, nil

@@ -388,6 +388,17 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 	return s.ExecContext(ctx, args...)
 }
 
+// QueryRowContext runs query as Stmt prepares it, like ExecContext; a
+// statement that fails to prepare fails the row's Scan with its error.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := t.Stmt(ctx, query)
+	if err != nil {
+		// Let the query fail the usual way, with the prepare error.
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // stmtCache holds the writer's statements by SQL text, prepared once on
 // its connection.
 type stmtCache struct {
