@@ -17,11 +17,11 @@
 // The parts that stand on their own are store/identity (station users,
 // sessions, the audit log), store/ontest (on-test periods, station events),
 // store/reports (morning reports), store/outbox (the outputs' outbox and
-// its undeliverable rows) and store/queue (the queue's in-transaction
-// incident writer and vocabulary); they share store/core and import
-// neither this package nor each other. The records and their resolution,
-// the incidents' reading and operator steps, signal notes, portal users
-// and visits live here, with the commit path that writes a frame in one
+// its undeliverable rows) and store/queue (the incidents, the operator
+// steps on them and the queue's in-transaction incident writer); they
+// share store/core and import neither this package nor each other. The
+// records and their resolution, signal notes, portal users and visits,
+// and the queue's and sites' subscriber hubs live here, with the commit path that writes a frame in one
 // transaction: it calls the parts' in-transaction functions
 // (outbox.QueueSignal, queue.Tx) on the batch's *sqlite.Tx, which runs
 // each statement prepared once on the writer's connection.

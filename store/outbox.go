@@ -25,9 +25,10 @@ type (
 // a row settled as undeliverable raises the output's incident.
 func (s *Store) newOutbox() *outbox.Outbox {
 	return outbox.New(s.db, outbox.Options{
-		Now:      s.opts.Now,
-		Targets:  s.opts.Outbox,
-		Incident: s.Incident,
+		Now:     s.opts.Now,
+		Targets: s.opts.Outbox,
+		// A closure: the queue is built after the outbox.
+		Incident: func(ctx context.Context, id int64) (*Incident, error) { return s.Incident(ctx, id) },
 		Counted: func(ctx context.Context, target string) (int, time.Time, error) {
 			sn := s.gauges.current(ctx)
 			if sn.err != nil {

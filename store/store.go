@@ -16,6 +16,7 @@ import (
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
+	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,6 +138,8 @@ type Store struct {
 	*reports.MorningReports
 	// The outputs' outbox and its undeliverable rows (store/outbox).
 	*outbox.Outbox
+	// The incidents and the operator steps on them (store/queue).
+	*queue.Board
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -201,6 +204,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.Tests = s.newTests()
 	s.MorningReports = s.newReports()
 	s.Outbox = s.newOutbox()
+	s.Board = s.newBoard()
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()

@@ -15,8 +15,6 @@ import (
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap/zaptest"
 )
 
 // step is one thing to write with the queue's Tx in a batch of the writer.
@@ -75,40 +73,7 @@ var received = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 // schema and n stored signals that no incident holds yet.
 func newFixture(t *testing.T, n int) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.FileName)
-	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range n {
-		msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: "1234", Sequence: fmt.Sprint(i),
-			Events: []protocols.Event{{Format: protocols.FormatSIA, Account: "1234", Code: "BA", Category: protocols.CategoryBurglary}}}
-		if _, err := st.Commit(ctx, msg, store.Receipt{ReceivedAt: received, Receiver: 1, Protocol: "dc09",
-			Status: store.StatusAccepted, Raw: []byte(fmt.Sprint("frame ", i))}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sigs, err := st.Signals(ctx, store.SignalFilter{Limit: n})
-	must(t, err)
-	must(t, st.Close())
-	f := &fixture{b: &batcher{}}
-	for _, s := range sigs {
-		f.signals = append(f.signals, s.ID)
-	}
-	slices.Sort(f.signals)
-	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.Start(ctx, f.b); err != nil {
-		f.db.Abort()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.db.Close() })
-	return f
+	return reopen(t, filepath.Join(t.TempDir(), store.FileName), n)
 }
 
 func must(t *testing.T, err error) {
