@@ -21,10 +21,11 @@
 // steps on them and the queue's in-transaction incident writer); they
 // share store/core and import neither this package nor each other. The
 // records and their resolution, signal notes, portal users and visits,
-// and the queue's and sites' subscriber hubs live here, with the commit path that writes a frame in one
-// transaction: it calls the parts' in-transaction functions
-// (outbox.QueueSignal, queue.Tx) on the batch's *sqlite.Tx, which runs
-// each statement prepared once on the writer's connection.
+// and the queue's and sites' subscriber hubs live here, with the commit
+// path that writes a frame in one transaction: it calls the parts'
+// in-transaction functions (outbox.QueueSignal, queue.Tx) on the batch's
+// *sqlite.Tx, which runs each statement prepared once on the writer's
+// connection, rebound for the engine's SQL dialect (core.Dialect).
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

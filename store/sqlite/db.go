@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -46,6 +47,7 @@ type Options struct {
 // that WAL mode lets run beside it.
 type DB struct {
 	opts    Options
+	dialect core.Dialect // the writer's statements are rebound for it
 	log     *zap.Logger
 	path    string
 	created bool
@@ -139,6 +141,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	rdb.SetMaxOpenConns(4)
 	db := &DB{
 		opts:      opts,
+		dialect:   Dialect,
 		log:       opts.Logger,
 		path:      path,
 		created:   created,
