@@ -18,9 +18,9 @@
 // sessions, the audit log), store/ontest (on-test periods, station events),
 // store/reports (morning reports), store/outbox (the outputs' outbox and
 // its undeliverable rows) and store/queue (the incidents, the operator
-// steps on them and the queue's in-transaction incident writer); they
-// share store/core and import neither this package nor each other. The
-// records and their resolution, signal notes, portal users and visits,
+// steps on them, signal notes and the queue's in-transaction incident
+// writer); they share store/core and import neither this package nor
+// each other. The records and their resolution, portal users and visits,
 // and the queue's and sites' subscriber hubs live here, with the commit
 // path that writes a frame in one transaction: it calls the parts'
 // in-transaction functions (outbox.QueueSignal, queue.Tx) on the batch's

@@ -43,7 +43,7 @@ func (s *Store) newBoard() *queue.Board {
 		},
 		Publish:     func(e QueueEvent) { s.queue.publish(e) },
 		Stepped:     func(o *StepOutcome) { s.m.observeStep(o) },
-		SiteChanged: func(site int64) { s.sites.publish(SiteEvent{SiteID: site, Kind: "incident"}) },
+		SiteChanged: func(site int64, kind string) { s.sites.publish(SiteEvent{SiteID: site, Kind: kind}) },
 	})
 }
 

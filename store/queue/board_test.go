@@ -21,8 +21,9 @@ import (
 )
 
 // boardFixture is the queue on an engine over a real SQLite file with the
-// store's schema, two operators, and one incident of two signals opened
-// through the writer's batches; its hooks are recorded.
+// store's schema, two operators, one incident of two signals opened
+// through the writer's batches and a third signal in no incident; its
+// hooks are recorded.
 type boardFixture struct {
 	*fixture
 	board    *queue.Board
@@ -60,7 +61,7 @@ func newBoardFixture(t *testing.T) *boardFixture {
 		f.ops[i] = core.Actor{ID: u.ID, Name: name}
 	}
 	must(t, st.Close())
-	f.fixture = reopen(t, path, 2)
+	f.fixture = reopen(t, path, 3) // the third stays out of the incident
 	fire := protocols.Event{Format: protocols.FormatSIA, Code: "FA", Category: protocols.CategoryFire, Qualifier: protocols.QualifierNew}
 	f.run(t, f.signal(0, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
 	f.run(t, f.signal(1, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
@@ -83,7 +84,7 @@ func newBoardFixture(t *testing.T) *boardFixture {
 				f.hook("resolved after " + o.TimeToResolve.String())
 			}
 		},
-		SiteChanged: func(int64) { f.hook("site") },
+		SiteChanged: func(_ int64, kind string) { f.hook("site " + kind) },
 	})
 	q, held, err := f.board.Queue(ctx, f.now)
 	must(t, err)
@@ -253,10 +254,66 @@ func TestReads(t *testing.T) {
 		t.Errorf("incident: %+v", in)
 	}
 	ids, roles, err := f.board.IncidentSignalIDs(ctx, f.incident)
-	if err != nil || !slices.Equal(ids, f.signals) || roles[ids[0]] != "alarm" || roles[ids[1]] != "alarm" {
+	if err != nil || !slices.Equal(ids, f.signals[:2]) || roles[ids[0]] != "alarm" || roles[ids[1]] != "alarm" {
 		t.Errorf("signals %v %v %v", ids, roles, err)
 	}
 	if list, err := f.board.SiteIncidents(ctx, 1, received.Add(-time.Hour), received.Add(time.Hour)); err != nil || len(list) != 0 {
 		t.Errorf("site incidents of an incident with no site: %+v %v", list, err)
+	}
+}
+
+// TestSignalNotes: a station user's note on a signal in no incident is
+// stored trimmed, with who and when, and audited; a blank, long or
+// anonymous note, a missing signal and a signal of an incident are
+// refused; the notes read back by signal.
+func TestSignalNotes(t *testing.T) {
+	f := newBoardFixture(t)
+	ctx := context.Background()
+	ann := f.ops[0]
+	free, inIncident := f.signals[2], f.signals[0]
+	n, err := f.board.AddSignalNote(ctx, free, ann, "  late closing, manager called  ")
+	must(t, err)
+	if n.ID == 0 || n.SignalID != free || n.Note != "late closing, manager called" || n.UserName != "ann" ||
+		n.UserID == nil || *n.UserID != ann.ID || !n.At.Equal(f.now) {
+		t.Fatalf("note: %+v", n)
+	}
+	var fe *core.FieldError
+	for _, c := range []struct {
+		actor core.Actor
+		note  string
+		field string
+	}{{ann, "  ", "note"}, {ann, strings.Repeat("x", queue.MaxNoteLength+1), "note"}, {core.Actor{Name: "api"}, "x", "user"}} {
+		if _, err := f.board.AddSignalNote(ctx, free, c.actor, c.note); !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%q by %+v: %v", c.note, c.actor, err)
+		}
+	}
+	if _, err := f.board.AddSignalNote(ctx, 999999, ann, "x"); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("missing signal: %v", err)
+	}
+	var ce *core.ConflictError
+	if _, err := f.board.AddSignalNote(ctx, inIncident, ann, "x"); !errors.As(err, &ce) || !strings.Contains(ce.Msg, "incident") {
+		t.Errorf("signal of an incident: %v", err)
+	}
+
+	notes, err := f.board.SignalNotes(ctx, free)
+	if err != nil || len(notes) != 1 || notes[0].ID != n.ID || notes[0].Note != n.Note || notes[0].UserName != "ann" ||
+		!notes[0].At.Equal(n.At) {
+		t.Fatalf("notes: %+v, %v", notes, err)
+	}
+	if none, err := f.board.SignalNotes(ctx, inIncident); err != nil || none == nil || len(none) != 0 {
+		t.Errorf("no notes: %#v, %v", none, err)
+	}
+	by, err := f.board.NotesOf(ctx, []int64{inIncident, free})
+	if err != nil || len(by) != 1 || len(by[free]) != 1 {
+		t.Errorf("notes of: %+v, %v", by, err)
+	}
+	var audited int
+	must(t, f.db.Read().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'signal.note' AND user_name = 'ann'`).Scan(&audited))
+	if audited != 1 {
+		t.Errorf("audited %d notes", audited)
+	}
+	// The signal has no site: no live view hears of it.
+	if slices.Contains(f.called(), "site note") {
+		t.Errorf("hooks: %q", f.called())
 	}
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // Engine is what the queue needs of the store's engine: the writer, for
-// every operator step, and the read pool.
+// every operator step and note, and the read pool.
 type Engine interface {
+	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
 	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
 	Read() *sql.DB
 }
@@ -38,12 +39,12 @@ type Options struct {
 	// Stepped gets a step's outcome after its commit, for the metrics.
 	Stepped func(o *StepOutcome)
 	// SiteChanged tells the live view of a site that an operator acted on
-	// its incident.
-	SiteChanged func(siteID int64)
+	// its incident (kind "incident") or noted one of its signals ("note").
+	SiteChanged func(siteID int64, kind string)
 }
 
-// Board is the operators' queue: the incidents, their action logs and the
-// operator steps on them.
+// Board is the operators' queue: the incidents, their action logs, the
+// operator steps on them, and the notes on signals that are in none.
 type Board struct {
 	db   Engine
 	rdb  *sql.DB
@@ -450,7 +451,7 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 		return nil, err
 	}
 	if in.SiteID != nil && b.opts.SiteChanged != nil {
-		b.opts.SiteChanged(*in.SiteID)
+		b.opts.SiteChanged(*in.SiteID, "incident")
 	}
 	out.Incident = *in
 	return &out, nil
