@@ -227,7 +227,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.warnIdentifierClashes(ctx); err != nil {
 		return nil, err
 	}
-	if err := db.Start(ctx, &frameBatcher{s: s}); err != nil {
+	b := &frameBatcher{s: s}
+	b.q.SetDialect(db.Dialect())
+	if err := db.Start(ctx, b); err != nil {
 		return nil, err
 	}
 	started = true

@@ -52,7 +52,8 @@ func (s *Store) raiseUndeliverable(ctx context.Context, tx *sql.Tx, u outbox.Und
 		touched = QueueEvent{IncidentID: inc, Action: "signal"}
 	}
 	if u.SignalID.Valid {
-		r, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'undeliverable')`,
+		r, err := tx.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'undeliverable')
+			ON CONFLICT (incident_id, signal_id) DO NOTHING`,
 			inc, u.SignalID.Int64)
 		if err != nil {
 			return nil, err

@@ -117,6 +117,7 @@ func reopen(t *testing.T, path string, n int) *fixture {
 	must(t, err)
 	must(t, st.Close())
 	f := &fixture{b: &batcher{}}
+	f.b.q.SetDialect(sqlite.Dialect)
 	for _, s := range sigs {
 		f.signals = append(f.signals, s.ID)
 	}

@@ -81,10 +81,22 @@ type Execer interface {
 }
 
 // Tx writes incidents in the caller's transaction and gathers, in
-// Touched, the changes to publish once it committed.
+// Touched, the changes to publish once it committed. QueueSignal raises
+// an incident's priority with the engine's scalar minimum: it needs the
+// engine's dialect (SetDialect); the rest is portable SQL.
 type Tx struct {
 	ex      Execer
 	Touched []Event
+	d       core.Dialect
+	joinSQL string // the dialect's statement that joins a signal to an open incident
+}
+
+// SetDialect sets the engine's SQL dialect, once: the writer reuses its Tx
+// for every batch, so the statement is rendered once too.
+func (t *Tx) SetDialect(d core.Dialect) {
+	t.d = d
+	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
+			restored = 0, priority = ` + d.Least("priority", "?") + `, kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`
 }
 
 // NewTx returns a Tx on ex.
@@ -195,9 +207,10 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 	} else {
 		// A better (lower) priority raises the incident; a worse one never
 		// lowers it [automation-research.md §6.3 grouping].
-		if _, err := t.ex.ExecContext(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
-			restored = 0, priority = min(priority, ?), kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`,
-			at, h.Priority, h.Runaway, id); err != nil {
+		if t.d == nil {
+			return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
+		}
+		if _, err := t.ex.ExecContext(ctx, t.joinSQL, at, h.Priority, h.Runaway, id); err != nil {
 			return err
 		}
 		if h.Priority < priority {

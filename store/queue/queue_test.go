@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -264,5 +265,24 @@ func TestUnknownAccountsAndTrouble(t *testing.T) {
 	}))
 	if a := column(t, f.db.Read(), `SELECT user_name || ' ' || action FROM incident_actions WHERE incident_id = ? ORDER BY id`, got[0].id); !slices.Equal(a, []string{"system opened", "system note"}) {
 		t.Errorf("actions: %q", a)
+	}
+}
+
+// TestQueueingNeedsTheDialect: joining a signal to an open incident uses
+// the engine's scalar minimum, so a Tx without the dialect refuses it
+// rather than run SQL of the wrong engine.
+func TestQueueingNeedsTheDialect(t *testing.T) {
+	f := newFixture(t, 2)
+	e := protocols.Event{Format: protocols.FormatSIA, Code: "BA"}
+	f.run(t, f.signal(0, 0, e, queue.Handling{Mode: queue.HandlingQueue, Priority: 4}))
+	err := f.db.Write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		return queue.NewTx(tx).QueueSignal(ctx, &queue.Signal{ID: f.signals[1], ReceivedAt: received, Receiver: 1,
+			Account: "1234", Event: &e}, queue.Handling{Mode: queue.HandlingQueue, Priority: 2})
+	})
+	if err == nil || !strings.Contains(err.Error(), "dialect") {
+		t.Fatalf("without a dialect: %v", err)
+	}
+	if got := f.incidents(t); len(got) != 1 || got[0].signals != 1 || got[0].priority != 4 {
+		t.Fatalf("incidents: %+v", got)
 	}
 }
