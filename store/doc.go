@@ -25,7 +25,9 @@
 // path that writes a frame in one transaction: it calls the parts'
 // in-transaction functions (outbox.QueueSignal, queue.Tx) on the batch's
 // *sqlite.Tx, which runs each statement prepared once on the writer's
-// connection, rebound for the engine's SQL dialect (core.Dialect).
+// connection. The engine's SQL dialect (core.Dialect) rebinds every
+// query's placeholders at the connection and renders the few constructs
+// that differ between engines.
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

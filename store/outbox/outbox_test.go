@@ -78,7 +78,7 @@ var (
 	received = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), store.FileName)
@@ -121,7 +121,7 @@ func newFixture(t *testing.T) *fixture {
 	slices.Sort(f.signals)
 	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
 		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations()})
+		Migrations: store.Migrations(), Dialect: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +159,25 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
+// runs: on it, the engine rebinds every query the part runs, as an engine
+// of "$1" placeholders would, and the part's tests show its SQL still
+// means the same once rebound.
+type numbered struct{}
+
+func (numbered) Name() string                { return "numbered" }
+func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
+func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
+func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
+
+// forEachDialect runs test on an engine of SQLite's dialect and on one of
+// numbered placeholders.
+func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
+	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
+		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -187,7 +206,11 @@ func (f *fixture) queue(t *testing.T) {
 // batch; an incident step for the outputs that want updates, in the
 // step's own transaction; the rows read back with the signal as stored.
 func TestSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T) {
-	f := newFixture(t)
+	forEachDialect(t, testSignalsAreQueuedForTheOutputsThatWantThem)
+}
+
+func testSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d)
 	ctx := context.Background()
 	f.queue(t)
 
@@ -229,8 +252,10 @@ func TestSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T) {
 // TestDeliveryAttemptsAndLag: an attempt is counted with its error, a
 // delivered row leaves the pending set, and a configured output's lag is
 // the counted one while QueryLag counts it now.
-func TestDeliveryAttemptsAndLag(t *testing.T) {
-	f := newFixture(t)
+func TestDeliveryAttemptsAndLag(t *testing.T) { forEachDialect(t, testDeliveryAttemptsAndLag) }
+
+func testDeliveryAttemptsAndLag(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d)
 	ctx := context.Background()
 	f.queue(t)
 	all, err := f.box.PendingOutbox(ctx, "all", 10)
@@ -270,8 +295,10 @@ func TestDeliveryAttemptsAndLag(t *testing.T) {
 // with its reason and time, and the hook runs in its transaction with
 // its after once committed; a row already settled or delivered is left
 // as it is, and a hook's error rolls the settling back.
-func TestUndeliverableRows(t *testing.T) {
-	f := newFixture(t)
+func TestUndeliverableRows(t *testing.T) { forEachDialect(t, testUndeliverableRows) }
+
+func testUndeliverableRows(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d)
 	ctx := context.Background()
 	f.queue(t)
 	fire, err := f.box.PendingOutbox(ctx, "fire", 10)

@@ -46,7 +46,7 @@ func (f *boardFixture) called() []string {
 	return slices.Clone(f.calls)
 }
 
-func newBoardFixture(t *testing.T) *boardFixture {
+func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), store.FileName)
@@ -61,7 +61,7 @@ func newBoardFixture(t *testing.T) *boardFixture {
 		f.ops[i] = core.Actor{ID: u.ID, Name: name}
 	}
 	must(t, st.Close())
-	f.fixture = reopen(t, path, 3) // the third stays out of the incident
+	f.fixture = reopen(t, d, path, 3) // the third stays out of the incident
 	fire := protocols.Event{Format: protocols.FormatSIA, Code: "FA", Category: protocols.CategoryFire, Qualifier: protocols.QualifierNew}
 	f.run(t, f.signal(0, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
 	f.run(t, f.signal(1, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
@@ -98,7 +98,7 @@ func newBoardFixture(t *testing.T) *boardFixture {
 // reopen opens the database at path through the store (creating it if
 // needed), stores n signals that no incident holds, and returns an engine
 // on it with the batcher started.
-func reopen(t *testing.T, path string, n int) *fixture {
+func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
@@ -117,14 +117,14 @@ func reopen(t *testing.T, path string, n int) *fixture {
 	must(t, err)
 	must(t, st.Close())
 	f := &fixture{b: &batcher{}}
-	f.b.q.SetDialect(sqlite.Dialect)
+	f.b.q.SetDialect(d)
 	for _, s := range sigs {
 		f.signals = append(f.signals, s.ID)
 	}
 	slices.Sort(f.signals)
 	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
 		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations()})
+		Migrations: store.Migrations(), Dialect: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,11 @@ func reopen(t *testing.T, path string, n int) *fixture {
 // Every step is logged, queued for the outputs in its transaction, and
 // published once committed.
 func TestStepsClaimHoldSweepAndResolve(t *testing.T) {
-	f := newBoardFixture(t)
+	forEachDialect(t, testStepsClaimHoldSweepAndResolve)
+}
+
+func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
 	ctx := context.Background()
 	rules := queue.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
 	ann, bob := f.ops[0], f.ops[1]
@@ -231,8 +235,10 @@ func TestStepsClaimHoldSweepAndResolve(t *testing.T) {
 
 // TestReads: the history lists filter and page, an incident not there is
 // ErrNotFound, and an incident's signals come with their roles.
-func TestReads(t *testing.T) {
-	f := newBoardFixture(t)
+func TestReads(t *testing.T) { forEachDialect(t, testReads) }
+
+func testReads(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
 	ctx := context.Background()
 	if list, err := f.board.Incidents(ctx, queue.IncidentFilter{Status: queue.IncidentOpen}); err != nil || len(list) != 1 {
 		t.Fatalf("open: %+v %v", list, err)
@@ -267,8 +273,10 @@ func TestReads(t *testing.T) {
 // stored trimmed, with who and when, and audited; a blank, long or
 // anonymous note, a missing signal and a signal of an incident are
 // refused; the notes read back by signal.
-func TestSignalNotes(t *testing.T) {
-	f := newBoardFixture(t)
+func TestSignalNotes(t *testing.T) { forEachDialect(t, testSignalNotes) }
+
+func testSignalNotes(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
 	ctx := context.Background()
 	ann := f.ops[0]
 	free, inIncident := f.signals[2], f.signals[0]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
@@ -72,9 +73,28 @@ var received = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 
 // newFixture opens an engine over a real SQLite file with the store's
 // schema and n stored signals that no incident holds yet.
-func newFixture(t *testing.T, n int) *fixture {
+func newFixture(t *testing.T, d core.Dialect, n int) *fixture {
 	t.Helper()
-	return reopen(t, filepath.Join(t.TempDir(), store.FileName), n)
+	return reopen(t, d, filepath.Join(t.TempDir(), store.FileName), n)
+}
+
+// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
+// runs: on it, the engine rebinds every query the part runs, as an engine
+// of "$1" placeholders would, and the part's tests show its SQL still
+// means the same once rebound.
+type numbered struct{}
+
+func (numbered) Name() string                { return "numbered" }
+func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
+func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
+func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
+
+// forEachDialect runs test on an engine of SQLite's dialect and on one of
+// numbered placeholders.
+func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
+	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
+		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -148,7 +168,11 @@ func (f *fixture) signal(i, accountID int64, e protocols.Event, h queue.Handling
 // is logged on it and a logged signal stays out; a runaway flags the
 // incident; each change is touched for the subscribers once committed.
 func TestSignalsOpenJoinAndRaiseIncidents(t *testing.T) {
-	f := newFixture(t, 6)
+	forEachDialect(t, testSignalsOpenJoinAndRaiseIncidents)
+}
+
+func testSignalsOpenJoinAndRaiseIncidents(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d, 6)
 	alarm := protocols.Event{Format: protocols.FormatSIA, Code: "BA", Zone: "012", Description: "Burglary Alarm",
 		Qualifier: protocols.QualifierNew}
 	restore := alarm
@@ -173,9 +197,9 @@ func TestSignalsOpenJoinAndRaiseIncidents(t *testing.T) {
 	}
 	var detail string
 	must(t, f.db.Read().QueryRow(`SELECT detail FROM incident_actions WHERE action = 'priority_raised'`).Scan(&detail))
-	var d map[string]any
-	must(t, json.Unmarshal([]byte(detail), &d))
-	if d["from"] != float64(4) || d["to"] != float64(2) || d["code"] != "BA" {
+	var fields map[string]any
+	must(t, json.Unmarshal([]byte(detail), &fields))
+	if fields["from"] != float64(4) || fields["to"] != float64(2) || fields["code"] != "BA" {
 		t.Errorf("priority_raised detail: %s", detail)
 	}
 	touched := f.b.published(t, 4)
@@ -192,8 +216,10 @@ func TestSignalsOpenJoinAndRaiseIncidents(t *testing.T) {
 // TestRepeatsAndKeys: a repeat joins the open incident in its own role;
 // an event without a description is titled by format and code; a
 // resolved account's key is its id, an unknown one's receiver and number.
-func TestRepeatsAndKeys(t *testing.T) {
-	f := newFixture(t, 2)
+func TestRepeatsAndKeys(t *testing.T) { forEachDialect(t, testRepeatsAndKeys) }
+
+func testRepeatsAndKeys(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d, 2)
 	e := protocols.Event{Format: protocols.FormatSIA, Code: "FA"}
 	f.run(t, f.signal(0, 0, e, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
 	f.run(t, f.signal(1, 0, e, queue.Handling{Mode: queue.HandlingRepeat, Priority: 1}))
@@ -212,8 +238,10 @@ func TestRepeatsAndKeys(t *testing.T) {
 // TestUnknownAccountsAndTrouble: an unknown account's incident opens once
 // while open; a trouble incident opens, then the same trouble joins it;
 // both in the writer's batches and in a transaction of one's own.
-func TestUnknownAccountsAndTrouble(t *testing.T) {
-	f := newFixture(t, 0)
+func TestUnknownAccountsAndTrouble(t *testing.T) { forEachDialect(t, testUnknownAccountsAndTrouble) }
+
+func testUnknownAccountsAndTrouble(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d, 0)
 	ctx := context.Background()
 	for range 2 {
 		f.run(t, func(ctx context.Context, t *queue.Tx) error {
@@ -271,8 +299,10 @@ func TestUnknownAccountsAndTrouble(t *testing.T) {
 // TestQueueingNeedsTheDialect: joining a signal to an open incident uses
 // the engine's scalar minimum, so a Tx without the dialect refuses it
 // rather than run SQL of the wrong engine.
-func TestQueueingNeedsTheDialect(t *testing.T) {
-	f := newFixture(t, 2)
+func TestQueueingNeedsTheDialect(t *testing.T) { forEachDialect(t, testQueueingNeedsTheDialect) }
+
+func testQueueingNeedsTheDialect(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d, 2)
 	e := protocols.Event{Format: protocols.FormatSIA, Code: "BA"}
 	f.run(t, f.signal(0, 0, e, queue.Handling{Mode: queue.HandlingQueue, Priority: 4}))
 	err := f.db.Write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {

@@ -14,7 +14,8 @@ func (dialect) Least(a, b string) string    { return "min(" + a + ", " + b + ")"
 func (dialect) Greatest(a, b string) string { return "max(" + a + ", " + b + ")" }
 
 // Dialect returns the engine's SQL dialect, for the domain parts that
-// build a statement with a construct that differs between engines.
+// build a statement with a construct that differs between engines; the
+// placeholders of every query are rebound by the pools' connections.
 func (db *DB) Dialect() core.Dialect { return db.dialect }
 
 // Rebind rewrites a query written with "?" placeholders for the engine.

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -56,30 +58,37 @@ func (pairs) WriteBatch(ctx context.Context, tx *Tx, list []any, ids []int64) er
 func (pairs) Committed([]any) {}
 func (pairs) Released([]any)  {}
 
-// TestWriterRebindsForItsDialect: the engine is SQLite's dialect, whose
-// Rebind leaves "?" as written; the writer prepares every statement
-// through the engine's dialect, once, so that another dialect's
-// placeholders are what runs.
-func TestWriterRebindsForItsDialect(t *testing.T) {
+// TestEveryQueryIsReboundForTheDialect: SQLite's dialect leaves "?" as
+// written and the engine opens its pools on the driver itself; with
+// another dialect, every query of every path (the writer's prepared
+// statements, a transaction of its own, the read pool) runs as the
+// dialect rebinds it.
+func TestEveryQueryIsReboundForTheDialect(t *testing.T) {
 	ctx := context.Background()
 	q := `UPDATE t SET a = ? WHERE b = '?' AND c = ?`
 	if Dialect.Rebind(q) != q || Dialect.Name() != "sqlite" || Dialect.Least("a", "?") != "min(a, ?)" || Dialect.Greatest("a", "b") != "max(a, b)" {
 		t.Fatal("SQLite's dialect changed a query")
 	}
-	db, err := Open(ctx, filepath.Join(t.TempDir(), FileName), testOptions(t, testMigrations))
+	plain := openStarted(t, filepath.Join(t.TempDir(), FileName), &items{})
+	if plain.Dialect() != Dialect || plain.Rebind(q) != q {
+		t.Fatal("the engine's dialect is not SQLite's")
+	}
+
+	d := &numberedDialect{fallback: Dialect}
+	o := testOptions(t, testMigrations)
+	o.Dialect = d
+	db, err := Open(ctx, filepath.Join(t.TempDir(), FileName), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.Dialect() != Dialect || db.Rebind(q) != q {
-		t.Fatal("the engine's dialect is not SQLite's")
-	}
-	d := &numberedDialect{fallback: Dialect}
-	db.dialect = d
 	if err := db.Start(ctx, pairs{}); err != nil {
 		db.Abort()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	if db.Dialect() != d {
+		t.Fatal("the engine's dialect is not the one opened with")
+	}
 	for i, note := range []string{"one", "two?"} {
 		id, err := db.Submit(ctx, [2]any{int64(10 + i), note})
 		if err != nil {
@@ -89,20 +98,27 @@ func TestWriterRebindsForItsDialect(t *testing.T) {
 			t.Fatalf("id %d, want %d", id, 10+i)
 		}
 	}
+	if err := db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE notes SET note = ? || note WHERE id = ?`, "re: ", 11)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var note string
-	if err := db.Read().QueryRow(`SELECT note FROM notes WHERE id = 11`).Scan(&note); err != nil || note != "two?" {
+	if err := db.Read().QueryRowContext(ctx, `SELECT note FROM notes WHERE id = ? AND ? = 1`, 11, 1).Scan(&note); err != nil || note != "re: two?" {
 		t.Fatalf("stored %q, %v", note, err)
 	}
-	want := []string{`INSERT INTO items (name) VALUES (?1)`, `INSERT INTO notes (note, id) VALUES (?1, ?2)`,
-		`SELECT note FROM notes WHERE id = ?1 AND note = ?2`}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.rebound) != len(want) {
-		t.Fatalf("rebound %q, want each statement once: %q", d.rebound, want)
-	}
-	for i := range want {
-		if d.rebound[i] != want[i] {
-			t.Errorf("rebound %q, want %q", d.rebound[i], want[i])
+	for _, want := range []string{
+		`INSERT INTO items (name) VALUES (?1)`,               // prepared at Start
+		`INSERT INTO notes (note, id) VALUES (?1, ?2)`,       // the batch's ExecContext
+		`SELECT note FROM notes WHERE id = ?1 AND note = ?2`, // the batch's QueryRowContext
+		`UPDATE notes SET note = ?1 || note WHERE id = ?2`,   // a transaction of its own
+		`SELECT note FROM notes WHERE id = ?1 AND ?2 = 1`,    // the read pool
+	} {
+		if !slices.Contains(d.rebound, want) {
+			t.Errorf("%q was not run rebound; rebound: %q", want, d.rebound)
 		}
 	}
 }

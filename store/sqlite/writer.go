@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/mattn/go-sqlite3"
 	"go.uber.org/zap"
 )
@@ -169,7 +168,7 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 	}
 	w := &writer{db: db, b: b, conn: conn, batch: make([]*request, 0, db.opts.BatchMax),
 		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
-		cache: &stmtCache{conn: conn, dialect: db.dialect, stmts: map[string]*sql.Stmt{}}}
+		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
 	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
 	for _, q := range b.Statements() {
 		if _, err := w.cache.prepare(ctx, q); err != nil {
@@ -395,7 +394,7 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	s, err := t.Stmt(ctx, query)
 	if err != nil {
 		// Let the query fail the usual way, with the prepare error.
-		return t.Tx.QueryRowContext(ctx, t.cache.dialect.Rebind(query), args...)
+		return t.Tx.QueryRowContext(ctx, query, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
 }
@@ -403,16 +402,15 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 // stmtCache holds the writer's statements by SQL text, prepared once on
 // its connection.
 type stmtCache struct {
-	conn    *sql.Conn
-	dialect core.Dialect // rebinds a statement once, when it is prepared
-	stmts   map[string]*sql.Stmt
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
 }
 
 func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if p, ok := c.stmts[query]; ok {
 		return p, nil
 	}
-	p, err := c.conn.PrepareContext(ctx, c.dialect.Rebind(query))
+	p, err := c.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
