@@ -19,9 +19,11 @@
 // store/reports (morning reports), store/outbox (the outputs' outbox and
 // its undeliverable rows) and store/queue (the incidents, the operator
 // steps on them, signal notes and the queue's in-transaction incident
-// writer); they share store/core and import neither this package nor
-// each other. The records and their resolution, portal users and visits,
-// and the queue's and sites' subscriber hubs live here, with the commit
+// writer) and store/records (the generic record table: checked, audited
+// changes of one record kind); they share store/core and import neither
+// this package nor each other. The record kinds' tables, the account
+// index and the resolution, portal users and visits, and the queue's and
+// sites' subscriber hubs live here, with the commit
 // path that writes a frame in one transaction: it calls the parts'
 // in-transaction functions (outbox.QueueSignal, queue.Tx) on the batch's
 // *sqlite.Tx, which runs each statement prepared once on the writer's
