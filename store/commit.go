@@ -119,7 +119,7 @@ const (
 
 // frameBatcher writes the writer's batches of frames: each frame with its
 // signals, incidents and outbox rows, in the batch's one transaction. Only
-// the writer calls it, one batch at a time, so touched is reused.
+// the writer calls it, one batch at a time, so its queue.Tx is reused.
 type frameBatcher struct {
 	s *Store
 	q queue.Tx // its Touched are the incidents the last batch changed, published once it committed
