@@ -9,6 +9,8 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/outbox"
+	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -117,10 +119,10 @@ const (
 
 // frameBatcher writes the writer's batches of frames: each frame with its
 // signals, incidents and outbox rows, in the batch's one transaction. Only
-// the writer calls it, one batch at a time, so touched is reused.
+// the writer calls it, one batch at a time, so its queue.Tx is reused.
 type frameBatcher struct {
-	s       *Store
-	touched []QueueEvent // incidents the last batch changed, published once it committed
+	s *Store
+	q queue.Tx // its Touched are the incidents the last batch changed, published once it committed
 }
 
 func (*frameBatcher) Statements() []string {
@@ -128,7 +130,8 @@ func (*frameBatcher) Statements() []string {
 }
 
 func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, touched: b.touched[:0]}
+	b.q.Reset(tx)
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, q: &b.q}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
 		return err
@@ -142,11 +145,10 @@ func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []an
 	for i, it := range items {
 		c := it.(*commitItem)
 		if ids[i], err = st.insertFrame(ctx, c.msg, &c.rec); err != nil {
-			b.touched = st.touched[:0]
+			b.q.Reset(nil)
 			return err
 		}
 	}
-	b.touched = st.touched
 	return nil
 }
 
@@ -161,11 +163,10 @@ func (b *frameBatcher) Committed(items []any) {
 
 // Released publishes what a batch changed.
 func (b *frameBatcher) Released(items []any) {
-	for _, e := range b.touched {
+	for _, e := range b.q.Touched {
 		b.s.queue.publish(e)
 	}
-	clear(b.touched)
-	b.touched = b.touched[:0]
+	b.q.Reset(nil)
 	for _, it := range items {
 		b.s.publishSignal(it.(*commitItem).rec.Resolutions)
 	}
@@ -187,7 +188,7 @@ func (s *Store) publishSignal(res []Resolution) {
 type txStmts struct {
 	tx                   *sql.Tx
 	frame, signal, event *sql.Stmt
-	touched              []QueueEvent // incidents changed, published after the commit
+	q                    *queue.Tx // the queue's writer; its Touched are published after the commit
 	// prepared gives the writer's statements, prepared once on its
 	// connection, bound to this transaction. It is nil outside the
 	// writer's batches (operator steps), where statements are prepared
@@ -200,23 +201,7 @@ func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Res
 	if st.prepared == nil {
 		return st.tx.ExecContext(ctx, query, args...)
 	}
-	s, err := st.prepared.Stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return s.ExecContext(ctx, args...)
-}
-
-func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st.prepared == nil {
-		return st.tx.QueryRowContext(ctx, query, args...)
-	}
-	s, err := st.prepared.Stmt(ctx, query)
-	if err != nil {
-		// Let the query fail the usual way, with the prepare error.
-		return st.tx.QueryRowContext(ctx, query, args...)
-	}
-	return s.QueryRowContext(ctx, args...)
+	return st.prepared.ExecContext(ctx, query, args...)
 }
 
 func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *Receipt) (int64, error) {
@@ -253,7 +238,7 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
 			return 0, err
 		}
-		if err := st.openUnknownIncident(ctx, rec, acct); err != nil {
+		if err := st.q.OpenUnknownIncident(ctx, rec.Receiver, acct, rec.ReceivedAt, rec.UnknownPriority, rec.Listener); err != nil {
 			return 0, err
 		}
 	}
@@ -307,10 +292,12 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		if err != nil {
 			return 0, err
 		}
-		if err := st.queueSignal(ctx, signalID, rec, e, account, res, h); err != nil {
+		sig := queue.Signal{ID: signalID, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: account,
+			AccountID: res.AccountID, SiteID: res.SiteID, Event: e}
+		if err := st.q.QueueSignal(ctx, &sig, h); err != nil {
 			return 0, err
 		}
-		if err := st.queueOutbox(ctx, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
+		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
 			return 0, err
 		}
 	}
@@ -338,4 +325,19 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return t.UnixNano()
+}
+
+// raiseTrouble writes a frame's station event and opens its trouble
+// incident, or joins the one still open for the same account and kind.
+func (st *txStmts) raiseTrouble(ctx context.Context, rec *Receipt, frameID int64) error {
+	tr := rec.Trouble
+	detail, err := jsonText(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
+	if err != nil {
+		return err
+	}
+	if _, err := st.event.ExecContext(ctx, rec.ReceivedAt.UnixNano(), tr.Kind, rec.Receiver, tr.Account, detail); err != nil {
+		return err
+	}
+	return st.q.RaiseTrouble(ctx, &queue.Trouble{Kind: tr.Kind, Receiver: rec.Receiver, Account: tr.Account, Title: tr.Title,
+		FrameID: frameID, ReceivedAt: rec.ReceivedAt, Listener: rec.Listener, RemoteAddr: rec.RemoteAddr})
 }

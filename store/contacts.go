@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // PostalAddress is where a customer is invoiced, in the parts billing
@@ -116,28 +117,27 @@ type CustomerContact struct {
 }
 
 func (s *Store) newContactTable() {
-	s.CustomerContacts = &Records[CustomerContact]{s: s, t: &table[CustomerContact]{
-		name: "customer_contacts", label: "customer contact",
-		columns: []string{"customer_id", "name", "roles", "email", "phone", "report", "notes"},
-		values: func(c *CustomerContact) []any {
+	s.CustomerContacts = records.New(s.db, s.opts.Now, &records.Table[CustomerContact]{
+		Name: "customer_contacts", Label: "customer contact",
+		Columns: []string{"customer_id", "name", "roles", "email", "phone", "report", "notes"},
+		Values: func(c *CustomerContact) []any {
 			return []any{c.CustomerID, c.Name, c.Roles, c.Email, c.Phone, boolInt(c.Report), c.Notes}
 		},
-		scan: func(c *CustomerContact) []any {
+		Scan: func(c *CustomerContact) []any {
 			return []any{&c.ID, &c.CustomerID, &c.Name, &c.Roles, &c.Email, &c.Phone, &c.Report, &c.Notes,
 				&c.CreatedBy, &c.UpdatedBy, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
-		by:      func(c *CustomerContact) (*string, *string) { return &c.CreatedBy, &c.UpdatedBy },
-		id:      func(c *CustomerContact) *int64 { return &c.ID },
-		check:   checkContact,
-		filters: []string{"customer_id", "email"},
-		filterAs: map[string]func(string) (string, any){
+		By:      func(c *CustomerContact) (*string, *string) { return &c.CreatedBy, &c.UpdatedBy },
+		ID:      func(c *CustomerContact) *int64 { return &c.ID },
+		Check:   checkContact,
+		Filters: []string{"customer_id", "email"},
+		FilterAs: map[string]func(string) (string, any){
 			"email": func(v string) (string, any) {
 				return "lower(email) = ? AND email <> ''", strings.ToLower(strings.TrimSpace(v))
 			},
 		},
-		stamps: func(c *CustomerContact) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
-	}}
-	fillDefaults(s.CustomerContacts.t)
+		Stamps: func(c *CustomerContact) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
+	})
 }
 
 // checkEmail checks a bare e-mail address ("dana@example.com", not "Dana
@@ -236,7 +236,7 @@ func (s *Store) importContact(ctx context.Context, tx *sql.Tx, row *importRow, c
 	case err != nil:
 		return 0, nil, err
 	default:
-		if old, err = s.CustomerContacts.get(ctx, tx, id); err != nil {
+		if old, err = s.CustomerContacts.GetTx(ctx, tx, id); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -262,7 +262,7 @@ func (s *Store) importContact(ctx context.Context, tx *sql.Tx, row *importRow, c
 		c.Report = on
 	}
 	if old == nil {
-		return rowCreated, nil, s.CustomerContacts.create(ctx, tx, c)
+		return rowCreated, nil, s.CustomerContacts.CreateTx(ctx, tx, c)
 	}
 	probe := *c
 	if err := checkContact(ctx, tx, &probe, old); err != nil {
@@ -272,6 +272,6 @@ func (s *Store) importContact(ctx context.Context, tx *sql.Tx, row *importRow, c
 		probe.Report == old.Report && slices.Equal(probe.Roles, old.Roles) {
 		return rowUnchanged, nil, nil
 	}
-	_, err := s.CustomerContacts.update(ctx, tx, c)
+	_, err := s.CustomerContacts.UpdateTx(ctx, tx, c)
 	return rowUpdated, nil, err
 }

@@ -15,11 +15,21 @@
 // the engine and builds the domain parts on it, and Store embeds them, so
 // that one *Store satisfies the narrow interfaces its callers declare.
 // The parts that stand on their own are store/identity (station users,
-// sessions, the audit log), store/ontest (on-test periods, station events)
-// and store/reports (morning reports); they share store/core and import
-// neither this package nor each other. The records and their resolution,
-// the queue and incidents, the outbox, portal users and visits live here,
-// with the commit path that writes them in one transaction.
+// sessions, the audit log), store/ontest (on-test periods, station
+// events), store/reports (morning reports), store/outbox (the outputs'
+// outbox and its undeliverable rows), store/queue (the incidents, the
+// operator steps on them, signal notes and the queue's in-transaction
+// incident writer) and store/records (the generic record table: checked,
+// audited changes of one record kind); they share store/core and import
+// neither this package nor each other. The record kinds' tables, the
+// account index and the resolution, portal users and visits, and the
+// queue's and sites' subscriber hubs live here, with the commit path that
+// writes a frame in one transaction: it calls the parts' in-transaction
+// functions (outbox.QueueSignal, queue.Tx) on the batch's *sqlite.Tx,
+// which runs each statement prepared once on the writer's connection.
+// The engine's SQL dialect (core.Dialect) rebinds every query's
+// placeholders at the connection and renders the few constructs that
+// differ between engines.
 //
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other

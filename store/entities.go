@@ -15,6 +15,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // Customer is who buys and is billed. Customers nest through ParentID: HQ →
@@ -214,20 +215,20 @@ func NormaliseZone(z string) string { return core.NormaliseZone(z) }
 func required(field, v string) error { return core.Required(field, v) }
 
 func (s *Store) newTables() {
-	s.Customers = &Records[Customer]{s: s, t: &table[Customer]{
-		name: "customers", label: "customer",
-		columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier",
+	s.Customers = records.New(s.db, s.opts.Now, &records.Table[Customer]{
+		Name: "customers", Label: "customer",
+		Columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier",
 			"identifier_key", "notes", "address"},
-		values: func(c *Customer) []any {
+		Values: func(c *Customer) []any {
 			return []any{c.ParentID, c.Name, c.BillingName, c.BillingEmail, c.BillingPhone, c.ReportEmail, c.TimeZone, c.Identifier,
 				c.identKey, c.Notes, c.Address}
 		},
-		scan: func(c *Customer) []any {
+		Scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
 				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, &c.Address, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
 		},
-		id: func(c *Customer) *int64 { return &c.ID },
-		check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
+		ID: func(c *Customer) *int64 { return &c.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
 			if err := required("name", c.Name); err != nil {
 				return err
 			}
@@ -275,19 +276,19 @@ func (s *Store) newTables() {
 			}
 			return nil
 		},
-		filters:  []string{"parent_id", "identifier"},
-		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		stamps:   func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
-	}}
-	s.Installers = &Records[Installer]{s: s, t: &table[Installer]{
-		name: "installers", label: "installer",
-		columns: []string{"name", "phone", "email", "identifier", "identifier_key"},
-		values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier, i.identKey} },
-		scan: func(i *Installer) []any {
+		Filters:  []string{"parent_id", "identifier"},
+		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		Stamps:   func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
+	})
+	s.Installers = records.New(s.db, s.opts.Now, &records.Table[Installer]{
+		Name: "installers", Label: "installer",
+		Columns: []string{"name", "phone", "email", "identifier", "identifier_key"},
+		Values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier, i.identKey} },
+		Scan: func(i *Installer) []any {
 			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, &i.identKey, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
 		},
-		id: func(i *Installer) *int64 { return &i.ID },
-		check: func(ctx context.Context, tx *sql.Tx, i, old *Installer) error {
+		ID: func(i *Installer) *int64 { return &i.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, i, old *Installer) error {
 			if err := required("name", i.Name); err != nil {
 				return err
 			}
@@ -297,49 +298,49 @@ func (s *Store) newTables() {
 			}
 			return assignIdentifier(ctx, tx, "installers", i.ID, identFields{&i.Identifier, &i.identKey}, was)
 		},
-		filters:  []string{"identifier"},
-		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
-	}}
-	s.Technicians = &Records[Technician]{s: s, t: &table[Technician]{
-		name: "technicians", label: "technician",
-		columns: []string{"installer_id", "name", "phone", "email"},
-		values:  func(t *Technician) []any { return []any{t.InstallerID, t.Name, t.Phone, t.Email} },
-		scan: func(t *Technician) []any {
+		Filters:  []string{"identifier"},
+		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		Stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
+	})
+	s.Technicians = records.New(s.db, s.opts.Now, &records.Table[Technician]{
+		Name: "technicians", Label: "technician",
+		Columns: []string{"installer_id", "name", "phone", "email"},
+		Values:  func(t *Technician) []any { return []any{t.InstallerID, t.Name, t.Phone, t.Email} },
+		Scan: func(t *Technician) []any {
 			return []any{&t.ID, &t.InstallerID, &t.Name, &t.Phone, &t.Email, nanoTime{&t.CreatedAt}, nanoTime{&t.UpdatedAt}}
 		},
-		id: func(t *Technician) *int64 { return &t.ID },
-		check: func(ctx context.Context, tx *sql.Tx, t, _ *Technician) error {
+		ID: func(t *Technician) *int64 { return &t.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, t, _ *Technician) error {
 			if err := required("name", t.Name); err != nil {
 				return err
 			}
 			return exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
 		},
-		filters: []string{"installer_id"},
-		stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
-	}}
-	s.Sites = &Records[Site]{s: s, t: &table[Site]{
-		name: "sites", label: "site",
-		columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier", "identifier_key"},
-		values: func(x *Site) []any {
+		Filters: []string{"installer_id"},
+		Stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
+	})
+	s.Sites = records.New(s.db, s.opts.Now, &records.Table[Site]{
+		Name: "sites", Label: "site",
+		Columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier", "identifier_key"},
+		Values: func(x *Site) []any {
 			return []any{x.CustomerID, x.InstallerID, x.Name, x.Address, x.TimeZone, x.Notes, x.Identifier, x.identKey}
 		},
-		scan: func(x *Site) []any {
+		Scan: func(x *Site) []any {
 			return []any{&x.ID, &x.CustomerID, &x.InstallerID, &x.Name, &x.Address, &x.TimeZone, &x.Notes,
 				&x.Identifier, &x.identKey, &x.CreatedBy, &x.UpdatedBy, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
 		},
-		by:       func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
-		id:       func(x *Site) *int64 { return &x.ID },
-		check:    checkSite,
-		filters:  []string{"customer_id", "installer_id", "identifier"},
-		filterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		stamps:   func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
-	}}
-	s.Accounts = &Records[Account]{s: s, t: &table[Account]{
-		name: "accounts", label: "account",
-		columns: []string{"receiver", "number", "site_id", "system_type", "dc09_key", "dc09_key_format",
+		By:       func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
+		ID:       func(x *Site) *int64 { return &x.ID },
+		Check:    checkSite,
+		Filters:  []string{"customer_id", "installer_id", "identifier"},
+		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		Stamps:   func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
+	})
+	s.Accounts = records.New(s.db, s.opts.Now, &records.Table[Account]{
+		Name: "accounts", Label: "account",
+		Columns: []string{"receiver", "number", "site_id", "system_type", "dc09_key", "dc09_key_format",
 			"supervision_seconds", "test_seconds", "notes", "installer_id", "technician_id"},
-		values: func(a *Account) []any {
+		Values: func(a *Account) []any {
 			key := ""
 			if a.Key != nil {
 				key = *a.Key
@@ -347,35 +348,35 @@ func (s *Store) newTables() {
 			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, s.sec.seal(accountKeyColumn, key), a.KeyFormat,
 				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes, a.InstallerID, a.TechnicianID}
 		},
-		scan: func(a *Account) []any {
+		Scan: func(a *Account) []any {
 			a.Key = new(string)
 			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, openSecret{s.sec, accountKeyColumn, a.Key}, &a.KeyFormat,
 				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes, &a.InstallerID, &a.TechnicianID,
 				nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
 		},
-		id:      func(a *Account) *int64 { return &a.ID },
-		check:   checkAccount,
-		filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
-		redact: func(a *Account) {
+		ID:      func(a *Account) *int64 { return &a.ID },
+		Check:   checkAccount,
+		Filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
+		Redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
 			s.sentNumber(a)
 		},
-		secrets:     []string{"dc09_key"},
-		afterCommit: func(old, a *Account) { s.accountChanged(old, a) },
-		stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
-	}}
-	s.Zones = &Records[Zone]{s: s, t: &table[Zone]{
-		name: "zones", label: "zone",
-		columns: []string{"account_id", "number", "description", "type"},
-		values:  func(z *Zone) []any { return []any{z.AccountID, z.Number, z.Description, z.Type} },
-		scan: func(z *Zone) []any {
+		Secrets:     []string{"dc09_key"},
+		AfterCommit: func(old, a *Account) { s.accountChanged(old, a) },
+		Stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
+	})
+	s.Zones = records.New(s.db, s.opts.Now, &records.Table[Zone]{
+		Name: "zones", Label: "zone",
+		Columns: []string{"account_id", "number", "description", "type"},
+		Values:  func(z *Zone) []any { return []any{z.AccountID, z.Number, z.Description, z.Type} },
+		Scan: func(z *Zone) []any {
 			return []any{&z.ID, &z.AccountID, &z.Number, &z.Description, &z.Type, &z.CreatedBy, &z.UpdatedBy,
 				nanoTime{&z.CreatedAt}, nanoTime{&z.UpdatedAt}}
 		},
-		by: func(z *Zone) (*string, *string) { return &z.CreatedBy, &z.UpdatedBy },
-		id: func(z *Zone) *int64 { return &z.ID },
-		check: func(ctx context.Context, tx *sql.Tx, z, old *Zone) error {
+		By: func(z *Zone) (*string, *string) { return &z.CreatedBy, &z.UpdatedBy },
+		ID: func(z *Zone) *int64 { return &z.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, z, old *Zone) error {
 			z.Number = NormaliseZone(z.Number)
 			if z.Number == "" {
 				return invalid("number", "is required")
@@ -397,28 +398,28 @@ func (s *Store) newTables() {
 			}
 			return nil
 		},
-		filters: []string{"account_id"},
-		written: zoneProgrammed,
-		stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
-	}}
-	s.RespondingParties = &Records[RespondingParty]{s: s, t: &table[RespondingParty]{
-		name: "responding_parties", label: "responding party",
-		columns: []string{"site_id", "position", "name", "role", "phones", "passcode"},
-		values: func(p *RespondingParty) []any {
+		Filters: []string{"account_id"},
+		Written: zoneProgrammed,
+		Stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
+	})
+	s.RespondingParties = records.New(s.db, s.opts.Now, &records.Table[RespondingParty]{
+		Name: "responding_parties", Label: "responding party",
+		Columns: []string{"site_id", "position", "name", "role", "phones", "passcode"},
+		Values: func(p *RespondingParty) []any {
 			code := ""
 			if p.Passcode != nil {
 				code = *p.Passcode
 			}
 			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, s.sec.seal(passcodeColumn, code)}
 		},
-		scan: func(p *RespondingParty) []any {
+		Scan: func(p *RespondingParty) []any {
 			p.Passcode = new(string)
 			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, openSecret{s.sec, passcodeColumn, p.Passcode},
 				&p.CreatedBy, &p.UpdatedBy, nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
 		},
-		by: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
-		id: func(p *RespondingParty) *int64 { return &p.ID },
-		check: func(ctx context.Context, tx *sql.Tx, p, old *RespondingParty) error {
+		By: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
+		ID: func(p *RespondingParty) *int64 { return &p.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, p, old *RespondingParty) error {
 			if err := required("name", p.Name); err != nil {
 				return err
 			}
@@ -436,23 +437,23 @@ func (s *Store) newTables() {
 			}
 			return exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
-		filters: []string{"site_id"},
-		secrets: []string{"passcode"},
-		redact: func(p *RespondingParty) {
+		Filters: []string{"site_id"},
+		Secrets: []string{"passcode"},
+		Redact: func(p *RespondingParty) {
 			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
 			p.Passcode = nil
 		},
-		stamps: func(p *RespondingParty) (*time.Time, *time.Time) { return &p.CreatedAt, &p.UpdatedAt },
-	}}
-	s.Authorities = &Records[Authority]{s: s, t: &table[Authority]{
-		name: "authorities", label: "authority",
-		columns: []string{"site_id", "kind", "name", "phones"},
-		values:  func(a *Authority) []any { return []any{a.SiteID, a.Kind, a.Name, a.Phones} },
-		scan: func(a *Authority) []any {
+		Stamps: func(p *RespondingParty) (*time.Time, *time.Time) { return &p.CreatedAt, &p.UpdatedAt },
+	})
+	s.Authorities = records.New(s.db, s.opts.Now, &records.Table[Authority]{
+		Name: "authorities", Label: "authority",
+		Columns: []string{"site_id", "kind", "name", "phones"},
+		Values:  func(a *Authority) []any { return []any{a.SiteID, a.Kind, a.Name, a.Phones} },
+		Scan: func(a *Authority) []any {
 			return []any{&a.ID, &a.SiteID, &a.Kind, &a.Name, &a.Phones, nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
 		},
-		id: func(a *Authority) *int64 { return &a.ID },
-		check: func(ctx context.Context, tx *sql.Tx, a, _ *Authority) error {
+		ID: func(a *Authority) *int64 { return &a.ID },
+		Check: func(ctx context.Context, tx *sql.Tx, a, _ *Authority) error {
 			if err := oneOf("kind", a.Kind, AuthorityKinds); err != nil {
 				return err
 			}
@@ -461,26 +462,9 @@ func (s *Store) newTables() {
 			}
 			return exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
 		},
-		filters: []string{"site_id", "kind"},
-		stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
-	}}
-	fillDefaults(s.Customers.t)
-	fillDefaults(s.Installers.t)
-	fillDefaults(s.Technicians.t)
-	fillDefaults(s.Sites.t)
-	fillDefaults(s.Accounts.t)
-	fillDefaults(s.Zones.t)
-	fillDefaults(s.RespondingParties.t)
-	fillDefaults(s.Authorities.t)
-}
-
-func fillDefaults[T any](t *table[T]) {
-	if t.redact == nil {
-		t.redact = nothing[T]
-	}
-	if t.afterCommit == nil {
-		t.afterCommit = nothingAfter[T]
-	}
+		Filters: []string{"site_id", "kind"},
+		Stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
+	})
 }
 
 func checkSite(ctx context.Context, tx *sql.Tx, x, old *Site) error {

@@ -125,7 +125,7 @@ func (g *gauges) refresh(ctx context.Context) {
 	if sn.err == nil {
 		sn.outbox = make(map[string]outboxLag, len(g.s.opts.Outbox))
 		for _, t := range g.s.opts.Outbox {
-			n, oldest, err := g.s.queryOutboxLag(ctx, t.Name)
+			n, oldest, err := g.s.Outbox.QueryLag(ctx, t.Name)
 			if err != nil {
 				sn.err = err
 				break

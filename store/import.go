@@ -331,7 +331,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 	case err != nil:
 		return 0, nil, err
 	default:
-		if old, err = s.Accounts.get(ctx, tx, id); err != nil {
+		if old, err = s.Accounts.GetTx(ctx, tx, id); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -395,7 +395,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 		return 0, nil, invalid("site", "give the site's identifier (site) or its id (site_id)")
 	}
 	if old == nil {
-		if err := s.Accounts.create(ctx, tx, a); err != nil {
+		if err := s.Accounts.CreateTx(ctx, tx, a); err != nil {
 			return 0, nil, err
 		}
 		return rowCreated, func() { s.accountChanged(nil, a) }, nil
@@ -416,7 +416,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 	if sameAccount(old, probe) {
 		return rowUnchanged, nil, nil
 	}
-	if _, err := s.Accounts.update(ctx, tx, a); err != nil {
+	if _, err := s.Accounts.UpdateTx(ctx, tx, a); err != nil {
 		return 0, nil, err
 	}
 	out := rowUpdated
@@ -502,7 +502,7 @@ func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, clai
 	var old *Site
 	x := &Site{}
 	if id != 0 {
-		if old, err = s.Sites.get(ctx, tx, id); err != nil {
+		if old, err = s.Sites.GetTx(ctx, tx, id); err != nil {
 			return 0, nil, err
 		}
 		c := *old
@@ -530,7 +530,7 @@ func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, clai
 		return 0, nil, err
 	}
 	if old == nil {
-		return rowCreated, nil, s.Sites.create(ctx, tx, x)
+		return rowCreated, nil, s.Sites.CreateTx(ctx, tx, x)
 	}
 	probe := *x
 	if err := checkSite(ctx, tx, &probe, old); err != nil {
@@ -540,7 +540,7 @@ func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, clai
 		probe.Address == old.Address && probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier {
 		return rowUnchanged, nil, nil
 	}
-	_, err = s.Sites.update(ctx, tx, x)
+	_, err = s.Sites.UpdateTx(ctx, tx, x)
 	return rowUpdated, nil, err
 }
 
@@ -557,7 +557,7 @@ func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, 
 	var old *Customer
 	c := &Customer{}
 	if id != 0 {
-		if old, err = s.Customers.get(ctx, tx, id); err != nil {
+		if old, err = s.Customers.GetTx(ctx, tx, id); err != nil {
 			return 0, nil, err
 		}
 		cp := *old
@@ -578,10 +578,10 @@ func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, 
 		c.Address = addr
 	}
 	if old == nil {
-		return rowCreated, nil, s.Customers.create(ctx, tx, c)
+		return rowCreated, nil, s.Customers.CreateTx(ctx, tx, c)
 	}
 	probe := *c
-	if err := s.Customers.t.check(ctx, tx, &probe, old); err != nil {
+	if err := s.Customers.Check(ctx, tx, &probe, old); err != nil {
 		return 0, nil, err
 	}
 	if equalID(probe.ParentID, old.ParentID) && probe.Name == old.Name && probe.BillingName == old.BillingName &&
@@ -589,7 +589,7 @@ func (s *Store) importCustomer(ctx context.Context, tx *sql.Tx, row *importRow, 
 		probe.TimeZone == old.TimeZone && probe.Notes == old.Notes && probe.Identifier == old.Identifier && probe.Address == old.Address {
 		return rowUnchanged, nil, nil
 	}
-	_, err = s.Customers.update(ctx, tx, c)
+	_, err = s.Customers.UpdateTx(ctx, tx, c)
 	return rowUpdated, nil, err
 }
 

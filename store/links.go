@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/alarmrx/alarmrx/store/queue"
 )
 
 // Station event kinds for supervised links.
@@ -55,7 +57,7 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 	var touched []QueueEvent
 	err := s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		touched = nil
-		st := &txStmts{tx: tx}
+		st := queue.NewTx(tx)
 		kind := l.failKind
 		if up {
 			kind = l.restoreKind
@@ -70,7 +72,7 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 			return err
 		}
 		key := l.key
-		id, _, err := st.openIncident(ctx, key)
+		id, _, err := st.OpenIncident(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -80,7 +82,7 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 				return err
 			}
 			touched = append(touched, QueueEvent{IncidentID: id, Action: "restored"})
-			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "restored", map[string]any{l.what: l.name})
+			return st.LogAction(ctx, id, at.UnixNano(), 0, systemUser, "restored", map[string]any{l.what: l.name})
 		case !up && id == 0:
 			res, err := tx.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
 				status, opened_at, last_signal_at) VALUES (?,?,'',?,?,?,'open',?,?)`, key, receiver, IncidentLinkFail,
@@ -92,14 +94,14 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 				return err
 			}
 			touched = append(touched, QueueEvent{IncidentID: id, Action: "opened"})
-			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "opened", map[string]any{"reason": kind, l.what: l.name})
+			return st.LogAction(ctx, id, at.UnixNano(), 0, systemUser, "opened", map[string]any{"reason": kind, l.what: l.name})
 		case !up:
 			// Still open from an earlier failure: it fails again.
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET restored = 0, last_signal_at = ? WHERE id = ?`, at.UnixNano(), id); err != nil {
 				return err
 			}
 			touched = append(touched, QueueEvent{IncidentID: id, Action: "signal"})
-			return st.logAction(ctx, id, at.UnixNano(), 0, systemUser, "failed_again", map[string]any{l.what: l.name})
+			return st.LogAction(ctx, id, at.UnixNano(), 0, systemUser, "failed_again", map[string]any{l.what: l.name})
 		}
 		return nil
 	}, func() {

@@ -138,7 +138,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	for i := range out {
 		ids[i] = out[i].ID
 	}
-	notes, err := s.notesOf(ctx, ids)
+	notes, err := s.NotesOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -79,12 +79,6 @@ func (s *Store) FirstAccountAt(ctx context.Context, siteID int64) (at time.Time,
 	return time.Unix(0, first.Int64).UTC(), true, nil
 }
 
-// SiteIncidents lists the incidents of a site opened in [from, to).
-func (s *Store) SiteIncidents(ctx context.Context, siteID int64, from, to time.Time) ([]Incident, error) {
-	return s.queryIncidents(ctx, s.rdb, `i.site_id = ? AND i.opened_at >= ? AND i.opened_at < ? ORDER BY i.id`,
-		siteID, from.UnixNano(), to.UnixNano())
-}
-
 // The morning reports live in store/reports; these are their names here.
 type (
 	// Report is one morning report as stored and mailed.

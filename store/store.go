@@ -15,6 +15,8 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/outbox"
+	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -134,6 +136,10 @@ type Store struct {
 	*ontest.Tests
 	// The morning reports, their deliveries and recipients (store/reports).
 	*reports.MorningReports
+	// The outputs' outbox and its undeliverable rows (store/outbox).
+	*outbox.Outbox
+	// The incidents and the operator steps on them (store/queue).
+	*queue.Board
 
 	idx   *accountIndex
 	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
@@ -197,6 +203,8 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.StationUsers = identity.New(db, identity.Options{Now: opts.Now, PasswordCost: s.passwordCost})
 	s.Tests = s.newTests()
 	s.MorningReports = s.newReports()
+	s.Outbox = s.newOutbox()
+	s.Board = s.newBoard()
 	s.m = newMetrics(opts.Registerer)
 	s.newTables()
 	s.newContactTable()
@@ -219,7 +227,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.warnIdentifierClashes(ctx); err != nil {
 		return nil, err
 	}
-	if err := db.Start(ctx, &frameBatcher{s: s}); err != nil {
+	b := &frameBatcher{s: s}
+	b.q.SetDialect(db.Dialect())
+	if err := db.Start(ctx, b); err != nil {
 		return nil, err
 	}
 	started = true

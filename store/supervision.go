@@ -62,16 +62,17 @@ func (s *Store) SaveSupervision(ctx context.Context, states []SupervisionState) 
 	if len(states) == 0 {
 		return nil
 	}
+	upsert := `INSERT INTO supervision (account_id, last_seen, failed, test_late) VALUES (?,?,?,?)
+				ON CONFLICT (account_id) DO UPDATE SET last_seen = ` + s.db.Dialect().Greatest("last_seen", "excluded.last_seen") + `,
+				failed = excluded.failed, test_late = excluded.test_late
+				WHERE EXISTS (SELECT 1 FROM accounts WHERE id = excluded.account_id)`
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, st := range states {
 			var seen int64
 			if !st.LastSeen.IsZero() {
 				seen = st.LastSeen.UnixNano()
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO supervision (account_id, last_seen, failed, test_late) VALUES (?,?,?,?)
-				ON CONFLICT (account_id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
-				failed = excluded.failed, test_late = excluded.test_late
-				WHERE EXISTS (SELECT 1 FROM accounts WHERE id = excluded.account_id)`,
+			if _, err := tx.ExecContext(ctx, upsert,
 				st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
 				// The account may have been deleted meanwhile.
 				if sqlite.IsStorageFailure(err) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -81,7 +82,7 @@ func (s *Store) FoldUnprogrammedZones(ctx context.Context) (read int, more bool,
 			return nil // another fold took this batch: nothing twice
 		}
 		for _, z := range found {
-			if err := foldZone(ctx, tx, z); err != nil {
+			if err := foldZone(ctx, tx, s.db.Dialect(), z); err != nil {
 				return err
 			}
 		}
@@ -97,15 +98,15 @@ func (s *Store) FoldUnprogrammedZones(ctx context.Context) (read int, more bool,
 // foldZone adds one batch's signals of a zone to its row, unless the zone
 // is programmed (now) or the account gone; a new row only while the
 // account has fewer than maxUnprogrammedPerAccount.
-func foldZone(ctx context.Context, tx *sql.Tx, z UnprogrammedZone) error {
+func foldZone(ctx context.Context, tx *sql.Tx, d core.Dialect, z UnprogrammedZone) error {
 	var programmed int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM zones WHERE account_id = ? AND number = ?`, z.AccountID, z.Zone).
 		Scan(&programmed); err != nil || programmed > 0 {
 		return err
 	}
 	first, last := z.FirstSignalAt.UnixNano(), z.LastSignalAt.UnixNano()
-	res, err := tx.ExecContext(ctx, `UPDATE unprogrammed_zones SET first_at = min(first_at, ?), last_at = max(last_at, ?),
-		signals = signals + ?, last_signal_id = max(last_signal_id, ?) WHERE account_id = ? AND zone = ?`,
+	res, err := tx.ExecContext(ctx, `UPDATE unprogrammed_zones SET first_at = `+d.Least("first_at", "?")+`, last_at = `+d.Greatest("last_at", "?")+`,
+		signals = signals + ?, last_signal_id = `+d.Greatest("last_signal_id", "?")+` WHERE account_id = ? AND zone = ?`,
 		first, last, z.Signals, z.LastSignalID, z.AccountID, z.Zone)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func (f *fixture) hook(what string) {
 	f.mu.Unlock()
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), store.FileName)
@@ -64,7 +64,7 @@ func newFixture(t *testing.T) *fixture {
 
 	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
 		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations()})
+		Migrations: store.Migrations(), Dialect: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +90,25 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
+// runs: on it, the engine rebinds every query the part runs, as an engine
+// of "$1" placeholders would, and the part's tests show its SQL still
+// means the same once rebound.
+type numbered struct{}
+
+func (numbered) Name() string                { return "numbered" }
+func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
+func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
+func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
+
+// forEachDialect runs test on an engine of SQLite's dialect and on one of
+// numbered placeholders.
+func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
+	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
+		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -102,7 +121,11 @@ func must(t *testing.T, err error) {
 // end, expires, and every transition is a station event; the hooks run
 // after each commit.
 func TestPeriodsAreCheckedLoggedAndExpire(t *testing.T) {
-	f := newFixture(t)
+	forEachDialect(t, testPeriodsAreCheckedLoggedAndExpire)
+}
+
+func testPeriodsAreCheckedLoggedAndExpire(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d)
 	ctx := context.Background()
 	for _, bad := range []ontest.OnTest{
 		{AccountID: f.account, Scope: "everything", EndsAt: f.now.Add(time.Hour), Reason: "r", AuthorisedBy: "b"},

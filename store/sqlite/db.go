@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -39,6 +41,12 @@ type Options struct {
 	FileCheckInterval time.Duration
 	// Migrations holds the NNNN_name.sql files, at its top.
 	Migrations fs.FS
+	// Dialect is the SQL the engine's pools take; nil is SQLite's own
+	// (Dialect), which the driver reads as written. Another dialect has
+	// every query text of every connection rebound (core.RebindConnector)
+	// and must render SQL SQLite runs, such as numbered "?1" placeholders:
+	// it proves that the domain parts' queries all go through the engine.
+	Dialect core.Dialect
 }
 
 // DB is one SQLite database: a writer connection that every change goes
@@ -46,6 +54,7 @@ type Options struct {
 // that WAL mode lets run beside it.
 type DB struct {
 	opts    Options
+	dialect core.Dialect // the pools' connections rebind every query for it
 	log     *zap.Logger
 	path    string
 	created bool
@@ -103,7 +112,10 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
-	wdb, err := sql.Open("sqlite3", dsn(path, opts, false))
+	if opts.Dialect == nil {
+		opts.Dialect = Dialect
+	}
+	wdb, err := openPool(dsn(path, opts, false), opts.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -131,7 +143,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	closers = append(closers, func() { _ = dbFile.Close() })
-	rdb, err := sql.Open("sqlite3", dsn(path, opts, true))
+	rdb, err := openPool(dsn(path, opts, true), opts.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -139,6 +151,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	rdb.SetMaxOpenConns(4)
 	db := &DB{
 		opts:      opts,
+		dialect:   opts.Dialect,
 		log:       opts.Logger,
 		path:      path,
 		created:   created,
@@ -191,6 +204,24 @@ func (db *DB) Start(ctx context.Context, b Batcher) error {
 }
 
 // openError names a database SQLite cannot read as such.
+// openPool opens a pool on dsn; a dialect other than SQLite's rebinds
+// every query its connections take.
+func openPool(dsn string, d core.Dialect) (*sql.DB, error) {
+	if d == Dialect {
+		return sql.Open("sqlite3", dsn)
+	}
+	return sql.OpenDB(core.RebindConnector(dsnConnector{dsn: dsn, drv: &sqlite3.SQLiteDriver{}}, d)), nil
+}
+
+// dsnConnector opens the driver's connections on one DSN.
+type dsnConnector struct {
+	dsn string
+	drv driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
+
 func openError(path string, err error) error {
 	var se sqlite3.Error
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {

@@ -375,6 +375,30 @@ func (t *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return b, nil
 }
 
+// ExecContext runs query as Stmt prepares it: once on the writer's
+// connection. A batch runs the same few statements for every frame, so
+// the domain parts' in-transaction functions take a *Tx as the executor
+// of the commit path; a query whose text varies belongs on the embedded
+// *sql.Tx instead, which prepares it each time.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs query as Stmt prepares it, like ExecContext; a
+// statement that fails to prepare fails the row's Scan with its error.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := t.Stmt(ctx, query)
+	if err != nil {
+		// Let the query fail the usual way, with the prepare error.
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // stmtCache holds the writer's statements by SQL text, prepared once on
 // its connection.
 type stmtCache struct {

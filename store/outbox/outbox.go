@@ -1,0 +1,277 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/sqlite"
+)
+
+// Engine is what the outbox needs of the store's engine: the writer, for
+// every change, and the read pool.
+type Engine interface {
+	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
+	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
+	Read() *sql.DB
+}
+
+// Execer runs a statement in the caller's transaction: a *sql.Tx, or the
+// writer's batch, which reuses statements prepared once on its connection.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Options configure the outbox.
+type Options struct {
+	Now func() time.Time // required
+	// Targets are the automation outputs.
+	Targets []Target
+	// Incident reads an incident, for the items that carry its update.
+	Incident func(ctx context.Context, id int64) (*core.Incident, error)
+	// Counted returns a configured output's lag as last counted after the
+	// commits, so that a scrape runs no SQL; nil counts it on each call.
+	Counted func(ctx context.Context, target string) (n int, oldest time.Time, err error)
+	// Undeliverable opens the output's undeliverable incident, or joins u
+	// to the one open, inside MarkUndeliverable's transaction; after, when
+	// not nil, runs on the writer once that transaction committed.
+	Undeliverable func(ctx context.Context, tx *sql.Tx, u Undelivered) (after func(), err error)
+}
+
+// Outbox is the outputs' outbox.
+type Outbox struct {
+	db   Engine
+	rdb  *sql.DB
+	opts Options
+}
+
+// New returns the outbox kept by db.
+func New(db Engine, o Options) *Outbox {
+	return &Outbox{db: db, rdb: db.Read(), opts: o}
+}
+
+// Target is an output that gets an outbox row for every stored signal it
+// wants.
+type Target struct {
+	Name string
+	// Categories limits the output to these event categories; empty means
+	// every category.
+	Categories []string
+	// IncludeTests also forwards signals received in an on-test scope.
+	IncludeTests bool
+	// IncidentUpdates also queues operator steps on incidents (claimed,
+	// resolved, …) for the output.
+	IncidentUpdates bool
+}
+
+func (t *Target) wants(e *protocols.Event, test bool) bool {
+	if test && !t.IncludeTests {
+		return false
+	}
+	if len(t.Categories) == 0 {
+		return true
+	}
+	for _, c := range t.Categories {
+		if c == e.Category.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// known reports whether output is one of the configured targets.
+func (o *Outbox) known(output string) bool {
+	for _, t := range o.opts.Targets {
+		if t.Name == output {
+			return true
+		}
+	}
+	return false
+}
+
+// insertSignalSQL is one query text for every signal, so that the writer's
+// batches prepare it once.
+const insertSignalSQL = `INSERT INTO outbox (target, signal_id, created_at) VALUES (?,?,?)`
+
+// QueueSignal writes the outbox rows of one stored signal for the targets
+// that want it, in the transaction that stores it (the commit path's).
+func QueueSignal(ctx context.Context, ex Execer, targets []Target, signalID int64, received int64, e *protocols.Event, test bool) error {
+	for i := range targets {
+		if !targets[i].wants(e, test) {
+			continue
+		}
+		if _, err := ex.ExecContext(ctx, insertSignalSQL, targets[i].Name, signalID, received); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// QueueIncidentUpdate writes the outbox rows of an operator step on an
+// incident, for the targets that want incident updates, in the step's
+// transaction.
+func QueueIncidentUpdate(ctx context.Context, ex Execer, targets []Target, incident int64, action string, at time.Time) error {
+	for _, t := range targets {
+		if !t.IncidentUpdates {
+			continue
+		}
+		if _, err := ex.ExecContext(ctx, `INSERT INTO outbox (target, kind, incident_id, action, created_at) VALUES (?,?,?,?,?)`,
+			t.Name, "incident", incident, action, at.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Item is one signal (or incident update) waiting for an output, with
+// what encoders need.
+type Item struct {
+	ID int64
+	// Kind is "signal" or "incident"; an incident update has IncidentID,
+	// Action and Incident set and no signal.
+	Kind       string
+	IncidentID int64
+	Action     string
+	Incident   *core.Incident
+	CreatedAt  time.Time
+	SignalID   int64
+	ReceivedAt time.Time
+	Receiver   int
+	Line       int
+	Listener   string
+	Account    string
+	Resolution string
+	SiteID     *int64
+	Event      protocols.Event
+	Attempts   int
+}
+
+// PendingOutbox returns up to limit items of a target that are neither
+// delivered nor undeliverable, oldest first.
+func (o *Outbox) PendingOutbox(ctx context.Context, target string, limit int) ([]Item, error) {
+	rows, err := o.rdb.QueryContext(ctx, `SELECT o.id, o.kind, o.created_at, o.attempts, coalesce(o.incident_id, 0), o.action,
+		coalesce(o.signal_id, 0), coalesce(s.received_at, 0), coalesce(s.receiver, 0), coalesce(f.line, 0), coalesce(f.listener, ''),
+		coalesce(s.account, ''), coalesce(s.resolution, ''), s.site_id, coalesce(s.format, ''), coalesce(s.event_code, ''),
+		coalesce(s.qualifier, ''), coalesce(s.partition, ''), coalesce(s.zone, ''), coalesce(s.user, ''), coalesce(s.address, ''),
+		coalesce(s.address_kind, ''), coalesce(s.known, 0), coalesce(s.description, ''), coalesce(s.category, ''),
+		coalesce(s.text, ''), coalesce(s.modifiers, ''), s.panel_time
+		FROM outbox o LEFT JOIN signals s ON s.id = o.signal_id LEFT JOIN frames f ON f.id = s.frame_id
+		WHERE o.target = ? AND o.delivered_at IS NULL AND o.undeliverable_at IS NULL ORDER BY o.id LIMIT ?`, target, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	out, err := sqlite.AppendRows(nil, rows, scanItem)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].IncidentID != 0 {
+			if out[i].Incident, err = o.opts.Incident(ctx, out[i].IncidentID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// scanItem reads a row of PendingOutbox's query.
+func scanItem(sc sqlite.RowScanner) (Item, error) {
+	var it Item
+	var q, kind, cat, mods string
+	var known int
+	var panel sql.NullInt64
+	e := &it.Event
+	if err := sc.Scan(&it.ID, &it.Kind, core.NanoTime{T: &it.CreatedAt}, &it.Attempts, &it.IncidentID, &it.Action,
+		&it.SignalID, core.NanoTime{T: &it.ReceivedAt}, &it.Receiver, &it.Line, &it.Listener,
+		&it.Account, &it.Resolution, &it.SiteID, &e.Format, &e.Code, &q, &e.Partition, &e.Zone, &e.User, &e.Address,
+		&kind, &known, &e.Description, &cat, &e.Text, &mods, &panel); err != nil {
+		return Item{}, fmt.Errorf("store: outbox: %w", err)
+	}
+	e.Account, e.Known = it.Account, known != 0
+	e.Qualifier = parseQualifier(q)
+	e.AddressKind = parseAddressKind(kind)
+	e.Category, _ = protocols.ParseCategory(cat)
+	if panel.Valid {
+		e.PanelTime = fromNanos(panel.Int64)
+	}
+	if mods != "" {
+		_ = json.Unmarshal([]byte(mods), &e.Modifiers)
+	}
+	return it, nil
+}
+
+func parseQualifier(s string) protocols.Qualifier {
+	for _, q := range []protocols.Qualifier{protocols.QualifierNew, protocols.QualifierRestore, protocols.QualifierStatus} {
+		if q.String() == s {
+			return q
+		}
+	}
+	return protocols.QualifierNone
+}
+
+func parseAddressKind(s string) protocols.AddressKind {
+	for k := protocols.AddressNone; k <= protocols.AddressDevice; k++ {
+		if k.String() == s {
+			return k
+		}
+	}
+	return protocols.AddressNone
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// MarkDelivered records that an output acknowledged items.
+func (o *Outbox) MarkDelivered(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := o.opts.Now().UnixNano()
+	return o.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		args := []any{now}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ? WHERE undeliverable_at IS NULL AND id IN (`+marks+`)`, args...)
+		return err
+	})
+}
+
+// MarkAttempt records a failed delivery attempt.
+func (o *Outbox) MarkAttempt(ctx context.Context, id int64, why string) error {
+	return o.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, why, id)
+		return err
+	})
+}
+
+// OutboxLag returns how many items wait for a target (neither delivered nor
+// undeliverable) and the receive time of the oldest (zero when none).
+func (o *Outbox) OutboxLag(ctx context.Context, target string) (int, time.Time, error) {
+	if o.opts.Counted != nil && o.known(target) {
+		// A configured output's figures are counted after commits: the
+		// outputs' scrape callbacks ask for them.
+		return o.opts.Counted(ctx, target)
+	}
+	return o.QueryLag(ctx, target)
+}
+
+// QueryLag counts OutboxLag's figures now, in SQL.
+func (o *Outbox) QueryLag(ctx context.Context, target string) (int, time.Time, error) {
+	var n int
+	var oldest sql.NullInt64
+	err := o.rdb.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE target = ? AND delivered_at IS NULL AND undeliverable_at IS NULL`, target).
+		Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: outbox lag: %w", err)
+	}
+	if !oldest.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, fromNanos(oldest.Int64), nil
+}

@@ -1,0 +1,328 @@
+package queue_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/queue"
+	"github.com/alarmrx/alarmrx/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
+)
+
+// boardFixture is the queue on an engine over a real SQLite file with the
+// store's schema, two operators, one incident of two signals opened
+// through the writer's batches and a third signal in no incident; its
+// hooks are recorded.
+type boardFixture struct {
+	*fixture
+	board    *queue.Board
+	now      time.Time
+	ops      [2]core.Actor
+	incident int64
+	mu       sync.Mutex
+	calls    []string
+}
+
+func (f *boardFixture) hook(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+
+func (f *boardFixture) called() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), store.FileName)
+	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &boardFixture{now: received.Add(time.Minute)}
+	for i, name := range []string{"ann", "bob"} {
+		u := &store.User{Username: name, FullName: name, Role: "operator"}
+		must(t, st.CreateUser(ctx, u, "correct horse battery", store.Actor{Name: "setup"}))
+		f.ops[i] = core.Actor{ID: u.ID, Name: name}
+	}
+	must(t, st.Close())
+	f.fixture = reopen(t, d, path, 3) // the third stays out of the incident
+	fire := protocols.Event{Format: protocols.FormatSIA, Code: "FA", Category: protocols.CategoryFire, Qualifier: protocols.QualifierNew}
+	f.run(t, f.signal(0, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
+	f.run(t, f.signal(1, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
+	f.board = queue.New(f.db, queue.Options{
+		Now: func() time.Time { return f.now },
+		StepTaken: func(ctx context.Context, tx *sql.Tx, incident int64, action string, at time.Time) error {
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, incident).Scan(&status); err != nil {
+				return err
+			}
+			f.hook("step " + action + " " + status)
+			return nil
+		},
+		Publish: func(e queue.Event) { f.hook("publish " + e.Action) },
+		Stepped: func(o *queue.StepOutcome) {
+			switch {
+			case o.FirstClaim:
+				f.hook("first claim after " + o.TimeToClaim.String())
+			case o.Resolved:
+				f.hook("resolved after " + o.TimeToResolve.String())
+			}
+		},
+		SiteChanged: func(_ int64, kind string) { f.hook("site " + kind) },
+	})
+	q, held, err := f.board.Queue(ctx, f.now)
+	must(t, err)
+	if len(q) != 1 || len(held) != 0 {
+		t.Fatalf("queue %+v, held %+v", q, held)
+	}
+	f.incident = q[0].ID
+	return f
+}
+
+// reopen opens the database at path through the store (creating it if
+// needed), stores n signals that no incident holds, and returns an engine
+// on it with the batcher started.
+func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: "1234", Sequence: string(rune('0' + i)),
+			Events: []protocols.Event{{Format: protocols.FormatSIA, Account: "1234", Code: "FA", Category: protocols.CategoryFire}}}
+		if _, err := st.Commit(ctx, msg, store.Receipt{ReceivedAt: received, Receiver: 1, Protocol: "dc09",
+			Status: store.StatusAccepted, Raw: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sigs, err := st.Signals(ctx, store.SignalFilter{Limit: n})
+	must(t, err)
+	must(t, st.Close())
+	f := &fixture{b: &batcher{}}
+	f.b.q.SetDialect(d)
+	for _, s := range sigs {
+		f.signals = append(f.signals, s.ID)
+	}
+	slices.Sort(f.signals)
+	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
+		Migrations: store.Migrations(), Dialect: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Start(ctx, f.b); err != nil {
+		f.db.Abort()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.db.Close() })
+	return f
+}
+
+// TestStepsClaimHoldSweepAndResolve: the first claim holds the incident
+// against another operator until taken over; a fire incident keeps
+// priority 1 through a hold, which returns it to the queue when swept;
+// a claim lapses; a resolve needs a listed code and closes the incident.
+// Every step is logged, queued for the outputs in its transaction, and
+// published once committed.
+func TestStepsClaimHoldSweepAndResolve(t *testing.T) {
+	forEachDialect(t, testStepsClaimHoldSweepAndResolve)
+}
+
+func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
+	ctx := context.Background()
+	rules := queue.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+	ann, bob := f.ops[0], f.ops[1]
+
+	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "dance"}, rules); !errors.Is(err, core.ErrInvalid) {
+		t.Fatalf("unknown action: %v", err)
+	}
+	out, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "claim"}, rules)
+	must(t, err)
+	if !out.FirstClaim || out.Incident.ClaimedByName != "ann" || out.TimeToClaim != time.Minute {
+		t.Fatalf("claim: %+v", out)
+	}
+	var held *queue.ClaimHeldError
+	if _, err := f.board.Act(ctx, f.incident, bob, queue.Step{Action: "note", Note: "me too"}, rules); !errors.As(err, &held) ||
+		held.By != "ann" || !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("claimed by another: %v", err)
+	}
+	out, err = f.board.Act(ctx, f.incident, bob, queue.Step{Action: "take_over"}, rules)
+	must(t, err)
+	if out.FirstClaim || out.Incident.ClaimedByName != "bob" {
+		t.Fatalf("take over: %+v", out)
+	}
+	var fe *core.FieldError
+	if _, err := f.board.Act(ctx, f.incident, bob, queue.Step{Action: "hold", HoldFor: core.Duration(10 * time.Minute),
+		NewPriority: 5}, rules); !errors.As(err, &fe) || fe.Field != "new_priority" {
+		t.Fatalf("fire lowered: %v", err)
+	}
+	out, err = f.board.Act(ctx, f.incident, bob, queue.Step{Action: "hold", HoldFor: core.Duration(10 * time.Minute)}, rules)
+	must(t, err)
+	if out.Incident.HeldUntil == nil || out.Incident.ClaimedBy != nil || out.Incident.Priority != 1 {
+		t.Fatalf("hold: %+v", out.Incident)
+	}
+	if q, held, err := f.board.Queue(ctx, f.now); err != nil || len(q) != 0 || len(held) != 1 {
+		t.Fatalf("while held: %v %v %v", q, held, err)
+	}
+
+	f.now = f.now.Add(11 * time.Minute)
+	_, err = f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "still ringing"}, rules)
+	must(t, err)
+	lapsed, unheld, err := f.board.SweepQueue(ctx, f.now, rules.ClaimTimeout)
+	if err != nil || lapsed != 0 || unheld != 1 {
+		t.Fatalf("sweep: %d %d %v", lapsed, unheld, err)
+	}
+	lapsed, unheld, err = f.board.SweepQueue(ctx, f.now.Add(rules.ClaimTimeout), rules.ClaimTimeout)
+	if err != nil || lapsed != 1 || unheld != 0 {
+		t.Fatalf("sweep after the timeout: %d %d %v", lapsed, unheld, err)
+	}
+
+	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "resolve", Code: "nonsense"}, rules); !errors.As(err, &fe) || fe.Field != "code" {
+		t.Fatalf("bad code: %v", err)
+	}
+	out, err = f.board.Act(ctx, f.incident, ann, queue.Step{Action: "resolve", Code: "false_alarm"}, rules)
+	must(t, err)
+	if !out.Resolved || out.Incident.Status != queue.IncidentResolved || out.TimeToResolve != 12*time.Minute {
+		t.Fatalf("resolve: %+v", out)
+	}
+	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "late"}, rules); !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("step on a resolved incident: %v", err)
+	}
+
+	log, err := f.board.IncidentActions(ctx, f.incident)
+	must(t, err)
+	var names []string
+	for _, a := range log {
+		names = append(names, a.Action)
+	}
+	want := "opened claimed taken_over held claimed note hold_expired claim_lapsed claimed resolved"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("action log: %s", got)
+	}
+	// The claim a step takes implicitly is logged, not queued for the
+	// outputs: they hear of the step itself.
+	wantCalls := []string{
+		"step claimed open", "first claim after 1m0s", "publish claim",
+		"step taken_over open", "publish take_over",
+		"step held open", "publish hold",
+		"step note open", "publish note",
+		"publish sweep", "publish sweep",
+		"step resolved resolved", "resolved after 12m0s", "publish resolve",
+	}
+	if c := f.called(); !slices.Equal(c, wantCalls) {
+		t.Errorf("hooks:\n%q\nwant\n%q", c, wantCalls)
+	}
+}
+
+// TestReads: the history lists filter and page, an incident not there is
+// ErrNotFound, and an incident's signals come with their roles.
+func TestReads(t *testing.T) { forEachDialect(t, testReads) }
+
+func testReads(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
+	ctx := context.Background()
+	if list, err := f.board.Incidents(ctx, queue.IncidentFilter{Status: queue.IncidentOpen}); err != nil || len(list) != 1 {
+		t.Fatalf("open: %+v %v", list, err)
+	}
+	if list, err := f.board.Incidents(ctx, queue.IncidentFilter{Status: queue.IncidentResolved}); err != nil || len(list) != 0 {
+		t.Fatalf("resolved: %+v %v", list, err)
+	}
+	if list, err := f.board.Incidents(ctx, queue.IncidentFilter{AfterID: f.incident}); err != nil || len(list) != 0 {
+		t.Fatalf("after: %+v %v", list, err)
+	}
+	if list, err := f.board.Incidents(ctx, queue.IncidentFilter{Since: received.Add(time.Second)}); err != nil || len(list) != 0 {
+		t.Fatalf("since: %+v %v", list, err)
+	}
+	if _, err := f.board.Incident(ctx, f.incident+1); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("missing incident: %v", err)
+	}
+	in, err := f.board.Incident(ctx, f.incident)
+	must(t, err)
+	if in.SignalCount != 2 || in.Priority != 1 || !in.OpenedAt.Equal(received) || in.Kind != queue.IncidentAlarm {
+		t.Errorf("incident: %+v", in)
+	}
+	ids, roles, err := f.board.IncidentSignalIDs(ctx, f.incident)
+	if err != nil || !slices.Equal(ids, f.signals[:2]) || roles[ids[0]] != "alarm" || roles[ids[1]] != "alarm" {
+		t.Errorf("signals %v %v %v", ids, roles, err)
+	}
+	if list, err := f.board.SiteIncidents(ctx, 1, received.Add(-time.Hour), received.Add(time.Hour)); err != nil || len(list) != 0 {
+		t.Errorf("site incidents of an incident with no site: %+v %v", list, err)
+	}
+}
+
+// TestSignalNotes: a station user's note on a signal in no incident is
+// stored trimmed, with who and when, and audited; a blank, long or
+// anonymous note, a missing signal and a signal of an incident are
+// refused; the notes read back by signal.
+func TestSignalNotes(t *testing.T) { forEachDialect(t, testSignalNotes) }
+
+func testSignalNotes(t *testing.T, d core.Dialect) {
+	f := newBoardFixture(t, d)
+	ctx := context.Background()
+	ann := f.ops[0]
+	free, inIncident := f.signals[2], f.signals[0]
+	n, err := f.board.AddSignalNote(ctx, free, ann, "  late closing, manager called  ")
+	must(t, err)
+	if n.ID == 0 || n.SignalID != free || n.Note != "late closing, manager called" || n.UserName != "ann" ||
+		n.UserID == nil || *n.UserID != ann.ID || !n.At.Equal(f.now) {
+		t.Fatalf("note: %+v", n)
+	}
+	var fe *core.FieldError
+	for _, c := range []struct {
+		actor core.Actor
+		note  string
+		field string
+	}{{ann, "  ", "note"}, {ann, strings.Repeat("x", queue.MaxNoteLength+1), "note"}, {core.Actor{Name: "api"}, "x", "user"}} {
+		if _, err := f.board.AddSignalNote(ctx, free, c.actor, c.note); !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%q by %+v: %v", c.note, c.actor, err)
+		}
+	}
+	if _, err := f.board.AddSignalNote(ctx, 999999, ann, "x"); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("missing signal: %v", err)
+	}
+	var ce *core.ConflictError
+	if _, err := f.board.AddSignalNote(ctx, inIncident, ann, "x"); !errors.As(err, &ce) || !strings.Contains(ce.Msg, "incident") {
+		t.Errorf("signal of an incident: %v", err)
+	}
+
+	notes, err := f.board.SignalNotes(ctx, free)
+	if err != nil || len(notes) != 1 || notes[0].ID != n.ID || notes[0].Note != n.Note || notes[0].UserName != "ann" ||
+		!notes[0].At.Equal(n.At) {
+		t.Fatalf("notes: %+v, %v", notes, err)
+	}
+	if none, err := f.board.SignalNotes(ctx, inIncident); err != nil || none == nil || len(none) != 0 {
+		t.Errorf("no notes: %#v, %v", none, err)
+	}
+	by, err := f.board.NotesOf(ctx, []int64{inIncident, free})
+	if err != nil || len(by) != 1 || len(by[free]) != 1 {
+		t.Errorf("notes of: %+v, %v", by, err)
+	}
+	var audited int
+	must(t, f.db.Read().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'signal.note' AND user_name = 'ann'`).Scan(&audited))
+	if audited != 1 {
+		t.Errorf("audited %d notes", audited)
+	}
+	// The signal has no site: no live view hears of it.
+	if slices.Contains(f.called(), "site note") {
+		t.Errorf("hooks: %q", f.called())
+	}
+}

@@ -1,0 +1,312 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
+)
+
+// Handling modes: what the queue does with one signal (stored in
+// signals.handling).
+const (
+	HandlingQueue  = "queued"   // opens or joins its account's incident
+	HandlingAttach = "attached" // joins the open incident if there is one (restores, unknown accounts), else logged
+	HandlingLog    = "logged"   // stored only (openings, closings, tests, info)
+	HandlingTest   = "test"     // in an on-test scope: stored, listed as a test result, never queued
+	HandlingRepeat = "repeat"   // a runaway's repeat: auto-logged on its incident, never alarmed again
+)
+
+// Incident kinds.
+const (
+	IncidentAlarm          = "alarm"
+	IncidentUnknownAccount = "unknown_account"
+	IncidentRunaway        = "runaway"
+)
+
+// TroublePriority is the priority of the trouble incidents frames raise:
+// supervisory/trouble (design.md §5).
+const TroublePriority = 6
+
+// Incident statuses.
+const (
+	IncidentOpen     = "open"
+	IncidentResolved = "resolved"
+)
+
+// SystemUser is the name on action-log entries the receiver writes itself.
+const SystemUser = "system"
+
+// Handling is the pipeline's decision for one event.
+type Handling struct {
+	Mode     string
+	Priority int // effective priority (1 most urgent), overrides applied
+	// Runaway marks the signal that tripped the runaway detector: its
+	// incident becomes (or is flagged as) a runaway incident.
+	Runaway bool
+	// RunawayDetail says why, for the action log ("11 signals in 2m0s").
+	RunawayDetail string
+}
+
+// Event tells subscribers that an incident changed.
+type Event struct {
+	IncidentID int64  `json:"incident_id"`
+	Action     string `json:"action"`
+	// ReceivedAt is the receipt time of the signal that caused the change,
+	// zero for operator steps.
+	ReceivedAt time.Time `json:"-"`
+}
+
+// IncidentKey names the account an incident belongs to: its id when known
+// (accountID not 0), else receiver and number, so that an unknown
+// account's signals group too.
+func IncidentKey(receiver int, account string, accountID int64) string {
+	if accountID != 0 {
+		return "id:" + strconv.FormatInt(accountID, 10)
+	}
+	return "unknown:" + strconv.Itoa(receiver) + "/" + account
+}
+
+// Execer runs statements in the caller's transaction: a *sql.Tx, or the
+// writer's batch (*sqlite.Tx), which prepares each statement once on its
+// connection.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx writes incidents in the caller's transaction and gathers, in
+// Touched, the changes to publish once it committed. QueueSignal raises
+// an incident's priority with the engine's scalar minimum: it needs the
+// engine's dialect (SetDialect); the rest is portable SQL.
+type Tx struct {
+	ex      Execer
+	Touched []Event
+	d       core.Dialect
+	joinSQL string // the dialect's statement that joins a signal to an open incident
+}
+
+// SetDialect sets the engine's SQL dialect, once: the writer reuses its Tx
+// for every batch, so the statement is rendered once too.
+func (t *Tx) SetDialect(d core.Dialect) {
+	t.d = d
+	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
+			restored = 0, priority = ` + d.Least("priority", "?") + `, kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`
+}
+
+// NewTx returns a Tx on ex.
+func NewTx(ex Execer) *Tx { return &Tx{ex: ex} }
+
+// Reset makes t write on ex with nothing touched, keeping Touched's
+// storage: the writer reuses one Tx for all its batches.
+func (t *Tx) Reset(ex Execer) {
+	t.ex = ex
+	clear(t.Touched)
+	t.Touched = t.Touched[:0]
+}
+
+// Touch records that the transaction changed an incident.
+func (t *Tx) Touch(id int64, action string, receivedAt time.Time) {
+	t.Touched = append(t.Touched, Event{IncidentID: id, Action: action, ReceivedAt: receivedAt})
+}
+
+// OpenIncident returns the open incident of an account key and its
+// priority, or 0.
+func (t *Tx) OpenIncident(ctx context.Context, key string) (id int64, priority int, err error) {
+	err = t.ex.QueryRowContext(ctx, `SELECT id, priority FROM incidents WHERE account_key = ? AND status = 'open'`, key).
+		Scan(&id, &priority)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return id, priority, err
+}
+
+// LogAction appends an entry to an incident's action log; userID 0 is the
+// receiver itself (SystemUser).
+func (t *Tx) LogAction(ctx context.Context, incident int64, at int64, userID int64, user, action string, detail any) error {
+	d, err := core.JSONText(detail)
+	if err != nil {
+		return err
+	}
+	_, err = t.ex.ExecContext(ctx, `INSERT INTO incident_actions (incident_id, at, user_id, user_name, action, detail)
+		VALUES (?,?,?,?,?,?)`, incident, at, core.NullID(userID), user, action, d)
+	return err
+}
+
+// Signal is a stored signal as the queue sees it.
+type Signal struct {
+	ID         int64
+	ReceivedAt time.Time
+	Receiver   int
+	Account    string // as stored: prefix applied
+	// AccountID and SiteID are what the account resolved to; 0 when it is
+	// unknown.
+	AccountID, SiteID int64
+	Event             *protocols.Event
+}
+
+// QueueSignal applies the handling decision of one stored signal to the
+// queue, inside the signal's own transaction [design.md §2: signal rows and
+// incident rows commit together].
+func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
+	e := s.Event
+	at := s.ReceivedAt.UnixNano()
+	key := IncidentKey(s.Receiver, s.Account, s.AccountID)
+	switch h.Mode {
+	case HandlingQueue:
+	case HandlingAttach, HandlingRepeat:
+		id, _, err := t.OpenIncident(ctx, key)
+		if err != nil || id == 0 {
+			return err
+		}
+		role := "restore"
+		switch {
+		case h.Mode == HandlingRepeat:
+			role = "repeat"
+		case e.Qualifier != protocols.QualifierRestore:
+			role = "alarm"
+		}
+		if _, err := t.ex.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,?)`, id, s.ID, role); err != nil {
+			return err
+		}
+		t.Touch(id, "signal", s.ReceivedAt)
+		_, err = t.ex.ExecContext(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
+			restored = CASE WHEN ? = 'restore' THEN 1 ELSE restored END WHERE id = ?`, at, role, id)
+		return err
+	default:
+		return nil
+	}
+	id, priority, err := t.OpenIncident(ctx, key)
+	if err != nil {
+		return err
+	}
+	kind := IncidentAlarm
+	if h.Runaway {
+		kind = IncidentRunaway
+	}
+	if id == 0 {
+		res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, account_id, site_id, receiver, account,
+			kind, title, priority, status, opened_at, last_signal_at, signal_count)
+			VALUES (?,?,?,?,?,?,?,?,'open',?,?,1)`,
+			key, core.NullID(s.AccountID), core.NullID(s.SiteID), s.Receiver, s.Account, kind, incidentTitle(e), h.Priority, at, at)
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if err := t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{
+			"signal_id": s.ID, "code": e.Code, "zone": e.Zone, "priority": h.Priority}); err != nil {
+			return err
+		}
+	} else {
+		// A better (lower) priority raises the incident; a worse one never
+		// lowers it [automation-research.md §6.3 grouping].
+		if t.d == nil {
+			return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
+		}
+		if _, err := t.ex.ExecContext(ctx, t.joinSQL, at, h.Priority, h.Runaway, id); err != nil {
+			return err
+		}
+		if h.Priority < priority {
+			if err := t.LogAction(ctx, id, at, 0, SystemUser, "priority_raised", map[string]any{
+				"from": priority, "to": h.Priority, "signal_id": s.ID, "code": e.Code}); err != nil {
+				return err
+			}
+		}
+	}
+	if h.Runaway {
+		if err := t.LogAction(ctx, id, at, 0, SystemUser, "runaway", map[string]any{
+			"signal_id": s.ID, "code": e.Code, "zone": e.Zone, "detail": h.RunawayDetail}); err != nil {
+			return err
+		}
+	}
+	t.Touch(id, "signal", s.ReceivedAt)
+	_, err = t.ex.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'alarm')`, id, s.ID)
+	return err
+}
+
+func incidentTitle(e *protocols.Event) string {
+	t := e.Description
+	if t == "" {
+		t = e.Format + " " + e.Code
+	}
+	if e.Zone != "" {
+		t += " — zone " + e.Zone
+	}
+	return t
+}
+
+// OpenUnknownIncident opens the incident of an unknown account, unless
+// one is open already; priority 0 is an alarm's.
+func (t *Tx) OpenUnknownIncident(ctx context.Context, receiver int, account string, receivedAt time.Time, priority int, listener string) error {
+	key := IncidentKey(receiver, account, 0)
+	id, _, err := t.OpenIncident(ctx, key)
+	if err != nil || id != 0 {
+		return err
+	}
+	at := receivedAt.UnixNano()
+	if priority == 0 {
+		priority = protocols.CategoryAlarm.DefaultPriority()
+	}
+	res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
+		key, receiver, account, IncidentUnknownAccount, fmt.Sprintf("Unknown account %s on receiver %d", account, receiver),
+		priority, at, at)
+	if err != nil {
+		return err
+	}
+	id, err = res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	t.Touch(id, "opened", receivedAt)
+	return t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{"reason": "unknown account", "listener": listener})
+}
+
+// Trouble is a trouble incident a received frame raises about an account.
+type Trouble struct {
+	Kind       string // incident kind
+	Receiver   int
+	Account    string // as stored: prefix applied
+	Title      string // what the operator reads
+	FrameID    int64
+	ReceivedAt time.Time
+	Listener   string
+	RemoteAddr string
+}
+
+// RaiseTrouble opens a frame's trouble incident, or joins the one still
+// open for the same account and kind.
+func (t *Tx) RaiseTrouble(ctx context.Context, tr *Trouble) error {
+	at := tr.ReceivedAt.UnixNano()
+	key := tr.Kind + ":" + strconv.Itoa(tr.Receiver) + "/" + tr.Account
+	id, _, err := t.OpenIncident(ctx, key)
+	if err != nil {
+		return err
+	}
+	if id != 0 {
+		if _, err := t.ex.ExecContext(ctx, `UPDATE incidents SET last_signal_at = ? WHERE id = ?`, at, id); err != nil {
+			return err
+		}
+		t.Touch(id, "signal", tr.ReceivedAt)
+		return t.LogAction(ctx, id, at, 0, SystemUser, "again", map[string]any{"frame_id": tr.FrameID, "remote_addr": tr.RemoteAddr})
+	}
+	res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
+		key, tr.Receiver, tr.Account, tr.Kind, tr.Title, TroublePriority, at, at)
+	if err != nil {
+		return err
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.Touch(id, "opened", tr.ReceivedAt)
+	return t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{"reason": tr.Kind, "frame_id": tr.FrameID,
+		"listener": tr.Listener, "remote_addr": tr.RemoteAddr})
+}
