@@ -5,46 +5,29 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/identity"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/bcrypt"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // fixture is the station users of a store on a real SQLite file, with
 // operators ann and bob.
 type fixture struct {
 	users    *identity.StationUsers
-	clock    *clock
+	clock    *storetest.Clock
 	ann, bob core.Actor
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
 		Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: c.Now, PasswordCost: bcrypt.MinCost,
 	})

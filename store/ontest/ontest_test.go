@@ -13,6 +13,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,25 +91,6 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 	return f
 }
 
-// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
-// runs: on it, the engine rebinds every query the part runs, as an engine
-// of "$1" placeholders would, and the part's tests show its SQL still
-// means the same once rebound.
-type numbered struct{}
-
-func (numbered) Name() string                { return "numbered" }
-func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
-func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
-func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
-
-// forEachDialect runs test on an engine of SQLite's dialect and on one of
-// numbered placeholders.
-func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
-	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
-		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
-	}
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -121,7 +103,7 @@ func must(t *testing.T, err error) {
 // end, expires, and every transition is a station event; the hooks run
 // after each commit.
 func TestPeriodsAreCheckedLoggedAndExpire(t *testing.T) {
-	forEachDialect(t, testPeriodsAreCheckedLoggedAndExpire)
+	storetest.ForEachDialect(t, testPeriodsAreCheckedLoggedAndExpire)
 }
 
 func testPeriodsAreCheckedLoggedAndExpire(t *testing.T, d core.Dialect) {

@@ -13,6 +13,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -159,25 +160,6 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 	return f
 }
 
-// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
-// runs: on it, the engine rebinds every query the part runs, as an engine
-// of "$1" placeholders would, and the part's tests show its SQL still
-// means the same once rebound.
-type numbered struct{}
-
-func (numbered) Name() string                { return "numbered" }
-func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
-func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
-func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
-
-// forEachDialect runs test on an engine of SQLite's dialect and on one of
-// numbered placeholders.
-func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
-	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
-		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
-	}
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -206,7 +188,7 @@ func (f *fixture) queue(t *testing.T) {
 // batch; an incident step for the outputs that want updates, in the
 // step's own transaction; the rows read back with the signal as stored.
 func TestSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T) {
-	forEachDialect(t, testSignalsAreQueuedForTheOutputsThatWantThem)
+	storetest.ForEachDialect(t, testSignalsAreQueuedForTheOutputsThatWantThem)
 }
 
 func testSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T, d core.Dialect) {
@@ -252,7 +234,9 @@ func testSignalsAreQueuedForTheOutputsThatWantThem(t *testing.T, d core.Dialect)
 // TestDeliveryAttemptsAndLag: an attempt is counted with its error, a
 // delivered row leaves the pending set, and a configured output's lag is
 // the counted one while QueryLag counts it now.
-func TestDeliveryAttemptsAndLag(t *testing.T) { forEachDialect(t, testDeliveryAttemptsAndLag) }
+func TestDeliveryAttemptsAndLag(t *testing.T) {
+	storetest.ForEachDialect(t, testDeliveryAttemptsAndLag)
+}
 
 func testDeliveryAttemptsAndLag(t *testing.T, d core.Dialect) {
 	f := newFixture(t, d)
@@ -295,7 +279,7 @@ func testDeliveryAttemptsAndLag(t *testing.T, d core.Dialect) {
 // with its reason and time, and the hook runs in its transaction with
 // its after once committed; a row already settled or delivered is left
 // as it is, and a hook's error rolls the settling back.
-func TestUndeliverableRows(t *testing.T) { forEachDialect(t, testUndeliverableRows) }
+func TestUndeliverableRows(t *testing.T) { storetest.ForEachDialect(t, testUndeliverableRows) }
 
 func testUndeliverableRows(t *testing.T, d core.Dialect) {
 	f := newFixture(t, d)

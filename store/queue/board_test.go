@@ -14,6 +14,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,7 +144,7 @@ func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
 // Every step is logged, queued for the outputs in its transaction, and
 // published once committed.
 func TestStepsClaimHoldSweepAndResolve(t *testing.T) {
-	forEachDialect(t, testStepsClaimHoldSweepAndResolve)
+	storetest.ForEachDialect(t, testStepsClaimHoldSweepAndResolve)
 }
 
 func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
@@ -235,7 +236,7 @@ func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
 
 // TestReads: the history lists filter and page, an incident not there is
 // ErrNotFound, and an incident's signals come with their roles.
-func TestReads(t *testing.T) { forEachDialect(t, testReads) }
+func TestReads(t *testing.T) { storetest.ForEachDialect(t, testReads) }
 
 func testReads(t *testing.T, d core.Dialect) {
 	f := newBoardFixture(t, d)
@@ -273,7 +274,7 @@ func testReads(t *testing.T, d core.Dialect) {
 // stored trimmed, with who and when, and audited; a blank, long or
 // anonymous note, a missing signal and a signal of an incident are
 // refused; the notes read back by signal.
-func TestSignalNotes(t *testing.T) { forEachDialect(t, testSignalNotes) }
+func TestSignalNotes(t *testing.T) { storetest.ForEachDialect(t, testSignalNotes) }
 
 func testSignalNotes(t *testing.T, d core.Dialect) {
 	f := newBoardFixture(t, d)

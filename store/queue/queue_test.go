@@ -15,6 +15,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
@@ -76,25 +77,6 @@ var received = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 func newFixture(t *testing.T, d core.Dialect, n int) *fixture {
 	t.Helper()
 	return reopen(t, d, filepath.Join(t.TempDir(), store.FileName), n)
-}
-
-// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
-// runs: on it, the engine rebinds every query the part runs, as an engine
-// of "$1" placeholders would, and the part's tests show its SQL still
-// means the same once rebound.
-type numbered struct{}
-
-func (numbered) Name() string                { return "numbered" }
-func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
-func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
-func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
-
-// forEachDialect runs test on an engine of SQLite's dialect and on one of
-// numbered placeholders.
-func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
-	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
-		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
-	}
 }
 
 func must(t *testing.T, err error) {
@@ -168,7 +150,7 @@ func (f *fixture) signal(i, accountID int64, e protocols.Event, h queue.Handling
 // is logged on it and a logged signal stays out; a runaway flags the
 // incident; each change is touched for the subscribers once committed.
 func TestSignalsOpenJoinAndRaiseIncidents(t *testing.T) {
-	forEachDialect(t, testSignalsOpenJoinAndRaiseIncidents)
+	storetest.ForEachDialect(t, testSignalsOpenJoinAndRaiseIncidents)
 }
 
 func testSignalsOpenJoinAndRaiseIncidents(t *testing.T, d core.Dialect) {
@@ -216,7 +198,7 @@ func testSignalsOpenJoinAndRaiseIncidents(t *testing.T, d core.Dialect) {
 // TestRepeatsAndKeys: a repeat joins the open incident in its own role;
 // an event without a description is titled by format and code; a
 // resolved account's key is its id, an unknown one's receiver and number.
-func TestRepeatsAndKeys(t *testing.T) { forEachDialect(t, testRepeatsAndKeys) }
+func TestRepeatsAndKeys(t *testing.T) { storetest.ForEachDialect(t, testRepeatsAndKeys) }
 
 func testRepeatsAndKeys(t *testing.T, d core.Dialect) {
 	f := newFixture(t, d, 2)
@@ -238,7 +220,9 @@ func testRepeatsAndKeys(t *testing.T, d core.Dialect) {
 // TestUnknownAccountsAndTrouble: an unknown account's incident opens once
 // while open; a trouble incident opens, then the same trouble joins it;
 // both in the writer's batches and in a transaction of one's own.
-func TestUnknownAccountsAndTrouble(t *testing.T) { forEachDialect(t, testUnknownAccountsAndTrouble) }
+func TestUnknownAccountsAndTrouble(t *testing.T) {
+	storetest.ForEachDialect(t, testUnknownAccountsAndTrouble)
+}
 
 func testUnknownAccountsAndTrouble(t *testing.T, d core.Dialect) {
 	f := newFixture(t, d, 0)
@@ -299,7 +283,9 @@ func testUnknownAccountsAndTrouble(t *testing.T, d core.Dialect) {
 // TestQueueingNeedsTheDialect: joining a signal to an open incident uses
 // the engine's scalar minimum, so a Tx without the dialect refuses it
 // rather than run SQL of the wrong engine.
-func TestQueueingNeedsTheDialect(t *testing.T) { forEachDialect(t, testQueueingNeedsTheDialect) }
+func TestQueueingNeedsTheDialect(t *testing.T) {
+	storetest.ForEachDialect(t, testQueueingNeedsTheDialect)
+}
 
 func testQueueingNeedsTheDialect(t *testing.T, d core.Dialect) {
 	f := newFixture(t, d, 2)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -114,25 +115,6 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// numbered is a dialect of numbered placeholders, in the "?1" form SQLite
-// runs: on it, the engine rebinds every query the part runs, as an engine
-// of "$1" placeholders would, and the part's tests show its SQL still
-// means the same once rebound.
-type numbered struct{}
-
-func (numbered) Name() string                { return "numbered" }
-func (numbered) Rebind(q string) string      { return core.RebindNumbered(q, "?") }
-func (numbered) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
-func (numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
-
-// forEachDialect runs test on an engine of SQLite's dialect and on one of
-// numbered placeholders.
-func forEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
-	for _, d := range []core.Dialect{sqlite.Dialect, numbered{}} {
-		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
-	}
-}
-
 type auditEntry struct{ action, target, before, after string }
 
 func (f *fixture) audit(t *testing.T) []auditEntry {
@@ -156,7 +138,7 @@ func (f *fixture) audit(t *testing.T) []auditEntry {
 // clock's, created_at kept on update; reads are redacted; a broken rule
 // or a uniqueness conflict is refused and leaves nothing.
 func TestRecordsAreCheckedAuditedAndHooked(t *testing.T) {
-	forEachDialect(t, testRecordsAreCheckedAuditedAndHooked)
+	storetest.ForEachDialect(t, testRecordsAreCheckedAuditedAndHooked)
 }
 
 func testRecordsAreCheckedAuditedAndHooked(t *testing.T, d core.Dialect) {

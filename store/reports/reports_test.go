@@ -4,45 +4,28 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // fixture is the morning reports of a store on a real SQLite file, with
 // one customer.
 type fixture struct {
 	r        *reports.MorningReports
-	clock    *clock
+	clock    *storetest.Clock
 	customer *store.Customer
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
 		Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: c.Now,
 	})
