@@ -6,7 +6,6 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,17 +31,10 @@ func (noBatches) Released([]any)  {}
 // fixture is on-test on an engine over a real SQLite file with the
 // store's schema and one account, its hooks recorded.
 type fixture struct {
-	tests   *ontest.Tests
-	now     time.Time
-	account int64
-	mu      sync.Mutex
-	events  []string // hook calls: "started 1", "ended 1", "visits"
-}
-
-func (f *fixture) hook(what string) {
-	f.mu.Lock()
-	f.events = append(f.events, what)
-	f.mu.Unlock()
+	tests           *ontest.Tests
+	now             time.Time
+	account         int64
+	storetest.Calls // the hooks: "started", "ended <reason>", "visits"
 }
 
 func newFixture(t *testing.T, d core.Dialect) *fixture {
@@ -63,28 +55,18 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 	must(t, st.Accounts.Create(ctx, a))
 	must(t, st.Close())
 
-	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations(), Dialect: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Start(ctx, noBatches{}); err != nil {
-		db.Abort()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.StartEngine(t, path, d, store.Migrations(), noBatches{})
 	f := &fixture{now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), account: a.ID}
 	f.tests = ontest.New(db, ontest.Options{
 		Now:     func() time.Time { return f.now },
-		Started: func(t ontest.OnTest) { f.hook("started") },
-		Ended:   func(t ontest.OnTest) { f.hook("ended " + t.EndReason) },
+		Started: func(t ontest.OnTest) { f.Hook("started") },
+		Ended:   func(t ontest.OnTest) { f.Hook("ended " + t.EndReason) },
 		ExpireVisits: func(context.Context, *sql.Tx, time.Time) ([]int64, error) {
 			return []int64{7}, nil
 		},
 		VisitsEnded: func(sites []int64) {
 			if len(sites) == 1 && sites[0] == 7 {
-				f.hook("visits")
+				f.Hook("visits")
 			}
 		},
 	})
@@ -160,9 +142,7 @@ func testPeriodsAreCheckedLoggedAndExpire(t *testing.T, d core.Dialect) {
 	if got := strings.Join(kinds, " "); got != "test_on test_expiring test_off" {
 		t.Fatalf("transitions %q", got)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if got := strings.Join(f.events, ", "); got != "started, visits, visits, ended expired, visits" {
+	if got := strings.Join(f.Called(), ", "); got != "started, visits, visits, ended expired, visits" {
 		t.Fatalf("hooks %q", got)
 	}
 }

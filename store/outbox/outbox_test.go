@@ -6,7 +6,6 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,27 +50,14 @@ func (signalBatcher) Released([]any)  {}
 // store's schema, three stored signals and one incident, its hooks
 // recorded.
 type fixture struct {
-	db       *sqlite.DB
-	box      *outbox.Outbox
-	targets  []outbox.Target
-	signals  []int64
-	events   []protocols.Event
-	incident int64
-	mu       sync.Mutex
-	calls    []string
-	fail     error // Undeliverable's error while set
-}
-
-func (f *fixture) hook(what string) {
-	f.mu.Lock()
-	f.calls = append(f.calls, what)
-	f.mu.Unlock()
-}
-
-func (f *fixture) called() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
+	db              *sqlite.DB
+	box             *outbox.Outbox
+	targets         []outbox.Target
+	signals         []int64
+	events          []protocols.Event
+	incident        int64
+	storetest.Calls       // the hooks the part called, in order
+	fail            error // Undeliverable's error while set
 }
 
 var (
@@ -120,17 +106,7 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 		f.signals = append(f.signals, sg.ID)
 	}
 	slices.Sort(f.signals)
-	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations(), Dialect: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.Start(ctx, signalBatcher{targets: f.targets}); err != nil {
-		f.db.Abort()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.db.Close() })
+	f.db = storetest.StartEngine(t, path, d, store.Migrations(), signalBatcher{targets: f.targets})
 	f.box = outbox.New(f.db, outbox.Options{
 		Now:     func() time.Time { return now },
 		Targets: f.targets,
@@ -138,7 +114,7 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 			return &core.Incident{ID: id, Kind: "test"}, nil
 		},
 		Counted: func(_ context.Context, target string) (int, time.Time, error) {
-			f.hook("counted " + target)
+			f.Hook("counted " + target)
 			return 42, now, nil
 		},
 		Undeliverable: func(ctx context.Context, tx *sql.Tx, u outbox.Undelivered) (func(), error) {
@@ -151,10 +127,10 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 				return nil, errors.New("hook ran before the row was settled")
 			}
 			if f.fail != nil {
-				return func() { f.hook("after a failed transaction") }, f.fail
+				return func() { f.Hook("after a failed transaction") }, f.fail
 			}
-			f.hook("undeliverable " + u.Output + " " + u.Reason)
-			return func() { f.hook("after " + u.Reason) }, nil
+			f.Hook("undeliverable " + u.Output + " " + u.Reason)
+			return func() { f.Hook("after " + u.Reason) }, nil
 		},
 	})
 	return f
@@ -263,7 +239,7 @@ func testDeliveryAttemptsAndLag(t *testing.T, d core.Dialect) {
 	if n, oldest, err := f.box.OutboxLag(ctx, "all"); err != nil || n != 42 || !oldest.Equal(now) {
 		t.Errorf("counted lag: %d %v %v", n, oldest, err)
 	}
-	if c := f.called(); len(c) != 1 || c[0] != "counted all" {
+	if c := f.Called(); len(c) != 1 || c[0] != "counted all" {
 		t.Errorf("hooks: %q", c)
 	}
 	if n, oldest, err := f.box.QueryLag(ctx, "all"); err != nil || n != 1 || !oldest.Equal(received) {
@@ -305,7 +281,7 @@ func testUndeliverableRows(t *testing.T, d core.Dialect) {
 	must(t, f.box.MarkUndeliverable(ctx, fire[2].ID, "fire", "no incident record", at))
 	want := []string{"undeliverable fire no record", "after no record",
 		"undeliverable fire no incident record", "after no incident record"}
-	if c := f.called(); len(c) != len(want) || c[0] != want[0] || c[1] != want[1] || c[2] != want[2] || c[3] != want[3] {
+	if c := f.Called(); len(c) != len(want) || c[0] != want[0] || c[1] != want[1] || c[2] != want[2] || c[3] != want[3] {
 		t.Errorf("hooks: %q, want %q", c, want)
 	}
 	if pending, err := f.box.PendingOutbox(ctx, "fire", 10); err != nil || len(pending) != 0 {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/queue"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -27,24 +25,11 @@ import (
 // hooks are recorded.
 type boardFixture struct {
 	*fixture
-	board    *queue.Board
-	now      time.Time
-	ops      [2]core.Actor
-	incident int64
-	mu       sync.Mutex
-	calls    []string
-}
-
-func (f *boardFixture) hook(s string) {
-	f.mu.Lock()
-	f.calls = append(f.calls, s)
-	f.mu.Unlock()
-}
-
-func (f *boardFixture) called() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
+	board           *queue.Board
+	now             time.Time
+	ops             [2]core.Actor
+	incident        int64
+	storetest.Calls // the hooks the part called, in order
 }
 
 func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
@@ -73,19 +58,19 @@ func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
 			if err := tx.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = ?`, incident).Scan(&status); err != nil {
 				return err
 			}
-			f.hook("step " + action + " " + status)
+			f.Hook("step " + action + " " + status)
 			return nil
 		},
-		Publish: func(e queue.Event) { f.hook("publish " + e.Action) },
+		Publish: func(e queue.Event) { f.Hook("publish " + e.Action) },
 		Stepped: func(o *queue.StepOutcome) {
 			switch {
 			case o.FirstClaim:
-				f.hook("first claim after " + o.TimeToClaim.String())
+				f.Hook("first claim after " + o.TimeToClaim.String())
 			case o.Resolved:
-				f.hook("resolved after " + o.TimeToResolve.String())
+				f.Hook("resolved after " + o.TimeToResolve.String())
 			}
 		},
-		SiteChanged: func(_ int64, kind string) { f.hook("site " + kind) },
+		SiteChanged: func(_ int64, kind string) { f.Hook("site " + kind) },
 	})
 	q, held, err := f.board.Queue(ctx, f.now)
 	must(t, err)
@@ -123,17 +108,7 @@ func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
 		f.signals = append(f.signals, s.ID)
 	}
 	slices.Sort(f.signals)
-	f.db, err = sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: store.Migrations(), Dialect: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.db.Start(ctx, f.b); err != nil {
-		f.db.Abort()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.db.Close() })
+	f.db = storetest.StartEngine(t, path, d, store.Migrations(), f.b)
 	return f
 }
 
@@ -229,7 +204,7 @@ func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
 		"publish sweep", "publish sweep",
 		"step resolved resolved", "resolved after 12m0s", "publish resolve",
 	}
-	if c := f.called(); !slices.Equal(c, wantCalls) {
+	if c := f.Called(); !slices.Equal(c, wantCalls) {
 		t.Errorf("hooks:\n%q\nwant\n%q", c, wantCalls)
 	}
 }
@@ -323,7 +298,7 @@ func testSignalNotes(t *testing.T, d core.Dialect) {
 		t.Errorf("audited %d notes", audited)
 	}
 	// The signal has no site: no live view hears of it.
-	if slices.Contains(f.called(), "site note") {
-		t.Errorf("hooks: %q", f.called())
+	if slices.Contains(f.Called(), "site note") {
+		t.Errorf("hooks: %q", f.Called())
 	}
 }

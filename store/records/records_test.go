@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,8 +16,6 @@ import (
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/sqlite"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap/zaptest"
 )
 
 // installer is a record kind of the test's own on the store's installers
@@ -43,39 +40,15 @@ func (noBatches) Committed([]any) {}
 func (noBatches) Released([]any)  {}
 
 type fixture struct {
-	db    *sqlite.DB
-	recs  *records.Records[installer]
-	now   time.Time
-	mu    sync.Mutex
-	calls []string // hooks: "check new", "check 1", "written", "after"
-}
-
-func (f *fixture) hook(s string) {
-	f.mu.Lock()
-	f.calls = append(f.calls, s)
-	f.mu.Unlock()
-}
-
-func (f *fixture) called() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
+	db              *sqlite.DB
+	recs            *records.Records[installer]
+	now             time.Time
+	storetest.Calls // the hooks the part called, in order
 }
 
 func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), store.FileName), sqlite.Options{Logger: zaptest.NewLogger(t),
-		Registerer: prometheus.NewRegistry(), Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64,
-		FileCheckInterval: time.Second, Migrations: store.Migrations(), Dialect: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Start(ctx, noBatches{}); err != nil {
-		db.Abort()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.StartEngine(t, filepath.Join(t.TempDir(), store.FileName), d, store.Migrations(), noBatches{})
 	f := &fixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f.recs = records.New(db, func() time.Time { return f.now }, &records.Table[installer]{
 		Name: "installers", Label: "installer",
@@ -87,9 +60,9 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 		ID: func(i *installer) *int64 { return &i.ID },
 		Check: func(_ context.Context, _ *sql.Tx, i, old *installer) error {
 			if old == nil {
-				f.hook("check new")
+				f.Hook("check new")
 			} else {
-				f.hook("check " + old.Name)
+				f.Hook("check " + old.Name)
 			}
 			i.Phone = strings.TrimSpace(i.Phone)
 			return core.Required("name", i.Name)
@@ -97,12 +70,12 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 		Filters:  []string{"name", "identifier"},
 		FilterAs: map[string]func(string) (string, any){"identifier": func(v string) (string, any) { return "identifier = upper(?)", v }},
 		Written: func(context.Context, *sql.Tx, *installer, *installer) error {
-			f.hook("written")
+			f.Hook("written")
 			return nil
 		},
 		Redact:      func(i *installer) { i.Email = "" },
 		Secrets:     []string{"email"},
-		AfterCommit: func(old, rec *installer) { f.hook("after") },
+		AfterCommit: func(old, rec *installer) { f.Hook("after") },
 		Stamps:      func(i *installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	})
 	return f
@@ -199,7 +172,7 @@ func testRecordsAreCheckedAuditedAndHooked(t *testing.T, d core.Dialect) {
 	}
 
 	want := []string{"check new", "check new", "written", "after", "check new", "check Acme", "written", "after", "written", "after"}
-	if c := f.called(); !slices.Equal(c, want) {
+	if c := f.Called(); !slices.Equal(c, want) {
 		t.Errorf("hooks %q\nwant %q", c, want)
 	}
 	log := f.audit(t)

@@ -1,12 +1,17 @@
 package storetest
 
 import (
+	"context"
+	"io/fs"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
 )
 
 // Numbered is a dialect of numbered placeholders, in the "?1" form SQLite
@@ -47,4 +52,44 @@ func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+// StartEngine opens the engine on the database at path with the given
+// schema, on dialect d, starts its writer with b, and closes it when the
+// test ends.
+func StartEngine(t *testing.T, path string, d core.Dialect, migrations fs.FS, b sqlite.Batcher) *sqlite.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
+		Migrations: migrations, Dialect: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Start(ctx, b); err != nil {
+		db.Abort()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// Calls records, in order, the hooks a part called.
+type Calls struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+// Hook records one call.
+func (c *Calls) Hook(what string) {
+	c.mu.Lock()
+	c.calls = append(c.calls, what)
+	c.mu.Unlock()
+}
+
+// Called returns the calls so far.
+func (c *Calls) Called() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
 }
