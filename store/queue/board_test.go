@@ -102,7 +102,7 @@ func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
 	sigs, err := st.Signals(ctx, store.SignalFilter{Limit: n})
 	must(t, err)
 	must(t, st.Close())
-	f := &fixture{b: &batcher{}}
+	f := &fixture{b: &batcher{released: make(chan struct{}, 1)}}
 	f.b.q.SetDialect(d)
 	for _, s := range sigs {
 		f.signals = append(f.signals, s.ID)

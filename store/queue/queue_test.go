@@ -26,20 +26,28 @@ type step func(ctx context.Context, t *queue.Tx) error
 // batcher runs each item's step on the batch's *sqlite.Tx, as the commit
 // path does, and keeps what each batch touched once it committed.
 type batcher struct {
-	q       queue.Tx
-	mu      sync.Mutex
-	touched []queue.Event
+	q        queue.Tx
+	mu       sync.Mutex
+	touched  []queue.Event
+	released chan struct{} // a batch was released (capacity 1)
 }
 
 // published waits for n touched incidents: the writer releases a batch
-// after its callers have their answer.
+// after its callers have their answer. It returns what was touched by
+// then, or after 5 s without a release.
 func (b *batcher) published(t *testing.T, n int) []queue.Event {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+	timeout := time.After(5 * time.Second)
+	for {
 		b.mu.Lock()
 		got := slices.Clone(b.touched)
 		b.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-b.released:
+		case <-timeout:
 			return got
 		}
 	}
@@ -62,6 +70,10 @@ func (b *batcher) Released([]any) {
 	b.touched = append(b.touched, b.q.Touched...)
 	b.mu.Unlock()
 	b.q.Reset(nil)
+	select {
+	case b.released <- struct{}{}:
+	default:
+	}
 }
 
 type fixture struct {
