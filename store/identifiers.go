@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -115,7 +116,7 @@ func (s *Store) changeIdentifier(ctx context.Context, kind string, id int64, ide
 		var key string
 		// An empty identifier draws a random one (assignIdentifier on a new
 		// record); a given one is checked against every other record.
-		if err := assignIdentifier(ctx, tx, table, id, identFields{&identifier, &key}, nil); err != nil {
+		if err := records.AssignIdentifier(ctx, tx, table, id, &identifier, &key); err != nil {
 			return err
 		}
 		q, args := `UPDATE `+table+` SET identifier = ?, identifier_key = ?, updated_at = ? WHERE id = ?`,

@@ -10,6 +10,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/store/ontest"
+	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // Resolution is what one signal resolved to. A zero AccountID means the
@@ -41,7 +42,7 @@ type indexEntry struct {
 	id     int64
 	siteID int64
 	key    dc09.Key // zero when the account has no key of its own
-	system uint8    // index of its system type in systemTypes
+	system uint8    // records.SystemIndex of its system type
 }
 
 // accountIndex resolves (receiver, account number) to an account without a
@@ -78,7 +79,7 @@ func (s *Store) loadIndex(ctx context.Context) (*accountIndex, error) {
 		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, openSecret{s.sec, accountKeyColumn, &key}, &format, &system); err != nil {
 			return nil, fmt.Errorf("store: load account index: %w", err)
 		}
-		e.system = systemIndex(system)
+		e.system = records.SystemIndex(system)
 		if key != "" {
 			if e.key, err = dc09.ParseKey(key, format); err != nil {
 				// Keys are checked on the way in; a bad one here was written
@@ -116,7 +117,7 @@ func (x *accountIndex) resolve(receiver int, number string, ev *protocols.Event,
 	if !ok {
 		return Resolution{}
 	}
-	r := Resolution{AccountID: e.id, SiteID: e.siteID, SystemType: systemTypes[e.system].Name}
+	r := Resolution{AccountID: e.id, SiteID: e.siteID, SystemType: records.SystemName(e.system)}
 	if ev != nil {
 		r.Zone = NormaliseZone(ev.Zone)
 		cat := SystemCategory(r.SystemType, ev.Category)
@@ -162,9 +163,9 @@ func (x *accountIndex) accountChanged(old, a *Account) {
 	if a == nil {
 		return
 	}
-	e := indexEntry{id: a.ID, siteID: a.SiteID, system: systemIndex(a.SystemType)}
+	e := indexEntry{id: a.ID, siteID: a.SiteID, system: records.SystemIndex(a.SystemType)}
 	if a.Key != nil && *a.Key != "" {
-		// checkAccount parsed it already; it cannot fail here.
+		// records.CheckAccount parsed it already; it cannot fail here.
 		e.key, _ = dc09.ParseKey(*a.Key, a.KeyFormat)
 	}
 	x.byNumber[accountKey{int32(a.Receiver), a.Number}] = e

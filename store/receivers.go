@@ -60,7 +60,7 @@ func (s *Store) SyncReceivers(ctx context.Context, rs []Receiver) error {
 	if err != nil {
 		return err
 	}
-	return s.loadRules(ctx)
+	return s.kinds.LoadRules(ctx)
 }
 
 // warnPrefixMismatch logs the accounts of a receiver its prefix rule
