@@ -543,8 +543,8 @@ func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, r
 	for _, t := range []string{"sites", "customers", "installers"} {
 		var other int64
 		var name, ident string
-		err := tx.QueryRowContext(ctx, `SELECT id, name, identifier FROM `+t+` WHERE ((identifier_key = ?1 AND identifier_key <> '')
-			OR (identifier = ?2 AND identifier <> '')) AND NOT (?3 = ?4 AND id = ?5)`, *rec.key, *rec.ident, t, table, id).Scan(&other, &name, &ident)
+		err := tx.QueryRowContext(ctx, `SELECT id, name, identifier FROM `+t+` WHERE ((identifier_key = ? AND identifier_key <> '')
+			OR (identifier = ? AND identifier <> '')) AND NOT (? = ? AND id = ?)`, *rec.key, *rec.ident, t, table, id).Scan(&other, &name, &ident)
 		if err == nil {
 			same := ""
 			if ident != *rec.ident {
@@ -569,9 +569,9 @@ func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 		}
 		id := fmt.Sprint(100_000_000 + n.Int64())
 		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier_key = ?1 AND identifier_key <> ''
-			UNION SELECT 1 FROM customers WHERE identifier_key = ?1 AND identifier_key <> ''
-			UNION SELECT 1 FROM installers WHERE identifier_key = ?1 AND identifier_key <> ''`, id).Scan(&one)
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier_key = ? AND identifier_key <> ''
+			UNION SELECT 1 FROM customers WHERE identifier_key = ? AND identifier_key <> ''
+			UNION SELECT 1 FROM installers WHERE identifier_key = ? AND identifier_key <> ''`, id, id, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
