@@ -141,7 +141,7 @@ type Store struct {
 	// The incidents and the operator steps on them (store/queue).
 	*queue.Board
 
-	idx   *accountIndex
+	idx   *records.Index
 	sec   *secrets // nil: secrets are stored as plaintext
 	queue *queueHub
 	// gauges are the SQL-counted figures the scrapes read (gauges.go).
@@ -219,7 +219,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
-	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
+	s.log.Info("account index loaded", zap.Int("accounts", s.idx.AccountCount()), zap.Duration("took", time.Since(start)))
 	if err := s.kinds.LoadRules(ctx); err != nil {
 		return nil, err
 	}

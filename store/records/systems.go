@@ -129,9 +129,9 @@ func SystemCategory(systemType string, c protocols.Category) protocols.Category 
 	return c
 }
 
-// SystemIndex is a type's position in the system types, for the account
+// systemIndex is a type's position in systemTypes, for the account
 // index's small entries; 0 (intrusion) for an unknown name.
-func SystemIndex(name string) uint8 {
+func systemIndex(name string) uint8 {
 	for i := range systemTypes {
 		if systemTypes[i].Name == name {
 			return uint8(i)
