@@ -26,5 +26,3 @@ func (n nanoTimePtr) Scan(v any) error { return core.NanoTimePtr{T: n.t}.Scan(v)
 
 // Strings is a list of text stored as a JSON array.
 type Strings = core.Strings
-
-func textColumn(v any, what string) ([]byte, error) { return core.TextColumn(v, what) }
