@@ -142,3 +142,30 @@ func (k kindSecrets) Open(c records.Secret, dst *string) sql.Scanner {
 }
 
 func (kindSecrets) CheckNotSealed(field string, v *string) error { return checkNotSealed(field, v) }
+
+// The receivers and a site's systems as the records part reads them.
+type (
+	// Receiver is a logical receiver of the station.
+	Receiver = records.Receiver
+	// System is one system (account) of a site with who installed it and
+	// who looks after it.
+	System = records.System
+	// Contractor is an installer or technician as a system names it.
+	Contractor = records.Contractor
+)
+
+// Receivers lists the receivers with their account counts.
+func (s *Store) Receivers(ctx context.Context) ([]Receiver, error) { return s.kinds.Receivers(ctx) }
+
+// FindAccount returns the account a number sent on a receiver names: the
+// number is normalised and the receiver's prefix rule applied, as for a
+// signal.
+func (s *Store) FindAccount(ctx context.Context, receiver int, number string) (*Account, error) {
+	return s.kinds.FindAccount(ctx, receiver, number)
+}
+
+// SiteSystems lists a site's systems in account id order, each with its
+// installer (its own, else the site's) and technician.
+func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error) {
+	return s.kinds.SiteSystems(ctx, siteID)
+}
