@@ -25,7 +25,9 @@ type Kinds struct {
 	// morning report recipients.
 	CustomerContacts *Records[CustomerContact]
 
+	db      Engine
 	rdb     *sql.DB
+	now     func() time.Time
 	secrets Secrets
 	rules   atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
 }
@@ -67,18 +69,10 @@ type Options struct {
 
 // NewKinds returns the record kinds kept by db.
 func NewKinds(db Engine, o Options) *Kinds {
-	k := &Kinds{rdb: db.Read(), secrets: o.Secrets}
+	k := &Kinds{db: db, rdb: db.Read(), now: o.Now, secrets: o.Secrets}
 	k.newTables(db, o)
 	k.newContactTable(db, o)
 	return k
-}
-
-// AssignIdentifier checks a new identifier for the record id of table
-// (sites, customers or installers), unique across the three as
-// IdentifierKey compares it, and sets key; an empty one draws a random
-// identifier no record holds.
-func AssignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, ident, key *string) error {
-	return assignIdentifier(ctx, tx, table, id, identFields{ident, key}, nil)
 }
 
 // Clone copies an account, its key included, without its sent number.
