@@ -19,14 +19,17 @@
 // events), store/reports (morning reports), store/outbox (the outputs'
 // outbox and its undeliverable rows), store/queue (the incidents, the
 // operator steps on them, signal notes and the queue's in-transaction
-// incident writer) and store/records (the generic record table: checked,
-// audited changes of one record kind); they share store/core and import
-// neither this package nor each other. The record kinds' tables, the
-// account index and the resolution, portal users and visits, and the
-// queue's and sites' subscriber hubs live here, with the commit path that
-// writes a frame in one transaction: it calls the parts' in-transaction
-// functions (outbox.QueueSignal, queue.Tx) on the batch's *sqlite.Tx,
-// which runs each statement prepared once on the writer's connection.
+// incident writer) and store/records (the station's record kinds on the
+// generic record table, their identifiers, the receivers' prefix rules,
+// the system types and the account index that resolves signals); they
+// share store/core and import neither this package nor each other. The
+// record kinds' names stay here as aliases and their tables as Store's
+// fields. The CSV import, the receivers' sync, portal users and visits,
+// secrets at rest, and the queue's and sites' subscriber hubs live here,
+// with the commit path that writes a frame in one transaction: it calls
+// the parts' in-transaction functions (outbox.QueueSignal, queue.Tx) on
+// the batch's *sqlite.Tx, which runs each statement prepared once on the
+// writer's connection.
 // The engine's SQL dialect (core.Dialect) rebinds every query's
 // placeholders at the connection and renders the few constructs that
 // differ between engines.

@@ -13,56 +13,6 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-// TestIdentifierKeyMatchesTheMigration: the key Go computes is the key
-// migration 0012 computed in SQL for identifiers stored before it.
-func TestIdentifierKeyMatchesTheMigration(t *testing.T) {
-	f := newRecordsFixture(t)
-	for _, v := range []string{"+1 312 555 0101", "1 (312) 555-0101", "1.312.555/0101", "acme-01", "Ünïcode 1", "\t42 ", "a_b#c"} {
-		var sqlKey string
-		err := f.s.rdb.QueryRow(`SELECT upper(replace(replace(replace(replace(replace(replace(replace(replace(
-			?, ' ', ''), char(9), ''), '+', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', ''))`, v).Scan(&sqlKey)
-		must(t, err)
-		if got := IdentifierKey(v); got != sqlKey {
-			t.Errorf("IdentifierKey(%q) = %q, SQL %q", v, got, sqlKey)
-		}
-	}
-	if IdentifierKey("+1 312 555 0101") != "13125550101" {
-		t.Fatal("punctuation kept")
-	}
-}
-
-// TestUpdateWithoutIdentifierKeepsIt: an update that leaves the identifier
-// out keeps it, for sites, customers and installers.
-func TestUpdateWithoutIdentifierKeepsIt(t *testing.T) {
-	f := newRecordsFixture(t)
-	ctx := context.Background()
-	site := *f.site
-	site.Identifier, site.Notes = "", "new notes"
-	must(t, f.s.Sites.Update(ctx, site.ID, &site))
-	if site.Identifier != f.site.Identifier {
-		t.Fatalf("site identifier %q, was %q", site.Identifier, f.site.Identifier)
-	}
-	cs, err := f.s.Customers.List(ctx, ListOptions{})
-	must(t, err)
-	c := cs[0]
-	c.Identifier = ""
-	must(t, f.s.Customers.Update(ctx, c.ID, &c))
-	if c.Identifier != cs[0].Identifier {
-		t.Fatalf("customer identifier %q, was %q", c.Identifier, cs[0].Identifier)
-	}
-	inst := &Installer{Name: "Secure Ltd", Identifier: "555 0100"}
-	must(t, f.s.Installers.Create(ctx, inst))
-	inst.Identifier = ""
-	must(t, f.s.Installers.Update(ctx, inst.ID, inst))
-	if inst.Identifier != "555 0100" {
-		t.Fatalf("installer identifier %q", inst.Identifier)
-	}
-	// A punctuation-only identifier names nothing.
-	if err := f.s.Installers.Create(ctx, &Installer{Name: "X", Identifier: "+ - ()"}); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("punctuation only: %v", err)
-	}
-}
-
 // TestIdentifiersCompareWithoutPunctuation: login, uniqueness and lookups
 // compare the key, so "+1 312 555 0101" is "13125550101".
 func TestIdentifiersCompareWithoutPunctuation(t *testing.T) {

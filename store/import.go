@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // ImportColumns are the CSV columns ImportAccounts understands. receiver,
@@ -307,13 +309,13 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 		}
 		return 0, nil, err
 	}
-	// The account this row names, as checkAccount will store it.
+	// The account this row names, as records.CheckAccount will store it.
 	probe := &Account{Receiver: receiver, Number: f["number"]}
 	if row.has("sent_number") {
 		v := f["sent_number"]
 		probe.SentNumber = &v
 	}
-	number, err := accountNumber(probe, nil, prefix, mode)
+	number, err := records.AccountNumber(probe, nil, prefix, mode)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -339,7 +341,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 	// keeps its number (the row named it by that number).
 	a := &Account{Receiver: receiver, Number: probe.Number, SentNumber: probe.SentNumber}
 	if old != nil {
-		a = old.clone()
+		a = old.Clone()
 		a.Number = ""
 	}
 	if row.has("system_type") {
@@ -409,8 +411,8 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 			"account %s on receiver %d belongs to site %d (%s); to move it to site %d, set move=yes on this line",
 			number, receiver, old.SiteID, site, a.SiteID)}
 	}
-	probe = a.clone()
-	if err := checkAccount(ctx, tx, probe, old); err != nil {
+	probe = a.Clone()
+	if err := s.kinds.CheckAccount(ctx, tx, probe, old); err != nil {
 		return 0, nil, err
 	}
 	if sameAccount(old, probe) {
@@ -424,17 +426,6 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 		out = rowMoved
 	}
 	return out, func() { s.accountChanged(old, a) }, nil
-}
-
-// clone copies an account, its key included.
-func (a *Account) clone() *Account {
-	c := *a
-	if a.Key != nil {
-		k := *a.Key
-		c.Key = &k
-	}
-	c.SentNumber = nil
-	return &c
 }
 
 // sameAccount reports whether an update changed nothing an operator sees.
@@ -533,7 +524,7 @@ func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, clai
 		return rowCreated, nil, s.Sites.CreateTx(ctx, tx, x)
 	}
 	probe := *x
-	if err := checkSite(ctx, tx, &probe, old); err != nil {
+	if err := records.CheckSite(ctx, tx, &probe, old); err != nil {
 		return 0, nil, err
 	}
 	if probe.CustomerID == old.CustomerID && equalID(probe.InstallerID, old.InstallerID) && probe.Name == old.Name &&

@@ -108,8 +108,8 @@ func BenchmarkAccountIndex(b *testing.B) {
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)
-			if len(idx.byNumber) != n {
-				b.Fatalf("loaded %d accounts, want %d", len(idx.byNumber), n)
+			if idx.AccountCount() != n {
+				b.Fatalf("loaded %d accounts, want %d", idx.AccountCount(), n)
 			}
 			heap = after.HeapAlloc - before.HeapAlloc
 			runtime.KeepAlive(idx)

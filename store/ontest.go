@@ -47,11 +47,11 @@ func (s *Store) newTests() *ontest.Tests {
 	return ontest.New(s.db, ontest.Options{
 		Now: s.opts.Now,
 		Started: func(t OnTest) {
-			s.idx.testStarted(t)
+			indexTest(s.idx, t)
 			s.publishTestChange(t.AccountID)
 		},
 		Ended: func(t OnTest) {
-			s.idx.testEnded(t.AccountID, t.ID)
+			s.idx.TestEnded(t.AccountID, t.ID)
 			s.publishTestChange(t.AccountID)
 		},
 		ExpireVisits: expireVisits,

@@ -11,36 +11,6 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-func TestApplyPrefixIsARule(t *testing.T) {
-	for _, c := range []struct {
-		prefix string
-		mode   PrefixMode
-		sent   string
-		want   string
-	}{
-		{"9", PrefixAdd, "123", "9123"},
-		{"9", PrefixAdd, "9123", "99123"}, // never guessed from the first characters
-		{"9", "", "9123", "99123"},        // add is the default
-		{"9", PrefixExpect, "9123", "9123"},
-		{"9", PrefixExpect, "123", "123"}, // stored as sent; matches no account
-		{"", PrefixAdd, "123", "123"},
-		{"ABC", PrefixAdd, "", ""},
-	} {
-		if got := ApplyPrefix(c.prefix, c.mode, c.sent); got != c.want {
-			t.Errorf("ApplyPrefix(%q, %q, %q) = %q, want %q", c.prefix, c.mode, c.sent, got, c.want)
-		}
-		if sent, ok := SentNumber(c.prefix, c.mode, c.want); c.want != "" && (!ok || sent != c.sent) {
-			t.Errorf("SentNumber(%q, %q, %q) = %q %v, want %q", c.prefix, c.mode, c.want, sent, ok, c.sent)
-		}
-	}
-	if _, ok := SentNumber("9", PrefixAdd, "123"); ok {
-		t.Error("with add, no sent number reaches an account without the prefix")
-	}
-	if _, err := ParsePrefixMode("guess"); err == nil {
-		t.Error("a mode that is neither add nor expect")
-	}
-}
-
 // TestStartupWarnsAboutAccountsTheRuleLeavesInDoubt: accounts stored
 // before the rule (by the guess that put the prefix in front of numbers
 // lacking it, or under another prefix) are named at start-up: 9123 and

@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/queue"
+	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/reports"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
@@ -141,9 +141,8 @@ type Store struct {
 	// The incidents and the operator steps on them (store/queue).
 	*queue.Board
 
-	idx   *accountIndex
-	rules atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules
-	sec   *secrets                           // nil: secrets are stored as plaintext
+	idx   *records.Index
+	sec   *secrets // nil: secrets are stored as plaintext
 	queue *queueHub
 	// gauges are the SQL-counted figures the scrapes read (gauges.go).
 	gauges *gauges
@@ -152,7 +151,8 @@ type Store struct {
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
 
-	// The station's records (design.md §4).
+	// The station's records (design.md §4), built by store/records.
+	kinds             *records.Kinds
 	Customers         *Records[Customer]
 	Installers        *Records[Installer]
 	Technicians       *Records[Technician]
@@ -206,8 +206,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.Outbox = s.newOutbox()
 	s.Board = s.newBoard()
 	s.m = newMetrics(opts.Registerer)
-	s.newTables()
-	s.newContactTable()
+	s.newKinds()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
 	s.sites = newHub(SiteEvent{})
 	start := time.Now()
@@ -220,8 +219,8 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := opts.Registerer.Register(newQueueCollector(s)); err != nil {
 		return nil, fmt.Errorf("store: metrics: %w", err)
 	}
-	s.log.Info("account index loaded", zap.Int("accounts", len(s.idx.byNumber)), zap.Duration("took", time.Since(start)))
-	if err := s.loadRules(ctx); err != nil {
+	s.log.Info("account index loaded", zap.Int("accounts", s.idx.AccountCount()), zap.Duration("took", time.Since(start)))
+	if err := s.kinds.LoadRules(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.warnIdentifierClashes(ctx); err != nil {

@@ -95,7 +95,7 @@ func (s *Store) WatchAccounts(fn func(old, new *Account)) {
 
 // accountChanged updates the index and tells the watchers.
 func (s *Store) accountChanged(old, a *Account) {
-	s.idx.accountChanged(old, a)
+	s.idx.AccountChanged(old, a)
 	s.watchMu.Lock()
 	ws := s.watchers
 	s.watchMu.Unlock()

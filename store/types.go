@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
@@ -25,21 +24,5 @@ type nanoTimePtr struct{ t **time.Time }
 
 func (n nanoTimePtr) Scan(v any) error { return core.NanoTimePtr{T: n.t}.Scan(v) }
 
-// secondsDuration scans an integer seconds column into a Duration.
-type secondsDuration struct{ d *Duration }
-
-func (s secondsDuration) Scan(v any) error {
-	x, ok := v.(int64)
-	if !ok {
-		return fmt.Errorf("store: seconds column holds %T", v)
-	}
-	*s.d = Duration(time.Duration(x) * time.Second)
-	return nil
-}
-
-func seconds(d Duration) int64 { return int64(time.Duration(d) / time.Second) }
-
 // Strings is a list of text stored as a JSON array.
 type Strings = core.Strings
-
-func textColumn(v any, what string) ([]byte, error) { return core.TextColumn(v, what) }

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // Customer is who buys and is billed. Customers nest through ParentID: HQ →
@@ -131,13 +130,13 @@ type Account struct {
 	// it. On update, nil keeps the stored key and "" removes it.
 	Key *string `json:"dc09_key,omitempty"`
 	// KeyFormat is hex or ascii (protocols.md §3.10); "" without a key.
-	KeyFormat           string    `json:"dc09_key_format"`
-	HasKey              bool      `json:"has_dc09_key"`
-	SupervisionInterval Duration  `json:"supervision_interval"`
-	TestInterval        Duration  `json:"test_interval"`
-	Notes               string    `json:"notes"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	KeyFormat           string        `json:"dc09_key_format"`
+	HasKey              bool          `json:"has_dc09_key"`
+	SupervisionInterval core.Duration `json:"supervision_interval"`
+	TestInterval        core.Duration `json:"test_interval"`
+	Notes               string        `json:"notes"`
+	CreatedAt           time.Time     `json:"created_at"`
+	UpdatedAt           time.Time     `json:"updated_at"`
 }
 
 // Zone is a zone of an account: "017 Front door".
@@ -155,12 +154,12 @@ type Zone struct {
 
 // RespondingParty is one entry of a site's ordered call list.
 type RespondingParty struct {
-	ID       int64   `json:"id"`
-	SiteID   int64   `json:"site_id"`
-	Position int     `json:"position"` // 1 is called first
-	Name     string  `json:"name"`
-	Role     string  `json:"role"` // keyholder (the default), contact, guard (RoleGuard), …
-	Phones   Strings `json:"phones"`
+	ID       int64        `json:"id"`
+	SiteID   int64        `json:"site_id"`
+	Position int          `json:"position"` // 1 is called first
+	Name     string       `json:"name"`
+	Role     string       `json:"role"` // keyholder (the default), contact, guard (RoleGuard), …
+	Phones   core.Strings `json:"phones"`
 	// Passcode is write-only, like an account's key: nil keeps, "" removes.
 	Passcode    *string   `json:"passcode,omitempty"`
 	HasPasscode bool      `json:"has_passcode"`
@@ -183,13 +182,13 @@ const RoleGuard = "guard"
 
 // Authority is the police, fire, medical or guard service for a site.
 type Authority struct {
-	ID        int64     `json:"id"`
-	SiteID    int64     `json:"site_id"`
-	Kind      string    `json:"kind"`
-	Name      string    `json:"name"`
-	Phones    Strings   `json:"phones"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        int64        `json:"id"`
+	SiteID    int64        `json:"site_id"`
+	Kind      string       `json:"kind"`
+	Name      string       `json:"name"`
+	Phones    core.Strings `json:"phones"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 // NormaliseAccount trims and upper-cases an account number and checks it:
@@ -208,14 +207,8 @@ func NormaliseAccount(s string) (string, error) {
 	return s, nil
 }
 
-// NormaliseZone is the form zones are matched in: leading zeros dropped, so
-// that a panel's "017" finds the zone entered as "17".
-func NormaliseZone(z string) string { return core.NormaliseZone(z) }
-
-func required(field, v string) error { return core.Required(field, v) }
-
-func (s *Store) newTables() {
-	s.Customers = records.New(s.db, s.opts.Now, &records.Table[Customer]{
+func (k *Kinds) newTables(db Engine, o Options) {
+	k.Customers = New(db, o.Now, &Table[Customer]{
 		Name: "customers", Label: "customer",
 		Columns: []string{"parent_id", "name", "billing_name", "billing_email", "billing_phone", "report_email", "time_zone", "identifier",
 			"identifier_key", "notes", "address"},
@@ -225,11 +218,11 @@ func (s *Store) newTables() {
 		},
 		Scan: func(c *Customer) []any {
 			return []any{&c.ID, &c.ParentID, &c.Name, &c.BillingName, &c.BillingEmail, &c.BillingPhone,
-				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, &c.Address, nanoTime{&c.CreatedAt}, nanoTime{&c.UpdatedAt}}
+				&c.ReportEmail, &c.TimeZone, &c.Identifier, &c.identKey, &c.Notes, &c.Address, core.NanoTime{T: &c.CreatedAt}, core.NanoTime{T: &c.UpdatedAt}}
 		},
 		ID: func(c *Customer) *int64 { return &c.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, c, old *Customer) error {
-			if err := required("name", c.Name); err != nil {
+			if err := core.Required("name", c.Name); err != nil {
 				return err
 			}
 			var was *identFields
@@ -241,7 +234,7 @@ func (s *Store) newTables() {
 			}
 			if c.TimeZone != "" {
 				if _, err := loadLocation(c.TimeZone); err != nil {
-					return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", c.TimeZone)
+					return core.Invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", c.TimeZone)
 				}
 			}
 			if err := c.Address.normalise(); err != nil {
@@ -250,14 +243,14 @@ func (s *Store) newTables() {
 			for _, addr := range strings.Split(c.ReportEmail, ",") {
 				if addr = strings.TrimSpace(addr); addr != "" {
 					if _, err := mail.ParseAddress(addr); err != nil {
-						return invalid("report_email", "%q is not an e-mail address", addr)
+						return core.Invalid("report_email", "%q is not an e-mail address", addr)
 					}
 				}
 			}
 			if c.ParentID == nil {
 				return nil
 			}
-			if err := exists(ctx, tx, "customers", *c.ParentID, "parent_id", "customer"); err != nil {
+			if err := core.Exists(ctx, tx, "customers", *c.ParentID, "parent_id", "customer"); err != nil {
 				return err
 			}
 			if old != nil {
@@ -271,7 +264,7 @@ func (s *Store) newTables() {
 					return err
 				}
 				if loops > 0 {
-					return invalid("parent_id", "customer %d cannot be placed below itself or its own descendant", c.ID)
+					return core.Invalid("parent_id", "customer %d cannot be placed below itself or its own descendant", c.ID)
 				}
 			}
 			return nil
@@ -280,16 +273,16 @@ func (s *Store) newTables() {
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
 		Stamps:   func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
 	})
-	s.Installers = records.New(s.db, s.opts.Now, &records.Table[Installer]{
+	k.Installers = New(db, o.Now, &Table[Installer]{
 		Name: "installers", Label: "installer",
 		Columns: []string{"name", "phone", "email", "identifier", "identifier_key"},
 		Values:  func(i *Installer) []any { return []any{i.Name, i.Phone, i.Email, i.Identifier, i.identKey} },
 		Scan: func(i *Installer) []any {
-			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, &i.identKey, nanoTime{&i.CreatedAt}, nanoTime{&i.UpdatedAt}}
+			return []any{&i.ID, &i.Name, &i.Phone, &i.Email, &i.Identifier, &i.identKey, core.NanoTime{T: &i.CreatedAt}, core.NanoTime{T: &i.UpdatedAt}}
 		},
 		ID: func(i *Installer) *int64 { return &i.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, i, old *Installer) error {
-			if err := required("name", i.Name); err != nil {
+			if err := core.Required("name", i.Name); err != nil {
 				return err
 			}
 			var was *identFields
@@ -302,24 +295,24 @@ func (s *Store) newTables() {
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
 		Stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	})
-	s.Technicians = records.New(s.db, s.opts.Now, &records.Table[Technician]{
+	k.Technicians = New(db, o.Now, &Table[Technician]{
 		Name: "technicians", Label: "technician",
 		Columns: []string{"installer_id", "name", "phone", "email"},
 		Values:  func(t *Technician) []any { return []any{t.InstallerID, t.Name, t.Phone, t.Email} },
 		Scan: func(t *Technician) []any {
-			return []any{&t.ID, &t.InstallerID, &t.Name, &t.Phone, &t.Email, nanoTime{&t.CreatedAt}, nanoTime{&t.UpdatedAt}}
+			return []any{&t.ID, &t.InstallerID, &t.Name, &t.Phone, &t.Email, core.NanoTime{T: &t.CreatedAt}, core.NanoTime{T: &t.UpdatedAt}}
 		},
 		ID: func(t *Technician) *int64 { return &t.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, t, _ *Technician) error {
-			if err := required("name", t.Name); err != nil {
+			if err := core.Required("name", t.Name); err != nil {
 				return err
 			}
-			return exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
+			return core.Exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
 		},
 		Filters: []string{"installer_id"},
 		Stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
 	})
-	s.Sites = records.New(s.db, s.opts.Now, &records.Table[Site]{
+	k.Sites = New(db, o.Now, &Table[Site]{
 		Name: "sites", Label: "site",
 		Columns: []string{"customer_id", "installer_id", "name", "address", "time_zone", "notes", "identifier", "identifier_key"},
 		Values: func(x *Site) []any {
@@ -327,16 +320,16 @@ func (s *Store) newTables() {
 		},
 		Scan: func(x *Site) []any {
 			return []any{&x.ID, &x.CustomerID, &x.InstallerID, &x.Name, &x.Address, &x.TimeZone, &x.Notes,
-				&x.Identifier, &x.identKey, &x.CreatedBy, &x.UpdatedBy, nanoTime{&x.CreatedAt}, nanoTime{&x.UpdatedAt}}
+				&x.Identifier, &x.identKey, &x.CreatedBy, &x.UpdatedBy, core.NanoTime{T: &x.CreatedAt}, core.NanoTime{T: &x.UpdatedAt}}
 		},
 		By:       func(x *Site) (*string, *string) { return &x.CreatedBy, &x.UpdatedBy },
 		ID:       func(x *Site) *int64 { return &x.ID },
-		Check:    checkSite,
+		Check:    CheckSite,
 		Filters:  []string{"customer_id", "installer_id", "identifier"},
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
 		Stamps:   func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
 	})
-	s.Accounts = records.New(s.db, s.opts.Now, &records.Table[Account]{
+	k.Accounts = New(db, o.Now, &Table[Account]{
 		Name: "accounts", Label: "account",
 		Columns: []string{"receiver", "number", "site_id", "system_type", "dc09_key", "dc09_key_format",
 			"supervision_seconds", "test_seconds", "notes", "installer_id", "technician_id"},
@@ -345,53 +338,53 @@ func (s *Store) newTables() {
 			if a.Key != nil {
 				key = *a.Key
 			}
-			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, s.sec.seal(accountKeyColumn, key), a.KeyFormat,
+			return []any{a.Receiver, a.Number, a.SiteID, a.SystemType, o.Secrets.Seal(AccountKey, key), a.KeyFormat,
 				seconds(a.SupervisionInterval), seconds(a.TestInterval), a.Notes, a.InstallerID, a.TechnicianID}
 		},
 		Scan: func(a *Account) []any {
 			a.Key = new(string)
-			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, openSecret{s.sec, accountKeyColumn, a.Key}, &a.KeyFormat,
+			return []any{&a.ID, &a.Receiver, &a.Number, &a.SiteID, &a.SystemType, o.Secrets.Open(AccountKey, a.Key), &a.KeyFormat,
 				secondsDuration{&a.SupervisionInterval}, secondsDuration{&a.TestInterval}, &a.Notes, &a.InstallerID, &a.TechnicianID,
-				nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
+				core.NanoTime{T: &a.CreatedAt}, core.NanoTime{T: &a.UpdatedAt}}
 		},
 		ID:      func(a *Account) *int64 { return &a.ID },
-		Check:   checkAccount,
+		Check:   k.CheckAccount,
 		Filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
 		Redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
-			s.sentNumber(a)
+			k.sentNumber(a)
 		},
 		Secrets:     []string{"dc09_key"},
-		AfterCommit: func(old, a *Account) { s.accountChanged(old, a) },
+		AfterCommit: o.AccountCommitted,
 		Stamps:      func(a *Account) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	})
-	s.Zones = records.New(s.db, s.opts.Now, &records.Table[Zone]{
+	k.Zones = New(db, o.Now, &Table[Zone]{
 		Name: "zones", Label: "zone",
 		Columns: []string{"account_id", "number", "description", "type"},
 		Values:  func(z *Zone) []any { return []any{z.AccountID, z.Number, z.Description, z.Type} },
 		Scan: func(z *Zone) []any {
 			return []any{&z.ID, &z.AccountID, &z.Number, &z.Description, &z.Type, &z.CreatedBy, &z.UpdatedBy,
-				nanoTime{&z.CreatedAt}, nanoTime{&z.UpdatedAt}}
+				core.NanoTime{T: &z.CreatedAt}, core.NanoTime{T: &z.UpdatedAt}}
 		},
 		By: func(z *Zone) (*string, *string) { return &z.CreatedBy, &z.UpdatedBy },
 		ID: func(z *Zone) *int64 { return &z.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, z, old *Zone) error {
-			z.Number = NormaliseZone(z.Number)
+			z.Number = core.NormaliseZone(z.Number)
 			if z.Number == "" {
-				return invalid("number", "is required")
+				return core.Invalid("number", "is required")
 			}
-			if err := required("description", z.Description); err != nil {
+			if err := core.Required("description", z.Description); err != nil {
 				return err
 			}
-			if err := exists(ctx, tx, "accounts", z.AccountID, "account_id", "account"); err != nil {
+			if err := core.Exists(ctx, tx, "accounts", z.AccountID, "account_id", "account"); err != nil {
 				return err
 			}
 			var other int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM zones WHERE account_id = ? AND number = ? AND id <> ?`,
 				z.AccountID, z.Number, z.ID).Scan(&other)
 			if err == nil {
-				return &ConflictError{Field: "number", Msg: fmt.Sprintf("zone %s of account %d already exists (zone id %d)", z.Number, z.AccountID, other)}
+				return &core.ConflictError{Field: "number", Msg: fmt.Sprintf("zone %s of account %d already exists (zone id %d)", z.Number, z.AccountID, other)}
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
@@ -399,10 +392,10 @@ func (s *Store) newTables() {
 			return nil
 		},
 		Filters: []string{"account_id"},
-		Written: zoneProgrammed,
+		Written: o.ZoneWritten,
 		Stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
 	})
-	s.RespondingParties = records.New(s.db, s.opts.Now, &records.Table[RespondingParty]{
+	k.RespondingParties = New(db, o.Now, &Table[RespondingParty]{
 		Name: "responding_parties", Label: "responding party",
 		Columns: []string{"site_id", "position", "name", "role", "phones", "passcode"},
 		Values: func(p *RespondingParty) []any {
@@ -410,32 +403,32 @@ func (s *Store) newTables() {
 			if p.Passcode != nil {
 				code = *p.Passcode
 			}
-			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, s.sec.seal(passcodeColumn, code)}
+			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, o.Secrets.Seal(Passcode, code)}
 		},
 		Scan: func(p *RespondingParty) []any {
 			p.Passcode = new(string)
-			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, openSecret{s.sec, passcodeColumn, p.Passcode},
-				&p.CreatedBy, &p.UpdatedBy, nanoTime{&p.CreatedAt}, nanoTime{&p.UpdatedAt}}
+			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, o.Secrets.Open(Passcode, p.Passcode),
+				&p.CreatedBy, &p.UpdatedBy, core.NanoTime{T: &p.CreatedAt}, core.NanoTime{T: &p.UpdatedAt}}
 		},
 		By: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
 		ID: func(p *RespondingParty) *int64 { return &p.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, p, old *RespondingParty) error {
-			if err := required("name", p.Name); err != nil {
+			if err := core.Required("name", p.Name); err != nil {
 				return err
 			}
 			if p.Position < 1 {
-				return invalid("position", "must be 1 or more (1 is called first)")
+				return core.Invalid("position", "must be 1 or more (1 is called first)")
 			}
 			if p.Role == "" {
 				p.Role = "keyholder"
 			}
-			if err := checkNotSealed("passcode", p.Passcode); err != nil {
+			if err := o.Secrets.CheckNotSealed("passcode", p.Passcode); err != nil {
 				return err
 			}
 			if old != nil && p.Passcode == nil {
 				p.Passcode = old.Passcode
 			}
-			return exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
+			return core.Exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id"},
 		Secrets: []string{"passcode"},
@@ -445,43 +438,45 @@ func (s *Store) newTables() {
 		},
 		Stamps: func(p *RespondingParty) (*time.Time, *time.Time) { return &p.CreatedAt, &p.UpdatedAt },
 	})
-	s.Authorities = records.New(s.db, s.opts.Now, &records.Table[Authority]{
+	k.Authorities = New(db, o.Now, &Table[Authority]{
 		Name: "authorities", Label: "authority",
 		Columns: []string{"site_id", "kind", "name", "phones"},
 		Values:  func(a *Authority) []any { return []any{a.SiteID, a.Kind, a.Name, a.Phones} },
 		Scan: func(a *Authority) []any {
-			return []any{&a.ID, &a.SiteID, &a.Kind, &a.Name, &a.Phones, nanoTime{&a.CreatedAt}, nanoTime{&a.UpdatedAt}}
+			return []any{&a.ID, &a.SiteID, &a.Kind, &a.Name, &a.Phones, core.NanoTime{T: &a.CreatedAt}, core.NanoTime{T: &a.UpdatedAt}}
 		},
 		ID: func(a *Authority) *int64 { return &a.ID },
 		Check: func(ctx context.Context, tx *sql.Tx, a, _ *Authority) error {
-			if err := oneOf("kind", a.Kind, AuthorityKinds); err != nil {
+			if err := core.OneOf("kind", a.Kind, AuthorityKinds); err != nil {
 				return err
 			}
-			if err := required("name", a.Name); err != nil {
+			if err := core.Required("name", a.Name); err != nil {
 				return err
 			}
-			return exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
+			return core.Exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id", "kind"},
 		Stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	})
 }
 
-func checkSite(ctx context.Context, tx *sql.Tx, x, old *Site) error {
-	if err := required("name", x.Name); err != nil {
+// CheckSite validates and normalises a site inside the change's
+// transaction (the import probes a row with it, as CheckContact).
+func CheckSite(ctx context.Context, tx *sql.Tx, x, old *Site) error {
+	if err := core.Required("name", x.Name); err != nil {
 		return err
 	}
 	if x.TimeZone == "" {
 		x.TimeZone = "UTC"
 	}
 	if _, err := loadLocation(x.TimeZone); err != nil {
-		return invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", x.TimeZone)
+		return core.Invalid("time_zone", "%q is not an IANA time zone such as Europe/Berlin", x.TimeZone)
 	}
-	if err := exists(ctx, tx, "customers", x.CustomerID, "customer_id", "customer"); err != nil {
+	if err := core.Exists(ctx, tx, "customers", x.CustomerID, "customer_id", "customer"); err != nil {
 		return err
 	}
 	if x.InstallerID != nil {
-		if err := exists(ctx, tx, "installers", *x.InstallerID, "installer_id", "installer"); err != nil {
+		if err := core.Exists(ctx, tx, "installers", *x.InstallerID, "installer_id", "installer"); err != nil {
 			return err
 		}
 	}
@@ -543,19 +538,19 @@ func assignIdentifier(ctx context.Context, tx *sql.Tx, table string, id int64, r
 	}
 	*rec.key = IdentifierKey(*rec.ident)
 	if *rec.key == "" {
-		return invalid("identifier", "%q has no letter or digit", *rec.ident)
+		return core.Invalid("identifier", "%q has no letter or digit", *rec.ident)
 	}
 	for _, t := range []string{"sites", "customers", "installers"} {
 		var other int64
 		var name, ident string
-		err := tx.QueryRowContext(ctx, `SELECT id, name, identifier FROM `+t+` WHERE ((identifier_key = ?1 AND identifier_key <> '')
-			OR (identifier = ?2 AND identifier <> '')) AND NOT (?3 = ?4 AND id = ?5)`, *rec.key, *rec.ident, t, table, id).Scan(&other, &name, &ident)
+		err := tx.QueryRowContext(ctx, `SELECT id, name, identifier FROM `+t+` WHERE ((identifier_key = ? AND identifier_key <> '')
+			OR (identifier = ? AND identifier <> '')) AND NOT (? = ? AND id = ?)`, *rec.key, *rec.ident, t, table, id).Scan(&other, &name, &ident)
 		if err == nil {
 			same := ""
 			if ident != *rec.ident {
 				same = fmt.Sprintf(" as %s (identifiers are compared without spaces and + - . ( ) /)", ident)
 			}
-			return &ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by %s %d (%s)%s",
+			return &core.ConflictError{Field: "identifier", Msg: fmt.Sprintf("identifier %s is already used by %s %d (%s)%s",
 				*rec.ident, strings.TrimSuffix(t, "s"), other, name, same)}
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -574,9 +569,9 @@ func freeIdentifier(ctx context.Context, tx *sql.Tx) (string, error) {
 		}
 		id := fmt.Sprint(100_000_000 + n.Int64())
 		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier_key = ?1 AND identifier_key <> ''
-			UNION SELECT 1 FROM customers WHERE identifier_key = ?1 AND identifier_key <> ''
-			UNION SELECT 1 FROM installers WHERE identifier_key = ?1 AND identifier_key <> ''`, id).Scan(&one)
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM sites WHERE identifier_key = ? AND identifier_key <> ''
+			UNION SELECT 1 FROM customers WHERE identifier_key = ? AND identifier_key <> ''
+			UNION SELECT 1 FROM installers WHERE identifier_key = ? AND identifier_key <> ''`, id, id, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return id, nil
 		}
@@ -603,37 +598,40 @@ func loadLocation(name string) (*time.Location, error) {
 	return l, nil
 }
 
-func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
+// CheckAccount validates and normalises an account inside the change's
+// transaction: its number by the receiver's prefix rule, its key, its
+// site, installer and technician, and its uniqueness on the receiver.
+func (k *Kinds) CheckAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 	var prefix string
 	var mode PrefixMode
 	err := tx.QueryRowContext(ctx, `SELECT account_prefix, account_prefix_mode FROM receivers WHERE number = ?`, a.Receiver).
 		Scan(&prefix, &mode)
 	if errors.Is(err, sql.ErrNoRows) {
-		return invalid("receiver", "receiver %d is not configured", a.Receiver)
+		return core.Invalid("receiver", "receiver %d is not configured", a.Receiver)
 	}
 	if err != nil {
 		return err
 	}
-	if a.Number, err = accountNumber(a, old, prefix, mode); err != nil {
+	if a.Number, err = AccountNumber(a, old, prefix, mode); err != nil {
 		return err
 	}
 	a.SentNumber = nil
 	if a.SystemType == "" {
 		a.SystemType = "intrusion"
 	}
-	if err := oneOf("system_type", a.SystemType, SystemTypes); err != nil {
+	if err := core.OneOf("system_type", a.SystemType, SystemTypes); err != nil {
 		return err
 	}
 	if a.SupervisionInterval < 0 {
-		return invalid("supervision_interval", "must not be negative")
+		return core.Invalid("supervision_interval", "must not be negative")
 	}
 	if a.TestInterval < 0 {
-		return invalid("test_interval", "must not be negative")
+		return core.Invalid("test_interval", "must not be negative")
 	}
 	if old != nil && a.Key == nil {
 		a.Key, a.KeyFormat = old.Key, old.KeyFormat
 	}
-	if err := checkNotSealed("dc09_key", a.Key); err != nil {
+	if err := k.secrets.CheckNotSealed("dc09_key", a.Key); err != nil {
 		return err
 	}
 	if a.Key != nil && *a.Key != "" {
@@ -642,12 +640,12 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 		}
 		if _, err := dc09.ParseKey(*a.Key, a.KeyFormat); err != nil {
 			// The message says what is wrong with the key, never the key.
-			return invalid("dc09_key", "%v", err)
+			return core.Invalid("dc09_key", "%v", err)
 		}
 	} else {
 		a.KeyFormat = ""
 	}
-	if err := exists(ctx, tx, "sites", a.SiteID, "site_id", "site"); err != nil {
+	if err := core.Exists(ctx, tx, "sites", a.SiteID, "site_id", "site"); err != nil {
 		return err
 	}
 	if err := checkInstaller(ctx, tx, a); err != nil {
@@ -658,7 +656,7 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 	err = tx.QueryRowContext(ctx, `SELECT a.id, s.id, s.name FROM accounts a JOIN sites s ON s.id = a.site_id
 		WHERE a.receiver = ? AND a.number = ? AND a.id <> ?`, a.Receiver, a.Number, a.ID).Scan(&otherID, &siteID, &site)
 	if err == nil {
-		return &ConflictError{Field: "number", Msg: fmt.Sprintf(
+		return &core.ConflictError{Field: "number", Msg: fmt.Sprintf(
 			"account %s is already in use on receiver %d by site %d (%s), account id %d", a.Number, a.Receiver, siteID, site, otherID)}
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -667,9 +665,9 @@ func checkAccount(ctx context.Context, tx *sql.Tx, a, old *Account) error {
 	return nil
 }
 
-// accountNumber is the number an account is stored under, from Number or
+// AccountNumber is the number an account is stored under, from Number or
 // SentNumber as given (see Account), by the receiver's prefix rule.
-func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, error) {
+func AccountNumber(a, old *Account, prefix string, mode PrefixMode) (string, error) {
 	rule := fmt.Sprintf("receiver %d (prefix %s, account_prefix_mode %s)", a.Receiver, prefix, mode)
 	hasSent := a.SentNumber != nil && strings.TrimSpace(*a.SentNumber) != ""
 	hasNumber := strings.TrimSpace(a.Number) != ""
@@ -677,10 +675,10 @@ func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, err
 	switch {
 	case !hasSent && !hasNumber:
 		if old == nil {
-			return "", invalid("number", "is required: the number as the receiver's senders send it")
+			return "", core.Invalid("number", "is required: the number as the receiver's senders send it")
 		}
 		if !sameReceiver && LacksPrefix(prefix, old.Number) {
-			return "", invalid("number", "account %s lacks the prefix %s of receiver %d: give its number as that receiver's senders send it",
+			return "", core.Invalid("number", "account %s lacks the prefix %s of receiver %d: give its number as that receiver's senders send it",
 				old.Number, prefix, a.Receiver)
 		}
 		return old.Number, nil // left out: unchanged
@@ -692,7 +690,7 @@ func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, err
 		given, err := NormaliseAccount(a.Number)
 		switch {
 		case err != nil:
-			return "", invalid("number", "%v", err)
+			return "", core.Invalid("number", "%v", err)
 		case given == number:
 			return number, nil
 		case sameReceiver && number == old.Number:
@@ -700,7 +698,7 @@ func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, err
 			// changed number is the stored one, sent_number the old one.
 			return storedNumber(given, prefix, mode, rule)
 		}
-		return "", invalid("number", "number %s and sent_number %s disagree: on %s, sent_number %s is account %s",
+		return "", core.Invalid("number", "number %s and sent_number %s disagree: on %s, sent_number %s is account %s",
 			a.Number, *a.SentNumber, rule, *a.SentNumber, number)
 	}
 	number, err := bySentNumber("number", a.Number, prefix, mode, rule)
@@ -710,7 +708,7 @@ func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, err
 	if sent, _ := NormaliseAccount(a.Number); sameReceiver && sent == old.Number && number != sent {
 		// The account's stored number sent back alone (a record read and
 		// written again), which the rule would prefix once more.
-		return "", invalid("number", "%s is this account's number as stored; read as its senders send it, on %s it would "+
+		return "", core.Invalid("number", "%s is this account's number as stored; read as its senders send it, on %s it would "+
 			"become %s. Leave number out to keep it, or send sent_number with it", sent, rule, number)
 	}
 	return number, nil
@@ -720,14 +718,14 @@ func accountNumber(a, old *Account, prefix string, mode PrefixMode) (string, err
 func bySentNumber(field, given, prefix string, mode PrefixMode, rule string) (string, error) {
 	sent, err := NormaliseAccount(given)
 	if err != nil {
-		return "", invalid(field, "%v", err)
+		return "", core.Invalid(field, "%v", err)
 	}
 	number := ApplyPrefix(prefix, mode, sent)
 	switch {
 	case len(number) > 16:
-		return "", invalid(field, "on %s, %s is account %s: more than 16 characters", rule, sent, number)
+		return "", core.Invalid(field, "on %s, %s is account %s: more than 16 characters", rule, sent, number)
 	case LacksPrefix(prefix, number):
-		return "", invalid(field, "the senders of receiver %s send its prefix with their numbers: %s lacks %s, and no signal would carry it",
+		return "", core.Invalid(field, "the senders of receiver %s send its prefix with their numbers: %s lacks %s, and no signal would carry it",
 			rule, sent, prefix)
 	}
 	return number, nil
@@ -737,11 +735,11 @@ func bySentNumber(field, given, prefix string, mode PrefixMode, rule string) (st
 // with add, what follows it is a number senders can send.
 func storedNumber(number, prefix string, mode PrefixMode, rule string) (string, error) {
 	if LacksPrefix(prefix, number) {
-		return "", invalid("number", "on %s every account starts with the prefix: %s lacks %s", rule, number, prefix)
+		return "", core.Invalid("number", "on %s every account starts with the prefix: %s lacks %s", rule, number, prefix)
 	}
 	if mode == PrefixAdd && prefix != "" {
 		if _, err := NormaliseAccount(number[len(prefix):]); err != nil {
-			return "", invalid("number", "on %s, account %s would be reached by senders sending %q: %v", rule, number, number[len(prefix):], err)
+			return "", core.Invalid("number", "on %s, account %s would be reached by senders sending %q: %v", rule, number, number[len(prefix):], err)
 		}
 	}
 	return number, nil

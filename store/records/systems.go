@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -149,7 +150,7 @@ func checkInstaller(ctx context.Context, tx *sql.Tx, a *Account) error {
 		var inst int64
 		err := tx.QueryRowContext(ctx, `SELECT installer_id FROM technicians WHERE id = ?`, *a.TechnicianID).Scan(&inst)
 		if errors.Is(err, sql.ErrNoRows) {
-			return invalid("technician_id", "technician %d does not exist", *a.TechnicianID)
+			return core.Invalid("technician_id", "technician %d does not exist", *a.TechnicianID)
 		}
 		if err != nil {
 			return err
@@ -158,15 +159,18 @@ func checkInstaller(ctx context.Context, tx *sql.Tx, a *Account) error {
 		case a.InstallerID == nil:
 			a.InstallerID = &inst
 		case *a.InstallerID != inst:
-			return invalid("technician_id", "technician %d works for installer %d, not for installer %d (installer_id)",
+			return core.Invalid("technician_id", "technician %d works for installer %d, not for installer %d (installer_id)",
 				*a.TechnicianID, inst, *a.InstallerID)
 		}
 	}
 	if a.InstallerID != nil {
-		return exists(ctx, tx, "installers", *a.InstallerID, "installer_id", "installer")
+		return core.Exists(ctx, tx, "installers", *a.InstallerID, "installer_id", "installer")
 	}
 	return nil
 }
+
+// SystemName is the name of the system type at position i (SystemIndex).
+func SystemName(i uint8) string { return systemTypes[i].Name }
 
 // System is one system (account) of a site with who installed it and who
 // looks after it, as the operator and the site's pages show it.
@@ -196,8 +200,8 @@ type Contractor struct {
 // SiteSystems lists a site's systems in account id order, each with its
 // installer (its own, else the site's) and technician: a site with an
 // intruder panel from one installer and CCTV from another shows both.
-func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT a.id, a.receiver, a.number, a.system_type,
+func (k *Kinds) SiteSystems(ctx context.Context, siteID int64) ([]System, error) {
+	rows, err := k.rdb.QueryContext(ctx, `SELECT a.id, a.receiver, a.number, a.system_type,
 		CASE WHEN a.installer_id IS NOT NULL THEN 'account' WHEN x.installer_id IS NOT NULL THEN 'site' ELSE '' END,
 		i.id, coalesce(i.name, ''), coalesce(i.phone, ''), coalesce(i.email, ''),
 		t.id, coalesce(t.name, ''), coalesce(t.phone, ''), coalesce(t.email, '')

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -77,10 +77,11 @@ type prefixRule struct {
 	mode   PrefixMode
 }
 
-// loadRules reads every receiver's rule into memory, for showing accounts'
-// sent numbers without a query.
-func (s *Store) loadRules(ctx context.Context) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT number, account_prefix, account_prefix_mode FROM receivers`)
+// LoadRules reads every receiver's rule into memory, for showing accounts'
+// sent numbers without a query; the store calls it at Open and after the
+// receivers change.
+func (k *Kinds) LoadRules(ctx context.Context) error {
+	rows, err := k.rdb.QueryContext(ctx, `SELECT number, account_prefix, account_prefix_mode FROM receivers`)
 	if err != nil {
 		return fmt.Errorf("store: receivers: %w", err)
 	}
@@ -97,13 +98,13 @@ func (s *Store) loadRules(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: receivers: %w", err)
 	}
-	s.rules.Store(&rules)
+	k.rules.Store(&rules)
 	return nil
 }
 
 // rule returns a receiver's prefix rule (no prefix for an unknown one).
-func (s *Store) rule(receiver int) prefixRule {
-	if m := s.rules.Load(); m != nil {
+func (k *Kinds) rule(receiver int) prefixRule {
+	if m := k.rules.Load(); m != nil {
 		if r, ok := (*m)[receiver]; ok {
 			return r
 		}
@@ -112,8 +113,8 @@ func (s *Store) rule(receiver int) prefixRule {
 }
 
 // sentNumber fills an account's SentNumber for the API.
-func (s *Store) sentNumber(a *Account) {
-	r := s.rule(a.Receiver)
+func (k *Kinds) sentNumber(a *Account) {
+	r := k.rule(a.Receiver)
 	a.SentNumber = nil
 	if n, ok := SentNumber(r.prefix, r.mode, a.Number); ok {
 		a.SentNumber = &n
