@@ -28,7 +28,9 @@ type frameMeta struct {
 // pipeline is one way into the store: a listener's, or the receiver's own
 // source of the events it raises itself. It holds what every frame of it
 // shares (codec, receiver and line, prefix rule, metric handles resolved
-// once: the ACK path does no label lookups) and runs the stages
+// once: an accepted frame's way to its ACK does no label lookups; rarer
+// outcomes, such as a deviation, a duplicate or a refusal, look theirs up)
+// and runs the stages
 //
 //	decode → dedupe → resolve → classify → commit → reply
 //
@@ -108,7 +110,6 @@ func (p *pipeline) process(raw []byte, meta frameMeta) ([]byte, error) {
 
 // frame is one decoded frame on its way through the stages.
 type frame struct {
-	raw  []byte
 	msg  *protocols.Message // as decoded: replies echo it
 	meta frameMeta
 	// stored is the message as it is stored: accounts with the receiver's
@@ -123,10 +124,19 @@ type frame struct {
 // processDecoded runs the stages after decode.
 func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
 	p.observe(msg, meta.receivedAt)
-	f := &frame{raw: raw, msg: msg, meta: meta, stored: p.withPrefix(msg)}
+	f := &frame{msg: msg, meta: meta, stored: p.withPrefix(msg)}
 	if reply, outcome, answered := p.dedupe(f); answered {
 		return reply, outcome
 	}
+	// A frame that claimed its dedupe entry and never reached the commit
+	// (a panic in a stage, recovered by the routine group) must not leave
+	// the entry pending: its retransmissions would be refused for the
+	// whole dedupe window.
+	defer func() {
+		if f.entry != nil {
+			p.r.dd.finish(f.entry, false)
+		}
+	}()
 	f.rec = p.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, f.key)
 	f.marks = p.resolve(f.stored, &f.rec, meta.receivedAt)
 	p.classifyEvents(f.stored, &f.rec, meta.receivedAt)
@@ -192,6 +202,7 @@ func (p *pipeline) commit(f *frame) error {
 		} else {
 			p.r.dd.finish(f.entry, err == nil)
 		}
+		f.entry = nil // settled, or left to settleLater
 	}
 	return err
 }
@@ -210,8 +221,8 @@ func (p *pipeline) afterCommit(f *frame) {
 	if p.r.opts.Stored != nil {
 		p.r.opts.Stored()
 	}
-	for i := range f.msg.Events {
-		c, ok := p.mSignals[f.msg.Events[i].Category]
+	for i := range f.stored.Events { // as stored: classify may have given a system's category
+		c, ok := p.mSignals[f.stored.Events[i].Category]
 		if !ok {
 			c = p.mSignals[protocols.CategoryUnknown]
 		}

@@ -148,7 +148,6 @@ type Receiver struct {
 	after    *routine.Group
 	effects  *effects
 	running  atomic.Bool // sessions and submissions are taken
-	started  atomic.Bool // Run has begun: synthetic messages are taken until its end
 	commits  atomic.Pointer[context.Context]
 }
 
@@ -291,21 +290,23 @@ func (r *Receiver) Submit(listener string, raw []byte, meta SubmitMeta) ([]byte,
 	if p == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
 	}
-	refused := protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
 	if !r.running.Load() {
-		return nil, refused
+		return nil, protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
 	}
 	// The frame is tracked like a session's: shutdown waits for its
 	// commit and reply, and a panic in it is recovered and counted.
 	var reply []byte
-	outcome := error(refused)
-	_, panicked := r.routines.Do("submitted frame", func() {
+	var outcome error
+	ran, panicked := r.routines.Do("submitted frame", func() {
 		received := r.opts.Now()
 		fm := frameMeta{transport: meta.Transport, remoteAddr: meta.RemoteAddr, receivedAt: received, idempotencyKey: meta.IdempotencyKey}
 		reply, outcome = p.process(raw, fm)
 		p.mHandling.Observe(time.Since(received).Seconds())
 	})
-	if panicked {
+	switch {
+	case !ran:
+		return nil, protocols.Reject(p.protocol, protocols.ReasonShutdown, ErrNoListener)
+	case panicked:
 		return nil, protocols.Reject(p.protocol, protocols.ReasonUnknown, errInternal)
 	}
 	return reply, outcome
@@ -394,7 +395,6 @@ func (r *Receiver) Run(ctx context.Context) error {
 	defer cancelCommits()
 	r.commits.Store(&commitCtx)
 	r.running.Store(true)
-	r.started.Store(true)
 	effectsDone := make(chan struct{})
 	// Effects are bounded each by CommitTimeout and all by the second
 	// grace; a first grace that ran out must not cancel them.

@@ -41,7 +41,7 @@ func (r *Receiver) Raise(s Synthetic) error {
 	if p == nil {
 		return fmt.Errorf("%w: receiver %d", ErrNoListener, s.Receiver)
 	}
-	if !r.started.Load() {
+	if r.commits.Load() == nil { // Run has not begun
 		return ErrStopped
 	}
 	// Tracked with what outlives the sessions: a restore that a frame
