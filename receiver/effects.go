@@ -9,8 +9,9 @@ import (
 // writes that a frame causes beyond itself (a link's change recorded as a
 // station event). They run after the frame's reply on their own goroutine,
 // so that no ACK waits for them. The queue holds changes of state only
-// (a link going down or up), never one entry per frame, so its length is
-// bounded by the listeners and their timeouts, not by the senders.
+// (a link going down or up), never one entry per frame; still, a store that
+// stalls while links flap would let it grow, so it is capped at
+// maxEffects, and what does not fit is refused for the caller to report.
 type effects struct {
 	// safely runs one effect and recovers its panic: one bad effect must
 	// not stop the ones after it.
@@ -25,12 +26,16 @@ func newEffects(safely func(func())) *effects {
 	return &effects{safely: safely, wake: make(chan struct{}, 1)}
 }
 
+// maxEffects bounds the effects waiting for the store.
+const maxEffects = 4096
+
 // add queues one effect and reports whether it was taken: after the
-// shutdown drained the queue it is not (the caller says what is lost).
+// shutdown drained the queue, or with maxEffects waiting, it is not (the
+// caller says what is lost).
 func (e *effects) add(f func(context.Context)) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.stopped {
+	if e.stopped || len(e.queue) >= maxEffects {
 		return false
 	}
 	e.queue = append(e.queue, f)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"go.uber.org/zap"
 )
 
@@ -98,6 +99,7 @@ func (p *pipeline) linkChanged(up bool, at time.Time) {
 		}
 	})
 	if !taken {
-		p.log.Warn("link change not recorded: the receiver has stopped", zap.Bool("up", up))
+		p.logLimited(protocols.ReasonStore, "link change not recorded: the receiver has stopped, or the store is too far behind",
+			zap.Bool("up", up))
 	}
 }
