@@ -58,6 +58,39 @@ type Supervisor struct {
 	accounts map[int64]*supervised
 	buckets  map[int64][]int64
 	next     int64 // first second not yet processed
+	// nfailed counts the failed accounts and changed lists the ones to
+	// save, so that neither the gauge nor a save walks every account while
+	// check-ins, which run before their frame's reply, wait for the lock.
+	nfailed int
+	changed []int64
+}
+
+// setFailed sets an account's failure and keeps nfailed with it.
+func (s *Supervisor) setFailed(st *supervised, failed bool) {
+	if st.failed != failed {
+		if failed {
+			s.nfailed++
+		} else {
+			s.nfailed--
+		}
+	}
+	st.failed = failed
+}
+
+// touch marks an account's state as changed since the last save.
+func (s *Supervisor) touch(id int64, st *supervised) {
+	if !st.dirty {
+		st.dirty = true
+		s.changed = append(s.changed, id)
+	}
+}
+
+// drop forgets an account.
+func (s *Supervisor) drop(id int64) {
+	if st, ok := s.accounts[id]; ok {
+		s.setFailed(st, false)
+		delete(s.accounts, id)
+	}
 }
 
 // NewSupervisor returns an empty supervisor; grace is added to every
@@ -83,8 +116,10 @@ func (s *Supervisor) Load(list []SupervisedAccount, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, a := range list {
+		s.drop(a.ID)
 		st := &supervised{receiver: a.Receiver, number: a.Number, interval: a.Interval, testInterval: a.TestInterval,
-			lastSeen: a.LastSeen, lastTest: now, failed: a.Failed, testLate: a.TestLate}
+			lastSeen: a.LastSeen, lastTest: now, testLate: a.TestLate}
+		s.setFailed(st, a.Failed)
 		s.accounts[a.ID] = st
 		s.schedule(a.ID, st, now, now)
 	}
@@ -95,7 +130,7 @@ func (s *Supervisor) Set(a SupervisedAccount, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a.Interval <= 0 && a.TestInterval <= 0 {
-		delete(s.accounts, a.ID)
+		s.drop(a.ID)
 		return
 	}
 	st, ok := s.accounts[a.ID]
@@ -110,7 +145,7 @@ func (s *Supervisor) Set(a SupervisedAccount, now time.Time) {
 // Remove stops supervising an account.
 func (s *Supervisor) Remove(id int64) {
 	s.mu.Lock()
-	delete(s.accounts, id)
+	s.drop(id)
 	s.mu.Unlock()
 }
 
@@ -146,13 +181,14 @@ func (s *Supervisor) Seen(id int64, at time.Time, test bool) (restored bool) {
 	if !ok {
 		return false
 	}
-	st.lastSeen, st.dirty = at, true
+	st.lastSeen = at
+	s.touch(id, st)
 	if test {
 		st.lastTest = at
 		st.testLate = false
 	}
 	restored = st.failed
-	st.failed = false
+	s.setFailed(st, false)
 	st.restoring = st.restoring || restored
 	s.schedule(id, st, st.lastSeen, st.lastTest)
 	return restored
@@ -164,7 +200,9 @@ func (s *Supervisor) KeepFailed(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.accounts[id]; ok {
-		st.failed, st.restoring, st.dirty = true, false, true
+		s.setFailed(st, true)
+		st.restoring = false
+		s.touch(id, st)
 	}
 }
 
@@ -173,7 +211,8 @@ func (s *Supervisor) Restored(id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.accounts[id]; ok && st.restoring {
-		st.restoring, st.dirty = false, true
+		st.restoring = false
+		s.touch(id, st)
 	}
 }
 
@@ -192,11 +231,13 @@ func (s *Supervisor) Due(now time.Time) []Expiry {
 			}
 			st.filed = 0
 			if st.deadline == sec && !st.failed {
-				st.failed, st.dirty = true, true
+				s.setFailed(st, true)
+				s.touch(id, st)
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number})
 			}
 			if st.testDeadline == sec && !st.testLate {
-				st.testLate, st.dirty = true, true
+				st.testLate = true
+				s.touch(id, st)
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number, Test: true})
 			}
 			// File the account's next deadline, if one is still to come.
@@ -229,7 +270,7 @@ func (s *Supervisor) Unfail(e Expiry, now time.Time) {
 		st.testDeadline = now.Unix() + 1
 		s.file(e.AccountID, st, st.testDeadline)
 	} else {
-		st.failed = false
+		s.setFailed(st, false)
 		st.deadline = now.Unix() + 1
 		s.file(e.AccountID, st, st.deadline)
 	}
@@ -241,33 +282,21 @@ func (s *Supervisor) Dirty() []SupervisedAccount {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []SupervisedAccount
-	for id, st := range s.accounts {
-		if st.dirty {
+	for _, id := range s.changed {
+		if st, ok := s.accounts[id]; ok && st.dirty { // not removed since
 			st.dirty = false
 			out = append(out, SupervisedAccount{ID: id, LastSeen: st.lastSeen, Failed: st.failed || st.restoring, TestLate: st.testLate})
 		}
 	}
+	s.changed = s.changed[:0]
 	return out
-}
-
-// Len is the number of supervised accounts.
-func (s *Supervisor) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.accounts)
 }
 
 // Failed is the number of accounts in communication failure now.
 func (s *Supervisor) Failed() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, st := range s.accounts {
-		if st.failed {
-			n++
-		}
-	}
-	return n
+	return s.nfailed
 }
 
 // Raiser commits a synthetic message; *receiver.Receiver satisfies it.
