@@ -46,14 +46,8 @@ type queryerRows = ontest.Queryer
 func (s *Store) newTests() *ontest.Tests {
 	return ontest.New(s.db, ontest.Options{
 		Now: s.opts.Now,
-		Started: func(t OnTest) {
-			indexTest(s.idx, t)
-			s.publishTestChange(t.AccountID)
-		},
-		Ended: func(t OnTest) {
-			s.idx.TestEnded(t.AccountID, t.ID)
-			s.publishTestChange(t.AccountID)
-		},
+		Started:      s.testStarted,
+		Ended:        s.testEnded,
 		ExpireVisits: expireVisits,
 		VisitsEnded: func(sites []int64) {
 			for _, site := range sites {
@@ -63,11 +57,21 @@ func (s *Store) newTests() *ontest.Tests {
 	})
 }
 
-// publishTestChange tells the live views of an account's site that it went
-// on or off test. Rare, so the site is read here rather than carried.
-func (s *Store) publishTestChange(accountID int64) {
-	var site int64
-	if err := s.rdb.QueryRow(`SELECT site_id FROM accounts WHERE id = ?`, accountID).Scan(&site); err == nil {
-		s.sites.publish(SiteEvent{SiteID: site, Kind: "test"})
+// testStarted and testEnded follow a committed on-test change, on the
+// writer: the account index takes the period, and the live views of its
+// site (read in the change's transaction) hear of it.
+func (s *Store) testStarted(t OnTest) {
+	indexTest(s.idx, t)
+	s.publishTestChange(t)
+}
+
+func (s *Store) testEnded(t OnTest) {
+	s.idx.TestEnded(t.AccountID, t.ID)
+	s.publishTestChange(t)
+}
+
+func (s *Store) publishTestChange(t OnTest) {
+	if t.SiteID != 0 {
+		s.sites.publish(SiteEvent{SiteID: t.SiteID, Kind: "test"})
 	}
 }

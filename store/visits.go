@@ -241,8 +241,7 @@ func (s *Store) StartVisit(ctx context.Context, id int64, by Actor) (*Visit, err
 			"until": v.Until, "authorised_by": technicianName(tech)})
 	}, func() {
 		for _, t := range tests {
-			indexTest(s.idx, t)
-			s.publishTestChange(t.AccountID)
+			s.testStarted(t)
 		}
 		s.sites.publish(SiteEvent{SiteID: v.SiteID, Kind: "visit"})
 	})
@@ -304,8 +303,7 @@ func (s *Store) EndVisit(ctx context.Context, id int64, by Actor) (*Visit, error
 		return audit(ctx, tx, now, by, "visit.end", visitTarget(id), map[string]any{"off_test": ids})
 	}, func() {
 		for _, t := range ended {
-			s.idx.TestEnded(t.AccountID, t.ID)
-			s.publishTestChange(t.AccountID)
+			s.testEnded(t)
 		}
 		s.sites.publish(SiteEvent{SiteID: site, Kind: "visit"})
 	})

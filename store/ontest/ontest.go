@@ -79,6 +79,10 @@ type OnTest struct {
 	WarnedAt     *time.Time   `json:"warned_at"`
 	EndedAt      *time.Time   `json:"ended_at"`
 	EndReason    string       `json:"end_reason"`
+	// SiteID is the account's site, read in the transaction that started
+	// or ended the period, for the hooks after its commit (which run on the
+	// store's writer and must not query). Zero on periods only listed.
+	SiteID int64 `json:"-"`
 }
 
 // Active reports whether the period is in force at t.
@@ -173,7 +177,10 @@ func (s *Tests) StartTest(ctx context.Context, t *OnTest, maxDuration time.Durat
 // Insert stores a checked on-test period and its test_on station event
 // inside a write transaction; the caller tells the index after the commit.
 func Insert(ctx context.Context, tx *sql.Tx, t *OnTest, now time.Time) error {
-	if err := core.Exists(ctx, tx, "accounts", t.AccountID, "account_id", "account"); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT site_id FROM accounts WHERE id = ?`, t.AccountID).Scan(&t.SiteID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.Invalid("account_id", "account %d does not exist", t.AccountID)
+		}
 		return err
 	}
 	t.CreatedAt, t.WarnedAt, t.EndedAt, t.EndReason = now, nil, nil, ""
@@ -281,6 +288,10 @@ func End(ctx context.Context, tx *sql.Tx, t *OnTest, now time.Time, why, by stri
 		return err
 	}
 	t.EndedAt, t.EndReason = &now, why
+	if err := tx.QueryRowContext(ctx, `SELECT site_id FROM accounts WHERE id = ?`, t.AccountID).Scan(&t.SiteID); err != nil &&
+		!errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
 	return stationEvent(ctx, tx, now, EventTestOff, t, map[string]any{"end_reason": why, "by": by})
 }
 
