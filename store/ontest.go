@@ -45,7 +45,7 @@ type queryerRows = ontest.Queryer
 // window.
 func (s *Store) newTests() *ontest.Tests {
 	return ontest.New(s.db, ontest.Options{
-		Now: s.opts.Now,
+		Now:          s.opts.Now,
 		Started:      s.testStarted,
 		Ended:        s.testEnded,
 		ExpireVisits: expireVisits,
