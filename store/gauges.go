@@ -7,7 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/store/sqlite"
+	"go.uber.org/zap"
 )
 
 // gauges keeps the figures that take SQL to count (open incidents by
@@ -26,6 +28,9 @@ import (
 type gauges struct {
 	s        *Store
 	interval time.Duration
+	// failures limits the lines of failed recounts to one per 10 s: the
+	// figures are then missing from the scrape, and the log says why.
+	failures *ratelog.Limiter
 	// committed counts the transactions committed; the writer bumps it
 	// before it releases the commits' callers.
 	committed atomic.Uint64
@@ -62,7 +67,7 @@ type outboxLag struct {
 const gaugeWait = time.Second
 
 func newGauges(s *Store, interval time.Duration) *gauges {
-	g := &gauges{s: s, interval: interval, kick: make(chan struct{}, 1),
+	g := &gauges{s: s, interval: interval, kick: make(chan struct{}, 1), failures: ratelog.New(10 * time.Second),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	g.snap.Store(&gaugeSnap{next: make(chan struct{})})
 	return g
@@ -131,6 +136,12 @@ func (g *gauges) refresh(ctx context.Context) {
 				break
 			}
 			sn.outbox[t.Name] = outboxLag{n: n, oldest: oldest}
+		}
+	}
+	if sn.err != nil {
+		if ok, suppressed := g.failures.Allow("recount", time.Now()); ok {
+			g.s.log.Warn("queue and outbox figures not recounted; the scrape leaves them out", zap.Error(sn.err),
+				zap.Int("suppressed", suppressed))
 		}
 	}
 	old := g.snap.Swap(sn)
