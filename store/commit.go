@@ -331,7 +331,7 @@ func nullTime(t time.Time) any {
 // incident, or joins the one still open for the same account and kind.
 func (st *txStmts) raiseTrouble(ctx context.Context, rec *Receipt, frameID int64) error {
 	tr := rec.Trouble
-	detail, err := jsonText(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
+	detail, err := core.JSONText(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
 	if err != nil {
 		return err
 	}

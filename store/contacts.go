@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/records"
 )
 
@@ -37,10 +38,10 @@ func (s *Store) importContact(ctx context.Context, tx *sql.Tx, row *importRow, c
 		return 0, nil, err
 	}
 	if customer == nil {
-		return 0, nil, invalid("customer", "give the customer's identifier (customer) or its id (customer_id)")
+		return 0, nil, core.Invalid("customer", "give the customer's identifier (customer) or its id (customer_id)")
 	}
 	if strings.TrimSpace(f["name"]) == "" {
-		return 0, nil, invalid("name", "is required")
+		return 0, nil, core.Invalid("name", "is required")
 	}
 	email := strings.ToLower(f["email"])
 	key := fmt.Sprintf("%d/email:%s", *customer, email)

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
 )
@@ -47,24 +45,4 @@ func WithActor(ctx context.Context, a Actor) context.Context { return core.WithA
 // written to the audit log.
 func WithoutFailedLoginAudit(ctx context.Context) context.Context {
 	return core.WithoutFailedLoginAudit(ctx)
-}
-
-// The short names the store's files use for core's helpers.
-func invalid(field, format string, args ...any) error { return core.Invalid(field, format, args...) }
-func oneOf(field, v string, allowed []string) error   { return core.OneOf(field, v, allowed) }
-func clampLimit(n int) int                            { return core.ClampLimit(n) }
-func actorName(ctx context.Context) string            { return core.ActorName(ctx) }
-func actorFrom(ctx context.Context) Actor             { return core.ActorFrom(ctx) }
-func carryActor(ctx context.Context) func(context.Context) context.Context {
-	return core.CarryActor(ctx)
-}
-func jsonText(detail any) (string, error)         { return core.JSONText(detail) }
-func jsonObject(m map[string]any) (string, error) { return core.JSONObject(m) }
-func auditName(s string) string                   { return core.AuditName(s) }
-func auditFailure(ctx context.Context) bool       { return core.AuditFailure(ctx) }
-func audit(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any) error {
-	return core.Audit(ctx, tx, now, actor, action, target, detail)
-}
-func auditChange(ctx context.Context, tx *sql.Tx, now time.Time, actor Actor, action, target string, detail any, before, after string) error {
-	return core.AuditChange(ctx, tx, now, actor, action, target, detail, before, after)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
@@ -102,7 +103,7 @@ func (s *Store) EmulatePortalUserAt(ctx context.Context, id int64, identifier st
 	}
 	c, err := s.LookupIdentifier(ctx, identifier)
 	if errors.Is(err, ErrNotFound) {
-		return "", nil, invalid("identifier", "no site, customer or installer has the identifier %q", identifier)
+		return "", nil, core.Invalid("identifier", "no site, customer or installer has the identifier %q", identifier)
 	}
 	if err != nil {
 		return "", nil, err
@@ -112,7 +113,7 @@ func (s *Store) EmulatePortalUserAt(ctx context.Context, id int64, identifier st
 		return "", nil, err
 	}
 	if !slices.ContainsFunc(scopes, func(x Client) bool { return x.Scope == c.Scope }) {
-		return "", nil, invalid("identifier", "%s is the identifier of %s %d (%s), outside portal user %s's scope %s",
+		return "", nil, core.Invalid("identifier", "%s is the identifier of %s %d (%s), outside portal user %s's scope %s",
 			identifier, c.Kind, c.ID, c.Name, u.Username, u.Scope)
 	}
 	at := c.Scope

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/records"
 )
 
@@ -139,7 +140,7 @@ func (s *Store) importCSV(ctx context.Context, r io.Reader, dryRun bool, kind im
 		return report, nil // the header is unusable
 	}
 	parseErrors := report.Errors
-	carry := carryActor(ctx) // the writer runs on its own context
+	carry := core.CarryActor(ctx) // the writer runs on its own context
 	var afters []func()
 	err := s.writeThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ctx = carry(ctx)
@@ -276,7 +277,7 @@ func parseImport(r io.Reader, kind importKind) ([]importRow, *ImportReport) {
 func importDuration(f map[string]string, col string, to *Duration) error {
 	v, err := ParseDuration(f[col])
 	if err != nil {
-		return invalid(col, "%v", err)
+		return core.Invalid(col, "%v", err)
 	}
 	*to = Duration(v)
 	return nil
@@ -290,7 +291,7 @@ func yes(f map[string]string, col string) (bool, error) {
 	case "", "no", "false":
 		return false, nil
 	}
-	return false, invalid(col, "%q: give yes or no", f[col])
+	return false, core.Invalid(col, "%q: give yes or no", f[col])
 }
 
 // importAccount writes one account row.
@@ -298,14 +299,14 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 	f := row.fields
 	receiver, err := strconv.Atoi(f["receiver"])
 	if err != nil {
-		return 0, nil, invalid("receiver", "%q is not a receiver number", f["receiver"])
+		return 0, nil, core.Invalid("receiver", "%q is not a receiver number", f["receiver"])
 	}
 	var prefix string
 	var mode PrefixMode
 	if err := tx.QueryRowContext(ctx, `SELECT account_prefix, account_prefix_mode FROM receivers WHERE number = ?`, receiver).
 		Scan(&prefix, &mode); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil, invalid("receiver", "receiver %d is not configured", receiver)
+			return 0, nil, core.Invalid("receiver", "receiver %d is not configured", receiver)
 		}
 		return 0, nil, err
 	}
@@ -375,7 +376,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 		if v := f["technician_id"]; v != "" {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || id < 1 {
-				return 0, nil, invalid("technician_id", "%q is not a technician id", v)
+				return 0, nil, core.Invalid("technician_id", "%q is not a technician id", v)
 			}
 			a.TechnicianID = &id
 		}
@@ -383,18 +384,18 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 	switch {
 	case f["site_id"] != "":
 		if a.SiteID, err = strconv.ParseInt(f["site_id"], 10, 64); err != nil {
-			return 0, nil, invalid("site_id", "%q is not a site id", f["site_id"])
+			return 0, nil, core.Invalid("site_id", "%q is not a site id", f["site_id"])
 		}
 	case f["site"] != "":
 		err := tx.QueryRowContext(ctx, `SELECT id FROM sites WHERE identifier_key = ? AND identifier_key <> ''`, IdentifierKey(f["site"])).Scan(&a.SiteID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, nil, invalid("site", "no site has the identifier %q", f["site"])
+			return 0, nil, core.Invalid("site", "no site has the identifier %q", f["site"])
 		}
 		if err != nil {
 			return 0, nil, err
 		}
 	default:
-		return 0, nil, invalid("site", "give the site's identifier (site) or its id (site_id)")
+		return 0, nil, core.Invalid("site", "give the site's identifier (site) or its id (site_id)")
 	}
 	if old == nil {
 		if err := s.Accounts.CreateTx(ctx, tx, a); err != nil {
@@ -462,7 +463,7 @@ func reference(ctx context.Context, tx *sql.Tx, row *importRow, col, table strin
 	case f[col+"_id"] != "":
 		id, err := strconv.ParseInt(f[col+"_id"], 10, 64)
 		if err != nil || id < 1 {
-			return invalid(col+"_id", "%q is not an id", f[col+"_id"])
+			return core.Invalid(col+"_id", "%q is not an id", f[col+"_id"])
 		}
 		*to = &id
 	case f[col] != "":
@@ -471,7 +472,7 @@ func reference(ctx context.Context, tx *sql.Tx, row *importRow, col, table strin
 			return err
 		}
 		if id == 0 {
-			return invalid(col, "no %s has the identifier %q", strings.TrimSuffix(table, "s"), f[col])
+			return core.Invalid(col, "no %s has the identifier %q", strings.TrimSuffix(table, "s"), f[col])
 		}
 		*to = &id
 	case clearable && (row.has(col) || row.has(col+"_id")):
@@ -514,7 +515,7 @@ func (s *Store) importSite(ctx context.Context, tx *sql.Tx, row *importRow, clai
 		return 0, nil, err
 	}
 	if customer == nil {
-		return 0, nil, invalid("customer", "give the customer's identifier (customer) or its id (customer_id)")
+		return 0, nil, core.Invalid("customer", "give the customer's identifier (customer) or its id (customer_id)")
 	}
 	x.CustomerID = *customer
 	if err := reference(ctx, tx, row, "installer", "installers", &x.InstallerID, true); err != nil {
@@ -607,7 +608,7 @@ func equalID(a, b *int64) bool {
 func claimIdentifier(f map[string]string, table string, claim func(string) error) error {
 	key := IdentifierKey(f["identifier"])
 	if key == "" {
-		return invalid("identifier", "is required: the import finds %s by it", table)
+		return core.Invalid("identifier", "is required: the import finds %s by it", table)
 	}
 	return claim(key)
 }

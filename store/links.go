@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/queue"
 )
 
@@ -63,7 +64,7 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 			kind = l.restoreKind
 		}
 		receiver := l.receiver
-		detail, err := jsonText(map[string]any{l.what: l.name})
+		detail, err := core.JSONText(map[string]any{l.what: l.name})
 		if err != nil {
 			return err
 		}

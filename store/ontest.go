@@ -38,8 +38,6 @@ const (
 	EventTestExpiring   = ontest.EventTestExpiring
 )
 
-type queryerRows = ontest.Queryer
-
 // newTests wires on-test to the rest of the store: the account index and
 // the sites' live views follow the periods, and visits end with their
 // window.

@@ -74,16 +74,16 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 	}
 	switch {
 	case u.Kind == PortalTechnician && kind != "installer", u.Kind == PortalStaff && kind == "installer":
-		return invalid("kind", "technicians belong to an installer, office staff to a site or customer, managers to either")
+		return core.Invalid("kind", "technicians belong to an installer, office staff to a site or customer, managers to either")
 	case !slices.Contains([]string{PortalManager, PortalStaff, PortalTechnician}, u.Kind):
-		return invalid("kind", "must be manager, staff or technician")
+		return core.Invalid("kind", "must be manager, staff or technician")
 	}
 	if err := checkRights(u.Rights); err != nil {
 		return err
 	}
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
 	if !identity.ValidUsername(u.Username) {
-		return invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
+		return core.Invalid("username", "2-32 characters a-z 0-9 . _ - starting with a letter or digit")
 	}
 	if err := identity.CheckPassword(password); err != nil {
 		return err
@@ -125,7 +125,7 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		if after, err = withChanged(after, "password"); err != nil {
 			return err
 		}
-		return auditChange(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
+		return core.AuditChange(ctx, tx, now, by, "portal_user.create", fmt.Sprintf("portal_user:%d", u.ID),
 			map[string]any{"scope": u.Scope, "kind": u.Kind, "username": u.Username, "rights": u.Rights}, "", after)
 	})
 }
@@ -133,7 +133,7 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 func checkRights(rights Strings) error {
 	for _, r := range rights {
 		if !slices.Contains(PortalRights, r) {
-			return invalid("rights", "unknown right %q (known: %s)", r, strings.Join(PortalRights, ", "))
+			return core.Invalid("rights", "unknown right %q (known: %s)", r, strings.Join(PortalRights, ", "))
 		}
 	}
 	return nil
@@ -164,7 +164,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 	}
 	if ch.Rights != nil {
 		if u.Kind != PortalStaff && len(*ch.Rights) > 0 {
-			return nil, invalid("rights", "only office staff have rights; a %s may change everything in its scope", u.Kind)
+			return nil, core.Invalid("rights", "only office staff have rights; a %s may change everything in its scope", u.Kind)
 		}
 		if err := checkRights(*ch.Rights); err != nil {
 			return nil, err
@@ -212,7 +212,7 @@ func (s *Store) UpdatePortalUser(ctx context.Context, id int64, ch PortalUserCha
 				return err
 			}
 		}
-		return auditChange(ctx, tx, now, by, "portal_user.update", fmt.Sprintf("portal_user:%d", id), changed, before, after)
+		return core.AuditChange(ctx, tx, now, by, "portal_user.update", fmt.Sprintf("portal_user:%d", id), changed, before, after)
 	})
 	if err != nil {
 		return nil, err
@@ -298,11 +298,11 @@ func (s *Store) PortalLogin(ctx context.Context, identifier, username, password,
 	}
 	ok := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && u != nil
 	now := s.opts.Now().UTC()
-	actor := Actor{Name: "portal:" + auditName(identifier) + "/" + auditName(username), RemoteAddr: remoteAddr}
+	actor := Actor{Name: "portal:" + core.AuditName(identifier) + "/" + core.AuditName(username), RemoteAddr: remoteAddr}
 	if !ok {
-		if auditFailure(ctx) {
+		if core.AuditFailure(ctx) {
 			_ = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-				return audit(ctx, tx, now, actor, "portal.login.failed", "", nil)
+				return core.Audit(ctx, tx, now, actor, "portal.login.failed", "", nil)
 			})
 		}
 		return "", nil, ErrBadCredentials
@@ -353,7 +353,7 @@ func (s *Store) portalSession(ctx context.Context, u *PortalUser, emulatedBy, at
 			sess.ExpiresAt.UnixNano()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), detail)
+		return core.Audit(ctx, tx, now, actor, action, fmt.Sprintf("portal_user:%d", u.ID), detail)
 	})
 	if err != nil {
 		return "", nil, err

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -338,7 +339,7 @@ func (w *where) finish(q, orderBy string, limit int) (string, []any) {
 	if len(w.conds) > 0 {
 		q += " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	return q + " ORDER BY " + orderBy + " LIMIT ?", append(w.args, clampLimit(limit))
+	return q + " ORDER BY " + orderBy + " LIMIT ?", append(w.args, core.ClampLimit(limit))
 }
 
 // orderBy is an id order, descending with desc.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
@@ -169,7 +170,7 @@ func (s *Store) ClaimSignals(ctx context.Context, accountID int64, since time.Ti
 				accountID, site, title, id); err != nil {
 				return err
 			}
-			detail, err := jsonText(map[string]any{"account_id": accountID, "account": number, "receiver": receiver,
+			detail, err := core.JSONText(map[string]any{"account_id": accountID, "account": number, "receiver": receiver,
 				"site_id": site, "site_name": siteName, "signals_claimed": c.Signals, "since": since.UTC()})
 			if err != nil {
 				return err

@@ -17,8 +17,6 @@ type (
 	// ListOptions select records: Where maps filter columns (see Filters)
 	// to values; AfterID and Limit page through by id.
 	ListOptions = records.ListOptions
-	// queryer reads a row: the read pool, or a change's transaction.
-	queryer = records.Queryer
 
 	// Customer is who buys and is billed; customers nest through ParentID.
 	Customer = records.Customer

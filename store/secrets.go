@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"go.uber.org/zap"
 )
 
@@ -152,7 +153,7 @@ func (o openSecret) Scan(v any) error {
 // store.
 func checkNotSealed(field string, v *string) error {
 	if v != nil && isSealed(*v) {
-		return invalid(field, "must not begin with %q", sealPrefix)
+		return core.Invalid(field, "must not begin with %q", sealPrefix)
 	}
 	return nil
 }

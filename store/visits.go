@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
@@ -94,29 +95,29 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit, maxDuration time.Dura
 		v.From = now
 	}
 	v.From, v.Until = v.From.UTC(), v.Until.UTC()
-	if err := oneOf("purpose", v.Purpose, VisitPurposes); err != nil {
+	if err := core.OneOf("purpose", v.Purpose, VisitPurposes); err != nil {
 		return err
 	}
 	switch {
 	case v.Until.IsZero():
-		return invalid("until", "is required: when the visit's window ends")
+		return core.Invalid("until", "is required: when the visit's window ends")
 	case !v.Until.After(v.From) || !v.Until.After(now):
-		return invalid("until", "the window must end after it starts and in the future")
+		return core.Invalid("until", "the window must end after it starts and in the future")
 	case maxDuration > 0 && v.Until.Sub(v.From) > maxDuration:
-		return invalid("until", "a visit puts its systems on test for its window, and an account may be on test for at most %s", maxDuration)
+		return core.Invalid("until", "a visit puts its systems on test for its window, and an account may be on test for at most %s", maxDuration)
 	}
 	if len(v.AccountIDs) == 0 {
-		return invalid("account_ids", "name the systems (accounts of the site) the technician visits")
+		return core.Invalid("account_ids", "name the systems (accounts of the site) the technician visits")
 	}
 	tech, err := s.PortalUser(ctx, v.TechnicianUserID)
 	if errors.Is(err, ErrNotFound) || (err == nil && tech.Kind != PortalTechnician) {
-		return invalid("technician_user_id", "portal user %d is not a technician", v.TechnicianUserID)
+		return core.Invalid("technician_user_id", "portal user %d is not a technician", v.TechnicianUserID)
 	}
 	if err != nil {
 		return err
 	}
 	if tech.Disabled {
-		return invalid("technician_user_id", "technician %s is disabled", tech.Username)
+		return core.Invalid("technician_user_id", "technician %s is disabled", tech.Username)
 	}
 	if err := s.checkTechnicianSite(ctx, tech, v.SiteID); err != nil {
 		return err
@@ -137,7 +138,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit, maxDuration time.Dura
 			var site int64
 			err := tx.QueryRowContext(ctx, `SELECT site_id FROM accounts WHERE id = ?`, id).Scan(&site)
 			if errors.Is(err, sql.ErrNoRows) || (err == nil && site != v.SiteID) {
-				return invalid("account_ids", "account %d is not a system of site %d", id, v.SiteID)
+				return core.Invalid("account_ids", "account %d is not a system of site %d", id, v.SiteID)
 			}
 			if err != nil {
 				return err
@@ -157,7 +158,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit, maxDuration time.Dura
 				return err
 			}
 		}
-		return audit(ctx, tx, now, by, "visit.create", visitTarget(v.ID), map[string]any{"site_id": v.SiteID,
+		return core.Audit(ctx, tx, now, by, "visit.create", visitTarget(v.ID), map[string]any{"site_id": v.SiteID,
 			"account_ids": v.AccountIDs, "technician": technicianName(tech), "from": v.From, "until": v.Until, "purpose": v.Purpose})
 	}, func() { s.sites.publish(SiteEvent{SiteID: v.SiteID, Kind: "visit"}) })
 	if err != nil {
@@ -180,9 +181,9 @@ func (s *Store) checkTechnicianSite(ctx context.Context, tech *PortalUser, siteI
 	}
 	if !slices.ContainsFunc(sites, func(x Site) bool { return x.ID == siteID }) {
 		if _, err := s.Sites.Get(ctx, siteID); errors.Is(err, ErrNotFound) {
-			return invalid("site_id", "site %d does not exist", siteID)
+			return core.Invalid("site_id", "site %d does not exist", siteID)
 		}
-		return invalid("site_id", "site %d is not one of the sites of technician %s's installer (%s)", siteID, tech.Username, tech.Scope)
+		return core.Invalid("site_id", "site %d is not one of the sites of technician %s's installer (%s)", siteID, tech.Username, tech.Scope)
 	}
 	return nil
 }
@@ -237,7 +238,7 @@ func (s *Store) StartVisit(ctx context.Context, id int64, by Actor) (*Visit, err
 			VisitOpen, by.Name, now.UnixNano(), id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, by, "visit.start", visitTarget(id), map[string]any{"account_ids": v.AccountIDs,
+		return core.Audit(ctx, tx, now, by, "visit.start", visitTarget(id), map[string]any{"account_ids": v.AccountIDs,
 			"until": v.Until, "authorised_by": technicianName(tech)})
 	}, func() {
 		for _, t := range tests {
@@ -300,7 +301,7 @@ func (s *Store) EndVisit(ctx context.Context, id int64, by Actor) (*Visit, error
 		for i, t := range open {
 			ids[i] = t.AccountID
 		}
-		return audit(ctx, tx, now, by, "visit.end", visitTarget(id), map[string]any{"off_test": ids})
+		return core.Audit(ctx, tx, now, by, "visit.end", visitTarget(id), map[string]any{"off_test": ids})
 	}, func() {
 		for _, t := range ended {
 			s.testEnded(t)
@@ -329,7 +330,7 @@ func (s *Store) CancelVisit(ctx context.Context, id int64, by Actor) (*Visit, er
 			VisitCancelled, by.Name, now.UnixNano(), id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, by, "visit.cancel", visitTarget(id), nil)
+		return core.Audit(ctx, tx, now, by, "visit.cancel", visitTarget(id), nil)
 	}, func() { s.sites.publish(SiteEvent{SiteID: site, Kind: "visit"}) })
 	if err != nil {
 		return nil, err
@@ -366,7 +367,7 @@ func expireVisits(ctx context.Context, tx *sql.Tx, now time.Time) ([]int64, erro
 			VisitEnded, EndExpired, now.UnixNano(), d.id); err != nil {
 			return nil, err
 		}
-		if err := audit(ctx, tx, now, Actor{Name: "expiry"}, "visit.expire", visitTarget(d.id), map[string]any{"was": d.status}); err != nil {
+		if err := core.Audit(ctx, tx, now, Actor{Name: "expiry"}, "visit.expire", visitTarget(d.id), map[string]any{"was": d.status}); err != nil {
 			return nil, err
 		}
 		sites = append(sites, d.site)
