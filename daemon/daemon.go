@@ -411,7 +411,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				MaxFrameBytes:    maxFrame,
 			}
 			lo.AccountPrefixMode = store.PrefixMode(rc.PrefixMode())
-			lo.PrefixModeOf = senderModes(cfg, lc)
+			lo.PrefixModeOf = senderModes(cfg, proto.Sender)
 			out = append(out, lo)
 		}
 	}

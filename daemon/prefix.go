@@ -3,15 +3,15 @@ package daemon
 import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 	"github.com/alarmrx/alarmrx/store"
 )
 
-// senderModes gives an xmlsignal TCP listener the prefix mode of each
-// message's sender (its Header/Source), which states its own in place of
-// the receiver's; nil for other protocols.
-func senderModes(cfg *configs.Config, lc configs.Listener) func(*protocols.Message) (store.PrefixMode, bool) {
-	if lc.Protocol != xmlsignal.Name || len(cfg.XML.Senders) == 0 {
+// senderModes gives a listener whose protocol names each message's sender
+// (the registry's Sender: an xmlsignal message's Header/Source) the prefix
+// mode that sender states in place of the receiver's; nil when the
+// protocol names none or no sender is configured.
+func senderModes(cfg *configs.Config, sender func(*protocols.Message) string) func(*protocols.Message) (store.PrefixMode, bool) {
+	if sender == nil || len(cfg.XML.Senders) == 0 {
 		return nil
 	}
 	modes := make(map[string]store.PrefixMode, len(cfg.XML.Senders))
@@ -19,11 +19,7 @@ func senderModes(cfg *configs.Config, lc configs.Listener) func(*protocols.Messa
 		modes[sc.ID] = store.PrefixMode(sc.PrefixMode())
 	}
 	return func(m *protocols.Message) (store.PrefixMode, bool) {
-		x, ok := m.Detail.(*xmlsignal.Message)
-		if !ok {
-			return "", false
-		}
-		mode, ok := modes[x.Header.Source]
+		mode, ok := modes[sender(m)]
 		return mode, ok
 	}
 }
