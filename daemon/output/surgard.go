@@ -220,7 +220,13 @@ func (s *Surgard) accept(ctx context.Context) {
 		}
 		s.log.Info("automation connected", zap.String("remote_addr", c.RemoteAddr().String()))
 		s.setConn(&tcpLine{c: c})
-	}, nil) // a failing Accept (out of file descriptors) is retried with a backoff
+	}, func(err error, backoff time.Duration) {
+		// Out of file descriptors, say: retried with a backoff, said once per 10 s.
+		if ok, suppressed := s.rateLog.Allow("accept", s.opts.Now()); ok {
+			s.log.Warn("automation accept failed; retrying", zap.Error(err), zap.Duration("backoff", backoff),
+				zap.Int("suppressed", suppressed))
+		}
+	})
 }
 
 // refuse closes a second automation connection at once: the open one keeps
@@ -273,7 +279,9 @@ func (s *Surgard) deliver(ctx context.Context) {
 		}
 		items, err := s.opts.Outbox.PendingOutbox(ctx, s.opts.Name, 64)
 		if err != nil {
-			s.log.Warn("outbox read failed; retrying", zap.Error(err))
+			if ok, suppressed := s.rateLog.Allow("outbox_unread", s.opts.Now()); ok && ctx.Err() == nil {
+				s.log.Warn("outbox read failed; retrying", zap.Error(err), zap.Int("suppressed", suppressed))
+			}
 			sleep(ctx, time.Second)
 			continue
 		}
