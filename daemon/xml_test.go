@@ -390,3 +390,36 @@ func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONRefusalsAreJSON: what the JSON endpoint refuses before reading a
+// message (no passkey, a body over the limit) is answered in JSON, as its
+// Content-Type says.
+func TestJSONRefusalsAreJSON(t *testing.T) {
+	r := startDaemon(t, xmlConfig(t))
+	good := example(t, "chekt-style.json")
+	for _, tc := range []struct {
+		name, passkey string
+		body          []byte
+		code          int
+	}{
+		{"no passkey", "", good, xmlsignal.CodeNotAuthorized},
+		{"too large", chektPasskey, append(append([]byte{}, good...), bytes.Repeat([]byte(" "), 100_001)...), xmlsignal.CodeInvalidLength},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+"/json/v1/signals", bytes.NewReader(tc.body))
+			if tc.passkey != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.passkey)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			var out xmlsignal.Response
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" || jsonUnmarshal(b, &out) != nil || out.Status.Code != tc.code {
+				t.Fatalf("Content-Type %q, body %q; want JSON with code %d", ct, b, tc.code)
+			}
+		})
+	}
+}

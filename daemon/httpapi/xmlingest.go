@@ -59,8 +59,15 @@ func (a *api) xmlSignals(w http.ResponseWriter, r *http.Request) {
 		if code != xmlsignal.CodeOK && code != xmlsignal.CodeDuplicate {
 			a.xmlRejected(r, code, why)
 		}
-		body := xmlsignal.Answer(pm, code, now)
-		write(body, code, xmlsignal.IsJSON(body) || strings.HasPrefix(r.URL.Path, "/json/") && pm == nil)
+		var body []byte
+		if pm == nil || pm.Detail == nil {
+			// Nothing was read as a message: answer in the endpoint's form,
+			// so that body and Content-Type agree.
+			body = xmlsignal.AnswerNone(code, now, strings.HasPrefix(r.URL.Path, "/json/"))
+		} else {
+			body = xmlsignal.Answer(pm, code, now)
+		}
+		write(body, code, xmlsignal.IsJSON(body))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(x.MaxBodyBytes)))
 	if err != nil {

@@ -71,6 +71,18 @@ func Answer(pm *protocols.Message, code int, now time.Time) []byte {
 			r.Signals = append(r.Signals, sr)
 		}
 	}
+	return encodeResponse(r, jsonForm)
+}
+
+// AnswerNone is the AlarmResponse to a request refused before it could be
+// read as a message (too long, unreadable), in the form the request was
+// sent to: JSON for the JSON endpoint, else XML.
+func AnswerNone(code int, now time.Time, jsonForm bool) []byte {
+	return encodeResponse(Response{Status: Status{Code: code, Text: codeText[code]},
+		ReceivedAt: now.UTC().Format(time.RFC3339Nano)}, jsonForm)
+}
+
+func encodeResponse(r Response, jsonForm bool) []byte {
 	if jsonForm {
 		b, _ := json.Marshal(r)
 		return append(b, '\n')
