@@ -25,6 +25,8 @@
 // DC-09 keys and the HTTP admin token never appear in an error message, and
 // Redacted returns a copy fit for printing.
 //
-// The package imports viper and the standard library only; cmd/alarmrx maps
-// the Config onto the receiver's and the store's own Options.
+// The package imports viper, the standard library and the protocols' own
+// packages (the registry's names and transport checks, the event-code
+// tables); the daemon maps the Config onto the receiver's and the store's
+// own Options. It must not import the receiver, the store or the daemon.
 package configs

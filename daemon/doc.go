@@ -7,8 +7,10 @@
 // wires everything: the services it runs sit beside it as daemon/httpapi,
 // daemon/output, daemon/report and daemon/supervision, each with one job,
 // and none of them imports the daemon or another service. Run shuts them
-// down in order: the receiver first, so that nothing is acknowledged that
-// is not stored, then supervision, the jobs and outputs, HTTP, and the
-// store last, after its final commit. Only cmd/alarmrx and the end-to-end
+// down in order: the receiver, the jobs and the outputs are told to stop
+// together, and the receiver is waited for first (nothing is acknowledged
+// that is not stored); then supervision, which still raises the restores
+// of frames committed during the receiver's grace; then the jobs and
+// outputs; then HTTP; and the store last, after its final commit. Only cmd/alarmrx and the end-to-end
 // tests import it.
 package daemon

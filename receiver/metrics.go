@@ -86,7 +86,7 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 		}, []string{"listener", "cause"}),
 		panics: f.NewCounter(prometheus.CounterOpts{
 			Name: "alarmrx_panics_total",
-			Help: "Panics recovered in sessions; the session was closed, the daemon kept running.",
+			Help: "Panics recovered in the receiver's goroutines (sessions, datagrams, serial lines, submitted and synthetic messages); the daemon kept running.",
 		}),
 		handlingSeconds: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "alarmrx_frame_handling_seconds",

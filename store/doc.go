@@ -1,6 +1,7 @@
 // Package store keeps alarmrx's durable state in SQLite: every frame exactly
-// as received, the signals decoded from it, and (later) the station's
-// records. It knows nothing of sockets.
+// as received, the signals decoded from it, and the station's records. It
+// knows nothing of sockets, and must not import the receiver, the daemon or
+// configs.
 //
 // Commits from many sessions go through one writer goroutine that batches
 // them into a single transaction (group commit): each caller's Commit returns

@@ -25,4 +25,7 @@
 //
 //	account, events, err := sia.ParsePayload([]byte("#1234|Nri1/BA012"))
 //	// account "1234"; one event: BA "Burglary Alarm", zone 012, partition 1
+//
+// It imports the standard library and protocols only; never the receiver,
+// the store or the daemon.
 package sia

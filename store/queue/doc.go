@@ -1,3 +1,3 @@
 // Package queue owns the operators' queue: the incidents and their action logs, the operator steps and the timed sweep, the notes on signals in no incident, behind the narrow Engine it declares, and the in-transaction incident writer (Tx: open or join an account's incident, log its actions, gather the changes to publish) that the commit path, the links and the outbox's undeliverable rows call.
-// It must not import the store or another domain part, only store/core, the protocols' vocabulary and the engine's row helper; what a signal resolved to is handed in as plain ids, and the outputs, metrics and subscribers hear of a step through the hooks of Options.
+// It must not import the store or another domain part, only store/core, the protocols' vocabulary and the engine's helpers (rows, constraint codes); what a signal resolved to is handed in as plain ids, and the outputs, metrics and subscribers hear of a step through the hooks of Options.
 package queue
