@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
@@ -52,8 +53,10 @@ type Daemon struct {
 	httpDone    chan struct{} // closed at shutdown: ends event streams
 	outputs     []*output.Surgard
 	webhooks    []*output.Webhook
-	evidence    *evidence.Quota
-	now         func() time.Time
+	// wakers wake each output by name when the store gave it outbox rows.
+	wakers   atomic.Pointer[map[string]func()]
+	evidence *evidence.Quota
+	now      func() time.Time
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -82,14 +85,15 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		return nil, err
 	}
 	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
-		Logger:      opts.Logger,
-		Registerer:  opts.Registry,
-		Synchronous: cfg.Store.Synchronous,
-		BusyTimeout: cfg.Store.BusyTimeout,
-		BatchMax:    cfg.Store.CommitBatchMax,
-		PendingMax:  cfg.Store.PendingMax,
-		Outbox:      outboxTargets(cfg),
-		Now:         opts.Now,
+		Logger:       opts.Logger,
+		Registerer:   opts.Registry,
+		Synchronous:  cfg.Store.Synchronous,
+		BusyTimeout:  cfg.Store.BusyTimeout,
+		BatchMax:     cfg.Store.CommitBatchMax,
+		PendingMax:   cfg.Store.PendingMax,
+		Outbox:       outboxTargets(cfg),
+		OutboxQueued: d.wakeOutput,
+		Now:          opts.Now,
 
 		SkipIntegrityCheck: !cfg.Store.IntegrityCheckAtStart,
 		SecretsKey:         secretsKey,
@@ -117,7 +121,6 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		CheckIns:      d.supervision,
-		Stored:        d.wakeOutputs,
 		Listeners:     listeners,
 		Sink:          d.store,
 		Logger:        opts.Logger,
@@ -158,6 +161,14 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
 		}))
 	}
+	wakers := make(map[string]func(), len(d.outputs)+len(d.webhooks))
+	for _, o := range d.outputs {
+		wakers[o.Name()] = o.Wake
+	}
+	for _, w := range d.webhooks {
+		wakers[w.Name()] = w.Wake
+	}
+	d.wakers.Store(&wakers)
 	if cfg.HTTP.Listen != "" && cfg.HTTP.AdminToken == "" {
 		opts.Logger.Warn("no http.admin_token is set: the management API refuses bearer requests (403), so accounts, " +
 			"sites and station users cannot be managed; set http.admin_token or ALARMRX_HTTP_ADMIN_TOKEN " +
@@ -259,15 +270,15 @@ func (d *Daemon) saveSupervision(list []supervision.SupervisedAccount) error {
 	return d.store.SaveSupervision(ctx, states)
 }
 
-// wakeOutputs tells every output a frame was stored, so that its signals
-// are delivered at once rather than at the output's next poll. The outputs
-// are all built before Run, so the lists no longer change.
-func (d *Daemon) wakeOutputs() {
-	for _, o := range d.outputs {
-		o.Wake()
-	}
-	for _, w := range d.webhooks {
-		w.Wake()
+// wakeOutput tells the output named that the store gave it outbox rows,
+// so that they are delivered at once rather than at its next poll. The
+// store calls it on its writer; the outputs are set once New has built
+// them, before any frame is committed.
+func (d *Daemon) wakeOutput(name string) {
+	if w := d.wakers.Load(); w != nil {
+		if wake := (*w)[name]; wake != nil {
+			wake()
+		}
 	}
 }
 

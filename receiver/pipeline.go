@@ -210,7 +210,7 @@ func (p *pipeline) commit(f *frame) error {
 // afterCommit runs what a stored frame causes beyond itself, in memory
 // only: the unknown accounts it raised are marked, the accounts it proves
 // alive check in (a restore they end is raised by supervision on its own
-// goroutine), the outputs are woken, and its signals are counted.
+// goroutine), and its signals are counted.
 func (p *pipeline) afterCommit(f *frame) {
 	now := f.meta.receivedAt
 	for _, k := range f.marks {
@@ -218,9 +218,6 @@ func (p *pipeline) afterCommit(f *frame) {
 		p.mUnknownEvents.Inc()
 	}
 	p.checkIn(f.stored, &f.rec, now)
-	if p.r.opts.Stored != nil {
-		p.r.opts.Stored()
-	}
 	for i := range f.stored.Events { // as stored: classify may have given a system's category
 		c, ok := p.mSignals[f.stored.Events[i].Category]
 		if !ok {

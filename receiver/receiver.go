@@ -92,10 +92,6 @@ type Options struct {
 	// CheckIns hears of the accounts each stored message proves alive
 	// (supervision); nil: nobody listens.
 	CheckIns CheckIns
-	// Stored, when set, is called after each stored frame (the outputs'
-	// wake-ups: the frame's outbox rows are there to deliver). It must not
-	// block: the frame's reply waits for it.
-	Stored func()
 	// Queue decides which events reach the operator queue; the zero value
 	// queues every alarm and detects no runaways (DefaultQueueRules is the
 	// station default).

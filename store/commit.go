@@ -123,6 +123,9 @@ const (
 type frameBatcher struct {
 	s *Store
 	q queue.Tx // its Touched are the incidents the last batch changed, published once it committed
+	// queued marks, by index in Options.Outbox, the outputs the last batch
+	// gave outbox rows: they are woken once it committed.
+	queued []bool
 }
 
 func (*frameBatcher) Statements() []string {
@@ -131,7 +134,11 @@ func (*frameBatcher) Statements() []string {
 
 func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
 	b.q.Reset(tx)
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, q: &b.q}
+	if len(b.queued) != len(b.s.opts.Outbox) {
+		b.queued = make([]bool, len(b.s.opts.Outbox))
+	}
+	clear(b.queued) // a batch that failed leaves nothing to wake
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
 		return err
@@ -161,10 +168,19 @@ func (b *frameBatcher) Committed(items []any) {
 	b.s.gauges.committedOne()
 }
 
-// Released publishes what a batch changed.
+// Released publishes what a batch changed, and wakes the outputs it gave
+// work, after the batch's callers have their answers.
 func (b *frameBatcher) Released(items []any) {
 	for _, e := range b.q.Touched {
 		b.s.queue.publish(e)
+	}
+	if wake := b.s.opts.OutboxQueued; wake != nil {
+		for i, q := range b.queued {
+			if q {
+				wake(b.s.opts.Outbox[i].Name)
+				b.queued[i] = false
+			}
+		}
 	}
 	b.q.Reset(nil)
 	for _, it := range items {
@@ -195,6 +211,7 @@ type txStmts struct {
 	// per call.
 	prepared *sqlite.Tx
 	outbox   []OutboxTarget
+	queued   []bool // the outputs given rows, by index in outbox; nil: not tracked
 }
 
 func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -297,7 +314,7 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		if err := st.q.QueueSignal(ctx, &sig, h); err != nil {
 			return 0, err
 		}
-		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, signalID, received, e, res.OnTestID != 0); err != nil {
+		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, st.queued, signalID, received, e, res.OnTestID != 0); err != nil {
 			return 0, err
 		}
 	}

@@ -113,3 +113,34 @@ func label(m *dto.Metric, name string) string {
 	}
 	return ""
 }
+
+// TestCommitWakesTheOutputsItGaveRows: after a committed frame, the store
+// names the outputs that got outbox rows from it, and only those: an
+// output whose filter takes no burglary is not woken.
+func TestCommitWakesTheOutputsItGaveRows(t *testing.T) {
+	woken := make(chan string, 8)
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), Options{Logger: zaptest.NewLogger(t),
+		Registerer:   prometheus.NewRegistry(),
+		Outbox:       []OutboxTarget{{Name: "all"}, {Name: "fire only", Categories: []string{"fire"}}},
+		OutboxQueued: func(name string) { woken <- name }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Commit(context.Background(), testMessage("1234", "0001"), testReceipt("frame 1")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case name := <-woken:
+		if name != "all" {
+			t.Fatalf("woke %q, want all", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no output woken after the commit")
+	}
+	select {
+	case name := <-woken:
+		t.Fatalf("woke %q too: its filter took nothing", name)
+	default:
+	}
+}

@@ -62,6 +62,10 @@ type Options struct {
 	// Outbox lists the automation outputs: every stored signal an output
 	// wants gets an outbox row in the signal's own transaction.
 	Outbox []OutboxTarget
+	// OutboxQueued, when set, hears after each committed batch of frames
+	// the names of the outputs it gave outbox rows (their wake-up). It runs
+	// on the writer and must not block.
+	OutboxQueued func(output string)
 	// SkipIntegrityCheck leaves out the quick_check of an existing database
 	// at start-up (it reads the whole file: about a second per GiB).
 	SkipIntegrityCheck bool

@@ -609,9 +609,12 @@ func (s *Surgard) setAbsent(absent bool, why string) {
 	}
 }
 
-// Wake tells the output a signal was stored, so that an idle output looks
-// at its outbox at once instead of at its next poll. It never blocks: it is
-// called after the commit of every frame.
+// Name is the output's name, its outbox target.
+func (s *Surgard) Name() string { return s.opts.Name }
+
+// Wake tells the output its outbox got rows, so that an idle output looks
+// at it at once instead of at its next poll. It never blocks: the store
+// calls it on its writer after each batch that gave the output rows.
 func (s *Surgard) Wake() { wake(s.wake) }
 
 func wake(c chan struct{}) {
@@ -621,12 +624,6 @@ func wake(c chan struct{}) {
 	}
 }
 
-// wakeGap is the least time between two outbox reads that wake-ups cause:
-// every stored frame wakes the outputs, also those whose filter takes
-// none of its signals, and a storm must not turn into a read per frame.
-// Wake-ups within it are coalesced into one read.
-const wakeGap = 5 * time.Millisecond
-
 // idle waits for a wake-up, the poll interval (which also finds what the
 // operators' actions put in the outbox), or the end of ctx.
 func idle(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
@@ -635,7 +632,6 @@ func idle(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-wake:
-		sleep(ctx, wakeGap)
 	case <-t.C:
 	}
 }

@@ -94,7 +94,10 @@ func NewWebhook(o WebhookOptions) *Webhook {
 	return w
 }
 
-// Wake tells the output a signal was stored (see Surgard.Wake).
+// Name is the output's name, its outbox target.
+func (w *Webhook) Name() string { return w.opts.Name }
+
+// Wake tells the output its outbox got rows (see Surgard.Wake).
 func (w *Webhook) Wake() { wake(w.wake) }
 
 // Run delivers until ctx ends: items in outbox order; a failed item is

@@ -100,13 +100,19 @@ const insertSignalSQL = `INSERT INTO outbox (target, signal_id, created_at) VALU
 
 // QueueSignal writes the outbox rows of one stored signal for the targets
 // that want it, in the transaction that stores it (the commit path's).
-func QueueSignal(ctx context.Context, ex Execer, targets []Target, signalID int64, received int64, e *protocols.Event, test bool) error {
+// queued, when not nil, is set true at the index of every target that got
+// a row, for the caller to wake those outputs once the transaction
+// committed.
+func QueueSignal(ctx context.Context, ex Execer, targets []Target, queued []bool, signalID int64, received int64, e *protocols.Event, test bool) error {
 	for i := range targets {
 		if !targets[i].wants(e, test) {
 			continue
 		}
 		if _, err := ex.ExecContext(ctx, insertSignalSQL, targets[i].Name, signalID, received); err != nil {
 			return err
+		}
+		if queued != nil {
+			queued[i] = true
 		}
 	}
 	return nil

@@ -36,7 +36,7 @@ func (signalBatcher) Statements() []string { return nil }
 func (b signalBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
 	for i, it := range items {
 		q := it.(*queued)
-		if err := outbox.QueueSignal(ctx, tx, b.targets, q.signalID, q.received, &q.event, q.test); err != nil {
+		if err := outbox.QueueSignal(ctx, tx, b.targets, nil, q.signalID, q.received, &q.event, q.test); err != nil {
 			return err
 		}
 		ids[i] = q.signalID
