@@ -49,6 +49,10 @@ type session struct {
 	maxFrame  int
 	overlong  overlong
 	readSize  int
+	// whole, when set, is everything the session will read (a datagram,
+	// read off its socket already): it is fed as one read, then the stream
+	// ends as at EOF, without a read buffer or a copy.
+	whole []byte
 	// receivedAt, when set, is the receipt time of everything the session
 	// reads (a datagram read off its socket earlier); else each read is
 	// stamped as it returns.
@@ -71,7 +75,10 @@ type sessionEnd struct {
 func (s *session) serve() sessionEnd {
 	p := s.p
 	f := newFramer(p.opts.Codec, s.maxFrame)
-	buf := make([]byte, s.readSize)
+	var buf []byte
+	if s.whole == nil {
+		buf = make([]byte, s.readSize)
+	}
 	var end sessionEnd
 	var deadline time.Time
 	if s.firstRead > 0 {
@@ -92,13 +99,21 @@ func (s *session) serve() sessionEnd {
 			end.cause = "shutdown"
 			return end
 		}
-		n, err := s.c.Read(buf)
-		if n > 0 {
+		var data []byte
+		var err error
+		if s.whole != nil {
+			data, err, s.whole = s.whole, io.EOF, nil
+		} else {
+			var n int
+			n, err = s.c.Read(buf)
+			data = buf[:n]
+		}
+		if len(data) > 0 {
 			received := s.receivedAt
 			if received.IsZero() {
 				received = p.r.opts.Now()
 			}
-			ferr := f.feed(buf[:n], func(frame []byte) error {
+			ferr := f.feed(data, func(frame []byte) error {
 				end.served = true
 				if s.idle > 0 {
 					deadline = time.Now().Add(s.idle)

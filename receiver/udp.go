@@ -60,15 +60,16 @@ func (l *listener) udpLoop(ctx context.Context) {
 // answered to the datagram's source address [DC-09 §3.2].
 func (l *listener) serveDatagram(d *datagram) {
 	s := &session{p: l.p, c: d, transport: "udp", remote: d.to.String(), receivedAt: d.received,
-		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), readSize: min(len(d.data), 4096),
+		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), whole: d.data,
 		stopping: func() bool { return false }} // a datagram in hand is always finished
 	if end := s.serve(); end.err != nil {
 		l.log.Debug("udp datagram", zap.String("remote_addr", s.remote), zap.Error(end.err))
 	}
 }
 
-// datagram is the conn of one received datagram: reading yields its bytes
-// once, then io.EOF; writing answers its source on the listener's socket.
+// datagram is the conn of one received datagram: its bytes are the
+// session's whole input, so reading has nothing more (io.EOF); writing
+// answers its source on the listener's socket.
 type datagram struct {
 	data []byte
 	pc   net.PacketConn
@@ -78,16 +79,7 @@ type datagram struct {
 	received time.Time
 }
 
-func (d *datagram) Read(p []byte) (int, error) {
-	if len(d.data) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, d.data)
-	if d.data = d.data[n:]; len(d.data) == 0 {
-		d.data = nil // the framer holds what is still needed
-	}
-	return n, nil
-}
+func (d *datagram) Read([]byte) (int, error) { return 0, io.EOF }
 
 func (d *datagram) Write(p []byte) (int, error)        { return d.pc.WriteTo(p, d.to) }
 func (d *datagram) SetReadDeadline(time.Time) error    { return nil }
