@@ -120,8 +120,12 @@ func (x *Index) Resolve(receiver int, number string, ev *protocols.Event, at tim
 	r := Resolution{AccountID: e.id, SiteID: e.siteID, SystemType: systemTypes[e.system].Name}
 	if ev != nil {
 		r.Zone = core.NormaliseZone(ev.Zone)
-		cat := SystemCategory(r.SystemType, ev.Category)
-		for _, t := range x.tests[e.id] {
+		tests := x.tests[e.id]
+		cat := ev.Category
+		if len(tests) > 0 {
+			cat = systemCategory(e.system, cat)
+		}
+		for _, t := range tests {
 			if t.p.Covers(cat, r.Zone, at) {
 				r.OnTestID = t.id
 				break

@@ -122,11 +122,19 @@ func SystemCategory(systemType string, c protocols.Category) protocols.Category 
 	}
 	for i := range systemTypes {
 		if systemTypes[i].Name == systemType {
-			if a := systemTypes[i].Alarm; a != protocols.CategoryUnknown {
-				return a
-			}
-			return c
+			return systemCategory(uint8(i), c)
 		}
+	}
+	return c
+}
+
+// systemCategory is SystemCategory for the type at index i of systemTypes.
+func systemCategory(i uint8, c protocols.Category) protocols.Category {
+	if !genericAlarm(c) {
+		return c
+	}
+	if a := systemTypes[i].Alarm; a != protocols.CategoryUnknown {
+		return a
 	}
 	return c
 }
