@@ -90,6 +90,10 @@ type Store struct {
 	// CommitTimeout is how long a signal may wait for its commit before the
 	// panel gets a negative reply.
 	CommitTimeout time.Duration `mapstructure:"commit_timeout" yaml:"commit_timeout"`
+	// PollFlushInterval is how often the polls acknowledged since the last
+	// flush are written as evidence (one row per account and listener,
+	// with a count). Polls are ACKed without a commit of their own.
+	PollFlushInterval time.Duration `mapstructure:"poll_flush_interval" yaml:"poll_flush_interval"`
 	// IntegrityCheckAtStart runs SQLite's quick_check on the database
 	// before it is used; a damaged database is refused.
 	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
@@ -449,6 +453,7 @@ func Default() *Config {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},

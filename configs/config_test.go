@@ -105,6 +105,7 @@ func TestDefault(t *testing.T) {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 		},
 		Evidence: configs.Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
@@ -324,6 +325,7 @@ func TestLoadGood(t *testing.T) {
 			PendingMax:     512,
 			CommitTimeout:  1500 * time.Millisecond,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 		},
 		Evidence:    configs.Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
@@ -417,6 +419,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_STORE_COMMIT_BATCH_MAX":             "10",
 		"ALARMRX_STORE_PENDING_MAX":                  "20",
 		"ALARMRX_STORE_COMMIT_TIMEOUT":               "4s",
+		"ALARMRX_STORE_POLL_FLUSH_INTERVAL":          "3s",
 		"ALARMRX_DEDUPE_WINDOW":                      "5m",
 		"ALARMRX_DEDUPE_MAX_ENTRIES":                 "30",
 		"ALARMRX_ON_TEST_WARN_BEFORE":                "0s",
@@ -468,9 +471,10 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		HTTP: configs.HTTP{Listen: "127.0.0.1:0", AdminToken: "t0ken", ReadTimeout: time.Second, WriteTimeout: 2 * time.Second,
 			MaxConns: 100, MaxConnsPerIP: 10},
 		Evidence: configs.Evidence{PerSourcePerMinute: 5, PerMinute: 50, MaxBytes: 1 << 20},
-		Store:    configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second},
-		Dedupe:   configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
-		OnTest:   configs.OnTest{WarnBefore: 0, MaxDuration: 2 * time.Hour, CheckEvery: time.Second},
+		Store: configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second,
+			PollFlushInterval: 3 * time.Second},
+		Dedupe: configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
+		OnTest: configs.OnTest{WarnBefore: 0, MaxDuration: 2 * time.Hour, CheckEvery: time.Second},
 		Queue: configs.Queue{
 			LogOnlyCategories:      configs.DefaultLogOnlyCategories(),
 			UnknownAccountPriority: 3,
