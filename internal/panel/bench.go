@@ -31,8 +31,9 @@ const MixEvery = 10
 // BenchTypes are the valid bench types, in the order usage lists them.
 var BenchTypes = []string{BenchNull, BenchSIA, BenchCID, BenchMix}
 
-// BenchTypeForToken is the bench type whose frames carry the DC-09 token,
-// for `alarmrx bench --token` of before the types: SIA-DCS, ADM-CID or NULL.
+// BenchTypeForToken is the bench type whose frames carry the DC-09 token
+// (SIA-DCS, ADM-CID or NULL), so that `alarmrx bench --token`, which came
+// before the types, sends the frames it always sent.
 func BenchTypeForToken(token string) (string, bool) {
 	switch token {
 	case "SIA-DCS":
