@@ -100,13 +100,13 @@ func (s *Store) writeThen(ctx context.Context, fn func(ctx context.Context, tx *
 	return s.db.WriteThen(ctx, fn, after)
 }
 
-// The writer's statements for every frame, prepared once at Open.
+// The projection's statements for every frame, prepared once at Open.
 const (
 	insertFrameSQL = `INSERT INTO frames
-		(received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
+		(id, received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
 		 account, frame_receiver, frame_line, sequence, frame_time, status, reason, deviations,
 		 dedupe_key, detail, raw)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insertSignalSQL = `INSERT INTO signals
 		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
 		 zone, user, address, address_kind, known, description, category, priority, text,
@@ -117,87 +117,92 @@ const (
 		VALUES (?,?,?,?,?)`
 )
 
-// frameBatcher writes the writer's batches of frames: each frame with its
-// signals, incidents and outbox rows, in the batch's one transaction. Only
-// the writer calls it, one batch at a time, so its queue.Tx is reused.
+// frameBatcher writes the writer's batches of frames as journal entries,
+// and projects the entries into frames with their signals, incidents and
+// outbox rows (journal.go). Only the writer calls it, one transaction at a
+// time, so its queue.Tx and buffers are reused.
 type frameBatcher struct {
 	s *Store
-	q queue.Tx // its Touched are the incidents the last batch changed, published once it committed
-	// queued marks, by index in Options.Outbox, the outputs the last batch
-	// gave outbox rows: they are woken once it committed.
+	q queue.Tx // its Touched are the incidents the last projection changed, published once it committed
+	// queued marks, by index in Options.Outbox, the outputs the last
+	// projection gave outbox rows: they are woken once it committed.
 	queued []bool
+	chunk  []journalRow
 }
 
 func (*frameBatcher) Statements() []string {
-	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL}
+	return []string{insertJournalSQL, selectJournalSQL, deleteJournalSQL, insertFrameSQL, insertSignalSQL, insertEventSQL}
 }
 
+// WriteBatch writes each frame's journal entry; the ids are the frames'.
 func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
-	b.q.Reset(tx)
-	if len(b.queued) != len(b.s.opts.Outbox) {
-		b.queued = make([]bool, len(b.s.opts.Outbox))
-	}
-	clear(b.queued) // a batch that failed leaves nothing to wake
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q}
-	var err error
-	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
+	j := &b.s.jr
+	ins, err := tx.Stmt(ctx, insertJournalSQL)
+	if err != nil {
 		return err
 	}
-	if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
-		return err
-	}
-	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
-		return err
-	}
+	id := j.next
 	for i, it := range items {
 		c := it.(*commitItem)
-		if ids[i], err = st.insertFrame(ctx, c.msg, &c.rec); err != nil {
-			b.q.Reset(nil)
+		entry, err := encodeEntry(c.msg, &c.rec)
+		if err != nil {
 			return err
 		}
+		if _, err := ins.ExecContext(ctx, id, entry); err != nil {
+			return err
+		}
+		ids[i] = id
+		id++
 	}
+	j.batchLast = id - 1
 	return nil
 }
 
 // Committed counts what a batch stored, before its callers may read the
-// counters, and tells the gauges that the counts may have changed.
+// counters, and adds its entries to the projection's backlog.
 func (b *frameBatcher) Committed(items []any) {
+	if items == nil {
+		b.s.gauges.committedOne() // a change of its own
+		return
+	}
 	for _, it := range items {
 		b.s.m.countStored(it.(*commitItem))
 	}
-	b.s.gauges.committedOne()
+	j := &b.s.jr
+	j.next = j.batchLast + 1
+	now := time.Now()
+	if len(j.marks) == 0 {
+		j.oldest.Store(now.UnixNano())
+	}
+	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
+	j.backlog.Add(int64(len(items)))
+	j.committed.Store(j.batchLast)
 }
 
-// Released publishes what a batch changed, and wakes the outputs it gave
-// work, after the batch's callers have their answers.
-func (b *frameBatcher) Released(items []any) {
-	for _, e := range b.q.Touched {
-		b.s.queue.publish(e)
-	}
-	if wake := b.s.opts.OutboxQueued; wake != nil {
-		for i, q := range b.queued {
-			if q {
-				wake(b.s.opts.Outbox[i].Name)
-				b.queued[i] = false
-			}
-		}
-	}
-	b.q.Reset(nil)
-	for _, it := range items {
-		b.s.publishSignal(it.(*commitItem).rec.Resolutions)
-	}
-}
+// Released has nothing to do: what a frame changes is published once it
+// is projected (Projected).
+func (*frameBatcher) Released([]any) {}
 
-// publishSignal tells the live views of the sites a stored frame resolved
-// to, once per site.
-func (s *Store) publishSignal(res []Resolution) {
-	var last int64
-	for _, r := range res {
-		if r.SiteID != 0 && r.SiteID != last {
-			s.sites.publish(SiteEvent{SiteID: r.SiteID, Kind: "signal"})
-			last = r.SiteID
-		}
+// begin readies a projection transaction: the queue's writer, the outbox
+// marks and the statements bound to tx.
+func (b *frameBatcher) begin(ctx context.Context, tx *sqlite.Tx) (*txStmts, error) {
+	b.q.Reset(tx)
+	if len(b.queued) != len(b.s.opts.Outbox) {
+		b.queued = make([]bool, len(b.s.opts.Outbox))
 	}
+	clear(b.queued) // a projection that failed leaves nothing to wake
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q}
+	var err error
+	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
+		return nil, err
+	}
+	if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
+		return nil, err
+	}
+	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // txStmts are the writer's prepared statements bound to one transaction.
@@ -221,7 +226,7 @@ func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Res
 	return st.prepared.ExecContext(ctx, query, args...)
 }
 
-func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *Receipt) (int64, error) {
+func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.Message, rec *Receipt) error {
 	status := rec.Status
 	if status == "" {
 		status = StatusAccepted
@@ -235,42 +240,38 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		devs = append(devs, d.String())
 	}
 	received := rec.ReceivedAt.UnixNano()
-	res, err := st.frame.ExecContext(ctx,
+	_, err := st.frame.ExecContext(ctx, frameID,
 		received, rec.Receiver, rec.Line, rec.Listener, rec.Transport, rec.RemoteAddr,
 		rec.Protocol, m.Kind, boolInt(m.Encrypted), m.Account, m.Receiver, m.Line, m.Sequence,
 		nullTime(m.Timestamp), status, reason, strings.Join(devs, ","), rec.DedupeKey, rec.Detail,
 		rec.Raw)
 	if err != nil {
-		return 0, err
-	}
-	frameID, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, acct := range rec.UnknownAccounts {
 		detail, err := json.Marshal(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
-			return 0, err
+			return err
 		}
 		if err := st.q.OpenUnknownIncident(ctx, rec.Receiver, acct, rec.ReceivedAt, rec.UnknownPriority, rec.Listener); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if rec.Trouble != nil {
 		if err := st.raiseTrouble(ctx, rec, frameID); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if status != StatusAccepted {
-		return frameID, nil
+		return nil
 	}
 	if rec.IdempotencyKey != "" {
 		if _, err := st.exec(ctx, `INSERT INTO message_ids (key, frame_id, at) VALUES (?,?,?)`,
 			rec.IdempotencyKey, frameID, received); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	for i := range m.Events {
@@ -279,7 +280,7 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 		if len(e.Modifiers) > 0 {
 			b, err := json.Marshal(e.Modifiers)
 			if err != nil {
-				return 0, err
+				return err
 			}
 			mods = string(b)
 		}
@@ -303,22 +304,22 @@ func (st *txStmts) insertFrame(ctx context.Context, m *protocols.Message, rec *R
 			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
 			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		signalID, err := sres.LastInsertId()
 		if err != nil {
-			return 0, err
+			return err
 		}
 		sig := queue.Signal{ID: signalID, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: account,
 			AccountID: res.AccountID, SiteID: res.SiteID, Event: e}
 		if err := st.q.QueueSignal(ctx, &sig, h); err != nil {
-			return 0, err
+			return err
 		}
 		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, st.queued, signalID, received, e, res.OnTestID != 0); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return frameID, nil
+	return nil
 }
 
 // What a signal's account resolved to.

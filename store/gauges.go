@@ -167,6 +167,10 @@ func (g *gauges) countOpen(ctx context.Context) ([]openIncidents, error) {
 // waiting for the refresher up to gaugeWait past the interval, or until
 // ctx ends; then the latest figures there are.
 func (g *gauges) current(ctx context.Context) *gaugeSnap {
+	// Frames acknowledged before the call count once they are projected.
+	sctx, cancel := context.WithTimeout(ctx, g.interval+gaugeWait)
+	_ = g.s.Settle(sctx)
+	cancel()
 	want := g.committed.Load()
 	var timeout <-chan time.Time
 	for {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
@@ -84,6 +84,17 @@ type Options struct {
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
+	// ProjectDelay is how long an acknowledged frame may wait for its
+	// signals, incidents and outbox rows to be built while frames keep
+	// the writer busy. Default 5ms.
+	ProjectDelay time.Duration
+	// ProjectionBacklogMax is how many acknowledged frames may wait for
+	// their projection before commits wait for it (backpressure).
+	// Default 65536.
+	ProjectionBacklogMax int
+	// ProjectionLagMax is the projection lag beyond which the store is
+	// not ready (Ping fails). Default 30s.
+	ProjectionLagMax time.Duration
 	// UnknownPollsMax bounds the unknown accounts whose polls are kept as
 	// evidence between two FlushPolls. Default DefaultUnknownPollsMax.
 	UnknownPollsMax int
@@ -118,6 +129,15 @@ func (o *Options) setDefaults() error {
 	if o.FileCheckInterval <= 0 {
 		o.FileCheckInterval = time.Second
 	}
+	if o.ProjectDelay <= 0 {
+		o.ProjectDelay = 5 * time.Millisecond
+	}
+	if o.ProjectionBacklogMax <= 0 {
+		o.ProjectionBacklogMax = 65536
+	}
+	if o.ProjectionLagMax <= 0 {
+		o.ProjectionLagMax = 30 * time.Second
+	}
 	if o.UnknownPollsMax <= 0 {
 		o.UnknownPollsMax = DefaultUnknownPollsMax
 	}
@@ -134,7 +154,7 @@ type Store struct {
 	opts Options
 	log  *zap.Logger
 	db   *sqlite.DB
-	rdb  *sql.DB // the engine's readers
+	rdb  core.Reader // the engine's readers: they wait for the projection
 	m    *metrics
 
 	closeMu sync.Mutex
@@ -158,6 +178,7 @@ type Store struct {
 	gauges *gauges
 	sites  *hub[SiteEvent]
 	polls  *pollBook // polls not yet written (polls.go)
+	jr     journal   // the projection's state (journal.go)
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -192,6 +213,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
 		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(),
+		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
 	})
 	if err != nil {
 		return nil, err
@@ -238,12 +260,24 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.warnIdentifierClashes(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.loadJournal(ctx); err != nil {
+		return nil, err
+	}
+	s.jr.registerMetrics(opts.Registerer, opts.Now)
+	db.SetReadBarrier(s.Settle)
 	b := &frameBatcher{s: s}
 	b.q.SetDialect(db.Dialect())
 	if err := db.Start(ctx, b); err != nil {
 		return nil, err
 	}
 	started = true
+	// What a crash left in the journal is projected before the store is
+	// used: the dedupe seed and the first reads see it.
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	if err := s.Settle(sctx); err != nil {
+		s.log.Warn("the journal left by the last run is not projected yet; the projection goes on", zap.Error(err))
+	}
+	cancel()
 	go s.gauges.run()
 	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
 		zap.String("synchronous", opts.Synchronous), zap.Bool("created", db.Created()))
@@ -269,8 +303,18 @@ func (s *Store) Path() string { return s.db.Path() }
 func (s *Store) Healthy() (bool, string) { return s.db.Healthy() }
 
 // Ping checks that the database answers a read and that the writer is
-// healthy; /-/ready uses it.
-func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+// healthy, and that the projection is not too far behind; /-/ready uses
+// it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return err
+	}
+	if lag := s.ProjectionLag(); lag > s.opts.ProjectionLagMax {
+		return fmt.Errorf("%w: the projection of acknowledged frames is %s behind (store.projection_lag_max %s)",
+			ErrUnavailable, lag.Round(time.Millisecond), s.opts.ProjectionLagMax)
+	}
+	return nil
+}
 
 // Close stops accepting commits, lets the writer finish every commit already
 // queued, and closes the database. It is the last step of shutdown.

@@ -215,11 +215,11 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatalf("dedupe keys = %+v, %v", keys, err)
 	}
 	var v int
-	if err := s2.rdb.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
+	if err := s2.rdb.QueryRowContext(context.Background(), "PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
 		t.Fatalf("user_version = %d, %v; want %d", v, err, SchemaVersion())
 	}
 	var mode string
-	if err := s2.rdb.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := s2.rdb.QueryRowContext(context.Background(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q, %v", mode, err)
 	}
 }

@@ -81,3 +81,11 @@ func CheckEmail(field, v string) error {
 	}
 	return nil
 }
+
+// Reader is an engine's read side. Its queries see every commit
+// acknowledged before they were asked: an engine that builds derived rows
+// after the acknowledgement (the journal's projection) waits for it first.
+type Reader interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

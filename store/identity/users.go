@@ -26,7 +26,7 @@ import (
 // writer, for every change, and the read pool.
 type Engine interface {
 	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Options configure the station users.
@@ -41,7 +41,7 @@ type Options struct {
 // audit log.
 type StationUsers struct {
 	db   Engine
-	rdb  *sql.DB
+	rdb  core.Reader
 	opts Options
 	// dummy is the hash a login of an unknown user is checked against.
 	dummy     []byte

@@ -18,7 +18,7 @@ import (
 // every change, and the read pool.
 type Engine interface {
 	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Options configure on-test. The hooks run on the writer after the
@@ -40,7 +40,7 @@ type Options struct {
 // them.
 type Tests struct {
 	db   Engine
-	rdb  *sql.DB
+	rdb  core.Reader
 	opts Options
 }
 

@@ -18,7 +18,7 @@ import (
 type Engine interface {
 	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
 	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Execer runs a statement in the caller's transaction: a *sql.Tx, or the
@@ -46,7 +46,7 @@ type Options struct {
 // Outbox is the outputs' outbox.
 type Outbox struct {
 	db   Engine
-	rdb  *sql.DB
+	rdb  core.Reader
 	opts Options
 }
 

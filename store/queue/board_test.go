@@ -293,7 +293,7 @@ func testSignalNotes(t *testing.T, d core.Dialect) {
 		t.Errorf("notes of: %+v, %v", by, err)
 	}
 	var audited int
-	must(t, f.db.Read().QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'signal.note' AND user_name = 'ann'`).Scan(&audited))
+	must(t, f.db.Read().QueryRowContext(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'signal.note' AND user_name = 'ann'`).Scan(&audited))
 	if audited != 1 {
 		t.Errorf("audited %d notes", audited)
 	}

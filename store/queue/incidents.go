@@ -18,7 +18,7 @@ import (
 type Engine interface {
 	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
 	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Queryer reads rows: the read pool, or the transaction of a step.
@@ -47,7 +47,7 @@ type Options struct {
 // operator steps on them, and the notes on signals that are in none.
 type Board struct {
 	db   Engine
-	rdb  *sql.DB
+	rdb  core.Reader
 	opts Options
 }
 

@@ -134,9 +134,9 @@ func (f *fixture) incidents(t *testing.T) []incident {
 	return out
 }
 
-func column(t *testing.T, db *sql.DB, q string, args ...any) []string {
+func column(t *testing.T, db core.Reader, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Query(q, args...)
+	rows, err := db.QueryContext(context.Background(), q, args...)
 	must(t, err)
 	defer rows.Close()
 	var out []string
@@ -190,7 +190,7 @@ func testSignalsOpenJoinAndRaiseIncidents(t *testing.T, d core.Dialect) {
 		t.Errorf("incident: %+v", in)
 	}
 	var detail string
-	must(t, f.db.Read().QueryRow(`SELECT detail FROM incident_actions WHERE action = 'priority_raised'`).Scan(&detail))
+	must(t, f.db.Read().QueryRowContext(context.Background(), `SELECT detail FROM incident_actions WHERE action = 'priority_raised'`).Scan(&detail))
 	var fields map[string]any
 	must(t, json.Unmarshal([]byte(detail), &fields))
 	if fields["from"] != float64(4) || fields["to"] != float64(2) || fields["code"] != "BA" {

@@ -56,7 +56,7 @@ func testIdentifiersAreLookedUpSetAndRegenerated(t *testing.T, d core.Dialect) {
 	if got, err := f.k.ClientIdentifier(ctx, "site", f.site.ID); err != nil || got.Identifier != regen.Identifier {
 		t.Fatalf("the site's identifier: %+v %v", got, err)
 	}
-	rows, err := f.db.Read().Query(`SELECT action, target, detail FROM audit_log WHERE action LIKE 'identifier.%' ORDER BY id`)
+	rows, err := f.db.Read().QueryContext(context.Background(), `SELECT action, target, detail FROM audit_log WHERE action LIKE 'identifier.%' ORDER BY id`)
 	must(t, err)
 	defer rows.Close()
 	var got []string

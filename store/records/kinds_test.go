@@ -152,7 +152,7 @@ func testIdentifierKeyMatchesTheMigration(t *testing.T, d core.Dialect) {
 	f := newKindsFixture(t, d)
 	for _, v := range []string{"+1 312 555 0101", "1 (312) 555-0101", "1.312.555/0101", "acme-01", "Ünïcode 1", "\t42 ", "a_b#c"} {
 		var sqlKey string
-		err := f.db.Read().QueryRow(`SELECT upper(replace(replace(replace(replace(replace(replace(replace(replace(
+		err := f.db.Read().QueryRowContext(context.Background(), `SELECT upper(replace(replace(replace(replace(replace(replace(replace(replace(
 			?, ' ', ''), char(9), ''), '+', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', ''))`, v).Scan(&sqlKey)
 		must(t, err)
 		if got := records.IdentifierKey(v); got != sqlKey {
@@ -282,7 +282,7 @@ func testKindsFollowTheirHooks(t *testing.T, d core.Dialect) {
 		t.Fatalf("created %+v", a)
 	}
 	var stored string
-	must(t, f.db.Read().QueryRow(`SELECT dc09_key FROM accounts WHERE id = ?`, a.ID).Scan(&stored))
+	must(t, f.db.Read().QueryRowContext(context.Background(), `SELECT dc09_key FROM accounts WHERE id = ?`, a.ID).Scan(&stored))
 	if stored != mark+"0:"+key {
 		t.Fatalf("stored key %q, want it sealed by the hook", stored)
 	}
@@ -295,7 +295,7 @@ func testKindsFollowTheirHooks(t *testing.T, d core.Dialect) {
 	must(t, f.k.Accounts.Delete(ctx, a.ID))
 	p := &records.RespondingParty{SiteID: f.site.ID, Position: 1, Name: "Dana", Passcode: ptr("4711")}
 	must(t, f.k.RespondingParties.Create(ctx, p))
-	must(t, f.db.Read().QueryRow(`SELECT passcode FROM responding_parties WHERE id = ?`, p.ID).Scan(&stored))
+	must(t, f.db.Read().QueryRowContext(context.Background(), `SELECT passcode FROM responding_parties WHERE id = ?`, p.ID).Scan(&stored))
 	if stored != mark+"1:4711" || p.Passcode != nil || !p.HasPasscode {
 		t.Fatalf("stored passcode %q, party %+v", stored, p)
 	}

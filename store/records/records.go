@@ -17,7 +17,7 @@ import (
 // every change, and the read pool.
 type Engine interface {
 	WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Table maps one kind of record to its SQL table. The generic Records type
@@ -63,7 +63,7 @@ type Table[T any] struct {
 // Records is the create/read/update/delete surface of one record kind.
 type Records[T any] struct {
 	db  Engine
-	rdb *sql.DB
+	rdb core.Reader
 	now func() time.Time
 	t   *Table[T]
 }

@@ -92,7 +92,7 @@ type auditEntry struct{ action, target, before, after string }
 
 func (f *fixture) audit(t *testing.T) []auditEntry {
 	t.Helper()
-	rows, err := f.db.Read().Query(`SELECT action, target, coalesce(before_json, ''), coalesce(after_json, '') FROM audit_log ORDER BY id`)
+	rows, err := f.db.Read().QueryContext(context.Background(), `SELECT action, target, coalesce(before_json, ''), coalesce(after_json, '') FROM audit_log ORDER BY id`)
 	must(t, err)
 	defer rows.Close()
 	var out []auditEntry
@@ -146,7 +146,7 @@ func testRecordsAreCheckedAuditedAndHooked(t *testing.T, d core.Dialect) {
 		t.Fatalf("updated: %+v", b)
 	}
 	var email string
-	must(t, f.db.Read().QueryRow(`SELECT email FROM installers WHERE id = ?`, a.ID).Scan(&email))
+	must(t, f.db.Read().QueryRowContext(context.Background(), `SELECT email FROM installers WHERE id = ?`, a.ID).Scan(&email))
 	if email != "new@acme.example" {
 		t.Errorf("stored e-mail %q", email)
 	}

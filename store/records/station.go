@@ -26,7 +26,7 @@ type Kinds struct {
 	CustomerContacts *Records[CustomerContact]
 
 	db      Engine
-	rdb     *sql.DB
+	rdb     core.Reader
 	now     func() time.Time
 	secrets Secrets
 	rules   atomic.Pointer[map[int]prefixRule] // receivers' account prefix rules

@@ -21,7 +21,7 @@ import (
 // writer, for every change, and the read pool.
 type Engine interface {
 	Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
-	Read() *sql.DB
+	Read() core.Reader
 }
 
 // Options configure the morning reports.
@@ -39,7 +39,7 @@ type Options struct {
 // their recipients and the unsubscribe links.
 type MorningReports struct {
 	db   Engine
-	rdb  *sql.DB
+	rdb  core.Reader
 	opts Options
 }
 

@@ -34,6 +34,12 @@ type Options struct {
 	BusyTimeout time.Duration
 	BatchMax    int
 	PendingMax  int
+	// ProjectDelay is how long committed items may wait for their
+	// projection while commits keep the writer busy (Projector).
+	ProjectDelay time.Duration
+	// BacklogMax is the projection backlog beyond which the writer stops
+	// taking commits until it has projected (backpressure).
+	BacklogMax int
 	// SkipIntegrityCheck leaves out the quick_check of an existing database.
 	SkipIntegrityCheck bool
 	// FileCheckInterval is how often the database file is checked to be
@@ -60,6 +66,7 @@ type DB struct {
 	created bool
 	wdb     *sql.DB // one connection: the writer's
 	rdb     *sql.DB // readers
+	readers readers // rdb behind the read barrier (Read)
 	m       *metrics
 
 	reqs    chan *request
@@ -164,6 +171,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		stopWatch: make(chan struct{}),
 		watchDone: make(chan struct{}),
 	}
+	db.readers.pool = rdb
 	db.healthy.Store(true)
 	return db, nil
 }
@@ -186,7 +194,42 @@ func (db *DB) Created() bool { return db.created }
 func (db *DB) Setup() *sql.DB { return db.wdb }
 
 // Read is the pool of read-only connections.
-func (db *DB) Read() *sql.DB { return db.rdb }
+func (db *DB) Read() core.Reader { return &db.readers }
+
+// SetReadBarrier makes every query of Read wait for barrier first, at most
+// readBarrierWait: the store's projection, so that a read sees every frame
+// acknowledged before it. Set it before Start; it must not be called on
+// the writer.
+func (db *DB) SetReadBarrier(barrier func(context.Context) error) { db.readers.barrier = barrier }
+
+// readBarrierWait bounds a read's wait for the barrier: past it the read
+// shows what is there (the projection fails while the storage does).
+const readBarrierWait = 2 * time.Second
+
+// readers is the read pool behind its barrier.
+type readers struct {
+	pool    *sql.DB
+	barrier func(context.Context) error
+}
+
+func (r *readers) wait(ctx context.Context) {
+	if r.barrier == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, readBarrierWait)
+	_ = r.barrier(ctx)
+	cancel()
+}
+
+func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r.wait(ctx)
+	return r.pool.QueryContext(ctx, query, args...)
+}
+
+func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	r.wait(ctx)
+	return r.pool.QueryRowContext(ctx, query, args...)
+}
 
 // Start begins taking writes: it prepares the writer on its connection,
 // with b for the batched items, and starts it and the file watch.

@@ -13,8 +13,12 @@ type metrics struct {
 	commitSeconds prometheus.Histogram
 	batchSize     prometheus.Histogram
 	commitErrors  prometheus.Counter
-	up            prometheus.Gauge
-	fileOK        prometheus.Gauge
+	// The projection's (writer.go, Projector).
+	projectSeconds prometheus.Histogram
+	projectBatch   prometheus.Histogram
+	projectErrors  prometheus.Counter
+	up             prometheus.Gauge
+	fileOK         prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,6 +41,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name:    "alarmrx_store_commit_batch_size",
 			Help:    "Frames written in one group-commit transaction.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		projectSeconds: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "alarmrx_store_projection_seconds",
+			Help:    "Time to write and commit one projection transaction (the signals, incidents and outbox rows of frames already committed and acknowledged).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		projectBatch: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "alarmrx_store_projection_batch_size",
+			Help:    "Frames projected in one projection transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 13),
+		}),
+		projectErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "alarmrx_store_projection_errors_total",
+			Help: "Projection transactions that failed and were rolled back; their frames stay in the journal and are projected again.",
 		}),
 		commitErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "alarmrx_store_commit_errors_total",

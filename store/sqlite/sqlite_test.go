@@ -77,7 +77,7 @@ func openStarted(t *testing.T, path string, b Batcher) *DB {
 func count(t *testing.T, db *DB, table string) int {
 	t.Helper()
 	var n int
-	if err := db.Read().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+	if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM " + table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -225,7 +225,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v int
-	if err := db.Read().QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 2 {
+	if err := db.Read().QueryRowContext(context.Background(), "PRAGMA user_version").Scan(&v); err != nil || v != 2 {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	db.Abort()

@@ -31,6 +31,37 @@ type Batcher interface {
 	Released(items []any)
 }
 
+// A Projector is a Batcher whose committed items derive more rows (the
+// signals, incidents and outbox rows of a frame), built after the items'
+// commit, which is what their callers are answered on, in transactions of
+// its own on the writer [design.md §2 rule 5]. The writer projects the
+// backlog when it has waited ProjectDelay or reached projectSoon items,
+// yields to waiting commits after projectChunkMin items unless the
+// backlog is at BacklogMax (then commits wait: backpressure), and
+// projects all of it before a change of its own, which so sees every item
+// committed before it, and before it stops.
+type Projector interface {
+	// Backlog is how many committed items wait to be projected and when
+	// the oldest of them was committed.
+	Backlog() (items int, oldest time.Time)
+	// Project projects waiting items in tx, oldest first, as long as more
+	// (given how many it projected so far) says so and items wait, and
+	// returns how many it projected.
+	Project(ctx context.Context, tx *Tx, more func(done int) bool) (int, error)
+	// Projected runs on the writer after Project's transaction committed
+	// (err nil) or rolled back.
+	Projected(n int, err error)
+}
+
+// Projection tuning: see Projector.
+const (
+	projectChunkMin = 64   // items projected before yielding to waiting commits
+	projectSoon     = 512  // a backlog this large is projected at once
+	projectMax      = 4096 // items in one projection transaction
+	// projectRetry spaces the attempts while projections fail.
+	projectRetry = 100 * time.Millisecond
+)
+
 type request struct {
 	item   any // a batch item; nil for a Write
 	result chan result
@@ -159,6 +190,15 @@ type writer struct {
 	items []any
 	ids   []int64
 	tx    Tx
+	// proj is b when it projects (nil otherwise); timer wakes the writer
+	// when a backlog is due, retryAt holds projections back after one
+	// failed.
+	proj    Projector
+	timer   *time.Timer
+	retryAt time.Time
+	// projected is set by a projection and cleared by a batch: commits
+	// waiting after a projection that yielded to them go first.
+	projected bool
 }
 
 func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
@@ -170,6 +210,11 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
 		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
 	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
+	if p, ok := b.(Projector); ok {
+		w.proj = p
+		w.timer = time.NewTimer(time.Hour)
+		w.timer.Stop()
+	}
 	for _, q := range b.Statements() {
 		if _, err := w.cache.prepare(ctx, q); err != nil {
 			w.cache.close()
@@ -190,7 +235,18 @@ func (w *writer) run() {
 		w.cache.close()
 		_ = w.conn.Close()
 	}()
-	for first := range w.db.reqs {
+	for {
+		if w.projectionDue() {
+			w.project(false)
+			continue
+		}
+		first, ok := w.next()
+		if !ok {
+			break
+		}
+		if first == nil {
+			continue // a backlog came due
+		}
 		if first.write != nil {
 			w.db.m.pending.Dec()
 			w.runWrite(first)
@@ -215,6 +271,7 @@ func (w *writer) run() {
 			}
 		}
 		w.db.m.pending.Sub(float64(len(w.batch)))
+		w.projected = false
 		w.commitBatch(w.batch)
 		clear(w.batch)
 		if next != nil {
@@ -222,6 +279,120 @@ func (w *writer) run() {
 			w.runWrite(next)
 		}
 	}
+	// A clean stop leaves nothing to project at the next start.
+	w.projectAll()
+}
+
+// next waits for the next request; nil when a backlog came due first,
+// ok false once the queue is closed and drained.
+func (w *writer) next() (r *request, ok bool) {
+	n, oldest := 0, time.Time{}
+	if w.proj != nil {
+		n, oldest = w.proj.Backlog()
+	}
+	if n == 0 {
+		r, ok = <-w.db.reqs
+		return r, ok
+	}
+	due := oldest.Add(w.db.opts.ProjectDelay)
+	if w.retryAt.After(due) {
+		due = w.retryAt
+	}
+	w.timer.Reset(time.Until(due))
+	select {
+	case r, ok = <-w.db.reqs:
+		w.timer.Stop()
+		return r, ok
+	case <-w.timer.C:
+		return nil, true
+	}
+}
+
+// projectionDue reports whether the backlog is to be projected now.
+func (w *writer) projectionDue() bool {
+	if w.proj == nil {
+		return false
+	}
+	n, oldest := w.proj.Backlog()
+	switch {
+	case n == 0 || time.Now().Before(w.retryAt):
+		return false
+	case n >= w.db.opts.BacklogMax:
+		return true
+	case w.projected && len(w.db.reqs) > 0:
+		return false
+	}
+	return n >= projectSoon || time.Since(oldest) >= w.db.opts.ProjectDelay
+}
+
+// projectAll projects the whole backlog, unless a projection fails.
+func (w *writer) projectAll() {
+	if w.proj == nil {
+		return
+	}
+	for {
+		if n, _ := w.proj.Backlog(); n == 0 || !w.project(true) {
+			return
+		}
+	}
+}
+
+// project runs one projection transaction; all makes it take a full
+// transaction whatever waits. It reports whether it committed.
+func (w *writer) project(all bool) bool {
+	ctx := context.Background()
+	start := time.Now()
+	more := func(done int) bool {
+		if done >= projectMax {
+			return false
+		}
+		if all || done < projectChunkMin || len(w.db.reqs) == 0 {
+			return true
+		}
+		n, _ := w.proj.Backlog()
+		return n >= w.db.opts.BacklogMax
+	}
+	n, err := func() (int, error) {
+		if err := w.db.Fenced(); err != nil {
+			return 0, err
+		}
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		if err := w.db.injectedFault(); err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		w.tx.Tx = tx
+		clear(w.tx.bound)
+		n, err := w.proj.Project(ctx, &w.tx, more)
+		w.tx.Tx = nil
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		return n, nil
+	}()
+	if err != nil {
+		w.db.m.projectErrors.Inc()
+		if IsStorageFailure(err) {
+			w.db.markUnhealthy(err)
+			w.retryAt = time.Now().Add(projectRetry)
+		}
+		w.proj.Projected(0, err)
+		return false
+	}
+	w.retryAt = time.Time{}
+	w.projected = true
+	w.db.m.projectSeconds.Observe(time.Since(start).Seconds())
+	w.db.m.projectBatch.Observe(float64(n))
+	w.db.markHealthy()
+	w.proj.Projected(n, nil)
+	return true
 }
 
 // runWrite runs one change in its own transaction. Its error goes back to
@@ -229,6 +400,9 @@ func (w *writer) run() {
 // or a validation error is the caller's, not the disk's).
 func (w *writer) runWrite(r *request) {
 	ctx := context.Background()
+	// A change of its own sees every frame committed before it: an
+	// account added claims the signals received for it until then.
+	w.projectAll()
 	err := func() error {
 		if err := w.db.Fenced(); err != nil {
 			return err
