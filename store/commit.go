@@ -128,6 +128,7 @@ type frameBatcher struct {
 	// projection gave outbox rows: they are woken once it committed.
 	queued []bool
 	chunk  []journalRow
+	entry  []byte // the buffer journal entries are encoded in
 }
 
 func (*frameBatcher) Statements() []string {
@@ -144,11 +145,8 @@ func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []an
 	id := j.next
 	for i, it := range items {
 		c := it.(*commitItem)
-		entry, err := encodeEntry(c.msg, &c.rec)
-		if err != nil {
-			return err
-		}
-		if _, err := ins.ExecContext(ctx, id, entry); err != nil {
+		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
+		if _, err := ins.ExecContext(ctx, id, b.entry); err != nil {
 			return err
 		}
 		ids[i] = id

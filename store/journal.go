@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -37,47 +36,6 @@ const (
 
 // journalChunk is how many entries the projection reads at a time.
 const journalChunk = 64
-
-// journalEntry is a frame as its journal entry keeps it.
-type journalEntry struct {
-	Message journalMessage `json:"m"`
-	Receipt Receipt        `json:"r"`
-}
-
-// journalMessage is the part of a decoded message the store writes
-// (protocols.Message less the codec's own Detail, which the receipt
-// carries as JSON).
-type journalMessage struct {
-	Protocol   string             `json:"p,omitempty"`
-	Kind       string             `json:"k,omitempty"`
-	Account    string             `json:"a,omitempty"`
-	Receiver   string             `json:"rc,omitempty"`
-	Line       string             `json:"l,omitempty"`
-	Sequence   string             `json:"s,omitempty"`
-	Encrypted  bool               `json:"e,omitempty"`
-	Timestamp  time.Time          `json:"t"`
-	Events     []protocols.Event  `json:"ev,omitempty"`
-	Deviations []protocols.Reason `json:"d,omitempty"`
-}
-
-func encodeEntry(m *protocols.Message, rec *Receipt) ([]byte, error) {
-	return json.Marshal(&journalEntry{
-		Message: journalMessage{Protocol: m.Protocol, Kind: m.Kind, Account: m.Account, Receiver: m.Receiver, Line: m.Line,
-			Sequence: m.Sequence, Encrypted: m.Encrypted, Timestamp: m.Timestamp, Events: m.Events, Deviations: m.Deviations},
-		Receipt: *rec,
-	})
-}
-
-func decodeEntry(b []byte) (*protocols.Message, *Receipt, error) {
-	var e journalEntry
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, nil, fmt.Errorf("store: journal entry: %w", err)
-	}
-	jm := &e.Message
-	m := &protocols.Message{Protocol: jm.Protocol, Kind: jm.Kind, Account: jm.Account, Receiver: jm.Receiver, Line: jm.Line,
-		Sequence: jm.Sequence, Encrypted: jm.Encrypted, Timestamp: jm.Timestamp, Events: jm.Events, Deviations: jm.Deviations}
-	return m, &e.Receipt, nil
-}
 
 // journal is the projection's state. The writer alone changes the plain
 // fields; the atomics are read by Settle, the gauges and the scrapes.
@@ -252,6 +210,9 @@ fill:
 			last = r.id
 			done++
 		}
+	}
+	if err := b.q.Flush(ctx); err != nil {
+		return 0, err
 	}
 	if done > 0 {
 		if _, err := tx.ExecContext(ctx, deleteJournalSQL, last); err != nil {

@@ -88,15 +88,105 @@ type Tx struct {
 	ex      Execer
 	Touched []Event
 	d       core.Dialect
-	joinSQL string // the dialect's statement that joins a signal to an open incident
+	joinSQL string // the dialect's statement that joins signals to an open incident
+	// open holds the open incidents QueueSignal found or opened in this
+	// transaction, by account key, and joins what their signals change,
+	// written once per incident by Flush: a batch holds many signals of
+	// one account, and nothing else changes an incident inside the
+	// writer's transaction.
+	open      map[string]openIncident
+	joins     map[int64]*join
+	joinOrder []int64
+}
+
+type openIncident struct {
+	id       int64
+	priority int
+}
+
+// join is what the signals of a transaction change on one open incident.
+type join struct {
+	signals  int
+	lastAt   int64
+	priority int  // the least (most urgent) priority joined; 0 none
+	runaway  bool // a signal tripped the runaway detector
+	restored int  // -1: as it was; 0 or 1: the last signal's word
 }
 
 // SetDialect sets the engine's SQL dialect, once: the writer reuses its Tx
 // for every batch, so the statement is rendered once too.
 func (t *Tx) SetDialect(d core.Dialect) {
 	t.d = d
-	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
-			restored = 0, priority = ` + d.Least("priority", "?") + `, kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`
+	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + ?, last_signal_at = ` + d.Greatest("last_signal_at", "?") + `,
+			restored = CASE WHEN ? < 0 THEN restored ELSE ? END,
+			priority = CASE WHEN ? = 0 THEN priority ELSE ` + d.Least("priority", "?") + ` END,
+			kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`
+}
+
+// Flush writes what the transaction's signals changed on their open
+// incidents, one statement per incident. The writer calls it before the
+// transaction commits.
+func (t *Tx) Flush(ctx context.Context) error {
+	if len(t.joinOrder) > 0 && t.d == nil {
+		return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
+	}
+	for _, id := range t.joinOrder {
+		j := t.joins[id]
+		if _, err := t.ex.ExecContext(ctx, t.joinSQL, j.signals, j.lastAt, j.restored, j.restored,
+			j.priority, j.priority, j.runaway, id); err != nil {
+			return err
+		}
+	}
+	t.clearJoins()
+	return nil
+}
+
+func (t *Tx) clearJoins() {
+	clear(t.open)
+	clear(t.joins)
+	t.joinOrder = t.joinOrder[:0]
+}
+
+// joinSignal notes a signal joining open incident id.
+func (t *Tx) joinSignal(id int64, at int64, priority int, runaway bool, restored int) {
+	if t.joins == nil {
+		t.joins = map[int64]*join{}
+	}
+	j := t.joins[id]
+	if j == nil {
+		j = &join{restored: -1}
+		t.joins[id] = j
+		t.joinOrder = append(t.joinOrder, id)
+	}
+	j.signals++
+	j.lastAt = max(j.lastAt, at)
+	if priority != 0 && (j.priority == 0 || priority < j.priority) {
+		j.priority = priority
+	}
+	j.runaway = j.runaway || runaway
+	if restored >= 0 {
+		j.restored = restored
+	}
+}
+
+// openIncident is OpenIncident through the transaction's own record of
+// the incidents it found or opened.
+func (t *Tx) openIncident(ctx context.Context, key string) (id int64, priority int, err error) {
+	if o, ok := t.open[key]; ok {
+		return o.id, o.priority, nil
+	}
+	id, priority, err = t.OpenIncident(ctx, key)
+	if err == nil && id != 0 {
+		t.remember(key, id, priority)
+	}
+	return id, priority, err
+}
+
+func (t *Tx) remember(key string, id int64, priority int) {
+	if t.open == nil {
+		t.open = map[string]openIncident{}
+	}
+	t.open[key] = openIncident{id: id, priority: priority}
 }
 
 // NewTx returns a Tx on ex.
@@ -108,6 +198,7 @@ func (t *Tx) Reset(ex Execer) {
 	t.ex = ex
 	clear(t.Touched)
 	t.Touched = t.Touched[:0]
+	t.clearJoins()
 }
 
 // Touch records that the transaction changed an incident.
@@ -160,7 +251,7 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 	switch h.Mode {
 	case HandlingQueue:
 	case HandlingAttach, HandlingRepeat:
-		id, _, err := t.OpenIncident(ctx, key)
+		id, _, err := t.openIncident(ctx, key)
 		if err != nil || id == 0 {
 			return err
 		}
@@ -175,13 +266,16 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 			return err
 		}
 		t.Touch(id, "signal", s.ReceivedAt)
-		_, err = t.ex.ExecContext(ctx, `UPDATE incidents SET signal_count = signal_count + 1, last_signal_at = ?,
-			restored = CASE WHEN ? = 'restore' THEN 1 ELSE restored END WHERE id = ?`, at, role, id)
-		return err
+		restored := -1
+		if role == "restore" {
+			restored = 1
+		}
+		t.joinSignal(id, at, 0, false, restored)
+		return nil
 	default:
 		return nil
 	}
-	id, priority, err := t.OpenIncident(ctx, key)
+	id, priority, err := t.openIncident(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -200,6 +294,7 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		t.remember(key, id, h.Priority)
 		if err := t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{
 			"signal_id": s.ID, "code": e.Code, "zone": e.Zone, "priority": h.Priority}); err != nil {
 			return err
@@ -207,13 +302,9 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 	} else {
 		// A better (lower) priority raises the incident; a worse one never
 		// lowers it [automation-research.md §6.3 grouping].
-		if t.d == nil {
-			return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
-		}
-		if _, err := t.ex.ExecContext(ctx, t.joinSQL, at, h.Priority, h.Runaway, id); err != nil {
-			return err
-		}
+		t.joinSignal(id, at, h.Priority, h.Runaway, 0)
 		if h.Priority < priority {
+			t.remember(key, id, h.Priority)
 			if err := t.LogAction(ctx, id, at, 0, SystemUser, "priority_raised", map[string]any{
 				"from": priority, "to": h.Priority, "signal_id": s.ID, "code": e.Code}); err != nil {
 				return err

@@ -62,7 +62,8 @@ func (b *batcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, id
 			return err
 		}
 	}
-	return nil
+	// As the store's projection does before it commits.
+	return b.q.Flush(ctx)
 }
 func (*batcher) Committed([]any) {}
 func (b *batcher) Released([]any) {
@@ -304,13 +305,57 @@ func testQueueingNeedsTheDialect(t *testing.T, d core.Dialect) {
 	e := protocols.Event{Format: protocols.FormatSIA, Code: "BA"}
 	f.run(t, f.signal(0, 0, e, queue.Handling{Mode: queue.HandlingQueue, Priority: 4}))
 	err := f.db.Write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
-		return queue.NewTx(tx).QueueSignal(ctx, &queue.Signal{ID: f.signals[1], ReceivedAt: received, Receiver: 1,
-			Account: "1234", Event: &e}, queue.Handling{Mode: queue.HandlingQueue, Priority: 2})
+		q := queue.NewTx(tx)
+		if err := q.QueueSignal(ctx, &queue.Signal{ID: f.signals[1], ReceivedAt: received, Receiver: 1,
+			Account: "1234", Event: &e}, queue.Handling{Mode: queue.HandlingQueue, Priority: 2}); err != nil {
+			return err
+		}
+		return q.Flush(ctx)
 	})
 	if err == nil || !strings.Contains(err.Error(), "dialect") {
 		t.Fatalf("without a dialect: %v", err)
 	}
 	if got := f.incidents(t); len(got) != 1 || got[0].signals != 1 || got[0].priority != 4 {
 		t.Fatalf("incidents: %+v", got)
+	}
+}
+
+// TestSignalsOfOneTransactionJoinOnce: many signals of one account in one
+// transaction (a batch) open one incident and update it once, with the
+// same outcome as one at a time: every signal counted, the best priority,
+// the runaway flag, and the last signal's restored state.
+func TestSignalsOfOneTransactionJoinOnce(t *testing.T) {
+	storetest.ForEachDialect(t, testSignalsOfOneTransactionJoinOnce)
+}
+
+func testSignalsOfOneTransactionJoinOnce(t *testing.T, d core.Dialect) {
+	f := newFixture(t, d, 5)
+	alarm := protocols.Event{Format: protocols.FormatSIA, Code: "BA", Zone: "001", Description: "Burglary Alarm"}
+	restore := protocols.Event{Format: protocols.FormatSIA, Code: "BR", Zone: "001", Qualifier: protocols.QualifierRestore}
+	steps := []step{
+		f.signal(0, 0, alarm, queue.Handling{Mode: queue.HandlingQueue, Priority: 4}),
+		f.signal(1, 0, alarm, queue.Handling{Mode: queue.HandlingQueue, Priority: 2}),
+		f.signal(2, 0, alarm, queue.Handling{Mode: queue.HandlingQueue, Priority: 5, Runaway: true, RunawayDetail: "3 in 1m"}),
+		f.signal(3, 0, restore, queue.Handling{Mode: queue.HandlingAttach}),
+	}
+	f.run(t, func(ctx context.Context, q *queue.Tx) error {
+		for _, s := range steps {
+			if err := s(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got := f.incidents(t)
+	if len(got) != 1 {
+		t.Fatalf("incidents %+v, want one", got)
+	}
+	if g := got[0]; g.signals != 4 || g.priority != 2 || g.kind != queue.IncidentRunaway || g.restored != 1 {
+		t.Fatalf("incident %+v: want 4 signals, priority 2, runaway, restored", g)
+	}
+	// A later alarm in a transaction of its own clears the restore.
+	f.run(t, f.signal(4, 0, alarm, queue.Handling{Mode: queue.HandlingQueue, Priority: 3}))
+	if g := f.incidents(t)[0]; g.signals != 5 || g.priority != 2 || g.restored != 0 {
+		t.Fatalf("after a new alarm: %+v", g)
 	}
 }

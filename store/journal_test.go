@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
+)
+
+// journalCases are entries every field of which the codec must carry.
+func journalCases() []struct {
+	name string
+	m    *protocols.Message
+	rec  Receipt
+} {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 123456789, time.UTC)
+	full := testMessage("1234", "0007")
+	full.Receiver, full.Encrypted = "R1", true
+	full.Deviations = []protocols.Reason{protocols.ReasonUnknown, protocols.Reason(3)}
+	full.Events = append(full.Events, protocols.Event{Format: protocols.FormatContactID, Account: "9999", Code: "130",
+		Qualifier: protocols.QualifierRestore, Partition: "02", Address: "015", AddressKind: protocols.AddressZone,
+		Zone: "015", User: "", Text: "ünïcode ^text^", Known: false, Category: protocols.CategoryBurglary, PanelTime: at})
+	rec := testReceipt("\n\x00binary\xffraw\r")
+	rec.ReceivedAt = at
+	rec.Reason, rec.DedupeKey, rec.Detail = protocols.Reason(2), "k1", `{"x":1}`
+	rec.Resolutions = []Resolution{{AccountID: 7, SiteID: 3, OnTestID: 11, Zone: "015", SystemType: "fire"}, {}}
+	rec.UnknownAccounts, rec.UnknownPriority = []string{"9999"}, 5
+	rec.Handling = []Handling{{Mode: HandlingQueue, Priority: 2, Runaway: true, RunawayDetail: "11 signals in 2m0s"}, {Mode: HandlingLog}}
+	rec.IdempotencyKey = "msg-1"
+	rec.Trouble = &Trouble{Kind: "unencrypted", Account: "1234", Title: "plain frame"}
+	empty := Receipt{Raw: []byte{}}
+	return []struct {
+		name string
+		m    *protocols.Message
+		rec  Receipt
+	}{
+		{"every field", full, rec},
+		{"a poll-like frame", &protocols.Message{Protocol: "dc09", Kind: "NULL"}, testReceipt("x")},
+		{"nothing", &protocols.Message{}, empty},
+	}
+}
+
+func TestJournalEntryRoundTrip(t *testing.T) {
+	for _, tc := range journalCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			b := encodeEntry(nil, tc.m, &tc.rec)
+			m, rec, err := decodeEntry(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *tc.m
+			want.Detail = nil // the receipt carries it as JSON
+			want.Timestamp = want.Timestamp.UTC()
+			if !reflect.DeepEqual(m, &want) {
+				t.Errorf("message\n got %+v\nwant %+v", m, &want)
+			}
+			wantRec := tc.rec
+			wantRec.ReceivedAt = wantRec.ReceivedAt.UTC()
+			if !reflect.DeepEqual(rec, &wantRec) {
+				t.Errorf("receipt\n got %+v\nwant %+v", rec, &wantRec)
+			}
+			// Every cut of a good entry is refused, never misread.
+			for n := range len(b) {
+				if _, _, err := decodeEntry(b[:n]); err == nil {
+					t.Fatalf("the first %d of %d bytes decoded", n, len(b))
+				}
+			}
+		})
+	}
+}
+
+func FuzzDecodeEntry(f *testing.F) {
+	for _, tc := range journalCases() {
+		f.Add(encodeEntry(nil, tc.m, &tc.rec))
+	}
+	f.Add([]byte{journalVersion, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, rec, err := decodeEntry(b)
+		if err != nil {
+			return
+		}
+		// What decodes encodes to the same bytes.
+		if again := encodeEntry(nil, m, rec); string(again) != string(b) {
+			t.Fatalf("re-encoded %q, want %q", again, b)
+		}
+	})
+}
+
+// copyFile copies a database file as a crash would leave it.
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return
+		}
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalLeftByACrashIsProjectedOnce: frames acknowledged and not yet
+// projected when the process died are projected at the next open, each
+// once, and a damaged entry is kept as a frame alone without holding back
+// the ones after it.
+func TestJournalLeftByACrashIsProjectedOnce(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "live", FileName)
+	reg := prometheus.NewRegistry()
+	// A projection an hour away: the entries stay in the journal.
+	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg, ProjectDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []int64
+	for i, seq := range []string{"0001", "0002", "0003"} {
+		rec := testReceipt("frame " + seq)
+		rec.DedupeKey = seq
+		if i == 2 {
+			rec.Handling = []Handling{{Mode: HandlingQueue, Priority: 3}}
+		}
+		id, err := s.Commit(ctx, testMessage("1234", seq), rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if v := gaugeValue(t, reg, "alarmrx_store_projection_backlog"); v != 3 {
+		t.Fatalf("backlog = %v, want 3", v)
+	}
+	// The image a kill -9 leaves: the database and its WAL as committed.
+	crashed := filepath.Join(dir, "crashed", FileName)
+	if err := os.MkdirAll(filepath.Dir(crashed), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, path, crashed)
+	copyFile(t, path+"-wal", crashed+"-wal")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A damaged entry among them, as a bug or a bad disk would leave it.
+	raw, err := sql.Open("sqlite3", "file:"+crashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO journal (id, entry) VALUES (?, ?)`, ids[2]+1, []byte("not an entry")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO journal (id, entry) VALUES (?, ?)`, ids[2]+2,
+		encodeEntry(nil, testMessage("5678", "0009"), func() *Receipt { r := testReceipt("after the bad one"); return &r }())); err != nil {
+		t.Fatal(err)
+	}
+	_ = raw.Close()
+
+	s2, _ := openTest(t, crashed)
+	frames, signals, err := s2.Counts(ctx)
+	if err != nil || frames != 5 || signals != 4 {
+		t.Fatalf("after the restart: %d frames, %d signals (%v); want 5 frames, 4 signals: the damaged one alone", frames, signals, err)
+	}
+	got, err := s2.Signals(ctx, SignalFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{ids[0], ids[1], ids[2], ids[2] + 2} {
+		if got[i].FrameID != want {
+			t.Fatalf("signal %d of frame %d, want frame %d", i, got[i].FrameID, want)
+		}
+	}
+	var left int
+	if err := s2.rdb.QueryRowContext(ctx, `SELECT count(*) FROM journal`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d journal entries left (%v)", left, err)
+	}
+	inc, err := s2.Incidents(ctx, IncidentFilter{})
+	if err != nil || len(inc) != 1 {
+		t.Fatalf("incidents %+v, %v; want the queued frame's one", inc, err)
+	}
+	// The next frame gets the next id.
+	id, err := s2.Commit(ctx, testMessage("1234", "0004"), testReceipt("frame 0004"))
+	if err != nil || id != ids[2]+3 {
+		t.Fatalf("next frame id %d, %v; want %d", id, err, ids[2]+3)
+	}
+}
