@@ -77,7 +77,7 @@ func openStarted(t *testing.T, path string, b Batcher) *DB {
 func count(t *testing.T, db *DB, table string) int {
 	t.Helper()
 	var n int
-	if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM " + table).Scan(&n); err != nil {
+	if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
