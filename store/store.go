@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
@@ -84,6 +85,10 @@ type Options struct {
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
+
+	// dialect, when set, is the engine's SQL dialect instead of SQLite's
+	// own: the query plan test gives one that records every query text.
+	dialect core.Dialect
 }
 
 func (o *Options) setDefaults() error {
@@ -184,7 +189,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	db, err := sqlite.Open(ctx, path, sqlite.Options{
 		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
-		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(),
+		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
 	})
 	if err != nil {
 		return nil, err
