@@ -93,40 +93,7 @@ type SignalFilter struct {
 
 // Signals lists stored signals, oldest first (newest first with Desc).
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
-	var w where
-	w.common("s", f.Account, f.Receiver, f.Since, f.AfterID)
-	if !f.Until.IsZero() {
-		w.add("s.received_at < ?", f.Until.UnixNano())
-	}
-	if f.AccountID != 0 {
-		w.add("s.account_id = ?", f.AccountID)
-	}
-	if f.SiteID != 0 {
-		w.add("s.site_id = ?", f.SiteID)
-	}
-	if f.BeforeID > 0 {
-		w.add("s.id < ?", f.BeforeID)
-	}
-	if f.TestOnly {
-		w.add("s.test = ?", 1)
-	}
-	if f.Resolution != "" {
-		w.add("s.resolution = ?", f.Resolution)
-	}
-	if len(f.IDs) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")
-		w.conds = append(w.conds, "s.id IN ("+marks+")")
-		for _, id := range f.IDs {
-			w.args = append(w.args, id)
-		}
-	}
-	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
-		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
-		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
-		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
-		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling
-		FROM signals s JOIN frames f ON f.id = s.frame_id`
-	q, args := w.finish(q, orderBy("s.id", f.Desc), f.Limit)
+	q, args := signalsQuery(f)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
@@ -148,6 +115,75 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	}
 	return out, nil
 }
+
+// signalsQuery is the query Signals runs for f, with its arguments. Every
+// filter the API sends is served by an index (queryplan_test.go checks
+// each combination): the list is in id order, so a time bound is also
+// given as an id bound (sinceSignal), and the rare values of test and
+// resolution are written as their partial indexes' own terms, which
+// SQLite matches only as literals.
+func signalsQuery(f SignalFilter) (string, []any) {
+	var w where
+	w.common("s", f.Account, f.Receiver, f.AfterID)
+	if !f.Since.IsZero() {
+		since := f.Since.UnixNano()
+		w.add("s.received_at >= ?", since)
+		w.add("s.id >= "+sinceSignal, since)
+	}
+	if !f.Until.IsZero() {
+		w.add("s.received_at < ?", f.Until.UnixNano())
+	}
+	if f.AccountID != 0 {
+		w.add("s.account_id = ?", f.AccountID)
+	}
+	if f.SiteID != 0 {
+		w.add("s.site_id = ?", f.SiteID)
+	}
+	if f.BeforeID > 0 {
+		w.add("s.id < ?", f.BeforeID)
+	}
+	if f.TestOnly {
+		w.conds = append(w.conds, "s.test = 1") // signals_test
+	}
+	if f.Resolution != "" {
+		w.add("s.resolution = ?", f.Resolution)
+		if f.Resolution != ResolutionResolved {
+			w.conds = append(w.conds, "s.resolution <> 'resolved'") // signals_unresolved
+		}
+	}
+	if len(f.IDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")
+		w.conds = append(w.conds, "s.id IN ("+marks+")")
+		for _, id := range f.IDs {
+			w.args = append(w.args, id)
+		}
+	}
+	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
+		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
+		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
+		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
+		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling
+		FROM signals s JOIN frames f ON f.id = s.frame_id`
+	return w.finish(q, orderBy("s.id", f.Desc), f.Limit)
+}
+
+// sinceFrame is the least id of the frames received at or after its
+// parameter (NULL when there are none), and sinceSignal the least id of
+// the signals of those frames: every row received since then has at
+// least that id, so a list in id order starts there instead of at the
+// table's first row. Ids follow the order of commits, not quite that of
+// receipt (sessions commit concurrently, clocks step), so the bound is
+// the least id of the whole range, never that of its first entry, and the
+// received_at condition still decides each row: the results are those of
+// the received_at condition alone. The bound reads the range's entries of
+// frames_received_at and of the signals' (frame_id, idx) index; a signal's
+// received_at is its frame's (commit.go), so signals need no time index
+// of their own (migration 0016). min(+id): min(id) would walk the rowids
+// from the first, waiting for one in the range.
+const (
+	sinceFrame  = `(SELECT min(+id) FROM frames WHERE received_at >= ?)`
+	sinceSignal = `(SELECT min(+id) FROM signals WHERE frame_id >= ` + sinceFrame + `)`
+)
 
 // scanSignal reads a row of Signals' query.
 func scanSignal(sc sqlite.RowScanner) (Signal, error) {
@@ -220,19 +256,7 @@ type FrameFilter struct {
 // Frames lists stored frames (accepted, link tests and rejected), oldest
 // first (newest first with Desc).
 func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
-	var w where
-	w.common("f", f.Account, f.Receiver, f.Since, f.AfterID)
-	if f.Status != "" {
-		w.add("f.status = ?", f.Status)
-	}
-	if f.BeforeID > 0 {
-		w.add("f.id < ?", f.BeforeID)
-	}
-	q := `SELECT f.id, f.received_at, f.receiver, f.line, f.listener, f.transport, f.remote_addr,
-		f.protocol, f.kind, f.encrypted, f.account, f.sequence, f.frame_time, f.status, f.reason,
-		f.deviations, f.detail, (SELECT count(*) FROM signals s WHERE s.frame_id = f.id), f.raw
-		FROM frames f`
-	q, args := w.finish(q, orderBy("f.id", f.Desc), f.Limit)
+	q, args := framesQuery(f)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
@@ -242,6 +266,34 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
 	return out, nil
+}
+
+// framesQuery is the query Frames runs for f, with its arguments; like
+// signalsQuery, a time bound is also an id bound, and a status is written
+// as a literal, which frames_rejected (status = 'rejected') then serves.
+func framesQuery(f FrameFilter) (string, []any) {
+	var w where
+	w.common("f", f.Account, f.Receiver, f.AfterID)
+	if !f.Since.IsZero() {
+		since := f.Since.UnixNano()
+		w.add("f.received_at >= ?", since)
+		w.add("f.id >= "+sinceFrame, since)
+	}
+	switch f.Status {
+	case "":
+	case StatusAccepted, StatusRejected:
+		w.conds = append(w.conds, "f.status = '"+f.Status+"'")
+	default:
+		w.add("f.status = ?", f.Status)
+	}
+	if f.BeforeID > 0 {
+		w.add("f.id < ?", f.BeforeID)
+	}
+	q := `SELECT f.id, f.received_at, f.receiver, f.line, f.listener, f.transport, f.remote_addr,
+		f.protocol, f.kind, f.encrypted, f.account, f.sequence, f.frame_time, f.status, f.reason,
+		f.deviations, f.detail, (SELECT count(*) FROM signals s WHERE s.frame_id = f.id), f.raw
+		FROM frames f`
+	return w.finish(q, orderBy("f.id", f.Desc), f.Limit)
 }
 
 // scanFrame reads a row of Frames' query.
@@ -274,12 +326,18 @@ type DedupeEntry struct {
 	ReceivedAt time.Time
 }
 
+// recentDedupeSQL is RecentDedupeKeys' query: in id order, which the seed
+// keeps (the first of a key wins, the oldest expires first), starting at
+// the window's first frame id (sinceFrame) rather than reading the frames
+// table from its first row, as it did before migration 0016.
+const recentDedupeSQL = `SELECT dedupe_key, id, received_at FROM frames
+	WHERE dedupe_key <> '' AND received_at >= ? AND status = 'accepted' AND id >= ` + sinceFrame + ` ORDER BY id`
+
 // RecentDedupeKeys returns the dedupe keys of frames accepted since the given
 // time, so that a restarted receiver still recognises retransmissions of
 // frames it stored (and perhaps acknowledged) before it stopped.
 func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]DedupeEntry, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT dedupe_key, id, received_at FROM frames
-		WHERE dedupe_key <> '' AND received_at >= ? AND status = 'accepted' ORDER BY id`, since.UnixNano())
+	rows, err := s.rdb.QueryContext(ctx, recentDedupeSQL, since.UnixNano(), since.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
@@ -318,16 +376,13 @@ func (w *where) add(cond string, arg any) {
 }
 
 // common adds the filters every list shares; table is the alias holding
-// account, receiver, received_at and id.
-func (w *where) common(table, account string, receiver int, since time.Time, afterID int64) {
+// account, receiver and id.
+func (w *where) common(table, account string, receiver int, afterID int64) {
 	if account != "" {
 		w.add(table+".account = ?", account)
 	}
 	if receiver != 0 {
 		w.add(table+".receiver = ?", receiver)
-	}
-	if !since.IsZero() {
-		w.add(table+".received_at >= ?", since.UnixNano())
 	}
 	if afterID > 0 {
 		w.add(table+".id > ?", afterID)

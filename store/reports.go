@@ -52,10 +52,14 @@ func scanID(sc sqlite.RowScanner) (int64, error) {
 	return id, err
 }
 
+// siteActivitySQL is SiteActivity's query: signals_site (site_id, id) from
+// the range's first signal id on (sinceSignal), not from the site's first.
+const siteActivitySQL = `SELECT id FROM signals WHERE site_id = ? AND received_at >= ? AND id >= ` + sinceSignal + `
+	AND received_at < ? ORDER BY id LIMIT ?`
+
 // SiteActivity lists a site's signals received in [from, to), oldest first.
 func (s *Store) SiteActivity(ctx context.Context, siteID int64, from, to time.Time) ([]Signal, error) {
-	ids, err := s.queryIDs(ctx, `SELECT id FROM signals WHERE site_id = ? AND received_at >= ? AND received_at < ?
-		ORDER BY id LIMIT ?`, siteID, from.UnixNano(), to.UnixNano(), MaxListLimit)
+	ids, err := s.queryIDs(ctx, siteActivitySQL, siteID, from.UnixNano(), from.UnixNano(), to.UnixNano(), MaxListLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: site activity: %w", err)
 	}

@@ -98,6 +98,10 @@ type Options struct {
 	// UnknownPollsMax bounds the unknown accounts whose polls are kept as
 	// evidence between two FlushPolls. Default DefaultUnknownPollsMax.
 	UnknownPollsMax int
+
+	// dialect, when set, is the engine's SQL dialect instead of SQLite's
+	// own: the query plan test gives one that records every query text.
+	dialect core.Dialect
 }
 
 func (o *Options) setDefaults() error {
@@ -212,7 +216,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	db, err := sqlite.Open(ctx, path, sqlite.Options{
 		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
-		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(),
+		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
 		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
 	})
 	if err != nil {

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// BenchmarkListQueries measures the list queries of the HTTP API and the
+// dedupe seed of start-up on a store holding ALARMRX_BENCH_SIGNALS signals
+// (default 200,000), each in a frame of its own, written through Commit as
+// the receiver writes them (design.md §2 rule 6: the queries stay fast as the
+// store grows). Signals arrive every 100 ms from 10,000 accounts, so the
+// last 15 minutes hold 9,000 of them, the last 24 hours 864,000 (a time
+// bound costs the entries of its range: see sinceFrame), and an account 1
+// in 10,000.
+//
+//	ALARMRX_BENCH_SIGNALS=1000000 go test -run '^$' -bench ListQueries -benchtime 20x ./store
+func BenchmarkListQueries(b *testing.B) {
+	n := 200_000
+	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
+		}
+	}
+	const step = 100 * time.Millisecond
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start.Add(time.Duration(n) * step)
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{
+		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Synchronous: "normal",
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	fillSignals(b, s, n, start, step)
+
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"signals/since=15m/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Since: now.Add(-15 * time.Minute), Limit: 100})
+			return len(l), err
+		}},
+		{"signals/since=15m/order=desc/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Since: now.Add(-15 * time.Minute), Desc: true, Limit: 100})
+			return len(l), err
+		}},
+		{"signals/since=24h/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Since: now.Add(-24 * time.Hour), Limit: 100})
+			return len(l), err
+		}},
+		{"signals/account=X/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Account: benchAccount(4242), Limit: 100})
+			return len(l), err
+		}},
+		{"signals/account=X/order=desc/limit=500", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Account: benchAccount(4242), Desc: true, Limit: 500})
+			return len(l), err
+		}},
+		{"frames/account=X/limit=100", func() (int, error) {
+			l, err := s.Frames(ctx, FrameFilter{Account: benchAccount(4242), Limit: 100})
+			return len(l), err
+		}},
+		{"dedupe-seed/window=10m", func() (int, error) {
+			l, err := s.RecentDedupeKeys(ctx, now.Add(-10*time.Minute))
+			return len(l), err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			rows := 0
+			for range b.N {
+				got, err := c.run()
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = got
+			}
+			b.ReportMetric(float64(rows), "rows")
+		})
+	}
+}
+
+func benchAccount(i int) string { return fmt.Sprintf("%06d", i%10000) }
+
+// fillSignals commits n frames of one alarm each, from many committers at
+// once so that the writer groups them into batches as it does for panels.
+func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Duration) {
+	b.Helper()
+	began := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				acct := benchAccount(i)
+				seq := fmt.Sprintf("%04d", i%10000)
+				rec := testReceipt("\nED280035\"SIA-DCS\"" + seq + "L0#" + acct + "[#" + acct + "|NBA01]_12:00:00,01-01-2024\r")
+				rec.ReceivedAt = start.Add(time.Duration(i) * step)
+				rec.DedupeKey = strconv.Itoa(i)
+				if _, err := s.Commit(context.Background(), testMessage(acct, seq), rec); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("filled %d signals in %v", n, time.Since(began).Round(time.Millisecond))
+}
