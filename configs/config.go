@@ -94,6 +94,16 @@ type Store struct {
 	// flush are written as evidence (one row per account and listener,
 	// with a count). Polls are ACKed without a commit of their own.
 	PollFlushInterval time.Duration `mapstructure:"poll_flush_interval" yaml:"poll_flush_interval"`
+	// ProjectDelay is how long an acknowledged frame may wait, while
+	// frames keep the writer busy, before its signals, incidents and
+	// outbox rows are built from its journal entry.
+	ProjectDelay time.Duration `mapstructure:"project_delay" yaml:"project_delay"`
+	// ProjectionBacklogMax is how many acknowledged frames may wait for
+	// their projection; beyond it new frames wait (backpressure).
+	ProjectionBacklogMax int `mapstructure:"projection_backlog_max" yaml:"projection_backlog_max"`
+	// ProjectionLagMax is the age of the oldest frame not yet projected
+	// beyond which /-/ready answers 503.
+	ProjectionLagMax time.Duration `mapstructure:"projection_lag_max" yaml:"projection_lag_max"`
 	// IntegrityCheckAtStart runs SQLite's quick_check on the database
 	// before it is used; a damaged database is refused.
 	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
@@ -454,6 +464,9 @@ func Default() *Config {
 			CommitTimeout:  5 * time.Second,
 
 			PollFlushInterval:     5 * time.Second,
+			ProjectDelay:          5 * time.Millisecond,
+			ProjectionBacklogMax:  65536,
+			ProjectionLagMax:      30 * time.Second,
 			IntegrityCheckAtStart: true,
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},

@@ -146,6 +146,9 @@ func (c *Config) Validate() error {
 	}
 	p.positive("store.commit_timeout", c.Store.CommitTimeout)
 	p.positive("store.poll_flush_interval", c.Store.PollFlushInterval)
+	p.positive("store.project_delay", c.Store.ProjectDelay)
+	p.atLeast("store.projection_backlog_max", c.Store.ProjectionBacklogMax, 1)
+	p.positive("store.projection_lag_max", c.Store.ProjectionLagMax)
 	if _, err := ReadSecretsKey(c.Store.SecretsKeyFile); err != nil {
 		p = append(p, err)
 	}

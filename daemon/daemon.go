@@ -95,6 +95,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		OutboxQueued: d.wakeOutput,
 		Now:          opts.Now,
 
+		ProjectDelay:         cfg.Store.ProjectDelay,
+		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
+		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
+
 		SkipIntegrityCheck: !cfg.Store.IntegrityCheckAtStart,
 		SecretsKey:         secretsKey,
 	})
