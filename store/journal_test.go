@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -198,33 +197,5 @@ func TestJournalLeftByACrashIsProjectedOnce(t *testing.T) {
 	id, err := s2.Commit(ctx, testMessage("1234", "0004"), testReceipt("frame 0004"))
 	if err != nil || id != ids[2]+3 {
 		t.Fatalf("next frame id %d, %v; want %d", id, err, ids[2]+3)
-	}
-}
-
-// TestCheckpointsRunOffTheWriter: the writer's connection never
-// checkpoints (its commits do not copy pages into the file), and the
-// checkpointer does, so the WAL does not only grow.
-func TestCheckpointsRunOffTheWriter(t *testing.T) {
-	s, reg := openTest(t, "")
-	ctx := context.Background()
-	var auto int
-	if err := s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto)
-	}); err != nil || auto != 0 {
-		t.Fatalf("the writer's wal_autocheckpoint = %d (%v), want 0", auto, err)
-	}
-	for i := range 50 {
-		rec := testReceipt("frame")
-		rec.DedupeKey = strconv.Itoa(i)
-		if _, err := s.Commit(ctx, testMessage("1234", "0001"), rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for counterValue(t, reg, "alarmrx_store_checkpointed_pages_total") == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no page checkpointed after 10 s")
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -89,9 +89,6 @@ type DB struct {
 	fence     atomic.Pointer[error]
 	stopWatch chan struct{}
 	watchDone chan struct{}
-	// cdb is the checkpointer's connection (checkpoint.go).
-	cdb            *sql.DB
-	checkpointDone chan struct{}
 }
 
 // Open opens (creating if needed) the database at path and applies the
@@ -159,12 +156,6 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	}
 	closers = append(closers, func() { _ = rdb.Close() })
 	rdb.SetMaxOpenConns(4)
-	cdb, err := openPool(dsn(path, opts, false), opts.Dialect)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	closers = append(closers, func() { _ = cdb.Close() })
-	cdb.SetMaxOpenConns(1)
 	db := &DB{
 		opts:      opts,
 		dialect:   opts.Dialect,
@@ -179,9 +170,6 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		dbFile:    dbFile,
 		stopWatch: make(chan struct{}),
 		watchDone: make(chan struct{}),
-
-		cdb:            cdb,
-		checkpointDone: make(chan struct{}),
 	}
 	db.readers.pool = rdb
 	db.healthy.Store(true)
@@ -192,7 +180,6 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 // close and the lock is released.
 func (db *DB) Abort() {
 	_ = db.rdb.Close()
-	_ = db.cdb.Close()
 	_ = db.dbFile.Close()
 	_ = db.wdb.Close()
 	db.lock.release()
@@ -256,7 +243,6 @@ func (db *DB) Start(ctx context.Context, b Batcher) error {
 	db.started = true
 	go w.run()
 	go db.watchFile(db.opts.FileCheckInterval)
-	go db.checkpoint(db.cdb, db.stopWatch, db.checkpointDone)
 	return nil
 }
 
@@ -400,9 +386,8 @@ func (db *DB) Close() error {
 		<-db.done
 		close(db.stopWatch)
 		<-db.watchDone
-		<-db.checkpointDone
 	}
-	err := errors.Join(db.rdb.Close(), db.cdb.Close(), db.wdb.Close(), db.dbFile.Close())
+	err := errors.Join(db.rdb.Close(), db.wdb.Close(), db.dbFile.Close())
 	db.lock.release()
 	return err
 }

@@ -17,10 +17,6 @@ type metrics struct {
 	projectSeconds prometheus.Histogram
 	projectBatch   prometheus.Histogram
 	projectErrors  prometheus.Counter
-	// The checkpointer's (checkpoint.go).
-	walPages         prometheus.Gauge
-	checkpointed     prometheus.Counter
-	checkpointErrors prometheus.Counter
 	up               prometheus.Gauge
 	fileOK           prometheus.Gauge
 }
@@ -59,18 +55,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		projectErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "alarmrx_store_projection_errors_total",
 			Help: "Projection transactions that failed and were rolled back; their frames stay in the journal and are projected again.",
-		}),
-		walPages: f.NewGauge(prometheus.GaugeOpts{
-			Name: "alarmrx_store_wal_pages",
-			Help: "Pages in the write-ahead log at the last checkpoint.",
-		}),
-		checkpointed: f.NewCounter(prometheus.CounterOpts{
-			Name: "alarmrx_store_checkpointed_pages_total",
-			Help: "WAL pages copied into the database file by the checkpointer, off the writer.",
-		}),
-		checkpointErrors: f.NewCounter(prometheus.CounterOpts{
-			Name: "alarmrx_store_checkpoint_errors_total",
-			Help: "Checkpoints that failed (they are retried at the next tick).",
 		}),
 		commitErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "alarmrx_store_commit_errors_total",

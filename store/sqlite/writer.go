@@ -206,12 +206,6 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: writer connection: %w", err)
 	}
-	// The checkpointer copies the WAL into the file (checkpoint.go): the
-	// writer's commits never do it.
-	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: writer connection: %w", err)
-	}
 	w := &writer{db: db, b: b, conn: conn, batch: make([]*request, 0, db.opts.BatchMax),
 		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
 		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
