@@ -17,8 +17,8 @@ type metrics struct {
 	projectSeconds prometheus.Histogram
 	projectBatch   prometheus.Histogram
 	projectErrors  prometheus.Counter
-	up               prometheus.Gauge
-	fileOK           prometheus.Gauge
+	up             prometheus.Gauge
+	fileOK         prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
