@@ -151,6 +151,9 @@ type Store struct {
 	// gauges are the SQL-counted figures the scrapes read (gauges.go).
 	gauges *gauges
 	sites  *hub[SiteEvent]
+	// incrementalVacuum tells that the file has incremental auto-vacuum:
+	// retention can then shrink it (retention.go, vacuum.go).
+	incrementalVacuum bool
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -228,6 +231,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	if err := s.warnIdentifierClashes(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.checkAutoVacuum(ctx); err != nil {
 		return nil, err
 	}
 	b := &frameBatcher{s: s}
