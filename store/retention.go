@@ -257,8 +257,7 @@ func (s *Store) pruneBatch(ctx context.Context, k pruneKind, cutoff int64, limit
 			if err != nil {
 				return err
 			}
-			if d.counted != "" {
-				n, _ := r.RowsAffected()
+			if n, _ := r.RowsAffected(); d.counted != "" && n > 0 {
 				counts[d.counted] += int(n)
 			}
 		}
@@ -266,8 +265,9 @@ func (s *Store) pruneBatch(ctx context.Context, k pruneKind, cutoff int64, limit
 		if err != nil {
 			return err
 		}
-		n, _ := r.RowsAffected()
-		counts[k.name] += int(n)
+		if n, _ := r.RowsAffected(); n > 0 {
+			counts[k.name] += int(n)
+		}
 		return nil
 	})
 	if err != nil {

@@ -15,7 +15,9 @@ CREATE INDEX outbox_settled ON outbox (created_at) WHERE delivered_at IS NOT NUL
 -- The references to signals, incidents and frames, looked up by the parent:
 -- "is this signal in an incident, does a pending outbox row carry it" when
 -- picking what may go, and SQLite's foreign-key check on every delete.
+-- An outbox row carries a signal or an incident: each index leaves out the
+-- rows without one ("x = ?" still finds the partial index).
 CREATE INDEX incident_signals_signal ON incident_signals (signal_id);
-CREATE INDEX outbox_signal ON outbox (signal_id);
-CREATE INDEX outbox_incident ON outbox (incident_id);
+CREATE INDEX outbox_signal ON outbox (signal_id) WHERE signal_id IS NOT NULL;
+CREATE INDEX outbox_incident ON outbox (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX message_ids_frame ON message_ids (frame_id);
