@@ -423,3 +423,41 @@ func gaugeFunc(t *testing.T, reg *prometheus.Registry, name string) prometheus.C
 	t.Fatalf("no %s", name)
 	return nil
 }
+
+// TestPruneDeletesInBatches: one transaction deletes at most the batch,
+// oldest first, and a round goes on until a batch comes back short.
+func TestPruneDeletesInBatches(t *testing.T) {
+	f := newRetentionFixture(t)
+	var signals []int64
+	for i := range 6 {
+		// Inserted newest first: the oldest go first, whatever their ids.
+		_, id := f.frame("1111", f.t0.Add(time.Duration(10-i)*time.Minute), false, 0)
+		signals = append(signals, id)
+	}
+	f.frame("1111", f.t0.Add(day), false, 0) // the newest row, and not old
+	f.deliverAll()
+	var kind pruneKind
+	for _, k := range pruneKinds {
+		if k.name == RetainSignals {
+			kind = k
+		}
+	}
+	cutoff := f.t0.Add(time.Hour).UnixNano()
+	for _, want := range [][]int64{signals[4:6], signals[2:4], signals[0:2], nil} {
+		counts, picked, err := f.s.pruneBatch(context.Background(), kind, cutoff, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if picked != len(want) || counts[RetainSignals] != len(want) || counts[RetainOutbox] != len(want) {
+			t.Fatalf("batch picked %d, deleted %v; want %d", picked, counts, len(want))
+		}
+		for _, id := range want {
+			if n := f.one(`SELECT count(*) FROM signals WHERE id = ?`, id); n != 0 {
+				t.Errorf("signal %d (among the oldest) is still there", id)
+			}
+		}
+	}
+	if n := f.one(`SELECT count(*) FROM signals`); n != 1 {
+		t.Errorf("%d signals left, want 1", n)
+	}
+}
