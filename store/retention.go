@@ -311,8 +311,8 @@ func (s *Store) vacuum(ctx context.Context, pages int) (int64, error) {
 // it stops growing, but it never gets smaller. Converting it takes a full
 // VACUUM, which rewrites the whole file (minutes and twice the space for
 // a large store, with the writer held all along), so it is never done
-// behind the operator's back at start-up: the line says how to do it
-// offline.
+// behind the operator's back at start-up: the line names the offline
+// step (Compact, alarmrx compact).
 func (s *Store) checkAutoVacuum(ctx context.Context) error {
 	mode, err := s.db.AutoVacuum(ctx)
 	if err != nil {
@@ -322,7 +322,7 @@ func (s *Store) checkAutoVacuum(ctx context.Context) error {
 	if !s.incrementalVacuum {
 		s.log.Info("the database has no incremental auto-vacuum: the space of pruned rows is reused, but the file will not shrink "+
 			"until it is converted offline", zap.Int("auto_vacuum", mode),
-			zap.String("offline_step", "stop alarmrx, then: sqlite3 "+s.db.Path()+" 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;'"))
+			zap.String("offline_step", "stop alarmrx, then run alarmrx compact with the same --config"))
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -320,15 +322,7 @@ func TestPruneShrinksTheFile(t *testing.T) {
 // auto-vacuum keeps working: rows are pruned, their pages stay free for
 // new rows, and the file is not rewritten.
 func TestPruneWithoutAutoVacuum(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
-	old, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Exec(`CREATE TABLE before_auto_vacuum (id INTEGER PRIMARY KEY)`); err != nil {
-		t.Fatal(err)
-	}
-	_ = old.Close()
+	path := fileWithoutAutoVacuum(t)
 	reg := prometheus.NewRegistry()
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg})
@@ -459,5 +453,75 @@ func TestPruneDeletesInBatches(t *testing.T) {
 	}
 	if n := f.one(`SELECT count(*) FROM signals`); n != 1 {
 		t.Errorf("%d signals left, want 1", n)
+	}
+}
+
+// fileWithoutAutoVacuum is a database file as versions before incremental
+// auto-vacuum created them: a table already there when the store first
+// opens it.
+func fileWithoutAutoVacuum(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), FileName)
+	old, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`CREATE TABLE before_auto_vacuum (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Close()
+	return path
+}
+
+// TestCompactConvertsAnOlderDatabase: the offline step refuses a running
+// store and a missing database, and turns a file without auto-vacuum into
+// one with it, smaller by its free pages, with every row kept.
+func TestCompactConvertsAnOlderDatabase(t *testing.T) {
+	path := fileWithoutAutoVacuum(t)
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	reg := prometheus.NewRegistry()
+	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &retentionFixture{t: t, s: s, reg: reg, t0: t0}
+	for range 50 {
+		f.frame("1111", t0, false, 8000)
+	}
+	f.frame("1111", t0.Add(400*day), false, 0)
+	if _, err := s.Prune(context.Background(), t0.Add(400*day), Retention{
+		Periods: map[string]time.Duration{RetainSignals: 365 * day, RetainFrames: 365 * day}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Compact(context.Background(), path); !errors.Is(err, ErrDataDirInUse) {
+		t.Fatalf("compact of an open store: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, after, err := Compact(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before || after <= 0 {
+		t.Errorf("compacted %d bytes to %d", before, after)
+	}
+	s, err = Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	f.s = s
+	if !s.incrementalVacuum || f.one(`PRAGMA freelist_count`) != 0 || f.one(`SELECT count(*) FROM signals`) != 1 {
+		t.Errorf("after compact: incremental %v, %d free pages, %d signals", s.incrementalVacuum,
+			f.one(`PRAGMA freelist_count`), f.one(`SELECT count(*) FROM signals`))
+	}
+
+	dir := t.TempDir()
+	if _, _, err := Compact(context.Background(), filepath.Join(dir, FileName)); !errors.Is(err, ErrDatabaseMissing) {
+		t.Errorf("compact of a missing database: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, LockFileName)); err == nil {
+		t.Error("compact of a missing database left a lock file: the next start would call the database lost")
 	}
 }

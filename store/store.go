@@ -320,6 +320,14 @@ var (
 // still had it; see sqlite.PendingCommit.
 type PendingCommit = sqlite.PendingCommit
 
+// Compact rewrites the database at path, with alarmrx stopped, so that it
+// has incremental auto-vacuum and no free pages: the one-off step that
+// lets a database created before this version shrink (`alarmrx compact`).
+// It returns the size on disk before and after; see sqlite.Compact.
+func Compact(ctx context.Context, path string) (before, after int64, err error) {
+	return sqlite.Compact(ctx, path)
+}
+
 // CheckDataDir reports why dir cannot hold alarmrx's database, without
 // changing anything; check-config calls it.
 func CheckDataDir(dir string) error { return sqlite.CheckDataDir(dir) }

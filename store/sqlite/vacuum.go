@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // AutoVacuum modes, as PRAGMA auto_vacuum reports them.
@@ -115,4 +118,72 @@ func (db *DB) FileBytes() int64 {
 		}
 	}
 	return n
+}
+
+// Compact rewrites the database at path, with alarmrx stopped, into a file
+// with incremental auto-vacuum and no free pages: the one-off step that
+// lets a database created before incremental auto-vacuum shrink as
+// retention prunes it. It takes the data directory's lock (a running
+// alarmrx refuses it), refuses a missing or damaged database, and returns
+// the size on disk (database and WAL) before and after. It rewrites the
+// whole file: it needs free space about the database's size, and takes
+// about as long as copying it.
+func Compact(ctx context.Context, path string) (before, after int64, err error) {
+	// The file is looked at before the lock is taken: taking it creates
+	// the lock file, which marks the directory as one that held a
+	// database.
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, 0, dirErrorf(ErrDatabaseMissing, "database %s is missing: nothing to compact", path)
+	case err != nil:
+		return 0, 0, dirErrorf(ErrDataDir, "database %s: %v", path, errReason(err))
+	case !fi.Mode().IsRegular():
+		return 0, 0, dirErrorf(ErrDatabaseDamaged, "database %s is not a regular file", path)
+	}
+	lock, err := lockDataDir(filepath.Dir(path))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer lock.release()
+	size := func() int64 {
+		var n int64
+		for _, p := range []string{path, path + "-wal"} {
+			if fi, err := os.Stat(p); err == nil {
+				n += fi.Size()
+			}
+		}
+		return n
+	}
+	before = size()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000")
+	if err != nil {
+		return before, 0, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1) // the pragma below holds for its connection only
+	if err := db.PingContext(ctx); err != nil {
+		return before, 0, openError(path, err)
+	}
+	if err := quickCheck(ctx, db, path); err != nil {
+		return before, 0, err
+	}
+	// auto_vacuum changes on a file with tables only through VACUUM, which
+	// takes the mode set on its connection.
+	for _, q := range []string{"PRAGMA auto_vacuum = INCREMENTAL", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return before, 0, fmt.Errorf("store: compact %s: %s: %w", path, q, err)
+		}
+	}
+	var mode int
+	if err := db.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode); err != nil {
+		return before, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	if mode != AutoVacuumIncremental {
+		return before, 0, fmt.Errorf("store: compact %s: auto_vacuum is %d after VACUUM, not incremental", path, mode)
+	}
+	if err := db.Close(); err != nil {
+		return before, 0, fmt.Errorf("store: compact %s: %w", path, err)
+	}
+	return before, size(), nil
 }
