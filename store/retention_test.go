@@ -170,6 +170,9 @@ func TestPruneKeepsNewerRowsAndWhatOpenIncidentsNeed(t *testing.T) {
 		t0.UnixNano(), now.Add(-day).UnixNano())
 	f.exec(`INSERT INTO station_events (at, kind) VALUES (?, 'unknown_account'), (?, 'unknown_account')`,
 		t0.UnixNano(), now.Add(-day).UnixNano())
+	// An operator's notes go with their signal; a kept signal keeps its own.
+	f.exec(`INSERT INTO signal_notes (signal_id, at, user_name, note) VALUES (?, ?, 'op', 'called'), (?, ?, 'op', 'called')`,
+		oldSignals[0], t0.UnixNano(), pendingSignal, t0.UnixNano())
 
 	periods := map[string]time.Duration{
 		RetainOutbox: 30 * day, RetainIncidents: 365 * day, RetainSignals: 365 * day, RetainFrames: 365 * day,
@@ -202,6 +205,7 @@ func TestPruneKeepsNewerRowsAndWhatOpenIncidentsNeed(t *testing.T) {
 	if f.one(`SELECT count(*) FROM incident_actions WHERE incident_id = ?`, openIncident) == 0 {
 		t.Error("the open incident lost its action log")
 	}
+	f.expectIDs("signal notes' signals", `SELECT signal_id FROM signal_notes`, pendingSignal)
 	f.expectIDs("audit log", `SELECT at FROM audit_log`, now.Add(-day).UnixNano())
 	f.expectIDs("station events", `SELECT at FROM station_events`, now.Add(-day).UnixNano())
 	for _, id := range append(append(oldFrames, closedFrame, oldRejected), oldSignals...) {
