@@ -90,6 +90,10 @@ type Store struct {
 	// CommitTimeout is how long a signal may wait for its commit before the
 	// panel gets a negative reply.
 	CommitTimeout time.Duration `mapstructure:"commit_timeout" yaml:"commit_timeout"`
+	// PollFlushInterval is how often the polls acknowledged since the last
+	// flush are written as evidence (one row per account and listener,
+	// with a count). Polls are ACKed without a commit of their own.
+	PollFlushInterval time.Duration `mapstructure:"poll_flush_interval" yaml:"poll_flush_interval"`
 	// IntegrityCheckAtStart runs SQLite's quick_check on the database
 	// before it is used; a damaged database is refused.
 	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
@@ -131,8 +135,8 @@ type Retention struct {
 	// Outbox is how long an output's delivered (or undeliverable) rows are
 	// kept; pending rows are never pruned.
 	Outbox time.Duration `mapstructure:"outbox" yaml:"outbox"`
-	// PollEvidence is how long the evidence of polls is kept, once the
-	// store keeps it (issue 15 item 1).
+	// PollEvidence is how long the evidence of an account's polls is kept
+	// after its last poll.
 	PollEvidence time.Duration `mapstructure:"poll_evidence" yaml:"poll_evidence"`
 }
 
@@ -514,6 +518,7 @@ func Default() *Config {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 			Retention:             DefaultRetention(),
 		},

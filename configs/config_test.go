@@ -107,6 +107,7 @@ func TestDefault(t *testing.T) {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 			Retention: configs.Retention{Interval: time.Minute, BatchRows: 1000, VacuumPages: 1000,
 				Signals: 1095 * day, Frames: 1095 * day, RejectedFrames: 7 * day, Incidents: 1095 * day,
@@ -329,6 +330,7 @@ func TestLoadGood(t *testing.T) {
 			PendingMax:     512,
 			CommitTimeout:  1500 * time.Millisecond,
 
+			PollFlushInterval:     5 * time.Second,
 			IntegrityCheckAtStart: true,
 			Retention:             configs.DefaultRetention(),
 		},
@@ -423,6 +425,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_STORE_COMMIT_BATCH_MAX":             "10",
 		"ALARMRX_STORE_PENDING_MAX":                  "20",
 		"ALARMRX_STORE_COMMIT_TIMEOUT":               "4s",
+		"ALARMRX_STORE_POLL_FLUSH_INTERVAL":          "3s",
 		"ALARMRX_DEDUPE_WINDOW":                      "5m",
 		"ALARMRX_DEDUPE_MAX_ENTRIES":                 "30",
 		"ALARMRX_ON_TEST_WARN_BEFORE":                "0s",
@@ -486,6 +489,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			MaxConns: 100, MaxConnsPerIP: 10},
 		Evidence: configs.Evidence{PerSourcePerMinute: 5, PerMinute: 50, MaxBytes: 1 << 20},
 		Store: configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second,
+			PollFlushInterval: 3 * time.Second,
 			Retention: configs.Retention{Interval: 30 * time.Second, BatchRows: 500, VacuumPages: 0, Signals: 730 * day, Frames: 365 * day,
 				RejectedFrames: 36 * time.Hour, Incidents: 0, AuditLog: 3650 * day, StationEvents: 90 * day, Outbox: 48 * time.Hour,
 				PollEvidence: 2 * day}},

@@ -145,6 +145,7 @@ func (c *Config) Validate() error {
 			c.Store.CommitBatchMax, c.Store.PendingMax)
 	}
 	p.positive("store.commit_timeout", c.Store.CommitTimeout)
+	p.positive("store.poll_flush_interval", c.Store.PollFlushInterval)
 	c.Store.Retention.validate(&p, c.Dedupe.Window)
 	if _, err := ReadSecretsKey(c.Store.SecretsKeyFile); err != nil {
 		p = append(p, err)

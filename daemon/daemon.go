@@ -124,6 +124,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		CheckIns:      d.supervision,
+		Polls:         d.store,
 		Listeners:     listeners,
 		Sink:          d.store,
 		Logger:        opts.Logger,
@@ -585,6 +586,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(retentionDone); d.pruner.run(rctx, d.cfg.Store.Retention.Interval) }()
 	foldDone := make(chan struct{})
 	go func() { defer close(foldDone); d.foldUnprogrammedZones(rctx) }()
+	pollsDone := make(chan struct{})
+	go func() { defer close(pollsDone); d.flushPolls(rctx) }()
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		outputs.Go(func() { o.Run(rctx) })
@@ -619,6 +622,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-pruneDone
 	<-retentionDone
 	<-foldDone
+	<-pollsDone
+	// The polls answered during the shutdown grace are written last.
+	d.flushPollsOnce(context.Background())
 	outputs.Wait()
 	if d.httpSrv != nil {
 		close(d.httpDone)
@@ -689,6 +695,24 @@ func (d *Daemon) foldUnprogrammedZones(ctx context.Context) {
 		}
 		return nil, nil
 	})
+}
+
+// flushPolls writes the evidence of the polls acknowledged since the last
+// flush every store.poll_flush_interval, until ctx ends; what a failed
+// flush could not write is kept for the next one.
+func (d *Daemon) flushPolls(ctx context.Context) {
+	d.every(ctx, d.cfg.Store.PollFlushInterval, "poll evidence", func() ([]zap.Field, error) {
+		_, err := d.store.FlushPolls(ctx)
+		return nil, err
+	})
+}
+
+func (d *Daemon) flushPollsOnce(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := d.store.FlushPolls(ctx); err != nil {
+		d.log.Warn("poll evidence of the last polls not written", zap.Error(err))
+	}
 }
 
 // every runs job at each tick until ctx ends, logging what it did (when

@@ -37,8 +37,6 @@ func newPruner(s *store.Store, cfg configs.Retention, log *zap.Logger, now func(
 }
 
 // storeRetention maps the configuration onto the store's kinds.
-// poll_evidence is passed on as it is: the store prunes it once its schema
-// has the kind, and ignores it before.
 func storeRetention(cfg configs.Retention) store.Retention {
 	return store.Retention{
 		Periods: map[string]time.Duration{
@@ -49,7 +47,7 @@ func storeRetention(cfg configs.Retention) store.Retention {
 			store.RetainAuditLog:       cfg.AuditLog,
 			store.RetainStationEvents:  cfg.StationEvents,
 			store.RetainOutbox:         cfg.Outbox,
-			"poll_evidence":            cfg.PollEvidence,
+			store.RetainPollEvidence:   cfg.PollEvidence,
 		},
 		BatchRows:   cfg.BatchRows,
 		VacuumPages: cfg.VacuumPages,

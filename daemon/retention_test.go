@@ -25,7 +25,11 @@ func TestRetentionRoundsOnTheDaemonsClock(t *testing.T) {
 	mustSend(t, p, frame("NULL", "4444", "0001", "", false), "ACK")
 	mustSend(t, p, frame("SIA-DCS", "4444", "0002", "#4444|Nri1/OP001", false), "ACK")
 	mustSend(t, p, frame("SIA-DCS", "4444", "0003", "#4444|Nri1/BA001", false), "ACK")
-	mustSend(t, p, frame("NULL", "4444", "0004", "", false), "ACK")
+	mustSend(t, p, frame("SIA-DCS", "4444", "0004", "#4444|Nri1/CL001", false), "ACK")
+	// The poll's evidence is written now rather than at the next flush.
+	if _, err := r.d.store.FlushPolls(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 
 	// Nothing is old yet.
 	res, err := r.d.pruner.round(t.Context())
@@ -37,7 +41,10 @@ func TestRetentionRoundsOnTheDaemonsClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{store.RetainSignals: 1, store.RetainFrames: 2}
+	// The opening goes with its frame; the alarm stays with its open
+	// incident; the closing is the newest signal and frame, which stay so
+	// that ids are never reused; the poll's evidence is past 30 days.
+	want := map[string]int{store.RetainSignals: 1, store.RetainFrames: 1, store.RetainPollEvidence: 1}
 	if !maps.Equal(res.Rows, want) {
 		t.Errorf("pruned %v, want %v", res.Rows, want)
 	}
@@ -53,13 +60,12 @@ func TestRetentionRoundsOnTheDaemonsClock(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("%d retention lines", len(lines))
 	}
-	if got, want := lines[0].ContextMap(), map[string]any{"frames": int64(2), "signals": int64(1), "freed_pages": int64(0),
-		"rounds": int64(1)}; !maps.Equal(got, want) {
+	if got, want := lines[0].ContextMap(), map[string]any{"frames": int64(1), "signals": int64(1), "poll_evidence": int64(1),
+		"freed_pages": int64(0), "rounds": int64(1)}; !maps.Equal(got, want) {
 		t.Errorf("logged %v, want %v", got, want)
 	}
-	// The open incident's signal and frame stay, and so does the newest
-	// frame: its id is the next one's floor.
-	if got := signals(t, r, "account=4444"); len(got) != 1 || got[0]["event_code"] != "BA" {
+	got := signals(t, r, "account=4444")
+	if len(got) != 2 || got[0]["event_code"] == "OP" || got[1]["event_code"] == "OP" {
 		t.Errorf("signals left: %v", got)
 	}
 }

@@ -360,7 +360,12 @@ func TestXMLOverTCPIsSupervisedBySender(t *testing.T) {
 	var evs struct {
 		Items []store.StationEvent `json:"items"`
 	}
-	apiGet(t, r, "/api/v1/station-events?kind=link_fail", adminToken, &evs)
+	// The failure's station event is written after the count, off the
+	// receiver's path.
+	waitFor(t, 5*time.Second, func() bool {
+		apiGet(t, r, "/api/v1/station-events?kind=link_fail", adminToken, &evs)
+		return len(evs.Items) > 0
+	})
 	if len(evs.Items) != 1 || !strings.Contains(string(evs.Items[0].Detail), "xml-chekt") {
 		t.Fatalf("link failures %+v; want chekt's alone (xml-tcp is no link, quiet is unsupervised)", evs.Items)
 	}

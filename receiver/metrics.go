@@ -24,6 +24,7 @@ type metrics struct {
 	replies            *prometheus.CounterVec
 	signals            *prometheus.CounterVec
 	duplicates         *prometheus.CounterVec
+	polls              *prometheus.CounterVec
 	connections        *prometheus.CounterVec
 	connsActive        *prometheus.GaugeVec
 	connsRefused       *prometheus.CounterVec
@@ -64,6 +65,10 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 			Name: "alarmrx_signals_received_total",
 			Help: "Events stored and acknowledged, by protocol and event category.",
 		}, []string{"protocol", "category"}),
+		polls: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "alarmrx_polls_total",
+			Help: "Polls (valid messages with no event: DC-09 NULL, link tests, heartbeats) acknowledged without a row each, by whether their account is known.",
+		}, []string{"listener", "account"}),
 		duplicates: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_duplicates_total",
 			Help: "Retransmitted frames acknowledged again without being stored again.",

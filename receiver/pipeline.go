@@ -53,7 +53,8 @@ type pipeline struct {
 	mSignals       map[protocols.Category]prometheus.Counter // by event category
 	mResolved      map[string]prometheus.Counter             // by resolution result
 	mUnknownEvents prometheus.Counter
-	mPrefixMissing prometheus.Counter // expect mode: numbers sent without the prefix
+	mPolls         [2]prometheus.Counter // by account: unknown, known
+	mPrefixMissing prometheus.Counter    // expect mode: numbers sent without the prefix
 }
 
 func (r *Receiver) newPipeline(lo ListenerOptions, protocol string) *pipeline {
@@ -78,6 +79,8 @@ func (r *Receiver) newPipeline(lo ListenerOptions, protocol string) *pipeline {
 		p.mResolved[k] = r.m.resolved.WithLabelValues(lo.Name, k)
 	}
 	p.mUnknownEvents = r.m.unknownEvents.WithLabelValues(lo.Name)
+	p.mPolls = [2]prometheus.Counter{r.m.polls.WithLabelValues(lo.Name, pollUnknown),
+		r.m.polls.WithLabelValues(lo.Name, pollKnown)}
 	p.mPrefixMissing = r.m.prefixMissing.WithLabelValues(lo.Name)
 	p.mSignals = make(map[protocols.Category]prometheus.Counter)
 	for _, c := range protocols.Categories() {
@@ -125,6 +128,9 @@ type frame struct {
 func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
 	p.observe(msg, meta.receivedAt)
 	f := &frame{msg: msg, meta: meta, stored: p.withPrefix(msg)}
+	if len(msg.Events) == 0 && !p.synthetic {
+		return p.poll(raw, f)
+	}
 	if reply, outcome, answered := p.dedupe(f); answered {
 		return reply, outcome
 	}
@@ -151,6 +157,50 @@ func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	}
 	p.afterCommit(f)
 	return p.reply(msg, nil, meta), nil
+}
+
+// The closed "account" label set of alarmrx_polls_total.
+const (
+	pollKnown   = "known"
+	pollUnknown = "unknown"
+)
+
+// poll answers a valid message that carries no event (a DC-09 NULL, a link
+// test, a heartbeat) without a commit of its own [design.md §2 rule 5]:
+// it checks its account in, its evidence is kept coalesced per account,
+// and it is acknowledged. Nothing of it needs to be durable before the
+// ACK: supervision gives every account a full interval after a restart,
+// so a check-in lost in a crash cannot cause a missed failure or a false
+// restore. A retransmitted poll is simply answered again, so polls skip
+// the dedupe stage. While the store is unhealthy a poll is answered
+// negatively like an alarm, so that the panel fails over.
+func (p *pipeline) poll(raw []byte, f *frame) ([]byte, error) {
+	m, now := f.stored, f.meta.receivedAt
+	var res store.Resolution
+	if m.Account != "" && p.r.opts.Resolver != nil {
+		res = p.r.opts.Resolver.Resolve(p.opts.Receiver, m.Account, nil, now)
+	}
+	known := 0
+	if res.Known() {
+		known = 1
+	}
+	if rec := p.r.opts.Polls; rec != nil {
+		err := rec.RecordPoll(store.Poll{Receiver: p.opts.Receiver, Account: m.Account, AccountID: res.AccountID,
+			Listener: p.opts.Name, At: now, Transport: f.meta.transport, RemoteAddr: f.meta.remoteAddr,
+			Protocol: p.protocol, Kind: m.Kind, Raw: p.redacted(raw)})
+		if err != nil {
+			outcome := protocols.Reject(p.protocol, protocols.ReasonStore, err)
+			p.r.m.framesRejected.WithLabelValues(p.opts.Name, p.protocol, protocols.ReasonStore.String()).Inc()
+			p.logLimited(protocols.ReasonStore, "store unavailable: answering a poll negatively",
+				zap.String("remote_addr", f.meta.remoteAddr), zap.String("account", f.msg.Account), zap.Error(err))
+			return p.reply(f.msg, outcome, f.meta), outcome
+		}
+	}
+	p.mPolls[known].Inc()
+	if ci := p.r.opts.CheckIns; ci != nil && res.Known() {
+		ci.CheckIn(CheckIn{AccountID: res.AccountID, Receiver: p.opts.Receiver, Number: m.Account, At: now})
+	}
+	return p.reply(f.msg, nil, f.meta), nil
 }
 
 // observe is the first stage after decode: deviations are counted, and a
@@ -243,12 +293,6 @@ func (p *pipeline) checkIn(m *protocols.Message, rec *store.Receipt, now time.Ti
 		done = append(done, res.AccountID)
 		ci.CheckIn(CheckIn{AccountID: res.AccountID, Receiver: p.opts.Receiver, Number: accountOf(m, i), At: now,
 			Test: i < len(m.Events) && m.Events[i].Category == protocols.CategoryTest})
-	}
-	if len(m.Events) == 0 && m.Account != "" && p.r.opts.Resolver != nil {
-		// A link test (DC-09 NULL, a heartbeat) proves the path too.
-		if res := p.r.opts.Resolver.Resolve(p.opts.Receiver, m.Account, nil, now); res.Known() {
-			ci.CheckIn(CheckIn{AccountID: res.AccountID, Receiver: p.opts.Receiver, Number: m.Account, At: now})
-		}
 	}
 }
 
@@ -444,10 +488,16 @@ func (p *pipeline) receipt(raw []byte, msg *protocols.Message, meta frameMeta, s
 // evidence is the copy of a frame that is stored: the bytes as received,
 // less any secret the codec knows to blank out.
 func (p *pipeline) evidence(raw []byte) []byte {
+	return append([]byte(nil), p.redacted(raw)...)
+}
+
+// redacted is raw less any secret the codec knows to blank out; it may be
+// raw itself, valid only while raw is.
+func (p *pipeline) redacted(raw []byte) []byte {
 	if r, ok := p.opts.Codec.(protocols.Redactor); ok {
-		return append([]byte(nil), r.Redact(raw)...)
+		return r.Redact(raw)
 	}
-	return append([]byte(nil), raw...)
+	return raw
 }
 
 // detailJSON renders the protocol's own decoded frame (DC-09 header,

@@ -92,6 +92,9 @@ type Options struct {
 	// CheckIns hears of the accounts each stored message proves alive
 	// (supervision); nil: nobody listens.
 	CheckIns CheckIns
+	// Polls keeps the evidence of polls, which are acknowledged without
+	// a commit of their own; nil keeps none (they are only counted).
+	Polls Polls
 	// Queue decides which events reach the operator queue; the zero value
 	// queues every alarm and detects no runaways (DefaultQueueRules is the
 	// station default).
@@ -117,6 +120,13 @@ type CheckIn struct {
 // block: the frame's reply waits for it.
 type CheckIns interface {
 	CheckIn(CheckIn)
+}
+
+// Polls keeps what is seen of polls: valid messages that carry no event.
+// *store.Store satisfies it. Poll must not block on the disk; an error
+// (the store is unhealthy) makes the poll answered as an alarm would be.
+type Polls interface {
+	RecordPoll(store.Poll) error
 }
 
 // Receiver owns the listeners and their sessions.

@@ -718,3 +718,63 @@ func TestLinkRecordsNeverDelayTheACK(t *testing.T) {
 	close(links.gate)
 	waitFor(t, func() bool { return links.list() == "test r1 up=false, test r1 up=true" })
 }
+
+// pollBook records polls; fail, when set, is what RecordPoll returns.
+type pollBook struct {
+	mu    sync.Mutex
+	polls []store.Poll
+	fail  error
+}
+
+func (b *pollBook) RecordPoll(p store.Poll) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p.Raw = append([]byte(nil), p.Raw...)
+	b.polls = append(b.polls, p)
+	return b.fail
+}
+
+// TestPollsAreAnsweredWithoutACommit: a message with no event is ACKed
+// with no commit, its account checked in and its poll kept, a repeat of
+// the same sequence included (polls skip the dedupe); while the poll book
+// refuses (the store is unhealthy) polls get the store's negative answer.
+func TestPollsAreAnsweredWithoutACommit(t *testing.T) {
+	sink := &memSink{}
+	ci := &checkIns{}
+	book := &pollBook{}
+	h := start(t, sink, func(o *Options) { o.CheckIns = ci; o.Resolver = oneAccount{}; o.Polls = book })
+	c, br := dialTCP(t, h)
+	_, _ = c.Write([]byte("1234,0001,null\n1234,0001,null\n5678,0002,null\n"))
+	for _, want := range []string{"ACK 0001\n", "ACK 0001\n", "ACK 0002\n"} {
+		if got := readLine(t, c, br); got != want {
+			t.Fatalf("reply %q, want %q", got, want)
+		}
+	}
+	if n := sink.count(store.StatusAccepted) + sink.count(store.StatusRejected); n != 0 {
+		t.Fatalf("polls committed %d frames, want none", n)
+	}
+	book.mu.Lock()
+	polls := book.polls
+	book.mu.Unlock()
+	if len(polls) != 3 || polls[0].Account != "1234" || polls[0].AccountID != 42 || polls[0].Listener != "test" ||
+		polls[0].Transport != "tcp" || polls[0].Kind != "EV" || string(polls[0].Raw) != "1234,0001,null\n" ||
+		polls[2].Account != "5678" || polls[2].AccountID != 0 {
+		t.Fatalf("polls kept %+v", polls)
+	}
+	if got := ci.list(); len(got) != 2 || got[0].AccountID != 42 || got[1].AccountID != 42 {
+		t.Fatalf("check-ins %+v, want account 42 twice, not the unknown 5678", got)
+	}
+	if v := testutil.ToFloat64(h.r.m.polls.WithLabelValues("test", pollKnown)); v != 2 {
+		t.Fatalf("known polls = %v, want 2", v)
+	}
+	book.mu.Lock()
+	book.fail = store.ErrUnavailable
+	book.mu.Unlock()
+	_, _ = c.Write([]byte("1234,0003,null\n"))
+	if got := readLine(t, c, br); got != "NAK store\n" {
+		t.Fatalf("poll on an unhealthy store: reply %q", got)
+	}
+	if got := ci.list(); len(got) != 2 {
+		t.Fatalf("a refused poll checked in: %+v", got)
+	}
+}

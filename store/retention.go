@@ -33,15 +33,18 @@ const (
 	// RetainStationEvents: the events the station raised itself (unknown
 	// account, on-test transitions), by their time.
 	RetainStationEvents = "station_events"
+	// RetainPollEvidence: the evidence of polls kept per receiver, account
+	// and listener, by the last poll: an account that stopped polling
+	// long ago.
+	RetainPollEvidence = "poll_evidence"
 )
 
 // Retention says how long each kind of record is kept and how pruning
 // treats the writer.
 type Retention struct {
 	// Periods by kind (the Retain* names): a row older than its kind's
-	// period is pruned; 0 or no entry keeps the kind forever. A name this
-	// schema has no kind for is ignored: the configuration may name kinds
-	// a later schema adds (poll evidence).
+	// period is pruned; 0 or no entry keeps the kind forever. A name the
+	// store has no kind for is ignored.
 	Periods map[string]time.Duration
 	// BatchRows is the most rows of one kind deleted in one transaction;
 	// 0 means DefaultPruneBatch. The writer also takes the ingest batches,
@@ -88,6 +91,9 @@ func (r PruneResult) Removed() int {
 // so that a row whose references have just gone may go in the same round.
 type pruneKind struct {
 	name string
+	// del, when set, is the whole batch: a DELETE of at most ?(2nd) rows
+	// older than ?(1st), oldest first; pick, with and key are then unused.
+	del string
 	// pick selects the key of at most ?(2nd) rows older than ?(1st) that
 	// may go, oldest first, by an index (TestPruneQueriesUseIndexes).
 	pick string
@@ -111,6 +117,15 @@ type dependent struct {
 func timeKind(name, table, at string) pruneKind {
 	return pruneKind{name: name, table: table, key: "rowid", pick: `SELECT rowid FROM ` + table + ` WHERE ` + at + ` < ?
 		AND rowid < (SELECT max(rowid) FROM ` + table + `) ORDER BY ` + at + ` LIMIT ?`}
+}
+
+// keyKind is a kind of its own in a table nothing references, by key (one
+// column or several, as a WITHOUT ROWID table has), pruned by the
+// Unix-nanosecond time column at (which must have an index). Its keys are
+// not ids anything counts on, so its newest row may go too.
+func keyKind(name, table, key, at string) pruneKind {
+	return pruneKind{name: name, table: table, del: `DELETE FROM ` + table + ` WHERE (` + key + `) IN
+		(SELECT ` + key + ` FROM ` + table + ` WHERE ` + at + ` < ? ORDER BY ` + at + ` LIMIT ?)`}
 }
 
 // settledOutbox is an outbox row that its output is done with; only such
@@ -168,6 +183,7 @@ var pruneKinds = []pruneKind{
 		with: []dependent{{sql: `DELETE FROM message_ids WHERE frame_id IN (%s)`}}},
 	timeKind(RetainAuditLog, "audit_log", "at"),
 	timeKind(RetainStationEvents, "station_events", "at"),
+	keyKind(RetainPollEvidence, "poll_evidence", "receiver, account, listener", "last_at"),
 }
 
 // RetentionKinds returns the kinds this schema prunes, in pruning order.
@@ -229,6 +245,17 @@ func (s *Store) pruneBatch(ctx context.Context, k pruneKind, cutoff int64, limit
 	picked := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		counts = map[string]int{}
+		if k.del != "" {
+			r, err := tx.ExecContext(ctx, k.del, cutoff, limit)
+			if err != nil {
+				return err
+			}
+			n, _ := r.RowsAffected()
+			if picked = int(n); n > 0 {
+				counts[k.name] = int(n)
+			}
+			return nil
+		}
 		rows, err := tx.QueryContext(ctx, k.pick, cutoff, limit)
 		if err != nil {
 			return err

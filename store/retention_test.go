@@ -170,25 +170,32 @@ func TestPruneKeepsNewerRowsAndWhatOpenIncidentsNeed(t *testing.T) {
 		t0.UnixNano(), now.Add(-day).UnixNano())
 	f.exec(`INSERT INTO station_events (at, kind) VALUES (?, 'unknown_account'), (?, 'unknown_account')`,
 		t0.UnixNano(), now.Add(-day).UnixNano())
+	f.exec(`INSERT INTO poll_evidence (receiver, account, listener, first_at, last_at, polls, transport, remote_addr, protocol, kind, raw)
+		VALUES (1, '1111', 'dc09-main', ?, ?, 5, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', x''),
+		       (1, '2222', 'dc09-main', ?, ?, 9, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', x'')`,
+		t0.UnixNano(), t0.UnixNano(), t0.UnixNano(), now.Add(-day).UnixNano())
 	// An operator's notes go with their signal; a kept signal keeps its own.
 	f.exec(`INSERT INTO signal_notes (signal_id, at, user_name, note) VALUES (?, ?, 'op', 'called'), (?, ?, 'op', 'called')`,
 		oldSignals[0], t0.UnixNano(), pendingSignal, t0.UnixNano())
 
 	periods := map[string]time.Duration{
 		RetainOutbox: 30 * day, RetainIncidents: 365 * day, RetainSignals: 365 * day, RetainFrames: 365 * day,
-		RetainRejectedFrames: 7 * day, RetainAuditLog: 365 * day, RetainStationEvents: 365 * day,
-		"poll_evidence": 30 * day, // a kind of a later schema: ignored
+		RetainRejectedFrames: 7 * day, RetainAuditLog: 365 * day, RetainStationEvents: 365 * day, RetainPollEvidence: 30 * day,
+		"no_such_kind": day, // ignored
 	}
 	res, err := f.s.Prune(context.Background(), now, Retention{Periods: periods, BatchRows: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{RetainOutbox: 4, RetainIncidents: 1, RetainSignals: 4, RetainFrames: 4,
-		RetainRejectedFrames: 1, RetainAuditLog: 1, RetainStationEvents: 1}
+		RetainRejectedFrames: 1, RetainAuditLog: 1, RetainStationEvents: 1, RetainPollEvidence: 1}
 	if !maps.Equal(res.Rows, want) {
 		t.Errorf("pruned %v, want %v", res.Rows, want)
 	}
 	wantMetric := map[string]float64{}
+	for _, k := range RetentionKinds() {
+		wantMetric[k] = 0 // every kind is there from the start
+	}
 	for k, n := range want {
 		wantMetric[k] = float64(n)
 	}
@@ -208,6 +215,7 @@ func TestPruneKeepsNewerRowsAndWhatOpenIncidentsNeed(t *testing.T) {
 	f.expectIDs("signal notes' signals", `SELECT signal_id FROM signal_notes`, pendingSignal)
 	f.expectIDs("audit log", `SELECT at FROM audit_log`, now.Add(-day).UnixNano())
 	f.expectIDs("station events", `SELECT at FROM station_events`, now.Add(-day).UnixNano())
+	f.expectIDs("poll evidence", `SELECT polls FROM poll_evidence`, 9)
 	for _, id := range append(append(oldFrames, closedFrame, oldRejected), oldSignals...) {
 		if id == 0 {
 			t.Fatal("a row without an id")
@@ -363,6 +371,9 @@ func TestPruneQueriesUseIndexes(t *testing.T) {
 	f := newRetentionFixture(t)
 	for _, k := range pruneKinds {
 		queries := []string{k.pick, `DELETE FROM ` + k.table + ` WHERE ` + k.key + ` IN (?)`}
+		if k.del != "" {
+			queries = []string{k.del}
+		}
 		for _, d := range k.with {
 			queries = append(queries, fmt.Sprintf(d.sql, "?"))
 		}

@@ -84,6 +84,9 @@ type Options struct {
 	// SecretsKey (SecretsKeySize bytes) seals DC-09 keys and call-list
 	// passcodes at rest with AES-256-GCM; nil stores them as plaintext.
 	SecretsKey []byte
+	// UnknownPollsMax bounds the unknown accounts whose polls are kept as
+	// evidence between two FlushPolls. Default DefaultUnknownPollsMax.
+	UnknownPollsMax int
 }
 
 func (o *Options) setDefaults() error {
@@ -114,6 +117,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.FileCheckInterval <= 0 {
 		o.FileCheckInterval = time.Second
+	}
+	if o.UnknownPollsMax <= 0 {
+		o.UnknownPollsMax = DefaultUnknownPollsMax
 	}
 	if o.PendingMax < o.BatchMax {
 		o.PendingMax = max(8192, o.BatchMax)
@@ -151,6 +157,7 @@ type Store struct {
 	// gauges are the SQL-counted figures the scrapes read (gauges.go).
 	gauges *gauges
 	sites  *hub[SiteEvent]
+	polls  *pollBook // polls not yet written (polls.go)
 	// incrementalVacuum tells that the file has incremental auto-vacuum:
 	// retention can then shrink it (retention.go, vacuum.go).
 	incrementalVacuum bool
@@ -213,6 +220,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	s.Outbox = s.newOutbox()
 	s.Board = s.newBoard()
 	s.m = newMetrics(opts.Registerer)
+	s.polls = newPollBook(opts.Registerer, opts.UnknownPollsMax)
 	s.newKinds()
 	s.queue = &queueHub{hub: newHub(QueueEvent{Action: "resync"}), visible: s.m.observeVisible}
 	s.sites = newHub(SiteEvent{})

@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon"
+	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -155,8 +157,59 @@ func TestSendAgainstDaemon(t *testing.T) {
 		t.Fatalf("bad token: exit %d %s", code, errs)
 	}
 	code, out, errs = runCmd(t, "bench", "--addr", a.TCP, "--conns", "4", "--count", "200", "--json")
-	if code != 0 || !strings.Contains(out, `"acked":200`) {
+	if code != 0 || !strings.Contains(out, `"acked":200`) || !strings.Contains(out, `"type":"sia"`) {
 		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errs)
+	}
+
+	// Each type on its own accounts (4 panels, 20 frames each), and what
+	// the store kept of them: every alarm a signal of its panel's account,
+	// the polls none.
+	for i, tc := range []struct {
+		args           []string
+		typ            string
+		format, code   string
+		alarmsPerPanel int
+	}{
+		{[]string{"--type", "sia"}, "sia", "SIA", "BA", 20},
+		{[]string{"--type", "cid"}, "cid", "CID", "130", 20},
+		{[]string{"--type", "null"}, "null", "", "", 0},
+		{[]string{"--type", "mix"}, "mix", "SIA", "BA", 2},
+		{[]string{"--token", "adm-cid"}, "cid", "CID", "130", 20},
+		{[]string{"--token", "NULL"}, "null", "", "", 0},
+	} {
+		base := 200000 + 100*i
+		args := append([]string{"bench", "--addr", a.TCP, "--conns", "4", "--count", "80", "--json",
+			"--account-base", strconv.Itoa(base)}, tc.args...)
+		code, out, errs := runCmd(t, args...)
+		if code != 0 || !strings.Contains(out, `"acked":80,`) || !strings.Contains(out, `"type":"`+tc.typ+`"`) {
+			t.Fatalf("bench %v: exit %d\n%s\n%s", tc.args, code, out, errs)
+		}
+		for p := range 4 {
+			account := strconv.Itoa(base + p)
+			sigs, err := d.Store().Signals(context.Background(), store.SignalFilter{Account: account})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sigs) != tc.alarmsPerPanel {
+				t.Fatalf("bench %v: account %s has %d signals, want %d", tc.args, account, len(sigs), tc.alarmsPerPanel)
+			}
+			zones := map[string]bool{}
+			for _, sg := range sigs {
+				if sg.Format != tc.format || sg.EventCode != tc.code || sg.Protocol != "dc09" {
+					t.Fatalf("bench %v: account %s: signal %s %s/%s, want %s/%s", tc.args, account, sg.Protocol, sg.Format, sg.EventCode, tc.format, tc.code)
+				}
+				zones[sg.Sequence+"/"+sg.Zone] = true
+			}
+			if len(zones) != len(sigs) {
+				t.Errorf("bench %v: account %s: %d signals, %d distinct sequence/zone pairs", tc.args, account, len(sigs), len(zones))
+			}
+		}
+	}
+	for _, args := range [][]string{{"--type", "sia", "--token", "SIA-DCS"}, {"--type", "alarm"}, {"--token", "BOGUS"}} {
+		code, _, errs := runCmd(t, append([]string{"bench", "--addr", a.TCP, "--count", "1"}, args...)...)
+		if code != 2 {
+			t.Errorf("bench %v: exit %d, want 2 (usage)\n%s", args, code, errs)
+		}
 	}
 }
 

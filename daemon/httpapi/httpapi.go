@@ -141,6 +141,7 @@ func (a *api) routes() []route {
 	rs := []route{
 		{"GET", "/api/v1/signals", a.signals, signalQuery},
 		{"GET", "/api/v1/frames", a.frames, frameQuery},
+		{"GET", "/api/v1/polls", a.polls, []string{"account", "receiver", "limit"}},
 	}
 	if a.opts.Connections != nil {
 		rs = append(rs, route{"GET", "/api/v1/connections", a.connections, nil})
@@ -395,6 +396,15 @@ func (a *api) frames(w http.ResponseWriter, r *http.Request) {
 		Desc: p.desc, Limit: p.limit,
 	})
 	a.respondList(w, "frames", frames, err)
+}
+
+func (a *api) polls(w http.ResponseWriter, r *http.Request) {
+	p, ok := a.parseList(w, r)
+	if !ok {
+		return
+	}
+	polls, err := a.opts.Store.PollEvidence(r.Context(), store.PollFilter{Account: p.account, Receiver: p.receiver, Limit: p.limit})
+	a.respondList(w, "polls", polls, err)
 }
 
 // respondList answers {name: list} read through Options.Store. Unlike

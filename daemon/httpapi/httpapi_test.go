@@ -27,6 +27,10 @@ func (f *fakeStore) Frames(context.Context, store.FrameFilter) ([]store.Frame, e
 	return nil, nil
 }
 
+func (f *fakeStore) PollEvidence(context.Context, store.PollFilter) ([]store.PollEvidence, error) {
+	return nil, nil
+}
+
 var now = time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
 
 func newHandler(t *testing.T, token string, ready func(context.Context) error) (http.Handler, *fakeStore) {

@@ -17,6 +17,7 @@ import (
 type Store interface {
 	Signals(ctx context.Context, f store.SignalFilter) ([]store.Signal, error)
 	Frames(ctx context.Context, f store.FrameFilter) ([]store.Frame, error)
+	PollEvidence(ctx context.Context, f store.PollFilter) ([]store.PollEvidence, error)
 }
 
 // Table is the create/read/update/delete surface of one record kind.

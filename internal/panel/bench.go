@@ -13,18 +13,52 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 )
 
+// Bench types: what the panels of a load run send.
+const (
+	BenchNull = "null" // DC-09 NULL link tests (polls): no event
+	BenchSIA  = "sia"  // SIA-DCS burglary alarms, #acct|Nri1/BAzzz
+	BenchCID  = "cid"  // ADM-CID burglary alarms, Contact ID 130, #acct|1130 01 zzz
+	BenchMix  = "mix"  // polls with an SIA-DCS alarm among them, see MixEvery
+)
+
+// MixEvery is the share of alarms in a mix run: each panel sends MixEvery-1
+// polls and then one alarm (frames n with n%MixEvery == MixEvery-1), so that
+// a run of any length has the same ratio and every run the same frames. A
+// station's traffic is mostly polls; one alarm in ten is far more than
+// real traffic has, so that the alarms' cost still shows in a short run.
+const MixEvery = 10
+
+// BenchTypes are the valid bench types, in the order usage lists them.
+var BenchTypes = []string{BenchNull, BenchSIA, BenchCID, BenchMix}
+
+// BenchTypeForToken is the bench type whose frames carry the DC-09 token
+// (SIA-DCS, ADM-CID or NULL), so that `alarmrx bench --token`, which came
+// before the types, sends the frames it always sent.
+func BenchTypeForToken(token string) (string, bool) {
+	switch token {
+	case "SIA-DCS":
+		return BenchSIA, true
+	case "ADM-CID":
+		return BenchCID, true
+	case "NULL":
+		return BenchNull, true
+	}
+	return "", false
+}
+
 // BenchOptions configure a load run: Conns panels, each stop-and-wait.
 type BenchOptions struct {
 	Options         // network, address, key, timeout for every panel
 	Conns       int // panels (TCP connections or UDP sockets); default 1
 	Count       int // frames in all; 0 → run for Duration
 	Duration    time.Duration
-	Token       string // SIA-DCS (default) or ADM-CID or NULL
+	Type        string // one of BenchTypes; default BenchSIA
 	AccountBase int    // panel i uses account AccountBase+i (decimal); default 100000
 }
 
 // BenchResult summarises a load run.
 type BenchResult struct {
+	Type      string  `json:"type"`
 	Network   string  `json:"network"`
 	Encrypted bool    `json:"encrypted"`
 	Conns     int     `json:"conns"`
@@ -44,9 +78,9 @@ type BenchResult struct {
 
 // String renders the result as the text `alarmrx bench` prints.
 func (r BenchResult) String() string {
-	return fmt.Sprintf("%s conns=%d encrypted=%v sent=%d acked=%d nak=%d duh=%d errors=%d in %.2fs\n"+
+	return fmt.Sprintf("%s type=%s conns=%d encrypted=%v sent=%d acked=%d nak=%d duh=%d errors=%d in %.2fs\n"+
 		"acked/s=%.0f  ack latency ms: p50=%.3f p90=%.3f p99=%.3f max=%.3f",
-		r.Network, r.Conns, r.Encrypted, r.Sent, r.Acked, r.Naks, r.Duhs, r.Errors, r.Seconds,
+		r.Network, r.Type, r.Conns, r.Encrypted, r.Sent, r.Acked, r.Naks, r.Duhs, r.Errors, r.Seconds,
 		r.AckedPerS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 }
 
@@ -60,8 +94,11 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Count <= 0 && o.Duration <= 0 {
 		return BenchResult{}, errors.New("panel: bench needs a count or a duration")
 	}
-	if o.Token == "" {
-		o.Token = "SIA-DCS"
+	if o.Type == "" {
+		o.Type = BenchSIA
+	}
+	if !slices.Contains(BenchTypes, o.Type) {
+		return BenchResult{}, fmt.Errorf("panel: bench type %q is none of %v", o.Type, BenchTypes)
 	}
 	if o.AccountBase <= 0 {
 		o.AccountBase = 100000
@@ -116,7 +153,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 				if runCtx.Err() != nil {
 					return
 				}
-				f := BenchFrame(o.Token, account, n, !o.Key.IsZero(), time.Now())
+				f := BenchFrame(o.Type, account, n, !o.Key.IsZero(), time.Now())
 				t.sent++
 				rep, err := p.Send(runCtx, f)
 				switch {
@@ -145,7 +182,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	res := BenchResult{Network: panels[0].opts.Network, Encrypted: !o.Key.IsZero(), Conns: o.Conns,
+	res := BenchResult{Type: o.Type, Network: panels[0].opts.Network, Encrypted: !o.Key.IsZero(), Conns: o.Conns,
 		Seconds: elapsed.Seconds()}
 	var lat []time.Duration
 	for _, t := range tallies {
@@ -170,20 +207,29 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	return res, nil
 }
 
-// BenchFrame is the n-th frame of a benchmark panel: sequence 1–9999 as
-// panels count [DC-09 §3.11], and a zone that changes with every wrap of the
-// sequence so that no two frames within 9,999,000 look alike.
-func BenchFrame(token, account string, n int, encrypted bool, now time.Time) *dc09.Frame {
+// BenchFrame is the n-th frame of a benchmark panel of type typ: sequence
+// 1–9999 as panels count [DC-09 §3.11], and, in alarms, a zone that changes
+// with every wrap of the sequence so that no two frames within 9,999,000
+// look alike. Polls carry no event, so a receiver has nothing to take them
+// for a retransmission of; they share the panel's sequence with its alarms
+// in a mix, as a panel's one communicator counts all it sends.
+func BenchFrame(typ, account string, n int, encrypted bool, now time.Time) *dc09.Frame {
 	seq := n%9999 + 1
 	zone := (n / 9999) % 1000
-	var data string
-	switch token {
-	case "ADM-CID":
-		data = fmt.Sprintf("#%s|1130 01 %03d", account, zone)
-	case "NULL":
-		data = ""
+	if typ == BenchMix {
+		typ = BenchNull
+		if n%MixEvery == MixEvery-1 {
+			typ = BenchSIA
+		}
+	}
+	var token, data string
+	switch typ {
+	case BenchCID:
+		token, data = "ADM-CID", fmt.Sprintf("#%s|1130 01 %03d", account, zone)
+	case BenchNull:
+		token, data = "NULL", ""
 	default:
-		data = fmt.Sprintf("#%s|Nri1/BA%03d", account, zone)
+		token, data = "SIA-DCS", fmt.Sprintf("#%s|Nri1/BA%03d", account, zone)
 	}
 	return &dc09.Frame{
 		Token: token, Encrypted: encrypted, Sequence: fmt.Sprintf("%04d", seq), Line: "0",

@@ -237,6 +237,12 @@ func (w *writer) runWrite(r *request) {
 		if err != nil {
 			return err
 		}
+		// An injected fault stands in for the storage failing: every
+		// transaction fails, a change of its own as a batch.
+		if err := w.db.injectedFault(); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
 		if err := r.write(ctx, tx); err != nil {
 			_ = tx.Rollback()
 			return err
