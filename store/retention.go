@@ -134,7 +134,7 @@ const settledOutbox = `(delivered_at IS NOT NULL OR undeliverable_at IS NOT NULL
 
 // pruneKinds are the kinds in the order a round prunes them.
 //
-// Every kind keeps its newest row (the rowid below the table's largest):
+// Every kind with ids keeps its newest row (it picks below the largest):
 // SQLite gives a new row the largest rowid plus one, so a table pruned
 // empty would hand out its ids again, and ids are what cursors
 // (projections), webhooks' idempotency keys and operators' links name.
