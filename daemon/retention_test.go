@@ -1,11 +1,15 @@
 package daemon
 
 import (
+	"fmt"
 	"maps"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -67,5 +71,62 @@ func TestRetentionRoundsOnTheDaemonsClock(t *testing.T) {
 	got := signals(t, r, "account=4444")
 	if len(got) != 2 || got[0]["event_code"] == "OP" || got[1]["event_code"] == "OP" {
 		t.Errorf("signals left: %v", got)
+	}
+}
+
+// TestRetentionLogIsRateLimited: rounds that remove something within
+// retentionLogEvery of the last line add to the next line instead of
+// logging their own; rounds that remove nothing never log.
+func TestRetentionLogIsRateLimited(t *testing.T) {
+	clk := newTestClock()
+	s, err := store.Open(t.Context(), filepath.Join(t.TempDir(), store.FileName),
+		store.Options{Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	core, logs := observer.New(zapcore.InfoLevel)
+	cfg := configs.DefaultRetention()
+	cfg.PollEvidence = time.Hour
+	p := newPruner(s, cfg, zap.New(core), clk.Now)
+	// poll leaves the evidence of one poll of account, an hour and a
+	// minute before the clock: the next round prunes it.
+	poll := func(account string) {
+		t.Helper()
+		if err := s.RecordPoll(store.Poll{Receiver: 1, Account: account, Listener: "dc09-main",
+			At: clk.Now().Add(-time.Hour - time.Minute), Transport: "tcp", RemoteAddr: "127.0.0.1:1", Protocol: "dc09",
+			Kind: "NULL", Raw: []byte("poll")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.FlushPolls(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round := func(want int) {
+		t.Helper()
+		res, err := p.round(t.Context())
+		if err != nil || res.Rows[store.RetainPollEvidence] != want {
+			t.Fatalf("round pruned %v, %v; want %d poll evidence rows", res.Rows, err, want)
+		}
+	}
+	poll("1111")
+	round(1) // the first line
+	poll("2222")
+	poll("3333")
+	clk.Advance(time.Minute)
+	round(2) // within 10 minutes: summed, not logged
+	clk.Advance(time.Minute)
+	round(0) // nothing removed: nothing to say
+	poll("4444")
+	clk.Advance(retentionLogEvery)
+	round(1) // the second line: this round and the suppressed one
+	var got []any
+	for _, e := range logs.FilterMessage("retention pruned rows past their periods").All() {
+		m := e.ContextMap()
+		got = append(got, []any{m["poll_evidence"], m["rounds"]})
+	}
+	want := []any{[]any{int64(1), int64(1)}, []any{int64(3), int64(2)}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lines (poll_evidence, rounds) %v, want %v", got, want)
 	}
 }
