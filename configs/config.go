@@ -111,6 +111,71 @@ type Store struct {
 	// encrypts DC-09 keys and call-list passcodes at rest with AES-256-GCM;
 	// "" stores them as plaintext. See ReadSecretsKey.
 	SecretsKeyFile string `mapstructure:"secrets_key_file" yaml:"secrets_key_file"`
+	// Retention says how long each kind of record is kept.
+	Retention Retention `mapstructure:"retention" yaml:"retention"`
+}
+
+// Retention says how long each kind of record is kept (design.md §2 rule
+// 6) and how pruning shares the store's writer. A period of 0 keeps the
+// kind forever. Rows are pruned oldest first, in transactions of at most
+// BatchRows rows of one kind, off the acknowledgement path; a row that a
+// kept record references stays (store.Prune).
+type Retention struct {
+	// Interval is how often a pruning round runs.
+	Interval time.Duration `mapstructure:"interval" yaml:"interval"`
+	// BatchRows is the most rows of one kind deleted in one transaction:
+	// the writer also takes the signals, which wait behind it.
+	BatchRows int `mapstructure:"batch_rows" yaml:"batch_rows"`
+	// VacuumPages is the most free pages one incremental vacuum step gives
+	// back to the file system after a round; 0 never shrinks the file.
+	VacuumPages int `mapstructure:"vacuum_pages" yaml:"vacuum_pages"`
+
+	Signals time.Duration `mapstructure:"signals" yaml:"signals"`
+	// Frames are the received frames as they came (raw bytes); a frame
+	// stays while a signal decoded from it does.
+	Frames time.Duration `mapstructure:"frames" yaml:"frames"`
+	// RejectedFrames are the refused frames kept as evidence (also bounded
+	// by evidence.max_bytes).
+	RejectedFrames time.Duration `mapstructure:"rejected_frames" yaml:"rejected_frames"`
+	// Incidents are closed incidents, by when they were closed, with their
+	// action logs; an open incident is never pruned, nor what it holds.
+	Incidents     time.Duration `mapstructure:"incidents" yaml:"incidents"`
+	AuditLog      time.Duration `mapstructure:"audit_log" yaml:"audit_log"`
+	StationEvents time.Duration `mapstructure:"station_events" yaml:"station_events"`
+	// Outbox is how long an output's delivered (or undeliverable) rows are
+	// kept; pending rows are never pruned.
+	Outbox time.Duration `mapstructure:"outbox" yaml:"outbox"`
+	// PollEvidence is how long the evidence of an account's polls is kept
+	// after its last poll.
+	PollEvidence time.Duration `mapstructure:"poll_evidence" yaml:"poll_evidence"`
+}
+
+// RetentionBatchMax is the largest store.retention.batch_rows: each row of
+// a batch is one bound parameter of its DELETE.
+const RetentionBatchMax = 10_000
+
+// DefaultRetention returns the store.retention defaults. The project's
+// research found no published figure for how long a station must keep its
+// history (automation-research.md §5.8: UL 1981's history retention is
+// unknown), so signals, frames, incidents, the station's events and the
+// audit log are kept three years, to answer for an alarm long after it;
+// refused input is evidence of attacks and misconfigured panels, useful
+// for days; a delivered outbox row only says when an output took a signal.
+func DefaultRetention() Retention {
+	const day = 24 * time.Hour
+	return Retention{
+		Interval:       time.Minute,
+		BatchRows:      1000,
+		VacuumPages:    1000,
+		Signals:        3 * 365 * day,
+		Frames:         3 * 365 * day,
+		RejectedFrames: 7 * day,
+		Incidents:      3 * 365 * day,
+		AuditLog:       3 * 365 * day,
+		StationEvents:  3 * 365 * day,
+		Outbox:         30 * day,
+		PollEvidence:   30 * day,
+	}
 }
 
 // Dedupe configures the retransmission filter (panels resend when an ACK
@@ -468,6 +533,7 @@ func Default() *Config {
 			ProjectionBacklogMax:  65536,
 			ProjectionLagMax:      30 * time.Second,
 			IntegrityCheckAtStart: true,
+			Retention:             DefaultRetention(),
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
 		OnTest: DefaultOnTest(),

@@ -17,6 +17,8 @@ import (
 
 const examplePath = "alarmrx.example.yaml"
 
+const day = 24 * time.Hour
+
 // clearEnv removes every ALARMRX_* variable for the test, so that a value
 // exported in the developer's shell or CI cannot change what a test loads.
 // Empty is not enough: set-but-empty counts as a value.
@@ -110,6 +112,9 @@ func TestDefault(t *testing.T) {
 			ProjectionBacklogMax:  65536,
 			ProjectionLagMax:      30 * time.Second,
 			IntegrityCheckAtStart: true,
+			Retention: configs.Retention{Interval: time.Minute, BatchRows: 1000, VacuumPages: 1000,
+				Signals: 1095 * day, Frames: 1095 * day, RejectedFrames: 7 * day, Incidents: 1095 * day,
+				AuditLog: 1095 * day, StationEvents: 1095 * day, Outbox: 30 * day, PollEvidence: 30 * day},
 		},
 		Evidence: configs.Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
 		Dedupe:   configs.Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
@@ -333,6 +338,7 @@ func TestLoadGood(t *testing.T) {
 			ProjectionBacklogMax:  65536,
 			ProjectionLagMax:      30 * time.Second,
 			IntegrityCheckAtStart: true,
+			Retention:             configs.DefaultRetention(),
 		},
 		Evidence:    configs.Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
 		Dedupe:      configs.Dedupe{Window: 2 * time.Minute, MaxEntries: 1000},
@@ -450,6 +456,17 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_HTTP_MAX_CONNS_PER_IP":              "10",
 		"ALARMRX_STORE_INTEGRITY_CHECK_AT_START":     "false",
 		"ALARMRX_STORE_SECRETS_KEY_FILE":             "",
+		"ALARMRX_STORE_RETENTION_INTERVAL":           "30s",
+		"ALARMRX_STORE_RETENTION_BATCH_ROWS":         "500",
+		"ALARMRX_STORE_RETENTION_VACUUM_PAGES":       "0",
+		"ALARMRX_STORE_RETENTION_SIGNALS":            "730d",
+		"ALARMRX_STORE_RETENTION_FRAMES":             "365d",
+		"ALARMRX_STORE_RETENTION_REJECTED_FRAMES":    "1d12h",
+		"ALARMRX_STORE_RETENTION_INCIDENTS":          "0",
+		"ALARMRX_STORE_RETENTION_AUDIT_LOG":          "3650d",
+		"ALARMRX_STORE_RETENTION_STATION_EVENTS":     "90d",
+		"ALARMRX_STORE_RETENTION_OUTBOX":             "48h",
+		"ALARMRX_STORE_RETENTION_POLL_EVIDENCE":      "2d",
 		"ALARMRX_EVIDENCE_PER_SOURCE_PER_MINUTE":     "5",
 		"ALARMRX_EVIDENCE_PER_MINUTE":                "50",
 		"ALARMRX_EVIDENCE_MAX_BYTES":                 "1048576",
@@ -482,7 +499,10 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		Evidence: configs.Evidence{PerSourcePerMinute: 5, PerMinute: 50, MaxBytes: 1 << 20},
 		Store: configs.Store{Synchronous: "normal", BusyTimeout: 3 * time.Second, CommitBatchMax: 10, PendingMax: 20, CommitTimeout: 4 * time.Second,
 			PollFlushInterval: 3 * time.Second, ProjectDelay: 7 * time.Millisecond, ProjectionBacklogMax: 1000,
-			ProjectionLagMax: 9 * time.Second},
+			ProjectionLagMax: 9 * time.Second,
+			Retention: configs.Retention{Interval: 30 * time.Second, BatchRows: 500, VacuumPages: 0, Signals: 730 * day, Frames: 365 * day,
+				RejectedFrames: 36 * time.Hour, Incidents: 0, AuditLog: 3650 * day, StationEvents: 90 * day, Outbox: 48 * time.Hour,
+				PollEvidence: 2 * day}},
 		Dedupe: configs.Dedupe{Window: 5 * time.Minute, MaxEntries: 30},
 		OnTest: configs.OnTest{WarnBefore: 0, MaxDuration: 2 * time.Hour, CheckEvery: time.Second},
 		Queue: configs.Queue{
@@ -1212,5 +1232,70 @@ receivers:
 	}
 	if (configs.XMLSender{}).PrefixMode() != "expect" {
 		t.Fatal("an XML sender that states no mode must expect the prefix")
+	}
+}
+
+// TestRetentionIsChecked: each retention period is 0 (forever) or at least
+// an hour, never negative; days are a unit; frames outlive the duplicate
+// filter's window; the batch and vacuum sizes are bounded.
+func TestRetentionIsChecked(t *testing.T) {
+	clearEnv(t)
+	cases := []struct {
+		name string
+		yaml string
+		want []string // problems; nil: valid
+		got  func(r configs.Retention) bool
+	}{
+		{name: "defaults", yaml: "", got: func(r configs.Retention) bool { return r == configs.DefaultRetention() }},
+		{name: "days and zero", yaml: "store: {retention: {signals: 730d, frames: 1d12h, incidents: 0, outbox: 0s}}",
+			got: func(r configs.Retention) bool {
+				return r.Signals == 730*day && r.Frames == 36*time.Hour && r.Incidents == 0 && r.Outbox == 0
+			}},
+		{name: "negative", yaml: "store: {retention: {signals: -1h, audit_log: -30d}}", want: []string{
+			"store.retention.signals: must not be negative (got -1h0m0s); 0 keeps forever",
+			"store.retention.audit_log: must not be negative (got -720h0m0s); 0 keeps forever",
+		}},
+		{name: "too short", yaml: "store: {retention: {rejected_frames: 10m, poll_evidence: 59m}}", want: []string{
+			"store.retention.rejected_frames: must be 0 (keep forever) or at least 1h0m0s (got 10m0s)",
+			"store.retention.poll_evidence: must be 0 (keep forever) or at least 1h0m0s (got 59m0s)",
+		}},
+		{name: "frames shorter than the dedupe window", yaml: "dedupe: {window: 2h}\nstore: {retention: {frames: 1h}}", want: []string{
+			"store.retention.frames: must be 0 or at least dedupe.window (2h0m0s) (got 1h0m0s)",
+		}},
+		{name: "bare number", yaml: "store: {retention: {signals: 1095}}", want: []string{
+			`store.retention.signals: a duration needs a unit, e.g. "30s" or "5m" (YAML read a bare number)`,
+		}},
+		{name: "bad days", yaml: "store: {retention: {signals: 1.5d, frames: d, incidents: 3dd}}", want: []string{
+			`store.retention.signals: invalid duration "1.5d" (want a number with a unit, e.g. "30s" or "5m")`,
+			`store.retention.frames: invalid duration "d" (want a number with a unit, e.g. "30s" or "5m")`,
+			`store.retention.incidents: invalid duration "3dd" (want a number with a unit, e.g. "30s" or "5m")`,
+		}},
+		{name: "sizes", yaml: "store: {retention: {interval: 0s, batch_rows: 0, vacuum_pages: -1}}", want: []string{
+			"store.retention.interval: must be greater than 0 (got 0s)",
+			"store.retention.batch_rows: must be between 1 and 10000 (got 0)",
+			"store.retention.vacuum_pages: must be at least 0 (got -1)",
+		}},
+		{name: "batch too large", yaml: "store: {retention: {batch_rows: 10001}}", want: []string{
+			"store.retention.batch_rows: must be between 1 and 10000 (got 10001)",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := configs.LoadBytes([]byte(c.yaml))
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !c.got(cfg.Store.Retention) {
+					t.Errorf("loaded %+v", cfg.Store.Retention)
+				}
+				return
+			}
+			got := problems(t, err)
+			slices.Sort(got)
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			diff(t, got, want)
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -302,7 +303,7 @@ func toDuration(from reflect.Type, data any) (any, error) {
 	switch k := from.Kind(); {
 	case k == reflect.String:
 		s := strings.TrimSpace(data.(string))
-		d, err := time.ParseDuration(s)
+		d, err := parseDuration(s)
 		if err != nil {
 			return nil, fmt.Errorf("invalid duration %q (want a number with a unit, e.g. \"30s\" or \"5m\")", s)
 		}
@@ -315,6 +316,36 @@ func toDuration(from reflect.Type, data any) (any, error) {
 		return nil, errors.New("a duration needs a unit, e.g. \"30s\" or \"5m\" (YAML read a bare number)")
 	}
 	return data, nil
+}
+
+// parseDuration is time.ParseDuration with whole days in front: "1095d",
+// "7d", "1d12h". Retention periods run to years, which "26280h" would hide.
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	if d, ok := strings.CutPrefix(s, "-"); ok && !strings.HasPrefix(d, "-") {
+		// Parsed, so that Validate says what is wrong with it.
+		v, err := parseDuration(d)
+		return -v, err
+	}
+	n, err := strconv.ParseUint(days, 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if d/(24*time.Hour) != time.Duration(n) {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	if rest == "" {
+		return d, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return d + r, nil
 }
 
 func isInt(k reflect.Kind) bool {

@@ -149,6 +149,7 @@ func (c *Config) Validate() error {
 	p.positive("store.project_delay", c.Store.ProjectDelay)
 	p.atLeast("store.projection_backlog_max", c.Store.ProjectionBacklogMax, 1)
 	p.positive("store.projection_lag_max", c.Store.ProjectionLagMax)
+	c.Store.Retention.validate(&p, c.Dedupe.Window)
 	if _, err := ReadSecretsKey(c.Store.SecretsKeyFile); err != nil {
 		p = append(p, err)
 	}
@@ -543,6 +544,40 @@ func anyIPv4(b bound) bool {
 }
 
 var codeNameRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+// retentionMin is the shortest retention period but 0 (forever): a
+// period of seconds would prune a signal before its incident was worked,
+// and is a unit mistake, not a policy.
+const retentionMin = time.Hour
+
+func (r *Retention) validate(p *problems, dedupeWindow time.Duration) {
+	p.positive("store.retention.interval", r.Interval)
+	if r.BatchRows < 1 || r.BatchRows > RetentionBatchMax {
+		p.add("store.retention.batch_rows", "must be between 1 and %d (got %d)", RetentionBatchMax, r.BatchRows)
+	}
+	p.atLeast("store.retention.vacuum_pages", r.VacuumPages, 0)
+	for _, k := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"signals", r.Signals}, {"frames", r.Frames}, {"rejected_frames", r.RejectedFrames},
+		{"incidents", r.Incidents}, {"audit_log", r.AuditLog}, {"station_events", r.StationEvents},
+		{"outbox", r.Outbox}, {"poll_evidence", r.PollEvidence},
+	} {
+		switch {
+		case k.d < 0:
+			p.add("store.retention."+k.key, "must not be negative (got %v); 0 keeps forever", k.d)
+		case k.d > 0 && k.d < retentionMin:
+			p.add("store.retention."+k.key, "must be 0 (keep forever) or at least %v (got %v)", retentionMin, k.d)
+		}
+	}
+	// The duplicate filter is seeded from the frames of the last window
+	// at start-up: frames pruned sooner would let a retransmission in
+	// again after a restart.
+	if r.Frames > 0 && r.Frames >= retentionMin && r.Frames < dedupeWindow {
+		p.add("store.retention.frames", "must be 0 or at least dedupe.window (%v) (got %v)", dedupeWindow, r.Frames)
+	}
+}
 
 func (q *Queue) validate(p *problems) {
 	for i, name := range q.LogOnlyCategories {

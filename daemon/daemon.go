@@ -56,7 +56,9 @@ type Daemon struct {
 	// wakers wake each output by name when the store gave it outbox rows.
 	wakers   atomic.Pointer[map[string]func()]
 	evidence *evidence.Quota
-	now      func() time.Time
+	// pruner deletes what is past its retention, off the ACK path.
+	pruner *pruner
+	now    func() time.Time
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -105,6 +107,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	d.pruner = newPruner(d.store, cfg.Store.Retention, opts.Logger, opts.Now)
 	seed, err := d.store.RecentDedupeKeys(ctx, opts.Now().Add(-cfg.Dedupe.Window))
 	if err != nil {
 		return nil, err
@@ -583,6 +586,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
 	pruneDone := make(chan struct{})
 	go func() { defer close(pruneDone); d.pruneEvidence(rctx) }()
+	retentionDone := make(chan struct{})
+	go func() { defer close(retentionDone); d.pruner.run(rctx, d.cfg.Store.Retention.Interval) }()
 	foldDone := make(chan struct{})
 	go func() { defer close(foldDone); d.foldUnprogrammedZones(rctx) }()
 	pollsDone := make(chan struct{})
@@ -619,6 +624,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-testsDone
 	<-sweepDone
 	<-pruneDone
+	<-retentionDone
 	<-foldDone
 	<-pollsDone
 	// The polls answered during the shutdown grace are written last.

@@ -38,4 +38,11 @@
 // With Options.SecretsKey, accounts' DC-09 keys and responding parties'
 // passcodes are sealed at rest with AES-256-GCM (secrets.go); no other
 // column is.
+//
+// Retention (retention.go) deletes each kind of record past its period in
+// small batches through the writer, in an order and with rules that keep
+// whatever a kept record references (an open incident's signals and
+// frames, a pending outbox row's signal), and then has the engine give the
+// freed pages back by incremental vacuum; Prune is one round, which the
+// daemon runs on an interval.
 package store

@@ -17,6 +17,8 @@ type metrics struct {
 	timeToClaim   prometheus.Histogram
 	timeToResolve prometheus.Histogram
 	visible       prometheus.Histogram
+	pruned        *prometheus.CounterVec
+	vacuumed      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -50,6 +52,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, st := range []string{StatusAccepted, StatusRejected} {
 		m.framesStored.WithLabelValues(st)
 	}
+	m.pruned = f.NewCounterVec(prometheus.CounterOpts{
+		Name: "alarmrx_store_pruned_rows_total",
+		Help: "Rows deleted by retention, by kind of record.",
+	}, []string{"kind"})
+	for _, k := range RetentionKinds() {
+		m.pruned.WithLabelValues(k)
+	}
+	m.vacuumed = f.NewCounter(prometheus.CounterOpts{
+		Name: "alarmrx_store_vacuumed_pages_total",
+		Help: "Free database pages given back to the file system by incremental vacuum.",
+	})
 	return m
 }
 

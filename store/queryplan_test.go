@@ -127,6 +127,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 // notLists are the functions of the store's packages that read or write
 // signals or frames and are no list: the reason each needs no plan here.
 var notLists = map[string]string{
+	"retention.go const":                    "the retention picks and deletes: TestPruneQueriesUseIndexes explains each",
 	"journal.go loadJournal":                "reads the greatest frame id, once at open",
 	"evidence.go PruneEvidence":             "deletes rejected frames by id, through frames_rejected, in chunks",
 	"evidence.go evidenceCutoff":            "walks the rejected frames newest first through frames_rejected, to find the pruning cutoff",

@@ -183,6 +183,9 @@ type Store struct {
 	sites  *hub[SiteEvent]
 	polls  *pollBook // polls not yet written (polls.go)
 	jr     journal   // the projection's state (journal.go)
+	// incrementalVacuum tells that the file has incremental auto-vacuum:
+	// retention can then shrink it (retention.go, vacuum.go).
+	incrementalVacuum bool
 
 	watchMu  sync.Mutex
 	watchers []func(old, new *Account)
@@ -269,6 +272,9 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	s.jr.registerMetrics(opts.Registerer, opts.Now)
 	db.SetReadBarrier(s.Settle)
+	if err := s.checkAutoVacuum(ctx); err != nil {
+		return nil, err
+	}
 	b := &frameBatcher{s: s}
 	b.q.SetDialect(db.Dialect())
 	if err := db.Start(ctx, b); err != nil {
@@ -369,6 +375,14 @@ var (
 // PendingCommit is a commit whose caller stopped waiting while the writer
 // still had it; see sqlite.PendingCommit.
 type PendingCommit = sqlite.PendingCommit
+
+// Compact rewrites the database at path, with alarmrx stopped, so that it
+// has incremental auto-vacuum and no free pages: the one-off step that
+// lets a database created before this version shrink (`alarmrx compact`).
+// It returns the size on disk before and after; see sqlite.Compact.
+func Compact(ctx context.Context, path string) (before, after int64, err error) {
+	return sqlite.Compact(ctx, path)
+}
 
 // CheckDataDir reports why dir cannot hold alarmrx's database, without
 // changing anything; check-config calls it.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 
@@ -42,6 +43,7 @@ const usage = `usage: alarmrx <command> [flags]
 commands:
   serve         run the receiver (default config: the embedded example)
   check-config  validate a configuration file and print it with secrets redacted
+  compact       with alarmrx stopped, rewrite the database so that retention can shrink it
   version       print the version
   send          send DC-09 frames to a receiver, as a panel would
   bench         load-test a receiver with many panels and report ACK latency
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, args[1:], stderr, signals)
 	case "check-config":
 		err = checkConfig(args[1:], stdout, stderr)
+	case "compact":
+		err = compact(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "alarmrx", buildVersion())
 	case "send":
@@ -239,6 +243,24 @@ func survive(signals <-chan os.Signal, done <-chan struct{}, log *zap.Logger) {
 			}
 		}
 	}
+}
+
+// compact converts the database of the configuration's data dir, with
+// alarmrx stopped, to incremental auto-vacuum (store.Compact). A database
+// created before this version reuses the space retention frees but keeps
+// its size; serve says so at start-up and names this command.
+func compact(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := loadConfig("compact", args, stderr)
+	if err != nil {
+		return err
+	}
+	before, after, err := store.Compact(ctx, filepath.Join(cfg.DataDir, store.FileName))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "compacted %s: %d bytes, now %d; retention shrinks it from now on\n",
+		filepath.Join(cfg.DataDir, store.FileName), before, after)
+	return nil
 }
 
 func checkConfig(args []string, stdout, stderr io.Writer) error {

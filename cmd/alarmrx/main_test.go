@@ -216,7 +216,7 @@ func TestSendAgainstDaemon(t *testing.T) {
 // TestEveryCommandAnswersHelp: -h and --help print a usage and exit 0 for
 // every command and subcommand, never "unknown subcommand".
 func TestEveryCommandAnswersHelp(t *testing.T) {
-	for _, cmd := range [][]string{{"serve"}, {"check-config"}, {"send"}, {"bench"}, {"accounts"}, {"accounts", "import"},
+	for _, cmd := range [][]string{{"serve"}, {"check-config"}, {"compact"}, {"send"}, {"bench"}, {"accounts"}, {"accounts", "import"},
 		{"accounts", "list"}, {"test"}, {"test", "on"}, {"test", "off"}, {"test", "status"}, {"users"}, {"users", "add"},
 		{"users", "list"}} {
 		for _, flag := range []string{"-h", "--help"} {

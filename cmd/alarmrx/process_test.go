@@ -124,7 +124,9 @@ func TestStartupErrorsAreReported(t *testing.T) {
 		}, want: "data dir /proc/alarmrx-test/data cannot be created"},
 		{name: "corrupt database", prepare: func(t *testing.T, s *setup) {
 			startAndStop(t, s.cfg, s.dir)
-			corruptPage(t, filepath.Join(s.cfg.dataDir, "alarmrx.db"), 2)
+			// Page 3 is the first table's root: page 2 of a file with
+			// incremental auto-vacuum is its pointer map.
+			corruptPage(t, filepath.Join(s.cfg.dataDir, "alarmrx.db"), 3)
 		}, want: "database %DATA%/alarmrx.db is not a usable SQLite database (database disk image is malformed): restore it from a backup"},
 		{name: "not a database", prepare: func(t *testing.T, s *setup) {
 			must(t, os.MkdirAll(s.cfg.dataDir, 0o700))

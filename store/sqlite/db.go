@@ -119,6 +119,11 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if created {
+		if err := initNewFile(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Dialect == nil {
 		opts.Dialect = Dialect
 	}
@@ -234,7 +239,7 @@ func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any
 // Start begins taking writes: it prepares the writer on its connection,
 // with b for the batched items, and starts it and the file watch.
 func (db *DB) Start(ctx context.Context, b Batcher) error {
-	db.m = newMetrics(db.opts.Registerer)
+	db.m = newMetrics(db.opts.Registerer, func() float64 { return float64(db.FileBytes()) })
 	db.m.fileOK.Set(1)
 	w, err := newWriter(ctx, db, b)
 	if err != nil {
@@ -301,7 +306,8 @@ func quickCheck(ctx context.Context, db *sql.DB, path string) error {
 // dsn builds the go-sqlite3 connection string. WAL lets readers run beside
 // the writer; synchronous FULL makes every commit durable; immediate
 // transactions take the write lock up front so a batch never fails half way
-// on a lock upgrade.
+// on a lock upgrade. (Incremental auto-vacuum is set once, when the file is
+// created: initNewFile.)
 func dsn(path string, o Options, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")

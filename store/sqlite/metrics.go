@@ -21,8 +21,15 @@ type metrics struct {
 	fileOK         prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, fileBytes func() float64) *metrics {
 	f := promauto.With(reg)
+	// The size is read from the file system at the scrape: two stat calls,
+	// no SQL, and always the size on disk now (a checkpoint or a vacuum
+	// changes it without a commit).
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "alarmrx_store_bytes",
+		Help: "Size on disk of the database file and its write-ahead log together.",
+	}, fileBytes)
 	m := &metrics{
 		pending: f.NewGauge(prometheus.GaugeOpts{
 			Name: "alarmrx_store_pending_commits",
