@@ -10,7 +10,10 @@
 # then every run with /proc/loadavg before and after it and, for alarmrx,
 # the average commit batch and commit time over the run (deltas of
 # alarmrx_store_commit_batch_size and alarmrx_store_commit_seconds, _sum
-# and _count, scraped from /metrics before and after the run) and the
+# and _count, scraped from /metrics before and after the run), the same of
+# the projection (alarmrx_store_projection_batch_size and
+# alarmrx_store_projection_seconds: the transactions that build the
+# signals, incidents and outbox rows of the frames already ACKed), and the
 # events that resolved to a known and to an unknown account.
 #
 # Every alarmrx run is a fresh daemon (testdata/bench/alarmrx.yaml, plain
@@ -163,6 +166,9 @@ for line in open(sys.argv[1]):
         run["batch"] = delta(b, a, "alarmrx_store_commit_batch_size_sum") / commits if commits else 0
         n = delta(b, a, "alarmrx_store_commit_seconds_count")
         run["commit_ms"] = 1000 * delta(b, a, "alarmrx_store_commit_seconds_sum") / n if n else 0
+        projections = delta(b, a, "alarmrx_store_projection_batch_size_count")
+        run["proj_batch"] = delta(b, a, "alarmrx_store_projection_batch_size_sum") / projections if projections else 0
+        run["proj_ms"] = 1000 * delta(b, a, "alarmrx_store_projection_seconds_sum") / projections if projections else 0
         run["known"] = resolved(a, "resolved") - resolved(b, "resolved")
         run["unknown"] = resolved(a, "unknown") - resolved(b, "unknown")
     runs.append(run)
@@ -174,8 +180,8 @@ for r in runs:
 names = {"sia": "SIA-DCS alarms", "cid": "ADM-CID alarms", "null": "NULL polls", "mix": "mix (9 polls : 1 alarm)"}
 med = lambda rs, k: statistics.median(x[k] for x in rs) if rs else 0
 
-print("| case | alarmrx acked/s (p99 ms) | reference acked/s (p99 ms) | alarmrx ÷ reference | runs alarmrx — reference (acked/s) | errors alarmrx / reference | alarmrx commit: avg batch, avg ms |")
-print("|---|---|---|---|---|---|---|")
+print("| case | alarmrx acked/s (p99 ms) | reference acked/s (p99 ms) | alarmrx ÷ reference | runs alarmrx — reference (acked/s) | errors alarmrx / reference | alarmrx commit: avg batch, avg ms | alarmrx projection: avg batch, avg ms |")
+print("|---|---|---|---|---|---|---|---|")
 for conns, typ in order:
     a = [r for r in runs if (r["conns"], r["type"], r["rx"]) == (conns, typ, "alarmrx")]
     f = [r for r in runs if (r["conns"], r["type"], r["rx"]) == (conns, typ, "reference")]
@@ -183,7 +189,8 @@ for conns, typ in order:
     runs_s = lambda rs: " · ".join(f"{x['acked_s']:,.0f}" for x in rs)
     print(f"| {conns} panels, {names.get(typ, typ)} | {med(a, 'acked_s'):,.0f} ({med(a, 'p99'):.2f}) "
           f"| {med(f, 'acked_s'):,.0f} ({med(f, 'p99'):.2f}) | {ratio:.3f} | {runs_s(a)} — {runs_s(f)} "
-          f"| {sum(x['errors'] for x in a)} / {sum(x['errors'] for x in f)} | {med(a, 'batch'):.1f}, {med(a, 'commit_ms'):.2f} |")
+          f"| {sum(x['errors'] for x in a)} / {sum(x['errors'] for x in f)} | {med(a, 'batch'):.1f}, {med(a, 'commit_ms'):.2f} "
+          f"| {med(a, 'proj_batch'):.1f}, {med(a, 'proj_ms'):.2f} |")
 
 print()
 print("| round | case | receiver | acked/s | p99 ms | errors | load before | load after | commits | avg batch | avg commit ms | known · unknown |")
