@@ -7,7 +7,9 @@
 //	decode → dedupe → resolve → classify → commit → reply
 //
 // The positive reply is written only after the store has committed the
-// frame. Every failure becomes the negative reply the codec prescribes, is
+// frame (its journal entry). A poll, a valid message with no event, skips
+// dedupe and commit: it checks its account in, its evidence goes to the
+// Polls recorder, and it is acknowledged. Every failure becomes the negative reply the codec prescribes, is
 // counted in a metric with a closed reason label and logged at most once per
 // interval per listener and reason. After the commit come the effects that
 // are not the frame's own (check-ins for supervision, link changes); they
@@ -21,5 +23,5 @@
 // It must not import the daemon or its services (HTTP, outputs, report,
 // supervision), nor configs: cmd/alarmrx and the daemon map configuration
 // into Options, and consumers such as supervision plug in through the small
-// interfaces declared here (Sink, Resolver, LinkRecorder, CheckIns).
+// interfaces declared here (Sink, Resolver, LinkRecorder, CheckIns, Polls).
 package receiver

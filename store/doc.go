@@ -5,9 +5,16 @@
 //
 // Commits from many sessions go through one writer goroutine that batches
 // them into a single transaction (group commit): each caller's Commit returns
-// only after the transaction holding its rows has committed with the
-// configured synchronous level (FULL by default, so the WAL is fsync'd). The
-// receiver writes a positive reply only after that.
+// only after the transaction holding its frame's journal entry (journal.go:
+// the frame, its decoded events, what they resolved to) has committed with
+// the configured synchronous level (FULL by default, so the WAL is fsync'd).
+// The receiver writes a positive reply only after that. The projection then
+// builds the frames row, signals, incidents, station events and outbox rows
+// from the entries, in batches on the same writer, deleting the entries in
+// the same transaction; the engine's readers wait for it, so a read sees
+// every frame acknowledged before it. Polls (no event) are no commit at all:
+// their evidence is coalesced per account and written on an interval
+// (polls.go).
 //
 // The engine (store/sqlite) owns the connections, that writer, the
 // migration runner, health and the file watch; this package owns the
@@ -27,9 +34,9 @@
 // record kinds' names stay here as aliases and their tables as Store's
 // fields. The CSV import, the receivers' sync, portal users and visits,
 // secrets at rest, and the queue's and sites' subscriber hubs live here,
-// with the commit path that writes a frame in one transaction: it calls
-// the parts' in-transaction functions (outbox.QueueSignal, queue.Tx) on
-// the batch's *sqlite.Tx, which runs each statement prepared once on the
+// with the commit path and the projection: it calls the parts'
+// in-transaction functions (outbox.QueueSignal, queue.Tx) on the
+// projection's *sqlite.Tx, which runs each statement prepared once on the
 // writer's connection.
 // The engine's SQL dialect (core.Dialect) rebinds every query's
 // placeholders at the connection and renders the few constructs that
