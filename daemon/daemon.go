@@ -587,7 +587,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	pruneDone := make(chan struct{})
 	go func() { defer close(pruneDone); d.pruneEvidence(rctx) }()
 	retentionDone := make(chan struct{})
-	go func() { defer close(retentionDone); d.pruner.run(rctx, d.cfg.Store.Retention.Interval) }()
+	go func() { defer close(retentionDone); d.prune(rctx) }()
 	foldDone := make(chan struct{})
 	go func() { defer close(foldDone); d.foldUnprogrammedZones(rctx) }()
 	pollsDone := make(chan struct{})
@@ -717,6 +717,20 @@ func (d *Daemon) flushPollsOnce(ctx context.Context) {
 	if _, err := d.store.FlushPolls(ctx); err != nil {
 		d.log.Warn("poll evidence of the last polls not written", zap.Error(err))
 	}
+}
+
+// prune runs a retention round every store.retention.interval until ctx
+// ends; the round logs what it removed itself (rate-limited), and its
+// work is in pruner.round, which tests call with the clock where they
+// want it.
+func (d *Daemon) prune(ctx context.Context) {
+	d.every(ctx, d.cfg.Store.Retention.Interval, "retention round", func() ([]zap.Field, error) {
+		_, err := d.pruner.round(ctx)
+		if ctx.Err() != nil {
+			err = nil // cut short by the shutdown
+		}
+		return nil, err
+	})
 }
 
 // every runs job at each tick until ctx ends, logging what it did (when

@@ -54,23 +54,6 @@ func storeRetention(cfg configs.Retention) store.Retention {
 	}
 }
 
-// run prunes every interval until ctx ends. The work is in round, which
-// tests call with the clock where they want it.
-func (p *pruner) run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := p.round(ctx); err != nil && ctx.Err() == nil {
-			p.log.Warn("retention round failed; retrying at the next", zap.Error(err))
-		}
-	}
-}
-
 // round runs one pruning round at the clock's now and logs, at most once
 // per retentionLogEvery, what the rounds since the last line removed.
 // What a failed round committed before it failed is counted too.
