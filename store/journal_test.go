@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -197,5 +198,34 @@ func TestJournalLeftByACrashIsProjectedOnce(t *testing.T) {
 	id, err := s2.Commit(ctx, testMessage("1234", "0004"), testReceipt("frame 0004"))
 	if err != nil || id != ids[2]+3 {
 		t.Fatalf("next frame id %d, %v; want %d", id, err, ids[2]+3)
+	}
+}
+
+// TestProjectionBacklogIsBounded: past store.projection_backlog_max the
+// writer projects before it takes another frame, so that the backlog of
+// frames ACKed and not yet projected never grows past it (the frames wait
+// instead: backpressure).
+func TestProjectionBacklogIsBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), Options{Logger: zaptest.NewLogger(t),
+		Registerer: reg, ProjectDelay: time.Hour, ProjectionBacklogMax: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	most := 0.0
+	for i := range 12 {
+		rec := testReceipt("frame")
+		rec.DedupeKey = strconv.Itoa(i)
+		if _, err := s.Commit(context.Background(), testMessage("1234", "0001"), rec); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, float64(s.jr.backlog.Load())) // what alarmrx_store_projection_backlog shows
+	}
+	if most != 5 {
+		t.Fatalf("the backlog reached %v, want 5 (the bound)", most)
+	}
+	if v := gaugeValue(t, reg, "alarmrx_store_projection_backlog"); v != 2 { // one scrape: it waits for the recount
+		t.Fatalf("backlog after 12 frames = %v, want 2 (10 projected in two rounds of 5)", v)
 	}
 }
