@@ -17,38 +17,57 @@ type framer struct {
 }
 
 func newFramer(c protocols.Codec, maxBytes int) *framer {
-	return &framer{codec: c, max: maxBytes, back: make([]byte, 0, min(maxBytes, 4096))}
+	// back is allocated only when a read ends inside a frame: an idle
+	// connection holds no frame buffer.
+	return &framer{codec: c, max: maxBytes}
 }
 
-// feed appends data and calls onFrame for each complete frame, in order, and
-// onSkip for each run of bytes the codec skipped while resynchronising. The
-// frame slice is valid only during the call.
+// feed calls onFrame for each complete frame of what came before and data,
+// in order, and onSkip for each run of bytes the codec skipped while
+// resynchronising, and keeps an incomplete frame's bytes for the next
+// read. The frame slice is valid only during the call.
 func (f *framer) feed(data []byte, onFrame func([]byte) error, onSkip func(int)) error {
+	if f.start == f.end {
+		// Nothing held back: frames are split where the read put them,
+		// and only an incomplete tail is copied.
+		n, err := f.split(data, onFrame, onSkip)
+		f.back = append(f.back[:0], data[n:]...)
+		f.start, f.end = 0, len(f.back)
+		return err
+	}
 	f.compact()
 	f.back = append(f.back[:f.end], data...)
 	f.end = len(f.back)
-	for f.start < f.end {
-		adv, frame, err := f.codec.Split(f.back[f.start:f.end], false)
+	n, err := f.split(f.back[f.start:f.end], onFrame, onSkip)
+	f.start += n
+	return err
+}
+
+// split hands b's complete frames and skipped runs on and returns how many
+// bytes of b they took.
+func (f *framer) split(b []byte, onFrame func([]byte) error, onSkip func(int)) (int, error) {
+	pos := 0
+	for pos < len(b) {
+		adv, frame, err := f.codec.Split(b[pos:], false)
 		if err != nil {
-			return err
+			return pos, err
 		}
 		if adv == 0 && frame == nil {
-			if f.end-f.start > f.max {
-				return protocols.ErrFrameTooLong
+			if len(b)-pos > f.max {
+				return pos, protocols.ErrFrameTooLong
 			}
-			return nil
+			return pos, nil
 		}
 		if frame != nil {
 			if err := onFrame(frame); err != nil {
-				f.start += adv
-				return err
+				return pos + adv, err
 			}
-		} else if !isPadding(f.back[f.start : f.start+adv]) {
+		} else if !isPadding(b[pos : pos+adv]) {
 			onSkip(adv)
 		}
-		f.start += adv
+		pos += adv
 	}
-	return nil
+	return pos, nil
 }
 
 // isPadding reports bytes that senders put between frames harmlessly: the

@@ -142,10 +142,16 @@ func (l *listener) serveConn(c net.Conn) {
 	defer func() { l.untrack(c, cause) }()
 	s := &session{p: l.p, c: c, transport: "tcp", remote: c.RemoteAddr().String(),
 		firstRead: l.opts.ReadTimeout, idle: l.opts.IdleTimeout, maxFrame: l.opts.MaxFrameBytes,
-		overlong: overlongClose, readSize: 4096, stopping: l.stopping.Load}
+		overlong: overlongClose, readSize: tcpReadSize, stopping: l.stopping.Load}
 	end := s.serve()
 	cause = end.cause
 	if end.err != nil {
 		l.log.Debug("session ended", zap.String("remote_addr", s.remote), zap.Bool("write", end.write), zap.Error(end.err))
 	}
 }
+
+// tcpReadSize is a TCP session's read buffer. Panels send a frame of a
+// few hundred bytes and wait for its reply, and a station holds thousands
+// of idle connections, each with its buffer: a frame longer than a read
+// is put together by the framer.
+const tcpReadSize = 1024
