@@ -28,7 +28,7 @@ func TestStorageFailureStopsAcknowledgingAndRecovers(t *testing.T) {
 	if code := apiGet(t, r, "/-/ready", "", nil); code != http.StatusServiceUnavailable {
 		t.Fatalf("ready while failing: %d", code)
 	}
-	if v := gauge(t, r, "alarmrx_store_up"); v != 0 {
+	if v := gauge(t, r, "alarmrx_store_up", "db", "journal"); v != 0 { // where frames are committed
 		t.Fatalf("alarmrx_store_up %v", v)
 	}
 	r.d.store.InjectFault(nil)
@@ -40,7 +40,7 @@ func TestStorageFailureStopsAcknowledgingAndRecovers(t *testing.T) {
 	if code := apiGet(t, r, "/-/ready", "", nil); code != http.StatusOK {
 		t.Fatalf("ready after recovery: %d", code)
 	}
-	if v := gauge(t, r, "alarmrx_store_up"); v != 1 {
+	if v := gauge(t, r, "alarmrx_store_up", "db", "journal"); v != 1 {
 		t.Fatalf("alarmrx_store_up %v after recovery", v)
 	}
 	if got := signals(t, r, "account=4444"); len(got) != 1 {
@@ -79,10 +79,10 @@ func TestDatabaseFileLostStopsAcknowledging(t *testing.T) {
 			}
 			waitFor(t, 5*time.Second, func() bool { return apiGet(t, r, "/-/ready", "", nil) == http.StatusServiceUnavailable })
 			mustSend(t, p, frame("SIA-DCS", "4444", "0002", "#4444|Nri1/BA002", false), "NAK")
-			if v := gauge(t, r, "alarmrx_store_file_ok"); v != 0 {
+			if v := gauge(t, r, "alarmrx_store_file_ok", "db", "store"); v != 0 {
 				t.Fatalf("alarmrx_store_file_ok %v, want 0", v)
 			}
-			if v := gauge(t, r, "alarmrx_store_up"); v != 0 {
+			if v := gauge(t, r, "alarmrx_store_up", "db", "store"); v != 0 {
 				t.Fatalf("alarmrx_store_up %v, want 0", v)
 			}
 			// The line follows the copy of the open database, which may

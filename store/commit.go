@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,7 +87,14 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	if msg == nil {
 		msg = &protocols.Message{}
 	}
-	return s.db.Submit(ctx, &commitItem{msg: msg, rec: rec})
+	// A database file lost for good takes the journal's entries nowhere:
+	// nothing more is acknowledged. (A store that fails for a while keeps
+	// taking frames into the journal, up to the projection's backlog bound,
+	// and is unready meanwhile.)
+	if err := s.db.Fenced(); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return s.jdb.Submit(ctx, &commitItem{msg: msg, rec: rec})
 }
 
 // write runs fn in a transaction of its own on the writer and returns after
@@ -117,10 +126,10 @@ const (
 		VALUES (?,?,?,?,?)`
 )
 
-// frameBatcher writes the writer's batches of frames as journal entries,
-// and projects the entries into frames with their signals, incidents and
-// outbox rows (journal.go). Only the writer calls it, one transaction at a
-// time, so its queue.Tx and buffers are reused.
+// frameBatcher projects the journal's entries into frames with their
+// signals, incidents and outbox rows (journal.go), on the store's writer.
+// Only that writer calls it, one transaction at a time, so its queue.Tx
+// and buffers are reused.
 type frameBatcher struct {
 	s *Store
 	q queue.Tx // its Touched are the incidents the last projection changed, published once it committed
@@ -128,57 +137,23 @@ type frameBatcher struct {
 	// projection gave outbox rows: they are woken once it committed.
 	queued []bool
 	chunk  []journalRow
-	entry  []byte // the buffer journal entries are encoded in
 }
 
 func (*frameBatcher) Statements() []string {
-	return []string{insertJournalSQL, selectJournalSQL, deleteJournalSQL, insertFrameSQL, insertSignalSQL, insertEventSQL}
+	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, cursorSQL}
 }
 
-// WriteBatch writes each frame's journal entry; the ids are the frames'.
-func (b *frameBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
-	j := &b.s.jr
-	ins, err := tx.Stmt(ctx, insertJournalSQL)
-	if err != nil {
-		return err
-	}
-	id := j.next
-	for i, it := range items {
-		c := it.(*commitItem)
-		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
-		if _, err := ins.ExecContext(ctx, id, b.entry); err != nil {
-			return err
-		}
-		ids[i] = id
-		id++
-	}
-	j.batchLast = id - 1
-	return nil
+// WriteBatch is never called: frames are committed to the journal
+// (journalBatcher) and projected here.
+func (*frameBatcher) WriteBatch(context.Context, *sqlite.Tx, []any, []int64) error {
+	return errors.New("store: frames are committed to the journal")
 }
 
-// Committed counts what a batch stored, before its callers may read the
-// counters, and adds its entries to the projection's backlog.
-func (b *frameBatcher) Committed(items []any) {
-	if items == nil {
-		b.s.gauges.committedOne() // a change of its own
-		return
-	}
-	for _, it := range items {
-		b.s.m.countStored(it.(*commitItem))
-	}
-	j := &b.s.jr
-	j.next = j.batchLast + 1
-	now := time.Now()
-	if len(j.marks) == 0 {
-		j.oldest.Store(now.UnixNano())
-	}
-	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
-	j.backlog.Add(int64(len(items)))
-	j.committed.Store(j.batchLast)
-}
+// Committed tells the gauges that a change of its own may have changed
+// the counts.
+func (b *frameBatcher) Committed([]any) { b.s.gauges.committedOne() }
 
-// Released has nothing to do: what a frame changes is published once it
-// is projected (Projected).
+// Released has nothing to do: the projection publishes (Projected).
 func (*frameBatcher) Released([]any) {}
 
 // begin readies a projection transaction: the queue's writer, the outbox

@@ -17,33 +17,51 @@ import (
 
 // The journal is what a frame's acknowledgement waits for [design.md §2
 // rule 5]: Commit writes one entry per frame (the frame as received, its
-// decoded events, what they resolved to at receipt), group-committed, and
-// returns. The projection then builds, from the entries and in
-// transactions of its own on the writer (sqlite.Projector), the frames
-// row, its signals, incidents, station events and outbox rows, and
-// deletes the entries it projected in that same transaction: a crash at
-// any point leaves each entry in the journal or projected, never both and
-// never neither. Reads that must see every frame acknowledged before them
-// (the API, the idempotency check) wait for the projection first
-// (Settle); it is a few milliseconds behind the ACK.
+// decoded events, what they resolved to at receipt), group-committed by
+// the journal's own writer in a database of its own (JournalFileName,
+// beside the store's), and returns. The projection then builds, from the
+// entries and in transactions of its own on the store's writer
+// (sqlite.Projector), the frames row, its signals, incidents, station
+// events and outbox rows, and records the last entry it projected in the
+// same transaction (the projection table): a crash at any point leaves
+// each entry projected or not, never both and never neither. The two
+// writers run side by side, so acknowledging a frame never waits for a
+// projection. The journal forgets what is projected as it writes the next
+// entries. Reads that must see every frame acknowledged before them (the
+// API, the idempotency check) wait for the projection first (Settle); it
+// is a few milliseconds behind the ACK.
 
-// The journal's statements, prepared on the writer's connection.
+// JournalFileName is the journal's database in the data directory.
+const JournalFileName = "journal.db"
+
+// The journal's statements, prepared on the journal writer's connection,
+// and the projection's.
 const (
 	insertJournalSQL = `INSERT INTO journal (id, entry) VALUES (?, ?)`
+	trimJournalSQL   = `DELETE FROM journal WHERE id <= ?`
 	selectJournalSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
-	deleteJournalSQL = `DELETE FROM journal WHERE id <= ?`
+	cursorSQL        = `UPDATE projection SET cursor = ? WHERE id = 1`
 )
+
+// trimEvery is how many projected entries the journal lets gather before
+// its next batch deletes them.
+const trimEvery = 256
 
 // journalChunk is how many entries the projection reads at a time.
 const journalChunk = 64
 
-// journal is the projection's state. The writer alone changes the plain
-// fields; the atomics are read by Settle, the gauges and the scrapes.
+// journal is the projection's state. next, batchLast and trimmed are the
+// journal writer's; reached, poison and sites the store writer's; marks
+// is shared under mu; the atomics are read by Settle, the gauges and the
+// scrapes.
 type journal struct {
-	next  int64       // the id the next entry gets
-	marks []batchMark // committed batches not yet projected, oldest first
-	// batchLast is the last id of the batch being written.
-	batchLast int64
+	next int64 // the id the next entry gets
+	// batchLast is the last id of the batch being written, trimmed the
+	// last id the journal deleted (trimming marks the one its batch
+	// deletes).
+	batchLast, trimmed, trimming int64
+	marksMu                      sync.Mutex
+	marks                        []batchMark // committed batches not yet projected, oldest first
 	// reached is the last id the running projection projected.
 	reached int64
 	// poison is an entry whose projection failed on its own (not the
@@ -60,6 +78,7 @@ type journal struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed at each projection
+	wake    chan struct{} // tells the store's writer of new entries
 }
 
 type batchMark struct {
@@ -67,25 +86,32 @@ type batchMark struct {
 	at   time.Time
 }
 
-// loadJournal reads where the journal stands at open: entries a crash
-// left are projected first thing.
+// loadJournal reads where the journal stands at open, before either
+// writer starts, and forgets the entries projected already: entries a
+// crash left are projected first thing.
 func (s *Store) loadJournal(ctx context.Context) error {
-	var jmax, jmin, count, fmax int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT coalesce(max(id), 0), coalesce(min(id), 0), count(*) FROM journal`).
-		Scan(&jmax, &jmin, &count)
+	var cursor, fmax, jmax, count int64
+	err := s.db.Setup().QueryRowContext(ctx, `SELECT cursor FROM projection WHERE id = 1`).Scan(&cursor)
 	if err == nil {
-		err = s.rdb.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM frames`).Scan(&fmax)
+		err = s.db.Setup().QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM frames`).Scan(&fmax)
+	}
+	if err == nil {
+		_, err = s.jdb.Setup().ExecContext(ctx, trimJournalSQL, cursor)
+	}
+	if err == nil {
+		err = s.jdb.Setup().QueryRowContext(ctx, `SELECT coalesce(max(id), 0), count(*) FROM journal`).Scan(&jmax, &count)
 	}
 	if err != nil {
 		return fmt.Errorf("store: journal: %w", err)
 	}
 	j := &s.jr
-	j.changed = make(chan struct{})
-	j.next = max(jmax, fmax) + 1
+	j.changed, j.wake = make(chan struct{}), make(chan struct{}, 1)
+	j.next = max(jmax, fmax, cursor) + 1
+	j.trimmed = cursor
 	j.committed.Store(j.next - 1)
-	j.projected.Store(j.next - 1)
+	j.projected.Store(cursor)
 	if count > 0 {
-		j.projected.Store(jmin - 1)
+		j.committed.Store(jmax)
 		j.backlog.Store(count)
 		// Committed before this start: due at once.
 		j.marks = append(j.marks, batchMark{last: jmax, at: time.Unix(0, 1)})
@@ -114,6 +140,23 @@ func (j *journal) lag(now time.Time) time.Duration {
 		return 0
 	}
 	return max(0, now.Sub(time.Unix(0, at)))
+}
+
+// room waits until the backlog is under max, or closing is closed.
+func (j *journal) room(max int64, closing <-chan struct{}) error {
+	for {
+		j.mu.Lock()
+		ch := j.changed
+		j.mu.Unlock()
+		if j.backlog.Load() < max {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-closing:
+			return errors.New("store: closing with the projection's backlog full")
+		}
+	}
 }
 
 func (j *journal) notify() {
@@ -151,11 +194,16 @@ func (s *Store) ProjectionLag() time.Duration { return s.jr.lag(s.opts.Now()) }
 // Backlog is the projection backlog, for the writer (sqlite.Projector).
 func (b *frameBatcher) Backlog() (int, time.Time) {
 	j := &b.s.jr
+	j.marksMu.Lock()
+	defer j.marksMu.Unlock()
 	if len(j.marks) == 0 {
 		return 0, time.Time{}
 	}
 	return int(j.backlog.Load()), j.marks[0].at
 }
+
+// Wake is signalled at each journal commit (sqlite.Projector).
+func (b *frameBatcher) Wake() <-chan struct{} { return b.s.jr.wake }
 
 // projectionError is the failure of one entry's projection.
 type projectionError struct {
@@ -177,15 +225,13 @@ func (b *frameBatcher) Project(ctx context.Context, tx *sqlite.Tx, more func(int
 	if err != nil {
 		return 0, err
 	}
-	sel, err := tx.Stmt(ctx, selectJournalSQL)
-	if err != nil {
-		return 0, err
-	}
 	done, last := 0, j.projected.Load()
 	j.sites = j.sites[:0]
 fill:
 	for more(done) {
-		rows, err := sel.QueryContext(ctx, last, journalChunk)
+		// The journal's entries are read from its own database: what is
+		// committed there is what was acknowledged.
+		rows, err := b.s.jdb.Read().QueryContext(ctx, selectJournalSQL, last, journalChunk)
 		if err != nil {
 			return 0, err
 		}
@@ -215,7 +261,7 @@ fill:
 		return 0, err
 	}
 	if done > 0 {
-		if _, err := tx.ExecContext(ctx, deleteJournalSQL, last); err != nil {
+		if _, err := tx.ExecContext(ctx, cursorSQL, last); err != nil {
 			return 0, err
 		}
 	}
@@ -274,6 +320,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	}
 	j.projected.Store(j.reached)
 	j.backlog.Add(-int64(n))
+	j.marksMu.Lock()
 	drop := 0
 	for drop < len(j.marks) && j.marks[drop].last <= j.reached {
 		drop++
@@ -284,6 +331,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	} else {
 		j.oldest.Store(j.marks[0].at.UnixNano())
 	}
+	j.marksMu.Unlock()
 	if j.poison != 0 && j.poison <= j.reached {
 		j.poison = 0
 	}
@@ -305,3 +353,77 @@ func (b *frameBatcher) Projected(n int, err error) {
 		b.s.sites.publish(SiteEvent{SiteID: site, Kind: "signal"})
 	}
 }
+
+// journalBatcher writes the journal writer's batches: each frame's entry,
+// and, every trimEvery projected entries, the deletion of those.
+type journalBatcher struct {
+	s     *Store
+	entry []byte // the buffer entries are encoded in
+}
+
+func (*journalBatcher) Statements() []string { return []string{insertJournalSQL, trimJournalSQL} }
+
+// WriteBatch writes each frame's entry; the ids are the frames'. While the
+// projection's backlog is at store.projection_backlog_max it waits for
+// the projection first: the frames wait, and the sessions behind them
+// stop reading (backpressure), instead of the backlog growing.
+func (b *journalBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+	j := &b.s.jr
+	if err := j.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing); err != nil {
+		return err
+	}
+	ins, err := tx.Stmt(ctx, insertJournalSQL)
+	if err != nil {
+		return err
+	}
+	id := j.next
+	for i, it := range items {
+		c := it.(*commitItem)
+		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
+		if _, err := ins.ExecContext(ctx, id, b.entry); err != nil {
+			return err
+		}
+		ids[i] = id
+		id++
+	}
+	j.batchLast = id - 1
+	j.trimming = j.trimmed
+	if p := j.projected.Load(); p-j.trimmed >= trimEvery {
+		if _, err := tx.ExecContext(ctx, trimJournalSQL, p); err != nil {
+			return err
+		}
+		j.trimming = p
+	}
+	return nil
+}
+
+// Committed counts what a batch stored, before its callers may read the
+// counters, adds its entries to the projection's backlog and wakes the
+// store's writer.
+func (b *journalBatcher) Committed(items []any) {
+	if items == nil {
+		return
+	}
+	for _, it := range items {
+		b.s.m.countStored(it.(*commitItem))
+	}
+	j := &b.s.jr
+	j.next, j.trimmed = j.batchLast+1, j.trimming
+	now := time.Now()
+	j.marksMu.Lock()
+	if len(j.marks) == 0 {
+		j.oldest.Store(now.UnixNano())
+	}
+	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
+	j.backlog.Add(int64(len(items)))
+	j.committed.Store(j.batchLast)
+	j.marksMu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Released has nothing to do: what a frame changes is published once it
+// is projected (frameBatcher.Projected).
+func (*journalBatcher) Released([]any) {}

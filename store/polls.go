@@ -163,7 +163,7 @@ func (b *pollBook) putBack(entries []*pollEntry) {
 // writes it proves the store is back.
 func (s *Store) RecordPoll(p Poll) error {
 	s.polls.record(&p)
-	if ok, why := s.db.Healthy(); !ok {
+	if ok, why := s.Healthy(); !ok {
 		return fmt.Errorf("%w: %s", ErrUnavailable, why)
 	}
 	return nil

@@ -423,10 +423,17 @@ func gaugeFunc(t *testing.T, reg *prometheus.Registry, name string) prometheus.C
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == name {
-			g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "copy"})
-			g.Set(mf.GetMetric()[0].GetGauge().GetValue())
-			return g
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "db" && l.GetValue() == "store" {
+					g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "copy"})
+					g.Set(m.GetGauge().GetValue())
+					return g
+				}
+			}
 		}
 	}
 	t.Fatalf("no %s", name)

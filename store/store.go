@@ -43,6 +43,18 @@ func Migrations() fs.FS {
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
 
+//go:embed journaldb/*.sql
+var journalMigrationFS embed.FS
+
+// JournalMigrations are the journal database's migration files.
+func JournalMigrations() fs.FS {
+	sub, err := fs.Sub(journalMigrationFS, "journaldb")
+	if err != nil {
+		panic(err) // the directory is embedded: it is there
+	}
+	return sub
+}
+
 // Options configure a Store.
 type Options struct {
 	Logger     *zap.Logger           // required
@@ -158,8 +170,12 @@ type Store struct {
 	opts Options
 	log  *zap.Logger
 	db   *sqlite.DB
-	rdb  core.Reader // the engine's readers: they wait for the projection
-	m    *metrics
+	jdb  *sqlite.DB // the journal (journal.go)
+	// closing is closed when Close begins: a journal batch waiting for
+	// room in the projection's backlog gives up.
+	closing chan struct{}
+	rdb     core.Reader // the engine's readers: they wait for the projection
+	m       *metrics
 
 	closeMu sync.Mutex
 	closed  bool
@@ -216,8 +232,12 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	log := opts.Logger.Named("store")
+	// The two engines' own metrics (writer, file, projection) are told
+	// apart by a db label: "store" is this database, "journal" the
+	// journal beside it, whose commits are what frames are ACKed on.
 	db, err := sqlite.Open(ctx, path, sqlite.Options{
-		Logger: log, Registerer: opts.Registerer, Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
+		Logger: log, Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"db": "store"}, opts.Registerer),
+		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
 		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
 		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
@@ -231,11 +251,28 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 			db.Abort()
 		}
 	}()
+	jdb, err := sqlite.Open(ctx, filepath.Join(filepath.Dir(path), JournalFileName), sqlite.Options{
+		Logger: log.Named("journal"), Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"db": "journal"}, opts.Registerer),
+		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
+		FileCheckInterval: opts.FileCheckInterval, Migrations: JournalMigrations(), SharedDir: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	jstarted := false
+	defer func() {
+		if err != nil && !jstarted {
+			jdb.Abort()
+		}
+	}()
 	s := &Store{
 		opts: opts,
 		log:  log,
 		db:   db,
+		jdb:  jdb,
 		rdb:  db.Read(),
+
+		closing: make(chan struct{}),
 	}
 	if err := s.openSecrets(ctx); err != nil {
 		return nil, err
@@ -281,6 +318,11 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	started = true
+	if err := jdb.Start(ctx, &journalBatcher{s: s}); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	jstarted = true
 	// What a crash left in the journal is projected before the store is
 	// used: the dedupe seed and the first reads see it.
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -304,13 +346,21 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 // InjectFault makes every write transaction fail with fn's error while fn
 // is set (nil clears it), as a full or read-only disk would. It exists for
 // tests of the no-ACK-while-failing rule; a running station never calls it.
-func (s *Store) InjectFault(fn func() error) { s.db.InjectFault(fn) }
+func (s *Store) InjectFault(fn func() error) {
+	s.db.InjectFault(fn)
+	s.jdb.InjectFault(fn)
+}
 
 // Path returns the database file path.
 func (s *Store) Path() string { return s.db.Path() }
 
 // Healthy reports whether the last commit succeeded, and if not, why.
-func (s *Store) Healthy() (bool, string) { return s.db.Healthy() }
+func (s *Store) Healthy() (bool, string) {
+	if ok, why := s.jdb.Healthy(); !ok {
+		return false, "journal: " + why
+	}
+	return s.db.Healthy()
+}
 
 // Ping checks that the database answers a read and that the writer is
 // healthy, and that the projection is not too far behind; /-/ready uses
@@ -318,6 +368,9 @@ func (s *Store) Healthy() (bool, string) { return s.db.Healthy() }
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.Ping(ctx); err != nil {
 		return err
+	}
+	if err := s.jdb.Ping(ctx); err != nil {
+		return fmt.Errorf("journal: %w", err)
 	}
 	if lag := s.ProjectionLag(); lag > s.opts.ProjectionLagMax {
 		return fmt.Errorf("%w: the projection of acknowledged frames is %s behind (store.projection_lag_max %s)",
@@ -336,8 +389,13 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.closeMu.Unlock()
+	close(s.closing)
 	s.gauges.close()
+	// The store's writer projects every entry committed so far before it
+	// closes (the receiver stopped before: no more frames come); an entry
+	// committed after is projected at the next start.
 	err := s.db.Close()
+	err = errors.Join(err, s.jdb.Close())
 	s.log.Info("store closed")
 	return err
 }

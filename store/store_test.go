@@ -78,7 +78,7 @@ func TestCommitAndReadBack(t *testing.T) {
 	if got := testutil.ToFloat64(s.m.signalsStored); got != 1 {
 		t.Errorf("alarmrx_store_signals_total = %v, want 1", got)
 	}
-	if n, err := testutil.GatherAndCount(reg, "alarmrx_store_commit_batch_size"); err != nil || n != 1 {
+	if n, err := testutil.GatherAndCount(reg, "alarmrx_store_commit_batch_size"); err != nil || n != 2 { // the journal's and the store's
 		t.Errorf("batch size histogram count series = %d, %v", n, err)
 	}
 }
@@ -111,7 +111,7 @@ func TestGroupCommitBatchesConcurrentCommits(t *testing.T) {
 	}
 	// 400 commits racing one writer must have shared transactions.
 	h := &dtoHistogram{}
-	if err := h.gather(reg, "alarmrx_store_commit_batch_size"); err != nil {
+	if err := h.gather(reg, "alarmrx_store_commit_batch_size", "db", "journal"); err != nil {
 		t.Fatal(err)
 	}
 	if h.count >= n {
@@ -169,7 +169,7 @@ func TestCommitFailureIsReportedAndRecovers(t *testing.T) {
 	if err := s.Ping(ctx); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Ping = %v, want ErrUnavailable", err)
 	}
-	if m, err := gatherOne(reg, "alarmrx_store_up"); err != nil || m.GetGauge().GetValue() != 0 {
+	if m, err := gatherOne(reg, "alarmrx_store_up", "db", "journal"); err != nil || m.GetGauge().GetValue() != 0 {
 		t.Fatalf("alarmrx_store_up = %v (%v), want 0", m.GetGauge().GetValue(), err)
 	}
 	_, signals, _ := s.Counts(ctx)

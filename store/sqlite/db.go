@@ -47,6 +47,11 @@ type Options struct {
 	FileCheckInterval time.Duration
 	// Migrations holds the NNNN_name.sql files, at its top.
 	Migrations fs.FS
+	// SharedDir opens a database beside another one of the store in the
+	// same data directory, whose instance lock that one holds (the
+	// journal beside the database): the directory is neither prepared nor
+	// locked again, and the file is created when missing.
+	SharedDir bool
 	// Dialect is the SQL the engine's pools take; nil is SQLite's own
 	// (Dialect), which the driver reads as written. Another dialect has
 	// every query text of every connection rebound (core.RebindConnector)
@@ -99,12 +104,14 @@ type DB struct {
 // writer until Start; Setup gives the writer's pool to changes made at open.
 func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	dir := filepath.Dir(path)
-	if err := prepareDataDir(dir); err != nil {
-		return nil, err
-	}
-	lock, err := lockDataDir(dir)
-	if err != nil {
-		return nil, err
+	var lock *dirLock
+	if !opts.SharedDir {
+		if err := prepareDataDir(dir); err != nil {
+			return nil, err
+		}
+		if lock, err = lockDataDir(dir); err != nil {
+			return nil, err
+		}
 	}
 	var closers []func()
 	defer func() {
@@ -115,7 +122,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 			lock.release()
 		}
 	}()
-	created, err := prepareDatabaseFile(path, lock.existed)
+	created, err := prepareDatabaseFile(path, lock != nil && lock.existed)
 	if err != nil {
 		return nil, err
 	}

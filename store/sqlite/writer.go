@@ -51,6 +51,10 @@ type Projector interface {
 	// Projected runs on the writer after Project's transaction committed
 	// (err nil) or rolled back.
 	Projected(n int, err error)
+	// Wake is signalled when the backlog grew from another goroutine
+	// (the items are committed by another writer: the journal's), so
+	// that an idle writer schedules its projection.
+	Wake() <-chan struct{}
 }
 
 // Projection tuning: see Projector.
@@ -287,12 +291,18 @@ func (w *writer) run() {
 // ok false once the queue is closed and drained.
 func (w *writer) next() (r *request, ok bool) {
 	n, oldest := 0, time.Time{}
+	var wake <-chan struct{}
 	if w.proj != nil {
 		n, oldest = w.proj.Backlog()
+		wake = w.proj.Wake()
 	}
 	if n == 0 {
-		r, ok = <-w.db.reqs
-		return r, ok
+		select {
+		case r, ok = <-w.db.reqs:
+			return r, ok
+		case <-wake:
+			return nil, true // look at the backlog again
+		}
 	}
 	due := oldest.Add(w.db.opts.ProjectDelay)
 	if w.retryAt.After(due) {
@@ -303,6 +313,9 @@ func (w *writer) next() (r *request, ok bool) {
 	case r, ok = <-w.db.reqs:
 		w.timer.Stop()
 		return r, ok
+	case <-wake:
+		w.timer.Stop()
+		return nil, true // the backlog grew: it may be due now
 	case <-w.timer.C:
 		return nil, true
 	}

@@ -144,8 +144,12 @@ def metrics(path):
                 out[name] = float(value)
     return out
 
+def total(m, name):
+    """A metric's value summed over its series (the engines' have a db label)."""
+    return sum(v for k, v in m.items() if k == name or k.startswith(name + "{"))
+
 def delta(before, after, name):
-    return after.get(name, 0) - before.get(name, 0)
+    return total(after, name) - total(before, name)
 
 def resolved(m, result):
     return sum(v for k, v in m.items()
