@@ -71,7 +71,7 @@ func (db *DB) loseFile(why string) {
 	db.m.fileOK.Set(0)
 	db.markUnhealthy(err)
 	copyPath := filepath.Join(filepath.Dir(db.path),
-		strings.TrimSuffix(FileName, ".db")+".recovered-"+time.Now().UTC().Format("20060102T150405Z")+".db")
+		strings.TrimSuffix(filepath.Base(db.path), ".db")+".recovered-"+time.Now().UTC().Format("20060102T150405Z")+".db")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// VACUUM INTO reads through the connection's open descriptors, which
