@@ -15,6 +15,9 @@ import (
 )
 
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "fill" {
+		return benchFill(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("bench", stderr)
 	var pf panelFlags
 	pf.register(fs)

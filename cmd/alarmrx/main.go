@@ -46,7 +46,8 @@ commands:
   compact       with alarmrx stopped, rewrite the database so that retention can shrink it
   version       print the version
   send          send DC-09 frames to a receiver, as a panel would
-  bench         load-test a receiver with many panels and report ACK latency
+  bench         load-test a receiver with many panels and report ACK latency;
+                "bench fill" pre-fills a data dir with signals through the store
   accounts      import accounts from CSV (all rows or none) or list them, through the running daemon
   sites         import sites from CSV (all rows or none), through the running daemon
   customers     import customers from CSV (all rows or none), through the running daemon
