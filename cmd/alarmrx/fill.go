@@ -78,7 +78,7 @@ func benchFill(ctx context.Context, args []string, stdout, stderr io.Writer) err
 					Events: []protocols.Event{ev}}
 				rec := store.Receipt{ReceivedAt: received, Receiver: 1, Line: 1, Listener: "dc09-fill", Transport: "tcp",
 					RemoteAddr: "127.0.0.1:5000", Protocol: "dc09", Status: store.StatusAccepted, Raw: []byte(raw),
-					DedupeKey: number + "/" + seq + "/" + strconv.FormatInt(i, 10),
+					DedupeKey:   number + "/" + seq + "/" + strconv.FormatInt(i, 10),
 					Resolutions: []store.Resolution{s.Resolve(1, number, &ev, received)}, Handling: []store.Handling{h}}
 				if _, err := s.Commit(ctx, msg, rec); err != nil {
 					mu.Lock()
