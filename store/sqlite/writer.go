@@ -184,9 +184,13 @@ func (db *DB) enqueue(ctx context.Context, req *request) error {
 }
 
 type writer struct {
-	db    *DB
-	b     Batcher
-	conn  *sql.Conn
+	db *DB
+	b  Batcher
+	// conn is the writer's pool of one connection, which nothing else
+	// uses once the writer runs: its statements are prepared on the pool
+	// (a statement prepared on a *sql.Conn is prepared again by every
+	// transaction that binds it; one prepared on the pool is reused).
+	conn  *sql.DB
 	cache *stmtCache
 	batch []*request
 	// items, ids and tx are reused from batch to batch: the writer is
@@ -206,13 +210,9 @@ type writer struct {
 }
 
 func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
-	conn, err := db.wdb.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: writer connection: %w", err)
-	}
-	w := &writer{db: db, b: b, conn: conn, batch: make([]*request, 0, db.opts.BatchMax),
+	w := &writer{db: db, b: b, conn: db.wdb, batch: make([]*request, 0, db.opts.BatchMax),
 		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
-		cache: &stmtCache{conn: conn, stmts: map[string]*sql.Stmt{}}}
+		cache: &stmtCache{pool: db.wdb, stmts: map[string]*sql.Stmt{}}}
 	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
 	if p, ok := b.(Projector); ok {
 		w.proj = p
@@ -220,9 +220,8 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 		w.timer.Stop()
 	}
 	for _, q := range b.Statements() {
-		if _, err := w.cache.prepare(ctx, q); err != nil {
+		if err := w.cache.prepare(ctx, q); err != nil {
 			w.cache.close()
-			_ = conn.Close()
 			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
 	}
@@ -235,10 +234,7 @@ func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
 // idle receiver pays one fsync per signal and a busy one a fraction.
 func (w *writer) run() {
 	defer close(w.db.done)
-	defer func() {
-		w.cache.close()
-		_ = w.conn.Close()
-	}()
+	defer w.cache.close()
 	for {
 		if w.projectionDue() {
 			w.project(false)
@@ -386,6 +382,9 @@ func (w *writer) project(all bool) bool {
 		}
 		if err != nil {
 			_ = tx.Rollback()
+		}
+		w.cache.prepareLater(ctx)
+		if err != nil {
 			return 0, err
 		}
 		return n, nil
@@ -512,15 +511,14 @@ func (w *writer) writeTx(batch []*request) error {
 	clear(w.tx.bound)
 	err = w.b.WriteBatch(ctx, &w.tx, w.items, w.ids)
 	w.tx.Tx = nil
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		_ = tx.Rollback()
-		return err
 	}
-	if err := tx.Commit(); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return nil
+	w.cache.prepareLater(ctx)
+	return err
 }
 
 // IsStorageFailure tells errors that would fail any transaction (disk
@@ -559,11 +557,18 @@ func (t *Tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := t.bound[query]; ok {
 		return s, nil
 	}
-	p, err := t.cache.prepare(ctx, query)
-	if err != nil {
-		return nil, err
+	var b *sql.Stmt
+	if p := t.cache.stmts[query]; p != nil {
+		b = t.Tx.StmtContext(ctx, p)
+	} else {
+		// The one connection is this transaction's: the statement is
+		// prepared in it for now, and on the pool once it ended.
+		var err error
+		if b, err = t.Tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		t.cache.later = append(t.cache.later, query)
 	}
-	b := t.Tx.StmtContext(ctx, p)
 	t.bound[query] = b
 	return b, nil
 }
@@ -595,20 +600,32 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 // stmtCache holds the writer's statements by SQL text, prepared once on
 // its connection.
 type stmtCache struct {
-	conn  *sql.Conn
+	pool  *sql.DB
 	stmts map[string]*sql.Stmt
+	// later are the queries first met inside a transaction, to prepare on
+	// the pool once it ended (prepareLater).
+	later []string
 }
 
-func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	if p, ok := c.stmts[query]; ok {
-		return p, nil
+func (c *stmtCache) prepare(ctx context.Context, query string) error {
+	if _, ok := c.stmts[query]; ok {
+		return nil
 	}
-	p, err := c.conn.PrepareContext(ctx, query)
+	p, err := c.pool.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.stmts[query] = p
-	return p, nil
+	return nil
+}
+
+// prepareLater prepares on the pool the queries the last transaction met
+// first; one that fails is prepared in its transactions again.
+func (c *stmtCache) prepareLater(ctx context.Context) {
+	for _, q := range c.later {
+		_ = c.prepare(ctx, q)
+	}
+	c.later = c.later[:0]
 }
 
 func (c *stmtCache) close() {
