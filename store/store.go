@@ -26,29 +26,22 @@ import (
 // FileName is the name of the SQLite database inside the data directory.
 const FileName = sqlite.FileName
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql journaldb/*.sql
 var migrationFS embed.FS
 
 // Migrations are the schema's migration files, at the top of the FS: the
 // engine applies them at Open, and the domain parts' tests open an engine
 // on the same schema.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrationFS, "migrations")
-	if err != nil {
-		panic(err) // the directory is embedded: it is there
-	}
-	return sub
-}
+func Migrations() fs.FS { return embeddedDir("migrations") }
 
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
 
-//go:embed journaldb/*.sql
-var journalMigrationFS embed.FS
-
 // JournalMigrations are the journal database's migration files.
-func JournalMigrations() fs.FS {
-	sub, err := fs.Sub(journalMigrationFS, "journaldb")
+func JournalMigrations() fs.FS { return embeddedDir("journaldb") }
+
+func embeddedDir(dir string) fs.FS {
+	sub, err := fs.Sub(migrationFS, dir)
 	if err != nil {
 		panic(err) // the directory is embedded: it is there
 	}
