@@ -71,6 +71,9 @@ type journal struct {
 	// sites are the sites the running projection's signals resolved to.
 	sites []int64
 
+	// hurry asks the store's writer to project now, whatever the delay:
+	// a reader waits for it (Settle).
+	hurry     atomic.Bool
 	backlog   atomic.Int64
 	oldest    atomic.Int64 // commit time (Unix ns) of the oldest waiting entry; 0 when none
 	committed atomic.Int64 // last id committed
@@ -172,6 +175,13 @@ func (j *journal) notify() {
 func (s *Store) Settle(ctx context.Context) error {
 	j := &s.jr
 	target := j.committed.Load()
+	if j.projected.Load() < target {
+		j.hurry.Store(true)
+		select {
+		case j.wake <- struct{}{}:
+		default:
+		}
+	}
 	for {
 		j.mu.Lock()
 		ch := j.changed
@@ -198,6 +208,9 @@ func (b *frameBatcher) Backlog() (int, time.Time) {
 	defer j.marksMu.Unlock()
 	if len(j.marks) == 0 {
 		return 0, time.Time{}
+	}
+	if j.hurry.Load() {
+		return int(j.backlog.Load()), time.Unix(0, 1) // due now: a reader waits
 	}
 	return int(j.backlog.Load()), j.marks[0].at
 }
@@ -320,6 +333,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	}
 	j.projected.Store(j.reached)
 	j.backlog.Add(-int64(n))
+	j.hurry.Store(false)
 	j.marksMu.Lock()
 	drop := 0
 	for drop < len(j.marks) && j.marks[drop].last <= j.reached {
