@@ -22,7 +22,8 @@ import (
 // store grows). Signals arrive every 100 ms from 10,000 accounts, so the
 // last 15 minutes hold 9,000 of them, the last 24 hours 864,000 (a time
 // bound costs the entries of its range: see sinceFrame), and an account 1
-// in 10,000.
+// in 10,000. store-size reports the database's pages per signal, indexes
+// included.
 //
 //	ALARMRX_BENCH_SIGNALS=1000000 go test -run '^$' -bench ListQueries -benchtime 20x ./store
 func BenchmarkListQueries(b *testing.B) {
@@ -47,6 +48,22 @@ func BenchmarkListQueries(b *testing.B) {
 	fillSignals(b, s, n, start, step)
 
 	ctx := context.Background()
+	// The store's size with its indexes: the database's pages (what the
+	// file holds once its write-ahead log is checkpointed) per signal.
+	if err := s.Settle(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var pages, pageSize, free int64
+	for q, v := range map[string]*int64{`PRAGMA page_count`: &pages, `PRAGMA page_size`: &pageSize, `PRAGMA freelist_count`: &free} {
+		if err := s.rdb.QueryRowContext(ctx, q).Scan(v); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	b.Run("store-size", func(b *testing.B) {
+		b.ReportMetric(float64(pages*pageSize)/float64(n), "bytes/signal")
+		b.ReportMetric(float64(free*pageSize)/float64(n), "free-bytes/signal")
+		b.ReportMetric(float64(pages*pageSize)/(1<<20), "MiB")
+	})
 	for _, c := range []struct {
 		name string
 		run  func() (int, error)
