@@ -125,8 +125,9 @@ func encodeEntry(buf []byte, m *protocols.Message, rec *Receipt) []byte {
 // entryReader reads an entry's fields; the first malformed field sets err
 // and every read after it gives zero values.
 type entryReader struct {
-	b   []byte
-	err error
+	b       []byte
+	err     error
+	scratch [binary.MaxVarintLen64]byte
 }
 
 func (r *entryReader) fail() {
@@ -136,9 +137,11 @@ func (r *entryReader) fail() {
 	r.b = nil
 }
 
+// int reads a varint, in its shortest form only: an entry has one
+// encoding.
 func (r *entryReader) int() int64 {
 	n, k := binary.Varint(r.b)
-	if k <= 0 {
+	if k <= 0 || k != len(binary.AppendVarint(r.scratch[:0], n)) {
 		r.fail()
 		return 0
 	}
@@ -159,7 +162,7 @@ func (r *entryReader) count() int {
 
 func (r *entryReader) bytes() []byte {
 	n, k := binary.Uvarint(r.b)
-	if k <= 0 || n > uint64(len(r.b)-k) {
+	if k <= 0 || n > uint64(len(r.b)-k) || k != len(binary.AppendUvarint(r.scratch[:0], n)) {
 		r.fail()
 		return nil
 	}
