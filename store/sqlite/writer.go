@@ -399,6 +399,12 @@ func (w *writer) project(all bool) bool {
 		return false
 	}
 	w.retryAt = time.Time{}
+	if n == 0 {
+		// Nothing was there to project though the backlog counts some:
+		// the entries' commit is not visible to the projection's reader
+		// yet. Look again shortly rather than at once, in a loop.
+		w.retryAt = time.Now().Add(time.Millisecond)
+	}
 	w.projected = true
 	w.db.m.projectSeconds.Observe(time.Since(start).Seconds())
 	w.db.m.projectBatch.Observe(float64(n))
