@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -50,16 +49,6 @@ func dialSurgard(t *testing.T, r *running) *surgardLine {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
-}
-
-func openPty(t *testing.T, path string) *surgardLine {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.Close() })
-	return &surgardLine{t: t, rw: f, rd: bufio.NewReader(f)}
 }
 
 // send writes one record (DC4 added) and reads the one-byte answer; 0

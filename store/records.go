@@ -64,9 +64,6 @@ var (
 	SystemTypes = records.SystemTypes
 )
 
-// NormaliseAccount trims, upper-cases and checks an account number.
-func NormaliseAccount(s string) (string, error) { return records.NormaliseAccount(s) }
-
 // NormaliseZone is the form zones are matched in.
 func NormaliseZone(z string) string { return core.NormaliseZone(z) }
 
@@ -83,14 +80,6 @@ func ApplyPrefix(prefix string, mode PrefixMode, sent string) string {
 
 // LacksPrefix reports whether an account number lacks a receiver's prefix.
 func LacksPrefix(prefix, number string) bool { return records.LacksPrefix(prefix, number) }
-
-// SentNumber is the number a receiver's senders send for a stored number.
-func SentNumber(prefix string, mode PrefixMode, number string) (string, bool) {
-	return records.SentNumber(prefix, mode, number)
-}
-
-// SystemTypeList returns the system types with their labels.
-func SystemTypeList() []SystemType { return records.SystemTypeList() }
 
 // SystemLabel is what the pages show for the system type named.
 func SystemLabel(name string) string { return records.SystemLabel(name) }

@@ -71,9 +71,6 @@ func Dial(ctx context.Context, opts Options) (*Panel, error) {
 // Close closes the connection.
 func (p *Panel) Close() error { return p.conn.Close() }
 
-// LocalAddr is the panel's own address.
-func (p *Panel) LocalAddr() string { return p.conn.LocalAddr().String() }
-
 // Encode builds the wire bytes of f with the panel's key.
 func (p *Panel) Encode(f *dc09.Frame) ([]byte, error) {
 	return dc09.Encode(f, p.opts.Key, p.opts.Pad)

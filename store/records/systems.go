@@ -94,9 +94,6 @@ func systemTypeNames() []string {
 	return out
 }
 
-// SystemTypeList returns the system types with their labels.
-func SystemTypeList() []SystemType { return append([]SystemType(nil), systemTypes...) }
-
 // SystemLabel is what the pages show for the system type named: its label,
 // or the name itself when no type has it.
 func SystemLabel(name string) string {
@@ -176,9 +173,6 @@ func checkInstaller(ctx context.Context, tx *sql.Tx, a *Account) error {
 	}
 	return nil
 }
-
-// SystemName is the name of the system type at position i (SystemIndex).
-func SystemName(i uint8) string { return systemTypes[i].Name }
 
 // System is one system (account) of a site with who installed it and who
 // looks after it, as the operator and the site's pages show it.
