@@ -75,7 +75,6 @@ type journal struct {
 	// a reader waits for it (Settle).
 	hurry     atomic.Bool
 	backlog   atomic.Int64
-	oldest    atomic.Int64 // commit time (Unix ns) of the oldest waiting entry; 0 when none
 	committed atomic.Int64 // last id committed
 	projected atomic.Int64 // last id projected
 
@@ -118,7 +117,6 @@ func (s *Store) loadJournal(ctx context.Context) error {
 		j.backlog.Store(count)
 		// Committed before this start: due at once.
 		j.marks = append(j.marks, batchMark{last: jmax, at: time.Unix(0, 1)})
-		j.oldest.Store(1)
 		s.log.Info("projecting the journal entries left by the last run", zap.Int64("entries", count))
 	}
 	return nil
@@ -138,27 +136,45 @@ func (j *journal) registerMetrics(reg prometheus.Registerer, now func() time.Tim
 
 // lag is the age of the oldest waiting entry.
 func (j *journal) lag(now time.Time) time.Duration {
-	at := j.oldest.Load()
-	if at == 0 {
+	j.marksMu.Lock()
+	defer j.marksMu.Unlock()
+	if len(j.marks) == 0 {
 		return 0
 	}
-	return max(0, now.Sub(time.Unix(0, at)))
+	return max(0, now.Sub(j.marks[0].at))
 }
 
 // room waits until the backlog is under max, or closing is closed.
 func (j *journal) room(max int64, closing <-chan struct{}) error {
+	if !j.await(func() bool { return j.backlog.Load() < max }, closing) {
+		return errors.New("store: closing with the projection's backlog full")
+	}
+	return nil
+}
+
+// await waits, projection after projection, until ok holds (true) or stop
+// is closed (false).
+func (j *journal) await(ok func() bool, stop <-chan struct{}) bool {
 	for {
 		j.mu.Lock()
 		ch := j.changed
 		j.mu.Unlock()
-		if j.backlog.Load() < max {
-			return nil
+		if ok() {
+			return true
 		}
 		select {
 		case <-ch:
-		case <-closing:
-			return errors.New("store: closing with the projection's backlog full")
+		case <-stop:
+			return false
 		}
+	}
+}
+
+// poke wakes the store's writer to look at the backlog.
+func (j *journal) poke() {
+	select {
+	case j.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -177,24 +193,12 @@ func (s *Store) Settle(ctx context.Context) error {
 	target := j.committed.Load()
 	if j.projected.Load() < target {
 		j.hurry.Store(true)
-		select {
-		case j.wake <- struct{}{}:
-		default:
-		}
+		j.poke()
 	}
-	for {
-		j.mu.Lock()
-		ch := j.changed
-		j.mu.Unlock()
-		if j.projected.Load() >= target {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("store: projection behind: %w", context.Cause(ctx))
-		}
+	if !j.await(func() bool { return j.projected.Load() >= target }, ctx.Done()) {
+		return fmt.Errorf("store: projection behind: %w", context.Cause(ctx))
 	}
+	return nil
 }
 
 // ProjectionLag is the age of the oldest acknowledged frame not projected
@@ -340,11 +344,6 @@ func (b *frameBatcher) Projected(n int, err error) {
 		drop++
 	}
 	j.marks = append(j.marks[:0], j.marks[drop:]...)
-	if len(j.marks) == 0 {
-		j.oldest.Store(0)
-	} else {
-		j.oldest.Store(j.marks[0].at.UnixNano())
-	}
 	j.marksMu.Unlock()
 	if j.poison != 0 && j.poison <= j.reached {
 		j.poison = 0
@@ -425,17 +424,11 @@ func (b *journalBatcher) Committed(items []any) {
 	j.next, j.trimmed = j.batchLast+1, j.trimming
 	now := time.Now()
 	j.marksMu.Lock()
-	if len(j.marks) == 0 {
-		j.oldest.Store(now.UnixNano())
-	}
 	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
 	j.backlog.Add(int64(len(items)))
 	j.committed.Store(j.batchLast)
 	j.marksMu.Unlock()
-	select {
-	case j.wake <- struct{}{}:
-	default:
-	}
+	j.poke()
 }
 
 // Released has nothing to do: what a frame changes is published once it
