@@ -21,29 +21,6 @@ type Client = records.Client
 // order a log-in looks them up.
 var ClientKinds = records.ClientKinds
 
-// LookupIdentifier returns the record an identifier names, compared as a
-// portal log-in compares it; none is ErrNotFound.
-func (s *Store) LookupIdentifier(ctx context.Context, identifier string) (*Client, error) {
-	return s.kinds.LookupIdentifier(ctx, identifier)
-}
-
-// ClientIdentifier returns a site's, customer's or installer's identifier.
-func (s *Store) ClientIdentifier(ctx context.Context, kind string, id int64) (*Client, error) {
-	return s.kinds.ClientIdentifier(ctx, kind, id)
-}
-
-// SetIdentifier gives a site, customer or installer the identifier its
-// portal users log in with; audited as identifier.set.
-func (s *Store) SetIdentifier(ctx context.Context, kind string, id int64, identifier string, by Actor) (*Client, error) {
-	return s.kinds.SetIdentifier(ctx, kind, id, identifier, by)
-}
-
-// RegenerateIdentifier gives a site, customer or installer a new random
-// identifier; audited as identifier.regenerate.
-func (s *Store) RegenerateIdentifier(ctx context.Context, kind string, id int64, by Actor) (*Client, error) {
-	return s.kinds.RegenerateIdentifier(ctx, kind, id, by)
-}
-
 // PortalScopes lists what a portal user's portal may be opened at: its own
 // scope first, then, for a customer's user, every customer below it and
 // every site of them all; for an installer's, every site it installed (the

@@ -413,7 +413,7 @@ func (s *Store) importAccount(ctx context.Context, tx *sql.Tx, row *importRow, c
 			number, receiver, old.SiteID, site, a.SiteID)}
 	}
 	probe = a.Clone()
-	if err := s.kinds.CheckAccount(ctx, tx, probe, old); err != nil {
+	if err := s.Kinds.CheckAccount(ctx, tx, probe, old); err != nil {
 		return 0, nil, err
 	}
 	if sameAccount(old, probe) {

@@ -17,7 +17,7 @@ type Resolution = records.Resolution
 // loadIndex fills a new account index from the store: every account (the
 // records part reads them), every open on-test period (the on-test part's).
 func (s *Store) loadIndex(ctx context.Context) (*records.Index, error) {
-	idx, err := s.kinds.LoadIndex(ctx, func(id int64, err error) {
+	idx, err := s.Kinds.LoadIndex(ctx, func(id int64, err error) {
 		s.log.Warn(fmt.Sprintf("account %d: stored DC-09 key unusable: %v", id, err))
 	})
 	if err != nil {

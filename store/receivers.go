@@ -47,7 +47,7 @@ func (s *Store) SyncReceivers(ctx context.Context, rs []Receiver) error {
 	if err != nil {
 		return err
 	}
-	return s.kinds.LoadRules(ctx)
+	return s.Kinds.LoadRules(ctx)
 }
 
 // warnPrefixMismatch logs the accounts of a receiver its prefix rule

@@ -105,10 +105,7 @@ func (s *Store) newKinds() {
 		AccountCommitted: s.accountChanged,
 		ZoneWritten:      zoneProgrammed,
 	})
-	s.kinds = k
-	s.Customers, s.Installers, s.Technicians = k.Customers, k.Installers, k.Technicians
-	s.Sites, s.Accounts, s.Zones = k.Sites, k.Accounts, k.Zones
-	s.RespondingParties, s.Authorities, s.CustomerContacts = k.RespondingParties, k.Authorities, k.CustomerContacts
+	s.Kinds = k
 }
 
 // kindSecrets seals the record kinds' secret columns with the store's key
@@ -140,19 +137,3 @@ type (
 	// Contractor is an installer or technician as a system names it.
 	Contractor = records.Contractor
 )
-
-// Receivers lists the receivers with their account counts.
-func (s *Store) Receivers(ctx context.Context) ([]Receiver, error) { return s.kinds.Receivers(ctx) }
-
-// FindAccount returns the account a number sent on a receiver names: the
-// number is normalised and the receiver's prefix rule applied, as for a
-// signal.
-func (s *Store) FindAccount(ctx context.Context, receiver int, number string) (*Account, error) {
-	return s.kinds.FindAccount(ctx, receiver, number)
-}
-
-// SiteSystems lists a site's systems in account id order, each with its
-// installer (its own, else the site's) and technician.
-func (s *Store) SiteSystems(ctx context.Context, siteID int64) ([]System, error) {
-	return s.kinds.SiteSystems(ctx, siteID)
-}
