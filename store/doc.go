@@ -31,8 +31,9 @@
 // generic record table, their identifiers, the receivers' prefix rules,
 // the system types and the account index that resolves signals); they
 // share store/core and import neither this package nor each other. The
-// record kinds' names stay here as aliases and their tables as Store's
-// fields. The CSV import, the receivers' sync, portal users and visits,
+// record kinds' names stay here as aliases, and Store embeds
+// *records.Kinds: its tables (Customers, Sites, Accounts, …) and lookups
+// are the store's. The CSV import, the receivers' sync, portal users and visits,
 // secrets at rest, and the queue's and sites' subscriber hubs live here,
 // with the commit path and the projection: it calls the parts'
 // in-transaction functions (outbox.QueueSignal, queue.Tx) on the

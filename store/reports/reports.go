@@ -295,26 +295,24 @@ func (s *MorningReports) PendingDeliveries(ctx context.Context, rep *Report) ([]
 
 // MarkDelivery records an attempt to mail a report to one recipient.
 func (s *MorningReports) MarkDelivery(ctx context.Context, id int64, sendErr error) error {
-	now := s.opts.Now().UnixNano()
-	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if sendErr == nil {
-			_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, now, id)
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), id)
-		return err
-	})
+	return s.markAttempt(ctx, "report_deliveries", id, sendErr)
 }
 
 // MarkReport records a sending attempt: sent, or failed with why.
 func (s *MorningReports) MarkReport(ctx context.Context, id int64, sendErr error) error {
+	return s.markAttempt(ctx, "reports", id, sendErr)
+}
+
+// markAttempt counts a sending attempt of a row of table: sent now, or
+// failed with why.
+func (s *MorningReports) markAttempt(ctx context.Context, table string, id int64, sendErr error) error {
 	now := s.opts.Now().UnixNano()
 	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if sendErr == nil {
-			_, err := tx.ExecContext(ctx, `UPDATE reports SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, now, id)
+			_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, now, id)
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE reports SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), id)
 		return err
 	})
 }
