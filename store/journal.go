@@ -201,6 +201,22 @@ func (s *Store) Settle(ctx context.Context) error {
 	return nil
 }
 
+// readBarrierWait bounds a read's wait for the projection: past it the
+// read shows what is there (the projection fails while the storage does).
+const readBarrierWait = 2 * time.Second
+
+// readBarrier is the engine readers' wait for the projection (Settle, at
+// most readBarrierWait); a read with nothing to wait for costs two atomic
+// loads.
+func (s *Store) readBarrier(ctx context.Context) {
+	if s.jr.projected.Load() >= s.jr.committed.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, readBarrierWait)
+	_ = s.Settle(ctx)
+	cancel()
+}
+
 // ProjectionLag is the age of the oldest acknowledged frame not projected
 // yet (0 when caught up).
 func (s *Store) ProjectionLag() time.Duration { return s.jr.lag(s.opts.Now()) }

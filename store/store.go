@@ -291,7 +291,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		return nil, err
 	}
 	s.jr.registerMetrics(opts.Registerer, opts.Now)
-	db.SetReadBarrier(s.Settle)
+	db.SetReadBarrier(s.readBarrier)
 	if err := s.checkAutoVacuum(ctx); err != nil {
 		return nil, err
 	}

@@ -208,29 +208,23 @@ func (db *DB) Setup() *sql.DB { return db.wdb }
 // Read is the pool of read-only connections.
 func (db *DB) Read() core.Reader { return &db.readers }
 
-// SetReadBarrier makes every query of Read wait for barrier first, at most
-// readBarrierWait: the store's projection, so that a read sees every frame
-// acknowledged before it. Set it before Start; it must not be called on
-// the writer.
-func (db *DB) SetReadBarrier(barrier func(context.Context) error) { db.readers.barrier = barrier }
-
-// readBarrierWait bounds a read's wait for the barrier: past it the read
-// shows what is there (the projection fails while the storage does).
-const readBarrierWait = 2 * time.Second
+// SetReadBarrier makes every query of Read call barrier first: the
+// store's wait for its projection, so that a read sees every frame
+// acknowledged before it. barrier bounds its own wait; past it the read
+// shows what is there. Set it before Start; it must not be called on the
+// writer.
+func (db *DB) SetReadBarrier(barrier func(context.Context)) { db.readers.barrier = barrier }
 
 // readers is the read pool behind its barrier.
 type readers struct {
 	pool    *sql.DB
-	barrier func(context.Context) error
+	barrier func(context.Context)
 }
 
 func (r *readers) wait(ctx context.Context) {
-	if r.barrier == nil {
-		return
+	if r.barrier != nil {
+		r.barrier(ctx)
 	}
-	ctx, cancel := context.WithTimeout(ctx, readBarrierWait)
-	_ = r.barrier(ctx)
-	cancel()
 }
 
 func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
