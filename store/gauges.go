@@ -123,7 +123,9 @@ func (g *gauges) close() {
 // refresh recounts now and publishes the figures.
 func (g *gauges) refresh(ctx context.Context) {
 	gen := g.committed.Load() // read first: the counts include at least these commits
-	ctx, cancel := context.WithTimeout(ctx, gaugeWait)
+	// The recount follows each projection; it counts what that projection
+	// left, and asks for no other (current settles when a scrape asks).
+	ctx, cancel := context.WithTimeout(sqlite.AsProjected(ctx), gaugeWait)
 	defer cancel()
 	sn := &gaugeSnap{gen: gen, next: make(chan struct{})}
 	sn.open, sn.err = g.countOpen(ctx)

@@ -222,9 +222,19 @@ type readers struct {
 }
 
 func (r *readers) wait(ctx context.Context) {
-	if r.barrier != nil {
+	if r.barrier != nil && ctx.Value(asProjectedKey{}) == nil {
 		r.barrier(ctx)
 	}
+}
+
+type asProjectedKey struct{}
+
+// AsProjected marks the reads made with ctx as taking what is projected
+// as it is, past the barrier: figures recounted after each projection,
+// whose wait would only hurry the projection into more, smaller
+// transactions.
+func AsProjected(ctx context.Context) context.Context {
+	return context.WithValue(ctx, asProjectedKey{}, true)
 }
 
 func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

@@ -291,3 +291,30 @@ func TestPendingCommit(t *testing.T) {
 		t.Fatalf("%d rows, want 1", got)
 	}
 }
+
+// TestReadBarrier: every read of Read passes the barrier first, except a
+// read whose context is marked AsProjected.
+func TestReadBarrier(t *testing.T) {
+	db := openStarted(t, filepath.Join(t.TempDir(), "test.db"), &items{})
+	var waits atomic.Int64
+	db.SetReadBarrier(func(context.Context) { waits.Add(1) })
+	ctx := context.Background()
+	var n int
+	if err := db.Read().QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Read().QueryContext(ctx, `SELECT name FROM items`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rows.Close()
+	if got := waits.Load(); got != 2 {
+		t.Fatalf("barrier passed %d times for two reads, want 2", got)
+	}
+	if err := db.Read().QueryRowContext(AsProjected(ctx), `SELECT count(*) FROM items`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if got := waits.Load(); got != 2 {
+		t.Fatalf("barrier passed %d times after a read AsProjected, want still 2", got)
+	}
+}
