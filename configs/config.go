@@ -104,9 +104,11 @@ type Store struct {
 	// ProjectionLagMax is the age of the oldest frame not yet projected
 	// beyond which /-/ready answers 503.
 	ProjectionLagMax time.Duration `mapstructure:"projection_lag_max" yaml:"projection_lag_max"`
-	// IntegrityCheckAtStart runs SQLite's quick_check on the database
-	// before it is used; a damaged database is refused.
-	IntegrityCheckAtStart bool `mapstructure:"integrity_check_at_start" yaml:"integrity_check_at_start"`
+	// IntegrityCheck says when SQLite's quick_check reads the database:
+	// "background" (after the start, while the store serves: a damaged
+	// database stops acknowledgements), "start" (before it is used: a
+	// damaged database is refused) or "off".
+	IntegrityCheck string `mapstructure:"integrity_check" yaml:"integrity_check"`
 	// SecretsKeyFile names the file holding the key (64 hex digits) that
 	// encrypts DC-09 keys and call-list passcodes at rest with AES-256-GCM;
 	// "" stores them as plaintext. See ReadSecretsKey.
@@ -528,12 +530,12 @@ func Default() *Config {
 			PendingMax:     8192,
 			CommitTimeout:  5 * time.Second,
 
-			PollFlushInterval:     5 * time.Second,
-			ProjectDelay:          5 * time.Millisecond,
-			ProjectionBacklogMax:  65536,
-			ProjectionLagMax:      30 * time.Second,
-			IntegrityCheckAtStart: true,
-			Retention:             DefaultRetention(),
+			PollFlushInterval:    5 * time.Second,
+			ProjectDelay:         5 * time.Millisecond,
+			ProjectionBacklogMax: 65536,
+			ProjectionLagMax:     30 * time.Second,
+			IntegrityCheck:       "background",
+			Retention:            DefaultRetention(),
 		},
 		Dedupe: Dedupe{Window: 10 * time.Minute, MaxEntries: 200000},
 		OnTest: DefaultOnTest(),

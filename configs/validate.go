@@ -38,10 +38,11 @@ func (e *FieldError) Error() string {
 }
 
 var (
-	logLevels      = []string{"debug", "info", "warn", "error"}
-	logFormats     = []string{"console", "json"}
-	synchronousSet = []string{"full", "normal"}
-	keyFormats     = []string{FormatHex, FormatASCII}
+	logLevels         = []string{"debug", "info", "warn", "error"}
+	logFormats        = []string{"console", "json"}
+	synchronousSet    = []string{"full", "normal"}
+	integrityCheckSet = []string{"background", "start", "off"}
+	keyFormats        = []string{FormatHex, FormatASCII}
 
 	// Listener names become log fields and metric label values, so they
 	// are kept to one unambiguous spelling.
@@ -135,6 +136,7 @@ func (c *Config) Validate() error {
 	}
 
 	p.oneOf("store.synchronous", c.Store.Synchronous, synchronousSet)
+	p.oneOf("store.integrity_check", c.Store.IntegrityCheck, integrityCheckSet)
 	p.positive("store.busy_timeout", c.Store.BusyTimeout)
 	p.atLeast("store.commit_batch_max", c.Store.CommitBatchMax, 1)
 	// Fewer waiting slots than one batch could never fill a batch.

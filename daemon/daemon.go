@@ -101,8 +101,8 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
 		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
 
-		SkipIntegrityCheck: !cfg.Store.IntegrityCheckAtStart,
-		SecretsKey:         secretsKey,
+		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
+		SecretsKey:     secretsKey,
 	})
 	if err != nil {
 		return nil, err
@@ -768,4 +768,16 @@ func (d *Daemon) closeAll() {
 	if d.store != nil {
 		_ = d.store.Close()
 	}
+}
+
+// integrityCheck maps store.integrity_check (validated: background, start,
+// off) to the store's mode.
+func integrityCheck(mode string) store.IntegrityCheck {
+	switch mode {
+	case "start":
+		return store.IntegrityCheckAtOpen
+	case "off":
+		return store.IntegrityCheckOff
+	}
+	return store.IntegrityCheckAfterStart
 }

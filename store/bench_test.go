@@ -101,7 +101,7 @@ func BenchmarkOpenIntegrityCheck(b *testing.B) {
 		b.Run(fmt.Sprintf("quick_check=%v", check), func(b *testing.B) {
 			for range b.N {
 				s, err := Open(context.Background(), path, Options{Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(),
-					SkipIntegrityCheck: !check})
+					IntegrityCheck: map[bool]IntegrityCheck{true: IntegrityCheckAtOpen, false: IntegrityCheckOff}[check]})
 				if err != nil {
 					b.Fatal(err)
 				}

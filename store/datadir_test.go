@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
@@ -66,22 +67,9 @@ func TestDataDirLock(t *testing.T) {
 // TestIntegrityCheck: a database whose pages are damaged is refused with
 // ErrDatabaseDamaged, and never replaced or written to.
 func TestIntegrityCheck(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
-	s, _ := openTest(t, path)
-	for i := range 50 {
-		if _, err := s.Commit(context.Background(), testMessage("1234", strconv.Itoa(1000+i)), testReceipt(strings.Repeat("x", 500))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(t, s.Close())
-	before, err := os.ReadFile(path)
-	must(t, err)
-	// Break the page header of the signals table's pages: every b-tree page
-	// after the schema pages is fair game; take page 5.
-	damaged := append([]byte(nil), before...)
-	copy(damaged[4*4096:], []byte{0x00, 0xFF, 0xFF, 0xFF})
-	must(t, os.WriteFile(path, damaged, 0o600))
-	_, err = Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	// Every b-tree page after the schema pages is fair game; take page 5.
+	path, damaged := damagedStore(t, 5, "")
+	_, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
 	if !errors.Is(err, ErrDatabaseDamaged) || !strings.Contains(err.Error(), "restore it from a backup") {
 		t.Fatalf("open of a damaged database: %v", err)
 	}
@@ -89,4 +77,93 @@ func TestIntegrityCheck(t *testing.T) {
 	if string(after) != string(damaged) {
 		t.Error("the damaged database was changed")
 	}
+}
+
+// damagedStore writes a store of 50 frames and breaks the header of one
+// of its pages: page (1-based), or when 0 the root page of the index named
+// index. It returns the path and the damaged bytes.
+func damagedStore(t *testing.T, page int, index string) (string, []byte) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), FileName)
+	s, _ := openTest(t, path)
+	for i := range 50 {
+		if _, err := s.Commit(context.Background(), testMessage("1234", strconv.Itoa(1000+i)), testReceipt(strings.Repeat("x", 500))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(t, s.Settle(context.Background()))
+	if page == 0 {
+		must(t, s.rdb.QueryRowContext(context.Background(), `SELECT rootpage FROM sqlite_master WHERE name = ?`, index).Scan(&page))
+	}
+	must(t, s.Close())
+	before, err := os.ReadFile(path)
+	must(t, err)
+	damaged := append([]byte(nil), before...)
+	copy(damaged[(page-1)*4096:], []byte{0x00, 0xFF, 0xFF, 0xFF})
+	must(t, os.WriteFile(path, damaged, 0o600))
+	return path, damaged
+}
+
+// TestIntegrityCheckAfterStart: with the check after the start, a damaged
+// database opens and serves at once; when the check finds the damage,
+// every commit is refused with ErrDatabaseDamaged (so panels get a NAK and
+// go to their backup receiver), the store is unhealthy and the metric says
+// damaged. A sound database's check passes and changes nothing.
+func TestIntegrityCheckAfterStart(t *testing.T) {
+	integrity := func(t *testing.T, reg prometheus.Gatherer, state string) float64 {
+		m, err := gatherOne(reg, "alarmrx_store_integrity_check", "db", "store", "state", state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.GetGauge().GetValue()
+	}
+	waitState := func(t *testing.T, reg prometheus.Gatherer, state string) {
+		t.Helper()
+		for range 1000 {
+			if integrity(t, reg, state) == 1 {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("the integrity check never reached %s", state)
+	}
+	t.Run("damaged", func(t *testing.T) {
+		// An index the start does not read: the damage is found by the
+		// check alone.
+		path, _ := damagedStore(t, 0, "signals_account")
+		reg := prometheus.NewRegistry()
+		s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg,
+			IntegrityCheck: IntegrityCheckAfterStart})
+		if err != nil {
+			t.Fatalf("open with the check after the start: %v", err)
+		}
+		defer s.Close()
+		waitState(t, reg, "damaged")
+		if ok, why := s.Healthy(); ok || !strings.Contains(why, "restore it from a backup") {
+			t.Fatalf("Healthy() = %v, %q; want unhealthy, saying to restore a backup", ok, why)
+		}
+		_, err = s.Commit(context.Background(), testMessage("1234", "2001"), testReceipt("after the check"))
+		if !errors.Is(err, ErrDatabaseDamaged) || !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("commit into a database found damaged: %v; want ErrDatabaseDamaged and ErrUnavailable", err)
+		}
+		if v := integrity(t, reg, "passed"); v != 0 {
+			t.Fatalf("state passed = %v beside damaged", v)
+		}
+	})
+	t.Run("sound", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		s, _ := openTest(t, path)
+		must(t, s.Close())
+		reg := prometheus.NewRegistry()
+		s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg,
+			IntegrityCheck: IntegrityCheckAfterStart})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		waitState(t, reg, "passed")
+		if _, err := s.Commit(context.Background(), testMessage("1234", "2001"), testReceipt("after the check")); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -33,7 +33,7 @@ func BenchmarkImportSites(b *testing.B) {
 		csv := sitesCSV(n)
 		open := func(b *testing.B) *Store {
 			s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{Logger: zap.NewNop(),
-				Registerer: prometheus.NewRegistry(), SkipIntegrityCheck: true})
+				Registerer: prometheus.NewRegistry(), IntegrityCheck: IntegrityCheckOff})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -97,14 +97,17 @@ func (s *Store) loadJournal(ctx context.Context) error {
 	if err == nil {
 		err = s.db.Setup().QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM frames`).Scan(&fmax)
 	}
-	if err == nil {
-		_, err = s.jdb.Setup().ExecContext(ctx, trimJournalSQL, cursor)
+	if err != nil {
+		// These are the first reads of the database's tables: with the
+		// integrity check after the start, a damaged file shows here.
+		return fmt.Errorf("store: journal: %w", s.db.Damaged(err))
 	}
+	_, err = s.jdb.Setup().ExecContext(ctx, trimJournalSQL, cursor)
 	if err == nil {
 		err = s.jdb.Setup().QueryRowContext(ctx, `SELECT coalesce(max(id), 0), count(*) FROM journal`).Scan(&jmax, &count)
 	}
 	if err != nil {
-		return fmt.Errorf("store: journal: %w", err)
+		return fmt.Errorf("store: journal: %w", s.jdb.Damaged(err))
 	}
 	j := &s.jr
 	j.changed, j.wake = make(chan struct{}), make(chan struct{}, 1)

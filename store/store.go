@@ -48,6 +48,17 @@ func embeddedDir(dir string) fs.FS {
 	return sub
 }
 
+// IntegrityCheck says when the database's quick_check runs.
+type IntegrityCheck = sqlite.IntegrityCheck
+
+// The integrity check's modes (store.integrity_check: start, background,
+// off).
+const (
+	IntegrityCheckAtOpen     = sqlite.CheckAtOpen
+	IntegrityCheckAfterStart = sqlite.CheckAfterStart
+	IntegrityCheckOff        = sqlite.CheckOff
+)
+
 // Options configure a Store.
 type Options struct {
 	Logger     *zap.Logger           // required
@@ -71,9 +82,12 @@ type Options struct {
 	// the names of the outputs it gave outbox rows (their wake-up). It runs
 	// on the writer and must not block.
 	OutboxQueued func(output string)
-	// SkipIntegrityCheck leaves out the quick_check of an existing database
-	// at start-up (it reads the whole file: about a second per GiB).
-	SkipIntegrityCheck bool
+	// IntegrityCheck says when the quick_check of an existing database
+	// runs (it reads the whole file: about a second per GiB): at open (the
+	// zero value; a damaged file is refused), after the start while the
+	// store serves (a damaged file is fenced: acknowledgements stop), or
+	// never. The journal, small, is always checked at open.
+	IntegrityCheck IntegrityCheck
 	// FileCheckInterval is how often the database file is checked to be
 	// still the one open (deleted or replaced stops commits). Default 1s.
 	FileCheckInterval time.Duration
@@ -221,7 +235,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	db, err := sqlite.Open(ctx, path, sqlite.Options{
 		Logger: log, Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"db": "store"}, opts.Registerer),
 		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
-		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, SkipIntegrityCheck: opts.SkipIntegrityCheck,
+		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, IntegrityCheck: opts.IntegrityCheck,
 		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
 		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
 	})

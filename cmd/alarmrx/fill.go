@@ -37,7 +37,7 @@ func benchFill(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{fmt.Errorf("give --data-dir, and --signals, --accounts and --committers of at least 1")}
 	}
 	s, err := store.Open(ctx, filepath.Join(*dataDir, store.FileName), store.Options{
-		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), SkipIntegrityCheck: true})
+		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), IntegrityCheck: store.IntegrityCheckOff})
 	if err != nil {
 		return err
 	}

@@ -40,8 +40,9 @@ type Options struct {
 	// BacklogMax is the projection backlog beyond which the writer stops
 	// taking commits until it has projected (backpressure).
 	BacklogMax int
-	// SkipIntegrityCheck leaves out the quick_check of an existing database.
-	SkipIntegrityCheck bool
+	// IntegrityCheck says when the quick_check of an existing database
+	// runs: in Open (the zero value), after Start, or never.
+	IntegrityCheck IntegrityCheck
 	// FileCheckInterval is how often the database file is checked to be
 	// still the one open.
 	FileCheckInterval time.Duration
@@ -94,6 +95,10 @@ type DB struct {
 	fence     atomic.Pointer[error]
 	stopWatch chan struct{}
 	watchDone chan struct{}
+	// The integrity check after Start (CheckAfterStart): its stop, and
+	// closed when it has ended.
+	checkCancel context.CancelFunc
+	checkDone   chan struct{}
 }
 
 // Open opens (creating if needed) the database at path and applies the
@@ -147,7 +152,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	if err := wdb.PingContext(ctx); err != nil {
 		return nil, openError(path, err)
 	}
-	if !created && !opts.SkipIntegrityCheck {
+	if !created && opts.IntegrityCheck == CheckAtOpen {
 		if err := quickCheck(ctx, wdb, path); err != nil {
 			return nil, err
 		}
@@ -256,10 +261,33 @@ func (db *DB) Start(ctx context.Context, b Batcher) error {
 	if err != nil {
 		return err
 	}
+	db.m.integrity = newIntegrityGauge(db.opts.Registerer)
+	switch {
+	case db.opts.IntegrityCheck == CheckOff:
+		db.setIntegrityState("off")
+	case db.created || db.opts.IntegrityCheck == CheckAtOpen:
+		db.setIntegrityState("passed") // by Open, or a new file
+	}
 	db.started = true
 	go w.run()
 	go db.watchFile(db.opts.FileCheckInterval)
+	if !db.created && db.opts.IntegrityCheck == CheckAfterStart {
+		ctx, cancel := context.WithCancel(context.Background())
+		db.checkCancel, db.checkDone = cancel, make(chan struct{})
+		go db.checkAfterStart(ctx)
+	}
 	return nil
+}
+
+// Damaged is err, or when err says the database file is damaged (not a
+// database, or malformed), an ErrDatabaseDamaged error naming the file and
+// telling to restore a backup.
+func (db *DB) Damaged(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		return openError(db.path, err)
+	}
+	return err
 }
 
 // openError names a database SQLite cannot read as such.
@@ -400,6 +428,10 @@ func (db *DB) Close() error {
 	close(db.reqs)
 	db.mu.Unlock()
 	if db.started {
+		if db.checkCancel != nil {
+			db.checkCancel()
+			<-db.checkDone
+		}
 		<-db.done
 		close(db.stopWatch)
 		<-db.watchDone

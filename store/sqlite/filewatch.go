@@ -65,11 +65,10 @@ func (db *DB) fileProblem() string {
 // the file vanished can be restored.
 func (db *DB) loseFile(why string) {
 	err := fmt.Errorf("%w: %s", ErrFileLost, why)
-	if !db.fence.CompareAndSwap(nil, &err) {
+	if !db.fenceWith(err) {
 		return
 	}
 	db.m.fileOK.Set(0)
-	db.markUnhealthy(err)
 	copyPath := filepath.Join(filepath.Dir(db.path),
 		strings.TrimSuffix(filepath.Base(db.path), ".db")+".recovered-"+time.Now().UTC().Format("20060102T150405Z")+".db")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

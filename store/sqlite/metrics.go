@@ -19,6 +19,7 @@ type metrics struct {
 	projectErrors  prometheus.Counter
 	up             prometheus.Gauge
 	fileOK         prometheus.Gauge
+	integrity      *prometheus.GaugeVec // integrity.go
 }
 
 func newMetrics(reg prometheus.Registerer, fileBytes func() float64) *metrics {
