@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
 
 		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
+		RebuildDetail:  registry.RebuildDetail,
 		SecretsKey:     secretsKey,
 	})
 	if err != nil {

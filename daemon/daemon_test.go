@@ -2,11 +2,14 @@ package daemon
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -408,6 +411,68 @@ func TestMetricsEndpoint(t *testing.T) {
 		if strings.Contains(body, secret) {
 			t.Errorf("/metrics leaks a secret")
 		}
+	}
+}
+
+// TestPlainFrameDetailIsRebuilt: a plain DC-09 frame is stored without
+// its detail (it would repeat the frame's bytes), and the API rebuilds it:
+// the same header fields and extended data as an encrypted frame's stored
+// detail gives; an encrypted frame keeps its stored detail (its decrypted
+// data is not in the bytes).
+func TestPlainFrameDetailIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	r := startDaemon(t, testConfig(t, dir))
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	f := frame("SIA-DCS", "9876", "0042", "#9876|Nri1/BA007", false)
+	f.XData = []dc09.XData{{ID: 'V', Value: []byte("https://v.example/clip/3")}}
+	mustSend(t, p, f, "ACK")
+	e := dial(t, r, "dc09-main", "tcp", hexKey, "hex")
+	mustSend(t, e, frame("SIA-DCS", "1234", "0043", "#1234|Nri1/BA008", true), "ACK")
+	var out struct {
+		Frames []struct {
+			Account string
+			Detail  struct {
+				Token, Sequence, Account, Data string
+				Encrypted                      bool
+				XData                          []struct{ ID, Value string }
+			} `json:"detail"`
+		} `json:"frames"`
+	}
+	apiGet(t, r, "/api/v1/frames?status=accepted", adminToken, &out)
+	got := map[string]string{}
+	for _, fr := range out.Frames {
+		got[fr.Account] = fmt.Sprintf("%s %s %s %s %v %v", fr.Detail.Token, fr.Detail.Sequence, fr.Detail.Account,
+			fr.Detail.Data, fr.Detail.Encrypted, fr.Detail.XData)
+	}
+	want := map[string]string{
+		"9876": "SIA-DCS 0042 9876 #9876|Nri1/BA007 false [{V https://v.example/clip/3}]",
+		"1234": "SIA-DCS 0043 1234 #1234|Nri1/BA008 true []",
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("frames' detail from the API:\n%v\nwant\n%v", got, want)
+	}
+	r.stop()
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stored := map[string]bool{}
+	rows, err := db.Query(`SELECT account, detail <> '' FROM frames WHERE status = 'accepted'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var acct string
+		var has bool
+		if err := rows.Scan(&acct, &has); err != nil {
+			t.Fatal(err)
+		}
+		stored[acct] = has
+	}
+	if !maps.Equal(stored, map[string]bool{"9876": false, "1234": true}) {
+		t.Fatalf("stored detail by account: %v; want none for the plain frame, the encrypted one's kept", stored)
 	}
 }
 

@@ -1,6 +1,9 @@
 package protocols
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Message is one decoded frame: the transmitter's identity and the events it
 // carries. A link test (DC-09 NULL) has no events.
@@ -54,4 +57,15 @@ type Codec interface {
 // part of a secret, even of a frame it cannot parse.
 type Redactor interface {
 	Redact(raw []byte) []byte
+}
+
+// DetailRebuilder is implemented by codecs whose Detail of a frame that
+// arrived in the clear is a function of the frame's bytes alone:
+// RebuildDetail(frame) renders the JSON that Detail renders, for every
+// such frame Decode accepts. The receiver then stores no detail for a frame
+// that was neither encrypted nor redacted (the detail would only repeat
+// the bytes stored beside it), and the store rebuilds it on read. It must
+// be pure and never panic; false means no detail.
+type DetailRebuilder interface {
+	RebuildDetail(frame []byte) (json.RawMessage, bool)
 }

@@ -261,7 +261,7 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Frame{}, rows, scanFrame)
+	out, err := sqlite.AppendRows([]Frame{}, rows, s.scanFrame)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
@@ -296,8 +296,10 @@ func framesQuery(f FrameFilter) (string, []any) {
 	return w.finish(q, orderBy("f.id", f.Desc), f.Limit)
 }
 
-// scanFrame reads a row of Frames' query.
-func scanFrame(sc sqlite.RowScanner) (Frame, error) {
+// scanFrame reads a row of Frames' query. A frame stored without its
+// detail, which its protocol rebuilds from the stored bytes
+// (protocols.DetailRebuilder), gets it rebuilt.
+func (s *Store) scanFrame(sc sqlite.RowScanner) (Frame, error) {
 	var fr Frame
 	var received int64
 	var encrypted int
@@ -312,8 +314,15 @@ func scanFrame(sc sqlite.RowScanner) (Frame, error) {
 	fr.ReceivedAt = fromNanos(received)
 	fr.Encrypted = encrypted != 0
 	fr.FrameTime = nullableTime(frameTime)
-	if detail != "" && json.Valid([]byte(detail)) {
-		fr.Detail = json.RawMessage(detail)
+	switch {
+	case detail != "":
+		if json.Valid([]byte(detail)) {
+			fr.Detail = json.RawMessage(detail)
+		}
+	case s.opts.RebuildDetail != nil && fr.Status == StatusAccepted && !fr.Encrypted:
+		if d, ok := s.opts.RebuildDetail(fr.Protocol, raw); ok {
+			fr.Detail = d
+		}
 	}
 	fr.Raw, fr.RawHex = rawForms(raw)
 	return fr, nil

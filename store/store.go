@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,6 +89,10 @@ type Options struct {
 	// store serves (a damaged file is fenced: acknowledgements stop), or
 	// never. The journal, small, is always checked at open.
 	IntegrityCheck IntegrityCheck
+	// RebuildDetail rebuilds the detail of a frame its receiver stored
+	// without one, because its protocol rebuilds it from the stored bytes
+	// (registry.RebuildDetail); nil leaves such frames without detail.
+	RebuildDetail func(protocol string, stored []byte) (json.RawMessage, bool)
 	// FileCheckInterval is how often the database file is checked to be
 	// still the one open (deleted or replaced stops commits). Default 1s.
 	FileCheckInterval time.Duration

@@ -89,6 +89,9 @@ func TestDecode(t *testing.T) {
 			if got != nil {
 				checkWellFormed(t, got)
 			}
+			if err == nil {
+				checkRebuild(t, m, []byte(tc.raw))
+			}
 		})
 	}
 }

@@ -168,6 +168,28 @@ func checkDecode(t *testing.T, c *Codec, data []byte) {
 	if perr != nil || !sameFrame(p, fr) {
 		t.Fatalf("Parse disagrees with Decode on %q: %+v, %v", data, p, perr)
 	}
+	checkRebuild(t, m, data)
+}
+
+// checkRebuild: the detail of a plain frame Decode accepted is rebuilt
+// from its bytes alone, to the byte (what the store keeps of it: no
+// detail); an encrypted frame's is not.
+func checkRebuild(t *testing.T, m *protocols.Message, data []byte) {
+	t.Helper()
+	got, ok := RebuildDetail(data)
+	if m.Encrypted {
+		if ok {
+			t.Fatalf("detail rebuilt for the encrypted frame %q: %s", data, got)
+		}
+		return
+	}
+	want, err := json.Marshal(m.Detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || !bytes.Equal(got, want) {
+		t.Fatalf("detail rebuilt from %q:\n%s (%v)\nwant Decode's\n%s", data, got, ok, want)
+	}
 }
 
 // fixHeader returns data with the CRC and length fields it should have, or

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -47,6 +48,9 @@ type Protocol struct {
 	// Sender, when set, names the sender of a decoded message: one
 	// listener is shared by senders, each supervised as its own link.
 	Sender func(*protocols.Message) string
+	// RebuildDetail, when set, rebuilds from a stored frame the detail its
+	// codec's protocols.DetailRebuilder let the receiver leave out.
+	RebuildDetail func(stored []byte) (json.RawMessage, bool)
 	// build makes the codec of one listener.
 	build func(Options) (protocols.Codec, error)
 	// frameCap, when set, is the listener's frame cap for Options whose
@@ -142,7 +146,8 @@ var all = []Protocol{
 		Replies:    "ACK (*ACK when encrypted), NAK with the receiver's time, DUH; silence on a bad CRC",
 		WrongTransport: Problem{Field: "serial.device",
 			Msg: "dc09 is an IP protocol; a serial port takes surgard"},
-		build: buildDC09,
+		RebuildDetail: dc09.RebuildDetail,
+		build:         buildDC09,
 	},
 	{
 		Name:       surgard.Name,
@@ -183,6 +188,16 @@ func Lookup(name string) (Protocol, bool) {
 		return Protocol{}, false
 	}
 	return all[i], true
+}
+
+// RebuildDetail rebuilds the detail of a frame of protocol stored without
+// one (protocols.DetailRebuilder); false when the protocol rebuilds none.
+func RebuildDetail(protocol string, stored []byte) (json.RawMessage, bool) {
+	p, ok := Lookup(protocol)
+	if !ok || p.RebuildDetail == nil {
+		return nil, false
+	}
+	return p.RebuildDetail(stored)
 }
 
 // Names returns the protocols' names in the registry's order.

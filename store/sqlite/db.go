@@ -274,6 +274,7 @@ func (db *DB) Start(ctx context.Context, b Batcher) error {
 	if !db.created && db.opts.IntegrityCheck == CheckAfterStart {
 		ctx, cancel := context.WithCancel(context.Background())
 		db.checkCancel, db.checkDone = cancel, make(chan struct{})
+		db.setIntegrityState("running")
 		go db.checkAfterStart(ctx)
 	}
 	return nil

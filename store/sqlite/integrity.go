@@ -67,7 +67,6 @@ func (db *DB) checkAfterStart(ctx context.Context) {
 		defer func() { _ = pool.Close() }()
 	}
 	start := time.Now()
-	db.setIntegrityState("running")
 	db.log.Info("integrity check running beside the service", zap.String("path", db.path))
 	if err == nil {
 		err = quickCheck(ctx, pool, db.path)
