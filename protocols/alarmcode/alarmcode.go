@@ -1,0 +1,154 @@
+// Package alarmcode turns the event code an XML or text dialect carries
+// (Micro Key SI, MASXML EventCode, Manitou Event, Sentinel Event, SOS
+// Access eventcode) into a protocols.Event, through the Contact ID and SIA
+// code tables, so that it is classified like a signal of any panel.
+//
+// Clouds write Contact ID codes with their qualifier as a letter (E130 new,
+// R130 restore, P130 status: automation-research.md §2.2, Ajax's Micro Key
+// output) or as a digit (1130, 3130, 6130), or bare (130, a new event);
+// SIA codes are two letters (BA). A code in neither form, or in a form
+// whose table does not list it, is kept and classified unknown, and
+// described "Invalid alarm <code>", the way Manitou shows a code it does
+// not know (automation-research.md §2.1, CHeKT's "invalid alarm"): it is
+// stored and acknowledged, never refused.
+package alarmcode
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/sia"
+)
+
+// MaxCode is the longest code kept; a longer one is refused (ErrBadCode).
+const MaxCode = 16
+
+// Sentinel errors; a dialect answers them with its own refusal.
+var (
+	ErrNoCode  = errors.New("alarmcode: no event code")
+	ErrBadCode = errors.New("alarmcode: event code longer than 16 characters or not printable")
+)
+
+// Fields are what a dialect sends for one event, as text; "" is absent.
+type Fields struct {
+	Account string
+	Code    string
+	Area    string // partition, area, group
+	Zone    string // zone, point, physical zone, detector
+	User    string
+	Text    string
+}
+
+// Event classifies f.Code (see the package comment) and fills the event's
+// account, partition, zone or user (whichever its table row addresses; a
+// zone when the code is unknown) and text. Leading and trailing space is
+// dropped; letters are upper-cased.
+func Event(f Fields) (protocols.Event, error) {
+	code := strings.ToUpper(strings.TrimSpace(f.Code))
+	switch {
+	case code == "":
+		return protocols.Event{}, ErrNoCode
+	case len(code) > MaxCode || strings.IndexFunc(code, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
+		return protocols.Event{}, ErrBadCode
+	}
+	ev := protocols.Event{
+		Account:   strings.TrimSpace(f.Account),
+		Partition: strings.TrimSpace(f.Area),
+		Text:      strings.TrimSpace(f.Text),
+	}
+	zone, user := strings.TrimSpace(f.Zone), strings.TrimSpace(f.User)
+	if q, cid, ok := contactIDForm(code); ok {
+		ev.Format, ev.Code, ev.Qualifier = protocols.FormatContactID, cid, q
+		ev.AddressKind = protocols.AddressZone
+		if row, ok := contactid.Lookup(cid); ok {
+			ev.Known, ev.Description, ev.Category, ev.AddressKind = true, row.Name, row.Category, row.Address
+		} else {
+			ev.Description = "Invalid alarm " + cid
+		}
+	} else if row, ok := sia.Lookup(code); ok {
+		ev.Format, ev.Code = protocols.FormatSIA, code
+		ev.Known, ev.Description, ev.Category, ev.AddressKind = true, row.Name, row.Category, row.Address
+		ev.Qualifier = protocols.QualifierNew
+		if row.Restore {
+			ev.Qualifier = protocols.QualifierRestore
+		}
+	} else {
+		// Unknown: a letter code is read as SIA's vocabulary, a number as
+		// Contact ID's; neither table knows it.
+		ev.Format, ev.Code, ev.AddressKind = protocols.FormatSIA, code, protocols.AddressZone
+		if code[0] >= '0' && code[0] <= '9' {
+			ev.Format = protocols.FormatContactID
+		}
+		ev.Description = "Invalid alarm " + code
+	}
+	switch ev.AddressKind {
+	case protocols.AddressUser:
+		ev.User, ev.Address = firstNonEmpty(user, zone), firstNonEmpty(user, zone)
+		ev.Zone = zoneIfUser(zone, user)
+	case protocols.AddressArea:
+		ev.Address = firstNonEmpty(ev.Partition, zone)
+		ev.Zone, ev.User = zone, user
+	case protocols.AddressNone:
+		ev.Zone, ev.User = zone, user
+	default:
+		ev.Zone, ev.Address, ev.User = zone, zone, user
+	}
+	return ev, nil
+}
+
+// contactIDForm reads E130, R130, P130, 1130, 3130, 6130 and 130.
+func contactIDForm(code string) (protocols.Qualifier, string, bool) {
+	q := protocols.QualifierNew
+	digits := code
+	switch {
+	case len(code) == 4 && (code[0] == 'E' || code[0] == 'R' || code[0] == 'P'):
+		q, digits = letterQualifier(code[0]), code[1:]
+	case len(code) == 4 && (code[0] == '1' || code[0] == '3' || code[0] == '6'):
+		q, digits = digitQualifier(code[0]), code[1:]
+	case len(code) != 3:
+		return 0, "", false
+	}
+	for i := 0; i < 3; i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, "", false
+		}
+	}
+	return q, digits, true
+}
+
+func letterQualifier(c byte) protocols.Qualifier {
+	switch c {
+	case 'R':
+		return protocols.QualifierRestore
+	case 'P':
+		return protocols.QualifierStatus
+	}
+	return protocols.QualifierNew
+}
+
+func digitQualifier(c byte) protocols.Qualifier {
+	switch c {
+	case '3':
+		return protocols.QualifierRestore
+	case '6':
+		return protocols.QualifierStatus
+	}
+	return protocols.QualifierNew
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// zoneIfUser keeps the zone beside a user only when both were sent.
+func zoneIfUser(zone, user string) string {
+	if user != "" {
+		return zone
+	}
+	return ""
+}
