@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmlredact"
 )
 
 func seeds(f *testing.F) {
@@ -320,4 +321,54 @@ func secretWords(raw []byte, o oracle) []string {
 		}
 	}
 	return words
+}
+
+// The oracle's view of the evidence copy, after xmlredact's.
+const (
+	redacted = xmlredact.Redacted
+	notKept  = xmlredact.NotKept
+)
+
+// span is a byte range [start, end) of the input.
+type span struct{ start, end int64 }
+
+// The redaction under test, without its fast path, and its fast path.
+var (
+	redactXML      = secrets.XML
+	redactJSON     = secrets.JSON
+	mayHoldPasskey = secrets.MayHold
+)
+
+// passkeyName is the secret the oracle looks for.
+const passkeyName = "passkey"
+
+// containsFold reports whether b holds the lower-case ASCII word w in any
+// ASCII letter case (the oracle's own, apart from xmlredact's).
+func containsFold(b []byte, w string) bool {
+	lower := bytes.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, b)
+	return bytes.Contains(lower, []byte(w))
+}
+
+// isXMLBlank reports whether text is XML white space, after a byte order
+// mark when it starts the document [XML 1.0 §2.3, §4.3.3].
+func isXMLBlank(text []byte, first bool) bool {
+	if first {
+		text = bytes.TrimPrefix(text, []byte("\ufeff"))
+	}
+	return len(bytes.Trim(text, " \t\r\n")) == 0
+}
+
+// isPasskey reports whether an XML qualified name's local part is
+// "passkey" under Unicode case folding.
+func isPasskey(name string) bool {
+	local := strings.Trim(name, ":")
+	if i := strings.LastIndexByte(local, ':'); i >= 0 {
+		local = local[i+1:]
+	}
+	return strings.EqualFold(local, "passkey")
 }

@@ -1,0 +1,39 @@
+package xmlredact
+
+import "testing"
+
+// TestNames: every name given is a secret, as an element, an attribute or
+// a JSON key, in any letter case; other names are kept. The engine's
+// finer cases are xmlsignal's (redact_test.go, FuzzRedact).
+func TestNames(t *testing.T) {
+	s := New("authentication", "passkey")
+	for _, tc := range []struct{ in, want string }{
+		{`<alarmrequest><authentication>hxp4x9nnwxjatv8</authentication><reference>1</reference></alarmrequest>`,
+			`<alarmrequest><authentication>[redacted]</authentication><reference>1</reference></alarmrequest>`},
+		{`<Heartbeat Passkey="s3cret" Id="7"/>`, `<Heartbeat Passkey="[redacted]" Id="7"/>`},
+		{`<a><AUTHENTICATION>x</AUTHENTICATION><b passkey='y'>z</b></a>`, `<a><AUTHENTICATION>[redacted]</AUTHENTICATION><b passkey='[redacted]'>z</b></a>`},
+		{`{"authentication":"x","passkey":1,"other":"k"}`, `{"authentication":"[redacted]","passkey":"[redacted]","other":"k"}`},
+		{`<a><auth>kept</auth></a>`, `<a><auth>kept</auth></a>`},
+		{`<a><authentication>open`, `<a>` + NotKept},
+	} {
+		if got := string(s.Redact([]byte(tc.in))); got != tc.want {
+			t.Errorf("Redact(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	if s.MayHold([]byte(`<alarmrequest><reference>1</reference></alarmrequest>`)) {
+		t.Error("a message naming no secret takes the parser")
+	}
+}
+
+func TestNewRefusesShortOrUpperNames(t *testing.T) {
+	for _, name := range []string{"key", "Passkey", "pass-key"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("New(%q) did not panic", name)
+				}
+			}()
+			New(name)
+		}()
+	}
+}
