@@ -431,6 +431,12 @@ type Listener struct {
 	UDP      string `mapstructure:"udp" yaml:"udp"`           // host:port, "" for none
 
 	MaxConns int `mapstructure:"max_conns" yaml:"max_conns"`
+	// AllowedSources, when set, are the only addresses (an IP, or a CIDR
+	// block such as 203.0.113.0/24) the listener takes connections and
+	// datagrams from; others are closed at once, counted and logged. The
+	// dialects that carry no passkey (microkey, masxml, sentinel) need it
+	// on a listener reachable from the internet.
+	AllowedSources []string `mapstructure:"allowed_sources" yaml:"allowed_sources"`
 	// MaxConnsPerIP caps the connections of one source address; 0 means a
 	// sixteenth of max_conns (at least 1), so that no single address can
 	// lock the panels out.

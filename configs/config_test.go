@@ -180,16 +180,17 @@ func TestLoadExample(t *testing.T) {
 		Name:              "IP receiver 1",
 		AccountPrefixMode: "add",
 		Listeners: []configs.Listener{{
-			Name:          "dc09-main",
-			Protocol:      "dc09",
-			Line:          1,
-			TCP:           "127.0.0.1:12128",
-			UDP:           "127.0.0.1:12128",
-			MaxConns:      4096,
-			ReadTimeout:   30 * time.Second,
-			IdleTimeout:   3 * time.Minute,
-			WriteTimeout:  5 * time.Second,
-			MaxFrameBytes: 0,
+			Name:           "dc09-main",
+			Protocol:       "dc09",
+			Line:           1,
+			TCP:            "127.0.0.1:12128",
+			UDP:            "127.0.0.1:12128",
+			MaxConns:       4096,
+			AllowedSources: []string{},
+			ReadTimeout:    30 * time.Second,
+			IdleTimeout:    3 * time.Minute,
+			WriteTimeout:   5 * time.Second,
+			MaxFrameBytes:  0,
 			Keys: []configs.Key{
 				{Account: "1234", Key: "000102030405060708090A0B0C0D0E0F", Format: "hex"},
 			},
@@ -844,6 +845,34 @@ func TestAddresses(t *testing.T) {
 		}
 		if got := problems(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
 			t.Errorf("udp %q: got %q, want %q", c.addr, got, want)
+		}
+	}
+}
+
+func TestAllowedSources(t *testing.T) {
+	for _, c := range []struct {
+		src, problem string
+		want         string // the block ParseSource reads
+	}{
+		{"203.0.113.7", "", "203.0.113.7/32"},
+		{"203.0.113.0/24", "", "203.0.113.0/24"},
+		{"203.0.113.9/24", "", "203.0.113.0/24"},
+		{"2001:db8::/32", "", "2001:db8::/32"},
+		{"::ffff:203.0.113.7", "", "203.0.113.7/32"},
+		{"example.net", `"example.net" is not an IP address or a CIDR block such as 203.0.113.0/24`, ""},
+		{"203.0.113.0/33", `"203.0.113.0/33" is not an IP address or a CIDR block such as 203.0.113.0/24`, ""},
+	} {
+		cfg := validListener()
+		cfg.Receivers[0].Listeners[0].AllowedSources = []string{c.src}
+		var want []string
+		if c.problem != "" {
+			want = []string{"receivers[0].listeners[0].allowed_sources[0]: " + c.problem}
+		}
+		if got := problems(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
+			t.Errorf("allowed_sources %q: got %q, want %q", c.src, got, want)
+		}
+		if p, err := configs.ParseSource(c.src); err == nil && p.String() != c.want {
+			t.Errorf("ParseSource(%q) = %s, want %s", c.src, p, c.want)
 		}
 	}
 }

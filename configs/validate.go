@@ -1,13 +1,14 @@
 package configs
 
 import (
+	"net/mail"
+	"net/url"
+	"os"
+
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
 	"github.com/alarmrx/alarmrx/protocols/registry"
 	"github.com/alarmrx/alarmrx/protocols/sia"
-	"net/mail"
-	"net/url"
-	"os"
 
 	"errors"
 	"fmt"
@@ -337,6 +338,11 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	}
 	p.atLeast(lp+".max_conns", l.MaxConns, 1)
 	p.atLeast(lp+".max_conns_per_ip", l.MaxConnsPerIP, 0)
+	for i, src := range l.AllowedSources {
+		if _, err := ParseSource(src); err != nil {
+			p.add(fmt.Sprintf("%s.allowed_sources[%d]", lp, i), "%v", err)
+		}
+	}
 	if l.MaxConnsPerIP > l.MaxConns && l.MaxConns >= 1 {
 		p.add(lp+".max_conns_per_ip", "must not exceed max_conns (%d) (got %d)", l.MaxConns, l.MaxConnsPerIP)
 	}
@@ -705,4 +711,23 @@ func maxLine(digits int) int {
 		n *= 10
 	}
 	return n - 1
+}
+
+// ParseSource reads one entry of a listener's allowed_sources: an IP
+// address (a block of one) or a CIDR block.
+func ParseSource(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or a CIDR block such as 203.0.113.0/24", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or a CIDR block such as 203.0.113.0/24", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -411,6 +412,14 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				return nil, fmt.Errorf("daemon: listener %q: %w", lc.Name, err)
 			}
 			maxFrame := proto.MaxFrameBytes(co)
+			var sources []netip.Prefix
+			for _, src := range lc.AllowedSources {
+				p, err := configs.ParseSource(src)
+				if err != nil {
+					return nil, fmt.Errorf("daemon: listener %q: allowed_sources: %w", lc.Name, err)
+				}
+				sources = append(sources, p)
+			}
 			lo := receiver.ListenerOptions{
 				TLS:              tlsConfig,
 				Serial:           port,
@@ -423,6 +432,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				AccountPrefix:    strings.ToUpper(rc.AccountPrefix),
 				TCP:              lc.TCP,
 				UDP:              lc.UDP,
+				AllowedSources:   sources,
 				MaxConns:         lc.MaxConns,
 				MaxConnsPerIP:    lc.MaxConnsPerIP,
 				ReadTimeout:      lc.ReadTimeout,

@@ -67,7 +67,7 @@ func (a *automation) answer(b byte) {
 // heartbeats.
 func TestSurgardOutput(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", TCP: "127.0.0.1:0", AckTimeout: 500 * time.Millisecond,
+	cfg.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", TCP: "127.0.0.1:0", AckTimeout: 2 * time.Second,
 		Retries: 2, Heartbeat: 300 * time.Millisecond, LineDigits: 3}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 		}, []string{"listener"}),
 		connsRefused: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_connections_refused_total",
-			Help: "TCP connections closed at once because the listener was at max_conns, or their source address at max_conns_per_ip (limit).",
+			Help: "TCP connections closed at once because the listener was at max_conns, their source address at max_conns_per_ip, or not in allowed_sources (limit; UDP datagrams from outside allowed_sources too).",
 		}, []string{"listener", "limit"}),
 		connsClosed: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_connections_closed_total",
@@ -158,6 +158,7 @@ func (m *metrics) initListener(listener, protocol string) {
 	m.connsActive.WithLabelValues(listener)
 	m.connsRefused.WithLabelValues(listener, limitMaxConns)
 	m.connsRefused.WithLabelValues(listener, limitPerIP)
+	m.connsRefused.WithLabelValues(listener, limitSource)
 	for _, c := range closeCauses {
 		m.connsClosed.WithLabelValues(listener, c)
 	}

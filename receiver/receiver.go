@@ -57,13 +57,18 @@ type ListenerOptions struct {
 	// LinkOf, when set, names the listener whose supervised link a
 	// stored message of this one checks in ("" for none): XML messages on a
 	// shared TCP listener keep their sender's link up.
-	LinkOf        func(*protocols.Message) string
-	MaxConns      int           // open TCP connections; also in-flight UDP datagrams
-	MaxConnsPerIP int           // open TCP connections of one source address; default MaxConns/16
-	ReadTimeout   time.Duration // the first frame must arrive within it
-	IdleTimeout   time.Duration // between frames
-	WriteTimeout  time.Duration // per reply
-	MaxFrameBytes int           // bytes buffered while looking for one frame
+	LinkOf func(*protocols.Message) string
+	// AllowedSources, when not empty, are the only source addresses the
+	// listener takes connections and datagrams from: the clouds whose
+	// dialects carry no passkey (Micro Key, MASXML, Sentinel) are told
+	// apart by their address alone.
+	AllowedSources []netip.Prefix
+	MaxConns       int           // open TCP connections; also in-flight UDP datagrams
+	MaxConnsPerIP  int           // open TCP connections of one source address; default MaxConns/16
+	ReadTimeout    time.Duration // the first frame must arrive within it
+	IdleTimeout    time.Duration // between frames
+	WriteTimeout   time.Duration // per reply
+	MaxFrameBytes  int           // bytes buffered while looking for one frame
 }
 
 // Options configure a Receiver.

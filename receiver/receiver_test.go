@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -431,6 +432,50 @@ func TestMaxConnsPerIPLeavesRoomForOthers(t *testing.T) {
 	})
 	if v := testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "max_conns")); v != 0 {
 		t.Errorf("refused at max_conns: %v", v)
+	}
+}
+
+// TestAllowedSources: a listener with allowed_sources serves its sources
+// and closes a connection from any other address at once, counted; a
+// datagram from outside is dropped unanswered (no reflection), counted.
+func TestAllowedSources(t *testing.T) {
+	sink := &memSink{}
+	h := start(t, sink, func(o *Options) {
+		o.Listeners[0].AllowedSources = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32"), netip.MustParsePrefix("10.0.0.0/8")}
+	})
+	addr := h.r.Addrs()[0].TCP
+	exchange := func(src, seq string) (string, error) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("1," + seq + ",BA\n"))
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		return bufio.NewReader(c).ReadString('\n')
+	}
+	if reply, err := exchange("127.0.0.2", "0001"); err != nil || reply != "ACK 0001\n" {
+		t.Fatalf("127.0.0.2 (allowed): %q, %v", reply, err)
+	}
+	if reply, err := exchange("127.0.0.1", "0002"); err == nil {
+		t.Fatalf("127.0.0.1 (not allowed) was answered %q", reply)
+	}
+	u, err := net.DialUDP("udp", &net.UDPAddr{IP: net.ParseIP("127.0.0.1")}, net.UDPAddrFromAddrPort(netip.MustParseAddrPort(h.r.Addrs()[0].UDP)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	_, _ = u.Write([]byte("1,0003,BA\n"))
+	_ = u.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := u.Read(make([]byte, 64)); err == nil {
+		t.Fatalf("a datagram from 127.0.0.1 (not allowed) was answered (%d bytes)", n)
+	}
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(h.r.m.connsRefused.WithLabelValues("test", "allowed_sources")) == 2
+	})
+	if n := sink.count(store.StatusAccepted); n != 1 {
+		t.Fatalf("%d frames stored, want the allowed source's 1", n)
 	}
 }
 

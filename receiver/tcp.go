@@ -55,7 +55,27 @@ func (l *listener) acceptLoop(ctx context.Context) {
 const (
 	limitMaxConns = "max_conns"
 	limitPerIP    = "max_conns_per_ip"
+	limitSource   = "allowed_sources"
 )
+
+// allowed reports whether addr (host:port) is a source the listener takes:
+// any, when allowed_sources is empty.
+func (l *listener) allowed(addr string) bool {
+	if len(l.opts.AllowedSources) == 0 {
+		return true
+	}
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range l.opts.AllowedSources {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
 
 // track registers a connection, refusing it when the listener is stopping,
 // at max_conns, or its source address at max_conns_per_ip: one client
@@ -70,6 +90,8 @@ func (l *listener) track(c net.Conn) bool {
 	src := evidence.SourceOf(c.RemoteAddr().String())
 	limit := ""
 	switch {
+	case !l.allowed(c.RemoteAddr().String()):
+		limit = limitSource
 	case len(l.conns) >= l.opts.MaxConns:
 		limit = limitMaxConns
 	case l.perSource[src] >= l.opts.MaxConnsPerIP:
@@ -78,7 +100,7 @@ func (l *listener) track(c net.Conn) bool {
 	if limit != "" {
 		_ = c.Close()
 		l.r.m.connsRefused.WithLabelValues(l.opts.Name, limit).Inc()
-		l.p.logLimited(protocols.ReasonUnknown, "connection refused: "+limit+" reached",
+		l.p.logLimited(protocols.ReasonUnknown, "connection refused: "+refusal(limit),
 			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns),
 			zap.Int("max_conns_per_ip", l.opts.MaxConnsPerIP))
 		return false
@@ -88,6 +110,14 @@ func (l *listener) track(c net.Conn) bool {
 	l.r.m.connections.WithLabelValues(l.opts.Name).Inc()
 	l.r.m.connsActive.WithLabelValues(l.opts.Name).Inc()
 	return true
+}
+
+// refusal words a refused connection's limit for the log.
+func refusal(limit string) string {
+	if limit == limitSource {
+		return "source address not in allowed_sources"
+	}
+	return limit + " reached"
 }
 
 func (l *listener) untrack(c net.Conn, cause string) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"go.uber.org/zap"
 )
 
@@ -39,6 +40,14 @@ func (l *listener) udpLoop(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			}
+			continue
+		}
+		if !l.allowed(addr.String()) {
+			// Not answered: a reply would make the listener a reflector
+			// for whoever forges the source.
+			l.r.m.connsRefused.WithLabelValues(l.opts.Name, limitSource).Inc()
+			l.p.logLimited(protocols.ReasonUnknown, "datagram dropped: source address not in allowed_sources",
+				zap.String("remote_addr", addr.String()))
 			continue
 		}
 		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr, received: l.r.opts.Now()}
