@@ -304,7 +304,7 @@ func (l *line) file(k, norm, v string) error {
 		if err := setOnce(&l.account, k, v); err != nil {
 			return err
 		}
-		if l.frame.AccountKey == "" {
+		if l.frame.AccountKey == "" && v != "" {
 			l.frame.AccountKey = k
 		}
 		return nil
@@ -312,11 +312,14 @@ func (l *line) file(k, norm, v string) error {
 		if err := setOnce(&l.seq, k, v); err != nil {
 			return err
 		}
-		if l.frame.SequenceKey == "" {
+		if l.frame.SequenceKey == "" && v != "" {
 			l.frame.SequenceKey = k
 		}
 		return nil
 	case fID:
+		if v == "" {
+			return nil
+		}
 		if l.idKey != "" && l.id != v {
 			return reject(ErrWrongContent, "%s given twice with different values", k)
 		}
