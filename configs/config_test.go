@@ -756,7 +756,7 @@ func TestBadManyReportsEverything(t *testing.T) {
 		"receivers[0].name: required",
 		`receivers[0].account_prefix: must be at most 8 characters 0-9 A-Z (got "AB-C")`,
 		l0 + `.name: must match ^[a-z0-9][a-z0-9_-]*$ (got "Main")`,
-		l0 + `.protocol: unknown protocol "sia" (known: dc09, surgard, xmlsignal)`,
+		l0 + `.protocol: unknown protocol "sia" (known: ` + strings.Join(configs.Protocols(), ", ") + `)`,
 		l0 + ".line: must be 1-999 (got 0)",
 		l0 + `.tcp: invalid port "http" in address "127.0.0.1:http" (want a number 0-65535)`,
 		l0 + `.udp: invalid port "70000" in address "127.0.0.1:70000" (want a number 0-65535)`,
@@ -769,7 +769,7 @@ func TestBadManyReportsEverything(t *testing.T) {
 		l0 + ".timestamp_window.behind: must not be negative (got -1s)",
 		"receivers[1].number: must be 1-99 (got 100)",
 		l1 + ".name: required",
-		l1 + ".protocol: required (known: dc09, surgard, xmlsignal)",
+		l1 + ".protocol: required (known: " + strings.Join(configs.Protocols(), ", ") + ")",
 		l1 + ".line: must be 1-999 (got 1000)",
 		l1 + ": needs a tcp, udp or serial endpoint",
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/sentinel"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 )
@@ -174,6 +175,20 @@ var all = []Protocol{
 		build: buildXMLSignal,
 		// An XML message may be as long on TCP as over HTTP.
 		frameCap: func(o Options) int { return o.XMLMaxBodyBytes },
+	},
+	{
+		Name:       sentinel.Name,
+		Transports: []Transport{TCP},
+		Replies:    "ACK 0x06 once stored, and to a ping (0x06 0x14); NAK 0x15 for a malformed line and while the store fails (the sender resends)",
+		WrongTransport: Problem{
+			Msg: "sentinel lines come over tcp, not udp or serial"},
+		// One cloud's connection: the listener is its link, supervised by
+		// heartbeat_timeout (its pings keep it up).
+		LinkSupervised: true,
+		RebuildDetail:  sentinel.New(sentinel.Options{}).RebuildDetail,
+		build: func(o Options) (protocols.Codec, error) {
+			return sentinel.New(sentinel.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
+		},
 	},
 }
 

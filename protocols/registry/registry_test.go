@@ -54,7 +54,7 @@ func TestEveryProtocolIsComplete(t *testing.T) {
 	if _, ok := Lookup("contactid"); ok {
 		t.Error("Lookup found a payload format that no listener speaks")
 	}
-	if !slices.Equal(Names(), []string{"dc09", "surgard", "xmlsignal"}) {
+	if !slices.Equal(Names(), []string{"dc09", "surgard", "xmlsignal", "sentinel"}) {
 		t.Errorf("Names() = %q", Names())
 	}
 	All()[0] = Protocol{Name: "changed"}
@@ -161,13 +161,18 @@ func TestImportsStayInProtocols(t *testing.T) {
 	}
 }
 
-// TestListenerRules: a Sur-Gard listener is one supervised link, an XML
-// listener's messages name their sender, and an XML listener's frame cap
-// defaults to xml.max_body_bytes.
+// TestListenerRules: a Sur-Gard listener, and a dialect's whose messages
+// name no sender, is one supervised link; a shared XML listener's messages
+// name their sender; and an XML listener's frame cap defaults to
+// xml.max_body_bytes.
 func TestListenerRules(t *testing.T) {
+	rules := map[string]struct{ link, sender bool }{
+		"dc09": {}, "surgard": {link: true}, "xmlsignal": {sender: true}, "sentinel": {link: true},
+	}
 	for _, p := range All() {
-		if p.LinkSupervised != (p.Name == "surgard") || (p.Sender != nil) != (p.Name == "xmlsignal") {
-			t.Errorf("%s: LinkSupervised %v, Sender %v", p.Name, p.LinkSupervised, p.Sender != nil)
+		want, ok := rules[p.Name]
+		if !ok || p.LinkSupervised != want.link || (p.Sender != nil) != want.sender {
+			t.Errorf("%s: LinkSupervised %v, Sender %v; want %+v (listed: %v)", p.Name, p.LinkSupervised, p.Sender != nil, want, ok)
 		}
 		for _, c := range []struct{ max, body, want int }{{0, 2000, 0}, {500, 2000, 500}} {
 			if p.Name == "xmlsignal" && c.max == 0 {

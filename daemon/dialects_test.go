@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+)
+
+// dialectCase is one cloud dialect as a listener speaks it end to end:
+// an alarm and its exact ACK, what is stored of it, a malformed message
+// and its exact refusal, and a heartbeat and its answer.
+type dialectCase struct {
+	protocol string
+	// alarm carries a sequence of its own, account account, event code
+	// code in zone zone and a media link (the stored modifier's text).
+	alarm, ack                 string
+	account, code, zone, media string
+	malformed, refusal         string
+	heartbeat, heartbeatReply  string
+}
+
+var dialectCases = []dialectCase{{
+	protocol: "sentinel",
+	alarm:    "Device ID=ABC1234|Seq=0042|Event=E130|Zone=017|Area=1|MediaUrl=https://media.example.net/017.jpg\r\n",
+	ack:      "\x06",
+	account:  "ABC1234", code: "130", zone: "017", media: "media_snapshot Value:https://media.example.net/017.jpg",
+	malformed: "Device ID=ABC1234|Seq=0043|Zone\r\n", refusal: "\x15",
+	heartbeat: "\x06\x14", heartbeatReply: "\x06",
+}}
+
+// dialectConfig gives receiver 1 of a test configuration a listener of
+// the case's protocol, "<protocol>-in" on line 9, supervised for
+// heartbeatTimeout when it is a link.
+func dialectConfig(t *testing.T, protocol string, heartbeatTimeout time.Duration) *configs.Config {
+	t.Helper()
+	cfg := testConfig(t, t.TempDir())
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = protocol+"-in", protocol, 9, "127.0.0.1:0", heartbeatTimeout
+	cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// exchange writes msg and reads exactly len(want) bytes back.
+func exchange(t *testing.T, c net.Conn, msg, want string) {
+	t.Helper()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("reply to %q: %q (%v), want %q", msg, got, err, want)
+	}
+}
+
+// TestDialectsEndToEnd: for each cloud dialect, on a real listener: the
+// alarm is ACKed with its exact bytes once stored, with its code, zone and
+// media link; its retransmission is ACKed again and stored once; a
+// malformed message gets the dialect's exact refusal and is kept as
+// rejected evidence; heartbeats keep the listener's link up, silence
+// fails it, and the next heartbeat restores it.
+func TestDialectsEndToEnd(t *testing.T) {
+	for _, dc := range dialectCases {
+		t.Run(dc.protocol, func(t *testing.T) {
+			clk := newTestClock()
+			r := startDaemonAt(t, dialectConfig(t, dc.protocol, time.Second), clk)
+			listener := dc.protocol + "-in"
+			c, err := net.Dial("tcp", r.addr(listener, "tcp"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+
+			exchange(t, c, dc.alarm, dc.ack)
+			got := signals(t, r, "account="+dc.account)
+			if len(got) != 1 || got[0]["event_code"] != dc.code || got[0]["zone"] != dc.zone || got[0]["listener"] != listener ||
+				!strings.Contains(fmt.Sprint(got[0]["modifiers"]), dc.media) {
+				t.Fatalf("stored %v; want one signal %s in zone %s with %s", got, dc.code, dc.zone, dc.media)
+			}
+			exchange(t, c, dc.alarm, dc.ack)
+			if got := signals(t, r, "account="+dc.account); len(got) != 1 {
+				t.Fatalf("after the retransmission %d signals, want 1", len(got))
+			}
+			exchange(t, c, dc.malformed, dc.refusal)
+			var rejected struct {
+				Frames []struct{ Listener, Reason string } `json:"frames"`
+			}
+			apiGet(t, r, "/api/v1/frames?status=rejected", adminToken, &rejected)
+			if len(rejected.Frames) != 1 || rejected.Frames[0].Listener != listener {
+				t.Fatalf("rejected evidence %+v", rejected.Frames)
+			}
+
+			// Heartbeats every 300 ms keep the 1 s link up; silence fails it.
+			for range 5 {
+				exchange(t, c, dc.heartbeat, dc.heartbeatReply)
+				clk.Advance(300 * time.Millisecond)
+			}
+			if v := counter(t, r, "alarmrx_link_failures_total", "listener", listener); v != 0 {
+				t.Fatalf("link failures while heartbeats came: %v", v)
+			}
+			clk.Advance(2 * time.Second)
+			waitFor(t, 5*time.Second, func() bool {
+				return counter(t, r, "alarmrx_link_failures_total", "listener", listener) == 1
+			})
+			exchange(t, c, dc.heartbeat, dc.heartbeatReply)
+			waitFor(t, 5*time.Second, func() bool { return gauge(t, r, "alarmrx_link_up", "listener", listener) == 1 })
+		})
+	}
+}
