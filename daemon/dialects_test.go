@@ -25,6 +25,17 @@ type dialectCase struct {
 }
 
 var dialectCases = []dialectCase{{
+	protocol: "microkey",
+	alarm: "\n<?xml version=\"1.0\"?><Signals Ver=\"1.0.0\"><SignalCount>1</SignalCount><Sequence>10007</Sequence>" +
+		"<Signal><LN>01</LN><ACC>8888</ACC><SI>E130</SI><PZ>102</PZ><A>1</A><VF>http://dvr.example.com/674/clip.avi</VF>" +
+		"<DT>2025-05-29</DT><TM>17:07:48</TM></Signal></Signals><Checksum>3F7D</Checksum>\r",
+	ack:     "\r<Response><Sequence>10007</Sequence><Status>ACK</Status></Response><Checksum>0000</Checksum>\n",
+	account: "8888", code: "130", zone: "102", media: "media_clip Value:http://dvr.example.com/674/clip.avi",
+	malformed:      "\n<Signals Ver=\"1.0.0\"><SignalCount>2</SignalCount><Sequence>10008</Sequence><Signal><ACC>8888</ACC><SI>E130</SI></Signal></Signals><Checksum>0000</Checksum>\r",
+	refusal:        "\r<Response><Sequence>10008</Sequence><Status>NAK</Status><Error>Signal count mismatch</Error></Response><Checksum>0000</Checksum>\n",
+	heartbeat:      "\n<Signals Ver=\"1.0.0\"><SignalCount>0</SignalCount><Sequence>10009</Sequence></Signals><Checksum>0000</Checksum>\r",
+	heartbeatReply: "\r<Response><Sequence>10009</Sequence><Status>ACK</Status></Response><Checksum>0000</Checksum>\n",
+}, {
 	protocol: "sentinel",
 	alarm:    "Device ID=ABC1234|Seq=0042|Event=E130|Zone=017|Area=1|MediaUrl=https://media.example.net/017.jpg\r\n",
 	ack:      "\x06",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/microkey"
 	"github.com/alarmrx/alarmrx/protocols/sentinel"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
@@ -175,6 +176,21 @@ var all = []Protocol{
 		build: buildXMLSignal,
 		// An XML message may be as long on TCP as over HTTP.
 		frameCap: func(o Options) int { return o.XMLMaxBodyBytes },
+	},
+	{
+		Name:       microkey.Name,
+		Transports: []Transport{TCP},
+		Replies:    "Response with Status ACK once stored, NAK with an Error text when refused or while the store fails (the sender resends)",
+		WrongTransport: Problem{
+			Msg: "microkey packages come over tcp, not udp or serial"},
+		// One cloud's connection: the listener is its link, supervised by
+		// heartbeat_timeout (Micro Key's receivers fail after 30 s
+		// without a package; SignalCount 0 packages keep it up).
+		LinkSupervised: true,
+		RebuildDetail:  microkey.New(microkey.Options{}).RebuildDetail,
+		build: func(o Options) (protocols.Codec, error) {
+			return microkey.New(microkey.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
+		},
 	},
 	{
 		Name:       sentinel.Name,
