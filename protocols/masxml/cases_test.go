@@ -140,8 +140,8 @@ var cases = []testCase{
 
 	// Heartbeats.
 	{name: "heartbeat_compact", source: "§2.3 heartbeat, without declaration, lower case type (I)",
-		raw:   `<XMLMessageClass><MessageType>heartbeat</MessageType><SourceID>ajax-cloud-1</SourceID><MessageSequenceNo>7</MessageSequenceNo></XMLMessageClass>`,
-		msg:   wantMsg{kind: "heartbeat", seq: "7", sender: "ajax-cloud-1"},
+		raw:   `<XMLMessageClass><MessageType>heartbeat</MessageType><SourceID>ajax cloud-1</SourceID><MessageSequenceNo>7</MessageSequenceNo></XMLMessageClass>`,
+		msg:   wantMsg{kind: "heartbeat", seq: "7", sender: "ajax cloud-1"},
 		reply: ack("7")},
 
 	// Signals, media, photos.

@@ -33,8 +33,8 @@ func (c *Codec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 	switch {
 	case m.MessageType == "":
 		return out, missingf("MessageType is required")
-	case !printable(m.MessageType), !printable(m.SourceID):
-		return out, wrongf("MessageType and SourceID: printable characters without space")
+	case !printable(strings.ReplaceAll(m.MessageType+m.SourceID, " ", "")):
+		return out, wrongf("MessageType and SourceID: printable ASCII characters")
 	case m.Sequence == "":
 		return out, missingf("MessageSequenceNo is required")
 	}
