@@ -25,6 +25,19 @@ type dialectCase struct {
 }
 
 var dialectCases = []dialectCase{{
+	protocol: "masxml",
+	alarm: "<?xml version='1.0' encoding='UTF-8'?><XMLMessageClass><MessageType>AJAX</MessageType><SourceID>5</SourceID>" +
+		"<MessageSequenceNo>101</MessageSequenceNo><KeyValuePair><Key>Account</Key><Value>ABCDEF1234</Value></KeyValuePair>" +
+		"<KeyValuePair><Key>EventCode</Key><Value>E130</Value></KeyValuePair><KeyValuePair><Key>Zone</Key><Value>12</Value></KeyValuePair>" +
+		"<KeyValuePair><Key>URL</Key><Value>https://app.example.net/v/101</Value></KeyValuePair></XMLMessageClass>",
+	ack:     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><AckNakClass><MessageSequenceNo>101</MessageSequenceNo><ResultCode>0</ResultCode><ResultText>ok</ResultText></AckNakClass>`,
+	account: "ABCDEF1234", code: "130", zone: "12", media: "media_portal Value:https://app.example.net/v/101",
+	malformed: "<XMLMessageClass><MessageType>AJAX</MessageType><SourceID>5</SourceID><MessageSequenceNo>102</MessageSequenceNo>" +
+		"<KeyValuePair><Key>EventCode</Key><Value>E130</Value></KeyValuePair></XMLMessageClass>",
+	refusal:        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><AckNakClass><MessageSequenceNo>102</MessageSequenceNo><ResultCode>9</ResultCode><ResultText>Invalid XML</ResultText></AckNakClass>`,
+	heartbeat:      "<XMLMessageClass><MessageType>HEARTBEAT</MessageType><SourceID>5</SourceID><MessageSequenceNo>103</MessageSequenceNo></XMLMessageClass>",
+	heartbeatReply: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><AckNakClass><MessageSequenceNo>103</MessageSequenceNo><ResultCode>0</ResultCode><ResultText>ok</ResultText></AckNakClass>`,
+}, {
 	protocol: "microkey",
 	alarm: "\n<?xml version=\"1.0\"?><Signals Ver=\"1.0.0\"><SignalCount>1</SignalCount><Sequence>10007</Sequence>" +
 		"<Signal><LN>01</LN><ACC>8888</ACC><SI>E130</SI><PZ>102</PZ><A>1</A><VF>http://dvr.example.com/674/clip.avi</VF>" +

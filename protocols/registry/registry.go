@@ -10,6 +10,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/masxml"
 	"github.com/alarmrx/alarmrx/protocols/microkey"
 	"github.com/alarmrx/alarmrx/protocols/sentinel"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
@@ -176,6 +177,21 @@ var all = []Protocol{
 		build: buildXMLSignal,
 		// An XML message may be as long on TCP as over HTTP.
 		frameCap: func(o Options) int { return o.XMLMaxBodyBytes },
+	},
+	{
+		Name:       masxml.Name,
+		Transports: []Transport{TCP},
+		Replies:    "AckNakClass with ResultCode 0 once stored; 1 (poorly formed) or 9 (invalid) when refused; 10 while the store fails (the sender resends)",
+		WrongTransport: Problem{
+			Msg: "masxml messages come over tcp (framed by the closing XMLMessageClass tag), not udp or serial"},
+		// One cloud's connection: the listener is its link, supervised by
+		// heartbeat_timeout (HEARTBEAT messages keep it up). The SourceID
+		// is kept in the frame's detail.
+		LinkSupervised: true,
+		RebuildDetail:  masxml.New(masxml.Options{}).RebuildDetail,
+		build: func(o Options) (protocols.Codec, error) {
+			return masxml.New(masxml.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
+		},
 	},
 	{
 		Name:       microkey.Name,
