@@ -1,4 +1,5 @@
 package masxml
+
 import (
 	"strings"
 	"testing"
