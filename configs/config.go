@@ -271,6 +271,10 @@ type XMLSender struct {
 	// HeartbeatTimeout supervises the sender: no message (heartbeats are
 	// messages without signals) for this long raises a link failure; 0 off.
 	HeartbeatTimeout time.Duration `mapstructure:"heartbeat_timeout" yaml:"heartbeat_timeout"`
+	// MonitoringURL is the sender's link template for events without a
+	// media link, as a listener's monitoring_url (it applies to the
+	// sender's messages over HTTP).
+	MonitoringURL string `mapstructure:"monitoring_url" yaml:"monitoring_url"`
 }
 
 // Report configures the morning report (design.md §9).
@@ -431,6 +435,12 @@ type Listener struct {
 	UDP      string `mapstructure:"udp" yaml:"udp"`           // host:port, "" for none
 
 	MaxConns int `mapstructure:"max_conns" yaml:"max_conns"`
+	// MonitoringURL, when set, makes the operator's "open video" link of
+	// an event that carries none: a URL template with {account} (as
+	// stored, the receiver's prefix applied), {account_sent} (as sent),
+	// {zone} and {area}, e.g. CHeKT's
+	// https://monitoring.chekt.com/monitoring?act={account}&zone={zone}.
+	MonitoringURL string `mapstructure:"monitoring_url" yaml:"monitoring_url"`
 	// AllowedSources, when set, are the only addresses (an IP, or a CIDR
 	// block such as 203.0.113.0/24) the listener takes connections and
 	// datagrams from; others are closed at once, counted and logged. The

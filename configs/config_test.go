@@ -877,6 +877,27 @@ func TestAllowedSources(t *testing.T) {
 	}
 }
 
+func TestMonitoringURL(t *testing.T) {
+	for _, c := range []struct{ tmpl, problem string }{
+		{"", ""},
+		{"https://monitoring.chekt.com/monitoring?act={account}&zone={zone}", ""},
+		{"https://portal.example/s?csid={account_sent}&area={area}", ""},
+		{"https://portal.example/s?txid={acct}", `unknown placeholder in "https://portal.example/s?txid={acct}": the template takes {account}, {account_sent}, {zone} and {area}`},
+		{"ftp://portal.example/{account}", `"ftp://portal.example/{account}" is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}`},
+		{"/monitoring?act={account}", `"/monitoring?act={account}" is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}`},
+	} {
+		cfg := validListener()
+		cfg.Receivers[0].Listeners[0].MonitoringURL = c.tmpl
+		var want []string
+		if c.problem != "" {
+			want = []string{"receivers[0].listeners[0].monitoring_url: " + c.problem}
+		}
+		if got := problems(t, cfg.Validate()); !reflect.DeepEqual(got, want) {
+			t.Errorf("monitoring_url %q: got %q, want %q", c.tmpl, got, want)
+		}
+	}
+}
+
 func TestAddressConflicts(t *testing.T) {
 	for _, c := range []struct {
 		a, b     string

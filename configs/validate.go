@@ -338,6 +338,7 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	}
 	p.atLeast(lp+".max_conns", l.MaxConns, 1)
 	p.atLeast(lp+".max_conns_per_ip", l.MaxConnsPerIP, 0)
+	p.monitoringURL(lp+".monitoring_url", l.MonitoringURL)
 	for i, src := range l.AllowedSources {
 		if _, err := ParseSource(src); err != nil {
 			p.add(fmt.Sprintf("%s.allowed_sources[%d]", lp, i), "%v", err)
@@ -687,6 +688,7 @@ func (x *XML) validate(p *problems, receivers map[int]string) {
 			p.add(sp+".line", "must be 1-999 (got %d)", s.Line)
 		}
 		p.notNegative(sp+".heartbeat_timeout", s.HeartbeatTimeout)
+		p.monitoringURL(sp+".monitoring_url", s.MonitoringURL)
 		p.prefixMode(sp+".account_prefix_mode", s.AccountPrefixMode)
 	}
 }
@@ -730,4 +732,23 @@ func ParseSource(s string) (netip.Prefix, error) {
 	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// monitoringURLFields are the placeholders a monitoring_url may hold.
+var monitoringURLFields = strings.NewReplacer("{account}", "A", "{account_sent}", "A", "{zone}", "1", "{area}", "1")
+
+// monitoringURL checks a link template: with its placeholders filled it
+// is an absolute http(s) URL, and no other {…} is left in it.
+func (p *problems) monitoringURL(field, tmpl string) {
+	if tmpl == "" {
+		return
+	}
+	filled := monitoringURLFields.Replace(tmpl)
+	u, err := url.Parse(filled)
+	switch {
+	case strings.ContainsAny(filled, "{}"):
+		p.add(field, "unknown placeholder in %q: the template takes {account}, {account_sent}, {zone} and {area}", tmpl)
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		p.add(field, "%q is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}", tmpl)
+	}
 }

@@ -433,6 +433,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 				TCP:              lc.TCP,
 				UDP:              lc.UDP,
 				AllowedSources:   sources,
+				MonitoringURL:    lc.MonitoringURL,
 				MaxConns:         lc.MaxConns,
 				MaxConnsPerIP:    lc.MaxConnsPerIP,
 				ReadTimeout:      lc.ReadTimeout,
@@ -463,6 +464,7 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 			Submitted:        true,
 			HeartbeatTimeout: sc.HeartbeatTimeout,
 			MaxFrameBytes:    cfg.XML.MaxBodyBytes,
+			MonitoringURL:    sc.MonitoringURL,
 		}
 		// The sender states its own prefix mode, in place of its receiver's.
 		lo.AccountPrefixMode = store.PrefixMode(sc.PrefixMode())

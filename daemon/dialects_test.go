@@ -139,3 +139,37 @@ func TestDialectsEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestMonitoringURL: an event that carries no media link gets the
+// listener's monitoring_url, filled with its account (as stored, and as
+// sent) and zone, as its media_portal; one that carries a link keeps its
+// own alone.
+func TestMonitoringURL(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Receivers[1].AccountPrefix = "ABC"
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP = "sentinel-in", "sentinel", 9, "127.0.0.1:0"
+	l.MonitoringURL = "https://monitoring.chekt.com/monitoring?act={account}&txid={account_sent}&zone={zone}"
+	cfg.Receivers[1].Listeners = append(cfg.Receivers[1].Listeners, l)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	c, err := net.Dial("tcp", r.addr("sentinel-in", "tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	exchange(t, c, "Account=1234|Seq=1|Event=E130|Zone=017\r\n", "\x06")
+	exchange(t, c, "Account=1234|Seq=2|Event=E131|Zone=018|VideoUrl=https://v.example/clip/2\r\n", "\x06")
+	got := signals(t, r, "account=ABC1234")
+	links := map[string]string{}
+	for _, sg := range got {
+		links[fmt.Sprint(sg["event_code"])] = fmt.Sprint(sg["modifiers"])
+	}
+	if len(got) != 2 ||
+		links["130"] != "[map[Name:media_portal Value:https://monitoring.chekt.com/monitoring?act=ABC1234&txid=1234&zone=017]]" ||
+		strings.Contains(links["131"], "monitoring.chekt.com") || !strings.Contains(links["131"], "https://v.example/clip/2") {
+		t.Fatalf("links by code: %v", links)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -129,6 +130,7 @@ type frame struct {
 func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frameMeta) ([]byte, error) {
 	p.observe(msg, meta.receivedAt)
 	f := &frame{msg: msg, meta: meta, stored: p.withPrefix(msg)}
+	p.addMonitoringLinks(f.stored, msg)
 	if len(msg.Events) == 0 && !p.synthetic {
 		return p.poll(raw, f)
 	}
@@ -448,6 +450,30 @@ func (p *pipeline) withPrefix(m *protocols.Message) *protocols.Message {
 		}
 	}
 	return &c
+}
+
+// addMonitoringLinks gives each event of m (the stored copy of sent) that
+// carries no media link the listener's monitoring_url, as its
+// media_portal link: the cloud's page for the account and zone.
+func (p *pipeline) addMonitoringLinks(m, sent *protocols.Message) {
+	tmpl := p.opts.MonitoringURL
+	if tmpl == "" {
+		return
+	}
+	for i := range m.Events {
+		ev := &m.Events[i]
+		if slices.ContainsFunc(ev.Modifiers, func(md protocols.Modifier) bool { return strings.HasPrefix(md.Name, "media_") }) {
+			continue
+		}
+		account := sent.Account
+		if i < len(sent.Events) && sent.Events[i].Account != "" {
+			account = sent.Events[i].Account
+		}
+		link := strings.NewReplacer("{account}", url.QueryEscape(ev.Account), "{account_sent}", url.QueryEscape(account),
+			"{zone}", url.QueryEscape(ev.Zone), "{area}", url.QueryEscape(ev.Partition)).Replace(tmpl)
+		// A copy: the decoded message's modifiers stay as they came.
+		ev.Modifiers = append(slices.Clip(ev.Modifiers), protocols.Modifier{Name: "media_portal", Value: link})
+	}
 }
 
 // prefixMode is the rule for one message: its sender's, else the

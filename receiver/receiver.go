@@ -58,6 +58,14 @@ type ListenerOptions struct {
 	// stored message of this one checks in ("" for none): XML messages on a
 	// shared TCP listener keep their sender's link up.
 	LinkOf func(*protocols.Message) string
+	// MonitoringURL, when set, is the template of the operator's "open
+	// video" link of an event that carries no media link of its own
+	// (automation-research.md §2.1: CHeKT's
+	// https://monitoring.chekt.com/monitoring?act={account}&zone={zone}).
+	// {account} is the account as stored (the receiver's prefix applied),
+	// {account_sent} as the sender sent it, {zone} and {area} the event's;
+	// each is query-escaped. The link is the event's media_portal.
+	MonitoringURL string
 	// AllowedSources, when not empty, are the only source addresses the
 	// listener takes connections and datagrams from: the clouds whose
 	// dialects carry no passkey (Micro Key, MASXML, Sentinel) are told
