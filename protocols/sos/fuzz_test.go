@@ -93,7 +93,13 @@ const vocabulary = "alarmrequest pingrequest requestnewauthentication authentica
 // that occur nowhere else in it: no output may show them.
 func passwords(data []byte) [][]byte {
 	var out [][]byte
-	lower := bytes.ToLower(data)
+	lower := make([]byte, len(data)) // ASCII only: offsets must not move
+	for i, b := range data {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		lower[i] = b
+	}
 	for i := 0; ; {
 		j := bytes.Index(lower[i:], []byte("authentication>"))
 		if j < 0 {
