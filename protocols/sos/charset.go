@@ -1,0 +1,131 @@
+package sos
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// charset is what an XML header's encoding declares.
+type charset uint8
+
+const (
+	charsetNone   charset = iota // no encoding declared: UTF-8 by XML's rule
+	charsetUTF8                  // UTF-8
+	charsetLatin1                // ISO-8859-1, Windows-1252, US-ASCII
+)
+
+// charsetOf reads an encoding label. SOS Access messages are ISO-8859-1
+// [S7: "only printable 8-bits characters from ISO8859-1 are allowed"];
+// UTF-8 and Windows-1252 are accepted as well (I). ISO-8859-1 is read as
+// Windows-1252, as the WHATWG Encoding Standard does for that label: the
+// two agree on every printable ISO-8859-1 character, and a sender that
+// writes "€" as 0x80 under an ISO-8859-1 header is read as it meant (I).
+func charsetOf(label string) (charset, bool) {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8":
+		return charsetUTF8, true
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "iso-ir-100", "latin1", "latin-1", "l1",
+		"windows-1252", "cp1252", "x-cp1252", "us-ascii", "ascii":
+		return charsetLatin1, true
+	}
+	return 0, false
+}
+
+var errCharset = errors.New("sos: unsupported charset")
+
+// charsetReader is the xml.Decoder's CharsetReader: Latin-1 and
+// Windows-1252 become UTF-8; any other label is refused (Decode has
+// refused it already, from the header).
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	cs, ok := charsetOf(label)
+	switch {
+	case !ok:
+		return nil, errCharset
+	case cs == charsetUTF8:
+		return input, nil
+	}
+	b, err := io.ReadAll(input)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(cp1252ToUTF8(b)), nil
+}
+
+// cp1252High maps 0x80–0x9F of Windows-1252 to Unicode; the five bytes
+// Windows-1252 leaves undefined keep their C1 code points (WHATWG).
+var cp1252High = [32]rune{
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+}
+
+// cp1252ToUTF8 converts Windows-1252 (and so ISO-8859-1's printable
+// characters) to UTF-8.
+func cp1252ToUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for _, c := range b {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xA0:
+			out = utf8.AppendRune(out, cp1252High[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return out
+}
+
+// appendLatin1 appends s, XML-escaped, in ISO-8859-1: a character outside
+// ISO-8859-1 becomes a character reference, so that a reply declared
+// ISO-8859-1 is read back as the text it echoes.
+func appendLatin1(dst []byte, s string) []byte {
+	for _, r := range s {
+		switch {
+		case r == '<':
+			dst = append(dst, "&lt;"...)
+		case r == '>':
+			dst = append(dst, "&gt;"...)
+		case r == '&':
+			dst = append(dst, "&amp;"...)
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
+			// Not a character of XML 1.0: dropped (Decode never
+			// produces it; Answer may be given anything).
+		case r < 0x20:
+			// TAB, LF, CR as references, so that they read back as
+			// sent rather than normalised [XML 1.0 §2.11, §3.3.3].
+			dst = append(dst, "&#"...)
+			dst = appendInt(dst, int(r))
+			dst = append(dst, ';')
+		case r < 0x80 || r >= 0xA0 && r <= 0xFF:
+			dst = append(dst, byte(r))
+		default:
+			dst = append(dst, "&#"...)
+			dst = appendInt(dst, int(r))
+			dst = append(dst, ';')
+		}
+	}
+	return dst
+}
+
+func appendInt(dst []byte, n int) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
+}
