@@ -108,6 +108,7 @@ var frameCases = []frameCase{
 	{name: "ping", raw: frame(`<?xml version="1.0"?><Ping/>`), kind: "heartbeat", reply: ack("djSMFrLYtcFo")},
 	{name: "messagetype_heartbeat", raw: frame(`<Message><MessageType>HEARTBEAT</MessageType></Message>`), kind: "heartbeat", reply: ack("vn0jcNg4epE5")},
 	{name: "heartbeat_passkey_no_auth", raw: frame(`<Heartbeat Passkey="` + testPasskey + `" Source="ajax" Account="SYS-REC1"/>`), kind: "heartbeat", account: "SYS-REC1", sender: "ajax", reply: ack("jBZK8A5O5nXZ")},
+	{name: "heartbeat_id_not_account", raw: frame(`<Heartbeat ID="3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b" Source="ajax"/>`), kind: "heartbeat", sender: "ajax", reply: ack("7YBwj5YAKytP")},
 	{name: "heartbeat_auth_ok", raw: frame(`<Heartbeat Passkey="` + testPasskey + `" Source="ajax"/>`), auth: true, kind: "heartbeat", sender: "ajax", reply: ack("fYTcDC8gLtOQ")},
 	{name: "heartbeat_auth_passkey_element", raw: frame(`<Heartbeat ReceiverID="cs-1"><Passkey>` + testPasskey + `</Passkey></Heartbeat>`), auth: true, kind: "heartbeat", sender: "cs-1", reply: ack("rQZvtrfApfL7")},
 	{name: "heartbeat_auth_wrong", raw: frame(`<Heartbeat Passkey="guess" Source="ajax"/>`), auth: true,

@@ -301,6 +301,9 @@ func (c *Codec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 				"<%.40s> holds no Signal, Binary, Heartbeat or Ping", root.name)
 		}
 	}
+	if n := countSignals(items); n > MaxSignals {
+		return m, rejectAt(0, wrong("%d signals, at most %d", n, MaxSignals))
+	}
 	if err := c.frameFields(f, root, items); err != nil {
 		return m, err
 	}
@@ -313,9 +316,6 @@ func (c *Codec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 		switch itemKind(it.n.name) {
 		case "Signal":
 			index++
-			if index > MaxSignals {
-				return m, rejectAt(0, wrong("more than %d signals", MaxSignals))
-			}
 			s, ev, err := decodeSignal(it, index)
 			if err != nil {
 				return m, rejectAt(index, err)
@@ -324,9 +324,6 @@ func (c *Codec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 			m.Events = append(m.Events, ev)
 		case "Binary":
 			index++
-			if index > MaxSignals {
-				return m, rejectAt(0, wrong("more than %d signals", MaxSignals))
-			}
 			p, err := decodePhoto(it, index)
 			if err != nil {
 				return m, rejectAt(index, err)
@@ -356,6 +353,10 @@ func (c *Codec) Decode(frame []byte, _ time.Time) (*protocols.Message, error) {
 	m.Kind = f.Type
 	return m, nil
 }
+
+// countSignals counts the items; a heartbeat counts too, so that no frame
+// has more than MaxSignals items of any kind to look at.
+func countSignals(items []item) int { return len(items) }
 
 // frameFields reads the frame's own id (an attribute of the root element,
 // else of the first item) and the sender id.
@@ -534,7 +535,9 @@ func extra(s *Signal, ev *protocols.Event, name, v string) error {
 
 // isNamespaceDecl reports an xmlns or xmlns:prefix attribute: markup, not
 // data.
-func isNamespaceDecl(n xml.Name) bool { return n.Space == "xmlns" || n.Space == "" && n.Local == "xmlns" }
+func isNamespaceDecl(n xml.Name) bool {
+	return n.Space == "xmlns" || n.Space == "" && n.Local == "xmlns"
+}
 
 // mediaURL reads a <URL>: http(s) only. Its media kind is not shown by the
 // evidence: a Type or Kind attribute naming one is honoured, else the link
@@ -571,12 +574,10 @@ func mediaURL(c *node) (URL, error) {
 func decodePhoto(it item, index int) (Photo, error) {
 	n := it.n
 	p := Photo{Index: index}
-	if v, place, ok := lookup(it, accountNames); ok {
-		v = strings.TrimSpace(v)
-		if err := account(v, place); err != nil {
-			return p, err
-		}
-		p.Account, p.AccountPlace = v, place
+	// A photo needs no account (its RawNo names its signal): a value that
+	// is no account (an image id in ID, say) is left out, not refused (I).
+	if v, place, ok := lookup(it, accountNames); ok && account(strings.TrimSpace(v), place) == nil {
+		p.Account, p.AccountPlace = strings.TrimSpace(v), place
 	}
 	get := func(names ...string) string {
 		v, _, _ := n.attr2(names)
@@ -619,12 +620,10 @@ func decodeHeartbeat(it item) (*Heartbeat, error) {
 	if itemKind(it.n.name) == "" {
 		h.Element = it.n.name + "/MessageType"
 	}
-	if v, place, ok := lookup(it, accountNames); ok {
-		v = strings.TrimSpace(v)
-		if err := account(v, place); err != nil {
-			return nil, err
-		}
-		h.Account, h.AccountPlace = v, place
+	// A heartbeat needs no account: a value that is no account is left
+	// out, not refused (I).
+	if v, place, ok := lookup(it, accountNames); ok && account(strings.TrimSpace(v), place) == nil {
+		h.Account, h.AccountPlace = strings.TrimSpace(v), place
 	}
 	if v, _, ok := lookup(it, lineNames); ok {
 		v = strings.TrimSpace(v)

@@ -2,10 +2,10 @@ package manitou
 
 import (
 	"bufio"
-	"io"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -201,3 +201,19 @@ func TestRedact(t *testing.T) {
 }
 
 func errorsEOF() error { return io.EOF }
+
+// TestRedactLatin1: a frame in ISO-8859-1 or Windows-1252 that cannot hold
+// a passkey is kept as received; one that may is never kept with it.
+func TestRedactLatin1(t *testing.T) {
+	c := New(Options{})
+	for _, name := range []string{"latin1", "windows1252"} {
+		tc, _ := caseByName(name)
+		if got := string(c.Redact([]byte(tc.raw))); got != tc.raw {
+			t.Errorf("%s: Redact = %q", name, got)
+		}
+	}
+	in := frame("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Heartbeat Passkey=\"" + testPasskey + "\"><Info>Caf\xe9</Info></Heartbeat>")
+	if got := c.Redact([]byte(in)); bytes.Contains(got, []byte(testPasskey)) || got[0] != STX || got[len(got)-1] != ETX {
+		t.Errorf("Redact = %q", got)
+	}
+}

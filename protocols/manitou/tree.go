@@ -21,29 +21,53 @@ type node struct {
 	attrs    []xml.Attr
 	text     strings.Builder // character data directly inside, CDATA included
 	children []*node
+
+	attrIndex  map[string]int
+	childIndex map[string]*node
 }
 
 // leaf reports whether n has no child element.
 func (n *node) leaf() bool { return len(n.children) == 0 }
 
-// attr returns the value of the attribute named name in any letter case.
+// foldKey is name folded as strings.EqualFold folds the ASCII names looked
+// for: lower case, with KELVIN SIGN (→ k, by ToLower) and LONG S (→ s) the
+// only non-ASCII runes that fold to an ASCII letter.
+func foldKey(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "\u017f", "s")
+}
+
+// index builds, once, the maps from folded name to the first attribute
+// and the first child element so named: each lookup is then one map read,
+// however many attributes or children a frame crams into an element.
+func (n *node) index() {
+	if n.attrIndex != nil {
+		return
+	}
+	n.attrIndex = make(map[string]int, len(n.attrs))
+	for i := len(n.attrs) - 1; i >= 0; i-- {
+		n.attrIndex[foldKey(n.attrs[i].Name.Local)] = i
+	}
+	n.childIndex = make(map[string]*node, len(n.children))
+	for i := len(n.children) - 1; i >= 0; i-- {
+		n.childIndex[foldKey(n.children[i].name)] = n.children[i]
+	}
+}
+
+// attr returns the value and the name as received of the first attribute
+// named name in any letter case.
 func (n *node) attr(name string) (string, string, bool) {
-	for _, a := range n.attrs {
-		if strings.EqualFold(a.Name.Local, name) {
-			return a.Value, a.Name.Local, true
-		}
+	n.index()
+	if i, ok := n.attrIndex[foldKey(name)]; ok {
+		return n.attrs[i].Value, n.attrs[i].Name.Local, true
 	}
 	return "", "", false
 }
 
-// child returns the first leaf child element named name in any letter case.
+// child returns the first child element named name in any letter case.
 func (n *node) child(name string) (*node, bool) {
-	for _, c := range n.children {
-		if strings.EqualFold(c.name, name) {
-			return c, true
-		}
-	}
-	return nil, false
+	n.index()
+	c, ok := n.childIndex[foldKey(name)]
+	return c, ok
 }
 
 func syntaxf(format string, args ...any) error {
