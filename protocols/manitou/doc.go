@@ -51,8 +51,12 @@
 //	Time      no sender time is known: Message.Timestamp stays zero ......... I
 //
 // Redact removes every Passkey (attribute or element) from the evidence
-// copy with the repository's xmlredact engine, keeping STX and ETX.
+// copy with the repository's xmlredact engine, keeping STX and ETX. A frame
+// in ISO-8859-1 or Windows-1252 that cannot hold a passkey is kept as
+// received; one that may is kept only up to where the engine (UTF-8 only)
+// stops reading it.
 //
 // The codec is pure: bytes in, values out, no I/O, no clock, no
-// randomness. It imports the standard library and protocols only.
+// randomness. It imports the standard library, protocols, protocols/alarmcode
+// and protocols/internal/xmlredact only.
 package manitou
