@@ -70,7 +70,9 @@ var frameCases = []frameCase{
 	// so it is refused for its first Signal.
 	{name: "evidence_signal_verbatim", raw: frame(`<Signal Event="BA" EvType="…"> <Area>…</Area> <AreaInfo>…</AreaInfo> <Zone>…</Zone>
   <PointID>…</PointID> <URL>…</URL> </Signal>`),
-		err: ErrMissing, reason: protocols.ReasonSyntax, kind: "rejected", reply: nak("1", "20")},
+		err: ErrWrongContent, reason: protocols.ReasonSyntax, kind: "rejected", reply: nak("1", "21")},
+	{name: "no_account_kept", raw: frame(`<Signal Event="BA"><Zone>5</Zone></Signal>`), kind: "signals", account: "", place: "none",
+		events: []wantEvent{{format: "SIA", code: "BA", qualifier: protocols.QualifierNew, zone: "5", known: true}}, reply: ack("rubIQObHQgtS")},
 	{name: "signal_attribute_account", raw: sigAttr, kind: "signals", account: "1234", place: "signal_attribute:Account",
 		events: []wantEvent{{format: "SIA", account: "1234", code: "BA", qualifier: protocols.QualifierNew, partition: "1", zone: "5", text: "Ground floor", known: true,
 			mods: []protocols.Modifier{{Name: "media_portal", Value: "https://portal.example.com/v/1?a=1&z=5"}, {Name: "attr_evtype", Value: "Alarm"}, {Name: "attr_pointid", Value: "12"}}}},

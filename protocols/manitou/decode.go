@@ -429,13 +429,19 @@ func (c *Codec) authorise(f *Frame, items []item) error {
 func decodeSignal(it item, index int) (Signal, protocols.Event, error) {
 	n := it.n
 	s := Signal{Index: index}
+	// Where the account sits is not public (I): a signal with none in any
+	// place looked at is stored and ACKed without one, as Manitou lands an
+	// unknown transmitter's signals on a system account [§2.4], so that an
+	// operator sees it (an unknown-account incident) and no alarm is lost
+	// to a NAK the sender would repeat forever.
 	acct, place, ok := lookup(it, accountNames)
-	if !ok {
-		return s, protocols.Event{}, missing("no account (Account, AccountID, Acct, TransmitterID, TxID, CSID or ID on the Signal or an enclosing element)")
-	}
-	acct = strings.TrimSpace(acct)
-	if err := account(acct, place); err != nil {
-		return s, protocols.Event{}, err
+	if ok {
+		acct = strings.TrimSpace(acct)
+		if err := account(acct, place); err != nil {
+			return s, protocols.Event{}, err
+		}
+	} else {
+		acct, place = "", "none"
 	}
 	s.Account, s.AccountPlace = acct, place
 	if v, lp, ok := lookup(it, lineNames); ok {

@@ -24,7 +24,9 @@
 //	          or an attribute or leaf child of an enclosing element, innermost
 //	          first ("enclosing:Signals@Account", "enclosing:Message/Account");
 //	          Signal.AccountPlace records which ........................... I
-//	          a Signal without an account is refused (NakMissing) ............ I
+//	          a Signal without an account is kept and ACKed without one
+//	          (AccountPlace "none"), as Manitou lands an unknown
+//	          transmitter on a system account [§2.4] ...................... I
 //	          RLP / ReceiverLinePrefix, found the same way → Message.Line .... I (Manitou routes by RLP + transmitter, S30)
 //	          EvType kept as the modifier attr_evtype (vocabulary unknown) ... O/I
 //	          codes through alarmcode: SIA-like (BA, FA), Contact ID forms ... I (S32: Manitou codes are SIA-like)

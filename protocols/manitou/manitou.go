@@ -42,7 +42,7 @@ const (
 // 5x) from "retry, or fail over" (30).
 const (
 	NakMalformed     = 10 // not well-formed XML, a DTD, an unsupported charset, the frame over the size cap
-	NakMissing       = 20 // mandatory data missing: the Event code, the account
+	NakMissing       = 20 // mandatory data missing: the Event code
 	NakWrongContent  = 21 // a field too long or of a wrong form, too many signals, bad base64
 	NakNotStored     = 30 // received but not stored (store failure, shutdown): retry or fail over
 	NakNotAuthorised = 40 // wrong or missing Passkey

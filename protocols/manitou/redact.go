@@ -2,8 +2,6 @@ package manitou
 
 import (
 	"bytes"
-	"io"
-	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols/internal/xmlredact"
 )
@@ -28,17 +26,6 @@ func (c *Codec) Redact(raw []byte) []byte {
 		end--
 	}
 	inner := raw[start:end]
-	if !utf8.Valid(inner) && secrets.MayHold(inner) {
-		// xmlredact reads UTF-8 only: a frame declared ISO-8859-1 or
-		// Windows-1252 would not parse there and be kept truncated. Read
-		// as the decoder reads it (charsetReader), it holds no spelling of
-		// a passkey when MayHold says so of its UTF-8 form: it is then kept
-		// as received. One that may hold a passkey goes to xmlredact and is
-		// kept up to its declaration only: never any part of a secret.
-		if u, ok := asDeclared(inner); ok && !secrets.MayHold(u) {
-			return raw
-		}
-	}
 	red := secrets.Redact(inner)
 	if len(red) == len(inner) && (len(red) == 0 || &red[0] == &inner[0]) {
 		return raw
@@ -47,50 +34,4 @@ func (c *Codec) Redact(raw []byte) []byte {
 	out = append(out, raw[:start]...)
 	out = append(out, red...)
 	return append(out, raw[end:]...)
-}
-
-// asDeclared returns doc in UTF-8 when its XML declaration names an
-// encoding charsetReader reads.
-func asDeclared(doc []byte) ([]byte, bool) {
-	enc, ok := declaredEncoding(doc)
-	if !ok {
-		return nil, false
-	}
-	rd, err := charsetReader(enc, bytes.NewReader(doc))
-	if err != nil {
-		return nil, false
-	}
-	u, err := io.ReadAll(rd)
-	return u, err == nil
-}
-
-// declaredEncoding returns the encoding pseudo-attribute of the XML
-// declaration doc starts with [XML 1.0 §2.8, §4.3.3].
-func declaredEncoding(doc []byte) (string, bool) {
-	doc = bytes.TrimPrefix(doc, []byte("\ufeff"))
-	if !bytes.HasPrefix(doc, []byte("<?xml")) {
-		return "", false
-	}
-	end := bytes.Index(doc, []byte("?>"))
-	if end < 0 {
-		return "", false
-	}
-	decl := doc[5:end]
-	i := bytes.Index(decl, []byte("encoding"))
-	if i < 0 {
-		return "", false
-	}
-	rest := bytes.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '=' {
-		return "", false
-	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
-		return "", false
-	}
-	q := bytes.IndexByte(rest[1:], rest[0])
-	if q < 0 {
-		return "", false
-	}
-	return string(rest[1 : 1+q]), true
 }

@@ -207,8 +207,8 @@ func TestRedact(t *testing.T) {
 	}
 	tc, _ := caseByName("latin1")
 	got := string(c.Redact([]byte(tc.raw)))
-	want := strings.Replace(strings.Replace(strings.Replace(tc.raw, testPassword, "[redacted]", 1), "ISO-8859-1", "UTF-8", 1), "\xe5", "å", 1)
-	want = strings.ReplaceAll(want, "\xe4", "ä")
+	// The bytes as received, ISO-8859-1 kept, but for the password.
+	want := strings.Replace(tc.raw, testPassword, "[redacted]", 1)
 	if got != want {
 		t.Errorf("latin1 evidence\n got %q\nwant %q", got, want)
 	}

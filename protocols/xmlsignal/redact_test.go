@@ -65,7 +65,9 @@ var redactCases = []struct {
 	{"unknown entity", `<H><Passkey>topsecret&bogus;</Passkey></H>`, `<H>` + cut},
 	{"text after the root", `<H><Passkey>topsecret</Passkey></H>{"passkey":"topsecret"}`, `<H><Passkey>[redacted]</Passkey></H>` + cut},
 	{"JSON array at the XML endpoint", `[{"passkey":"topsecret"}]`, cut},
-	{"declared encoding the reader lacks", `<?xml version="1.0" encoding="ISO-8859-1"?><H><Passkey>topsecret</Passkey></H>`, cut},
+	{"single-byte charset read byte for byte", `<?xml version="1.0" encoding="ISO-8859-1"?><H><Passkey>topsecret</Passkey></H>`,
+		`<?xml version="1.0" encoding="ISO-8859-1"?><H><Passkey>[redacted]</Passkey></H>`},
+	{"declared encoding the reader lacks", `<?xml version="1.0" encoding="Shift_JIS"?><H><Passkey>topsecret</Passkey></H>`, cut},
 	{"UTF-16", utf16LE(`<H><Passkey>topsecret</Passkey></H>`), cut},
 	{"invalid UTF-8", "<H><T>\xff</T><Passkey>topsecret</Passkey></H>", "<H><T>" + cut},
 

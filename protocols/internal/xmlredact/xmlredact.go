@@ -230,6 +230,7 @@ func splice(raw []byte, cuts []span, with string, keep int64, truncated bool) []
 func (s Secrets) XML(raw []byte) []byte {
 	d := xml.NewDecoder(bytes.NewReader(raw))
 	d.Strict = true
+	d.CharsetReader = singleByte
 	var cuts []span
 	depth := 0
 	// open is the depth of the secret element being read (0: none), at the
@@ -466,4 +467,32 @@ func (s Secrets) JSON(raw []byte) []byte {
 func isColon(b []byte) bool {
 	b = bytes.Trim(b, " \t\r\n")
 	return len(b) == 1 && b[0] == ':'
+}
+
+// singleByte reads a message declared in a single-byte charset the
+// dialects use (ISO-8859-1, Windows-1252, ASCII: SOS Access messages are
+// ISO-8859-1) byte for byte, each byte at or above 0x80 read as an ASCII
+// letter: the decoder's offsets stay the offsets of the input, which the
+// cuts are made by, and a name's letters stay name characters. What is
+// cut is decided by markup and by ASCII names, which the mapping leaves as
+// they are. Any other charset is refused, and the message is kept only up
+// to its declaration.
+func singleByte(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii":
+		return asciiMapped{in}, nil
+	}
+	return nil, errors.New("xmlredact: charset " + label + " not read")
+}
+
+type asciiMapped struct{ r io.Reader }
+
+func (a asciiMapped) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	for i := range p[:n] {
+		if p[i] >= 0x80 {
+			p[i] = 'x'
+		}
+	}
+	return n, err
 }

@@ -15,6 +15,12 @@ func TestNames(t *testing.T) {
 		{`{"authentication":"x","passkey":1,"other":"k"}`, `{"authentication":"[redacted]","passkey":"[redacted]","other":"k"}`},
 		{`<a><auth>kept</auth></a>`, `<a><auth>kept</auth></a>`},
 		{`<a><authentication>open`, `<a>` + NotKept},
+		// A single-byte charset is read byte for byte: the evidence is the
+		// bytes as received, less the secret.
+		{"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><alarmrequest><authentication>hxp4x9nnwxjatv8</authentication><sectiontext>K\xf6k</sectiontext></alarmrequest>",
+			"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><alarmrequest><authentication>[redacted]</authentication><sectiontext>K\xf6k</sectiontext></alarmrequest>"},
+		{"<?xml version='1.0' encoding='windows-1252'?><a passkey='s\x80cret'>\x93q\x94</a>", "<?xml version='1.0' encoding='windows-1252'?><a passkey='[redacted]'>\x93q\x94</a>"},
+		{"<?xml version=\"1.0\" encoding=\"UTF-16\"?><a><passkey>x</passkey></a>", NotKept},
 	} {
 		if got := string(s.Redact([]byte(tc.in))); got != tc.want {
 			t.Errorf("Redact(%q)\n got %q\nwant %q", tc.in, got, tc.want)
