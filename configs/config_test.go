@@ -1234,7 +1234,7 @@ receivers:
 	_, err := configs.LoadBytes([]byte(bad))
 	want := []string{
 		`xml.senders[1].id: duplicate sender "chekt" (also xml.senders[0])`,
-		"xml.senders[1].passkey: must have at least 16 characters (got 5)",
+		"xml.senders[1].passkey: must have at least 15 characters (got 5)",
 		"xml.senders[1].receiver: receiver 7 is not configured",
 		"xml.senders[1].line: must be 1-999 (got 0)",
 		"xml.senders[2].id: must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ (got \"bad id\")",

@@ -672,10 +672,11 @@ func (x *XML) validate(p *problems, receivers map[int]string) {
 		default:
 			ids[s.ID] = sp
 		}
-		// Described by length only, never shown.
+		// Described by length only, never shown. 15 is SOS Access's
+		// password, which the protocol fixes at 15 characters [S7].
 		switch prev, dup := keys[s.Passkey]; {
-		case len(s.Passkey) < 16:
-			p.add(sp+".passkey", "must have at least 16 characters (got %d)", len(s.Passkey))
+		case len(s.Passkey) < 15:
+			p.add(sp+".passkey", "must have at least 15 characters (got %d)", len(s.Passkey))
 		case dup:
 			p.add(sp+".passkey", "the same passkey as %s: each sender needs its own", prev)
 		default:

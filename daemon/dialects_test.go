@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/protocols/manitou"
+	"github.com/alarmrx/alarmrx/protocols/sos"
 )
 
 // dialectCase is one cloud dialect as a listener speaks it end to end:
@@ -25,6 +27,15 @@ type dialectCase struct {
 }
 
 var dialectCases = []dialectCase{{
+	protocol: "manitou",
+	alarm: "\x02<?xml version=\"1.0\"?><Signal Event=\"BA\" EvType=\"Alarm\" Account=\"1234\"><Area>1</Area><AreaInfo>Ground floor</AreaInfo>" +
+		"<Zone>5</Zone><PointID>12</PointID><URL>https://portal.example.com/v/1?a=1&amp;z=5</URL></Signal>\x03",
+	ack:     "\x02<?xml version=\"1.0\"?><Ack><RawNo>dvBNwz56IzVF</RawNo></Ack>\x03",
+	account: "1234", code: "BA", zone: "5", media: "media_portal Value:https://portal.example.com/v/1?a=1&z=5",
+	malformed: "\x02<Signal Event=\"BA\" Account=\"1234\"><URL>ftp://x.example/1</URL></Signal>\x03",
+	refusal:   "\x02<?xml version=\"1.0\"?><Nak Index=\"1\" Code=\"21\"/>\x03",
+	heartbeat: "\x02<Heartbeat/>\x03", heartbeatReply: string(manitou.Ack(manitou.RawNo([]byte("\x02<Heartbeat/>\x03")))),
+}, {
 	protocol: "masxml",
 	alarm: "<?xml version='1.0' encoding='UTF-8'?><XMLMessageClass><MessageType>AJAX</MessageType><SourceID>5</SourceID>" +
 		"<MessageSequenceNo>101</MessageSequenceNo><KeyValuePair><Key>Account</Key><Value>ABCDEF1234</Value></KeyValuePair>" +
@@ -48,6 +59,18 @@ var dialectCases = []dialectCase{{
 	refusal:        "\r<Response><Sequence>10008</Sequence><Status>NAK</Status><Error>Signal count mismatch</Error></Response><Checksum>0000</Checksum>\n",
 	heartbeat:      "\n<Signals Ver=\"1.0.0\"><SignalCount>0</SignalCount><Sequence>10009</Sequence></Signals><Checksum>0000</Checksum>\r",
 	heartbeatReply: "\r<Response><Sequence>10009</Sequence><Status>ACK</Status></Response><Checksum>0000</Checksum>\n",
+}, {
+	protocol: "sos",
+	alarm: `<?xml version="1.0" encoding="ISO-8859-1"?><alarmrequest><reference>7</reference><receiver>42</receiver><alarmtype>AL</alarmtype>` +
+		`<transmittertype>SV300</transmittertype><transmittercode>1234567</transmittercode><eventcode>BA</eventcode><detector>5</detector>` +
+		"<detectortext>K\xe4llare</detectortext></alarmrequest>",
+	ack:     `<?xml version="1.0" encoding="ISO-8859-1"?><alarmresponse><reference>7</reference><status>0</status><info>OK</info><arrivaltime>{arrival}</arrivaltime></alarmresponse>`,
+	account: "1234567", code: "BA", zone: "5", media: "attr_detectortext Value:Källare",
+	malformed: `<?xml version="1.0" encoding="ISO-8859-1"?><alarmrequest><reference>8</reference><receiver>42</receiver>` +
+		`<transmittertype>SV300</transmittertype><transmittercode>1234567</transmittercode></alarmrequest>`,
+	refusal:        `<?xml version="1.0" encoding="ISO-8859-1"?><alarmresponse><reference>8</reference><status>7</status><info>MANDATORY_DATA_MISSING</info><arrivaltime>{arrival}</arrivaltime></alarmresponse>`,
+	heartbeat:      `<?xml version="1.0" encoding="ISO-8859-1"?><pingrequest><transmittercode>1234567</transmittercode><transmittertype>SV300</transmittertype></pingrequest>`,
+	heartbeatReply: `<?xml version="1.0" encoding="ISO-8859-1"?><pingresponse><status>0</status><info>OK</info><arrivaltime>{arrival}</arrivaltime></pingresponse>`,
 }, {
 	protocol: "sentinel",
 	alarm:    "Device ID=ABC1234|Seq=0042|Event=E130|Zone=017|Area=1|MediaUrl=https://media.example.net/017.jpg\r\n",
@@ -75,6 +98,14 @@ func dialectConfig(t *testing.T, protocol string, heartbeatTimeout time.Duration
 // exchange writes msg and reads exactly len(want) bytes back.
 func exchange(t *testing.T, c net.Conn, msg, want string) {
 	t.Helper()
+	exchangeAt(t, c, msg, want, time.Time{})
+}
+
+// exchangeAt is exchange with {arrival} in want read as the receiver's
+// time now, as SOS Access writes it.
+func exchangeAt(t *testing.T, c net.Conn, msg, want string, now time.Time) {
+	t.Helper()
+	want = strings.ReplaceAll(want, "{arrival}", now.Format(sos.ArrivalTimeLayout))
 	if _, err := c.Write([]byte(msg)); err != nil {
 		t.Fatal(err)
 	}
@@ -103,17 +134,17 @@ func TestDialectsEndToEnd(t *testing.T) {
 			}
 			defer c.Close()
 
-			exchange(t, c, dc.alarm, dc.ack)
+			exchangeAt(t, c, dc.alarm, dc.ack, clk.Now())
 			got := signals(t, r, "account="+dc.account)
 			if len(got) != 1 || got[0]["event_code"] != dc.code || got[0]["zone"] != dc.zone || got[0]["listener"] != listener ||
 				!strings.Contains(fmt.Sprint(got[0]["modifiers"]), dc.media) {
 				t.Fatalf("stored %v; want one signal %s in zone %s with %s", got, dc.code, dc.zone, dc.media)
 			}
-			exchange(t, c, dc.alarm, dc.ack)
+			exchangeAt(t, c, dc.alarm, dc.ack, clk.Now())
 			if got := signals(t, r, "account="+dc.account); len(got) != 1 {
 				t.Fatalf("after the retransmission %d signals, want 1", len(got))
 			}
-			exchange(t, c, dc.malformed, dc.refusal)
+			exchangeAt(t, c, dc.malformed, dc.refusal, clk.Now())
 			var rejected struct {
 				Frames []struct{ Listener, Reason string } `json:"frames"`
 			}
@@ -124,7 +155,7 @@ func TestDialectsEndToEnd(t *testing.T) {
 
 			// Heartbeats every 300 ms keep the 1 s link up; silence fails it.
 			for range 5 {
-				exchange(t, c, dc.heartbeat, dc.heartbeatReply)
+				exchangeAt(t, c, dc.heartbeat, dc.heartbeatReply, clk.Now())
 				clk.Advance(300 * time.Millisecond)
 			}
 			if v := counter(t, r, "alarmrx_link_failures_total", "listener", listener); v != 0 {
@@ -134,7 +165,7 @@ func TestDialectsEndToEnd(t *testing.T) {
 			waitFor(t, 5*time.Second, func() bool {
 				return counter(t, r, "alarmrx_link_failures_total", "listener", listener) == 1
 			})
-			exchange(t, c, dc.heartbeat, dc.heartbeatReply)
+			exchangeAt(t, c, dc.heartbeat, dc.heartbeatReply, clk.Now())
 			waitFor(t, 5*time.Second, func() bool { return gauge(t, r, "alarmrx_link_up", "listener", listener) == 1 })
 		})
 	}
@@ -171,5 +202,58 @@ func TestMonitoringURL(t *testing.T) {
 		links["130"] != "[map[Name:media_portal Value:https://monitoring.chekt.com/monitoring?act=ABC1234&txid=1234&zone=017]]" ||
 		strings.Contains(links["131"], "monitoring.chekt.com") || !strings.Contains(links["131"], "https://v.example/clip/2") {
 		t.Fatalf("links by code: %v", links)
+	}
+}
+
+// TestDialectPasskeys: with XML senders configured, a Manitou heartbeat
+// must carry its sender's passkey and an SOS Access message its
+// receiver's password; a wrong one gets the dialect's refusal, and no
+// passkey is kept in the stored evidence.
+func TestDialectPasskeys(t *testing.T) {
+	const secret = "manitou-passkey-0123456789"
+	cfg := testConfig(t, t.TempDir())
+	for _, proto := range []string{"manitou", "sos"} {
+		l := configs.DefaultListener()
+		l.Name, l.Protocol, l.Line, l.TCP, l.HeartbeatTimeout = proto+"-in", proto, 9, "127.0.0.1:0", 0
+		cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
+	}
+	cfg.XML.Senders = []configs.XMLSender{{ID: "cloud1", Passkey: secret, Receiver: 1, Line: 9}, {ID: "42", Passkey: "hxp4x9nnwxjatv8", Receiver: 1, Line: 9}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	clk := newTestClock()
+	r := startDaemonAt(t, cfg, clk)
+	dial := func(listener string) net.Conn {
+		c, err := net.Dial("tcp", r.addr(listener, "tcp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	m := dial("manitou-in")
+	good := "\x02<Heartbeat Source=\"cloud1\" Passkey=\"" + secret + "\"/>\x03"
+	exchange(t, m, good, string(manitou.Ack(manitou.RawNo([]byte(good)))))
+	exchange(t, m, "\x02<Heartbeat Source=\"cloud1\" Passkey=\"wrong-passkey-0123456789\"/>\x03", "\x02<?xml version=\"1.0\"?><Nak Index=\"0\" Code=\"40\"/>\x03")
+	exchange(t, m, "\x02<Heartbeat Source=\"cloud1\"/>\x03", "\x02<?xml version=\"1.0\"?><Nak Index=\"0\" Code=\"40\"/>\x03")
+
+	s := dial("sos-in")
+	req := func(password string) string {
+		return `<?xml version="1.0" encoding="ISO-8859-1"?><alarmrequest><authentication>` + password + `</authentication><reference>3</reference>` +
+			`<receiver>42</receiver><transmittertype>SV300</transmittertype><transmittercode>7654321</transmittercode><eventcode>FA</eventcode></alarmrequest>`
+	}
+	exchangeAt(t, s, req("hxp4x9nnwxjatv8"), `<?xml version="1.0" encoding="ISO-8859-1"?><alarmresponse><reference>3</reference><status>0</status><info>OK</info><arrivaltime>{arrival}</arrivaltime></alarmresponse>`, clk.Now())
+	exchangeAt(t, s, req("wrongpassword12"), `<?xml version="1.0" encoding="ISO-8859-1"?><alarmresponse><reference>3</reference><status>4</status><info>NOT_AUTHORIZED</info><arrivaltime>{arrival}</arrivaltime></alarmresponse>`, clk.Now())
+	if got := signals(t, r, "account=7654321"); len(got) != 1 || got[0]["event_code"] != "FA" {
+		t.Fatalf("stored %v; want the authenticated alarm alone", got)
+	}
+	var frames struct {
+		Frames []struct{ Raw string } `json:"frames"`
+	}
+	apiGet(t, r, "/api/v1/frames?limit=100", adminToken, &frames)
+	for _, f := range frames.Frames {
+		if strings.Contains(f.Raw, "hxp4x9nnwxjatv8") || strings.Contains(f.Raw, "wrongpassword12") || strings.Contains(f.Raw, "passkey-0123456789") {
+			t.Fatalf("a stored frame keeps a passkey: %q", f.Raw)
+		}
 	}
 }

@@ -53,10 +53,9 @@
 //	Time      no sender time is known: Message.Timestamp stays zero ......... I
 //
 // Redact removes every Passkey (attribute or element) from the evidence
-// copy with the repository's xmlredact engine, keeping STX and ETX. A frame
-// in ISO-8859-1 or Windows-1252 that cannot hold a passkey is kept as
-// received; one that may is kept only up to where the engine (UTF-8 only)
-// stops reading it.
+// copy with the repository's xmlredact engine, keeping STX and ETX; a
+// frame in ISO-8859-1 or Windows-1252 is read byte for byte, so the
+// evidence is the bytes as received less the passkey.
 //
 // The codec is pure: bytes in, values out, no I/O, no clock, no
 // randomness. It imports the standard library, protocols, protocols/alarmcode

@@ -10,9 +10,11 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/manitou"
 	"github.com/alarmrx/alarmrx/protocols/masxml"
 	"github.com/alarmrx/alarmrx/protocols/microkey"
 	"github.com/alarmrx/alarmrx/protocols/sentinel"
+	"github.com/alarmrx/alarmrx/protocols/sos"
 	"github.com/alarmrx/alarmrx/protocols/surgard"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 )
@@ -179,6 +181,20 @@ var all = []Protocol{
 		frameCap: func(o Options) int { return o.XMLMaxBodyBytes },
 	},
 	{
+		Name:       manitou.Name,
+		Transports: []Transport{TCP},
+		Replies:    "Ack with a RawNo once stored; Nak with the failing signal's Index and a Code when refused, 30 while the store fails (the sender resends)",
+		WrongTransport: Problem{
+			Msg: "manitou frames come over tcp (STX … ETX), not udp or serial"},
+		// The listener is one cloud's link (heartbeat_timeout); a frame
+		// that names its sender checks that sender's link in too.
+		LinkSupervised: true,
+		Sender:         manitou.Sender,
+		build: func(o Options) (protocols.Codec, error) {
+			return manitou.New(manitou.Options{MaxFrameBytes: o.MaxFrameBytes, Auth: senderAuth(o.Senders)}), nil
+		},
+	},
+	{
 		Name:       masxml.Name,
 		Transports: []Transport{TCP},
 		Replies:    "AckNakClass with ResultCode 0 once stored; 1 (poorly formed) or 9 (invalid) when refused; 10 while the store fails (the sender resends)",
@@ -206,6 +222,25 @@ var all = []Protocol{
 		RebuildDetail:  microkey.New(microkey.Options{}).RebuildDetail,
 		build: func(o Options) (protocols.Codec, error) {
 			return microkey.New(microkey.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
+		},
+	},
+	{
+		Name:       sos.Name,
+		Transports: []Transport{TCP},
+		Replies:    "alarmresponse (pingresponse) with status 0 once stored; 1, 2, 3, 4, 7, 9 or 100 when refused; 5 while the store fails (the sender uses its failover)",
+		WrongTransport: Problem{
+			Msg: "sos messages come over tcp, not udp or serial"},
+		// The listener is one link (heartbeat_timeout: the pings' level,
+		// 90 s to 25 h); a message that names its receiver checks that
+		// sender's link in too.
+		LinkSupervised: true,
+		Sender:         sos.Sender,
+		build: func(o Options) (protocols.Codec, error) {
+			var auth func(receiver, transmitter, password string) bool
+			if a := senderAuth(o.Senders); a != nil {
+				auth = func(receiver, _, password string) bool { return a(receiver, password) }
+			}
+			return sos.New(sos.Options{MaxFrameBytes: o.MaxFrameBytes, Auth: auth}), nil
 		},
 	},
 	{
@@ -268,15 +303,29 @@ func buildDC09(o Options) (protocols.Codec, error) {
 func buildXMLSignal(o Options) (protocols.Codec, error) {
 	// On TCP the passkey travels in Header/Passkey; any configured sender
 	// may use the listener with its own.
-	senders := maps.Clone(o.Senders)
 	limit := o.MaxFrameBytes
 	if limit == 0 {
 		limit = o.XMLMaxBodyBytes
 	}
-	return xmlsignal.New(limit).WithAuth(func(source, passkey string) bool {
-		want, ok := senders[source]
+	auth := senderAuth(o.Senders)
+	if auth == nil {
+		auth = func(string, string) bool { return false } // no sender is configured: none may use it
+	}
+	return xmlsignal.New(limit).WithAuth(auth), nil
+}
+
+// senderAuth checks a dialect's in-message passkey against the configured
+// XML senders' (xml.senders: id and passkey), in constant time; nil when
+// none is configured, and the listener then relies on allowed_sources.
+func senderAuth(senders map[string]string) func(sender, passkey string) bool {
+	if len(senders) == 0 {
+		return nil
+	}
+	own := maps.Clone(senders)
+	return func(sender, passkey string) bool {
+		want, ok := own[sender]
 		return ok && passkey != "" && subtle.ConstantTimeCompare([]byte(passkey), []byte(want)) == 1
-	}), nil
+	}
 }
 
 // keys finds the key for a DC-09 header account: the account's stored key

@@ -54,7 +54,7 @@ func TestEveryProtocolIsComplete(t *testing.T) {
 	if _, ok := Lookup("contactid"); ok {
 		t.Error("Lookup found a payload format that no listener speaks")
 	}
-	if !slices.Equal(Names(), []string{"dc09", "surgard", "xmlsignal", "masxml", "microkey", "sentinel"}) {
+	if !slices.Equal(Names(), []string{"dc09", "surgard", "xmlsignal", "manitou", "masxml", "microkey", "sos", "sentinel"}) {
 		t.Errorf("Names() = %q", Names())
 	}
 	All()[0] = Protocol{Name: "changed"}
@@ -167,7 +167,7 @@ func TestImportsStayInProtocols(t *testing.T) {
 // xml.max_body_bytes.
 func TestListenerRules(t *testing.T) {
 	rules := map[string]struct{ link, sender bool }{
-		"dc09": {}, "surgard": {link: true}, "xmlsignal": {sender: true}, "masxml": {link: true}, "microkey": {link: true}, "sentinel": {link: true},
+		"dc09": {}, "surgard": {link: true}, "xmlsignal": {sender: true}, "manitou": {link: true, sender: true}, "sos": {link: true, sender: true}, "masxml": {link: true}, "microkey": {link: true}, "sentinel": {link: true},
 	}
 	for _, p := range All() {
 		want, ok := rules[p.Name]
