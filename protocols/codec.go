@@ -69,3 +69,20 @@ type Redactor interface {
 type DetailRebuilder interface {
 	RebuildDetail(frame []byte) (json.RawMessage, bool)
 }
+
+// PeerReply is a peer's answer to a message alarmrx sent it, as a
+// dialect's ParseReply reads it: an output waits for it before the next
+// message (stop-and-wait).
+type PeerReply struct {
+	// Seq is the sequence the reply echoes; "" when the dialect's reply
+	// echoes none.
+	Seq string
+	// OK: the peer accepted (stored) the message; a duplicate counts as OK.
+	OK bool
+	// Retry: not OK, and the same message is to be sent again (a NAK, "not
+	// stored", a server error); false for a refusal sending again cannot
+	// mend (malformed, not authorised).
+	Retry bool
+	// Text is the peer's result code or text, for the log; never a secret.
+	Text string
+}
