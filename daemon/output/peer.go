@@ -1,0 +1,474 @@
+package output
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/alarmrx/alarmrx/internal/ratelog"
+	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.uber.org/zap"
+)
+
+// Dialect is the sending side of a cloud dialect (protocols/manitou,
+// masxml, microkey, sos…): alarmrx in the role a cloud has, sending to an
+// automation platform's receiver.
+type Dialect interface {
+	// EncodeSignal renders one signal with sequence seq; an error means
+	// the dialect cannot carry it at all (the item is undeliverable).
+	EncodeSignal(seq, account string, ev protocols.Event, at time.Time) ([]byte, error)
+	// EncodeHeartbeat renders the keep-alive sent when idle.
+	EncodeHeartbeat(seq string, at time.Time) []byte
+	// SplitReply frames the peer's replies (bufio.SplitFunc).
+	SplitReply(data []byte, atEOF bool) (int, []byte, error)
+	// ParseReply reads one framed reply.
+	ParseReply(frame []byte) (protocols.PeerReply, error)
+}
+
+// PeerOptions configure an output that connects to an automation
+// platform's receiver and sends it signals in a dialect.
+type PeerOptions struct {
+	Name    string // outbox target and metric label
+	Dialect Dialect
+	// Endpoints are host:port, the primary first, then the backups.
+	Endpoints []string
+	Outbox    Outbox
+	Logger    *zap.Logger
+	// Registerer takes the output's metrics.
+	Registerer prometheus.Registerer
+	// AckTimeout is how long to wait for the answer to one message
+	// (default 10 s); Retries how many sends of one message an endpoint
+	// gets before the output fails over to the next (default 3); Heartbeat
+	// the idle time before a keep-alive (default 60 s); Failback how often,
+	// while on a backup, the primary is tried again (default 60 s).
+	AckTimeout time.Duration
+	Retries    int
+	Heartbeat  time.Duration
+	Failback   time.Duration
+	// DialTimeout bounds one connection attempt (default 5 s).
+	DialTimeout time.Duration
+	// Poll is how often an idle output looks for new outbox rows (default
+	// 100 ms).
+	Poll time.Duration
+	Now  func() time.Time
+}
+
+// Peer delivers the outbox to an automation platform's receiver:
+// stop-and-wait, in order, each message sent again until the peer accepts
+// it. A message the peer refuses for good (malformed to it, not
+// authorised) is listed as undeliverable with the peer's answer, so that
+// the ones behind it go on. When an endpoint answers none of the retries
+// of a message, or cannot be reached, the output fails over to the next
+// endpoint; while on a backup it tries the primary again every Failback
+// (failback). With no endpoint answering, the automation counts as
+// absent (a trouble incident) and signals wait in the outbox.
+type Peer struct {
+	opts PeerOptions
+	log  *zap.Logger
+	wake chan struct{}
+
+	mu       sync.Mutex
+	endpoint int // index in Endpoints of the connection in use
+	absent   bool
+	lastOK   time.Time
+
+	heartbeatSeq   uint64
+	mUp            prometheus.Gauge
+	mDelivered     prometheus.Counter
+	mRetries       prometheus.Counter
+	mUndeliverable prometheus.Counter
+	mFailovers     prometheus.Counter
+	mEndpoint      *prometheus.GaugeVec
+	rateLog        *ratelog.Limiter
+}
+
+// NewPeer makes the output; nothing connects before Run.
+func NewPeer(o PeerOptions) (*Peer, error) {
+	if len(o.Endpoints) == 0 || o.Dialect == nil {
+		return nil, errors.New("output: a peer output needs a dialect and at least one endpoint")
+	}
+	defaultTo := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defaultTo(&o.AckTimeout, 10*time.Second)
+	defaultTo(&o.Heartbeat, 60*time.Second)
+	defaultTo(&o.Failback, 60*time.Second)
+	defaultTo(&o.DialTimeout, 5*time.Second)
+	defaultTo(&o.Poll, 100*time.Millisecond)
+	if o.Retries <= 0 {
+		o.Retries = 3
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	p := &Peer{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
+		wake: make(chan struct{}, 1), rateLog: ratelog.New(logEvery)}
+	f := promauto.With(o.Registerer)
+	labels := prometheus.Labels{"output": o.Name}
+	p.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
+		Help: "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."})
+	p.mUp.Set(1)
+	p.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
+		Help: "Signals the output's automation acknowledged."})
+	p.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
+		Help: "Records sent again after a NAK or no answer within the ACK timeout."})
+	p.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
+		Help: "Signals no Sur-Gard record can carry, kept in the outbox as undeliverable (listed in the API, with an incident) instead of sent."})
+	p.mFailovers = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_failovers_total", ConstLabels: labels,
+		Help: "Times a peer output moved to another endpoint: failing over after the retries, or failing back to the primary."})
+	p.mEndpoint = f.NewGaugeVec(prometheus.GaugeOpts{Name: "alarmrx_output_endpoint", ConstLabels: labels,
+		Help: "1 for the endpoint a peer output sends to (0 the primary, 1 the first backup…), 0 for the others."}, []string{"endpoint"})
+	for i := range o.Endpoints {
+		p.mEndpoint.WithLabelValues(strconv.Itoa(i))
+	}
+	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
+		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
+		n, _ := p.lag()
+		return float64(n)
+	})
+	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
+		Help: "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."}, func() float64 {
+		_, oldest := p.lag()
+		if oldest.IsZero() {
+			return 0
+		}
+		return p.opts.Now().Sub(oldest).Seconds()
+	})
+	return p, nil
+}
+
+func (p *Peer) lag() (int, time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	n, oldest, err := p.opts.Outbox.OutboxLag(ctx, p.opts.Name)
+	if err != nil {
+		logLagUnread(p.log, p.rateLog, p.opts.Now(), err)
+	}
+	return n, oldest
+}
+
+// Name is the output's name, its outbox target.
+func (p *Peer) Name() string { return p.opts.Name }
+
+// Wake tells the output its outbox got rows (never blocks).
+func (p *Peer) Wake() { wake(p.wake) }
+
+// Addr is "": a peer output listens on nothing.
+func (p *Peer) Addr() string { return "" }
+
+// Close has nothing to release before Run.
+func (p *Peer) Close() {}
+
+// peerConn is one connection to an endpoint, with its reply framer.
+type peerConn struct {
+	c        net.Conn
+	sc       *bufio.Scanner
+	endpoint int
+	since    time.Time // when it was made: failback counts from here
+}
+
+func (c *peerConn) close() { _ = c.c.Close() }
+
+// errRefused: the peer refused the message for good.
+var errRefused = errors.New("output: the automation refused the message")
+
+// Run connects and delivers until ctx ends.
+func (p *Peer) Run(ctx context.Context) {
+	var c *peerConn
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	lastSent := p.opts.Now()
+	backoff := time.Second
+	for ctx.Err() == nil {
+		if c == nil {
+			c = p.connect(ctx, p.current())
+			if c == nil {
+				if p.opts.Now().Sub(p.lastSeen()) > time.Duration(p.opts.Retries)*p.opts.AckTimeout {
+					p.setAbsent(true, "no endpoint can be reached")
+				}
+				sleep(ctx, backoff)
+				backoff = min(2*backoff, 30*time.Second)
+				continue
+			}
+			backoff = time.Second
+		}
+		if c.endpoint != 0 && p.opts.Now().Sub(c.since) >= p.opts.Failback {
+			// Failback: the primary is tried again; the backup's connection
+			// stays in use when it cannot be reached.
+			if primary := p.dial(ctx, 0); primary != nil {
+				p.log.Info("failing back to the primary endpoint", zap.String("endpoint", p.opts.Endpoints[0]))
+				c.close()
+				c = primary
+				p.use(0)
+				p.mFailovers.Inc()
+			} else {
+				c.since = p.opts.Now()
+			}
+		}
+		items, err := p.opts.Outbox.PendingOutbox(ctx, p.opts.Name, 64)
+		if err != nil {
+			if ok, suppressed := p.rateLog.Allow("outbox_unread", p.opts.Now()); ok && ctx.Err() == nil {
+				p.log.Warn("outbox read failed; retrying", zap.Error(err), zap.Int("suppressed", suppressed))
+			}
+			sleep(ctx, time.Second)
+			continue
+		}
+		if len(items) == 0 {
+			if p.opts.Now().Sub(lastSent) >= p.opts.Heartbeat {
+				p.heartbeatSeq++
+				msg := p.opts.Dialect.EncodeHeartbeat(strconv.FormatUint(p.heartbeatSeq, 10), p.opts.Now().UTC())
+				if _, err := p.exchange(c, msg, ""); err != nil {
+					c = p.failOver(c, err)
+				} else {
+					p.setAbsent(false, "")
+				}
+				lastSent = p.opts.Now()
+			}
+			idle(ctx, p.wake, p.opts.Poll)
+			continue
+		}
+		for _, it := range items {
+			if ctx.Err() != nil || c == nil {
+				break
+			}
+			var ok bool
+			if c, ok = p.deliverOne(ctx, c, it); !ok {
+				break
+			}
+			lastSent = p.opts.Now()
+		}
+	}
+}
+
+// deliverOne sends one item until the peer accepts it, refuses it for
+// good, or the connection fails over; ok false means the item stays
+// pending and delivery goes back to the top (a new connection, the
+// outbox read again).
+func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem) (*peerConn, bool) {
+	if it.Kind != "signal" {
+		return c, p.undeliverable(ctx, it, errIncidentStep)
+	}
+	// The sequence is the outbox row's id: a message sent again carries
+	// the same one, so that the peer can tell it is a retransmission.
+	seq := strconv.FormatInt(it.ID, 10)
+	msg, err := p.opts.Dialect.EncodeSignal(seq, it.Account, it.Event, it.ReceivedAt.UTC())
+	if err != nil {
+		return c, p.undeliverable(ctx, it, err)
+	}
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		reply, err := p.exchange(c, msg, seq)
+		switch {
+		case err == nil:
+			if err := p.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}); err != nil {
+				p.log.Warn("delivery not recorded; it will be sent again", zap.Error(err))
+			}
+			p.mDelivered.Inc()
+			p.setAbsent(false, "")
+			return c, true
+		case errors.Is(err, errRefused):
+			return c, p.undeliverable(ctx, it, fmt.Errorf("%w: %s", err, reply.Text))
+		}
+		p.markAttempt(ctx, it, err)
+		p.mRetries.Inc()
+		if attempt >= p.opts.Retries {
+			// The endpoint took none of the retries: the next one gets
+			// the message.
+			return p.failOver(c, err), false
+		}
+		if !errors.Is(err, ErrNAK) {
+			// No answer, or the connection broke: the reader is spent, so
+			// the message goes again on a new connection to the endpoint.
+			ep := c.endpoint
+			c.close()
+			if c = p.dial(ctx, ep); c == nil {
+				p.use((ep + 1) % len(p.opts.Endpoints))
+				return nil, false
+			}
+		}
+	}
+	return c, false
+}
+
+// exchange writes msg and waits for the peer's answer to it: a reply that
+// echoes another sequence (the late answer to an earlier send) is passed
+// over. It returns ErrNAK for a refusal to send again, errRefused for a
+// refusal for good, errNoAnswer past the timeout.
+func (p *Peer) exchange(c *peerConn, msg []byte, seq string) (protocols.PeerReply, error) {
+	deadline := time.Now().Add(p.opts.AckTimeout)
+	if err := c.c.SetWriteDeadline(deadline); err != nil {
+		return protocols.PeerReply{}, err
+	}
+	if _, err := c.c.Write(msg); err != nil {
+		return protocols.PeerReply{}, err
+	}
+	if err := c.c.SetReadDeadline(deadline); err != nil {
+		return protocols.PeerReply{}, err
+	}
+	for c.sc.Scan() {
+		r, err := p.opts.Dialect.ParseReply(c.sc.Bytes())
+		if err != nil {
+			continue // noise on the line; keep waiting for the answer
+		}
+		if r.Seq != "" && seq != "" && r.Seq != seq {
+			continue
+		}
+		switch {
+		case r.OK:
+			return r, nil
+		case r.Retry:
+			return r, ErrNAK
+		}
+		return r, errRefused
+	}
+	err := c.sc.Err()
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// The scanner is spent after an error: the connection goes.
+		return protocols.PeerReply{}, errNoAnswer
+	}
+	if err == nil {
+		err = errors.New("output: the automation closed the connection")
+	}
+	return protocols.PeerReply{}, err
+}
+
+// connect opens a connection to endpoint i, else to the next ones in turn;
+// nil when none answers.
+func (p *Peer) connect(ctx context.Context, from int) *peerConn {
+	n := len(p.opts.Endpoints)
+	for k := range n {
+		i := (from + k) % n
+		if c := p.dial(ctx, i); c != nil {
+			if i != from {
+				p.mFailovers.Inc()
+			}
+			p.use(i)
+			return c
+		}
+	}
+	return nil
+}
+
+func (p *Peer) dial(ctx context.Context, i int) *peerConn {
+	d := net.Dialer{Timeout: p.opts.DialTimeout}
+	nc, err := d.DialContext(ctx, "tcp", p.opts.Endpoints[i])
+	if err != nil {
+		if ok, suppressed := p.rateLog.Allow("dial", p.opts.Now()); ok && ctx.Err() == nil {
+			p.log.Warn("automation endpoint cannot be reached", zap.String("endpoint", p.opts.Endpoints[i]),
+				zap.Error(err), zap.Int("suppressed", suppressed))
+		}
+		return nil
+	}
+	sc := bufio.NewScanner(nc)
+	sc.Buffer(make([]byte, 0, 512), 64<<10)
+	sc.Split(p.opts.Dialect.SplitReply)
+	p.log.Info("connected to the automation", zap.String("endpoint", p.opts.Endpoints[i]))
+	return &peerConn{c: nc, sc: sc, endpoint: i, since: p.opts.Now()}
+}
+
+// failOver drops c after err; the next connection goes to the next
+// endpoint.
+func (p *Peer) failOver(c *peerConn, err error) *peerConn {
+	p.log.Warn("automation endpoint failed; failing over", zap.String("endpoint", p.opts.Endpoints[c.endpoint]), zap.Error(err))
+	c.close()
+	next := (c.endpoint + 1) % len(p.opts.Endpoints)
+	if len(p.opts.Endpoints) == 1 && p.opts.Now().Sub(p.lastSeen()) > time.Duration(p.opts.Retries)*p.opts.AckTimeout {
+		p.setAbsent(true, err.Error())
+	}
+	p.use(next)
+	return nil
+}
+
+func (p *Peer) use(i int) {
+	p.mu.Lock()
+	p.endpoint = i
+	p.mu.Unlock()
+	for k := range p.opts.Endpoints {
+		v := 0.0
+		if k == i {
+			v = 1
+		}
+		p.mEndpoint.WithLabelValues(strconv.Itoa(k)).Set(v)
+	}
+}
+
+func (p *Peer) current() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.endpoint
+}
+
+func (p *Peer) lastSeen() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastOK
+}
+
+func (p *Peer) markAttempt(ctx context.Context, it store.OutboxItem, why error) {
+	if err := p.opts.Outbox.MarkAttempt(ctx, it.ID, why.Error()); err != nil && ctx.Err() == nil {
+		logAttemptUnrecorded(p.log, p.rateLog, p.opts.Now(), it, err)
+	}
+}
+
+// undeliverable settles an item the dialect cannot carry or the peer
+// refused for good; false when the store did not take it (it stays
+// pending and delivery stops there, to keep the order).
+func (p *Peer) undeliverable(ctx context.Context, it store.OutboxItem, why error) bool {
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := p.opts.Outbox.MarkUndeliverable(wctx, it.ID, p.opts.Name, why.Error(), p.opts.Now()); err != nil {
+		if ok, suppressed := p.rateLog.Allow("undeliverable_unrecorded", p.opts.Now()); ok {
+			p.log.Warn("undeliverable signal not recorded; it stays pending and is tried again",
+				zap.Int64("signal_id", it.SignalID), zap.Error(err), zap.Int("suppressed", suppressed))
+		}
+		sleep(ctx, time.Second)
+		return false
+	}
+	p.mUndeliverable.Inc()
+	if ok, suppressed := p.rateLog.Allow("undeliverable", p.opts.Now()); ok {
+		p.log.Warn("signal not delivered: listed as undeliverable", zap.Int64("signal_id", it.SignalID),
+			zap.Int64("outbox_id", it.ID), zap.Error(why), zap.Int("suppressed", suppressed))
+	}
+	return true
+}
+
+func (p *Peer) setAbsent(absent bool, why string) {
+	p.mu.Lock()
+	changed := p.absent != absent
+	p.absent = absent
+	if !absent {
+		p.lastOK = p.opts.Now()
+	}
+	p.mu.Unlock()
+	if absent {
+		p.mUp.Set(0)
+	} else {
+		p.mUp.Set(1)
+	}
+	if !changed {
+		return
+	}
+	if absent {
+		p.log.Warn("automation absent: signals are kept until it acknowledges again", zap.String("why", why))
+	} else {
+		p.log.Info("automation acknowledges again")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.opts.Outbox.OutputChanged(ctx, p.opts.Name, !absent, p.opts.Now()); err != nil {
+		p.log.Error("automation state not recorded", zap.Error(err))
+	}
+}
