@@ -315,6 +315,46 @@ type Outputs struct {
 	// Webhooks POST each signal (and optionally each incident step) to an
 	// automation URL, at least once, in order; only the file sets them.
 	Webhooks []Webhook `mapstructure:"webhooks" yaml:"webhooks"`
+	// Peers connect to another receiver or an automation platform's
+	// receiver and send it signals in a dialect (DC-09 forwarding, the
+	// cloud dialects); only the file sets them.
+	Peers []PeerOutput `mapstructure:"peers" yaml:"peers"`
+}
+
+// PeerOutput is one output that connects out: alarmrx as a transmitter
+// (DC-09) or in a cloud's role (an XML dialect).
+type PeerOutput struct {
+	Name string `mapstructure:"name" yaml:"name"`
+	// Format is the dialect: dc09, manitou, masxml, microkey or sos.
+	Format string `mapstructure:"format" yaml:"format"`
+	// Endpoints are host:port, the primary first, then the backups.
+	Endpoints []string `mapstructure:"endpoints" yaml:"endpoints"`
+	// AckTimeout bounds the wait for one answer; Retries are the sends of
+	// one message an endpoint gets before the next endpoint does;
+	// Heartbeat is the idle time before a keep-alive (a DC-09 NULL); while
+	// on a backup, the primary is tried again every Failback.
+	AckTimeout time.Duration `mapstructure:"ack_timeout" yaml:"ack_timeout"`
+	Retries    int           `mapstructure:"retries" yaml:"retries"`
+	Heartbeat  time.Duration `mapstructure:"heartbeat" yaml:"heartbeat"`
+	Failback   time.Duration `mapstructure:"failback" yaml:"failback"`
+	// Categories limits the output to these event categories ([] = all).
+	Categories   []string `mapstructure:"categories" yaml:"categories"`
+	IncludeTests bool     `mapstructure:"include_tests" yaml:"include_tests"`
+	// DC-09: the AES key (hex or ascii as a listener's keys; "" sends
+	// plain frames), and the R and L fields (hex digits; "" leaves R out,
+	// L is 0 by default).
+	Key       string `mapstructure:"key" yaml:"key"`
+	KeyFormat string `mapstructure:"key_format" yaml:"key_format"`
+	Receiver  string `mapstructure:"receiver" yaml:"receiver"`
+	Line      string `mapstructure:"line" yaml:"line"`
+	// The XML dialects: the sender id the peer knows alarmrx by (MASXML
+	// SourceID, a Manitou Heartbeat's Source) and its passkey (a Manitou
+	// Heartbeat's Passkey, SOS Access's 15-character authentication; a
+	// secret, Redacted hides it); SOS Access's receiver id and
+	// transmitter type.
+	SenderID        string `mapstructure:"sender_id" yaml:"sender_id"`
+	Passkey         string `mapstructure:"passkey" yaml:"passkey"`
+	TransmitterType string `mapstructure:"transmitter_type" yaml:"transmitter_type"`
 }
 
 // Webhook is one webhook output.
@@ -624,6 +664,15 @@ func (c *Config) Redacted() *Config {
 	for i := range r.Outputs.Webhooks {
 		if r.Outputs.Webhooks[i].Token != "" {
 			r.Outputs.Webhooks[i].Token = redactedValue
+		}
+	}
+	r.Outputs.Peers = slices.Clone(c.Outputs.Peers)
+	for i := range r.Outputs.Peers {
+		if r.Outputs.Peers[i].Key != "" {
+			r.Outputs.Peers[i].Key = redactedValue
+		}
+		if r.Outputs.Peers[i].Passkey != "" {
+			r.Outputs.Peers[i].Passkey = redactedValue
 		}
 	}
 	r.XML.Senders = slices.Clone(c.XML.Senders)

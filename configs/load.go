@@ -86,6 +86,20 @@ func load(data []byte, source string) (*Config, error) {
 		}
 		v.Set("outputs.surgard", outs)
 	}
+	if peers, ok := v.Get("outputs.peers").([]any); ok {
+		for _, o := range peers {
+			if om, ok := o.(map[string]any); ok {
+				setAbsent(om, "ack_timeout", 10*time.Second)
+				setAbsent(om, "retries", 3)
+				setAbsent(om, "heartbeat", 60*time.Second)
+				setAbsent(om, "failback", 60*time.Second)
+				setAbsent(om, "key_format", FormatHex)
+				setAbsent(om, "sender_id", "alarmrx")
+				setAbsent(om, "transmitter_type", "ARXRX")
+			}
+		}
+		v.Set("outputs.peers", peers)
+	}
 	if hooks, ok := v.Get("outputs.webhooks").([]any); ok {
 		for _, h := range hooks {
 			if hm, ok := h.(map[string]any); ok {
@@ -267,6 +281,9 @@ func normalize(c *Config) {
 	}
 	if len(c.Outputs.Webhooks) == 0 {
 		c.Outputs.Webhooks = nil
+	}
+	if len(c.Outputs.Peers) == 0 {
+		c.Outputs.Peers = nil
 	}
 	for i := range c.Queue.Codes {
 		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)

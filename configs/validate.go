@@ -7,6 +7,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/registry"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 
@@ -270,6 +271,9 @@ func (c *Config) Validate() error {
 				p.add(fmt.Sprintf("%s.categories[%d]", hp, j), "unknown event category %q", name)
 			}
 		}
+	}
+	for i := range c.Outputs.Peers {
+		p.peerOutput(fmt.Sprintf("outputs.peers[%d]", i), &c.Outputs.Peers[i], names)
 	}
 	p.conflicts(tcp)
 	p.conflicts(udp)
@@ -751,5 +755,59 @@ func (p *problems) monitoringURL(field, tmpl string) {
 		p.add(field, "unknown placeholder in %q: the template takes {account}, {account_sent}, {zone} and {area}", tmpl)
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		p.add(field, "%q is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}", tmpl)
+	}
+}
+
+// PeerFormats are the dialects a peer output sends in.
+var PeerFormats = []string{"dc09"}
+
+// peerOutput checks one outputs.peers entry.
+func (p *problems) peerOutput(op string, o *PeerOutput, names map[string]string) {
+	p.uniqueName(op, o.Name, names)
+	p.oneOf(op+".format", o.Format, PeerFormats)
+	switch n := len(o.Endpoints); {
+	case n == 0:
+		p.add(op+".endpoints", "required: the primary host:port, then the backups")
+	case n > 4:
+		p.add(op+".endpoints", "at most 4 (got %d)", n)
+	}
+	for j, e := range o.Endpoints {
+		if _, msg := parseAddr(e); msg != "" {
+			p.add(fmt.Sprintf("%s.endpoints[%d]", op, j), "%s", msg)
+		}
+	}
+	p.positive(op+".ack_timeout", o.AckTimeout)
+	p.atLeast(op+".retries", o.Retries, 1)
+	p.positive(op+".heartbeat", o.Heartbeat)
+	p.positive(op+".failback", o.Failback)
+	for j, name := range o.Categories {
+		if _, ok := protocols.ParseCategory(name); !ok {
+			p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
+		}
+	}
+	hex := regexp.MustCompile(`^[0-9A-Fa-f]{0,6}$`)
+	switch o.Format {
+	case "dc09":
+		if o.Key != "" {
+			if _, err := dc09.ParseKey(o.Key, o.KeyFormat); err != nil {
+				p.add(op+".key", "%v", err)
+			}
+		}
+		if !hex.MatchString(o.Receiver) {
+			p.add(op+".receiver", "must be 0-6 hex digits, the DC-09 R field (got %q)", o.Receiver)
+		}
+		if !hex.MatchString(o.Line) {
+			p.add(op+".line", "must be 0-6 hex digits, the DC-09 L field (got %q)", o.Line)
+		}
+	case "sos":
+		if len(o.Passkey) != 15 {
+			p.add(op+".passkey", "must be the 15-character SOS Access authentication (got %d characters)", len(o.Passkey))
+		}
+		if o.Receiver == "" || len(o.Receiver) > 20 {
+			p.add(op+".receiver", "required: the SOS Access receiver id, 1-20 characters")
+		}
+		if len(o.TransmitterType) != 5 {
+			p.add(op+".transmitter_type", "must be 5 characters, SOS Access's transmittertype (got %q)", o.TransmitterType)
+		}
 	}
 }

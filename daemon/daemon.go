@@ -54,6 +54,7 @@ type Daemon struct {
 	httpDone    chan struct{} // closed at shutdown: ends event streams
 	outputs     []*output.Surgard
 	webhooks    []*output.Webhook
+	peers       []*output.Peer
 	// wakers wake each output by name when the store gave it outbox rows.
 	wakers   atomic.Pointer[map[string]func()]
 	evidence *evidence.Quota
@@ -171,7 +172,23 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
 		}))
 	}
-	wakers := make(map[string]func(), len(d.outputs)+len(d.webhooks))
+	for _, pc := range cfg.Outputs.Peers {
+		dialect, err := peerDialect(pc, opts.Now)
+		if err != nil {
+			return nil, fmt.Errorf("daemon: output %q: %w", pc.Name, err)
+		}
+		p, err := output.NewPeer(output.PeerOptions{Name: pc.Name, Dialect: dialect, Endpoints: pc.Endpoints,
+			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, AckTimeout: pc.AckTimeout,
+			Retries: pc.Retries, Heartbeat: pc.Heartbeat, Failback: pc.Failback, Now: opts.Now})
+		if err != nil {
+			return nil, fmt.Errorf("daemon: output %q: %w", pc.Name, err)
+		}
+		d.peers = append(d.peers, p)
+	}
+	wakers := make(map[string]func(), len(d.outputs)+len(d.webhooks)+len(d.peers))
+	for _, p := range d.peers {
+		wakers[p.Name()] = p.Wake
+	}
 	for _, o := range d.outputs {
 		wakers[o.Name()] = o.Wake
 	}
@@ -313,6 +330,9 @@ func outboxTargets(cfg *configs.Config) []store.OutboxTarget {
 	for _, h := range cfg.Outputs.Webhooks {
 		out = append(out, store.OutboxTarget{Name: h.Name, Categories: h.Categories, IncludeTests: h.IncludeTests,
 			IncidentUpdates: h.IncidentUpdates})
+	}
+	for _, p := range cfg.Outputs.Peers {
+		out = append(out, store.OutboxTarget{Name: p.Name, Categories: p.Categories, IncludeTests: p.IncludeTests})
 	}
 	return out
 }
@@ -611,6 +631,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	for _, w := range d.webhooks {
 		outputs.Go(func() { w.Run(rctx) })
+	}
+	for _, p := range d.peers {
+		outputs.Go(func() { p.Run(rctx) })
 	}
 	if d.cfg.Report.Enabled {
 		rc := d.cfg.Report

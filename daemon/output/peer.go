@@ -33,6 +33,12 @@ type Dialect interface {
 	ParseReply(frame []byte) (protocols.PeerReply, error)
 }
 
+// echoer is a Dialect whose replies echo a sequence in a form of their
+// own (DC-09's four digits): EchoOf(seq) is the reply's Seq for seq.
+type echoer interface {
+	EchoOf(seq string) string
+}
+
 // PeerOptions configure an output that connects to an automation
 // platform's receiver and sends it signals in a dialect.
 type PeerOptions struct {
@@ -264,11 +270,13 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 	// The sequence is the outbox row's id: a message sent again carries
 	// the same one, so that the peer can tell it is a retransmission.
 	seq := strconv.FormatInt(it.ID, 10)
-	msg, err := p.opts.Dialect.EncodeSignal(seq, it.Account, it.Event, it.ReceivedAt.UTC())
-	if err != nil {
-		return c, p.undeliverable(ctx, it, err)
-	}
 	for attempt := 1; ctx.Err() == nil; attempt++ {
+		// Encoded for each send: a dialect that carries the time of
+		// sending (DC-09) gets the time of this one.
+		msg, err := p.opts.Dialect.EncodeSignal(seq, it.Account, it.Event, it.ReceivedAt.UTC())
+		if err != nil {
+			return c, p.undeliverable(ctx, it, err)
+		}
 		reply, err := p.exchange(c, msg, seq)
 		switch {
 		case err == nil:
@@ -322,7 +330,11 @@ func (p *Peer) exchange(c *peerConn, msg []byte, seq string) (protocols.PeerRepl
 		if err != nil {
 			continue // noise on the line; keep waiting for the answer
 		}
-		if r.Seq != "" && seq != "" && r.Seq != seq {
+		want := seq
+		if e, ok := p.opts.Dialect.(echoer); ok && seq != "" {
+			want = e.EchoOf(seq)
+		}
+		if r.Seq != "" && want != "" && r.Seq != want {
 			continue
 		}
 		switch {

@@ -845,3 +845,33 @@ func TestFrameJSON(t *testing.T) {
 		t.Fatalf("JSON with timestamp: %s", b)
 	}
 }
+
+// TestVerificationURLIsMedia: an extended data block V that holds an
+// http(s) URL [DC-09 §3.7] is each event's media_clip; any other V value
+// stays in the frame's extended data alone.
+func TestVerificationURLIsMedia(t *testing.T) {
+	c := New(Options{})
+	for _, tc := range []struct{ v, want string }{
+		{"https://v.example/clip/9", "https://v.example/clip/9"},
+		{"rtsp://cam/1", ""},
+	} {
+		raw, err := Encode(&Frame{Token: TokenSIA, Sequence: "0001", Line: "0", Account: "1234", Data: []byte("#1234|NBA01"),
+			XData: []XData{{ID: 'V', Value: []byte(tc.v)}}}, Key{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Decode(raw, defaultNow)
+		if err != nil || len(m.Events) != 1 {
+			t.Fatalf("%q: %+v, %v", raw, m, err)
+		}
+		got := ""
+		for _, md := range m.Events[0].Modifiers {
+			if md.Name == "media_clip" {
+				got = md.Value
+			}
+		}
+		if got != tc.want {
+			t.Errorf("V %q: media_clip %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}

@@ -188,5 +188,14 @@ func events(f *Frame) []protocols.Event {
 			evs[i].Account = f.Account
 		}
 	}
+	// [DC-09 §3.7, xdata V] Verification: the URL of audio or video of
+	// the event, the panel's media link, kept as each event's clip.
+	for _, x := range f.XData {
+		if v := string(x.Value); x.ID == 'V' && (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")) {
+			for i := range evs {
+				evs[i].Modifiers = append(evs[i].Modifiers, protocols.Modifier{Name: "media_clip", Value: v})
+			}
+		}
+	}
 	return evs
 }

@@ -1,0 +1,29 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/daemon/output"
+	"github.com/alarmrx/alarmrx/protocols/dc09"
+)
+
+// peerDialect builds the sending side of a peer output's format
+// (validated: one of configs.PeerFormats).
+func peerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, error) {
+	switch pc.Format {
+	case "dc09":
+		var key dc09.Key
+		if pc.Key != "" {
+			k, err := dc09.ParseKey(pc.Key, pc.KeyFormat)
+			if err != nil {
+				return nil, fmt.Errorf("key: %w", err) // names the field, never the key
+			}
+			key = k
+		}
+		return output.NewDC09(key, strings.ToUpper(pc.Receiver), strings.ToUpper(pc.Line), now), nil
+	}
+	return nil, fmt.Errorf("format %q has no sending side", pc.Format)
+}
