@@ -18,6 +18,17 @@ import (
 	"go.uber.org/zap"
 )
 
+// The help texts of the metrics every output of the record kind (Sur-Gard,
+// peers) has: one text per name, as one registry holds them all.
+const (
+	helpUp            = "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."
+	helpDelivered     = "Signals the output's automation acknowledged."
+	helpRetries       = "Records sent again after a NAK or no answer within the ACK timeout."
+	helpUndeliverable = "Signals the output cannot deliver (no record of its protocol carries them, or its peer refused them for good), kept in the outbox as undeliverable (listed in the API, with an incident) instead of sent."
+	helpPending       = "Signals in the output's outbox not yet acknowledged."
+	helpLag           = "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."
+)
+
 // Dialect is the sending side of a cloud dialect (protocols/manitou,
 // masxml, microkey, sos…): alarmrx in the role a cloud has, sending to an
 // automation platform's receiver.
@@ -122,14 +133,14 @@ func NewPeer(o PeerOptions) (*Peer, error) {
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	p.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
-		Help: "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."})
+		Help: helpUp})
 	p.mUp.Set(1)
 	p.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
-		Help: "Signals the output's automation acknowledged."})
+		Help: helpDelivered})
 	p.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
-		Help: "Records sent again after a NAK or no answer within the ACK timeout."})
+		Help: helpRetries})
 	p.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
-		Help: "Signals no Sur-Gard record can carry, kept in the outbox as undeliverable (listed in the API, with an incident) instead of sent."})
+		Help: helpUndeliverable})
 	p.mFailovers = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_failovers_total", ConstLabels: labels,
 		Help: "Times a peer output moved to another endpoint: failing over after the retries, or failing back to the primary."})
 	p.mEndpoint = f.NewGaugeVec(prometheus.GaugeOpts{Name: "alarmrx_output_endpoint", ConstLabels: labels,
@@ -138,12 +149,12 @@ func NewPeer(o PeerOptions) (*Peer, error) {
 		p.mEndpoint.WithLabelValues(strconv.Itoa(i))
 	}
 	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
-		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
+		Help: helpPending}, func() float64 {
 		n, _ := p.lag()
 		return float64(n)
 	})
 	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
-		Help: "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."}, func() float64 {
+		Help: helpLag}, func() float64 {
 		_, oldest := p.lag()
 		if oldest.IsZero() {
 			return 0

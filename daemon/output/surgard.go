@@ -126,23 +126,23 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	s.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
-		Help: "1 while the output's automation acknowledges records; 0 while it is absent (not connected or not answering)."})
+		Help: helpUp})
 	s.mUp.Set(1) // up until it has been away for a while: a restart is no absence
 	s.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
-		Help: "Signals the output's automation acknowledged."})
+		Help: helpDelivered})
 	s.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
-		Help: "Records sent again after a NAK or no answer within the ACK timeout."})
+		Help: helpRetries})
 	s.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
-		Help: "Signals no Sur-Gard record can carry, kept in the outbox as undeliverable (listed in the API, with an incident) instead of sent."})
+		Help: helpUndeliverable})
 	s.mRefused = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_connections_refused_total", ConstLabels: labels,
 		Help: "Automation connections refused because the output already had one."})
 	s.mPending = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
-		Help: "Signals in the output's outbox not yet acknowledged."}, func() float64 {
+		Help: helpPending}, func() float64 {
 		n, _ := s.lag()
 		return float64(n)
 	})
 	s.mLag = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
-		Help: "Age of the oldest signal not yet acknowledged by the output's automation (0 when none)."}, func() float64 {
+		Help: helpLag}, func() float64 {
 		_, oldest := s.lag()
 		if oldest.IsZero() {
 			return 0
