@@ -68,3 +68,37 @@ func BenchmarkReplyACK(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeSignal writes a typical signal: a Contact ID alarm with a
+// clip link and text.
+func BenchmarkEncodeSignal(b *testing.B) {
+	tc, _ := encodeCaseByName("e2_cid_new_with_clip")
+	tc.ev.Text = "Motion, hall camera"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeSignal(tc.seq, tc.account, tc.ev, tc.at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeHeartbeat writes the empty package.
+func BenchmarkEncodeHeartbeat(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if EncodeHeartbeat("10001", sampleAt) == nil {
+			b.Fatal("no heartbeat")
+		}
+	}
+}
+
+// BenchmarkParseReply reads the ACK.
+func BenchmarkParseReply(b *testing.B) {
+	frame := []byte(emulatorACKFrame)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := ParseReply(frame); err != nil || !r.OK {
+			b.Fatal(r, err)
+		}
+	}
+}

@@ -64,4 +64,41 @@
 //
 // An unknown event code is never refused: alarmcode keeps it as "Invalid
 // alarm <code>". An unknown account is stored and acknowledged.
+//
+// # Sending
+//
+// EncodeSignal and EncodeHeartbeat write packages as a cloud sends them to
+// a Micro Key receiver; SplitReply and ParseReply read its answers. Each
+// element, and where its mapping comes from:
+//
+//	framing LF <?xml version="1.0"?><Signals Ver="1.0.0"> … CR     V [S5]
+//	SignalCount 1 (one signal per package: stop-and-wait)        V (tag) / I (one per package)
+//	SignalCount 0, no Signal: the heartbeat                      V [S27]
+//	Sequence: the output's counter                               V (tag) / O (echo)
+//	element order LN ACC SI PZ A VF DT TM, short names           V [S5]
+//	LN: attr_line, else "01"                                     V (tag, value) / I (meaning)
+//	ACC: the account; refused unless 1-16 of A-Z a-z 0-9 -       V (tag) / I (rule, as Decode)
+//	SI: CID as E/R/P+code, SIA letters as they are               O (Ajax: E130, R145) / V (BD) [S5]
+//	PZ: zone; the user for a user-addressed code                 V (tag) / I (the user in PZ)
+//	A: partition (written empty when none)                       V (tag) / I
+//	VF: first http(s) link ≤ 2048 bytes: clip, snapshot, live,   V (tag) / I (any link in VF:
+//	    portal; else attr_video_file; omitted when none              the sample's is a UNC path)
+//	DT, TM: the time received, in UTC, YYYY-MM-DD / HH:MM:SS     V (format) / I (UTC: no zone field)
+//	Data: the event text, only when there is one                 O [S6] (long-name element) / I (mixed with short names)
+//	other links, position, attr_* extras: not sent               I (no element for them)
+//	Checksum 0000 (SendChecksum): the algorithm is unknown       V (existence) / I (value)
+//	LN, PZ, A cut to 32 bytes, Data to 2000, control chars out   I (Decode's caps)
+//	UTF-8, no encoding declared; text escaped (encoding/xml)     I (the XML default)
+//	reply CR <Response>…</Response><Checksum>hhhh</Checksum> LF  O [S6]; CR/LF missing or swapped, blanks,
+//	                                                             a declaration: tolerated (I)
+//	Status ACK → OK; NAK → not OK                                O [S6]
+//	NAK resent, unless its Error says the data is invalid        V [S27] (rule) / I (which texts)
+//	reply checksum not verified                                  I (algorithm unknown)
+//
+// A NAK is to be resent (PeerReply.Retry) unless its Error text is one our
+// own Reply writes for a refusal (InvalidDataText: every text but "Not
+// stored, resend"); a NAK without text or with a text we do not know is
+// resent, as "smarter senders resend a NAK'd package" [S27]. A receiver
+// that verifies the checksum answers "Checksum error", which is not
+// resent: the same bytes would fail again.
 package microkey

@@ -2,12 +2,14 @@ package microkey
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/internal/golden"
@@ -30,11 +32,24 @@ func TestGolden(t *testing.T) {
 	if *update {
 		writeFixtures(t)
 	}
-	cases := make([]golden.Case, 0, len(frameCases))
+	cases := make([]golden.Case, 0, len(frameCases)+len(encodeCases))
 	for _, tc := range frameCases {
 		cases = append(cases, golden.Case{File: tc.name, Input: tc.raw})
 	}
+	for _, tc := range encodeCases {
+		cases = append(cases, golden.Case{File: encodePrefix + tc.name, Input: tc.input(t)})
+	}
 	golden.Run(t, goldenDir, *update, cases, func(t *testing.T, name, raw string) string {
+		if en, ok := strings.CutPrefix(name, encodePrefix); ok {
+			tc, ok := encodeCaseByName(en)
+			if !ok {
+				t.Fatalf("golden file %s has no encode case in the table (go test -update removes it)", name)
+			}
+			if raw != tc.input(t) {
+				t.Fatalf("golden file %s holds %q, the case %q", name, raw, tc.input(t))
+			}
+			return renderEncodeGolden(t, tc)
+		}
 		tc, ok := caseByName(name)
 		if !ok {
 			t.Fatalf("golden file %s has no case in the table (go test -update removes it)", name)
@@ -91,6 +106,67 @@ func renderGolden(t *testing.T, tc frameCase) string {
 		b.WriteString(golden.JSON(t, viewMessage(m)))
 	}
 	b.WriteString("reply: " + strconv.Quote(string(c.Reply(m, err, defaultNow))) + "\n")
+	return b.String()
+}
+
+// encodePrefix names the golden files of the sending side: one per
+// encode case, beside the decode cases' files.
+const encodePrefix = "encode_"
+
+// input is the encode case's call as one line of JSON, the golden file's
+// input.
+func (tc encodeCase) input(t *testing.T) string {
+	t.Helper()
+	call := struct {
+		Call    string
+		Seq     string
+		Account string `json:",omitempty"`
+		At      string
+		Event   *golden.Event `json:",omitempty"`
+	}{Call: "EncodeSignal", Seq: tc.seq, Account: tc.account, At: tc.at.Format(time.RFC3339)}
+	if tc.heartbeat {
+		call.Call = "EncodeHeartbeat"
+	} else {
+		ev := golden.ViewEvent(tc.ev)
+		call.Event = &ev
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(call); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// renderEncodeGolden shows the package written, the frames Split finds in
+// it, what Decode makes of it, the ACK and what ParseReply reads in it.
+func renderEncodeGolden(t *testing.T, tc encodeCase) string {
+	t.Helper()
+	var b bytes.Buffer
+	out, err := tc.encode()
+	if err != nil {
+		b.WriteString("error: " + err.Error() + "\n")
+		return b.String()
+	}
+	b.WriteString("package: " + strconv.Quote(string(out)) + "\n")
+	c := New(Options{})
+	f := splitChunks(c, out)
+	b.WriteString("split: " + strconv.Itoa(len(f.frames)) + " frame(s)\n")
+	m, err := c.Decode(out, defaultNow)
+	if err != nil {
+		b.WriteString("decode error: " + err.Error() + "\n")
+	}
+	if m != nil {
+		b.WriteString(golden.JSON(t, viewMessage(m)))
+	}
+	reply := c.Reply(m, err, defaultNow)
+	b.WriteString("reply: " + strconv.Quote(string(reply)) + "\n")
+	r, err := ParseReply(bytes.Trim(reply, "\r\n"))
+	if err != nil {
+		b.WriteString("parse reply error: " + err.Error() + "\n")
+	}
+	b.WriteString("peer reply: " + golden.JSON(t, r))
 	return b.String()
 }
 
