@@ -8,6 +8,8 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/masxml"
+	"github.com/alarmrx/alarmrx/protocols/microkey"
 )
 
 // peerDialect builds the sending side of a peer output's format
@@ -24,6 +26,13 @@ func peerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 			key = k
 		}
 		return output.NewDC09(key, strings.ToUpper(pc.Receiver), strings.ToUpper(pc.Line), now), nil
+	case "microkey":
+		return output.DialectFuncs{Encode: microkey.EncodeSignal, Heartbeat: microkey.EncodeHeartbeat,
+			Split: microkey.SplitReply, Parse: microkey.ParseReply}, nil
+	case "masxml":
+		o := masxml.EncodeOptions{SourceID: pc.SenderID}
+		return output.DialectFuncs{Encode: o.EncodeSignal, Heartbeat: o.EncodeHeartbeat,
+			Split: masxml.SplitReply, Parse: masxml.ParseReply}, nil
 	}
 	return nil, fmt.Errorf("format %q has no sending side", pc.Format)
 }

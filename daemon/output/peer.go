@@ -495,3 +495,21 @@ func (p *Peer) setAbsent(absent bool, why string) {
 		p.log.Error("automation state not recorded", zap.Error(err))
 	}
 }
+
+// DialectFuncs is a Dialect made of a package's functions (the dialects
+// whose sending side needs no state of its own: microkey, masxml…).
+type DialectFuncs struct {
+	Encode    func(seq, account string, ev protocols.Event, at time.Time) ([]byte, error)
+	Heartbeat func(seq string, at time.Time) []byte
+	Split     func(data []byte, atEOF bool) (int, []byte, error)
+	Parse     func(frame []byte) (protocols.PeerReply, error)
+}
+
+func (d DialectFuncs) EncodeSignal(seq, account string, ev protocols.Event, at time.Time) ([]byte, error) {
+	return d.Encode(seq, account, ev, at)
+}
+func (d DialectFuncs) EncodeHeartbeat(seq string, at time.Time) []byte { return d.Heartbeat(seq, at) }
+func (d DialectFuncs) SplitReply(data []byte, atEOF bool) (int, []byte, error) {
+	return d.Split(data, atEOF)
+}
+func (d DialectFuncs) ParseReply(frame []byte) (protocols.PeerReply, error) { return d.Parse(frame) }
