@@ -2,6 +2,8 @@ package masxml
 
 import (
 	"testing"
+
+	"github.com/alarmrx/alarmrx/protocols"
 )
 
 func benchDecode(b *testing.B, name string) {
@@ -57,6 +59,40 @@ func BenchmarkReply(b *testing.B) {
 	for b.Loop() {
 		if c.Reply(m, nil, testNow) == nil {
 			b.Fatal("no reply")
+		}
+	}
+}
+
+// benchEvent is a typical signal to send: a Contact ID burglary with a
+// zone, a text and a portal link.
+var benchEvent = protocols.Event{Format: protocols.FormatContactID, Code: "130", Qualifier: protocols.QualifierNew,
+	Partition: "1", Zone: "12", Text: "Hall motion & door", Modifiers: []protocols.Modifier{{Name: "media_portal", Value: "https://app.example/e?id=1&z=12"}}}
+
+// BenchmarkEncodeSignal encodes a typical signal.
+func BenchmarkEncodeSignal(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeSignal("1082", "ABCDEF1234", benchEvent, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeHeartbeat encodes the keep-alive.
+func BenchmarkEncodeHeartbeat(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		EncodeHeartbeat("1083", testNow)
+	}
+}
+
+// BenchmarkParseReply reads an ACK.
+func BenchmarkParseReply(b *testing.B) {
+	reply := Answer("1082", CodeOK)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := ParseReply(reply); err != nil || !r.OK {
+			b.Fatal(r, err)
 		}
 	}
 }

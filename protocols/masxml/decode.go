@@ -2,6 +2,7 @@ package masxml
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,7 +172,37 @@ func modifier(key, value string) (protocols.Modifier, error) {
 	if len(value) > MaxText {
 		return protocols.Modifier{}, wrongf("%s longer than %d bytes", clip(key), MaxText)
 	}
+	if key == keyPosition && validPosition(value) {
+		return protocols.Modifier{Name: "position", Value: value}, nil
+	}
 	return protocols.Modifier{Name: "attr_" + attrName(key), Value: value}, nil
+}
+
+// keyPosition is the key EncodeSignal writes an event's position under
+// (I: no MASXML sender is known to send one). Its value "lat,lon" is the
+// position modifier other dialects make (xmlsignal); any other value is
+// kept as attr_position.
+const keyPosition = "position"
+
+// validPosition reports "lat,lon": two decimal numbers, latitude within
+// ±90 and longitude within ±180.
+func validPosition(v string) bool {
+	lat, lon, ok := strings.Cut(v, ",")
+	if !ok || len(v) > 64 {
+		return false
+	}
+	a, errA := decimal(lat)
+	b, errB := decimal(lon)
+	return errA == nil && errB == nil && a >= -90 && a <= 90 && b >= -180 && b <= 180
+}
+
+// decimal parses a plain decimal number (no hexadecimal, infinity or NaN
+// forms, which strconv.ParseFloat would take).
+func decimal(s string) (float64, error) {
+	if s == "" || strings.Trim(s, "0123456789.+-eE") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 // attrName keeps a lower-cased key's letters, digits, '_', '-' and '.',

@@ -1,7 +1,9 @@
 // Package masxml decodes MASXML, the MASterMind-style XML that Ajax Cloud
 // Signaling (and, by the brand lists, CHeKT) sends to a central station's
 // automation over TCP, and encodes its AckNakClass reply
-// [automation-research.md §1, §2.3].
+// [automation-research.md §1, §2.3]. For alarmrx's outputs it also writes
+// MASXML in a cloud's place (EncodeSignal, EncodeHeartbeat) and reads the
+// receiver's reply (SplitReply, ParseReply).
 //
 // No vendor specification is public. Everything here is either observed
 // (O) in a third-party emulator's fixtures and handlers [S6:
@@ -24,6 +26,7 @@
 //	  <KeyValuePair><Key>Text</Key>…                           I
 //	  <KeyValuePair><Key>URL</Key><Value>https://…</Value></KeyValuePair>      O: media_portal
 //	  <KeyValuePair><Key>ClipURL</Key>…  (LiveURL, SnapshotURL)  I: media_clip, media_live, media_snapshot
+//	  <KeyValuePair><Key>Position</Key><Value>lat,lon</Value>…  I: modifier position (else attr_position)
 //	  <KeyValuePair><Key>Other</Key>…                          I: modifier attr_other
 //	  <PacketData>base64</PacketData>                          O: a photo
 //	  <Payload><PayloadID/><PacketNumber/><FileName/><LastFile/><PacketData/></Payload>  O (layout inside Payload: I)
@@ -78,6 +81,30 @@
 //
 // A request whose sequence is unknown is answered with sequence 0000, as
 // the emulator does (O).
+//
+// Sending (EncodeSignal, EncodeHeartbeat, SplitReply, ParseReply): alarmrx
+// takes a cloud's place towards an automation platform's MASXML receiver.
+// It writes what Decode reads, compact on one line in UTF-8, and reads the
+// AckNakClass above:
+//
+//	declaration <?xml version="1.0" encoding="UTF-8"?>      O (the emulator writes single quotes)
+//	MessageType AJAX (EncodeOptions.MessageType)            O: the only value seen; ours to send: I
+//	MessageType HEARTBEAT for the keep-alive, no pairs      O
+//	SourceID alarmrx (EncodeOptions.SourceID)               O: the element; the value: I
+//	MessageSequenceNo = the output's seq (1-20 digits)      O
+//	Account = the account given (1-16 of A-Z a-z 0-9 -)     O: key; the rule: I (else ErrNotEncodable)
+//	EventCode E/R/P + Contact ID code, or SIA letters       O: E120; R, P and SIA: I
+//	Area, User = Partition, User; Zone = Zone               O: Area, User; Zone: I (cut to 16)
+//	Text = Text                                             I (cut to 2000 bytes)
+//	URL = media_portal                                      O: key URL; I: that it is the portal link
+//	ClipURL, LiveURL, SnapshotURL = media_clip, _live, _snapshot   I
+//	<key> = attr_<key>; Position = position                 I
+//	no time (at is not sent)                                O: none seen
+//	reply ResultCode 0 → OK                                 O
+//	reply ResultCode 10 → Retry; 1, 9 → no Retry; other non-zero → Retry  I (our table above)
+//	reply MessageSequenceNo → PeerReply.Seq                 O
+//
+// Nothing on the sending side is secret: MASXML carries no password.
 //
 // The codec is pure: no I/O, no clock, no logging. It imports the standard
 // library, protocols and protocols/alarmcode only.

@@ -49,3 +49,25 @@ func ExampleCodec_Decode() {
 	// <?xml version="1.0" encoding="UTF-8" standalone="yes"?><AckNakClass><MessageSequenceNo>102</MessageSequenceNo><ResultCode>0</ResultCode><ResultText>ok</ResultText></AckNakClass>
 	// <?xml version="1.0" encoding="UTF-8" standalone="yes"?><AckNakClass><MessageSequenceNo>103</MessageSequenceNo><ResultCode>10</ResultCode><ResultText>Not stored, retry</ResultText></AckNakClass>
 }
+
+// An output sends a signal, frames the receiver's reply and reads it: OK,
+// or whether to send it again.
+func ExampleEncodeSignal() {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	ev := protocols.Event{Format: protocols.FormatContactID, Code: "130", Qualifier: protocols.QualifierRestore,
+		Zone: "5", Text: "Hall & stairs",
+		Modifiers: []protocols.Modifier{{Name: "media_snapshot", Value: "https://example.com/s.jpg"}}}
+	msg, err := masxml.EncodeSignal("17", "1234", ev, at)
+	fmt.Printf("%s %v\n", msg, err)
+
+	stream := []byte("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<AckNakClass>\n" +
+		"<MessageSequenceNo>17</MessageSequenceNo><ResultCode>10</ResultCode><ResultText>Not stored</ResultText>\n</AckNakClass>\n")
+	_, frame, _ := masxml.SplitReply(stream, true)
+	r, err := masxml.ParseReply(frame)
+	fmt.Printf("%+v %v\n", r, err)
+	fmt.Printf("%s\n", masxml.EncodeHeartbeat("18", at))
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?><XMLMessageClass><MessageType>AJAX</MessageType><SourceID>alarmrx</SourceID><MessageSequenceNo>17</MessageSequenceNo><KeyValuePair><Key>Account</Key><Value>1234</Value></KeyValuePair><KeyValuePair><Key>EventCode</Key><Value>R130</Value></KeyValuePair><KeyValuePair><Key>Zone</Key><Value>5</Value></KeyValuePair><KeyValuePair><Key>Text</Key><Value>Hall &amp; stairs</Value></KeyValuePair><KeyValuePair><Key>SnapshotURL</Key><Value>https://example.com/s.jpg</Value></KeyValuePair></XMLMessageClass> <nil>
+	// {Seq:17 OK:false Retry:true Text:10 Not stored} <nil>
+	// <?xml version="1.0" encoding="UTF-8"?><XMLMessageClass><MessageType>HEARTBEAT</MessageType><SourceID>alarmrx</SourceID><MessageSequenceNo>18</MessageSequenceNo></XMLMessageClass>
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,124 @@ func TestFuzzSeedsDecode(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(strconv.Itoa(i), func(t *testing.T) { checkDecode(t, c, []byte(tc.raw)) })
 	}
+}
+
+func replySeeds() [][]byte {
+	var out [][]byte
+	for _, rc := range replyCases {
+		out = append(out, []byte(rc.raw))
+	}
+	for code := range codeText {
+		out = append(out, Answer("101", code))
+	}
+	return out
+}
+
+// FuzzParseReply: ParseReply never panics; an error is a masxml
+// FrameError; an accepted reply is OK exactly for ResultCode 0, never OK
+// and Retry at once, Retry false only for codes 1 and 9, and its Text is
+// short and free of control characters (it goes to the log).
+func FuzzParseReply(f *testing.F) {
+	for _, s := range replySeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseReply(data)
+		if err != nil {
+			var fe *protocols.FrameError
+			if !errors.As(err, &fe) || fe.Protocol != Name || r != (protocols.PeerReply{}) {
+				t.Fatalf("%v (%+v) is not a masxml FrameError", err, r)
+			}
+			return
+		}
+		code, _, _ := strings.Cut(r.Text, " ")
+		n, cerr := strconv.Atoi(code)
+		switch {
+		case cerr != nil:
+			t.Fatalf("Text %q does not start with the code", r.Text)
+		case r.OK && r.Retry, r.OK != (n == CodeOK):
+			t.Fatalf("code %d read as %+v", n, r)
+		case !r.OK && !r.Retry && n != CodePoorlyFormed && n != CodeInvalid:
+			t.Fatalf("code %d not retried: %+v", n, r)
+		case len(r.Text) > maxResultText+MaxHeader+8 || strings.IndexFunc(r.Text, func(c rune) bool { return c < ' ' || c == 0x7F }) >= 0:
+			t.Fatalf("Text %q", r.Text)
+		case len(r.Seq) > MaxHeader:
+			t.Fatalf("Seq %q", r.Seq)
+		}
+	})
+}
+
+// FuzzSplitReply: framing a reply stream whole or cut anywhere gives the
+// same frames (or, when the cut one stops at the cap, a prefix of them);
+// every frame is a declaration or <AckNakClass through </AckNakClass>,
+// within MaxReplyBytes, taken from the stream; ParseReply never panics on
+// one.
+func FuzzSplitReply(f *testing.F) {
+	ss := replySeeds()
+	for i, s := range ss {
+		f.Add(s, uint16(len(s)/2))
+		if i > 0 {
+			f.Add(slices.Concat(ss[i-1], []byte("\r\n"), s), uint16(len(ss[i-1])))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		at := int(cut) % (len(data) + 1)
+		whole, werr := splitReplies(data)
+		parts, perr := splitReplies(data[:at], data[at:])
+		switch {
+		case werr == nil && perr == nil:
+			if !slices.Equal(whole, parts) {
+				t.Fatalf("cut at %d: %q, whole: %q", at, parts, whole)
+			}
+		case perr != nil:
+			if len(parts) > len(whole) || !slices.Equal(parts, whole[:len(parts)]) {
+				t.Fatalf("cut at %d (%v): %q is no prefix of %q", at, perr, parts, whole)
+			}
+		}
+		for _, err := range []error{werr, perr} {
+			if err != nil && !tooLong(err) {
+				t.Fatalf("SplitReply error %v", err)
+			}
+		}
+		for _, fr := range whole {
+			b := []byte(fr)
+			if !(bytes.HasPrefix(b, declOpen) || bytes.HasPrefix(b, replyOpen)) || !bytes.HasSuffix(b, replyEnd) ||
+				len(b) > MaxReplyBytes || !bytes.Contains(data, b) {
+				t.Fatalf("frame %q is not a reply within the cap", fr)
+			}
+			_, _ = ParseReply(b)
+		}
+	})
+}
+
+// FuzzEncodeSignal: EncodeSignal never panics, refuses only with
+// ErrNotEncodable, and what it writes Decode accepts as one signal with
+// the same sequence and account; the heartbeat decodes as one.
+func FuzzEncodeSignal(f *testing.F) {
+	f.Add("1", "1234", "CID", "130", uint8(1), "1", "5", "", "Hall", "media_portal", "https://x.example/?a=1&b=2")
+	f.Add("99", "AB-12", "SIA", "BA", uint8(1), "", "3", "7", "<&>\x00", "attr_device", "PIR\r\n")
+	f.Add("x", "12 34", "", "", uint8(0), "", "", "", "", "position", "1,2")
+	c := New(Options{})
+	f.Fuzz(func(t *testing.T, seq, account, format, code string, q uint8, area, zone, user, text, modName, modValue string) {
+		ev := protocols.Event{Format: format, Code: code, Qualifier: protocols.Qualifier(q % 4), Partition: area, Zone: zone, User: user,
+			Text: text, Modifiers: []protocols.Modifier{{Name: modName, Value: modValue}}}
+		enc, err := EncodeSignal(seq, account, ev, time.Time{})
+		if err != nil {
+			if !errors.Is(err, ErrNotEncodable) || enc != nil {
+				t.Fatalf("%q, %v", enc, err)
+			}
+		} else {
+			m, derr := c.Decode(enc, time.Time{})
+			if derr != nil || m.Kind != "signals" || len(m.Events) != 1 || m.Sequence != seq || m.Account != account {
+				t.Fatalf("%q decoded as %+v, %v", enc, m, derr)
+			}
+			if ev.Text != "" && len(m.Events[0].Text) > MaxText {
+				t.Fatalf("text of %d bytes", len(m.Events[0].Text))
+			}
+		}
+		m, derr := c.Decode(EncodeHeartbeat(seq, time.Time{}), time.Time{})
+		if derr != nil || m.Kind != "heartbeat" {
+			t.Fatalf("heartbeat %+v, %v", m, derr)
+		}
+	})
 }

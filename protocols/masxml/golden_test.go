@@ -33,11 +33,19 @@ func TestGolden(t *testing.T) {
 		}
 		golden.Rewrite(t, sampleDir, ".xml", files)
 	}
-	gc := make([]golden.Case, 0, len(cases))
+	gc := make([]golden.Case, 0, len(cases)+len(encodeCases)+1)
 	for _, tc := range cases {
 		gc = append(gc, golden.Case{File: tc.name, Input: tc.raw})
 	}
+	// The sending side: one file per encoded example, prefixed "encode_".
+	for _, tc := range encodeCases {
+		gc = append(gc, golden.Case{File: encodePrefix + tc.name, Input: encodeInput(t, tc)})
+	}
+	gc = append(gc, golden.Case{File: encodePrefix + "heartbeat", Input: encodeInput(t, heartbeatCase)})
 	golden.Run(t, goldenDir, *update, gc, func(t *testing.T, name, raw string) string {
+		if strings.HasPrefix(name, encodePrefix) {
+			return renderEncode(t, name, raw)
+		}
 		tc, ok := caseByName(name)
 		if !ok {
 			t.Fatalf("golden file %s has no case in the table (go test -update removes it)", name)
@@ -84,6 +92,77 @@ func render(t *testing.T, tc testCase) string {
 		}
 		b.WriteString("reply: " + strconv.Quote(string(c.Reply(m, err, testNow))) + "\n")
 	}
+	return b.String()
+}
+
+const encodePrefix = "encode_"
+
+// heartbeatCase stands for EncodeHeartbeat in the golden files.
+var heartbeatCase = encodeCase{name: "heartbeat", seq: "42"}
+
+// encodeView is an encode case's input as its golden file shows it.
+type encodeView struct {
+	Seq     string
+	Account string        `json:",omitempty"`
+	Options EncodeOptions `json:",omitzero"`
+	Event   *golden.Event `json:",omitempty"`
+}
+
+func encodeInput(t *testing.T, tc encodeCase) string {
+	t.Helper()
+	v := encodeView{Seq: tc.seq, Account: tc.account, Options: tc.opts}
+	if tc.name != heartbeatCase.name {
+		ev := golden.ViewEvent(tc.ev)
+		v.Event = &ev
+	}
+	return golden.JSON(t, v)
+}
+
+// renderEncode shows what was sent, what the receiving Decode made of it,
+// the reply it sends and how the sender reads that reply.
+func renderEncode(t *testing.T, name, input string) string {
+	t.Helper()
+	tc := heartbeatCase
+	if name != encodePrefix+heartbeatCase.name {
+		var ok bool
+		for _, e := range encodeCases {
+			if encodePrefix+e.name == name {
+				tc, ok = e, true
+			}
+		}
+		if !ok {
+			t.Fatalf("golden file %s has no encode case in the table (go test -update removes it)", name)
+		}
+	}
+	if input != encodeInput(t, tc) {
+		t.Fatalf("golden file %s holds %q, the case %q", name, input, encodeInput(t, tc))
+	}
+	var enc []byte
+	var err error
+	if tc.name == heartbeatCase.name {
+		enc = tc.opts.EncodeHeartbeat(tc.seq, encodeAt)
+	} else {
+		enc, err = tc.opts.EncodeSignal(tc.seq, tc.account, tc.ev, encodeAt)
+	}
+	var b bytes.Buffer
+	if err != nil {
+		b.WriteString("encode error: " + err.Error() + "\n")
+		return b.String()
+	}
+	b.WriteString("sent: " + strconv.Quote(string(enc)) + "\n")
+	c := New(Options{})
+	m, derr := c.Decode(enc, encodeAt)
+	if derr != nil {
+		b.WriteString("decode error: " + derr.Error() + "\n")
+	}
+	b.WriteString(golden.JSON(t, viewMessage(m)))
+	reply := c.Reply(m, derr, encodeAt)
+	b.WriteString("reply: " + strconv.Quote(string(reply)) + "\n")
+	r, perr := ParseReply(reply)
+	if perr != nil {
+		b.WriteString("parse reply error: " + perr.Error() + "\n")
+	}
+	b.WriteString("parsed reply: " + golden.JSON(t, r))
 	return b.String()
 }
 

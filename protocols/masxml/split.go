@@ -12,6 +12,14 @@ var (
 	rootEnd  = []byte("</XMLMessageClass>")
 )
 
+// framer frames a stream of XML documents with one root name: the
+// requests (XMLMessageClass, Split) and the replies (AckNakClass,
+// SplitReply) are framed alike.
+type framer struct {
+	open, end []byte // "<Root" and "</Root>"
+	max       int
+}
+
 // maxDecl bounds an XML declaration: `<?xml version="1.0"
 // encoding="windows-1252" standalone="yes"?>` is 62 bytes.
 const maxDecl = 128
@@ -44,6 +52,10 @@ func isSeparator(b byte) bool {
 // next declaration or root in data; with none, Split returns an error
 // wrapping protocols.ErrFrameTooLong with reason protocols.ReasonTooLong.
 func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err error) {
+	return framer{rootOpen, rootEnd, c.max}.split(data, atEOF)
+}
+
+func (f framer) split(data []byte, atEOF bool) (advance int, frame []byte, err error) {
 	i := 0
 	for i < len(data) && isSeparator(data[i]) {
 		i++
@@ -51,7 +63,7 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 	if i == len(data) {
 		return len(data), nil, nil
 	}
-	r, ok := rootAt(data, i)
+	r, ok := f.rootAt(data, i)
 	switch {
 	case ok && r < 0: // a prefix of a declaration or root: wait
 		if atEOF {
@@ -64,30 +76,30 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 		}
 		return len(data), nil, nil
 	}
-	limit := min(len(data), i+c.max)
+	limit := min(len(data), i+f.max)
 	body := data[r:limit]
-	e := bytes.Index(body, rootEnd)
+	e := bytes.Index(body, f.end)
 	to := limit
 	if e >= 0 {
 		to = r + e // only what precedes the end can cut the message short
 	}
-	n := nextStart(data, r+1, to)
+	n := f.nextStart(data, r+1, to)
 	switch {
 	case e >= 0 && n < 0:
-		end := r + e + len(rootEnd)
+		end := r + e + len(f.end)
 		return end, data[i:end:end], nil
 	case n >= 0:
 		// Another message opens before this one ends: this one was cut
 		// short. Skip it.
 		return n, nil, nil
-	case limit < i+c.max:
+	case limit < i+f.max:
 		if atEOF {
 			return len(data), nil, nil
 		}
 		return 0, nil, nil
 	}
 	// Over the cap: resynchronise if another message opens later.
-	if n := nextStart(data, r+1, len(data)); n >= 0 {
+	if n := f.nextStart(data, r+1, len(data)); n >= 0 {
 		return n, nil, nil
 	}
 	return 0, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
@@ -97,7 +109,7 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 // separators and the root, or the root alone. It returns the root's index
 // and true; -1 and true when data ends inside a prefix of that; false when
 // data[i:] cannot begin a message.
-func rootAt(data []byte, i int) (int, bool) {
+func (f framer) rootAt(data []byte, i int) (int, bool) {
 	rest := data[i:]
 	if hasPrefixOrPartial(rest, declOpen) {
 		if len(rest) < len(declOpen) {
@@ -117,7 +129,7 @@ func rootAt(data []byte, i int) (int, bool) {
 					for j < len(data) && isSeparator(data[j]) {
 						j++
 					}
-					return rootTag(data, j)
+					return f.rootTag(data, j)
 				}
 			}
 		}
@@ -126,20 +138,20 @@ func rootAt(data []byte, i int) (int, bool) {
 		}
 		return -1, true
 	}
-	return rootTag(data, i)
+	return f.rootTag(data, i)
 }
 
-// rootTag reads <XMLMessageClass followed by '>', '/' or white space at
-// data[i].
-func rootTag(data []byte, i int) (int, bool) {
+// rootTag reads the root's start tag (<XMLMessageClass) followed by '>',
+// '/' or white space at data[i].
+func (f framer) rootTag(data []byte, i int) (int, bool) {
 	rest := data[i:]
-	if !hasPrefixOrPartial(rest, rootOpen) {
+	if !hasPrefixOrPartial(rest, f.open) {
 		return 0, false
 	}
-	if len(rest) <= len(rootOpen) {
+	if len(rest) <= len(f.open) {
 		return -1, true
 	}
-	switch rest[len(rootOpen)] {
+	switch rest[len(f.open)] {
 	case '>', '/', ' ', '\t', '\r', '\n':
 		return i, true
 	}
@@ -157,12 +169,12 @@ func hasPrefixOrPartial(b, p []byte) bool {
 // nextStart returns the index of the first declaration or root opening in
 // data[from:to] (whole, not cut by to), or -1. Neither may appear inside a
 // message: "xml" is a reserved processing-instruction target.
-func nextStart(data []byte, from, to int) int {
+func (f framer) nextStart(data []byte, from, to int) int {
 	if from >= to {
 		return -1
 	}
 	best := -1
-	for _, p := range [][]byte{declOpen, rootOpen} {
+	for _, p := range [][]byte{declOpen, f.open} {
 		if j := bytes.Index(data[from:to], p); j >= 0 && (best < 0 || from+j < best) {
 			best = from + j
 		}
