@@ -57,3 +57,34 @@ func BenchmarkReplyACK(b *testing.B) {
 		_ = c.Reply(m, nil, testNow)
 	}
 }
+
+// BenchmarkEncodeSignal encodes a typical signal: §2.4's fields, an
+// account, a portal URL with an ampersand to escape.
+func BenchmarkEncodeSignal(b *testing.B) {
+	ev := encodeCases[0].ev
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeSignal("17", "1234", ev, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeHeartbeat encodes a heartbeat with a sequence.
+func BenchmarkEncodeHeartbeat(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = EncodeHeartbeat("17", testNow)
+	}
+}
+
+// BenchmarkParseReply reads §2.4's ACK.
+func BenchmarkParseReply(b *testing.B) {
+	raw := []byte(ack("ER9ReRiXVWRl"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReply(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

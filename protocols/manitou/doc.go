@@ -52,6 +52,23 @@
 //	          else of the first item; else the RawNo ......................... I
 //	Time      no sender time is known: Message.Timestamp stays zero ......... I
 //
+// The sending side (encode.go), alarmrx in a cloud's place towards an
+// automation platform's Manitou receiver, one Signal per frame,
+// stop-and-wait:
+//
+//	EncodeSignal  STX<?xml version="1.0"?><Signal Event Account Seq>…</Signal>ETX, UTF-8
+//	          Event attribute; Area, AreaInfo, Zone, PointID, URL ......... O
+//	          Contact ID as E/R/P + code; User child; URL Type clip/live/
+//	          snapshot; attr_* extras as leaf children; Account and Seq
+//	          attributes of the Signal ........................................ I
+//	          the receive time is not sent (no element known) ................ I
+//	EncodeHeartbeat <Heartbeat Seq="…"/>; EncodeHeartbeatAuth adds Source
+//	          and Passkey ...................................... O (Passkey) / I (Seq, Source)
+//	ParseReply Ack → OK, Text the RawNo (no sequence echoed) ................ O
+//	          Nak → not OK; Retry for Code 30 and unknown codes, not for
+//	          10, 20, 21, 40, 50 ............................................... I
+//	SplitReply STX … ETX, cap MaxReplyBytes (4 KiB) .......................... O/I
+//
 // Redact removes every Passkey (attribute or element) from the evidence
 // copy with the repository's xmlredact engine, keeping STX and ETX; a
 // frame in ISO-8859-1 or Windows-1252 is read byte for byte, so the

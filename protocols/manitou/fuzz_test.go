@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -203,4 +205,134 @@ func checkDecode(t *testing.T, c *Codec, data []byte) {
 			t.Fatalf("Redact(%q) = %q keeps the passkey %q", data, red, pk)
 		}
 	}
+}
+
+// replySeeds are the reply table's frames, every reply Codec.Reply writes
+// for the decode table, and the encoders' output.
+func replySeeds() [][]byte {
+	var out [][]byte
+	for _, rc := range replyCases {
+		out = append(out, []byte(rc.raw))
+	}
+	for _, tc := range frameCases {
+		out = append(out, []byte(tc.reply))
+	}
+	for _, ec := range encodeCases {
+		if b, err := ec.encode(); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// FuzzSplitReply: SplitReply agrees with itself fed whole or cut anywhere
+// and with bufio.Scanner; its frames are STX … ETX within MaxReplyBytes;
+// its only error is ErrFrameTooLong.
+func FuzzSplitReply(f *testing.F) {
+	seeds := replySeeds()
+	for i, s := range seeds {
+		f.Add(s, uint16(len(s)/2))
+		if i > 0 {
+			f.Add(append(append([]byte("\r\n"), seeds[i-1]...), s...), uint16(len(seeds[i-1])))
+		}
+	}
+	f.Add(append([]byte{STX}, bytes.Repeat([]byte("x"), MaxReplyBytes+10)...), uint16(100))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		at := int(cut) % (len(data) + 1)
+		whole := splitChunks(replySplitter, data)
+		parts := splitChunks(replySplitter, data[:at], data[at:])
+		if (whole.err == nil) != (parts.err == nil) || whole.err == nil && !slices.Equal(whole.frames, parts.frames) {
+			t.Fatalf("cut at %d: %q %v, whole: %q %v", at, parts.frames, parts.err, whole.frames, whole.err)
+		}
+		for _, err := range []error{whole.err, parts.err} {
+			if err != nil && (protocols.ReasonOf(err) != protocols.ReasonTooLong || !errors.Is(err, protocols.ErrFrameTooLong)) {
+				t.Fatalf("SplitReply error %v", err)
+			}
+		}
+		for _, fr := range whole.frames {
+			if len(fr) < 2 || fr[0] != STX || fr[len(fr)-1] != ETX || len(fr) > MaxReplyBytes || !bytes.Contains(data, []byte(fr)) {
+				t.Fatalf("frame %q is not STX … ETX within the cap", fr)
+			}
+		}
+		s := bufio.NewScanner(bytes.NewReader(data))
+		s.Buffer(make([]byte, 0, 64), MaxReplyBytes+1)
+		s.Split(SplitReply)
+		var got []string
+		for s.Scan() {
+			got = append(got, s.Text())
+		}
+		if s.Err() == nil && whole.err == nil && !slices.Equal(got, whole.frames) {
+			t.Fatalf("Scanner: %q, SplitReply: %q", got, whole.frames)
+		}
+	})
+}
+
+// FuzzParseReply: ParseReply never panics; an error is a FrameError of
+// this protocol with a documented reason and no reply; a reply is OK
+// exactly when the root is an Ack, never OK and Retry at once, echoes no
+// sequence, and its Text is short and free of control characters.
+func FuzzParseReply(f *testing.F) {
+	for _, s := range replySeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, in := range [][]byte{data, append(append([]byte{STX}, data...), ETX)} {
+			pr, err := ParseReply(in)
+			if err != nil {
+				var fe *protocols.FrameError
+				if !errors.As(err, &fe) || fe.Protocol != Name || !slices.Contains(decodeReasons, fe.Reason) || pr != (protocols.PeerReply{}) {
+					t.Fatalf("ParseReply(%q) error %v, reply %+v", in, err, pr)
+				}
+				continue
+			}
+			if pr.OK && pr.Retry || pr.Seq != "" || len(pr.Text) > 2*MaxField+64 || hasControl(pr.Text) {
+				t.Fatalf("ParseReply(%q) = %+v", in, pr)
+			}
+			// The same document decodes as a frame of no item type, so
+			// that Reply and ParseReply agree on what an Ack is.
+			root, perr := parseTree(unframe(in))
+			if perr != nil || pr.OK != strings.EqualFold(root.name, "ack") {
+				t.Fatalf("ParseReply(%q) = %+v, root %v", in, pr, perr)
+			}
+		}
+	})
+}
+
+// FuzzEncodeSignal: whatever the event holds, EncodeSignal refuses it
+// with ErrNotEncodable or writes one frame that Split frames whole and
+// Decode accepts as one signal with the account and sequence given.
+func FuzzEncodeSignal(f *testing.F) {
+	for _, ec := range encodeCases {
+		if !ec.heartbeat {
+			url := ""
+			if len(ec.ev.Modifiers) > 0 {
+				url = ec.ev.Modifiers[0].Value
+			}
+			f.Add(ec.seq, ec.account, ec.ev.Code, ec.ev.Partition, ec.ev.Zone, ec.ev.User, ec.ev.Text, url, "camera")
+		}
+	}
+	c := New(Options{})
+	f.Fuzz(func(t *testing.T, seq, account, code, area, zone, user, text, url, extra string) {
+		ev := protocols.Event{Format: protocols.FormatSIA, Code: code, Partition: area, Zone: zone, User: user, Text: text,
+			Modifiers: []protocols.Modifier{{Name: "media_clip", Value: url}, {Name: "attr_" + extra, Value: text}, {Name: "attr_evtype", Value: user}}}
+		if len(code) == 3 {
+			ev.Format = protocols.FormatContactID
+		}
+		seq = strconv.Itoa(len(seq)) + seq // the output's counter: digits first
+		b, err := EncodeSignal(seq, account, ev, testNow)
+		if err != nil {
+			if !errors.Is(err, ErrNotEncodable) || b != nil {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		adv, fr, serr := c.Split(b, true)
+		if serr != nil || adv != len(b) || !bytes.Equal(fr, b) {
+			t.Fatalf("Split(%q) = %d %q %v", b, adv, fr, serr)
+		}
+		m, derr := c.Decode(b, testNow)
+		if derr != nil || m.Kind != "signals" || len(m.Events) != 1 || m.Account != account || m.Sequence != cleanShort(seq) && cleanShort(seq) != "" {
+			t.Fatalf("EncodeSignal(%q, %q, %+v) = %q: decoded %+v, %v", seq, account, ev, b, m, derr)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package manitou
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -34,11 +35,18 @@ func TestGolden(t *testing.T) {
 		}
 		golden.Rewrite(t, fixtureDir, ".frame", files)
 	}
-	cases := make([]golden.Case, 0, len(frameCases))
+	cases := make([]golden.Case, 0, len(frameCases)+len(encodeCases))
 	for _, tc := range frameCases {
 		cases = append(cases, golden.Case{File: tc.name, Input: tc.raw})
 	}
+	// The sending side's examples share the directory, as encode_*.txt.
+	for _, tc := range encodeCases {
+		cases = append(cases, golden.Case{File: tc.name, Input: tc.input(t)})
+	}
 	golden.Run(t, goldenDir, *update, cases, func(t *testing.T, name, raw string) string {
+		if strings.HasPrefix(name, "encode_") {
+			return renderEncodeGolden(t, name, raw)
+		}
 		tc, ok := caseByName(name)
 		if !ok {
 			t.Fatalf("golden file %s has no case in the table (go test -update removes it)", name)
@@ -105,4 +113,63 @@ func viewMessage(m *protocols.Message) messageView {
 		v.Timestamp = m.Timestamp.Format(time.RFC3339)
 	}
 	return v
+}
+
+// input describes an encode case's call, the first line of its golden
+// file.
+func (tc encodeCase) input(t *testing.T) string {
+	t.Helper()
+	switch {
+	case !tc.heartbeat:
+		var js bytes.Buffer
+		enc := json.NewEncoder(&js)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(golden.ViewEvent(tc.ev)); err != nil {
+			t.Fatal(err)
+		}
+		ev := strings.TrimSpace(js.String())
+		return "EncodeSignal(seq=" + strconv.Quote(tc.seq) + ", account=" + strconv.Quote(tc.account) + ", event=" + ev + ")"
+	case tc.sender != "" || tc.passkey != "":
+		return "EncodeHeartbeatAuth(seq=" + strconv.Quote(tc.seq) + ", sender=" + strconv.Quote(tc.sender) + ", passkey=" + strconv.Quote(tc.passkey) + ")"
+	}
+	return "EncodeHeartbeat(seq=" + strconv.Quote(tc.seq) + ")"
+}
+
+// renderEncodeGolden shows what an encode case writes (Go-quoted), what
+// Decode makes of it, the reply and how ParseReply reads that reply.
+func renderEncodeGolden(t *testing.T, name, input string) string {
+	t.Helper()
+	var tc encodeCase
+	for _, c := range encodeCases {
+		if c.name == name {
+			tc = c
+		}
+	}
+	if tc.name == "" {
+		t.Fatalf("golden file %s has no case in the table (go test -update removes it)", name)
+	}
+	if input != tc.input(t) {
+		t.Fatalf("golden file %s holds %q, the case %q", name, input, tc.input(t))
+	}
+	var b bytes.Buffer
+	out, err := tc.encode()
+	if err != nil {
+		b.WriteString("error: " + err.Error() + "\n")
+		return b.String()
+	}
+	b.WriteString("encoded: " + strconv.Quote(string(out)) + "\n")
+	c := tc.decoder()
+	m, derr := c.Decode(out, testNow)
+	if derr != nil {
+		b.WriteString("decode error: " + derr.Error() + "\n")
+	}
+	b.WriteString(golden.JSON(t, viewMessage(m)))
+	reply := c.Reply(m, derr, testNow)
+	b.WriteString("reply: " + strconv.Quote(string(reply)) + "\n")
+	pr, perr := ParseReply(reply)
+	if perr != nil {
+		b.WriteString("parse reply error: " + perr.Error() + "\n")
+	}
+	b.WriteString("parsed reply: " + strings.TrimSpace(golden.JSON(t, pr)) + "\n")
+	return b.String()
 }
