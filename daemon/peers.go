@@ -8,6 +8,7 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
+	"github.com/alarmrx/alarmrx/protocols/manitou"
 	"github.com/alarmrx/alarmrx/protocols/masxml"
 	"github.com/alarmrx/alarmrx/protocols/microkey"
 )
@@ -33,6 +34,11 @@ func peerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 		o := masxml.EncodeOptions{SourceID: pc.SenderID}
 		return output.DialectFuncs{Encode: o.EncodeSignal, Heartbeat: o.EncodeHeartbeat,
 			Split: masxml.SplitReply, Parse: masxml.ParseReply}, nil
+	case "manitou":
+		sender, passkey := pc.SenderID, pc.Passkey
+		return output.DialectFuncs{Encode: manitou.EncodeSignal,
+			Heartbeat: func(seq string, at time.Time) []byte { return manitou.EncodeHeartbeatAuth(seq, at, sender, passkey) },
+			Split:     manitou.SplitReply, Parse: manitou.ParseReply}, nil
 	}
 	return nil, fmt.Errorf("format %q has no sending side", pc.Format)
 }
