@@ -59,3 +59,35 @@ func BenchmarkRedact(b *testing.B) {
 		_ = c.Redact(raw)
 	}
 }
+
+// BenchmarkEncodeSignal writes the source's alarm and one with every
+// element.
+func BenchmarkEncodeSignal(b *testing.B) {
+	for _, name := range []string{"sia_alarm", "full"} {
+		var tc encodeCase
+		for _, c := range encodeCases {
+			if c.name == name {
+				tc = c
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := testTransmitter.EncodeSignal(tc.seq, tc.acct(), tc.ev, testAt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseReply reads the source's positive response.
+func BenchmarkParseReply(b *testing.B) {
+	raw := []byte(peerReplyCases[0].raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReply(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

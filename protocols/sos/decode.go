@@ -237,9 +237,57 @@ func event(req *Request) (protocols.Event, error) {
 		}
 	}
 	for _, x := range req.Extra {
+		if isMediaName(x.Name) && isMediaURL(x.Value) {
+			// The extension elements EncodeSignal writes for media
+			// links (I: SOS Access has no element for them).
+			add(x.Name, x.Value)
+			continue
+		}
 		add("attr_"+x.Name, x.Value)
 	}
 	return ev, nil
+}
+
+// MaxURL caps a media link [dialect contract: URL ≤ 2048, http(s) only].
+const MaxURL = 2048
+
+// mediaNames are the modifiers of media links, which EncodeSignal writes
+// as extension elements of the same name and Decode reads back.
+var mediaNames = [...]string{"media_clip", "media_live", "media_snapshot", "media_portal"}
+
+func isMediaName(name string) bool {
+	for _, m := range mediaNames {
+		if name == m {
+			return true
+		}
+	}
+	return false
+}
+
+// isMediaURL reports an http(s) URL of printable ASCII within MaxURL.
+func isMediaURL(s string) bool {
+	if len(s) > MaxURL {
+		return false
+	}
+	lower := strings.ToLower(s)
+	if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// maxExtraLen caps an undefined element's text: a media link's URL,
+// other elements as additionalinfo.
+func maxExtraLen(name string) int {
+	if isMediaName(name) {
+		return MaxURL
+	}
+	return 2000
 }
 
 // unknownCode is the event alarmcode makes of a code neither table knows.
@@ -498,7 +546,7 @@ func readRoot(dec *xml.Decoder, req *Request, seen map[string]bool) (password, r
 			}
 			spec, ok := fieldSpecs[name]
 			if !ok {
-				if kids == nil && len(req.Extra) < MaxExtra && len(name) <= 64 && utf8.RuneCountInString(text) <= 2000 {
+				if kids == nil && len(req.Extra) < MaxExtra && len(name) <= 64 && utf8.RuneCountInString(text) <= maxExtraLen(name) {
 					req.Extra = append(req.Extra, Extra{Name: name, Value: text})
 				}
 				continue
@@ -667,7 +715,7 @@ func pseudoAttrs(s string) (map[string]string, bool) {
 
 // sniffRoot names the request root a header-less message starts with.
 func sniffRoot(body []byte) string {
-	if marker(body) == markRoot {
+	if marker(body, roots) == markRoot {
 		for _, name := range roots {
 			if hasFoldPrefix(body[1:], name) {
 				return name

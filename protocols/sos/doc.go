@@ -1,7 +1,9 @@
 // Package sos decodes SOS Access v4, SOS Alarm's (Sweden) XML protocol for
 // alarm transmitters [S7: pwitab/sos-access, docs/source/
 // sos_access_protocol.rst, "SOS Access v4 Protocol"; automation-research.md
-// §2.8], and encodes its responses.
+// §2.8], and encodes its responses. It also sends: Transmitter writes the
+// requests of an alarm transmitter and ParseReply reads the receiver's
+// responses (see "Sending" below).
 //
 // A transmitter opens a TCP connection and sends one XML document per
 // request, ISO-8859-1, at most 100,000 characters with header and tags:
@@ -100,6 +102,44 @@
 //     ReasonShutdown) is status 5 NOT_TREATED_NOT_DISTRIBUTED, so that the
 //     sender uses its failover receiver; an unknown account is stored and
 //     answered 0; any other failure is 98 SERVER_ERROR.
+//
+// # Sending
+//
+// Transmitter (the operator-supplied Authentication, Receiver,
+// TransmitterType, and the TransmitterCode its pings carry) writes an
+// alarmrequest per signal (EncodeSignal) and a pingrequest as the
+// heartbeat (EncodeHeartbeat); SplitReply frames the responses and
+// ParseReply reads them. Per element and behaviour:
+//
+//   - V: the requests' elements, their order as in the source's examples,
+//     their limits and ISO-8859-1 [S7]; the reference echoed by the
+//     response; transmittertime in the source's "2002-05-28 11:35:20.022"
+//     form; WGS84 "NDDMMmmEDDDMMmm"; the pingrequest's authentication,
+//     reference, transmittercode and transmittertype (no receiver).
+//   - V, sender's action from the status table (its descriptions and
+//     automation-research.md §2.8): 0 and 10 delivered; 5 and 99 "fail
+//     over" and 98 "server error", sent again (to the backup endpoint);
+//     101 PING_TO_OFTEN sent again later.
+//   - I: mapping. reference = the output's sequence; alarmtype RE for a
+//     restore; transmittercode = the account (1–15 printable ASCII, else
+//     ErrNotEncodable); eventcode a Contact ID code as E/R/P+code, SIA
+//     letters as they are (1–25, else ErrNotEncodable); transmitterarea the
+//     area when it has 1–5 characters (else left out); detector the zone
+//     when it has 1–5 characters, else the zone goes to detectortext;
+//     additionalinfo the text, cut to 2000; the attr_section,
+//     attr_sectiontext, attr_detectortext and attr_position modifiers Decode
+//     makes go back to their elements; the user and other attr_ modifiers
+//     are not carried. Characters outside ISO-8859-1 become '?'.
+//   - I: media links. SOS Access has none: media_clip, media_live,
+//     media_snapshot and media_portal (http(s), ≤ 2048 bytes) are written as
+//     undefined elements of those names, which Decode reads back as the
+//     same modifiers. A receiver that refuses undefined elements refuses
+//     such a signal.
+//   - I: 1, 2, 3, 4, 6 (the source's NOT_AUTHORIZED example), 7, 9, 100
+//     and statuses the source does not define are not sent again: sending
+//     cannot mend them, and stop-and-wait would hold every later signal
+//     back. A requestnewauthenticationresponse is never read (it holds a
+//     password). Responses of at most 4 KiB (MaxReplyBytes).
 //
 // The password never appears in Detail (Request keeps only whether one was
 // sent), in errors, or in the evidence (Redact).

@@ -64,3 +64,36 @@ func ExampleAnswer() {
 	// <?xml version="1.0" encoding="ISO-8859-1"?><pingresponse><reference>734632</reference><status>0</status><info>OK</info><arrivaltime>2005-02-28 11:35:42.012</arrivaltime></pingresponse>
 	// <?xml version="1.0" encoding="ISO-8859-1"?><pingresponse><reference>734632</reference><status>101</status><info>PING_TO_OFTEN</info><arrivaltime>2005-02-28 11:35:42.012</arrivaltime></pingresponse>
 }
+
+// An output sends a restore as an alarm transmitter and reads the
+// receiver's answer.
+func ExampleTransmitter_EncodeSignal() {
+	tx := sos.Transmitter{Authentication: "hxp4x9nnwxjatv8", Receiver: "42", TransmitterType: "SV300", TransmitterCode: "1234567"}
+	if err := tx.Validate(); err != nil {
+		panic(err)
+	}
+	ev := protocols.Event{Format: protocols.FormatSIA, Code: "FA", Qualifier: protocols.QualifierRestore, Zone: "3"}
+	msg, err := tx.EncodeSignal("13843", "1234567", ev, time.Date(2026, 12, 1, 15, 4, 0, 0, time.UTC))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s", msg)
+	answer := []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><alarmresponse><reference>13843</reference><status>10</status><info>DUPLICATED_ALARM</info><arrivaltime>2026-12-01 15:04:01.000</arrivaltime></alarmresponse>`)
+	_, frame, _ := sos.SplitReply(answer, true)
+	pr, _ := sos.ParseReply(frame)
+	fmt.Printf("%+v\n", pr)
+	// Output:
+	// <?xml version="1.0" encoding="ISO-8859-1"?>
+	// <alarmrequest>
+	//   <authentication>hxp4x9nnwxjatv8</authentication>
+	//   <reference>13843</reference>
+	//   <receiver>42</receiver>
+	//   <transmittertime>2026-12-01 15:04:00.000</transmittertime>
+	//   <alarmtype>RE</alarmtype>
+	//   <transmittertype>SV300</transmittertype>
+	//   <transmittercode>1234567</transmittercode>
+	//   <eventcode>FA</eventcode>
+	//   <detector>3</detector>
+	// </alarmrequest>
+	// {Seq:13843 OK:true Retry:false Text:10 DUPLICATED_ALARM}
+}

@@ -13,7 +13,7 @@ const (
 	rootNewAuth = "requestnewauthentication"
 )
 
-var roots = [...]string{rootAlarm, rootPing, rootNewAuth}
+var roots = []string{rootAlarm, rootPing, rootNewAuth}
 
 // Split frames a TCP stream (bufio.SplitFunc). A message starts at its XML
 // header "<?xml" (or, when the header is missing, at the start tag of a
@@ -38,6 +38,13 @@ var roots = [...]string{rootAlarm, rootPing, rootNewAuth}
 // A document with another root has no end Split knows: it is skipped when
 // the next message starts (Decode, given one, answers it INVALID_XML).
 func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err error) {
+	return split(data, atEOF, c.max, roots)
+}
+
+// split frames a stream of XML documents whose roots are one of names, a
+// candidate frame capped at max bytes (Split for requests, SplitReply for
+// responses).
+func split(data []byte, atEOF bool, max int, names []string) (advance int, frame []byte, err error) {
 	p := 0
 	for p < len(data) && isSpaceOrNUL(data[p]) {
 		p++
@@ -45,7 +52,7 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 	if p == len(data) {
 		return len(data), nil, nil // only padding: consume it
 	}
-	switch marker(data[p:]) {
+	switch marker(data[p:], names) {
 	case markPartial:
 		if atEOF {
 			return len(data), nil, nil
@@ -59,20 +66,20 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 		return len(data), nil, nil
 	}
 	window := data[p:]
-	if len(window) > c.max {
-		window = window[:c.max]
+	if len(window) > max {
+		window = window[:max]
 	}
-	seenRoot := isRootMarker(window)
+	seenRoot := marker(window, names) == markRoot
 	for i := 1; i < len(window); {
 		j := bytes.IndexByte(window[i:], '<')
 		if j < 0 {
 			break
 		}
 		i += j
-		if n := endTag(window[i:]); n > 0 {
+		if n := endTag(window[i:], names); n > 0 {
 			return p + i + n, data[p : p+i+n], nil
 		}
-		switch m := marker(window[i:]); {
+		switch m := marker(window[i:], names); {
 		case m == markDecl || m == markRoot && seenRoot:
 			return p + i, nil, nil // abandoned: a new message starts here
 		case m == markRoot:
@@ -80,7 +87,7 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 		}
 		i++
 	}
-	if len(data)-p > c.max {
+	if len(data)-p > max {
 		return 0, nil, protocols.Reject(Name, protocols.ReasonTooLong, protocols.ErrFrameTooLong)
 	}
 	if atEOF {
@@ -101,30 +108,25 @@ const (
 )
 
 // marker reads the start of b, which begins with '<' when it is a
-// marker. Letter case is ignored, so that a wrong-case header is answered
-// StatusXMLHeader instead of skipped.
-func marker(b []byte) mark {
+// marker: an XML header or the start tag of one of the roots names. Letter
+// case is ignored, so that a wrong-case header is answered StatusXMLHeader
+// instead of skipped.
+func marker(b []byte, names []string) mark {
 	if len(b) == 0 || b[0] != '<' {
 		return markNone
 	}
+	rest := b[1:]
 	partial := false
-	for _, name := range [...]string{"?xml", rootAlarm, rootPing, rootNewAuth} {
-		rest := b[1:]
-		if len(rest) <= len(name) {
-			if isFoldPrefixOf(rest, name) {
-				partial = true
-			}
-			continue
-		}
-		if !hasFoldPrefix(rest, name) {
-			continue
-		}
-		next := rest[len(name)]
-		switch {
-		case name == "?xml" && (isXMLSpace(next) || next == '?'):
-			return markDecl
-		case name != "?xml" && (isXMLSpace(next) || next == '>' || next == '/'):
-			return markRoot
+	if m, part := markerName(rest, "?xml"); m != markNone {
+		return m
+	} else if part {
+		partial = true
+	}
+	for _, name := range names {
+		if m, part := markerName(rest, name); m != markNone {
+			return m
+		} else if part {
+			partial = true
 		}
 	}
 	if partial {
@@ -133,16 +135,33 @@ func marker(b []byte) mark {
 	return markNone
 }
 
-func isRootMarker(b []byte) bool { return marker(b) == markRoot }
+// markerName reads rest (b after its '<') for the marker of one name: the
+// mark when it is complete, else whether rest may still become it.
+func markerName(rest []byte, name string) (m mark, partial bool) {
+	if len(rest) <= len(name) {
+		return markNone, isFoldPrefixOf(rest, name)
+	}
+	if !hasFoldPrefix(rest, name) {
+		return markNone, false
+	}
+	next := rest[len(name)]
+	switch {
+	case name == "?xml" && (isXMLSpace(next) || next == '?'):
+		return markDecl, false
+	case name != "?xml" && (isXMLSpace(next) || next == '>' || next == '/'):
+		return markRoot, false
+	}
+	return markNone, false
+}
 
-// endTag returns the length of the closing tag of a request root at the
-// start of b ("</alarmrequest>", white space allowed before ">"), 0 when
-// there is none (or not all of it yet).
-func endTag(b []byte) int {
+// endTag returns the length of the closing tag of one of the roots names
+// at the start of b ("</alarmrequest>", white space allowed before ">"), 0
+// when there is none (or not all of it yet).
+func endTag(b []byte, names []string) int {
 	if len(b) < 2 || b[0] != '<' || b[1] != '/' {
 		return 0
 	}
-	for _, name := range roots {
+	for _, name := range names {
 		rest := b[2:]
 		if len(rest) <= len(name) || !hasFoldPrefix(rest, name) {
 			continue
