@@ -59,3 +59,35 @@ func TestDC09Forwarding(t *testing.T) {
 		t.Fatalf("endpoint 1 (the backup) in use: %v", v)
 	}
 }
+
+// TestPeerOutputsInEachDialect: for each dialect alarmrx sends in, one
+// alarmrx sends its signals to a second one's listener of that dialect;
+// the second stores each with its account, code and zone, and ACKs it
+// in its dialect, which the first records as delivered.
+func TestPeerOutputsInEachDialect(t *testing.T) {
+	for _, format := range []string{"manitou", "masxml", "microkey", "sos"} {
+		t.Run(format, func(t *testing.T) {
+			b := startDaemon(t, dialectConfig(t, format, 0))
+			cfg := testConfig(t, t.TempDir())
+			cfg.Outputs.Peers = []configs.PeerOutput{{Name: "automation", Format: format,
+				Endpoints: []string{b.addr(format+"-in", "tcp")}, AckTimeout: 2 * time.Second, Retries: 2,
+				Heartbeat: time.Hour, Failback: time.Hour, KeyFormat: "hex", SenderID: "alarmrx", TransmitterType: "ARXRX",
+				Passkey: "hxp4x9nnwxjatv8", Receiver: "42"}}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			a := startDaemon(t, cfg)
+			p := dial(t, a, "dc09-main", "tcp", "", "")
+			mustSend(t, p, frame("SIA-DCS", "9876", "0001", "#9876|Nri1/BA005", false), "ACK")
+			mustSend(t, p, frame("ADM-CID", "9876", "0002", "#9876|1110 01 007", false), "ACK")
+			waitFor(t, 10*time.Second, func() bool {
+				return counter(t, a, "alarmrx_output_delivered_total", "output", "automation") == 2
+			})
+			got := signals(t, b, "account=9876")
+			if len(got) != 2 || got[0]["event_code"] != "BA" || got[0]["zone"] != "005" ||
+				got[1]["event_code"] != "110" || got[1]["zone"] != "007" || got[1]["listener"] != format+"-in" {
+				t.Fatalf("the second alarmrx stored %v", got)
+			}
+		})
+	}
+}

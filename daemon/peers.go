@@ -2,15 +2,18 @@ package daemon
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/output"
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/manitou"
 	"github.com/alarmrx/alarmrx/protocols/masxml"
 	"github.com/alarmrx/alarmrx/protocols/microkey"
+	"github.com/alarmrx/alarmrx/protocols/sos"
 )
 
 // peerDialect builds the sending side of a peer output's format
@@ -39,6 +42,21 @@ func peerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 		return output.DialectFuncs{Encode: manitou.EncodeSignal,
 			Heartbeat: func(seq string, at time.Time) []byte { return manitou.EncodeHeartbeatAuth(seq, at, sender, passkey) },
 			Split:     manitou.SplitReply, Parse: manitou.ParseReply}, nil
+	case "sos":
+		tx := sos.Transmitter{Authentication: pc.Passkey, Receiver: pc.Receiver, TransmitterType: pc.TransmitterType,
+			TransmitterCode: pc.SenderID}
+		if err := tx.Validate(); err != nil {
+			return nil, err // never holds the password
+		}
+		// SOS Access has no media element: links are not sent to a receiver
+		// that may refuse elements it does not know.
+		encode := func(seq, account string, ev protocols.Event, at time.Time) ([]byte, error) {
+			ev.Modifiers = slices.DeleteFunc(slices.Clone(ev.Modifiers), func(m protocols.Modifier) bool {
+				return strings.HasPrefix(m.Name, "media_")
+			})
+			return tx.EncodeSignal(seq, account, ev, at)
+		}
+		return output.DialectFuncs{Encode: encode, Heartbeat: tx.EncodeHeartbeat, Split: sos.SplitReply, Parse: sos.ParseReply}, nil
 	}
 	return nil, fmt.Errorf("format %q has no sending side", pc.Format)
 }
