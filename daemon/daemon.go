@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		}))
 	}
 	for _, pc := range cfg.Outputs.Peers {
-		dialect, err := peerDialect(pc, opts.Now)
+		dialect, err := PeerDialect(pc, opts.Now)
 		if err != nil {
 			return nil, fmt.Errorf("daemon: output %q: %w", pc.Name, err)
 		}

@@ -16,9 +16,9 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/sos"
 )
 
-// peerDialect builds the sending side of a peer output's format
+// PeerDialect builds the sending side of a peer output's format
 // (validated: one of configs.PeerFormats).
-func peerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, error) {
+func PeerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, error) {
 	switch pc.Format {
 	case "dc09":
 		var key dc09.Key

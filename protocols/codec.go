@@ -86,3 +86,22 @@ type PeerReply struct {
 	// Text is the peer's result code or text, for the log; never a secret.
 	Text string
 }
+
+// ScannerSplit adapts a codec's Split (or a dialect's SplitReply) to
+// bufio.Scanner. A codec may skip bytes without returning a frame
+// (advance > 0, frame nil: garbage, a separator), to be called again at
+// once; a Scanner instead reads more input first, and so would wait for
+// the next message before it framed the one it holds. ScannerSplit calls
+// split again until it returns a frame, an error or asks for more input.
+func ScannerSplit(split func(data []byte, atEOF bool) (int, []byte, error)) func(data []byte, atEOF bool) (int, []byte, error) {
+	return func(data []byte, atEOF bool) (int, []byte, error) {
+		total := 0
+		for {
+			adv, frame, err := split(data[total:], atEOF)
+			total += adv
+			if err != nil || frame != nil || adv == 0 || total >= len(data) {
+				return total, frame, err
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package protocols
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -95,5 +96,30 @@ func TestRejectfReadsAsDetailAndWrapsSentinel(t *testing.T) {
 	}
 	if !errors.Is(err, sentinel) || ReasonOf(err) != ReasonCRC {
 		t.Errorf("Rejectf lost the sentinel or the reason: %v", err)
+	}
+}
+
+// TestScannerSplit: a split that skips a byte at a time frames what it
+// holds in one call, without waiting for more input; it still asks for
+// more when the frame is not complete.
+func TestScannerSplit(t *testing.T) {
+	// skip drops one leading space per call; a frame ends at '\n'.
+	skip := func(data []byte, atEOF bool) (int, []byte, error) {
+		if len(data) > 0 && data[0] == ' ' {
+			return 1, nil, nil
+		}
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			return i + 1, data[:i], nil
+		}
+		return 0, nil, nil
+	}
+	split := ScannerSplit(skip)
+	adv, frame, err := split([]byte("   ab\ncd"), false)
+	if adv != 6 || string(frame) != "ab" || err != nil {
+		t.Fatalf("split = %d %q %v, want 6 \"ab\" nil", adv, frame, err)
+	}
+	adv, frame, err = split([]byte("  cd"), false)
+	if adv != 2 || frame != nil || err != nil {
+		t.Fatalf("split of an incomplete frame = %d %q %v, want the 2 spaces skipped and a wait", adv, frame, err)
 	}
 }

@@ -45,7 +45,10 @@ commands:
   check-config  validate a configuration file and print it with secrets redacted
   compact       with alarmrx stopped, rewrite the database so that retention can shrink it
   version       print the version
-  send          send DC-09 frames to a receiver, as a panel would
+  send          send DC-09 frames to a receiver, as a panel would, or (--format)
+                signals in a cloud dialect, as a cloud would
+  receive       listen as an automation platform's receiver in a dialect: print
+                each message and answer it (for testing outputs)
   bench         load-test a receiver with many panels and report ACK latency;
                 "bench fill" pre-fills a data dir with signals through the store
   accounts      import accounts from CSV (all rows or none) or list them, through the running daemon
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "alarmrx", buildVersion())
 	case "send":
 		err = send(ctx, args[1:], stdout, stderr)
+	case "receive":
+		err = receive(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = bench(ctx, args[1:], stdout, stderr)
 	case "accounts":

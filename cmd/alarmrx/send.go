@@ -59,8 +59,14 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	count := fs.Int("count", 1, "frames to send")
 	interval := fs.Duration("interval", time.Second, "pause between frames when count > 1")
 	asJSON := fs.Bool("json", false, "print each reply as JSON")
+	var df dialectFlags
+	df.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if df.format != "dc09" {
+		*rcvr = strings.TrimSpace(*rcvr)
+		return sendDialect(ctx, &pf, &df, *account, *rcvr, *seq, *count, *interval, *asJSON, stdout)
 	}
 	opts, err := pf.options()
 	if err != nil {

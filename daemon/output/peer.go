@@ -397,7 +397,7 @@ func (p *Peer) dial(ctx context.Context, i int) *peerConn {
 	}
 	sc := bufio.NewScanner(nc)
 	sc.Buffer(make([]byte, 0, 512), 64<<10)
-	sc.Split(p.opts.Dialect.SplitReply)
+	sc.Split(protocols.ScannerSplit(p.opts.Dialect.SplitReply))
 	p.log.Info("connected to the automation", zap.String("endpoint", p.opts.Endpoints[i]))
 	return &peerConn{c: nc, sc: sc, endpoint: i, since: p.opts.Now()}
 }
