@@ -36,3 +36,18 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeSignal renders the typical line's event.
+func BenchmarkEncodeSignal(b *testing.B) {
+	m, err := New(Options{}).Decode([]byte(typical), time.Time{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev, at := m.Events[0], time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeSignal("0042", "ABC1234", ev, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

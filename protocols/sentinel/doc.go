@@ -64,6 +64,37 @@
 // answered NAK, and so are ReasonStore and ReasonShutdown; ReasonUnknownAccount
 // is answered ACK.
 //
+// # Sending side
+//
+// EncodeSignal, EncodeHeartbeat, SplitReply and ParseReply let alarmrx
+// play the cloud towards a Sentinel receiver (stop-and-wait). What they
+// write is what Decode accepts; how sure each choice is:
+//
+//	Element / behaviour                                    Conf.
+//	one line per signal, ended CR LF                       O (line per read) / I (CR LF)
+//	Account=<account>                                      V (Device ID is the account [§2.1]), key I
+//	Seq=<seq>, left out when seq is ""                     I (the emulator reads none)
+//	Event=E/R/P + Contact ID code, or the SIA letters      O (Event=E130 [S6])
+//	Zone, Area (the partition), User, Text                 I
+//	the first usable media link: MediaUrl (snapshot)       O (S6 reads MediaUrl)
+//	    VideoUrl (clip), LiveUrl (live), Url (portal)      I
+//	other links, position, attr_* extras, the time:
+//	    not sent                                           I
+//	empty fields left out                                  I
+//	'|' → '/', tab → space, CR LF controls dropped,
+//	    invalid UTF-8 → U+FFFD, blanks trimmed             I
+//	'|', space, controls percent-encoded in a link         I
+//	Zone/Area/User without blanks, cut to MaxAddress bytes;
+//	    Text cut to MaxText characters; a link over MaxURL
+//	    or not http(s) passed over                         I
+//	ErrNotEncodable: account, code or seq Decode refuses   I
+//	heartbeat 06 14, no sequence, no time                  O (S6 ping)
+//	reply frames: each 06 or 15 byte; other bytes skipped  O (bytes) / I (skipping)
+//	ACK 06: OK; the reply echoes no sequence (Seq "")      O
+//	NAK 15: not OK, Retry (it carries no reason; the
+//	    sender resends)                                    I
+//	any other reply frame: ErrReply, ReasonSyntax          I
+//
 // The codec is pure: bytes in, values out, no I/O and no clock. It imports
 // the standard library, protocols and protocols/alarmcode only.
 package sentinel

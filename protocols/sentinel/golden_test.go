@@ -2,6 +2,7 @@ package sentinel
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -34,11 +35,24 @@ func TestGolden(t *testing.T) {
 		}
 		golden.Rewrite(t, fixtureDir, ".line", files)
 	}
-	gc := make([]golden.Case, 0, len(cases))
+	gc := make([]golden.Case, 0, len(cases)+len(encodeCases))
 	for _, tc := range cases {
 		gc = append(gc, golden.Case{File: tc.name, Input: tc.raw})
 	}
+	for _, tc := range encodeCases {
+		gc = append(gc, golden.Case{File: encodePrefix + tc.name, Input: tc.input(t)})
+	}
 	golden.Run(t, goldenDir, *update, gc, func(t *testing.T, name, raw string) string {
+		if en, ok := strings.CutPrefix(name, encodePrefix); ok {
+			tc, ok := encodeCaseByName(en)
+			if !ok {
+				t.Fatalf("golden file %s has no encode case in the table (go test -update removes it)", name)
+			}
+			if in := tc.input(t); raw != in {
+				t.Fatalf("golden file %s holds %q, the case %q", name, raw, in)
+			}
+			return renderEncodeGolden(t, tc)
+		}
 		tc, ok := caseByName(name)
 		if !ok {
 			t.Fatalf("golden file %s has no case in the table (go test -update removes it)", name)
@@ -109,4 +123,64 @@ func viewMessage(m *protocols.Message) messageView {
 		v.Timestamp = m.Timestamp.Format(time.RFC3339)
 	}
 	return v
+}
+
+// encodePrefix names the golden files of the sending side, one per encode
+// case, beside the decode cases' files in the same directory (one
+// golden.Run covers both lists, so -update keeps both).
+const encodePrefix = "encode_"
+
+// input is the encode case's call as one line of JSON: the golden file's
+// input.
+func (tc encodeCase) input(t *testing.T) string {
+	t.Helper()
+	type call struct {
+		Heartbeat bool `json:",omitempty"`
+		Seq       string
+		Account   string        `json:",omitempty"`
+		Event     *golden.Event `json:",omitempty"`
+		At        string
+	}
+	c := call{Heartbeat: tc.heartbeat, Seq: tc.seq, Account: tc.account, At: encodeAt.Format(time.RFC3339)}
+	if !tc.heartbeat {
+		ev := golden.ViewEvent(tc.ev)
+		c.Event = &ev
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// renderEncodeGolden shows what the call wrote, Go-quoted, what our Split
+// and Decode make of it and our reply, as ParseReply reads it.
+func renderEncodeGolden(t *testing.T, tc encodeCase) string {
+	t.Helper()
+	out, err := tc.encode()
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	var b bytes.Buffer
+	b.WriteString("wire: " + strconv.Quote(string(out)) + "\n")
+	c := New(Options{})
+	frames, _ := splitStream(c, out)
+	for _, f := range frames {
+		m, err := c.Decode([]byte(f), time.Time{})
+		if err != nil {
+			b.WriteString("decode error: " + err.Error() + "\n")
+		}
+		if m != nil {
+			b.WriteString(golden.JSON(t, viewMessage(m)))
+		}
+		reply := c.Reply(m, err, time.Time{})
+		r, perr := ParseReply(reply)
+		b.WriteString("reply: " + strconv.Quote(string(reply)) + "\n")
+		if perr != nil {
+			b.WriteString("parse error: " + perr.Error() + "\n")
+		} else {
+			b.WriteString(golden.JSON(t, r))
+		}
+	}
+	return b.String()
 }
