@@ -759,7 +759,7 @@ func (p *problems) monitoringURL(field, tmpl string) {
 }
 
 // PeerFormats are the dialects a peer output sends in.
-var PeerFormats = []string{"dc09", "manitou", "masxml", "microkey", "sos"}
+var PeerFormats = []string{"dc09", "manitou", "masxml", "microkey", "native", "sentinel", "sos"}
 
 // peerOutput checks one outputs.peers entry.
 func (p *problems) peerOutput(op string, o *PeerOutput, names map[string]string) {

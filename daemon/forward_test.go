@@ -65,14 +65,27 @@ func TestDC09Forwarding(t *testing.T) {
 // the second stores each with its account, code and zone, and ACKs it
 // in its dialect, which the first records as delivered.
 func TestPeerOutputsInEachDialect(t *testing.T) {
-	for _, format := range []string{"manitou", "masxml", "microkey", "sos"} {
+	for _, format := range []string{"manitou", "masxml", "microkey", "native", "sentinel", "sos"} {
 		t.Run(format, func(t *testing.T) {
-			b := startDaemon(t, dialectConfig(t, format, 0))
+			protocol, passkey := format, "hxp4x9nnwxjatv8"
+			if format == "native" {
+				protocol, passkey = "xmlsignal", "native-passkey-0123"
+			}
+			bcfg := dialectConfig(t, protocol, 0)
+			if format == "native" {
+				// The native schema's TCP listener takes configured senders,
+				// the passkey in the message.
+				bcfg.XML.Senders = []configs.XMLSender{{ID: "alarmrx", Passkey: passkey, Receiver: 1, Line: 9}}
+				if err := bcfg.Validate(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b := startDaemon(t, bcfg)
 			cfg := testConfig(t, t.TempDir())
 			cfg.Outputs.Peers = []configs.PeerOutput{{Name: "automation", Format: format,
-				Endpoints: []string{b.addr(format+"-in", "tcp")}, AckTimeout: 2 * time.Second, Retries: 2,
+				Endpoints: []string{b.addr(protocol+"-in", "tcp")}, AckTimeout: 2 * time.Second, Retries: 2,
 				Heartbeat: time.Hour, Failback: time.Hour, KeyFormat: "hex", SenderID: "alarmrx", TransmitterType: "ARXRX",
-				Passkey: "hxp4x9nnwxjatv8", Receiver: "42"}}
+				Passkey: passkey, Receiver: "42"}}
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +98,7 @@ func TestPeerOutputsInEachDialect(t *testing.T) {
 			})
 			got := signals(t, b, "account=9876")
 			if len(got) != 2 || got[0]["event_code"] != "BA" || got[0]["zone"] != "005" ||
-				got[1]["event_code"] != "110" || got[1]["zone"] != "007" || got[1]["listener"] != format+"-in" {
+				got[1]["event_code"] != "110" || got[1]["zone"] != "007" || got[1]["listener"] != protocol+"-in" {
 				t.Fatalf("the second alarmrx stored %v", got)
 			}
 		})

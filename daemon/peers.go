@@ -13,7 +13,9 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/manitou"
 	"github.com/alarmrx/alarmrx/protocols/masxml"
 	"github.com/alarmrx/alarmrx/protocols/microkey"
+	"github.com/alarmrx/alarmrx/protocols/sentinel"
 	"github.com/alarmrx/alarmrx/protocols/sos"
+	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 )
 
 // PeerDialect builds the sending side of a peer output's format
@@ -42,6 +44,13 @@ func PeerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 		return output.DialectFuncs{Encode: manitou.EncodeSignal,
 			Heartbeat: func(seq string, at time.Time) []byte { return manitou.EncodeHeartbeatAuth(seq, at, sender, passkey) },
 			Split:     manitou.SplitReply, Parse: manitou.ParseReply}, nil
+	case "sentinel":
+		return output.DialectFuncs{Encode: sentinel.EncodeSignal, Heartbeat: sentinel.EncodeHeartbeat,
+			Split: sentinel.SplitReply, Parse: sentinel.ParseReply}, nil
+	case "native":
+		s := xmlsignal.Sender{Source: pc.SenderID, Passkey: pc.Passkey}
+		return output.DialectFuncs{Encode: s.EncodeSignal, Heartbeat: s.EncodeHeartbeat,
+			Split: xmlsignal.SplitReply, Parse: xmlsignal.ParseReply}, nil
 	case "sos":
 		tx := sos.Transmitter{Authentication: pc.Passkey, Receiver: pc.Receiver, TransmitterType: pc.TransmitterType,
 			TransmitterCode: pc.SenderID}

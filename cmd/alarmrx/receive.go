@@ -13,6 +13,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/registry"
+	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
 )
 
 // receive is the automation side of an output, for testing one: it
@@ -23,7 +24,7 @@ import (
 // messages.
 func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("receive", stderr)
-	format := fs.String("format", "", "the dialect: "+strings.Join(registry.Names(), ", "))
+	format := fs.String("format", "", "the dialect: "+strings.Join(registry.Names(), ", ")+" (native is xmlsignal)")
 	listen := fs.String("listen", "127.0.0.1:7000", "host:port to listen on")
 	nak := fs.Bool("nak", false, "answer every message as a receiver whose store failed (the sender sends it again)")
 	count := fs.Int("count", 0, "stop after this many messages (0: until interrupted)")
@@ -32,7 +33,11 @@ func receive(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	proto, ok := registry.Lookup(*format)
+	name := *format
+	if name == "native" { // as send and outputs call the native schema
+		name = xmlsignal.Name
+	}
+	proto, ok := registry.Lookup(name)
 	if !ok {
 		return usageError{fmt.Errorf("-format must be one of %s", strings.Join(registry.Names(), ", "))}
 	}

@@ -45,11 +45,16 @@ func startReceive(t *testing.T, args ...string) (string, *syncBuffer) {
 func TestSendAndReceiveInEachDialect(t *testing.T) {
 	for _, format := range dialectFormats() {
 		t.Run(format, func(t *testing.T) {
-			extra := []string{}
-			if format == "sos" {
+			extra, recv := []string{}, []string{"--format", format}
+			switch format {
+			case "sos":
 				extra = []string{"--passkey", "hxp4x9nnwxjatv8", "--receiver", "42"}
+			case "native":
+				// The native schema's TCP senders authenticate in the message.
+				extra = []string{"--sender", "cms-a", "--passkey", "native-passkey-0123"}
+				recv = append(recv, extra...)
 			}
-			addr, printed := startReceive(t, "--format", format)
+			addr, printed := startReceive(t, recv...)
 			args := append([]string{"send", "--format", format, "--addr", addr, "--account", "1234", "--code", "R130",
 				"--zone", "7", "--media", "https://v.example/clip/1", "--json"}, extra...)
 			code, out, errs := runCmd(t, args...)
@@ -64,11 +69,15 @@ func TestSendAndReceiveInEachDialect(t *testing.T) {
 			if err := json.Unmarshal([]byte(printed.String()), &got); err != nil || got.Kind != "signals" || len(got.Events) != 1 {
 				t.Fatalf("receive printed %q (%v)", printed.String(), err)
 			}
-			if ev := got.Events[0]; ev["account"] != "1234" || ev["code"] != "130" || ev["qualifier"] != "restore" || ev["zone"] != "7" {
+			zone := "7"
+			if format == "native" {
+				zone = "007" // the native schema reads a Contact ID zone as its three digits
+			}
+			if ev := got.Events[0]; ev["account"] != "1234" || ev["code"] != "130" || ev["qualifier"] != "restore" || ev["zone"] != zone {
 				t.Fatalf("received event %v", ev)
 			}
 
-			nakAddr, _ := startReceive(t, "--format", format, "--nak")
+			nakAddr, _ := startReceive(t, append(recv, "--nak")...)
 			code, out, _ = runCmd(t, append([]string{"send", "--format", format, "--addr", nakAddr, "--account", "1234"}, extra...)...)
 			if code != 1 || !strings.HasPrefix(out, "RETRY ") {
 				t.Fatalf("send to a receiver whose store fails: exit %d %q (want RETRY, exit 1)", code, out)

@@ -278,9 +278,11 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 	if it.Kind != "signal" {
 		return c, p.undeliverable(ctx, it, errIncidentStep)
 	}
-	// The sequence is the outbox row's id: a message sent again carries
-	// the same one, so that the peer can tell it is a retransmission.
-	seq := strconv.FormatInt(it.ID, 10)
+	// The sequence is the signal's id: a message sent again carries the
+	// same one, so that the peer can tell it is a retransmission. (Not
+	// the outbox row's: pruning settled rows can empty that table, and
+	// SQLite would then number rows from 1 again.)
+	seq := strconv.FormatInt(it.SignalID, 10)
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		// Encoded for each send: a dialect that carries the time of
 		// sending (DC-09) gets the time of this one.
