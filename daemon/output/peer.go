@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,23 +87,16 @@ type PeerOptions struct {
 // (failback). With no endpoint answering, the automation counts as
 // absent (a trouble incident) and signals wait in the outbox.
 type Peer struct {
+	*status
 	opts PeerOptions
-	log  *zap.Logger
 	wake chan struct{}
 
 	mu       sync.Mutex
 	endpoint int // index in Endpoints of the connection in use
-	absent   bool
-	lastOK   time.Time
 
-	heartbeatSeq   uint64
-	mUp            prometheus.Gauge
-	mDelivered     prometheus.Counter
-	mRetries       prometheus.Counter
-	mUndeliverable prometheus.Counter
-	mFailovers     prometheus.Counter
-	mEndpoint      *prometheus.GaugeVec
-	rateLog        *ratelog.Limiter
+	heartbeatSeq uint64
+	mFailovers   prometheus.Counter
+	mEndpoint    *prometheus.GaugeVec
 }
 
 // NewPeer makes the output; nothing connects before Run.
@@ -128,19 +120,10 @@ func NewPeer(o PeerOptions) (*Peer, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	p := &Peer{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
-		wake: make(chan struct{}, 1), rateLog: ratelog.New(logEvery)}
+	log := o.Logger.Named("output").With(zap.String("output", o.Name))
+	p := &Peer{opts: o, status: newStatus(o.Name, o.Outbox, log, o.Registerer, o.Now), wake: make(chan struct{}, 1)}
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
-	p.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
-		Help: helpUp})
-	p.mUp.Set(1)
-	p.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
-		Help: helpDelivered})
-	p.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
-		Help: helpRetries})
-	p.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
-		Help: helpUndeliverable})
 	p.mFailovers = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_failovers_total", ConstLabels: labels,
 		Help: "Times a peer output moved to another endpoint: failing over after the retries, or failing back to the primary."})
 	p.mEndpoint = f.NewGaugeVec(prometheus.GaugeOpts{Name: "alarmrx_output_endpoint", ConstLabels: labels,
@@ -148,30 +131,7 @@ func NewPeer(o PeerOptions) (*Peer, error) {
 	for i := range o.Endpoints {
 		p.mEndpoint.WithLabelValues(strconv.Itoa(i))
 	}
-	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
-		Help: helpPending}, func() float64 {
-		n, _ := p.lag()
-		return float64(n)
-	})
-	f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
-		Help: helpLag}, func() float64 {
-		_, oldest := p.lag()
-		if oldest.IsZero() {
-			return 0
-		}
-		return p.opts.Now().Sub(oldest).Seconds()
-	})
 	return p, nil
-}
-
-func (p *Peer) lag() (int, time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	n, oldest, err := p.opts.Outbox.OutboxLag(ctx, p.opts.Name)
-	if err != nil {
-		logLagUnread(p.log, p.rateLog, p.opts.Now(), err)
-	}
-	return n, oldest
 }
 
 // Name is the output's name, its outbox target.
@@ -293,11 +253,7 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 		reply, err := p.exchange(c, msg, seq)
 		switch {
 		case err == nil:
-			if err := p.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}); err != nil {
-				p.log.Warn("delivery not recorded; it will be sent again", zap.Error(err))
-			}
-			p.mDelivered.Inc()
-			p.setAbsent(false, "")
+			p.delivered(ctx, it)
 			return c, true
 		case errors.Is(err, errRefused):
 			return c, p.undeliverable(ctx, it, fmt.Errorf("%w: %s", err, reply.Text))
@@ -434,68 +390,6 @@ func (p *Peer) current() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.endpoint
-}
-
-func (p *Peer) lastSeen() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.lastOK
-}
-
-func (p *Peer) markAttempt(ctx context.Context, it store.OutboxItem, why error) {
-	if err := p.opts.Outbox.MarkAttempt(ctx, it.ID, why.Error()); err != nil && ctx.Err() == nil {
-		logAttemptUnrecorded(p.log, p.rateLog, p.opts.Now(), it, err)
-	}
-}
-
-// undeliverable settles an item the dialect cannot carry or the peer
-// refused for good; false when the store did not take it (it stays
-// pending and delivery stops there, to keep the order).
-func (p *Peer) undeliverable(ctx context.Context, it store.OutboxItem, why error) bool {
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := p.opts.Outbox.MarkUndeliverable(wctx, it.ID, p.opts.Name, why.Error(), p.opts.Now()); err != nil {
-		if ok, suppressed := p.rateLog.Allow("undeliverable_unrecorded", p.opts.Now()); ok {
-			p.log.Warn("undeliverable signal not recorded; it stays pending and is tried again",
-				zap.Int64("signal_id", it.SignalID), zap.Error(err), zap.Int("suppressed", suppressed))
-		}
-		sleep(ctx, time.Second)
-		return false
-	}
-	p.mUndeliverable.Inc()
-	if ok, suppressed := p.rateLog.Allow("undeliverable", p.opts.Now()); ok {
-		p.log.Warn("signal not delivered: listed as undeliverable", zap.Int64("signal_id", it.SignalID),
-			zap.Int64("outbox_id", it.ID), zap.Error(why), zap.Int("suppressed", suppressed))
-	}
-	return true
-}
-
-func (p *Peer) setAbsent(absent bool, why string) {
-	p.mu.Lock()
-	changed := p.absent != absent
-	p.absent = absent
-	if !absent {
-		p.lastOK = p.opts.Now()
-	}
-	p.mu.Unlock()
-	if absent {
-		p.mUp.Set(0)
-	} else {
-		p.mUp.Set(1)
-	}
-	if !changed {
-		return
-	}
-	if absent {
-		p.log.Warn("automation absent: signals are kept until it acknowledges again", zap.String("why", why))
-	} else {
-		p.log.Info("automation acknowledges again")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := p.opts.Outbox.OutputChanged(ctx, p.opts.Name, !absent, p.opts.Now()); err != nil {
-		p.log.Error("automation state not recorded", zap.Error(err))
-	}
 }
 
 // DialectFuncs is a Dialect made of a package's functions (the dialects

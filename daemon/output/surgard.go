@@ -66,27 +66,15 @@ type SurgardOptions struct {
 // none of the retries of a record is dropped, so that an automation whose
 // old connection died unnoticed can connect again.
 type Surgard struct {
+	*status
 	opts SurgardOptions
-	log  *zap.Logger
 	ln   net.Listener
 	wake chan struct{} // a signal was stored: look at the outbox now
 
 	mu   sync.Mutex
 	conn line
 
-	mUp            prometheus.Gauge
-	mDelivered     prometheus.Counter
-	mRetries       prometheus.Counter
-	mUndeliverable prometheus.Counter
-	mRefused       prometheus.Counter
-	mPending       prometheus.GaugeFunc
-	mLag           prometheus.GaugeFunc
-	absent         bool
-	lastOK         time.Time // last ACK or connection: absence counts from here
-	// rateLog limits the lines of refused connections, undeliverable
-	// signals and failures to record or read the outbox to one per kind
-	// per 10 s.
-	rateLog *ratelog.Limiter
+	mRefused prometheus.Counter
 }
 
 // logEvery is the least time between two log lines of one kind of
@@ -113,9 +101,8 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Surgard{opts: o, log: o.Logger.Named("output").With(zap.String("output", o.Name)), lastOK: o.Now(),
-		wake:    make(chan struct{}, 1),
-		rateLog: ratelog.New(logEvery)}
+	log := o.Logger.Named("output").With(zap.String("output", o.Name))
+	s := &Surgard{opts: o, status: newStatus(o.Name, o.Outbox, log, o.Registerer, o.Now), wake: make(chan struct{}, 1)}
 	if o.TCP != "" {
 		ln, err := net.Listen("tcp", o.TCP)
 		if err != nil {
@@ -123,43 +110,9 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		}
 		s.ln = ln
 	}
-	f := promauto.With(o.Registerer)
-	labels := prometheus.Labels{"output": o.Name}
-	s.mUp = f.NewGauge(prometheus.GaugeOpts{Name: "alarmrx_output_up", ConstLabels: labels,
-		Help: helpUp})
-	s.mUp.Set(1) // up until it has been away for a while: a restart is no absence
-	s.mDelivered = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_delivered_total", ConstLabels: labels,
-		Help: helpDelivered})
-	s.mRetries = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_retries_total", ConstLabels: labels,
-		Help: helpRetries})
-	s.mUndeliverable = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_undeliverable_total", ConstLabels: labels,
-		Help: helpUndeliverable})
-	s.mRefused = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_connections_refused_total", ConstLabels: labels,
-		Help: "Automation connections refused because the output already had one."})
-	s.mPending = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_pending", ConstLabels: labels,
-		Help: helpPending}, func() float64 {
-		n, _ := s.lag()
-		return float64(n)
-	})
-	s.mLag = f.NewGaugeFunc(prometheus.GaugeOpts{Name: "alarmrx_output_lag_seconds", ConstLabels: labels,
-		Help: helpLag}, func() float64 {
-		_, oldest := s.lag()
-		if oldest.IsZero() {
-			return 0
-		}
-		return s.opts.Now().Sub(oldest).Seconds()
-	})
+	s.mRefused = promauto.With(o.Registerer).NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_connections_refused_total",
+		ConstLabels: prometheus.Labels{"output": o.Name}, Help: "Automation connections refused because the output already had one."})
 	return s, nil
-}
-
-func (s *Surgard) lag() (int, time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	n, oldest, err := s.opts.Outbox.OutboxLag(ctx, s.opts.Name)
-	if err != nil {
-		logLagUnread(s.log, s.rateLog, s.opts.Now(), err)
-	}
-	return n, oldest
 }
 
 // Close releases the port of an output that will not Run.
@@ -244,10 +197,10 @@ func (s *Surgard) setConn(c line) {
 	s.mu.Lock()
 	old := s.conn
 	s.conn = c
-	if c != nil {
-		s.lastOK = s.opts.Now()
-	}
 	s.mu.Unlock()
+	if c != nil {
+		s.seen()
+	}
 	if c != nil {
 		s.Wake() // what waited for an automation goes out now
 	}
@@ -330,11 +283,7 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := s.exchange(c, rec)
 		if err == nil {
-			if err := s.opts.Outbox.MarkDelivered(ctx, []int64{it.ID}); err != nil {
-				s.log.Warn("delivery not recorded; it will be sent again", zap.Error(err))
-			}
-			s.mDelivered.Inc()
-			s.setAbsent(false, "")
+			s.delivered(ctx, it)
 			return true
 		}
 		s.markAttempt(ctx, it, err)
@@ -368,16 +317,6 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 
 var errNoAnswer = errors.New("output: no answer within the ACK timeout")
 
-// markAttempt records a failed send on the item. The record stays pending
-// whether or not that is recorded: only the attempt count and the last
-// error shown in the API are missing.
-func (s *Surgard) markAttempt(ctx context.Context, it store.OutboxItem, why error) {
-	// At shutdown the store refuses the cancelled ctx: nothing to report.
-	if err := s.opts.Outbox.MarkAttempt(ctx, it.ID, why.Error()); err != nil && ctx.Err() == nil {
-		logAttemptUnrecorded(s.log, s.rateLog, s.opts.Now(), it, err)
-	}
-}
-
 // logAttemptUnrecorded logs a failed attempt the store did not take, at
 // most once per logEvery: a store that fails does so for every attempt.
 func logAttemptUnrecorded(log *zap.Logger, rl *ratelog.Limiter, now time.Time, it store.OutboxItem, err error) {
@@ -400,28 +339,6 @@ func logLagUnread(log *zap.Logger, rl *ratelog.Limiter, now time.Time, err error
 // errIncidentStep: Sur-Gard has no record for an operator's step on an
 // incident (outputs.surgard never asks for them; a row would be a bug).
 var errIncidentStep = errors.New("output: an incident step has no Sur-Gard record")
-
-// undeliverable settles an item no record carries. It reports false when
-// the store did not take it: the item stays pending and delivery stops
-// there, to keep the order, until the store answers again.
-func (s *Surgard) undeliverable(ctx context.Context, it store.OutboxItem, why error) bool {
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := s.opts.Outbox.MarkUndeliverable(wctx, it.ID, s.opts.Name, why.Error(), s.opts.Now()); err != nil {
-		if ok, suppressed := s.rateLog.Allow("undeliverable_unrecorded", s.opts.Now()); ok {
-			s.log.Warn("undeliverable signal not recorded; it stays pending and is tried again",
-				zap.Int64("signal_id", it.SignalID), zap.Error(err), zap.Int("suppressed", suppressed))
-		}
-		sleep(ctx, time.Second)
-		return false
-	}
-	s.mUndeliverable.Inc()
-	if ok, suppressed := s.rateLog.Allow("undeliverable", s.opts.Now()); ok {
-		s.log.Warn("signal has no Sur-Gard record: not sent, listed as undeliverable",
-			zap.Int64("signal_id", it.SignalID), zap.Int64("outbox_id", it.ID), zap.Error(why), zap.Int("suppressed", suppressed))
-	}
-	return true
-}
 
 // recordEvent prepares a stored event for a Sur-Gard record: only DC-03
 // modifiers (two lower-case letters, a value of digits and ":-.") travel,
@@ -573,40 +490,6 @@ func (s *Surgard) failed(c line, err error) {
 	// the output reported absent.
 	s.setAbsent(true, err.Error())
 	_ = c.Close()
-}
-
-func (s *Surgard) lastSeen() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastOK
-}
-
-func (s *Surgard) setAbsent(absent bool, why string) {
-	s.mu.Lock()
-	changed := s.absent != absent
-	s.absent = absent
-	if !absent {
-		s.lastOK = s.opts.Now()
-	}
-	s.mu.Unlock()
-	if absent {
-		s.mUp.Set(0)
-	} else {
-		s.mUp.Set(1)
-	}
-	if !changed {
-		return
-	}
-	if absent {
-		s.log.Warn("automation absent: records are kept until it acknowledges again", zap.String("why", why))
-	} else {
-		s.log.Info("automation acknowledges again")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.opts.Outbox.OutputChanged(ctx, s.opts.Name, !absent, s.opts.Now()); err != nil {
-		s.log.Error("automation state not recorded", zap.Error(err))
-	}
 }
 
 // Name is the output's name, its outbox target.
