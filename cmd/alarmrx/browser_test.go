@@ -209,8 +209,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 
 // TestPortalInBrowser: an HQ's account manager logs in to the client portal
 // with the HQ's identifier, sees a branch's site, its incident with the
-// operator's note and its signals, and adds a contact to the call list,
-// which is recorded as changed by the portal user.
+// operator's note and its signals with their video links, and adds a
+// contact to the call list, which is recorded as changed by the portal
+// user.
 func TestPortalInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 60*time.Second)
 	d := startWebDaemon(t, nil)
@@ -228,7 +229,8 @@ func TestPortalInBrowser(t *testing.T) {
 	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID}))
 	must(t, st.CreatePortalUser(ctx, &store.PortalUser{Scope: store.ScopeOf("customer", hq.ID), Kind: store.PortalManager,
 		Username: "cso", FullName: "Chief Security Officer"}, "hq's long password", store.Actor{Name: "admin"}))
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017"); code != 0 {
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017",
+		"--media", "https://v.example/clip/7"); code != 0 {
 		t.Fatalf("send: %d %s %s", code, out, errs)
 	}
 	op := &store.User{Username: "ann", Role: store.RoleOperator}
@@ -278,6 +280,8 @@ func TestPortalInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("view-site")),
 		poll(`document.getElementById("incidents").textContent.includes("ann: Guard sent, all secure")`),
 		poll(`document.getElementById("signals").textContent.includes("Burglary")`),
+		// The panel's video link opens from the portal too.
+		poll(`[...document.querySelectorAll("#signals a.media")].some(a => a.href === "https://v.example/clip/7" && a.textContent === "clip")`),
 		chromedp.SendKeys(chromedp.ID("contact-name"), "Dana Keyholder"),
 		chromedp.SendKeys(chromedp.ID("contact-phone"), "+44 1632 960 456"),
 		chromedp.Click(chromedp.ID("contact-add")),

@@ -118,6 +118,10 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		f := &dc09.Frame{Token: *token, Encrypted: !opts.Key.IsZero(), Sequence: fmt.Sprintf("%04d", n),
 			Receiver: *rcvr, Line: *line, Account: *account, Data: []byte(*data)}
+		if df.media != "" {
+			// [DC-09 §3.7] V: the verification URL of audio or video.
+			f.XData = append(f.XData, dc09.XData{ID: 'V', Value: []byte(df.media)})
+		}
 		switch {
 		case *at == "now":
 			f.Timestamp, f.HasTimestamp = time.Now().UTC().Truncate(time.Second), true

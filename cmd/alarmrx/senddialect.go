@@ -40,7 +40,7 @@ func (d *dialectFlags) register(fs interface {
 	fs.StringVar(&d.area, "area", "1", "dialects: the area")
 	fs.StringVar(&d.user, "user", "", "dialects: the user")
 	fs.StringVar(&d.text, "text", "", "dialects: the event text")
-	fs.StringVar(&d.media, "media", "", "dialects: a media link (http or https), sent as the signal's clip")
+	fs.StringVar(&d.media, "media", "", "a media link (http or https), sent as the signal's clip (dc09: in the extended data block V)")
 	fs.BoolVar(&d.heartbeat, "heartbeat", false, "dialects: send the dialect's heartbeat instead of a signal")
 	fs.StringVar(&d.sender, "sender", "alarmrx", "dialects: the sender id (MASXML SourceID, Manitou Source, SOS Access transmitter code)")
 	fs.StringVar(&d.passkey, "passkey", "", "dialects: the passkey (Manitou heartbeats; SOS Access authentication, 15 characters)")

@@ -28,6 +28,18 @@ function row(cells) {
 }
 function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
+// media shows a signal's video and image links (clip, live, snapshot,
+// portal), opening in a new tab; only http(s) addresses are kept at ingest.
+function media(g) {
+  const span = document.createElement("span");
+  for (const m of g.modifiers || []) {
+    if (!m.Name.startsWith("media_") || !/^https?:\/\//.test(m.Value)) continue;
+    const a = link(m.Name.slice(6), m.Value);
+    a.className = "media"; a.target = "_blank"; a.rel = "noopener noreferrer";
+    span.append(a, " ");
+  }
+  return span;
+}
 // The rights an account manager may give office staff (store.PortalRights).
 const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes",
   "reports": "annotate reports", "reports.delete": "delete reports" };
@@ -225,7 +237,7 @@ async function loadSite() {
     i.actions.filter(a => a.detail && a.detail.note).map(a => a.user_name + ": " + a.detail.note).join(" · ")])));
   const sigs = await api("GET", "/portal/api/signals?site_id=" + id + "&since=168h");
   $("signals").tBodies[0].replaceChildren(...sigs.signals.map(g => row([when(g.received_at), g.description,
-    g.zone + (g.zone_description ? " " + g.zone_description : ""), g.test ? "test" : "",
+    g.zone + (g.zone_description ? " " + g.zone_description : ""), media(g), g.test ? "test" : "",
     (g.notes || []).map(n => n.user_name + ": " + n.note).join(" · ")])));
   const testRows = [];
   for (const t of s.on_test) {
