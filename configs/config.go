@@ -337,8 +337,11 @@ type PeerOutput struct {
 	Retries    int           `mapstructure:"retries" yaml:"retries"`
 	Heartbeat  time.Duration `mapstructure:"heartbeat" yaml:"heartbeat"`
 	Failback   time.Duration `mapstructure:"failback" yaml:"failback"`
-	// Categories limits the output to these event categories ([] = all).
+	// Categories limits the output to these event categories ([] = all);
+	// Accounts to these account numbers, as stored (the receiver's prefix
+	// applied; [] = all): a partner that monitors some accounts only.
 	Categories   []string `mapstructure:"categories" yaml:"categories"`
+	Accounts     []string `mapstructure:"accounts" yaml:"accounts"`
 	IncludeTests bool     `mapstructure:"include_tests" yaml:"include_tests"`
 	// DC-09: the AES key (hex or ascii as a listener's keys; "" sends
 	// plain frames), and the R and L fields (hex digits; "" leaves R out,

@@ -332,7 +332,7 @@ func outboxTargets(cfg *configs.Config) []store.OutboxTarget {
 			IncidentUpdates: h.IncidentUpdates})
 	}
 	for _, p := range cfg.Outputs.Peers {
-		out = append(out, store.OutboxTarget{Name: p.Name, Categories: p.Categories, IncludeTests: p.IncludeTests})
+		out = append(out, store.OutboxTarget{Name: p.Name, Categories: p.Categories, Accounts: p.Accounts, IncludeTests: p.IncludeTests})
 	}
 	return out
 }

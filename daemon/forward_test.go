@@ -11,8 +11,8 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 )
 
-// TestDC09Forwarding: one alarmrx forwards its signals to a second one as
-// a DC-09 transmitter. The primary endpoint is unreachable, so the
+// TestDC09Forwarding: one alarmrx forwards the signals of the accounts
+// it lists to a second one as a DC-09 transmitter. The primary endpoint is unreachable, so the
 // output fails over to the backup, the second alarmrx; there each signal
 // is stored once, in order, with its code, zone and media link, and the
 // first receiver records it delivered only once the second ACKed it.
@@ -28,6 +28,7 @@ func TestDC09Forwarding(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs.Peers = []configs.PeerOutput{{Name: "partner", Format: "dc09",
 		Endpoints: []string{deadAddr, b.addr("dc09-main", "tcp")}, AckTimeout: 2 * time.Second, Retries: 2,
+		Accounts: []string{"9876"}, // the partner monitors 9876, not 5555
 		Heartbeat: time.Hour, Failback: time.Hour, KeyFormat: "hex", SenderID: "alarmrx", TransmitterType: "ARXRX"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -37,6 +38,7 @@ func TestDC09Forwarding(t *testing.T) {
 	f := frame("SIA-DCS", "9876", "0001", "#9876|Nri1/BA005", false)
 	f.XData = []dc09.XData{{ID: 'V', Value: []byte("https://v.example/clip/1")}}
 	mustSend(t, p, f, "ACK")
+	mustSend(t, p, frame("SIA-DCS", "5555", "0003", "#5555|Nri1/BA001", false), "ACK")
 	mustSend(t, p, frame("ADM-CID", "9876", "0002", "#9876|3130 01 005", false), "ACK")
 
 	waitFor(t, 10*time.Second, func() bool { return counter(t, a, "alarmrx_output_delivered_total", "output", "partner") == 2 })
@@ -51,6 +53,9 @@ func TestDC09Forwarding(t *testing.T) {
 	}
 	if second["event_code"] != "130" || second["qualifier"] != "restore" || second["zone"] != "005" {
 		t.Fatalf("second forwarded signal %v", second)
+	}
+	if got := signals(t, b, "account=5555"); len(got) != 0 {
+		t.Fatalf("an account the output does not list was forwarded: %v", got)
 	}
 	if v := counter(t, a, "alarmrx_output_failovers_total", "output", "partner"); v < 1 {
 		t.Fatalf("failovers %v: the dead primary was not passed over", v)

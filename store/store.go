@@ -132,6 +132,7 @@ func (o *Options) setDefaults() error {
 	if o.Logger == nil {
 		return errors.New("store: Options.Logger is required")
 	}
+	o.Outbox = outbox.Prepared(o.Outbox)
 	if o.Registerer == nil {
 		return errors.New("store: Options.Registerer is required")
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,14 +65,40 @@ type Target struct {
 	Categories []string
 	// IncludeTests also forwards signals received in an on-test scope.
 	IncludeTests bool
+	// Accounts limits the output to the signals of these account numbers,
+	// as stored (the receiver's prefix applied); empty means every
+	// account. Prepared indexes them.
+	Accounts []string
+	accounts map[string]struct{}
 	// IncidentUpdates also queues operator steps on incidents (claimed,
 	// resolved, …) for the output.
 	IncidentUpdates bool
 }
 
+// Prepared returns copies of targets with their account lists indexed,
+// as wants reads them; the store prepares its targets once, at open.
+func Prepared(targets []Target) []Target {
+	out := slices.Clone(targets)
+	for i := range out {
+		if len(out[i].Accounts) == 0 {
+			continue
+		}
+		out[i].accounts = make(map[string]struct{}, len(out[i].Accounts))
+		for _, a := range out[i].Accounts {
+			out[i].accounts[strings.ToUpper(strings.TrimSpace(a))] = struct{}{}
+		}
+	}
+	return out
+}
+
 func (t *Target) wants(e *protocols.Event, test bool) bool {
 	if test && !t.IncludeTests {
 		return false
+	}
+	if t.accounts != nil {
+		if _, ok := t.accounts[e.Account]; !ok {
+			return false
+		}
 	}
 	if len(t.Categories) == 0 {
 		return true
