@@ -28,7 +28,7 @@ func TestDC09Forwarding(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.Outputs.Peers = []configs.PeerOutput{{Name: "partner", Format: "dc09",
 		Endpoints: []string{deadAddr, b.addr("dc09-main", "tcp")}, AckTimeout: 2 * time.Second, Retries: 2,
-		Accounts: []string{"9876"}, // the partner monitors 9876, not 5555
+		Accounts:  []string{"9876"}, // the partner monitors 9876, not 5555
 		Heartbeat: time.Hour, Failback: time.Hour, KeyFormat: "hex", SenderID: "alarmrx", TransmitterType: "ARXRX"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
