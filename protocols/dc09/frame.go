@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/charset"
+
 	"github.com/alarmrx/alarmrx/protocols"
 )
 
@@ -560,18 +562,5 @@ func text(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-		if c >= 0x80 && c < 0xA0 {
-			r[i] = win1252[c-0x80]
-		}
-	}
-	return string(r)
-}
-
-// win1252 maps 0x80–0x9F of Windows-1252 to Unicode; 0xA0–0xFF are Latin-1.
-var win1252 = [32]rune{
-	'€', 0x81, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0x8D, 'Ž', 0x8F,
-	0x90, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0x9D, 'ž', 'Ÿ',
+	return string(charset.Decode(b, charset.Windows1252))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
+
 	"github.com/alarmrx/alarmrx/protocols"
 )
 
@@ -160,32 +162,13 @@ func (e *charsetError) Error() string { return fmt.Sprintf("unsupported encoding
 // Anything else is refused: a sender in the field writes one of these
 // three (I).
 func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	var table *[32]rune
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "iso-ir-100", "cp819", "ibm819":
-	case "windows-1252", "cp1252", "x-cp1252":
-		table = &cp1252
-	default:
+	c, ok := ichar.Lookup(charset)
+	if !ok || c == ichar.UTF8 {
 		return nil, &charsetError{name: charset}
 	}
 	b, err := io.ReadAll(input)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(b)+len(b)/4)
-	for _, c := range b {
-		r := rune(c)
-		if table != nil && c >= 0x80 && c < 0xA0 {
-			r = table[c-0x80]
-		}
-		out = utf8.AppendRune(out, r)
-	}
-	return bytes.NewReader(out), nil
-}
-
-// cp1252 maps Windows-1252's 0x80–0x9F; the five undefined bytes keep
-// their C1 code points, as the WHATWG Encoding Standard does.
-var cp1252 = [32]rune{
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+	return bytes.NewReader(ichar.Decode(b, c)), nil
 }

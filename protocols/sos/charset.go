@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
-	"unicode/utf8"
+
+	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
 )
 
 // charset is what an XML header's encoding declares.
@@ -24,14 +24,14 @@ const (
 // two agree on every printable ISO-8859-1 character, and a sender that
 // writes "€" as 0x80 under an ISO-8859-1 header is read as it meant (I).
 func charsetOf(label string) (charset, bool) {
-	switch strings.ToLower(label) {
-	case "utf-8", "utf8":
+	c, ok := ichar.Lookup(label)
+	switch {
+	case !ok:
+		return 0, false
+	case c == ichar.UTF8:
 		return charsetUTF8, true
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "iso-ir-100", "latin1", "latin-1", "l1",
-		"windows-1252", "cp1252", "x-cp1252", "us-ascii", "ascii":
-		return charsetLatin1, true
 	}
-	return 0, false
+	return charsetLatin1, true
 }
 
 var errCharset = errors.New("sos: unsupported charset")
@@ -54,31 +54,9 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 	return bytes.NewReader(cp1252ToUTF8(b)), nil
 }
 
-// cp1252High maps 0x80–0x9F of Windows-1252 to Unicode; the five bytes
-// Windows-1252 leaves undefined keep their C1 code points (WHATWG).
-var cp1252High = [32]rune{
-	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
-}
-
 // cp1252ToUTF8 converts Windows-1252 (and so ISO-8859-1's printable
 // characters) to UTF-8.
-func cp1252ToUTF8(b []byte) []byte {
-	out := make([]byte, 0, len(b)+len(b)/8)
-	for _, c := range b {
-		switch {
-		case c < 0x80:
-			out = append(out, c)
-		case c < 0xA0:
-			out = utf8.AppendRune(out, cp1252High[c-0x80])
-		default:
-			out = utf8.AppendRune(out, rune(c))
-		}
-	}
-	return out
-}
+func cp1252ToUTF8(b []byte) []byte { return ichar.Decode(b, ichar.Windows1252) }
 
 // appendLatin1 appends s, XML-escaped, in ISO-8859-1: a character outside
 // ISO-8859-1 becomes a character reference, so that a reply declared
