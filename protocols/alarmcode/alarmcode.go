@@ -152,3 +152,23 @@ func zoneIfUser(zone, user string) string {
 	}
 	return ""
 }
+
+// Wire is a Contact ID event's code as the dialects write it, its
+// qualifier a letter in front: E130 new, R130 restore, P130 status
+// (Ajax's Micro Key output [automation-research.md §2.2], CHeKT's XML).
+// Event reads it back. ok is false for an event that is not Contact ID or
+// whose code is not three digits, which goes as it is.
+func Wire(ev protocols.Event) (code string, ok bool) {
+	code = strings.TrimSpace(ev.Code)
+	if ev.Format != protocols.FormatContactID || len(code) != 3 ||
+		strings.IndexFunc(code, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return code, false
+	}
+	switch ev.Qualifier {
+	case protocols.QualifierRestore:
+		return "R" + code, true
+	case protocols.QualifierStatus:
+		return "P" + code, true
+	}
+	return "E" + code, true
+}

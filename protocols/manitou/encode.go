@@ -303,18 +303,8 @@ func logText(s string) string { return cleanShort(s) }
 
 // eventCode returns the Event attribute for ev, checked as Decode reads it.
 func eventCode(ev protocols.Event) (string, error) {
-	code := strings.ToUpper(strings.TrimSpace(ev.Code))
-	if ev.Format == protocols.FormatContactID && len(code) == 3 && code[0] >= '0' && code[0] <= '9' &&
-		code[1] >= '0' && code[1] <= '9' && code[2] >= '0' && code[2] <= '9' {
-		switch ev.Qualifier {
-		case protocols.QualifierRestore:
-			code = "R" + code
-		case protocols.QualifierStatus:
-			code = "P" + code
-		default:
-			code = "E" + code
-		}
-	}
+	code, _ := alarmcode.Wire(ev)
+	code = strings.ToUpper(code)
 	if _, err := alarmcode.Event(alarmcode.Fields{Code: code}); err != nil {
 		return "", fmt.Errorf("%w: event code %.40q: %v", ErrNotEncodable, ev.Code, err)
 	}

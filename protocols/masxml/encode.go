@@ -210,16 +210,7 @@ func eventCode(ev protocols.Event) (string, error) {
 	if code == "" {
 		return "", fmt.Errorf("%w: no event code", ErrNotEncodable)
 	}
-	if ev.Format == protocols.FormatContactID && len(code) == 3 && isDigits(code, 3) {
-		switch ev.Qualifier {
-		case protocols.QualifierRestore:
-			code = "R" + code
-		case protocols.QualifierStatus:
-			code = "P" + code
-		default:
-			code = "E" + code
-		}
-	}
+	code, _ = alarmcode.Wire(ev)
 	if _, err := alarmcode.Event(alarmcode.Fields{Code: code}); err != nil {
 		return "", fmt.Errorf("%w: event code %q: %v", ErrNotEncodable, clip(code), err)
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
 
 // ErrNotEncodable: the signal cannot be sent in Micro Key XML at all (an
@@ -128,17 +129,8 @@ func EncodeHeartbeat(seq string, _ time.Time) []byte {
 // [automation-research.md §2.2]; a Contact ID code that is not three
 // digits (kept unknown) and every SIA code go as they are.
 func siCode(ev protocols.Event) string {
-	code := strings.ToUpper(strings.TrimSpace(ev.Code))
-	if ev.Format != protocols.FormatContactID || len(code) != 3 || strings.IndexFunc(code, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return code
-	}
-	switch ev.Qualifier {
-	case protocols.QualifierRestore:
-		return "R" + code
-	case protocols.QualifierStatus:
-		return "P" + code
-	}
-	return "E" + code
+	code, _ := alarmcode.Wire(ev)
+	return strings.ToUpper(code)
 }
 
 // videoFile picks VF: the first usable media link in the order clip,

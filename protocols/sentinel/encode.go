@@ -150,17 +150,8 @@ func ParseReply(frame []byte) (protocols.PeerReply, error) {
 // eventCode is the Event value of ev: Contact ID codes of three digits
 // with their qualifier as a letter, anything else as it is, upper case.
 func eventCode(ev protocols.Event) string {
-	code := strings.ToUpper(strings.TrimSpace(ev.Code))
-	if ev.Format != protocols.FormatContactID || len(code) != 3 || strings.IndexFunc(code, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return code
-	}
-	switch ev.Qualifier {
-	case protocols.QualifierRestore:
-		return "R" + code
-	case protocols.QualifierStatus:
-		return "P" + code
-	}
-	return "E" + code
+	code, _ := alarmcode.Wire(ev)
+	return strings.ToUpper(code)
 }
 
 // firstMedia returns the key and the link of ev's first usable media link.

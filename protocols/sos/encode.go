@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
 
 // ErrNotEncodable is wrapped by EncodeSignal's error when SOS Access cannot
@@ -257,15 +258,9 @@ func fits(s string, max int) bool {
 // contract], anything else (SIA letters, an operator's code) as stored,
 // in ISO-8859-1 with white space at its ends dropped.
 func eventCode(ev protocols.Event) string {
-	code := strings.TrimSpace(ev.Code)
-	if ev.Format == protocols.FormatContactID && len(code) == 3 && isDigits(code) {
-		switch ev.Qualifier {
-		case protocols.QualifierRestore:
-			return "R" + code
-		case protocols.QualifierStatus:
-			return "P" + code
-		}
-		return "E" + code
+	code, ok := alarmcode.Wire(ev)
+	if ok {
+		return code
 	}
 	return clean(code, maxEventCode+1, false)
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
 
 // The sending side: alarmrx as a sender to another alarmrx's native TCP
@@ -338,18 +339,11 @@ func encodeCode(ev protocols.Event) (Code, error) {
 	code := strings.TrimSpace(ev.Code)
 	switch ev.Format {
 	case protocols.FormatContactID:
-		if len(code) != 3 || !isDigits(code) {
+		wire, ok := alarmcode.Wire(ev)
+		if !ok {
 			break
 		}
-		switch ev.Qualifier {
-		case protocols.QualifierRestore:
-			code = "R" + code
-		case protocols.QualifierStatus:
-			code = "P" + code
-		default:
-			code = "E" + code
-		}
-		return Code{Format: protocols.FormatContactID, Value: code}, nil
+		return Code{Format: protocols.FormatContactID, Value: wire}, nil
 	case protocols.FormatSIA:
 		code = strings.ToUpper(code)
 		if len(code) != 2 || !isUpper(code[0]) || !isUpper(code[1]) {
