@@ -140,12 +140,6 @@ func (p *Peer) Name() string { return p.opts.Name }
 // Wake tells the output its outbox got rows (never blocks).
 func (p *Peer) Wake() { wake(p.wake) }
 
-// Addr is "": a peer output listens on nothing.
-func (p *Peer) Addr() string { return "" }
-
-// Close has nothing to release before Run.
-func (p *Peer) Close() {}
-
 // peerConn is one connection to an endpoint, with its reply framer.
 type peerConn struct {
 	c        net.Conn

@@ -265,15 +265,6 @@ func eventCode(ev protocols.Event) string {
 	return clean(code, maxEventCode+1, false)
 }
 
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return len(s) > 0
-}
-
 // modifier returns the value of the event's first modifier named name.
 func modifier(ev protocols.Event, name string) string {
 	for _, m := range ev.Modifiers {
