@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
+
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
@@ -400,29 +402,8 @@ func xmlChar(r rune) bool {
 // characters and non-ASCII bytes percent-encoded (RFC 3986 §2.1), http(s)
 // only, at most MaxURL bytes.
 func cleanURL(u string) (string, bool) {
-	u = strings.TrimSpace(u)
-	var b []byte
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		if c > ' ' && c < 0x7f {
-			if b != nil {
-				b = append(b, c)
-			}
-			continue
-		}
-		if b == nil {
-			b = append(make([]byte, 0, len(u)+16), u[:i]...)
-		}
-		b = append(b, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
-	}
-	if b != nil {
-		u = string(b)
-	}
-	lower := strings.ToLower(u[:min(len(u), 8)])
-	if len(u) > MaxURL || !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
-		return "", false
-	}
-	return u, true
+	c := weblink.Clean(u, MaxURL)
+	return c, c != ""
 }
 
 // escape writes s as escaped character data or attribute value.

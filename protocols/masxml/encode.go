@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
+
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
@@ -308,31 +310,5 @@ func modifierPair(m protocols.Modifier) (key, value string) {
 // most MaxURL bytes. Space, control and non-ASCII bytes are
 // percent-escaped (as a browser sends an IRI); anything else is "".
 func link(u string) string {
-	u = strings.TrimSpace(u)
-	lower := strings.ToLower(u)
-	if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
-		return ""
-	}
-	const hex = "0123456789ABCDEF"
-	var b []byte
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		if c > ' ' && c <= '~' {
-			if b != nil {
-				b = append(b, c)
-			}
-			continue
-		}
-		if b == nil {
-			b = append(make([]byte, 0, len(u)+16), u[:i]...)
-		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
-	}
-	if b != nil {
-		u = string(b)
-	}
-	if len(u) > MaxURL {
-		return ""
-	}
-	return u
+	return weblink.Clean(u, MaxURL)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
+
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
@@ -407,39 +409,7 @@ func fit(v string, cid bool, width int, area bool) (string, bool) {
 // percent-escaped, as a browser sends an IRI), at most MaxURL bytes;
 // anything else is "".
 func link(u string) string {
-	u = strings.TrimSpace(u)
-	scheme := ""
-	for _, sc := range []string{"https://", "http://"} {
-		if len(u) > len(sc) && strings.EqualFold(u[:len(sc)], sc) {
-			scheme, u = sc, sc+u[len(sc):]
-			break
-		}
-	}
-	if scheme == "" {
-		return "" // not http(s), or nothing after the scheme
-	}
-	const hex = "0123456789ABCDEF"
-	var b []byte
-	for i := 0; i < len(u); i++ {
-		c := u[i]
-		if c > ' ' && c <= '~' {
-			if b != nil {
-				b = append(b, c)
-			}
-			continue
-		}
-		if b == nil {
-			b = append(make([]byte, 0, len(u)+16), u[:i]...)
-		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
-	}
-	if b != nil {
-		u = string(b)
-	}
-	if len(u) > MaxURL {
-		return ""
-	}
-	return u
+	return weblink.Clean(u, MaxURL)
 }
 
 // position reads "lat,lon" (decimal degrees, in range); nil otherwise.
