@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
+
 	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -373,7 +375,7 @@ func clean(s string, limit int, dropControl bool) string {
 		for _, r := range s {
 			switch {
 			case dropControl && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0):
-			case !xmlChar(r):
+			case !xmltext.Char(r):
 				b.WriteRune(utf8.RuneError)
 			default:
 				b.WriteRune(r)
@@ -381,21 +383,7 @@ func clean(s string, limit int, dropControl bool) string {
 		}
 		s = b.String()
 	}
-	s = strings.TrimSpace(s)
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = strings.TrimSpace(s[:cut])
-	}
-	return s
-}
-
-// xmlChar reports a character XML 1.0 can carry [XML 1.0 §2.2]; U+FFFD
-// stands in for invalid UTF-8 already.
-func xmlChar(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= 0x10ffff
+	return xmltext.Cut(strings.TrimSpace(s), limit)
 }
 
 // cleanURL returns u as Decode accepts it: trimmed, white space, control

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 
 	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
 
@@ -257,27 +258,7 @@ func asciiOnly(s string, space bool) string {
 // invalid UTF-8) become U+FFFD, space around it is dropped, and it is cut
 // to MaxText bytes at a character boundary.
 func text(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if xmlChar(r) {
-			return r
-		}
-		return utf8.RuneError
-	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
-	s = strings.TrimSpace(s)
-	if len(s) > MaxText {
-		cut := MaxText
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = strings.TrimSpace(s[:cut])
-	}
-	return s
-}
-
-// xmlChar reports a character XML 1.0 allows (the Char production).
-func xmlChar(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' ||
-		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= utf8.MaxRune
+	return xmltext.Clean(s, MaxText)
 }
 
 // modifierPair maps one modifier to the pair EncodeSignal writes, or "".

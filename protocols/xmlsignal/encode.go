@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 
 	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
 
@@ -286,11 +287,11 @@ func (s Sender) header(b *bytes.Buffer, id, seq string, at time.Time) {
 	if source == "" {
 		source = DefaultSource
 	}
-	escape(b, xmlText(source))
+	escape(b, xmltext.Valid(source))
 	b.WriteString("</Source>")
 	if s.Passkey != "" {
 		b.WriteString("<Passkey>")
-		escape(b, xmlText(s.Passkey))
+		escape(b, xmltext.Valid(s.Passkey))
 		b.WriteString("</Passkey>")
 	}
 	b.WriteString("<SentAt>")
@@ -431,42 +432,13 @@ func position(v string) *Position {
 // (and invalid UTF-8) become U+FFFD, space around it is dropped, and it is
 // cut to MaxText bytes at a character boundary.
 func text(s string) string {
-	return cutAt(strings.TrimSpace(xmlText(s)), MaxText)
+	return xmltext.Clean(s, MaxText)
 }
 
 // cutAt bounds s to n bytes at a character boundary, space at the cut
 // dropped.
 func cutAt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strings.TrimSpace(s[:n])
-}
-
-// xmlText replaces what XML 1.0 cannot carry by U+FFFD.
-func xmlText(s string) string {
-	ok := utf8.ValidString(s)
-	for i := 0; ok && i < len(s); i++ {
-		ok = s[i] >= 0x20 || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'
-	}
-	if ok && !strings.ContainsAny(s, "\uFFFE\uFFFF") {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if xmlChar(r) {
-			return r
-		}
-		return utf8.RuneError
-	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
-}
-
-// xmlChar reports a character XML 1.0 allows (the Char production).
-func xmlChar(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' ||
-		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= utf8.MaxRune
+	return xmltext.Cut(s, n)
 }
 
 func validAccount(a string) bool {
