@@ -46,6 +46,14 @@ func TestREADMECommandsWork(t *testing.T) {
 		if c.args[0] == "serve" {
 			continue
 		}
+		if c.args[0] == "receive" {
+			// The automation side of the send lines after it: it runs in
+			// the background, as the README's "&" has it, until the test
+			// ends.
+			startReceive(t, c.args[1:]...)
+			ran++
+			continue
+		}
 		args := append([]string(nil), c.args...)
 		for i, a := range args {
 			args[i] = strings.ReplaceAll(a, "127.0.0.1:12128", dc)

@@ -4,26 +4,34 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// startReceive runs "alarmrx receive" on a free port until the test
-// ends; it returns the address and what it printed.
+// startReceive runs "alarmrx receive" until the test ends, on the
+// address its --listen flag gives, else on a free port; it returns the
+// address and what it printed.
 func startReceive(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addr := ""
+	if i := slices.Index(args, "--listen"); i >= 0 && i+1 < len(args) {
+		addr = args[i+1]
+	} else {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = ln.Addr().String()
+		_ = ln.Close()
+		args = append([]string{"--listen", addr}, args...)
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"receive", "--listen", addr}, args...), strings.NewReader(""), out, &syncBuffer{}, nil)
+		done <- run(ctx, append([]string{"receive"}, args...), strings.NewReader(""), out, &syncBuffer{}, nil)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	for range 200 {
