@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 
 	"github.com/alarmrx/alarmrx/protocols"
 )
@@ -99,7 +100,7 @@ func parseTree(doc []byte) (*node, error) {
 			if errors.As(err, &ce) {
 				return nil, syntaxf("encoding %q: UTF-8, ISO-8859-1 or Windows-1252", ce.name)
 			}
-			return nil, syntaxf("XML: %v", err)
+			return nil, syntaxf("XML: %s", xmltext.ErrorText(err))
 		}
 		switch t := tok.(type) {
 		case xml.Directive:

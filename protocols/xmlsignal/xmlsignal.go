@@ -13,6 +13,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/contactid"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 )
 
@@ -246,7 +247,7 @@ func Parse(body []byte) (*Message, error) {
 		if errors.As(err, &ue) || strings.Contains(err.Error(), "expected element type") {
 			return nil, reject(ErrInvalid, "root element must be AlarmMessage in namespace %s", Namespace)
 		}
-		return nil, reject(ErrInvalid, "XML: %v", err)
+		return nil, reject(ErrInvalid, "XML: %s", xmltext.ErrorText(err))
 	}
 	// Nothing but white space may follow the root element.
 	if tok, err := dec.Token(); err != io.EOF {

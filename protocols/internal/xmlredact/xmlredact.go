@@ -33,9 +33,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/alarmrx/alarmrx/protocols/internal/charset"
 )
 
 const (
@@ -93,14 +96,13 @@ func isJSON(b []byte) bool {
 // false needs: raw is valid UTF-8 with no control byte but TAB, LF and CR,
 // no run of non-ASCII bytes as long as the shortest name, no name in any
 // ASCII letter case, no JSON "\u" escape (JSON's only escape that yields a
-// letter, RFC 8259 §7) and no KELVIN SIGN or LONG S (the only non-ASCII
-// runes that fold to an ASCII letter, k and s, as strings.EqualFold and
-// encoding/json fold). XML names cannot be escaped at all [XML 1.0 §2.3].
+// letter, RFC 8259 §7) and none of the non-ASCII runes that a decoder's
+// lower-casing or folding reads as an ASCII letter (foldsToASCII). XML names cannot be escaped at all [XML 1.0 §2.3].
 // Text in European languages has short runs of non-ASCII bytes ("–", "ü")
 // and keeps the fast path; longer runs are parsed.
 func (s Secrets) MayHold(raw []byte) bool {
 	if !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) ||
-		bytes.Contains(raw, []byte("\u212a")) || bytes.Contains(raw, []byte("\u017f")) {
+		slices.ContainsFunc(foldsToASCII, func(r string) bool { return bytes.Contains(raw, []byte(r)) }) {
 		return true
 	}
 	run := 0
@@ -182,13 +184,23 @@ func (s Secrets) isSecret(name string) bool {
 // isName reports whether key is one of the names under Unicode case
 // folding.
 func (s Secrets) isName(key string) bool {
+	// A decoder may lower-case a name (strings.ToLower, which reads İ as
+	// i) or fold it (strings.EqualFold, which reads the KELVIN SIGN as k):
+	// either spelling is a secret's.
+	lower := strings.ToLower(key)
 	for _, n := range s.names {
-		if strings.EqualFold(key, n) {
+		if strings.EqualFold(key, n) || lower == n {
 			return true
 		}
 	}
 	return false
 }
+
+// foldsToASCII are the runes outside ASCII that a decoder's lower-casing
+// or case folding reads as an ASCII letter: İ (i), the LONG S (s) and the
+// KELVIN SIGN (k). A name holding one may still be a secret's.
+// TestFoldsToASCII checks the list against the unicode tables.
+var foldsToASCII = []string{"\u0130", "\u017f", "\u212a"}
 
 // span is a byte range [start, end) of the input.
 type span struct{ start, end int64 }
@@ -478,8 +490,7 @@ func isColon(b []byte) bool {
 // they are. Any other charset is refused, and the message is kept only up
 // to its declaration.
 func singleByte(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii":
+	if c, ok := charset.Lookup(label); ok && c != charset.UTF8 {
 		return asciiMapped{in}, nil
 	}
 	return nil, errors.New("xmlredact: charset " + label + " not read")

@@ -1,6 +1,11 @@
 package xmlredact
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+)
 
 // TestNames: every name given is a secret, as an element, an attribute or
 // a JSON key, in any letter case; other names are kept. The engine's
@@ -41,5 +46,29 @@ func TestNewRefusesShortOrUpperNames(t *testing.T) {
 			}()
 			New(name)
 		}()
+	}
+}
+
+// TestFoldsToASCII: foldsToASCII holds every rune outside ASCII that
+// strings.ToLower or case folding reads as an ASCII letter.
+func TestFoldsToASCII(t *testing.T) {
+	var want []string
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		folds := unicode.ToLower(r) < 0x80
+		for f := unicode.SimpleFold(r); f != r && !folds; f = unicode.SimpleFold(f) {
+			folds = f < 0x80
+		}
+		if folds {
+			want = append(want, string(r))
+		}
+	}
+	if !slices.Equal(foldsToASCII, want) {
+		t.Fatalf("foldsToASCII = %q, the unicode tables give %q", foldsToASCII, want)
+	}
+	// A name spelled with İ, as strings.ToLower reads "authentication".
+	s := New("authentication")
+	in := "<alarmrequest><authent\u0130cation>ABCDEFGHIJKLMNO</authent\u0130cation></alarmrequest>"
+	if got := string(s.Redact([]byte(in))); strings.Contains(got, "ABCDEFGHIJKLMNO") {
+		t.Fatalf("Redact kept a secret named with İ: %q", got)
 	}
 }

@@ -3,6 +3,9 @@
 package xmltext
 
 import (
+	"encoding/xml"
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -46,3 +49,15 @@ func Cut(s string, n int) string {
 // Clean is Valid, trimmed and cut to limit bytes: a text field as the
 // decoders read it back (they trim it).
 func Clean(s string, limit int) string { return Cut(strings.TrimSpace(Valid(s)), limit) }
+
+// ErrorText is err as a decoder of a message that may carry a secret
+// words it: encoding/xml's syntax errors quote the text where they stop
+// ("invalid character entity &KLMNOPQ"), which may be part of a passkey,
+// so only their line is said.
+func ErrorText(err error) string {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("not well-formed XML (line %d)", se.Line)
+	}
+	return err.Error()
+}

@@ -1,6 +1,10 @@
 package xmltext
 
-import "testing"
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+)
 
 func TestClean(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,5 +21,16 @@ func TestClean(t *testing.T) {
 		if got := Clean(tc.in, tc.limit); got != tc.want {
 			t.Errorf("Clean(%q, %d) = %q, want %q", tc.in, tc.limit, got, tc.want)
 		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	d := xml.NewDecoder(strings.NewReader("<a>\n<Passkey>ABCDEFGHIJ&KLMNOPQ</Passkey></a>"))
+	var err error
+	for err == nil {
+		_, err = d.Token()
+	}
+	if got := ErrorText(err); strings.Contains(got, "KLMNOPQ") || got != "not well-formed XML (line 2)" {
+		t.Fatalf("ErrorText = %q", got)
 	}
 }
