@@ -321,6 +321,9 @@ type Outputs struct {
 	Peers []PeerOutput `mapstructure:"peers" yaml:"peers"`
 }
 
+// DefaultSenderID is a peer output's sender_id when the file gives none.
+const DefaultSenderID = "alarmrx"
+
 // PeerOutput is one output that connects out: alarmrx as a transmitter
 // (DC-09) or in a cloud's role (an XML dialect).
 type PeerOutput struct {
@@ -355,7 +358,7 @@ type PeerOutput struct {
 	// Heartbeat's Passkey, SOS Access's 15-character authentication; a
 	// secret, Redacted hides it); SOS Access's receiver id and
 	// transmitter type.
-	SenderID        string `mapstructure:"sender_id" yaml:"sender_id"`
+	SenderID        string `mapstructure:"sender_id" yaml:"sender_id"` // dc09: the account of its NULL polls (default: 0000)
 	Passkey         string `mapstructure:"passkey" yaml:"passkey"`
 	TransmitterType string `mapstructure:"transmitter_type" yaml:"transmitter_type"`
 }

@@ -859,6 +859,8 @@ func TestAllowedSources(t *testing.T) {
 		{"203.0.113.9/24", "", "203.0.113.0/24"},
 		{"2001:db8::/32", "", "2001:db8::/32"},
 		{"::ffff:203.0.113.7", "", "203.0.113.7/32"},
+		{"::ffff:10.0.0.0/104", "", "10.0.0.0/8"},
+		{"::ffff:0.0.0.0/64", `"::ffff:0.0.0.0/64" mixes IPv6 and IPv4-mapped addresses: write the IPv4 block`, ""},
 		{"example.net", `"example.net" is not an IP address or a CIDR block such as 203.0.113.0/24`, ""},
 		{"203.0.113.0/33", `"203.0.113.0/33" is not an IP address or a CIDR block such as 203.0.113.0/24`, ""},
 	} {
@@ -885,6 +887,7 @@ func TestMonitoringURL(t *testing.T) {
 		{"https://portal.example/s?txid={acct}", `unknown placeholder in "https://portal.example/s?txid={acct}": the template takes {account}, {account_sent}, {zone} and {area}`},
 		{"ftp://portal.example/{account}", `"ftp://portal.example/{account}" is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}`},
 		{"/monitoring?act={account}", `"/monitoring?act={account}" is not an http(s) URL template, e.g. https://monitoring.chekt.com/monitoring?act={account}&zone={zone}`},
+		{"https://{account}.portal.example/s", `the placeholders of "https://{account}.portal.example/s" stand in its scheme or host: they may stand in its path and query only`},
 	} {
 		cfg := validListener()
 		cfg.Receivers[0].Listeners[0].MonitoringURL = c.tmpl

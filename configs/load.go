@@ -94,7 +94,7 @@ func load(data []byte, source string) (*Config, error) {
 				setAbsent(om, "heartbeat", 60*time.Second)
 				setAbsent(om, "failback", 60*time.Second)
 				setAbsent(om, "key_format", FormatHex)
-				setAbsent(om, "sender_id", "alarmrx")
+				setAbsent(om, "sender_id", DefaultSenderID)
 				setAbsent(om, "transmitter_type", "ARXRX")
 			}
 		}

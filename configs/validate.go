@@ -729,13 +729,21 @@ func ParseSource(s string) (netip.Prefix, error) {
 		if err != nil {
 			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or a CIDR block such as 203.0.113.0/24", s)
 		}
+		if a := p.Addr(); a.Is4In6() {
+			// Sources are compared as IPv4 once unmapped: a mapped block
+			// must say which IPv4 block it means.
+			if p.Bits() < 96 {
+				return netip.Prefix{}, fmt.Errorf("%q mixes IPv6 and IPv4-mapped addresses: write the IPv4 block", s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
 		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or a CIDR block such as 203.0.113.0/24", s)
 	}
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
@@ -750,7 +758,12 @@ func (p *problems) monitoringURL(field, tmpl string) {
 	}
 	filled := monitoringURLFields.Replace(tmpl)
 	u, err := url.Parse(filled)
+	other, _ := url.Parse(strings.NewReplacer("{account}", "B", "{account_sent}", "B", "{zone}", "2", "{area}", "2").Replace(tmpl))
 	switch {
+	case err == nil && other != nil && (u.Scheme != other.Scheme || u.Host != other.Host):
+		// The sender's values fill the template: they must not choose
+		// where the operator's browser goes.
+		p.add(field, "the placeholders of %q stand in its scheme or host: they may stand in its path and query only", tmpl)
 	case strings.ContainsAny(filled, "{}"):
 		p.add(field, "unknown placeholder in %q: the template takes {account}, {account_sent}, {zone} and {area}", tmpl)
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
@@ -798,6 +811,9 @@ func (p *problems) peerOutput(op string, o *PeerOutput, names map[string]string)
 		}
 		if !hex.MatchString(o.Line) {
 			p.add(op+".line", "must be 0-6 hex digits, the DC-09 L field (got %q)", o.Line)
+		}
+		if o.SenderID != DefaultSenderID && !regexp.MustCompile(`^[0-9A-Fa-f]{3,16}$`).MatchString(o.SenderID) {
+			p.add(op+".sender_id", "dc09: the account of the NULL polls, 3-16 hex digits (got %q)", o.SenderID)
 		}
 	case "sos":
 		if len(o.Passkey) != 15 {

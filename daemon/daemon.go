@@ -196,6 +196,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		wakers[w.Name()] = w.Wake
 	}
 	d.wakers.Store(&wakers)
+	warnOpenListeners(cfg, opts.Logger)
 	if cfg.HTTP.Listen != "" && cfg.HTTP.AdminToken == "" {
 		opts.Logger.Warn("no http.admin_token is set: the management API refuses bearer requests (403), so accounts, " +
 			"sites and station users cannot be managed; set http.admin_token or ALARMRX_HTTP_ADMIN_TOKEN " +

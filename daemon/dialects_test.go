@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/protocols/manitou"
 	"github.com/alarmrx/alarmrx/protocols/sos"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // dialectCase is one cloud dialect as a listener speaks it end to end:
@@ -255,5 +258,24 @@ func TestDialectPasskeys(t *testing.T) {
 		if strings.Contains(f.Raw, "hxp4x9nnwxjatv8") || strings.Contains(f.Raw, "wrongpassword12") || strings.Contains(f.Raw, "passkey-0123456789") {
 			t.Fatalf("a stored frame keeps a passkey: %q", f.Raw)
 		}
+	}
+}
+
+// TestOpenListenersAreWarnedOf: a listener of a dialect that carries no
+// passkey, and a Manitou one, are warned of at start while no
+// allowed_sources bounds them; one that has allowed_sources is not.
+func TestOpenListenersAreWarnedOf(t *testing.T) {
+	cfg := dialectConfig(t, "masxml", 0)
+	l := configs.DefaultListener()
+	l.Name, l.Protocol, l.Line, l.TCP, l.AllowedSources = "sentinel-in", "sentinel", 9, "127.0.0.1:0", []string{"203.0.113.0/24"}
+	cfg.Receivers[0].Listeners = append(cfg.Receivers[0].Listeners, l)
+	core, logs := observer.New(zap.WarnLevel)
+	warnOpenListeners(cfg, zap.New(core))
+	var warned []string
+	for _, e := range logs.FilterMessageSnippet("takes signals from any address").All() {
+		warned = append(warned, e.ContextMap()["listener"].(string))
+	}
+	if !slices.Equal(warned, []string{"masxml-in"}) {
+		t.Fatalf("warned of %v, want masxml-in alone", warned)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols/sentinel"
 	"github.com/alarmrx/alarmrx/protocols/sos"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
+	"go.uber.org/zap"
 )
 
 // PeerDialect builds the sending side of a peer output's format
@@ -31,7 +32,11 @@ func PeerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 			}
 			key = k
 		}
-		return output.NewDC09(key, strings.ToUpper(pc.Receiver), strings.ToUpper(pc.Line), now), nil
+		account := ""
+		if pc.SenderID != configs.DefaultSenderID {
+			account = strings.ToUpper(pc.SenderID) // validated: 3-16 hex digits
+		}
+		return output.NewDC09(key, strings.ToUpper(pc.Receiver), strings.ToUpper(pc.Line), account, now), nil
 	case "microkey":
 		return output.DialectFuncs{Encode: microkey.EncodeSignal, Heartbeat: microkey.EncodeHeartbeat,
 			Split: microkey.SplitReply, Parse: microkey.ParseReply}, nil
@@ -68,4 +73,34 @@ func PeerDialect(pc configs.PeerOutput, now func() time.Time) (output.Dialect, e
 		return output.DialectFuncs{Encode: encode, Heartbeat: tx.EncodeHeartbeat, Split: sos.SplitReply, Parse: sos.ParseReply}, nil
 	}
 	return nil, fmt.Errorf("format %q has no sending side", pc.Format)
+}
+
+// warnOpenListeners says, once at start, which listeners take signals from
+// anyone who reaches their port: the cloud dialects whose messages carry
+// no passkey (masxml, microkey, sentinel), Manitou, whose passkey comes
+// on heartbeats only, and SOS Access without a sender to check its
+// password against, when no allowed_sources bounds them.
+func warnOpenListeners(cfg *configs.Config, log *zap.Logger) {
+	for _, rc := range cfg.Receivers {
+		for _, lc := range rc.Listeners {
+			if len(lc.AllowedSources) > 0 || lc.TCP == "" {
+				continue
+			}
+			why := ""
+			switch lc.Protocol {
+			case "masxml", "microkey", "sentinel":
+				why = "its messages carry no passkey"
+			case "manitou":
+				why = "only its heartbeats carry a passkey"
+			case "sos":
+				if len(cfg.XML.Senders) == 0 {
+					why = "no xml.senders entry holds a password to check"
+				}
+			}
+			if why != "" {
+				log.Warn("listener takes signals from any address that reaches it: "+why+"; set allowed_sources to the cloud's addresses",
+					zap.String("listener", lc.Name), zap.String("protocol", lc.Protocol), zap.String("tcp", lc.TCP))
+			}
+		}
+	}
 }

@@ -68,7 +68,7 @@ func (l *listener) allowed(addr string) bool {
 	if err != nil {
 		return false
 	}
-	ip := ap.Addr().Unmap()
+	ip := ap.Addr().Unmap().WithZone("")
 	for _, p := range l.opts.AllowedSources {
 		if p.Contains(ip) {
 			return true

@@ -28,22 +28,33 @@ type DC09 struct {
 	Key      dc09.Key // zero: plain frames
 	Receiver string   // R, hex digits; "" leaves R out
 	Line     string   // L, hex digits; "" is L0
+	// Account is the account of the NULL polls: a receiver that keys its
+	// accounts answers a poll of one it does not know with a NAK or DUH.
+	Account string
 	// Now is the transmitter's clock: a frame carries the time it is sent
 	// [DC-09 §3.9], which the receiver checks against its window, so a
 	// message sent again gets the time of its new send.
 	Now   func() time.Time
 	split *dc09.Codec
+	// skew is the receiver's clock less ours, from its last NAK: a NAK
+	// carries the receiver's time so that the transmitter can set its own
+	// [DC-09 §3.8], and the next frame's time is ours plus it.
+	skew time.Duration
 }
 
-// NewDC09 returns the DC-09 dialect of a forwarding output.
-func NewDC09(key dc09.Key, receiver, line string, now func() time.Time) *DC09 {
+// NewDC09 returns the DC-09 dialect of a forwarding output; account ""
+// polls as 0000.
+func NewDC09(key dc09.Key, receiver, line, account string, now func() time.Time) *DC09 {
 	if now == nil {
 		now = time.Now
 	}
 	if line == "" {
 		line = "0"
 	}
-	return &DC09{Key: key, Receiver: receiver, Line: line, Now: now, split: dc09.New(dc09.Options{})}
+	if account == "" {
+		account = "0000"
+	}
+	return &DC09{Key: key, Receiver: receiver, Line: line, Account: account, Now: now, split: dc09.New(dc09.Options{})}
 }
 
 // dc09Sequence maps an output's decimal sequence onto DC-09's 0001–9999
@@ -58,7 +69,7 @@ func dc09Sequence(seq string) string {
 
 func (d *DC09) frame(token, seq, account string) *dc09.Frame {
 	return &dc09.Frame{Token: token, Sequence: dc09Sequence(seq), Receiver: d.Receiver, HasReceiver: d.Receiver != "",
-		Line: d.Line, Account: account, Encrypted: !d.Key.IsZero(), HasTimestamp: true, Timestamp: d.Now().UTC()}
+		Line: d.Line, Account: account, Encrypted: !d.Key.IsZero(), HasTimestamp: true, Timestamp: d.Now().Add(d.skew).UTC()}
 }
 
 // EncodeSignal renders one signal as an ADM-CID or SIA-DCS frame.
@@ -101,7 +112,7 @@ func (d *DC09) EchoOf(seq string) string { return dc09Sequence(seq) }
 
 // EncodeHeartbeat renders a NULL frame [DC-09 §3.6].
 func (d *DC09) EncodeHeartbeat(seq string, _ time.Time) []byte {
-	b, err := dc09.Encode(d.frame(dc09.TokenNull, seq, "0000"), d.Key, nil)
+	b, err := dc09.Encode(d.frame(dc09.TokenNull, seq, d.Account), d.Key, nil)
 	if err != nil {
 		return nil
 	}
@@ -128,10 +139,22 @@ func (d *DC09) ParseReply(frame []byte) (protocols.PeerReply, error) {
 	r := protocols.PeerReply{Seq: f.Sequence, Text: f.Token}
 	switch f.Token {
 	case dc09.TokenACK:
+		if !d.Key.IsZero() && !f.Encrypted {
+			// [DC-09 §3.10] An encrypted frame is acknowledged by an
+			// encrypted *ACK; a plain ACK, which anyone on the path can
+			// write, settles nothing.
+			return r, errors.New("output: a plain ACK to an encrypted frame")
+		}
 		r.OK = true
 	case dc09.TokenNAK:
 		r.Seq, r.Retry = "", true // a NAK carries 0000, not the sequence
+		if f.HasTimestamp {
+			d.skew = f.Timestamp.Sub(d.Now())
+		}
 	case dc09.TokenDUH:
+		if f.Sequence == "0000" {
+			r.Seq = "" // a receiver that echoes no sequence in its DUH
+		}
 	default:
 		return r, fmt.Errorf("output: %s is no reply", f.Token)
 	}

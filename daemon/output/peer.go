@@ -95,6 +95,11 @@ type Peer struct {
 	endpoint int // index in Endpoints of the connection in use
 
 	heartbeatSeq uint64
+	// Owned by Run: the first failure since the last answer, the rounds of
+	// failovers since it, and the wait before the next round.
+	failingSince time.Time
+	rounds       int
+	backoff      time.Duration
 	mFailovers   prometheus.Counter
 	mEndpoint    *prometheus.GaugeVec
 }
@@ -121,7 +126,8 @@ func NewPeer(o PeerOptions) (*Peer, error) {
 		o.Now = time.Now
 	}
 	log := o.Logger.Named("output").With(zap.String("output", o.Name))
-	p := &Peer{opts: o, status: newStatus(o.Name, o.Outbox, log, o.Registerer, o.Now), wake: make(chan struct{}, 1)}
+	p := &Peer{opts: o, status: newStatus(o.Name, o.Outbox, log, o.Registerer, o.Now), wake: make(chan struct{}, 1),
+		backoff: time.Second}
 	f := promauto.With(o.Registerer)
 	labels := prometheus.Labels{"output": o.Name}
 	p.mFailovers = f.NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_failovers_total", ConstLabels: labels,
@@ -162,32 +168,24 @@ func (p *Peer) Run(ctx context.Context) {
 		}
 	}()
 	lastSent := p.opts.Now()
-	backoff := time.Second
 	for ctx.Err() == nil {
 		if c == nil {
-			c = p.connect(ctx, p.current())
-			if c == nil {
-				if p.opts.Now().Sub(p.lastSeen()) > time.Duration(p.opts.Retries)*p.opts.AckTimeout {
-					p.setAbsent(true, "no endpoint can be reached")
-				}
-				sleep(ctx, backoff)
-				backoff = min(2*backoff, 30*time.Second)
+			if p.rounds >= len(p.opts.Endpoints) {
+				// Every endpoint failed the message in turn (each NAKs it,
+				// or none answers): wait before the next round, longer each
+				// time, instead of resending in a tight loop.
+				sleep(ctx, p.backoff)
+				p.backoff, p.rounds = min(2*p.backoff, 30*time.Second), 0
+			}
+			if c = p.connect(ctx, p.current()); c == nil {
+				p.failing("no endpoint can be reached")
+				sleep(ctx, p.backoff)
+				p.backoff = min(2*p.backoff, 30*time.Second)
 				continue
 			}
-			backoff = time.Second
 		}
 		if c.endpoint != 0 && p.opts.Now().Sub(c.since) >= p.opts.Failback {
-			// Failback: the primary is tried again; the backup's connection
-			// stays in use when it cannot be reached.
-			if primary := p.dial(ctx, 0); primary != nil {
-				p.log.Info("failing back to the primary endpoint", zap.String("endpoint", p.opts.Endpoints[0]))
-				c.close()
-				c = primary
-				p.use(0)
-				p.mFailovers.Inc()
-			} else {
-				c.since = p.opts.Now()
-			}
+			c = p.failBack(ctx, c)
 		}
 		items, err := p.opts.Outbox.PendingOutbox(ctx, p.opts.Name, 64)
 		if err != nil {
@@ -199,12 +197,8 @@ func (p *Peer) Run(ctx context.Context) {
 		}
 		if len(items) == 0 {
 			if p.opts.Now().Sub(lastSent) >= p.opts.Heartbeat {
-				p.heartbeatSeq++
-				msg := p.opts.Dialect.EncodeHeartbeat(strconv.FormatUint(p.heartbeatSeq, 10), p.opts.Now().UTC())
-				if _, err := p.exchange(c, msg, ""); err != nil {
+				if err := p.heartbeat(ctx, c); err != nil {
 					c = p.failOver(c, err)
-				} else {
-					p.setAbsent(false, "")
 				}
 				lastSent = p.opts.Now()
 			}
@@ -244,11 +238,13 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 		if err != nil {
 			return c, p.undeliverable(ctx, it, err)
 		}
-		reply, err := p.exchange(c, msg, seq)
+		reply, err := p.exchange(ctx, c, msg, seq)
 		switch {
 		case err == nil:
-			p.delivered(ctx, it)
-			return c, true
+			p.answered()
+			// A delivery the store did not record is sent again: stopping
+			// here keeps the order (the item stays at the head).
+			return c, p.delivered(ctx, it)
 		case errors.Is(err, errRefused):
 			return c, p.undeliverable(ctx, it, fmt.Errorf("%w: %s", err, reply.Text))
 		}
@@ -265,7 +261,11 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 			ep := c.endpoint
 			c.close()
 			if c = p.dial(ctx, ep); c == nil {
-				p.use((ep + 1) % len(p.opts.Endpoints))
+				if next := (ep + 1) % len(p.opts.Endpoints); next != ep {
+					p.mFailovers.Inc()
+					p.use(next)
+				}
+				p.rounds++
 				return nil, false
 			}
 		}
@@ -277,7 +277,10 @@ func (p *Peer) deliverOne(ctx context.Context, c *peerConn, it store.OutboxItem)
 // echoes another sequence (the late answer to an earlier send) is passed
 // over. It returns ErrNAK for a refusal to send again, errRefused for a
 // refusal for good, errNoAnswer past the timeout.
-func (p *Peer) exchange(c *peerConn, msg []byte, seq string) (protocols.PeerReply, error) {
+func (p *Peer) exchange(ctx context.Context, c *peerConn, msg []byte, seq string) (protocols.PeerReply, error) {
+	// A stop ends the wait at once; the store records what was answered.
+	stop := context.AfterFunc(ctx, func() { _ = c.c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	deadline := time.Now().Add(p.opts.AckTimeout)
 	if err := c.c.SetWriteDeadline(deadline); err != nil {
 		return protocols.PeerReply{}, err
@@ -350,21 +353,81 @@ func (p *Peer) dial(ctx context.Context, i int) *peerConn {
 	sc := bufio.NewScanner(nc)
 	sc.Buffer(make([]byte, 0, 512), 64<<10)
 	sc.Split(protocols.ScannerSplit(p.opts.Dialect.SplitReply))
-	p.log.Info("connected to the automation", zap.String("endpoint", p.opts.Endpoints[i]))
+	if ok, suppressed := p.rateLog.Allow("connected", p.opts.Now()); ok {
+		p.log.Info("connected to the automation", zap.String("endpoint", p.opts.Endpoints[i]), zap.Int("suppressed", suppressed))
+	}
 	return &peerConn{c: nc, sc: sc, endpoint: i, since: p.opts.Now()}
 }
 
 // failOver drops c after err; the next connection goes to the next
 // endpoint.
 func (p *Peer) failOver(c *peerConn, err error) *peerConn {
-	p.log.Warn("automation endpoint failed; failing over", zap.String("endpoint", p.opts.Endpoints[c.endpoint]), zap.Error(err))
-	c.close()
-	next := (c.endpoint + 1) % len(p.opts.Endpoints)
-	if len(p.opts.Endpoints) == 1 && p.opts.Now().Sub(p.lastSeen()) > time.Duration(p.opts.Retries)*p.opts.AckTimeout {
-		p.setAbsent(true, err.Error())
+	if ok, suppressed := p.rateLog.Allow("failover", p.opts.Now()); ok {
+		p.log.Warn("automation endpoint failed; failing over", zap.String("endpoint", p.opts.Endpoints[c.endpoint]),
+			zap.Error(err), zap.Int("suppressed", suppressed))
 	}
-	p.use(next)
+	c.close()
+	if next := (c.endpoint + 1) % len(p.opts.Endpoints); next != c.endpoint {
+		p.mFailovers.Inc()
+		p.use(next)
+	}
+	p.rounds++
+	p.failing(err.Error())
 	return nil
+}
+
+// failing counts the automation absent once no endpoint has answered for
+// as long as the retries of one message take, from the first failure
+// after an answer: one lost heartbeat reply is no absence.
+func (p *Peer) failing(why string) {
+	now := p.opts.Now()
+	if p.failingSince.IsZero() {
+		p.failingSince = now
+	}
+	if now.Sub(p.failingSince) >= time.Duration(p.opts.Retries)*p.opts.AckTimeout {
+		p.setAbsent(true, why)
+	}
+}
+
+// answered records an answer from the endpoint in use: present, and the
+// backoff of failed rounds starts over.
+func (p *Peer) answered() {
+	p.failingSince, p.rounds, p.backoff = time.Time{}, 0, time.Second
+	p.setAbsent(false, "")
+}
+
+// heartbeat sends the dialect's keep-alive and waits for its answer. Any
+// answer (a NAK too: a receiver that will not take a keep-alive for an
+// account of its own is there all the same) proves the endpoint alive.
+func (p *Peer) heartbeat(ctx context.Context, c *peerConn) error {
+	p.heartbeatSeq++
+	msg := p.opts.Dialect.EncodeHeartbeat(strconv.FormatUint(p.heartbeatSeq, 10), p.opts.Now().UTC())
+	_, err := p.exchange(ctx, c, msg, "")
+	if err != nil && !errors.Is(err, ErrNAK) && !errors.Is(err, errRefused) {
+		return err
+	}
+	p.answered()
+	return nil
+}
+
+// failBack tries the primary again while c, a backup's connection, is in
+// use: the primary is used once it answers a heartbeat, not merely takes
+// a connection (a hung receiver behind a balancer takes connections).
+func (p *Peer) failBack(ctx context.Context, c *peerConn) *peerConn {
+	c.since = p.opts.Now()
+	primary := p.dial(ctx, 0)
+	if primary == nil {
+		return c
+	}
+	if err := p.heartbeat(ctx, primary); err != nil {
+		primary.close()
+		return c
+	}
+	p.log.Info("failing back to the primary endpoint", zap.String("endpoint", p.opts.Endpoints[0]))
+	c.close()
+	p.use(0)
+	p.mFailovers.Inc()
+	return primary
 }
 
 func (p *Peer) use(i int) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -221,3 +222,53 @@ func waitUntil(t *testing.T, ok func() bool) {
 	}
 	t.Fatal("condition not met within 5 s")
 }
+
+// TestPeerBacksOffWhenEveryEndpointNAKs: a peer that NAKs everything gets
+// the retries, then waits before each next round, longer each time, and
+// the output is recorded absent: no tight loop of resends.
+func TestPeerBacksOffWhenEveryEndpointNAKs(t *testing.T) {
+	a := newAutomation(t, reply("NAK"))
+	box := newMemOutbox(cidItem(1, "1234", "130"))
+	p := startPeer(t, box, PeerOptions{Endpoints: []string{a.ln.Addr().String()}, AckTimeout: time.Second, Retries: 2,
+		Heartbeat: time.Hour, Failback: time.Hour})
+	box.await(t, "absent", 5*time.Second, func() bool { return slices.Contains(box.changes, false) })
+	time.Sleep(1500 * time.Millisecond)
+	// Rounds of 2 sends, with waits of 1 s, 2 s… between them: a handful
+	// of sends in these seconds, not thousands.
+	if n := len(a.messages()); n < 2 || n > 8 {
+		t.Fatalf("%d sends to an endpoint that NAKs everything", n)
+	}
+	if v := testutilValue(p.mFailovers); v != 0 {
+		t.Fatalf("failovers %v with one endpoint", v)
+	}
+}
+
+// TestPeerFailoverIsCountedAndHeartbeatNAKIsNoFailure: failing over after
+// the retries counts in alarmrx_output_failovers_total; a heartbeat the
+// peer NAKs (a keep-alive of an account it does not know) proves it there
+// and moves nothing.
+func TestPeerFailoverIsCountedAndHeartbeatNAKIsNoFailure(t *testing.T) {
+	primary := newAutomation(t, reply("NAK"))
+	backup := newAutomation(t, func(msg string) string {
+		if strings.HasPrefix(msg, "HB ") {
+			return reply("NAK")(msg)
+		}
+		return reply("ACK")(msg)
+	})
+	box := newMemOutbox(cidItem(1, "1234", "130"))
+	p := startPeer(t, box, PeerOptions{Endpoints: []string{primary.ln.Addr().String(), backup.ln.Addr().String()},
+		AckTimeout: time.Second, Retries: 1, Heartbeat: 50 * time.Millisecond, Failback: time.Hour})
+	box.await(t, "delivered by the backup", 5*time.Second, func() bool { return slices.Contains(box.delivered, 1) })
+	if v := testutilValue(p.mFailovers); v != 1 {
+		t.Fatalf("failovers %v, want the one after the primary's NAK", v)
+	}
+	waitUntil(t, func() bool { return strings.Count(strings.Join(backup.messages(), "\n"), "HB ") >= 3 })
+	if v := testutilValue(p.mFailovers); v != 1 {
+		t.Fatalf("failovers %v after heartbeats the backup NAKs, want still 1", v)
+	}
+	if slices.Contains(box.changes, false) {
+		t.Fatalf("absent recorded: %v", box.changes)
+	}
+}
+
+func testutilValue(c prometheus.Counter) float64 { return testutil.ToFloat64(c) }

@@ -79,13 +79,20 @@ func (s *status) lastSeen() time.Time {
 	return s.lastOK
 }
 
-// delivered settles an acknowledged item.
-func (s *status) delivered(ctx context.Context, it store.OutboxItem) {
+// delivered settles an acknowledged item; false when the store did not
+// record it: the item stays pending and is sent again, and the caller
+// stops there, so that nothing behind it overtakes it.
+func (s *status) delivered(ctx context.Context, it store.OutboxItem) bool {
 	if err := s.outbox.MarkDelivered(ctx, []int64{it.ID}); err != nil {
-		s.log.Warn("delivery not recorded; it will be sent again", zap.Error(err))
+		if ok, suppressed := s.rateLog.Allow("delivered_unrecorded", s.now()); ok {
+			s.log.Warn("delivery not recorded; it will be sent again", zap.Error(err), zap.Int("suppressed", suppressed))
+		}
+		sleep(ctx, time.Second)
+		return false
 	}
 	s.mDelivered.Inc()
 	s.setAbsent(false, "")
+	return true
 }
 
 // markAttempt records a failed send on the item. The item stays pending

@@ -283,8 +283,7 @@ func (s *Surgard) sendUntilAcked(ctx context.Context, c line, it store.OutboxIte
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		err := s.exchange(c, rec)
 		if err == nil {
-			s.delivered(ctx, it)
-			return true
+			return s.delivered(ctx, it)
 		}
 		s.markAttempt(ctx, it, err)
 		if !errors.Is(err, ErrNAK) && !errors.Is(err, errNoAnswer) {

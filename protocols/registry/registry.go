@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -204,7 +205,7 @@ var all = []Protocol{
 		// heartbeat_timeout (HEARTBEAT messages keep it up). The SourceID
 		// is kept in the frame's detail.
 		LinkSupervised: true,
-		RebuildDetail:  masxml.New(masxml.Options{}).RebuildDetail,
+		RebuildDetail:  masxml.New(masxml.Options{MaxFrameBytes: rebuildCap}).RebuildDetail,
 		build: func(o Options) (protocols.Codec, error) {
 			return masxml.New(masxml.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
 		},
@@ -219,7 +220,7 @@ var all = []Protocol{
 		// heartbeat_timeout (Micro Key's receivers fail after 30 s
 		// without a package; SignalCount 0 packages keep it up).
 		LinkSupervised: true,
-		RebuildDetail:  microkey.New(microkey.Options{}).RebuildDetail,
+		RebuildDetail:  microkey.New(microkey.Options{MaxFrameBytes: rebuildCap}).RebuildDetail,
 		build: func(o Options) (protocols.Codec, error) {
 			return microkey.New(microkey.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
 		},
@@ -252,12 +253,17 @@ var all = []Protocol{
 		// One cloud's connection: the listener is its link, supervised by
 		// heartbeat_timeout (its pings keep it up).
 		LinkSupervised: true,
-		RebuildDetail:  sentinel.New(sentinel.Options{}).RebuildDetail,
+		RebuildDetail:  sentinel.New(sentinel.Options{MaxFrameBytes: rebuildCap}).RebuildDetail,
 		build: func(o Options) (protocols.Codec, error) {
 			return sentinel.New(sentinel.Options{MaxFrameBytes: o.MaxFrameBytes}), nil
 		},
 	},
 }
+
+// rebuildCap is the frame cap of the codecs that rebuild a stored frame's
+// detail: none, since a listener may have taken the frame under a larger
+// max_frame_bytes than the codec's default.
+const rebuildCap = math.MaxInt32
 
 // All returns every protocol in the registry's order. The Transports
 // slices are the registry's own: read them, do not change them.
