@@ -50,7 +50,7 @@ func BenchmarkCommit(b *testing.B) {
 	}
 }
 
-// BenchmarkOpenIntegrityCheck measures what store.integrity_check_at_start
+// BenchmarkOpenIntegrityCheck measures what store.integrity_check: start
 // costs at start-up: Open and Close of a store holding
 // ALARMRX_BENCH_SIGNALS signals (default 1,000,000, about 250 bytes each
 // with their indexes), with and without the quick_check.
