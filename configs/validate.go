@@ -249,11 +249,7 @@ func (c *Config) Validate() error {
 		if top := maxLine(o.LineDigits); o.Line < 0 || o.Line > top {
 			p.add(op+".line", "must be 0-%d, what line_digits digits hold (got %d)", top, o.Line)
 		}
-		for j, name := range o.Categories {
-			if _, ok := protocols.ParseCategory(name); !ok {
-				p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
-			}
-		}
+		p.categories(op+".categories", o.Categories)
 	}
 	for i, h := range c.Outputs.Webhooks {
 		hp := fmt.Sprintf("outputs.webhooks[%d]", i)
@@ -266,11 +262,7 @@ func (c *Config) Validate() error {
 			p.add(hp+".incident_updates", "incident updates are sent as JSON: set format json")
 		}
 		p.positive(hp+".timeout", h.Timeout)
-		for j, name := range h.Categories {
-			if _, ok := protocols.ParseCategory(name); !ok {
-				p.add(fmt.Sprintf("%s.categories[%d]", hp, j), "unknown event category %q", name)
-			}
-		}
+		p.categories(hp+".categories", h.Categories)
 	}
 	for i := range c.Outputs.Peers {
 		p.peerOutput(fmt.Sprintf("outputs.peers[%d]", i), &c.Outputs.Peers[i], names)
@@ -771,6 +763,18 @@ func (p *problems) monitoringURL(field, tmpl string) {
 	}
 }
 
+// dc09FieldRE is a DC-09 R or L field: 0-6 hex digits [DC-09 §3.3].
+var dc09FieldRE = regexp.MustCompile(`^[0-9A-Fa-f]{0,6}$`)
+
+// categories checks an output's list of event categories.
+func (p *problems) categories(field string, names []string) {
+	for j, name := range names {
+		if _, ok := protocols.ParseCategory(name); !ok {
+			p.add(fmt.Sprintf("%s[%d]", field, j), "unknown event category %q", name)
+		}
+	}
+}
+
 // PeerFormats are the dialects a peer output sends in.
 var PeerFormats = []string{"dc09", "manitou", "masxml", "microkey", "native", "sentinel", "sos"}
 
@@ -793,12 +797,7 @@ func (p *problems) peerOutput(op string, o *PeerOutput, names map[string]string)
 	p.atLeast(op+".retries", o.Retries, 1)
 	p.positive(op+".heartbeat", o.Heartbeat)
 	p.positive(op+".failback", o.Failback)
-	for j, name := range o.Categories {
-		if _, ok := protocols.ParseCategory(name); !ok {
-			p.add(fmt.Sprintf("%s.categories[%d]", op, j), "unknown event category %q", name)
-		}
-	}
-	hex := regexp.MustCompile(`^[0-9A-Fa-f]{0,6}$`)
+	p.categories(op+".categories", o.Categories)
 	switch o.Format {
 	case "dc09":
 		if o.Key != "" {
@@ -806,13 +805,13 @@ func (p *problems) peerOutput(op string, o *PeerOutput, names map[string]string)
 				p.add(op+".key", "%v", err)
 			}
 		}
-		if !hex.MatchString(o.Receiver) {
+		if !dc09FieldRE.MatchString(o.Receiver) {
 			p.add(op+".receiver", "must be 0-6 hex digits, the DC-09 R field (got %q)", o.Receiver)
 		}
-		if !hex.MatchString(o.Line) {
+		if !dc09FieldRE.MatchString(o.Line) {
 			p.add(op+".line", "must be 0-6 hex digits, the DC-09 L field (got %q)", o.Line)
 		}
-		if o.SenderID != DefaultSenderID && !regexp.MustCompile(`^[0-9A-Fa-f]{3,16}$`).MatchString(o.SenderID) {
+		if o.SenderID != DefaultSenderID && !accountRE.MatchString(o.SenderID) {
 			p.add(op+".sender_id", "dc09: the account of the NULL polls, 3-16 hex digits (got %q)", o.SenderID)
 		}
 	case "sos":
