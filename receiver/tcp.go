@@ -58,14 +58,19 @@ const (
 	limitSource   = "allowed_sources"
 )
 
-// allowed reports whether addr (host:port) is a source the listener takes:
-// any, when allowed_sources is empty.
-func (l *listener) allowed(addr string) bool {
+// allowed reports whether addr is a source the listener takes: any, when
+// allowed_sources is empty.
+func (l *listener) allowed(addr net.Addr) bool {
 	if len(l.opts.AllowedSources) == 0 {
 		return true
 	}
-	ap, err := netip.ParseAddrPort(addr)
-	if err != nil {
+	var ap netip.AddrPort
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		ap = a.AddrPort()
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	default:
 		return false
 	}
 	ip := ap.Addr().Unmap().WithZone("")
@@ -90,7 +95,7 @@ func (l *listener) track(c net.Conn) bool {
 	src := evidence.SourceOf(c.RemoteAddr().String())
 	limit := ""
 	switch {
-	case !l.allowed(c.RemoteAddr().String()):
+	case !l.allowed(c.RemoteAddr()):
 		limit = limitSource
 	case len(l.conns) >= l.opts.MaxConns:
 		limit = limitMaxConns

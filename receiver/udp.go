@@ -42,7 +42,7 @@ func (l *listener) udpLoop(ctx context.Context) {
 			}
 			continue
 		}
-		if !l.allowed(addr.String()) {
+		if !l.allowed(addr) {
 			// Not answered: a reply would make the listener a reflector
 			// for whoever forges the source.
 			l.r.m.connsRefused.WithLabelValues(l.opts.Name, limitSource).Inc()
