@@ -125,9 +125,8 @@ func encodeEntry(buf []byte, m *protocols.Message, rec *Receipt) []byte {
 // entryReader reads an entry's fields; the first malformed field sets err
 // and every read after it gives zero values.
 type entryReader struct {
-	b       []byte
-	err     error
-	scratch [binary.MaxVarintLen64]byte
+	b   []byte
+	err error
 }
 
 func (r *entryReader) fail() {
@@ -141,7 +140,7 @@ func (r *entryReader) fail() {
 // encoding.
 func (r *entryReader) int() int64 {
 	n, k := binary.Varint(r.b)
-	if k <= 0 || k != len(binary.AppendVarint(r.scratch[:0], n)) {
+	if k <= 0 || !shortest(r.b[:k]) {
 		r.fail()
 		return 0
 	}
@@ -162,7 +161,7 @@ func (r *entryReader) count() int {
 
 func (r *entryReader) bytes() []byte {
 	n, k := binary.Uvarint(r.b)
-	if k <= 0 || n > uint64(len(r.b)-k) || k != len(binary.AppendUvarint(r.scratch[:0], n)) {
+	if k <= 0 || n > uint64(len(r.b)-k) || !shortest(r.b[:k]) {
 		r.fail()
 		return nil
 	}
@@ -172,6 +171,10 @@ func (r *entryReader) bytes() []byte {
 }
 
 func (r *entryReader) str() string { return string(r.bytes()) }
+
+// shortest reports whether the varint v (zigzag or not: the same bytes)
+// is in its shortest form: one byte, or a last 7-bit group that is not 0.
+func shortest(v []byte) bool { return len(v) == 1 || v[len(v)-1] != 0 }
 
 func (r *entryReader) bool() bool {
 	if len(r.b) == 0 || r.b[0] > 1 {
