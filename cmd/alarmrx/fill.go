@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,11 +74,22 @@ func benchFill(ctx context.Context, args []string, stdout, stderr io.Writer) err
 					h = store.Handling{Mode: store.HandlingQueue, Priority: alarm.Category.DefaultPriority()}
 				}
 				seq := fmt.Sprintf("%04d", i%10000)
-				raw := fmt.Sprintf("\n0000%04X\"SIA-DCS\"%sL0#%s[#%s|N%s%s]\r", 30+len(number), seq, number, number, ev.Code, ev.Address)
+				// A frame as a panel sends it, CRC and length right, as the
+				// receiver would have stored it.
+				raw, err := dc09.Encode(&dc09.Frame{Token: dc09.TokenSIA, Sequence: seq, Line: "0", Account: number,
+					Data: []byte("#" + number + "|N" + ev.Code + ev.Address)}, dc09.Key{}, nil)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
 				msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: number, Line: "0", Sequence: seq,
 					Events: []protocols.Event{ev}}
 				rec := store.Receipt{ReceivedAt: received, Receiver: 1, Line: 1, Listener: "dc09-fill", Transport: "tcp",
-					RemoteAddr: "127.0.0.1:5000", Protocol: "dc09", Status: store.StatusAccepted, Raw: []byte(raw),
+					RemoteAddr: "127.0.0.1:5000", Protocol: "dc09", Status: store.StatusAccepted, Raw: raw,
 					DedupeKey:   number + "/" + seq + "/" + strconv.FormatInt(i, 10),
 					Resolutions: []store.Resolution{s.Resolve(1, number, &ev, received)}, Handling: []store.Handling{h}}
 				if _, err := s.Commit(ctx, msg, rec); err != nil {
