@@ -110,9 +110,12 @@ func (db *DB) IncrementalVacuum(ctx context.Context, pages int) (freed int64, er
 
 // FileBytes is the size on disk of the database file and its write-ahead
 // log; a file that cannot be read counts 0.
-func (db *DB) FileBytes() int64 {
+func (db *DB) FileBytes() int64 { return fileBytes(db.path) }
+
+// fileBytes is the size on disk of the database at path and its WAL.
+func fileBytes(path string) int64 {
 	var n int64
-	for _, p := range []string{db.path, db.path + "-wal"} {
+	for _, p := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
 			n += fi.Size()
 		}
@@ -146,16 +149,7 @@ func Compact(ctx context.Context, path string) (before, after int64, err error) 
 		return 0, 0, err
 	}
 	defer lock.release()
-	size := func() int64 {
-		var n int64
-		for _, p := range []string{path, path + "-wal"} {
-			if fi, err := os.Stat(p); err == nil {
-				n += fi.Size()
-			}
-		}
-		return n
-	}
-	before = size()
+	before = fileBytes(path)
 	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000")
 	if err != nil {
 		return before, 0, fmt.Errorf("store: open %s: %w", path, err)
@@ -185,5 +179,5 @@ func Compact(ctx context.Context, path string) (before, after int64, err error) 
 	if err := db.Close(); err != nil {
 		return before, 0, fmt.Errorf("store: compact %s: %w", path, err)
 	}
-	return before, size(), nil
+	return before, fileBytes(path), nil
 }
