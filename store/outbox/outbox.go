@@ -95,8 +95,14 @@ func (t *Target) wants(e *protocols.Event, test bool) bool {
 	if test && !t.IncludeTests {
 		return false
 	}
-	if t.accounts != nil {
+	switch {
+	case t.accounts != nil:
 		if _, ok := t.accounts[e.Account]; !ok {
+			return false
+		}
+	case len(t.Accounts) > 0:
+		// A target not Prepared still filters: slowly, never not at all.
+		if !slices.Contains(t.Accounts, e.Account) {
 			return false
 		}
 	}

@@ -36,8 +36,10 @@ type Batcher interface {
 // commit, which is what their callers are answered on, in transactions of
 // its own on the writer [design.md §2 rule 5]. The writer projects the
 // backlog when it has waited ProjectDelay or reached projectSoon items,
-// yields to waiting commits after projectChunkMin items unless the
-// backlog is at BacklogMax (then commits wait: backpressure), and
+// yields to waiting requests after projectChunkMin items unless the
+// backlog is at BacklogMax (then it projects first: the bound on what the
+// projector's source holds back is the source's, the store's journal
+// waiting for room), and
 // projects all of it before a change of its own, which so sees every item
 // committed before it, and before it stops.
 type Projector interface {
