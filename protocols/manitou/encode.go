@@ -2,7 +2,6 @@ package manitou
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strconv"
@@ -145,7 +144,7 @@ func EncodeSignal(seq string, account string, ev protocols.Event, at time.Time) 
 	b.WriteByte(STX)
 	b.WriteString(xmlDecl)
 	b.WriteString(`<Signal Event="`)
-	escape(&b, code)
+	xmltext.Escape(&b, code)
 	b.WriteByte('"')
 	attr(&b, "EvType", evType)
 	attr(&b, "Account", account)
@@ -170,7 +169,7 @@ func EncodeSignal(seq string, account string, ev protocols.Event, at time.Time) 
 		b.WriteString("<URL")
 		attr(&b, "Type", kind)
 		b.WriteByte('>')
-		escape(&b, u)
+		xmltext.Escape(&b, u)
 		b.WriteString("</URL>")
 	}
 	extras := 0
@@ -183,7 +182,7 @@ func EncodeSignal(seq string, account string, ev protocols.Event, at time.Time) 
 		b.WriteByte('<')
 		b.WriteString(name)
 		b.WriteByte('>')
-		escape(&b, cleanText(m.Value, MaxText))
+		xmltext.Escape(&b, cleanText(m.Value, MaxText))
 		b.WriteString("</")
 		b.WriteString(name)
 		b.WriteByte('>')
@@ -394,11 +393,6 @@ func cleanURL(u string) (string, bool) {
 	return c, c != ""
 }
 
-// escape writes s as escaped character data or attribute value.
-func escape(b *bytes.Buffer, s string) {
-	_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer never fails
-}
-
 // attr writes ` name="value"` unless value is "".
 func attr(b *bytes.Buffer, name, value string) {
 	if value == "" {
@@ -407,7 +401,7 @@ func attr(b *bytes.Buffer, name, value string) {
 	b.WriteByte(' ')
 	b.WriteString(name)
 	b.WriteString(`="`)
-	escape(b, value)
+	xmltext.Escape(b, value)
 	b.WriteByte('"')
 }
 
@@ -419,7 +413,7 @@ func element(b *bytes.Buffer, name, value string) {
 	b.WriteByte('<')
 	b.WriteString(name)
 	b.WriteByte('>')
-	escape(b, value)
+	xmltext.Escape(b, value)
 	b.WriteString("</")
 	b.WriteString(name)
 	b.WriteByte('>')

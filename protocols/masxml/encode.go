@@ -2,7 +2,6 @@ package masxml
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
@@ -174,9 +173,9 @@ const requestDecl = `<?xml version="1.0" encoding="UTF-8"?>`
 func start(b *bytes.Buffer, typ, source, seq string) {
 	b.WriteString(requestDecl)
 	b.WriteString("<XMLMessageClass><MessageType>")
-	escape(b, typ)
+	xmltext.Escape(b, typ)
 	b.WriteString("</MessageType><SourceID>")
-	escape(b, source)
+	xmltext.Escape(b, source)
 	b.WriteString("</SourceID><MessageSequenceNo>")
 	b.WriteString(seq) // digits
 	b.WriteString("</MessageSequenceNo>")
@@ -188,16 +187,10 @@ func pair(b *bytes.Buffer, key, value string) {
 		return
 	}
 	b.WriteString("<KeyValuePair><Key>")
-	escape(b, key)
+	xmltext.Escape(b, key)
 	b.WriteString("</Key><Value>")
-	escape(b, value)
+	xmltext.Escape(b, value)
 	b.WriteString("</Value></KeyValuePair>")
-}
-
-// escape writes s as XML character data (xml.EscapeText: & < > " ' and
-// the line ends, so Decode reads back exactly s).
-func escape(b *bytes.Buffer, s string) {
-	_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
 }
 
 func validAccount(a string) bool {

@@ -1,6 +1,7 @@
 package masxml
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -45,16 +46,9 @@ func Answer(seq string, code int) []byte {
 	b = append(b, "<AckNakClass><MessageSequenceNo>"...)
 	b = append(b, seq...)
 	b = append(b, "</MessageSequenceNo><ResultCode>"...)
-	b = appendInt(b, code)
+	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, "</ResultCode><ResultText>"...)
 	b = append(b, text...) // constants with nothing to escape
 	b = append(b, "</ResultText></AckNakClass>"...)
 	return b
-}
-
-func appendInt(b []byte, n int) []byte {
-	if n >= 10 {
-		b = appendInt(b, n/10)
-	}
-	return append(b, byte('0'+n%10))
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
+
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 )
@@ -104,7 +106,7 @@ func EncodeSignal(seq string, account string, ev protocols.Event, at time.Time) 
 	b = at.AppendFormat(append(b, "<DT>"...), "2006-01-02")
 	b = at.AppendFormat(append(b, "</DT><TM>"...), "15:04:05")
 	b = append(b, "</TM>"...)
-	if text := strings.TrimSpace(cut(strings.TrimSpace(xmlChars(ev.Text)), MaxText)); text != "" {
+	if text := strings.TrimSpace(cut(strings.TrimSpace(xmltext.Valid(ev.Text)), MaxText)); text != "" {
 		b = element(b, "Data", text)
 	}
 	b = append(b, "</Signal>"...)
@@ -143,7 +145,7 @@ func videoFile(ev protocols.Event) string {
 			}
 		}
 	}
-	if v := strings.TrimSpace(xmlChars(modifier(ev, "attr_video_file"))); v != "" && len(v) <= MaxURL {
+	if v := strings.TrimSpace(xmltext.Valid(modifier(ev, "attr_video_file"))); v != "" && len(v) <= MaxURL {
 		return v
 	}
 	return ""
@@ -178,19 +180,6 @@ func short(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, ""))
 	return strings.TrimSpace(cut(strings.TrimSpace(s), MaxShort))
-}
-
-// xmlChars replaces what XML 1.0 cannot carry (invalid UTF-8, C0 controls
-// other than tab, LF and CR, U+FFFE/U+FFFF) with U+FFFD before the text is
-// measured, so the length cut is the length the receiver reads.
-func xmlChars(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF || r >= 0xD800 && r < 0xE000 {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }
 
 // cut returns s cut to at most n bytes on a rune boundary.

@@ -1,6 +1,7 @@
 package sos
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func reply(root, ref string, status int) string {
 		"</info><arrivaltime>2026-12-01 15:04:05.006</arrivaltime></" + root + ">"
 }
 
-func itoa(n int) string { return string(appendInt(nil, n)) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func ack(ref string) string { return reply("alarmresponse", ref, StatusOK) }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 
 	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
 )
@@ -77,33 +78,15 @@ func appendLatin1(dst []byte, s string) []byte {
 			// TAB, LF, CR as references, so that they read back as
 			// sent rather than normalised [XML 1.0 §2.11, §3.3.3].
 			dst = append(dst, "&#"...)
-			dst = appendInt(dst, int(r))
+			dst = strconv.AppendInt(dst, int64(r), 10)
 			dst = append(dst, ';')
 		case r < 0x80 || r >= 0xA0 && r <= 0xFF:
 			dst = append(dst, byte(r))
 		default:
 			dst = append(dst, "&#"...)
-			dst = appendInt(dst, int(r))
+			dst = strconv.AppendInt(dst, int64(r), 10)
 			dst = append(dst, ';')
 		}
 	}
 	return dst
-}
-
-func appendInt(dst []byte, n int) []byte {
-	if n < 0 {
-		dst = append(dst, '-')
-		n = -n
-	}
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, buf[i:]...)
 }

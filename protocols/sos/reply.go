@@ -1,6 +1,7 @@
 package sos
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -58,7 +59,7 @@ func Answer(m *protocols.Message, status int, now time.Time) []byte {
 		b = append(b, "</reference>"...)
 	}
 	b = append(b, "<status>"...)
-	b = appendInt(b, status)
+	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, "</status><info>"...)
 	b = append(b, info...)
 	b = append(b, "</info><arrivaltime>"...)

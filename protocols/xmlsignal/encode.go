@@ -198,7 +198,7 @@ func (s Sender) EncodeSignal(seq, account string, ev protocols.Event, at time.Ti
 				continue
 			}
 			one.WriteString(`<Link kind="` + kind + `">`)
-			escape(&one, u)
+			xmltext.Escape(&one, u)
 			one.WriteString("</Link>")
 			if links.Len()+attrs.Len()+one.Len()+len("<Media></Media>") <= room {
 				links.Write(one.Bytes())
@@ -287,11 +287,11 @@ func (s Sender) header(b *bytes.Buffer, id, seq string, at time.Time) {
 	if source == "" {
 		source = DefaultSource
 	}
-	escape(b, xmltext.Valid(source))
+	xmltext.Escape(b, xmltext.Valid(source))
 	b.WriteString("</Source>")
 	if s.Passkey != "" {
 		b.WriteString("<Passkey>")
-		escape(b, xmltext.Valid(s.Passkey))
+		xmltext.Escape(b, xmltext.Valid(s.Passkey))
 		b.WriteString("</Passkey>")
 	}
 	b.WriteString("<SentAt>")
@@ -315,27 +315,22 @@ func writeSignalHead(b *bytes.Buffer, s *Signal) {
 			continue
 		}
 		b.WriteString("<" + f.tag + ">")
-		escape(b, f.v)
+		xmltext.Escape(b, f.v)
 		b.WriteString("</" + f.tag + ">")
 	}
 }
 
 func writeAttr(b *bytes.Buffer, name, value string) {
 	b.WriteString(`<Attr name="`)
-	escape(b, name)
+	xmltext.Escape(b, name)
 	b.WriteString(`">`)
-	escape(b, value)
+	xmltext.Escape(b, value)
 	b.WriteString("</Attr>")
 }
 
 // stamp is a time as EventTime and SentAt carry it: RFC 3339 in UTC, with
 // the fraction the time has.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// escape writes s as XML character data or attribute value
-// (xml.EscapeText escapes & < > " ' and the line ends and tab, so Decode
-// reads back exactly s).
-func escape(b *bytes.Buffer, s string) { _ = xml.EscapeText(b, []byte(s)) } // a Buffer does not fail
 
 // encodeCode is ev's code as Code: the format Decode reads it in.
 func encodeCode(ev protocols.Event) (Code, error) {
@@ -400,7 +395,7 @@ func fit(v string, cid bool, width int, area bool) (string, bool) {
 		ok = len(v) <= width
 	}
 	if !ok {
-		return cutAt(text(v), MaxAttrName), false
+		return xmltext.Cut(text(v), MaxAttrName), false
 	}
 	return v, true
 }
@@ -433,12 +428,6 @@ func position(v string) *Position {
 // cut to MaxText bytes at a character boundary.
 func text(s string) string {
 	return xmltext.Clean(s, MaxText)
-}
-
-// cutAt bounds s to n bytes at a character boundary, space at the cut
-// dropped.
-func cutAt(s string, n int) string {
-	return xmltext.Cut(s, n)
 }
 
 func validAccount(a string) bool {

@@ -3,6 +3,7 @@
 package xmltext
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -60,4 +61,9 @@ func ErrorText(err error) string {
 		return fmt.Sprintf("not well-formed XML (line %d)", se.Line)
 	}
 	return err.Error()
+}
+
+// Escape writes s to b as XML character data or an attribute value.
+func Escape(b *bytes.Buffer, s string) {
+	_ = xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
 }
