@@ -167,9 +167,5 @@ func charsetReader(charset string, input io.Reader) (io.Reader, error) {
 	if !ok || c == ichar.UTF8 {
 		return nil, &charsetError{name: charset}
 	}
-	b, err := io.ReadAll(input)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(ichar.Decode(b, c)), nil
+	return ichar.Reader(input, c)
 }

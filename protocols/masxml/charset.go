@@ -1,7 +1,6 @@
 package masxml
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -15,15 +14,8 @@ import (
 // The input is one frame, already bounded by the size cap.
 func charsetReader(label string, in io.Reader) (io.Reader, error) {
 	c, ok := ichar.Lookup(label)
-	switch {
-	case !ok:
+	if !ok {
 		return nil, fmt.Errorf("charset %q: UTF-8, ISO-8859-1 or Windows-1252", label)
-	case c == ichar.UTF8:
-		return in, nil
 	}
-	b, err := io.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(ichar.Decode(b, c)), nil
+	return ichar.Reader(in, c)
 }

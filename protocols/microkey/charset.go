@@ -19,11 +19,11 @@ func charsetReader(label string, in io.Reader) (io.Reader, string, error) {
 		// encoding/xml reads UTF-8 itself and asks for no reader.
 		return nil, "", fmt.Errorf("charset %q: UTF-8, ISO-8859-1 or Windows-1252 only", clip([]byte(label), 40))
 	}
-	b, err := io.ReadAll(in)
+	r, err := ichar.Reader(in, c)
 	if err != nil {
 		return nil, "", err
 	}
-	return bytes.NewReader(ichar.Decode(b, c)), c.Name(), nil
+	return r, c.Name(), nil
 }
 
 // transcode reads a document that declares no encoding and is not valid

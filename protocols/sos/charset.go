@@ -1,7 +1,6 @@
 package sos
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -48,11 +47,8 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 	case cs == charsetUTF8:
 		return input, nil
 	}
-	b, err := io.ReadAll(input)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(cp1252ToUTF8(b)), nil
+	// ISO-8859-1 is read as Windows-1252 (charsetOf).
+	return ichar.Reader(input, ichar.Windows1252)
 }
 
 // cp1252ToUTF8 converts Windows-1252 (and so ISO-8859-1's printable

@@ -8,6 +8,8 @@
 package charset
 
 import (
+	"bytes"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -75,6 +77,21 @@ func Decode(b []byte, c Charset) []byte {
 		}
 	}
 	return out
+}
+
+// Reader is an xml.Decoder CharsetReader's body once the codec has chosen
+// c: in, read whole and decoded to UTF-8 (UTF-8 passes as it is). The
+// input is one frame, already bounded by the codec's size cap, so reading
+// it whole is bounded too.
+func Reader(in io.Reader, c Charset) (io.Reader, error) {
+	if c == UTF8 {
+		return in, nil
+	}
+	b, err := io.ReadAll(in)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(Decode(b, c)), nil
 }
 
 // Rune is byte x read as Windows-1252, for a decoder that reads text a

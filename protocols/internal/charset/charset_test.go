@@ -1,6 +1,10 @@
 package charset
 
-import "testing"
+import (
+	"io"
+	"strings"
+	"testing"
+)
 
 func TestDecode(t *testing.T) {
 	for _, tc := range []struct {
@@ -29,5 +33,26 @@ func TestDecode(t *testing.T) {
 	}
 	if Rune(0x80) != '€' || Rune('a') != 'a' || Rune(0xe4) != 'ä' {
 		t.Error("Rune")
+	}
+}
+
+func TestReader(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		c    Charset
+		want string
+	}{
+		{"K\xe4llare \x80", Windows1252, "Källare €"},
+		{"K\xe4llare", Latin1, "Källare"},
+		{"K\xc3\xa4llare", UTF8, "K\xc3\xa4llare"},
+	} {
+		r, err := Reader(strings.NewReader(tc.in), tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("Reader(%q, %s) read %q, %v; want %q", tc.in, tc.c.Name(), got, err, tc.want)
+		}
 	}
 }
