@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/store/outbox"
-
 	"github.com/alarmrx/alarmrx/store/queue"
 )
 

@@ -7,9 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alarmrx/alarmrx/protocols/internal/charset"
-
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/internal/charset"
 )
 
 // Frame is one DC-09 frame, decoded. Decode puts it in Message.Detail; Parse

@@ -9,12 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
-
-	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
-
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
+	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // The sending side: alarmrx in the place of a cloud (Ajax Cloud Signaling,

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
 	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
-
-	"github.com/alarmrx/alarmrx/protocols"
 )
 
 // node is one element of a frame, read without a schema: Manitou's element

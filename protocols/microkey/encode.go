@@ -9,10 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
-
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // ErrNotEncodable: the signal cannot be sent in Micro Key XML at all (an

@@ -12,12 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
-
-	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
-
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
+	"github.com/alarmrx/alarmrx/protocols/internal/weblink"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // The sending side: alarmrx as a sender to another alarmrx's native TCP
