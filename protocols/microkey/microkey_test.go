@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,5 +252,16 @@ func TestSplitCap(t *testing.T) {
 	// Under the cap, incomplete: wait.
 	if adv, frame, err := c.Split(long[:40], false); adv != 0 || frame != nil || err != nil {
 		t.Fatalf("incomplete: %d %q %v", adv, frame, err)
+	}
+	// A declaration past the cap whose root is still forming: that root
+	// is the package's own, not another package to resynchronise on.
+	decl := []byte(declOpen + " " + strings.Repeat("0", 80) + "<Sig")
+	if _, _, err := c.Split(decl, false); !errors.Is(err, protocols.ErrFrameTooLong) {
+		t.Fatalf("declared, over the cap: %v", err)
+	}
+	// A second declaration forming there does resynchronise.
+	decl = []byte(declOpen + " " + strings.Repeat("0", 80) + "<?x")
+	if adv, frame, err := c.Split(decl, false); err != nil || frame != nil || adv != len(decl)-3 {
+		t.Fatalf("second declaration: %d %q %v", adv, frame, err)
 	}
 }

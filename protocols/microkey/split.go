@@ -68,6 +68,13 @@ func (c *Codec) Split(data []byte, atEOF bool) (advance int, frame []byte, err e
 		case r > 0:
 			root = r
 		default:
+			// Only a second declaration resynchronises here: a
+			// "<Signals" still forming is this package's own root, and
+			// past the cap the package is over it whatever follows, so
+			// it must not be taken for a package of its own.
+			if !bytes.HasPrefix(data[hold:], []byte("<?")) {
+				hold = len(data)
+			}
 			return c.wait(data, atEOF, hold)
 		}
 	}
