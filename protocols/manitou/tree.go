@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -97,7 +96,7 @@ func parseTree(doc []byte) (*node, error) {
 		if err != nil {
 			var ce *charsetError
 			if errors.As(err, &ce) {
-				return nil, syntaxf("encoding %q: UTF-8, ISO-8859-1 or Windows-1252", ce.name)
+				return nil, syntaxf("encoding %s: UTF-8, ISO-8859-1 or Windows-1252", xmltext.QuoteLabel(ce.name))
 			}
 			return nil, syntaxf("XML: %s", xmltext.ErrorText(err))
 		}
@@ -155,7 +154,7 @@ func firstWord(b []byte) string {
 // charsetError names an encoding the frame declared that is not accepted.
 type charsetError struct{ name string }
 
-func (e *charsetError) Error() string { return fmt.Sprintf("unsupported encoding %q", e.name) }
+func (e *charsetError) Error() string { return "unsupported encoding " + xmltext.QuoteLabel(e.name) }
 
 // charsetReader turns ISO-8859-1 and Windows-1252 into UTF-8; encoding/xml
 // reads UTF-8 itself and calls this for any other declared encoding.

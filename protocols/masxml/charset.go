@@ -5,6 +5,7 @@ import (
 	"io"
 
 	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // charsetReader is the xml.Decoder's CharsetReader: the declaration may
@@ -15,7 +16,7 @@ import (
 func charsetReader(label string, in io.Reader) (io.Reader, error) {
 	c, ok := ichar.Lookup(label)
 	if !ok {
-		return nil, fmt.Errorf("charset %q: UTF-8, ISO-8859-1 or Windows-1252", label)
+		return nil, fmt.Errorf("charset %s: UTF-8, ISO-8859-1 or Windows-1252", xmltext.QuoteLabel(label))
 	}
 	return ichar.Reader(in, c)
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	ichar "github.com/alarmrx/alarmrx/protocols/internal/charset"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // charsetReader turns a declared ISO-8859-1 or Windows-1252 document into
@@ -17,7 +18,7 @@ func charsetReader(label string, in io.Reader) (io.Reader, string, error) {
 	c, ok := ichar.Lookup(label)
 	if !ok || c == ichar.UTF8 {
 		// encoding/xml reads UTF-8 itself and asks for no reader.
-		return nil, "", fmt.Errorf("charset %q: UTF-8, ISO-8859-1 or Windows-1252 only", clip([]byte(label), 40))
+		return nil, "", fmt.Errorf("charset %s: UTF-8, ISO-8859-1 or Windows-1252 only", xmltext.QuoteLabel(label))
 	}
 	r, err := ichar.Reader(in, c)
 	if err != nil {

@@ -243,6 +243,10 @@ var decodeCases = []decodeCase{
 		reply: reply("pingresponse", "", StatusXMLHeader)},
 	{name: "header_version", raw: strings.Replace(alarm("<eventcode>BA</eventcode>"), `"1.0"`, `"1.1"`, 1),
 		err: ErrHeader, reason: protocols.ReasonSyntax, kind: "rejected", reply: reply("alarmresponse", "", StatusXMLHeader)},
+	// A header value that is no name may be the message's text run into
+	// it, the password among it: not quoted.
+	{name: "header_version_not_a_name", raw: hdr[:len(`<?xml version="1`)] + `<authentication>` + testPassword + `</authentication>` + hdr[len(`<?xml version="1`):] + `<alarmrequest/>`,
+		err: ErrHeader, reason: protocols.ReasonSyntax, kind: "rejected", reply: reply("alarmresponse", "", StatusXMLHeader)},
 	{name: "header_charset", raw: strings.Replace(alarm("<eventcode>BA</eventcode>"), "ISO-8859-1", "EBCDIC-CP-US", 1),
 		err: ErrHeader, reason: protocols.ReasonSyntax, kind: "rejected", reply: reply("alarmresponse", "", StatusXMLHeader)},
 	{name: "invalid_xml", raw: hdr + `<alarmrequest><reference>5</reference><receiver>42</receiver><eventcode>BA</alarmrequest>`,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
+	"github.com/alarmrx/alarmrx/protocols/internal/xmltext"
 )
 
 // Request is a decoded request: the Detail of a Message. Its fields hold
@@ -478,12 +479,11 @@ func parseBody(body []byte, req *Request) (password string, err error) {
 	return password, nil
 }
 
+// syntaxErr says only the line of an XML syntax error: encoding/xml's
+// message quotes the input where it stopped, which may be part of the
+// password.
 func syntaxErr(err error) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return rejectf(protocols.ReasonSyntax, ErrSyntax, "line %d: %s", se.Line, se.Msg)
-	}
-	return rejectf(protocols.ReasonSyntax, ErrSyntax, "%v", err)
+	return rejectf(protocols.ReasonSyntax, ErrSyntax, "%s", xmltext.ErrorText(err))
 }
 
 func shortName(s string) string {
@@ -666,7 +666,7 @@ func header(body []byte) (charset, error) {
 		return 0, rejectf(protocols.ReasonSyntax, ErrHeader, "the XML header is malformed")
 	}
 	if attrs["version"] != "1.0" {
-		return 0, rejectf(protocols.ReasonSyntax, ErrHeader, "XML version %s: 1.0", quote(attrs["version"]))
+		return 0, rejectf(protocols.ReasonSyntax, ErrHeader, "XML version %s: 1.0", xmltext.QuoteLabel(attrs["version"]))
 	}
 	enc, declared := attrs["encoding"]
 	if !declared {
@@ -674,7 +674,7 @@ func header(body []byte) (charset, error) {
 	}
 	cs, ok := charsetOf(enc)
 	if !ok {
-		return 0, rejectf(protocols.ReasonSyntax, ErrHeader, "encoding %s: ISO-8859-1, Windows-1252 or UTF-8", quote(enc))
+		return 0, rejectf(protocols.ReasonSyntax, ErrHeader, "encoding %s: ISO-8859-1, Windows-1252 or UTF-8", xmltext.QuoteLabel(enc))
 	}
 	return cs, nil
 }

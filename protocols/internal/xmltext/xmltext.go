@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -50,6 +51,24 @@ func Cut(s string, n int) string {
 // Clean is Valid, trimmed and cut to limit bytes: a text field as the
 // decoders read it back (they trim it).
 func Clean(s string, limit int) string { return Cut(strings.TrimSpace(Valid(s)), limit) }
+
+// QuoteLabel quotes an XML declaration's version or encoding value for an
+// error text, cut to 32 bytes, when it is made of the characters a name
+// may have there [XML 1.0 §2.8 VersionNum, §4.3.3 EncName]. Anything else
+// may be the message's own text run into the declaration, a secret among
+// it, and is not repeated.
+func QuoteLabel(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return "(not a name)"
+		}
+	}
+	if len(s) > 32 {
+		return strconv.Quote(s[:32]) + "…"
+	}
+	return strconv.Quote(s)
+}
 
 // ErrorText is err as a decoder of a message that may carry a secret
 // words it: encoding/xml's syntax errors quote the text where they stop

@@ -34,3 +34,17 @@ func TestErrorText(t *testing.T) {
 		t.Fatalf("ErrorText = %q", got)
 	}
 }
+
+func TestQuoteLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"ISO-8859-1":                 `"ISO-8859-1"`,
+		"1.1":                        `"1.1"`,
+		"1<PassKey>secret</PassKey>": "(not a name)",
+		"utf 8":                      "(not a name)",
+		strings.Repeat("a", 40):      `"` + strings.Repeat("a", 32) + `"…`,
+	} {
+		if got := QuoteLabel(in); got != want {
+			t.Errorf("QuoteLabel(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
