@@ -118,10 +118,11 @@ const (
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insertSignalSQL = `INSERT INTO signals
 		(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
-		 zone, user, address, address_kind, known, description, category, priority, text,
+		 zone, "user", address, address_kind, known, description, category, priority, text,
 		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, zone_description)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
-		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`
+		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))
+		RETURNING id`
 	insertEventSQL = `INSERT INTO station_events (at, kind, receiver, account, detail)
 		VALUES (?,?,?,?,?)`
 )
@@ -270,17 +271,13 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 			resolution = ResolutionResolved
 		}
 		h := rec.handling(i, e)
-		sres, err := st.signal.ExecContext(ctx,
+		var signalID int64
+		if err := st.signal.QueryRowContext(ctx,
 			frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
 			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
 			e.Description, e.Category.String(), h.Priority, e.Text, mods,
 			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
-			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone)
-		if err != nil {
-			return err
-		}
-		signalID, err := sres.LastInsertId()
-		if err != nil {
+			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone).Scan(&signalID); err != nil {
 			return err
 		}
 		sig := queue.Signal{ID: signalID, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: account,

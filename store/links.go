@@ -85,13 +85,9 @@ func (s *Store) supervised(ctx context.Context, l supervisedLink, up bool, at ti
 			touched = append(touched, QueueEvent{IncidentID: id, Action: "restored"})
 			return st.LogAction(ctx, id, at.UnixNano(), 0, systemUser, "restored", map[string]any{l.what: l.name})
 		case !up && id == 0:
-			res, err := tx.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
-				status, opened_at, last_signal_at) VALUES (?,?,'',?,?,?,'open',?,?)`, key, receiver, IncidentLinkFail,
-				l.title, linkPriority, at.UnixNano(), at.UnixNano())
-			if err != nil {
-				return err
-			}
-			if id, err = res.LastInsertId(); err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+				status, opened_at, last_signal_at) VALUES (?,?,'',?,?,?,'open',?,?) RETURNING id`, key, receiver, IncidentLinkFail,
+				l.title, linkPriority, at.UnixNano(), at.UnixNano()).Scan(&id); err != nil {
 				return err
 			}
 			touched = append(touched, QueueEvent{IncidentID: id, Action: "opened"})

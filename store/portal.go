@@ -109,13 +109,9 @@ func (s *Store) CreatePortalUser(ctx context.Context, u *PortalUser, password st
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO portal_users (scope, kind, username, full_name, password_hash, rights, created_by,
-			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)`, u.Scope, u.Kind, u.Username, u.FullName, string(hash), u.Rights,
-			u.CreatedBy, now.UnixNano(), now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO portal_users (scope, kind, username, full_name, password_hash, rights, created_by,
+			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`, u.Scope, u.Kind, u.Username, u.FullName, string(hash), u.Rights,
+			u.CreatedBy, now.UnixNano(), now.UnixNano()).Scan(&u.ID); err != nil {
 			return err
 		}
 		_, after, err := auditDiff[PortalUser](nil, u, nil)

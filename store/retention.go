@@ -111,12 +111,13 @@ type dependent struct {
 	counted string
 }
 
-// timeKind is a kind of its own: a rowid table nothing references, pruned
-// by the Unix-nanosecond time column at (which must have an index). A kind
-// of that shape is added with one line in pruneKinds.
+// timeKind is a kind of its own: a table of ids nothing references,
+// pruned by the Unix-nanosecond time column at (which must have an index).
+// A kind of that shape is added with one line in pruneKinds. (On SQLite,
+// id is the rowid.)
 func timeKind(name, table, at string) pruneKind {
-	return pruneKind{name: name, table: table, key: "rowid", pick: `SELECT rowid FROM ` + table + ` WHERE ` + at + ` < ?
-		AND rowid < (SELECT max(rowid) FROM ` + table + `) ORDER BY ` + at + ` LIMIT ?`}
+	return pruneKind{name: name, table: table, key: "id", pick: `SELECT id FROM ` + table + ` WHERE ` + at + ` < ?
+		AND id < (SELECT max(id) FROM ` + table + `) ORDER BY ` + at + ` LIMIT ?`}
 }
 
 // keyKind is a kind of its own in a table nothing references, by key (one

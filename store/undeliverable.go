@@ -31,15 +31,12 @@ func (s *Store) raiseUndeliverable(ctx context.Context, tx *sql.Tx, u outbox.Und
 	action := "undeliverable"
 	var touched QueueEvent
 	if inc == 0 {
-		r, err := tx.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
-			status, opened_at, last_signal_at) VALUES (?,0,'',?,?,?,'open',?,?)`, key, IncidentOutputUndeliverable,
+		err := tx.QueryRowContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+			status, opened_at, last_signal_at) VALUES (?,0,'',?,?,?,'open',?,?) RETURNING id`, key, IncidentOutputUndeliverable,
 			fmt.Sprintf("Undeliverable: output %s has no record for a signal; such signals are not sent to it "+
 				"and are listed in /api/v1/outputs/%s/undeliverable", u.Output, u.Output),
-			troublePriority, u.At.UnixNano(), u.At.UnixNano())
+			troublePriority, u.At.UnixNano(), u.At.UnixNano()).Scan(&inc)
 		if err != nil {
-			return nil, err
-		}
-		if inc, err = r.LastInsertId(); err != nil {
 			return nil, err
 		}
 		action = "opened"

@@ -144,13 +144,9 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit, maxDuration time.Dura
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO visits (site_id, technician_user_id, from_at, until_at, purpose, notes,
-			status, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`, v.SiteID, v.TechnicianUserID, v.From.UnixNano(),
-			v.Until.UnixNano(), v.Purpose, v.Notes, v.Status, v.CreatedBy, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if v.ID, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO visits (site_id, technician_user_id, from_at, until_at, purpose, notes,
+			status, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`, v.SiteID, v.TechnicianUserID, v.From.UnixNano(),
+			v.Until.UnixNano(), v.Purpose, v.Notes, v.Status, v.CreatedBy, now.UnixNano()).Scan(&v.ID); err != nil {
 			return err
 		}
 		for _, id := range v.AccountIDs {

@@ -133,12 +133,9 @@ func (s *StationUsers) CreateUser(ctx context.Context, u *User, password string,
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, full_name, role, password_hash, disabled, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?)`, u.Username, u.FullName, u.Role, string(hash), boolInt(u.Disabled), now.UnixNano(), now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, full_name, role, password_hash, disabled, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?) RETURNING id`, u.Username, u.FullName, u.Role, string(hash), boolInt(u.Disabled), now.UnixNano(),
+			now.UnixNano()).Scan(&u.ID); err != nil {
 			return err
 		}
 		u.CreatedAt, u.UpdatedAt = now, now

@@ -184,14 +184,10 @@ func Insert(ctx context.Context, tx *sql.Tx, t *OnTest, now time.Time) error {
 		return err
 	}
 	t.CreatedAt, t.WarnedAt, t.EndedAt, t.EndReason = now, nil, nil, ""
-	res, err := tx.ExecContext(ctx, `INSERT INTO on_tests (account_id, scope, zones, categories, starts_at,
-		ends_at, reason, authorised_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	if err := tx.QueryRowContext(ctx, `INSERT INTO on_tests (account_id, scope, zones, categories, starts_at,
+		ends_at, reason, authorised_by, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
 		t.AccountID, t.Scope, t.Zones, t.Categories, t.StartsAt.UnixNano(), t.EndsAt.UnixNano(),
-		t.Reason, t.AuthorisedBy, now.UnixNano())
-	if err != nil {
-		return err
-	}
-	if t.ID, err = res.LastInsertId(); err != nil {
+		t.Reason, t.AuthorisedBy, now.UnixNano()).Scan(&t.ID); err != nil {
 		return err
 	}
 	return stationEvent(ctx, tx, now, EventTestOn, t, map[string]any{

@@ -284,14 +284,11 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 		kind = IncidentRunaway
 	}
 	if id == 0 {
-		res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, account_id, site_id, receiver, account,
+		if err := t.ex.QueryRowContext(ctx, `INSERT INTO incidents (account_key, account_id, site_id, receiver, account,
 			kind, title, priority, status, opened_at, last_signal_at, signal_count)
-			VALUES (?,?,?,?,?,?,?,?,'open',?,?,1)`,
-			key, core.NullID(s.AccountID), core.NullID(s.SiteID), s.Receiver, s.Account, kind, incidentTitle(e), h.Priority, at, at)
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
+			VALUES (?,?,?,?,?,?,?,?,'open',?,?,1) RETURNING id`,
+			key, core.NullID(s.AccountID), core.NullID(s.SiteID), s.Receiver, s.Account, kind, incidentTitle(e), h.Priority, at,
+			at).Scan(&id); err != nil {
 			return err
 		}
 		t.remember(key, id, h.Priority)
@@ -345,15 +342,10 @@ func (t *Tx) OpenUnknownIncident(ctx context.Context, receiver int, account stri
 	if priority == 0 {
 		priority = protocols.CategoryAlarm.DefaultPriority()
 	}
-	res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
-		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
+	if err := t.ex.QueryRowContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?) RETURNING id`,
 		key, receiver, account, IncidentUnknownAccount, fmt.Sprintf("Unknown account %s on receiver %d", account, receiver),
-		priority, at, at)
-	if err != nil {
-		return err
-	}
-	id, err = res.LastInsertId()
-	if err != nil {
+		priority, at, at).Scan(&id); err != nil {
 		return err
 	}
 	t.Touch(id, "opened", receivedAt)
@@ -388,13 +380,9 @@ func (t *Tx) RaiseTrouble(ctx context.Context, tr *Trouble) error {
 		t.Touch(id, "signal", tr.ReceivedAt)
 		return t.LogAction(ctx, id, at, 0, SystemUser, "again", map[string]any{"frame_id": tr.FrameID, "remote_addr": tr.RemoteAddr})
 	}
-	res, err := t.ex.ExecContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
-		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?)`,
-		key, tr.Receiver, tr.Account, tr.Kind, tr.Title, TroublePriority, at, at)
-	if err != nil {
-		return err
-	}
-	if id, err = res.LastInsertId(); err != nil {
+	if err := t.ex.QueryRowContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+		status, opened_at, last_signal_at) VALUES (?,?,?,?,?,?,'open',?,?) RETURNING id`,
+		key, tr.Receiver, tr.Account, tr.Kind, tr.Title, TroublePriority, at, at).Scan(&id); err != nil {
 		return err
 	}
 	t.Touch(id, "opened", tr.ReceivedAt)

@@ -61,12 +61,8 @@ func (b *Board) AddSignalNote(ctx context.Context, signalID int64, actor core.Ac
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO signal_notes (signal_id, at, user_id, user_name, note) VALUES (?,?,?,?,?)`,
-			signalID, now.UnixNano(), core.NullID(actor.ID), actor.Name, note)
-		if err != nil {
-			return err
-		}
-		if n.ID, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO signal_notes (signal_id, at, user_id, user_name, note) VALUES (?,?,?,?,?)
+			RETURNING id`, signalID, now.UnixNano(), core.NullID(actor.ID), actor.Name, note).Scan(&n.ID); err != nil {
 			return err
 		}
 		return core.Audit(ctx, tx, now, actor, "signal.note", fmt.Sprintf("signal:%d", signalID), map[string]any{"note": note})

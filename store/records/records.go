@@ -209,14 +209,10 @@ func (r *Records[T]) CreateTx(ctx context.Context, tx *sql.Tx, rec *T) error {
 	}
 	cols := r.t.allColumns()
 	marks := strings.Repeat("?, ", len(cols)) + "?, ?"
-	q := "INSERT INTO " + r.t.Name + " (" + strings.Join(cols, ", ") + ", created_at, updated_at) VALUES (" + marks + ")"
-	res, err := tx.ExecContext(ctx, q, append(r.t.allValues(rec), now.UnixNano(), now.UnixNano())...)
-	if err != nil {
+	q := "INSERT INTO " + r.t.Name + " (" + strings.Join(cols, ", ") + ", created_at, updated_at) VALUES (" + marks + ") RETURNING id"
+	var id int64
+	if err := tx.QueryRowContext(ctx, q, append(r.t.allValues(rec), now.UnixNano(), now.UnixNano())...).Scan(&id); err != nil {
 		return r.mapError(err, "create")
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return err
 	}
 	*r.t.ID(rec) = id
 	if err := r.wrote(ctx, tx, nil, rec); err != nil {

@@ -89,18 +89,16 @@ func (s *MorningReports) SaveReport(ctx context.Context, r *Report, to []ReportR
 	now := s.opts.Now().UTC()
 	by := core.ActorName(ctx)
 	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO reports (customer_id, night, window_from, window_to, recipients, subject,
-			html, text, created_at, created_by, updated_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (customer_id, night) DO NOTHING`,
+		// RETURNING gives no row when the report of that night exists.
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (customer_id, night, window_from, window_to, recipients, subject,
+			html, text, created_at, created_by, updated_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (customer_id, night) DO NOTHING RETURNING id`,
 			r.CustomerID, r.Night, r.From.UnixNano(), r.To.UnixNano(), r.Recipients, r.Subject, r.HTML, r.Text, now.UnixNano(),
-			by, by, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		if created = n == 1; !created {
+			by, by, now.UnixNano()).Scan(&id)
+		if created = err == nil; errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		id, err := res.LastInsertId()
 		if err != nil {
 			return err
 		}
