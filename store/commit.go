@@ -11,9 +11,9 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/queue"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Frame statuses.
@@ -146,7 +146,7 @@ func (*frameBatcher) Statements() []string {
 
 // WriteBatch is never called: frames are committed to the journal
 // (journalBatcher) and projected here.
-func (*frameBatcher) WriteBatch(context.Context, *sqlite.Tx, []any, []int64) error {
+func (*frameBatcher) WriteBatch(context.Context, *engine.Tx, []any, []int64) error {
 	return errors.New("store: frames are committed to the journal")
 }
 
@@ -159,7 +159,7 @@ func (*frameBatcher) Released([]any) {}
 
 // begin readies a projection transaction: the queue's writer, the outbox
 // marks and the statements bound to tx.
-func (b *frameBatcher) begin(ctx context.Context, tx *sqlite.Tx) (*txStmts, error) {
+func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, error) {
 	b.q.Reset(tx)
 	if len(b.queued) != len(b.s.opts.Outbox) {
 		b.queued = make([]bool, len(b.s.opts.Outbox))
@@ -188,7 +188,7 @@ type txStmts struct {
 	// connection, bound to this transaction. It is nil outside the
 	// writer's batches (operator steps), where statements are prepared
 	// per call.
-	prepared *sqlite.Tx
+	prepared *engine.Tx
 	outbox   []OutboxTarget
 	queued   []bool // the outputs given rows, by index in outbox; nil: not tracked
 }

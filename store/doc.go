@@ -37,7 +37,7 @@
 // secrets at rest, and the queue's and sites' subscriber hubs live here,
 // with the commit path and the projection: it calls the parts'
 // in-transaction functions (outbox.QueueSignal, queue.Tx) on the
-// projection's *sqlite.Tx, which runs each statement prepared once on the
+// projection's *engine.Tx, which runs each statement prepared once on the
 // writer's connection.
 // The engine's SQL dialect (core.Dialect) rebinds every query's
 // placeholders at the connection and renders the few constructs that

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/ratelog"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
@@ -156,7 +157,7 @@ func (g *gauges) countOpen(ctx context.Context) ([]openIncidents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: count open incidents: %w", err)
 	}
-	return sqlite.AppendRows(nil, rows, func(r sqlite.RowScanner) (openIncidents, error) {
+	return core.AppendRows(nil, rows, func(r core.RowScanner) (openIncidents, error) {
 		var o openIncidents
 		var held sql.NullInt64
 		err := r.Scan(&o.priority, &held, &o.n)

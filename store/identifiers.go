@@ -10,7 +10,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/records"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Client is a site, customer or installer seen by its identifier, as the
@@ -45,7 +44,7 @@ func (s *Store) PortalScopes(ctx context.Context, u *PortalUser) ([]Client, erro
 		if err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)
 		}
-		if out, err = sqlite.AppendRows(out, rows, func(sc sqlite.RowScanner) (Client, error) {
+		if out, err = core.AppendRows(out, rows, func(sc core.RowScanner) (Client, error) {
 			c := Client{Kind: "customer"}
 			err := sc.Scan(&c.ID, &c.Name, &c.Identifier)
 			c.Scope = ScopeOf("customer", c.ID)

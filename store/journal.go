@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -21,7 +23,7 @@ import (
 // the journal's own writer in a database of its own (JournalFileName,
 // beside the store's), and returns. The projection then builds, from the
 // entries and in transactions of its own on the store's writer
-// (sqlite.Projector), the frames row, its signals, incidents, station
+// (engine.Projector), the frames row, its signals, incidents, station
 // events and outbox rows, and records the last entry it projected in the
 // same transaction (the projection table): a crash at any point leaves
 // each entry projected or not, never both and never neither. The two
@@ -224,7 +226,7 @@ func (s *Store) readBarrier(ctx context.Context) {
 // yet (0 when caught up).
 func (s *Store) ProjectionLag() time.Duration { return s.jr.lag(s.opts.Now()) }
 
-// Backlog is the projection backlog, for the writer (sqlite.Projector).
+// Backlog is the projection backlog, for the writer (engine.Projector).
 func (b *frameBatcher) Backlog() (int, time.Time) {
 	j := &b.s.jr
 	j.marksMu.Lock()
@@ -238,7 +240,7 @@ func (b *frameBatcher) Backlog() (int, time.Time) {
 	return int(j.backlog.Load()), j.marks[0].at
 }
 
-// Wake is signalled at each journal commit (sqlite.Projector).
+// Wake is signalled at each journal commit (engine.Projector).
 func (b *frameBatcher) Wake() <-chan struct{} { return b.s.jr.wake }
 
 // projectionError is the failure of one entry's projection.
@@ -254,8 +256,8 @@ func (e *projectionError) Error() string {
 func (e *projectionError) Unwrap() error { return e.err }
 
 // Project builds the frames, signals, incidents and outbox rows of the
-// waiting entries and deletes the entries, in tx (sqlite.Projector).
-func (b *frameBatcher) Project(ctx context.Context, tx *sqlite.Tx, more func(int) bool) (int, error) {
+// waiting entries and deletes the entries, in tx (engine.Projector).
+func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int) bool) (int, error) {
 	j := &b.s.jr
 	st, err := b.begin(ctx, tx)
 	if err != nil {
@@ -271,7 +273,7 @@ fill:
 		if err != nil {
 			return 0, err
 		}
-		b.chunk, err = sqlite.AppendRows(b.chunk[:0], rows, func(sc sqlite.RowScanner) (journalRow, error) {
+		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
 			var r journalRow
 			err := sc.Scan(&r.id, &r.entry)
 			return r, err
@@ -339,7 +341,7 @@ func (b *frameBatcher) projectOne(ctx context.Context, st *txStmts, r journalRow
 
 // Projected publishes what a projection changed once it committed: the
 // incidents to the consoles, the outbox rows to their outputs, the
-// signals to their sites' live views (sqlite.Projector).
+// signals to their sites' live views (engine.Projector).
 func (b *frameBatcher) Projected(n int, err error) {
 	j := &b.s.jr
 	if err != nil {
@@ -399,7 +401,7 @@ func (*journalBatcher) Statements() []string { return []string{insertJournalSQL,
 // projection's backlog is at store.projection_backlog_max it waits for
 // the projection first: the frames wait, and the sessions behind them
 // stop reading (backpressure), instead of the backlog growing.
-func (b *journalBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
 	j := &b.s.jr
 	if err := j.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing); err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alarmrx/alarmrx/store/sqlite"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -251,7 +251,7 @@ func (s *Store) PollEvidence(ctx context.Context, f PollFilter) ([]PollEvidence,
 	if err != nil {
 		return nil, fmt.Errorf("store: poll evidence: %w", err)
 	}
-	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (PollEvidence, error) {
+	out, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (PollEvidence, error) {
 		var e PollEvidence
 		var id sql.NullInt64
 		var first, last int64

@@ -11,7 +11,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/identity"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -227,7 +226,7 @@ func (s *Store) CheckPortalPassword(ctx context.Context, id int64, password stri
 
 const portalUserColumns = `id, scope, kind, username, full_name, rights, disabled, created_by, created_at`
 
-func scanPortalUser(sc sqlite.RowScanner) (*PortalUser, error) {
+func scanPortalUser(sc core.RowScanner) (*PortalUser, error) {
 	var u PortalUser
 	var disabled int
 	err := sc.Scan(&u.ID, &u.Scope, &u.Kind, &u.Username, &u.FullName, &u.Rights, &disabled, &u.CreatedBy, nanoTime{&u.CreatedAt})
@@ -241,7 +240,7 @@ func (s *Store) PortalUsers(ctx context.Context, scope string) ([]PortalUser, er
 	if err != nil {
 		return nil, fmt.Errorf("store: portal users: %w", err)
 	}
-	return sqlite.AppendRows([]PortalUser{}, rows, func(sc sqlite.RowScanner) (PortalUser, error) {
+	return core.AppendRows([]PortalUser{}, rows, func(sc core.RowScanner) (PortalUser, error) {
 		u, err := scanPortalUser(sc)
 		if err != nil {
 			return PortalUser{}, err
@@ -421,7 +420,7 @@ func (s *Store) warnIdentifierClashes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: identifiers: %w", err)
 	}
-	named, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (string, error) {
+	named, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (string, error) {
 		var kind, ident string
 		var id int64
 		err := sc.Scan(&kind, &id, &ident)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Signal is one stored event with the frame it came in, as the API shows it.
@@ -98,7 +97,7 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Signal{}, rows, scanSignal)
+	out, err := core.AppendRows([]Signal{}, rows, scanSignal)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
@@ -186,7 +185,7 @@ const (
 )
 
 // scanSignal reads a row of Signals' query.
-func scanSignal(sc sqlite.RowScanner) (Signal, error) {
+func scanSignal(sc core.RowScanner) (Signal, error) {
 	var sg Signal
 	var received int64
 	var encrypted, known int
@@ -261,7 +260,7 @@ func (s *Store) Frames(ctx context.Context, f FrameFilter) ([]Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Frame{}, rows, s.scanFrame)
+	out, err := core.AppendRows([]Frame{}, rows, s.scanFrame)
 	if err != nil {
 		return nil, fmt.Errorf("store: list frames: %w", err)
 	}
@@ -299,7 +298,7 @@ func framesQuery(f FrameFilter) (string, []any) {
 // scanFrame reads a row of Frames' query. A frame stored without its
 // detail, which its protocol rebuilds from the stored bytes
 // (protocols.DetailRebuilder), gets it rebuilt.
-func (s *Store) scanFrame(sc sqlite.RowScanner) (Frame, error) {
+func (s *Store) scanFrame(sc core.RowScanner) (Frame, error) {
 	var fr Frame
 	var received int64
 	var encrypted int
@@ -350,7 +349,7 @@ func (s *Store) RecentDedupeKeys(ctx context.Context, since time.Time) ([]Dedupe
 	if err != nil {
 		return nil, fmt.Errorf("store: recent dedupe keys: %w", err)
 	}
-	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (DedupeEntry, error) {
+	out, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (DedupeEntry, error) {
 		var e DedupeEntry
 		var received int64
 		err := sc.Scan(&e.Key, &e.FrameID, &received)

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
@@ -346,7 +347,7 @@ func queryPlan(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 		return nil, err
 	}
 	depth := map[int]int{}
-	return sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (string, error) {
+	return core.AppendRows(nil, rows, func(sc core.RowScanner) (string, error) {
 		var id, parent, unused int
 		var detail string
 		err := sc.Scan(&id, &parent, &unused, &detail)

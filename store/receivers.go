@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
 
@@ -160,7 +159,7 @@ func (s *Store) ClaimSignals(ctx context.Context, accountID int64, since time.Ti
 		if err != nil {
 			return err
 		}
-		if c.Incidents, err = sqlite.AppendRows(c.Incidents, rows, scanID); err != nil {
+		if c.Incidents, err = core.AppendRows(c.Incidents, rows, scanID); err != nil {
 			return err
 		}
 		now := s.opts.Now().UTC().UnixNano()

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/reports"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // ScopeSites returns the sites of a customer and of every customer below
@@ -42,11 +42,11 @@ func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]int64, e
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.AppendRows(nil, rows, scanID)
+	return core.AppendRows(nil, rows, scanID)
 }
 
 // scanID reads a row of one id column.
-func scanID(sc sqlite.RowScanner) (int64, error) {
+func scanID(sc core.RowScanner) (int64, error) {
 	var id int64
 	err := sc.Scan(&id)
 	return id, err

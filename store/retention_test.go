@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -109,7 +110,7 @@ func (f *retentionFixture) ids(query string) []int64 {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	out, err := sqlite.AppendRows(nil, rows, func(r sqlite.RowScanner) (int64, error) {
+	out, err := core.AppendRows(nil, rows, func(r core.RowScanner) (int64, error) {
 		var id int64
 		err := r.Scan(&id)
 		return id, err
@@ -383,7 +384,7 @@ func TestPruneQueriesUseIndexes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", k.name, err)
 			}
-			plan, err := sqlite.AppendRows(nil, rows, func(r sqlite.RowScanner) (string, error) {
+			plan, err := core.AppendRows(nil, rows, func(r core.RowScanner) (string, error) {
 				var id, parent, unused int
 				var detail string
 				err := r.Scan(&id, &parent, &unused, &detail)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
@@ -434,8 +435,8 @@ var (
 )
 
 // PendingCommit is a commit whose caller stopped waiting while the writer
-// still had it; see sqlite.PendingCommit.
-type PendingCommit = sqlite.PendingCommit
+// still had it; see engine.PendingCommit.
+type PendingCommit = engine.PendingCommit
 
 // Compact rewrites the database at path, with alarmrx stopped, so that it
 // has incremental auto-vacuum and no free pages: the one-off step that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
@@ -31,7 +32,7 @@ func (s *Store) SupervisedAccounts(ctx context.Context) ([]SupervisedAccount, er
 	if err != nil {
 		return nil, fmt.Errorf("store: supervised accounts: %w", err)
 	}
-	out, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (SupervisedAccount, error) {
+	out, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (SupervisedAccount, error) {
 		var a SupervisedAccount
 		var iv, tv, seen int64
 		var failed, late int

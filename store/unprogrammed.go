@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // UnprogrammedZone is a zone an account's signals name that has no zone
@@ -62,7 +61,7 @@ func (s *Store) FoldUnprogrammedZones(ctx context.Context) (read int, more bool,
 	if err != nil {
 		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
-	zones, err := sqlite.AppendRows(nil, rows, scanUnprogrammed)
+	zones, err := core.AppendRows(nil, rows, scanUnprogrammed)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
@@ -147,7 +146,7 @@ func (s *Store) UnprogrammedZones(ctx context.Context, accountID int64) ([]Unpro
 	if err != nil {
 		return nil, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
-	out, err := sqlite.AppendRows([]UnprogrammedZone{}, rows, scanUnprogrammed)
+	out, err := core.AppendRows([]UnprogrammedZone{}, rows, scanUnprogrammed)
 	if err != nil {
 		return nil, fmt.Errorf("store: unprogrammed zones: %w", err)
 	}
@@ -156,7 +155,7 @@ func (s *Store) UnprogrammedZones(ctx context.Context, accountID int64) ([]Unpro
 
 // scanUnprogrammed reads a row of account_id, zone, first and last
 // signal times, signals and last signal id.
-func scanUnprogrammed(sc sqlite.RowScanner) (UnprogrammedZone, error) {
+func scanUnprogrammed(sc core.RowScanner) (UnprogrammedZone, error) {
 	var z UnprogrammedZone
 	err := sc.Scan(&z.AccountID, &z.Zone, nanoTime{&z.FirstSignalAt}, nanoTime{&z.LastSignalAt}, &z.Signals, &z.LastSignalID)
 	return z, err

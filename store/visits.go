@@ -11,7 +11,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/ontest"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // What a technician comes to do (seed 000: technicians install the systems
@@ -349,7 +348,7 @@ func expireVisits(ctx context.Context, tx *sql.Tx, now time.Time) ([]int64, erro
 		id, site int64
 		status   string
 	}
-	list, err := sqlite.AppendRows(nil, rows, func(sc sqlite.RowScanner) (due, error) {
+	list, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (due, error) {
 		var d due
 		err := sc.Scan(&d.id, &d.site, &d.status)
 		return d, err
@@ -445,7 +444,7 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Visit{}, rows, func(sc sqlite.RowScanner) (Visit, error) {
+	out, err := core.AppendRows([]Visit{}, rows, func(sc core.RowScanner) (Visit, error) {
 		var v Visit
 		err := sc.Scan(&v.ID, &v.SiteID, &v.TechnicianUserID, nanoTime{&v.From}, nanoTime{&v.Until}, &v.Purpose, &v.Notes,
 			&v.Status, &v.EndReason, &v.CreatedBy, nanoTime{&v.CreatedAt}, &v.StartedBy, nanoTimePtr{&v.StartedAt}, &v.EndedBy,

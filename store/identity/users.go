@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -264,7 +263,7 @@ func (s *StationUsers) Users(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
-	return sqlite.AppendRows([]User{}, rows, func(sc sqlite.RowScanner) (User, error) {
+	return core.AppendRows([]User{}, rows, func(sc core.RowScanner) (User, error) {
 		var u User
 		var disabled int
 		err := sc.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &disabled, core.NanoTime{T: &u.CreatedAt}, core.NanoTime{T: &u.UpdatedAt})
@@ -435,7 +434,7 @@ func (s *StationUsers) Audit(ctx context.Context, afterID int64, limit int) ([]A
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
-	return sqlite.AppendRows([]AuditEntry{}, rows, func(sc sqlite.RowScanner) (AuditEntry, error) {
+	return core.AppendRows([]AuditEntry{}, rows, func(sc core.RowScanner) (AuditEntry, error) {
 		var a AuditEntry
 		var before, after string
 		err := sc.Scan(&a.ID, core.NanoTime{T: &a.At}, &a.UserID, &a.UserName, &a.Action, &a.Target, &a.Detail, &a.RemoteAddr,

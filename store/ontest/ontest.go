@@ -11,7 +11,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Engine is what on-test needs of the store's engine: the writer, for
@@ -112,7 +111,7 @@ const onTestColumns = `id, account_id, scope, zones, categories, starts_at, ends
 	authorised_by, created_at, warned_at, ended_at, end_reason`
 
 // Scan reads a row of on_tests' columns (Query's).
-func Scan(sc sqlite.RowScanner) (OnTest, error) {
+func Scan(sc core.RowScanner) (OnTest, error) {
 	var t OnTest
 	err := sc.Scan(&t.ID, &t.AccountID, &t.Scope, &t.Zones, &t.Categories, core.NanoTime{T: &t.StartsAt},
 		core.NanoTime{T: &t.EndsAt}, &t.Reason, &t.AuthorisedBy, core.NanoTime{T: &t.CreatedAt}, core.NanoTimePtr{T: &t.WarnedAt},
@@ -127,7 +126,7 @@ func Query(ctx context.Context, q Queryer, where string, args ...any) ([]OnTest,
 	if err != nil {
 		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
-	out, err := sqlite.AppendRows([]OnTest{}, rows, Scan)
+	out, err := core.AppendRows([]OnTest{}, rows, Scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: on-test periods: %w", err)
 	}
@@ -407,7 +406,7 @@ func (s *Tests) StationEvents(ctx context.Context, f StationEventFilter) ([]Stat
 	if err != nil {
 		return nil, fmt.Errorf("store: station events: %w", err)
 	}
-	out, err := sqlite.AppendRows([]StationEvent{}, rows, func(sc sqlite.RowScanner) (StationEvent, error) {
+	out, err := core.AppendRows([]StationEvent{}, rows, func(sc core.RowScanner) (StationEvent, error) {
 		var e StationEvent
 		var detail string
 		err := sc.Scan(&e.ID, core.NanoTime{T: &e.At}, &e.Kind, &e.Receiver, &e.Account, &e.AccountID, &e.OnTestID, &detail)

@@ -12,9 +12,9 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/ontest"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -22,7 +22,7 @@ import (
 type noBatches struct{}
 
 func (noBatches) Statements() []string { return nil }
-func (noBatches) WriteBatch(context.Context, *sqlite.Tx, []any, []int64) error {
+func (noBatches) WriteBatch(context.Context, *engine.Tx, []any, []int64) error {
 	return errors.New("no batches here")
 }
 func (noBatches) Committed([]any) {}

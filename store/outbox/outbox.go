@@ -11,7 +11,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Engine is what the outbox needs of the store's engine: the writer, for
@@ -204,7 +203,7 @@ func (o *Outbox) PendingOutbox(ctx context.Context, target string, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	out, err := sqlite.AppendRows(nil, rows, scanItem)
+	out, err := core.AppendRows(nil, rows, scanItem)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +218,7 @@ func (o *Outbox) PendingOutbox(ctx context.Context, target string, limit int) ([
 }
 
 // scanItem reads a row of PendingOutbox's query.
-func scanItem(sc sqlite.RowScanner) (Item, error) {
+func scanItem(sc core.RowScanner) (Item, error) {
 	var it Item
 	var q, kind, cat, mods string
 	var known int

@@ -12,6 +12,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/sqlite"
@@ -29,11 +30,11 @@ type queued struct {
 }
 
 // signalBatcher queues each item's outbox rows in the writer's batch, on
-// the batch's *sqlite.Tx.
+// the batch's *engine.Tx.
 type signalBatcher struct{ targets []outbox.Target }
 
 func (signalBatcher) Statements() []string { return nil }
-func (b signalBatcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+func (b signalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
 	for i, it := range items {
 		q := it.(*queued)
 		if err := outbox.QueueSignal(ctx, tx, b.targets, nil, q.signalID, q.received, &q.event, q.test); err != nil {

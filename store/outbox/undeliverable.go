@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // UndeliverableItem is an outbox row an output settled as undeliverable.
@@ -91,7 +90,7 @@ func (o *Outbox) UndeliverableOutbox(ctx context.Context, output string, afterID
 	if err != nil {
 		return nil, fmt.Errorf("store: undeliverable: %w", err)
 	}
-	out, err := sqlite.AppendRows([]UndeliverableItem{}, rows, func(sc sqlite.RowScanner) (UndeliverableItem, error) {
+	out, err := core.AppendRows([]UndeliverableItem{}, rows, func(sc core.RowScanner) (UndeliverableItem, error) {
 		var it UndeliverableItem
 		err := sc.Scan(&it.ID, &it.Kind, &it.SignalID, &it.IncidentID, &it.Receiver, &it.Account, &it.Format, &it.Code,
 			core.NanoTime{T: &it.ReceivedAt}, &it.Reason, core.NanoTime{T: &it.At})

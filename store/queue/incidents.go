@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Engine is what the queue needs of the store's engine: the writer, for
@@ -70,7 +69,7 @@ const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.
 
 const incidentFrom = ` FROM incidents i LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN users u ON u.id = i.claimed_by`
 
-func scanIncident(sc sqlite.RowScanner) (Incident, error) {
+func scanIncident(sc core.RowScanner) (Incident, error) {
 	var in Incident
 	var restored int
 	err := sc.Scan(&in.ID, &in.AccountID, &in.SiteID, &in.SiteName, &in.Receiver, &in.Account, &in.Kind, &in.Title,
@@ -87,7 +86,7 @@ func (b *Board) queryIncidents(ctx context.Context, q Queryer, where string, arg
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Incident{}, rows, scanIncident)
+	out, err := core.AppendRows([]Incident{}, rows, scanIncident)
 	if err != nil {
 		return nil, fmt.Errorf("store: incidents: %w", err)
 	}
@@ -178,7 +177,7 @@ func (b *Board) IncidentActions(ctx context.Context, id int64) ([]IncidentAction
 	if err != nil {
 		return nil, fmt.Errorf("store: incident actions: %w", err)
 	}
-	out, err := sqlite.AppendRows([]IncidentAction{}, rows, func(sc sqlite.RowScanner) (IncidentAction, error) {
+	out, err := core.AppendRows([]IncidentAction{}, rows, func(sc core.RowScanner) (IncidentAction, error) {
 		var a IncidentAction
 		var detail string
 		err := sc.Scan(&a.ID, core.NanoTime{T: &a.At}, &a.UserID, &a.UserName, &a.Action, &detail)

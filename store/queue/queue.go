@@ -73,7 +73,7 @@ func IncidentKey(receiver int, account string, accountID int64) string {
 }
 
 // Execer runs statements in the caller's transaction: a *sql.Tx, or the
-// writer's batch (*sqlite.Tx), which prepares each statement once on its
+// writer's batch (*engine.Tx), which prepares each statement once on its
 // connection.
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -15,6 +15,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/sqlite"
@@ -23,7 +24,7 @@ import (
 // step is one thing to write with the queue's Tx in a batch of the writer.
 type step func(ctx context.Context, t *queue.Tx) error
 
-// batcher runs each item's step on the batch's *sqlite.Tx, as the commit
+// batcher runs each item's step on the batch's *engine.Tx, as the commit
 // path does, and keeps what each batch touched once it committed.
 type batcher struct {
 	q        queue.Tx
@@ -54,7 +55,7 @@ func (b *batcher) published(t *testing.T, n int) []queue.Event {
 }
 
 func (*batcher) Statements() []string { return nil }
-func (b *batcher) WriteBatch(ctx context.Context, tx *sqlite.Tx, items []any, ids []int64) error {
+func (b *batcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
 	b.q.Reset(tx)
 	for _, it := range items {
 		if err := it.(step)(ctx, &b.q); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Receiver is a logical receiver of the station (design.md §4). Receivers
@@ -29,7 +28,7 @@ func (k *Kinds) Receivers(ctx context.Context) ([]Receiver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: receivers: %w", err)
 	}
-	out, err := sqlite.AppendRows([]Receiver{}, rows, func(sc sqlite.RowScanner) (Receiver, error) {
+	out, err := core.AppendRows([]Receiver{}, rows, func(sc core.RowScanner) (Receiver, error) {
 		var r Receiver
 		err := sc.Scan(&r.Number, &r.Name, &r.AccountPrefix, &r.AccountPrefixMode, &r.Accounts)
 		return r, err

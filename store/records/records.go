@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Engine is what the records need of the store's engine: the writer, for
@@ -168,7 +167,7 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list %s: %w", r.t.Label, err)
 	}
-	out, err := sqlite.AppendRows([]T{}, rows, func(sc sqlite.RowScanner) (T, error) {
+	out, err := core.AppendRows([]T{}, rows, func(sc core.RowScanner) (T, error) {
 		var rec T
 		err := sc.Scan(r.t.Scan(&rec)...)
 		r.t.Redact(&rec)
@@ -298,10 +297,10 @@ func (r *Records[T]) Delete(ctx context.Context, id int64) error {
 
 // mapError turns constraint failures into conflicts the API can explain.
 func (r *Records[T]) mapError(err error, op string) error {
-	switch kind, msg := sqlite.ConstraintOf(err); kind {
-	case sqlite.ReferenceConstraint:
+	switch kind, msg := core.ConstraintOf(err); kind {
+	case core.ReferenceConstraint:
 		return &core.ConflictError{Msg: fmt.Sprintf("cannot %s this %s: other records still refer to it", op, r.t.Label)}
-	case sqlite.UniqueConstraint:
+	case core.UniqueConstraint:
 		return &core.ConflictError{Msg: fmt.Sprintf("cannot %s this %s: %s", op, r.t.Label, msg)}
 	}
 	return fmt.Errorf("store: %s %s: %w", op, r.t.Label, err)

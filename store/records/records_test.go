@@ -13,6 +13,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/sqlite"
@@ -33,7 +34,7 @@ type installer struct {
 type noBatches struct{}
 
 func (noBatches) Statements() []string { return nil }
-func (noBatches) WriteBatch(context.Context, *sqlite.Tx, []any, []int64) error {
+func (noBatches) WriteBatch(context.Context, *engine.Tx, []any, []int64) error {
 	return errors.New("no batches here")
 }
 func (noBatches) Committed([]any) {}

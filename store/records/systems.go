@@ -8,7 +8,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SystemType is one kind of system an account may be (design.md §4): the
@@ -214,7 +213,7 @@ func (k *Kinds) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
-	out, err := sqlite.AppendRows([]System{}, rows, scanSystem)
+	out, err := core.AppendRows([]System{}, rows, scanSystem)
 	if err != nil {
 		return nil, fmt.Errorf("store: site systems: %w", err)
 	}
@@ -222,7 +221,7 @@ func (k *Kinds) SiteSystems(ctx context.Context, siteID int64) ([]System, error)
 }
 
 // scanSystem reads a row of SiteSystems' query.
-func scanSystem(sc sqlite.RowScanner) (System, error) {
+func scanSystem(sc core.RowScanner) (System, error) {
 	var sys System
 	var inst, tech Contractor
 	var instID, techID *int64

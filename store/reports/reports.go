@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // Engine is what the morning reports need of the store's engine: the
@@ -124,7 +123,7 @@ func addDeliveries(ctx context.Context, tx *sql.Tx, reportID int64, to []ReportR
 const reportColumns = `id, customer_id, night, window_from, window_to, recipients, subject, html, text, created_at, sent_at, attempts,
 	last_error, annotation, created_by, updated_by, updated_at, deleted_at, deleted_by`
 
-func scanReport(sc sqlite.RowScanner) (*Report, error) {
+func scanReport(sc core.RowScanner) (*Report, error) {
 	var r Report
 	err := sc.Scan(&r.ID, &r.CustomerID, &r.Night, core.NanoTime{T: &r.From}, core.NanoTime{T: &r.To}, &r.Recipients, &r.Subject, &r.HTML, &r.Text,
 		core.NanoTime{T: &r.CreatedAt}, core.NanoTimePtr{T: &r.SentAt}, &r.Attempts, &r.LastError, &r.Annotation, &r.CreatedBy, &r.UpdatedBy,
@@ -168,7 +167,7 @@ func (s *MorningReports) reports(ctx context.Context, customerID int64, limit in
 	if err != nil {
 		return nil, fmt.Errorf("store: reports: %w", err)
 	}
-	return sqlite.AppendRows([]Report{}, rows, func(sc sqlite.RowScanner) (Report, error) {
+	return core.AppendRows([]Report{}, rows, func(sc core.RowScanner) (Report, error) {
 		r, err := scanReport(sc)
 		if err != nil {
 			return Report{}, err
@@ -248,7 +247,7 @@ func (s *MorningReports) ReportDeliveries(ctx context.Context, reportID int64) (
 	if err != nil {
 		return nil, fmt.Errorf("store: report deliveries: %w", err)
 	}
-	out, err := sqlite.AppendRows([]ReportDelivery{}, rows, func(sc sqlite.RowScanner) (ReportDelivery, error) {
+	out, err := core.AppendRows([]ReportDelivery{}, rows, func(sc core.RowScanner) (ReportDelivery, error) {
 		var d ReportDelivery
 		rc := &d.Recipient
 		err := sc.Scan(&d.ID, &d.ReportID, &rc.Kind, &rc.ID, &rc.Name, &rc.Email, core.NanoTimePtr{T: &d.SentAt}, &d.Attempts,

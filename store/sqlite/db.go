@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -65,6 +65,7 @@ type Options struct {
 // through, in one order (writer.go), and a pool of read-only connections
 // that WAL mode lets run beside it.
 type DB struct {
+	*engine.Writer
 	opts    Options
 	dialect core.Dialect // the pools' connections rebind every query for it
 	log     *zap.Logger
@@ -74,18 +75,7 @@ type DB struct {
 	rdb     *sql.DB // readers
 	readers readers // rdb behind the read barrier (Read)
 	m       *metrics
-
-	reqs    chan *request
-	mu      sync.RWMutex // guards closed against sends on reqs
-	closed  bool
 	started bool
-	done    chan struct{}
-	healthy atomic.Bool
-	lastErr atomic.Pointer[string]
-	// faultHook, when set by a test, runs inside every write transaction;
-	// an error from it fails the transaction as a full disk would.
-	faultHook func() error
-	faultMu   sync.Mutex
 
 	// lock is the data directory's instance lock; dbFile the database
 	// file as opened, watched against the file at path; fence, once set,
@@ -181,15 +171,15 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 		created:   created,
 		wdb:       wdb,
 		rdb:       rdb,
-		reqs:      make(chan *request, opts.PendingMax),
-		done:      make(chan struct{}),
 		lock:      lock,
 		dbFile:    dbFile,
 		stopWatch: make(chan struct{}),
 		watchDone: make(chan struct{}),
 	}
+	db.Writer = engine.NewWriter(wdb, engine.Options{Logger: opts.Logger, Registerer: opts.Registerer,
+		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, ProjectDelay: opts.ProjectDelay, BacklogMax: opts.BacklogMax,
+		IsStorageFailure: IsStorageFailure, Fenced: db.Fenced})
 	db.readers.pool = rdb
-	db.healthy.Store(true)
 	return db, nil
 }
 
@@ -254,11 +244,10 @@ func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any
 
 // Start begins taking writes: it prepares the writer on its connection,
 // with b for the batched items, and starts it and the file watch.
-func (db *DB) Start(ctx context.Context, b Batcher) error {
+func (db *DB) Start(ctx context.Context, b engine.Batcher) error {
 	db.m = newMetrics(db.opts.Registerer, func() float64 { return float64(db.FileBytes()) })
 	db.m.fileOK.Set(1)
-	w, err := newWriter(ctx, db, b)
-	if err != nil {
+	if err := db.Writer.Start(ctx, b); err != nil {
 		return err
 	}
 	db.m.integrity = newIntegrityGauge(db.opts.Registerer)
@@ -269,7 +258,6 @@ func (db *DB) Start(ctx context.Context, b Batcher) error {
 		db.setIntegrityState("passed") // by Open, or a new file
 	}
 	db.started = true
-	go w.run()
 	go db.watchFile(db.opts.FileCheckInterval)
 	if !db.created && db.opts.IntegrityCheck == CheckAfterStart {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -328,7 +316,7 @@ func quickCheck(ctx context.Context, db *sql.DB, path string) error {
 	if err != nil {
 		return openError(path, err)
 	}
-	found, err := AppendRows(nil, rows, func(sc RowScanner) (string, error) {
+	found, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (string, error) {
 		var line string
 		err := sc.Scan(&line)
 		return line, err
@@ -366,41 +354,8 @@ func dsn(path string, o Options, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// InjectFault makes every write transaction fail with fn's error while fn
-// is set (nil clears it), as a full or read-only disk would. It exists for
-// tests of the no-ACK-while-failing rule; a running station never calls it.
-func (db *DB) InjectFault(fn func() error) {
-	db.faultMu.Lock()
-	db.faultHook = fn
-	db.faultMu.Unlock()
-}
-
-func (db *DB) injectedFault() error {
-	db.faultMu.Lock()
-	fn := db.faultHook
-	db.faultMu.Unlock()
-	if fn == nil {
-		return nil
-	}
-	if err := fn(); err != nil {
-		return storageFault{err}
-	}
-	return nil
-}
-
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
-
-// Healthy reports whether the last commit succeeded, and if not, why.
-func (db *DB) Healthy() (bool, string) {
-	if db.healthy.Load() {
-		return true, ""
-	}
-	if p := db.lastErr.Load(); p != nil {
-		return false, *p
-	}
-	return false, "store unavailable"
-}
 
 // Ping checks that the database answers a read and that the writer is
 // healthy.
@@ -408,52 +363,24 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.rdb.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
-	if err := db.Fenced(); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	if ok, why := db.Healthy(); !ok {
-		return fmt.Errorf("%w: %s", ErrUnavailable, why)
-	}
-	return nil
+	return db.CheckHealthy()
 }
 
 // Close stops accepting writes, lets the writer finish every one already
 // queued, and closes the database.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
+	if !db.Stop() {
 		return nil
 	}
-	db.closed = true
-	close(db.reqs)
-	db.mu.Unlock()
 	if db.started {
 		if db.checkCancel != nil {
 			db.checkCancel()
 			<-db.checkDone
 		}
-		<-db.done
 		close(db.stopWatch)
 		<-db.watchDone
 	}
 	err := errors.Join(db.rdb.Close(), db.wdb.Close(), db.dbFile.Close())
 	db.lock.release()
 	return err
-}
-
-func (db *DB) markHealthy() {
-	if !db.healthy.Swap(true) {
-		db.log.Info("store recovered: commits succeed again")
-	}
-	db.m.up.Set(1)
-}
-
-func (db *DB) markUnhealthy(err error) {
-	why := err.Error()
-	db.lastErr.Store(&why)
-	if db.healthy.Swap(false) {
-		db.log.Error("store commit failed: acknowledgements stop until it recovers", zap.Error(err))
-	}
-	db.m.up.Set(0)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 )
 
 // numberedDialect renders placeholders numbered, as PostgreSQL's "$1"
@@ -38,7 +39,7 @@ type pairs struct{}
 const insertPair = `INSERT INTO notes (note, id) VALUES (?, ?)`
 
 func (pairs) Statements() []string { return []string{`INSERT INTO items (name) VALUES (?)`} }
-func (pairs) WriteBatch(ctx context.Context, tx *Tx, list []any, ids []int64) error {
+func (pairs) WriteBatch(ctx context.Context, tx *engine.Tx, list []any, ids []int64) error {
 	for i, it := range list {
 		p := it.([2]any)
 		res, err := tx.ExecContext(ctx, insertPair, p[1], p[0])

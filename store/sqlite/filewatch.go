@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/engine"
 	"go.uber.org/zap"
 )
 
@@ -91,7 +92,7 @@ func (db *DB) loseFile(why string) {
 // before.
 func (db *DB) Fenced() error {
 	if p := db.fence.Load(); p != nil {
-		return storageFault{*p}
+		return engine.StorageFault{Err: *p}
 	}
 	return nil
 }

@@ -97,6 +97,6 @@ func (db *DB) fenceWith(err error) bool {
 	if !db.fence.CompareAndSwap(nil, &err) {
 		return false
 	}
-	db.markUnhealthy(err)
+	db.MarkUnhealthy(err)
 	return true
 }

@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -27,7 +28,7 @@ func testOptions(t *testing.T, fsys fstest.MapFS) Options {
 		BusyTimeout: 5 * time.Second, BatchMax: 64, PendingMax: 1024, FileCheckInterval: time.Second, Migrations: fsys}
 }
 
-// items is a Batcher that inserts each item (a name) into items; a name
+// items is a engine.Batcher that inserts each item (a name) into items; a name
 // already there fails its batch as a constraint would.
 type items struct {
 	committed atomic.Int64
@@ -36,7 +37,7 @@ type items struct {
 
 func (*items) Statements() []string { return []string{`INSERT INTO items (name) VALUES (?)`} }
 
-func (b *items) WriteBatch(ctx context.Context, tx *Tx, list []any, ids []int64) error {
+func (b *items) WriteBatch(ctx context.Context, tx *engine.Tx, list []any, ids []int64) error {
 	st, err := tx.Stmt(ctx, `INSERT INTO items (name) VALUES (?)`)
 	if err != nil {
 		return err
@@ -60,7 +61,7 @@ func (b *items) Committed(list []any) {
 
 func (b *items) Released([]any) {}
 
-func openStarted(t *testing.T, path string, b Batcher) *DB {
+func openStarted(t *testing.T, path string, b engine.Batcher) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), path, testOptions(t, testMigrations))
 	if err != nil {
@@ -246,7 +247,7 @@ func TestMigrations(t *testing.T) {
 }
 
 // TestPendingCommit: a caller that stops waiting for a queued item gets a
-// *PendingCommit (no acknowledgement may follow), and its Wait tells the
+// *engine.PendingCommit (no acknowledgement may follow), and its Wait tells the
 // outcome once the writer reached the item.
 func TestPendingCommit(t *testing.T) {
 	db := openStarted(t, filepath.Join(t.TempDir(), FileName), &items{})
@@ -272,7 +273,7 @@ func TestPendingCommit(t *testing.T) {
 	}()
 	cancel()
 	o := <-got
-	var pc *PendingCommit
+	var pc *engine.PendingCommit
 	if !errors.As(o.err, &pc) || !errors.Is(o.err, ErrUnavailable) || !errors.Is(o.err, ErrOutcomeUnknown) || !errors.Is(o.err, context.Canceled) {
 		t.Fatalf("submit with its wait ended: %d, %v", o.id, o.err)
 	}

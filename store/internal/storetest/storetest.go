@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
@@ -57,7 +58,7 @@ func (c *Clock) Add(d time.Duration) {
 // StartEngine opens the engine on the database at path with the given
 // schema, on dialect d, starts its writer with b, and closes it when the
 // test ends.
-func StartEngine(t *testing.T, path string, d core.Dialect, migrations fs.FS, b sqlite.Batcher) *sqlite.DB {
+func StartEngine(t *testing.T, path string, d core.Dialect, migrations fs.FS, b engine.Batcher) *sqlite.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),

@@ -1,14 +1,12 @@
-package sqlite
+package engine
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"go.uber.org/zap"
 )
 
@@ -93,7 +91,7 @@ type result struct {
 // while the item is queued or being written, the outcome is not known
 // yet: Submit returns a *PendingCommit (errors.Is ErrUnavailable and
 // ErrOutcomeUnknown), whose Wait tells the outcome once the writer has it.
-func (db *DB) Submit(ctx context.Context, item any) (int64, error) {
+func (db *Writer) Submit(ctx context.Context, item any) (int64, error) {
 	req := &request{item: item, result: make(chan result, 1)}
 	if err := db.enqueue(ctx, req); err != nil {
 		return 0, err
@@ -136,22 +134,23 @@ func (p *PendingCommit) Wait() (frameID int64, err error) {
 	return p.out.id, p.out.err
 }
 
-// storageFault is a failure of the storage as a whole, not of one row: a
+// StorageFault is a failure of the storage as a whole, not of one row: a
 // fault InjectFault stands in for (as a full disk would be), or the
 // database file lost.
-type storageFault struct{ error }
+type StorageFault struct{ Err error }
 
-func (f storageFault) Unwrap() error { return f.error }
+func (f StorageFault) Error() string { return f.Err.Error() }
+func (f StorageFault) Unwrap() error { return f.Err }
 
 // Write runs fn in a transaction of its own on the writer and returns after
 // it committed (nil) or rolled back (fn's error, or the commit's).
-func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *Writer) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.WriteThen(ctx, fn, nil)
 }
 
 // WriteThen is Write with after run on the writer once fn's transaction
 // committed.
-func (db *DB) WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
+func (db *Writer) WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
 	req := &request{write: fn, after: after, result: make(chan result, 1)}
 	if err := db.enqueue(ctx, req); err != nil {
 		return err
@@ -161,7 +160,7 @@ func (db *DB) WriteThen(ctx context.Context, fn func(ctx context.Context, tx *sq
 	return (<-req.result).err
 }
 
-func (db *DB) enqueue(ctx context.Context, req *request) error {
+func (db *Writer) enqueue(ctx context.Context, req *request) error {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if db.closed {
@@ -186,7 +185,7 @@ func (db *DB) enqueue(ctx context.Context, req *request) error {
 }
 
 type writer struct {
-	db *DB
+	db *Writer
 	b  Batcher
 	// conn is the writer's pool of one connection, which nothing else
 	// uses once the writer runs: its statements are prepared on the pool
@@ -211,10 +210,10 @@ type writer struct {
 	projected bool
 }
 
-func newWriter(ctx context.Context, db *DB, b Batcher) (*writer, error) {
-	w := &writer{db: db, b: b, conn: db.wdb, batch: make([]*request, 0, db.opts.BatchMax),
+func newWriter(ctx context.Context, db *Writer, b Batcher) (*writer, error) {
+	w := &writer{db: db, b: b, conn: db.conn, batch: make([]*request, 0, db.opts.BatchMax),
 		items: make([]any, 0, db.opts.BatchMax), ids: make([]int64, 0, db.opts.BatchMax),
-		cache: &stmtCache{pool: db.wdb, stmts: map[string]*sql.Stmt{}}}
+		cache: &stmtCache{pool: db.conn, stmts: map[string]*sql.Stmt{}}}
 	w.tx = Tx{cache: w.cache, bound: map[string]*sql.Stmt{}}
 	if p, ok := b.(Projector); ok {
 		w.proj = p
@@ -393,8 +392,8 @@ func (w *writer) project(all bool) bool {
 	}()
 	if err != nil {
 		w.db.m.projectErrors.Inc()
-		if IsStorageFailure(err) {
-			w.db.markUnhealthy(err)
+		if w.db.isStorageFailure(err) {
+			w.db.MarkUnhealthy(err)
 			w.retryAt = time.Now().Add(projectRetry)
 		}
 		w.proj.Projected(0, err)
@@ -423,7 +422,7 @@ func (w *writer) runWrite(r *request) {
 	// A change of its own sees every frame committed before it: an
 	// account added claims the signals received for it until then.
 	w.projectAll()
-	err := func() error {
+	run := func() error {
 		if err := w.db.Fenced(); err != nil {
 			return err
 		}
@@ -442,7 +441,14 @@ func (w *writer) runWrite(r *request) {
 			return err
 		}
 		return tx.Commit()
-	}()
+	}
+	err := run()
+	// A serialization failure or a deadlock is the database's, not the
+	// change's: the same change runs again and may well commit.
+	for try := 0; err != nil && try < retryMax && w.db.retryable(err); try++ {
+		w.db.m.retries.Inc()
+		err = run()
+	}
 	if err == nil {
 		w.b.Committed(nil)
 		w.db.markHealthy()
@@ -450,9 +456,9 @@ func (w *writer) runWrite(r *request) {
 			r.after()
 		}
 	}
-	if err != nil && IsStorageFailure(err) {
+	if err != nil && w.db.isStorageFailure(err) {
 		w.db.m.commitErrors.Inc()
-		w.db.markUnhealthy(err)
+		w.db.MarkUnhealthy(err)
 		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	r.result <- result{err: err}
@@ -462,6 +468,10 @@ func (w *writer) commitBatch(batch []*request) {
 	defer clear(w.items)
 	start := time.Now()
 	err := w.writeTx(batch)
+	for try := 0; err != nil && try < retryMax && w.db.retryable(err); try++ {
+		w.db.m.retries.Inc()
+		err = w.writeTx(batch)
+	}
 	w.db.m.commitSeconds.Observe(time.Since(start).Seconds())
 	if err == nil {
 		w.db.m.batchSize.Observe(float64(len(batch)))
@@ -473,7 +483,7 @@ func (w *writer) commitBatch(batch []*request) {
 		w.b.Released(w.items)
 		return
 	}
-	if len(batch) > 1 && !IsStorageFailure(err) {
+	if len(batch) > 1 && !w.db.isStorageFailure(err) {
 		// One bad row must not sink the others: write them one by one.
 		for _, r := range batch {
 			w.commitBatch([]*request{r})
@@ -481,8 +491,8 @@ func (w *writer) commitBatch(batch []*request) {
 		return
 	}
 	w.db.m.commitErrors.Inc()
-	if IsStorageFailure(err) {
-		w.db.markUnhealthy(err)
+	if w.db.isStorageFailure(err) {
+		w.db.MarkUnhealthy(err)
 	} else {
 		// One row refused (a constraint, a race between two copies of one
 		// message): the store is fine, only this request is not stored;
@@ -527,25 +537,6 @@ func (w *writer) writeTx(batch []*request) error {
 	}
 	w.cache.prepareLater(ctx)
 	return err
-}
-
-// IsStorageFailure tells errors that would fail any transaction (disk
-// full, read-only file, I/O error, lock held too long, the file lost, an
-// injected fault) from errors tied to one row.
-func IsStorageFailure(err error) bool {
-	if errors.As(err, new(storageFault)) {
-		return true
-	}
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code {
-	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked,
-		sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrNoLFS:
-		return true
-	}
-	return false
 }
 
 // Tx is a batch's transaction on the writer's connection; Stmt gives the
@@ -640,29 +631,4 @@ func (c *stmtCache) close() {
 	for _, st := range c.stmts {
 		_ = st.Close()
 	}
-}
-
-// Constraint is the kind of rule a refused change broke.
-type Constraint int
-
-// The constraints ConstraintOf tells apart.
-const (
-	NoConstraint        Constraint = iota // not a constraint failure
-	ReferenceConstraint                   // a foreign key or a trigger guarding references
-	UniqueConstraint                      // a unique or primary key
-)
-
-// ConstraintOf says which kind of constraint err broke, with the driver's
-// message for it ("" when none).
-func ConstraintOf(err error) (Constraint, string) {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
-		switch se.ExtendedCode {
-		case sqlite3.ErrConstraintForeignKey, sqlite3.ErrConstraintTrigger:
-			return ReferenceConstraint, se.Error()
-		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-			return UniqueConstraint, se.Error()
-		}
-	}
-	return NoConstraint, ""
 }
