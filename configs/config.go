@@ -75,8 +75,27 @@ type Evidence struct {
 	MaxBytes int64 `mapstructure:"max_bytes" yaml:"max_bytes"`
 }
 
-// Store configures the SQLite store and its group-commit writer.
+// Store configures the store (an embedded SQLite file, or a PostgreSQL
+// database that several nodes share) and its group-commit writer.
 type Store struct {
+	// Driver is the engine: sqlite (the default: data_dir/alarmrx.db, one
+	// node) or postgres (the database DSN names; several nodes may share
+	// it).
+	Driver string `mapstructure:"driver" yaml:"driver"`
+	// DSN is the PostgreSQL connection string, a URL
+	// (postgres://user:password@host:5432/alarmrx?sslmode=verify-full) or
+	// key=value pairs; ALARMRX_STORE_DSN sets it from the environment, so
+	// that the password need not be in the file. It is never logged.
+	DSN string `mapstructure:"dsn" yaml:"dsn"`
+	// NodeID names this node among those sharing the PostgreSQL database;
+	// "" is the host name. Two nodes must never share one.
+	NodeID string `mapstructure:"node_id" yaml:"node_id"`
+	// PoolMax caps the PostgreSQL read connections of this node; it has
+	// two writer connections besides.
+	PoolMax int `mapstructure:"pool_max" yaml:"pool_max"`
+	// StatementTimeout bounds every PostgreSQL statement: a database that
+	// hangs fails the commit, which is then not acknowledged.
+	StatementTimeout time.Duration `mapstructure:"statement_timeout" yaml:"statement_timeout"`
 	// Synchronous is SQLite's synchronous level, full or normal. Only full
 	// makes an ACKed signal survive a power cut.
 	Synchronous string        `mapstructure:"synchronous" yaml:"synchronous"`
@@ -586,11 +605,14 @@ func Default() *Config {
 			MaxConnsPerIP: 64,
 		},
 		Store: Store{
-			Synchronous:    "full",
-			BusyTimeout:    5 * time.Second,
-			CommitBatchMax: 1024,
-			PendingMax:     8192,
-			CommitTimeout:  5 * time.Second,
+			Driver:           "sqlite",
+			PoolMax:          8,
+			StatementTimeout: 5 * time.Second,
+			Synchronous:      "full",
+			BusyTimeout:      5 * time.Second,
+			CommitBatchMax:   1024,
+			PendingMax:       8192,
+			CommitTimeout:    5 * time.Second,
 
 			PollFlushInterval:    5 * time.Second,
 			ProjectDelay:         5 * time.Millisecond,
@@ -666,6 +688,7 @@ func (c *Config) Redacted() *Config {
 	if r.Report.SMTP.Password != "" {
 		r.Report.SMTP.Password = redactedValue
 	}
+	r.Store.DSN = RedactDSN(r.Store.DSN)
 	r.Outputs.Webhooks = slices.Clone(c.Outputs.Webhooks)
 	for i := range r.Outputs.Webhooks {
 		if r.Outputs.Webhooks[i].Token != "" {

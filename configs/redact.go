@@ -156,3 +156,60 @@ func redactURLValue(v reflect.Value, key string) {
 		v.Set(c)
 	}
 }
+
+// RedactDSN returns a PostgreSQL connection string fit for printing: a URL
+// as RedactURL gives it, and in the key=value form the value of every
+// password key replaced by "[redacted]" (quoted or not, as libpq reads
+// it).
+func RedactDSN(dsn string) string {
+	if strings.Contains(dsn, "://") {
+		return RedactURL(dsn)
+	}
+	var b strings.Builder
+	rest := dsn
+	for {
+		i := strings.Index(rest, "password")
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		// A key starts the string or follows a space.
+		j := i + len("password")
+		k := j
+		for k < len(rest) && rest[k] == ' ' {
+			k++
+		}
+		if (i > 0 && rest[i-1] != ' ') || k >= len(rest) || rest[k] != '=' {
+			b.WriteString(rest[:j])
+			rest = rest[j:]
+			continue
+		}
+		k++
+		for k < len(rest) && rest[k] == ' ' {
+			k++
+		}
+		b.WriteString(rest[:k])
+		b.WriteString(redactedValue)
+		rest = rest[k+valueLen(rest[k:]):]
+	}
+}
+
+// valueLen is the length of the key=value value s starts with: up to the
+// next space, or a quoted string with its backslash escapes.
+func valueLen(s string) int {
+	if !strings.HasPrefix(s, "'") {
+		if i := strings.IndexByte(s, ' '); i >= 0 {
+			return i
+		}
+		return len(s)
+	}
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '\'':
+			return i + 1
+		}
+	}
+	return len(s)
+}

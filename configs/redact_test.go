@@ -109,3 +109,20 @@ func fill(v reflect.Value, s string) int {
 	}
 	return 0
 }
+
+func TestRedactDSN(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"postgres://alarmrx:s3cret@db1:5432/alarmrx?sslmode=verify-full", "postgres://alarmrx:[redacted]@db1:5432/alarmrx?sslmode=verify-full"},
+		{"postgres://db1/alarmrx?password=s3cret&sslmode=disable", "postgres://db1/alarmrx?password=[redacted]&sslmode=disable"},
+		{"host=db1 user=alarmrx password=s3cret dbname=alarmrx", "host=db1 user=alarmrx password=[redacted] dbname=alarmrx"},
+		{"host=db1 password = 's3 c\\'ret' dbname=alarmrx", "host=db1 password = [redacted] dbname=alarmrx"},
+		{"password=s3cret", "password=[redacted]"},
+		{"host=db1 passwordfile=x dbname=a", "host=db1 passwordfile=x dbname=a"},
+		{"host=db1 dbname=mypassword", "host=db1 dbname=mypassword"},
+	} {
+		if got := configs.RedactDSN(c.in); got != c.want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

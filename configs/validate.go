@@ -43,6 +43,7 @@ var (
 	logLevels         = []string{"debug", "info", "warn", "error"}
 	logFormats        = []string{"console", "json"}
 	synchronousSet    = []string{"full", "normal"}
+	storeDriverSet    = []string{"sqlite", "postgres"}
 	integrityCheckSet = []string{"background", "start", "off"}
 	keyFormats        = []string{FormatHex, FormatASCII}
 
@@ -137,6 +138,21 @@ func (c *Config) Validate() error {
 		p.add("evidence.max_bytes", "must not be negative (got %d)", c.Evidence.MaxBytes)
 	}
 
+	p.oneOf("store.driver", c.Store.Driver, storeDriverSet)
+	if c.Store.Driver == "postgres" {
+		if c.Store.DSN == "" {
+			p.add("store.dsn", "must be set with store.driver postgres (or ALARMRX_STORE_DSN)")
+		}
+		// The SQLite file's own checks have no meaning on PostgreSQL: a
+		// setting that does nothing is refused rather than ignored.
+		if c.Store.IntegrityCheck != "" && c.Store.IntegrityCheck != "off" && c.Store.IntegrityCheck != "background" {
+			p.add("store.integrity_check", "is SQLite's; with store.driver postgres it must be off or left at its default (got %q)", c.Store.IntegrityCheck)
+		}
+	} else if c.Store.DSN != "" {
+		p.add("store.dsn", "is PostgreSQL's: set store.driver postgres to use it")
+	}
+	p.atLeast("store.pool_max", c.Store.PoolMax, 1)
+	p.positive("store.statement_timeout", c.Store.StatementTimeout)
 	p.oneOf("store.synchronous", c.Store.Synchronous, synchronousSet)
 	p.oneOf("store.integrity_check", c.Store.IntegrityCheck, integrityCheckSet)
 	p.positive("store.busy_timeout", c.Store.BusyTimeout)

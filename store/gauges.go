@@ -9,7 +9,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"go.uber.org/zap"
 )
 
@@ -126,7 +126,7 @@ func (g *gauges) refresh(ctx context.Context) {
 	gen := g.committed.Load() // read first: the counts include at least these commits
 	// The recount follows each projection; it counts what that projection
 	// left, and asks for no other (current settles when a scrape asks).
-	ctx, cancel := context.WithTimeout(sqlite.AsProjected(ctx), gaugeWait)
+	ctx, cancel := context.WithTimeout(engine.AsProjected(ctx), gaugeWait)
 	defer cancel()
 	sn := &gaugeSnap{gen: gen, next: make(chan struct{})}
 	sn.open, sn.err = g.countOpen(ctx)

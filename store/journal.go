@@ -11,7 +11,6 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"
@@ -40,6 +39,9 @@ const JournalFileName = "journal.db"
 // and the projection's.
 const (
 	insertJournalSQL = `INSERT INTO journal (id, entry) VALUES (?, ?)`
+	// PostgreSQL's journal is a table of the database the nodes share: an
+	// entry also says which node committed it, and when.
+	insertJournalNodeSQL = `INSERT INTO journal (id, entry, node, committed_at) VALUES (?, ?, ?, ?)`
 	trimJournalSQL   = `DELETE FROM journal WHERE id <= ?`
 	selectJournalSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
 	cursorSQL        = `UPDATE projection SET cursor = ? WHERE id = 1`
@@ -348,7 +350,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 		b.q.Reset(nil)
 		clear(b.queued)
 		var pe *projectionError
-		if errors.As(err, &pe) && !sqlite.IsStorageFailure(err) {
+		if errors.As(err, &pe) && !b.s.db.IsStorageFailure(err) {
 			j.poison = pe.id
 			b.s.log.Error("projection failed on one journal entry; it is stored as a frame alone", zap.Int64("frame_id", pe.id), zap.Error(err))
 		} else {
@@ -395,7 +397,14 @@ type journalBatcher struct {
 	entry []byte // the buffer entries are encoded in
 }
 
-func (*journalBatcher) Statements() []string { return []string{insertJournalSQL, trimJournalSQL} }
+func (b *journalBatcher) Statements() []string { return []string{b.insertSQL(), trimJournalSQL} }
+
+func (b *journalBatcher) insertSQL() string {
+	if b.s.opts.Driver == DriverPostgres {
+		return insertJournalNodeSQL
+	}
+	return insertJournalSQL
+}
 
 // WriteBatch writes each frame's entry; the ids are the frames'. While the
 // projection's backlog is at store.projection_backlog_max it waits for
@@ -406,15 +415,21 @@ func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []
 	if err := j.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing); err != nil {
 		return err
 	}
-	ins, err := tx.Stmt(ctx, insertJournalSQL)
+	ins, err := tx.Stmt(ctx, b.insertSQL())
 	if err != nil {
 		return err
 	}
 	id := j.next
+	node, at := b.s.opts.NodeID, time.Now().UnixNano()
 	for i, it := range items {
 		c := it.(*commitItem)
 		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
-		if _, err := ins.ExecContext(ctx, id, b.entry); err != nil {
+		if b.s.opts.Driver == DriverPostgres {
+			_, err = ins.ExecContext(ctx, id, b.entry, node, at)
+		} else {
+			_, err = ins.ExecContext(ctx, id, b.entry)
+		}
+		if err != nil {
 			return err
 		}
 		ids[i] = id

@@ -312,12 +312,13 @@ func (s *Store) pruneBatch(ctx context.Context, k pruneKind, cutoff int64, limit
 // A database without incremental auto-vacuum has nothing to give: its
 // free pages are reused by new rows (Open says so once).
 func (s *Store) vacuum(ctx context.Context, pages int) (int64, error) {
-	if pages <= 0 || !s.incrementalVacuum {
+	v, ok := s.db.(vacuumer)
+	if pages <= 0 || !s.incrementalVacuum || !ok {
 		return 0, nil
 	}
 	// The free list is read first on a reader, so that a round with
 	// nothing to free never takes the writer.
-	free, err := s.db.FreePages(ctx)
+	free, err := v.FreePages(ctx)
 	if err != nil || free == 0 {
 		return 0, err
 	}
@@ -326,7 +327,7 @@ func (s *Store) vacuum(ctx context.Context, pages int) (int64, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, err := s.db.IncrementalVacuum(ctx, pages)
+		n, err := v.IncrementalVacuum(ctx, pages)
 		total += n
 		s.m.vacuumed.Add(float64(n))
 		if err != nil || n < int64(pages) {
@@ -345,7 +346,11 @@ func (s *Store) vacuum(ctx context.Context, pages int) (int64, error) {
 // behind the operator's back at start-up: the line names the offline
 // step (Compact, alarmrx compact).
 func (s *Store) checkAutoVacuum(ctx context.Context) error {
-	mode, err := s.db.AutoVacuum(ctx)
+	v, ok := s.db.(vacuumer)
+	if !ok {
+		return nil // the database's own autovacuum
+	}
+	mode, err := v.AutoVacuum(ctx)
 	if err != nil {
 		return err
 	}

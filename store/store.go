@@ -17,6 +17,7 @@ import (
 	"github.com/alarmrx/alarmrx/store/identity"
 	"github.com/alarmrx/alarmrx/store/ontest"
 	"github.com/alarmrx/alarmrx/store/outbox"
+	"github.com/alarmrx/alarmrx/store/postgres"
 	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/alarmrx/alarmrx/store/records"
 	"github.com/alarmrx/alarmrx/store/reports"
@@ -28,7 +29,7 @@ import (
 // FileName is the name of the SQLite database inside the data directory.
 const FileName = sqlite.FileName
 
-//go:embed migrations/*.sql journaldb/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql journaldb/*.sql
 var migrationFS embed.FS
 
 // Migrations are the schema's migration files, at the top of the FS: the
@@ -38,6 +39,11 @@ func Migrations() fs.FS { return embeddedDir("migrations") }
 
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
+
+// PostgresMigrations are the schema's migration files for PostgreSQL: a
+// baseline equal to SQLite's schema version 19, then one file for each
+// later SQLite migration, of the same number.
+func PostgresMigrations() fs.FS { return embeddedDir("migrations/postgres") }
 
 // JournalMigrations are the journal database's migration files.
 func JournalMigrations() fs.FS { return embeddedDir("journaldb") }
@@ -65,6 +71,20 @@ const (
 type Options struct {
 	Logger     *zap.Logger           // required
 	Registerer prometheus.Registerer // required
+	// Driver is the engine: DriverSQLite (the default; the database is the
+	// file at Open's path) or DriverPostgres (the database DSN names).
+	Driver string
+	// DSN is the PostgreSQL database's connection string (URL or
+	// key=value form). Its password is never logged.
+	DSN string
+	// PoolMax caps PostgreSQL's read connections (default 8); each store
+	// has two writer connections besides (the journal's and the store's).
+	PoolMax int
+	// StatementTimeout bounds every PostgreSQL statement (default 5s).
+	StatementTimeout time.Duration
+	// NodeID names this node among those sharing a PostgreSQL database
+	// (default: the host name); two nodes must not share one.
+	NodeID string
 	// Synchronous is SQLite's synchronous level: "full" (default; every
 	// commit fsyncs the WAL, so an acknowledged signal survives power loss)
 	// or "normal" (survives a process crash, not a power loss).
@@ -137,6 +157,24 @@ func (o *Options) setDefaults() error {
 	if o.Registerer == nil {
 		return errors.New("store: Options.Registerer is required")
 	}
+	switch o.Driver {
+	case "":
+		o.Driver = DriverSQLite
+	case DriverSQLite:
+	case DriverPostgres:
+		if o.DSN == "" {
+			return errors.New("store: the postgres driver needs a DSN (store.dsn)")
+		}
+		if o.NodeID == "" {
+			host, err := os.Hostname()
+			if err != nil || host == "" {
+				return errors.New("store: the postgres driver needs a node id (store.node_id): the host has no name")
+			}
+			o.NodeID = host
+		}
+	default:
+		return fmt.Errorf("store: driver must be sqlite or postgres, not %q", o.Driver)
+	}
 	switch o.Synchronous {
 	case "":
 		o.Synchronous = "full"
@@ -183,8 +221,8 @@ func (o *Options) setDefaults() error {
 type Store struct {
 	opts Options
 	log  *zap.Logger
-	db   *sqlite.DB
-	jdb  *sqlite.DB // the journal (journal.go)
+	db   engineDB
+	jdb  engineDB // the journal (journal.go)
 	// closing is closed when Close begins: a journal batch waiting for
 	// room in the projection's backlog gives up.
 	closing chan struct{}
@@ -230,41 +268,22 @@ type Store struct {
 // directory: Open creates it (0700) when missing, takes its instance lock
 // (a second alarmrx on it is refused), refuses a database that has gone
 // missing from it or fails its integrity check, and watches the file for
-// as long as the store is open.
+// as long as the store is open. With Options.Driver postgres, the database
+// is the one Options.DSN names and path's directory holds nothing of it.
 func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
 	log := opts.Logger.Named("store")
-	// The two engines' own metrics (writer, file, projection) are told
-	// apart by a db label: "store" is this database, "journal" the
-	// journal beside it, whose commits are what frames are ACKed on.
-	db, err := sqlite.Open(ctx, path, sqlite.Options{
-		Logger: log, Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"db": "store"}, opts.Registerer),
-		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
-		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, IntegrityCheck: opts.IntegrityCheck,
-		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
-		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
-	})
+	db, jdb, err := openEngines(ctx, path, opts, log)
 	if err != nil {
 		return nil, err
 	}
-	started := false
+	started, jstarted := false, false
 	defer func() {
 		if err != nil && !started {
 			db.Abort()
 		}
-	}()
-	jdb, err := sqlite.Open(ctx, filepath.Join(filepath.Dir(path), JournalFileName), sqlite.Options{
-		Logger: log.Named("journal"), Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"db": "journal"}, opts.Registerer),
-		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
-		FileCheckInterval: opts.FileCheckInterval, Migrations: JournalMigrations(), SharedDir: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	jstarted := false
-	defer func() {
 		if err != nil && !jstarted {
 			jdb.Abort()
 		}
@@ -335,16 +354,68 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	cancel()
 	go s.gauges.run()
-	s.log.Info("store opened", zap.String("path", path), zap.Int("schema_version", SchemaVersion()),
-		zap.String("synchronous", opts.Synchronous), zap.Bool("created", db.Created()))
+	s.log.Info("store opened", zap.String("driver", opts.Driver), zap.String("path", db.Path()),
+		zap.Int("schema_version", SchemaVersion()), zap.String("synchronous", opts.Synchronous), zap.Bool("created", db.Created()))
 	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+	if fi, err := os.Stat(dir); err == nil && opts.Driver == DriverSQLite && fi.Mode().Perm()&0o077 != 0 {
 		// A directory alarmrx did not create is left as it is (a backup
 		// agent may read it through its group), but said.
 		s.log.Warn("the data dir may be read by other users: 0700 keeps the database private",
 			zap.String("data_dir", dir), zap.String("mode", fmt.Sprintf("%04o", fi.Mode().Perm())))
 	}
 	return s, nil
+}
+
+// openEngines opens the store's database and its journal: on SQLite two
+// files in the data directory, each with a writer; on PostgreSQL one
+// database, the journal a table of it, with a writer connection for each.
+// The two engines' own metrics (writer, file, projection) are told apart
+// by a db label: "store" is the database, "journal" the journal, whose
+// commits are what frames are ACKed on.
+func openEngines(ctx context.Context, path string, opts Options, log *zap.Logger) (db, jdb engineDB, err error) {
+	storeReg := prometheus.WrapRegistererWith(prometheus.Labels{"db": "store"}, opts.Registerer)
+	journalReg := prometheus.WrapRegistererWith(prometheus.Labels{"db": "journal"}, opts.Registerer)
+	if opts.Driver == DriverPostgres {
+		pdb, err := postgres.Open(ctx, opts.DSN, postgres.Options{
+			Logger: log, Registerer: storeReg, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
+			ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax, Migrations: PostgresMigrations(),
+			PoolMax: opts.PoolMax, StatementTimeout: opts.StatementTimeout, LockTimeout: opts.BusyTimeout,
+			ApplicationName: "alarmrx/" + opts.NodeID, Dialect: opts.dialect,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		pjdb, err := postgres.Open(ctx, opts.DSN, postgres.Options{
+			Logger: log.Named("journal"), Registerer: journalReg, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
+			PoolMax: 2, StatementTimeout: opts.StatementTimeout, LockTimeout: opts.BusyTimeout,
+			ApplicationName: "alarmrx/" + opts.NodeID + "/journal", Dialect: opts.dialect,
+		})
+		if err != nil {
+			pdb.Abort()
+			return nil, nil, err
+		}
+		return pdb, pjdb, nil
+	}
+	sdb, err := sqlite.Open(ctx, path, sqlite.Options{
+		Logger: log, Registerer: storeReg,
+		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
+		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, IntegrityCheck: opts.IntegrityCheck,
+		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
+		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sjdb, err := sqlite.Open(ctx, filepath.Join(filepath.Dir(path), JournalFileName), sqlite.Options{
+		Logger: log.Named("journal"), Registerer: journalReg,
+		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
+		FileCheckInterval: opts.FileCheckInterval, Migrations: JournalMigrations(), SharedDir: true,
+	})
+	if err != nil {
+		sdb.Abort()
+		return nil, nil, err
+	}
+	return sdb, sjdb, nil
 }
 
 // InjectFault makes every write transaction fail with fn's error while fn

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // SupervisedAccount is an account with a check-in or test interval and its
@@ -76,7 +75,7 @@ func (s *Store) SaveSupervision(ctx context.Context, states []SupervisionState) 
 			if _, err := tx.ExecContext(ctx, upsert,
 				st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
 				// The account may have been deleted meanwhile.
-				if sqlite.IsStorageFailure(err) {
+				if s.db.IsStorageFailure(err) {
 					return err
 				}
 			}

@@ -89,7 +89,18 @@ func (c *rebindConn) IsValid() bool {
 	return true
 }
 
+// ArgConverter is a Dialect whose driver takes some Go values in another
+// form: PostgreSQL's flags are integer columns, as SQLite's are, and its
+// driver refuses a bool bound to one.
+type ArgConverter interface {
+	// ConvertArg returns v as the driver is to take it.
+	ConvertArg(v any) any
+}
+
 func (c *rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if a, ok := c.d.(ArgConverter); ok {
+		nv.Value = a.ConvertArg(nv.Value)
+	}
 	if n, ok := c.Conn.(driver.NamedValueChecker); ok {
 		return n.CheckNamedValue(nv)
 	}

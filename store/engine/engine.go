@@ -24,6 +24,9 @@ var (
 	// ErrOutcomeUnknown: the caller stopped waiting for a commit that was
 	// already queued; it may still land.
 	ErrOutcomeUnknown = errors.New("store: commit outcome not known yet")
+	// ErrSchemaNewer: the database was written by a newer alarmrx; this
+	// build never writes to it.
+	ErrSchemaNewer = errors.New("store: database schema newer than this build")
 )
 
 // Options configure a Writer. The engine fills in the defaults the store

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/alarmrx/alarmrx/store/engine"
 )
 
 // LockFileName is the instance lock in the data directory. Its presence
@@ -31,7 +33,7 @@ var (
 	ErrDatabaseDamaged = errors.New("store: database damaged")
 	// ErrSchemaNewer: the database was written by a newer alarmrx; this
 	// build never writes to it.
-	ErrSchemaNewer = errors.New("store: database schema newer than this build")
+	ErrSchemaNewer = engine.ErrSchemaNewer
 )
 
 // dirError is an ErrDataDir with its reason, read as one line.

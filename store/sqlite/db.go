@@ -71,9 +71,9 @@ type DB struct {
 	log     *zap.Logger
 	path    string
 	created bool
-	wdb     *sql.DB // one connection: the writer's
-	rdb     *sql.DB // readers
-	readers readers // rdb behind the read barrier (Read)
+	wdb     *sql.DB        // one connection: the writer's
+	rdb     *sql.DB        // readers
+	readers engine.Readers // rdb behind the read barrier (Read)
 	m       *metrics
 	started bool
 
@@ -179,7 +179,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 	db.Writer = engine.NewWriter(wdb, engine.Options{Logger: opts.Logger, Registerer: opts.Registerer,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, ProjectDelay: opts.ProjectDelay, BacklogMax: opts.BacklogMax,
 		IsStorageFailure: IsStorageFailure, Fenced: db.Fenced})
-	db.readers.pool = rdb
+	db.readers.Pool = rdb
 	return db, nil
 }
 
@@ -208,39 +208,7 @@ func (db *DB) Read() core.Reader { return &db.readers }
 // acknowledged before it. barrier bounds its own wait; past it the read
 // shows what is there. Set it before Start; it must not be called on the
 // writer.
-func (db *DB) SetReadBarrier(barrier func(context.Context)) { db.readers.barrier = barrier }
-
-// readers is the read pool behind its barrier.
-type readers struct {
-	pool    *sql.DB
-	barrier func(context.Context)
-}
-
-func (r *readers) wait(ctx context.Context) {
-	if r.barrier != nil && ctx.Value(asProjectedKey{}) == nil {
-		r.barrier(ctx)
-	}
-}
-
-type asProjectedKey struct{}
-
-// AsProjected marks the reads made with ctx as taking what is projected
-// as it is, past the barrier: figures recounted after each projection,
-// whose wait would only hurry the projection into more, smaller
-// transactions.
-func AsProjected(ctx context.Context) context.Context {
-	return context.WithValue(ctx, asProjectedKey{}, true)
-}
-
-func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	r.wait(ctx)
-	return r.pool.QueryContext(ctx, query, args...)
-}
-
-func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	r.wait(ctx)
-	return r.pool.QueryRowContext(ctx, query, args...)
-}
+func (db *DB) SetReadBarrier(barrier func(context.Context)) { db.readers.Barrier = barrier }
 
 // Start begins taking writes: it prepares the writer on its connection,
 // with b for the batched items, and starts it and the file watch.

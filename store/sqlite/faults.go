@@ -42,3 +42,6 @@ func constraintOf(err error) (core.Constraint, string) {
 	}
 	return core.NoConstraint, ""
 }
+
+// IsStorageFailure is the engine's IsStorageFailure.
+func (db *DB) IsStorageFailure(err error) bool { return IsStorageFailure(err) }

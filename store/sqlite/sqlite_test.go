@@ -312,7 +312,7 @@ func TestReadBarrier(t *testing.T) {
 	if got := waits.Load(); got != 2 {
 		t.Fatalf("barrier passed %d times for two reads, want 2", got)
 	}
-	if err := db.Read().QueryRowContext(AsProjected(ctx), `SELECT count(*) FROM items`).Scan(&n); err != nil {
+	if err := db.Read().QueryRowContext(engine.AsProjected(ctx), `SELECT count(*) FROM items`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if got := waits.Load(); got != 2 {
