@@ -42,9 +42,9 @@ const (
 	// PostgreSQL's journal is a table of the database the nodes share: an
 	// entry also says which node committed it, and when.
 	insertJournalNodeSQL = `INSERT INTO journal (id, entry, node, committed_at) VALUES (?, ?, ?, ?)`
-	trimJournalSQL   = `DELETE FROM journal WHERE id <= ?`
-	selectJournalSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
-	cursorSQL        = `UPDATE projection SET cursor = ? WHERE id = 1`
+	trimJournalSQL       = `DELETE FROM journal WHERE id <= ?`
+	selectJournalSQL     = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
+	cursorSQL            = `UPDATE projection SET cursor = ? WHERE id = 1`
 )
 
 // trimEvery is how many projected entries the journal lets gather before
