@@ -19,6 +19,7 @@ import (
 // and shared-memory files and the lock file are 0600 whatever the umask;
 // an existing database with wider modes is narrowed.
 func TestFilesArePrivate(t *testing.T) {
+	onSQLiteOnly(t)
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "data")
@@ -50,6 +51,7 @@ func TestFilesArePrivate(t *testing.T) {
 // TestDataDirLock: a second Open of one data dir is refused with the first
 // holder's pid, and the lock goes with Close.
 func TestDataDirLock(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	s, _ := openTest(t, path)
 	_, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
@@ -67,6 +69,7 @@ func TestDataDirLock(t *testing.T) {
 // TestIntegrityCheck: a database whose pages are damaged is refused with
 // ErrDatabaseDamaged, and never replaced or written to.
 func TestIntegrityCheck(t *testing.T) {
+	onSQLiteOnly(t)
 	// Every b-tree page after the schema pages is fair game; take page 5.
 	path, damaged := damagedStore(t, 5, "")
 	_, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
@@ -110,6 +113,7 @@ func damagedStore(t *testing.T, page int, index string) (string, []byte) {
 // go to their backup receiver), the store is unhealthy and the metric says
 // damaged. A sound database's check passes and changes nothing.
 func TestIntegrityCheckAfterStart(t *testing.T) {
+	onSQLiteOnly(t)
 	integrity := func(t *testing.T, reg prometheus.Gatherer, state string) float64 {
 		m, err := gatherOne(reg, "alarmrx_store_integrity_check", "db", "store", "state", state)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 // back (another connection, so no commit of the store's writer) shows only
 // once the store recounts; a scrape alone never does.
 func TestScrapeRunsNoSQL(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	reg := prometheus.NewRegistry()
 	var now atomic.Int64

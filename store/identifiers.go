@@ -39,7 +39,7 @@ func (s *Store) PortalScopes(ctx context.Context, u *PortalUser) ([]Client, erro
 	}
 	if kind == "customer" {
 		rows, err := s.rdb.QueryContext(ctx, `WITH RECURSIVE tree(id) AS (
-				SELECT ? UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id)
+				SELECT CAST(? AS bigint) UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id)
 			SELECT id, name, identifier FROM customers WHERE id IN (SELECT id FROM tree) AND id <> ? ORDER BY id`, id, id)
 		if err != nil {
 			return nil, fmt.Errorf("store: portal scopes: %w", err)

@@ -123,6 +123,7 @@ func copyFile(t *testing.T, from, to string) {
 // once, and a damaged entry is kept as a frame alone without holding back
 // the ones after it.
 func TestJournalLeftByACrashIsProjectedOnce(t *testing.T) {
+	onSQLiteOnly(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "live", FileName)
 	reg := prometheus.NewRegistry()

@@ -75,6 +75,7 @@ type planCase struct {
 // frames, resolved signals: most rows of a station match), which the
 // case marks; no index of them would pay for its write on every frame.
 func TestListQueriesUseIndexes(t *testing.T) {
+	onSQLiteOnly(t)
 	rec := &recordingDialect{}
 	path := filepath.Join(t.TempDir(), FileName)
 	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),

@@ -75,7 +75,7 @@ func (s *Store) warnPrefixMismatch(ctx context.Context, tx *sql.Tx, receiver int
 	// 9123 before this rule, and reaches 99123 now.
 	pairs, n, err := namedAccounts(ctx, tx, `SELECT b.number || ' and ' || a.number FROM accounts a
 		JOIN accounts b ON b.receiver = a.receiver AND b.number = substr(a.number, ?)
-		WHERE a.receiver = ? AND a.number GLOB ? ORDER BY a.number`, len(prefix)+1, receiver, prefix+prefix+"*")
+		WHERE a.receiver = ? AND substr(a.number, 1, ?) = ? ORDER BY a.number`, len(prefix)+1, receiver, 2*len(prefix), prefix+prefix)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // nothing else [design.md §4].
 func (s *Store) ScopeSites(ctx context.Context, customerID int64) ([]Site, error) {
 	ids, err := s.queryIDs(ctx, `WITH RECURSIVE tree(id) AS (
-			SELECT ? UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id)
+			SELECT CAST(? AS bigint) UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id)
 		SELECT id FROM sites WHERE customer_id IN (SELECT id FROM tree) ORDER BY id`, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("store: scope: %w", err)

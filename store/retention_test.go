@@ -172,9 +172,9 @@ func TestPruneKeepsNewerRowsAndWhatOpenIncidentsNeed(t *testing.T) {
 	f.exec(`INSERT INTO station_events (at, kind) VALUES (?, 'unknown_account'), (?, 'unknown_account')`,
 		t0.UnixNano(), now.Add(-day).UnixNano())
 	f.exec(`INSERT INTO poll_evidence (receiver, account, listener, first_at, last_at, polls, transport, remote_addr, protocol, kind, raw)
-		VALUES (1, '1111', 'dc09-main', ?, ?, 5, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', x''),
-		       (1, '2222', 'dc09-main', ?, ?, 9, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', x'')`,
-		t0.UnixNano(), t0.UnixNano(), t0.UnixNano(), now.Add(-day).UnixNano())
+		VALUES (1, '1111', 'dc09-main', ?, ?, 5, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', ?),
+		       (1, '2222', 'dc09-main', ?, ?, 9, 'tcp', '127.0.0.1:1', 'dc09', 'NULL', ?)`,
+		t0.UnixNano(), t0.UnixNano(), []byte{}, t0.UnixNano(), now.Add(-day).UnixNano(), []byte{})
 	// An operator's notes go with their signal; a kept signal keeps its own.
 	f.exec(`INSERT INTO signal_notes (signal_id, at, user_name, note) VALUES (?, ?, 'op', 'called'), (?, ?, 'op', 'called')`,
 		oldSignals[0], t0.UnixNano(), pendingSignal, t0.UnixNano())
@@ -298,6 +298,7 @@ func TestPruneKeepsTheNewestRow(t *testing.T) {
 // TestPruneShrinksTheFile: after a round, incremental vacuum gives the
 // freed pages back in bounded steps, and counts them.
 func TestPruneShrinksTheFile(t *testing.T) {
+	onSQLiteOnly(t)
 	f := newRetentionFixture(t)
 	if !f.s.incrementalVacuum || f.one(`PRAGMA auto_vacuum`) != sqlite.AutoVacuumIncremental {
 		t.Fatal("a new store has no incremental auto-vacuum")
@@ -335,6 +336,7 @@ func TestPruneShrinksTheFile(t *testing.T) {
 // auto-vacuum keeps working: rows are pruned, their pages stay free for
 // new rows, and the file is not rewritten.
 func TestPruneWithoutAutoVacuum(t *testing.T) {
+	onSQLiteOnly(t)
 	path := fileWithoutAutoVacuum(t)
 	reg := prometheus.NewRegistry()
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -369,6 +371,7 @@ func TestPruneWithoutAutoVacuum(t *testing.T) {
 // an index, never by a scan of a table: the writer they hold is the one
 // acknowledgements wait for.
 func TestPruneQueriesUseIndexes(t *testing.T) {
+	onSQLiteOnly(t)
 	f := newRetentionFixture(t)
 	for _, k := range pruneKinds {
 		queries := []string{k.pick, `DELETE FROM ` + k.table + ` WHERE ` + k.key + ` IN (?)`}
@@ -500,6 +503,7 @@ func fileWithoutAutoVacuum(t *testing.T) string {
 // store and a missing database, and turns a file without auto-vacuum into
 // one with it, smaller by its free pages, with every row kept.
 func TestCompactConvertsAnOlderDatabase(t *testing.T) {
+	onSQLiteOnly(t)
 	path := fileWithoutAutoVacuum(t)
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	reg := prometheus.NewRegistry()

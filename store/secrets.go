@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -186,15 +187,21 @@ func (s *Store) openSecrets(ctx context.Context) error {
 	return s.sealPlaintext(ctx)
 }
 
-// sealPlaintext seals the plaintext secrets still in the store. Secure
-// delete zeroes the space the plaintext leaves in the database pages, and a
-// truncating checkpoint clears it from the WAL.
+// sealPlaintext seals the plaintext secrets still in the store. On SQLite,
+// secure delete zeroes the space the plaintext leaves in the database
+// pages, and a truncating checkpoint clears it from the WAL. PostgreSQL
+// keeps the old row versions until a vacuum reuses their space, and its
+// WAL and backups keep them too: the README's deployment section says to
+// put its data on encrypted storage.
 func (s *Store) sealPlaintext(ctx context.Context) (err error) {
 	conn, err := s.db.Setup().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: seal secrets: %w", err)
 	}
 	defer conn.Close()
+	if s.opts.Driver != DriverSQLite {
+		return s.sealPlaintextIn(ctx, conn, false)
+	}
 	var secureDelete int
 	if err := conn.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&secureDelete); err != nil {
 		return fmt.Errorf("store: seal secrets: %w", err)
@@ -208,6 +215,12 @@ func (s *Store) sealPlaintext(ctx context.Context) (err error) {
 			err = fmt.Errorf("store: seal secrets: %w", e)
 		}
 	}()
+	return s.sealPlaintextIn(ctx, conn, true)
+}
+
+// sealPlaintextIn seals the plaintext secrets on conn, in one transaction,
+// and checkpoints SQLite's WAL after it when checkpoint is set.
+func (s *Store) sealPlaintextIn(ctx context.Context, conn *sql.Conn, checkpoint bool) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: seal secrets: %w", err)
@@ -269,9 +282,11 @@ func (s *Store) sealPlaintext(ctx context.Context) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: seal secrets: %w", err)
 	}
-	var busy, frames, done int
-	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
-		return fmt.Errorf("store: seal secrets: checkpoint: %w", err)
+	if checkpoint {
+		var busy, frames, done int
+		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
+			return fmt.Errorf("store: seal secrets: checkpoint: %w", err)
+		}
 	}
 	s.log.Info("plaintext secrets encrypted at rest", zap.Int("dc09_keys", counts[0]), zap.Int("passcodes", counts[1]))
 	return nil

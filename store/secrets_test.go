@@ -249,6 +249,7 @@ func checkAccountKeys(t *testing.T, s *Store, f *secretsFixture) {
 // plaintext, and still work: the account index has the keys, records say
 // a key or passcode is set, an import of the same keys changes nothing.
 func TestSecretsEncryptedAtRest(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	s, err := openSecretsStore(t, path, secretsKey1, nil)
 	if err != nil {
@@ -319,6 +320,7 @@ func TestSecretsEncryptedAtRest(t *testing.T) {
 // plaintext keys and passcodes sealed when it is opened with one, in one
 // step that logs how many and not what.
 func TestSecretsSealedAtStartup(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	s, err := openSecretsStore(t, path, nil, nil)
 	if err != nil {
@@ -387,6 +389,7 @@ func TestSecretsSealedAtStartup(t *testing.T) {
 // does not open without its key or with another one, and says which
 // setting to look at, without showing a key.
 func TestSecretsRefusedWithoutOrWithAnotherKey(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	s, err := openSecretsStore(t, path, secretsKey1, nil)
 	if err != nil {

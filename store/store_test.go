@@ -188,6 +188,7 @@ func TestCommitFailureIsReportedAndRecovers(t *testing.T) {
 }
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {
+	onSQLiteOnly(t)
 	path := filepath.Join(t.TempDir(), FileName)
 	reg := prometheus.NewRegistry()
 	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: reg})

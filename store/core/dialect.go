@@ -24,8 +24,10 @@ type Dialect interface {
 }
 
 // RebindNumbered rewrites each "?" placeholder of query into prefix and
-// its 1-based position ("$1", "$2" with prefix "$"). A "?" inside a
-// quoted string or identifier, or a comment, is text and stays.
+// its 1-based position ("$1", "$2" with prefix "$"), and a numbered one
+// ("?3", which SQLite reads as the third argument, for a query that binds
+// one argument twice) into prefix and its number. A "?" inside a quoted
+// string or identifier, or a comment, is text and stays.
 func RebindNumbered(query, prefix string) string {
 	if !strings.Contains(query, "?") {
 		return query
@@ -68,6 +70,14 @@ func RebindNumbered(query, prefix string) string {
 			}
 			b.WriteString(query[i:stop])
 			i = stop - 1
+		case c == '?' && i+1 < len(query) && '0' <= query[i+1] && query[i+1] <= '9':
+			j := i + 1
+			for j < len(query) && '0' <= query[j] && query[j] <= '9' {
+				j++
+			}
+			b.WriteString(prefix)
+			b.WriteString(query[i+1 : j])
+			i = j - 1
 		case c == '?':
 			n++
 			b.WriteString(prefix)

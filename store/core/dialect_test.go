@@ -10,8 +10,8 @@ func (d numbered) Rebind(q string) string    { return RebindNumbered(q, d.prefix
 func (numbered) Least(a, b string) string    { return "LEAST(" + a + ", " + b + ")" }
 func (numbered) Greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
 
-// TestRebindNumbered: each placeholder becomes its position; a "?" that
-// is text (a string, a quoted name, a comment) stays.
+// TestRebindNumbered: each placeholder becomes its position, a numbered
+// one its number; a "?" that is text (a string, a quoted name, a comment) stays.
 func TestRebindNumbered(t *testing.T) {
 	var d Dialect = numbered{prefix: "$"}
 	for _, c := range []struct{ in, want string }{
@@ -23,6 +23,10 @@ func TestRebindNumbered(t *testing.T) {
 		{`SELECT "odd?name" FROM t WHERE x = 'it''s ?' AND y = ?`, `SELECT "odd?name" FROM t WHERE x = 'it''s ?' AND y = $1`},
 		{"SELECT a -- any?\nFROM t WHERE b = ? /* or? */ AND c = ?", "SELECT a -- any?\nFROM t WHERE b = $1 /* or? */ AND c = $2"},
 		{`SELECT 'unterminated ?`, `SELECT 'unterminated ?`},
+		// SQLite's numbered placeholders keep their number: one argument
+		// bound twice.
+		{`SELECT id FROM sites WHERE installer_id = ?1 UNION SELECT site_id FROM accounts WHERE installer_id = ?1 LIMIT ?12`,
+			`SELECT id FROM sites WHERE installer_id = $1 UNION SELECT site_id FROM accounts WHERE installer_id = $1 LIMIT $12`},
 	} {
 		if got := d.Rebind(c.in); got != c.want {
 			t.Errorf("Rebind(%q)\n = %q\nwant %q", c.in, got, c.want)

@@ -120,7 +120,7 @@ func (t *Tx) SetDialect(d core.Dialect) {
 	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + ?, last_signal_at = ` + d.Greatest("last_signal_at", "?") + `,
 			restored = CASE WHEN ? < 0 THEN restored ELSE ? END,
 			priority = CASE WHEN ? = 0 THEN priority ELSE ` + d.Least("priority", "?") + ` END,
-			kind = CASE WHEN ? THEN 'runaway' ELSE kind END WHERE id = ?`
+			kind = CASE WHEN ? = 1 THEN 'runaway' ELSE kind END WHERE id = ?`
 }
 
 // Flush writes what the transaction's signals changed on their open

@@ -258,7 +258,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 				// parent and refuse if we meet the customer.
 				var loops int
 				err := tx.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
-					SELECT ? UNION SELECT c.parent_id FROM customers c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL)
+					SELECT CAST(? AS bigint) UNION SELECT c.parent_id FROM customers c JOIN up ON c.id = up.id WHERE c.parent_id IS NOT NULL)
 					SELECT count(*) FROM up WHERE id = ?`, *c.ParentID, c.ID).Scan(&loops)
 				if err != nil {
 					return err

@@ -163,7 +163,7 @@ func (s *MorningReports) KeptReports(ctx context.Context, customerID int64, limi
 
 func (s *MorningReports) reports(ctx context.Context, customerID int64, limit int, deleted bool) ([]Report, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE (? = 0 OR customer_id = ?)
-		AND (? OR deleted_at IS NULL) ORDER BY id DESC LIMIT ?`, customerID, customerID, deleted, core.ClampLimit(limit))
+		AND (? = 1 OR deleted_at IS NULL) ORDER BY id DESC LIMIT ?`, customerID, customerID, deleted, core.ClampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: reports: %w", err)
 	}
