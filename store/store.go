@@ -45,6 +45,14 @@ func SchemaVersion() int { return sqlite.SchemaVersion(Migrations()) }
 // later SQLite migration, of the same number.
 func PostgresMigrations() fs.FS { return embeddedDir("migrations/postgres") }
 
+// MigrationsFor are the migration files of the engine of dialect d.
+func MigrationsFor(d core.Dialect) fs.FS {
+	if d.Name() == postgres.Dialect.Name() {
+		return PostgresMigrations()
+	}
+	return Migrations()
+}
+
 // JournalMigrations are the journal database's migration files.
 func JournalMigrations() fs.FS { return embeddedDir("journaldb") }
 

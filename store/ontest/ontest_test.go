@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,9 +39,10 @@ type fixture struct {
 func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.FileName)
+	place := storetest.NewPlace(t, d)
 	// The account comes from the store's own records, as in a station.
-	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	st, err := store.Open(ctx, place.Path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Driver: place.Driver, DSN: place.DSN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 	must(t, st.Accounts.Create(ctx, a))
 	must(t, st.Close())
 
-	db := storetest.StartEngine(t, path, d, store.Migrations(), noBatches{})
+	db := storetest.StartEngine(t, place, d, store.MigrationsFor(d), noBatches{})
 	f := &fixture{now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), account: a.ID}
 	f.tests = ontest.New(db, ontest.Options{
 		Now:     func() time.Time { return f.now },

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/outbox"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -51,7 +49,7 @@ func (signalBatcher) Released([]any)  {}
 // store's schema, three stored signals and one incident, its hooks
 // recorded.
 type fixture struct {
-	db              *sqlite.DB
+	db              storetest.Engine
 	box             *outbox.Outbox
 	targets         []outbox.Target
 	signals         []int64
@@ -69,10 +67,11 @@ var (
 func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.FileName)
+	place := storetest.NewPlace(t, d)
 	// The signals and the incident come from the store's own commit path,
 	// with no outputs configured: the outbox starts empty.
-	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	st, err := store.Open(ctx, place.Path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Driver: place.Driver, DSN: place.DSN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +106,7 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 		f.signals = append(f.signals, sg.ID)
 	}
 	slices.Sort(f.signals)
-	f.db = storetest.StartEngine(t, path, d, store.Migrations(), signalBatcher{targets: f.targets})
+	f.db = storetest.StartEngine(t, place, d, store.MigrationsFor(d), signalBatcher{targets: f.targets})
 	f.box = outbox.New(f.db, outbox.Options{
 		Now:     func() time.Time { return now },
 		Targets: f.targets,

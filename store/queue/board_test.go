@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -35,8 +34,9 @@ type boardFixture struct {
 func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.FileName)
-	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), PasswordCost: 4})
+	place := storetest.NewPlace(t, d)
+	st, err := store.Open(ctx, place.Path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), PasswordCost: 4,
+		Driver: place.Driver, DSN: place.DSN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
 		f.ops[i] = core.Actor{ID: u.ID, Name: name}
 	}
 	must(t, st.Close())
-	f.fixture = reopen(t, d, path, 3) // the third stays out of the incident
+	f.fixture = reopen(t, d, place, 3) // the third stays out of the incident
 	fire := protocols.Event{Format: protocols.FormatSIA, Code: "FA", Category: protocols.CategoryFire, Qualifier: protocols.QualifierNew}
 	f.run(t, f.signal(0, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
 	f.run(t, f.signal(1, 0, fire, queue.Handling{Mode: queue.HandlingQueue, Priority: 1}))
@@ -84,10 +84,11 @@ func newBoardFixture(t *testing.T, d core.Dialect) *boardFixture {
 // reopen opens the database at path through the store (creating it if
 // needed), stores n signals that no incident holds, and returns an engine
 // on it with the batcher started.
-func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
+func reopen(t *testing.T, d core.Dialect, place storetest.Place, n int) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry()})
+	st, err := store.Open(ctx, place.Path, store.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Driver: place.Driver, DSN: place.DSN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func reopen(t *testing.T, d core.Dialect, path string, n int) *fixture {
 		f.signals = append(f.signals, s.ID)
 	}
 	slices.Sort(f.signals)
-	f.db = storetest.StartEngine(t, path, d, store.Migrations(), f.b)
+	f.db = storetest.StartEngine(t, place, d, store.MigrationsFor(d), f.b)
 	return f
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,12 +12,10 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
-	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/queue"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // step is one thing to write with the queue's Tx in a batch of the writer.
@@ -79,7 +76,7 @@ func (b *batcher) Released([]any) {
 }
 
 type fixture struct {
-	db      *sqlite.DB
+	db      storetest.Engine
 	b       *batcher
 	signals []int64 // stored signals, logged: free to queue
 }
@@ -90,7 +87,7 @@ var received = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 // schema and n stored signals that no incident holds yet.
 func newFixture(t *testing.T, d core.Dialect, n int) *fixture {
 	t.Helper()
-	return reopen(t, d, filepath.Join(t.TempDir(), store.FileName), n)
+	return reopen(t, d, storetest.NewPlace(t, d), n)
 }
 
 func must(t *testing.T, err error) {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/records"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // markedSecrets stands for secrets at rest: a value is stored with a mark
@@ -59,7 +57,7 @@ func (o openMarked) Scan(v any) error {
 // prefix ABC), a customer tree HQ → region → branch and two sites, as the
 // store's own record tests have them.
 type kindsFixture struct {
-	db          *sqlite.DB
+	db          storetest.Engine
 	k           *records.Kinds
 	clock       *storetest.Clock
 	site, site2 *records.Site
@@ -70,7 +68,7 @@ func newKindsFixture(t *testing.T, d core.Dialect) *kindsFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &kindsFixture{clock: storetest.NewClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))}
-	f.db = storetest.StartEngine(t, filepath.Join(t.TempDir(), store.FileName), d, store.Migrations(), noBatches{})
+	f.db = storetest.StartEngine(t, storetest.NewPlace(t, d), d, store.MigrationsFor(d), noBatches{})
 	f.k = records.NewKinds(f.db, records.Options{
 		Now: f.clock.Now, Secrets: markedSecrets{},
 		AccountCommitted: func(old, a *records.Account) {
@@ -149,6 +147,9 @@ func TestIdentifierKeyMatchesTheMigration(t *testing.T) {
 }
 
 func testIdentifierKeyMatchesTheMigration(t *testing.T, d core.Dialect) {
+	if storetest.IsPostgres(d) {
+		t.Skip("migration 0012 is SQLite's: a PostgreSQL database starts at the baseline, with no identifiers to convert")
+	}
 	f := newKindsFixture(t, d)
 	for _, v := range []string{"+1 312 555 0101", "1 (312) 555-0101", "1.312.555/0101", "acme-01", "Ünïcode 1", "\t42 ", "a_b#c"} {
 		var sqlKey string

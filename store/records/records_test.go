@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/internal/storetest"
 	"github.com/alarmrx/alarmrx/store/records"
-	"github.com/alarmrx/alarmrx/store/sqlite"
 )
 
 // installer is a record kind of the test's own on the store's installers
@@ -41,7 +39,7 @@ func (noBatches) Committed([]any) {}
 func (noBatches) Released([]any)  {}
 
 type fixture struct {
-	db              *sqlite.DB
+	db              storetest.Engine
 	recs            *records.Records[installer]
 	now             time.Time
 	storetest.Calls // the hooks the part called, in order
@@ -49,7 +47,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, d core.Dialect) *fixture {
 	t.Helper()
-	db := storetest.StartEngine(t, filepath.Join(t.TempDir(), store.FileName), d, store.Migrations(), noBatches{})
+	db := storetest.StartEngine(t, storetest.NewPlace(t, d), d, store.MigrationsFor(d), noBatches{})
 	f := &fixture{db: db, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	f.recs = records.New(db, func() time.Time { return f.now }, &records.Table[installer]{
 		Name: "installers", Label: "installer",
