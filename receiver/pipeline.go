@@ -149,7 +149,15 @@ func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	f.rec = p.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, f.key)
 	f.marks = p.resolve(f.stored, &f.rec, meta.receivedAt)
 	p.classifyEvents(f.stored, &f.rec, meta.receivedAt)
-	if err := p.commit(f); err != nil {
+	err := p.commit(f)
+	if errors.Is(err, store.ErrDuplicate) {
+		// Stored already, by this node or another one the panel reached
+		// before a failover: answered as the copy this node remembers
+		// would be.
+		p.r.m.duplicates.WithLabelValues(p.opts.Name).Inc()
+		return p.reply(msg, nil, meta), nil
+	}
+	if err != nil {
 		// [design.md §2 rule 3] No ACK into memory: the panel retries or
 		// fails over to its backup receiver.
 		outcome := protocols.Reject(p.protocol, protocols.ReasonStore, err)
@@ -253,7 +261,7 @@ func (p *pipeline) commit(f *frame) error {
 			// instead of being stored a second time.
 			p.r.settleLater(f.entry, pending)
 		} else {
-			p.r.dd.finish(f.entry, err == nil)
+			p.r.dd.finish(f.entry, err == nil || errors.Is(err, store.ErrDuplicate))
 		}
 		f.entry = nil // settled, or left to settleLater
 	}

@@ -66,10 +66,13 @@ type Trouble struct {
 	Title   string // what the operator reads
 }
 
-// commitItem is one frame in the writer's queue (sqlite.DB.Submit).
+// commitItem is one frame in the writer's queue (engine.Writer.Submit).
 type commitItem struct {
 	msg *protocols.Message
 	rec Receipt
+	// duplicateOf, set by the journal's batch on PostgreSQL, is the frame
+	// whose key this one met in dedupe_keys: nothing of it was written.
+	duplicateOf int64
 }
 
 // Commit stores a frame and its events in one transaction, batched with the
@@ -94,7 +97,12 @@ func (s *Store) Commit(ctx context.Context, msg *protocols.Message, rec Receipt)
 	if err := s.db.Fenced(); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return s.jdb.Submit(ctx, &commitItem{msg: msg, rec: rec})
+	item := &commitItem{msg: msg, rec: rec}
+	id, err := s.jdb.Submit(ctx, item)
+	if err == nil && item.duplicateOf != 0 {
+		return item.duplicateOf, ErrDuplicate
+	}
+	return id, err
 }
 
 // write runs fn in a transaction of its own on the writer and returns after
@@ -138,9 +146,13 @@ type frameBatcher struct {
 	// projection gave outbox rows: they are woken once it committed.
 	queued []bool
 	chunk  []journalRow
+	ids    []int64 // the entries the projection took (PostgreSQL: deleted in its transaction)
 }
 
-func (*frameBatcher) Statements() []string {
+func (b *frameBatcher) Statements() []string {
+	if b.s.opts.Driver == DriverPostgres {
+		return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, lockProjectionSQL, selectJournalAllSQL, deleteJournalSQL}
+	}
 	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, cursorSQL}
 }
 

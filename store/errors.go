@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/alarmrx/alarmrx/store/core"
 )
@@ -17,6 +18,11 @@ var (
 	// ErrInvalid: a field of a record is missing or malformed; a
 	// *FieldError says which.
 	ErrInvalid = core.ErrInvalid
+	// ErrDuplicate: Commit met the frame's dedupe or idempotency key in
+	// the database, stored by this node or another one within the dedupe
+	// window; the frame ID returned is the stored copy's, and the frame is
+	// answered as stored.
+	ErrDuplicate = errors.New("store: duplicate of a stored frame")
 )
 
 // FieldError names the field of a record that is missing or malformed.

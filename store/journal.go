@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,16 +42,45 @@ const JournalFileName = "journal.db"
 const (
 	insertJournalSQL = `INSERT INTO journal (id, entry) VALUES (?, ?)`
 	// PostgreSQL's journal is a table of the database the nodes share: an
-	// entry also says which node committed it, and when.
+	// entry also says which node committed it, and when. Its ids come from
+	// the database's sequence, so that no two nodes give one twice.
 	insertJournalNodeSQL = `INSERT INTO journal (id, entry, node, committed_at) VALUES (?, ?, ?, ?)`
-	trimJournalSQL       = `DELETE FROM journal WHERE id <= ?`
-	selectJournalSQL     = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
-	cursorSQL            = `UPDATE projection SET cursor = ? WHERE id = 1`
+	nextJournalIDsSQL    = `SELECT nextval('journal_id_seq') FROM generate_series(1, ?)`
+	// A key is taken by the first frame to commit it, or by one that
+	// comes after its holder's window ended; no row back is a duplicate.
+	takeDedupeKeySQL = `INSERT INTO dedupe_keys (key, frame_id, at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET frame_id = excluded.frame_id, at = excluded.at WHERE dedupe_keys.at < ?
+		RETURNING frame_id`
+	dedupeKeyFrameSQL = `SELECT frame_id FROM dedupe_keys WHERE key = ?`
+	// On PostgreSQL, every node's projection reads the entries of all
+	// nodes, one projection at a time across them (the advisory lock,
+	// released with the transaction), and deletes what it projected in
+	// the same transaction: a node that died leaves its entries to the
+	// next projection of any other, and outbox ids keep one order.
+	lockProjectionSQL   = `SELECT pg_advisory_xact_lock(7217001)`
+	selectJournalAllSQL = `SELECT id, entry, node = ? FROM journal WHERE id > ? ORDER BY id LIMIT ?`
+	deleteJournalSQL    = `DELETE FROM journal WHERE id = ANY(?)`
+	journalRemainingSQL = `SELECT count(*), coalesce(min(id) FILTER (WHERE node = ?), 0), coalesce(min(committed_at), 0) FROM journal`
+	// Keys past the dedupe window go a bounded number at a time, every
+	// pruneKeysEvery journal batches.
+	pruneDedupeKeysSQL = `DELETE FROM dedupe_keys WHERE key IN (SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500)`
+	dropDedupeKeySQL   = `DELETE FROM dedupe_keys WHERE key = ? AND frame_id = ?`
+	trimJournalSQL     = `DELETE FROM journal WHERE id <= ?`
+	selectJournalSQL   = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
+	cursorSQL          = `UPDATE projection SET cursor = ? WHERE id = 1`
 )
 
 // trimEvery is how many projected entries the journal lets gather before
 // its next batch deletes them.
 const trimEvery = 256
+
+// pruneKeysEvery is how many journal batches go between two prunings of
+// the dedupe keys past their window (PostgreSQL).
+const pruneKeysEvery = 64
+
+// sharedPoll is how often a node on PostgreSQL looks for entries other
+// nodes committed and left unprojected (a node that died).
+const sharedPoll = time.Second
 
 // journalChunk is how many entries the projection reads at a time.
 const journalChunk = 64
@@ -85,6 +116,26 @@ type journal struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed at each projection
 	wake    chan struct{} // tells the store's writer of new entries
+
+	// On PostgreSQL (shared): batchN is how many entries the batch being
+	// written holds (the others were duplicates); batches counts them for
+	// pruneKeysEvery; left is what the last projection left in the journal
+	// of every node; foreignAt is when the oldest entry not this node's
+	// own was committed, while the backlog holds some.
+	shared    bool
+	batchN    int
+	batches   int
+	left      journalLeft
+	foreignAt atomic.Int64
+	pollDone  chan struct{}
+}
+
+// journalLeft is what a projection on PostgreSQL left in the journal: the
+// entries of every node, the oldest of this node's own (0: none), when
+// the oldest was committed, and this node's last committed id when it
+// looked.
+type journalLeft struct {
+	total, ownMin, oldestAt, committed int64
 }
 
 type batchMark struct {
@@ -96,6 +147,9 @@ type batchMark struct {
 // writer starts, and forgets the entries projected already: entries a
 // crash left are projected first thing.
 func (s *Store) loadJournal(ctx context.Context) error {
+	if s.opts.Driver == DriverPostgres {
+		return s.loadSharedJournal(ctx)
+	}
 	var cursor, fmax, jmax, count int64
 	err := s.db.Setup().QueryRowContext(ctx, `SELECT cursor FROM projection WHERE id = 1`).Scan(&cursor)
 	if err == nil {
@@ -129,6 +183,62 @@ func (s *Store) loadJournal(ctx context.Context) error {
 	return nil
 }
 
+// loadSharedJournal reads where PostgreSQL's journal stands at open: what
+// it holds is unprojected, of this node or another, and the next
+// projection of any node takes it.
+func (s *Store) loadSharedJournal(ctx context.Context) error {
+	var count, ownMax, oldest int64
+	err := s.db.Setup().QueryRowContext(ctx, `SELECT count(*), coalesce(max(id) FILTER (WHERE node = ?), 0),
+		coalesce(min(committed_at), 0) FROM journal`, s.opts.NodeID).Scan(&count, &ownMax, &oldest)
+	if err != nil {
+		return fmt.Errorf("store: journal: %w", err)
+	}
+	j := &s.jr
+	j.shared = true
+	j.changed, j.wake, j.pollDone = make(chan struct{}), make(chan struct{}, 1), make(chan struct{})
+	j.committed.Store(ownMax)
+	if count > 0 {
+		j.backlog.Store(count)
+		// Committed before this start: due at once.
+		j.marks = append(j.marks, batchMark{last: ownMax, at: time.Unix(0, 1)})
+		j.foreignAt.Store(1)
+		s.log.Info("projecting the journal entries left by the last run of the nodes", zap.Int64("entries", count),
+			zap.Int64("of_this_node_up_to", ownMax))
+	}
+	return nil
+}
+
+// pollShared looks, every sharedPoll until the store closes, for entries
+// that other nodes committed and nobody projected yet, and gives them to
+// this node's writer: a node that died leaves its acknowledged frames to
+// the others. It reads on the journal's pool, not the store writer's.
+func (s *Store) pollShared() {
+	j := &s.jr
+	defer close(j.pollDone)
+	t := time.NewTicker(sharedPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+		if j.backlog.Load() > 0 {
+			continue // this node's writer projects already, all nodes' entries
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), sharedPoll)
+		var count, oldest int64
+		err := s.jdb.Read().QueryRowContext(ctx, `SELECT count(*), coalesce(min(committed_at), 0) FROM journal`).Scan(&count, &oldest)
+		cancel()
+		if err != nil || count == 0 {
+			continue
+		}
+		j.foreignAt.Store(max(oldest, 1))
+		j.backlog.CompareAndSwap(0, count)
+		j.poke()
+	}
+}
+
 func (j *journal) registerMetrics(reg prometheus.Registerer, now func() time.Time) {
 	f := promauto.With(reg)
 	f.NewGaugeFunc(prometheus.GaugeOpts{
@@ -145,10 +255,26 @@ func (j *journal) registerMetrics(reg prometheus.Registerer, now func() time.Tim
 func (j *journal) lag(now time.Time) time.Duration {
 	j.marksMu.Lock()
 	defer j.marksMu.Unlock()
-	if len(j.marks) == 0 {
+	oldest, ok := j.oldest()
+	if !ok {
 		return 0
 	}
-	return max(0, now.Sub(j.marks[0].at))
+	return max(0, now.Sub(oldest))
+}
+
+// oldest is when the oldest waiting entry was committed: this node's
+// oldest batch, or on PostgreSQL another node's entry when that is older
+// or this node has none waiting. It is called with marksMu held.
+func (j *journal) oldest() (time.Time, bool) {
+	var at time.Time
+	ok := len(j.marks) > 0
+	if ok {
+		at = j.marks[0].at
+	}
+	if f := j.foreignAt.Load(); f != 0 && j.backlog.Load() > 0 && (!ok || time.Unix(0, f).Before(at)) {
+		at, ok = time.Unix(0, f), true
+	}
+	return at, ok
 }
 
 // room waits until the backlog is under max, or closing is closed.
@@ -233,13 +359,14 @@ func (b *frameBatcher) Backlog() (int, time.Time) {
 	j := &b.s.jr
 	j.marksMu.Lock()
 	defer j.marksMu.Unlock()
-	if len(j.marks) == 0 {
+	oldest, ok := j.oldest()
+	if !ok {
 		return 0, time.Time{}
 	}
 	if j.hurry.Load() {
-		return int(j.backlog.Load()), time.Unix(0, 1) // due now: a reader waits
+		return max(1, int(j.backlog.Load())), time.Unix(0, 1) // due now: a reader waits
 	}
-	return int(j.backlog.Load()), j.marks[0].at
+	return int(j.backlog.Load()), oldest
 }
 
 // Wake is signalled at each journal commit (engine.Projector).
@@ -264,6 +391,9 @@ func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int
 	st, err := b.begin(ctx, tx)
 	if err != nil {
 		return 0, err
+	}
+	if j.shared {
+		return b.projectShared(ctx, tx, st, more)
 	}
 	done, last := 0, j.projected.Load()
 	j.sites = j.sites[:0]
@@ -312,6 +442,69 @@ fill:
 type journalRow struct {
 	id    int64
 	entry []byte
+	own   bool // committed by this node (PostgreSQL)
+}
+
+// projectShared is Project on PostgreSQL: the entries of every node, one
+// projection at a time across the nodes, deleted as they are projected.
+func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txStmts, more func(int) bool) (int, error) {
+	j := &b.s.jr
+	if _, err := tx.ExecContext(ctx, lockProjectionSQL); err != nil {
+		return 0, err
+	}
+	// What this node committed before the journal is read: if none of
+	// its entries is left after, all of those are projected.
+	committed := j.committed.Load()
+	sel, err := tx.Stmt(ctx, selectJournalAllSQL)
+	if err != nil {
+		return 0, err
+	}
+	done, last := 0, int64(0)
+	b.ids = b.ids[:0]
+	j.sites = j.sites[:0]
+fill:
+	for more(done) {
+		rows, err := sel.QueryContext(ctx, b.s.opts.NodeID, last, journalChunk)
+		if err != nil {
+			return 0, err
+		}
+		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
+			var r journalRow
+			err := sc.Scan(&r.id, &r.entry, &r.own)
+			return r, err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if len(b.chunk) == 0 {
+			break
+		}
+		for _, r := range b.chunk {
+			if done > 0 && !more(done) {
+				break fill
+			}
+			if err := b.projectOne(ctx, st, r); err != nil {
+				return 0, &projectionError{id: r.id, err: err}
+			}
+			last = r.id
+			b.ids = append(b.ids, r.id)
+			done++
+		}
+	}
+	if err := b.q.Flush(ctx); err != nil {
+		return 0, err
+	}
+	if len(b.ids) > 0 {
+		if _, err := tx.ExecContext(ctx, deleteJournalSQL, b.ids); err != nil {
+			return 0, err
+		}
+	}
+	left := journalLeft{committed: committed}
+	if err := tx.QueryRowContext(ctx, journalRemainingSQL, b.s.opts.NodeID).Scan(&left.total, &left.ownMin, &left.oldestAt); err != nil {
+		return 0, err
+	}
+	j.left = left
+	return done, nil
 }
 
 // projectOne builds one entry's rows. The poison entry gets its frame row
@@ -358,8 +551,21 @@ func (b *frameBatcher) Projected(n int, err error) {
 		}
 		return
 	}
+	if j.shared {
+		// What is left says how far this node's own entries are
+		// projected, by this node or another, and what waits of all.
+		l := j.left
+		reached := l.committed
+		if l.ownMin != 0 {
+			reached = l.ownMin - 1
+		}
+		j.reached = max(j.projected.Load(), reached)
+		j.backlog.Store(l.total)
+		j.foreignAt.Store(l.oldestAt)
+	} else {
+		j.backlog.Add(-int64(n))
+	}
 	j.projected.Store(j.reached)
-	j.backlog.Add(-int64(n))
 	j.hurry.Store(false)
 	j.marksMu.Lock()
 	drop := 0
@@ -397,13 +603,11 @@ type journalBatcher struct {
 	entry []byte // the buffer entries are encoded in
 }
 
-func (b *journalBatcher) Statements() []string { return []string{b.insertSQL(), trimJournalSQL} }
-
-func (b *journalBatcher) insertSQL() string {
+func (b *journalBatcher) Statements() []string {
 	if b.s.opts.Driver == DriverPostgres {
-		return insertJournalNodeSQL
+		return []string{insertJournalNodeSQL, nextJournalIDsSQL, takeDedupeKeySQL, dedupeKeyFrameSQL}
 	}
-	return insertJournalSQL
+	return []string{insertJournalSQL, trimJournalSQL}
 }
 
 // WriteBatch writes each frame's entry; the ids are the frames'. While the
@@ -415,21 +619,18 @@ func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []
 	if err := j.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing); err != nil {
 		return err
 	}
-	ins, err := tx.Stmt(ctx, b.insertSQL())
+	if j.shared {
+		return b.writeShared(ctx, tx, items, ids)
+	}
+	ins, err := tx.Stmt(ctx, insertJournalSQL)
 	if err != nil {
 		return err
 	}
 	id := j.next
-	node, at := b.s.opts.NodeID, time.Now().UnixNano()
 	for i, it := range items {
 		c := it.(*commitItem)
 		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
-		if b.s.opts.Driver == DriverPostgres {
-			_, err = ins.ExecContext(ctx, id, b.entry, node, at)
-		} else {
-			_, err = ins.ExecContext(ctx, id, b.entry)
-		}
-		if err != nil {
+		if _, err := ins.ExecContext(ctx, id, b.entry); err != nil {
 			return err
 		}
 		ids[i] = id
@@ -446,6 +647,100 @@ func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []
 	return nil
 }
 
+// writeShared is WriteBatch on PostgreSQL: the ids are the database's
+// sequence's, and a frame whose dedupe or idempotency key another frame
+// holds (of this node or another, committed or committing) is not written:
+// it is that frame's duplicate.
+func (b *journalBatcher) writeShared(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
+	j := &b.s.jr
+	rows, err := tx.QueryContext(ctx, nextJournalIDsSQL, len(items))
+	if err != nil {
+		return err
+	}
+	seq, err := core.AppendRows(make([]int64, 0, len(items)), rows, func(sc core.RowScanner) (int64, error) {
+		var id int64
+		err := sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return err
+	}
+	if len(seq) != len(items) {
+		return fmt.Errorf("store: journal: %d ids for %d entries", len(seq), len(items))
+	}
+	slices.Sort(seq)
+	ins, err := tx.Stmt(ctx, insertJournalNodeSQL)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UnixNano()
+	cutoff := now - b.s.opts.DedupeWindow.Nanoseconds()
+	last, n := j.committed.Load(), 0
+	for i, it := range items {
+		c := it.(*commitItem)
+		c.duplicateOf = 0
+		id := seq[i]
+		dup, err := b.takeKeys(ctx, tx, c, id, now, cutoff)
+		if err != nil {
+			return err
+		}
+		if dup != 0 {
+			c.duplicateOf, ids[i] = dup, dup
+			continue
+		}
+		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
+		if _, err := ins.ExecContext(ctx, id, b.entry, b.s.opts.NodeID, now); err != nil {
+			return err
+		}
+		ids[i], last = id, id
+		n++
+	}
+	j.batchLast, j.batchN = last, n
+	if j.batches++; j.batches%pruneKeysEvery == 0 {
+		if _, err := tx.ExecContext(ctx, pruneDedupeKeysSQL, cutoff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takeKeys takes c's dedupe and idempotency keys for frame id; when
+// another frame holds one, it gives back the keys it took and returns
+// that frame.
+func (b *journalBatcher) takeKeys(ctx context.Context, tx *engine.Tx, c *commitItem, id, now, cutoff int64) (int64, error) {
+	var keys [2]string
+	if c.rec.DedupeKey != "" && (c.rec.Status == "" || c.rec.Status == StatusAccepted) {
+		keys[0] = "dedupe:" + c.rec.DedupeKey
+	}
+	if c.rec.IdempotencyKey != "" {
+		keys[1] = "message:" + c.rec.IdempotencyKey
+	}
+	for k, key := range keys {
+		if key == "" {
+			continue
+		}
+		var got int64
+		err := tx.QueryRowContext(ctx, takeDedupeKeySQL, key, id, now, cutoff).Scan(&got)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		var holder int64
+		if err := tx.QueryRowContext(ctx, dedupeKeyFrameSQL, key).Scan(&holder); err != nil {
+			return 0, err
+		}
+		if k == 1 && keys[0] != "" {
+			if _, err := tx.ExecContext(ctx, dropDedupeKeySQL, keys[0], id); err != nil {
+				return 0, err
+			}
+		}
+		return holder, nil
+	}
+	return 0, nil
+}
+
 // Committed counts what a batch stored, before its callers may read the
 // counters, adds its entries to the projection's backlog and wakes the
 // store's writer.
@@ -453,15 +748,40 @@ func (b *journalBatcher) Committed(items []any) {
 	if items == nil {
 		return
 	}
+	j := &b.s.jr
+	if j.shared {
+		b.committedShared(items)
+		return
+	}
 	for _, it := range items {
 		b.s.m.countStored(it.(*commitItem))
 	}
-	j := &b.s.jr
 	j.next, j.trimmed = j.batchLast+1, j.trimming
 	now := time.Now()
 	j.marksMu.Lock()
 	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
 	j.backlog.Add(int64(len(items)))
+	j.committed.Store(j.batchLast)
+	j.marksMu.Unlock()
+	j.poke()
+}
+
+// committedShared is Committed on PostgreSQL, where a duplicate in the
+// batch stored nothing.
+func (b *journalBatcher) committedShared(items []any) {
+	j := &b.s.jr
+	for _, it := range items {
+		if c := it.(*commitItem); c.duplicateOf == 0 {
+			b.s.m.countStored(c)
+		}
+	}
+	if j.batchN == 0 {
+		return
+	}
+	now := time.Now()
+	j.marksMu.Lock()
+	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
+	j.backlog.Add(int64(j.batchN))
 	j.committed.Store(j.batchLast)
 	j.marksMu.Unlock()
 	j.poke()

@@ -436,7 +436,15 @@ func rawForms(raw []byte) (text, hexForm string) {
 // stored.
 func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 	var one int
-	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key = ?`, key).Scan(&one)
+	var err error
+	if s.jr.shared {
+		// Another node may have taken the key a moment ago, its frame not
+		// projected yet: the journal's key is what the nodes share.
+		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM dedupe_keys WHERE key = ?
+			UNION ALL SELECT 1 FROM message_ids WHERE key = ? LIMIT 1`, "message:"+key, key).Scan(&one)
+	} else {
+		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key = ?`, key).Scan(&one)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -93,6 +93,10 @@ type Options struct {
 	// NodeID names this node among those sharing a PostgreSQL database
 	// (default: the host name); two nodes must not share one.
 	NodeID string
+	// DedupeWindow is how long a frame's dedupe key makes a copy of it a
+	// duplicate on PostgreSQL, whichever node it reaches (default 10m,
+	// dedupe.window).
+	DedupeWindow time.Duration
 	// Synchronous is SQLite's synchronous level: "full" (default; every
 	// commit fsyncs the WAL, so an acknowledged signal survives power loss)
 	// or "normal" (survives a process crash, not a power loss).
@@ -213,6 +217,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.ProjectionLagMax <= 0 {
 		o.ProjectionLagMax = 30 * time.Second
+	}
+	if o.DedupeWindow <= 0 {
+		o.DedupeWindow = 10 * time.Minute
 	}
 	if o.UnknownPollsMax <= 0 {
 		o.UnknownPollsMax = DefaultUnknownPollsMax
@@ -366,9 +373,16 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		s.log.Warn("the journal left by the last run is not projected yet; the projection goes on", zap.Error(err))
 	}
 	cancel()
+	if s.jr.shared {
+		go s.pollShared()
+	}
 	go s.gauges.run()
-	s.log.Info("store opened", zap.String("driver", opts.Driver), zap.String("path", db.Path()),
-		zap.Int("schema_version", SchemaVersion()), zap.String("synchronous", opts.Synchronous), zap.Bool("created", db.Created()))
+	durability := zap.String("synchronous", opts.Synchronous)
+	if opts.Driver == DriverPostgres {
+		durability = zap.String("synchronous_commit", "on")
+	}
+	s.log.Info("store opened", zap.String("driver", opts.Driver), zap.String("node_id", opts.NodeID), zap.String("path", db.Path()),
+		zap.Int("schema_version", SchemaVersion()), durability, zap.Bool("created", db.Created()))
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err == nil && opts.Driver == DriverSQLite && fi.Mode().Perm()&0o077 != 0 {
 		// A directory alarmrx did not create is left as it is (a backup
@@ -483,6 +497,9 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.closeMu.Unlock()
 	close(s.closing)
+	if s.jr.shared {
+		<-s.jr.pollDone
+	}
 	s.gauges.close()
 	// The store's writer projects every entry committed so far before it
 	// closes (the receiver stopped before: no more frames come); an entry

@@ -260,6 +260,9 @@ func compact(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if cfg.Store.Driver == store.DriverPostgres {
+		return errors.New("compact: the store is PostgreSQL (store.driver postgres), whose autovacuum is its own; compact converts SQLite files")
+	}
 	before, after, err := store.Compact(ctx, filepath.Join(cfg.DataDir, store.FileName))
 	if err != nil {
 		return err
@@ -278,8 +281,12 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if _, err := daemon.Listeners(cfg, nil); err != nil {
 		return err
 	}
-	if err := store.CheckDataDir(cfg.DataDir); err != nil {
-		return err
+	// The data dir holds the database only on SQLite; on PostgreSQL
+	// nothing of the store is in it.
+	if cfg.Store.Driver != store.DriverPostgres {
+		if err := store.CheckDataDir(cfg.DataDir); err != nil {
+			return err
+		}
 	}
 	out, err := yaml.Marshal(cfg.Redacted())
 	if err != nil {

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store"
 	"github.com/alarmrx/alarmrx/store/postgres"
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
@@ -104,6 +106,10 @@ func tableExists(t *testing.T, db *sql.DB, name string) bool {
 	return ok
 }
 
+// latest is the schema version of this build: the newest migration of
+// both engines (TestMigrationsInStep keeps them equal).
+var latest = store.SchemaVersion()
+
 func schemaVersion(t *testing.T, db *sql.DB) (rows, version int) {
 	t.Helper()
 	if err := db.QueryRow(`SELECT count(*), coalesce(max(version), 0) FROM schema_version`).Scan(&rows, &version); err != nil {
@@ -113,8 +119,8 @@ func schemaVersion(t *testing.T, db *sql.DB) (rows, version int) {
 }
 
 func TestSchemaVersion(t *testing.T) {
-	if v := postgres.SchemaVersion(os.DirFS(pgDir)); v != 19 {
-		t.Errorf("SchemaVersion(%s) = %d, want 19", pgDir, v)
+	if v := postgres.SchemaVersion(os.DirFS(pgDir)); v != latest {
+		t.Errorf("SchemaVersion(%s) = %d, want %d", pgDir, v, latest)
 	}
 	for name, fsys := range map[string]fstest.MapFS{
 		"empty":        {},
@@ -141,11 +147,11 @@ func TestSchemaVersion(t *testing.T) {
 
 func TestMigrateFresh(t *testing.T) {
 	db, _ := newTestDatabase(t)
-	if v := migrate(t, db); v != 19 {
-		t.Fatalf("Migrate = %d, want 19", v)
+	if v := migrate(t, db); v != latest {
+		t.Fatalf("Migrate = %d, want %d", v, latest)
 	}
-	if rows, v := schemaVersion(t, db); rows != 1 || v != 19 {
-		t.Fatalf("schema_version: %d rows, version %d; want 1 row, 19", rows, v)
+	if rows, v := schemaVersion(t, db); rows != 1 || v != latest {
+		t.Fatalf("schema_version: %d rows, version %d; want 1 row, %d", rows, v, latest)
 	}
 	for _, table := range []string{"frames", "signals", "incidents", "outbox", "accounts", "poll_evidence",
 		"projection", "projections", "journal", "journal_id_seq"} {
@@ -182,11 +188,11 @@ func TestMigrateAgain(t *testing.T) {
 	if _, err := db.Exec(`INSERT INTO receivers (number, name) VALUES (1, 'r1')`); err != nil {
 		t.Fatal(err)
 	}
-	if v := migrate(t, db); v != 19 {
-		t.Fatalf("second Migrate = %d, want 19", v)
+	if v := migrate(t, db); v != latest {
+		t.Fatalf("second Migrate = %d, want %d", v, latest)
 	}
-	if rows, v := schemaVersion(t, db); rows != 1 || v != 19 {
-		t.Fatalf("schema_version: %d rows, version %d; want 1 row, 19", rows, v)
+	if rows, v := schemaVersion(t, db); rows != 1 || v != latest {
+		t.Fatalf("schema_version: %d rows, version %d; want 1 row, %d", rows, v, latest)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM receivers`).Scan(&n); err != nil || n != 1 {
@@ -223,12 +229,12 @@ func TestMigrateConcurrent(t *testing.T) {
 	close(start)
 	wg.Wait()
 	for i := range n {
-		if errs[i] != nil || versions[i] != 19 {
-			t.Errorf("migrator %d: version %d, %v; want 19, nil", i, versions[i], errs[i])
+		if errs[i] != nil || versions[i] != latest {
+			t.Errorf("migrator %d: version %d, %v; want %d, nil", i, versions[i], errs[i], latest)
 		}
 	}
-	if rows, v := schemaVersion(t, db); rows != 1 || v != 19 {
-		t.Fatalf("schema_version: %d rows, version %d; want 1 row, 19", rows, v)
+	if rows, v := schemaVersion(t, db); rows != 1 || v != latest {
+		t.Fatalf("schema_version: %d rows, version %d; want 1 row, %d", rows, v, latest)
 	}
 }
 
@@ -281,8 +287,8 @@ func TestMigrateWaitsForLock(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Migrate did not finish after the lock was released")
 	}
-	if _, v := schemaVersion(t, db); v != 19 {
-		t.Fatalf("version %d, want 19", v)
+	if _, v := schemaVersion(t, db); v != latest {
+		t.Fatalf("version %d, want %d", v, latest)
 	}
 }
 
@@ -296,7 +302,7 @@ func TestMigrateSchemaNewer(t *testing.T) {
 	if !errors.Is(err, postgres.ErrSchemaNewer) {
 		t.Fatalf("Migrate = %d, %v; want ErrSchemaNewer", v, err)
 	}
-	for _, want := range []string{"999", "19", "run the alarmrx version that wrote it"} {
+	for _, want := range []string{"999", strconv.Itoa(latest), "run the alarmrx version that wrote it"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

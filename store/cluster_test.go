@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store/internal/storetest"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zaptest"
+)
+
+// openNode opens the store of node id on the PostgreSQL database dsn.
+func openNode(t *testing.T, dsn, id string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir()+"/unused", Options{Logger: zaptest.NewLogger(t).Named(id),
+		Registerer: prometheus.NewRegistry(), Driver: DriverPostgres, DSN: dsn, NodeID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// twoNodes opens nodes a and b on one new PostgreSQL database. The
+// PostgreSQL run of the package's tests skips it: it names its engine.
+func twoNodes(t *testing.T) (a, b *Store) {
+	t.Helper()
+	if testEngine != nil {
+		t.Skip("opens PostgreSQL itself: it ran in the first pass")
+	}
+	dsn := storetest.PGDatabase(t)
+	return openNode(t, dsn, "node-a"), openNode(t, dsn, "node-b")
+}
+
+func dedupeReceipt(key string) Receipt {
+	r := testReceipt("frame " + key)
+	r.DedupeKey = key
+	return r
+}
+
+// frameCount is how many frames the database holds, counted on s.
+func frameCount(t *testing.T, s *Store) int {
+	t.Helper()
+	if err := s.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.db.Setup().QueryRowContext(context.Background(), `SELECT count(*) FROM frames`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestNodesDedupeInTheDatabase: a retransmission that reaches the other
+// node is a duplicate of the frame the first one stored, and copies
+// committed on both nodes at once are stored once.
+func TestNodesDedupeInTheDatabase(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	id, err := a.Commit(ctx, testMessage("1234", "0001"), dedupeReceipt("dc09/1234/0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := b.Commit(ctx, testMessage("1234", "0001"), dedupeReceipt("dc09/1234/0001"))
+	if !errors.Is(err, ErrDuplicate) || dup != id {
+		t.Fatalf("the copy on node b: %d, %v; want %d, ErrDuplicate", dup, err, id)
+	}
+
+	const frames = 40
+	var wg sync.WaitGroup
+	stored := make([][2]error, frames)
+	for i := range frames {
+		for n, s := range []*Store{a, b} {
+			wg.Go(func() {
+				key := fmt.Sprintf("dc09/5678/%04d", i)
+				_, stored[i][n] = s.Commit(ctx, testMessage("5678", key[10:]), dedupeReceipt(key))
+			})
+		}
+	}
+	wg.Wait()
+	for i, errs := range stored {
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, ErrDuplicate):
+				t.Errorf("frame %d: %v", i, err)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("frame %d was stored by %d nodes, want 1 (%v)", i, ok, errs)
+		}
+	}
+	if n := frameCount(t, a); n != frames+1 {
+		t.Errorf("%d frames stored, want %d", n, frames+1)
+	}
+	// Each node reads what either stored once it is projected.
+	for _, s := range []*Store{a, b} {
+		sigs, err := s.Signals(ctx, SignalFilter{Account: "5678", Limit: 100})
+		if err != nil || len(sigs) != frames {
+			t.Errorf("signals of 5678: %d, %v; want %d", len(sigs), err, frames)
+		}
+	}
+}
+
+// TestAnotherNodeProjectsWhatOneLeft: entries a node committed and could
+// not project (its store's transactions fail, as when it dies right after
+// the ACK) are projected by another node, once, and each node's reads
+// then see them.
+func TestAnotherNodeProjectsWhatOneLeft(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	a.db.InjectFault(func() error { return errors.New("node a's projection is down") })
+	for i := range 5 {
+		seq := fmt.Sprintf("%04d", i)
+		if _, err := a.Commit(ctx, testMessage("4321", seq), dedupeReceipt("dc09/4321/"+seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sigs, err := b.Signals(ctx, SignalFilter{Account: "4321", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sigs) == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node b shows %d of node a's 5 signals after 10s", len(sigs))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.db.InjectFault(nil)
+	if err := a.Settle(ctx); err != nil {
+		t.Fatalf("node a settles once another node projected its entries: %v", err)
+	}
+	if n := frameCount(t, a); n != 5 {
+		t.Errorf("%d frames, want 5", n)
+	}
+	var left int
+	if err := a.db.Setup().QueryRowContext(ctx, `SELECT count(*) FROM journal`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("journal holds %d entries, %v; want none", left, err)
+	}
+}
