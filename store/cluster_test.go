@@ -42,12 +42,16 @@ func dedupeReceipt(key string) Receipt {
 	return r
 }
 
-// frameCount is how many frames the database holds, counted on s.
-func frameCount(t *testing.T, s *Store) int {
+// frameCount is how many frames the database holds once the frames the
+// nodes acknowledged are projected, counted on the first.
+func frameCount(t *testing.T, nodes ...*Store) int {
 	t.Helper()
-	if err := s.Settle(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, s := range nodes {
+		if err := s.Settle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
+	s := nodes[0]
 	var n int
 	if err := s.db.Setup().QueryRowContext(context.Background(), `SELECT count(*) FROM frames`).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -96,10 +100,12 @@ func TestNodesDedupeInTheDatabase(t *testing.T) {
 			t.Errorf("frame %d was stored by %d nodes, want 1 (%v)", i, ok, errs)
 		}
 	}
-	if n := frameCount(t, a); n != frames+1 {
+	if n := frameCount(t, a, b); n != frames+1 {
 		t.Errorf("%d frames stored, want %d", n, frames+1)
 	}
-	// Each node reads what either stored once it is projected.
+	// Each node reads what either stored once it is projected (a read
+	// waits for the frames its own node acknowledged; Settle on both
+	// above waited for the others').
 	for _, s := range []*Store{a, b} {
 		sigs, err := s.Signals(ctx, SignalFilter{Account: "5678", Limit: 100})
 		if err != nil || len(sigs) != frames {
@@ -147,4 +153,60 @@ func TestAnotherNodeProjectsWhatOneLeft(t *testing.T) {
 	if err := a.db.Setup().QueryRowContext(ctx, `SELECT count(*) FROM journal`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("journal holds %d entries, %v; want none", left, err)
 	}
+}
+
+// TestNodesFollowEachOthersChanges: an account created, renumbered and
+// deleted through one node resolves (or no longer does) on the other
+// within a second, and the other node's queue stream shows the incident
+// a signal on the first opened.
+func TestNodesFollowEachOthersChanges(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	within := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within a second", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	resolves := func(s *Store, number string) int64 { return s.Resolve(1, number, nil, time.Now()).AccountID }
+
+	must(t, a.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP 1"}}))
+	must(t, b.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP 1"}}))
+	c := &Customer{Name: "Bank"}
+	must(t, a.Customers.Create(ctx, c))
+	site := &Site{CustomerID: c.ID, Name: "Main St"}
+	must(t, a.Sites.Create(ctx, site))
+	acc := &Account{Receiver: 1, Number: "7001", SiteID: site.ID}
+	must(t, a.Accounts.Create(ctx, acc))
+	within("node b resolves the account node a created", func() bool { return resolves(b, "7001") == acc.ID })
+
+	acc.Number = "7002"
+	must(t, a.Accounts.Update(ctx, acc.ID, acc))
+	within("node b follows the renumbering", func() bool { return resolves(b, "7002") == acc.ID && resolves(b, "7001") == 0 })
+
+	events, stop := b.SubscribeQueue()
+	defer stop()
+	msg := testMessage("7002", "0001")
+	rec := testReceipt("alarm")
+	rec.Resolutions = []Resolution{{AccountID: acc.ID, SiteID: site.ID}}
+	rec.Handling = []Handling{{Mode: HandlingQueue, Priority: 4}}
+	if _, err := a.Commit(ctx, msg, rec); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(5 * time.Second)
+	for opened := false; !opened; {
+		select {
+		case e := <-events:
+			opened = e.IncidentID != 0 && e.Action != "resync"
+		case <-timeout:
+			t.Fatal("node b's queue stream shows no incident opened by node a's signal")
+		}
+	}
+
+	must(t, a.Accounts.Delete(ctx, acc.ID))
+	within("node b forgets the deleted account", func() bool { return resolves(b, "7002") == 0 })
 }

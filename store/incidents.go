@@ -54,6 +54,9 @@ type hub[T any] struct {
 	mu     sync.Mutex
 	subs   map[chan T]struct{}
 	resync T
+	// tell, when set (several nodes on PostgreSQL), tells the other
+	// nodes of each event this node publishes.
+	tell func(T)
 }
 
 func newHub[T any](resync T) *hub[T] {
@@ -74,7 +77,17 @@ func (h *hub[T]) subscribe() (<-chan T, func()) {
 	}
 }
 
+// publish gives e to the subscribers, and to the other nodes'.
 func (h *hub[T]) publish(e T) {
+	h.publishLocal(e)
+	if h.tell != nil {
+		h.tell(e)
+	}
+}
+
+// publishLocal gives e to this node's subscribers: an event another node
+// told of.
+func (h *hub[T]) publishLocal(e T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -106,6 +119,16 @@ func (h *queueHub) publish(e QueueEvent) {
 		h.visible(e)
 	}
 	h.hub.publish(e)
+}
+
+// publishLocal is publish of an event another node told of: its receipt
+// to queue time is observed here too, the receipt time being the
+// receiving node's clock.
+func (h *queueHub) publishLocal(e QueueEvent) {
+	if h.visible != nil {
+		h.visible(e)
+	}
+	h.hub.publishLocal(e)
 }
 
 // SubscribeQueue returns a channel of queue events and a function that

@@ -60,11 +60,17 @@ func (s *Store) newTests() *ontest.Tests {
 // site (read in the change's transaction) hear of it.
 func (s *Store) testStarted(t OnTest) {
 	indexTest(s.idx, t)
+	if s.peers != nil {
+		s.peers.tellTest(t, "started")
+	}
 	s.publishTestChange(t)
 }
 
 func (s *Store) testEnded(t OnTest) {
 	s.idx.TestEnded(t.AccountID, t.ID)
+	if s.peers != nil {
+		s.peers.tellTest(t, "ended")
+	}
 	s.publishTestChange(t)
 }
 

@@ -264,6 +264,8 @@ type Store struct {
 	// gauges are the SQL-counted figures the scrapes read (gauges.go).
 	gauges *gauges
 	sites  *hub[SiteEvent]
+	// peers are the other nodes on PostgreSQL (peers.go); nil on SQLite.
+	peers *peers
 	polls  *pollBook // polls not yet written (polls.go)
 	jr     journal   // the projection's state (journal.go)
 	// incrementalVacuum tells that the file has incremental auto-vacuum:
@@ -355,13 +357,29 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	if err := s.checkAutoVacuum(ctx); err != nil {
 		return nil, err
 	}
+	if s.jr.shared {
+		// Before the writers start: what they publish reaches the other
+		// nodes from the first projection on.
+		s.peers = newPeers(s)
+		s.queue.tell = s.peers.tellQueue
+		s.sites.tell = s.peers.tellSite
+		go s.peers.run()
+	}
 	b := &frameBatcher{s: s}
 	b.q.SetDialect(db.Dialect())
+	stopPeers := func() {
+		if s.peers != nil {
+			close(s.closing)
+			<-s.peers.done
+		}
+	}
 	if err := db.Start(ctx, b); err != nil {
+		stopPeers()
 		return nil, err
 	}
 	started = true
 	if err := jdb.Start(ctx, &journalBatcher{s: s}); err != nil {
+		stopPeers()
 		_ = db.Close()
 		return nil, err
 	}
@@ -375,6 +393,12 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	cancel()
 	if s.jr.shared {
 		go s.pollShared()
+		select {
+		case <-s.peers.ready:
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			s.log.Warn("not listening to the other nodes yet: their changes reach this node once it does")
+		}
 	}
 	go s.gauges.run()
 	durability := zap.String("synchronous", opts.Synchronous)
@@ -499,6 +523,7 @@ func (s *Store) Close() error {
 	close(s.closing)
 	if s.jr.shared {
 		<-s.jr.pollDone
+		<-s.peers.done
 	}
 	s.gauges.close()
 	// The store's writer projects every entry committed so far before it

@@ -96,6 +96,14 @@ func (s *Store) WatchAccounts(fn func(old, new *Account)) {
 // accountChanged updates the index and tells the watchers.
 func (s *Store) accountChanged(old, a *Account) {
 	s.idx.AccountChanged(old, a)
+	if s.peers != nil {
+		s.peers.tellAccount(old, a)
+	}
+	s.tellWatchers(old, a)
+}
+
+// tellWatchers tells the watchers of an account's change.
+func (s *Store) tellWatchers(old, a *Account) {
 	s.watchMu.Lock()
 	ws := s.watchers
 	s.watchMu.Unlock()

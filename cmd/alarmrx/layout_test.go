@@ -13,7 +13,10 @@ import (
 // A daemon service (daemon/<name>) may not import the daemon nor another
 // service; it is given what it needs by the daemon. Likewise a part of the
 // store (store/<name>) imports neither the store nor another part, only
-// the shared vocabulary and the engine.
+// the shared vocabulary and the writer the engines share; an engine
+// (store/sqlite, store/postgres) imports that writer and the vocabulary
+// alone, and the parts' test helpers (store/internal/storetest) open
+// either engine.
 var layers = []struct {
 	part    string
 	imports []string
@@ -22,9 +25,12 @@ var layers = []struct {
 	{"internal", []string{"internal", "protocols"}},
 	{"configs", []string{"protocols"}},
 	{"store", []string{"store", "protocols", "internal"}},
-	{"store/", []string{"store/core", "store/sqlite", "protocols", "internal"}},
+	{"store/", []string{"store/core", "store/engine", "protocols", "internal"}},
 	{"store/core", []string{"protocols"}},
-	{"store/sqlite", []string{"store/core"}},
+	{"store/engine", []string{"store/core"}},
+	{"store/sqlite", []string{"store/core", "store/engine"}},
+	{"store/postgres", []string{"store/core", "store/engine"}},
+	{"store/internal/storetest", []string{"store/core", "store/engine", "store/sqlite", "store/postgres"}},
 	{"receiver", []string{"receiver", "protocols", "store", "internal"}},
 	{"daemon/", []string{"receiver", "protocols", "store", "internal"}},
 	{"daemon", []string{"daemon", "receiver", "protocols", "store", "internal", "configs"}},

@@ -2,6 +2,8 @@ package records
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -104,6 +106,55 @@ func (k *Kinds) LoadIndex(ctx context.Context, unusable func(accountID int64, er
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
 	return idx, nil
+}
+
+// ReloadAccount puts account id into x as the database holds it now, in
+// place of the number it had (oldReceiver, oldNumber; 0 and "" when it is
+// new): the change another node committed. It reports whether the account
+// still exists (false: it was deleted, and x forgets it).
+func (k *Kinds) ReloadAccount(ctx context.Context, x *Index, id int64, oldReceiver int, oldNumber string,
+	unusable func(accountID int64, err error)) (bool, error) {
+	var e indexEntry
+	var receiver int32
+	var number, key, format, system string
+	err := k.rdb.QueryRowContext(ctx, `SELECT id, receiver, number, site_id, dc09_key, dc09_key_format, system_type
+		FROM accounts WHERE id = ?`, id).Scan(&e.id, &receiver, &number, &e.siteID, k.secrets.Open(AccountKey, &key), &format, &system)
+	found := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("store: reload account %d: %w", id, err)
+	}
+	if found {
+		e.system = systemIndex(system)
+		if key != "" {
+			if e.key, err = dc09.ParseKey(key, format); err != nil {
+				unusable(e.id, err)
+			}
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if oldNumber != "" {
+		if old, ok := x.byNumber[accountKey{int32(oldReceiver), oldNumber}]; ok && old.id == id {
+			delete(x.byNumber, accountKey{int32(oldReceiver), oldNumber})
+		}
+	}
+	if !found {
+		delete(x.tests, id)
+		return false, nil
+	}
+	x.byNumber[accountKey{receiver, number}] = e
+	return true, nil
+}
+
+// Replace makes x hold what fresh holds (a full reload, after changes
+// may have been missed), at once for its readers.
+func (x *Index) Replace(fresh *Index) {
+	fresh.mu.RLock()
+	byNumber, tests := fresh.byNumber, fresh.tests
+	fresh.mu.RUnlock()
+	x.mu.Lock()
+	x.byNumber, x.tests = byNumber, tests
+	x.mu.Unlock()
 }
 
 // Resolve finds the account an event names on a receiver and whether the
