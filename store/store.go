@@ -266,8 +266,8 @@ type Store struct {
 	sites  *hub[SiteEvent]
 	// peers are the other nodes on PostgreSQL (peers.go); nil on SQLite.
 	peers *peers
-	polls  *pollBook // polls not yet written (polls.go)
-	jr     journal   // the projection's state (journal.go)
+	polls *pollBook // polls not yet written (polls.go)
+	jr    journal   // the projection's state (journal.go)
 	// incrementalVacuum tells that the file has incremental auto-vacuum:
 	// retention can then shrink it (retention.go, vacuum.go).
 	incrementalVacuum bool
