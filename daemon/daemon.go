@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/daemon/cluster"
 	"github.com/alarmrx/alarmrx/daemon/httpapi"
 	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/daemon/report"
@@ -60,7 +61,11 @@ type Daemon struct {
 	evidence *evidence.Quota
 	// pruner deletes what is past its retention, off the ACK path.
 	pruner *pruner
-	now    func() time.Time
+	// keeper runs the singleton jobs under their leases (one node at a
+	// time when several share a PostgreSQL database).
+	keeper  *cluster.Keeper
+	version string
+	now     func() time.Time
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -116,6 +121,8 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		return nil, err
 	}
 	d.pruner = newPruner(d.store, cfg.Store.Retention, opts.Logger, opts.Now)
+	d.keeper = cluster.New(cluster.Options{Leases: d.store, Logger: opts.Logger, Registerer: opts.Registry})
+	d.version = opts.Version
 	seed, err := d.store.RecentDedupeKeys(ctx, opts.Now().Add(-cfg.Dedupe.Window))
 	if err != nil {
 		return nil, err
@@ -219,6 +226,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			AdminToken:  cfg.HTTP.AdminToken,
 			Ready:       d.Ready,
 			Connections: d.receiver.Connections,
+			Cluster:     d.clusterView,
 			Station:     d.store,
 			Tables: httpapi.Tables{
 				Customers: d.store.Customers, Installers: d.store.Installers, Technicians: d.store.Technicians,
@@ -618,28 +626,37 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sctx, stopSupervision := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSupervision()
 	supervisionDone := make(chan struct{})
-	go func() { defer close(supervisionDone); d.supervision.Run(sctx, d.receiver) }()
+	// The singleton jobs run under their leases: on one node at a time
+	// when several share the database, at once on a single node.
+	go func() {
+		defer close(supervisionDone)
+		d.singleton(sctx, jobSupervision, func(ctx context.Context) { d.supervision.Run(ctx, d.receiver) })
+	}()
 	testsDone := make(chan struct{})
-	go func() { defer close(testsDone); d.expireTests(rctx) }()
+	go func() { defer close(testsDone); d.singleton(rctx, jobOnTestExpiry, d.expireTests) }()
 	sweepDone := make(chan struct{})
-	go func() { defer close(sweepDone); d.sweepQueue(rctx) }()
+	go func() { defer close(sweepDone); d.singleton(rctx, jobQueueSweep, d.sweepQueue) }()
 	pruneDone := make(chan struct{})
-	go func() { defer close(pruneDone); d.pruneEvidence(rctx) }()
+	go func() { defer close(pruneDone); d.singleton(rctx, jobEvidencePrune, d.pruneEvidence) }()
 	retentionDone := make(chan struct{})
-	go func() { defer close(retentionDone); d.prune(rctx) }()
+	go func() { defer close(retentionDone); d.singleton(rctx, jobRetention, d.prune) }()
 	foldDone := make(chan struct{})
-	go func() { defer close(foldDone); d.foldUnprogrammedZones(rctx) }()
+	go func() { defer close(foldDone); d.singleton(rctx, jobUnprogrammed, d.foldUnprogrammedZones) }()
 	pollsDone := make(chan struct{})
-	go func() { defer close(pollsDone); d.flushPolls(rctx) }()
+	go func() { defer close(pollsDone); d.flushPolls(rctx) }() // every node's own polls
+	heartbeatDone := make(chan struct{})
+	go func() { defer close(heartbeatDone); d.heartbeat(rctx, d.version) }()
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
+		// A Sur-Gard output is one listener the automation connects to;
+		// it is not moved between nodes yet (see the README).
 		outputs.Go(func() { o.Run(rctx) })
 	}
 	for _, w := range d.webhooks {
-		outputs.Go(func() { w.Run(rctx) })
+		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+w.Name(), w.Run) })
 	}
 	for _, p := range d.peers {
-		outputs.Go(func() { p.Run(rctx) })
+		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+p.Name(), p.Run) })
 	}
 	if d.cfg.Report.Enabled {
 		rc := d.cfg.Report
@@ -647,7 +664,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
 				Password: rc.SMTP.Password, From: rc.SMTP.From},
 			Logger: d.log, Now: d.now})
-		outputs.Go(func() { rep.Run(rctx) })
+		outputs.Go(func() { d.singleton(rctx, jobReport, rep.Run) })
 	}
 	var runErr error
 	select {
@@ -669,6 +686,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-retentionDone
 	<-foldDone
 	<-pollsDone
+	<-heartbeatDone
 	// The polls answered during the shutdown grace are written last.
 	d.flushPollsOnce(context.Background())
 	outputs.Wait()

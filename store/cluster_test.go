@@ -210,3 +210,39 @@ func TestNodesFollowEachOthersChanges(t *testing.T) {
 	must(t, a.Accounts.Delete(ctx, acc.ID))
 	within("node b forgets the deleted account", func() bool { return resolves(b, "7002") == 0 })
 }
+
+// TestLeasesTakeOverOnlyOnceLapsed: one node holds a job's lease while it
+// renews it; the other gets it only once it lapsed, or at once when
+// released, and each change of holder has a new epoch.
+func TestLeasesTakeOverOnlyOnceLapsed(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	const ttl = 300 * time.Millisecond
+	ea, held, err := a.AcquireLease(ctx, "output:automation", ttl)
+	if err != nil || !held || ea != 1 {
+		t.Fatalf("node a takes the free lease: %d, %v, %v", ea, held, err)
+	}
+	if _, held, err := b.AcquireLease(ctx, "output:automation", ttl); err != nil || held {
+		t.Fatalf("node b takes a held lease: %v, %v", held, err)
+	}
+	if e, held, err := a.AcquireLease(ctx, "output:automation", ttl); err != nil || !held || e != ea {
+		t.Fatalf("node a renews: %d, %v, %v; want epoch %d", e, held, err, ea)
+	}
+	time.Sleep(ttl + 50*time.Millisecond)
+	eb, held, err := b.AcquireLease(ctx, "output:automation", ttl)
+	if err != nil || !held || eb != ea+1 {
+		t.Fatalf("node b takes the lapsed lease: %d, %v, %v; want epoch %d", eb, held, err, ea+1)
+	}
+	if _, held, _ := a.AcquireLease(ctx, "output:automation", ttl); held {
+		t.Fatal("node a renews a lease node b took")
+	}
+	must(t, b.ReleaseLease(ctx, "output:automation", eb))
+	if e, held, err := a.AcquireLease(ctx, "output:automation", ttl); err != nil || !held || e != eb+1 {
+		t.Fatalf("node a takes the released lease: %d, %v, %v; want epoch %d", e, held, err, eb+1)
+	}
+	must(t, a.Heartbeat(ctx, time.Now(), "127.0.0.1:8080", "test"))
+	nodes, leases, _, err := b.Cluster(ctx)
+	if err != nil || len(nodes) != 1 || nodes[0].ID != "node-a" || len(leases) != 1 || leases[0].Holder != "node-a" || !leases[0].Held {
+		t.Fatalf("cluster: %+v %+v %v", nodes, leases, err)
+	}
+}

@@ -35,6 +35,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Connections lists open panel connections; nil hides the endpoint.
 	Connections func() []receiver.ConnInfo
+	// Cluster lists the nodes sharing the store and who holds each
+	// singleton job's lease; nil hides the endpoint.
+	Cluster func(ctx context.Context) (any, error)
 	// Station serves the management API over the station's records; nil
 	// leaves it out.
 	Station Station
@@ -145,6 +148,9 @@ func (a *api) routes() []route {
 	}
 	if a.opts.Connections != nil {
 		rs = append(rs, route{"GET", "/api/v1/connections", a.connections, nil})
+	}
+	if a.opts.Cluster != nil {
+		rs = append(rs, route{"GET", "/api/v1/cluster", a.cluster, nil})
 	}
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)
@@ -425,6 +431,16 @@ func (a *api) connections(w http.ResponseWriter, _ *http.Request) {
 		conns = []receiver.ConnInfo{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"connections": conns})
+}
+
+func (a *api) cluster(w http.ResponseWriter, r *http.Request) {
+	c, err := a.opts.Cluster(r.Context())
+	if err != nil {
+		a.log.Warn("cluster state unreadable", zap.Error(err))
+		writeError(w, http.StatusServiceUnavailable, "", "cluster state unreadable")
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 type apiError struct {

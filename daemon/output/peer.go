@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -284,6 +285,9 @@ func (p *Peer) exchange(ctx context.Context, c *peerConn, msg []byte, seq string
 	deadline := time.Now().Add(p.opts.AckTimeout)
 	if err := c.c.SetWriteDeadline(deadline); err != nil {
 		return protocols.PeerReply{}, err
+	}
+	if err := fence.Check(ctx); err != nil {
+		return protocols.PeerReply{}, err // another node delivers this output now
 	}
 	if _, err := c.c.Write(msg); err != nil {
 		return protocols.PeerReply{}, err

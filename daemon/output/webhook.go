@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/xmlsignal"
@@ -167,6 +168,9 @@ func (w *Webhook) post(ctx context.Context, it store.OutboxItem) error {
 	req.Header.Set("User-Agent", "alarmrx")
 	if w.opts.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+w.opts.Token)
+	}
+	if err := fence.Check(ctx); err != nil {
+		return err // another node delivers this output now
 	}
 	resp, err := w.opts.Client.Do(req)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
@@ -457,6 +458,9 @@ func (r *Reporter) send(ctx context.Context, rep *store.Report, d store.ReportDe
 	msg, err := compose(from.String(), to.Address, rep, d, link)
 	if err != nil {
 		return err
+	}
+	if err := fence.Check(ctx); err != nil {
+		return err // another node mails the reports now
 	}
 	return deliver(cfg, from.Address, []string{to.Address}, msg)
 }

@@ -1,0 +1,3 @@
+// Package cluster runs the daemon's singleton jobs (supervision, each output's delivery, the morning report, the queue sweeps, on-test expiry, retention) on one node at a time when several share a PostgreSQL database: each under a lease the database holds and times by its own clock, renewed every second, moved to another node within seconds of its holder's death, and fenced: a job checks its lease (Valid) before each effect outside the database, so that a node paused past its lease does not act on it when it resumes.
+// It knows the store through the small interface it declares (Leases); on a single SQLite node the store grants every lease at once.
+package cluster

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store/core"
+)
+
+// A singleton job (supervision, an output's delivery, the morning report,
+// the queue sweeps, retention) runs on one node at a time: the node that
+// holds its lease. A lease is a row of the leases table, taken and renewed
+// by the database's clock, so that nodes whose clocks differ agree on
+// when it lapses; its epoch grows at each change of holder and fences the
+// work done under an older one. On SQLite, the one node holds every lease
+// and no row is written.
+
+// dbNowSQL is the database's clock in Unix nanoseconds.
+const dbNowSQL = `(extract(epoch from clock_timestamp()) * 1000000000)::bigint`
+
+// acquireLeaseSQL takes job for holder until ttl from now, or renews it
+// when holder has it: it returns the epoch, and no row while another
+// node's lease has not lapsed. A holder whose own lease lapsed takes it
+// again under a new epoch: what it did under the old one is void.
+const acquireLeaseSQL = `INSERT INTO leases (job, holder, epoch, acquired_at, renewed_at, expires_at)
+	VALUES (?, ?, 1, ` + dbNowSQL + `, ` + dbNowSQL + `, ` + dbNowSQL + ` + ?)
+	ON CONFLICT (job) DO UPDATE SET
+		epoch = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > excluded.renewed_at
+			THEN leases.epoch ELSE leases.epoch + 1 END,
+		acquired_at = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > excluded.renewed_at
+			THEN leases.acquired_at ELSE excluded.acquired_at END,
+		holder = excluded.holder, renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
+	WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.renewed_at
+	RETURNING epoch`
+
+// Clustered tells that the store is shared by several nodes (PostgreSQL):
+// singleton jobs then run under leases.
+func (s *Store) Clustered() bool { return s.jr.shared }
+
+// NodeID is this node's name among those sharing the database.
+func (s *Store) NodeID() string { return s.opts.NodeID }
+
+// AcquireLease takes or renews this node's lease on job for ttl and
+// returns its epoch; held is false while another node holds it. On SQLite
+// the node always holds it, at epoch 1.
+func (s *Store) AcquireLease(ctx context.Context, job string, ttl time.Duration) (epoch int64, held bool, err error) {
+	if !s.jr.shared {
+		return 1, true, nil
+	}
+	err = s.jdb.Read().QueryRowContext(ctx, acquireLeaseSQL, job, s.opts.NodeID, ttl.Nanoseconds()).Scan(&epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: lease %s: %w", job, err)
+	}
+	return epoch, true, nil
+}
+
+// ReleaseLease gives job's lease up at once (a clean stop), if this node
+// still holds it at epoch: another node takes the job over without
+// waiting for it to lapse.
+func (s *Store) ReleaseLease(ctx context.Context, job string, epoch int64) error {
+	if !s.jr.shared {
+		return nil
+	}
+	rows, err := s.jdb.Read().QueryContext(ctx, `UPDATE leases SET expires_at = 0 WHERE job = ? AND holder = ? AND epoch = ?`,
+		job, s.opts.NodeID, epoch)
+	if err == nil {
+		err = rows.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("store: release lease %s: %w", job, err)
+	}
+	return nil
+}
+
+// Lease is a job's lease as the database holds it.
+type Lease struct {
+	Job        string    `json:"job"`
+	Holder     string    `json:"holder"`
+	Epoch      int64     `json:"epoch"`
+	AcquiredAt time.Time `json:"acquired_at"`
+	RenewedAt  time.Time `json:"renewed_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	// Held is false once the lease lapsed, by the database's clock.
+	Held bool `json:"held"`
+}
+
+// Node is a node sharing the database, with its last heartbeat.
+type Node struct {
+	ID          string    `json:"id"`
+	StartedAt   time.Time `json:"started_at"`
+	HeartbeatAt time.Time `json:"heartbeat_at"`
+	HTTPAddr    string    `json:"http_addr"`
+	Version     string    `json:"version"`
+	// Age is how long ago the heartbeat was, by the database's clock.
+	Age time.Duration `json:"-"`
+}
+
+// Heartbeat records that this node is alive (its row of nodes), by the
+// database's clock; started is when it started.
+func (s *Store) Heartbeat(ctx context.Context, started time.Time, httpAddr, version string) error {
+	if !s.jr.shared {
+		return nil
+	}
+	rows, err := s.jdb.Read().QueryContext(ctx, `INSERT INTO nodes (id, started_at, heartbeat_at, http_addr, version)
+		VALUES (?, ?, `+dbNowSQL+`, ?, ?) ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
+		heartbeat_at = excluded.heartbeat_at, http_addr = excluded.http_addr, version = excluded.version`,
+		s.opts.NodeID, started.UnixNano(), httpAddr, version)
+	if err == nil {
+		err = rows.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("store: heartbeat: %w", err)
+	}
+	return nil
+}
+
+// Cluster lists the nodes and the leases, with the database's clock now.
+func (s *Store) Cluster(ctx context.Context) (nodes []Node, leases []Lease, now time.Time, err error) {
+	if !s.jr.shared {
+		return nil, nil, s.opts.Now(), nil
+	}
+	var n int64
+	if err := s.jdb.Read().QueryRowContext(ctx, `SELECT `+dbNowSQL).Scan(&n); err != nil {
+		return nil, nil, time.Time{}, fmt.Errorf("store: cluster: %w", err)
+	}
+	now = time.Unix(0, n).UTC()
+	rows, err := s.jdb.Read().QueryContext(ctx, `SELECT id, started_at, heartbeat_at, http_addr, version FROM nodes ORDER BY id`)
+	if err != nil {
+		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
+	}
+	nodes, err = core.AppendRows([]Node{}, rows, func(sc core.RowScanner) (Node, error) {
+		var x Node
+		var started, beat int64
+		err := sc.Scan(&x.ID, &started, &beat, &x.HTTPAddr, &x.Version)
+		x.StartedAt, x.HeartbeatAt = time.Unix(0, started).UTC(), time.Unix(0, beat).UTC()
+		x.Age = now.Sub(x.HeartbeatAt)
+		return x, err
+	})
+	if err != nil {
+		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
+	}
+	rows, err = s.jdb.Read().QueryContext(ctx, `SELECT job, holder, epoch, acquired_at, renewed_at, expires_at FROM leases ORDER BY job`)
+	if err != nil {
+		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
+	}
+	leases, err = core.AppendRows([]Lease{}, rows, func(sc core.RowScanner) (Lease, error) {
+		var l Lease
+		var acq, ren, exp int64
+		err := sc.Scan(&l.Job, &l.Holder, &l.Epoch, &acq, &ren, &exp)
+		l.AcquiredAt, l.RenewedAt, l.ExpiresAt = time.Unix(0, acq).UTC(), time.Unix(0, ren).UTC(), time.Unix(0, exp).UTC()
+		l.Held = exp > n
+		return l, err
+	})
+	if err != nil {
+		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
+	}
+	return nodes, leases, now, nil
+}
