@@ -138,8 +138,11 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	d.supervision = supervision.New(supervision.Options{Supervisor: sup, Save: d.saveSupervision,
-		Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now})
+	so := supervision.Options{Supervisor: sup, Save: d.saveSupervision, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now}
+	if d.store.Clustered() {
+		so.Shared, so.Reload = d.store, d.supervisedAccounts
+	}
+	d.supervision = supervision.New(so)
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		CheckIns:      d.supervision,
@@ -279,16 +282,11 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 // supervisor loads the supervised accounts and their state, and follows
 // account changes.
 func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*supervision.Supervisor, error) {
-	list, err := d.store.SupervisedAccounts(ctx)
+	accounts, err := d.loadSupervised(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sup := supervision.NewSupervisor(d.cfg.Supervision.Grace, now)
-	accounts := make([]supervision.SupervisedAccount, len(list))
-	for i, a := range list {
-		accounts[i] = supervision.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number, Interval: a.Interval,
-			TestInterval: a.TestInterval, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
-	}
 	sup.Load(accounts, now)
 	d.store.WatchAccounts(func(old, a *store.Account) {
 		if a == nil {
@@ -299,6 +297,27 @@ func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*supervision.Su
 			Interval: time.Duration(a.SupervisionInterval), TestInterval: time.Duration(a.TestInterval)}, d.now())
 	})
 	return sup, nil
+}
+
+// loadSupervised reads the supervised accounts with their stored states.
+func (d *Daemon) loadSupervised(ctx context.Context) ([]supervision.SupervisedAccount, error) {
+	list, err := d.store.SupervisedAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts := make([]supervision.SupervisedAccount, len(list))
+	for i, a := range list {
+		accounts[i] = supervision.SupervisedAccount{ID: a.ID, Receiver: a.Receiver, Number: a.Number, Interval: a.Interval,
+			TestInterval: a.TestInterval, LastSeen: a.LastSeen, Failed: a.Failed, TestLate: a.TestLate}
+	}
+	return accounts, nil
+}
+
+// supervisedAccounts is loadSupervised for a node taking supervision over.
+func (d *Daemon) supervisedAccounts() ([]supervision.SupervisedAccount, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return d.loadSupervised(ctx)
 }
 
 func (d *Daemon) saveSupervision(list []supervision.SupervisedAccount) error {
@@ -646,6 +665,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(pollsDone); d.flushPolls(rctx) }() // every node's own polls
 	heartbeatDone := make(chan struct{})
 	go func() { defer close(heartbeatDone); d.heartbeat(rctx, d.version) }()
+	sharingDone := make(chan struct{})
+	go func() { defer close(sharingDone); d.supervision.RunSharing(sctx) }() // every node's check-ins
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		// A Sur-Gard output is one listener the automation connects to;
@@ -680,6 +701,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	runErr = errors.Join(runErr, <-recvErr)
 	stopSupervision()
 	<-supervisionDone
+	<-sharingDone
 	<-testsDone
 	<-sweepDone
 	<-pruneDone

@@ -111,3 +111,73 @@ func (s *Store) tellWatchers(old, a *Account) {
 		w(old, a)
 	}
 }
+
+// CheckInState is what one node heard of an account since it last said:
+// its last message and its last periodic test (zero: none).
+type CheckInState struct {
+	AccountID int64
+	LastSeen  time.Time
+	LastTest  time.Time
+}
+
+// ShareCheckIns writes the check-ins this node heard, for the node that
+// runs supervision (several nodes on PostgreSQL; nothing on SQLite), in
+// one statement beside the writer: the times only grow.
+func (s *Store) ShareCheckIns(ctx context.Context, states []CheckInState) error {
+	if !s.jr.shared || len(states) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(states))
+	seen := make([]int64, len(states))
+	test := make([]int64, len(states))
+	for i, st := range states {
+		ids[i] = st.AccountID
+		if !st.LastSeen.IsZero() {
+			seen[i] = st.LastSeen.UnixNano()
+		}
+		if !st.LastTest.IsZero() {
+			test[i] = st.LastTest.UnixNano()
+		}
+	}
+	rows, err := s.jdb.Read().QueryContext(ctx, `INSERT INTO supervision (account_id, last_seen, last_test)
+		SELECT u.id, u.seen, u.test FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, seen, test)
+		WHERE EXISTS (SELECT 1 FROM accounts WHERE id = u.id)
+		ON CONFLICT (account_id) DO UPDATE SET last_seen = GREATEST(supervision.last_seen, excluded.last_seen),
+			last_test = GREATEST(supervision.last_test, excluded.last_test)`, ids, seen, test)
+	if err == nil {
+		err = rows.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("store: share check-ins: %w", err)
+	}
+	return nil
+}
+
+// CheckInsOf reads what every node heard of the accounts ids: their last
+// message and last periodic test, for those that have any.
+func (s *Store) CheckInsOf(ctx context.Context, ids []int64) ([]CheckInState, error) {
+	if !s.jr.shared || len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.jdb.Read().QueryContext(ctx, `SELECT account_id, last_seen, last_test FROM supervision
+		WHERE account_id = ANY(?::bigint[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: check-ins: %w", err)
+	}
+	out, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (CheckInState, error) {
+		var c CheckInState
+		var seen, test int64
+		err := sc.Scan(&c.AccountID, &seen, &test)
+		if seen > 0 {
+			c.LastSeen = fromNanos(seen)
+		}
+		if test > 0 {
+			c.LastTest = fromNanos(test)
+		}
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: check-ins: %w", err)
+	}
+	return out, nil
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap/zaptest"
@@ -160,4 +161,89 @@ func TestServiceRetriesWhatCouldNotBeStored(t *testing.T) {
 				t.Fatalf("raised %q, want the YK from the check-in after the refused one", got)
 			}
 		})
+}
+
+// sharedCheckIns is the store's supervision table as the nodes share it.
+type sharedCheckIns struct {
+	mu   sync.Mutex
+	rows map[int64]store.CheckInState
+}
+
+func (c *sharedCheckIns) ShareCheckIns(_ context.Context, states []store.CheckInState) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range states {
+		r := c.rows[s.AccountID]
+		r.AccountID = s.AccountID
+		if s.LastSeen.After(r.LastSeen) {
+			r.LastSeen = s.LastSeen
+		}
+		if s.LastTest.After(r.LastTest) {
+			r.LastTest = s.LastTest
+		}
+		c.rows[s.AccountID] = r
+	}
+	return nil
+}
+
+func (c *sharedCheckIns) CheckInsOf(_ context.Context, ids []int64) ([]store.CheckInState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []store.CheckInState
+	for _, id := range ids {
+		if r, ok := c.rows[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// TestSupervisionHearsOtherNodes: with two nodes, the one that runs
+// supervision raises no failure for an account that checks in only at
+// the other, raises it once the account falls silent everywhere, and
+// raises its restore when the account is heard again at the other node.
+func TestSupervisionHearsOtherNodes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		accounts := []SupervisedAccount{{ID: 7, Receiver: 1, Number: "7007", Interval: time.Minute}}
+		table := &sharedCheckIns{rows: map[int64]store.CheckInState{}}
+		node := func() *Service {
+			sup := NewSupervisor(0, t0)
+			sup.Load(accounts, t0)
+			return New(Options{Supervisor: sup, Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+				Shared: table, Reload: func() ([]SupervisedAccount, error) { return accounts, nil }})
+		}
+		holder, other := node(), node()
+		r := &raiser{t0: t0}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { holder.Run(ctx, r) })
+		wg.Go(func() { holder.RunSharing(ctx) })
+		wg.Go(func() { other.RunSharing(ctx) })
+		checkIn := func() {
+			other.CheckIn(receiver.CheckIn{AccountID: 7, Receiver: 1, Number: "7007", At: time.Now()})
+		}
+		// Heard every 30 s at the other node only, for five minutes.
+		for range 10 {
+			time.Sleep(30 * time.Second)
+			checkIn()
+		}
+		synctest.Wait()
+		if got := r.list(); got != "" {
+			t.Fatalf("raised %q for an account the other node hears", got)
+		}
+		time.Sleep(2 * time.Minute) // silent everywhere
+		synctest.Wait()
+		if got := r.list(); !strings.HasPrefix(got, "YS #7007") || strings.Count(got, "YS") != 1 {
+			t.Fatalf("raised %q, want one YS once the account fell silent", got)
+		}
+		checkIn()
+		time.Sleep(3 * time.Second) // shared within a second, read at the next tick
+		synctest.Wait()
+		if got := r.list(); strings.Count(got, "YK #7007") != 1 {
+			t.Fatalf("raised %q, want the restore the other node heard", got)
+		}
+		cancel()
+		wg.Wait()
+	})
 }

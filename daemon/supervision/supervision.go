@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/sia"
 	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"
@@ -63,6 +65,10 @@ type Supervisor struct {
 	// check-ins, which run before their frame's reply, wait for the lock.
 	nfailed int
 	changed []int64
+	// failedIDs are the accounts in failure or late to test: what the
+	// node running supervision asks the database about, for check-ins
+	// other nodes heard.
+	failedIDs map[int64]struct{}
 }
 
 // setFailed sets an account's failure and keeps nfailed with it.
@@ -75,6 +81,15 @@ func (s *Supervisor) setFailed(st *supervised, failed bool) {
 		}
 	}
 	st.failed = failed
+}
+
+// mark keeps failedIDs with an account's state.
+func (s *Supervisor) mark(id int64, st *supervised) {
+	if st.failed || st.testLate {
+		s.failedIDs[id] = struct{}{}
+	} else {
+		delete(s.failedIDs, id)
+	}
 }
 
 // touch marks an account's state as changed since the last save.
@@ -90,13 +105,15 @@ func (s *Supervisor) drop(id int64) {
 	if st, ok := s.accounts[id]; ok {
 		s.setFailed(st, false)
 		delete(s.accounts, id)
+		delete(s.failedIDs, id)
 	}
 }
 
 // NewSupervisor returns an empty supervisor; grace is added to every
 // interval (one retry cycle of the panel).
 func NewSupervisor(grace time.Duration, now time.Time) *Supervisor {
-	return &Supervisor{grace: grace, accounts: map[int64]*supervised{}, buckets: map[int64][]int64{}, next: now.Unix()}
+	return &Supervisor{grace: grace, accounts: map[int64]*supervised{}, buckets: map[int64][]int64{}, next: now.Unix(),
+		failedIDs: map[int64]struct{}{}}
 }
 
 // SupervisedAccount is what Load and Set take.
@@ -121,6 +138,7 @@ func (s *Supervisor) Load(list []SupervisedAccount, now time.Time) {
 			lastSeen: a.LastSeen, lastTest: now, testLate: a.TestLate}
 		s.setFailed(st, a.Failed)
 		s.accounts[a.ID] = st
+		s.mark(a.ID, st)
 		s.schedule(a.ID, st, now, now)
 	}
 }
@@ -189,9 +207,65 @@ func (s *Supervisor) Seen(id int64, at time.Time, test bool) (restored bool) {
 	}
 	restored = st.failed
 	s.setFailed(st, false)
+	s.mark(id, st)
 	st.restoring = st.restoring || restored
 	s.schedule(id, st, st.lastSeen, st.lastTest)
 	return restored
+}
+
+// HeardElsewhere undoes an expiry Due just returned when another node
+// heard the account since (seen, test: its last message and periodic test
+// as the database has them) recently enough that its interval has not run
+// out: the account is rescheduled from then, and nothing is raised. It
+// reports whether it undid e.
+func (s *Supervisor) HeardElsewhere(e Expiry, seen, test, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.accounts[e.AccountID]
+	if !ok {
+		return false
+	}
+	if e.Test {
+		if !test.After(st.lastTest) || !test.Add(st.testInterval+s.grace).After(now) {
+			return false
+		}
+		st.lastTest, st.testLate = test, false
+	} else {
+		if !seen.After(st.lastSeen) || !seen.Add(st.interval+s.grace).After(now) {
+			return false
+		}
+		st.lastSeen = seen
+		s.setFailed(st, false)
+	}
+	s.mark(e.AccountID, st)
+	s.touch(e.AccountID, st)
+	s.schedule(e.AccountID, st, st.lastSeen, st.lastTest)
+	return true
+}
+
+// expiryOf names an account as its expiry would.
+func (s *Supervisor) expiryOf(id int64) (Expiry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.accounts[id]
+	if !ok {
+		return Expiry{}, false
+	}
+	return Expiry{AccountID: id, Receiver: st.receiver, Number: st.number}, true
+}
+
+// Outstanding lists the accounts in failure or late to test, with the
+// times their state stands on, for the check-ins other nodes heard.
+func (s *Supervisor) Outstanding() map[int64][2]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64][2]time.Time, len(s.failedIDs))
+	for id := range s.failedIDs {
+		if st, ok := s.accounts[id]; ok {
+			out[id] = [2]time.Time{st.lastSeen, st.lastTest}
+		}
+	}
+	return out
 }
 
 // KeepFailed marks an account failed again after Seen cleared it but its
@@ -201,6 +275,7 @@ func (s *Supervisor) KeepFailed(id int64) {
 	defer s.mu.Unlock()
 	if st, ok := s.accounts[id]; ok {
 		s.setFailed(st, true)
+		s.mark(id, st)
 		st.restoring = false
 		s.touch(id, st)
 	}
@@ -232,11 +307,13 @@ func (s *Supervisor) Due(now time.Time) []Expiry {
 			st.filed = 0
 			if st.deadline == sec && !st.failed {
 				s.setFailed(st, true)
+				s.mark(id, st)
 				s.touch(id, st)
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number})
 			}
 			if st.testDeadline == sec && !st.testLate {
 				st.testLate = true
+				s.mark(id, st)
 				s.touch(id, st)
 				out = append(out, Expiry{AccountID: id, Receiver: st.receiver, Number: st.number, Test: true})
 			}
@@ -274,6 +351,7 @@ func (s *Supervisor) Unfail(e Expiry, now time.Time) {
 		st.deadline = now.Unix() + 1
 		s.file(e.AccountID, st, st.deadline)
 	}
+	s.mark(e.AccountID, st)
 }
 
 // Dirty returns and clears the states changed since the last call, for
@@ -304,11 +382,23 @@ type Raiser interface {
 	Raise(receiver.Synthetic) error
 }
 
+// Sharer is the store when several nodes share it: every node writes the
+// check-ins it heard, and the node that runs supervision reads them.
+type Sharer interface {
+	ShareCheckIns(ctx context.Context, states []store.CheckInState) error
+	CheckInsOf(ctx context.Context, ids []int64) ([]store.CheckInState, error)
+}
+
 // Options configure a Service.
 type Options struct {
 	Supervisor *Supervisor // required
 	// Save persists changed states; nil keeps them in memory only.
-	Save       func([]SupervisedAccount) error
+	Save func([]SupervisedAccount) error
+	// Shared, when set (several nodes), is where every node's check-ins
+	// meet (RunSharing writes this node's), and Reload reads the stored
+	// states when this node takes supervision over (Run).
+	Shared     Sharer
+	Reload     func() ([]SupervisedAccount, error)
 	Logger     *zap.Logger           // required
 	Registerer prometheus.Registerer // required
 	Now        func() time.Time      // nil → time.Now
@@ -334,6 +424,14 @@ type Service struct {
 	mu       sync.Mutex
 	restores []restore // check-ins that ended a failure, to raise
 	wake     chan struct{}
+
+	shared Sharer
+	reload func() ([]SupervisedAccount, error)
+	// heard are this node's check-ins not written for the others yet.
+	heard map[int64]*store.CheckInState
+	// running is set while Run runs: with several nodes, only the one
+	// that runs supervision raises restores.
+	running atomic.Bool
 }
 
 // New returns a service over o.Supervisor.
@@ -344,6 +442,7 @@ func New(o Options) *Service {
 	f := promauto.With(o.Registerer)
 	s := &Service{sup: o.Supervisor, save: o.Save, log: o.Logger.Named("supervision"), now: o.Now,
 		wake: make(chan struct{}, 1), rateLog: ratelog.New(10 * time.Second),
+		shared: o.Shared, reload: o.Reload, heard: map[int64]*store.CheckInState{},
 		failures: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_supervision_failures_total",
 			Help: "Supervised accounts that missed their interval: checkin (no message; SIA YS raised) or test (no periodic test; XX).",
@@ -369,7 +468,22 @@ const (
 // [protocols.md §5.2 step 2]. It only updates memory; a failure it ends
 // has its restore raised by Run.
 func (s *Service) CheckIn(c receiver.CheckIn) {
-	if !s.sup.Seen(c.AccountID, c.At, c.Test) {
+	if s.shared != nil {
+		s.mu.Lock()
+		h := s.heard[c.AccountID]
+		if h == nil {
+			h = &store.CheckInState{AccountID: c.AccountID}
+			s.heard[c.AccountID] = h
+		}
+		if c.At.After(h.LastSeen) {
+			h.LastSeen = c.At
+		}
+		if c.Test && c.At.After(h.LastTest) {
+			h.LastTest = c.At
+		}
+		s.mu.Unlock()
+	}
+	if !s.sup.Seen(c.AccountID, c.At, c.Test) || (s.shared != nil && !s.running.Load()) {
 		return
 	}
 	s.mu.Lock()
@@ -387,6 +501,19 @@ func (s *Service) CheckIn(c receiver.CheckIn) {
 func (s *Service) Run(ctx context.Context, raise Raiser) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	s.running.Store(true)
+	defer s.running.Store(false)
+	if s.shared != nil && s.reload != nil {
+		s.takeRestores() // what this node heard while another supervised is that one's to restore
+		// Taking supervision over from another node: its failures are in
+		// the store, and every account gets a full interval from now, as
+		// after a restart.
+		if list, err := s.reload(); err != nil {
+			s.log.Warn("supervision states not reloaded; supervising from this node's own", zap.Error(err))
+		} else {
+			s.sup.Load(list, s.now())
+		}
+	}
 	lastSave := s.now()
 	for {
 		select {
@@ -403,11 +530,14 @@ func (s *Service) Run(ctx context.Context, raise Raiser) {
 		case <-tick.C:
 		}
 		now := s.now()
-		due := s.sup.Due(now)
+		due := s.heardElsewhere(ctx, s.sup.Due(now), now)
 		for _, e := range due {
 			if !s.raise(raise, e, false, now) {
 				s.sup.Unfail(e, now)
 			}
+		}
+		if s.shared != nil && s.restoredElsewhere(ctx) {
+			s.raiseRestores(raise)
 		}
 		s.failed.Set(float64(s.sup.Failed()))
 		// A failure is saved at once (a crash must not raise it twice);
@@ -417,6 +547,137 @@ func (s *Service) Run(ctx context.Context, raise Raiser) {
 			lastSave = now
 		}
 	}
+}
+
+// heardElsewhere drops from due the accounts another node heard in time
+// (several nodes): their check-ins are in the store within a second.
+func (s *Service) heardElsewhere(ctx context.Context, due []Expiry, now time.Time) []Expiry {
+	if s.shared == nil || len(due) == 0 {
+		return due
+	}
+	ids := make([]int64, len(due))
+	for i, e := range due {
+		ids[i] = e.AccountID
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	heard, err := s.shared.CheckInsOf(qctx, ids)
+	cancel()
+	if err != nil {
+		// Raising a failure another node may have heard the end of is a
+		// false alarm; missing one is worse. Try again in a second.
+		s.log.Warn("the check-ins other nodes heard are unreadable; the expiries wait a second", zap.Error(err))
+		for _, e := range due {
+			s.sup.Unfail(e, now)
+		}
+		return nil
+	}
+	byID := make(map[int64]store.CheckInState, len(heard))
+	for _, h := range heard {
+		byID[h.AccountID] = h
+	}
+	out := due[:0]
+	for _, e := range due {
+		if h, ok := byID[e.AccountID]; ok && s.sup.HeardElsewhere(e, h.LastSeen, h.LastTest, now) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// restoredElsewhere queues the restores of failed accounts that another
+// node heard from (several nodes), and reports whether it queued any.
+func (s *Service) restoredElsewhere(ctx context.Context) bool {
+	outstanding := s.sup.Outstanding()
+	if len(outstanding) == 0 {
+		return false
+	}
+	ids := make([]int64, 0, len(outstanding))
+	for id := range outstanding {
+		ids = append(ids, id)
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	heard, err := s.shared.CheckInsOf(qctx, ids)
+	cancel()
+	if err != nil {
+		s.log.Warn("the check-ins other nodes heard are unreadable; restores wait", zap.Error(err))
+		return false
+	}
+	queued := false
+	for _, h := range heard {
+		was := outstanding[h.AccountID]
+		if h.LastTest.After(was[1]) {
+			s.sup.Seen(h.AccountID, h.LastTest, true)
+		}
+		if !h.LastSeen.After(was[0]) {
+			continue
+		}
+		if e, ok := s.sup.expiryOf(h.AccountID); ok && s.sup.Seen(h.AccountID, h.LastSeen, false) {
+			s.mu.Lock()
+			s.restores = append(s.restores, restore{e, h.LastSeen})
+			s.mu.Unlock()
+			queued = true
+		}
+	}
+	return queued
+}
+
+// RunSharing writes this node's check-ins for the others every second
+// until ctx ends, then once more (several nodes; nothing otherwise). Every
+// node runs it, supervising or not.
+func (s *Service) RunSharing(ctx context.Context) {
+	if s.shared == nil {
+		return
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			s.share(fctx)
+			cancel()
+			return
+		case <-tick.C:
+		}
+		s.share(ctx)
+	}
+}
+
+// share writes the check-ins heard since the last share; what fails to be
+// written is kept for the next.
+func (s *Service) share(ctx context.Context) {
+	s.mu.Lock()
+	if len(s.heard) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	batch := make([]store.CheckInState, 0, len(s.heard))
+	for _, h := range s.heard {
+		batch = append(batch, *h)
+	}
+	clear(s.heard)
+	s.mu.Unlock()
+	if err := s.shared.ShareCheckIns(ctx, batch); err == nil {
+		return
+	} else if ok, suppressed := s.rateLog.Allow("share", s.now()); ok {
+		s.log.Warn("check-ins not written for the other nodes; retrying", zap.Error(err), zap.Int("suppressed", suppressed))
+	}
+	s.mu.Lock()
+	for _, b := range batch {
+		h := s.heard[b.AccountID]
+		if h == nil {
+			h = &store.CheckInState{AccountID: b.AccountID}
+			s.heard[b.AccountID] = h
+		}
+		if b.LastSeen.After(h.LastSeen) {
+			h.LastSeen = b.LastSeen
+		}
+		if b.LastTest.After(h.LastTest) {
+			h.LastTest = b.LastTest
+		}
+	}
+	s.mu.Unlock()
 }
 
 // restore is a check-in that ended a failure, at the time of its message.

@@ -34,3 +34,10 @@ CREATE TABLE nodes (
     http_addr     text    NOT NULL DEFAULT '',
     version       text    NOT NULL DEFAULT ''
 );
+
+-- supervision.last_test: the last periodic test of an account, beside the
+-- last message of any kind (last_seen). Every node writes its check-ins
+-- here within a second, so that the node running supervision, which may
+-- not have received them, neither raises a failure for an account another
+-- node heard nor misses the restore of one that failed.
+ALTER TABLE supervision ADD COLUMN last_test bigint NOT NULL DEFAULT 0;
