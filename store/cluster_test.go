@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/store/internal/storetest"
+	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -32,7 +32,7 @@ func twoNodes(t *testing.T) (a, b *Store) {
 	if testEngine != nil {
 		t.Skip("opens PostgreSQL itself: it ran in the first pass")
 	}
-	dsn := storetest.PGDatabase(t)
+	dsn := pgtest.Database(t)
 	return openNode(t, dsn, "node-a"), openNode(t, dsn, "node-b")
 }
 

@@ -7,13 +7,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/alarmrx/alarmrx/store/internal/storetest"
+	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/alarmrx/alarmrx/store/postgres"
 	"github.com/jackc/pgx/v5"
 )
 
 // TestMain runs the package's tests twice: on SQLite, then on PostgreSQL
-// when a server is given (storetest.PGSuite), every store a test opens
+// when a server is given (pgtest.Suite), every store a test opens
 // standing on a database of its own. Benchmarks and fuzzing run once, on
 // SQLite.
 func TestMain(m *testing.M) {
@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	if code != 0 || flag.Lookup("test.bench").Value.String() != "" || flag.Lookup("test.fuzz").Value.String() != "" {
 		os.Exit(code)
 	}
-	suite, skip, err := storetest.NewPGSuite()
+	suite, skip, err := pgtest.NewSuite()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

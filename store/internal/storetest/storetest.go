@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/postgres"
@@ -31,7 +32,7 @@ func (Numbered) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a,
 
 // ForEachDialect runs test on an engine of SQLite's dialect, on one of
 // numbered placeholders, and on PostgreSQL (skipped without a server:
-// PGDatabase).
+// pgtest.Database).
 func ForEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
 	for _, d := range []core.Dialect{sqlite.Dialect, Numbered{}, postgres.Dialect} {
 		t.Run(d.Name(), func(t *testing.T) { test(t, d) })
@@ -55,7 +56,7 @@ func NewPlace(t *testing.T, d core.Dialect) Place {
 	t.Helper()
 	p := Place{Path: filepath.Join(t.TempDir(), sqlite.FileName)}
 	if IsPostgres(d) {
-		p.Driver, p.DSN = "postgres", PGDatabase(t)
+		p.Driver, p.DSN = "postgres", pgtest.Database(t)
 	}
 	return p
 }

@@ -1,4 +1,4 @@
-package storetest
+package pgtest
 
 import (
 	"context"
@@ -29,7 +29,7 @@ const (
 	pgModeEnv = "ALARMRX_PG_TESTS"    // "required": fail, not skip, without a server
 )
 
-// PGDatabase returns the DSN of a new, empty PostgreSQL database for this
+// Database returns the DSN of a new, empty PostgreSQL database for this
 // test, dropped when the test ends.
 // Without ALARMRX_TEST_PG_DSN the test is skipped, unless
 // ALARMRX_PG_TESTS=required (then it fails).
@@ -38,7 +38,7 @@ const (
 // of a role that may create databases; the DSN returned is the same with
 // the new database in place of db. (A key=value DSN works too: the one
 // returned ends in dbname=….) Its password is never logged.
-func PGDatabase(t testing.TB) string {
+func Database(t testing.TB) string {
 	t.Helper()
 	srv, skip, err := pgSetup(os.Getenv(pgDSNEnv), os.Getenv(pgModeEnv))
 	if err != nil {
@@ -60,7 +60,7 @@ func PGDatabase(t testing.TB) string {
 		}
 	}
 	if err != nil {
-		t.Fatalf("storetest: CREATE DATABASE %s on %s: %s", name, srv.Redacted(), srv.redact(err.Error()))
+		t.Fatalf("pgtest: CREATE DATABASE %s on %s: %s", name, srv.Redacted(), srv.redact(err.Error()))
 	}
 	// Registered after pgAdmin's release, so run before it.
 	t.Cleanup(func() {
@@ -68,10 +68,10 @@ func PGDatabase(t testing.TB) string {
 		defer cancel()
 		// FORCE ends the connections a test left open.
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgQuoteIdent(name)+" WITH (FORCE)"); err != nil {
-			t.Errorf("storetest: DROP DATABASE %s on %s: %s", name, srv.Redacted(), srv.redact(err.Error()))
+			t.Errorf("pgtest: DROP DATABASE %s on %s: %s", name, srv.Redacted(), srv.redact(err.Error()))
 		}
 	})
-	t.Logf("storetest: PostgreSQL database %s on %s", name, srv.Redacted())
+	t.Logf("pgtest: PostgreSQL database %s on %s", name, srv.Redacted())
 	return srv.withDatabase(name)
 }
 
@@ -82,7 +82,7 @@ func PGDatabase(t testing.TB) string {
 func pgSetup(dsn, mode string) (srv *pgServer, skip string, err error) {
 	if dsn == "" {
 		if mode == "required" {
-			return nil, "", errors.New("storetest: no PostgreSQL: " + pgDSNEnv + " is not set, and " + pgModeEnv + "=required")
+			return nil, "", errors.New("pgtest: no PostgreSQL: " + pgDSNEnv + " is not set, and " + pgModeEnv + "=required")
 		}
 		return nil, "no PostgreSQL: set " + pgDSNEnv + " to a server's URL (scripts/pg-test-server start DIR prints one; make test-pg starts one and runs the tests)", nil
 	}
@@ -106,19 +106,19 @@ func parsePGServer(dsn string) (*pgServer, error) {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			// url's errors quote the URL, password and all.
-			return nil, fmt.Errorf("storetest: %s is not a valid URL", pgDSNEnv)
+			return nil, fmt.Errorf("pgtest: %s is not a valid URL", pgDSNEnv)
 		}
 		s.url = u
 		if pw, ok := u.User.Password(); ok {
 			s.addSecret(pw)
 		}
 	} else if strings.Contains(dsn, "://") {
-		return nil, fmt.Errorf("storetest: %s is not a postgres:// URL", pgDSNEnv)
+		return nil, fmt.Errorf("pgtest: %s is not a postgres:// URL", pgDSNEnv)
 	}
 	// pgconn's own errors redact the password.
 	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("storetest: %s: %s", pgDSNEnv, s.redact(err.Error()))
+		return nil, fmt.Errorf("pgtest: %s: %s", pgDSNEnv, s.redact(err.Error()))
 	}
 	s.addSecret(cfg.Password)
 	return s, nil
@@ -187,7 +187,7 @@ func pgAdmin(t testing.TB, srv *pgServer) *sql.DB {
 	if p == nil {
 		db, err := sql.Open("pgx", srv.dsn)
 		if err != nil {
-			t.Fatalf("storetest: opening %s: %s", srv.Redacted(), srv.redact(err.Error()))
+			t.Fatalf("pgtest: opening %s: %s", srv.Redacted(), srv.redact(err.Error()))
 		}
 		db.SetMaxOpenConns(2)
 		db.SetMaxIdleConns(2)

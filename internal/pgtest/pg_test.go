@@ -1,4 +1,4 @@
-package storetest
+package pgtest
 
 import (
 	"context"
@@ -96,7 +96,7 @@ func TestPGRedacted(t *testing.T) {
 
 var pgNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
-func TestPGDatabaseName(t *testing.T) {
+func TestDatabaseName(t *testing.T) {
 	seen := map[string]bool{}
 	for _, test := range []string{"", "TestX", "TestX", strings.Repeat("TestÜberLong/sub-case#01/", 20)} {
 		name := pgDatabaseName(test)
@@ -108,7 +108,7 @@ func TestPGDatabaseName(t *testing.T) {
 }
 
 // pgTestServer returns the admin side of the tests' server, skipping as
-// PGDatabase does without one.
+// Database does without one.
 func pgTestServer(t *testing.T) *sql.DB {
 	t.Helper()
 	srv, skip, err := pgSetup(os.Getenv(pgDSNEnv), os.Getenv(pgModeEnv))
@@ -140,11 +140,11 @@ func pgDatabaseExists(t *testing.T, admin *sql.DB, name string) bool {
 	return n > 0
 }
 
-// TestPGDatabase: each call gives a database of its own, empty, that the
+// TestDatabase: each call gives a database of its own, empty, that the
 // test can write to and no other test sees.
-func TestPGDatabase(t *testing.T) {
+func TestDatabase(t *testing.T) {
 	pgTestServer(t)
-	a, b := pgOpen(t, PGDatabase(t)), pgOpen(t, PGDatabase(t))
+	a, b := pgOpen(t, Database(t)), pgOpen(t, Database(t))
 	var nameA, nameB string
 	if err := a.QueryRow("SELECT current_database()").Scan(&nameA); err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestPGDatabase(t *testing.T) {
 	if err := b.QueryRow("SELECT current_database()").Scan(&nameB); err != nil {
 		t.Fatal(err)
 	}
-	if nameA == nameB || !strings.HasPrefix(nameA, "t_testpgdatabase_") {
+	if nameA == nameB || !strings.HasPrefix(nameA, "t_testdatabase_") {
 		t.Fatalf("databases %q and %q", nameA, nameB)
 	}
 	tables := func(db *sql.DB) int {
@@ -183,14 +183,14 @@ func TestPGDatabase(t *testing.T) {
 	}
 }
 
-// TestPGDatabaseDropped: a test's database is gone when the test ends,
+// TestDatabaseDropped: a test's database is gone when the test ends,
 // even with a connection of the test still open on it.
-func TestPGDatabaseDropped(t *testing.T) {
+func TestDatabaseDropped(t *testing.T) {
 	admin := pgTestServer(t)
 	var name string
 	var left *sql.DB
 	t.Run("sub", func(t *testing.T) {
-		db, err := sql.Open("pgx", PGDatabase(t))
+		db, err := sql.Open("pgx", Database(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,9 +213,9 @@ func TestPGDatabaseDropped(t *testing.T) {
 	}
 }
 
-// TestPGDatabaseParallel: many parallel tests, each with its database, on
+// TestDatabaseParallel: many parallel tests, each with its database, on
 // the one small admin pool.
-func TestPGDatabaseParallel(t *testing.T) {
+func TestDatabaseParallel(t *testing.T) {
 	pgTestServer(t)
 	var mu sync.Mutex
 	names := map[string]bool{}
@@ -223,7 +223,7 @@ func TestPGDatabaseParallel(t *testing.T) {
 		for i := range 24 {
 			t.Run(fmt.Sprint(i), func(t *testing.T) {
 				t.Parallel()
-				db := pgOpen(t, PGDatabase(t))
+				db := pgOpen(t, Database(t))
 				var name string
 				if err := db.QueryRowContext(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
 					t.Fatal(err)
