@@ -30,7 +30,7 @@ var layers = []struct {
 	{"store/engine", []string{"store/core"}},
 	{"store/sqlite", []string{"store/core", "store/engine"}},
 	{"store/postgres", []string{"store/core", "store/engine"}},
-	{"store/internal/storetest", []string{"store/core", "store/engine", "store/sqlite", "store/postgres"}},
+	{"store/internal/storetest", []string{"store/core", "store/engine", "store/sqlite", "store/postgres", "internal"}},
 	{"receiver", []string{"receiver", "protocols", "store", "internal"}},
 	{"daemon/", []string{"receiver", "protocols", "store", "internal"}},
 	{"daemon", []string{"daemon", "receiver", "protocols", "store", "internal", "configs"}},
