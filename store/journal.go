@@ -54,10 +54,11 @@ const (
 	dedupeKeyFrameSQL = `SELECT frame_id FROM dedupe_keys WHERE key = ?`
 	// On PostgreSQL, every node's projection reads the entries of all
 	// nodes, one projection at a time across them (the advisory lock,
-	// released with the transaction), and deletes what it projected in
+	// released with the transaction; a node that finds it taken leaves its
+	// entries to the node projecting), and deletes what it projected in
 	// the same transaction: a node that died leaves its entries to the
 	// next projection of any other, and outbox ids keep one order.
-	lockProjectionSQL   = `SELECT pg_advisory_xact_lock(7217001)`
+	lockProjectionSQL   = `SELECT pg_try_advisory_xact_lock(7217001)`
 	selectJournalAllSQL = `SELECT id, entry, node = ? FROM journal WHERE id > ? ORDER BY id LIMIT ?`
 	deleteJournalSQL    = `DELETE FROM journal WHERE id = ANY(?)`
 	journalRemainingSQL = `SELECT count(*), coalesce(min(id) FILTER (WHERE node = ?), 0), coalesce(min(committed_at), 0) FROM journal`
@@ -449,12 +450,23 @@ type journalRow struct {
 // projection at a time across the nodes, deleted as they are projected.
 func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txStmts, more func(int) bool) (int, error) {
 	j := &b.s.jr
-	if _, err := tx.ExecContext(ctx, lockProjectionSQL); err != nil {
-		return 0, err
-	}
 	// What this node committed before the journal is read: if none of
 	// its entries is left after, all of those are projected.
 	committed := j.committed.Load()
+	var locked bool
+	if err := tx.QueryRowContext(ctx, lockProjectionSQL).Scan(&locked); err != nil {
+		return 0, err
+	}
+	if !locked {
+		// Another node is projecting, this node's entries with its own:
+		// what it leaves says how far they are.
+		left := journalLeft{committed: committed}
+		if err := tx.QueryRowContext(ctx, journalRemainingSQL, b.s.opts.NodeID).Scan(&left.total, &left.ownMin, &left.oldestAt); err != nil {
+			return 0, err
+		}
+		j.left = left
+		return 0, nil
+	}
 	sel, err := tx.Stmt(ctx, selectJournalAllSQL)
 	if err != nil {
 		return 0, err

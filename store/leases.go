@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 )
 
 // A singleton job (supervision, an output's delivery, the morning report,
@@ -50,7 +51,7 @@ func (s *Store) AcquireLease(ctx context.Context, job string, ttl time.Duration)
 	if !s.jr.shared {
 		return 1, true, nil
 	}
-	err = s.jdb.Read().QueryRowContext(ctx, acquireLeaseSQL, job, s.opts.NodeID, ttl.Nanoseconds()).Scan(&epoch)
+	err = s.rdb.QueryRowContext(engine.AsProjected(ctx), acquireLeaseSQL, job, s.opts.NodeID, ttl.Nanoseconds()).Scan(&epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -67,7 +68,7 @@ func (s *Store) ReleaseLease(ctx context.Context, job string, epoch int64) error
 	if !s.jr.shared {
 		return nil
 	}
-	rows, err := s.jdb.Read().QueryContext(ctx, `UPDATE leases SET expires_at = 0 WHERE job = ? AND holder = ? AND epoch = ?`,
+	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `UPDATE leases SET expires_at = 0 WHERE job = ? AND holder = ? AND epoch = ?`,
 		job, s.opts.NodeID, epoch)
 	if err == nil {
 		err = rows.Close()
@@ -107,7 +108,7 @@ func (s *Store) Heartbeat(ctx context.Context, started time.Time, httpAddr, vers
 	if !s.jr.shared {
 		return nil
 	}
-	rows, err := s.jdb.Read().QueryContext(ctx, `INSERT INTO nodes (id, started_at, heartbeat_at, http_addr, version)
+	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `INSERT INTO nodes (id, started_at, heartbeat_at, http_addr, version)
 		VALUES (?, ?, `+dbNowSQL+`, ?, ?) ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
 		heartbeat_at = excluded.heartbeat_at, http_addr = excluded.http_addr, version = excluded.version`,
 		s.opts.NodeID, started.UnixNano(), httpAddr, version)
@@ -126,11 +127,11 @@ func (s *Store) Cluster(ctx context.Context) (nodes []Node, leases []Lease, now 
 		return nil, nil, s.opts.Now(), nil
 	}
 	var n int64
-	if err := s.jdb.Read().QueryRowContext(ctx, `SELECT `+dbNowSQL).Scan(&n); err != nil {
+	if err := s.rdb.QueryRowContext(engine.AsProjected(ctx), `SELECT `+dbNowSQL).Scan(&n); err != nil {
 		return nil, nil, time.Time{}, fmt.Errorf("store: cluster: %w", err)
 	}
 	now = time.Unix(0, n).UTC()
-	rows, err := s.jdb.Read().QueryContext(ctx, `SELECT id, started_at, heartbeat_at, http_addr, version FROM nodes ORDER BY id`)
+	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `SELECT id, started_at, heartbeat_at, http_addr, version FROM nodes ORDER BY id`)
 	if err != nil {
 		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
 	}
@@ -145,7 +146,7 @@ func (s *Store) Cluster(ctx context.Context) (nodes []Node, leases []Lease, now 
 	if err != nil {
 		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
 	}
-	rows, err = s.jdb.Read().QueryContext(ctx, `SELECT job, holder, epoch, acquired_at, renewed_at, expires_at FROM leases ORDER BY job`)
+	rows, err = s.rdb.QueryContext(engine.AsProjected(ctx), `SELECT job, holder, epoch, acquired_at, renewed_at, expires_at FROM leases ORDER BY job`)
 	if err != nil {
 		return nil, nil, now, fmt.Errorf("store: cluster: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/engine"
 )
 
 // SupervisedAccount is an account with a check-in or test interval and its
@@ -139,7 +140,7 @@ func (s *Store) ShareCheckIns(ctx context.Context, states []CheckInState) error 
 			test[i] = st.LastTest.UnixNano()
 		}
 	}
-	rows, err := s.jdb.Read().QueryContext(ctx, `INSERT INTO supervision (account_id, last_seen, last_test)
+	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `INSERT INTO supervision (account_id, last_seen, last_test)
 		SELECT u.id, u.seen, u.test FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, seen, test)
 		WHERE EXISTS (SELECT 1 FROM accounts WHERE id = u.id)
 		ON CONFLICT (account_id) DO UPDATE SET last_seen = GREATEST(supervision.last_seen, excluded.last_seen),
@@ -159,7 +160,7 @@ func (s *Store) CheckInsOf(ctx context.Context, ids []int64) ([]CheckInState, er
 	if !s.jr.shared || len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.jdb.Read().QueryContext(ctx, `SELECT account_id, last_seen, last_test FROM supervision
+	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `SELECT account_id, last_seen, last_test FROM supervision
 		WHERE account_id = ANY(?::bigint[])`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: check-ins: %w", err)

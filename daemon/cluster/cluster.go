@@ -145,7 +145,7 @@ func (k *Keeper) Run(ctx context.Context, job string, fn func(ctx context.Contex
 // acquire tries for job's lease once.
 func (k *Keeper) acquire(ctx context.Context, job string) *Lease {
 	start := time.Now()
-	actx, cancel := context.WithTimeout(ctx, k.o.Renew)
+	actx, cancel := context.WithTimeout(ctx, k.o.Margin)
 	epoch, held, err := k.o.Leases.AcquireLease(actx, job, k.o.TTL)
 	cancel()
 	if err != nil || !held {
@@ -184,7 +184,7 @@ func (k *Keeper) hold(ctx context.Context, l *Lease, t *time.Ticker, fn func(ctx
 			return
 		}
 		start := time.Now()
-		actx, cancel := context.WithTimeout(ctx, k.o.Renew)
+		actx, cancel := context.WithTimeout(ctx, k.o.Margin)
 		epoch, held, err := k.o.Leases.AcquireLease(actx, l.job, k.o.TTL)
 		cancel()
 		switch {

@@ -42,6 +42,11 @@ type Options struct {
 	// BacklogMax is the projection backlog beyond which the writer stops
 	// taking commits until it has projected (backpressure).
 	BacklogMax int
+	// IdleProjectionRetry is how soon a projection that found nothing to
+	// project while the backlog counts some is tried again: the entries'
+	// commit not visible yet (SQLite, 1ms), or another node projecting
+	// them (PostgreSQL). Default 1ms.
+	IdleProjectionRetry time.Duration
 	// IsStorageFailure tells the engine's errors that would fail any
 	// transaction (a full disk, a lost connection) from those of one row.
 	// StorageFault is one always.
@@ -84,6 +89,9 @@ type Writer struct {
 // NewWriter builds the writer on conn, a pool of one connection that
 // nothing else writes through. Nothing is written before Start.
 func NewWriter(conn *sql.DB, opts Options) *Writer {
+	if opts.IdleProjectionRetry <= 0 {
+		opts.IdleProjectionRetry = time.Millisecond
+	}
 	w := &Writer{opts: opts, log: opts.Logger, conn: conn,
 		reqs: make(chan *request, opts.PendingMax), done: make(chan struct{})}
 	w.healthy.Store(true)

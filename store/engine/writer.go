@@ -404,7 +404,7 @@ func (w *writer) project(all bool) bool {
 		// Nothing was there to project though the backlog counts some:
 		// the entries' commit is not visible to the projection's reader
 		// yet. Look again shortly rather than at once, in a loop.
-		w.retryAt = time.Now().Add(time.Millisecond)
+		w.retryAt = time.Now().Add(w.db.opts.IdleProjectionRetry)
 	}
 	w.projected = true
 	w.db.m.projectSeconds.Observe(time.Since(start).Seconds())

@@ -161,7 +161,10 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 	db.readers.Pool = rdb
 	db.Writer = engine.NewWriter(wdb, engine.Options{Logger: opts.Logger, Registerer: opts.Registerer,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, ProjectDelay: opts.ProjectDelay, BacklogMax: opts.BacklogMax,
-		IsStorageFailure: IsStorageFailure, Retryable: Retryable})
+		IsStorageFailure: IsStorageFailure, Retryable: Retryable,
+		// Nothing found: another node is projecting this node's entries
+		// with its own (store's journal), and is asked again shortly.
+		IdleProjectionRetry: 10 * time.Millisecond})
 	return db, nil
 }
 
