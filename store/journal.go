@@ -61,7 +61,12 @@ const (
 	lockProjectionSQL   = `SELECT pg_try_advisory_xact_lock(7217001)`
 	selectJournalAllSQL = `SELECT id, entry, node = ? FROM journal WHERE id > ? ORDER BY id LIMIT ?`
 	deleteJournalSQL    = `DELETE FROM journal WHERE id = ANY(?)`
-	journalRemainingSQL = `SELECT count(*), coalesce(min(id) FILTER (WHERE node = ?), 0), coalesce(min(committed_at), 0) FROM journal`
+	// What a node must project: its own entries, and the others' that
+	// waited past orphanAfter (their node died, or is cut off).
+	journalRemainingSQL = `SELECT count(*) FILTER (WHERE node = ? OR committed_at < ?),
+		coalesce(min(id) FILTER (WHERE node = ?), 0),
+		coalesce(min(committed_at) FILTER (WHERE node = ? OR committed_at < ?), 0) FROM journal`
+	orphanedJournalSQL = `SELECT count(*), coalesce(min(committed_at), 0) FROM journal WHERE committed_at < ?`
 	// Keys past the dedupe window go a bounded number at a time, every
 	// pruneKeysEvery journal batches.
 	pruneDedupeKeysSQL = `DELETE FROM dedupe_keys WHERE key IN (SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500)`
@@ -80,8 +85,14 @@ const trimEvery = 256
 const pruneKeysEvery = 64
 
 // sharedPoll is how often a node on PostgreSQL looks for entries other
-// nodes committed and left unprojected (a node that died).
-const sharedPoll = time.Second
+// nodes committed and left unprojected (a node that died); orphanAfter is
+// how long an entry waits before a node other than its own takes it as
+// its own to project: a live node projects its entries within
+// milliseconds, and any node's projection takes every node's entries.
+const (
+	sharedPoll  = time.Second
+	orphanAfter = 2 * time.Second
+)
 
 // journalChunk is how many entries the projection reads at a time.
 const journalChunk = 64
@@ -131,12 +142,20 @@ type journal struct {
 	pollDone  chan struct{}
 }
 
-// journalLeft is what a projection on PostgreSQL left in the journal: the
-// entries of every node, the oldest of this node's own (0: none), when
-// the oldest was committed, and this node's last committed id when it
-// looked.
+// journalLeft is what a projection on PostgreSQL left in the journal for
+// this node to project (its own entries and the orphaned ones of others),
+// the oldest of its own (0: none), when the oldest of those to project
+// was committed, and this node's last committed id when it looked.
 type journalLeft struct {
 	total, ownMin, oldestAt, committed int64
+}
+
+// remaining reads what is left in the journal for this node (journalLeft).
+func (b *frameBatcher) remaining(ctx context.Context, tx *engine.Tx, committed int64) (journalLeft, error) {
+	left := journalLeft{committed: committed}
+	node, orphaned := b.s.opts.NodeID, time.Now().Add(-orphanAfter).UnixNano()
+	err := tx.QueryRowContext(ctx, journalRemainingSQL, node, orphaned, node, node, orphaned).Scan(&left.total, &left.ownMin, &left.oldestAt)
+	return left, err
 }
 
 type batchMark struct {
@@ -188,9 +207,9 @@ func (s *Store) loadJournal(ctx context.Context) error {
 // it holds is unprojected, of this node or another, and the next
 // projection of any node takes it.
 func (s *Store) loadSharedJournal(ctx context.Context) error {
-	var count, ownMax, oldest int64
-	err := s.db.Setup().QueryRowContext(ctx, `SELECT count(*), coalesce(max(id) FILTER (WHERE node = ?), 0),
-		coalesce(min(committed_at), 0) FROM journal`, s.opts.NodeID).Scan(&count, &ownMax, &oldest)
+	var count, ownMax int64
+	err := s.db.Setup().QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM journal WHERE node = ?`,
+		s.opts.NodeID).Scan(&count, &ownMax)
 	if err != nil {
 		return fmt.Errorf("store: journal: %w", err)
 	}
@@ -199,12 +218,12 @@ func (s *Store) loadSharedJournal(ctx context.Context) error {
 	j.changed, j.wake, j.pollDone = make(chan struct{}), make(chan struct{}, 1), make(chan struct{})
 	j.committed.Store(ownMax)
 	if count > 0 {
+		// This node's, committed before this start: due at once. Other
+		// nodes' entries are theirs to project, or anyone's once orphaned
+		// (pollShared).
 		j.backlog.Store(count)
-		// Committed before this start: due at once.
 		j.marks = append(j.marks, batchMark{last: ownMax, at: time.Unix(0, 1)})
-		j.foreignAt.Store(1)
-		s.log.Info("projecting the journal entries left by the last run of the nodes", zap.Int64("entries", count),
-			zap.Int64("of_this_node_up_to", ownMax))
+		s.log.Info("projecting the journal entries this node left at its last run", zap.Int64("entries", count))
 	}
 	return nil
 }
@@ -229,7 +248,7 @@ func (s *Store) pollShared() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), sharedPoll)
 		var count, oldest int64
-		err := s.jdb.Read().QueryRowContext(ctx, `SELECT count(*), coalesce(min(committed_at), 0) FROM journal`).Scan(&count, &oldest)
+		err := s.jdb.Read().QueryRowContext(ctx, orphanedJournalSQL, time.Now().Add(-orphanAfter).UnixNano()).Scan(&count, &oldest)
 		cancel()
 		if err != nil || count == 0 {
 			continue
@@ -256,16 +275,18 @@ func (j *journal) registerMetrics(reg prometheus.Registerer, now func() time.Tim
 func (j *journal) lag(now time.Time) time.Duration {
 	j.marksMu.Lock()
 	defer j.marksMu.Unlock()
-	oldest, ok := j.oldest()
-	if !ok {
+	// This node's own entries: what it acknowledged. (Another node's
+	// lagging projection makes that node unready, not this one.)
+	if len(j.marks) == 0 {
 		return 0
 	}
-	return max(0, now.Sub(oldest))
+	return max(0, now.Sub(j.marks[0].at))
 }
 
 // oldest is when the oldest waiting entry was committed: this node's
 // oldest batch, or on PostgreSQL another node's entry when that is older
-// or this node has none waiting. It is called with marksMu held.
+// or this node has none waiting (its projection is due then). It is called
+// with marksMu held.
 func (j *journal) oldest() (time.Time, bool) {
 	var at time.Time
 	ok := len(j.marks) > 0
@@ -460,8 +481,8 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	if !locked {
 		// Another node is projecting, this node's entries with its own:
 		// what it leaves says how far they are.
-		left := journalLeft{committed: committed}
-		if err := tx.QueryRowContext(ctx, journalRemainingSQL, b.s.opts.NodeID).Scan(&left.total, &left.ownMin, &left.oldestAt); err != nil {
+		left, err := b.remaining(ctx, tx, committed)
+		if err != nil {
 			return 0, err
 		}
 		j.left = left
@@ -511,8 +532,8 @@ fill:
 			return 0, err
 		}
 	}
-	left := journalLeft{committed: committed}
-	if err := tx.QueryRowContext(ctx, journalRemainingSQL, b.s.opts.NodeID).Scan(&left.total, &left.ownMin, &left.oldestAt); err != nil {
+	left, err := b.remaining(ctx, tx, committed)
+	if err != nil {
 		return 0, err
 	}
 	j.left = left

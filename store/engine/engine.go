@@ -47,6 +47,11 @@ type Options struct {
 	// commit not visible yet (SQLite, 1ms), or another node projecting
 	// them (PostgreSQL). Default 1ms.
 	IdleProjectionRetry time.Duration
+	// SharedProjection says that the projector's backlog is shared with
+	// other writers that project it too (several nodes on PostgreSQL): a
+	// change of its own then does not wait for a projection that found
+	// nothing, whose entries another writer is projecting.
+	SharedProjection bool
 	// IsStorageFailure tells the engine's errors that would fail any
 	// transaction (a full disk, a lost connection) from those of one row.
 	// StorageFault is one always.

@@ -208,6 +208,8 @@ type writer struct {
 	// projected is set by a projection and cleared by a batch: commits
 	// waiting after a projection that yielded to them go first.
 	projected bool
+	// idle is set when the last projection found nothing to project.
+	idle bool
 }
 
 func newWriter(ctx context.Context, db *Writer, b Batcher) (*writer, error) {
@@ -344,6 +346,14 @@ func (w *writer) projectAll() {
 		if n, _ := w.proj.Backlog(); n == 0 || !w.project(true) {
 			return
 		}
+		if w.idle {
+			if w.db.opts.SharedProjection {
+				return // another writer is projecting what is left
+			}
+			// Nothing was there to project, though the backlog counts
+			// some (see project): look again after a while, not at once.
+			time.Sleep(w.db.opts.IdleProjectionRetry)
+		}
 	}
 }
 
@@ -400,6 +410,7 @@ func (w *writer) project(all bool) bool {
 		return false
 	}
 	w.retryAt = time.Time{}
+	w.idle = n == 0
 	if n == 0 {
 		// Nothing was there to project though the backlog counts some:
 		// the entries' commit is not visible to the projection's reader

@@ -164,7 +164,7 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		IsStorageFailure: IsStorageFailure, Retryable: Retryable,
 		// Nothing found: another node is projecting this node's entries
 		// with its own (store's journal), and is asked again shortly.
-		IdleProjectionRetry: 10 * time.Millisecond})
+		IdleProjectionRetry: 10 * time.Millisecond, SharedProjection: true})
 	return db, nil
 }
 
