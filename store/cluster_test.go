@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -244,5 +245,41 @@ func TestLeasesTakeOverOnlyOnceLapsed(t *testing.T) {
 	nodes, leases, _, err := b.Cluster(ctx)
 	if err != nil || len(nodes) != 1 || nodes[0].ID != "node-a" || len(leases) != 1 || leases[0].Holder != "node-a" || !leases[0].Held {
 		t.Fatalf("cluster: %+v %+v %v", nodes, leases, err)
+	}
+}
+
+// TestSettleWithCommitsDuringProjections: frames committed while a
+// projection runs are projected too, and a reader's wait for them ends
+// (a projection must not count them as done when it did not see them).
+// One node: no other projects what it would leave.
+func TestSettleWithCommitsDuringProjections(t *testing.T) {
+	if testEngine != nil {
+		t.Skip("opens PostgreSQL itself: it ran in the first pass")
+	}
+	s := openNode(t, pgtest.Database(t), "solo")
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for p := range 16 {
+		wg.Go(func() {
+			account := strconv.Itoa(300000 + p)
+			for i := range 100 {
+				rec := testReceipt("frame")
+				rec.DedupeKey = fmt.Sprintf("settle/%d/%d", p, i)
+				if _, err := s.Commit(ctx, testMessage(account, fmt.Sprintf("%04d", i)), rec); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err := s.Settle(sctx)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := frameCount(t, s); n != 1600 {
+		t.Errorf("%d frames, want 1600", n)
 	}
 }

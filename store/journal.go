@@ -161,6 +161,7 @@ func (b *frameBatcher) remaining(ctx context.Context, tx *engine.Tx, committed i
 type batchMark struct {
 	last int64
 	at   time.Time
+	n    int64 // entries (PostgreSQL: this node's, duplicates left out)
 }
 
 // loadJournal reads where the journal stands at open, before either
@@ -593,7 +594,17 @@ func (b *frameBatcher) Projected(n int, err error) {
 			reached = l.ownMin - 1
 		}
 		j.reached = max(j.projected.Load(), reached)
-		j.backlog.Store(l.total)
+		// What waits: what the projection left, and what this node
+		// committed since it looked (a batch that committed meanwhile).
+		j.marksMu.Lock()
+		since := int64(0)
+		for _, m := range j.marks {
+			if m.last > l.committed {
+				since += m.n
+			}
+		}
+		j.backlog.Store(l.total + since)
+		j.marksMu.Unlock()
 		j.foreignAt.Store(l.oldestAt)
 	} else {
 		j.backlog.Add(-int64(n))
@@ -813,7 +824,7 @@ func (b *journalBatcher) committedShared(items []any) {
 	}
 	now := time.Now()
 	j.marksMu.Lock()
-	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now})
+	j.marks = append(j.marks, batchMark{last: j.batchLast, at: now, n: int64(j.batchN)})
 	j.backlog.Add(int64(j.batchN))
 	j.committed.Store(j.batchLast)
 	j.marksMu.Unlock()
