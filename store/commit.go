@@ -129,9 +129,12 @@ const (
 		 zone, "user", address, address_kind, known, description, category, priority, text,
 		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, zone_description)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
-		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))
-		RETURNING id`
-	insertEventSQL = `INSERT INTO station_events (at, kind, receiver, account, detail)
+		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`
+	// PostgreSQL's driver has no last insert id: the id comes back as a
+	// row. (On SQLite the row costs the hot path a result set per signal;
+	// the rowid comes with the insert.)
+	insertSignalReturningSQL = insertSignalSQL + ` RETURNING id`
+	insertEventSQL           = `INSERT INTO station_events (at, kind, receiver, account, detail)
 		VALUES (?,?,?,?,?)`
 )
 
@@ -151,7 +154,7 @@ type frameBatcher struct {
 
 func (b *frameBatcher) Statements() []string {
 	if b.s.opts.Driver == DriverPostgres {
-		return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, lockProjectionSQL, selectJournalAllSQL, deleteJournalSQL}
+		return []string{insertFrameSQL, insertSignalReturningSQL, insertEventSQL, lockProjectionSQL, selectJournalAllSQL, deleteJournalSQL}
 	}
 	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, cursorSQL}
 }
@@ -177,12 +180,17 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 		b.queued = make([]bool, len(b.s.opts.Outbox))
 	}
 	clear(b.queued) // a projection that failed leaves nothing to wake
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q}
+	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q,
+		returning: b.s.opts.Driver == DriverPostgres}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
 		return nil, err
 	}
-	if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
+	signalSQL := insertSignalSQL
+	if st.returning {
+		signalSQL = insertSignalReturningSQL
+	}
+	if st.signal, err = tx.Stmt(ctx, signalSQL); err != nil {
 		return nil, err
 	}
 	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
@@ -195,6 +203,7 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 type txStmts struct {
 	tx                   *sql.Tx
 	frame, signal, event *sql.Stmt
+	returning            bool      // signal is insertSignalReturningSQL
 	q                    *queue.Tx // the queue's writer; its Touched are published after the commit
 	// prepared gives the writer's statements, prepared once on its
 	// connection, bound to this transaction. It is nil outside the
@@ -283,13 +292,22 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 			resolution = ResolutionResolved
 		}
 		h := rec.handling(i, e)
-		var signalID int64
-		if err := st.signal.QueryRowContext(ctx,
-			frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
+		args := []any{frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
 			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
 			e.Description, e.Category.String(), h.Priority, e.Text, mods,
 			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
-			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone).Scan(&signalID); err != nil {
+			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone}
+		var signalID int64
+		var err error
+		if st.returning {
+			err = st.signal.QueryRowContext(ctx, args...).Scan(&signalID)
+		} else {
+			var r sql.Result
+			if r, err = st.signal.ExecContext(ctx, args...); err == nil {
+				signalID, err = r.LastInsertId()
+			}
+		}
+		if err != nil {
 			return err
 		}
 		sig := queue.Signal{ID: signalID, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: account,
