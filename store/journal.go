@@ -418,37 +418,14 @@ func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int
 	if j.shared {
 		return b.projectShared(ctx, tx, st, more)
 	}
-	done, last := 0, j.projected.Load()
 	j.sites = j.sites[:0]
-fill:
-	for more(done) {
-		// The journal's entries are read from its own database: what is
-		// committed there is what was acknowledged.
-		rows, err := b.s.jdb.Read().QueryContext(ctx, selectJournalSQL, last, journalChunk)
-		if err != nil {
-			return 0, err
-		}
-		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
-			var r journalRow
-			err := sc.Scan(&r.id, &r.entry)
-			return r, err
-		})
-		if err != nil {
-			return 0, err
-		}
-		if len(b.chunk) == 0 {
-			break
-		}
-		for _, r := range b.chunk {
-			if done > 0 && !more(done) {
-				break fill
-			}
-			if err := b.projectOne(ctx, st, r); err != nil {
-				return 0, &projectionError{id: r.id, err: err}
-			}
-			last = r.id
-			done++
-		}
+	// The journal's entries are read from its own database: what is
+	// committed there is what was acknowledged.
+	done, last, err := b.projectChunks(ctx, st, more, j.projected.Load(), false, func(last int64) (*sql.Rows, error) {
+		return b.s.jdb.Read().QueryContext(ctx, selectJournalSQL, last, journalChunk)
+	})
+	if err != nil {
+		return 0, err
 	}
 	if err := b.q.Flush(ctx); err != nil {
 		return 0, err
@@ -460,6 +437,47 @@ fill:
 	}
 	j.reached = last
 	return done, nil
+}
+
+// projectChunks projects the entries after last that read gives, a chunk
+// at a time, as long as more says so, and returns how many it projected
+// and the last one's id; shared keeps their ids in b.ids (PostgreSQL: the
+// projection deletes them) and reads whose they are.
+func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func(int) bool, last int64, shared bool,
+	read func(last int64) (*sql.Rows, error)) (done int, _ int64, err error) {
+	for more(done) {
+		rows, err := read(last)
+		if err != nil {
+			return 0, 0, err
+		}
+		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
+			var r journalRow
+			if shared {
+				return r, sc.Scan(&r.id, &r.entry, &r.own)
+			}
+			return r, sc.Scan(&r.id, &r.entry)
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(b.chunk) == 0 {
+			break
+		}
+		for _, r := range b.chunk {
+			if done > 0 && !more(done) {
+				return done, last, nil
+			}
+			if err := b.projectOne(ctx, st, r); err != nil {
+				return 0, 0, &projectionError{id: r.id, err: err}
+			}
+			last = r.id
+			if shared {
+				b.ids = append(b.ids, r.id)
+			}
+			done++
+		}
+	}
+	return done, last, nil
 }
 
 type journalRow struct {
@@ -493,37 +511,13 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	if err != nil {
 		return 0, err
 	}
-	done, last := 0, int64(0)
 	b.ids = b.ids[:0]
 	j.sites = j.sites[:0]
-fill:
-	for more(done) {
-		rows, err := sel.QueryContext(ctx, b.s.opts.NodeID, last, journalChunk)
-		if err != nil {
-			return 0, err
-		}
-		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
-			var r journalRow
-			err := sc.Scan(&r.id, &r.entry, &r.own)
-			return r, err
-		})
-		if err != nil {
-			return 0, err
-		}
-		if len(b.chunk) == 0 {
-			break
-		}
-		for _, r := range b.chunk {
-			if done > 0 && !more(done) {
-				break fill
-			}
-			if err := b.projectOne(ctx, st, r); err != nil {
-				return 0, &projectionError{id: r.id, err: err}
-			}
-			last = r.id
-			b.ids = append(b.ids, r.id)
-			done++
-		}
+	done, _, err := b.projectChunks(ctx, st, more, 0, true, func(last int64) (*sql.Rows, error) {
+		return sel.QueryContext(ctx, b.s.opts.NodeID, last, journalChunk)
+	})
+	if err != nil {
+		return 0, err
 	}
 	if err := b.q.Flush(ctx); err != nil {
 		return 0, err

@@ -164,19 +164,9 @@ func TestTwoNodesFailOver(t *testing.T) {
 		t.Skip("starts and kills real processes")
 	}
 	dsn := pgtest.Database(t)
-	rounds := 2
-	if v := os.Getenv("ALARMRX_CLUSTER_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("ALARMRX_CLUSTER_ROUNDS=%q", v)
-		}
-		rounds = n
-	}
+	rounds := envRounds(t, "ALARMRX_CLUSTER_ROUNDS", 2)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "alarmrx")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildAlarmrx(t, dir)
 	hook := &hookReceiver{}
 	hookSrv := httptest.NewServer(hook)
 	defer hookSrv.Close()
@@ -323,51 +313,29 @@ func TestTwoNodesFailOver(t *testing.T) {
 		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
 	must(t, err)
 	defer s.Close()
-	var total, missing, dups int
-	var stored []int64
-	var lost []string
+	var st stored
 	defer func() {
-		if missing > 0 {
-			t.Logf("missing, of %d: %v", missing, lost[:min(len(lost), 20)])
+		if len(st.missing) > 0 {
+			t.Logf("missing, of %d: %v", len(st.missing), st.missing[:min(len(st.missing), 20)])
 		}
 	}()
 	eventually(t, 30*time.Second, "every acknowledged frame projected", func() bool {
-		lost = lost[:0]
-		total, missing, dups, stored = 0, 0, 0, stored[:0]
 		mu.Lock()
 		defer mu.Unlock()
-		for account, seqsAcked := range acked {
-			sigs, err := s.Signals(context.Background(), store.SignalFilter{Account: account, Limit: store.MaxListLimit})
-			if err != nil {
-				return false
-			}
-			count := map[string]int{}
-			for _, sg := range sigs {
-				count[sg.Sequence+"/"+sg.Zone]++
-				stored = append(stored, sg.ID)
-			}
-			for seq, zone := range seqsAcked {
-				total++
-				switch c := count[seq+"/"+zone]; {
-				case c == 0:
-					missing++
-					lost = append(lost, account+"/"+seq)
-				case c > 1:
-					dups++
-				}
-			}
-		}
-		return missing == 0
+		var err error
+		st, err = storedOnce(s, acked)
+		return err == nil && len(st.missing) == 0
 	})
-	if dups != 0 {
-		t.Fatalf("%d acknowledged signals stored twice", dups)
+	if st.dups != 0 {
+		t.Fatalf("%d acknowledged signals stored twice", st.dups)
 	}
+	total, ids := st.total, st.ids
 	eventually(t, 30*time.Second, "every stored signal delivered to the webhook", func() bool {
 		got := map[string]bool{}
 		for _, k := range hook.received() {
 			got[k] = true
 		}
-		for _, id := range stored {
+		for _, id := range ids {
 			if !got["signal-"+strconv.FormatInt(id, 10)] {
 				return false
 			}
@@ -406,7 +374,7 @@ func TestTwoNodesFailOver(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills: %d sends, %d failovers, %d ACKed, %d stored once, %d delivered (%d sent again), lease takeovers %v",
-		rounds, sent.Load(), failovers.Load(), total, len(stored), len(first), resent, takeovers)
+		rounds, sent.Load(), failovers.Load(), total, len(ids), len(first), resent, takeovers)
 	if total == 0 {
 		t.Fatal("no frame was acknowledged: the load did not run")
 	}

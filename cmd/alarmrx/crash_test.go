@@ -33,19 +33,9 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills real processes")
 	}
-	rounds := 3
-	if v := os.Getenv("ALARMRX_CRASH_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("ALARMRX_CRASH_ROUNDS=%q", v)
-		}
-		rounds = n
-	}
+	rounds := envRounds(t, "ALARMRX_CRASH_ROUNDS", 3)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "alarmrx")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildAlarmrx(t, dir)
 	port := freePort(t)
 	httpPort := freePort(t)
 	cfg := filepath.Join(dir, "alarmrx.yaml")
@@ -125,24 +115,9 @@ receivers:
 		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry()})
 	must(t, err)
 	defer s.Close()
-	var total, missing, dups int
-	for account, seqsAcked := range acked {
-		sigs, err := s.Signals(context.Background(), store.SignalFilter{Account: account, Limit: store.MaxListLimit})
-		must(t, err)
-		count := map[string]int{}
-		for _, sg := range sigs {
-			count[sg.Sequence+"/"+sg.Zone]++
-		}
-		for seq, zone := range seqsAcked {
-			total++
-			switch c := count[seq+"/"+zone]; {
-			case c == 0:
-				missing++
-			case c > 1:
-				dups++
-			}
-		}
-	}
+	st, err := storedOnce(s, acked)
+	must(t, err)
+	total, missing, dups := st.total, len(st.missing), st.dups
 	t.Logf("%d kills: %d frames sent, %d ACKed, %d NAKed; ACKed but missing %d, stored more than once %d",
 		rounds, sent.Load(), total, nak.Load(), missing, dups)
 	if total == 0 {
@@ -151,6 +126,67 @@ receivers:
 	if missing != 0 || dups != 0 {
 		t.Fatalf("%d acknowledged signals lost, %d stored twice", missing, dups)
 	}
+}
+
+// buildAlarmrx builds the command into dir, for the tests that run it as a
+// process.
+func buildAlarmrx(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "alarmrx")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// envRounds is the count the environment variable name sets, def when it
+// is unset.
+func envRounds(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q", name, v)
+	}
+	return n
+}
+
+// stored is what storedOnce found of the frames the panels saw ACKed.
+type stored struct {
+	total   int      // ACKed
+	missing []string // ACKed and not stored: account/sequence
+	dups    int      // ACKed and stored more than once
+	ids     []int64  // the stored signals of the accounts, oldest first
+}
+
+// storedOnce counts, in s, the signals of the frames acked holds
+// (acked[account][sequence] = zone).
+func storedOnce(s *store.Store, acked map[string]map[string]string) (stored, error) {
+	var out stored
+	for account, seqs := range acked {
+		sigs, err := s.Signals(context.Background(), store.SignalFilter{Account: account, Limit: store.MaxListLimit})
+		if err != nil {
+			return out, err
+		}
+		count := map[string]int{}
+		for _, sg := range sigs {
+			count[sg.Sequence+"/"+sg.Zone]++
+			out.ids = append(out.ids, sg.ID)
+		}
+		for seq, zone := range seqs {
+			out.total++
+			switch c := count[seq+"/"+zone]; {
+			case c == 0:
+				out.missing = append(out.missing, account+"/"+seq)
+			case c > 1:
+				out.dups++
+			}
+		}
+	}
+	return out, nil
 }
 
 func freePort(t *testing.T) int {

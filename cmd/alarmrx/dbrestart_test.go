@@ -48,10 +48,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	dsn := strings.TrimSpace(string(out))
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "alarmrx")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildAlarmrx(t, dir)
 	n := newClusterNode(t, dir, bin, dsn, "node-a", "http://127.0.0.1:1/unused")
 	n.start(t)
 	defer n.stop()
@@ -76,6 +73,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 				f := &dc09.Frame{Token: "SIA-DCS", Sequence: s, Line: "0", Account: account,
 					Data: []byte("#" + account + "|Nri1/BA" + s[1:]), Timestamp: time.Now().UTC(), HasTimestamp: true}
 				if p == nil {
+					var err error
 					if p, err = panel.Dial(ctx, panel.Options{Addr: n.dc09, Timeout: 2 * time.Second}); err != nil {
 						p = nil
 						time.Sleep(100 * time.Millisecond)
@@ -142,32 +140,15 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
 	must(t, err)
 	defer s.Close()
-	var total, missing, dups int
+	var st stored
 	eventually(t, 30*time.Second, "every acknowledged frame projected", func() bool {
-		total, missing, dups = 0, 0, 0
 		mu.Lock()
 		defer mu.Unlock()
-		for account, seqs := range acked {
-			sigs, err := s.Signals(context.Background(), store.SignalFilter{Account: account, Limit: store.MaxListLimit})
-			if err != nil {
-				return false
-			}
-			count := map[string]int{}
-			for _, sg := range sigs {
-				count[sg.Sequence+"/"+sg.Zone]++
-			}
-			for seq, zone := range seqs {
-				total++
-				switch c := count[seq+"/"+zone]; {
-				case c == 0:
-					missing++
-				case c > 1:
-					dups++
-				}
-			}
-		}
-		return missing == 0
+		var err error
+		st, err = storedOnce(s, acked)
+		return err == nil && len(st.missing) == 0
 	})
+	total, missing, dups := st.total, len(st.missing), st.dups
 	t.Logf("%d ACKed (%d while the database was going down, %d after), %d refused; missing %d, stored twice %d",
 		total, ackedDown.Load(), ackedAfter.Load(), refused.Load(), missing, dups)
 	if refused.Load() == 0 {

@@ -3,12 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/alarmrx/alarmrx/store/engine"
 )
@@ -23,50 +19,8 @@ var ErrSchemaNewer = engine.ErrSchemaNewer
 // for each other.
 const migrateLock int64 = 0x616c61726d72785f
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the migrations in fsys (its *.sql files at the top)
-// ordered by version. File names are NNNN_name.sql; the number is the
-// schema version the file produces. The first file may have any positive
-// number (a baseline, the whole schema at that version); the versions run
-// on from it without a gap, so that every database reaches each version by
-// the same files.
-func migrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, fmt.Errorf("store: migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("store: migration %q: name must start with a positive version number", e.Name())
-		}
-		b, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("store: migration %q: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	if len(out) == 0 {
-		return nil, errors.New("store: no migrations")
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if want := out[0].version + i; m.version != want {
-			return nil, fmt.Errorf("store: migration %q: expected version %d", m.name, want)
-		}
-	}
-	return out, nil
-}
+// migrations are the files of fsys, a baseline first.
+func migrations(fsys fs.FS) ([]engine.Migration, error) { return engine.Migrations(fsys, true) }
 
 // SchemaVersion is the schema version the migrations in fsys produce (the
 // highest file number), 0 when they are not a valid sequence.
@@ -75,7 +29,7 @@ func SchemaVersion(fsys fs.FS) int {
 	if err != nil {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }
 
 // Migrate applies every migration in fsys (NNNN_name.sql files at its top)
@@ -112,7 +66,7 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS) (version int, err erro
 // migrateStep applies the next pending migration of ms, if any, in one
 // transaction. It returns the database's version afterwards and whether
 // there was nothing left to do.
-func migrateStep(ctx context.Context, db *sql.DB, ms []migration) (version int, done bool, err error) {
+func migrateStep(ctx context.Context, db *sql.DB, ms []engine.Migration) (version int, done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: migrate: %w", err)
@@ -138,7 +92,7 @@ func migrateStep(ctx context.Context, db *sql.DB, ms []migration) (version int, 
 	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(version), 0) FROM schema_version`).Scan(&rows, &current); err != nil {
 		return 0, false, fmt.Errorf("store: migrate: read schema version: %w", err)
 	}
-	base, latest := ms[0].version, ms[len(ms)-1].version
+	base, latest := ms[0].Version, ms[len(ms)-1].Version
 	switch {
 	case rows > 1:
 		return 0, false, fmt.Errorf("store: migrate: table schema_version holds %d rows, not one", rows)
@@ -156,20 +110,20 @@ func migrateStep(ctx context.Context, db *sql.DB, ms []migration) (version int, 
 	if rows == 1 {
 		next = ms[current-base+1]
 	}
-	if _, err := tx.ExecContext(ctx, next.sql); err != nil {
-		return current, false, fmt.Errorf("store: migration %s: %w", next.name, err)
+	if _, err := tx.ExecContext(ctx, next.SQL); err != nil {
+		return current, false, fmt.Errorf("store: migration %s: %w", next.Name, err)
 	}
 	bump := `UPDATE schema_version SET version = $1`
 	if rows == 0 {
 		bump = `INSERT INTO schema_version (version) VALUES ($1)`
 	}
-	if _, err := tx.ExecContext(ctx, bump, next.version); err != nil {
-		return current, false, fmt.Errorf("store: migration %s: set version: %w", next.name, err)
+	if _, err := tx.ExecContext(ctx, bump, next.Version); err != nil {
+		return current, false, fmt.Errorf("store: migration %s: set version: %w", next.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return current, false, fmt.Errorf("store: migration %s: commit: %w", next.name, err)
+		return current, false, fmt.Errorf("store: migration %s: commit: %w", next.Name, err)
 	}
-	return next.version, false, nil
+	return next.Version, false, nil
 }
 
 // schemaError is a sentinel with its reason, read as one line.

@@ -100,22 +100,20 @@ func (c *Clock) Add(d time.Duration) {
 func StartEngine(t *testing.T, p Place, d core.Dialect, migrations fs.FS, b engine.Batcher) Engine {
 	t.Helper()
 	ctx := context.Background()
-	if p.DSN != "" {
-		db, err := postgres.Open(ctx, p.DSN, postgres.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-			BatchMax: 8, PendingMax: 64, Migrations: migrations, Dialect: d})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Start(ctx, b); err != nil {
-			db.Abort()
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
+	var db interface {
+		Engine
+		Start(context.Context, engine.Batcher) error
+		Abort()
 	}
-	db, err := sqlite.Open(ctx, p.Path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
-		Migrations: migrations, Dialect: d})
+	var err error
+	if p.DSN != "" {
+		db, err = postgres.Open(ctx, p.DSN, postgres.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+			BatchMax: 8, PendingMax: 64, Migrations: migrations, Dialect: d})
+	} else {
+		db, err = sqlite.Open(ctx, p.Path, sqlite.Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+			Synchronous: "full", BusyTimeout: 5 * time.Second, BatchMax: 8, PendingMax: 64, FileCheckInterval: time.Second,
+			Migrations: migrations, Dialect: d})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
