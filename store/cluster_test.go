@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // openNode opens the store of node id on the PostgreSQL database dsn.
@@ -281,5 +286,47 @@ func TestSettleWithCommitsDuringProjections(t *testing.T) {
 	}
 	if n := frameCount(t, s); n != 1600 {
 		t.Errorf("%d frames, want 1600", n)
+	}
+}
+
+// TestDSNPasswordIsNeverLogged: the DSN's password appears in no log line
+// of a store's life on PostgreSQL, nor in its Path.
+func TestDSNPasswordIsNeverLogged(t *testing.T) {
+	if testing.Short() || testEngine != nil {
+		t.Skip("opens PostgreSQL itself: it runs in the first pass")
+	}
+	u, err := url.Parse(pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "pw-that-must-not-show-3f9a"
+	u.User = url.UserPassword(u.User.Username(), password) // the test server trusts any
+	core, logs := observer.New(zapcore.DebugLevel)
+	s, err := Open(context.Background(), t.TempDir()+"/unused", Options{Logger: zap.New(core),
+		Registerer: prometheus.NewRegistry(), Driver: DriverPostgres, DSN: u.String(), NodeID: "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(context.Background(), testMessage("1234", "0001"), dedupeReceipt("k")); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Close())
+	if strings.Contains(s.Path(), password) {
+		t.Errorf("Path() = %q", s.Path())
+	}
+	if logs.Len() == 0 {
+		t.Fatal("no log lines to look at")
+	}
+	for _, e := range logs.All() {
+		line := e.Message + fmt.Sprint(e.ContextMap())
+		if strings.Contains(line, password) {
+			t.Errorf("log line shows the password: %s", line)
+		}
+	}
+	// A DSN that does not parse is refused without being quoted.
+	_, err = Open(context.Background(), t.TempDir()+"/unused", Options{Logger: zap.New(core),
+		Registerer: prometheus.NewRegistry(), Driver: DriverPostgres, DSN: "postgres://u:" + password + "@host:notaport/db"})
+	if err == nil || strings.Contains(err.Error(), password) {
+		t.Errorf("bad DSN: %v", err)
 	}
 }
