@@ -80,27 +80,17 @@ func (k *Kinds) LoadIndex(ctx context.Context, unusable func(accountID int64, er
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
 	idx := &Index{byNumber: make(map[accountKey]indexEntry, n), tests: map[int64][]indexedPeriod{}}
-	rows, err := k.rdb.QueryContext(ctx, `SELECT id, receiver, number, site_id, dc09_key, dc09_key_format, system_type FROM accounts`)
+	rows, err := k.rdb.QueryContext(ctx, `SELECT `+indexColumns+` FROM accounts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: load account index: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e indexEntry
-		var receiver int32
-		var number, key, format, system string
-		if err := rows.Scan(&e.id, &receiver, &number, &e.siteID, k.secrets.Open(AccountKey, &key), &format, &system); err != nil {
+		at, e, err := k.scanIndexEntry(rows, unusable)
+		if err != nil {
 			return nil, fmt.Errorf("store: load account index: %w", err)
 		}
-		e.system = systemIndex(system)
-		if key != "" {
-			if e.key, err = dc09.ParseKey(key, format); err != nil {
-				// Keys are checked on the way in; a bad one here was written
-				// by hand. The account still resolves; its frames get NAK.
-				unusable(e.id, err)
-			}
-		}
-		idx.byNumber[accountKey{receiver, number}] = e
+		idx.byNumber[at] = e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: load account index: %w", err)
@@ -114,22 +104,10 @@ func (k *Kinds) LoadIndex(ctx context.Context, unusable func(accountID int64, er
 // still exists (false: it was deleted, and x forgets it).
 func (k *Kinds) ReloadAccount(ctx context.Context, x *Index, id int64, oldReceiver int, oldNumber string,
 	unusable func(accountID int64, err error)) (bool, error) {
-	var e indexEntry
-	var receiver int32
-	var number, key, format, system string
-	err := k.rdb.QueryRowContext(ctx, `SELECT id, receiver, number, site_id, dc09_key, dc09_key_format, system_type
-		FROM accounts WHERE id = ?`, id).Scan(&e.id, &receiver, &number, &e.siteID, k.secrets.Open(AccountKey, &key), &format, &system)
+	at, e, err := k.scanIndexEntry(k.rdb.QueryRowContext(ctx, `SELECT `+indexColumns+` FROM accounts WHERE id = ?`, id), unusable)
 	found := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: reload account %d: %w", id, err)
-	}
-	if found {
-		e.system = systemIndex(system)
-		if key != "" {
-			if e.key, err = dc09.ParseKey(key, format); err != nil {
-				unusable(e.id, err)
-			}
-		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -142,8 +120,33 @@ func (k *Kinds) ReloadAccount(ctx context.Context, x *Index, id int64, oldReceiv
 		delete(x.tests, id)
 		return false, nil
 	}
-	x.byNumber[accountKey{receiver, number}] = e
+	x.byNumber[at] = e
 	return true, nil
+}
+
+// indexColumns are what the index holds of an account (scanIndexEntry).
+const indexColumns = `id, receiver, number, site_id, dc09_key, dc09_key_format, system_type`
+
+// scanIndexEntry reads one account's indexColumns, its DC-09 key opened
+// through the kinds' Secrets; unusable is told of a stored key that does
+// not parse (the account still resolves).
+func (k *Kinds) scanIndexEntry(sc core.RowScanner, unusable func(accountID int64, err error)) (accountKey, indexEntry, error) {
+	var e indexEntry
+	var receiver int32
+	var number, key, format, system string
+	if err := sc.Scan(&e.id, &receiver, &number, &e.siteID, k.secrets.Open(AccountKey, &key), &format, &system); err != nil {
+		return accountKey{}, e, err
+	}
+	e.system = systemIndex(system)
+	if key != "" {
+		var err error
+		if e.key, err = dc09.ParseKey(key, format); err != nil {
+			// Keys are checked on the way in; a bad one here was written
+			// by hand. The account still resolves; its frames get NAK.
+			unusable(e.id, err)
+		}
+	}
+	return accountKey{receiver, number}, e, nil
 }
 
 // Replace makes x hold what fresh holds (a full reload, after changes
