@@ -81,25 +81,25 @@ func (s *Store) ReleaseLease(ctx context.Context, job string, epoch int64) error
 
 // Lease is a job's lease as the database holds it.
 type Lease struct {
-	Job        string    `json:"job"`
-	Holder     string    `json:"holder"`
-	Epoch      int64     `json:"epoch"`
-	AcquiredAt time.Time `json:"acquired_at"`
-	RenewedAt  time.Time `json:"renewed_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	Job        string
+	Holder     string
+	Epoch      int64
+	AcquiredAt time.Time
+	RenewedAt  time.Time
+	ExpiresAt  time.Time
 	// Held is false once the lease lapsed, by the database's clock.
-	Held bool `json:"held"`
+	Held bool
 }
 
 // Node is a node sharing the database, with its last heartbeat.
 type Node struct {
-	ID          string    `json:"id"`
-	StartedAt   time.Time `json:"started_at"`
-	HeartbeatAt time.Time `json:"heartbeat_at"`
-	HTTPAddr    string    `json:"http_addr"`
-	Version     string    `json:"version"`
+	ID          string
+	StartedAt   time.Time
+	HeartbeatAt time.Time
+	HTTPAddr    string
+	Version     string
 	// Age is how long ago the heartbeat was, by the database's clock.
-	Age time.Duration `json:"-"`
+	Age time.Duration
 }
 
 // Heartbeat records that this node is alive (its row of nodes), by the

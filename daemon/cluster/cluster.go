@@ -99,9 +99,6 @@ func (l *Lease) Epoch() int64 { return l.epoch }
 
 // Valid tells that the lease is still this node's.
 func (l *Lease) Valid() bool {
-	if l == nil {
-		return true
-	}
 	return time.Since(l.base) < time.Duration(l.renewed.Load())+l.valid
 }
 

@@ -1,7 +1,5 @@
 package core
 
-import "sync"
-
 // Constraint is the kind of rule a refused change broke.
 type Constraint int
 
@@ -16,19 +14,14 @@ const (
 // it says was broken, with the driver's message for it, or NoConstraint.
 type ConstraintClassifier func(err error) (Constraint, string)
 
-var classifiers struct {
-	mu  sync.RWMutex
-	all []ConstraintClassifier
-}
+// classifiers are the engines', registered by their packages' init
+// functions (RegisterConstraintClassifier), before any change is made.
+var classifiers []ConstraintClassifier
 
-// RegisterConstraintClassifier adds an engine's classifier; each engine
-// registers its own when its package is loaded, so that the domain parts
-// tell constraints apart without importing a driver.
-func RegisterConstraintClassifier(c ConstraintClassifier) {
-	classifiers.mu.Lock()
-	classifiers.all = append(classifiers.all, c)
-	classifiers.mu.Unlock()
-}
+// RegisterConstraintClassifier adds an engine's classifier, from its
+// package's init function, so that the domain parts tell constraints apart
+// without importing a driver.
+func RegisterConstraintClassifier(c ConstraintClassifier) { classifiers = append(classifiers, c) }
 
 // ConstraintOf says which kind of constraint err broke, with the driver's
 // message for it ("" when none).
@@ -36,9 +29,7 @@ func ConstraintOf(err error) (Constraint, string) {
 	if err == nil {
 		return NoConstraint, ""
 	}
-	classifiers.mu.RLock()
-	defer classifiers.mu.RUnlock()
-	for _, c := range classifiers.all {
+	for _, c := range classifiers {
 		if k, msg := c(err); k != NoConstraint {
 			return k, msg
 		}

@@ -293,6 +293,3 @@ func (db *DB) Close() error {
 
 // Dialect returns the engine's SQL dialect.
 func (db *DB) Dialect() core.Dialect { return db.opts.Dialect }
-
-// Rebind rewrites a query written with "?" placeholders for the engine.
-func (db *DB) Rebind(query string) string { return db.opts.Dialect.Rebind(query) }
