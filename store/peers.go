@@ -35,6 +35,9 @@ const noticeMaxBytes = 7900
 
 type notice struct{ channel, payload string }
 
+// sendBatch bounds the notices sent in one statement.
+const sendBatch = 256
+
 // peers sends this node's notices and applies the other nodes'.
 type peers struct {
 	s    *Store
@@ -93,17 +96,34 @@ func (p *peers) run() {
 }
 
 // send writes the queued notices on the journal's read pool.
+// Whatever waits is sent together, up to sendBatch notices a statement:
+// a projection publishes an event per incident it touched.
 func (p *peers) send() {
+	channels, payloads := make([]string, 0, sendBatch), make([]string, 0, sendBatch)
 	for {
-		var n notice
+		channels, payloads = channels[:0], payloads[:0]
 		select {
-		case n = <-p.out:
+		case n := <-p.out:
+			channels, payloads = append(channels, n.channel), append(payloads, n.payload)
 		case <-p.s.closing:
 			return
 		}
+	more:
+		for len(channels) < sendBatch {
+			select {
+			case n := <-p.out:
+				channels, payloads = append(channels, n.channel), append(payloads, n.payload)
+			default:
+				break more
+			}
+		}
 		for try := 0; ; try++ {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			rows, err := p.s.jdb.Read().QueryContext(ctx, `SELECT pg_notify(?, ?)`, n.channel, n.payload)
+			// unnest gives the notices in their order, and the
+			// notifications of one transaction are delivered in the order
+			// they were sent.
+			rows, err := p.s.jdb.Read().QueryContext(ctx, `SELECT pg_notify(c, m) FROM unnest(?::text[], ?::text[]) AS u(c, m)`,
+				channels, payloads)
 			if err == nil {
 				err = rows.Close()
 			}
