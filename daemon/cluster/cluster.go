@@ -160,7 +160,8 @@ func (k *Keeper) acquire(ctx context.Context, job string) *Lease {
 func (k *Keeper) hold(ctx context.Context, l *Lease, t *time.Ticker, fn func(ctx context.Context)) {
 	jctx, stop := context.WithCancel(fence.With(ctx, l))
 	var wg sync.WaitGroup
-	wg.Go(func() { fn(jctx) })
+	returned := make(chan struct{})
+	wg.Go(func() { defer close(returned); fn(jctx) })
 	defer func() {
 		stop()
 		wg.Wait()
@@ -170,6 +171,13 @@ func (k *Keeper) hold(ctx context.Context, l *Lease, t *time.Ticker, fn func(ctx
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-returned:
+			// The job ended on its own: its lease goes, for this node or
+			// another to take it and run the job again.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			_ = k.o.Leases.ReleaseLease(rctx, l.job, l.epoch)
+			cancel()
 			return
 		case <-t.C:
 		}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/protocols/sia"
@@ -501,10 +502,14 @@ func (s *Service) CheckIn(c receiver.CheckIn) {
 func (s *Service) Run(ctx context.Context, raise Raiser) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	if s.shared != nil && s.reload != nil {
+		// What this node heard while another supervised is that one's to
+		// restore; from here on this node's check-ins queue restores.
+		s.takeRestores()
+	}
 	s.running.Store(true)
 	defer s.running.Store(false)
 	if s.shared != nil && s.reload != nil {
-		s.takeRestores() // what this node heard while another supervised is that one's to restore
 		// Taking supervision over from another node: its failures are in
 		// the store, and every account gets a full interval from now, as
 		// after a restart.
@@ -525,9 +530,16 @@ func (s *Service) Run(ctx context.Context, raise Raiser) {
 			s.persist()
 			return
 		case <-s.wake:
-			s.raiseRestores(raise)
+			if fence.Check(ctx) == nil {
+				s.raiseRestores(raise)
+			}
 			continue
 		case <-tick.C:
+		}
+		if fence.Check(ctx) != nil {
+			// Paused past the lease: another node supervises now, and
+			// what is due here is its to raise.
+			return
 		}
 		now := s.now()
 		due := s.heardElsewhere(ctx, s.sup.Due(now), now)
@@ -606,13 +618,20 @@ func (s *Service) restoredElsewhere(ctx context.Context) bool {
 	queued := false
 	for _, h := range heard {
 		was := outstanding[h.AccountID]
-		if h.LastTest.After(was[1]) {
-			s.sup.Seen(h.AccountID, h.LastTest, true)
-		}
-		if !h.LastSeen.After(was[0]) {
+		e, ok := s.sup.expiryOf(h.AccountID)
+		if !ok {
 			continue
 		}
-		if e, ok := s.sup.expiryOf(h.AccountID); ok && s.sup.Seen(h.AccountID, h.LastSeen, false) {
+		// A periodic test is a message too: the first Seen may be the
+		// one that ends the failure, and its restore is raised as well.
+		restored := false
+		if h.LastTest.After(was[1]) {
+			restored = s.sup.Seen(h.AccountID, h.LastTest, true)
+		}
+		if h.LastSeen.After(was[0]) && s.sup.Seen(h.AccountID, h.LastSeen, false) {
+			restored = true
+		}
+		if restored {
 			s.mu.Lock()
 			s.restores = append(s.restores, restore{e, h.LastSeen})
 			s.mu.Unlock()
