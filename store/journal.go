@@ -59,7 +59,7 @@ const (
 	// the same transaction: a node that died leaves its entries to the
 	// next projection of any other, and outbox ids keep one order.
 	lockProjectionSQL   = `SELECT pg_try_advisory_xact_lock(7217001)`
-	selectJournalAllSQL = `SELECT id, entry, node = ? FROM journal WHERE id > ? ORDER BY id LIMIT ?`
+	selectJournalAllSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
 	deleteJournalSQL    = `DELETE FROM journal WHERE id = ANY(?)`
 	// What a node must project: its own entries, and the others' that
 	// waited past orphanAfter (their node died, or is cut off).
@@ -67,9 +67,10 @@ const (
 		coalesce(min(id) FILTER (WHERE node = ?), 0),
 		coalesce(min(committed_at) FILTER (WHERE node = ? OR committed_at < ?), 0) FROM journal`
 	orphanedJournalSQL = `SELECT count(*), coalesce(min(committed_at), 0) FROM journal WHERE committed_at < ?`
-	// Keys past the dedupe window go a bounded number at a time, every
-	// pruneKeysEvery journal batches.
-	pruneDedupeKeysSQL = `DELETE FROM dedupe_keys WHERE key IN (SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500)`
+	// Keys past the dedupe window go a bounded number at a time, off the
+	// acknowledgement path (pollShared).
+	pruneDedupeKeysSQL = `WITH d AS (DELETE FROM dedupe_keys WHERE key IN
+		(SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500) RETURNING 1) SELECT count(*) FROM d`
 	dropDedupeKeySQL   = `DELETE FROM dedupe_keys WHERE key = ? AND frame_id = ?`
 	trimJournalSQL     = `DELETE FROM journal WHERE id <= ?`
 	selectJournalSQL   = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
@@ -79,10 +80,6 @@ const (
 // trimEvery is how many projected entries the journal lets gather before
 // its next batch deletes them.
 const trimEvery = 256
-
-// pruneKeysEvery is how many journal batches go between two prunings of
-// the dedupe keys past their window (PostgreSQL).
-const pruneKeysEvery = 64
 
 // sharedPoll is how often a node on PostgreSQL looks for entries other
 // nodes committed and left unprojected (a node that died); orphanAfter is
@@ -130,13 +127,12 @@ type journal struct {
 	wake    chan struct{} // tells the store's writer of new entries
 
 	// On PostgreSQL (shared): batchN is how many entries the batch being
-	// written holds (the others were duplicates); batches counts them for
-	// pruneKeysEvery; left is what the last projection left in the journal
+	// written holds (the others were duplicates); left is what the last
+	// projection left in the journal
 	// of every node; foreignAt is when the oldest entry not this node's
 	// own was committed, while the backlog holds some.
 	shared    bool
 	batchN    int
-	batches   int
 	left      journalLeft
 	foreignAt atomic.Int64
 	pollDone  chan struct{}
@@ -244,10 +240,21 @@ func (s *Store) pollShared() {
 			return
 		case <-t.C:
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), sharedPoll)
+		// The keys past the dedupe window, in steps of 500, up to 10,000 a
+		// second: more than the frames a database takes.
+		cutoff := time.Now().Add(-s.opts.DedupeWindow).UnixNano()
+		for range 20 {
+			var n int
+			if err := s.jdb.Read().QueryRowContext(ctx, pruneDedupeKeysSQL, cutoff).Scan(&n); err != nil || n < 500 {
+				break
+			}
+		}
+		cancel()
 		if j.backlog.Load() > 0 {
 			continue // this node's writer projects already, all nodes' entries
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), sharedPoll)
+		ctx, cancel = context.WithTimeout(context.Background(), sharedPoll)
 		var count, oldest int64
 		err := s.jdb.Read().QueryRowContext(ctx, orphanedJournalSQL, time.Now().Add(-orphanAfter).UnixNano()).Scan(&count, &oldest)
 		cancel()
@@ -442,7 +449,7 @@ func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int
 // projectChunks projects the entries after last that read gives, a chunk
 // at a time, as long as more says so, and returns how many it projected
 // and the last one's id; shared keeps their ids in b.ids (PostgreSQL: the
-// projection deletes them) and reads whose they are.
+// projection deletes them).
 func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func(int) bool, last int64, shared bool,
 	read func(last int64) (*sql.Rows, error)) (done int, _ int64, err error) {
 	for more(done) {
@@ -452,9 +459,6 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 		}
 		b.chunk, err = core.AppendRows(b.chunk[:0], rows, func(sc core.RowScanner) (journalRow, error) {
 			var r journalRow
-			if shared {
-				return r, sc.Scan(&r.id, &r.entry, &r.own)
-			}
 			return r, sc.Scan(&r.id, &r.entry)
 		})
 		if err != nil {
@@ -483,7 +487,6 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 type journalRow struct {
 	id    int64
 	entry []byte
-	own   bool // committed by this node (PostgreSQL)
 }
 
 // projectShared is Project on PostgreSQL: the entries of every node, one
@@ -514,7 +517,7 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	b.ids = b.ids[:0]
 	j.sites = j.sites[:0]
 	done, _, err := b.projectChunks(ctx, st, more, 0, true, func(last int64) (*sql.Rows, error) {
-		return sel.QueryContext(ctx, b.s.opts.NodeID, last, journalChunk)
+		return sel.QueryContext(ctx, last, journalChunk)
 	})
 	if err != nil {
 		return 0, err
@@ -597,7 +600,9 @@ func (b *frameBatcher) Projected(n int, err error) {
 				since += m.n
 			}
 		}
-		j.backlog.Store(l.total + since)
+		// (The count read after them may hold them already: the larger
+		// of the two, never a backlog of none while some wait.)
+		j.backlog.Store(max(l.total, since))
 		j.marksMu.Unlock()
 		j.foreignAt.Store(l.oldestAt)
 	} else {
@@ -734,11 +739,6 @@ func (b *journalBatcher) writeShared(ctx context.Context, tx *engine.Tx, items [
 		n++
 	}
 	j.batchLast, j.batchN = last, n
-	if j.batches++; j.batches%pruneKeysEvery == 0 {
-		if _, err := tx.ExecContext(ctx, pruneDedupeKeysSQL, cutoff); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
