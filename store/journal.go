@@ -71,10 +71,10 @@ const (
 	// acknowledgement path (pollShared).
 	pruneDedupeKeysSQL = `WITH d AS (DELETE FROM dedupe_keys WHERE key IN
 		(SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500) RETURNING 1) SELECT count(*) FROM d`
-	dropDedupeKeySQL   = `DELETE FROM dedupe_keys WHERE key = ? AND frame_id = ?`
-	trimJournalSQL     = `DELETE FROM journal WHERE id <= ?`
-	selectJournalSQL   = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
-	cursorSQL          = `UPDATE projection SET cursor = ? WHERE id = 1`
+	dropDedupeKeySQL = `DELETE FROM dedupe_keys WHERE key = ? AND frame_id = ?`
+	trimJournalSQL   = `DELETE FROM journal WHERE id <= ?`
+	selectJournalSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
+	cursorSQL        = `UPDATE projection SET cursor = ? WHERE id = 1`
 )
 
 // trimEvery is how many projected entries the journal lets gather before
