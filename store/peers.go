@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/ontest"
@@ -46,20 +47,28 @@ type peers struct {
 	done chan struct{}
 	// ready is closed once the first LISTEN is in place.
 	ready chan struct{}
+	// stop ends the sender, after the store's last projection (Close);
+	// missed is set when a notice found the queue full: the others are
+	// then told to reload whole.
+	stop   chan struct{}
+	missed atomic.Bool
 }
 
 func newPeers(s *Store) *peers {
 	return &peers{s: s, log: s.log.Named("peers"), out: make(chan notice, 4096), done: make(chan struct{}),
-		ready: make(chan struct{})}
+		ready: make(chan struct{}), stop: make(chan struct{})}
 }
 
-// tell queues a notice. A full queue makes the caller wait (the writer,
-// for a change it committed): what changed must reach the others.
+// tell queues a notice. It never waits, for its caller is the writer:
+// when the queue is full (the database does not take the notices), the
+// notice is not queued, and the other nodes are told to reload whole
+// instead once the notices go again.
 func (p *peers) tell(channel string, parts ...string) {
 	payload := p.s.opts.NodeID + "|" + strings.Join(parts, "|")
 	select {
 	case p.out <- notice{channel, payload}:
-	case <-p.s.closing:
+	default:
+		p.missed.Store(true)
 	}
 }
 
@@ -100,13 +109,19 @@ func (p *peers) run() {
 // a projection publishes an event per incident it touched.
 func (p *peers) send() {
 	channels, payloads := make([]string, 0, sendBatch), make([]string, 0, sendBatch)
+	stopping := false
 	for {
 		channels, payloads = channels[:0], payloads[:0]
-		select {
-		case n := <-p.out:
-			channels, payloads = append(channels, n.channel), append(payloads, n.payload)
-		case <-p.s.closing:
-			return
+		if p.missed.Swap(false) {
+			channels, payloads = append(channels, channelRecords), append(payloads, p.s.opts.NodeID+"|resync")
+		}
+		if !stopping {
+			select {
+			case n := <-p.out:
+				channels, payloads = append(channels, n.channel), append(payloads, n.payload)
+			case <-p.stop:
+				stopping = true // what the last projection told is sent, then the sender ends
+			}
 		}
 	more:
 		for len(channels) < sendBatch {
@@ -116,6 +131,9 @@ func (p *peers) send() {
 			default:
 				break more
 			}
+		}
+		if len(channels) == 0 {
+			return // stopping, and all sent
 		}
 		for try := 0; ; try++ {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -131,12 +149,17 @@ func (p *peers) send() {
 			if err == nil {
 				break
 			}
+			if stopping {
+				p.log.Warn("the other nodes were not told of the last changes before the stop: they reload whole when they miss a notice, not before",
+					zap.Int("notices", len(channels)+len(p.out)), zap.Error(err))
+				return
+			}
 			if try == 0 {
 				p.log.Warn("telling the other nodes of a change failed; retrying", zap.Error(err))
 			}
 			select {
-			case <-p.s.closing:
-				return
+			case <-p.stop:
+				stopping = true
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
@@ -225,6 +248,9 @@ func (p *peers) apply(ctx context.Context, channel, payload string) error {
 		}
 		p.s.sites.publish(SiteEvent{SiteID: id, Kind: kind})
 	case channelRecords:
+		if payload == "resync" {
+			return p.resync(ctx) // the other node missed telling a change
+		}
 		return p.applyRecord(ctx, strings.Split(payload, "|"))
 	}
 	return nil

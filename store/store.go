@@ -370,6 +370,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	stopPeers := func() {
 		if s.peers != nil {
 			close(s.closing)
+			close(s.peers.stop)
 			<-s.peers.done
 		}
 	}
@@ -523,13 +524,18 @@ func (s *Store) Close() error {
 	close(s.closing)
 	if s.jr.shared {
 		<-s.jr.pollDone
-		<-s.peers.done
 	}
 	s.gauges.close()
 	// The store's writer projects every entry committed so far before it
 	// closes (the receiver stopped before: no more frames come); an entry
 	// committed after is projected at the next start.
 	err := s.db.Close()
+	if s.jr.shared {
+		// What that projection changed is told the other nodes, then
+		// the sender ends (on the journal's pool, closed last).
+		close(s.peers.stop)
+		<-s.peers.done
+	}
 	err = errors.Join(err, s.jdb.Close())
 	s.log.Info("store closed")
 	return err
