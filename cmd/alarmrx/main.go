@@ -56,6 +56,7 @@ commands:
   customers     import customers from CSV (all rows or none), through the running daemon
   test          put an account on test, take it off, or show its test status
   users         add or list station users (operators, supervisors, admins) of the console
+  store         "store copy": move a station from its SQLite file to PostgreSQL
 
 run "alarmrx <command> -h" for a command's flags
 `
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = testCmd(ctx, args[1:], stdout, stderr)
 	case "users":
 		err = users(ctx, args[1:], stdin, stdout, stderr)
+	case "store":
+		err = storeCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -125,7 +128,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // subcommandUsage is the usage of each command that has subcommands.
 var subcommandUsage = map[string]string{"accounts": accountsUsage, "sites": sitesUsage, "customers": customersUsage,
-	"test": testUsage, "users": usersUsage}
+	"test": testUsage, "users": usersUsage, "store": storeUsage}
 
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"

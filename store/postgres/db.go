@@ -107,13 +107,7 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		return nil, errors.New("store: postgres: the DSN cannot be parsed")
 	}
 	location := Location(cfg)
-	p := cfg.RuntimeParams
-	p["synchronous_commit"] = "on"
-	p["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
-	p["lock_timeout"] = strconv.FormatInt(opts.LockTimeout.Milliseconds(), 10)
-	p["idle_in_transaction_session_timeout"] = "30000"
-	p["application_name"] = opts.ApplicationName
-	p["timezone"] = "UTC"
+	setSession(cfg, opts.ApplicationName, opts.StatementTimeout, opts.LockTimeout, 30*time.Second)
 	connector := core.RebindConnector(stdlib.GetConnector(*cfg), opts.Dialect)
 	var closers []func()
 	defer func() {
@@ -192,6 +186,37 @@ func waitForDatabase(ctx context.Context, db *sql.DB, location string, opts Opti
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// setSession sets what every session of alarmrx runs with: commits that
+// return only once durable, the timeouts (0: none), its name in
+// pg_stat_activity, and UTC.
+func setSession(cfg *pgx.ConnConfig, application string, statement, lock, idleInTx time.Duration) {
+	p := cfg.RuntimeParams
+	p["synchronous_commit"] = "on"
+	p["statement_timeout"] = strconv.FormatInt(statement.Milliseconds(), 10)
+	p["lock_timeout"] = strconv.FormatInt(lock.Milliseconds(), 10)
+	p["idle_in_transaction_session_timeout"] = strconv.FormatInt(idleInTx.Milliseconds(), 10)
+	p["application_name"] = application
+	p["timezone"] = "UTC"
+}
+
+// Connect opens one session of its own on the database dsn names, for a
+// tool's long statements (store copy's COPY): synchronous_commit on, no
+// statement timeout, lockWait for locks. It returns the database's
+// location, which errors and logs may say (the DSN has the password).
+func Connect(ctx context.Context, dsn, application string, lockWait time.Duration) (*pgx.Conn, string, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, "", errors.New("store: postgres: the DSN cannot be parsed")
+	}
+	location := Location(cfg)
+	setSession(cfg, application, 0, lockWait, 0)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, location, fmt.Errorf("store: postgres %s: %w", location, err)
+	}
+	return conn, location, nil
 }
 
 // Location names the database cfg connects to, without its password:

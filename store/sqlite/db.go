@@ -299,6 +299,32 @@ func quickCheck(ctx context.Context, db *sql.DB, path string) error {
 		path, strings.Join(found, "; "))
 }
 
+// OpenReadOnly opens the database at path for reading only, on one
+// connection, beside a daemon that may be writing it: WAL lets a reader's
+// transaction keep one snapshot while the writer goes on. It takes no
+// lock of the data directory and writes nothing.
+func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, dirErrorf(ErrDatabaseMissing, "database %s does not exist", path)
+	case err != nil:
+		return nil, dirErrorf(ErrDataDir, "database %s: %v", path, errReason(err))
+	case !fi.Mode().IsRegular():
+		return nil, dirErrorf(ErrDatabaseDamaged, "database %s is not a regular file", path)
+	}
+	db, err := sql.Open("sqlite3", dsn(path, Options{BusyTimeout: 5 * time.Second, Synchronous: "full"}, true))
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, openError(path, err)
+	}
+	return db, nil
+}
+
 // dsn builds the go-sqlite3 connection string. WAL lets readers run beside
 // the writer; synchronous FULL makes every commit durable; immediate
 // transactions take the write lock up front so a batch never fails half way
