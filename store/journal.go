@@ -653,15 +653,17 @@ func (b *journalBatcher) Statements() []string {
 	return []string{insertJournalSQL, trimJournalSQL}
 }
 
-// WriteBatch writes each frame's entry; the ids are the frames'. While the
-// projection's backlog is at store.projection_backlog_max it waits for
-// the projection first: the frames wait, and the sessions behind them
-// stop reading (backpressure), instead of the backlog growing.
+// BeforeBatch waits, before the batch's transaction opens, while the
+// projection's backlog is at store.projection_backlog_max: the frames
+// wait, and the sessions behind them stop reading (backpressure), instead
+// of the backlog growing.
+func (b *journalBatcher) BeforeBatch() error {
+	return b.s.jr.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing)
+}
+
+// WriteBatch writes each frame's entry; the ids are the frames'.
 func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
 	j := &b.s.jr
-	if err := j.room(int64(b.s.opts.ProjectionBacklogMax), b.s.closing); err != nil {
-		return err
-	}
 	if j.shared {
 		return b.writeShared(ctx, tx, items, ids)
 	}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 )
@@ -240,6 +243,57 @@ func TestProjectionBacklogIsBounded(t *testing.T) {
 	}
 	if v := gaugeValue(t, reg, "alarmrx_store_projection_backlog"); v != 0 {
 		t.Fatalf("alarmrx_store_projection_backlog after Settle = %v, want 0", v)
+	}
+}
+
+// TestBacklogWaitHoldsNoTransaction: a batch that waits for room in the
+// projection's backlog waits before its transaction opens. On PostgreSQL
+// an open transaction left idle would hold its locks, and
+// idle_in_transaction_session_timeout would end the journal's connection.
+func TestBacklogWaitHoldsNoTransaction(t *testing.T) {
+	if testEngine == nil {
+		t.Skip("PostgreSQL's sessions: the PostgreSQL run has it")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName), Options{Logger: zaptest.NewLogger(t),
+		Registerer: prometheus.NewRegistry(), ProjectionBacklogMax: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.db.InjectFault(func() error { return errors.New("the projection is held") })
+	commit := func(i int) error {
+		rec := testReceipt("frame")
+		rec.DedupeKey = strconv.Itoa(i)
+		_, err := s.Commit(ctx, testMessage("1234", fmt.Sprintf("%04d", i)), rec)
+		return err
+	}
+	for i := range 3 {
+		must(t, commit(i))
+	}
+	done := make(chan error, 1)
+	go func() { done <- commit(3) }()
+	idle := func() int {
+		var n int
+		// Not a read of the station's data: no wait for the projection.
+		must(t, s.rdb.QueryRowContext(engine.AsProjected(ctx), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&n))
+		return n
+	}
+	for range 50 {
+		if n := idle(); n != 0 {
+			t.Fatalf("%d sessions idle in a transaction while a batch waits for the backlog", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the fourth frame was answered (%v) with the backlog full", err)
+	default:
+	}
+	s.db.InjectFault(nil)
+	if err := <-done; err != nil {
+		t.Fatalf("the fourth frame once the projection is back: %v", err)
 	}
 }
 

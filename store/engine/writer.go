@@ -29,6 +29,17 @@ type Batcher interface {
 	Released(items []any)
 }
 
+// A Pacer is a Batcher that may hold a batch back before its transaction
+// opens: the store's journal waits there for room in the projection's
+// backlog. A wait inside the open transaction would hold the writer's
+// locks all along and, on PostgreSQL, meet
+// idle_in_transaction_session_timeout, which ends the connection.
+type Pacer interface {
+	// BeforeBatch returns once a batch may be written, or an error that
+	// fails the batch (the store is closing).
+	BeforeBatch() error
+}
+
 // A Projector is a Batcher whose committed items derive more rows (the
 // signals, incidents and outbox rows of a frame), built after the items'
 // commit, which is what their callers are answered on, in transactions of
@@ -521,6 +532,11 @@ func (w *writer) writeTx(batch []*request) error {
 	ctx := context.Background()
 	if err := w.db.Fenced(); err != nil {
 		return err
+	}
+	if p, ok := w.b.(Pacer); ok {
+		if err := p.BeforeBatch(); err != nil {
+			return err
+		}
 	}
 	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
