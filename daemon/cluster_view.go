@@ -2,9 +2,11 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/alarmrx/alarmrx/daemon/cluster"
+	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
 
@@ -27,23 +29,29 @@ func (d *Daemon) singleton(ctx context.Context, job string, fn func(ctx context.
 }
 
 // heartbeat records this node alive every cluster.Renew until ctx ends
-// (several nodes on PostgreSQL; nothing on SQLite).
-func (d *Daemon) heartbeat(ctx context.Context, version string) {
+// (several nodes on PostgreSQL; nothing on SQLite). It returns the error
+// that must stop the daemon: another process took this node's id while
+// this one was silent (paused, or cut off from the database), and two
+// processes with one id would both act on its leases.
+func (d *Daemon) heartbeat(ctx context.Context, version string) error {
 	if !d.store.Clustered() {
-		return
+		return nil
 	}
-	started := d.now()
 	t := time.NewTicker(cluster.Renew)
 	defer t.Stop()
 	for {
 		hctx, cancel := context.WithTimeout(ctx, cluster.Renew)
-		if err := d.store.Heartbeat(hctx, started, d.HTTPAddr(), version); err != nil && ctx.Err() == nil {
+		err := d.store.Heartbeat(hctx, d.HTTPAddr(), version)
+		cancel()
+		switch {
+		case errors.Is(err, store.ErrNodeIDInUse):
+			return err
+		case err != nil && ctx.Err() == nil:
 			d.log.Warn("node heartbeat not recorded", zap.Error(err))
 		}
-		cancel()
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}

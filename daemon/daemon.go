@@ -664,7 +664,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	pollsDone := make(chan struct{})
 	go func() { defer close(pollsDone); d.flushPolls(rctx) }() // every node's own polls
 	heartbeatDone := make(chan struct{})
-	go func() { defer close(heartbeatDone); d.heartbeat(rctx, d.version) }()
+	nodeErr := make(chan error, 1)
+	go func() {
+		defer close(heartbeatDone)
+		if err := d.heartbeat(rctx, d.version); err != nil {
+			nodeErr <- err
+		}
+	}()
 	sharingDone := make(chan struct{})
 	go func() { defer close(sharingDone); d.supervision.RunSharing(sctx) }() // every node's check-ins
 	var outputs sync.WaitGroup
@@ -696,6 +702,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		runErr = fmt.Errorf("daemon: http server stopped: %w", err)
 		d.log.Error("http server stopped", zap.Error(err))
 		httpErr <- nil
+	case err := <-nodeErr:
+		// Another process runs as this node: both would act on its
+		// leases. This one stops.
+		runErr = fmt.Errorf("daemon: %w", err)
+		d.log.Error("another process has this node's id: stopping", zap.Error(err))
 	}
 	cancel()
 	runErr = errors.Join(runErr, <-recvErr)

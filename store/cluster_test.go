@@ -246,9 +246,11 @@ func TestLeasesTakeOverOnlyOnceLapsed(t *testing.T) {
 	if e, held, err := a.AcquireLease(ctx, "output:automation", ttl); err != nil || !held || e != eb+1 {
 		t.Fatalf("node a takes the released lease: %d, %v, %v; want epoch %d", e, held, err, eb+1)
 	}
-	must(t, a.Heartbeat(ctx, time.Now(), "127.0.0.1:8080", "test"))
+	must(t, a.Heartbeat(ctx, "127.0.0.1:8080", "test"))
 	nodes, leases, _, err := b.Cluster(ctx)
-	if err != nil || len(nodes) != 1 || nodes[0].ID != "node-a" || len(leases) != 1 || leases[0].Holder != "node-a" || !leases[0].Held {
+	// Each node's row is there from its Open on.
+	if err != nil || len(nodes) != 2 || nodes[0].ID != "node-a" || nodes[0].HTTPAddr != "127.0.0.1:8080" || nodes[1].ID != "node-b" ||
+		len(leases) != 1 || leases[0].Holder != "node-a" || !leases[0].Held {
 		t.Fatalf("cluster: %+v %+v %v", nodes, leases, err)
 	}
 }
@@ -328,5 +330,49 @@ func TestDSNPasswordIsNeverLogged(t *testing.T) {
 		Registerer: prometheus.NewRegistry(), Driver: DriverPostgres, DSN: "postgres://u:" + password + "@host:notaport/db"})
 	if err == nil || strings.Contains(err.Error(), password) {
 		t.Errorf("bad DSN: %v", err)
+	}
+}
+
+// TestNodeIDIsOneProcess: a node id belongs to one running process, for
+// the leases are held by id. A second process given the id of a node
+// that beats is refused at Open; one that starts after the node fell
+// silent (its crash, and a restart) takes the id over, and the silent
+// one, should it resume, is told at its next heartbeat.
+func TestNodeIDIsOneProcess(t *testing.T) {
+	if testEngine != nil {
+		t.Skip("opens PostgreSQL itself: it ran in the first pass")
+	}
+	dsn := pgtest.Database(t)
+	ctx := context.Background()
+	a := openNode(t, dsn, "node-x")
+	stop := make(chan struct{})
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		for {
+			if err := a.Heartbeat(ctx, "", "test"); err != nil {
+				t.Errorf("node a's heartbeat: %v", err)
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}()
+	_, err := Open(ctx, t.TempDir()+"/unused", Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Driver: DriverPostgres, DSN: dsn, NodeID: "node-x"})
+	if !errors.Is(err, ErrNodeIDInUse) || !strings.Contains(err.Error(), `"node-x"`) {
+		t.Fatalf("a second process as node-x while it beats: %v, want ErrNodeIDInUse", err)
+	}
+	close(stop)
+	<-beating
+	// Node a falls silent; a process started now waits for its heartbeat
+	// to lapse, and takes the id.
+	b := openNode(t, dsn, "node-x")
+	must(t, b.Heartbeat(ctx, "", "test"))
+	if err := a.Heartbeat(ctx, "", "test"); !errors.Is(err, ErrNodeIDInUse) {
+		t.Fatalf("the silent process's next heartbeat: %v, want ErrNodeIDInUse", err)
 	}
 }

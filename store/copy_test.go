@@ -141,7 +141,7 @@ func TestCopyToPostgres(t *testing.T) {
 	if !errors.Is(err, ErrCopyTargetInUse) {
 		t.Fatalf("a second copy: %v, want ErrCopyTargetInUse", err)
 	}
-	must(t, node.Heartbeat(ctx, time.Now(), "", "test"))
+	must(t, node.Heartbeat(ctx, "", "test"))
 	_, err = CopyToPostgres(ctx, path, dsn, CopyOptions{Replace: true})
 	if !errors.Is(err, ErrCopyTargetInUse) || !strings.Contains(err.Error(), `"node-a" is running`) {
 		t.Fatalf("a copy over a running node: %v, want ErrCopyTargetInUse naming it", err)
@@ -161,9 +161,9 @@ func TestCopyToPostgres(t *testing.T) {
 	again := openNode(t, dsn, "node-b")
 	framesWithin(t, again, 23, 10*time.Second)
 	var nodes int
-	must(t, again.db.Setup().QueryRowContext(ctx, `SELECT count(*) FROM nodes`).Scan(&nodes))
+	must(t, again.db.Setup().QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE id <> 'node-b'`).Scan(&nodes))
 	if nodes != 0 {
-		t.Errorf("the replaced station kept %d nodes rows", nodes)
+		t.Errorf("the replaced station kept %d rows of its nodes", nodes)
 	}
 }
 

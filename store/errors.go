@@ -23,6 +23,10 @@ var (
 	// window; the frame ID returned is the stored copy's, and the frame is
 	// answered as stored.
 	ErrDuplicate = errors.New("store: duplicate of a stored frame")
+	// ErrNodeIDInUse: another running process has this node's
+	// store.node_id (PostgreSQL); the leases are held by id, so two
+	// processes must never share one.
+	ErrNodeIDInUse = errors.New("store: node id in use")
 )
 
 // FieldError names the field of a record that is missing or malformed.

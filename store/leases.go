@@ -102,24 +102,67 @@ type Node struct {
 	Age time.Duration
 }
 
+// nodeLive is how recent a heartbeat keeps a node's id its own: another
+// process that gives the same store.node_id is refused while it is (the
+// daemon beats every second).
+const nodeLive = 3 * time.Second
+
 // Heartbeat records that this node is alive (its row of nodes), by the
-// database's clock; started is when it started.
-func (s *Store) Heartbeat(ctx context.Context, started time.Time, httpAddr, version string) error {
+// database's clock. The row is this process's (its start time) unless it
+// went silent for nodeLive: a second process with this node's id gets
+// ErrNodeIDInUse, for the leases are held by id, and two processes
+// sharing one would both act on a lease.
+func (s *Store) Heartbeat(ctx context.Context, httpAddr, version string) error {
 	if !s.jr.shared {
 		return nil
 	}
-	rows, err := s.rdb.QueryContext(engine.AsProjected(ctx), `INSERT INTO nodes (id, started_at, heartbeat_at, http_addr, version)
+	ctx = engine.AsProjected(ctx)
+	rows, err := s.rdb.QueryContext(ctx, `INSERT INTO nodes (id, started_at, heartbeat_at, http_addr, version)
 		VALUES (?, ?, `+dbNowSQL+`, ?, ?) ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
-		heartbeat_at = excluded.heartbeat_at, http_addr = excluded.http_addr, version = excluded.version`,
-		s.opts.NodeID, started.UnixNano(), httpAddr, version)
-	if err == nil {
-		err = rows.Close()
-	}
+		heartbeat_at = excluded.heartbeat_at, http_addr = excluded.http_addr, version = excluded.version
+		WHERE nodes.started_at = excluded.started_at OR nodes.heartbeat_at < excluded.heartbeat_at - ?
+		RETURNING id`,
+		s.opts.NodeID, s.started.UnixNano(), httpAddr, version, nodeLive.Nanoseconds())
 	if err != nil {
 		return fmt.Errorf("store: heartbeat: %w", err)
 	}
-	return nil
+	ours := rows.Next()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("store: heartbeat: %w", err)
+	}
+	if ours {
+		return nil
+	}
+	var age int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT `+dbNowSQL+` - heartbeat_at FROM nodes WHERE id = ?`, s.opts.NodeID).Scan(&age); err != nil {
+		return fmt.Errorf("store: heartbeat: %w", err)
+	}
+	return fmt.Errorf("%w: node %q has another process's heartbeat, %s old: give each node its own store.node_id",
+		ErrNodeIDInUse, s.opts.NodeID, time.Duration(age).Round(time.Millisecond))
 }
+
+// claimNode takes this node's id at Open, waiting up to claimWait for the
+// heartbeat of a process with the same id to lapse: the same node
+// restarted at once after a crash (systemd's Restart) waits for its
+// former self, a second process given the same id is refused.
+func (s *Store) claimNode(ctx context.Context) error {
+	deadline := time.Now().Add(claimWait)
+	for {
+		err := s.Heartbeat(ctx, "", "")
+		if !errors.Is(err, ErrNodeIDInUse) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// claimWait is how long Open waits for a node id in use to come free: past
+// nodeLive, so that a crashed node's restart is never refused.
+const claimWait = nodeLive + 2*time.Second
 
 // Cluster lists the nodes and the leases, with the database's clock now.
 func (s *Store) Cluster(ctx context.Context) (nodes []Node, leases []Lease, now time.Time, err error) {

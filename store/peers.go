@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,8 +46,10 @@ type peers struct {
 	log  *zap.Logger
 	out  chan notice
 	done chan struct{}
-	// ready is closed once the first LISTEN is in place.
-	ready chan struct{}
+	// ready is closed once a LISTEN is first in place, whichever attempt
+	// it took.
+	ready     chan struct{}
+	readyOnce sync.Once
 	// stop ends the sender, after the store's last projection (Close);
 	// missed is set when a notice found the queue full: the others are
 	// then told to reload whole.
@@ -188,11 +191,14 @@ func (p *peers) listen(first bool) error {
 			return err
 		}
 	}
-	if first {
-		close(p.ready)
-	} else if err := p.resync(ctx); err != nil {
-		return err
+	// What changed since the index was loaded and before this LISTEN is
+	// made good by a reload, unless this is the LISTEN of Open.
+	if !first {
+		if err := p.resync(ctx); err != nil {
+			return err
+		}
 	}
+	p.readyOnce.Do(func() { close(p.ready) })
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

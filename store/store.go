@@ -241,6 +241,7 @@ type Store struct {
 	// closing is closed when Close begins: a journal batch waiting for
 	// room in the projection's backlog gives up.
 	closing chan struct{}
+	started time.Time   // this process's start: its heartbeat's (leases.go)
 	rdb     core.Reader // the engine's readers: they wait for the projection
 	m       *metrics
 
@@ -318,6 +319,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		rdb:  db.Read(),
 
 		closing: make(chan struct{}),
+		started: time.Now(),
 	}
 	if err := s.openSecrets(ctx); err != nil {
 		return nil, err
@@ -351,6 +353,11 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	if err := s.loadJournal(ctx); err != nil {
 		return nil, err
+	}
+	if s.jr.shared {
+		if err := s.claimNode(ctx); err != nil {
+			return nil, err
+		}
 	}
 	s.jr.registerMetrics(opts.Registerer, opts.Now)
 	db.SetReadBarrier(s.readBarrier)
