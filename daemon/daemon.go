@@ -675,9 +675,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { defer close(sharingDone); d.supervision.RunSharing(sctx) }() // every node's check-ins
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
-		// A Sur-Gard output is one listener the automation connects to;
-		// it is not moved between nodes yet (see the README).
-		outputs.Go(func() { o.Run(rctx) })
+		// A Sur-Gard output's port is open on the node that holds its
+		// lease only: the automation connects where the records come
+		// from, one sender at a time, in order.
+		if d.store.Clustered() {
+			o.Close()
+		}
+		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+o.Name(), o.Run) })
 	}
 	for _, w := range d.webhooks {
 		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+w.Name(), w.Run) })

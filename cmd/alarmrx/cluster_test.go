@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,7 +45,9 @@ type clusterNode struct {
 	waitDone chan struct{}
 }
 
-func newClusterNode(t *testing.T, dir, bin, dsn, name, hookURL string) *clusterNode {
+// newClusterNode writes node name's configuration; outputs are more
+// lines of its outputs section (a Sur-Gard output, say).
+func newClusterNode(t *testing.T, dir, bin, dsn, name, hookURL string, outputs ...string) *clusterNode {
 	t.Helper()
 	n := &clusterNode{name: name, bin: bin, cfg: filepath.Join(dir, name+".yaml"),
 		dc09: fmt.Sprintf("127.0.0.1:%d", freePort(t)), http: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
@@ -59,7 +63,7 @@ receivers:
 outputs:
   webhooks:
     - {name: hook, url: "%s"}
-`, filepath.Join(dir, name), n.http, clusterToken, dsn, name, n.dc09, hookURL)), 0o600))
+%s`, filepath.Join(dir, name), n.http, clusterToken, dsn, name, n.dc09, hookURL, strings.Join(outputs, "\n"))), 0o600))
 	return n
 }
 
@@ -380,4 +384,120 @@ func TestTwoNodesFailOver(t *testing.T) {
 	}
 	a.stop()
 	b.stop()
+}
+
+// TestSurgardOutputFollowsItsLease: a Sur-Gard output on two nodes has its
+// port open on the node that holds the output's lease only, so that the
+// automation (or the balancer in front of the nodes) finds the record
+// stream in one place; when the holder dies, the port opens on the other
+// node within the 10 s target, and the records go on from there, each
+// once, in order.
+func TestSurgardOutputFollowsItsLease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills real processes")
+	}
+	dsn := pgtest.Database(t)
+	dir := t.TempDir()
+	bin := buildAlarmrx(t, dir)
+	hook := httptest.NewServer(&hookReceiver{})
+	defer hook.Close()
+	ports := map[string]string{}
+	var nodes []*clusterNode
+	for _, name := range []string{"node-a", "node-b"} {
+		ports[name] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		n := newClusterNode(t, dir, bin, dsn, name, hook.URL, fmt.Sprintf(
+			"  surgard:\n    - {name: automation, tcp: \"%s\", heartbeat: 1h}\n", ports[name]))
+		n.start(t)
+		defer func() {
+			if n.cmd.ProcessState == nil {
+				_ = n.cmd.Process.Kill()
+			}
+		}()
+		nodes = append(nodes, n)
+	}
+	// refused tells that nothing listens on name's port. (A probe that
+	// connects would be the output's automation connection.)
+	refused := func(name string) bool {
+		c, err := net.DialTimeout("tcp", ports[name], 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}
+	var holder, other *clusterNode
+	eventually(t, 15*time.Second, "one node holds the output's lease", func() bool {
+		h := nodes[0].leaseHolder("output:automation")
+		for i, n := range nodes {
+			if n.name == h {
+				holder, other = n, nodes[1-i]
+			}
+		}
+		return holder != nil
+	})
+	if !refused(other.name) {
+		t.Fatalf("the output's port is open on %s, which does not hold its lease", other.name)
+	}
+	send := func(n *clusterNode, seq string) {
+		t.Helper()
+		p, err := panel.Dial(context.Background(), panel.Options{Addr: n.dc09, Timeout: 5 * time.Second})
+		must(t, err)
+		defer p.Close()
+		f := &dc09.Frame{Token: "SIA-DCS", Sequence: seq, Line: "0", Account: "F001",
+			Data: []byte("#F001|Nri1/BA" + seq[1:]), Timestamp: time.Now().UTC(), HasTimestamp: true}
+		if rep, err := p.Send(context.Background(), f); err != nil || rep.Token != "ACK" {
+			t.Fatalf("frame %s to %s: %+v, %v", seq, n.name, rep, err)
+		}
+	}
+	// connect is the automation connecting to name's port, as it retries
+	// until the port answers.
+	connect := func(name string, wait time.Duration) net.Conn {
+		t.Helper()
+		deadline := time.Now().Add(wait)
+		for {
+			c, err := net.DialTimeout("tcp", ports[name], 200*time.Millisecond)
+			if err == nil {
+				t.Cleanup(func() { c.Close() })
+				return c
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the output's port on %s: %v after %s", name, err, wait)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// record reads a record from the automation's end and answers ACK.
+	record := func(c net.Conn) string {
+		t.Helper()
+		must(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+		rec, err := bufio.NewReader(c).ReadString(0x14)
+		if err != nil {
+			t.Fatalf("no record from %s: %v", c.RemoteAddr(), err)
+		}
+		_, err = c.Write([]byte{0x06})
+		must(t, err)
+		return strings.TrimSuffix(rec, "\x14")
+	}
+	// A signal received by the node without the lease reaches the
+	// automation through the holder.
+	automation := connect(holder.name, 5*time.Second)
+	send(other, "0001")
+	first := record(automation)
+	holder.kill()
+	killed := time.Now()
+	automation = connect(other.name, 15*time.Second)
+	if took := time.Since(killed); took > 10*time.Second {
+		t.Errorf("the port opened on %s %s after its holder died, want within 10s", other.name, took)
+	}
+	send(other, "0002")
+	// The first record may come again, once: it was in flight (sent, and
+	// its ACK not yet recorded) when its sender died (at least once).
+	second := record(automation)
+	if second == first {
+		second = record(automation)
+	}
+	if !strings.Contains(first, "F001") || !strings.Contains(first, "BA001") || !strings.Contains(second, "BA002") {
+		t.Fatalf("records %q then %q: want F001's BA001, then its BA002", first, second)
+	}
+	t.Logf("records %q, %q; the port moved in %s", first, second, time.Since(killed).Round(time.Millisecond))
+	other.stop()
 }

@@ -68,8 +68,13 @@ type SurgardOptions struct {
 type Surgard struct {
 	*status
 	opts SurgardOptions
-	ln   net.Listener
 	wake chan struct{} // a signal was stored: look at the outbox now
+	// ln is the port while it is open: from NewSurgard, or from Run, to
+	// the end of Run or Close. addr is the port's address from the first
+	// bind on, so that a port 0 stays the same port when Run binds again.
+	lnMu sync.Mutex
+	ln   net.Listener
+	addr string
 
 	mu   sync.Mutex
 	conn line
@@ -108,33 +113,53 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.ln = ln
+		s.ln, s.addr = ln, ln.Addr().String()
 	}
 	s.mRefused = promauto.With(o.Registerer).NewCounter(prometheus.CounterOpts{Name: "alarmrx_output_connections_refused_total",
 		ConstLabels: prometheus.Labels{"output": o.Name}, Help: "Automation connections refused because the output already had one."})
 	return s, nil
 }
 
-// Close releases the port of an output that will not Run.
+// Close releases the port, until Run binds it again. On several nodes the
+// port is open only on the node that holds the output's lease, where Run
+// runs: the automation (or the TCP balancer in front of the nodes) finds
+// it there, and nowhere else.
 func (s *Surgard) Close() {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	if s.ln != nil {
 		_ = s.ln.Close()
+		s.ln = nil
 	}
 }
 
-// Addr is the bound TCP address, "" on a serial output.
-func (s *Surgard) Addr() string {
-	if s.ln == nil {
-		return ""
+// Addr is the TCP address, "" on a serial output.
+func (s *Surgard) Addr() string { return s.addr }
+
+// listener returns the open port, binding it again after a Close; not
+// once ctx ended, for Run's Close may have come already.
+func (s *Surgard) listener(ctx context.Context) (net.Listener, error) {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return s.ln.Addr().String()
+	if s.ln == nil {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return nil, err
+		}
+		s.ln = ln
+	}
+	return s.ln, nil
 }
 
 // Run accepts automation connections (or keeps the serial port open) and
-// delivers until ctx ends.
+// delivers until ctx ends; then it closes the port and the connection.
+// It may run again afterwards (a lease regained).
 func (s *Surgard) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	if s.ln != nil {
+	if s.addr != "" {
 		wg.Go(func() { s.accept(ctx) })
 	}
 	if s.opts.Serial != nil {
@@ -145,6 +170,7 @@ func (s *Surgard) Run(ctx context.Context) {
 	s.Close()
 	s.setConn(nil)
 	wg.Wait()
+	s.setConn(nil) // one accepted as the port closed
 }
 
 // keepSerial opens the serial port and reopens it with backoff whenever
@@ -166,7 +192,27 @@ func (s *Surgard) keepSerial(ctx context.Context) {
 }
 
 func (s *Surgard) accept(ctx context.Context) {
-	acceptloop.Run(ctx, s.ln, func(c net.Conn) {
+	var ln net.Listener
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		var err error
+		if ln, err = s.listener(ctx); err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		// The port is taken (by what this node ran before, not closed
+		// yet, or by something else): retried, said once per 10 s.
+		if ok, suppressed := s.rateLog.Allow("listen", s.opts.Now()); ok {
+			s.log.Warn("output port cannot be bound; retrying", zap.String("address", s.addr), zap.Error(err),
+				zap.Duration("backoff", backoff), zap.Int("suppressed", suppressed))
+		}
+		sleep(ctx, backoff)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+	acceptloop.Run(ctx, ln, func(c net.Conn) {
 		if s.current() != nil {
 			s.refuse(c)
 			return

@@ -275,3 +275,64 @@ func TestWakeDeliversWithoutWaitingForThePoll(t *testing.T) {
 		t.Fatalf("record %q", rec)
 	}
 }
+
+// TestSurgardRunsAgainAfterItStopped: the output's port is open while Run
+// runs and closed after it (the node lost the output's lease), or after a
+// Close before it; a later Run opens the same port again and goes on
+// delivering from the outbox (the lease regained).
+func TestSurgardRunsAgainAfterItStopped(t *testing.T) {
+	ob := newMemOutbox(cidItem(1, "4321", "130"))
+	s, err := NewSurgard(SurgardOptions{Name: "automation", TCP: "127.0.0.1:0", Outbox: ob, Registerer: prometheus.NewRegistry(),
+		Logger: zaptest.NewLogger(t), Heartbeat: time.Hour, Poll: 10 * time.Millisecond, AckTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Addr()
+	s.Close() // a node that does not hold the lease yet
+	refused := func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+		}
+		return err != nil
+	}
+	if !refused() {
+		t.Fatal("the port is open after Close, before Run")
+	}
+	run := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	for round, item := range []store.OutboxItem{cidItem(2, "4321", "131"), cidItem(3, "4321", "132")} {
+		stop := run()
+		var c net.Conn
+		deadline := time.Now().Add(5 * time.Second)
+		for c == nil {
+			if c, err = net.Dial("tcp", addr); err != nil && time.Now().After(deadline) {
+				t.Fatalf("round %d: the port does not open again: %v", round, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		a := &fakeAutomation{t: t, c: c, rd: bufio.NewReader(c)}
+		if round == 0 {
+			if rec := a.next(); rec != "501001 184321E13001001" {
+				t.Fatalf("round %d: record %q", round, rec)
+			}
+			a.answer(surgard.ACK)
+		}
+		ob.add(item)
+		want := map[int]string{0: "501001 184321E13101001", 1: "501001 184321E13201001"}[round]
+		if rec := a.next(); rec != want {
+			t.Fatalf("round %d: record %q, want %q", round, rec, want)
+		}
+		a.answer(surgard.ACK)
+		ob.await(t, "the record marked delivered", 5*time.Second, func() bool { return slices.Contains(ob.delivered, item.ID) })
+		stop()
+		_ = c.Close()
+		if !refused() {
+			t.Fatalf("round %d: the port is still open after Run returned", round)
+		}
+	}
+}
