@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -374,5 +375,63 @@ func TestNodeIDIsOneProcess(t *testing.T) {
 	must(t, b.Heartbeat(ctx, "", "test"))
 	if err := a.Heartbeat(ctx, "", "test"); !errors.Is(err, ErrNodeIDInUse) {
 		t.Fatalf("the silent process's next heartbeat: %v, want ErrNodeIDInUse", err)
+	}
+}
+
+// testLease is a lease as the keeper hands it to a job (fence.Lease).
+type testLease struct {
+	job   string
+	epoch int64
+}
+
+func (l testLease) Valid() bool  { return true }
+func (l testLease) Job() string  { return l.job }
+func (l testLease) Epoch() int64 { return l.epoch }
+
+// TestReportClaimsCheckTheLease: a report delivery is claimed only while
+// the database still gives the report job's lease to the claiming node,
+// under the epoch the job runs with: node a, paused past its lease while
+// node b took the job, claims nothing when it resumes, whatever its own
+// clock says (its lease still looks valid to it).
+func TestReportClaimsCheckTheLease(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	cust := &Customer{Name: "Northwind"}
+	must(t, a.Customers.Create(ctx, cust))
+	rep, _, err := a.SaveReport(ctx, &Report{CustomerID: cust.ID, Night: "2026-11-30", Subject: "Night report"},
+		[]ReportRecipient{{Kind: "report_email", Email: "a@x.example"}, {Kind: "report_email", Email: "b@x.example"}})
+	must(t, err)
+	pending, err := a.PendingDeliveries(ctx, rep)
+	must(t, err)
+	ttl := 300 * time.Millisecond
+	ea, held, err := a.AcquireLease(ctx, "report", ttl)
+	if err != nil || !held {
+		t.Fatalf("node a takes the lease: %v %v", held, err)
+	}
+	underA := fence.With(ctx, testLease{job: "report", epoch: ea})
+	if claim, err := a.ClaimDelivery(underA, pending[0].ID); err != nil || claim == 0 {
+		t.Fatalf("node a's claim under its lease: %d, %v", claim, err)
+	}
+	time.Sleep(ttl + 100*time.Millisecond) // node a is paused; its lease lapses
+	eb, held, err := b.AcquireLease(ctx, "report", time.Minute)
+	if err != nil || !held || eb != ea+1 {
+		t.Fatalf("node b takes the lapsed lease: %d %v %v", eb, held, err)
+	}
+	if claim, err := a.ClaimDelivery(underA, pending[1].ID); !errors.Is(err, fence.ErrLost) || claim != 0 {
+		t.Fatalf("node a's claim on its stale lease: %d, %v; want fence.ErrLost", claim, err)
+	}
+	underB := fence.With(ctx, testLease{job: "report", epoch: eb})
+	left, err := b.PendingDeliveries(underB, rep)
+	must(t, err)
+	if len(left) != 1 || left[0].ID != pending[1].ID {
+		t.Fatalf("node b finds %+v pending, want the one node a did not claim", left)
+	}
+	if claim, err := b.ClaimDelivery(underB, pending[1].ID); err != nil || claim == 0 {
+		t.Fatalf("node b's claim under its lease: %d, %v", claim, err)
+	}
+	all, err := b.ReportDeliveries(ctx, rep.ID)
+	must(t, err)
+	if all[0].LastError != UnconfirmedDelivery {
+		t.Fatalf("node a's claim, found by node b: %+v, want unconfirmed", all[0])
 	}
 }

@@ -632,9 +632,11 @@ func (c *stationCopy) copyJournal(ctx context.Context, tx pgx.Tx) error {
 func (c *stationCopy) copyDedupeKeys(ctx context.Context, tx pgx.Tx) error {
 	cutoff := c.o.Now().Add(-c.o.DedupeWindow).UnixNano()
 	for _, q := range []struct{ prefix, sql string }{
+		// frames_received_at: the window's frames only. The newest frame
+		// of a key wins whatever the order the rows come in.
 		{"dedupe:", `SELECT dedupe_key, id, received_at FROM frames
-			WHERE dedupe_key <> '' AND status = 'accepted' AND received_at >= ? ORDER BY id`},
-		{"message:", `SELECT key, frame_id, at FROM message_ids WHERE at >= ? ORDER BY frame_id`},
+			WHERE received_at >= ? AND dedupe_key <> '' AND status = 'accepted'`},
+		{"message:", `SELECT key, frame_id, at FROM message_ids WHERE at >= ?`},
 	} {
 		rows, err := c.stx.QueryContext(ctx, q.sql, cutoff)
 		if err != nil {

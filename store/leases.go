@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/fence"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
 )
@@ -36,6 +37,33 @@ const acquireLeaseSQL = `INSERT INTO leases (job, holder, epoch, acquired_at, re
 		holder = excluded.holder, renewed_at = excluded.renewed_at, expires_at = excluded.expires_at
 	WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.renewed_at
 	RETURNING epoch`
+
+// checkLeaseSQL finds the lease still this node's, by the database's
+// clock, and holds its row until the transaction ends: no node takes the
+// lease over while a write made under it is being committed.
+const checkLeaseSQL = `SELECT 1 FROM leases WHERE job = ? AND holder = ? AND epoch = ? AND expires_at > ` + dbNowSQL + ` FOR SHARE`
+
+// checkLease, first in a write's transaction, makes the write the lease's
+// that ctx carries: it fails with fence.ErrLost unless the database still
+// gives the lease to this node under the same epoch. A node paused past
+// its lease (SIGSTOP) that resumes in the middle of a job so writes
+// nothing on stale authority, whatever its own clock says. Without a lease
+// (a single node) it returns the epoch 0 and checks nothing.
+func (s *Store) checkLease(ctx context.Context, tx *sql.Tx) (epoch int64, err error) {
+	l := fence.LeaseOf(ctx)
+	if l == nil || !s.jr.shared {
+		return 0, nil
+	}
+	var one int
+	err = tx.QueryRowContext(ctx, checkLeaseSQL, l.Job(), s.opts.NodeID, l.Epoch()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: lease %s, epoch %d: %w", l.Job(), l.Epoch(), fence.ErrLost)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: lease %s: %w", l.Job(), err)
+	}
+	return l.Epoch(), nil
+}
 
 // Clustered tells that the store is shared by several nodes (PostgreSQL):
 // singleton jobs then run under leases.

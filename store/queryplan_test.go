@@ -139,6 +139,9 @@ var notLists = map[string]string{
 	"unprogrammed.go unprogrammedCursor":    "reads the greatest id",
 	"queue/incidents.go hasFire":            "an incident's signals, by the primary key",
 	"queue/signalnotes.go AddSignalNote":    "one signal, by the primary key",
+	"copy.go checkTarget":                   "counts the target's rows once, before a copy, to refuse a database in use",
+	"copy.go copyDedupeKeys":                "the dedupe window's frames through frames_received_at, once per copy",
+	"copy.go setSequences":                  "the greatest frame id, once per copy",
 }
 
 // tableQueryRE finds a query text that reads or writes signals or frames.

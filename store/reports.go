@@ -99,6 +99,10 @@ type (
 	Unsubscription = reports.Unsubscription
 )
 
+// UnconfirmedDelivery is the last error of a report delivery whose sender
+// stopped between claiming and recording it: not mailed again.
+const UnconfirmedDelivery = reports.UnconfirmedDelivery
+
 // Kinds of morning report recipients.
 const (
 	RecipientContact     = reports.RecipientContact
@@ -125,6 +129,7 @@ func (s *Store) newReports() *reports.MorningReports {
 			}
 			return u.Scope, nil
 		},
-		Setting: s.Setting,
+		Setting:    s.Setting,
+		CheckLease: s.checkLease,
 	})
 }

@@ -179,7 +179,26 @@ func (r *Reporter) customer(ctx context.Context, c store.Customer, to []store.Re
 	}
 	var errs []error
 	for _, d := range pending {
+		// Claimed first, under the job's lease (checked by the database in
+		// the claim's transaction): a node that takes the job over after
+		// this one stopped mid-mail finds the claim and mails that
+		// recipient no second time.
+		claim, err := r.opts.Store.ClaimDelivery(ctx, d.ID)
+		if err != nil {
+			return false, err
+		}
+		if claim == 0 {
+			continue // sent, or claimed by another sender
+		}
 		sendErr := r.send(ctx, rep, d)
+		if errors.Is(sendErr, fence.ErrLost) {
+			// Not mailed: the lease went before the send. The job's next
+			// holder mails it.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err := r.opts.Store.ReleaseDelivery(rctx, d.ID, claim)
+			cancel()
+			return false, errors.Join(sendErr, err)
+		}
 		if err := r.opts.Store.MarkDelivery(ctx, d.ID, sendErr); err != nil {
 			return false, err
 		}

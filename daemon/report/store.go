@@ -21,6 +21,8 @@ type Store interface {
 	ReportFor(ctx context.Context, customerID int64, night string) (*store.Report, error)
 	SaveReport(ctx context.Context, r *store.Report, to []store.ReportRecipient) (stored *store.Report, created bool, err error)
 	PendingDeliveries(ctx context.Context, rep *store.Report) ([]store.ReportDelivery, error)
+	ClaimDelivery(ctx context.Context, id int64) (claim int64, err error)
+	ReleaseDelivery(ctx context.Context, id, claim int64) error
 	MarkDelivery(ctx context.Context, id int64, sendErr error) error
 	MarkReport(ctx context.Context, id int64, sendErr error) error
 	UnsubscribeToken(ctx context.Context, customerID int64, r store.ReportRecipient) (string, error)

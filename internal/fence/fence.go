@@ -34,3 +34,19 @@ func Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// A Lease is an Authority the database knows: the job it runs and the
+// epoch the database gave it (a fencing token), which a write checks in
+// its own transaction.
+type Lease interface {
+	Authority
+	Job() string
+	Epoch() int64
+}
+
+// LeaseOf returns the lease ctx carries, nil when it carries none (a
+// single node runs its jobs without leases).
+func LeaseOf(ctx context.Context) Lease {
+	l, _ := ctx.Value(key{}).(Lease)
+	return l
+}

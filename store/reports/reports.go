@@ -32,6 +32,10 @@ type Options struct {
 	// Setting is the station setting name, made of size random bytes the
 	// first time: the key that signs unsubscribe links.
 	Setting func(ctx context.Context, name string, size int) ([]byte, error)
+	// CheckLease, first in a claim's transaction, fails it unless the
+	// report job's lease (ctx's) is still this node's, and returns the
+	// lease's epoch (0 on a single node). Nil checks nothing.
+	CheckLease func(ctx context.Context, tx *sql.Tx) (epoch int64, err error)
 }
 
 // MorningReports are the reports as stored and mailed, their deliveries,
@@ -238,12 +242,22 @@ type ReportDelivery struct {
 	SentAt    *time.Time      `json:"sent_at"`
 	Attempts  int             `json:"attempts"`
 	LastError string          `json:"last_error"`
+	// ClaimedAt is set while a sender mails it (ClaimDelivery), and
+	// stays when the sender stopped before it recorded the outcome.
+	ClaimedAt *time.Time `json:"-"`
 }
+
+// UnconfirmedDelivery is the last error of a delivery whose sender
+// stopped (died, or lost the report job's lease) after it claimed the
+// delivery and before it recorded whether the mail went: it may have
+// gone, so it is not mailed again by itself; no recipient gets a report
+// twice.
+const UnconfirmedDelivery = "unconfirmed: its sender stopped while mailing it, before recording the outcome; not mailed again, so that no one gets the report twice"
 
 // ReportDeliveries lists a report's deliveries, one per recipient.
 func (s *MorningReports) ReportDeliveries(ctx context.Context, reportID int64) ([]ReportDelivery, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, report_id, kind, recipient_id, name, address, sent_at, attempts, last_error
-		FROM report_deliveries WHERE report_id = ? ORDER BY id`, reportID)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, report_id, kind, recipient_id, name, address, sent_at, attempts, last_error,
+		claimed_at FROM report_deliveries WHERE report_id = ? ORDER BY id`, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("store: report deliveries: %w", err)
 	}
@@ -251,7 +265,7 @@ func (s *MorningReports) ReportDeliveries(ctx context.Context, reportID int64) (
 		var d ReportDelivery
 		rc := &d.Recipient
 		err := sc.Scan(&d.ID, &d.ReportID, &rc.Kind, &rc.ID, &rc.Name, &rc.Email, core.NanoTimePtr{T: &d.SentAt}, &d.Attempts,
-			&d.LastError)
+			&d.LastError, core.NanoTimePtr{T: &d.ClaimedAt})
 		return d, err
 	})
 	if err != nil {
@@ -260,10 +274,12 @@ func (s *MorningReports) ReportDeliveries(ctx context.Context, reportID int64) (
 	return out, nil
 }
 
-// PendingDeliveries returns the deliveries of a report not sent yet. A
-// report stored before reports were mailed to each recipient on its own
-// gets its deliveries from its recipients then (as report_email
-// addresses).
+// PendingDeliveries returns the deliveries of a report not sent yet, nor
+// claimed. A claim found here has lost its sender (a sender records the
+// outcome before it looks again): the delivery is marked
+// UnconfirmedDelivery and left. A report stored before reports were
+// mailed to each recipient on its own gets its deliveries from its
+// recipients then (as report_email addresses).
 func (s *MorningReports) PendingDeliveries(ctx context.Context, rep *Report) ([]ReportDelivery, error) {
 	all, err := s.ReportDeliveries(ctx, rep.ID)
 	if err != nil {
@@ -283,16 +299,82 @@ func (s *MorningReports) PendingDeliveries(ctx context.Context, rep *Report) ([]
 	}
 	out := []ReportDelivery{}
 	for _, d := range all {
-		if d.SentAt == nil {
+		switch {
+		case d.SentAt != nil:
+		case d.ClaimedAt == nil:
 			out = append(out, d)
+		case d.LastError != UnconfirmedDelivery:
+			err := s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET last_error = ? WHERE id = ? AND sent_at IS NULL
+					AND claimed_at = ?`, UnconfirmedDelivery, d.ID, d.ClaimedAt.UnixNano())
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
 }
 
-// MarkDelivery records an attempt to mail a report to one recipient.
+// ClaimDelivery claims a delivery for this sender before it mails it, in
+// a transaction that checks the report job's lease first (CheckLease). It
+// returns the claim (a token for ReleaseDelivery), 0 when the delivery
+// was sent or claimed already.
+func (s *MorningReports) ClaimDelivery(ctx context.Context, id int64) (claim int64, err error) {
+	now := s.opts.Now().UnixNano()
+	err = s.db.Write(ctx, func(wctx context.Context, tx *sql.Tx) error {
+		var epoch int64
+		if s.opts.CheckLease != nil {
+			// The lease is the caller's (ctx); the writer's context
+			// carries none.
+			if epoch, err = s.opts.CheckLease(ctx, tx); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(wctx, `UPDATE report_deliveries SET claimed_at = ?, claimed_epoch = ?
+			WHERE id = ? AND sent_at IS NULL AND claimed_at IS NULL`, now, epoch, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		claim = now
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: claim report delivery %d: %w", id, err)
+	}
+	return claim, nil
+}
+
+// ReleaseDelivery gives back a claim whose mail was not sent (the sender
+// found its lease lost before the send): the delivery is pending again,
+// for the job's holder to mail, unless it was sent meanwhile.
+func (s *MorningReports) ReleaseDelivery(ctx context.Context, id, claim int64) error {
+	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET claimed_at = NULL, claimed_epoch = 0,
+			last_error = CASE WHEN last_error = ? THEN '' ELSE last_error END
+			WHERE id = ? AND sent_at IS NULL AND claimed_at = ?`, UnconfirmedDelivery, id, claim)
+		return err
+	})
+}
+
+// MarkDelivery records an attempt to mail a report to one recipient:
+// sent, or failed with why (and the claim given back, for a later try).
 func (s *MorningReports) MarkDelivery(ctx context.Context, id int64, sendErr error) error {
-	return s.markAttempt(ctx, "report_deliveries", id, sendErr)
+	now := s.opts.Now().UnixNano()
+	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if sendErr == nil {
+			_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET sent_at = ?, attempts = attempts + 1, last_error = ''
+				WHERE id = ?`, now, id)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET attempts = attempts + 1, last_error = ?, claimed_at = NULL,
+			claimed_epoch = 0 WHERE id = ?`, sendErr.Error(), id)
+		return err
+	})
 }
 
 // MarkReport records a sending attempt: sent, or failed with why.

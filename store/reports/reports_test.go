@@ -102,3 +102,51 @@ func TestReportsAreAnnotatedAndDeletedNotRewritten(t *testing.T) {
 		t.Fatalf("kept %d, all %d", len(kept), len(all))
 	}
 }
+
+// TestDeliveriesAreClaimedBeforeTheyAreMailed: a claimed delivery is no
+// longer pending and cannot be claimed twice; a claim found by the next
+// look (its sender stopped before it recorded the outcome) marks the
+// delivery unconfirmed and leaves it, so no one is mailed twice; a claim
+// given back (not mailed) makes it pending again; a failed mail gives its
+// claim back itself.
+func TestDeliveriesAreClaimedBeforeTheyAreMailed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	to := []reports.ReportRecipient{{Kind: reports.RecipientReportEmail, Email: "a@x.example"}, {Kind: reports.RecipientReportEmail, Email: "b@x.example"}}
+	rep, _, err := f.r.SaveReport(ctx, &reports.Report{CustomerID: f.customer.ID, Night: "2026-11-30", From: f.clock.Now(), To: f.clock.Now(),
+		Subject: "Night report"}, to)
+	must(t, err)
+	pending, err := f.r.PendingDeliveries(ctx, rep)
+	must(t, err)
+	a, b := pending[0].ID, pending[1].ID
+	claim, err := f.r.ClaimDelivery(ctx, a)
+	must(t, err)
+	if claim == 0 {
+		t.Fatal("the first claim was not taken")
+	}
+	if again, err := f.r.ClaimDelivery(ctx, a); err != nil || again != 0 {
+		t.Fatalf("a second claim: %d, %v; want none", again, err)
+	}
+	pending, err = f.r.PendingDeliveries(ctx, rep)
+	must(t, err)
+	if len(pending) != 1 || pending[0].ID != b {
+		t.Fatalf("pending %+v, want b only", pending)
+	}
+	all, err := f.r.ReportDeliveries(ctx, rep.ID)
+	must(t, err)
+	if all[0].LastError != reports.UnconfirmedDelivery || all[0].SentAt != nil {
+		t.Fatalf("the claimed delivery found again: %+v, want unconfirmed", all[0])
+	}
+	must(t, f.r.ReleaseDelivery(ctx, a, claim))
+	pending, err = f.r.PendingDeliveries(ctx, rep)
+	must(t, err)
+	if len(pending) != 2 || pending[0].LastError != "" {
+		t.Fatalf("pending after the claim was given back %+v, want both, a without an error", pending)
+	}
+	claim, err = f.r.ClaimDelivery(ctx, b)
+	must(t, err)
+	must(t, f.r.MarkDelivery(ctx, b, errors.New("451 try later")))
+	if again, err := f.r.ClaimDelivery(ctx, b); err != nil || again == 0 {
+		t.Fatalf("claim after a failed mail: %d, %v; want taken", again, err)
+	}
+}
