@@ -435,3 +435,53 @@ func TestReportClaimsCheckTheLease(t *testing.T) {
 		t.Fatalf("node a's claim, found by node b: %+v, want unconfirmed", all[0])
 	}
 }
+
+// TestBatchKeysOnOneNode: frames that share a key in one batch of the
+// journal (concurrent commits group) are stored once, the others answered
+// as its duplicates with its id; a frame whose idempotency key is taken
+// is a duplicate, and the dedupe key it brought is given back, so that a
+// later frame with that dedupe key alone is stored.
+func TestBatchKeysOnOneNode(t *testing.T) {
+	a, _ := twoNodes(t)
+	ctx := context.Background()
+	const copies = 32
+	ids := make([]int64, copies)
+	errs := make([]error, copies)
+	var wg sync.WaitGroup
+	for i := range copies {
+		wg.Go(func() { ids[i], errs[i] = a.Commit(ctx, testMessage("2468", "0001"), dedupeReceipt("dc09/2468/0001")) })
+	}
+	wg.Wait()
+	stored := int64(0)
+	for i, err := range errs {
+		switch {
+		case err == nil && stored == 0:
+			stored = ids[i]
+		case err == nil:
+			t.Fatalf("copy %d stored as %d besides %d", i, ids[i], stored)
+		case !errors.Is(err, ErrDuplicate):
+			t.Fatalf("copy %d: %v", i, err)
+		}
+	}
+	for i, err := range errs {
+		if err != nil && ids[i] != stored {
+			t.Errorf("copy %d is the duplicate of %d, want %d", i, ids[i], stored)
+		}
+	}
+
+	first := dedupeReceipt("dc09/2468/0002")
+	first.IdempotencyKey = "msg-1"
+	id, err := a.Commit(ctx, testMessage("2468", "0002"), first)
+	must(t, err)
+	again := dedupeReceipt("dc09/2468/0003")
+	again.IdempotencyKey = "msg-1"
+	if dup, err := a.Commit(ctx, testMessage("2468", "0003"), again); !errors.Is(err, ErrDuplicate) || dup != id {
+		t.Fatalf("a frame with a taken idempotency key: %d, %v; want %d, ErrDuplicate", dup, err, id)
+	}
+	if _, err := a.Commit(ctx, testMessage("2468", "0003"), dedupeReceipt("dc09/2468/0003")); err != nil {
+		t.Fatalf("the dedupe key the duplicate brought was not given back: %v", err)
+	}
+	if n := frameCount(t, a); n != 3 {
+		t.Errorf("%d frames stored, want 3", n)
+	}
+}

@@ -44,14 +44,21 @@ const (
 	// PostgreSQL's journal is a table of the database the nodes share: an
 	// entry also says which node committed it, and when. Its ids come from
 	// the database's sequence, so that no two nodes give one twice.
-	insertJournalNodeSQL = `INSERT INTO journal (id, entry, node, committed_at) VALUES (?, ?, ?, ?)`
-	nextJournalIDsSQL    = `SELECT nextval('journal_id_seq') FROM generate_series(1, ?)`
+	// A batch's statements each take the whole batch (arrays), so that a
+	// batch costs a few round trips to the database, not a few a frame.
+	insertJournalNodeSQL = `INSERT INTO journal (id, entry, node, committed_at)
+		SELECT i, e, ?, ? FROM unnest(?::bigint[], ?::bytea[]) AS t(i, e)`
+	nextJournalIDsSQL = `SELECT nextval('journal_id_seq') FROM generate_series(1, ?)`
 	// A key is taken by the first frame to commit it, or by one that
-	// comes after its holder's window ended; no row back is a duplicate.
-	takeDedupeKeySQL = `INSERT INTO dedupe_keys (key, frame_id, at) VALUES (?, ?, ?)
+	// comes after its holder's window ended; a key not returned is
+	// another frame's: its frame is a duplicate.
+	takeDedupeKeysSQL = `INSERT INTO dedupe_keys (key, frame_id, at) SELECT k, f, ? FROM unnest(?::text[], ?::bigint[]) AS t(k, f)
 		ON CONFLICT (key) DO UPDATE SET frame_id = excluded.frame_id, at = excluded.at WHERE dedupe_keys.at < ?
-		RETURNING frame_id`
-	dedupeKeyFrameSQL = `SELECT frame_id FROM dedupe_keys WHERE key = ?`
+		RETURNING key`
+	dedupeKeyHoldersSQL = `SELECT key, frame_id FROM dedupe_keys WHERE key = ANY(?)`
+	// The keys a duplicate took before its other key was found taken.
+	dropDedupeKeysSQL = `DELETE FROM dedupe_keys d USING unnest(?::text[], ?::bigint[]) AS t(k, f)
+		WHERE d.key = t.k AND d.frame_id = t.f`
 	// On PostgreSQL, every node's projection reads the entries of all
 	// nodes, one projection at a time across them (the advisory lock,
 	// released with the transaction; a node that finds it taken leaves its
@@ -71,7 +78,6 @@ const (
 	// acknowledgement path (pollShared).
 	pruneDedupeKeysSQL = `WITH d AS (DELETE FROM dedupe_keys WHERE key IN
 		(SELECT key FROM dedupe_keys WHERE at < ? ORDER BY at LIMIT 500) RETURNING 1) SELECT count(*) FROM d`
-	dropDedupeKeySQL = `DELETE FROM dedupe_keys WHERE key = ? AND frame_id = ?`
 	trimJournalSQL   = `DELETE FROM journal WHERE id <= ?`
 	selectJournalSQL = `SELECT id, entry FROM journal WHERE id > ? ORDER BY id LIMIT ?`
 	cursorSQL        = `UPDATE projection SET cursor = ? WHERE id = 1`
@@ -644,11 +650,49 @@ func (b *frameBatcher) Projected(n int, err error) {
 type journalBatcher struct {
 	s     *Store
 	entry []byte // the buffer entries are encoded in
+	// PostgreSQL's batch, reused from one to the next.
+	keys    batchKeys
+	arena   []byte   // the batch's entries, one after the other
+	offs    []int    // where each starts in arena
+	entries [][]byte // arena cut into them
+	written []int64  // their ids
+}
+
+// batchKeys are the dedupe and idempotency keys of one batch.
+type batchKeys struct {
+	first  map[string]int // key → the batch's first frame (index) with it
+	sameAs map[int]int    // frame → the earlier frame of the batch it duplicates
+	keys   []string       // the keys to take, and the frame ids taking them
+	frames []int64
+	taken  []string // those the database gave
+}
+
+func (k *batchKeys) reset() {
+	if k.first == nil {
+		k.first, k.sameAs = map[string]int{}, map[int]int{}
+	}
+	clear(k.first)
+	clear(k.sameAs)
+	k.keys, k.frames, k.taken = k.keys[:0], k.frames[:0], k.taken[:0]
+}
+
+// frameKeys are the keys a frame takes, in the order they are checked:
+// its dedupe key (an accepted frame's), then its idempotency key; "" for
+// none.
+func frameKeys(c *commitItem) [2]string {
+	var keys [2]string
+	if c.rec.DedupeKey != "" && (c.rec.Status == "" || c.rec.Status == StatusAccepted) {
+		keys[0] = "dedupe:" + c.rec.DedupeKey
+	}
+	if c.rec.IdempotencyKey != "" {
+		keys[1] = "message:" + c.rec.IdempotencyKey
+	}
+	return keys
 }
 
 func (b *journalBatcher) Statements() []string {
 	if b.s.opts.Driver == DriverPostgres {
-		return []string{insertJournalNodeSQL, nextJournalIDsSQL, takeDedupeKeySQL, dedupeKeyFrameSQL}
+		return []string{insertJournalNodeSQL, nextJournalIDsSQL, takeDedupeKeysSQL, dedupeKeyHoldersSQL, dropDedupeKeysSQL}
 	}
 	return []string{insertJournalSQL, trimJournalSQL}
 }
@@ -694,8 +738,9 @@ func (b *journalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []
 
 // writeShared is WriteBatch on PostgreSQL: the ids are the database's
 // sequence's, and a frame whose dedupe or idempotency key another frame
-// holds (of this node or another, committed or committing) is not written:
-// it is that frame's duplicate.
+// holds (of this node or another, committed or committing, or earlier in
+// this batch) is not written: it is that frame's duplicate. Whatever the
+// batch's size, it takes four statements, five with a duplicate.
 func (b *journalBatcher) writeShared(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
 	j := &b.s.jr
 	rows, err := tx.QueryContext(ctx, nextJournalIDsSQL, len(items))
@@ -714,71 +759,162 @@ func (b *journalBatcher) writeShared(ctx context.Context, tx *engine.Tx, items [
 		return fmt.Errorf("store: journal: %d ids for %d entries", len(seq), len(items))
 	}
 	slices.Sort(seq)
-	ins, err := tx.Stmt(ctx, insertJournalNodeSQL)
-	if err != nil {
-		return err
-	}
 	now := time.Now().UnixNano()
 	cutoff := now - b.s.opts.DedupeWindow.Nanoseconds()
-	last, n := j.committed.Load(), 0
+
+	// The batch's own duplicates first: a frame whose key an earlier frame
+	// of the batch has is that frame's; the others' keys are taken
+	// together.
+	k := &b.keys
+	k.reset()
 	for i, it := range items {
 		c := it.(*commitItem)
 		c.duplicateOf = 0
-		id := seq[i]
-		dup, err := b.takeKeys(ctx, tx, c, id, now, cutoff)
+		ids[i] = seq[i]
+		keys := frameKeys(c)
+		holder := -1
+		for _, key := range keys {
+			if h, ok := k.first[key]; ok && key != "" {
+				holder = h
+				break
+			}
+		}
+		if holder >= 0 {
+			k.sameAs[i] = holder
+			continue
+		}
+		for _, key := range keys {
+			if key != "" {
+				k.first[key] = i
+				k.keys, k.frames = append(k.keys, key), append(k.frames, seq[i])
+			}
+		}
+	}
+	if len(k.keys) > 0 {
+		rows, err := tx.QueryContext(ctx, takeDedupeKeysSQL, now, k.keys, k.frames, cutoff)
 		if err != nil {
 			return err
 		}
-		if dup != 0 {
-			c.duplicateOf, ids[i] = dup, dup
+		taken, err := core.AppendRows(k.taken[:0], rows, func(sc core.RowScanner) (string, error) {
+			var key string
+			err := sc.Scan(&key)
+			return key, err
+		})
+		if err != nil {
+			return err
+		}
+		k.taken = taken
+		if len(taken) < len(k.keys) {
+			if err := b.holdersOf(ctx, tx, items, ids, seq); err != nil {
+				return err
+			}
+		}
+	}
+	// The entries go in one buffer, cut into one slice each once all are
+	// encoded (the buffer may move while it grows).
+	last, arena, offs, written := j.committed.Load(), b.arena[:0], b.offs[:0], b.written[:0]
+	for i, it := range items {
+		c := it.(*commitItem)
+		if h, ok := k.sameAs[i]; ok {
+			c.duplicateOf = ids[h] // the earlier frame's id, or the frame that one duplicates
+			ids[i] = c.duplicateOf
+			continue
+		}
+		if c.duplicateOf != 0 {
 			continue
 		}
 		b.entry = encodeEntry(b.entry, c.msg, &c.rec)
-		if _, err := ins.ExecContext(ctx, id, b.entry, b.s.opts.NodeID, now); err != nil {
+		offs = append(offs, len(arena))
+		arena = append(arena, b.entry...)
+		written, last = append(written, ids[i]), ids[i]
+	}
+	entries := b.entries[:0]
+	for n, off := range offs {
+		end := len(arena)
+		if n+1 < len(offs) {
+			end = offs[n+1]
+		}
+		entries = append(entries, arena[off:end:end])
+	}
+	b.arena, b.offs, b.written, b.entries = arena, offs, written, entries
+	if len(written) > 0 {
+		if _, err := tx.ExecContext(ctx, insertJournalNodeSQL, b.s.opts.NodeID, now, written, entries); err != nil {
 			return err
 		}
-		ids[i], last = id, id
-		n++
 	}
-	j.batchLast, j.batchN = last, n
+	j.batchLast, j.batchN = last, len(written)
 	return nil
 }
 
-// takeKeys takes c's dedupe and idempotency keys for frame id; when
-// another frame holds one, it gives back the keys it took and returns
-// that frame.
-func (b *journalBatcher) takeKeys(ctx context.Context, tx *engine.Tx, c *commitItem, id, now, cutoff int64) (int64, error) {
-	var keys [2]string
-	if c.rec.DedupeKey != "" && (c.rec.Status == "" || c.rec.Status == StatusAccepted) {
-		keys[0] = "dedupe:" + c.rec.DedupeKey
+// holdersOf finds, for each frame of the batch that did not get every key
+// it asked for, the frame holding the first of them: it is that frame's
+// duplicate (duplicateOf, and its id), and the keys it did get are given
+// back, as if it had never come.
+func (b *journalBatcher) holdersOf(ctx context.Context, tx *engine.Tx, items []any, ids, seq []int64) error {
+	k := &b.keys
+	got := make(map[string]bool, len(k.taken))
+	for _, key := range k.taken {
+		got[key] = true
 	}
-	if c.rec.IdempotencyKey != "" {
-		keys[1] = "message:" + c.rec.IdempotencyKey
+	var missing []string
+	for _, key := range k.keys {
+		if !got[key] {
+			missing = append(missing, key)
+		}
 	}
-	for k, key := range keys {
-		if key == "" {
+	rows, err := tx.QueryContext(ctx, dedupeKeyHoldersSQL, missing)
+	if err != nil {
+		return err
+	}
+	type held struct {
+		key   string
+		frame int64
+	}
+	found, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (held, error) {
+		var h held
+		err := sc.Scan(&h.key, &h.frame)
+		return h, err
+	})
+	if err != nil {
+		return err
+	}
+	holders := make(map[string]int64, len(found))
+	for _, h := range found {
+		holders[h.key] = h.frame
+	}
+	var dropKeys []string
+	var dropFrames []int64
+	for i, it := range items {
+		c := it.(*commitItem)
+		if _, ok := k.sameAs[i]; ok {
 			continue
 		}
-		var got int64
-		err := tx.QueryRowContext(ctx, takeDedupeKeySQL, key, id, now, cutoff).Scan(&got)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, err
-		}
-		var holder int64
-		if err := tx.QueryRowContext(ctx, dedupeKeyFrameSQL, key).Scan(&holder); err != nil {
-			return 0, err
-		}
-		if k == 1 && keys[0] != "" {
-			if _, err := tx.ExecContext(ctx, dropDedupeKeySQL, keys[0], id); err != nil {
-				return 0, err
+		keys := frameKeys(c)
+		for _, key := range keys {
+			if key == "" || got[key] {
+				continue
 			}
+			holder, ok := holders[key]
+			if !ok {
+				// Given back by another node between the two statements:
+				// the batch is written again, frame by frame.
+				return fmt.Errorf("store: journal: the holder of a dedupe key went meanwhile")
+			}
+			c.duplicateOf, ids[i] = holder, holder
+			for _, mine := range keys {
+				if mine != "" && got[mine] {
+					dropKeys, dropFrames = append(dropKeys, mine), append(dropFrames, seq[i])
+				}
+			}
+			break
 		}
-		return holder, nil
 	}
-	return 0, nil
+	if len(dropKeys) > 0 {
+		if _, err := tx.ExecContext(ctx, dropDedupeKeysSQL, dropKeys, dropFrames); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Committed counts what a batch stored, before its callers may read the
