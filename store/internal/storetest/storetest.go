@@ -39,6 +39,14 @@ func ForEachDialect(t *testing.T, test func(t *testing.T, d core.Dialect)) {
 	}
 }
 
+// ForEachEngine runs test with a place for a whole store (store.Open) on
+// SQLite and on PostgreSQL (skipped without a server: pgtest.Database).
+func ForEachEngine(t *testing.T, test func(t *testing.T, p Place)) {
+	for _, d := range []core.Dialect{sqlite.Dialect, postgres.Dialect} {
+		t.Run(d.Name(), func(t *testing.T) { test(t, NewPlace(t, d)) })
+	}
+}
+
 // IsPostgres tells the dialect of the PostgreSQL engine.
 func IsPostgres(d core.Dialect) bool { return d.Name() == postgres.Dialect.Name() }
 
