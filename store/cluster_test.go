@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -483,5 +484,50 @@ func TestBatchKeysOnOneNode(t *testing.T) {
 	}
 	if n := frameCount(t, a); n != 3 {
 		t.Errorf("%d frames stored, want 3", n)
+	}
+}
+
+// TestSerializationFailuresAreRetried: a change that PostgreSQL refuses
+// with a serialization failure (SQLSTATE 40001, raised here by the server
+// itself) runs again, up to 3 times, each counted in
+// alarmrx_store_retries_total; past that its error is the caller's.
+func TestSerializationFailuresAreRetried(t *testing.T) {
+	if testEngine == nil {
+		t.Skip("PostgreSQL's: the PostgreSQL run has it")
+	}
+	s, reg := openTest(t, "")
+	ctx := context.Background()
+	failing := func(fails int) (runs int, err error) {
+		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			runs++
+			if runs <= fails {
+				_, err := tx.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$`)
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value, created_at) VALUES (?, ?, 0)`,
+				fmt.Sprintf("retry-%d", fails), []byte("x"))
+			return err
+		})
+		return runs, err
+	}
+	runs, err := failing(2)
+	if err != nil || runs != 3 {
+		t.Fatalf("two serialization failures: %d runs, %v; want 3 runs and the change committed", runs, err)
+	}
+	retries := func() float64 {
+		t.Helper()
+		m, err := gatherOne(reg, "alarmrx_store_retries_total", "db", "store")
+		must(t, err)
+		return m.GetCounter().GetValue()
+	}
+	if got := retries(); got != 2 {
+		t.Fatalf("alarmrx_store_retries_total{db=\"store\"} = %v, want 2", got)
+	}
+	runs, err = failing(10)
+	if err == nil || !strings.Contains(err.Error(), "could not serialize") || runs != 4 {
+		t.Fatalf("failing every time: %d runs, %v; want 4 runs and the failure", runs, err)
+	}
+	if got := retries(); got != 5 {
+		t.Fatalf("alarmrx_store_retries_total{db=\"store\"} = %v, want 5", got)
 	}
 }

@@ -177,3 +177,38 @@ func TestLeaseIsInvalidOncePaused(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestLeaseAgeShowsRenewalsThatFail: alarmrx_cluster_lease_age_seconds is
+// 0 while the holder renews its lease, grows by each renewal that fails
+// (the database out of reach), and is 0 again once the job stopped.
+func TestLeaseAgeShowsRenewalsThatFail(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		table := &leases{}
+		a := &leases{node: "a", shared: table}
+		reg := prometheus.NewRegistry()
+		k := New(Options{Leases: a, Logger: zaptest.NewLogger(t), Registerer: reg})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var wg sync.WaitGroup
+		wg.Go(func() { k.Run(ctx, "report", func(ctx context.Context) { <-ctx.Done() }) })
+		age := func() float64 { return testutil.ToFloat64(k.age.WithLabelValues("report")) }
+		time.Sleep(3*Renew + time.Millisecond)
+		synctest.Wait()
+		if got := age(); got != 0 {
+			t.Fatalf("age while renewing: %v, want 0", got)
+		}
+		a.cutOff()
+		time.Sleep(2 * Renew)
+		synctest.Wait()
+		if got := age(); got < (2*Renew).Seconds()-0.01 || got > (3*Renew).Seconds() {
+			t.Fatalf("age after two failed renewals: %v s, want about %v", got, (2 * Renew).Seconds())
+		}
+		time.Sleep(TTL)
+		synctest.Wait()
+		if got, held := age(), testutil.ToFloat64(k.held.WithLabelValues("report")); got != 0 || held != 0 {
+			t.Fatalf("once the job stopped: age %v, held %v; want 0, 0", got, held)
+		}
+		cancel()
+		wg.Wait()
+	})
+}
