@@ -23,9 +23,10 @@ const (
 	resolvedTest    = "test"
 )
 
-// unknownEvery is how often one unknown account raises its event
-// [design.md §2 rule 2: repeats are stored and ACKed, not re-alarmed].
-const unknownEvery = time.Hour
+// unknownEvery is how often one unknown account raises its event: the
+// store's decision, which this node's limiter spares the database most
+// of the time.
+const unknownEvery = store.UnknownAccountEvery
 
 // unknownLimiter remembers when each unknown (receiver, account) last
 // raised its event. It is bounded: when full, entries older than the

@@ -531,3 +531,42 @@ func TestSerializationFailuresAreRetried(t *testing.T) {
 		t.Fatalf("alarmrx_store_retries_total{db=\"store\"} = %v, want 5", got)
 	}
 }
+
+// TestUnknownAccountOnceAcrossNodes: each node's receiver lets an unknown
+// account's frame raise the event once an hour; the database keeps the
+// first, so two nodes raise one event and one incident, and the next hour
+// raises again.
+func TestUnknownAccountOnceAcrossNodes(t *testing.T) {
+	a, b := twoNodes(t)
+	ctx := context.Background()
+	at := time.Now()
+	commit := func(s *Store, seq string, at time.Time) {
+		t.Helper()
+		rec := dedupeReceipt("dc09/9999/" + seq)
+		rec.ReceivedAt, rec.UnknownAccounts, rec.UnknownPriority = at, []string{"9999"}, 5
+		_, err := s.Commit(ctx, testMessage("9999", seq), rec)
+		must(t, err)
+	}
+	commit(a, "0001", at)
+	commit(b, "0002", at.Add(time.Second))
+	events := func() int {
+		t.Helper()
+		frameCount(t, a, b)
+		var n int
+		must(t, a.rdb.QueryRowContext(ctx, `SELECT count(*) FROM station_events WHERE kind = ? AND account = '9999'`,
+			EventUnknownAccount).Scan(&n))
+		return n
+	}
+	if n := events(); n != 1 {
+		t.Fatalf("%d unknown-account events from the two nodes, want 1", n)
+	}
+	var incidents int
+	must(t, a.rdb.QueryRowContext(ctx, `SELECT count(*) FROM incidents`).Scan(&incidents))
+	if incidents != 1 {
+		t.Errorf("%d incidents, want 1", incidents)
+	}
+	commit(b, "0003", at.Add(UnknownAccountEvery+time.Second))
+	if n := events(); n != 2 {
+		t.Fatalf("%d unknown-account events after an hour, want 2", n)
+	}
+}

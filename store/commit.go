@@ -117,6 +117,15 @@ func (s *Store) writeThen(ctx context.Context, fn func(ctx context.Context, tx *
 	return s.db.WriteThen(ctx, fn, after)
 }
 
+// UnknownAccountEvery is how often one unknown account raises its event
+// and incident [design.md §2 rule 2: repeats are stored and ACKed, not
+// re-alarmed].
+const UnknownAccountEvery = time.Hour
+
+// unknownRaisedSQL finds an unknown account's event since a time
+// (station_events_at: the last hour's events).
+const unknownRaisedSQL = `SELECT 1 FROM station_events WHERE at > ? AND kind = ? AND receiver = ? AND account = ? LIMIT 1`
+
 // The projection's statements for every frame, prepared once at Open.
 const (
 	insertFrameSQL = `INSERT INTO frames
@@ -214,6 +223,14 @@ type txStmts struct {
 	queued   []bool // the outputs given rows, by index in outbox; nil: not tracked
 }
 
+// queryRow is exec's for a query of one row.
+func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st.prepared == nil {
+		return st.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.prepared.QueryRowContext(ctx, query, args...)
+}
+
 func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st.prepared == nil {
 		return st.tx.ExecContext(ctx, query, args...)
@@ -244,6 +261,19 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 		return err
 	}
 	for _, acct := range rec.UnknownAccounts {
+		// Each node's receiver lets an unknown account through once an
+		// hour; the database keeps the first (the projection runs one at
+		// a time across the nodes), so that two nodes raise one event and
+		// one incident, not one each.
+		var one int
+		err := st.queryRow(ctx, unknownRaisedSQL, received-UnknownAccountEvery.Nanoseconds(), EventUnknownAccount,
+			rec.Receiver, acct).Scan(&one)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		detail, err := json.Marshal(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
 		if err != nil {
 			return err
