@@ -5,45 +5,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/postgres"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap/zaptest"
 )
-
-// pgRecordingDialect is PostgreSQL's dialect recording every query text
-// the store's connections take, as recordingDialect does SQLite's.
-type pgRecordingDialect struct {
-	mu   sync.Mutex
-	seen []string
-}
-
-func (*pgRecordingDialect) Name() string                { return postgres.Dialect.Name() }
-func (*pgRecordingDialect) Least(a, b string) string    { return postgres.Dialect.Least(a, b) }
-func (*pgRecordingDialect) Greatest(a, b string) string { return postgres.Dialect.Greatest(a, b) }
-func (*pgRecordingDialect) ConvertArg(v any) any {
-	return postgres.Dialect.(core.ArgConverter).ConvertArg(v)
-}
-
-func (r *pgRecordingDialect) Rebind(q string) string {
-	r.mu.Lock()
-	r.seen = append(r.seen, q)
-	r.mu.Unlock()
-	return postgres.Dialect.Rebind(q)
-}
-
-func (r *pgRecordingDialect) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.seen
-	r.seen = nil
-	return out
-}
 
 // pgScanRE finds a plan node that reads signals or frames.
 var pgScanRE = regexp.MustCompile(`(Seq Scan|Index Scan|Index Scan Backward|Index Only Scan|Index Only Scan Backward|Bitmap Heap Scan)` +
@@ -91,18 +58,9 @@ func TestListQueriesUseIndexesOnPostgres(t *testing.T) {
 	if testEngine == nil {
 		t.Skip("PostgreSQL's planner: the PostgreSQL run has it")
 	}
-	rec := &pgRecordingDialect{}
-	s, err := Open(context.Background(), t.TempDir()+"/"+FileName, Options{Logger: zaptest.NewLogger(t),
-		Registerer: prometheus.NewRegistry(), Outbox: []OutboxTarget{{Name: "hook"}}, dialect: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	rec := &recordingDialect{base: postgres.Dialect, name: postgres.Dialect.Name()}
+	s := planStore(t, t.TempDir()+"/"+FileName, rec)
 	ctx := context.Background()
-	raw := "\nED280035\"SIA-DCS\"0001L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r"
-	if _, err := s.Commit(ctx, testMessage("1234", "0001"), testReceipt(raw)); err != nil {
-		t.Fatal(err)
-	}
 	// A session of its own: the store's writer has one connection.
 	conn, _, err := postgres.Connect(ctx, s.opts.DSN, "plan-test", time.Second)
 	if err != nil {
@@ -114,49 +72,42 @@ func TestListQueriesUseIndexesOnPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checked := map[string]bool{}
-	for _, c := range listPlanCases() {
-		rec.take()
-		if err := c.call(ctx, s); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+	tables := 0
+	checked := explainLists(t, s, rec, func(c planCase, q string) {
+		if !tableQueryRE.MatchString(q) {
+			return
 		}
-		for _, q := range rec.take() {
-			if checked[q] || !strings.HasPrefix(strings.TrimSpace(q), "SELECT") || !tableQueryRE.MatchString(q) {
-				continue
-			}
-			checked[q] = true
-			pq := postgres.Dialect.Rebind(q)
-			n := 0
-			for _, m := range placeholderRE.FindAllStringSubmatch(pq, -1) {
-				v, _ := strconv.Atoi(m[1])
-				n = max(n, v)
-			}
-			if _, err := conn.Exec(ctx, "PREPARE plan_check AS "+pq); err != nil {
-				t.Fatalf("%s: prepare %s: %v", c.name, q, err)
-			}
-			args := strings.TrimSuffix(strings.Repeat("NULL,", n), ",")
-			explain := "EXPLAIN EXECUTE plan_check"
-			if n > 0 {
-				explain += "(" + args + ")"
-			}
-			rows, err := conn.Query(ctx, explain)
-			if err != nil {
-				t.Fatalf("%s: explain %s: %v", c.name, q, err)
-			}
-			plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				t.Fatalf("%s: explain %s: %v", c.name, q, err)
-			}
-			if _, err := conn.Exec(ctx, "DEALLOCATE plan_check"); err != nil {
-				t.Fatal(err)
-			}
-			if bad := pgBadPlanRows(plan); !c.scan && len(bad) > 0 {
-				t.Errorf("%s reads all of a table on PostgreSQL:\n%s\nplan:\n%s", c.name, pq, strings.Join(plan, "\n"))
-			}
+		tables++
+		pq := postgres.Dialect.Rebind(q)
+		n := 0
+		for _, m := range placeholderRE.FindAllStringSubmatch(pq, -1) {
+			v, _ := strconv.Atoi(m[1])
+			n = max(n, v)
 		}
-	}
-	if len(checked) == 0 {
+		if _, err := conn.Exec(ctx, "PREPARE plan_check AS "+pq); err != nil {
+			t.Fatalf("%s: prepare %s: %v", c.name, q, err)
+		}
+		explain := "EXPLAIN EXECUTE plan_check"
+		if n > 0 {
+			explain += "(" + strings.TrimSuffix(strings.Repeat("NULL,", n), ",") + ")"
+		}
+		rows, err := conn.Query(ctx, explain)
+		if err != nil {
+			t.Fatalf("%s: explain %s: %v", c.name, q, err)
+		}
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: explain %s: %v", c.name, q, err)
+		}
+		if _, err := conn.Exec(ctx, "DEALLOCATE plan_check"); err != nil {
+			t.Fatal(err)
+		}
+		if bad := pgBadPlanRows(plan); !c.scan && len(bad) > 0 {
+			t.Errorf("%s reads all of a table on PostgreSQL:\n%s\nplan:\n%s", c.name, pq, strings.Join(plan, "\n"))
+		}
+	})
+	if tables == 0 {
 		t.Fatal("no query of signals or frames was recorded")
 	}
-	t.Logf("%d queries of signals or frames explained", len(checked))
+	t.Logf("%d queries of signals or frames explained, of %d", tables, len(checked))
 }

@@ -24,23 +24,34 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// recordingDialect is SQLite's dialect that records every query text the
-// store's connections take: the plan test explains exactly what the store
-// runs, so that a condition or a query added to a list cannot slip by.
+// recordingDialect is an engine's dialect (base) that records every query
+// text the store's connections take: the plan tests explain exactly what
+// the store runs, so that a condition or a query added to a list cannot
+// slip by.
 type recordingDialect struct {
+	base core.Dialect
+	name string
 	mu   sync.Mutex
 	seen []string
 }
 
-func (*recordingDialect) Name() string                { return "sqlite-recorded" }
-func (*recordingDialect) Least(a, b string) string    { return sqlite.Dialect.Least(a, b) }
-func (*recordingDialect) Greatest(a, b string) string { return sqlite.Dialect.Greatest(a, b) }
+func (r *recordingDialect) Name() string                { return r.name }
+func (r *recordingDialect) Least(a, b string) string    { return r.base.Least(a, b) }
+func (r *recordingDialect) Greatest(a, b string) string { return r.base.Greatest(a, b) }
+
+// ConvertArg is the base's (PostgreSQL binds bools as 0/1).
+func (r *recordingDialect) ConvertArg(v any) any {
+	if c, ok := r.base.(core.ArgConverter); ok {
+		return c.ConvertArg(v)
+	}
+	return v
+}
 
 func (r *recordingDialect) Rebind(q string) string {
 	r.mu.Lock()
 	r.seen = append(r.seen, q)
 	r.mu.Unlock()
-	return q
+	return r.base.Rebind(q)
 }
 
 // take returns the queries recorded since the last take.
@@ -50,6 +61,47 @@ func (r *recordingDialect) take() []string {
 	out := r.seen
 	r.seen = nil
 	return out
+}
+
+// planStore opens the store at path with every query recorded (rec), an
+// outbox, and a frame in it; the plan tests explain what its lists run.
+func planStore(t *testing.T, path string, rec *recordingDialect) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		Outbox: []OutboxTarget{{Name: "hook"}}, dialect: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	raw := "\nED280035\"SIA-DCS\"0001L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r"
+	if _, err := s.Commit(context.Background(), testMessage("1234", "0001"), testReceipt(raw)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// explainLists runs every list case on s and hands each SELECT it ran
+// (once per text) to check; it returns the texts checked.
+func explainLists(t *testing.T, s *Store, rec *recordingDialect, check func(c planCase, q string)) map[string]bool {
+	t.Helper()
+	checked := map[string]bool{}
+	for _, c := range listPlanCases() {
+		rec.take()
+		if err := c.call(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, q := range rec.take() {
+			if checked[q] || !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
+				continue
+			}
+			checked[q] = true
+			check(c, q)
+		}
+	}
+	if len(checked) == 0 {
+		t.Fatal("no query was recorded")
+	}
+	return checked
 }
 
 // planCase is one call of a list as the API or the daemon makes it; scan
@@ -76,20 +128,11 @@ type planCase struct {
 // case marks; no index of them would pay for its write on every frame.
 func TestListQueriesUseIndexes(t *testing.T) {
 	onSQLiteOnly(t)
-	rec := &recordingDialect{}
+	rec := &recordingDialect{base: sqlite.Dialect, name: "sqlite-recorded"}
 	path := filepath.Join(t.TempDir(), FileName)
-	s, err := Open(context.Background(), path, Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
-		Outbox: []OutboxTarget{{Name: "hook"}}, dialect: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := planStore(t, path, rec)
 	ctx := context.Background()
-	raw := "\nED280035\"SIA-DCS\"0001L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r"
-	if _, err := s.Commit(ctx, testMessage("1234", "0001"), testReceipt(raw)); err != nil {
-		t.Fatal(err)
-	}
-	rejected := testReceipt(raw)
+	rejected := testReceipt("\nED280035\"SIA-DCS\"0002L0#1234[#1234|NBA01]_12:00:00,01-01-2024\r")
 	rejected.Status = StatusRejected
 	if _, err := s.Commit(ctx, testMessage("1234", "0002"), rejected); err != nil {
 		t.Fatal(err)
@@ -100,29 +143,15 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = explain.Close() })
-	checked := map[string]bool{}
-	for _, c := range listPlanCases() {
-		rec.take()
-		if err := c.call(ctx, s); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+	checked := explainLists(t, s, rec, func(c planCase, q string) {
+		plan, err := queryPlan(ctx, explain, q)
+		if err != nil {
+			t.Fatalf("%s: explain %s: %v", c.name, q, err)
 		}
-		for _, q := range rec.take() {
-			if checked[q] || !strings.HasPrefix(strings.TrimSpace(q), "SELECT") {
-				continue
-			}
-			checked[q] = true
-			plan, err := queryPlan(ctx, explain, q)
-			if err != nil {
-				t.Fatalf("%s: explain %s: %v", c.name, q, err)
-			}
-			if bad := badPlanRows(q, plan, c.scan); len(bad) > 0 {
-				t.Errorf("%s reads all of a table:\n%s\nplan:\n%s", c.name, q, strings.Join(plan, "\n"))
-			}
+		if bad := badPlanRows(q, plan, c.scan); len(bad) > 0 {
+			t.Errorf("%s reads all of a table:\n%s\nplan:\n%s", c.name, q, strings.Join(plan, "\n"))
 		}
-	}
-	if len(checked) == 0 {
-		t.Fatal("no query was recorded")
-	}
+	})
 	checkEveryTableQuery(t, checked)
 }
 
