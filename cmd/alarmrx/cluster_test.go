@@ -152,6 +152,17 @@ func (h *hookReceiver) received() []string {
 	return slices.Clone(h.keys)
 }
 
+// processesOnPostgres begins a test of alarmrx processes (skipped with
+// -short): a PostgreSQL database of its own, a directory, and the binary.
+func processesOnPostgres(t *testing.T) (dsn, dir, bin string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts and kills real processes")
+	}
+	dsn, dir = pgtest.Database(t), t.TempDir()
+	return dsn, dir, buildAlarmrx(t, dir)
+}
+
 // TestTwoNodesFailOver is the proof of several nodes on one PostgreSQL
 // database: panels send to node a and fail over to node b, their backup
 // path, when a is killed (SIGKILL) at a random moment (and back to a when
@@ -164,13 +175,8 @@ func (h *hookReceiver) received() []string {
 //
 //	ALARMRX_CLUSTER_ROUNDS=10 go test -run TwoNodesFailOver -v ./cmd/alarmrx
 func TestTwoNodesFailOver(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills real processes")
-	}
-	dsn := pgtest.Database(t)
+	dsn, dir, bin := processesOnPostgres(t)
 	rounds := envRounds(t, "ALARMRX_CLUSTER_ROUNDS", 2)
-	dir := t.TempDir()
-	bin := buildAlarmrx(t, dir)
 	hook := &hookReceiver{}
 	hookSrv := httptest.NewServer(hook)
 	defer hookSrv.Close()
@@ -393,12 +399,7 @@ func TestTwoNodesFailOver(t *testing.T) {
 // node within the 10 s target, and the records go on from there, each
 // once, in order.
 func TestSurgardOutputFollowsItsLease(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills real processes")
-	}
-	dsn := pgtest.Database(t)
-	dir := t.TempDir()
-	bin := buildAlarmrx(t, dir)
+	dsn, dir, bin := processesOnPostgres(t)
 	hook := httptest.NewServer(&hookReceiver{})
 	defer hook.Close()
 	ports := map[string]string{}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/panel"
-	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,12 +27,7 @@ import (
 // retransmission of the last one, which the old daemon had acknowledged
 // just before it stopped, is acknowledged as the duplicate it is.
 func TestStoreCopyCutOver(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real processes")
-	}
-	dsn := pgtest.Database(t)
-	dir := t.TempDir()
-	bin := buildAlarmrx(t, dir)
+	dsn, dir, bin := processesOnPostgres(t)
 	old := &clusterNode{name: "sqlite", bin: bin, cfg: filepath.Join(dir, "sqlite.yaml"),
 		dc09: fmt.Sprintf("127.0.0.1:%d", freePort(t)), http: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	data := filepath.Join(dir, "data")
