@@ -154,7 +154,10 @@ func (f StorageFault) Error() string { return f.Err.Error() }
 func (f StorageFault) Unwrap() error { return f.Err }
 
 // Write runs fn in a transaction of its own on the writer and returns after
-// it committed (nil) or rolled back (fn's error, or the commit's).
+// it committed (nil) or rolled back (fn's error, or the commit's). fn runs
+// on the writer's goroutine with the writer's context: what the caller's
+// ctx carries (a job's lease, say) fn reads from the caller's ctx, which
+// it closes over.
 func (db *Writer) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.WriteThen(ctx, fn, nil)
 }
