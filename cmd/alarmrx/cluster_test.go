@@ -25,9 +25,6 @@ import (
 	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/internal/pgtest"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/store"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 )
 
 const clusterToken = "t0ken-of-the-cluster-test"
@@ -319,23 +316,7 @@ func TestTwoNodesFailOver(t *testing.T) {
 	must(t, paused.cmd.Process.Signal(syscall.SIGCONT))
 
 	// Everything acknowledged is stored once, and delivered.
-	s, err := store.Open(context.Background(), filepath.Join(dir, "unused"), store.Options{Logger: zap.NewNop(),
-		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
-	must(t, err)
-	defer s.Close()
-	var st stored
-	defer func() {
-		if len(st.missing) > 0 {
-			t.Logf("missing, of %d: %v", len(st.missing), st.missing[:min(len(st.missing), 20)])
-		}
-	}()
-	eventually(t, 30*time.Second, "every acknowledged frame projected", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		var err error
-		st, err = storedOnce(s, acked)
-		return err == nil && len(st.missing) == 0
-	})
+	st := storedOnPostgres(t, dsn, &mu, acked)
 	if st.dups != 0 {
 		t.Fatalf("%d acknowledged signals stored twice", st.dups)
 	}

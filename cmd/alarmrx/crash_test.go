@@ -189,6 +189,32 @@ func storedOnce(s *store.Store, acked map[string]map[string]string) (stored, err
 	return out, nil
 }
 
+// storedOnPostgres opens a store of its own on the PostgreSQL database
+// dsn, as a node beside the others, and waits up to 30 s until every frame
+// of acked (read under mu) is stored, saying which are missing if some
+// stay so. It returns the count for the test to judge.
+func storedOnPostgres(t *testing.T, dsn string, mu sync.Locker, acked map[string]map[string]string) stored {
+	t.Helper()
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "unused"), store.Options{Logger: zap.NewNop(),
+		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
+	must(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	var st stored
+	defer func() {
+		if len(st.missing) > 0 {
+			t.Logf("missing, of %d: %v", len(st.missing), st.missing[:min(len(st.missing), 20)])
+		}
+	}()
+	eventually(t, 30*time.Second, "every acknowledged frame projected", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		var err error
+		st, err = storedOnce(s, acked)
+		return err == nil && len(st.missing) == 0
+	})
+	return st
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -15,9 +15,6 @@ import (
 
 	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/store"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 )
 
 // TestDatabaseRestartUnderLoad: the PostgreSQL server of a node crashes
@@ -136,18 +133,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	stop()
 	wg.Wait()
 
-	s, err := store.Open(context.Background(), filepath.Join(dir, "unused"), store.Options{Logger: zap.NewNop(),
-		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
-	must(t, err)
-	defer s.Close()
-	var st stored
-	eventually(t, 30*time.Second, "every acknowledged frame projected", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		var err error
-		st, err = storedOnce(s, acked)
-		return err == nil && len(st.missing) == 0
-	})
+	st := storedOnPostgres(t, dsn, &mu, acked)
 	total, missing, dups := st.total, len(st.missing), st.dups
 	t.Logf("%d ACKed (%d while the database was going down, %d after), %d refused; missing %d, stored twice %d",
 		total, ackedDown.Load(), ackedAfter.Load(), refused.Load(), missing, dups)

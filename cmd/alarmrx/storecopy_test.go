@@ -9,14 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/panel"
 	"github.com/alarmrx/alarmrx/protocols/dc09"
-	"github.com/alarmrx/alarmrx/store"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 )
 
 // TestStoreCopyCutOver moves a station as the README's cut-over does: a
@@ -122,15 +120,7 @@ receivers:
 	}
 	send(node.dc09, 251, 260)
 
-	s, err := store.Open(context.Background(), filepath.Join(dir, "unused"), store.Options{Logger: zap.NewNop(),
-		Registerer: prometheus.NewRegistry(), Driver: store.DriverPostgres, DSN: dsn, NodeID: "checker"})
-	must(t, err)
-	defer s.Close()
-	var st stored
-	eventually(t, 10*time.Second, "every acknowledged frame on the node", func() bool {
-		st, err = storedOnce(s, acked)
-		return err == nil && len(st.missing) == 0
-	})
+	st := storedOnPostgres(t, dsn, &sync.Mutex{}, acked)
 	if st.total != 260 || st.dups != 0 {
 		t.Fatalf("%d acknowledged, %d stored twice (missing %v); want 260 stored once", st.total, st.dups, st.missing)
 	}
