@@ -595,34 +595,35 @@ func (c *stationCopy) copyJournal(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("store: copy: journal: %w", err)
 	}
 	defer rows.Close()
-	var entries [][]any
-	for rows.Next() {
+	// Streamed, as the tables are: one entry in hand at a time.
+	var row []any
+	next := func() ([]any, error) {
+		if !rows.Next() {
+			return nil, rows.Err()
+		}
 		var id int64
 		var entry []byte
 		if err := rows.Scan(&id, &entry); err != nil {
-			return fmt.Errorf("store: copy: journal: %w", err)
+			return nil, err
 		}
 		_, rec, err := decodeEntry(entry)
 		if err != nil {
-			return fmt.Errorf("store: copy: journal entry %d: %w", id, err)
+			return nil, fmt.Errorf("entry %d: %w", id, err)
 		}
 		at := rec.ReceivedAt.UnixNano()
-		if rec.DedupeKey != "" && (rec.Status == "" || rec.Status == StatusAccepted) {
-			c.keys["dedupe:"+rec.DedupeKey] = dedupeKey{frame: id, at: at}
+		for _, key := range frameKeys(rec) {
+			if key != "" {
+				c.keys[key] = dedupeKey{frame: id, at: at}
+			}
 		}
-		if rec.IdempotencyKey != "" {
-			c.keys["message:"+rec.IdempotencyKey] = dedupeKey{frame: id, at: at}
-		}
-		entries = append(entries, []any{id, "", at, entry})
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: copy: journal: %w", err)
+		c.res.JournalEntries++
+		row = append(row[:0], id, "", at, entry)
+		return row, nil
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"journal"}, []string{"id", "node", "committed_at", "entry"},
-		pgx.CopyFromRows(entries)); err != nil {
+		pgx.CopyFromFunc(next)); err != nil {
 		return fmt.Errorf("store: copy: journal: %w", err)
 	}
-	c.res.JournalEntries = int64(len(entries))
 	return nil
 }
 
@@ -634,9 +635,9 @@ func (c *stationCopy) copyDedupeKeys(ctx context.Context, tx pgx.Tx) error {
 	for _, q := range []struct{ prefix, sql string }{
 		// frames_received_at: the window's frames only. The newest frame
 		// of a key wins whatever the order the rows come in.
-		{"dedupe:", `SELECT dedupe_key, id, received_at FROM frames
+		{dedupeKeyPrefix, `SELECT dedupe_key, id, received_at FROM frames
 			WHERE received_at >= ? AND dedupe_key <> '' AND status = 'accepted'`},
-		{"message:", `SELECT key, frame_id, at FROM message_ids WHERE at >= ?`},
+		{messageKeyPrefix, `SELECT key, frame_id, at FROM message_ids WHERE at >= ?`},
 	} {
 		rows, err := c.stx.QueryContext(ctx, q.sql, cutoff)
 		if err != nil {

@@ -676,16 +676,22 @@ func (k *batchKeys) reset() {
 	k.keys, k.frames, k.taken = k.keys[:0], k.frames[:0], k.taken[:0]
 }
 
+// The kinds of keys in dedupe_keys, by their prefix.
+const (
+	dedupeKeyPrefix  = "dedupe:"  // a frame's dedupe key
+	messageKeyPrefix = "message:" // an XML message's idempotency key
+)
+
 // frameKeys are the keys a frame takes, in the order they are checked:
 // its dedupe key (an accepted frame's), then its idempotency key; "" for
 // none.
-func frameKeys(c *commitItem) [2]string {
+func frameKeys(rec *Receipt) [2]string {
 	var keys [2]string
-	if c.rec.DedupeKey != "" && (c.rec.Status == "" || c.rec.Status == StatusAccepted) {
-		keys[0] = "dedupe:" + c.rec.DedupeKey
+	if rec.DedupeKey != "" && (rec.Status == "" || rec.Status == StatusAccepted) {
+		keys[0] = dedupeKeyPrefix + rec.DedupeKey
 	}
-	if c.rec.IdempotencyKey != "" {
-		keys[1] = "message:" + c.rec.IdempotencyKey
+	if rec.IdempotencyKey != "" {
+		keys[1] = messageKeyPrefix + rec.IdempotencyKey
 	}
 	return keys
 }
@@ -771,7 +777,7 @@ func (b *journalBatcher) writeShared(ctx context.Context, tx *engine.Tx, items [
 		c := it.(*commitItem)
 		c.duplicateOf = 0
 		ids[i] = seq[i]
-		keys := frameKeys(c)
+		keys := frameKeys(&c.rec)
 		holder := -1
 		for _, key := range keys {
 			if h, ok := k.first[key]; ok && key != "" {
@@ -889,7 +895,7 @@ func (b *journalBatcher) holdersOf(ctx context.Context, tx *engine.Tx, items []a
 		if _, ok := k.sameAs[i]; ok {
 			continue
 		}
-		keys := frameKeys(c)
+		keys := frameKeys(&c.rec)
 		for _, key := range keys {
 			if key == "" || got[key] {
 				continue

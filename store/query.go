@@ -441,7 +441,7 @@ func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 		// Another node may have taken the key a moment ago, its frame not
 		// projected yet: the journal's key is what the nodes share.
 		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM dedupe_keys WHERE key = ?
-			UNION ALL SELECT 1 FROM message_ids WHERE key = ? LIMIT 1`, "message:"+key, key).Scan(&one)
+			UNION ALL SELECT 1 FROM message_ids WHERE key = ? LIMIT 1`, messageKeyPrefix+key, key).Scan(&one)
 	} else {
 		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key = ?`, key).Scan(&one)
 	}
