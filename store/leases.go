@@ -161,12 +161,15 @@ func (s *Store) Heartbeat(ctx context.Context, httpAddr, version string) error {
 	if ours {
 		return nil
 	}
-	var age int64
-	if err := s.rdb.QueryRowContext(ctx, `SELECT `+dbNowSQL+` - heartbeat_at FROM nodes WHERE id = ?`, s.opts.NodeID).Scan(&age); err != nil {
-		return fmt.Errorf("store: heartbeat: %w", err)
+	// The row is another process's whatever its age says; the age is
+	// for the message only.
+	age := "of unknown age"
+	var ns int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT `+dbNowSQL+` - heartbeat_at FROM nodes WHERE id = ?`, s.opts.NodeID).Scan(&ns); err == nil {
+		age = time.Duration(ns).Round(time.Millisecond).String() + " old"
 	}
-	return fmt.Errorf("%w: node %q has another process's heartbeat, %s old: give each node its own store.node_id",
-		ErrNodeIDInUse, s.opts.NodeID, time.Duration(age).Round(time.Millisecond))
+	return fmt.Errorf("%w: node %q has another process's heartbeat, %s: give each node its own store.node_id",
+		ErrNodeIDInUse, s.opts.NodeID, age)
 }
 
 // claimNode takes this node's id at Open, waiting up to claimWait for the
@@ -182,7 +185,7 @@ func (s *Store) claimNode(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return err
+			return errors.Join(err, ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

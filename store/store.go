@@ -409,6 +409,15 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		}
 	}
 	go s.gauges.run()
+	if s.jr.shared {
+		// Open may have waited seconds since the claim (the journal left,
+		// the listener): past nodeLive another process could have taken
+		// the id. The daemon's heartbeat goes on from here.
+		if err := s.Heartbeat(ctx, "", ""); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
 	durability := zap.String("synchronous", opts.Synchronous)
 	if opts.Driver == DriverPostgres {
 		durability = zap.String("synchronous_commit", "on")
