@@ -252,6 +252,12 @@ func (c *stationCopy) run(ctx context.Context) error {
 		return fmt.Errorf("store: copy: %s: %w", c.res.Target, err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
+	// A node that starts meanwhile waits for the copy (its claim of a
+	// nodes row), rather than slipping in between the check and the
+	// TRUNCATE and running on a database replaced under it.
+	if _, err := tx.Exec(ctx, `LOCK TABLE nodes IN EXCLUSIVE MODE`); err != nil {
+		return fmt.Errorf("store: copy: %s: %w", c.res.Target, err)
+	}
 	if err := c.checkTarget(ctx, tx); err != nil {
 		return err
 	}
@@ -259,16 +265,24 @@ func (c *stationCopy) run(ctx context.Context) error {
 	for _, t := range tables {
 		names = append(names, t.name)
 	}
-	if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(quoteAll(names), ", ")+` RESTART IDENTITY`); err != nil {
+	// The sequences are set after the copy (setSequences).
+	if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(quoteAll(names), ", ")); err != nil {
 		return fmt.Errorf("store: copy: empty the target: %w", err)
+	}
+	// The journal first, and its snapshot let go: it is the running
+	// daemon's acknowledgement path, whose WAL cannot be reset while a
+	// reader holds it.
+	if err := c.copyJournal(ctx, tx); err != nil {
+		return err
+	}
+	if c.jtx != nil {
+		_ = c.jtx.Rollback()
+		c.jtx = nil
 	}
 	for _, t := range tables {
 		if err := c.copyTable(ctx, tx, t); err != nil {
 			return err
 		}
-	}
-	if err := c.copyJournal(ctx, tx); err != nil {
-		return err
 	}
 	if err := c.copyDedupeKeys(ctx, tx); err != nil {
 		return err
@@ -470,15 +484,12 @@ func (c *stationCopy) copyTable(ctx context.Context, tx pgx.Tx, t copyTable) err
 	}
 	defer rows.Close()
 	src := newRowSource(rows, t, total, c.o.Progress)
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src)
-	if err == nil {
-		err = src.err
-	}
-	if err != nil {
+	// CopyFrom returns the source's Err too. The verification counts the
+	// target itself.
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src); err != nil {
 		return fmt.Errorf("store: copy: %s, after %d rows: %w", t.name, src.n, err)
 	}
 	src.report(true)
-	_ = n // the verification counts the target itself
 	return nil
 }
 
@@ -729,7 +740,7 @@ func (c *stationCopy) verify(ctx context.Context, tx pgx.Tx) error {
 }
 
 // quote makes name an SQL identifier, in both engines' syntax.
-func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 func quoteAll(names []string) []string {
 	out := make([]string, len(names))
