@@ -189,7 +189,7 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 		b.queued = make([]bool, len(b.s.opts.Outbox))
 	}
 	clear(b.queued) // a projection that failed leaves nothing to wake
-	st := &txStmts{tx: tx.Tx, prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q,
+	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q,
 		returning: b.s.opts.Driver == DriverPostgres}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
@@ -210,14 +210,11 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 
 // txStmts are the writer's prepared statements bound to one transaction.
 type txStmts struct {
-	tx                   *sql.Tx
 	frame, signal, event *sql.Stmt
 	returning            bool      // signal is insertSignalReturningSQL
 	q                    *queue.Tx // the queue's writer; its Touched are published after the commit
 	// prepared gives the writer's statements, prepared once on its
-	// connection, bound to this transaction. It is nil outside the
-	// writer's batches (operator steps), where statements are prepared
-	// per call.
+	// connection, bound to this transaction.
 	prepared *engine.Tx
 	outbox   []OutboxTarget
 	queued   []bool // the outputs given rows, by index in outbox; nil: not tracked
@@ -225,16 +222,10 @@ type txStmts struct {
 
 // queryRow is exec's for a query of one row.
 func (st *txStmts) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st.prepared == nil {
-		return st.tx.QueryRowContext(ctx, query, args...)
-	}
 	return st.prepared.QueryRowContext(ctx, query, args...)
 }
 
 func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st.prepared == nil {
-		return st.tx.ExecContext(ctx, query, args...)
-	}
 	return st.prepared.ExecContext(ctx, query, args...)
 }
 
