@@ -197,6 +197,11 @@ func (r *Reporter) customer(ctx context.Context, c store.Customer, to []store.Re
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			err := r.opts.Store.ReleaseDelivery(rctx, d.ID, claim)
 			cancel()
+			if err != nil {
+				// Not sent, yet it will show unconfirmed and stay unsent.
+				r.log.Warn("report delivery left claimed: its recipient shows unconfirmed and is not mailed",
+					zap.Int64("delivery", d.ID), zap.String("to", d.Recipient.Email), zap.Error(err))
+			}
 			return false, errors.Join(sendErr, err)
 		}
 		if err := r.opts.Store.MarkDelivery(ctx, d.ID, sendErr); err != nil {

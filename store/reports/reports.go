@@ -364,34 +364,26 @@ func (s *MorningReports) ReleaseDelivery(ctx context.Context, id, claim int64) e
 // MarkDelivery records an attempt to mail a report to one recipient:
 // sent, or failed with why (and the claim given back, for a later try).
 func (s *MorningReports) MarkDelivery(ctx context.Context, id int64, sendErr error) error {
-	now := s.opts.Now().UnixNano()
-	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if sendErr == nil {
-			_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET sent_at = ?, attempts = attempts + 1, last_error = ''
-				WHERE id = ?`, now, id)
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE report_deliveries SET attempts = attempts + 1, last_error = ?, claimed_at = NULL,
-			claimed_epoch = 0 WHERE id = ?`, sendErr.Error(), id)
-		return err
-	})
+	return s.markAttempt(ctx, "report_deliveries", ", claimed_at = NULL, claimed_epoch = 0", id, sendErr)
 }
 
 // MarkReport records a sending attempt: sent, or failed with why.
 func (s *MorningReports) MarkReport(ctx context.Context, id int64, sendErr error) error {
-	return s.markAttempt(ctx, "reports", id, sendErr)
+	return s.markAttempt(ctx, "reports", "", id, sendErr)
 }
 
 // markAttempt counts a sending attempt of a row of table: sent now, or
-// failed with why.
-func (s *MorningReports) markAttempt(ctx context.Context, table string, id int64, sendErr error) error {
+// failed with why, and then also set as onFailure says (a constant SET
+// list of the caller's, "" for nothing).
+func (s *MorningReports) markAttempt(ctx context.Context, table, onFailure string, id int64, sendErr error) error {
 	now := s.opts.Now().UnixNano()
 	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if sendErr == nil {
 			_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, now, id)
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET attempts = attempts + 1, last_error = ?`+onFailure+` WHERE id = ?`,
+			sendErr.Error(), id)
 		return err
 	})
 }
