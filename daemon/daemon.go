@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		o, err := output.NewSurgard(output.SurgardOptions{
 			Name: oc.Name, TCP: oc.TCP, Serial: port, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
 			AckTimeout: oc.AckTimeout, Retries: oc.Retries, Heartbeat: oc.Heartbeat, LineDigits: oc.LineDigits, Now: opts.Now,
-			Receiver: heartbeatReceiver(cfg, oc), Line: oc.Line,
+			Receiver: heartbeatReceiver(cfg, oc), Line: oc.Line, Standby: d.store.Clustered(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("daemon: output %q: %w", oc.Name, err)
@@ -676,11 +676,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var outputs sync.WaitGroup
 	for _, o := range d.outputs {
 		// A Sur-Gard output's port is open on the node that holds its
-		// lease only: the automation connects where the records come
-		// from, one sender at a time, in order.
-		if d.store.Clustered() {
-			o.Close()
-		}
+		// lease only (Standby): the automation connects where the records
+		// come from, one sender at a time, in order.
 		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+o.Name(), o.Run) })
 	}
 	for _, w := range d.webhooks {

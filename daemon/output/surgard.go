@@ -36,11 +36,16 @@ type Outbox interface {
 // SurgardOptions configure a Sur-Gard output on a TCP port the automation
 // connects to, or on a serial port wired to the automation computer.
 type SurgardOptions struct {
-	Name   string // outbox target and metric label
-	TCP    string // host:port to listen on; "" when Serial is set
-	Serial *serialport.Config
-	Outbox Outbox
-	Logger *zap.Logger
+	Name string // outbox target and metric label
+	TCP  string // host:port to listen on; "" when Serial is set
+	// Standby leaves the port unbound until Run: on several nodes Run
+	// runs on the holder of the output's lease only, and the port must be
+	// open nowhere else, not even for the moment between NewSurgard and
+	// Run.
+	Standby bool
+	Serial  *serialport.Config
+	Outbox  Outbox
+	Logger  *zap.Logger
 	// Registerer takes the output's metrics.
 	Registerer prometheus.Registerer
 	// AckTimeout is how long to wait for 0x06 (default 4 s); Retries how
@@ -108,7 +113,10 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 	}
 	log := o.Logger.Named("output").With(zap.String("output", o.Name))
 	s := &Surgard{opts: o, status: newStatus(o.Name, o.Outbox, log, o.Registerer, o.Now), wake: make(chan struct{}, 1)}
-	if o.TCP != "" {
+	switch {
+	case o.TCP != "" && o.Standby:
+		s.addr = o.TCP
+	case o.TCP != "":
 		ln, err := net.Listen("tcp", o.TCP)
 		if err != nil {
 			return nil, err
@@ -122,8 +130,7 @@ func NewSurgard(o SurgardOptions) (*Surgard, error) {
 
 // Close releases the port, until Run binds it again. On several nodes the
 // port is open only on the node that holds the output's lease, where Run
-// runs: the automation (or the TCP balancer in front of the nodes) finds
-// it there, and nowhere else.
+// runs (Standby): the automation finds it there, and nowhere else.
 func (s *Surgard) Close() {
 	s.lnMu.Lock()
 	defer s.lnMu.Unlock()

@@ -288,7 +288,7 @@ func TestSurgardRunsAgainAfterItStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := s.Addr()
-	s.Close() // a node that does not hold the lease yet
+	s.Close() // as after a lease lost
 	refused := func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
@@ -334,5 +334,41 @@ func TestSurgardRunsAgainAfterItStopped(t *testing.T) {
 		if !refused() {
 			t.Fatalf("round %d: the port is still open after Run returned", round)
 		}
+	}
+}
+
+// TestSurgardStandbyBindsOnlyInRun: a standby output (several nodes) has
+// its port closed from NewSurgard on, and open only while Run runs.
+func TestSurgardStandbyBindsOnlyInRun(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	s, err := NewSurgard(SurgardOptions{Name: "automation", TCP: addr, Standby: true, Outbox: newMemOutbox(),
+		Registerer: prometheus.NewRegistry(), Logger: zaptest.NewLogger(t), Heartbeat: time.Hour, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		_ = c.Close()
+		t.Fatal("a standby output's port is open before Run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the port does not open in Run: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
