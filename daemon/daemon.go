@@ -112,6 +112,8 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		ProjectDelay:         cfg.Store.ProjectDelay,
 		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
 		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
+		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
+			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
 
 		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
 		RebuildDetail:  registry.RebuildDetail,
@@ -398,9 +400,6 @@ func QueueRules(cfg *configs.Config) receiver.QueueRules {
 		LogOnly:         map[protocols.Category]bool{},
 		Codes:           map[string]receiver.CodeRule{},
 		UnknownPriority: cfg.Queue.UnknownAccountPriority,
-		RunawayMax:      cfg.Queue.Runaway.MaxSignals,
-		RunawayWindow:   cfg.Queue.Runaway.Window,
-		RunawayQuiet:    cfg.Queue.Runaway.Quiet,
 	}
 	for _, name := range cfg.Queue.LogOnlyCategories {
 		if c, ok := protocols.ParseCategory(name); ok {

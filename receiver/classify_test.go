@@ -1,9 +1,7 @@
 package receiver
 
 import (
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
@@ -46,47 +44,5 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("got %s/%d, want %s/%d", h.Mode, h.Priority, c.mode, c.priority)
 			}
 		})
-	}
-}
-
-func TestRunawayTripsOnceThenRepeatsUntilQuiet(t *testing.T) {
-	q := QueueRules{RunawayMax: 3, RunawayWindow: time.Minute, RunawayQuiet: 10 * time.Minute}
-	r := newRunaway(100)
-	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	var got []string
-	step := func(at time.Duration) {
-		trip, repeat, _ := r.observe("1/1234/SIABA/1", t0.Add(at), &q)
-		switch {
-		case trip:
-			got = append(got, "trip")
-		case repeat:
-			got = append(got, "repeat")
-		default:
-			got = append(got, "ok")
-		}
-	}
-	// 3 within a minute are fine; a 4th trips; then repeats until 10 min of quiet.
-	for _, at := range []time.Duration{0, 10 * time.Second, 20 * time.Second, 30 * time.Second, 40 * time.Second,
-		5 * time.Minute, 15*time.Minute + time.Second, 16 * time.Minute} {
-		step(at)
-	}
-	want := "ok ok ok trip repeat repeat ok ok"
-	if s := strings.Join(got, " "); s != want {
-		t.Fatalf("got %q, want %q", s, want)
-	}
-	// Signals spread wider than the window never trip.
-	r2 := newRunaway(100)
-	for i := range 20 {
-		if trip, repeat, _ := r2.observe("k", t0.Add(time.Duration(i)*31*time.Second), &q); trip || repeat {
-			t.Fatalf("signal %d tripped", i)
-		}
-	}
-	// The map stays bounded.
-	r3 := newRunaway(10)
-	for i := range 1000 {
-		r3.observe(string(rune('a'+i%26))+time.Duration(i).String(), t0, &q)
-	}
-	if len(r3.entries) > 10 {
-		t.Fatalf("%d entries kept, cap 10", len(r3.entries))
 	}
 }

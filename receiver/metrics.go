@@ -35,7 +35,6 @@ type metrics struct {
 	resolved           *prometheus.CounterVec
 	unknownEvents      *prometheus.CounterVec
 	prefixMissing      *prometheus.CounterVec
-	runaways           *prometheus.CounterVec
 	linkUp             *prometheus.GaugeVec
 	linkFailures       *prometheus.CounterVec
 	serialOpen         *prometheus.GaugeVec
@@ -110,10 +109,6 @@ func newMetrics(reg prometheus.Registerer, dedupeLen func() float64) *metrics {
 			Name: "alarmrx_account_prefix_missing_total",
 			Help: "Account numbers sent without the receiver's prefix to a listener or XML sender whose account_prefix_mode is expect: stored as sent, they match no account.",
 		}, []string{"listener"}),
-		runaways: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "alarmrx_runaways_total",
-			Help: "Runaway signals detected: more identical signals (account, code, zone) within the window than allowed.",
-		}, []string{"listener"}),
 		linkUp: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "alarmrx_link_up",
 			Help: "1 while a supervised link (a legacy receiver's heartbeats) delivers records, 0 after it fell silent.",
@@ -153,7 +148,6 @@ func (m *metrics) initListener(listener, protocol string) {
 		m.signals.WithLabelValues(protocol, c.String())
 	}
 	m.duplicates.WithLabelValues(listener)
-	m.runaways.WithLabelValues(listener)
 	m.connections.WithLabelValues(listener)
 	m.connsActive.WithLabelValues(listener)
 	m.connsRefused.WithLabelValues(listener, limitMaxConns)

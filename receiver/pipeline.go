@@ -148,7 +148,7 @@ func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	}()
 	f.rec = p.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, f.key)
 	f.marks = p.resolve(f.stored, &f.rec, meta.receivedAt)
-	p.classifyEvents(f.stored, &f.rec, meta.receivedAt)
+	p.classifyEvents(f.stored, &f.rec)
 	err := p.commit(f)
 	if errors.Is(err, store.ErrDuplicate) {
 		// Stored already, by this node or another one the panel reached

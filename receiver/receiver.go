@@ -109,8 +109,7 @@ type Options struct {
 	// a commit of their own; nil keeps none (they are only counted).
 	Polls Polls
 	// Queue decides which events reach the operator queue; the zero value
-	// queues every alarm and detects no runaways (DefaultQueueRules is the
-	// station default).
+	// queues every alarm (DefaultQueueRules is the station default).
 	Queue QueueRules
 	// UnknownMax bounds the unknown accounts remembered for the
 	// once-an-hour "unknown account" event. Default 100000.
@@ -153,7 +152,6 @@ type Receiver struct {
 	// unencrypted remembers the accounts that raised their hourly
 	// "unencrypted" trouble.
 	unencrypted *unknownLimiter
-	runaway     *runaway
 	listeners   []*listener
 	byName      map[string]*pipeline
 	// sources carry the events the station raises itself, one per
@@ -204,7 +202,6 @@ func New(opts Options) (*Receiver, error) {
 	}
 	r.unknown = newUnknownLimiter(opts.UnknownMax)
 	r.unencrypted = newUnknownLimiter(opts.UnknownMax)
-	r.runaway = newRunaway(opts.UnknownMax)
 	r.m = newMetrics(opts.Registerer, func() float64 { return float64(r.dd.len()) })
 	onPanic := func(name string, p any, stack []byte) {
 		r.m.panics.Inc()

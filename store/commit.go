@@ -159,6 +159,12 @@ type frameBatcher struct {
 	queued []bool
 	chunk  []journalRow
 	ids    []int64 // the entries the projection took (PostgreSQL: deleted in its transaction)
+	// runaways counts the runaway signals the last projection detected:
+	// counted once it committed.
+	runaways int
+	// pruneAt is the receipt time (Unix ns) from which a projection next
+	// prunes the runaway detector's idle rows.
+	pruneAt int64
 }
 
 func (b *frameBatcher) Statements() []string {
@@ -189,8 +195,9 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 		b.queued = make([]bool, len(b.s.opts.Outbox))
 	}
 	clear(b.queued) // a projection that failed leaves nothing to wake
+	b.runaways = 0
 	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q,
-		returning: b.s.opts.Driver == DriverPostgres}
+		returning: b.s.opts.Driver == DriverPostgres, runaway: b.s.opts.Runaway, runaways: &b.runaways}
 	var err error
 	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
 		return nil, err
@@ -218,6 +225,11 @@ type txStmts struct {
 	prepared *engine.Tx
 	outbox   []OutboxTarget
 	queued   []bool // the outputs given rows, by index in outbox; nil: not tracked
+	// runaway is the runaway detector's rules; runaways counts its trips,
+	// and latest is the latest receipt projected (Unix ns).
+	runaway  RunawayRules
+	runaways *int
+	latest   int64
 }
 
 // queryRow is exec's for a query of one row.
@@ -243,6 +255,7 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 		devs = append(devs, d.String())
 	}
 	received := rec.ReceivedAt.UnixNano()
+	st.latest = max(st.latest, received)
 	_, err := st.frame.ExecContext(ctx, frameID,
 		received, rec.Receiver, rec.Line, rec.Listener, rec.Transport, rec.RemoteAddr,
 		rec.Protocol, m.Kind, boolInt(m.Encrypted), m.Account, m.Receiver, m.Line, m.Sequence,
@@ -313,6 +326,9 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 			resolution = ResolutionResolved
 		}
 		h := rec.handling(i, e)
+		if err := st.detectRunaway(ctx, rec, account, e, &h); err != nil {
+			return err
+		}
 		args := []any{frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
 			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
 			e.Description, e.Category.String(), h.Priority, e.Text, mods,
@@ -339,6 +355,30 @@ func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.
 		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, st.queued, signalID, received, e, res.OnTestID != 0); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// detectRunaway applies the runaway detector to one signal's handling
+// [design.md §2 rule 2]. It runs in the projection, on the detector's
+// state in the store, so that a panel swinging between two nodes trips
+// it as it would on one. A signal in an on-test scope is not watched; a
+// journal entry of an older build may carry its receiver's decision,
+// which stands.
+func (st *txStmts) detectRunaway(ctx context.Context, rec *Receipt, account string, e *protocols.Event, h *Handling) error {
+	if h.Mode == HandlingTest || h.Mode == HandlingRepeat || h.Runaway {
+		return nil
+	}
+	key := queue.RunawayKey(rec.Receiver, account, e.Format, e.Code, e.Zone)
+	trip, repeat, detail, err := st.q.ObserveRunaway(ctx, key, rec.ReceivedAt.UnixNano(), st.runaway)
+	switch {
+	case err != nil:
+		return err
+	case trip:
+		h.Mode, h.Runaway, h.RunawayDetail = HandlingQueue, true, detail
+		*st.runaways++
+	case repeat:
+		h.Mode = HandlingRepeat
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
+	"github.com/alarmrx/alarmrx/store/queue"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.uber.org/zap"
@@ -440,7 +441,7 @@ func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int
 	if err != nil {
 		return 0, err
 	}
-	if err := b.q.Flush(ctx); err != nil {
+	if err := b.finish(ctx, st); err != nil {
 		return 0, err
 	}
 	if done > 0 {
@@ -490,6 +491,32 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 	return done, last, nil
 }
 
+// runawayPruneEvery is how much receipt time passes between two prunes
+// of the runaway detector's idle rows, while each prune deletes fewer
+// than a batch.
+const runawayPruneEvery = 10 * time.Second
+
+// finish writes what the projection's signals changed on the queue, then,
+// when it is due, prunes the runaway detector's idle rows: by the
+// latest receipt projected, not the clock, so that a projection that
+// lags does not forget a runaway its backlog still holds.
+func (b *frameBatcher) finish(ctx context.Context, st *txStmts) error {
+	if err := b.q.Flush(ctx); err != nil {
+		return err
+	}
+	if st.latest == 0 || st.latest < b.pruneAt {
+		return nil
+	}
+	n, err := b.q.PruneRunaways(ctx, st.latest, st.runaway)
+	if err != nil {
+		return err
+	}
+	if n < queue.PruneBatch {
+		b.pruneAt = st.latest + runawayPruneEvery.Nanoseconds()
+	}
+	return nil
+}
+
 type journalRow struct {
 	id    int64
 	entry []byte
@@ -528,7 +555,7 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	if err != nil {
 		return 0, err
 	}
-	if err := b.q.Flush(ctx); err != nil {
+	if err := b.finish(ctx, st); err != nil {
 		return 0, err
 	}
 	if len(b.ids) > 0 {
@@ -628,6 +655,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	}
 	b.s.gauges.committedOne()
 	j.notify()
+	b.s.m.runaways.Add(float64(b.runaways))
 	for _, e := range b.q.Touched {
 		b.s.queue.publish(e)
 	}

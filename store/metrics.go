@@ -19,6 +19,7 @@ type metrics struct {
 	visible       prometheus.Histogram
 	pruned        *prometheus.CounterVec
 	vacuumed      prometheus.Counter
+	runaways      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -48,6 +49,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name:    "alarmrx_queue_visible_seconds",
 		Help:    "Time from a signal's receipt to its incident change being published to the operator consoles.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	})
+	m.runaways = f.NewCounter(prometheus.CounterOpts{
+		Name: "alarmrx_runaways_total",
+		Help: "Runaway signals this node's projection detected: more identical signals of an account, code and zone within the window than allowed. On several nodes, the sum over the nodes is the station's count.",
 	})
 	for _, st := range []string{StatusAccepted, StatusRejected} {
 		m.framesStored.WithLabelValues(st)

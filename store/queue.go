@@ -38,6 +38,8 @@ const (
 type (
 	// Handling is the pipeline's decision for one event.
 	Handling = queue.Handling
+	// RunawayRules are the runaway detector's.
+	RunawayRules = queue.RunawayRules
 	// QueueEvent tells subscribers that an incident changed.
 	QueueEvent = queue.Event
 )

@@ -155,6 +155,9 @@ type Options struct {
 	// UnknownPollsMax bounds the unknown accounts whose polls are kept as
 	// evidence between two FlushPolls. Default DefaultUnknownPollsMax.
 	UnknownPollsMax int
+	// Runaway is the runaway detector's rules (queue.runaway), applied by
+	// the projection; the zero value turns it off.
+	Runaway RunawayRules
 
 	// dialect, when set, is the engine's SQL dialect instead of SQLite's
 	// own: the query plan test gives one that records every query text.

@@ -97,6 +97,10 @@ type Tx struct {
 	open      map[string]openIncident
 	joins     map[int64]*join
 	joinOrder []int64
+	// watches are the runaway detector's watched signals the transaction
+	// read (ObserveRunaway), written back by Flush.
+	watches    map[string]*watch
+	watchOrder []string
 }
 
 type openIncident struct {
@@ -124,9 +128,12 @@ func (t *Tx) SetDialect(d core.Dialect) {
 }
 
 // Flush writes what the transaction's signals changed on their open
-// incidents, one statement per incident. The writer calls it before the
-// transaction commits.
+// incidents, one statement per incident, and on the runaway detector's
+// watched signals. The writer calls it before the transaction commits.
 func (t *Tx) Flush(ctx context.Context) error {
+	if err := t.flushWatches(ctx); err != nil {
+		return err
+	}
 	if len(t.joinOrder) > 0 && t.d == nil {
 		return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
 	}
@@ -199,6 +206,7 @@ func (t *Tx) Reset(ex Execer) {
 	clear(t.Touched)
 	t.Touched = t.Touched[:0]
 	t.clearJoins()
+	t.clearWatches()
 }
 
 // Touch records that the transaction changed an incident.

@@ -1,0 +1,179 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RunawayRules detect swinging signals [automation-research.md §6.3]:
+// more than Max identical signals (receiver, account, code, zone) within
+// Window trip the detector, which raises one runaway incident; the
+// signal's repeats are then auto-logged on it until the signal has been
+// quiet for Quiet. Max 0 turns the detector off.
+type RunawayRules struct {
+	Max           int
+	Window, Quiet time.Duration
+}
+
+// idle is how long a watched signal's row stays of use after its last
+// receipt: past both the window and the quiet time it says nothing.
+func (r RunawayRules) idle() time.Duration { return max(r.Window, r.Quiet) }
+
+// RunawayKey names one watched signal.
+func RunawayKey(receiver int, account, format, code, zone string) string {
+	return strconv.Itoa(receiver) + "/" + account + "/" + format + code + "/" + zone
+}
+
+// The detector's state is the runaway_watch table, changed only by the
+// projection: its transactions run one at a time across the nodes, so
+// every node decides a signal alike, and a restart forgets nothing. A
+// transaction reads a watched signal's row once and writes it back once,
+// at Flush.
+const (
+	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
+	upsertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,?,?)
+		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
+	// Rows idle past the rules' window and quiet time go a bounded number
+	// at a time (runaway_watch_last_at).
+	pruneWatchSQL = `DELETE FROM runaway_watch WHERE key IN
+		(SELECT key FROM runaway_watch WHERE last_at < ? ORDER BY last_at LIMIT ?)`
+)
+
+// PruneBatch is how many idle rows one PruneRunaways deletes at most.
+const PruneBatch = 1000
+
+// watch is one watched signal in the transaction.
+type watch struct {
+	times   []int64 // receipts inside the window, oldest first (Unix ns)
+	tripped bool
+	last    int64
+	dirty   bool
+}
+
+// ObserveRunaway records one signal of key received at (Unix ns) and says
+// whether it trips the detector (the first signal over the limit, with
+// why) or is a repeat of a tripped signal.
+func (t *Tx) ObserveRunaway(ctx context.Context, key string, at int64, r RunawayRules) (trip, repeat bool, detail string, err error) {
+	if r.Max <= 0 {
+		return false, false, "", nil
+	}
+	w, err := t.watched(ctx, key)
+	if err != nil {
+		return false, false, "", err
+	}
+	w.dirty = true
+	if w.tripped {
+		if at-w.last < r.Quiet.Nanoseconds() {
+			w.last = max(w.last, at)
+			return false, true, "", nil
+		}
+		w.tripped, w.times = false, w.times[:0]
+	}
+	w.last = max(w.last, at)
+	cut := at - r.Window.Nanoseconds()
+	kept := w.times[:0]
+	for _, x := range w.times {
+		if x > cut {
+			kept = append(kept, x)
+		}
+	}
+	w.times = append(kept, at)
+	if len(w.times) > r.Max {
+		n := len(w.times)
+		w.tripped, w.times = true, w.times[:0]
+		return true, false, fmt.Sprintf("%d identical signals within %s", n, r.Window), nil
+	}
+	return false, false, "", nil
+}
+
+// watched is key's state, read from the store the first time the
+// transaction meets it.
+func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
+	if w, ok := t.watches[key]; ok {
+		return w, nil
+	}
+	w := &watch{}
+	var times string
+	var tripped int
+	err := t.ex.QueryRowContext(ctx, selectWatchSQL, key).Scan(&times, &tripped, &w.last)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, err
+	default:
+		w.tripped = tripped != 0
+		if w.times, err = parseWatchTimes(times); err != nil {
+			return nil, fmt.Errorf("store: runaway_watch %q: %w", key, err)
+		}
+	}
+	if t.watches == nil {
+		t.watches = map[string]*watch{}
+	}
+	t.watches[key] = w
+	t.watchOrder = append(t.watchOrder, key)
+	return w, nil
+}
+
+// flushWatches writes back the watched signals the transaction changed.
+func (t *Tx) flushWatches(ctx context.Context) error {
+	var b strings.Builder
+	for _, key := range t.watchOrder {
+		w := t.watches[key]
+		if !w.dirty {
+			continue
+		}
+		b.Reset()
+		for i, x := range w.times {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(x, 10))
+		}
+		tripped := 0
+		if w.tripped {
+			tripped = 1
+		}
+		if _, err := t.ex.ExecContext(ctx, upsertWatchSQL, key, b.String(), tripped, w.last); err != nil {
+			return err
+		}
+	}
+	t.clearWatches()
+	return nil
+}
+
+func (t *Tx) clearWatches() {
+	clear(t.watches)
+	t.watchOrder = t.watchOrder[:0]
+}
+
+func parseWatchTimes(s string) ([]int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	times := make([]int64, len(parts))
+	for i, p := range parts {
+		x, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		times[i] = x
+	}
+	return times, nil
+}
+
+// PruneRunaways deletes up to PruneBatch watched signals whose last
+// receipt is older than the rules' window and quiet time before now (Unix
+// ns), and says how many went: PruneBatch says more may be left.
+func (t *Tx) PruneRunaways(ctx context.Context, now int64, r RunawayRules) (int64, error) {
+	res, err := t.ex.ExecContext(ctx, pruneWatchSQL, now-r.idle().Nanoseconds(), PruneBatch)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
