@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -126,7 +124,8 @@ const UnknownAccountEvery = time.Hour
 // (station_events_at: the last hour's events).
 const unknownRaisedSQL = `SELECT 1 FROM station_events WHERE at > ? AND kind = ? AND receiver = ? AND account = ? LIMIT 1`
 
-// The projection's statements for every frame, prepared once at Open.
+// The projection's statements for every frame on SQLite, prepared once at
+// Open (PostgreSQL's take a group of frames: project.go).
 const (
 	insertFrameSQL = `INSERT INTO frames
 		(id, received_at, receiver, line, listener, transport, remote_addr, protocol, kind, encrypted,
@@ -139,11 +138,7 @@ const (
 		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, zone_description)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
 		 coalesce((SELECT description FROM zones WHERE account_id = ? AND number = ?), ''))`
-	// PostgreSQL's driver has no last insert id: the id comes back as a
-	// row. (On SQLite the row costs the hot path a result set per signal;
-	// the rowid comes with the insert.)
-	insertSignalReturningSQL = insertSignalSQL + ` RETURNING id`
-	insertEventSQL           = `INSERT INTO station_events (at, kind, receiver, account, detail)
+	insertEventSQL = `INSERT INTO station_events (at, kind, receiver, account, detail)
 		VALUES (?,?,?,?,?)`
 )
 
@@ -159,17 +154,23 @@ type frameBatcher struct {
 	queued []bool
 	chunk  []journalRow
 	ids    []int64 // the entries the projection took (PostgreSQL: deleted in its transaction)
+	// The group being projected (projectGroup): its entries, its signals,
+	// and the keys of the state they need.
+	group             []projEntry
+	sigs              []signalRow
+	accounts, watches []string
 	// runaways counts the runaway signals the last projection detected:
 	// counted once it committed.
 	runaways int
 	// pruneAt is the receipt time (Unix ns) from which a projection next
 	// prunes the runaway detector's idle rows.
 	pruneAt int64
+	out     outbox.Batch
 }
 
 func (b *frameBatcher) Statements() []string {
 	if b.s.opts.Driver == DriverPostgres {
-		return []string{insertFrameSQL, insertSignalReturningSQL, insertEventSQL, lockProjectionSQL, selectJournalAllSQL, deleteJournalSQL}
+		return []string{insertFramesSQL, insertSignalsSQL, insertEventSQL, lockProjectionSQL, selectJournalAllSQL, deleteJournalSQL}
 	}
 	return []string{insertFrameSQL, insertSignalSQL, insertEventSQL, cursorSQL}
 }
@@ -196,18 +197,17 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 	}
 	clear(b.queued) // a projection that failed leaves nothing to wake
 	b.runaways = 0
-	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q,
-		returning: b.s.opts.Driver == DriverPostgres, runaway: b.s.opts.Runaway, runaways: &b.runaways}
+	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q, out: &b.out,
+		arrays: b.s.opts.Driver == DriverPostgres, runaway: b.s.opts.Runaway, runaways: &b.runaways}
+	b.out.Reset()
 	var err error
-	if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
-		return nil, err
-	}
-	signalSQL := insertSignalSQL
-	if st.returning {
-		signalSQL = insertSignalReturningSQL
-	}
-	if st.signal, err = tx.Stmt(ctx, signalSQL); err != nil {
-		return nil, err
+	if !st.arrays {
+		if st.frame, err = tx.Stmt(ctx, insertFrameSQL); err != nil {
+			return nil, err
+		}
+		if st.signal, err = tx.Stmt(ctx, insertSignalSQL); err != nil {
+			return nil, err
+		}
 	}
 	if st.event, err = tx.Stmt(ctx, insertEventSQL); err != nil {
 		return nil, err
@@ -217,9 +217,12 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 
 // txStmts are the writer's prepared statements bound to one transaction.
 type txStmts struct {
-	frame, signal, event *sql.Stmt
-	returning            bool      // signal is insertSignalReturningSQL
-	q                    *queue.Tx // the queue's writer; its Touched are published after the commit
+	frame, signal, event *sql.Stmt // frame and signal: SQLite's, a row at a time
+	// arrays: the engine binds slices as arrays (PostgreSQL), and a
+	// group's rows of a kind go in one statement.
+	arrays bool
+	q      *queue.Tx     // the queue's writer; its Touched are published after the commit
+	out    *outbox.Batch // the outbox rows of the group's signals
 	// prepared gives the writer's statements, prepared once on its
 	// connection, bound to this transaction.
 	prepared *engine.Tx
@@ -241,134 +244,11 @@ func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Res
 	return st.prepared.ExecContext(ctx, query, args...)
 }
 
-func (st *txStmts) insertFrame(ctx context.Context, frameID int64, m *protocols.Message, rec *Receipt) error {
-	status := rec.Status
-	if status == "" {
-		status = StatusAccepted
-	}
-	reason := ""
-	if status == StatusRejected {
-		reason = rec.Reason.String()
-	}
-	var devs []string
-	for _, d := range m.Deviations {
-		devs = append(devs, d.String())
-	}
-	received := rec.ReceivedAt.UnixNano()
-	st.latest = max(st.latest, received)
-	_, err := st.frame.ExecContext(ctx, frameID,
-		received, rec.Receiver, rec.Line, rec.Listener, rec.Transport, rec.RemoteAddr,
-		rec.Protocol, m.Kind, boolInt(m.Encrypted), m.Account, m.Receiver, m.Line, m.Sequence,
-		nullTime(m.Timestamp), status, reason, strings.Join(devs, ","), rec.DedupeKey, rec.Detail,
-		rec.Raw)
-	if err != nil {
-		return err
-	}
-	for _, acct := range rec.UnknownAccounts {
-		// Each node's receiver lets an unknown account through once an
-		// hour; the database keeps the first (the projection runs one at
-		// a time across the nodes), so that two nodes raise one event and
-		// one incident, not one each.
-		var one int
-		err := st.queryRow(ctx, unknownRaisedSQL, received-UnknownAccountEvery.Nanoseconds(), EventUnknownAccount,
-			rec.Receiver, acct).Scan(&one)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		detail, err := json.Marshal(map[string]any{"frame_id": frameID, "listener": rec.Listener, "remote_addr": rec.RemoteAddr})
-		if err != nil {
-			return err
-		}
-		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
-			return err
-		}
-		if err := st.q.OpenUnknownIncident(ctx, rec.Receiver, acct, rec.ReceivedAt, rec.UnknownPriority, rec.Listener); err != nil {
-			return err
-		}
-	}
-	if rec.Trouble != nil {
-		if err := st.raiseTrouble(ctx, rec, frameID); err != nil {
-			return err
-		}
-	}
-	if status != StatusAccepted {
-		return nil
-	}
-	if rec.IdempotencyKey != "" {
-		if _, err := st.exec(ctx, `INSERT INTO message_ids (key, frame_id, at) VALUES (?,?,?)`,
-			rec.IdempotencyKey, frameID, received); err != nil {
-			return err
-		}
-	}
-	for i := range m.Events {
-		e := &m.Events[i]
-		mods := ""
-		if len(e.Modifiers) > 0 {
-			b, err := json.Marshal(e.Modifiers)
-			if err != nil {
-				return err
-			}
-			mods = string(b)
-		}
-		account := e.Account
-		if account == "" {
-			account = m.Account
-		}
-		var res Resolution
-		if i < len(rec.Resolutions) {
-			res = rec.Resolutions[i]
-		}
-		resolution := ResolutionUnknown
-		if res.Known() {
-			resolution = ResolutionResolved
-		}
-		h := rec.handling(i, e)
-		if err := st.detectRunaway(ctx, rec, account, e, &h); err != nil {
-			return err
-		}
-		args := []any{frameID, i, received, rec.Receiver, account, e.Format, e.Code, e.Qualifier.String(),
-			e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), boolInt(e.Known),
-			e.Description, e.Category.String(), h.Priority, e.Text, mods,
-			nullTime(e.PanelTime), nullID(res.AccountID), nullID(res.SiteID), resolution,
-			boolInt(res.OnTestID != 0), nullID(res.OnTestID), h.Mode, res.AccountID, res.Zone}
-		var signalID int64
-		var err error
-		if st.returning {
-			err = st.signal.QueryRowContext(ctx, args...).Scan(&signalID)
-		} else {
-			var r sql.Result
-			if r, err = st.signal.ExecContext(ctx, args...); err == nil {
-				signalID, err = r.LastInsertId()
-			}
-		}
-		if err != nil {
-			return err
-		}
-		sig := queue.Signal{ID: signalID, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: account,
-			AccountID: res.AccountID, SiteID: res.SiteID, Event: e}
-		if err := st.q.QueueSignal(ctx, &sig, h); err != nil {
-			return err
-		}
-		if err := outbox.QueueSignal(ctx, st.prepared, st.outbox, st.queued, signalID, received, e, res.OnTestID != 0); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// detectRunaway applies the runaway detector to one signal's handling
-// [design.md §2 rule 2]. It runs in the projection, on the detector's
-// state in the store, so that a panel swinging between two nodes trips
-// it as it would on one. A signal in an on-test scope is not watched; a
-// journal entry of an older build may carry its receiver's decision,
-// which stands.
+// detectRunaway applies the runaway detector to the handling of one
+// signal it watches (watched) [design.md §2 rule 2]. It runs in the
+// projection, on the detector's state in the store, so that a panel
+// swinging between two nodes trips it as it would on one.
 func (st *txStmts) detectRunaway(ctx context.Context, rec *Receipt, account string, e *protocols.Event, h *Handling) error {
-	if h.Mode == HandlingTest || h.Mode == HandlingRepeat || h.Runaway {
-		return nil
-	}
 	key := queue.RunawayKey(rec.Receiver, account, e.Format, e.Code, e.Zone)
 	trip, repeat, detail, err := st.q.ObserveRunaway(ctx, key, rec.ReceivedAt.UnixNano(), st.runaway)
 	switch {

@@ -36,7 +36,7 @@
 // are the store's. The CSV import, the receivers' sync, portal users and visits,
 // secrets at rest, and the queue's and sites' subscriber hubs live here,
 // with the commit path and the projection: it calls the parts'
-// in-transaction functions (outbox.QueueSignal, queue.Tx) on the
+// in-transaction writers (outbox.Batch, queue.Tx) on the
 // projection's *engine.Tx, which runs each statement prepared once on the
 // writer's connection.
 // The engine's SQL dialect (core.Dialect) rebinds every query's

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/queue"
@@ -117,8 +116,10 @@ type journal struct {
 	reached int64
 	// poison is an entry whose projection failed on its own (not the
 	// storage): it is projected as a frame alone, so that it cannot hold
-	// the journal back.
-	poison int64
+	// the journal back. narrow is the last entry of a group whose
+	// projection failed without saying which entry failed: the entries up
+	// to it are projected one at a time, which finds the poison.
+	poison, narrow int64
 	// sites are the sites the running projection's signals resolved to.
 	sites []int64
 
@@ -409,13 +410,18 @@ func (b *frameBatcher) Backlog() (int, time.Time) {
 // Wake is signalled at each journal commit (engine.Projector).
 func (b *frameBatcher) Wake() <-chan struct{} { return b.s.jr.wake }
 
-// projectionError is the failure of one entry's projection.
+// projectionError is the failure of one entry's projection, or, group
+// set, of a group of entries ending at id, which one not known.
 type projectionError struct {
-	id  int64
-	err error
+	id    int64
+	err   error
+	group bool
 }
 
 func (e *projectionError) Error() string {
+	if e.group {
+		return fmt.Sprintf("store: projecting the journal entries up to %d: %v", e.id, e.err)
+	}
 	return fmt.Sprintf("store: projecting journal entry %d: %v", e.id, e.err)
 }
 
@@ -474,18 +480,40 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 		if len(b.chunk) == 0 {
 			break
 		}
-		for _, r := range b.chunk {
-			if done > 0 && !more(done) {
-				return done, last, nil
+		// The entries this chunk gives the projection: as many as more
+		// allows, and one at a time up to an entry whose group failed.
+		take := 0
+		for take < len(b.chunk) && (done+take == 0 || more(done+take)) {
+			take++
+			if b.chunk[take-1].id <= b.s.jr.narrow {
+				break
 			}
-			if err := b.projectOne(ctx, st, r); err != nil {
+		}
+		group := b.group[:0]
+		for _, r := range b.chunk[:take] {
+			en, err := b.decode(r)
+			if err != nil {
 				return 0, 0, &projectionError{id: r.id, err: err}
 			}
-			last = r.id
+			group = append(group, en)
+		}
+		b.group = group
+		if err := b.projectGroup(ctx, st, group); err != nil {
+			return 0, 0, err
+		}
+		for _, r := range b.chunk[:take] {
 			if shared {
 				b.ids = append(b.ids, r.id)
 			}
-			done++
+		}
+		last = b.chunk[take-1].id
+		done += take
+		narrowing := last <= b.s.jr.narrow
+		if last >= b.s.jr.narrow {
+			b.s.jr.narrow = 0 // past the group that failed
+		}
+		if take < len(b.chunk) && !narrowing {
+			return done, last, nil // more said no
 		}
 	}
 	return done, last, nil
@@ -571,33 +599,6 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	return done, nil
 }
 
-// projectOne builds one entry's rows. The poison entry gets its frame row
-// alone (its events and what they would raise are left out, and said).
-func (b *frameBatcher) projectOne(ctx context.Context, st *txStmts, r journalRow) error {
-	m, rec, err := decodeEntry(r.entry)
-	if r.id == b.s.jr.poison {
-		b.s.log.Error("journal entry stored as a frame without its signals: its projection failed",
-			zap.Int64("frame_id", r.id), zap.NamedError("cause", err))
-		if err != nil {
-			m, rec = &protocols.Message{}, &Receipt{Status: StatusRejected, Reason: protocols.ReasonUnknown, Raw: r.entry}
-		}
-		m.Events, rec.UnknownAccounts, rec.Trouble, rec.IdempotencyKey = nil, nil, nil, ""
-		err = nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := st.insertFrame(ctx, r.id, m, rec); err != nil {
-		return err
-	}
-	for _, res := range rec.Resolutions {
-		if res.SiteID != 0 && (len(b.s.jr.sites) == 0 || b.s.jr.sites[len(b.s.jr.sites)-1] != res.SiteID) {
-			b.s.jr.sites = append(b.s.jr.sites, res.SiteID)
-		}
-	}
-	return nil
-}
-
 // Projected publishes what a projection changed once it committed: the
 // incidents to the consoles, the outbox rows to their outputs, the
 // signals to their sites' live views (engine.Projector).
@@ -607,10 +608,15 @@ func (b *frameBatcher) Projected(n int, err error) {
 		b.q.Reset(nil)
 		clear(b.queued)
 		var pe *projectionError
-		if errors.As(err, &pe) && !b.s.db.IsStorageFailure(err) {
+		switch {
+		case errors.As(err, &pe) && !b.s.db.IsStorageFailure(err) && pe.group:
+			j.narrow = pe.id
+			b.s.log.Warn("projection failed on a group of journal entries; they are projected one at a time to find the one that fails",
+				zap.Int64("up_to_frame_id", pe.id), zap.Error(err))
+		case errors.As(err, &pe) && !b.s.db.IsStorageFailure(err):
 			j.poison = pe.id
 			b.s.log.Error("projection failed on one journal entry; it is stored as a frame alone", zap.Int64("frame_id", pe.id), zap.Error(err))
-		} else {
+		default:
 			b.s.log.Warn("projection failed; retrying", zap.Error(err))
 		}
 		return
@@ -653,6 +659,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	if j.poison != 0 && j.poison <= j.reached {
 		j.poison = 0
 	}
+
 	b.s.gauges.committedOne()
 	j.notify()
 	b.s.m.runaways.Add(float64(b.runaways))
@@ -716,10 +723,10 @@ const (
 func frameKeys(rec *Receipt) [2]string {
 	var keys [2]string
 	if rec.DedupeKey != "" && (rec.Status == "" || rec.Status == StatusAccepted) {
-		keys[0] = dedupeKeyPrefix + rec.DedupeKey
+		keys[0] = dedupeKeyPrefix + storableKey(rec.DedupeKey)
 	}
 	if rec.IdempotencyKey != "" {
-		keys[1] = messageKeyPrefix + rec.IdempotencyKey
+		keys[1] = messageKeyPrefix + storableKey(rec.IdempotencyKey)
 	}
 	return keys
 }

@@ -437,6 +437,7 @@ func rawForms(raw []byte) (text, hexForm string) {
 func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 	var one int
 	var err error
+	key = storableKey(key)
 	if s.jr.shared {
 		// Another node may have taken the key a moment ago, its frame not
 		// projected yet: the journal's key is what the nodes share.

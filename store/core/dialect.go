@@ -23,6 +23,19 @@ type Dialect interface {
 	Greatest(a, b string) string
 }
 
+// ArrayBinder is a Dialect whose driver binds a Go slice as an SQL array
+// (PostgreSQL's): a batch of rows then goes in one statement (unnest),
+// one round trip to the database instead of one a row.
+type ArrayBinder interface {
+	BindsArrays() bool
+}
+
+// BindsArrays says whether d binds slices as arrays (ArrayBinder).
+func BindsArrays(d Dialect) bool {
+	a, ok := d.(ArrayBinder)
+	return ok && a.BindsArrays()
+}
+
 // RebindNumbered rewrites each "?" placeholder of query into prefix and
 // its 1-based position ("$1", "$2" with prefix "$"), and a numbered one
 // ("?3", which SQLite reads as the third argument, for a query that binds

@@ -130,24 +130,60 @@ func (o *Outbox) known(output string) bool {
 // batches prepare it once.
 const insertSignalSQL = `INSERT INTO outbox (target, signal_id, created_at) VALUES (?,?,?)`
 
-// QueueSignal writes the outbox rows of one stored signal for the targets
-// that want it, in the transaction that stores it (the commit path's).
-// queued, when not nil, is set true at the index of every target that got
-// a row, for the caller to wake those outputs once the transaction
-// committed.
-func QueueSignal(ctx context.Context, ex Execer, targets []Target, queued []bool, signalID int64, received int64, e *protocols.Event, test bool) error {
+// insertSignalsSQL writes a batch's rows in one statement, in the batch's
+// order (outbox ids are the outputs' delivery order), on an engine that
+// binds arrays.
+const insertSignalsSQL = `INSERT INTO outbox (target, signal_id, created_at)
+	SELECT t.target, t.signal_id, t.created_at
+	FROM unnest(?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS t(target, signal_id, created_at, n)
+	ORDER BY t.n`
+
+// Batch gathers the outbox rows of the signals a transaction stores, for
+// the targets that want them, and writes them in that order (Write).
+type Batch struct {
+	targets       []string
+	signals, when []int64
+}
+
+// QueueSignal adds the outbox rows of one stored signal for the targets
+// that want it. queued, when not nil, is set true at the index of every
+// target that got a row, for the caller to wake those outputs once the
+// transaction committed.
+func (b *Batch) QueueSignal(targets []Target, queued []bool, signalID int64, received int64, e *protocols.Event, test bool) {
 	for i := range targets {
 		if !targets[i].wants(e, test) {
 			continue
 		}
-		if _, err := ex.ExecContext(ctx, insertSignalSQL, targets[i].Name, signalID, received); err != nil {
-			return err
-		}
+		b.targets, b.signals, b.when = append(b.targets, targets[i].Name), append(b.signals, signalID), append(b.when, received)
 		if queued != nil {
 			queued[i] = true
 		}
 	}
+}
+
+// Write writes the batch's rows in the caller's transaction and empties
+// it: in one statement when arrays (the engine binds slices as arrays),
+// else one a row.
+func (b *Batch) Write(ctx context.Context, ex Execer, arrays bool) error {
+	defer b.Reset()
+	switch {
+	case len(b.targets) == 0:
+		return nil
+	case arrays:
+		_, err := ex.ExecContext(ctx, insertSignalsSQL, b.targets, b.signals, b.when)
+		return err
+	}
+	for i := range b.targets {
+		if _, err := ex.ExecContext(ctx, insertSignalSQL, b.targets[i], b.signals[i], b.when[i]); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// Reset empties the batch, keeping its storage.
+func (b *Batch) Reset() {
+	b.targets, b.signals, b.when = b.targets[:0], b.signals[:0], b.when[:0]
 }
 
 // QueueIncidentUpdate writes the outbox rows of an operator step on an

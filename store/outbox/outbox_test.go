@@ -33,14 +33,13 @@ type signalBatcher struct{ targets []outbox.Target }
 
 func (signalBatcher) Statements() []string { return nil }
 func (b signalBatcher) WriteBatch(ctx context.Context, tx *engine.Tx, items []any, ids []int64) error {
+	var rows outbox.Batch
 	for i, it := range items {
 		q := it.(*queued)
-		if err := outbox.QueueSignal(ctx, tx, b.targets, nil, q.signalID, q.received, &q.event, q.test); err != nil {
-			return err
-		}
+		rows.QueueSignal(b.targets, nil, q.signalID, q.received, &q.event, q.test)
 		ids[i] = q.signalID
 	}
-	return nil
+	return rows.Write(ctx, tx, false)
 }
 func (signalBatcher) Committed([]any) {}
 func (signalBatcher) Released([]any)  {}

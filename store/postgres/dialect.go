@@ -13,6 +13,9 @@ func (dialect) Rebind(query string) string  { return core.RebindNumbered(query, 
 func (dialect) Least(a, b string) string    { return "LEAST(" + a + ", " + b + ")" }
 func (dialect) Greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
 
+// BindsArrays: pgx binds a Go slice as an array (core.ArrayBinder).
+func (dialect) BindsArrays() bool { return true }
+
 // ConvertArg binds a bool as an integer: the flags are integer columns in
 // both engines' schemas, so that one query text (test = 1) serves both.
 func (dialect) ConvertArg(v any) any {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,6 +79,7 @@ func IncidentKey(receiver int, account string, accountID int64) string {
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // Tx writes incidents in the caller's transaction and gathers, in
@@ -97,10 +99,20 @@ type Tx struct {
 	open      map[string]openIncident
 	joins     map[int64]*join
 	joinOrder []int64
+	// links are the signals joined to incidents (incident_signals), also
+	// written by Flush; arrays says the engine binds slices as arrays, so
+	// that Flush writes each kind of row in one statement.
+	links  []link
+	arrays bool
 	// watches are the runaway detector's watched signals the transaction
 	// read (ObserveRunaway), written back by Flush.
 	watches    map[string]*watch
 	watchOrder []string
+}
+
+type link struct {
+	incident, signal int64
+	role             string
 }
 
 type openIncident struct {
@@ -121,6 +133,7 @@ type join struct {
 // for every batch, so the statement is rendered once too.
 func (t *Tx) SetDialect(d core.Dialect) {
 	t.d = d
+	t.arrays = core.BindsArrays(d)
 	t.joinSQL = `UPDATE incidents SET signal_count = signal_count + ?, last_signal_at = ` + d.Greatest("last_signal_at", "?") + `,
 			restored = CASE WHEN ? < 0 THEN restored ELSE ? END,
 			priority = CASE WHEN ? = 0 THEN priority ELSE ` + d.Least("priority", "?") + ` END,
@@ -137,6 +150,12 @@ func (t *Tx) Flush(ctx context.Context) error {
 	if len(t.joinOrder) > 0 && t.d == nil {
 		return errors.New("store: queue: a Tx that queues signals needs the engine's dialect")
 	}
+	if err := t.flushLinks(ctx); err != nil {
+		return err
+	}
+	if t.arrays {
+		return t.flushJoinsAsArrays(ctx)
+	}
 	for _, id := range t.joinOrder {
 		j := t.joins[id]
 		if _, err := t.ex.ExecContext(ctx, t.joinSQL, j.signals, j.lastAt, j.restored, j.restored,
@@ -148,10 +167,115 @@ func (t *Tx) Flush(ctx context.Context) error {
 	return nil
 }
 
+// The statements of a Flush on an engine that binds arrays: one for all
+// the transaction's rows of a kind.
+const (
+	insertLinksSQL = `INSERT INTO incident_signals (incident_id, signal_id, role)
+		SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[])`
+	insertLinkSQL = `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,?)`
+	joinAllSQL    = `UPDATE incidents i SET signal_count = i.signal_count + t.n,
+			last_signal_at = GREATEST(i.last_signal_at, t.at),
+			restored = CASE WHEN t.r < 0 THEN i.restored ELSE t.r END,
+			priority = CASE WHEN t.p = 0 THEN i.priority ELSE LEAST(i.priority, t.p) END,
+			kind = CASE WHEN t.ru = 1 THEN 'runaway' ELSE i.kind END
+		FROM unnest(?::bigint[], ?::integer[], ?::bigint[], ?::integer[], ?::integer[], ?::integer[]) AS t(id, n, at, r, p, ru)
+		WHERE i.id = t.id`
+	openIncidentsSQL = `SELECT account_key, id, priority FROM incidents WHERE account_key = ANY(?::text[]) AND status = 'open'`
+)
+
+func (t *Tx) flushLinks(ctx context.Context) error {
+	defer func() { t.links = t.links[:0] }()
+	if len(t.links) == 0 {
+		return nil
+	}
+	if !t.arrays {
+		for _, l := range t.links {
+			if _, err := t.ex.ExecContext(ctx, insertLinkSQL, l.incident, l.signal, l.role); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	incidents, signals, roles := make([]int64, len(t.links)), make([]int64, len(t.links)), make([]string, len(t.links))
+	for i, l := range t.links {
+		incidents[i], signals[i], roles[i] = l.incident, l.signal, l.role
+	}
+	_, err := t.ex.ExecContext(ctx, insertLinksSQL, incidents, signals, roles)
+	return err
+}
+
+func (t *Tx) flushJoinsAsArrays(ctx context.Context) error {
+	defer t.clearJoins()
+	n := len(t.joinOrder)
+	if n == 0 {
+		return nil
+	}
+	ids, signals, lastAt := make([]int64, n), make([]int64, n), make([]int64, n)
+	restored, priority, runaway := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, id := range t.joinOrder {
+		j := t.joins[id]
+		ids[i], signals[i], lastAt[i] = id, int64(j.signals), j.lastAt
+		restored[i], priority[i] = int64(j.restored), int64(j.priority)
+		if j.runaway {
+			runaway[i] = 1
+		}
+	}
+	_, err := t.ex.ExecContext(ctx, joinAllSQL, ids, signals, lastAt, restored, priority, runaway)
+	return err
+}
+
+// unread is keys without the ones read already and without repeats.
+func unread(keys []string, read func(string) bool) []string {
+	var want []string
+	for _, k := range keys {
+		if !read(k) && !slices.Contains(want, k) {
+			want = append(want, k)
+		}
+	}
+	return want
+}
+
+// PrefetchOpen reads, in one statement, the open incidents of the account
+// keys (IncidentKey) the transaction is about to queue signals of, on an
+// engine that binds arrays; elsewhere each is read when first met.
+func (t *Tx) PrefetchOpen(ctx context.Context, keys []string) error {
+	if !t.arrays {
+		return nil
+	}
+	want := unread(keys, func(k string) bool { _, ok := t.open[k]; return ok })
+	if len(want) == 0 {
+		return nil
+	}
+	rows, err := t.ex.QueryContext(ctx, openIncidentsSQL, want)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var id int64
+		var priority int
+		if err := rows.Scan(&key, &id, &priority); err != nil {
+			return err
+		}
+		t.remember(key, id, priority)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range want {
+		if _, ok := t.open[k]; !ok {
+			t.remember(k, 0, 0) // none open: QueueSignal opens it
+		}
+	}
+	return nil
+}
+
 func (t *Tx) clearJoins() {
 	clear(t.open)
 	clear(t.joins)
 	t.joinOrder = t.joinOrder[:0]
+	t.links = t.links[:0]
 }
 
 // joinSignal notes a signal joining open incident id.
@@ -180,7 +304,7 @@ func (t *Tx) joinSignal(id int64, at int64, priority int, runaway bool, restored
 // the incidents it found or opened.
 func (t *Tx) openIncident(ctx context.Context, key string) (id int64, priority int, err error) {
 	if o, ok := t.open[key]; ok {
-		return o.id, o.priority, nil
+		return o.id, o.priority, nil // id 0: none was open when prefetched
 	}
 	id, priority, err = t.OpenIncident(ctx, key)
 	if err == nil && id != 0 {
@@ -270,9 +394,7 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 		case e.Qualifier != protocols.QualifierRestore:
 			role = "alarm"
 		}
-		if _, err := t.ex.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,?)`, id, s.ID, role); err != nil {
-			return err
-		}
+		t.links = append(t.links, link{incident: id, signal: s.ID, role: role})
 		t.Touch(id, "signal", s.ReceivedAt)
 		restored := -1
 		if role == "restore" {
@@ -323,8 +445,8 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 		}
 	}
 	t.Touch(id, "signal", s.ReceivedAt)
-	_, err = t.ex.ExecContext(ctx, `INSERT INTO incident_signals (incident_id, signal_id, role) VALUES (?,?,'alarm')`, id, s.ID)
-	return err
+	t.links = append(t.links, link{incident: id, signal: s.ID, role: "alarm"})
+	return nil
 }
 
 func incidentTitle(e *protocols.Event) string {
@@ -356,6 +478,7 @@ func (t *Tx) OpenUnknownIncident(ctx context.Context, receiver int, account stri
 		priority, at, at).Scan(&id); err != nil {
 		return err
 	}
+	t.remember(key, id, priority) // this frame's own signals join it
 	t.Touch(id, "opened", receivedAt)
 	return t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{"reason": "unknown account", "listener": listener})
 }

@@ -38,6 +38,12 @@ const (
 	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
 	upsertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,?,?)
 		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
+	// On an engine that binds arrays, a chunk's watched signals are read
+	// in one statement and written back in one.
+	selectWatchesSQL = `SELECT key, times, tripped, last_at FROM runaway_watch WHERE key = ANY(?::text[])`
+	upsertWatchesSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at)
+		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[])
+		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
 	// Rows idle past the rules' window and quiet time go a bounded number
 	// at a time (runaway_watch_last_at).
 	pruneWatchSQL = `DELETE FROM runaway_watch WHERE key IN
@@ -97,19 +103,24 @@ func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
 	if w, ok := t.watches[key]; ok {
 		return w, nil
 	}
-	w := &watch{}
 	var times string
 	var tripped int
-	err := t.ex.QueryRowContext(ctx, selectWatchSQL, key).Scan(&times, &tripped, &w.last)
+	var last int64
+	err := t.ex.QueryRowContext(ctx, selectWatchSQL, key).Scan(&times, &tripped, &last)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		return t.keepWatch(key, "", 0, 0)
 	case err != nil:
 		return nil, err
-	default:
-		w.tripped = tripped != 0
-		if w.times, err = parseWatchTimes(times); err != nil {
-			return nil, fmt.Errorf("store: runaway_watch %q: %w", key, err)
-		}
+	}
+	return t.keepWatch(key, times, tripped, last)
+}
+
+func (t *Tx) keepWatch(key, times string, tripped int, last int64) (*watch, error) {
+	w := &watch{tripped: tripped != 0, last: last}
+	var err error
+	if w.times, err = parseWatchTimes(times); err != nil {
+		return nil, fmt.Errorf("store: runaway_watch %q: %w", key, err)
 	}
 	if t.watches == nil {
 		t.watches = map[string]*watch{}
@@ -119,8 +130,51 @@ func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
 	return w, nil
 }
 
+// PrefetchRunaways reads, in one statement, the watched signals (keys of
+// RunawayKey) the transaction is about to observe, on an engine that
+// binds arrays; elsewhere each is read when first met.
+func (t *Tx) PrefetchRunaways(ctx context.Context, keys []string) error {
+	if !t.arrays {
+		return nil
+	}
+	want := unread(keys, func(k string) bool { _, ok := t.watches[k]; return ok })
+	if len(want) == 0 {
+		return nil
+	}
+	rows, err := t.ex.QueryContext(ctx, selectWatchesSQL, want)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, times string
+		var tripped int
+		var last int64
+		if err := rows.Scan(&key, &times, &tripped, &last); err != nil {
+			return err
+		}
+		if _, err := t.keepWatch(key, times, tripped, last); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range want {
+		if _, ok := t.watches[k]; !ok {
+			if _, err := t.keepWatch(k, "", 0, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // flushWatches writes back the watched signals the transaction changed.
 func (t *Tx) flushWatches(ctx context.Context) error {
+	defer t.clearWatches()
+	var keys, times []string
+	var tripped, last []int64
 	var b strings.Builder
 	for _, key := range t.watchOrder {
 		w := t.watches[key]
@@ -134,16 +188,24 @@ func (t *Tx) flushWatches(ctx context.Context) error {
 			}
 			b.WriteString(strconv.FormatInt(x, 10))
 		}
-		tripped := 0
+		var trip int64
 		if w.tripped {
-			tripped = 1
+			trip = 1
 		}
-		if _, err := t.ex.ExecContext(ctx, upsertWatchSQL, key, b.String(), tripped, w.last); err != nil {
-			return err
+		if !t.arrays {
+			if _, err := t.ex.ExecContext(ctx, upsertWatchSQL, key, b.String(), trip, w.last); err != nil {
+				return err
+			}
+			continue
 		}
+		keys, times = append(keys, key), append(times, b.String())
+		tripped, last = append(tripped, trip), append(last, w.last)
 	}
-	t.clearWatches()
-	return nil
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := t.ex.ExecContext(ctx, upsertWatchesSQL, keys, times, tripped, last)
+	return err
 }
 
 func (t *Tx) clearWatches() {
