@@ -48,7 +48,7 @@ func BenchmarkEngines(b *testing.B) {
 
 func benchNodes(b *testing.B, engine string) []*Store {
 	open := func(opts Options) *Store {
-		opts.Logger, opts.Registerer = zap.NewNop(), prometheus.NewRegistry()
+		opts.Logger, opts.Registerer, opts.Runaway = zap.NewNop(), prometheus.NewRegistry(), benchRunaway
 		s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), opts)
 		if err != nil {
 			b.Fatal(err)
@@ -108,6 +108,7 @@ func benchIngest(b *testing.B, nodes []*Store, panels int, pace time.Duration) {
 			lat := make([]time.Duration, 0, per+1)
 			for i := range per + boolToInt(p < b.N%panels) {
 				msg := testMessage(account, fmt.Sprintf("%04d", i%10000))
+				msg.Events[0].Zone = msg.Sequence // a signal of its own for the runaway detector
 				rec := testReceipt("\nED280035\"SIA-DCS\"0001L0#" + account + "[#" + account + "|NBA01]_12:00:00,01-01-2024\r")
 				rec.ReceivedAt = time.Now()
 				rec.DedupeKey = "bench/" + strconv.FormatInt(seq.Add(1), 10)

@@ -36,6 +36,7 @@ func RunawayKey(receiver int, account, format, code, zone string) string {
 // at Flush.
 const (
 	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
+	insertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,0,?) ON CONFLICT (key) DO NOTHING`
 	upsertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,?,?)
 		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
 	// On an engine that binds arrays, a chunk's watched signals are read
@@ -68,9 +69,9 @@ func (t *Tx) ObserveRunaway(ctx context.Context, key string, at int64, r Runaway
 	if r.Max <= 0 {
 		return false, false, "", nil
 	}
-	w, err := t.watched(ctx, key)
-	if err != nil {
-		return false, false, "", err
+	w, err := t.watched(ctx, key, at)
+	if err != nil || w == nil {
+		return false, false, "", err // w nil: the signal's first, its row written
 	}
 	w.dirty = true
 	if w.tripped {
@@ -98,10 +99,27 @@ func (t *Tx) ObserveRunaway(ctx context.Context, key string, at int64, r Runaway
 }
 
 // watched is key's state, read from the store the first time the
-// transaction meets it.
-func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
+// transaction meets it. On an engine that reads a row at a time (SQLite),
+// the row of a signal not watched yet, the usual case, is written then,
+// holding the one receipt at, in the statement that finds it missing:
+// watched returns nil, and nothing is left to decide for that signal.
+func (t *Tx) watched(ctx context.Context, key string, at int64) (*watch, error) {
 	if w, ok := t.watches[key]; ok {
 		return w, nil
+	}
+	if !t.arrays {
+		res, err := t.ex.ExecContext(ctx, insertWatchSQL, key, strconv.FormatInt(at, 10), at)
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if n == 1 {
+			t.keep(key, &watch{times: []int64{at}, last: at})
+			return nil, nil
+		}
 	}
 	var times string
 	var tripped int
@@ -122,12 +140,16 @@ func (t *Tx) keepWatch(key, times string, tripped int, last int64) (*watch, erro
 	if w.times, err = parseWatchTimes(times); err != nil {
 		return nil, fmt.Errorf("store: runaway_watch %q: %w", key, err)
 	}
+	t.keep(key, w)
+	return w, nil
+}
+
+func (t *Tx) keep(key string, w *watch) {
 	if t.watches == nil {
 		t.watches = map[string]*watch{}
 	}
 	t.watches[key] = w
 	t.watchOrder = append(t.watchOrder, key)
-	return w, nil
 }
 
 // PrefetchRunaways reads, in one statement, the watched signals (keys of
