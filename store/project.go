@@ -182,10 +182,8 @@ func watched(h Handling) bool {
 // A failure it can pin on one entry is that entry's projectionError; one
 // of a statement that holds the whole group is the group's (chunk).
 func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []projEntry) error {
-	if st.arrays {
-		if err := b.prefetch(ctx, st, group); err != nil {
-			return b.groupError(group, err)
-		}
+	if err := b.prefetch(ctx, st, group); err != nil {
+		return b.groupError(group, err)
 	}
 	sigs := b.sigs[:0]
 	for gi := range group {
@@ -243,9 +241,8 @@ func (b *frameBatcher) groupError(group []projEntry, err error) error {
 }
 
 // prefetch reads at once the state the group's signals need: the open
-// incidents of their accounts, and the runaway detector's watched
-// signals (PostgreSQL; SQLite reads each when first met, at no round
-// trip).
+// incidents of their accounts (PostgreSQL; SQLite reads each when first
+// met, at no round trip), and the runaway detector's watched signals.
 func (b *frameBatcher) prefetch(ctx context.Context, st *txStmts, group []projEntry) error {
 	accounts, watches := b.accounts[:0], b.watches[:0]
 	for gi := range group {

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -36,14 +37,17 @@ func RunawayKey(receiver int, account, format, code, zone string) string {
 // at Flush.
 const (
 	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
-	insertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,0,?) ON CONFLICT (key) DO NOTHING`
-	upsertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,?,?)
-		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
-	// On an engine that binds arrays, a chunk's watched signals are read
-	// in one statement and written back in one.
+	// A group's watched signals are read in one statement and written
+	// back in one: with arrays on PostgreSQL, with a JSON array of them
+	// on SQLite (a statement a signal is what this saves on SQLite too).
 	selectWatchesSQL = `SELECT key, times, tripped, last_at FROM runaway_watch WHERE key = ANY(?::text[])`
 	upsertWatchesSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at)
 		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[])
+		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
+	selectWatchesJSONSQL = `SELECT key, times, tripped, last_at FROM runaway_watch WHERE key IN (SELECT value FROM json_each(?))`
+	upsertWatchesJSONSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at)
+		SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
+		FROM json_each(?) WHERE true
 		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
 	// Rows idle past the rules' window and quiet time go a bounded number
 	// at a time (runaway_watch_last_at).
@@ -69,9 +73,9 @@ func (t *Tx) ObserveRunaway(ctx context.Context, key string, at int64, r Runaway
 	if r.Max <= 0 {
 		return false, false, "", nil
 	}
-	w, err := t.watched(ctx, key, at)
-	if err != nil || w == nil {
-		return false, false, "", err // w nil: the signal's first, its row written
+	w, err := t.watched(ctx, key)
+	if err != nil {
+		return false, false, "", err
 	}
 	w.dirty = true
 	if w.tripped {
@@ -99,27 +103,10 @@ func (t *Tx) ObserveRunaway(ctx context.Context, key string, at int64, r Runaway
 }
 
 // watched is key's state, read from the store the first time the
-// transaction meets it. On an engine that reads a row at a time (SQLite),
-// the row of a signal not watched yet, the usual case, is written then,
-// holding the one receipt at, in the statement that finds it missing:
-// watched returns nil, and nothing is left to decide for that signal.
-func (t *Tx) watched(ctx context.Context, key string, at int64) (*watch, error) {
+// transaction meets it, unless PrefetchRunaways read it.
+func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
 	if w, ok := t.watches[key]; ok {
 		return w, nil
-	}
-	if !t.arrays {
-		res, err := t.ex.ExecContext(ctx, insertWatchSQL, key, strconv.FormatInt(at, 10), at)
-		if err != nil {
-			return nil, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, err
-		}
-		if n == 1 {
-			t.keep(key, &watch{times: []int64{at}, last: at})
-			return nil, nil
-		}
 	}
 	var times string
 	var tripped int
@@ -153,17 +140,21 @@ func (t *Tx) keep(key string, w *watch) {
 }
 
 // PrefetchRunaways reads, in one statement, the watched signals (keys of
-// RunawayKey) the transaction is about to observe, on an engine that
-// binds arrays; elsewhere each is read when first met.
+// RunawayKey) the transaction is about to observe.
 func (t *Tx) PrefetchRunaways(ctx context.Context, keys []string) error {
-	if !t.arrays {
-		return nil
-	}
 	want := unread(keys, func(k string) bool { _, ok := t.watches[k]; return ok })
 	if len(want) == 0 {
 		return nil
 	}
-	rows, err := t.ex.QueryContext(ctx, selectWatchesSQL, want)
+	query, arg := selectWatchesSQL, any(want)
+	if !t.arrays {
+		b, err := json.Marshal(want)
+		if err != nil {
+			return err
+		}
+		query, arg = selectWatchesJSONSQL, string(b)
+	}
+	rows, err := t.ex.QueryContext(ctx, query, arg)
 	if err != nil {
 		return err
 	}
@@ -214,19 +205,25 @@ func (t *Tx) flushWatches(ctx context.Context) error {
 		if w.tripped {
 			trip = 1
 		}
-		if !t.arrays {
-			if _, err := t.ex.ExecContext(ctx, upsertWatchSQL, key, b.String(), trip, w.last); err != nil {
-				return err
-			}
-			continue
-		}
 		keys, times = append(keys, key), append(times, b.String())
 		tripped, last = append(tripped, trip), append(last, w.last)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	_, err := t.ex.ExecContext(ctx, upsertWatchesSQL, keys, times, tripped, last)
+	if t.arrays {
+		_, err := t.ex.ExecContext(ctx, upsertWatchesSQL, keys, times, tripped, last)
+		return err
+	}
+	rows := make([][4]any, len(keys))
+	for i := range keys {
+		rows[i] = [4]any{keys[i], times[i], tripped[i], last[i]}
+	}
+	j, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	_, err = t.ex.ExecContext(ctx, upsertWatchesJSONSQL, string(j))
 	return err
 }
 
