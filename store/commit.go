@@ -142,6 +142,10 @@ const (
 		VALUES (?,?,?,?,?)`
 )
 
+// runawayMemoryMax bounds the watched signals a single node keeps in
+// memory (queue.RunawayMemory).
+const runawayMemoryMax = 100000
+
 // frameBatcher projects the journal's entries into frames with their
 // signals, incidents and outbox rows (journal.go), on the store's writer.
 // Only that writer calls it, one transaction at a time, so its queue.Tx
@@ -165,7 +169,10 @@ type frameBatcher struct {
 	// pruneAt is the receipt time (Unix ns) from which a projection next
 	// prunes the runaway detector's idle rows.
 	pruneAt int64
-	out     outbox.Batch
+	// runawayMemory, on SQLite, holds the runaway detector's state, told
+	// of each projection's outcome (nil on PostgreSQL: the store holds it).
+	runawayMemory *queue.RunawayMemory
+	out           outbox.Batch
 }
 
 func (b *frameBatcher) Statements() []string {
@@ -246,8 +253,8 @@ func (st *txStmts) exec(ctx context.Context, query string, args ...any) (sql.Res
 
 // detectRunaway applies the runaway detector to the handling of one
 // signal it watches (watched) [design.md §2 rule 2]. It runs in the
-// projection, on the detector's state in the store, so that a panel
-// swinging between two nodes trips it as it would on one.
+// projection, on several nodes on the detector's state in the store, so
+// that a panel swinging between two nodes trips it as it would on one.
 func (st *txStmts) detectRunaway(ctx context.Context, rec *Receipt, account string, e *protocols.Event, h *Handling) error {
 	key := queue.RunawayKey(rec.Receiver, account, e.Format, e.Code, e.Zone)
 	trip, repeat, detail, err := st.q.ObserveRunaway(ctx, key, rec.ReceivedAt.UnixNano(), st.runaway)

@@ -604,6 +604,13 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 // signals to their sites' live views (engine.Projector).
 func (b *frameBatcher) Projected(n int, err error) {
 	j := &b.s.jr
+	if m := b.runawayMemory; m != nil {
+		if err != nil {
+			m.Discard()
+		} else {
+			m.Commit()
+		}
+	}
 	if err != nil {
 		b.q.Reset(nil)
 		clear(b.queued)

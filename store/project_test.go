@@ -27,17 +27,7 @@ func TestEntryThatFailsIsFoundInItsGroup(t *testing.T) {
 	must(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	ctx := context.Background()
-	refuse := []string{`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals WHEN NEW.zone = '666'
-		BEGIN SELECT RAISE(ABORT, 'zone 666 refused'); END`}
-	if s.opts.Driver == DriverPostgres {
-		refuse = []string{`CREATE FUNCTION refuse_zone() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN IF NEW.zone = '666' THEN RAISE EXCEPTION 'zone 666 refused'; END IF; RETURN NEW; END $$`,
-			`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals FOR EACH ROW EXECUTE FUNCTION refuse_zone()`}
-	}
-	for _, q := range refuse {
-		_, err := s.db.Setup().ExecContext(ctx, q)
-		must(t, err)
-	}
+	refuseZone(t, s, "666")
 	var ids []int64
 	for i := range 5 {
 		seq := fmt.Sprintf("%04d", i+1)
@@ -118,5 +108,22 @@ func TestTextAPanelSentIsStorable(t *testing.T) {
 	must(t, s.rdb.QueryRowContext(ctx, `SELECT signal_count FROM incidents`).Scan(&incidents))
 	if incidents != 2 {
 		t.Errorf("the incident counts %d signals, want 2", incidents)
+	}
+}
+
+// refuseZone makes the database refuse a signal of the zone, by a trigger:
+// a fault of the database's own, on either engine.
+func refuseZone(t *testing.T, s *Store, zone string) {
+	t.Helper()
+	refuse := []string{`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals WHEN NEW.zone = '` + zone + `'
+		BEGIN SELECT RAISE(ABORT, 'zone refused'); END`}
+	if s.opts.Driver == DriverPostgres {
+		refuse = []string{`CREATE FUNCTION refuse_zone() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.zone = '` + zone + `' THEN RAISE EXCEPTION 'zone refused'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals FOR EACH ROW EXECUTE FUNCTION refuse_zone()`}
+	}
+	for _, q := range refuse {
+		_, err := s.db.Setup().ExecContext(context.Background(), q)
+		must(t, err)
 	}
 }

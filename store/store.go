@@ -377,6 +377,12 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 	}
 	b := &frameBatcher{s: s}
 	b.q.SetDialect(db.Dialect())
+	if !s.jr.shared {
+		// One process projects this store: the runaway detector's state
+		// can be its own (queue.RunawayMemory).
+		b.runawayMemory = queue.NewRunawayMemory(runawayMemoryMax)
+		b.q.UseRunawayMemory(b.runawayMemory)
+	}
 	stopPeers := func() {
 		if s.peers != nil {
 			close(s.closing)

@@ -108,6 +108,7 @@ type Tx struct {
 	// read (ObserveRunaway), written back by Flush.
 	watches    map[string]*watch
 	watchOrder []string
+	memory     *RunawayMemory // nil: the detector's state is the store's
 }
 
 type link struct {

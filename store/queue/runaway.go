@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +31,12 @@ func RunawayKey(receiver int, account, format, code, zone string) string {
 	return strconv.Itoa(receiver) + "/" + account + "/" + format + code + "/" + zone
 }
 
-// The detector's state is the runaway_watch table, changed only by the
-// projection: its transactions run one at a time across the nodes, so
-// every node decides a signal alike, and a restart forgets nothing. A
-// transaction reads a watched signal's row once and writes it back once,
-// at Flush.
+// On several nodes the detector's state is the runaway_watch table,
+// changed only by the projection: its transactions run one at a time
+// across the nodes, so every node decides a signal alike, and a restart
+// forgets nothing. A transaction reads its watched signals' rows at once
+// (PrefetchRunaways) and writes them back at once, at Flush. A single
+// node keeps the state in its process instead (RunawayMemory).
 const (
 	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
 	// A group's watched signals are read in one statement and written
@@ -108,6 +110,12 @@ func (t *Tx) watched(ctx context.Context, key string) (*watch, error) {
 	if w, ok := t.watches[key]; ok {
 		return w, nil
 	}
+	if t.memory != nil {
+		w := t.memory.entries[key] // a copy; the memory changes at Commit
+		w.times = slices.Clone(w.times)
+		t.keep(key, &w)
+		return &w, nil
+	}
 	var times string
 	var tripped int
 	var last int64
@@ -142,6 +150,9 @@ func (t *Tx) keep(key string, w *watch) {
 // PrefetchRunaways reads, in one statement, the watched signals (keys of
 // RunawayKey) the transaction is about to observe.
 func (t *Tx) PrefetchRunaways(ctx context.Context, keys []string) error {
+	if t.memory != nil {
+		return nil // read when met, at no cost
+	}
 	want := unread(keys, func(k string) bool { _, ok := t.watches[k]; return ok })
 	if len(want) == 0 {
 		return nil
@@ -186,6 +197,14 @@ func (t *Tx) PrefetchRunaways(ctx context.Context, keys []string) error {
 // flushWatches writes back the watched signals the transaction changed.
 func (t *Tx) flushWatches(ctx context.Context) error {
 	defer t.clearWatches()
+	if t.memory != nil {
+		for _, key := range t.watchOrder {
+			if w := t.watches[key]; w.dirty {
+				t.memory.stage(key, *w)
+			}
+		}
+		return nil
+	}
 	var keys, times []string
 	var tripped, last []int64
 	var b strings.Builder
@@ -252,9 +271,77 @@ func parseWatchTimes(s string) ([]int64, error) {
 // receipt is older than the rules' window and quiet time before now (Unix
 // ns), and says how many went: PruneBatch says more may be left.
 func (t *Tx) PruneRunaways(ctx context.Context, now int64, r RunawayRules) (int64, error) {
+	if t.memory != nil {
+		t.memory.pruneBefore = max(t.memory.pruneBefore, now-r.idle().Nanoseconds())
+		return 0, nil
+	}
 	res, err := t.ex.ExecContext(ctx, pruneWatchSQL, now-r.idle().Nanoseconds(), PruneBatch)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
+
+// RunawayMemory keeps the detector's state in the process instead of the
+// store, for a store that one process alone projects (SQLite): there no
+// other node can decide differently, and the detector costs no row a
+// signal, at the price of forgetting a swing when the process restarts.
+// A transaction's changes reach it when the caller says the transaction
+// committed (Commit), never when it rolled back (Discard), so that a
+// projection tried again does not count its signals twice.
+type RunawayMemory struct {
+	max         int
+	entries     map[string]watch
+	pending     map[string]watch
+	pruneBefore int64 // the pending prune: entries last seen before it go
+}
+
+// NewRunawayMemory returns a memory of at most max watched signals: the
+// idle ones go at each prune (PruneRunaways), and past max any go, down
+// to half (a signal forgotten is counted anew: it alarms rather than
+// being suppressed).
+func NewRunawayMemory(max int) *RunawayMemory {
+	return &RunawayMemory{max: max, entries: map[string]watch{}, pending: map[string]watch{}}
+}
+
+// UseRunawayMemory makes the transactions of t keep the detector's state
+// in m instead of the store.
+func (t *Tx) UseRunawayMemory(m *RunawayMemory) { t.memory = m }
+
+func (m *RunawayMemory) stage(key string, w watch) {
+	w.dirty = false
+	m.pending[key] = w
+}
+
+// Commit applies the last transaction's changes.
+func (m *RunawayMemory) Commit() {
+	for k, w := range m.pending {
+		m.entries[k] = w
+	}
+	clear(m.pending)
+	if m.pruneBefore != 0 {
+		for k, w := range m.entries {
+			if w.last < m.pruneBefore {
+				delete(m.entries, k)
+			}
+		}
+		m.pruneBefore = 0
+	}
+	if len(m.entries) > m.max {
+		for k := range m.entries {
+			if len(m.entries) <= m.max/2 {
+				break
+			}
+			delete(m.entries, k)
+		}
+	}
+}
+
+// Discard drops the last transaction's changes: it rolled back.
+func (m *RunawayMemory) Discard() {
+	clear(m.pending)
+	m.pruneBefore = 0
+}
+
+// Len is how many watched signals the memory holds.
+func (m *RunawayMemory) Len() int { return len(m.entries) }
