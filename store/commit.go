@@ -230,6 +230,7 @@ type txStmts struct {
 	arrays bool
 	q      *queue.Tx     // the queue's writer; its Touched are published after the commit
 	out    *outbox.Batch // the outbox rows of the group's signals
+	recs   []*Receipt    // the receipt of each of the group's signals (insertSignals)
 	// prepared gives the writer's statements, prepared once on its
 	// connection, bound to this transaction.
 	prepared *engine.Tx

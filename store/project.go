@@ -182,8 +182,10 @@ func watched(h Handling) bool {
 // A failure it can pin on one entry is that entry's projectionError; one
 // of a statement that holds the whole group is the group's (chunk).
 func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []projEntry) error {
-	if err := b.prefetch(ctx, st, group); err != nil {
-		return b.groupError(group, err)
+	if st.arrays {
+		if err := b.prefetch(ctx, st, group); err != nil {
+			return b.groupError(group, err)
+		}
 	}
 	sigs := b.sigs[:0]
 	for gi := range group {
@@ -241,8 +243,9 @@ func (b *frameBatcher) groupError(group []projEntry, err error) error {
 }
 
 // prefetch reads at once the state the group's signals need: the open
-// incidents of their accounts (PostgreSQL; SQLite reads each when first
-// met, at no round trip), and the runaway detector's watched signals.
+// incidents of their accounts, and the runaway detector's watched
+// signals (PostgreSQL; SQLite reads each when first met, at no round
+// trip, and keeps the detector's state in memory).
 func (b *frameBatcher) prefetch(ctx context.Context, st *txStmts, group []projEntry) error {
 	accounts, watches := b.accounts[:0], b.watches[:0]
 	for gi := range group {
@@ -305,7 +308,7 @@ func (st *txStmts) insertFrames(ctx context.Context, group []projEntry) error {
 
 // signalValues is the values of one signals row, in insertSignalsSQL's
 // order, the zone the signal resolved to last (its description's lookup).
-func signalValues(rec *Receipt, sg *signalRow) ([]any, error) {
+func signalValues(rec *Receipt, sg *signalRow, lookupAccount bool) ([]any, error) {
 	e := sg.e
 	mods := ""
 	if len(e.Modifiers) > 0 {
@@ -323,11 +326,16 @@ func signalValues(rec *Receipt, sg *signalRow) ([]any, error) {
 	if !e.PanelTime.IsZero() {
 		panelTime = e.PanelTime.UnixNano()
 	}
-	return []any{sg.frame, int64(sg.idx), rec.ReceivedAt.UnixNano(), int64(rec.Receiver), sg.account, e.Format, e.Code,
+	row := make([]any, 0, 28)
+	row = append(row, sg.frame, int64(sg.idx), rec.ReceivedAt.UnixNano(), int64(rec.Receiver), sg.account, e.Format, e.Code,
 		e.Qualifier.String(), e.Partition, e.Zone, e.User, e.Address, e.AddressKind.String(), int64(boolInt(e.Known)),
 		e.Description, e.Category.String(), int64(sg.h.Priority), e.Text, mods,
 		panelTime, sg.res.AccountID, sg.res.SiteID, resolution,
-		int64(boolInt(sg.res.OnTestID != 0)), sg.res.OnTestID, sg.h.Mode, sg.res.Zone}, nil
+		int64(boolInt(sg.res.OnTestID != 0)), sg.res.OnTestID, sg.h.Mode)
+	if lookupAccount {
+		row = append(row, sg.res.AccountID) // insertSignalSQL's zone lookup takes it again
+	}
+	return append(row, sg.res.Zone), nil
 }
 
 // The columns of signalValues that hold NULL for 0 on SQLite's row at a
@@ -340,7 +348,8 @@ func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []
 	if len(sigs) == 0 {
 		return nil
 	}
-	recs := make([]*Receipt, 0, len(sigs))
+	recs := st.recs[:0]
+	defer func() { st.recs = recs[:0] }()
 	for gi := range group {
 		for range group[gi].sigs {
 			recs = append(recs, group[gi].rec)
@@ -348,12 +357,10 @@ func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []
 	}
 	if !st.arrays {
 		for i := range sigs {
-			row, err := signalValues(recs[i], &sigs[i])
+			row, err := signalValues(recs[i], &sigs[i], true)
 			if err != nil {
 				return err
 			}
-			// insertSignalSQL's zone lookup takes the account id again.
-			row = append(row[:len(row)-1], sigs[i].res.AccountID, row[len(row)-1])
 			for _, c := range nullableSignalColumns {
 				if row[c] == int64(0) {
 					row[c] = nil
@@ -369,7 +376,7 @@ func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []
 		}
 		return nil
 	}
-	cols, err := columns(len(sigs), func(i int) ([]any, error) { return signalValues(recs[i], &sigs[i]) })
+	cols, err := columns(len(sigs), func(i int) ([]any, error) { return signalValues(recs[i], &sigs[i], false) })
 	if err != nil {
 		return err
 	}

@@ -59,17 +59,23 @@ func commitSwingNoWait(t *testing.T, s *Store, n int, zone string, at time.Durat
 // handlings are the stored signals' handling of one zone, oldest first.
 func handlings(t *testing.T, s *Store, zone string) string {
 	t.Helper()
-	var got []string
-	rows, err := s.rdb.QueryContext(context.Background(), `SELECT handling FROM signals WHERE zone = ? ORDER BY id`, zone)
+	return strings.Join(column[string](t, s, `SELECT handling FROM signals WHERE zone = ? ORDER BY id`, zone), " ")
+}
+
+// column is the one column of a query's rows.
+func column[T any](t *testing.T, s *Store, query string, args ...any) []T {
+	t.Helper()
+	rows, err := s.rdb.QueryContext(context.Background(), query, args...)
 	must(t, err)
 	defer rows.Close()
+	var got []T
 	for rows.Next() {
-		var h string
-		must(t, rows.Scan(&h))
-		got = append(got, h)
+		var v T
+		must(t, rows.Scan(&v))
+		got = append(got, v)
 	}
 	must(t, rows.Err())
-	return strings.Join(got, " ")
+	return got
 }
 
 // TestRunawayTripsOnceThenRepeatsUntilQuiet: three signals within a
@@ -133,15 +139,7 @@ func TestRunawayTripsOnceThenRepeatsUntilQuiet(t *testing.T) {
 		}
 		return
 	}
-	var keys []string
-	rows, err := s.rdb.QueryContext(ctx, `SELECT key FROM runaway_watch`)
-	must(t, err)
-	for rows.Next() {
-		var k string
-		must(t, rows.Scan(&k))
-		keys = append(keys, k)
-	}
-	must(t, rows.Err())
+	keys := column[string](t, s, `SELECT key FROM runaway_watch`)
 	if len(keys) != 1 || keys[0] != "1/1234/SIABA/014" {
 		t.Errorf("runaway_watch after an idle hour: %q, want the one key of zone 014", keys)
 	}
@@ -185,24 +183,8 @@ func TestRunawayCountsAProjectionThatRolledBackOnce(t *testing.T) {
 	if got, want := handlings(t, s, "012"), "queued queued queued queued"; got != want {
 		t.Fatalf("handling %q, want %q", got, want)
 	}
-	var ids []int64
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM signals WHERE zone = '012' ORDER BY id`)
-	must(t, err)
-	for rows.Next() {
-		var id int64
-		must(t, rows.Scan(&id))
-		ids = append(ids, id)
-	}
-	must(t, rows.Err())
-	var details []string
-	rows, err = s.rdb.QueryContext(ctx, `SELECT detail FROM incident_actions WHERE action = 'runaway'`)
-	must(t, err)
-	for rows.Next() {
-		var d string
-		must(t, rows.Scan(&d))
-		details = append(details, d)
-	}
-	must(t, rows.Err())
+	ids := column[int64](t, s, `SELECT id FROM signals WHERE zone = '012' ORDER BY id`)
+	details := column[string](t, s, `SELECT detail FROM incident_actions WHERE action = 'runaway'`)
 	var trip struct {
 		SignalID int64  `json:"signal_id"`
 		Detail   string `json:"detail"`

@@ -160,6 +160,11 @@ func TestSurgardDeliversInOrder(t *testing.T) {
 		a.answer(surgard.ACK)
 	}
 	ob.await(t, "every record delivered", 5*time.Second, func() bool { return len(ob.delivered) == 3 })
+	// The counter follows the outbox's mark: the output counts a delivery
+	// once the store recorded it, a moment after.
+	for deadline := time.Now().Add(5 * time.Second); testutil.ToFloat64(s.mDelivered) != 3 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	ob.mu.Lock()
 	delivered, undeliverable := slices.Clone(ob.delivered), len(ob.undeliverable)
 	ob.mu.Unlock()

@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,17 +38,13 @@ func RunawayKey(receiver int, account, format, code, zone string) string {
 // node keeps the state in its process instead (RunawayMemory).
 const (
 	selectWatchSQL = `SELECT times, tripped, last_at FROM runaway_watch WHERE key = ?`
-	// A group's watched signals are read in one statement and written
-	// back in one: with arrays on PostgreSQL, with a JSON array of them
-	// on SQLite (a statement a signal is what this saves on SQLite too).
+	// On an engine that binds arrays, a group's watched signals are read
+	// in one statement and written back in one.
 	selectWatchesSQL = `SELECT key, times, tripped, last_at FROM runaway_watch WHERE key = ANY(?::text[])`
 	upsertWatchesSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at)
 		SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[])
 		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
-	selectWatchesJSONSQL = `SELECT key, times, tripped, last_at FROM runaway_watch WHERE key IN (SELECT value FROM json_each(?))`
-	upsertWatchesJSONSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at)
-		SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
-		FROM json_each(?) WHERE true
+	upsertWatchSQL = `INSERT INTO runaway_watch (key, times, tripped, last_at) VALUES (?,?,?,?)
 		ON CONFLICT (key) DO UPDATE SET times = excluded.times, tripped = excluded.tripped, last_at = excluded.last_at`
 	// Rows idle past the rules' window and quiet time go a bounded number
 	// at a time (runaway_watch_last_at).
@@ -148,24 +143,17 @@ func (t *Tx) keep(key string, w *watch) {
 }
 
 // PrefetchRunaways reads, in one statement, the watched signals (keys of
-// RunawayKey) the transaction is about to observe.
+// RunawayKey) the transaction is about to observe, on an engine that
+// binds arrays; elsewhere each is read when first met.
 func (t *Tx) PrefetchRunaways(ctx context.Context, keys []string) error {
-	if t.memory != nil {
-		return nil // read when met, at no cost
+	if !t.arrays || t.memory != nil {
+		return nil
 	}
 	want := unread(keys, func(k string) bool { _, ok := t.watches[k]; return ok })
 	if len(want) == 0 {
 		return nil
 	}
-	query, arg := selectWatchesSQL, any(want)
-	if !t.arrays {
-		b, err := json.Marshal(want)
-		if err != nil {
-			return err
-		}
-		query, arg = selectWatchesJSONSQL, string(b)
-	}
-	rows, err := t.ex.QueryContext(ctx, query, arg)
+	rows, err := t.ex.QueryContext(ctx, selectWatchesSQL, want)
 	if err != nil {
 		return err
 	}
@@ -224,25 +212,19 @@ func (t *Tx) flushWatches(ctx context.Context) error {
 		if w.tripped {
 			trip = 1
 		}
+		if !t.arrays {
+			if _, err := t.ex.ExecContext(ctx, upsertWatchSQL, key, b.String(), trip, w.last); err != nil {
+				return err
+			}
+			continue
+		}
 		keys, times = append(keys, key), append(times, b.String())
 		tripped, last = append(tripped, trip), append(last, w.last)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	if t.arrays {
-		_, err := t.ex.ExecContext(ctx, upsertWatchesSQL, keys, times, tripped, last)
-		return err
-	}
-	rows := make([][4]any, len(keys))
-	for i := range keys {
-		rows[i] = [4]any{keys[i], times[i], tripped[i], last[i]}
-	}
-	j, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
-	_, err = t.ex.ExecContext(ctx, upsertWatchesJSONSQL, string(j))
+	_, err := t.ex.ExecContext(ctx, upsertWatchesSQL, keys, times, tripped, last)
 	return err
 }
 
