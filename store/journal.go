@@ -401,8 +401,11 @@ func (b *frameBatcher) Backlog() (int, time.Time) {
 	if !ok {
 		return 0, time.Time{}
 	}
-	if j.hurry.Load() {
-		return max(1, int(j.backlog.Load())), time.Unix(0, 1) // due now: a reader waits
+	// Due now: a reader waits, or a failed projection is being narrowed
+	// down to its entry (narrow is the writer's own, and so is this
+	// call).
+	if j.hurry.Load() || j.narrow != 0 {
+		return max(1, int(j.backlog.Load())), time.Unix(0, 1)
 	}
 	return int(j.backlog.Load()), oldest
 }
@@ -448,7 +451,7 @@ func (b *frameBatcher) Project(ctx context.Context, tx *engine.Tx, more func(int
 		return 0, err
 	}
 	if err := b.finish(ctx, st); err != nil {
-		return 0, err
+		return 0, finishError(done, last, err)
 	}
 	if done > 0 {
 		if _, err := tx.ExecContext(ctx, cursorSQL, last); err != nil {
@@ -478,16 +481,16 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 			return 0, 0, err
 		}
 		if len(b.chunk) == 0 {
+			b.s.jr.narrow = 0 // the entries it named are gone (another node's projection took them)
 			break
 		}
-		// The entries this chunk gives the projection: as many as more
+		// The entries this chunk gives the projection: the first, which
+		// the loop's more allowed (asked again, more may say no by now:
+		// commits came while the chunk was read), then as many as more
 		// allows, and one at a time up to an entry whose group failed.
-		take := 0
-		for take < len(b.chunk) && (done+take == 0 || more(done+take)) {
+		take := 1
+		for take < len(b.chunk) && b.chunk[take-1].id > b.s.jr.narrow && more(done+take) {
 			take++
-			if b.chunk[take-1].id <= b.s.jr.narrow {
-				break
-			}
 		}
 		group := b.group[:0]
 		for _, r := range b.chunk[:take] {
@@ -512,8 +515,11 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 		if last >= b.s.jr.narrow {
 			b.s.jr.narrow = 0 // past the group that failed
 		}
-		if take < len(b.chunk) && !narrowing {
-			return done, last, nil // more said no
+		if narrowing || take < len(b.chunk) {
+			// More said no; or, narrowing, one entry a transaction, so
+			// that a failure of the transaction's end (finish) is that
+			// entry's too.
+			return done, last, nil
 		}
 	}
 	return done, last, nil
@@ -523,6 +529,16 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 // of the runaway detector's idle rows, while each prune deletes fewer
 // than a batch.
 const runawayPruneEvery = 10 * time.Second
+
+// finishError is a failure of finish in a projection of done entries up
+// to last: the entry's when it is one, else theirs (group), which the
+// next projections narrow down an entry a transaction.
+func finishError(done int, last int64, err error) error {
+	if done == 0 {
+		return err
+	}
+	return &projectionError{id: last, err: err, group: done > 1}
+}
 
 // finish writes what the projection's signals changed on the queue, then,
 // when it is due, prunes the runaway detector's idle rows: by the
@@ -577,14 +593,14 @@ func (b *frameBatcher) projectShared(ctx context.Context, tx *engine.Tx, st *txS
 	}
 	b.ids = b.ids[:0]
 	j.sites = j.sites[:0]
-	done, _, err := b.projectChunks(ctx, st, more, 0, true, func(last int64) (*sql.Rows, error) {
+	done, last, err := b.projectChunks(ctx, st, more, 0, true, func(last int64) (*sql.Rows, error) {
 		return sel.QueryContext(ctx, last, journalChunk)
 	})
 	if err != nil {
 		return 0, err
 	}
 	if err := b.finish(ctx, st); err != nil {
-		return 0, err
+		return 0, finishError(done, last, err)
 	}
 	if len(b.ids) > 0 {
 		if _, err := tx.ExecContext(ctx, deleteJournalSQL, b.ids); err != nil {

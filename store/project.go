@@ -53,10 +53,11 @@ const (
 		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[],
 		 ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
 		 ?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[],
-		 ?::bigint[], ?::bigint[], ?::text[], ?::text[])
+		 ?::bigint[], ?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY
 		AS t(frame_id, idx, received_at, receiver, account, format, event_code, qualifier, partition,
 		 zone, u, address, address_kind, known, description, category, priority, text,
-		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, resolved_zone)
+		 modifiers, panel_time, account_id, site_id, resolution, test, on_test_id, handling, resolved_zone, n)
+		ORDER BY t.n
 		RETURNING id, frame_id, idx`
 )
 
@@ -400,6 +401,7 @@ func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []
 	if len(got) != len(sigs) {
 		return errors.New("store: the signals insert returned another number of rows")
 	}
+	// The ids follow the signals' order (ORDER BY the ordinality), but
 	// RETURNING's order is not promised: the rows are matched by their
 	// (frame, index), the order sigs are in.
 	slices.SortFunc(got, func(a, b inserted) int { return cmp.Or(cmp.Compare(a.frame, b.frame), cmp.Compare(a.idx, b.idx)) })

@@ -15,10 +15,18 @@ import (
 
 // TestEntryThatFailsIsFoundInItsGroup: the projection builds a group of
 // entries with one statement per kind of row; when one entry of the
-// group cannot be projected (here the database refuses its signal, by a
-// trigger), the group is projected again one entry at a time, the others
-// are built in full, and that entry is kept as a frame alone.
+// group cannot be projected (here the database refuses its signal, or
+// its signal's link to the incident, which is written at the end of the
+// transaction, by a trigger), the entries are projected again one at a
+// time, the others are built in full, and that entry is kept as a frame
+// alone.
 func TestEntryThatFailsIsFoundInItsGroup(t *testing.T) {
+	for _, table := range []string{"signals", "incident_signals"} {
+		t.Run(table, func(t *testing.T) { entryThatFails(t, table) })
+	}
+}
+
+func entryThatFails(t *testing.T, table string) {
 	core, logs := observer.New(zapcore.WarnLevel)
 	// A projection an hour away: the five entries wait, and the read
 	// below projects them together.
@@ -27,7 +35,7 @@ func TestEntryThatFailsIsFoundInItsGroup(t *testing.T) {
 	must(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	ctx := context.Background()
-	refuseZone(t, s, "666")
+	refuseZone(t, s, table, "666")
 	var ids []int64
 	for i := range 5 {
 		seq := fmt.Sprintf("%04d", i+1)
@@ -111,16 +119,21 @@ func TestTextAPanelSentIsStorable(t *testing.T) {
 	}
 }
 
-// refuseZone makes the database refuse a signal of the zone, by a trigger:
-// a fault of the database's own, on either engine.
-func refuseZone(t *testing.T, s *Store, zone string) {
+// refuseZone makes the database refuse a row of table (signals or
+// incident_signals) for a signal of the zone, by a trigger: a fault of
+// the database's own, on either engine.
+func refuseZone(t *testing.T, s *Store, table, zone string) {
 	t.Helper()
-	refuse := []string{`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals WHEN NEW.zone = '` + zone + `'
+	when := map[string]string{
+		"signals":          `NEW.zone = '` + zone + `'`,
+		"incident_signals": `(SELECT zone FROM signals WHERE id = NEW.signal_id) = '` + zone + `'`,
+	}[table]
+	refuse := []string{`CREATE TRIGGER refuse_zone BEFORE INSERT ON ` + table + ` WHEN ` + when + `
 		BEGIN SELECT RAISE(ABORT, 'zone refused'); END`}
 	if s.opts.Driver == DriverPostgres {
 		refuse = []string{`CREATE FUNCTION refuse_zone() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN IF NEW.zone = '` + zone + `' THEN RAISE EXCEPTION 'zone refused'; END IF; RETURN NEW; END $$`,
-			`CREATE TRIGGER refuse_zone BEFORE INSERT ON signals FOR EACH ROW EXECUTE FUNCTION refuse_zone()`}
+			BEGIN IF ` + when + ` THEN RAISE EXCEPTION 'zone refused'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER refuse_zone BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION refuse_zone()`}
 	}
 	for _, q := range refuse {
 		_, err := s.db.Setup().ExecContext(context.Background(), q)

@@ -437,6 +437,9 @@ func rawForms(raw []byte) (text, hexForm string) {
 func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 	var one int
 	var err error
+	// A key that text cannot hold is stored in its lossless form; one
+	// stored as it came, by a build before that, is found too (SQLite).
+	raw := key
 	key = storableKey(key)
 	if s.jr.shared {
 		// Another node may have taken the key a moment ago, its frame not
@@ -444,7 +447,7 @@ func (s *Store) MessageSeen(ctx context.Context, key string) (bool, error) {
 		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM dedupe_keys WHERE key = ?
 			UNION ALL SELECT 1 FROM message_ids WHERE key = ? LIMIT 1`, messageKeyPrefix+key, key).Scan(&one)
 	} else {
-		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key = ?`, key).Scan(&one)
+		err = s.rdb.QueryRowContext(ctx, `SELECT 1 FROM message_ids WHERE key IN (?, ?) LIMIT 1`, key, raw).Scan(&one)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil

@@ -174,7 +174,7 @@ func TestRunawayAcrossNodes(t *testing.T) {
 func TestRunawayCountsAProjectionThatRolledBackOnce(t *testing.T) {
 	s := openRunaway(t, filepath.Join(t.TempDir(), FileName), Options{ProjectDelay: time.Hour})
 	ctx := context.Background()
-	refuseZone(t, s, "666")
+	refuseZone(t, s, "signals", "666")
 	for i := range 4 {
 		commitSwingNoWait(t, s, i, "012", time.Duration(i)*time.Second)
 	}
