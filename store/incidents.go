@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/outbox"
 	"github.com/alarmrx/alarmrx/store/queue"
 )
@@ -32,6 +36,12 @@ type (
 // StepActions are the operator steps.
 var StepActions = queue.StepActions
 
+// A passcode check's results.
+const (
+	PasscodePassed = queue.PasscodePassed
+	PasscodeFailed = queue.PasscodeFailed
+)
+
 // newBoard wires the queue to the rest of the store: a step is queued for
 // the outputs in its transaction, counted, and published to the queue's
 // and the site's subscribers.
@@ -41,10 +51,33 @@ func (s *Store) newBoard() *queue.Board {
 		StepTaken: func(ctx context.Context, tx *sql.Tx, incident int64, action string, at time.Time) error {
 			return outbox.QueueIncidentUpdate(ctx, tx, s.opts.Outbox, incident, action, at)
 		},
-		Publish:     func(e QueueEvent) { s.queue.publish(e) },
-		Stepped:     func(o *StepOutcome) { s.m.observeStep(o) },
-		SiteChanged: func(site int64, kind string) { s.sites.publish(SiteEvent{SiteID: site, Kind: kind}) },
+		Publish:       func(e QueueEvent) { s.queue.publish(e) },
+		Stepped:       func(o *StepOutcome) { s.m.observeStep(o) },
+		SiteChanged:   func(site int64, kind string) { s.sites.publish(SiteEvent{SiteID: site, Kind: kind}) },
+		CheckPasscode: s.checkPasscode,
 	})
+}
+
+// checkPasscode compares given with the passcode of responding party
+// partyID of the site, in constant time whatever the two lengths (both
+// are hashed first), and says the party's name and whether they matched.
+// A party of another site is not found; a party without a passcode on
+// file cannot be checked.
+func (s *Store) checkPasscode(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (string, bool, error) {
+	var name, code string
+	err := tx.QueryRowContext(ctx, `SELECT name, passcode FROM responding_parties WHERE id = ? AND site_id = ?`,
+		partyID, siteID).Scan(&name, openSecret{s.sec, passcodeColumn, &code})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, core.Invalid("party_id", "is not on the call list of the incident's site")
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if code == "" {
+		return "", false, core.Invalid("party_id", "%s has no passcode on file", name)
+	}
+	want, got := sha256.Sum256([]byte(code)), sha256.Sum256([]byte(given))
+	return name, subtle.ConstantTimeCompare(want[:], got[:]) == 1, nil
 }
 
 // hub fans events out to subscribers (the SSE streams). A slow subscriber

@@ -54,8 +54,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	acct := &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID, SystemType: "intrusion"}
 	must(t, st.Accounts.Create(ctx, acct))
 	must(t, st.Zones.Create(ctx, &store.Zone{AccountID: acct.ID, Number: "017", Description: "Front door", Type: "entry/exit"}))
+	passcode := "tulip-7"
 	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Dana Keyholder",
-		Role: "keyholder", Phones: store.Strings{"+44 1632 960 456"}}))
+		Role: "keyholder", Phones: store.Strings{"+44 1632 960 456"}, Passcode: &passcode}))
 	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "police", Name: "Springfield Police", Phones: store.Strings{"999"}}))
 	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "guard", Name: "Acme Patrol", Phones: store.Strings{"+44 1632 960 999"}}))
 	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
@@ -94,7 +95,19 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("dispatch-to"), "guard: Acme Patrol"),
 		chromedp.Click(chromedp.CSS(`#dispatch-form button[type=submit]`)),
 		poll(`document.getElementById("actions").textContent.includes("guard: Acme Patrol")`),
+		// The caller gives a wrong passcode, then the right one.
+		poll(`[...document.querySelectorAll("#passcode-party option")].some(o => o.textContent === "Dana Keyholder")`),
+		chromedp.SendKeys(chromedp.ID("passcode-given"), "tulip-8"),
+		chromedp.Click(chromedp.CSS(`#passcode-form button[type=submit]`)),
+		poll(`document.getElementById("passcode-result").textContent === "Passcode WRONG"`),
+		chromedp.SendKeys(chromedp.ID("passcode-given"), "tulip-7"),
+		chromedp.Click(chromedp.CSS(`#passcode-form button[type=submit]`)),
+		poll(`document.getElementById("passcode-result").textContent === "Passcode correct"`),
+		poll(`document.getElementById("passcode-given").value === ""`),
 	))
+	if page := text(t, bctx, chromedp.ID("view-incident")); strings.Contains(page, "tulip") {
+		t.Fatalf("the incident page shows the passcode: %q", page)
+	}
 	zones, signals := text(t, bctx, chromedp.ID("zones")), text(t, bctx, chromedp.ID("signals"))
 	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#2345|Nri1/BA017") {
 		t.Fatalf("incident page: zones %q signals %q", zones, signals)
@@ -119,7 +132,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	for _, a := range log {
 		steps = append(steps, a.UserName+":"+a.Action)
 	}
-	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:dispatched ann:resolved" {
+	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:dispatched ann:passcode_checked ann:passcode_checked ann:resolved" {
 		t.Fatalf("action log %q", got)
 	}
 

@@ -363,7 +363,12 @@ func (a *api) step(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out.Incident)
+	// A passcode check answers its result beside the incident (never the
+	// passcode, which the action log does not hold either).
+	writeJSON(w, http.StatusOK, struct {
+		store.Incident
+		PasscodeResult string `json:"passcode_result,omitempty"`
+	}{out.Incident, out.Passcode})
 }
 
 type createUserRequest struct {

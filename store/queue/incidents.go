@@ -40,6 +40,11 @@ type Options struct {
 	// SiteChanged tells the live view of a site that an operator acted on
 	// its incident (kind "incident") or noted one of its signals ("note").
 	SiteChanged func(siteID int64, kind string)
+	// CheckPasscode compares what a caller gave with the passcode of a
+	// responding party of the site, in the step's transaction, and says
+	// the party's name and whether it matched; nil: passcode checks are
+	// refused.
+	CheckPasscode func(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (party string, ok bool, err error)
 }
 
 // Board is the operators' queue: the incidents, their action logs, the
@@ -265,13 +270,27 @@ type Step struct {
 	NewPriority int           `json:"new_priority,omitempty"`
 	// Code is the resolution code (resolve only).
 	Code string `json:"code,omitempty"`
+	// PartyID is the responding party whose passcode the caller gave, and
+	// Passcode what the caller said (passcode_check only). The passcode
+	// is compared and forgotten: never stored, logged or answered.
+	PartyID  int64  `json:"party_id,omitempty"`
+	Passcode string `json:"passcode,omitempty"`
 }
 
 // Step actions.
-var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "resolve"}
+var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "passcode_check", "resolve"}
 
-// StepOutcome reports timings the metrics want.
+// Passcode check results [automation-research.md: verify the passcode
+// before cancelling a dispatch].
+const (
+	PasscodePassed = "passed"
+	PasscodeFailed = "failed"
+)
+
+// StepOutcome reports timings the metrics want, and a passcode check's
+// result.
 type StepOutcome struct {
+	Passcode      string // PasscodePassed or PasscodeFailed; "" for other steps
 	Incident      Incident
 	FirstClaim    bool
 	TimeToClaim   time.Duration
@@ -377,6 +396,27 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 			if step.Note != "" {
 				detail["note"] = step.Note
 			}
+		case "passcode_check":
+			if step.PartyID == 0 {
+				return core.Invalid("party_id", "say whose passcode the caller gave")
+			}
+			if step.Passcode == "" {
+				return core.Invalid("passcode", "type what the caller said")
+			}
+			if in.SiteID == nil || b.opts.CheckPasscode == nil {
+				return core.Invalid("party_id", "the incident's account has no site, so no call list to check against")
+			}
+			party, ok, err := b.opts.CheckPasscode(ctx, tx, *in.SiteID, step.PartyID, step.Passcode)
+			if err != nil {
+				return err
+			}
+			out.Passcode = PasscodeFailed
+			if ok {
+				out.Passcode = PasscodePassed
+			}
+			// The contact and the result, never the code.
+			detail["party_id"], detail["contact"], detail["result"] = step.PartyID, party, out.Passcode
+			action = "passcode_checked"
 		case "hold":
 			if step.HoldFor <= 0 {
 				return core.Invalid("hold_for", "give how long, e.g. 10m")

@@ -198,6 +198,14 @@ async function loadIncident(opening) {
     return row([z.zone, fmtTime(z.first_signal_at), fmtTime(z.last_signal_at), z.signals, add]);
   }));
   $("contacts").replaceChildren(...d.responding_parties.map(p => { const o = el("option"); o.value = p.name; return o; }));
+  // A passcode is checked against a call-list entry that has one; the
+  // server compares it and never sends one back.
+  const withCode = d.responding_parties.filter(p => p.has_passcode);
+  $("passcode-form").hidden = withCode.length === 0;
+  const parties = $("passcode-party");
+  if (parties.options.length !== withCode.length) {
+    parties.replaceChildren(...withCode.map(p => { const o = el("option", p.name); o.value = p.id; return o; }));
+  }
   // Dispatch goes to an authority (police, fire, medical, guard) or to a
   // guard or patrol company on the call list.
   const sendable = [...d.authorities.map(a => a.kind + ": " + a.name),
@@ -231,10 +239,12 @@ async function loadIncident(opening) {
 async function step(body) {
   $("incident-error").textContent = "";
   try {
-    await api("POST", "/api/v1/incidents/" + state.incidentId + "/steps", body);
+    const out = await api("POST", "/api/v1/incidents/" + state.incidentId + "/steps", body);
     await loadIncident();
+    return out;
   } catch (e) {
     $("incident-error").textContent = e.message;
+    return null;
   }
 }
 
@@ -492,6 +502,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("note-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "note", note: $("note-text").value }).then(() => { $("note-text").value = ""; }); });
   $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "called", contact: $("call-contact").value, result: $("call-result").value }); });
   $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "dispatched", contact: $("dispatch-to").value }); });
+  $("passcode-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const given = $("passcode-given");
+    $("passcode-result").textContent = "";
+    const out = await step({ action: "passcode_check", party_id: Number($("passcode-party").value), passcode: given.value });
+    given.value = "";
+    if (out) $("passcode-result").textContent = out.passcode_result === "passed" ? "Passcode correct" : "Passcode WRONG";
+  });
   $("hold-form").addEventListener("submit", ev => {
     ev.preventDefault();
     const body = { action: "hold", hold_for: Number($("hold-minutes").value) * 60 };
