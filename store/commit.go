@@ -205,7 +205,7 @@ func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, erro
 	clear(b.queued) // a projection that failed leaves nothing to wake
 	b.runaways = 0
 	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q, out: &b.out,
-		arrays: b.s.opts.Driver == DriverPostgres, runaway: b.s.opts.Runaway, runaways: &b.runaways}
+		arrays: core.BindsArrays(b.s.db.Dialect()), runaway: b.s.opts.Runaway, runaways: &b.runaways}
 	b.out.Reset()
 	var err error
 	if !st.arrays {
@@ -230,7 +230,6 @@ type txStmts struct {
 	arrays bool
 	q      *queue.Tx     // the queue's writer; its Touched are published after the commit
 	out    *outbox.Batch // the outbox rows of the group's signals
-	recs   []*Receipt    // the receipt of each of the group's signals (insertSignals)
 	// prepared gives the writer's statements, prepared once on its
 	// connection, bound to this transaction.
 	prepared *engine.Tx
@@ -285,13 +284,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
 }
 
 // raiseTrouble writes a frame's station event and opens its trouble

@@ -504,8 +504,8 @@ func (b *frameBatcher) projectChunks(ctx context.Context, st *txStmts, more func
 		if err := b.projectGroup(ctx, st, group); err != nil {
 			return 0, 0, err
 		}
-		for _, r := range b.chunk[:take] {
-			if shared {
+		if shared {
+			for _, r := range b.chunk[:take] {
 				b.ids = append(b.ids, r.id)
 			}
 		}

@@ -62,20 +62,20 @@ const (
 )
 
 // projEntry is one journal entry of the group being projected, decoded;
-// sigs is how many of the group's signal rows are its.
+// its events are its signals, in the group's signal rows in order.
 type projEntry struct {
-	id   int64
-	m    *protocols.Message
-	rec  *Receipt
-	sigs int
+	id  int64
+	m   *protocols.Message
+	rec *Receipt
 }
 
 // signalRow is one signal of the group: what its row holds beyond the
-// event, and the id the insert gave it.
+// event and its frame's receipt, and the id the insert gave it.
 type signalRow struct {
 	frame   int64
 	idx     int
 	e       *protocols.Event
+	rec     *Receipt
 	account string // as stored: prefix applied
 	res     Resolution
 	h       Handling
@@ -201,15 +201,14 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 					return &projectionError{id: en.id, err: err}
 				}
 			}
-			sigs = append(sigs, signalRow{frame: en.id, idx: i, e: e, account: account, res: res, h: h})
+			sigs = append(sigs, signalRow{frame: en.id, idx: i, e: e, rec: en.rec, account: account, res: res, h: h})
 		}
-		en.sigs = len(en.m.Events)
 	}
 	b.sigs = sigs
 	if err := st.insertFrames(ctx, group); err != nil {
 		return b.groupError(group, err)
 	}
-	if err := st.insertSignals(ctx, group, sigs); err != nil {
+	if err := st.insertSignals(ctx, sigs); err != nil {
 		return b.groupError(group, err)
 	}
 	for gi := range group {
@@ -217,12 +216,13 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 		if err := st.frameEffects(ctx, en); err != nil {
 			return &projectionError{id: en.id, err: err}
 		}
-		for _, sg := range sigs[:en.sigs] {
-			if err := st.queueSignal(ctx, en.rec, &sg); err != nil {
+		n := len(en.m.Events)
+		for i := range sigs[:n] {
+			if err := st.queueSignal(ctx, &sigs[i]); err != nil {
 				return &projectionError{id: en.id, err: err}
 			}
 		}
-		sigs = sigs[en.sigs:]
+		sigs = sigs[n:]
 		for _, res := range en.rec.Resolutions {
 			if res.SiteID != 0 && (len(b.s.jr.sites) == 0 || b.s.jr.sites[len(b.s.jr.sites)-1] != res.SiteID) {
 				b.s.jr.sites = append(b.s.jr.sites, res.SiteID)
@@ -309,8 +309,8 @@ func (st *txStmts) insertFrames(ctx context.Context, group []projEntry) error {
 
 // signalValues is the values of one signals row, in insertSignalsSQL's
 // order, the zone the signal resolved to last (its description's lookup).
-func signalValues(rec *Receipt, sg *signalRow, lookupAccount bool) ([]any, error) {
-	e := sg.e
+func signalValues(sg *signalRow, lookupAccount bool) ([]any, error) {
+	e, rec := sg.e, sg.rec
 	mods := ""
 	if len(e.Modifiers) > 0 {
 		b, err := json.Marshal(e.Modifiers)
@@ -345,20 +345,13 @@ func signalValues(rec *Receipt, sg *signalRow, lookupAccount bool) ([]any, error
 var nullableSignalColumns = [...]int{19, 20, 21, 24}
 
 // insertSignals writes the group's signals rows and gives each its id.
-func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []signalRow) error {
+func (st *txStmts) insertSignals(ctx context.Context, sigs []signalRow) error {
 	if len(sigs) == 0 {
 		return nil
 	}
-	recs := st.recs[:0]
-	defer func() { st.recs = recs[:0] }()
-	for gi := range group {
-		for range group[gi].sigs {
-			recs = append(recs, group[gi].rec)
-		}
-	}
 	if !st.arrays {
 		for i := range sigs {
-			row, err := signalValues(recs[i], &sigs[i], true)
+			row, err := signalValues(&sigs[i], true)
 			if err != nil {
 				return err
 			}
@@ -377,7 +370,7 @@ func (st *txStmts) insertSignals(ctx context.Context, group []projEntry, sigs []
 		}
 		return nil
 	}
-	cols, err := columns(len(sigs), func(i int) ([]any, error) { return signalValues(recs[i], &sigs[i], false) })
+	cols, err := columns(len(sigs), func(i int) ([]any, error) { return signalValues(&sigs[i], false) })
 	if err != nil {
 		return err
 	}
@@ -509,7 +502,8 @@ func (st *txStmts) frameEffects(ctx context.Context, en *projEntry) error {
 
 // queueSignal applies one stored signal's handling to the queue and
 // gathers its outbox rows.
-func (st *txStmts) queueSignal(ctx context.Context, rec *Receipt, sg *signalRow) error {
+func (st *txStmts) queueSignal(ctx context.Context, sg *signalRow) error {
+	rec := sg.rec
 	sig := queue.Signal{ID: sg.id, ReceivedAt: rec.ReceivedAt, Receiver: rec.Receiver, Account: sg.account,
 		AccountID: sg.res.AccountID, SiteID: sg.res.SiteID, Event: sg.e}
 	if err := st.q.QueueSignal(ctx, &sig, sg.h); err != nil {

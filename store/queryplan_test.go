@@ -39,6 +39,10 @@ func (r *recordingDialect) Name() string                { return r.name }
 func (r *recordingDialect) Least(a, b string) string    { return r.base.Least(a, b) }
 func (r *recordingDialect) Greatest(a, b string) string { return r.base.Greatest(a, b) }
 
+// BindsArrays is the base's: the projection's statements on PostgreSQL
+// take arrays.
+func (r *recordingDialect) BindsArrays() bool { return core.BindsArrays(r.base) }
+
 // ConvertArg is the base's (PostgreSQL binds bools as 0/1).
 func (r *recordingDialect) ConvertArg(v any) any {
 	if c, ok := r.base.(core.ArgConverter); ok {

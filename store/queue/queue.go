@@ -85,7 +85,9 @@ type Execer interface {
 // Tx writes incidents in the caller's transaction and gathers, in
 // Touched, the changes to publish once it committed. QueueSignal raises
 // an incident's priority with the engine's scalar minimum: it needs the
-// engine's dialect (SetDialect); the rest is portable SQL.
+// engine's dialect (SetDialect). The rest is portable SQL, but for the
+// statements an engine that binds arrays (PostgreSQL) runs instead of a
+// row at a time: those are that engine's own.
 type Tx struct {
 	ex      Execer
 	Touched []Event
