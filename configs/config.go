@@ -324,7 +324,22 @@ type Supervision struct {
 	// Grace is added to every account's interval: one retry cycle of the
 	// panel (DSC communicators use interval + 75 s).
 	Grace time.Duration `mapstructure:"grace" yaml:"grace"`
+	// Schedules says what the openings and closings that break an
+	// account's open/close schedule raise: "alarm" (an incident) or "log"
+	// (a signal in the history). Late to open and late to close always
+	// raise an alarm.
+	Schedules ScheduleExceptions `mapstructure:"schedules" yaml:"schedules"`
 }
+
+// ScheduleExceptions configures the handling of each schedule exception.
+type ScheduleExceptions struct {
+	EarlyOpen        string `mapstructure:"early_open" yaml:"early_open"`
+	UnscheduledOpen  string `mapstructure:"unscheduled_open" yaml:"unscheduled_open"`
+	UnscheduledClose string `mapstructure:"unscheduled_close" yaml:"unscheduled_close"`
+}
+
+// ScheduleHandlings are the values of a ScheduleExceptions field.
+var ScheduleHandlings = []string{"alarm", "log"}
 
 // Outputs configures the automation outputs (design.md §8).
 type Outputs struct {
@@ -635,9 +650,10 @@ func Default() *Config {
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},
-		Evidence:    Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
-		XML:         XML{MaxBodyBytes: 100_000},
-		Supervision: Supervision{Grace: 75 * time.Second},
+		Evidence: Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
+		XML:      XML{MaxBodyBytes: 100_000},
+		Supervision: Supervision{Grace: 75 * time.Second, Schedules: ScheduleExceptions{
+			EarlyOpen: "log", UnscheduledOpen: "alarm", UnscheduledClose: "log"}},
 		Report: Report{SendAt: "07:00", WindowStart: "18:00", PortalURL: "http://127.0.0.1:8080",
 			SMTP: SMTP{Host: "127.0.0.1", Port: 25, TLS: "starttls", From: "alarmrx <alarmrx@localhost>"}},
 	}

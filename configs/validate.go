@@ -183,6 +183,12 @@ func (c *Config) Validate() error {
 
 	c.Queue.validate(&p)
 	p.notNegative("supervision.grace", c.Supervision.Grace)
+	for _, f := range []struct{ name, v string }{{"early_open", c.Supervision.Schedules.EarlyOpen},
+		{"unscheduled_open", c.Supervision.Schedules.UnscheduledOpen}, {"unscheduled_close", c.Supervision.Schedules.UnscheduledClose}} {
+		if !slices.Contains(ScheduleHandlings, f.v) {
+			p.add("supervision.schedules."+f.name, "%q is not alarm or log", f.v)
+		}
+	}
 	for _, f := range []struct{ field, v string }{{"report.send_at", c.Report.SendAt}, {"report.window_start", c.Report.WindowStart}} {
 		if _, err := time.Parse("15:04", f.v); err != nil {
 			p.add(f.field, "must be a time HH:MM (got %q)", f.v)

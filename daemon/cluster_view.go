@@ -14,6 +14,7 @@ import (
 // (daemon/cluster); an output's is "output:" and its name.
 const (
 	jobSupervision   = "supervision"
+	jobSchedules     = "schedules"
 	jobOnTestExpiry  = "ontest-expiry"
 	jobQueueSweep    = "queue-sweep"
 	jobEvidencePrune = "evidence-prune"

@@ -19,6 +19,7 @@ import (
 	"github.com/alarmrx/alarmrx/daemon/httpapi"
 	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/daemon/report"
+	"github.com/alarmrx/alarmrx/daemon/schedules"
 	"github.com/alarmrx/alarmrx/daemon/supervision"
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/internal/serialport"
@@ -50,6 +51,7 @@ type Daemon struct {
 	receiver *receiver.Receiver
 	// supervision raises the events of silent panels through the receiver.
 	supervision *supervision.Service
+	schedules   *schedules.Service
 	httpLn      net.Listener
 	httpSrv     *http.Server
 	httpDone    chan struct{} // closed at shutdown: ends event streams
@@ -145,6 +147,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		so.Shared, so.Reload = d.store, d.supervisedAccounts
 	}
 	d.supervision = supervision.New(so)
+	sx := cfg.Supervision.Schedules
+	d.schedules = schedules.New(schedules.Options{Store: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
+		LogOnly: schedules.LogOnly{EarlyOpen: sx.EarlyOpen == "log", UnscheduledOpen: sx.UnscheduledOpen == "log",
+			UnscheduledClose: sx.UnscheduledClose == "log"}})
 	d.evidence = evidence.NewQuota(cfg.Evidence.PerSourcePerMinute, cfg.Evidence.PerMinute, opts.Registry)
 	d.receiver, err = receiver.New(receiver.Options{
 		CheckIns:      d.supervision,
@@ -650,6 +656,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer close(supervisionDone)
 		d.singleton(sctx, jobSupervision, func(ctx context.Context) { d.supervision.Run(ctx, d.receiver) })
 	}()
+	schedulesDone := make(chan struct{})
+	go func() {
+		defer close(schedulesDone)
+		d.singleton(sctx, jobSchedules, func(ctx context.Context) { d.schedules.Run(ctx, d.receiver) })
+	}()
 	testsDone := make(chan struct{})
 	go func() { defer close(testsDone); d.singleton(rctx, jobOnTestExpiry, d.expireTests) }()
 	sweepDone := make(chan struct{})
@@ -712,6 +723,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	runErr = errors.Join(runErr, <-recvErr)
 	stopSupervision()
 	<-supervisionDone
+	<-schedulesDone
 	<-sharingDone
 	<-testsDone
 	<-sweepDone

@@ -82,7 +82,9 @@ func (q *QueueRules) classify(ev *protocols.Event, res store.Resolution) store.H
 // classifyEvents fills the receipt's per-event handling from the queue
 // rules. Whether a signal is a runaway is the projection's to decide
 // (store.Options.Runaway): a panel's signals may reach several nodes.
-func (p *pipeline) classifyEvents(m *protocols.Message, rec *store.Receipt) {
+// logOnly (a synthetic message the station logs) turns what would be
+// queued into a log entry; fire is never logged only.
+func (p *pipeline) classifyEvents(m *protocols.Message, rec *store.Receipt, logOnly bool) {
 	q := &p.r.opts.Queue
 	rec.UnknownPriority = q.UnknownPriority
 	rec.Handling = make([]store.Handling, len(m.Events))
@@ -92,5 +94,8 @@ func (p *pipeline) classifyEvents(m *protocols.Message, rec *store.Receipt) {
 			res = rec.Resolutions[i]
 		}
 		rec.Handling[i] = q.classify(&m.Events[i], res)
+		if logOnly && rec.Handling[i].Mode == store.HandlingQueue && m.Events[i].Category != protocols.CategoryFire {
+			rec.Handling[i].Mode = store.HandlingLog
+		}
 	}
 }

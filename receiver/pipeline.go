@@ -25,6 +25,9 @@ type frameMeta struct {
 	remoteAddr     string
 	receivedAt     time.Time
 	idempotencyKey string
+	// logOnly: a synthetic message the station logs rather than queues
+	// (Synthetic.LogOnly).
+	logOnly bool
 }
 
 // pipeline is one way into the store: a listener's, or the receiver's own
@@ -148,7 +151,7 @@ func (p *pipeline) processDecoded(raw []byte, msg *protocols.Message, meta frame
 	}()
 	f.rec = p.receipt(raw, msg, meta, store.StatusAccepted, protocols.ReasonUnknown, f.key)
 	f.marks = p.resolve(f.stored, &f.rec, meta.receivedAt)
-	p.classifyEvents(f.stored, &f.rec)
+	p.classifyEvents(f.stored, &f.rec, meta.logOnly)
 	err := p.commit(f)
 	if errors.Is(err, store.ErrDuplicate) {
 		// Stored already, by this node or another one the panel reached

@@ -24,6 +24,10 @@ type Synthetic struct {
 	Raw     []byte // the stored description of it
 	Message *protocols.Message
 	At      time.Time
+	// LogOnly stores the message's events in the history without opening
+	// an incident, whatever the queue rules say of their codes (schedule
+	// exceptions the station chose to log).
+	LogOnly bool
 }
 
 // ErrStopped: the receiver is not running (not yet, or no longer).
@@ -48,7 +52,7 @@ func (r *Receiver) Raise(s Synthetic) error {
 	// committed during the shutdown grace ended is still raised.
 	err := ErrStopped
 	ran, panicked := r.after.Do("synthetic message", func() {
-		_, err = p.processDecoded(s.Raw, s.Message, frameMeta{transport: "internal", remoteAddr: s.Origin, receivedAt: s.At})
+		_, err = p.processDecoded(s.Raw, s.Message, frameMeta{transport: "internal", remoteAddr: s.Origin, receivedAt: s.At, logOnly: s.LogOnly})
 	})
 	if ran && panicked {
 		err = errInternal

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -510,5 +511,18 @@ func (st *txStmts) queueSignal(ctx context.Context, sg *signalRow) error {
 		return err
 	}
 	st.out.QueueSignal(st.outbox, st.queued, sg.id, rec.ReceivedAt.UnixNano(), sg.e, sg.res.OnTestID != 0)
+	if opening, ok := alarmcode.Transition(*sg.e); ok && sg.res.AccountID != 0 {
+		// For supervision to judge against the account's schedule, in the
+		// signal's transaction: a crash cannot lose one nor add one.
+		if _, err := st.exec(ctx, insertTransitionSQL, sg.res.AccountID, sg.e.Partition, boolInt(opening),
+			rec.ReceivedAt.UnixNano(), sg.id, sg.res.AccountID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// insertTransitionSQL keeps an opening or closing of an account with a
+// schedule (the others are only logged).
+const insertTransitionSQL = `INSERT INTO schedule_transitions (account_id, area, opening, at, signal_id)
+	SELECT ?,?,?,?,? WHERE EXISTS (SELECT 1 FROM schedules WHERE account_id = ?)`

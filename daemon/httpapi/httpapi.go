@@ -157,6 +157,7 @@ func (a *api) routes() []route {
 		rs = append(rs, a.visitRoutes()...)
 		rs = append(rs, a.identifierRoutes()...)
 		rs = append(rs, a.queueRoutes()...)
+		rs = append(rs, a.scheduleRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs
@@ -251,6 +252,7 @@ var selfAudited = map[string]bool{
 	"/api/v1/incidents/{id}/steps": true, "/api/v1/users": true, "/api/v1/users/{id}": true, "/api/v1/logout": true,
 	"/api/v1/visits": true, "/api/v1/visits/{id}/start": true, "/api/v1/visits/{id}/end": true, "/api/v1/visits/{id}/cancel": true,
 	"/api/v1/portal-users": true, "/api/v1/portal-users/{id}": true,
+	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true,
 }
 
 // audited records every successful change made through the API (method,

@@ -173,4 +173,5 @@ type Station interface {
 	Reports
 	Visits
 	Outbox
+	Schedules
 }

@@ -172,3 +172,47 @@ func Wire(ev protocols.Event) (code string, ok bool) {
 	}
 	return "E" + code, true
 }
+
+// Transition says whether an opening/closing event is an opening (the
+// area disarmed) or a closing (armed): SIA O… and C… codes of the
+// open/close category, and Contact ID codes through their SIA equivalents
+// (qualifier 1 an opening, 3 a closing [DC-05 §3]), so that 441 Armed
+// STAY is a closing whatever its qualifier, as are the perimeter (stay)
+// armings N[FLM]. Cancels (OC), closing extensions and recent-closing
+// reports (CE, CR) and point (zone) openings and closings (OZ, CZ) change
+// no area's state: neither.
+func Transition(ev protocols.Event) (opening, ok bool) {
+	if ev.Category != protocols.CategoryOpenClose {
+		return false, false
+	}
+	code := ev.Code
+	if ev.Format == protocols.FormatContactID {
+		row, found := contactid.Lookup(ev.Code)
+		switch {
+		case !found:
+			return false, false
+		case ev.Qualifier == protocols.QualifierNew:
+			code = row.SIANew
+		case ev.Qualifier == protocols.QualifierRestore:
+			code = row.SIARestore
+		default:
+			return false, false
+		}
+		if row, found := sia.Lookup(code); !found || row.Category != protocols.CategoryOpenClose {
+			return false, false
+		}
+	} else if ev.Format != protocols.FormatSIA {
+		return false, false
+	}
+	switch {
+	case code == "OC" || code == "CE" || code == "CR" || code == "OZ" || code == "CZ":
+		return false, false
+	case code == "NF" || code == "NL" || code == "NM":
+		return false, true
+	case strings.HasPrefix(code, "O"):
+		return true, true
+	case strings.HasPrefix(code, "C"):
+		return false, true
+	}
+	return false, false
+}

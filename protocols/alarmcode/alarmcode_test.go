@@ -95,3 +95,35 @@ func FuzzEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestTransition(t *testing.T) {
+	cases := []struct {
+		code    string // as a dialect writes it: E401 new, R401 restore, BA
+		opening bool
+		ok      bool
+	}{
+		{"E401", true, true}, {"R401", false, true}, // O/C by user
+		{"E402", true, true}, {"R402", false, true}, // group
+		{"E403", true, true}, {"R403", false, true}, // automatic
+		{"E441", false, true}, {"R441", false, true}, // armed STAY is a closing both ways
+		{"E406", false, false}, // cancel
+		{"P401", false, false}, // a status report is no change
+		{"E130", false, false}, // burglary
+		{"OP", true, true}, {"CL", false, true}, {"OA", true, true}, {"CA", false, true},
+		{"OQ", true, true}, {"CQ", false, true}, {"OR", true, true}, {"CW", false, true},
+		{"NL", false, true}, {"OC", false, false}, {"CE", false, false}, {"CR", false, false},
+		{"OZ", false, false}, {"CZ", false, false}, {"BC", false, false},
+		{"CI", false, false}, // fail to close is a schedule event, not a closing
+		{"BA", false, false},
+	}
+	for _, c := range cases {
+		ev, err := Event(Fields{Account: "1234", Code: c.code})
+		if err != nil {
+			t.Fatalf("%s: %v", c.code, err)
+		}
+		opening, ok := Transition(ev)
+		if opening != c.opening || ok != c.ok {
+			t.Errorf("Transition(%s) = %v, %v; want %v, %v", c.code, opening, ok, c.opening, c.ok)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/alarmrx/alarmrx/store"
+)
+
+// Open/close schedules and holiday calendars: station staff set them here
+// (admin role); the store checks and audits each change.
+
+// Schedules is what the API needs of schedules and holidays.
+type Schedules interface {
+	Schedule(ctx context.Context, accountID int64) (*store.Schedule, error)
+	SetSchedule(ctx context.Context, sch *store.Schedule, by store.Actor) error
+	DeleteSchedule(ctx context.Context, accountID int64, by store.Actor) error
+	Holidays(ctx context.Context, customerID int64) ([]store.Holiday, error)
+	CreateHoliday(ctx context.Context, h *store.Holiday, by store.Actor) error
+	DeleteHoliday(ctx context.Context, id int64, by store.Actor) error
+}
+
+func (a *api) scheduleRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/accounts/{id}/schedule", withID(a.getSchedule), nil},
+		{"PUT", "/api/v1/accounts/{id}/schedule", withID(a.putSchedule), nil},
+		{"DELETE", "/api/v1/accounts/{id}/schedule", withID(a.deleteSchedule), nil},
+		{"GET", "/api/v1/holidays", a.listHolidays, []string{"customer_id"}},
+		{"POST", "/api/v1/holidays", a.createHoliday, nil},
+		{"DELETE", "/api/v1/holidays/{id}", withID(a.deleteHoliday), nil},
+	}
+}
+
+func (a *api) getSchedule(w http.ResponseWriter, r *http.Request, id int64) {
+	sch, err := a.opts.Station.Schedule(r.Context(), id)
+	a.respond(w, http.StatusOK, sch, err)
+}
+
+// scheduleRequest is a schedule as PUT takes it: the read-only fields of
+// a GET's answer may be sent back and are ignored.
+type scheduleRequest struct {
+	store.Schedule
+	AccountID *int64 `json:"account_id"`
+}
+
+func (a *api) putSchedule(w http.ResponseWriter, r *http.Request, id int64) {
+	var req scheduleRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.AccountID != nil && *req.AccountID != id {
+		writeError(w, http.StatusBadRequest, "account_id", "account_id is the path's, or left out")
+		return
+	}
+	sch := req.Schedule
+	sch.AccountID = id
+	err := a.opts.Station.SetSchedule(r.Context(), &sch, actorOf(r))
+	a.respond(w, http.StatusOK, &sch, err)
+}
+
+func (a *api) deleteSchedule(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.DeleteSchedule(r.Context(), id, actorOf(r)))
+}
+
+func (a *api) listHolidays(w http.ResponseWriter, r *http.Request) {
+	customer := int64(-1)
+	if r.URL.Query().Get("customer_id") == "0" {
+		customer = 0
+	} else if id, ok := queryID(w, r, "customer_id"); !ok {
+		return
+	} else if id > 0 {
+		customer = id
+	}
+	list, err := a.opts.Station.Holidays(r.Context(), customer)
+	a.respondItems(w, list, err)
+}
+
+func (a *api) createHoliday(w http.ResponseWriter, r *http.Request) {
+	var h store.Holiday
+	if !decodeBody(w, r, &h) {
+		return
+	}
+	h.ID = 0
+	err := a.opts.Station.CreateHoliday(r.Context(), &h, actorOf(r))
+	a.respond(w, http.StatusCreated, &h, err)
+}
+
+func (a *api) deleteHoliday(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.DeleteHoliday(r.Context(), id, actorOf(r)))
+}
