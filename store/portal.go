@@ -32,10 +32,11 @@ const (
 	RightNotes          = "notes"            // change a site's notes
 	RightReports        = "reports"          // annotate the customer's stored morning reports
 	RightReportsDelete  = "reports.delete"   // delete them
+	RightSchedules      = "schedules"        // change the systems' open/close schedules
 )
 
 // PortalRights are what office staff may be allowed to change.
-var PortalRights = []string{RightCallList, RightCallListDelete, RightZones, RightNotes, RightReports, RightReportsDelete}
+var PortalRights = []string{RightCallList, RightCallListDelete, RightZones, RightNotes, RightReports, RightReportsDelete, RightSchedules}
 
 // PortalUser is a client (or installer) user of the portal.
 type PortalUser struct {

@@ -245,41 +245,7 @@ func (s *Store) SetSchedule(ctx context.Context, sch *Schedule, by Actor) error 
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		for _, q := range []string{`DELETE FROM schedule_windows WHERE account_id = ?`, `DELETE FROM schedule_days WHERE account_id = ?`} {
-			if _, err := tx.ExecContext(ctx, q, sch.AccountID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schedules (account_id, open_grace_seconds, close_grace_seconds, updated_by, updated_at)
-			VALUES (?,?,?,?,?) ON CONFLICT (account_id) DO UPDATE SET open_grace_seconds = excluded.open_grace_seconds,
-			close_grace_seconds = excluded.close_grace_seconds, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			sch.AccountID, sch.OpenGraceMinutes*60, sch.CloseGraceMinutes*60, by.Name, now.UnixNano()); err != nil {
-			return err
-		}
-		for _, w := range checked.windows {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schedule_windows (account_id, area, weekday, opens, closes) VALUES (?,?,?,?,?)`,
-				sch.AccountID, w.area, w.weekday, w.w.Opens, w.w.Closes); err != nil {
-				return err
-			}
-		}
-		for _, d := range checked.days {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schedule_days (account_id, area, day, opens, closes) VALUES (?,?,?,?,?)`,
-				sch.AccountID, d.area, d.day, d.w.Opens, d.w.Closes); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, bumpBookSQL); err != nil {
-			return err
-		}
-		after, err := readSchedule(ctx, tx, sch.AccountID)
-		if err != nil {
-			return err
-		}
-		detail := map[string]any{"after": after}
-		if before != nil {
-			detail["before"] = before
-		}
-		return core.Audit(ctx, tx, now, by, "schedule.set", accountTarget(sch.AccountID), detail)
+		return writeSchedule(ctx, tx, sch, checked, before, by, now)
 	})
 	if err != nil {
 		return err
@@ -290,6 +256,46 @@ func (s *Store) SetSchedule(ctx context.Context, sch *Schedule, by Actor) error 
 	}
 	*sch = *got
 	return nil
+}
+
+// writeSchedule replaces an account's schedule in tx and audits it;
+// before is the one it had (nil: none).
+func writeSchedule(ctx context.Context, tx *sql.Tx, sch *Schedule, checked *scheduled, before *Schedule, by Actor, now time.Time) error {
+	for _, q := range []string{`DELETE FROM schedule_windows WHERE account_id = ?`, `DELETE FROM schedule_days WHERE account_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, sch.AccountID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schedules (account_id, open_grace_seconds, close_grace_seconds, updated_by, updated_at)
+		VALUES (?,?,?,?,?) ON CONFLICT (account_id) DO UPDATE SET open_grace_seconds = excluded.open_grace_seconds,
+		close_grace_seconds = excluded.close_grace_seconds, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		sch.AccountID, sch.OpenGraceMinutes*60, sch.CloseGraceMinutes*60, by.Name, now.UnixNano()); err != nil {
+		return err
+	}
+	for _, w := range checked.windows {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schedule_windows (account_id, area, weekday, opens, closes) VALUES (?,?,?,?,?)`,
+			sch.AccountID, w.area, w.weekday, w.w.Opens, w.w.Closes); err != nil {
+			return err
+		}
+	}
+	for _, d := range checked.days {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schedule_days (account_id, area, day, opens, closes) VALUES (?,?,?,?,?)`,
+			sch.AccountID, d.area, d.day, d.w.Opens, d.w.Closes); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, bumpBookSQL); err != nil {
+		return err
+	}
+	after, err := readSchedule(ctx, tx, sch.AccountID)
+	if err != nil {
+		return err
+	}
+	detail := map[string]any{"after": after}
+	if before != nil {
+		detail["before"] = before
+	}
+	return core.Audit(ctx, tx, now, by, "schedule.set", accountTarget(sch.AccountID), detail)
 }
 
 // DeleteSchedule removes an account's schedule; audited as

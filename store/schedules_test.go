@@ -224,3 +224,70 @@ func TestScheduleTransitions(t *testing.T) {
 		t.Errorf("states %+v", got.States)
 	}
 }
+
+// TestImportSchedules: a CSV file gives each account's whole schedule, a
+// row a window or a temporary day; a bad row is reported with its line and
+// column and nothing is written; importing the same file again changes
+// nothing; the audit names who imported.
+func TestImportSchedules(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := WithActor(context.Background(), Actor{Name: "ada", Role: RoleAdmin})
+	good := "receiver,number,area,day,opens,closes,date,closed,open_grace_minutes,close_grace_minutes\n" +
+		"1,1111,,monday,08:00,17:00,,,15,30\n" +
+		"1,1111,,tuesday,08:00,17:00,,,,\n" +
+		"1,1111,02,saturday,09:00,12:00,,,,\n" +
+		"1,1111,,,,,2026-12-24,,,\n" + // a temporary day needs its windows
+		"1,1111,,,09:00,12:00,2026-12-31,,,\n" +
+		"1,2222,,friday,10:00,18:00,,,,\n"
+	bad := strings.Replace(good, "2026-12-24,,", "2026-12-24,yes,", 1)
+	bad = strings.Replace(bad, "1,2222,,friday,10:00,18:00", "1,2222,,friday,18:00,10:00", 1)
+	bad += "1,9999,,monday,08:00,17:00,,,,\n" + "1,1111,,wednesday,08:00,17:00,,,20,\n"
+	rep, err := f.s.ImportSchedules(ctx, strings.NewReader(bad), false)
+	must(t, err)
+	got := fmt.Sprint(rep.Errors)
+	want := "[{7 closes closes 10:00 is not after opens 18:00} {8 number no account 9999 on receiver 1} {9 open_grace_minutes line 2 gave the account 15 minutes}]"
+	if rep.Applied || got != want {
+		t.Fatalf("bad file: applied %v, errors %s\nwant %s", rep.Applied, got, want)
+	}
+	if _, err := f.s.Schedule(ctx, f.a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused import wrote: %v", err)
+	}
+	// The temporary day of line 5 without windows is refused too.
+	rep, err = f.s.ImportSchedules(ctx, strings.NewReader(good), false)
+	must(t, err)
+	if rep.Applied || len(rep.Errors) != 1 || rep.Errors[0].Line != 5 || rep.Errors[0].Field != "opens" {
+		t.Fatalf("a temporary day without windows: %+v", rep)
+	}
+	good = strings.Replace(good, "1,1111,,,,,2026-12-24,,,\n", "1,1111,,,,,2026-12-24,yes,,\n", 1)
+	rep, err = f.s.ImportSchedules(ctx, strings.NewReader(good), true)
+	must(t, err)
+	if rep.Applied || rep.Created != 2 || len(rep.Errors) != 0 {
+		t.Fatalf("dry run: %+v", rep)
+	}
+	rep, err = f.s.ImportSchedules(ctx, strings.NewReader(good), false)
+	must(t, err)
+	if !rep.Applied || rep.Created != 2 || rep.Rows != 6 {
+		t.Fatalf("import: %+v", rep)
+	}
+	sch, err := f.s.Schedule(ctx, f.a.ID)
+	must(t, err)
+	if len(sch.Windows) != 3 || len(sch.Days) != 2 || !sch.Days[0].Closed || sch.OpenGraceMinutes != 15 || sch.CloseGraceMinutes != 30 ||
+		sch.UpdatedBy != "ada" || sch.Windows[2].Area != "2" {
+		t.Fatalf("imported schedule %+v", sch)
+	}
+	rep, err = f.s.ImportSchedules(ctx, strings.NewReader(good), false)
+	must(t, err)
+	if !rep.Applied || rep.Unchanged != 2 || rep.Created+rep.Updated != 0 {
+		t.Fatalf("the same file again: %+v", rep)
+	}
+	rep, err = f.s.ImportSchedules(ctx, strings.NewReader(strings.Replace(good, "10:00,18:00", "10:00,19:00", 1)), false)
+	must(t, err)
+	if rep.Updated != 1 || rep.Unchanged != 1 {
+		t.Fatalf("one account changed: %+v", rep)
+	}
+	entries, err := f.s.Audit(ctx, 0, 10)
+	must(t, err)
+	if entries[0].Action != "schedule.set" || entries[0].UserName != "ada" || entries[0].Target != fmt.Sprintf("account:%d", f.b.ID) {
+		t.Fatalf("audit %+v", entries[0])
+	}
+}

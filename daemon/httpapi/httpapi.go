@@ -252,7 +252,7 @@ var selfAudited = map[string]bool{
 	"/api/v1/incidents/{id}/steps": true, "/api/v1/users": true, "/api/v1/users/{id}": true, "/api/v1/logout": true,
 	"/api/v1/visits": true, "/api/v1/visits/{id}/start": true, "/api/v1/visits/{id}/end": true, "/api/v1/visits/{id}/cancel": true,
 	"/api/v1/portal-users": true, "/api/v1/portal-users/{id}": true,
-	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true,
+	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true, "/api/v1/schedules/import": true,
 }
 
 // audited records every successful change made through the API (method,

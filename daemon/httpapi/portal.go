@@ -67,6 +67,8 @@ func (a *api) portalAPI() []route {
 		{"GET", "/portal/api/sites/{id}/zones", withID(a.portalZones), nil},
 		{"PUT", "/portal/api/zones/{id}", a.portalEditZone, nil},
 		{"PUT", "/portal/api/sites/{id}/notes", a.portalEditNotes, nil},
+		{"GET", "/portal/api/accounts/{id}/schedule", withID(a.portalSchedule), nil},
+		{"PUT", "/portal/api/accounts/{id}/schedule", withID(a.portalSetSchedule), nil},
 		{"GET", "/portal/api/users", a.portalUsers, nil},
 		{"POST", "/portal/api/users", a.portalCreateUser, nil},
 		{"PUT", "/portal/api/users/{id}", a.portalUpdateUser, nil},

@@ -2,13 +2,16 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/alarmrx/alarmrx/store"
 )
 
 // Open/close schedules and holiday calendars: station staff set them here
-// (admin role); the store checks and audits each change.
+// (admin role), and a client's account manager, or office staff with the
+// schedules right, the schedules of its own systems in the portal; the
+// store checks and audits each change.
 
 // Schedules is what the API needs of schedules and holidays.
 type Schedules interface {
@@ -18,6 +21,7 @@ type Schedules interface {
 	Holidays(ctx context.Context, customerID int64) ([]store.Holiday, error)
 	CreateHoliday(ctx context.Context, h *store.Holiday, by store.Actor) error
 	DeleteHoliday(ctx context.Context, id int64, by store.Actor) error
+	ImportSchedules(ctx context.Context, r io.Reader, dryRun bool) (*store.ImportReport, error)
 }
 
 func (a *api) scheduleRoutes() []route {
@@ -28,6 +32,7 @@ func (a *api) scheduleRoutes() []route {
 		{"GET", "/api/v1/holidays", a.listHolidays, []string{"customer_id"}},
 		{"POST", "/api/v1/holidays", a.createHoliday, nil},
 		{"DELETE", "/api/v1/holidays/{id}", withID(a.deleteHoliday), nil},
+		{"POST", "/api/v1/schedules/import", a.importer(a.opts.Station.ImportSchedules), importQuery},
 	}
 }
 
@@ -36,26 +41,42 @@ func (a *api) getSchedule(w http.ResponseWriter, r *http.Request, id int64) {
 	a.respond(w, http.StatusOK, sch, err)
 }
 
-// scheduleRequest is a schedule as PUT takes it: the read-only fields of
-// a GET's answer may be sent back and are ignored.
-type scheduleRequest struct {
-	store.Schedule
-	AccountID *int64 `json:"account_id"`
-}
-
 func (a *api) putSchedule(w http.ResponseWriter, r *http.Request, id int64) {
-	var req scheduleRequest
+	var req store.Schedule
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if req.AccountID != nil && *req.AccountID != id {
+	a.writeSchedule(w, r, id, &req)
+}
+
+// portalSchedule is an account's schedule, for a portal user whose scope
+// holds the account.
+func (a *api) portalSchedule(w http.ResponseWriter, r *http.Request, id int64) {
+	if a.accountInScope(w, r, id) {
+		a.getSchedule(w, r, id)
+	}
+}
+
+// portalSetSchedule sets the schedule of an account in scope, with the
+// schedules right; audited as the portal user.
+func (a *api) portalSetSchedule(w http.ResponseWriter, r *http.Request, id int64) {
+	var req store.Schedule
+	if !decodeBody(w, r, &req) || !may(w, r, store.RightSchedules) || !a.accountInScope(w, r, id) {
+		return
+	}
+	a.writeSchedule(w, r, id, &req)
+}
+
+func (a *api) writeSchedule(w http.ResponseWriter, r *http.Request, id int64, sch *store.Schedule) {
+	// The read-only fields of a GET's answer may be sent back; they are
+	// ignored.
+	if sch.AccountID != 0 && sch.AccountID != id {
 		writeError(w, http.StatusBadRequest, "account_id", "account_id is the path's, or left out")
 		return
 	}
-	sch := req.Schedule
 	sch.AccountID = id
-	err := a.opts.Station.SetSchedule(r.Context(), &sch, actorOf(r))
-	a.respond(w, http.StatusOK, &sch, err)
+	err := a.opts.Station.SetSchedule(r.Context(), sch, actorOf(r))
+	a.respond(w, http.StatusOK, sch, err)
 }
 
 func (a *api) deleteSchedule(w http.ResponseWriter, r *http.Request, id int64) {

@@ -13,7 +13,11 @@ async function api(method, path, body) {
   if (resp.status === 401) { show("login"); throw new Error("not logged in"); }
   const text = await resp.text();
   const data = text ? JSON.parse(text) : null;
-  if (!resp.ok) throw new Error((data && data.error) || resp.statusText);
+  if (!resp.ok) {
+    const err = new Error((data && data.error) || resp.statusText);
+    err.field = (data && data.field) || "";
+    throw err;
+  }
   return data;
 }
 
@@ -42,7 +46,7 @@ function media(g) {
 }
 // The rights an account manager may give office staff (store.PortalRights).
 const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes",
-  "reports": "annotate reports", "reports.delete": "delete reports" };
+  "reports": "annotate reports", "reports.delete": "delete reports", "schedules": "open/close schedules" };
 function may(right) { return clientManager() || (state.user.rights || []).includes(right); }
 // A site's or customer's account manager changes everything in its scope;
 // an installer's schedules its technicians' visits.
@@ -258,10 +262,97 @@ async function loadSite() {
   $("site-notes").readOnly = !may("notes");
   $("notes-save").hidden = !may("notes");
   $("notes-by").textContent = "last changed by " + s.updated_by;
+  await loadSchedules(s);
   const cl = await api("GET", "/portal/api/sites/" + id + "/call-list");
   $("call-list").tBodies[0].replaceChildren(...cl.items.map(p => row([p.position, p.name, p.role, (p.phones || []).join(", "), p.updated_by,
     may("call_list.delete") ? button("Remove", () => removeContact(p)) : ""])));
   $("contact-form").hidden = !may("call_list");
+}
+
+// Schedules: each system's week (area "" only: the account's; windows of
+// the panel's own areas are kept as they are when the week is saved).
+const weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+function ranges(ws) { return ws.map(w => w.opens + "-" + w.closes).join(", "); }
+function dayWindows(sch, day) { return sch.windows.filter(w => w.area === "" && w.day === day); }
+function weekText(sch) {
+  return weekdays.filter(d => dayWindows(sch, d).length).map(d => d.slice(0, 3) + " " + ranges(dayWindows(sch, d))).join("; ") || "closed every day";
+}
+function daysText(sch) { return sch.days.map(d => d.date + " " + (d.closed ? "closed" : d.opens + "-" + d.closes)).join("\n"); }
+
+async function loadSchedules(s) {
+  state.schedules = {};
+  const rows = [];
+  for (const a of s.accounts) {
+    let sch = null;
+    try { sch = await api("GET", "/portal/api/accounts/" + a.id + "/schedule"); } catch (e) { if (!/no schedule/.test(e.message)) throw e; }
+    state.schedules[a.id] = sch;
+    rows.push(row([a.number + " " + a.system_label, sch ? weekText(sch) : "no schedule", sch ? daysText(sch).replaceAll("\n", "; ") : "",
+      sch ? sch.open_grace_minutes + " / " + sch.close_grace_minutes + " min" : "",
+      sch ? sch.states.map(x => (x.area ? "area " + x.area + " " : "") + (x.open ? "open" : "closed") + " since " + when(x.since)).join(", ") : "",
+      sch ? sch.updated_by + ", " + when(sch.updated_at) : ""]));
+  }
+  $("schedules").tBodies[0].replaceChildren(...rows);
+  $("schedule-form").hidden = !may("schedules") || !s.accounts.length;
+  const chosen = $("schedule-account").value;
+  $("schedule-account").replaceChildren(...s.accounts.map(a => { const o = document.createElement("option"); o.value = a.id; o.textContent = a.number + " " + a.system_label; return o; }));
+  if (chosen) $("schedule-account").value = chosen;
+  if (!state.scheduleDirty) fillScheduleForm();
+}
+
+// fillScheduleForm shows the chosen system's schedule in the editor.
+function fillScheduleForm() {
+  const sch = state.schedules[Number($("schedule-account").value)];
+  $("schedule-week").tBodies[0].replaceChildren(...weekdays.map(d => {
+    const input = document.createElement("input");
+    input.id = "schedule-" + d; input.size = 28; input.placeholder = "closed";
+    input.value = sch ? ranges(dayWindows(sch, d)) : "";
+    input.addEventListener("input", () => { state.scheduleDirty = true; });
+    return row([d[0].toUpperCase() + d.slice(1), input]);
+  }));
+  $("schedule-zone").textContent = sch ? " (" + sch.time_zone + ")" : "";
+  $("schedule-open-grace").value = sch ? sch.open_grace_minutes : 15;
+  $("schedule-close-grace").value = sch ? sch.close_grace_minutes : 15;
+  $("schedule-days").value = sch ? daysText(sch) : "";
+}
+
+// saveSchedule sends the editor's week and days; the server checks them
+// and names the field that is wrong.
+async function saveSchedule(ev) {
+  ev.preventDefault();
+  $("schedule-error").textContent = "";
+  for (const i of $("schedule-week").querySelectorAll("input")) i.removeAttribute("aria-invalid");
+  const id = Number($("schedule-account").value);
+  const old = state.schedules[id];
+  const windows = old ? old.windows.filter(w => w.area !== "") : [];
+  for (const d of weekdays) {
+    for (const part of $("schedule-" + d).value.split(",").map(x => x.trim()).filter(x => x)) {
+      const [opens, closes] = part.split("-").map(x => x.trim());
+      windows.push({ area: "", day: d, opens: opens || "", closes: closes || "" });
+    }
+  }
+  const days = $("schedule-days").value.split("\n").map(x => x.trim()).filter(x => x).map(line => {
+    const [date, rest] = [line.slice(0, line.indexOf(" ") < 0 ? line.length : line.indexOf(" ")), line.slice(line.indexOf(" ") + 1).trim()];
+    if (rest === "closed" || rest === date) return { area: "", date, closed: true };
+    const [opens, closes] = rest.split("-").map(x => x.trim());
+    return { area: "", date, opens: opens || "", closes: closes || "" };
+  });
+  try {
+    await api("PUT", "/portal/api/accounts/" + id + "/schedule", { open_grace_minutes: Number($("schedule-open-grace").value),
+      close_grace_minutes: Number($("schedule-close-grace").value), windows, days: (old ? old.days.filter(d => d.area !== "") : []).concat(days) });
+    state.scheduleDirty = false;
+    await loadSite();
+  } catch (e) {
+    // The field the server names is marked: a weekday's window at its day.
+    const m = /^windows\[(\d+)\]/.exec(e.field);
+    const w = m && windows[Number(m[1])];
+    if (w && w.area === "") {
+      $("schedule-" + w.day).setAttribute("aria-invalid", "true");
+      $("schedule-" + w.day).focus();
+      $("schedule-error").textContent = w.day[0].toUpperCase() + w.day.slice(1) + ": " + e.message.replace(/^windows\[\d+\]\.\w+: /, "");
+      return;
+    }
+    $("schedule-error").textContent = e.message;
+  }
 }
 
 // loadVisits lists the technician visits the user sees: a technician its
@@ -429,6 +520,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("site-notes").addEventListener("input", () => { state.notesDirty = true; });
   $("test-form").addEventListener("submit", startTest);
+  $("schedule-form").addEventListener("submit", saveSchedule);
+  $("schedule-account").addEventListener("change", () => { state.scheduleDirty = false; fillScheduleForm(); });
+  for (const id of ["schedule-open-grace", "schedule-close-grace", "schedule-days"]) $(id).addEventListener("input", () => { state.scheduleDirty = true; });
   $("visit-form").addEventListener("submit", scheduleVisit);
   $("visit-site").addEventListener("change", visitSystems);
   $("notes-form").addEventListener("submit", async ev => {

@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/alarmrx/alarmrx/store"
+)
+
+// TestScheduleEndpoints: station staff set, read and delete a schedule and
+// the holidays (wrong input answered 400 naming the field, the path's
+// account kept); in the portal, the account manager reads and sets the
+// schedules of its own systems, staff only with the schedules right, and
+// nobody another client's.
+func TestScheduleEndpoints(t *testing.T) {
+	s := newStationServer(t)
+	var hq, mine, theirs withIdentifier
+	s.post("/api/v1/customers", map[string]any{"name": "HQ"}, &hq)
+	s.post("/api/v1/sites", map[string]any{"customer_id": hq.ID, "name": "Mine", "time_zone": "America/Chicago"}, &mine)
+	other := s.mustCreate("/api/v1/customers", map[string]any{"name": "Other"})
+	s.post("/api/v1/sites", map[string]any{"customer_id": other, "name": "Theirs"}, &theirs)
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": mine.ID})
+	otherAcct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "5678", "site_id": theirs.ID})
+	put := func(path string, body any, out any) int {
+		b, _ := json.Marshal(body)
+		return s.call("PUT", path, "application/json", string(b), out)
+	}
+	week := map[string]any{"open_grace_minutes": 15, "close_grace_minutes": 30,
+		"windows": []map[string]any{{"day": "monday", "opens": "08:00", "closes": "17:00"}}}
+	path := "/api/v1/accounts/" + itoa(acct) + "/schedule"
+	var e apiError
+	if code := s.call("GET", path, "", "", &e); code != http.StatusNotFound {
+		t.Fatalf("no schedule yet: %d %+v", code, e)
+	}
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"windows": []map[string]any{{"day": "monday", "opens": "08:00", "closes": "07:00"}}}, "windows[0].closes"},
+		{map[string]any{"windows": []map[string]any{{"day": "monday", "opens": "08:00", "closes": "17:00"},
+			{"day": "monday", "opens": "16:00", "closes": "18:00"}}}, "windows[1].opens"},
+		{map[string]any{"account_id": otherAcct}, "account_id"},
+		{map[string]any{"open_grace_minutes": "15"}, "open_grace_minutes"},
+		{map[string]any{"weekdays": []string{}}, "weekdays"},
+	} {
+		e = apiError{}
+		if code := put(path, c.body, &e); code != http.StatusBadRequest || e.Field != c.field {
+			t.Errorf("PUT %v: %d %+v, want 400 naming %s", c.body, code, e, c.field)
+		}
+	}
+	var got store.Schedule
+	if code := put(path, week, &got); code != http.StatusOK || got.AccountID != acct || got.TimeZone != "America/Chicago" || got.UpdatedBy != "api" {
+		t.Fatalf("PUT: %d %+v", code, got)
+	}
+	// What a GET answers can be sent back as it is.
+	var again store.Schedule
+	b, _ := json.Marshal(got)
+	if code := s.call("PUT", path, "application/json", string(b), &again); code != http.StatusOK || len(again.Windows) != 1 {
+		t.Fatalf("PUT of a GET's answer: %d %+v", code, again)
+	}
+	var rep store.ImportReport
+	csv := "receiver,number,day,opens,closes\n1,1234,monday,08:00,17:00\n1,1234,tuesday,8am,17:00\n"
+	if code := s.call("POST", "/api/v1/schedules/import", "text/csv", csv, &rep); code != http.StatusUnprocessableEntity ||
+		len(rep.Errors) != 1 || rep.Errors[0].Line != 3 || rep.Errors[0].Field != "opens" {
+		t.Fatalf("import with a bad row: %d %+v", code, rep)
+	}
+	csv = strings.Replace(csv, "8am", "08:00", 1)
+	if code := s.call("POST", "/api/v1/schedules/import", "text/csv", csv, &rep); code != http.StatusOK || rep.Updated != 1 || !rep.Applied {
+		t.Fatalf("import: %d %+v", code, rep)
+	}
+	var h store.Holiday
+	if code := s.post("/api/v1/holidays", map[string]any{"customer_id": 0, "date": "2026-12-25", "name": "Christmas Day"}, &h); code != http.StatusCreated || h.ID == 0 {
+		t.Fatalf("holiday: %d %+v", code, h)
+	}
+	if code := s.post("/api/v1/holidays", map[string]any{"date": "Dec 25", "name": "x"}, &e); code != http.StatusBadRequest || e.Field != "date" {
+		t.Fatalf("a bad date: %d %+v", code, e)
+	}
+	var list struct{ Items []store.Holiday }
+	if code := s.call("GET", "/api/v1/holidays?customer_id=0", "", "", &list); code != http.StatusOK || len(list.Items) != 1 {
+		t.Fatalf("holidays: %d %+v", code, list)
+	}
+	if code := s.call("GET", "/api/v1/holidays?customer_id="+itoa(hq.ID), "", "", &list); code != http.StatusOK || len(list.Items) != 0 {
+		t.Fatalf("the HQ's holidays: %d %+v", code, list)
+	}
+	if code := s.call("DELETE", "/api/v1/holidays/"+itoa(h.ID), "", "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete holiday: %d", code)
+	}
+
+	// The portal.
+	s.mustCreate("/api/v1/portal-users", map[string]any{"scope": store.ScopeOf("customer", hq.ID), "kind": "manager", "username": "boss", "password": "boss's password"})
+	boss, _ := s.portalLogin(t, hq.Identifier, "boss", "boss's password")
+	if code := boss.call("POST", "/portal/api/users", map[string]any{"username": "clerk", "password": "clerk's password"}, nil, true); code != http.StatusCreated {
+		t.Fatalf("manager creates staff: %d", code)
+	}
+	clerk, _ := s.portalLogin(t, hq.Identifier, "clerk", "clerk's password")
+	ppath := "/portal/api/accounts/" + itoa(acct) + "/schedule"
+	if code := clerk.call("GET", ppath, nil, &got, false); code != http.StatusOK || len(got.Windows) != 2 || got.CloseGraceMinutes != 30 {
+		t.Fatalf("staff read the schedule: %d %+v", code, got)
+	}
+	if code := clerk.call("PUT", ppath, week, nil, true); code != http.StatusForbidden {
+		t.Fatalf("staff without the right set it: %d", code)
+	}
+	if code := boss.call("GET", "/portal/api/accounts/"+itoa(otherAcct)+"/schedule", nil, nil, false); code != http.StatusNotFound {
+		t.Fatalf("another client's schedule: %d", code)
+	}
+	if code := boss.call("PUT", "/portal/api/accounts/"+itoa(otherAcct)+"/schedule", week, nil, true); code != http.StatusNotFound {
+		t.Fatalf("setting another client's schedule: %d", code)
+	}
+	week["close_grace_minutes"] = 45
+	if code := boss.call("PUT", ppath, week, &got, true); code != http.StatusOK || got.CloseGraceMinutes != 45 ||
+		got.UpdatedBy != "portal:"+store.ScopeOf("customer", hq.ID)+"/boss" {
+		t.Fatalf("the manager sets it: %d %+v", code, got)
+	}
+	if code := boss.call("PUT", "/portal/api/users/"+itoa(clerkID(t, s, boss)), map[string]any{"rights": []string{"schedules"}}, nil, true); code != http.StatusOK {
+		t.Fatalf("the manager gives the right: %d", code)
+	}
+	clerk, _ = s.portalLogin(t, hq.Identifier, "clerk", "clerk's password")
+	if code := clerk.call("PUT", ppath, week, nil, true); code != http.StatusOK {
+		t.Fatalf("staff with the right set it: %d", code)
+	}
+	if code := s.call("DELETE", path, "", "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+}
+
+// clerkID is the id of the portal user clerk, as its manager lists it.
+func clerkID(t *testing.T, s *stationServer, boss *operator) int64 {
+	t.Helper()
+	var users struct{ Items []store.PortalUser }
+	boss.call("GET", "/portal/api/users", nil, &users, false)
+	for _, u := range users.Items {
+		if u.Username == "clerk" {
+			return u.ID
+		}
+	}
+	t.Fatal("no clerk")
+	return 0
+}
