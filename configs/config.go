@@ -237,6 +237,10 @@ type Queue struct {
 	Runaway Runaway `mapstructure:"runaway" yaml:"runaway"`
 	// Codes override the priority or handling of single event codes.
 	Codes []CodeRule `mapstructure:"codes" yaml:"codes"`
+	// ActionPlans are the station's action plans, over the built-in ones
+	// (a plan made through the API over these); checked when the daemon
+	// starts and by check-config.
+	ActionPlans []ActionPlan `mapstructure:"action_plans" yaml:"action_plans"`
 	// AgeWarn and AgeCritical colour an unclaimed incident in the console.
 	AgeWarn     time.Duration `mapstructure:"age_warn" yaml:"age_warn"`
 	AgeCritical time.Duration `mapstructure:"age_critical" yaml:"age_critical"`
@@ -247,6 +251,25 @@ type Runaway struct {
 	MaxSignals int           `mapstructure:"max_signals" yaml:"max_signals"`
 	Window     time.Duration `mapstructure:"window" yaml:"window"`
 	Quiet      time.Duration `mapstructure:"quiet" yaml:"quiet"`
+}
+
+// ActionPlan is a station action plan: for any event, a category (fire,
+// burglary, …) or a code (SIA/BA, CID/130).
+type ActionPlan struct {
+	Match string           `mapstructure:"match" yaml:"match"` // any, category or code
+	Value string           `mapstructure:"value" yaml:"value"`
+	Name  string           `mapstructure:"name" yaml:"name"`
+	Steps []ActionPlanStep `mapstructure:"steps" yaml:"steps"`
+}
+
+// ActionPlanStep is one step: call_list, call_premises, verify_passcode,
+// dispatch (authority), email (email), wait (minutes) or text (text).
+type ActionPlanStep struct {
+	Kind      string `mapstructure:"kind" yaml:"kind"`
+	Authority string `mapstructure:"authority" yaml:"authority,omitempty"`
+	Minutes   int    `mapstructure:"minutes" yaml:"minutes,omitempty"`
+	Email     string `mapstructure:"email" yaml:"email,omitempty"`
+	Text      string `mapstructure:"text" yaml:"text,omitempty"`
 }
 
 // CodeRule overrides how one event code is handled.

@@ -179,6 +179,9 @@ func TestLoadExample(t *testing.T) {
 	}
 
 	want := configs.Default()
+	want.Queue.ActionPlans = []configs.ActionPlan{{Match: "code", Value: "SIA/WA", Name: "Water leak", Steps: []configs.ActionPlanStep{
+		{Kind: "call_premises"}, {Kind: "wait", Minutes: 5}, {Kind: "call_list"}, {Kind: "dispatch", Authority: "guard"},
+		{Kind: "email", Email: "facilities@example.com"}, {Kind: "text", Text: "The stopcock is under the kitchen sink"}}}}
 	want.Receivers = []configs.Receiver{{
 		Number:            1,
 		Name:              "IP receiver 1",
@@ -550,7 +553,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 	var scalar []string
 	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
 		// Lists live in the file only.
-		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") &&
+		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "queue.action_plans") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") &&
 			k != "queue.log_only_categories" && k != "queue.resolution_codes" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 		}

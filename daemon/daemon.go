@@ -95,6 +95,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	plans, err := ActionPlans(cfg)
+	if err != nil {
+		return nil, err
+	}
 	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
 		Logger:           opts.Logger,
 		Registerer:       opts.Registry,
@@ -116,6 +120,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
 		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
 			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
+		ActionPlans: plans,
 
 		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
 		RebuildDetail:  registry.RebuildDetail,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/store"
 )
 
@@ -96,5 +97,36 @@ func TestScheduleExceptionsThroughThePipeline(t *testing.T) {
 	}
 	if v := counter(t, r, "alarmrx_schedule_exceptions_total", "kind", "unscheduled_open"); v != 2 {
 		t.Errorf("unscheduled_open counted %v, want 2", v)
+	}
+}
+
+// TestConfigActionPlans: the configuration's plans are checked when the
+// daemon starts (the field named) and, once valid, apply to incidents over
+// the built-in ones.
+func TestConfigActionPlans(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.Queue.ActionPlans = []configs.ActionPlan{{Match: "category", Value: "burglary", Name: "Burglary (station)",
+		Steps: []configs.ActionPlanStep{{Kind: "dispatch", Authority: "army"}}}}
+	if _, err := ActionPlans(cfg); err == nil || err.Error() != `config: queue.action_plans[0].steps[0].authority: must be one of police, fire, medical, guard` {
+		t.Fatalf("a bad plan: %v", err)
+	}
+	cfg.Queue.ActionPlans[0].Steps[0].Authority = "guard"
+	r := startDaemon(t, cfg)
+	site := newSite(t, r)
+	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 1, "number": "1111", "site_id": site}, nil)
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	mustSend(t, p, frame("SIA-DCS", "1111", "0001", "#1111|Nri1/BA012", false), "ACK")
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 {
+		t.Fatalf("queue %+v", q.Queue)
+	}
+	var d struct {
+		Plan store.IncidentPlan `json:"plan"`
+	}
+	apiGet(t, r, "/api/v1/incidents/"+itoa(q.Queue[0].ID), adminToken, &d)
+	if d.Plan.Plan == nil || d.Plan.Plan.Name != "Burglary (station)" || d.Plan.Plan.Source != "config" || len(d.Plan.Steps) != 1 ||
+		d.Plan.Steps[0].Label != "Dispatch guard" || d.Plan.Steps[0].State != "pending" {
+		t.Fatalf("the incident's plan: %+v", d.Plan)
 	}
 }

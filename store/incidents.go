@@ -55,6 +55,8 @@ func (s *Store) newBoard() *queue.Board {
 		Stepped:       func(o *StepOutcome) { s.m.observeStep(o) },
 		SiteChanged:   func(site int64, kind string) { s.sites.publish(SiteEvent{SiteID: site, Kind: kind}) },
 		CheckPasscode: s.checkPasscode,
+		Plan:          s.planView,
+		MayLeaveSteps: mayLeaveSteps,
 	})
 }
 

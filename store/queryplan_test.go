@@ -171,6 +171,7 @@ var notLists = map[string]string{
 	"unprogrammed.go FoldUnprogrammedZones": "reads the signals between two ids, by the primary key",
 	"unprogrammed.go unprogrammedCursor":    "reads the greatest id",
 	"queue/incidents.go hasFire":            "an incident's signals, by the primary key",
+	"plans.go incidentPlan":                 "one incident's signals, through incident_signals and the primary key",
 	"queue/signalnotes.go AddSignalNote":    "one signal, by the primary key",
 	"copy.go checkTarget":                   "counts the target's rows once, before a copy, to refuse a database in use",
 	"copy.go copyDedupeKeys":                "the dedupe window's frames through frames_received_at, once per copy",

@@ -158,6 +158,9 @@ type Options struct {
 	// Runaway is the runaway detector's rules (queue.runaway), applied by
 	// the projection; the zero value turns it off.
 	Runaway RunawayRules
+	// ActionPlans are the configuration's station plans (queue.action_plans),
+	// over the built-in ones; checked (plan.Check) by whoever sets them.
+	ActionPlans []ActionPlan
 
 	// dialect, when set, is the engine's SQL dialect instead of SQLite's
 	// own: the query plan test gives one that records every query text.

@@ -87,6 +87,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		// Opening the unclaimed incident claims it.
 		poll(`document.getElementById("incident-claim").textContent === "claimed by ann"`),
 		poll(`document.getElementById("claim").hidden && !document.getElementById("release").hidden`),
+		// The burglary plan: call the premises, verify the passcode, call
+		// the call list, dispatch police. "Log" on the first step fills the
+		// call form, and the call completes it.
+		poll(`document.getElementById("plan-name").textContent === "Burglary"`),
+		poll(`[...document.querySelectorAll("#plan-steps li .label")].map(l => l.textContent).join("|") === `+
+			`"Call the premises|Verify the passcode|Call the call list in order until someone is reached|Dispatch police"`),
+		clickInPage(`#plan-steps li[data-position="1"] button.plan-log`),
+		poll(`document.getElementById("call-contact").value === "Premises"`),
+		chromedp.Click(chromedp.CSS(`#call-form button[type=submit]`)),
+		poll(`document.querySelector('#plan-steps li[data-position="1"]').className === "step-done"`),
+		poll(`document.querySelector('#plan-steps li[data-position="1"] .state').textContent.startsWith("done: reached by ann at ")`),
 		chromedp.SendKeys(chromedp.ID("note-text"), "Called Dana: on her way"),
 		chromedp.Click(chromedp.ID("note-add")),
 		poll(`document.getElementById("actions").textContent.includes("Called Dana: on her way")`),
@@ -104,6 +115,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#passcode-form button[type=submit]`)),
 		poll(`document.getElementById("passcode-result").textContent === "Passcode correct"`),
 		poll(`document.getElementById("passcode-given").value === ""`),
+		// The dispatch and the check completed their steps; the call list
+		// is left.
+		poll(`[...document.querySelectorAll("#plan-steps li")].map(l => l.className).join(" ") === "step-done step-done step-pending step-done"`),
 	))
 	if page := text(t, bctx, chromedp.ID("view-incident")); strings.Contains(page, "tulip") {
 		t.Fatalf("the incident page shows the passcode: %q", page)
@@ -116,6 +130,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	must(t, chromedp.Do(bctx,
 		poll(`document.getElementById("resolve-code").options.length > 0`),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("resolve-code").value = "false_alarm"`),
+		// With the call list not called, an operator gives the reason.
+		chromedp.Click(chromedp.ID("resolve")),
+		poll(`document.getElementById("incident-error").textContent.includes("the action plan has open steps (Call the call list")`),
 		chromedp.SendKeys(chromedp.ID("resolve-note"), "Door not closed properly"),
 		chromedp.Click(chromedp.ID("resolve")),
 		poll(`document.getElementById("incident-status").textContent === "resolved"`),
@@ -132,7 +149,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	for _, a := range log {
 		steps = append(steps, a.UserName+":"+a.Action)
 	}
-	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:note ann:dispatched ann:passcode_checked ann:passcode_checked ann:resolved" {
+	if got := strings.Join(steps, " "); got != "system:opened ann:claimed ann:called ann:note ann:dispatched ann:passcode_checked ann:passcode_checked ann:resolved" {
 		t.Fatalf("action log %q", got)
 	}
 

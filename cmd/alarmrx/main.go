@@ -284,6 +284,9 @@ func checkConfig(args []string, stdout, stderr io.Writer) error {
 	if _, err := daemon.Listeners(cfg, nil); err != nil {
 		return err
 	}
+	if _, err := daemon.ActionPlans(cfg); err != nil {
+		return err
+	}
 	// The data dir holds the database only on SQLite; on PostgreSQL
 	// nothing of the store is in it.
 	if cfg.Store.Driver != store.DriverPostgres {

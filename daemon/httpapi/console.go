@@ -279,6 +279,8 @@ type incidentDetail struct {
 	// UnprogrammedZones are the zones the account's signals name that have
 	// no zone record (the console offers to add them).
 	UnprogrammedZones []store.UnprogrammedZone `json:"unprogrammed_zones"`
+	// Plan is the action plan that applies, with each step's state.
+	Plan *store.IncidentPlan `json:"plan"`
 }
 
 type incidentSignal struct {
@@ -337,6 +339,9 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	if err == nil {
 		d.Actions, err = st.IncidentActions(ctx, id)
+	}
+	if err == nil {
+		d.Plan, err = st.IncidentPlan(ctx, id)
 	}
 	if err != nil {
 		a.storeError(w, err)

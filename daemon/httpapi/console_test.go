@@ -157,7 +157,12 @@ func TestConsoleLoginQueueAndSteps(t *testing.T) {
 	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]string{"action": "resolve", "code": "bogus"}, &apiErr, true); code != http.StatusBadRequest || apiErr.Field != "code" {
 		t.Fatalf("bad code: %d %+v", code, apiErr)
 	}
-	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]string{"action": "resolve", "code": "false_alarm"}, &in, true); code != http.StatusOK || in.Status != "resolved" {
+	// The burglary plan's steps are open: an operator gives the reason.
+	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]string{"action": "resolve", "code": "false_alarm"}, &apiErr, true); code != http.StatusBadRequest || apiErr.Field != "note" {
+		t.Fatalf("resolve with the plan's steps open, no reason: %d %+v", code, apiErr)
+	}
+	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]string{"action": "resolve", "code": "false_alarm",
+		"note": "user error, keyholder confirmed"}, &in, true); code != http.StatusOK || in.Status != "resolved" {
 		t.Fatalf("resolve: %d %+v", code, in)
 	}
 	var detail incidentDetail

@@ -109,3 +109,48 @@ func (a *api) createHoliday(w http.ResponseWriter, r *http.Request) {
 func (a *api) deleteHoliday(w http.ResponseWriter, r *http.Request, id int64) {
 	a.respondNoContent(w, a.opts.Station.DeleteHoliday(r.Context(), id, actorOf(r)))
 }
+
+// Plans is what the API needs of action plans.
+type Plans interface {
+	ActionPlans(ctx context.Context) ([]store.ActionPlan, error)
+	CreateActionPlan(ctx context.Context, p *store.ActionPlan, by store.Actor) error
+	UpdateActionPlan(ctx context.Context, id int64, p *store.ActionPlan, by store.Actor) error
+	DeleteActionPlan(ctx context.Context, id int64, by store.Actor) error
+	IncidentPlan(ctx context.Context, id int64) (*store.IncidentPlan, error)
+}
+
+func (a *api) planRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/action-plans", a.listPlans, nil},
+		{"POST", "/api/v1/action-plans", a.createPlan, nil},
+		{"PUT", "/api/v1/action-plans/{id}", withID(a.updatePlan), nil},
+		{"DELETE", "/api/v1/action-plans/{id}", withID(a.deletePlan), nil},
+	}
+}
+
+func (a *api) listPlans(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.ActionPlans(r.Context())
+	a.respondItems(w, list, err)
+}
+
+func (a *api) createPlan(w http.ResponseWriter, r *http.Request) {
+	var p store.ActionPlan
+	if !decodeBody(w, r, &p) {
+		return
+	}
+	err := a.opts.Station.CreateActionPlan(r.Context(), &p, actorOf(r))
+	a.respond(w, http.StatusCreated, &p, err)
+}
+
+func (a *api) updatePlan(w http.ResponseWriter, r *http.Request, id int64) {
+	var p store.ActionPlan
+	if !decodeBody(w, r, &p) {
+		return
+	}
+	err := a.opts.Station.UpdateActionPlan(r.Context(), id, &p, actorOf(r))
+	a.respond(w, http.StatusOK, &p, err)
+}
+
+func (a *api) deletePlan(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.DeleteActionPlan(r.Context(), id, actorOf(r)))
+}

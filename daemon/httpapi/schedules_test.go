@@ -138,3 +138,42 @@ func clerkID(t *testing.T, s *stationServer, boss *operator) int64 {
 	t.Fatal("no clerk")
 	return 0
 }
+
+// TestActionPlanEndpoints: plans are made, listed, replaced and removed
+// over the API; a plan naming a contact not on the site's call list is 400
+// naming the field, a second plan of one scope and match 409.
+func TestActionPlanEndpoints(t *testing.T) {
+	s := newStationServer(t)
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Depot"})
+	other := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Yard"})
+	party := s.mustCreate("/api/v1/responding-parties", map[string]any{"site_id": site, "position": 1, "name": "Dana"})
+	elsewhere := s.mustCreate("/api/v1/responding-parties", map[string]any{"site_id": other, "position": 1, "name": "Eli"})
+	body := map[string]any{"scope": "site", "scope_id": site, "match": "category", "value": "burglary", "name": "Depot burglary",
+		"steps": []map[string]any{{"kind": "call", "party_id": elsewhere}, {"kind": "dispatch", "authority": "guard"}}}
+	var e apiError
+	if code := s.post("/api/v1/action-plans", body, &e); code != http.StatusBadRequest || e.Field != "steps[0].party_id" {
+		t.Fatalf("a plan naming another site's contact: %d %+v", code, e)
+	}
+	body["steps"] = []map[string]any{{"kind": "call", "party_id": party, "text": "she has the keys"}, {"kind": "dispatch", "authority": "guard"}}
+	var p store.ActionPlan
+	if code := s.post("/api/v1/action-plans", body, &p); code != http.StatusCreated || p.ID == 0 || p.Source != "api" {
+		t.Fatalf("create: %d %+v", code, p)
+	}
+	if code := s.post("/api/v1/action-plans", body, &e); code != http.StatusConflict {
+		t.Fatalf("a second plan of the scope and match: %d %+v", code, e)
+	}
+	body["steps"] = []map[string]any{{"kind": "wait", "minutes": 0}}
+	b, _ := json.Marshal(body)
+	if code := s.call("PUT", "/api/v1/action-plans/"+itoa(p.ID), "application/json", string(b), &e); code != http.StatusBadRequest || e.Field != "steps[0].minutes" {
+		t.Fatalf("a wait of 0 minutes: %d %+v", code, e)
+	}
+	var list struct{ Items []store.ActionPlan }
+	if code := s.call("GET", "/api/v1/action-plans", "", "", &list); code != http.StatusOK || list.Items[0].Source != "default" ||
+		list.Items[len(list.Items)-1].Name != "Depot burglary" {
+		t.Fatalf("list: %d %+v", code, list)
+	}
+	if code := s.call("DELETE", "/api/v1/action-plans/"+itoa(p.ID), "", "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+}

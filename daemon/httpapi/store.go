@@ -174,4 +174,5 @@ type Station interface {
 	Visits
 	Outbox
 	Schedules
+	Plans
 }

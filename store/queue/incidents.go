@@ -45,6 +45,19 @@ type Options struct {
 	// the party's name and whether it matched; nil: passcode checks are
 	// refused.
 	CheckPasscode func(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (party string, ok bool, err error)
+	// Plan reads the incident's action plan in the step's transaction:
+	// which steps are still open, and whether the step at a position
+	// (1-based) is one an action of that kind completes. nil: no plans.
+	Plan func(ctx context.Context, tx *sql.Tx, in *Incident, now time.Time) (PlanView, error)
+	// MayLeaveSteps says whether a role resolves an incident whose plan
+	// has open steps without giving a reason (supervisors).
+	MayLeaveSteps func(role string) bool
+}
+
+// PlanView is what a step needs of the incident's action plan.
+type PlanView interface {
+	OpenSteps() []string
+	Completes(action string, position int) bool
 }
 
 // Board is the operators' queue: the incidents, their action logs, the
@@ -275,10 +288,14 @@ type Step struct {
 	// is compared and forgotten: never stored, logged or answered.
 	PartyID  int64  `json:"party_id,omitempty"`
 	Passcode string `json:"passcode,omitempty"`
+	// PlanStep is the action plan's step (1-based) a call, dispatch,
+	// notification or passcode check is logged for; 0: the first open
+	// step it fits.
+	PlanStep int `json:"plan_step,omitempty"`
 }
 
 // Step actions.
-var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "passcode_check", "resolve"}
+var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "notified", "passcode_check", "resolve"}
 
 // Passcode check results [automation-research.md: verify the passcode
 // before cancelling a dispatch].
@@ -378,6 +395,20 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 			}
 			detail = map[string]any{}
 		}
+		var pv PlanView
+		if b.opts.Plan != nil && (step.Action == "resolve" || step.PlanStep != 0) {
+			if pv, err = b.opts.Plan(ctx, tx, &in, now); err != nil {
+				return err
+			}
+		}
+		if step.PlanStep != 0 {
+			logged := map[string]string{"called": "called", "dispatched": "dispatched", "notified": "notified",
+				"passcode_check": "passcode_checked"}[step.Action]
+			if logged == "" || pv == nil || !pv.Completes(logged, step.PlanStep) {
+				return core.Invalid("plan_step", "step %d of the incident's action plan is not one a %s completes", step.PlanStep, step.Action)
+			}
+			detail["plan_step"] = step.PlanStep
+		}
 		switch step.Action {
 		case "release":
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET claimed_by = NULL, claimed_at = NULL, last_activity_at = NULL WHERE id = ?`, id); err != nil {
@@ -388,9 +419,9 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 				return core.Invalid("note", "is required")
 			}
 			detail["note"] = step.Note
-		case "called", "dispatched":
+		case "called", "dispatched", "notified":
 			if strings.TrimSpace(step.Contact) == "" {
-				return core.Invalid("contact", "say who was called or dispatched")
+				return core.Invalid("contact", "say who was called, dispatched or notified")
 			}
 			detail["contact"], detail["result"] = step.Contact, step.Result
 			if step.Note != "" {
@@ -449,6 +480,17 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 		case "resolve":
 			if !slices.Contains(rules.ResolutionCodes, step.Code) {
 				return core.Invalid("code", "must be one of the resolution codes: %s", strings.Join(rules.ResolutionCodes, ", "))
+			}
+			if pv != nil {
+				// [issue: resolving with steps left open needs a supervisor
+				// or a reason] The reason is the note; both are logged.
+				if open := pv.OpenSteps(); len(open) > 0 {
+					if strings.TrimSpace(step.Note) == "" && (b.opts.MayLeaveSteps == nil || !b.opts.MayLeaveSteps(actor.Role)) {
+						return core.Invalid("note", "the action plan has open steps (%s): give the reason, or a supervisor resolves it",
+							strings.Join(open, "; "))
+					}
+					detail["open_steps"] = open
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = ?, resolved_by = ?,
 				resolution_code = ?, held_until = NULL WHERE id = ?`, now.UnixNano(), core.NullID(actor.ID), step.Code, id); err != nil {

@@ -130,7 +130,8 @@ async function loadIncident(opening) {
   const id = state.incidentId;
   if (opening) {
     // A new incident page starts with empty forms.
-    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "hold-priority", "zone-number", "zone-description", "zone-type"]) $(f).value = "";
+    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "notify-to", "hold-priority", "zone-number", "zone-description", "zone-type"]) $(f).value = "";
+    state.planStep = null;
     $("zone-form").hidden = true;
     $("incident-error").textContent = "";
   }
@@ -154,7 +155,7 @@ async function loadIncident(opening) {
   $("claim").hidden = !!i.claimed_by_name;
   $("take-over").hidden = !i.claimed_by_name || mine;
   $("release").hidden = !mine;
-  for (const f of ["note-form", "call-form", "dispatch-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
+  for (const f of ["note-form", "call-form", "dispatch-form", "notify-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
 
   const site = $("site");
   site.replaceChildren();
@@ -212,6 +213,8 @@ async function loadIncident(opening) {
     ...d.responding_parties.filter(p => p.role === "guard").map(p => "guard: " + p.name)];
   $("agencies").replaceChildren(...sendable.map(v => { const o = el("option"); o.value = v; return o; }));
 
+  showPlan(d);
+
   fill($("signals").tBodies[0], d.signals.map(s => {
     const raw = el("div", s.raw || s.raw_hex, "raw");
     raw.title = s.raw_hex;
@@ -234,6 +237,60 @@ async function loadIncident(opening) {
   if (codes.options.length !== d.resolution_codes.length) {
     codes.replaceChildren(...d.resolution_codes.map(c => { const o = el("option", c); o.value = c; return o; }));
   }
+}
+
+// The action plan: each step with its state. "Log" on a step to do fills
+// the form that logs it, and the entry is logged for that step.
+const planActions = { call_list: "called", call_premises: "called", call: "called", dispatch: "dispatched",
+  verify_passcode: "passcode_check", email: "notified" };
+const stepStates = { pending: "to do", in_progress: "in progress", done: "done", expired: "over", info: "" };
+function showPlan(d) {
+  const plan = d.plan || { plan: null, steps: [] };
+  $("plan-name").textContent = plan.plan ? plan.plan.name || plan.plan.match + " " + plan.plan.value : "none";
+  $("plan-steps").replaceChildren(...plan.steps.map(s => {
+    const li = el("li", null, "step-" + s.state);
+    li.dataset.position = s.position;
+    let what = stepStates[s.state];
+    if (s.progress) what += (what ? ": " : "") + s.progress;
+    if (s.done_by) what += " by " + s.done_by;
+    if (s.done_at && s.state === "done") what += " at " + fmtTime(s.done_at);
+    li.append(el("span", s.label, "label"), " ", el("span", what, "state"));
+    const action = planActions[s.step.kind];
+    if (action && (s.state === "pending" || s.state === "in_progress") && d.incident.status === "open") {
+      const b = el("button", "Log", "plan-log");
+      b.type = "button";
+      b.addEventListener("click", () => pickStep(s, action, d));
+      li.append(" ", b);
+    }
+    if (state.planStep && state.planStep.position === s.position) li.classList.add("chosen");
+    return li;
+  }));
+}
+
+function pickStep(s, action, d) {
+  state.planStep = { position: s.position, action };
+  for (const li of $("plan-steps").children) li.classList.toggle("chosen", Number(li.dataset.position) === s.position);
+  if (action === "called") {
+    const party = d.responding_parties.find(p => p.id === s.step.party_id);
+    $("call-contact").value = s.step.kind === "call_premises" ? "Premises" : party ? party.name : "";
+    $("call-contact").focus();
+  } else if (action === "dispatched") {
+    const a = d.authorities.find(x => x.kind === s.step.authority);
+    $("dispatch-to").value = a ? a.kind + ": " + a.name : s.step.authority;
+    $("dispatch-to").focus();
+  } else if (action === "notified") {
+    $("notify-to").value = s.step.email;
+    $("notify-to").focus();
+  } else {
+    $("passcode-given").focus();
+  }
+}
+
+// forStep adds the plan step chosen with "Log" to a step of its action.
+function forStep(body) {
+  if (state.planStep && state.planStep.action === body.action) body.plan_step = state.planStep.position;
+  state.planStep = null;
+  return body;
 }
 
 async function step(body) {
@@ -500,13 +557,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("take-over").addEventListener("click", () => step({ action: "take_over" }));
   $("release").addEventListener("click", () => step({ action: "release" }));
   $("note-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "note", note: $("note-text").value }).then(() => { $("note-text").value = ""; }); });
-  $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "called", contact: $("call-contact").value, result: $("call-result").value }); });
-  $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "dispatched", contact: $("dispatch-to").value }); });
+  $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "called", contact: $("call-contact").value, result: $("call-result").value })); });
+  $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "dispatched", contact: $("dispatch-to").value })); });
+  $("notify-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "notified", contact: $("notify-to").value })).then(() => { $("notify-to").value = ""; }); });
   $("passcode-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     const given = $("passcode-given");
     $("passcode-result").textContent = "";
-    const out = await step({ action: "passcode_check", party_id: Number($("passcode-party").value), passcode: given.value });
+    const out = await step(forStep({ action: "passcode_check", party_id: Number($("passcode-party").value), passcode: given.value }));
     given.value = "";
     if (out) $("passcode-result").textContent = out.passcode_result === "passed" ? "Passcode correct" : "Passcode WRONG";
   });

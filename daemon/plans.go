@@ -1,0 +1,37 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/store/plan"
+)
+
+// ActionPlans checks the configuration's station action plans
+// (queue.action_plans) and returns them for the store; an error names the
+// plan and its field. check-config calls it too.
+func ActionPlans(cfg *configs.Config) ([]store.ActionPlan, error) {
+	var out []store.ActionPlan
+	for i, c := range cfg.Queue.ActionPlans {
+		p := store.ActionPlan{Scope: plan.ScopeStation, Match: c.Match, Value: c.Value, Name: c.Name, Source: plan.SourceConfig}
+		for _, s := range c.Steps {
+			p.Steps = append(p.Steps, store.PlanStep{Kind: s.Kind, Authority: s.Authority, Minutes: s.Minutes, Email: s.Email, Text: s.Text})
+		}
+		if err := plan.Check(&p, store.PlanCategories(), nil); err != nil {
+			var fe *store.FieldError
+			if errors.As(err, &fe) {
+				return nil, fmt.Errorf("config: queue.action_plans[%d].%s: %s", i, fe.Field, fe.Msg)
+			}
+			return nil, fmt.Errorf("config: queue.action_plans[%d]: %w", i, err)
+		}
+		for _, o := range out {
+			if o.Match == p.Match && o.Value == p.Value {
+				return nil, fmt.Errorf("config: queue.action_plans[%d]: a second plan for %s %s", i, p.Match, p.Value)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
