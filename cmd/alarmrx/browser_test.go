@@ -61,6 +61,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	must(t, st.Authorities.Create(ctx, &store.Authority{SiteID: site.ID, Kind: "guard", Name: "Acme Patrol", Phones: store.Strings{"+44 1632 960 999"}}))
 	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
 		"ann's long password", store.Actor{Name: "setup"}))
+	must(t, st.CreateInstruction(ctx, &store.Instruction{SiteID: site.ID, Text: "Dog on premises",
+		Until: time.Now().Add(72 * time.Hour)}, store.Actor{Name: "sue"}))
 
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
@@ -91,6 +93,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		// the call list, dispatch police. "Log" on the first step fills the
 		// call form, and the call completes it.
 		poll(`document.getElementById("plan-name").textContent === "Burglary"`),
+		// The site's temporary instruction is above the plan; the operator
+		// adds one for the account.
+		poll(`document.querySelector("#instructions li").textContent.startsWith("Dog on premises until ")`),
+		chromedp.SendKeys(chromedp.ID("instruction-text"), "Back door lock broken: use the front"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("instruction-until").value = new Date(Date.now() + 2*86400e3).toISOString().slice(0, 10)`),
+		chromedp.Click(chromedp.ID("instruction-add")),
+		poll(`document.querySelectorAll("#instructions li").length === 2 && document.querySelector("#instructions li").textContent.startsWith("Back door lock broken")`),
 		poll(`[...document.querySelectorAll("#plan-steps li .label")].map(l => l.textContent).join("|") === `+
 			`"Call the premises|Verify the passcode|Call the call list in order until someone is reached|Dispatch police"`),
 		clickInPage(`#plan-steps li[data-position="1"] button.plan-log`),

@@ -72,7 +72,7 @@ const sessionCookie = "alarmrx_session"
 // /api/v1 needs an admin or the admin token. Operators read signals (the
 // incident page shows them with their frames already) and note them.
 var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me", "/api/v1/logout", "/api/v1/dashboard",
-	"/api/v1/signals"}
+	"/api/v1/signals", "/api/v1/instructions"}
 
 type actorKey struct{}
 type sessionKey struct{}
@@ -281,6 +281,9 @@ type incidentDetail struct {
 	UnprogrammedZones []store.UnprogrammedZone `json:"unprogrammed_zones"`
 	// Plan is the action plan that applies, with each step's state.
 	Plan *store.IncidentPlan `json:"plan"`
+	// Instructions are the temporary instructions in force for the site
+	// or the account, shown above the plan.
+	Instructions []store.Instruction `json:"instructions"`
 }
 
 type incidentSignal struct {
@@ -342,6 +345,12 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	if err == nil {
 		d.Plan, err = st.IncidentPlan(ctx, id)
+	}
+	d.Instructions = []store.Instruction{}
+	if err == nil && in.AccountID != nil {
+		d.Instructions, err = st.Instructions(ctx, 0, *in.AccountID)
+	} else if err == nil && in.SiteID != nil {
+		d.Instructions, err = st.Instructions(ctx, *in.SiteID, 0)
 	}
 	if err != nil {
 		a.storeError(w, err)

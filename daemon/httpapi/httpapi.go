@@ -159,6 +159,7 @@ func (a *api) routes() []route {
 		rs = append(rs, a.queueRoutes()...)
 		rs = append(rs, a.scheduleRoutes()...)
 		rs = append(rs, a.planRoutes()...)
+		rs = append(rs, a.instructionRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs
@@ -254,7 +255,7 @@ var selfAudited = map[string]bool{
 	"/api/v1/visits": true, "/api/v1/visits/{id}/start": true, "/api/v1/visits/{id}/end": true, "/api/v1/visits/{id}/cancel": true,
 	"/api/v1/portal-users": true, "/api/v1/portal-users/{id}": true,
 	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true, "/api/v1/schedules/import": true,
-	"/api/v1/action-plans": true, "/api/v1/action-plans/{id}": true,
+	"/api/v1/action-plans": true, "/api/v1/action-plans/{id}": true, "/api/v1/instructions": true, "/api/v1/instructions/{id}": true,
 }
 
 // audited records every successful change made through the API (method,

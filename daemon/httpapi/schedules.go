@@ -154,3 +154,51 @@ func (a *api) updatePlan(w http.ResponseWriter, r *http.Request, id int64) {
 func (a *api) deletePlan(w http.ResponseWriter, r *http.Request, id int64) {
 	a.respondNoContent(w, a.opts.Station.DeleteActionPlan(r.Context(), id, actorOf(r)))
 }
+
+// Instructions is what the API needs of temporary instructions.
+type Instructions interface {
+	CreateInstruction(ctx context.Context, in *store.Instruction, by store.Actor) error
+	DeleteInstruction(ctx context.Context, id int64, by store.Actor) error
+	Instructions(ctx context.Context, siteID, accountID int64) ([]store.Instruction, error)
+}
+
+// Temporary instructions: any station user adds one (a caller tells the
+// operator), as the queue's steps are.
+func (a *api) instructionRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/instructions", a.listInstructions, []string{"site_id", "account_id"}},
+		{"POST", "/api/v1/instructions", a.createInstruction, nil},
+		{"DELETE", "/api/v1/instructions/{id}", withID(a.deleteInstruction), nil},
+	}
+}
+
+func (a *api) listInstructions(w http.ResponseWriter, r *http.Request) {
+	site, ok := queryID(w, r, "site_id")
+	if !ok {
+		return
+	}
+	acct, ok := queryID(w, r, "account_id")
+	if !ok {
+		return
+	}
+	if (site == 0) == (acct == 0) {
+		writeError(w, http.StatusBadRequest, "site_id", "give site_id or account_id")
+		return
+	}
+	list, err := a.opts.Station.Instructions(r.Context(), site, acct)
+	a.respondItems(w, list, err)
+}
+
+func (a *api) createInstruction(w http.ResponseWriter, r *http.Request) {
+	var in store.Instruction
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	in.ID = 0
+	err := a.opts.Station.CreateInstruction(r.Context(), &in, actorOf(r))
+	a.respond(w, http.StatusCreated, &in, err)
+}
+
+func (a *api) deleteInstruction(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.DeleteInstruction(r.Context(), id, actorOf(r)))
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alarmrx/alarmrx/store"
 )
@@ -175,5 +176,56 @@ func TestActionPlanEndpoints(t *testing.T) {
 	}
 	if code := s.call("DELETE", "/api/v1/action-plans/"+itoa(p.ID), "", "", nil); code != http.StatusNoContent {
 		t.Fatalf("delete: %d", code)
+	}
+}
+
+// TestInstructionEndpoints: an operator adds a temporary instruction to a
+// site and one to an account; wrong ones are 400 naming the field; an
+// account's list has its own and its site's, the incident page both, and
+// an expired one neither.
+func TestInstructionEndpoints(t *testing.T) {
+	s := newStationServer(t)
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Depot"})
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site})
+	other := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "5678", "site_id": site})
+	until := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"site_id": site, "text": "", "until": until(time.Hour)}, "text"},
+		{map[string]any{"site_id": site, "text": "x", "until": until(-time.Hour)}, "until"},
+		{map[string]any{"site_id": site, "text": "x", "until": until(100 * 24 * time.Hour)}, "until"},
+		{map[string]any{"site_id": 999999, "text": "x", "until": until(time.Hour)}, "site_id"},
+		{map[string]any{"account_id": 999999, "text": "x", "until": until(time.Hour)}, "account_id"},
+	} {
+		var e apiError
+		if code := s.post("/api/v1/instructions", c.body, &e); code != http.StatusBadRequest || e.Field != c.field {
+			t.Errorf("%v: %d %+v, want 400 naming %s", c.body, code, e, c.field)
+		}
+	}
+	var in store.Instruction
+	if code := s.post("/api/v1/instructions", map[string]any{"site_id": site, "text": "Dog on premises", "until": until(48 * time.Hour)}, &in); code != http.StatusCreated || in.CreatedBy != "api" {
+		t.Fatalf("site instruction: %d %+v", code, in)
+	}
+	if code := s.post("/api/v1/instructions", map[string]any{"account_id": acct, "text": "Panel battery low: do not dispatch on AC loss", "until": until(time.Hour)}, &in); code != http.StatusCreated || in.SiteID != site {
+		t.Fatalf("account instruction: %d %+v", code, in)
+	}
+	var list struct{ Items []store.Instruction }
+	if code := s.call("GET", "/api/v1/instructions?account_id="+itoa(acct), "", "", &list); code != http.StatusOK || len(list.Items) != 2 {
+		t.Fatalf("the account's: %d %+v", code, list)
+	}
+	if code := s.call("GET", "/api/v1/instructions?account_id="+itoa(other), "", "", &list); code != http.StatusOK || len(list.Items) != 1 || list.Items[0].Text != "Dog on premises" {
+		t.Fatalf("the other account's: %d %+v", code, list)
+	}
+	if code := s.call("GET", "/api/v1/instructions", "", "", &list); code != http.StatusBadRequest {
+		t.Fatalf("neither site nor account: %d", code)
+	}
+	if code := s.call("DELETE", "/api/v1/instructions/"+itoa(in.ID), "", "", nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	if code := s.call("GET", "/api/v1/instructions?site_id="+itoa(site), "", "", &list); code != http.StatusOK || len(list.Items) != 1 {
+		t.Fatalf("after the delete: %d %+v", code, list)
 	}
 }

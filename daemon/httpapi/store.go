@@ -175,4 +175,5 @@ type Station interface {
 	Outbox
 	Schedules
 	Plans
+	Instructions
 }

@@ -214,6 +214,14 @@ async function loadIncident(opening) {
   $("agencies").replaceChildren(...sendable.map(v => { const o = el("option"); o.value = v; return o; }));
 
   showPlan(d);
+  // Temporary instructions, above the plan: the site's and the account's.
+  $("instructions").replaceChildren(...(d.instructions || []).map(x => {
+    const li = el("li", x.text, "instruction");
+    li.append(" ", el("small", "until " + fmtTime(x.until) + " · " + x.created_by));
+    return li;
+  }));
+  $("instruction-form").hidden = i.status !== "open" || !d.site;
+  state.incidentSite = d.site ? d.site.id : 0;
 
   fill($("signals").tBodies[0], d.signals.map(s => {
     const raw = el("div", s.raw || s.raw_hex, "raw");
@@ -559,6 +567,19 @@ document.addEventListener("DOMContentLoaded", () => {
   $("note-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "note", note: $("note-text").value }).then(() => { $("note-text").value = ""; }); });
   $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "called", contact: $("call-contact").value, result: $("call-result").value })); });
   $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "dispatched", contact: $("dispatch-to").value })); });
+  $("instruction-form").addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("incident-error").textContent = "";
+    try {
+      // Until the end of the day chosen, in this browser's time.
+      const until = new Date($("instruction-until").value + "T23:59:59");
+      const body = { text: $("instruction-text").value, until: until.toISOString() };
+      if (state.accountId) body.account_id = state.accountId; else body.site_id = state.incidentSite;
+      await api("POST", "/api/v1/instructions", body);
+      $("instruction-text").value = ""; $("instruction-until").value = "";
+      await loadIncident();
+    } catch (e) { $("incident-error").textContent = e.message; }
+  });
   $("notify-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "notified", contact: $("notify-to").value })).then(() => { $("notify-to").value = ""; }); });
   $("passcode-form").addEventListener("submit", async ev => {
     ev.preventDefault();
