@@ -258,11 +258,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 				DeviceCookieTTL: cfg.Console.DeviceCookieTTL, DeviceKey: deviceKey, SecureCookies: cfg.Console.SecureCookies,
 				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical,
 			},
-			Done:       d.httpDone,
-			Registerer: opts.Registry,
-			Evidence:   d.evidence,
-			XML:        d.xmlOptions(),
-			Now:        opts.Now,
+			Done:        d.httpDone,
+			Registerer:  opts.Registry,
+			RaiseDuress: d.raiseDuress,
+			Evidence:    d.evidence,
+			XML:         d.xmlOptions(),
+			Now:         opts.Now,
 		})
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"testing"
 	"time"
 
@@ -128,5 +129,85 @@ func TestConfigActionPlans(t *testing.T) {
 	if d.Plan.Plan == nil || d.Plan.Plan.Name != "Burglary (station)" || d.Plan.Plan.Source != "config" || len(d.Plan.Steps) != 1 ||
 		d.Plan.Steps[0].Label != "Dispatch guard" || d.Plan.Steps[0].State != "pending" {
 		t.Fatalf("the incident's plan: %+v", d.Plan)
+	}
+}
+
+// stationSession logs a station user in and returns a client with its
+// cookie, and the CSRF token its unsafe requests carry.
+func stationSession(t *testing.T, r *running, username, password string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	b, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	resp, err := c.Post("http://"+r.d.HTTPAddr()+"/api/v1/login", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var me struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d %v", resp.StatusCode, err)
+	}
+	return c, me.CSRF
+}
+
+// TestDuressPasscode: the caller gives the keyholder's duress passcode;
+// the operator's check answers duress (the action log says so, never the
+// code), and a hold-up alarm (SIA HA) is raised as a signal of the account
+// through the pipeline, lifting its incident to priority 2.
+func TestDuressPasscode(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	r := startDaemon(t, cfg)
+	site := newSite(t, r)
+	var a store.Account
+	apiPost(t, r, "/api/v1/accounts", map[string]any{"receiver": 1, "number": "1111", "site_id": site}, &a)
+	var party store.RespondingParty
+	if code := apiPost(t, r, "/api/v1/responding-parties", map[string]any{"site_id": site, "position": 1, "name": "Maria Keyholder",
+		"passcode": "blue-heron", "duress_passcode": "red-heron"}, &party); code != http.StatusCreated || !party.HasDuressPasscode ||
+		party.DuressPasscode != nil {
+		t.Fatalf("party: %d %+v", code, party)
+	}
+	var bad struct{ Field string }
+	if code := apiPost(t, r, "/api/v1/responding-parties", map[string]any{"site_id": site, "position": 2, "name": "Tom",
+		"passcode": "same", "duress_passcode": "same"}, &bad); code != http.StatusBadRequest || bad.Field != "duress_passcode" {
+		t.Fatalf("a duress passcode equal to the passcode: %d %+v", code, bad)
+	}
+	apiPost(t, r, "/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	mustSend(t, p, frame("SIA-DCS", "1111", "0001", "#1111|Nri1/BA012", false), "ACK")
+	var q queueView
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 || q.Queue[0].Priority != 4 {
+		t.Fatalf("queue %+v", q.Queue)
+	}
+	c, csrf := stationSession(t, r, "ann", "ann's long password")
+	b, _ := json.Marshal(map[string]any{"action": "passcode_check", "party_id": party.ID, "passcode": "red-heron"})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+"/api/v1/incidents/"+itoa(q.Queue[0].ID)+"/steps", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out struct {
+		PasscodeResult string `json:"passcode_result"`
+		DuressAlarm    string `json:"duress_alarm"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || resp.StatusCode != http.StatusOK || out.PasscodeResult != "duress" ||
+		out.DuressAlarm != "raised" || bytes.Contains(body, []byte("heron")) {
+		t.Fatalf("duress check: %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, 5*time.Second, func() bool { return len(codes(t, r, "account_id="+itoa(a.ID))) == 2 })
+	got := signals(t, r, "account_id="+itoa(a.ID))
+	if got[1]["event_code"] != "HA" || got[1]["category"] != "holdup" || got[1]["remote_addr"] != "operator" {
+		t.Fatalf("the duress alarm: %v", got[1])
+	}
+	apiGet(t, r, "/api/v1/queue", adminToken, &q)
+	if len(q.Queue) != 1 || q.Queue[0].Priority != 2 {
+		t.Fatalf("queue after the duress code %+v, want the incident at hold-up priority", q.Queue)
 	}
 }

@@ -40,6 +40,7 @@ var StepActions = queue.StepActions
 const (
 	PasscodePassed = queue.PasscodePassed
 	PasscodeFailed = queue.PasscodeFailed
+	PasscodeDuress = queue.PasscodeDuress
 )
 
 // newBoard wires the queue to the rest of the store: a step is queued for
@@ -65,21 +66,32 @@ func (s *Store) newBoard() *queue.Board {
 // are hashed first), and says the party's name and whether they matched.
 // A party of another site is not found; a party without a passcode on
 // file cannot be checked.
-func (s *Store) checkPasscode(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (string, bool, error) {
-	var name, code string
-	err := tx.QueryRowContext(ctx, `SELECT name, passcode FROM responding_parties WHERE id = ? AND site_id = ?`,
-		partyID, siteID).Scan(&name, openSecret{s.sec, passcodeColumn, &code})
+func (s *Store) checkPasscode(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (string, string, error) {
+	var name, code, duress string
+	err := tx.QueryRowContext(ctx, `SELECT name, passcode, duress_passcode FROM responding_parties WHERE id = ? AND site_id = ?`,
+		partyID, siteID).Scan(&name, openSecret{s.sec, passcodeColumn, &code}, openSecret{s.sec, duressColumn, &duress})
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, core.Invalid("party_id", "is not on the call list of the incident's site")
+		return "", "", core.Invalid("party_id", "is not on the call list of the incident's site")
 	}
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	if code == "" {
-		return "", false, core.Invalid("party_id", "%s has no passcode on file", name)
+		return "", "", core.Invalid("party_id", "%s has no passcode on file", name)
 	}
-	want, got := sha256.Sum256([]byte(code)), sha256.Sum256([]byte(given))
-	return name, subtle.ConstantTimeCompare(want[:], got[:]) == 1, nil
+	// Both compared, always, in constant time: how long the answer takes
+	// says nothing of which matched.
+	got := sha256.Sum256([]byte(given))
+	want, threat := sha256.Sum256([]byte(code)), sha256.Sum256([]byte(duress))
+	right := subtle.ConstantTimeCompare(want[:], got[:]) == 1
+	underDuress := subtle.ConstantTimeCompare(threat[:], got[:]) == 1 && duress != ""
+	switch {
+	case underDuress:
+		return name, queue.PasscodeDuress, nil
+	case right:
+		return name, queue.PasscodePassed, nil
+	}
+	return name, queue.PasscodeFailed, nil
 }
 
 // hub fans events out to subscribers (the SSE streams). A slow subscriber

@@ -113,8 +113,11 @@ func (s *Store) newKinds() {
 type kindSecrets struct{ x *secrets }
 
 func (k kindSecrets) column(c records.Secret) secretColumn {
-	if c == records.Passcode {
+	switch c {
+	case records.Passcode:
 		return passcodeColumn
+	case records.DuressPasscode:
+		return duressColumn
 	}
 	return accountKeyColumn
 }

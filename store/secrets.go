@@ -61,8 +61,9 @@ func (c secretColumn) String() string { return c.table + "." + c.column }
 var (
 	accountKeyColumn = secretColumn{table: "accounts", column: "dc09_key", label: "account"}
 	passcodeColumn   = secretColumn{table: "responding_parties", column: "passcode", label: "responding party"}
+	duressColumn     = secretColumn{table: "responding_parties", column: "duress_passcode", label: "responding party"}
 	// secretColumns are every column that holds secrets.
-	secretColumns = []secretColumn{accountKeyColumn, passcodeColumn}
+	secretColumns = []secretColumn{accountKeyColumn, passcodeColumn, duressColumn}
 )
 
 // secrets seals and opens the values of secret columns. A nil *secrets is a
@@ -288,6 +289,6 @@ func (s *Store) sealPlaintextIn(ctx context.Context, conn *sql.Conn, checkpoint 
 			return fmt.Errorf("store: seal secrets: checkpoint: %w", err)
 		}
 	}
-	s.log.Info("plaintext secrets encrypted at rest", zap.Int("dc09_keys", counts[0]), zap.Int("passcodes", counts[1]))
+	s.log.Info("plaintext secrets encrypted at rest", zap.Int("dc09_keys", counts[0]), zap.Int("passcodes", counts[1]+counts[2]))
 	return nil
 }

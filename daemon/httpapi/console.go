@@ -377,12 +377,24 @@ func (a *api) step(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, err)
 		return
 	}
+	// A duress passcode raises a hold-up alarm at once; the caller hears
+	// nothing of it. If it cannot be stored, the operator is told to raise
+	// one by hand.
+	alarm := ""
+	if out.Passcode == store.PasscodeDuress && a.opts.RaiseDuress != nil {
+		alarm = "raised"
+		if err := a.opts.RaiseDuress(out.Incident, out.Party, actorOf(r).Name); err != nil {
+			a.log.Error("duress alarm not stored: the operator was told", zap.Int64("incident", id), zap.Error(err))
+			alarm = "failed"
+		}
+	}
 	// A passcode check answers its result beside the incident (never the
 	// passcode, which the action log does not hold either).
 	writeJSON(w, http.StatusOK, struct {
 		store.Incident
 		PasscodeResult string `json:"passcode_result,omitempty"`
-	}{out.Incident, out.Passcode})
+		DuressAlarm    string `json:"duress_alarm,omitempty"`
+	}{out.Incident, out.Passcode, alarm})
 }
 
 type createUserRequest struct {

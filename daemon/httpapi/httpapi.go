@@ -52,6 +52,10 @@ type Options struct {
 	Console ConsoleOptions
 	// Done, when closed, ends the server-sent event streams (shutdown).
 	Done <-chan struct{}
+	// RaiseDuress raises the hold-up alarm of a duress passcode an operator
+	// checked: the incident, whose passcode (the party's name) and who
+	// checked it; nil raises none.
+	RaiseDuress func(in store.Incident, party, operator string) error
 	// XML enables POST /xml/v1/signals and /json/v1/signals when it has
 	// senders.
 	XML XMLOptions

@@ -44,7 +44,7 @@ type Options struct {
 	// responding party of the site, in the step's transaction, and says
 	// the party's name and whether it matched; nil: passcode checks are
 	// refused.
-	CheckPasscode func(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (party string, ok bool, err error)
+	CheckPasscode func(ctx context.Context, tx *sql.Tx, siteID, partyID int64, given string) (party, result string, err error)
 	// Plan reads the incident's action plan in the step's transaction:
 	// which steps are still open, and whether the step at a position
 	// (1-based) is one an action of that kind completes. nil: no plans.
@@ -298,16 +298,19 @@ type Step struct {
 var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "notified", "passcode_check", "resolve"}
 
 // Passcode check results [automation-research.md: verify the passcode
-// before cancelling a dispatch].
+// before cancelling a dispatch]. Duress: the caller gave the party's
+// duress passcode; the step's caller raises a hold-up alarm.
 const (
 	PasscodePassed = "passed"
 	PasscodeFailed = "failed"
+	PasscodeDuress = "duress"
 )
 
 // StepOutcome reports timings the metrics want, and a passcode check's
 // result.
 type StepOutcome struct {
-	Passcode      string // PasscodePassed or PasscodeFailed; "" for other steps
+	Passcode      string // PasscodePassed, PasscodeFailed or PasscodeDuress; "" for other steps
+	Party         string // whose passcode was checked
 	Incident      Incident
 	FirstClaim    bool
 	TimeToClaim   time.Duration
@@ -437,14 +440,11 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 			if in.SiteID == nil || b.opts.CheckPasscode == nil {
 				return core.Invalid("party_id", "the incident's account has no site, so no call list to check against")
 			}
-			party, ok, err := b.opts.CheckPasscode(ctx, tx, *in.SiteID, step.PartyID, step.Passcode)
+			party, result, err := b.opts.CheckPasscode(ctx, tx, *in.SiteID, step.PartyID, step.Passcode)
 			if err != nil {
 				return err
 			}
-			out.Passcode = PasscodeFailed
-			if ok {
-				out.Passcode = PasscodePassed
-			}
+			out.Passcode, out.Party = result, party
 			// The contact and the result, never the code.
 			detail["party_id"], detail["contact"], detail["result"] = step.PartyID, party, out.Passcode
 			action = "passcode_checked"

@@ -16,7 +16,7 @@ import (
 // auditSkip are the fields a record's audit entry leaves out: its id (the
 // entry's target), the times and names the change itself sets, and what
 // is derived from other fields.
-var auditSkip = []string{"id", "created_at", "updated_at", "created_by", "updated_by", "has_dc09_key", "has_passcode", "sent_number"}
+var auditSkip = []string{"id", "created_at", "updated_at", "created_by", "updated_by", "has_dc09_key", "has_passcode", "has_duress_passcode", "sent_number"}
 
 // jsonFields are a record's fields as its JSON has them; nil for nil.
 func jsonFields(rec any) (map[string]json.RawMessage, error) {

@@ -161,12 +161,16 @@ type RespondingParty struct {
 	Role     string       `json:"role"` // keyholder (the default), contact, guard (RoleGuard), …
 	Phones   core.Strings `json:"phones"`
 	// Passcode is write-only, like an account's key: nil keeps, "" removes.
-	Passcode    *string   `json:"passcode,omitempty"`
-	HasPasscode bool      `json:"has_passcode"`
-	CreatedBy   string    `json:"created_by"`
-	UpdatedBy   string    `json:"updated_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Passcode    *string `json:"passcode,omitempty"`
+	HasPasscode bool    `json:"has_passcode"`
+	// DuressPasscode, given to the operator, answers like the passcode and
+	// raises a hold-up alarm; write-only as the passcode is.
+	DuressPasscode    *string   `json:"duress_passcode,omitempty"`
+	HasDuressPasscode bool      `json:"has_duress_passcode"`
+	CreatedBy         string    `json:"created_by"`
+	UpdatedBy         string    `json:"updated_by"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // AuthorityKinds are the agencies a site may have: police, fire and
@@ -397,17 +401,21 @@ func (k *Kinds) newTables(db Engine, o Options) {
 	})
 	k.RespondingParties = New(db, o.Now, &Table[RespondingParty]{
 		Name: "responding_parties", Label: "responding party",
-		Columns: []string{"site_id", "position", "name", "role", "phones", "passcode"},
+		Columns: []string{"site_id", "position", "name", "role", "phones", "passcode", "duress_passcode"},
 		Values: func(p *RespondingParty) []any {
-			code := ""
+			code, duress := "", ""
 			if p.Passcode != nil {
 				code = *p.Passcode
 			}
-			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, o.Secrets.Seal(Passcode, code)}
+			if p.DuressPasscode != nil {
+				duress = *p.DuressPasscode
+			}
+			return []any{p.SiteID, p.Position, p.Name, p.Role, p.Phones, o.Secrets.Seal(Passcode, code), o.Secrets.Seal(DuressPasscode, duress)}
 		},
 		Scan: func(p *RespondingParty) []any {
-			p.Passcode = new(string)
+			p.Passcode, p.DuressPasscode = new(string), new(string)
 			return []any{&p.ID, &p.SiteID, &p.Position, &p.Name, &p.Role, &p.Phones, o.Secrets.Open(Passcode, p.Passcode),
+				o.Secrets.Open(DuressPasscode, p.DuressPasscode),
 				&p.CreatedBy, &p.UpdatedBy, core.NanoTime{T: &p.CreatedAt}, core.NanoTime{T: &p.UpdatedAt}}
 		},
 		By: func(p *RespondingParty) (*string, *string) { return &p.CreatedBy, &p.UpdatedBy },
@@ -425,16 +433,26 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			if err := o.Secrets.CheckNotSealed("passcode", p.Passcode); err != nil {
 				return err
 			}
+			if err := o.Secrets.CheckNotSealed("duress_passcode", p.DuressPasscode); err != nil {
+				return err
+			}
 			if old != nil && p.Passcode == nil {
 				p.Passcode = old.Passcode
+			}
+			if old != nil && p.DuressPasscode == nil {
+				p.DuressPasscode = old.DuressPasscode
+			}
+			if p.DuressPasscode != nil && *p.DuressPasscode != "" && p.Passcode != nil && *p.Passcode == *p.DuressPasscode {
+				return core.Invalid("duress_passcode", "must differ from the passcode")
 			}
 			return core.Exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id"},
-		Secrets: []string{"passcode"},
+		Secrets: []string{"passcode", "duress_passcode"},
 		Redact: func(p *RespondingParty) {
 			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
-			p.Passcode = nil
+			p.HasDuressPasscode = p.DuressPasscode != nil && *p.DuressPasscode != ""
+			p.Passcode, p.DuressPasscode = nil, nil
 		},
 		Stamps: func(p *RespondingParty) (*time.Time, *time.Time) { return &p.CreatedAt, &p.UpdatedAt },
 	})

@@ -38,8 +38,9 @@ type Secret int
 
 // The secret columns.
 const (
-	AccountKey Secret = iota // accounts.dc09_key
-	Passcode                 // responding_parties.passcode
+	AccountKey     Secret = iota // accounts.dc09_key
+	Passcode                     // responding_parties.passcode
+	DuressPasscode               // responding_parties.duress_passcode
 )
 
 // Secrets seal and open the secret columns as the store keeps them at

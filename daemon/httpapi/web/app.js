@@ -587,7 +587,11 @@ document.addEventListener("DOMContentLoaded", () => {
     $("passcode-result").textContent = "";
     const out = await step(forStep({ action: "passcode_check", party_id: Number($("passcode-party").value), passcode: given.value }));
     given.value = "";
-    if (out) $("passcode-result").textContent = out.passcode_result === "passed" ? "Passcode correct" : "Passcode WRONG";
+    // Duress: answer the caller as if the code were right; the hold-up
+    // alarm is raised on its own.
+    if (out) $("passcode-result").textContent = { passed: "Passcode correct", failed: "Passcode WRONG",
+      duress: out.duress_alarm === "failed" ? "DURESS code: the hold-up alarm could NOT be stored, raise one now. Do not tell the caller."
+        : "DURESS code: hold-up alarm raised. Do not tell the caller." }[out.passcode_result] || "";
   });
   $("hold-form").addEventListener("submit", ev => {
     ev.preventDefault();
