@@ -241,6 +241,8 @@ type Queue struct {
 	// (a plan made through the API over these); checked when the daemon
 	// starts and by check-config.
 	ActionPlans []ActionPlan `mapstructure:"action_plans" yaml:"action_plans"`
+	// Disaster is the automatic disaster mode (storms).
+	Disaster Disaster `mapstructure:"disaster" yaml:"disaster"`
 	// AgeWarn and AgeCritical colour an unclaimed incident in the console.
 	AgeWarn     time.Duration `mapstructure:"age_warn" yaml:"age_warn"`
 	AgeCritical time.Duration `mapstructure:"age_critical" yaml:"age_critical"`
@@ -251,6 +253,18 @@ type Runaway struct {
 	MaxSignals int           `mapstructure:"max_signals" yaml:"max_signals"`
 	Window     time.Duration `mapstructure:"window" yaml:"window"`
 	Quiet      time.Duration `mapstructure:"quiet" yaml:"quiet"`
+}
+
+// Disaster configures the automatic disaster mode: this many incidents
+// opened within a minute switch the station's on, grouping Categories
+// (and the unknown accounts' signals) into one incident; Quiet without a
+// grouped signal switches it off. A supervisor switches modes on and off
+// by hand through the API whatever this says.
+type Disaster struct {
+	AutoIncidentsPerMinute int           `mapstructure:"auto_incidents_per_minute" yaml:"auto_incidents_per_minute"` // 0: never automatically
+	Categories             []string      `mapstructure:"categories" yaml:"categories"`
+	UnknownAccounts        bool          `mapstructure:"unknown_accounts" yaml:"unknown_accounts"`
+	Quiet                  time.Duration `mapstructure:"quiet" yaml:"quiet"`
 }
 
 // ActionPlan is a station action plan: for any event, a category (fire,
@@ -668,8 +682,10 @@ func Default() *Config {
 			ClaimTimeout:           5 * time.Minute,
 			CheckEvery:             5 * time.Second,
 			Runaway:                Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
-			AgeWarn:                time.Minute,
-			AgeCritical:            3 * time.Minute,
+			Disaster: Disaster{AutoIncidentsPerMinute: 300, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true,
+				Quiet: 10 * time.Minute},
+			AgeWarn:     time.Minute,
+			AgeCritical: 3 * time.Minute,
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},

@@ -270,6 +270,9 @@ func normalize(c *Config) {
 	if c.Queue.LogOnlyCategories == nil {
 		c.Queue.LogOnlyCategories = DefaultLogOnlyCategories()
 	}
+	if c.Queue.Disaster.Categories == nil {
+		c.Queue.Disaster.Categories = []string{"trouble", "tamper"}
+	}
 	if len(c.Queue.Codes) == 0 {
 		c.Queue.Codes = nil
 	}

@@ -614,6 +614,22 @@ func (q *Queue) validate(p *problems) {
 			p.add(fmt.Sprintf("queue.log_only_categories[%d]", i), "fire is always presented to an operator")
 		}
 	}
+	for i, name := range q.Disaster.Categories {
+		c, ok := protocols.ParseCategory(name)
+		switch {
+		case !ok:
+			p.add(fmt.Sprintf("queue.disaster.categories[%d]", i), "unknown event category %q", name)
+		case c == protocols.CategoryFire || c == protocols.CategoryHoldUp || c == protocols.CategoryMedical:
+			p.add(fmt.Sprintf("queue.disaster.categories[%d]", i), "%s always reaches the queue one by one", name)
+		}
+	}
+	if q.Disaster.AutoIncidentsPerMinute < 0 {
+		p.add("queue.disaster.auto_incidents_per_minute", "must be 0 (never automatically) or more")
+	}
+	if q.Disaster.AutoIncidentsPerMinute > 0 && len(q.Disaster.Categories) == 0 && !q.Disaster.UnknownAccounts {
+		p.add("queue.disaster.categories", "an automatic disaster mode groups some categories or the unknown accounts")
+	}
+	p.notNegative("queue.disaster.quiet", q.Disaster.Quiet)
 	if q.UnknownAccountPriority < 1 || q.UnknownAccountPriority > 9 {
 		p.add("queue.unknown_account_priority", "must be 1-9 (got %d)", q.UnknownAccountPriority)
 	}

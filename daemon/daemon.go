@@ -121,6 +121,8 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
 			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
 		ActionPlans: plans,
+		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
+			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
 
 		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
 		RebuildDetail:  registry.RebuildDetail,
@@ -772,10 +774,12 @@ func (d *Daemon) expireTests(ctx context.Context) {
 func (d *Daemon) sweepQueue(ctx context.Context) {
 	d.every(ctx, d.cfg.Queue.CheckEvery, "queue sweep", func() ([]zap.Field, error) {
 		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
-		if lapsed+unheld == 0 {
+		ended, derr := d.store.EndQuietDisasters(ctx)
+		err = errors.Join(err, derr)
+		if lapsed+unheld+ended == 0 {
 			return nil, err
 		}
-		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld)}, err
+		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld), zap.Int("disaster_modes_ended", ended)}, err
 	})
 }
 

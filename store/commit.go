@@ -173,6 +173,9 @@ type frameBatcher struct {
 	// of each projection's outcome (nil on PostgreSQL: the store holds it).
 	runawayMemory *queue.RunawayMemory
 	out           outbox.Batch
+	// opened counts the incidents the projections opened, by receipt
+	// second, over the last minute: the automatic disaster mode's rate.
+	opened incidentRate
 }
 
 func (b *frameBatcher) Statements() []string {
@@ -240,6 +243,8 @@ type txStmts struct {
 	runaway  RunawayRules
 	runaways *int
 	latest   int64
+	// disasters are the disaster modes on, read once per group.
+	disasters *disasterSet
 }
 
 // queryRow is exec's for a query of one row.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"github.com/alarmrx/alarmrx/protocols/alarmcode"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -189,6 +190,11 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 			return b.groupError(group, err)
 		}
 	}
+	ds, err := loadDisasterSet(ctx, st)
+	if err != nil {
+		return b.groupError(group, err)
+	}
+	st.disasters = ds
 	sigs := b.sigs[:0]
 	for gi := range group {
 		en := &group[gi]
@@ -201,6 +207,10 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 				if err := st.detectRunaway(ctx, en.rec, account, e, &h); err != nil {
 					return &projectionError{id: en.id, err: err}
 				}
+			}
+			if d := ds.groupFor(en.rec, e, h, res); d != nil && !h.Runaway {
+				h.Mode, h.Group, h.GroupTitle = HandlingGrouped, strconv.FormatInt(d.ID, 10), disasterTitle(d)
+				ds.grouped[d.ID] = max(ds.grouped[d.ID], en.rec.ReceivedAt.UnixNano())
 			}
 			sigs = append(sigs, signalRow{frame: en.id, idx: i, e: e, rec: en.rec, account: account, res: res, h: h})
 		}
@@ -224,6 +234,9 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 			}
 		}
 		sigs = sigs[n:]
+		if err := b.autoDisaster(ctx, st, en.rec.ReceivedAt); err != nil {
+			return &projectionError{id: en.id, err: err}
+		}
 		for _, res := range en.rec.Resolutions {
 			if res.SiteID != 0 && (len(b.s.jr.sites) == 0 || b.s.jr.sites[len(b.s.jr.sites)-1] != res.SiteID) {
 				b.s.jr.sites = append(b.s.jr.sites, res.SiteID)
@@ -232,6 +245,11 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 	}
 	if err := st.out.Write(ctx, st.prepared, st.arrays); err != nil {
 		return b.groupError(group, err)
+	}
+	for id, at := range ds.grouped {
+		if _, err := st.exec(ctx, `UPDATE disaster_modes SET last_grouped_at = ? WHERE id = ? AND last_grouped_at < ?`, at, id, at); err != nil {
+			return b.groupError(group, err)
+		}
 	}
 	return nil
 }
@@ -462,6 +480,7 @@ func columns(n int, row func(int) ([]any, error)) ([]any, error) {
 func (st *txStmts) frameEffects(ctx context.Context, en *projEntry) error {
 	rec := en.rec
 	received := rec.ReceivedAt.UnixNano()
+	groupUnknown := st.disasters.groupsUnknown(rec)
 	for _, acct := range rec.UnknownAccounts {
 		// Each node's receiver lets an unknown account through once an
 		// hour; the database keeps the first (the projection runs one at
@@ -482,6 +501,9 @@ func (st *txStmts) frameEffects(ctx context.Context, en *projEntry) error {
 		}
 		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
 			return err
+		}
+		if groupUnknown {
+			continue // a disaster mode groups its signals instead (the event is kept)
 		}
 		if err := st.q.OpenUnknownIncident(ctx, rec.Receiver, acct, rec.ReceivedAt, rec.UnknownPriority, rec.Listener); err != nil {
 			return err

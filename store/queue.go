@@ -8,11 +8,12 @@ import (
 // Handling modes: what the queue does with one signal (stored in
 // signals.handling).
 const (
-	HandlingQueue  = queue.HandlingQueue  // opens or joins its account's incident
-	HandlingAttach = queue.HandlingAttach // joins the open incident if there is one (restores, unknown accounts), else logged
-	HandlingLog    = queue.HandlingLog    // stored only (openings, closings, tests, info)
-	HandlingTest   = queue.HandlingTest   // in an on-test scope: stored, listed as a test result, never queued
-	HandlingRepeat = queue.HandlingRepeat // a runaway's repeat: auto-logged on its incident, never alarmed again
+	HandlingQueue   = queue.HandlingQueue   // opens or joins its account's incident
+	HandlingAttach  = queue.HandlingAttach  // joins the open incident if there is one (restores, unknown accounts), else logged
+	HandlingLog     = queue.HandlingLog     // stored only (openings, closings, tests, info)
+	HandlingTest    = queue.HandlingTest    // in an on-test scope: stored, listed as a test result, never queued
+	HandlingRepeat  = queue.HandlingRepeat  // a runaway's repeat: auto-logged on its incident, never alarmed again
+	HandlingGrouped = queue.HandlingGrouped // a storm's signal: joins its disaster mode's one incident
 )
 
 // Incident kinds.
@@ -20,6 +21,7 @@ const (
 	IncidentAlarm          = queue.IncidentAlarm
 	IncidentUnknownAccount = queue.IncidentUnknownAccount
 	IncidentRunaway        = queue.IncidentRunaway
+	IncidentDisaster       = queue.IncidentDisaster
 	// IncidentUnencrypted: plain frames for an account that must encrypt.
 	IncidentUnencrypted = EventUnencrypted
 )

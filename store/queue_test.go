@@ -22,9 +22,9 @@ type queueFixture struct {
 	seq      int
 }
 
-func newQueueFixture(t *testing.T) *queueFixture {
+func newQueueFixture(t *testing.T, edits ...func(*Options)) *queueFixture {
 	t.Helper()
-	f := &queueFixture{recordsFixture: newRecordsFixture(t)}
+	f := &queueFixture{recordsFixture: newRecordsFixture(t, edits...)}
 	ctx := context.Background()
 	f.a = &Account{Receiver: 1, Number: "1111", SiteID: f.site.ID}
 	must(t, f.s.Accounts.Create(ctx, f.a))

@@ -45,12 +45,14 @@ type recordsFixture struct {
 	site2 *Site
 }
 
-func newRecordsFixture(t *testing.T) *recordsFixture {
+func newRecordsFixture(t *testing.T, edits ...func(*Options)) *recordsFixture {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), Options{
-		Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: clock.Now,
-	})
+	opts := Options{Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: clock.Now}
+	for _, e := range edits {
+		e(&opts)
+	}
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,6 +158,8 @@ type Options struct {
 	// Runaway is the runaway detector's rules (queue.runaway), applied by
 	// the projection; the zero value turns it off.
 	Runaway RunawayRules
+	// Disaster is the automatic disaster mode's rules (queue.disaster).
+	Disaster DisasterRules
 	// ActionPlans are the configuration's station plans (queue.action_plans),
 	// over the built-in ones; checked (plan.Check) by whoever sets them.
 	ActionPlans []ActionPlan

@@ -74,6 +74,10 @@ const sessionCookie = "alarmrx_session"
 var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me", "/api/v1/logout", "/api/v1/dashboard",
 	"/api/v1/signals", "/api/v1/instructions"}
 
+// supervisorPaths need a supervisor (or an admin): switching disaster
+// modes on and off.
+var supervisorPaths = []string{"/api/v1/disasters"}
+
 type actorKey struct{}
 type sessionKey struct{}
 
@@ -437,7 +441,7 @@ func (a *api) audit(w http.ResponseWriter, r *http.Request) {
 
 // dashboard returns the operators' dashboard figures, read from the same
 // registry /metrics exposes; the console turns counters into rates.
-func (a *api) dashboard(w http.ResponseWriter, _ *http.Request) {
+func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 	mfs, err := a.opts.Gatherer.Gather()
 	if err != nil {
 		a.log.Warn("dashboard: gather", zap.Error(err))
@@ -474,8 +478,16 @@ func (a *api) dashboard(w http.ResponseWriter, _ *http.Request) {
 	if byName["alarmrx_supervision_failures_total"] != nil {
 		supervision = sumBy("alarmrx_supervision_failures_total", "")["all"]
 	}
+	// The disaster modes on: an operator must see that the storm's
+	// signals are grouped, not queued one by one.
+	disasters, err := a.opts.Station.Disasters(r.Context())
+	if err != nil {
+		a.log.Warn("dashboard: disaster modes", zap.Error(err))
+		disasters = []store.Disaster{}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"at":                   a.opts.Now(),
+		"disaster_modes":       disasters,
 		"signals_by_protocol":  sumBy("alarmrx_signals_received_total", "protocol"),
 		"replies_by_kind":      sumBy("alarmrx_replies_sent_total", "kind"),
 		"rejected_by_reason":   sumBy("alarmrx_frames_rejected_total", "reason"),

@@ -164,6 +164,7 @@ func (a *api) routes() []route {
 		rs = append(rs, a.scheduleRoutes()...)
 		rs = append(rs, a.planRoutes()...)
 		rs = append(rs, a.instructionRoutes()...)
+		rs = append(rs, a.disasterRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs
@@ -210,6 +211,11 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 	for _, p := range operatorPaths {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			need = store.RoleOperator
+		}
+	}
+	for _, p := range supervisorPaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			need = store.RoleSupervisor
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -260,6 +266,7 @@ var selfAudited = map[string]bool{
 	"/api/v1/portal-users": true, "/api/v1/portal-users/{id}": true,
 	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true, "/api/v1/schedules/import": true,
 	"/api/v1/action-plans": true, "/api/v1/action-plans/{id}": true, "/api/v1/instructions": true, "/api/v1/instructions/{id}": true,
+	"/api/v1/disasters": true, "/api/v1/disasters/{id}": true,
 }
 
 // audited records every successful change made through the API (method,

@@ -202,3 +202,38 @@ func (a *api) createInstruction(w http.ResponseWriter, r *http.Request) {
 func (a *api) deleteInstruction(w http.ResponseWriter, r *http.Request, id int64) {
 	a.respondNoContent(w, a.opts.Station.DeleteInstruction(r.Context(), id, actorOf(r)))
 }
+
+// Disasters is what the API needs of disaster modes.
+type Disasters interface {
+	StartDisaster(ctx context.Context, d *store.Disaster, by store.Actor) error
+	EndDisaster(ctx context.Context, id int64, by store.Actor) error
+	Disasters(ctx context.Context) ([]store.Disaster, error)
+}
+
+// Disaster modes: supervisors switch them (supervisorPaths).
+func (a *api) disasterRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/disasters", a.listDisasters, nil},
+		{"POST", "/api/v1/disasters", a.startDisaster, nil},
+		{"DELETE", "/api/v1/disasters/{id}", withID(a.endDisaster), nil},
+	}
+}
+
+func (a *api) listDisasters(w http.ResponseWriter, r *http.Request) {
+	list, err := a.opts.Station.Disasters(r.Context())
+	a.respondItems(w, list, err)
+}
+
+func (a *api) startDisaster(w http.ResponseWriter, r *http.Request) {
+	var d store.Disaster
+	if !decodeBody(w, r, &d) {
+		return
+	}
+	d.ID = 0
+	err := a.opts.Station.StartDisaster(r.Context(), &d, actorOf(r))
+	a.respond(w, http.StatusCreated, &d, err)
+}
+
+func (a *api) endDisaster(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.EndDisaster(r.Context(), id, actorOf(r)))
+}

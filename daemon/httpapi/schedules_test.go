@@ -229,3 +229,39 @@ func TestInstructionEndpoints(t *testing.T) {
 		t.Fatalf("after the delete: %d %+v", code, list)
 	}
 }
+
+// TestDisasterEndpoints: a supervisor switches a receiver's disaster mode
+// on and off; an operator may not; a mode grouping fire is 400 naming the
+// field, a second for the scope 409; the dashboard says it is on.
+func TestDisasterEndpoints(t *testing.T) {
+	s := newStationServer(t)
+	s.post("/api/v1/users", map[string]any{"username": "sue", "role": "supervisor", "password": "sue's long password"}, nil)
+	s.post("/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	sue, _ := s.login(t, "sue", "sue's long password")
+	ann, _ := s.login(t, "ann", "ann's long password")
+	body := map[string]any{"scope": "receiver", "receiver": 1, "categories": []string{"trouble", "fire"}, "reason": "ice storm"}
+	var e apiError
+	if code := sue.call("POST", "/api/v1/disasters", body, &e, true); code != http.StatusBadRequest || e.Field != "categories[1]" {
+		t.Fatalf("a mode grouping fire: %d %+v", code, e)
+	}
+	body["categories"] = []string{"trouble"}
+	if code := ann.call("POST", "/api/v1/disasters", body, &e, true); code != http.StatusForbidden {
+		t.Fatalf("an operator switching a mode on: %d", code)
+	}
+	var d store.Disaster
+	if code := sue.call("POST", "/api/v1/disasters", body, &d, true); code != http.StatusCreated || d.StartedBy != "sue" {
+		t.Fatalf("on: %d %+v", code, d)
+	}
+	if code := sue.call("POST", "/api/v1/disasters", body, &e, true); code != http.StatusConflict {
+		t.Fatalf("a second mode for the scope: %d", code)
+	}
+	var dash struct {
+		Modes []store.Disaster `json:"disaster_modes"`
+	}
+	if code := ann.call("GET", "/api/v1/dashboard", nil, &dash, false); code != http.StatusOK || len(dash.Modes) != 1 || dash.Modes[0].Reason != "ice storm" {
+		t.Fatalf("dashboard: %d %+v", code, dash)
+	}
+	if code := sue.call("DELETE", "/api/v1/disasters/"+itoa(d.ID), nil, nil, true); code != http.StatusNoContent {
+		t.Fatalf("off: %d", code)
+	}
+}

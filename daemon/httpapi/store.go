@@ -176,4 +176,5 @@ type Station interface {
 	Schedules
 	Plans
 	Instructions
+	Disasters
 }

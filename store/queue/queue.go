@@ -21,6 +21,9 @@ const (
 	HandlingLog    = "logged"   // stored only (openings, closings, tests, info)
 	HandlingTest   = "test"     // in an on-test scope: stored, listed as a test result, never queued
 	HandlingRepeat = "repeat"   // a runaway's repeat: auto-logged on its incident, never alarmed again
+	// HandlingGrouped: a signal of a storm, in a disaster mode's scope and
+	// categories, joins the mode's one incident instead of its account's.
+	HandlingGrouped = "grouped"
 )
 
 // Incident kinds.
@@ -28,6 +31,7 @@ const (
 	IncidentAlarm          = "alarm"
 	IncidentUnknownAccount = "unknown_account"
 	IncidentRunaway        = "runaway"
+	IncidentDisaster       = "disaster" // a disaster mode's grouped signals
 )
 
 // TroublePriority is the priority of the trouble incidents frames raise:
@@ -52,6 +56,9 @@ type Handling struct {
 	Runaway bool
 	// RunawayDetail says why, for the action log ("11 signals in 2m0s").
 	RunawayDetail string
+	// Group is the disaster mode a grouped signal joins (HandlingGrouped):
+	// its key and what its incident is called.
+	Group, GroupTitle string
 }
 
 // Event tells subscribers that an incident changed.
@@ -91,6 +98,10 @@ type Execer interface {
 type Tx struct {
 	ex      Execer
 	Touched []Event
+	// Opened counts the alarm and unknown-account incidents the
+	// transaction opened, for the disaster mode's rate (the caller reads
+	// and zeroes it).
+	Opened  int
 	d       core.Dialect
 	joinSQL string // the dialect's statement that joins signals to an open incident
 	// open holds the open incidents QueueSignal found or opened in this
@@ -330,6 +341,7 @@ func NewTx(ex Execer) *Tx { return &Tx{ex: ex} }
 // storage: the writer reuses one Tx for all its batches.
 func (t *Tx) Reset(ex Execer) {
 	t.ex = ex
+	t.Opened = 0
 	clear(t.Touched)
 	t.Touched = t.Touched[:0]
 	t.clearJoins()
@@ -385,6 +397,8 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 	key := IncidentKey(s.Receiver, s.Account, s.AccountID)
 	switch h.Mode {
 	case HandlingQueue:
+	case HandlingGrouped:
+		return t.groupSignal(ctx, s, h)
 	case HandlingAttach, HandlingRepeat:
 		id, _, err := t.openIncident(ctx, key)
 		if err != nil || id == 0 {
@@ -425,6 +439,7 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 			return err
 		}
 		t.remember(key, id, h.Priority)
+		t.Opened++
 		if err := t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{
 			"signal_id": s.ID, "code": e.Code, "zone": e.Zone, "priority": h.Priority}); err != nil {
 			return err
@@ -449,6 +464,37 @@ func (t *Tx) QueueSignal(ctx context.Context, s *Signal, h Handling) error {
 	}
 	t.Touch(id, "signal", s.ReceivedAt)
 	t.links = append(t.links, link{incident: id, signal: s.ID, role: "alarm"})
+	return nil
+}
+
+// groupSignal joins a storm's signal to its disaster mode's incident,
+// opening it with the first.
+func (t *Tx) groupSignal(ctx context.Context, s *Signal, h Handling) error {
+	at := s.ReceivedAt.UnixNano()
+	key := "disaster:" + h.Group
+	id, priority, err := t.openIncident(ctx, key)
+	if err != nil {
+		return err
+	}
+	if id == 0 {
+		if err := t.ex.QueryRowContext(ctx, `INSERT INTO incidents (account_key, receiver, account, kind, title, priority,
+			status, opened_at, last_signal_at, signal_count) VALUES (?,?,?,?,?,?,'open',?,?,1) RETURNING id`,
+			key, s.Receiver, "*", IncidentDisaster, h.GroupTitle, h.Priority, at, at).Scan(&id); err != nil {
+			return err
+		}
+		t.remember(key, id, h.Priority)
+		if err := t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{
+			"reason": "disaster mode", "signal_id": s.ID, "code": s.Event.Code, "account": s.Account}); err != nil {
+			return err
+		}
+	} else {
+		t.joinSignal(id, at, h.Priority, false, 0)
+		if h.Priority < priority {
+			t.remember(key, id, h.Priority)
+		}
+	}
+	t.Touch(id, "signal", s.ReceivedAt)
+	t.links = append(t.links, link{incident: id, signal: s.ID, role: "grouped"})
 	return nil
 }
 
@@ -482,6 +528,7 @@ func (t *Tx) OpenUnknownIncident(ctx context.Context, receiver int, account stri
 		return err
 	}
 	t.remember(key, id, priority) // this frame's own signals join it
+	t.Opened++
 	t.Touch(id, "opened", receivedAt)
 	return t.LogAction(ctx, id, at, 0, SystemUser, "opened", map[string]any{"reason": "unknown account", "listener": listener})
 }

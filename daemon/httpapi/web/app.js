@@ -511,6 +511,9 @@ async function loadDashboard() {
   tiles.push(["supervision failures", d.supervision_failures === null ? "—" : d.supervision_failures]);
   tiles.push(["runaways", d.runaways]);
   tiles.push(["store", d.store_up === 1 ? "up" : "FAILING"]);
+  // A disaster mode groups a storm's signals: say so, and where.
+  const where = m => m.scope === "station" ? "station" : m.scope === "receiver" ? "receiver " + m.receiver : "receiver " + m.receiver + " line " + m.line;
+  tiles.push(["disaster mode", (d.disaster_modes || []).length ? "ON: " + d.disaster_modes.map(m => where(m) + (m.auto ? " (auto)" : "")).join(", ") : "off"]);
   $("tiles").replaceChildren(...tiles.map(([k, v]) => {
     const t = el("div", null, "tile");
     t.appendChild(el("b", v));

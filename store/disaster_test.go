@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/protocols"
+)
+
+// commitBurst commits one frame per item from 16 goroutines (the group
+// commit takes them together, as a storm's panels would be): each has its
+// own account number and dedupe key.
+func (f *queueFixture) commitBurst(t *testing.T, items []burstItem) {
+	t.Helper()
+	var wg sync.WaitGroup
+	work := make(chan burstItem)
+	errs := make(chan error, 1)
+	for range 16 {
+		wg.Go(func() {
+			for it := range work {
+				if err := f.commitOne(it); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		})
+	}
+	for _, it := range items {
+		work <- it
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+}
+
+type burstItem struct {
+	number, code string
+	cat          protocols.Category
+	key          string
+}
+
+func (f *queueFixture) commitOne(it burstItem) error {
+	ev := protocols.Event{Format: protocols.FormatSIA, Account: it.number, Code: it.code, Zone: "1", Qualifier: protocols.QualifierNew,
+		Category: it.cat, Known: true, Description: it.code}
+	msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: it.number, Sequence: "0001", Events: []protocols.Event{ev}}
+	now := f.clock.Now()
+	res := f.s.Resolve(1, it.number, &ev, now)
+	rec := Receipt{ReceivedAt: now, Receiver: 1, Line: 1, Listener: "t", Transport: "tcp", Protocol: "dc09",
+		Status: StatusAccepted, Raw: []byte(it.key), DedupeKey: it.key, Resolutions: []Resolution{res}}
+	h := Handling{Mode: HandlingQueue, Priority: it.cat.DefaultPriority()}
+	if !res.Known() {
+		h.Mode = HandlingAttach
+		rec.UnknownAccounts = []string{it.number}
+	}
+	rec.Handling = []Handling{h}
+	_, err := f.s.Commit(context.Background(), msg, rec)
+	return err
+}
+
+// TestDisasterModeUnderABurst: 2,000 unknown accounts' alarms and 1,000
+// troubles of 100 accounts arrive within a second, with one fire among
+// them. Past queue.disaster.auto_incidents_per_minute new incidents the
+// station's disaster mode switches itself on (audited, a station event),
+// and the rest of the storm joins its one incident; the fire still opens
+// its own incident at priority 1. The mode ends after its quiet time; a
+// supervisor's mode groups a receiver's troubles until it is switched off.
+func TestDisasterModeUnderABurst(t *testing.T) {
+	f := newQueueFixture(t, func(o *Options) {
+		o.Disaster = DisasterRules{AutoIncidents: 50, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true, Quiet: 10 * time.Minute}
+	})
+	ctx := context.Background()
+	for i := range 100 {
+		must(t, f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: fmt.Sprintf("T%03d", i), SiteID: f.site.ID}))
+	}
+	var items []burstItem
+	for i := range 3000 {
+		switch {
+		case i == 2500:
+			items = append(items, burstItem{"2222", "FA", protocols.CategoryFire, "fire"})
+		case i%3 == 2:
+			items = append(items, burstItem{fmt.Sprintf("T%03d", i%100), "YP", protocols.CategoryTrouble, fmt.Sprintf("t%d", i)})
+		default:
+			items = append(items, burstItem{fmt.Sprintf("U%05d", i), "BA", protocols.CategoryBurglary, fmt.Sprintf("u%d", i)})
+		}
+	}
+	f.commitBurst(t, items)
+
+	list, err := f.s.Incidents(ctx, IncidentFilter{Status: IncidentOpen, Limit: 10000})
+	must(t, err)
+	kinds := map[string]int{}
+	var fire, storm *Incident
+	for i := range list {
+		in := &list[i]
+		kinds[in.Kind]++
+		switch {
+		case in.Account == "2222":
+			fire = in
+		case in.Kind == IncidentDisaster:
+			storm = in
+		}
+	}
+	// Up to the threshold opened one by one (a group commit may take a
+	// few more before the mode is on), then one incident for the rest.
+	if len(list) > 50+64 || storm == nil || kinds[IncidentDisaster] != 1 {
+		t.Fatalf("%d open incidents %v, want about 50 and one disaster incident", len(list), kinds)
+	}
+	if fire == nil || fire.Priority != 1 || fire.Kind != IncidentAlarm || fire.SignalCount != 1 {
+		t.Fatalf("the fire's incident: %+v", fire)
+	}
+	if storm.SignalCount < 2500 || storm.Priority != 4 {
+		t.Errorf("the storm's incident: %d signals, priority %d; want most of the 3,000 at the burglaries' 4", storm.SignalCount, storm.Priority)
+	}
+	modes, err := f.s.Disasters(ctx)
+	must(t, err)
+	if len(modes) != 1 || !modes[0].Auto || modes[0].Scope != DisasterStation || modes[0].StartedBy != "system" {
+		t.Fatalf("modes %+v", modes)
+	}
+	var events, grouped int
+	must(t, f.s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM station_events WHERE kind = 'disaster_on'`).Scan(&events))
+	must(t, f.s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signals WHERE handling = 'grouped'`).Scan(&grouped))
+	if events != 1 || grouped != storm.SignalCount {
+		t.Errorf("%d disaster_on events, %d grouped signals (the storm's incident has %d)", events, grouped, storm.SignalCount)
+	}
+
+	// Quiet for 10 minutes: the automatic mode ends; a trouble opens its
+	// own incident again.
+	f.clock.Add(11 * time.Minute)
+	if n, err := f.s.EndQuietDisasters(ctx); err != nil || n != 1 {
+		t.Fatalf("ending quiet modes: %d, %v", n, err)
+	}
+	before := len(list)
+	must(t, f.commitOne(burstItem{"1111", "YP", protocols.CategoryTrouble, "after"}))
+	list, err = f.s.Incidents(ctx, IncidentFilter{Status: IncidentOpen, Limit: 10000})
+	must(t, err)
+	if len(list) != before+1 {
+		t.Fatalf("after the mode: %d open incidents, want %d", len(list), before+1)
+	}
+
+	// A supervisor's mode for receiver 1: troubles grouped, fire never.
+	must(t, f.s.Accounts.Create(ctx, &Account{Receiver: 1, Number: "B001", SiteID: f.site.ID}))
+	by := Actor{Name: "sue", Role: RoleSupervisor}
+	var fe *FieldError
+	if err := f.s.StartDisaster(ctx, &Disaster{Scope: DisasterReceiver, Receiver: 1, Categories: []string{"fire"}, Reason: "storm"}, by); !errors.As(err, &fe) || fe.Field != "categories[0]" {
+		t.Fatalf("a mode grouping fire: %v", err)
+	}
+	d := &Disaster{Scope: DisasterReceiver, Receiver: 1, Categories: []string{"trouble"}, Reason: "ice storm, AC loss everywhere"}
+	must(t, f.s.StartDisaster(ctx, d, by))
+	must(t, f.commitOne(burstItem{"T001", "YP", protocols.CategoryTrouble, "manual-1"}))
+	must(t, f.commitOne(burstItem{"T002", "YP", protocols.CategoryTrouble, "manual-2"}))
+	must(t, f.commitOne(burstItem{"B001", "BA", protocols.CategoryBurglary, "manual-3"}))
+	list, err = f.s.Incidents(ctx, IncidentFilter{Status: IncidentOpen, Limit: 10000})
+	must(t, err)
+	if len(list) != before+3 { // the trouble after, the receiver's storm incident, the burglary
+		t.Fatalf("under the supervisor's mode: %d open incidents, want %d", len(list), before+3)
+	}
+	must(t, f.s.EndDisaster(ctx, d.ID, by))
+	entries, err := f.s.Audit(ctx, 0, 10)
+	must(t, err)
+	if entries[0].Action != "disaster.end" || entries[0].UserName != "sue" || entries[1].Action != "disaster.start" {
+		t.Fatalf("audit %s by %s, %s", entries[0].Action, entries[0].UserName, entries[1].Action)
+	}
+}
