@@ -243,6 +243,12 @@ type Queue struct {
 	ActionPlans []ActionPlan `mapstructure:"action_plans" yaml:"action_plans"`
 	// Disaster is the automatic disaster mode (storms).
 	Disaster Disaster `mapstructure:"disaster" yaml:"disaster"`
+	// EscalateAfter are how long an incident of each priority (1 to 9, in
+	// order) may stay unclaimed before the supervisors are told; 0 never.
+	EscalateAfter []time.Duration `mapstructure:"escalate_after" yaml:"escalate_after"`
+	// EscalationEmail are the supervisors' addresses an escalation is
+	// mailed to, through report.smtp; none: the console only.
+	EscalationEmail []string `mapstructure:"escalation_email" yaml:"escalation_email"`
 	// AgeWarn and AgeCritical colour an unclaimed incident in the console.
 	AgeWarn     time.Duration `mapstructure:"age_warn" yaml:"age_warn"`
 	AgeCritical time.Duration `mapstructure:"age_critical" yaml:"age_critical"`
@@ -499,6 +505,15 @@ func DefaultResolutionCodes() []string {
 		"fire_dispatched", "medical_dispatched", "guard_dispatched", "keyholder_attended", "cancelled_by_customer", "other"}
 }
 
+// DefaultEscalateAfter are the unclaimed times of priorities 1 to 9 past
+// which the supervisors are told: fire 30 s, hold-up 1 min, medical
+// 1 min 30 s, burglary 2 min, other alarms 3 min, troubles 10 min, tamper
+// and schedule exceptions 15 min, tests and information never.
+func DefaultEscalateAfter() []time.Duration {
+	return []time.Duration{30 * time.Second, time.Minute, 90 * time.Second, 2 * time.Minute, 3 * time.Minute,
+		10 * time.Minute, 15 * time.Minute, 15 * time.Minute, 0}
+}
+
 // DefaultLogOnlyCategories are the categories logged without an incident.
 func DefaultLogOnlyCategories() []string { return []string{"openclose", "test", "info"} }
 
@@ -684,8 +699,9 @@ func Default() *Config {
 			Runaway:                Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
 			Disaster: Disaster{AutoIncidentsPerMinute: 300, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true,
 				Quiet: 10 * time.Minute},
-			AgeWarn:     time.Minute,
-			AgeCritical: 3 * time.Minute,
+			EscalateAfter: DefaultEscalateAfter(),
+			AgeWarn:       time.Minute,
+			AgeCritical:   3 * time.Minute,
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},

@@ -131,8 +131,9 @@ func TestDefault(t *testing.T) {
 			Runaway:                configs.Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
 			Disaster: configs.Disaster{AutoIncidentsPerMinute: 300, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true,
 				Quiet: 10 * time.Minute},
-			AgeWarn:     time.Minute,
-			AgeCritical: 3 * time.Minute,
+			EscalateAfter: configs.DefaultEscalateAfter(),
+			AgeWarn:       time.Minute,
+			AgeCritical:   3 * time.Minute,
 		},
 		Console: configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour},
@@ -538,6 +539,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			ResolutionCodes:        configs.DefaultResolutionCodes(),
 			Runaway:                configs.Runaway{MaxSignals: 20, Window: time.Minute, Quiet: 10 * time.Minute},
 			Disaster:               configs.Disaster{AutoIncidentsPerMinute: 50, Categories: []string{"trouble", "tamper"}, Quiet: 5 * time.Minute},
+			EscalateAfter:          configs.DefaultEscalateAfter(),
 			AgeWarn:                30 * time.Second,
 			AgeCritical:            90 * time.Second,
 		},
@@ -560,7 +562,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
 		// Lists live in the file only.
 		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "queue.action_plans") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") &&
-			k != "queue.log_only_categories" && k != "queue.resolution_codes" && k != "queue.disaster.categories" {
+			k != "queue.log_only_categories" && k != "queue.resolution_codes" && k != "queue.disaster.categories" &&
+			k != "queue.escalate_after" && k != "queue.escalation_email" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 		}
 	}

@@ -270,6 +270,12 @@ func normalize(c *Config) {
 	if c.Queue.LogOnlyCategories == nil {
 		c.Queue.LogOnlyCategories = DefaultLogOnlyCategories()
 	}
+	if len(c.Queue.EscalationEmail) == 0 {
+		c.Queue.EscalationEmail = nil
+	}
+	if c.Queue.EscalateAfter == nil {
+		c.Queue.EscalateAfter = DefaultEscalateAfter()
+	}
 	if c.Queue.Disaster.Categories == nil {
 		c.Queue.Disaster.Categories = []string{"trouble", "tamper"}
 	}

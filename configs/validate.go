@@ -630,6 +630,17 @@ func (q *Queue) validate(p *problems) {
 		p.add("queue.disaster.categories", "an automatic disaster mode groups some categories or the unknown accounts")
 	}
 	p.notNegative("queue.disaster.quiet", q.Disaster.Quiet)
+	if len(q.EscalateAfter) != 9 {
+		p.add("queue.escalate_after", "give 9 durations, for priorities 1 to 9 (0: never) (got %d)", len(q.EscalateAfter))
+	}
+	for i, d := range q.EscalateAfter {
+		p.notNegative(fmt.Sprintf("queue.escalate_after[%d]", i), d)
+	}
+	for i, a := range q.EscalationEmail {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Name != "" {
+			p.add(fmt.Sprintf("queue.escalation_email[%d]", i), "%q is not an e-mail address", a)
+		}
+	}
 	if q.UnknownAccountPriority < 1 || q.UnknownAccountPriority > 9 {
 		p.add("queue.unknown_account_priority", "must be 1-9 (got %d)", q.UnknownAccountPriority)
 	}

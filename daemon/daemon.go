@@ -52,6 +52,7 @@ type Daemon struct {
 	// supervision raises the events of silent panels through the receiver.
 	supervision *supervision.Service
 	schedules   *schedules.Service
+	escalator   *escalator
 	httpLn      net.Listener
 	httpSrv     *http.Server
 	httpDone    chan struct{} // closed at shutdown: ends event streams
@@ -154,6 +155,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		so.Shared, so.Reload = d.store, d.supervisedAccounts
 	}
 	d.supervision = supervision.New(so)
+	d.escalator = newEscalator(d)
 	sx := cfg.Supervision.Schedules
 	d.schedules = schedules.New(schedules.Options{Store: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
 		LogOnly: schedules.LogOnly{EarlyOpen: sx.EarlyOpen == "log", UnscheduledOpen: sx.UnscheduledOpen == "log",
@@ -775,11 +777,13 @@ func (d *Daemon) sweepQueue(ctx context.Context) {
 	d.every(ctx, d.cfg.Queue.CheckEvery, "queue sweep", func() ([]zap.Field, error) {
 		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
 		ended, derr := d.store.EndQuietDisasters(ctx)
-		err = errors.Join(err, derr)
-		if lapsed+unheld+ended == 0 {
+		escalated, eerr := d.escalator.run(ctx)
+		err = errors.Join(err, derr, eerr)
+		if lapsed+unheld+ended+escalated == 0 {
 			return nil, err
 		}
-		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld), zap.Int("disaster_modes_ended", ended)}, err
+		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld), zap.Int("disaster_modes_ended", ended),
+			zap.Int("escalated", escalated)}, err
 	})
 }
 

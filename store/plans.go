@@ -267,7 +267,7 @@ func (s *Store) incidentPlan(ctx context.Context, q core.Reader, in *Incident, n
 		facts.CallList = len(facts.Parties)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT at, user_name, action, detail FROM incident_actions
-		WHERE incident_id = ? AND action IN ('called', 'dispatched', 'notified', 'passcode_checked') ORDER BY id`, in.ID)
+		WHERE incident_id = ? AND action IN ('called', 'dispatched', 'dispatch_cancelled', 'notified', 'passcode_checked') ORDER BY id`, in.ID)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident plan: %w", err)
 	}

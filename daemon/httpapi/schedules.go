@@ -237,3 +237,65 @@ func (a *api) startDisaster(w http.ResponseWriter, r *http.Request) {
 func (a *api) endDisaster(w http.ResponseWriter, r *http.Request, id int64) {
 	a.respondNoContent(w, a.opts.Station.EndDisaster(r.Context(), id, actorOf(r)))
 }
+
+// Directory is what the API needs of the authority directory.
+type Directory interface {
+	SaveDirectoryAuthority(ctx context.Context, a *store.DirectoryAuthority, by store.Actor) error
+	DeleteDirectoryAuthority(ctx context.Context, id int64, by store.Actor) error
+	DirectoryAuthorities(ctx context.Context, postalCode, kind string) ([]store.DirectoryAuthority, error)
+	AssignDirectoryAuthority(ctx context.Context, id, siteID int64) (*store.Authority, error)
+}
+
+func (a *api) directoryRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/authority-directory", a.listDirectory, []string{"postal_code", "kind"}},
+		{"POST", "/api/v1/authority-directory", a.saveDirectory(false), nil},
+		{"PUT", "/api/v1/authority-directory/{id}", a.saveDirectory(true), nil},
+		{"DELETE", "/api/v1/authority-directory/{id}", withID(a.deleteDirectory), nil},
+		{"POST", "/api/v1/authority-directory/{id}/assign", withID(a.assignDirectory), nil},
+	}
+}
+
+func (a *api) listDirectory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := a.opts.Station.DirectoryAuthorities(r.Context(), q.Get("postal_code"), q.Get("kind"))
+	a.respondItems(w, list, err)
+}
+
+func (a *api) saveDirectory(update bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var d store.DirectoryAuthority
+		var id int64
+		if update {
+			var ok bool
+			if id, ok = pathID(w, r); !ok {
+				return
+			}
+		}
+		if !decodeBody(w, r, &d) {
+			return
+		}
+		d.ID = id
+		status := http.StatusCreated
+		if update {
+			status = http.StatusOK
+		}
+		err := a.opts.Station.SaveDirectoryAuthority(r.Context(), &d, actorOf(r))
+		a.respond(w, status, &d, err)
+	}
+}
+
+func (a *api) deleteDirectory(w http.ResponseWriter, r *http.Request, id int64) {
+	a.respondNoContent(w, a.opts.Station.DeleteDirectoryAuthority(r.Context(), id, actorOf(r)))
+}
+
+func (a *api) assignDirectory(w http.ResponseWriter, r *http.Request, id int64) {
+	var body struct {
+		SiteID int64 `json:"site_id"`
+	}
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	auth, err := a.opts.Station.AssignDirectoryAuthority(r.Context(), id, body.SiteID)
+	a.respond(w, http.StatusCreated, auth, err)
+}

@@ -265,3 +265,72 @@ func TestDisasterEndpoints(t *testing.T) {
 		t.Fatalf("off: %d", code)
 	}
 }
+
+// TestDirectoryAndDispatchRecords: the authority directory answers the
+// agencies serving a postal code, however it is written; one is added to a
+// site's authorities; a dispatch carries the agency's case number and the
+// operator, and its call-off is logged and shown on the plan's step.
+func TestDirectoryAndDispatchRecords(t *testing.T) {
+	s := newStationServer(t)
+	var e apiError
+	if code := s.post("/api/v1/authority-directory", map[string]any{"kind": "army", "name": "x", "postal_codes": []string{"1"}}, &e); code != http.StatusBadRequest || e.Field != "kind" {
+		t.Fatalf("a bad kind: %d %+v", code, e)
+	}
+	var police, fire store.DirectoryAuthority
+	s.post("/api/v1/authority-directory", map[string]any{"kind": "police", "name": "Springfield PD", "phones": []string{"911"},
+		"postal_codes": []string{"62701", "62702", "sw1a 1aa"}}, &police)
+	s.post("/api/v1/authority-directory", map[string]any{"kind": "fire", "name": "Springfield FD", "postal_codes": []string{"62701"}}, &fire)
+	var list struct{ Items []store.DirectoryAuthority }
+	if code := s.call("GET", "/api/v1/authority-directory?postal_code=SW1A%201AA", "", "", &list); code != http.StatusOK || len(list.Items) != 1 || list.Items[0].Name != "Springfield PD" {
+		t.Fatalf("by postal code: %d %+v", code, list)
+	}
+	if code := s.call("GET", "/api/v1/authority-directory?postal_code=62701&kind=fire", "", "", &list); code != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != fire.ID {
+		t.Fatalf("by postal code and kind: %d %+v", code, list)
+	}
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Depot"})
+	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site})
+	var auth store.Authority
+	if code := s.post("/api/v1/authority-directory/"+itoa(police.ID)+"/assign", map[string]any{"site_id": site}, &auth); code != http.StatusCreated ||
+		auth.SiteID != site || auth.Name != "Springfield PD" || auth.Kind != "police" {
+		t.Fatalf("assign: %d %+v", code, auth)
+	}
+	s.post("/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	ann, _ := s.login(t, "ann", "ann's long password")
+	s.alarm(t, "7")
+	var q struct {
+		Queue []store.Incident `json:"queue"`
+	}
+	ann.call("GET", "/api/v1/queue", nil, &q, false)
+	id := itoa(q.Queue[0].ID)
+	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]any{"action": "dispatched", "contact": "police: Springfield PD",
+		"case_number": "SPD-2026-4711"}, nil, true); code != http.StatusOK {
+		t.Fatalf("dispatch: %d", code)
+	}
+	if code := ann.call("POST", "/api/v1/incidents/"+id+"/steps", map[string]any{"action": "dispatch_cancelled", "contact": "police: Springfield PD",
+		"note": "keyholder on site, passcode correct"}, nil, true); code != http.StatusOK {
+		t.Fatalf("call-off: %d", code)
+	}
+	var d incidentDetail
+	ann.call("GET", "/api/v1/incidents/"+id, nil, &d, false)
+	var dispatched, cancelled map[string]any
+	for _, a := range d.Actions {
+		var m map[string]any
+		_ = json.Unmarshal(a.Detail, &m)
+		m["by"] = a.UserName
+		switch a.Action {
+		case "dispatched":
+			dispatched = m
+		case "dispatch_cancelled":
+			cancelled = m
+		}
+	}
+	if dispatched["case_number"] != "SPD-2026-4711" || dispatched["contact"] != "police: Springfield PD" || dispatched["by"] != "ann" ||
+		cancelled["note"] != "keyholder on site, passcode correct" || cancelled["by"] != "ann" {
+		t.Fatalf("action log: %v / %v", dispatched, cancelled)
+	}
+	last := d.Plan.Steps[len(d.Plan.Steps)-1]
+	if last.Label != "Dispatch police" || last.Progress != "police: Springfield PD (called off)" {
+		t.Fatalf("the plan's dispatch step: %+v", last)
+	}
+}

@@ -177,4 +177,5 @@ type Station interface {
 	Plans
 	Instructions
 	Disasters
+	Directory
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -12,9 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -23,21 +20,14 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/fence"
+	smtpmail "github.com/alarmrx/alarmrx/internal/mail"
 	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
 
 // SMTP configures the mail server.
-type SMTP struct {
-	Host     string
-	Port     int
-	TLS      string // none, starttls or tls
-	Username string
-	Password string // secret: never logged
-	From     string
-	Timeout  time.Duration
-}
+type SMTP = smtpmail.Server
 
 // Options configure the reporter.
 type Options struct {
@@ -486,7 +476,7 @@ func (r *Reporter) send(ctx context.Context, rep *store.Report, d store.ReportDe
 	if err := fence.Check(ctx); err != nil {
 		return err // another node mails the reports now
 	}
-	return deliver(cfg, from.Address, []string{to.Address}, msg)
+	return smtpmail.Send(cfg, from.Address, []string{to.Address}, msg)
 }
 
 // unsubscribeHTML is the line each mailed copy of a report ends with.
@@ -534,56 +524,3 @@ func compose(from, to string, rep *store.Report, d store.ReportDelivery, link st
 
 // mimeWord encodes a header value that may hold non-ASCII text (RFC 2047).
 func mimeWord(s string) string { return mime.QEncoding.Encode("utf-8", s) }
-
-// deliver talks SMTP: plain, STARTTLS or TLS from the start, with PLAIN
-// authentication when a user name is set.
-func deliver(cfg SMTP, from string, to []string, msg []byte) error {
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	var conn net.Conn
-	var err error
-	dialer := &net.Dialer{Timeout: cfg.Timeout}
-	if cfg.TLS == "tls" {
-		conn, err = tls.DialWithDialer(dialer, "tcp", addr, &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12})
-	} else {
-		conn, err = dialer.Dial("tcp", addr)
-	}
-	if err != nil {
-		return fmt.Errorf("smtp %s: %w", addr, err)
-	}
-	_ = conn.SetDeadline(time.Now().Add(cfg.Timeout))
-	c, err := smtp.NewClient(conn, cfg.Host)
-	if err != nil {
-		_ = conn.Close()
-		return fmt.Errorf("smtp %s: %w", addr, err)
-	}
-	defer c.Close()
-	if cfg.TLS == "starttls" {
-		if err := c.StartTLS(&tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}); err != nil {
-			return fmt.Errorf("smtp starttls: %w", err)
-		}
-	}
-	if cfg.Username != "" {
-		if err := c.Auth(smtp.PlainAuth("", cfg.Username, cfg.Password, cfg.Host)); err != nil {
-			return fmt.Errorf("smtp auth: %w", err)
-		}
-	}
-	if err := c.Mail(from); err != nil {
-		return fmt.Errorf("smtp mail from: %w", err)
-	}
-	for _, rcpt := range to {
-		if err := c.Rcpt(rcpt); err != nil {
-			return fmt.Errorf("smtp rcpt %s: %w", rcpt, err)
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("smtp data: %w", err)
-	}
-	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("smtp data: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp data: %w", err)
-	}
-	return c.Quit()
-}

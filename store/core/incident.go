@@ -28,4 +28,7 @@ type Incident struct {
 	ResolvedAt     *time.Time `json:"resolved_at"`
 	ResolvedBy     *int64     `json:"resolved_by"`
 	ResolutionCode string     `json:"resolution_code"`
+	// EscalatedAt is when the incident, unclaimed past its priority's
+	// threshold, was escalated to the supervisors.
+	EscalatedAt *time.Time `json:"escalated_at"`
 }

@@ -148,6 +148,9 @@ func TestStates(t *testing.T) {
 			{Kind: "passcode_checked", At: at(1), Result: "failed"}, {Kind: "passcode_checked", At: at(2), Result: "passed"},
 			{Kind: "dispatched", At: at(3), Contact: "guard: Acme Patrol"}}, facts, 3,
 			"pending done(passed) pending pending done(guard: Acme Patrol) info pending"},
+		{"a dispatch called off says so", []Action{{Kind: "dispatched", At: at(3), Contact: "City police"},
+			{Kind: "dispatch_cancelled", At: at(4), Contact: "City police"}}, facts, 5,
+			"pending pending pending pending done(City police (called off)) info pending"},
 	}
 	for _, c := range cases {
 		got := States(steps, c.actions, c.facts, at(c.now))

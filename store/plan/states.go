@@ -113,6 +113,15 @@ func States(steps []Step, actions []Action, f Facts, now time.Time) []StepState 
 		out[i].State, out[i].DoneAt, out[i].DoneBy = Done, &at, a.User
 	}
 	for _, a := range actions {
+		if a.Kind == "dispatch_cancelled" {
+			// The dispatch of that agency was called off: its step says so.
+			for j := range steps {
+				if steps[j].Kind == Dispatch && out[j].State == Done && out[j].Progress == a.Contact {
+					out[j].Progress += " (called off)"
+				}
+			}
+			continue
+		}
 		i := -1
 		if a.PlanStep >= 1 && a.PlanStep <= len(steps) && Takes(steps[a.PlanStep-1].Kind) == a.Kind {
 			i = a.PlanStep - 1

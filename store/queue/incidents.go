@@ -83,7 +83,7 @@ type Incident = core.Incident
 const incidentColumns = `i.id, i.account_id, i.site_id, coalesce(s.name, ''), i.receiver, i.account, i.kind, i.title,
 	i.priority, i.status, i.opened_at, i.last_signal_at, i.signal_count, i.restored, i.claimed_by,
 	coalesce(u.username, ''), i.claimed_at, i.first_claimed_at, i.last_activity_at, i.held_until, i.resolved_at,
-	i.resolved_by, i.resolution_code`
+	i.resolved_by, i.resolution_code, i.escalated_at`
 
 const incidentFrom = ` FROM incidents i LEFT JOIN sites s ON s.id = i.site_id LEFT JOIN users u ON u.id = i.claimed_by`
 
@@ -94,7 +94,7 @@ func scanIncident(sc core.RowScanner) (Incident, error) {
 		&in.Priority, &in.Status, core.NanoTime{T: &in.OpenedAt}, core.NanoTime{T: &in.LastSignalAt}, &in.SignalCount, &restored,
 		&in.ClaimedBy, &in.ClaimedByName, core.NanoTimePtr{T: &in.ClaimedAt}, core.NanoTimePtr{T: &in.FirstClaimedAt},
 		core.NanoTimePtr{T: &in.LastActivityAt}, core.NanoTimePtr{T: &in.HeldUntil}, core.NanoTimePtr{T: &in.ResolvedAt}, &in.ResolvedBy,
-		&in.ResolutionCode)
+		&in.ResolutionCode, core.NanoTimePtr{T: &in.EscalatedAt})
 	in.Restored = restored != 0
 	return in, err
 }
@@ -288,6 +288,9 @@ type Step struct {
 	// is compared and forgotten: never stored, logged or answered.
 	PartyID  int64  `json:"party_id,omitempty"`
 	Passcode string `json:"passcode,omitempty"`
+	// CaseNumber is the agency's case or incident number of a dispatch
+	// (dispatched, dispatch_cancelled).
+	CaseNumber string `json:"case_number,omitempty"`
 	// PlanStep is the action plan's step (1-based) a call, dispatch,
 	// notification or passcode check is logged for; 0: the first open
 	// step it fits.
@@ -295,7 +298,8 @@ type Step struct {
 }
 
 // Step actions.
-var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "notified", "passcode_check", "resolve"}
+var StepActions = []string{"claim", "take_over", "release", "hold", "note", "called", "dispatched", "dispatch_cancelled", "notified",
+	"passcode_check", "resolve"}
 
 // Passcode check results [automation-research.md: verify the passcode
 // before cancelling a dispatch]. Duress: the caller gave the party's
@@ -422,11 +426,17 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 				return core.Invalid("note", "is required")
 			}
 			detail["note"] = step.Note
-		case "called", "dispatched", "notified":
+		case "called", "dispatched", "notified", "dispatch_cancelled":
 			if strings.TrimSpace(step.Contact) == "" {
-				return core.Invalid("contact", "say who was called, dispatched or notified")
+				return core.Invalid("contact", "say who was called, dispatched, notified or called off")
+			}
+			if len(step.CaseNumber) > 64 {
+				return core.Invalid("case_number", "up to 64 characters")
 			}
 			detail["contact"], detail["result"] = step.Contact, step.Result
+			if step.CaseNumber != "" {
+				detail["case_number"] = step.CaseNumber
+			}
 			if step.Note != "" {
 				detail["note"] = step.Note
 			}
@@ -593,4 +603,52 @@ func (b *Board) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 		}
 	})
 	return lapsed, unheld, err
+}
+
+// Escalate marks the open incidents left unclaimed (and not on hold) past
+// their priority's threshold (after[p-1] for priority p; 0 never) as
+// escalated, logs it on each, and returns them: the caller notifies the
+// supervisors. An incident is escalated once.
+func (b *Board) Escalate(ctx context.Context, now time.Time, after [9]time.Duration) ([]Incident, error) {
+	shortest := time.Duration(0)
+	for _, d := range after {
+		if d > 0 && (shortest == 0 || d < shortest) {
+			shortest = d
+		}
+	}
+	if shortest == 0 {
+		return nil, nil
+	}
+	var out []Incident
+	err := b.db.WriteThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out = out[:0]
+		list, err := b.queryIncidents(ctx, tx, `i.status = 'open' AND i.claimed_by IS NULL AND i.escalated_at IS NULL
+			AND i.opened_at <= ? AND (i.held_until IS NULL OR i.held_until <= ?) ORDER BY i.priority, i.opened_at`,
+			now.Add(-shortest).UnixNano(), now.UnixNano())
+		if err != nil {
+			return err
+		}
+		st := NewTx(tx)
+		for _, in := range list {
+			if in.Priority < 1 || in.Priority > len(after) || after[in.Priority-1] <= 0 || now.Sub(in.OpenedAt) < after[in.Priority-1] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET escalated_at = ? WHERE id = ?`, now.UnixNano(), in.ID); err != nil {
+				return err
+			}
+			if err := st.LogAction(ctx, in.ID, now.UnixNano(), 0, SystemUser, "escalated", map[string]any{
+				"unclaimed_for": core.Duration(now.Sub(in.OpenedAt)), "threshold": core.Duration(after[in.Priority-1]), "priority": in.Priority}); err != nil {
+				return err
+			}
+			t := now
+			in.EscalatedAt = &t
+			out = append(out, in)
+		}
+		return nil
+	}, func() {
+		for _, in := range out {
+			b.opts.Publish(Event{IncidentID: in.ID, Action: "escalated"})
+		}
+	})
+	return out, err
 }

@@ -92,7 +92,9 @@ async function loadQueue() {
   const q = state.queue;
   $("queue-count").textContent = q.queue.length + " open, " + q.held.length + " on hold";
   fill($("queue-table").tBodies[0], q.queue.map(i => {
-    const tr = row([pri(i.priority), "", i.title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count + (i.restored ? " (restored)" : ""), i.claimed_by_name || "—"]);
+    const title = el("span", i.title);
+    if (i.escalated_at && !i.claimed_by) title.append(" ", el("b", "unattended: supervisors told", "escalated"));
+    const tr = row([pri(i.priority), "", title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count + (i.restored ? " (restored)" : ""), i.claimed_by_name || "—"]);
     tr.dataset.id = i.id;
     tr.dataset.opened = i.opened_at;
     tr.dataset.claimed = i.claimed_by ? "1" : "";
@@ -106,6 +108,19 @@ async function loadQueue() {
     return tr;
   }));
   renderAges();
+  // Supervisors see the incidents left unattended past their priority's
+  // time above the queue, and a browser notification when they allowed it.
+  const late = q.queue.filter(i => i.escalated_at && !i.claimed_by);
+  const supervisor = state.user && (state.user.role === "supervisor" || state.user.role === "admin");
+  $("escalations").hidden = !supervisor || late.length === 0;
+  $("escalations").textContent = late.length ? late.length + " unattended past their priority's time: " +
+    late.map(i => "#" + i.id + " " + i.title + " (priority " + i.priority + ")").join("; ") : "";
+  if (supervisor && window.Notification && Notification.permission === "granted") {
+    state.notified = state.notified || {};
+    for (const i of late) {
+      if (!state.notified[i.id]) { state.notified[i.id] = true; new Notification("Unattended incident #" + i.id, { body: i.title }); }
+    }
+  }
 }
 
 // renderAges ages the queue every second: amber after age_warn, red after
@@ -130,7 +145,7 @@ async function loadIncident(opening) {
   const id = state.incidentId;
   if (opening) {
     // A new incident page starts with empty forms.
-    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "notify-to", "hold-priority", "zone-number", "zone-description", "zone-type"]) $(f).value = "";
+    for (const f of ["note-text", "resolve-note", "call-contact", "dispatch-to", "dispatch-case", "cancel-to", "cancel-reason", "notify-to", "hold-priority", "zone-number", "zone-description", "zone-type"]) $(f).value = "";
     state.planStep = null;
     $("zone-form").hidden = true;
     $("incident-error").textContent = "";
@@ -155,7 +170,7 @@ async function loadIncident(opening) {
   $("claim").hidden = !!i.claimed_by_name;
   $("take-over").hidden = !i.claimed_by_name || mine;
   $("release").hidden = !mine;
-  for (const f of ["note-form", "call-form", "dispatch-form", "notify-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
+  for (const f of ["note-form", "call-form", "dispatch-form", "cancel-form", "notify-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
 
   const site = $("site");
   site.replaceChildren();
@@ -569,7 +584,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("release").addEventListener("click", () => step({ action: "release" }));
   $("note-form").addEventListener("submit", ev => { ev.preventDefault(); step({ action: "note", note: $("note-text").value }).then(() => { $("note-text").value = ""; }); });
   $("call-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "called", contact: $("call-contact").value, result: $("call-result").value })); });
-  $("dispatch-form").addEventListener("submit", ev => { ev.preventDefault(); step(forStep({ action: "dispatched", contact: $("dispatch-to").value })); });
+  $("dispatch-form").addEventListener("submit", ev => {
+    ev.preventDefault();
+    step(forStep({ action: "dispatched", contact: $("dispatch-to").value, case_number: $("dispatch-case").value })).then(() => { $("dispatch-case").value = ""; });
+  });
+  $("cancel-form").addEventListener("submit", ev => {
+    ev.preventDefault();
+    step({ action: "dispatch_cancelled", contact: $("cancel-to").value, note: $("cancel-reason").value }).then(() => { $("cancel-reason").value = ""; });
+  });
   $("instruction-form").addEventListener("submit", async ev => {
     ev.preventDefault();
     $("incident-error").textContent = "";

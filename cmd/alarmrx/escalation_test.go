@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/store"
+)
+
+// TestUnattendedIncidentIsEscalated: a burglary nobody claims past its
+// priority's queue.escalate_after is escalated once: the supervisors get
+// a mail through a real SMTP server naming the incident, and the action
+// log says so.
+func TestUnattendedIncidentIsEscalated(t *testing.T) {
+	box, port := startMailbox(t)
+	d := startWebDaemon(t, func(cfg *configs.Config) {
+		cfg.Queue.EscalateAfter = []time.Duration{time.Second, time.Second, time.Second, 2 * time.Second, 0, 0, 0, 0, 0}
+		cfg.Queue.CheckEvery = 200 * time.Millisecond
+		cfg.Queue.EscalationEmail = []string{"noc-supervisors@example.com"}
+		cfg.Report.SMTP = configs.SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <alarmrx@localhost>"}
+	})
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Acme"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Acme depot"}
+	must(t, st.Sites.Create(ctx, site))
+	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID}))
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017"); code != 0 {
+		t.Fatalf("send: %d %s %s", code, out, errs)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(box.recipients()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	box.mu.Lock()
+	msg := box.mail["noc-supervisors@example.com"]
+	box.mu.Unlock()
+	if !strings.Contains(msg, "Subject: =?utf-8?q?1_unattended_incident(s):_priority_4_Burglary_Alarm") ||
+		!strings.Contains(msg, "#1  priority 4  Burglary Alarm — zone 017  (Acme depot, receiver 1 account 2345)  unclaimed for 2s") {
+		t.Fatalf("the supervisors' mail: %q", msg)
+	}
+	list, err := st.Incidents(ctx, store.IncidentFilter{})
+	must(t, err)
+	if len(list) != 1 || list[0].EscalatedAt == nil {
+		t.Fatalf("incidents %+v", list)
+	}
+	log, err := st.IncidentActions(ctx, list[0].ID)
+	must(t, err)
+	if last := log[len(log)-1]; last.Action != "escalated" || !strings.Contains(string(last.Detail), `"threshold":"2s"`) {
+		t.Fatalf("action log ends with %s %s", last.Action, last.Detail)
+	}
+}
