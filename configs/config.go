@@ -246,6 +246,14 @@ type Queue struct {
 	// EscalateAfter are how long an incident of each priority (1 to 9, in
 	// order) may stay unclaimed before the supervisors are told; 0 never.
 	EscalateAfter []time.Duration `mapstructure:"escalate_after" yaml:"escalate_after"`
+	// FalseAlarmCodes are the resolution codes that mean a false alarm,
+	// counted per site, account and customer over 12 months; at
+	// FalseAlarmThreshold a site's count raises a station event (0 never).
+	FalseAlarmCodes     []string `mapstructure:"false_alarm_codes" yaml:"false_alarm_codes"`
+	FalseAlarmThreshold int      `mapstructure:"false_alarm_threshold" yaml:"false_alarm_threshold"`
+	// PermitWarnBefore is how long before a site's alarm permit expires a
+	// station event warns of it.
+	PermitWarnBefore time.Duration `mapstructure:"permit_warn_before" yaml:"permit_warn_before"`
 	// EscalationEmail are the supervisors' addresses an escalation is
 	// mailed to, through report.smtp; none: the console only.
 	EscalationEmail []string `mapstructure:"escalation_email" yaml:"escalation_email"`
@@ -505,6 +513,27 @@ func DefaultResolutionCodes() []string {
 		"fire_dispatched", "medical_dispatched", "guard_dispatched", "keyholder_attended", "cancelled_by_customer", "other"}
 }
 
+// DefaultFalseAlarmCodes are the default resolution codes that are false
+// alarms.
+func DefaultFalseAlarmCodes() []string {
+	return []string{"false_alarm", "user_error", "weather", "technical_fault"}
+}
+
+// FalseAlarms are the false alarm codes in force: FalseAlarmCodes, or,
+// when the file names none, the defaults among the resolution codes.
+func (q *Queue) FalseAlarms() []string {
+	if q.FalseAlarmCodes != nil {
+		return q.FalseAlarmCodes
+	}
+	var out []string
+	for _, c := range DefaultFalseAlarmCodes() {
+		if slices.Contains(q.ResolutionCodes, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // DefaultEscalateAfter are the unclaimed times of priorities 1 to 9 past
 // which the supervisors are told: fire 30 s, hold-up 1 min, medical
 // 1 min 30 s, burglary 2 min, other alarms 3 min, troubles 10 min, tamper
@@ -699,9 +728,11 @@ func Default() *Config {
 			Runaway:                Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
 			Disaster: Disaster{AutoIncidentsPerMinute: 300, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true,
 				Quiet: 10 * time.Minute},
-			EscalateAfter: DefaultEscalateAfter(),
-			AgeWarn:       time.Minute,
-			AgeCritical:   3 * time.Minute,
+			EscalateAfter:       DefaultEscalateAfter(),
+			FalseAlarmThreshold: 3,
+			PermitWarnBefore:    30 * 24 * time.Hour,
+			AgeWarn:             time.Minute,
+			AgeCritical:         3 * time.Minute,
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},

@@ -131,9 +131,11 @@ func TestDefault(t *testing.T) {
 			Runaway:                configs.Runaway{MaxSignals: 10, Window: 2 * time.Minute, Quiet: 30 * time.Minute},
 			Disaster: configs.Disaster{AutoIncidentsPerMinute: 300, Categories: []string{"trouble", "tamper"}, UnknownAccounts: true,
 				Quiet: 10 * time.Minute},
-			EscalateAfter: configs.DefaultEscalateAfter(),
-			AgeWarn:       time.Minute,
-			AgeCritical:   3 * time.Minute,
+			EscalateAfter:       configs.DefaultEscalateAfter(),
+			FalseAlarmThreshold: 3,
+			PermitWarnBefore:    30 * 24 * time.Hour,
+			AgeWarn:             time.Minute,
+			AgeCritical:         3 * time.Minute,
 		},
 		Console: configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
 			DeviceCookieTTL: 30 * 24 * time.Hour},
@@ -182,6 +184,7 @@ func TestLoadExample(t *testing.T) {
 	}
 
 	want := configs.Default()
+	want.Queue.FalseAlarmCodes = configs.DefaultFalseAlarmCodes()
 	want.Queue.ActionPlans = []configs.ActionPlan{{Match: "code", Value: "SIA/WA", Name: "Water leak", Steps: []configs.ActionPlanStep{
 		{Kind: "call_premises"}, {Kind: "wait", Minutes: 5}, {Kind: "call_list"}, {Kind: "dispatch", Authority: "guard"},
 		{Kind: "email", Email: "facilities@example.com"}, {Kind: "text", Text: "The stopcock is under the kitchen sink"}}}}
@@ -491,6 +494,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_QUEUE_DISASTER_AUTO_INCIDENTS_PER_MINUTE": "50",
 		"ALARMRX_QUEUE_DISASTER_UNKNOWN_ACCOUNTS":          "false",
 		"ALARMRX_QUEUE_DISASTER_QUIET":                     "5m",
+		"ALARMRX_QUEUE_FALSE_ALARM_THRESHOLD":              "5",
+		"ALARMRX_QUEUE_PERMIT_WARN_BEFORE":                 "48h",
 		"ALARMRX_SUPERVISION_SCHEDULES_EARLY_OPEN":         "alarm",
 		"ALARMRX_SUPERVISION_SCHEDULES_UNSCHEDULED_OPEN":   "log",
 		"ALARMRX_SUPERVISION_SCHEDULES_UNSCHEDULED_CLOSE":  "alarm",
@@ -540,6 +545,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			Runaway:                configs.Runaway{MaxSignals: 20, Window: time.Minute, Quiet: 10 * time.Minute},
 			Disaster:               configs.Disaster{AutoIncidentsPerMinute: 50, Categories: []string{"trouble", "tamper"}, Quiet: 5 * time.Minute},
 			EscalateAfter:          configs.DefaultEscalateAfter(),
+			FalseAlarmThreshold:    5,
+			PermitWarnBefore:       48 * time.Hour,
 			AgeWarn:                30 * time.Second,
 			AgeCritical:            90 * time.Second,
 		},
@@ -563,7 +570,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		// Lists live in the file only.
 		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "queue.action_plans") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") &&
 			k != "queue.log_only_categories" && k != "queue.resolution_codes" && k != "queue.disaster.categories" &&
-			k != "queue.escalate_after" && k != "queue.escalation_email" {
+			k != "queue.escalate_after" && k != "queue.escalation_email" && k != "queue.false_alarm_codes" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 		}
 	}

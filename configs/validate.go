@@ -630,6 +630,15 @@ func (q *Queue) validate(p *problems) {
 		p.add("queue.disaster.categories", "an automatic disaster mode groups some categories or the unknown accounts")
 	}
 	p.notNegative("queue.disaster.quiet", q.Disaster.Quiet)
+	for i, c := range q.FalseAlarmCodes {
+		if !slices.Contains(q.ResolutionCodes, c) {
+			p.add(fmt.Sprintf("queue.false_alarm_codes[%d]", i), "%q is not one of queue.resolution_codes", c)
+		}
+	}
+	if q.FalseAlarmThreshold < 0 {
+		p.add("queue.false_alarm_threshold", "must be 0 (no station event) or more")
+	}
+	p.notNegative("queue.permit_warn_before", q.PermitWarnBefore)
 	if len(q.EscalateAfter) != 9 {
 		p.add("queue.escalate_after", "give 9 durations, for priorities 1 to 9 (0: never) (got %d)", len(q.EscalateAfter))
 	}

@@ -122,6 +122,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
 			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
 		ActionPlans: plans,
+		FalseAlarms: store.FalseAlarmRules{Codes: cfg.Queue.FalseAlarms(), Threshold: cfg.Queue.FalseAlarmThreshold},
 		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
 			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
 
@@ -778,12 +779,13 @@ func (d *Daemon) sweepQueue(ctx context.Context) {
 		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
 		ended, derr := d.store.EndQuietDisasters(ctx)
 		escalated, eerr := d.escalator.run(ctx)
-		err = errors.Join(err, derr, eerr)
-		if lapsed+unheld+ended+escalated == 0 {
+		permits, perr := d.store.WarnExpiringPermits(ctx, d.cfg.Queue.PermitWarnBefore)
+		err = errors.Join(err, derr, eerr, perr)
+		if lapsed+unheld+ended+escalated+permits == 0 {
 			return nil, err
 		}
 		return []zap.Field{zap.Int("claims_lapsed", lapsed), zap.Int("holds_ended", unheld), zap.Int("disaster_modes_ended", ended),
-			zap.Int("escalated", escalated)}, err
+			zap.Int("escalated", escalated), zap.Int("permits_expiring", permits)}, err
 	})
 }
 

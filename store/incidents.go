@@ -58,6 +58,7 @@ func (s *Store) newBoard() *queue.Board {
 		CheckPasscode: s.checkPasscode,
 		Plan:          s.planView,
 		MayLeaveSteps: mayLeaveSteps,
+		Resolved:      s.resolved,
 	})
 }
 

@@ -158,6 +158,9 @@ type Options struct {
 	// Runaway is the runaway detector's rules (queue.runaway), applied by
 	// the projection; the zero value turns it off.
 	Runaway RunawayRules
+	// FalseAlarms are the false alarm codes and the threshold of the
+	// station event.
+	FalseAlarms FalseAlarmRules
 	// Disaster is the automatic disaster mode's rules (queue.disaster).
 	Disaster DisasterRules
 	// ActionPlans are the configuration's station plans (queue.action_plans),

@@ -288,6 +288,10 @@ type incidentDetail struct {
 	// Instructions are the temporary instructions in force for the site
 	// or the account, shown above the plan.
 	Instructions []store.Instruction `json:"instructions"`
+	// FalseAlarms are the site's false alarms of the last 12 months, and
+	// Permit its alarm permit (null: none on file).
+	FalseAlarms *store.FalseAlarmCount `json:"false_alarms"`
+	Permit      *store.Permit          `json:"permit"`
 }
 
 type incidentSignal struct {
@@ -349,6 +353,11 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	if err == nil {
 		d.Plan, err = st.IncidentPlan(ctx, id)
+	}
+	if err == nil && in.SiteID != nil {
+		if d.FalseAlarms, err = st.FalseAlarms(ctx, *in.SiteID, 0, 0); err == nil {
+			d.Permit, err = st.SitePermit(ctx, *in.SiteID)
+		}
 	}
 	d.Instructions = []store.Instruction{}
 	if err == nil && in.AccountID != nil {

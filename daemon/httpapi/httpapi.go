@@ -166,6 +166,7 @@ func (a *api) routes() []route {
 		rs = append(rs, a.instructionRoutes()...)
 		rs = append(rs, a.disasterRoutes()...)
 		rs = append(rs, a.directoryRoutes()...)
+		rs = append(rs, a.falseAlarmRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs
@@ -268,7 +269,7 @@ var selfAudited = map[string]bool{
 	"/api/v1/accounts/{id}/schedule": true, "/api/v1/holidays": true, "/api/v1/holidays/{id}": true, "/api/v1/schedules/import": true,
 	"/api/v1/action-plans": true, "/api/v1/action-plans/{id}": true, "/api/v1/instructions": true, "/api/v1/instructions/{id}": true,
 	"/api/v1/disasters": true, "/api/v1/disasters/{id}": true, "/api/v1/authority-directory": true,
-	"/api/v1/authority-directory/{id}": true,
+	"/api/v1/authority-directory/{id}": true, "/api/v1/sites/{id}/permit": true,
 }
 
 // audited records every successful change made through the API (method,

@@ -36,6 +36,7 @@ func newStationServer(t testing.TB) *stationServer {
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), store.FileName), store.Options{
 		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Now: func() time.Time { return now },
 		PasswordCost: bcrypt.MinCost, // the tests check logins, not the hash
+		FalseAlarms:  store.FalseAlarmRules{Codes: []string{"false_alarm"}, Threshold: 3},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -299,3 +299,58 @@ func (a *api) assignDirectory(w http.ResponseWriter, r *http.Request, id int64) 
 	auth, err := a.opts.Station.AssignDirectoryAuthority(r.Context(), id, body.SiteID)
 	a.respond(w, http.StatusCreated, auth, err)
 }
+
+// FalseAlarms is what the API needs of false alarm counts and permits.
+type FalseAlarms interface {
+	FalseAlarms(ctx context.Context, siteID, accountID, customerID int64) (*store.FalseAlarmCount, error)
+	SetPermit(ctx context.Context, p *store.Permit, by store.Actor) error
+	SitePermit(ctx context.Context, siteID int64) (*store.Permit, error)
+}
+
+func (a *api) falseAlarmRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/false-alarms", a.falseAlarms, []string{"site_id", "account_id", "customer_id"}},
+		{"GET", "/api/v1/sites/{id}/permit", withID(a.getPermit), nil},
+		{"PUT", "/api/v1/sites/{id}/permit", withID(a.putPermit), nil},
+	}
+}
+
+func (a *api) falseAlarms(w http.ResponseWriter, r *http.Request) {
+	var ids [3]int64
+	given := 0
+	for i, name := range []string{"site_id", "account_id", "customer_id"} {
+		id, ok := queryID(w, r, name)
+		if !ok {
+			return
+		}
+		if id != 0 {
+			ids[i] = id
+			given++
+		}
+	}
+	if given != 1 {
+		writeError(w, http.StatusBadRequest, "site_id", "give one of site_id, account_id and customer_id")
+		return
+	}
+	c, err := a.opts.Station.FalseAlarms(r.Context(), ids[0], ids[1], ids[2])
+	a.respond(w, http.StatusOK, c, err)
+}
+
+func (a *api) getPermit(w http.ResponseWriter, r *http.Request, id int64) {
+	p, err := a.opts.Station.SitePermit(r.Context(), id)
+	if err == nil && p == nil {
+		writeError(w, http.StatusNotFound, "", "the site has no alarm permit on file")
+		return
+	}
+	a.respond(w, http.StatusOK, p, err)
+}
+
+func (a *api) putPermit(w http.ResponseWriter, r *http.Request, id int64) {
+	var p store.Permit
+	if !decodeBody(w, r, &p) {
+		return
+	}
+	p.SiteID = id
+	err := a.opts.Station.SetPermit(r.Context(), &p, actorOf(r))
+	a.respond(w, http.StatusOK, &p, err)
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -332,5 +333,64 @@ func TestDirectoryAndDispatchRecords(t *testing.T) {
 	last := d.Plan.Steps[len(d.Plan.Steps)-1]
 	if last.Label != "Dispatch police" || last.Progress != "police: Springfield PD (called off)" {
 		t.Fatalf("the plan's dispatch step: %+v", last)
+	}
+}
+
+// TestFalseAlarmsAndPermits: incidents resolved with a false alarm code
+// count per site, account and customer (the parent's count covers its
+// child's sites); the threshold's false alarm raises one station event;
+// a permit is set, refused when malformed, and warned about once before
+// it expires.
+func TestFalseAlarmsAndPermits(t *testing.T) {
+	s := newStationServer(t)
+	hq := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
+	branch := s.mustCreate("/api/v1/customers", map[string]any{"name": "Branch", "parent_id": hq})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": branch, "name": "Depot"})
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site})
+	s.post("/api/v1/users", map[string]any{"username": "sue", "role": "supervisor", "password": "sue's long password"}, nil)
+	sue, _ := s.login(t, "sue", "sue's long password")
+	for i, code := range []string{"false_alarm", "police_dispatched", "false_alarm", "false_alarm"} {
+		s.alarm(t, itoa(int64(10+i)))
+		var q struct {
+			Queue []store.Incident `json:"queue"`
+		}
+		sue.call("GET", "/api/v1/queue", nil, &q, false)
+		if code := sue.call("POST", "/api/v1/incidents/"+itoa(q.Queue[0].ID)+"/steps", map[string]any{"action": "resolve", "code": code}, nil, true); code != http.StatusOK {
+			t.Fatalf("resolve %d: %d", i, code)
+		}
+	}
+	for _, q := range []string{"site_id=" + itoa(site), "account_id=" + itoa(acct), "customer_id=" + itoa(hq)} {
+		var c store.FalseAlarmCount
+		if code := s.call("GET", "/api/v1/false-alarms?"+q, "", "", &c); code != http.StatusOK || c.Count != 3 || c.Threshold != 3 {
+			t.Errorf("%s: %d %+v, want 3 of 3", q, code, c)
+		}
+	}
+	events, err := s.st.StationEvents(context.Background(), store.StationEventFilter{Kind: store.EventFalseAlarms, Limit: 10})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("false alarm threshold events: %+v %v", events, err)
+	}
+	var e apiError
+	b, _ := json.Marshal(map[string]any{"number": "SPD-ALM-0042", "expires": "Dec 31"})
+	if code := s.call("PUT", "/api/v1/sites/"+itoa(site)+"/permit", "application/json", string(b), &e); code != http.StatusBadRequest || e.Field != "expires" {
+		t.Fatalf("a bad expiry: %d %+v", code, e)
+	}
+	b, _ = json.Marshal(map[string]any{"number": "SPD-ALM-0042", "expires": now.Add(10 * 24 * time.Hour).Format("2006-01-02")})
+	if code := s.call("PUT", "/api/v1/sites/"+itoa(site)+"/permit", "application/json", string(b), nil); code != http.StatusOK {
+		t.Fatalf("permit: %d", code)
+	}
+	for _, want := range []int{1, 0} {
+		if n, err := s.st.WarnExpiringPermits(context.Background(), 30*24*time.Hour); err != nil || n != want {
+			t.Fatalf("permit warnings: %d %v, want %d", n, err, want)
+		}
+	}
+	var d incidentDetail
+	var q struct {
+		Queue []store.Incident `json:"queue"`
+	}
+	s.alarm(t, "99")
+	sue.call("GET", "/api/v1/queue", nil, &q, false)
+	sue.call("GET", "/api/v1/incidents/"+itoa(q.Queue[0].ID), nil, &d, false)
+	if d.Permit == nil || d.Permit.Number != "SPD-ALM-0042" || d.FalseAlarms == nil || d.FalseAlarms.Count != 3 {
+		t.Fatalf("the incident page: permit %+v, false alarms %+v", d.Permit, d.FalseAlarms)
 	}
 }

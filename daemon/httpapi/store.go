@@ -178,4 +178,5 @@ type Station interface {
 	Instructions
 	Disasters
 	Directory
+	FalseAlarms
 }

@@ -52,6 +52,9 @@ type Options struct {
 	// MayLeaveSteps says whether a role resolves an incident whose plan
 	// has open steps without giving a reason (supervisors).
 	MayLeaveSteps func(role string) bool
+	// Resolved runs in a resolution's transaction, after the incident's
+	// row is resolved (the false alarm count); nil: nothing.
+	Resolved func(ctx context.Context, tx *sql.Tx, in *Incident, code string, now time.Time) error
 }
 
 // PlanView is what a step needs of the incident's action plan.
@@ -512,6 +515,11 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 			}
 			out.Resolved, out.TimeToResolve = true, now.Sub(in.OpenedAt)
 			action = "resolved"
+			if b.opts.Resolved != nil {
+				if err := b.opts.Resolved(ctx, tx, &in, step.Code, now); err != nil {
+					return err
+				}
+			}
 		}
 		if step.Action != "release" && step.Action != "hold" && step.Action != "resolve" {
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET last_activity_at = ? WHERE id = ?`, now.UnixNano(), id); err != nil {

@@ -182,6 +182,15 @@ async function loadIncident(opening) {
     add("Site", "unknown account " + i.receiver + "/" + i.account);
   }
   if (d.customer) add("Customer", d.customer.name);
+  // The alarm permit many cities require, and the false alarms a city
+  // counts against it.
+  if (d.permit) {
+    const days = Math.floor((new Date(d.permit.expires + "T23:59:59") - Date.now()) / 86400e3);
+    add("Alarm permit", d.permit.number + ", expires " + d.permit.expires + (days < 0 ? " (EXPIRED)" : days <= 30 ? " (in " + days + " days)" : ""));
+  } else if (d.site) {
+    add("Alarm permit", "none on file");
+  }
+  if (d.false_alarms) add("False alarms (12 months)", d.false_alarms.count + (d.false_alarms.threshold ? " of " + d.false_alarms.threshold : ""));
   if (d.account) add("Account", d.account.receiver + "/" + d.account.number + " (" + d.account.system_type + ")");
 
   // Each system of the site with who installed it (its own installer, or
