@@ -1,10 +1,7 @@
 package daemon
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,21 +13,7 @@ import (
 
 func apiPost(t *testing.T, r *running, path string, body any, into any) int {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	rb, _ := io.ReadAll(resp.Body)
-	if into != nil {
-		if err := json.Unmarshal(rb, into); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, rb)
-		}
-	}
-	return resp.StatusCode
+	return apiSend(t, r, http.MethodPost, path, body, into)
 }
 
 // newSite creates a customer and a site through the API.

@@ -176,6 +176,11 @@ type frameBatcher struct {
 	// opened counts the incidents the projections opened, by receipt
 	// second, over the last minute: the automatic disaster mode's rate.
 	opened incidentRate
+	// modes are the disaster modes last read, at modesAt, at the store's
+	// disasterVersion modesVersion (disasterSet).
+	modes        []Disaster
+	modesAt      time.Time
+	modesVersion int64
 }
 
 func (b *frameBatcher) Statements() []string {

@@ -112,6 +112,7 @@ func (s *Store) StartDisaster(ctx context.Context, d *Disaster, by Actor) error 
 	}
 	now := s.opts.Now().UTC()
 	d.StartedBy, d.StartedAt, d.LastGroupedAt, d.Auto = by.Name, now, now, false
+	defer s.disasterVersion.Add(1)
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if d.Scope != DisasterStation {
 			var one int
@@ -160,6 +161,7 @@ func disasterEvent(ctx context.Context, tx *sql.Tx, at time.Time, kind string, d
 // incident stays open for an operator to resolve; new signals queue as
 // before.
 func (s *Store) EndDisaster(ctx context.Context, id int64, by Actor) error {
+	defer s.disasterVersion.Add(1)
 	now := s.opts.Now().UTC()
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return endDisaster(ctx, tx, id, by, now, "")
@@ -217,6 +219,7 @@ func (s *Store) EndQuietDisasters(ctx context.Context) (int, error) {
 	if quiet <= 0 {
 		return 0, nil
 	}
+	defer s.disasterVersion.Add(1)
 	now := s.opts.Now().UTC()
 	ended := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -311,13 +314,26 @@ func disasterTitle(d *Disaster) string {
 	return "Disaster mode on " + where + ": " + what + " grouped"
 }
 
-// loadDisasterSet reads the modes on, in a projection's transaction.
-func loadDisasterSet(ctx context.Context, st *txStmts) (*disasterSet, error) {
-	modes, err := queryDisasters(ctx, st.prepared, `WHERE 1 = 1`)
-	if err != nil {
-		return nil, err
+// disasterRefresh bounds how long the projection uses the modes it read:
+// a mode switched on or off by another node applies within it; this
+// node's own switches apply at once (disasterVersion).
+const disasterRefresh = time.Second
+
+// disasterSet returns the modes on for a projection's group: the ones
+// read within disasterRefresh, unless this node switched one since, else
+// read again in the group's transaction. A group does not read the table
+// each time: on SQLite that was a twentieth of the projection.
+func (b *frameBatcher) disasterSet(ctx context.Context, st *txStmts) (*disasterSet, error) {
+	now := time.Now()
+	v := b.s.disasterVersion.Load()
+	if b.modes == nil || v != b.modesVersion || now.Sub(b.modesAt) >= disasterRefresh {
+		modes, err := queryDisasters(ctx, st.prepared, `WHERE 1 = 1`)
+		if err != nil {
+			return nil, err
+		}
+		b.modes, b.modesVersion, b.modesAt = modes, v, now
 	}
-	return &disasterSet{modes: modes, grouped: map[int64]int64{}}, nil
+	return &disasterSet{modes: slices.Clone(b.modes), grouped: map[int64]int64{}}, nil
 }
 
 // incidentRate counts incidents opened per receipt second over the last
@@ -378,6 +394,7 @@ func (b *frameBatcher) autoDisaster(ctx context.Context, st *txStmts, at time.Ti
 	}
 	d.StartedAt, d.LastGroupedAt = now, now
 	st.disasters.modes = append(st.disasters.modes, *d)
+	b.modes = nil // read again next group: this transaction may still roll back
 	b.opened.reset()
 	b.s.log.Warn("disaster mode switched on by the rate of new incidents", zap.Int64("id", d.ID), zap.String("reason", d.Reason))
 	return nil

@@ -89,19 +89,8 @@ func (s *Store) CreateInstruction(ctx context.Context, in *Instruction, by Actor
 // DeleteInstruction ends an instruction before its time; audited as
 // instruction.delete.
 func (s *Store) DeleteInstruction(ctx context.Context, id int64, by Actor) error {
-	now := s.opts.Now().UTC()
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		list, err := queryInstructions(ctx, tx, `WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if len(list) == 0 {
-			return fmt.Errorf("%w: instruction %d", ErrNotFound, id)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM instructions WHERE id = ?`, id); err != nil {
-			return err
-		}
-		return core.Audit(ctx, tx, now, by, "instruction.delete", fmt.Sprintf("instruction:%d", id), list[0])
+	return s.deleteAudited(ctx, by, "instructions", id, "instruction", func(q core.Reader) (any, error) {
+		return firstOf(queryInstructions(ctx, q, `WHERE id = ?`, id))
 	})
 }
 

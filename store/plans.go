@@ -173,19 +173,8 @@ func (s *Store) savePlan(ctx context.Context, id int64, p *ActionPlan, by Actor)
 
 // DeleteActionPlan removes a stored plan; audited as action_plan.delete.
 func (s *Store) DeleteActionPlan(ctx context.Context, id int64, by Actor) error {
-	now := s.opts.Now().UTC()
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		list, err := queryPlans(ctx, tx, `WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if len(list) == 0 {
-			return fmt.Errorf("%w: action plan %d", ErrNotFound, id)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM action_plans WHERE id = ?`, id); err != nil {
-			return err
-		}
-		return core.Audit(ctx, tx, now, by, "action_plan.delete", planTarget(id), list[0])
+	return s.deleteAudited(ctx, by, "action_plans", id, "action_plan", func(q core.Reader) (any, error) {
+		return firstOf(queryPlans(ctx, q, `WHERE id = ?`, id))
 	})
 }
 

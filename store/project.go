@@ -190,7 +190,7 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 			return b.groupError(group, err)
 		}
 	}
-	ds, err := loadDisasterSet(ctx, st)
+	ds, err := b.disasterSet(ctx, st)
 	if err != nil {
 		return b.groupError(group, err)
 	}

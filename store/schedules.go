@@ -458,23 +458,37 @@ func (s *Store) CreateHoliday(ctx context.Context, h *Holiday, by Actor) error {
 
 // DeleteHoliday removes a holiday; audited as holiday.delete.
 func (s *Store) DeleteHoliday(ctx context.Context, id int64, by Actor) error {
+	return s.deleteAudited(ctx, by, "holidays", id, "holiday", func(q core.Reader) (any, error) {
+		return firstOf(queryHolidays(ctx, q, `WHERE id = ?`, id))
+	})
+}
+
+// deleteAudited deletes row id of table in one transaction with its audit
+// entry (what.delete on what:id, with the row as read reads it before);
+// ErrNotFound when read finds none.
+func (s *Store) deleteAudited(ctx context.Context, by Actor, table string, id int64, what string, read func(q core.Reader) (any, error)) error {
 	now := s.opts.Now().UTC()
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		hs, err := queryHolidays(ctx, tx, `WHERE id = ?`, id)
+		before, err := read(tx)
 		if err != nil {
 			return err
 		}
-		if len(hs) == 0 {
-			return fmt.Errorf("%w: holiday %d", ErrNotFound, id)
+		if before == nil {
+			return fmt.Errorf("%w: %s %d", ErrNotFound, strings.ReplaceAll(what, "_", " "), id)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM holidays WHERE id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, bumpBookSQL); err != nil {
-			return err
-		}
-		return core.Audit(ctx, tx, now, by, "holiday.delete", fmt.Sprintf("holiday:%d", id), hs[0])
+		return core.Audit(ctx, tx, now, by, what+".delete", fmt.Sprintf("%s:%d", what, id), before)
 	})
+}
+
+// firstOf is the first of a list read, or nil.
+func firstOf[T any](list []T, err error) (any, error) {
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
 }
 
 // Holidays lists the holidays of a calendar (customerID 0: the station's;

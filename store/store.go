@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
@@ -284,8 +285,11 @@ type Store struct {
 	// retention can then shrink it (retention.go, vacuum.go).
 	incrementalVacuum bool
 
-	watchMu  sync.Mutex
-	watchers []func(old, new *Account)
+	watchMu sync.Mutex
+	// disasterVersion grows with every disaster mode this node switches,
+	// so that the projection reads the modes again at once.
+	disasterVersion atomic.Int64
+	watchers        []func(old, new *Account)
 
 	// The station's records (design.md §4), built by store/records: its
 	// tables (Customers, Sites, Accounts, …) are the store's.

@@ -24,14 +24,35 @@ type Schedules interface {
 	ImportSchedules(ctx context.Context, r io.Reader, dryRun bool) (*store.ImportReport, error)
 }
 
+// creates answers 201 with the record a store call made of the JSON body
+// (the store sets its id and stamps).
+func creates[T any](a *api, create func(ctx context.Context, v *T, by store.Actor) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		if !decodeBody(w, r, &v) {
+			return
+		}
+		err := create(r.Context(), &v, actorOf(r))
+		a.respond(w, http.StatusCreated, &v, err)
+	}
+}
+
+// deletes answers 204 once a store call removed the record of the {id}
+// path value.
+func deletes(a *api, remove func(ctx context.Context, id int64, by store.Actor) error) http.HandlerFunc {
+	return withID(func(w http.ResponseWriter, r *http.Request, id int64) {
+		a.respondNoContent(w, remove(r.Context(), id, actorOf(r)))
+	})
+}
+
 func (a *api) scheduleRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/accounts/{id}/schedule", withID(a.getSchedule), nil},
 		{"PUT", "/api/v1/accounts/{id}/schedule", withID(a.putSchedule), nil},
-		{"DELETE", "/api/v1/accounts/{id}/schedule", withID(a.deleteSchedule), nil},
+		{"DELETE", "/api/v1/accounts/{id}/schedule", deletes(a, a.opts.Station.DeleteSchedule), nil},
 		{"GET", "/api/v1/holidays", a.listHolidays, []string{"customer_id"}},
-		{"POST", "/api/v1/holidays", a.createHoliday, nil},
-		{"DELETE", "/api/v1/holidays/{id}", withID(a.deleteHoliday), nil},
+		{"POST", "/api/v1/holidays", creates(a, a.opts.Station.CreateHoliday), nil},
+		{"DELETE", "/api/v1/holidays/{id}", deletes(a, a.opts.Station.DeleteHoliday), nil},
 		{"POST", "/api/v1/schedules/import", a.importer(a.opts.Station.ImportSchedules), importQuery},
 	}
 }
@@ -79,10 +100,6 @@ func (a *api) writeSchedule(w http.ResponseWriter, r *http.Request, id int64, sc
 	a.respond(w, http.StatusOK, sch, err)
 }
 
-func (a *api) deleteSchedule(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.DeleteSchedule(r.Context(), id, actorOf(r)))
-}
-
 func (a *api) listHolidays(w http.ResponseWriter, r *http.Request) {
 	customer := int64(-1)
 	if r.URL.Query().Get("customer_id") == "0" {
@@ -94,20 +111,6 @@ func (a *api) listHolidays(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := a.opts.Station.Holidays(r.Context(), customer)
 	a.respondItems(w, list, err)
-}
-
-func (a *api) createHoliday(w http.ResponseWriter, r *http.Request) {
-	var h store.Holiday
-	if !decodeBody(w, r, &h) {
-		return
-	}
-	h.ID = 0
-	err := a.opts.Station.CreateHoliday(r.Context(), &h, actorOf(r))
-	a.respond(w, http.StatusCreated, &h, err)
-}
-
-func (a *api) deleteHoliday(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.DeleteHoliday(r.Context(), id, actorOf(r)))
 }
 
 // Plans is what the API needs of action plans.
@@ -122,24 +125,15 @@ type Plans interface {
 func (a *api) planRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/action-plans", a.listPlans, nil},
-		{"POST", "/api/v1/action-plans", a.createPlan, nil},
+		{"POST", "/api/v1/action-plans", creates(a, a.opts.Station.CreateActionPlan), nil},
 		{"PUT", "/api/v1/action-plans/{id}", withID(a.updatePlan), nil},
-		{"DELETE", "/api/v1/action-plans/{id}", withID(a.deletePlan), nil},
+		{"DELETE", "/api/v1/action-plans/{id}", deletes(a, a.opts.Station.DeleteActionPlan), nil},
 	}
 }
 
 func (a *api) listPlans(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.ActionPlans(r.Context())
 	a.respondItems(w, list, err)
-}
-
-func (a *api) createPlan(w http.ResponseWriter, r *http.Request) {
-	var p store.ActionPlan
-	if !decodeBody(w, r, &p) {
-		return
-	}
-	err := a.opts.Station.CreateActionPlan(r.Context(), &p, actorOf(r))
-	a.respond(w, http.StatusCreated, &p, err)
 }
 
 func (a *api) updatePlan(w http.ResponseWriter, r *http.Request, id int64) {
@@ -149,10 +143,6 @@ func (a *api) updatePlan(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	err := a.opts.Station.UpdateActionPlan(r.Context(), id, &p, actorOf(r))
 	a.respond(w, http.StatusOK, &p, err)
-}
-
-func (a *api) deletePlan(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.DeleteActionPlan(r.Context(), id, actorOf(r)))
 }
 
 // Instructions is what the API needs of temporary instructions.
@@ -167,8 +157,8 @@ type Instructions interface {
 func (a *api) instructionRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/instructions", a.listInstructions, []string{"site_id", "account_id"}},
-		{"POST", "/api/v1/instructions", a.createInstruction, nil},
-		{"DELETE", "/api/v1/instructions/{id}", withID(a.deleteInstruction), nil},
+		{"POST", "/api/v1/instructions", creates(a, a.opts.Station.CreateInstruction), nil},
+		{"DELETE", "/api/v1/instructions/{id}", deletes(a, a.opts.Station.DeleteInstruction), nil},
 	}
 }
 
@@ -189,20 +179,6 @@ func (a *api) listInstructions(w http.ResponseWriter, r *http.Request) {
 	a.respondItems(w, list, err)
 }
 
-func (a *api) createInstruction(w http.ResponseWriter, r *http.Request) {
-	var in store.Instruction
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	in.ID = 0
-	err := a.opts.Station.CreateInstruction(r.Context(), &in, actorOf(r))
-	a.respond(w, http.StatusCreated, &in, err)
-}
-
-func (a *api) deleteInstruction(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.DeleteInstruction(r.Context(), id, actorOf(r)))
-}
-
 // Disasters is what the API needs of disaster modes.
 type Disasters interface {
 	StartDisaster(ctx context.Context, d *store.Disaster, by store.Actor) error
@@ -214,28 +190,14 @@ type Disasters interface {
 func (a *api) disasterRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/disasters", a.listDisasters, nil},
-		{"POST", "/api/v1/disasters", a.startDisaster, nil},
-		{"DELETE", "/api/v1/disasters/{id}", withID(a.endDisaster), nil},
+		{"POST", "/api/v1/disasters", creates(a, a.opts.Station.StartDisaster), nil},
+		{"DELETE", "/api/v1/disasters/{id}", deletes(a, a.opts.Station.EndDisaster), nil},
 	}
 }
 
 func (a *api) listDisasters(w http.ResponseWriter, r *http.Request) {
 	list, err := a.opts.Station.Disasters(r.Context())
 	a.respondItems(w, list, err)
-}
-
-func (a *api) startDisaster(w http.ResponseWriter, r *http.Request) {
-	var d store.Disaster
-	if !decodeBody(w, r, &d) {
-		return
-	}
-	d.ID = 0
-	err := a.opts.Station.StartDisaster(r.Context(), &d, actorOf(r))
-	a.respond(w, http.StatusCreated, &d, err)
-}
-
-func (a *api) endDisaster(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.EndDisaster(r.Context(), id, actorOf(r)))
 }
 
 // Directory is what the API needs of the authority directory.
@@ -251,7 +213,7 @@ func (a *api) directoryRoutes() []route {
 		{"GET", "/api/v1/authority-directory", a.listDirectory, []string{"postal_code", "kind"}},
 		{"POST", "/api/v1/authority-directory", a.saveDirectory(false), nil},
 		{"PUT", "/api/v1/authority-directory/{id}", a.saveDirectory(true), nil},
-		{"DELETE", "/api/v1/authority-directory/{id}", withID(a.deleteDirectory), nil},
+		{"DELETE", "/api/v1/authority-directory/{id}", deletes(a, a.opts.Station.DeleteDirectoryAuthority), nil},
 		{"POST", "/api/v1/authority-directory/{id}/assign", withID(a.assignDirectory), nil},
 	}
 }
@@ -283,10 +245,6 @@ func (a *api) saveDirectory(update bool) http.HandlerFunc {
 		err := a.opts.Station.SaveDirectoryAuthority(r.Context(), &d, actorOf(r))
 		a.respond(w, status, &d, err)
 	}
-}
-
-func (a *api) deleteDirectory(w http.ResponseWriter, r *http.Request, id int64) {
-	a.respondNoContent(w, a.opts.Station.DeleteDirectoryAuthority(r.Context(), id, actorOf(r)))
 }
 
 func (a *api) assignDirectory(w http.ResponseWriter, r *http.Request, id int64) {

@@ -230,6 +230,16 @@ func TestLateToCloseAndOpenAcrossDSTAndARestart(t *testing.T) {
 	f.tick(svc, r, "2026-04-02T08:15:10Z")
 	expect(t, "the temporary day", r.take(), "CT #1234 @2026-04-02T08:15:00Z alarm")
 
+	// Opened at 10:05; nobody ticks between 10:10 and 12:40 CEST, and the
+	// schedule is changed at 12:40, after the 12:30 late to close: not
+	// raised after the change.
+	f.clock.Set(utc("2026-04-02T08:05:00Z"))
+	f.signal("OP")
+	f.tick(svc, r, "2026-04-02T08:10:00Z")
+	f.clock.Set(utc("2026-04-02T10:40:00Z"))
+	f.setSchedule([]store.ScheduleDay{{Date: "2026-04-02", Opens: "10:00", Closes: "12:00"}})
+	f.tick(svc, r, "2026-04-02T10:45:00Z")
+	expect(t, "a late to close before the change", r.take(), "")
 	if got := testutil.ToFloat64(svc.raised.WithLabelValues("late_to_open")); got != 2 {
 		t.Errorf("late_to_open counted %v since the restart, want 2 (Monday, Thursday)", got)
 	}
