@@ -127,18 +127,22 @@ func (s *Store) StartDisaster(ctx context.Context, d *Disaster, by Actor) error 
 }
 
 func startDisaster(ctx context.Context, tx *sql.Tx, d *Disaster, by Actor, now time.Time) error {
-	var other int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM disaster_modes WHERE scope = ? AND receiver = ? AND line = ?`, d.Scope, d.Receiver, d.Line).Scan(&other)
-	if err == nil {
+	// ON CONFLICT rather than a check first: another node's mode of the
+	// scope committed meanwhile must not fail this transaction (a
+	// projection's, for the automatic mode).
+	err := tx.QueryRowContext(ctx, `INSERT INTO disaster_modes (scope, receiver, line, categories, unknown_accounts, reason, auto,
+		started_by, started_at, last_grouped_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scope, receiver, line) DO NOTHING RETURNING id`,
+		d.Scope, d.Receiver, d.Line, strings.Join(d.Categories, ","), boolInt(d.UnknownAccounts), d.Reason, boolInt(d.Auto), d.StartedBy,
+		now.UnixNano(), now.UnixNano()).Scan(&d.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		var other int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM disaster_modes WHERE scope = ? AND receiver = ? AND line = ?`,
+			d.Scope, d.Receiver, d.Line).Scan(&other); err != nil {
+			return err
+		}
 		return &ConflictError{Field: "scope", Msg: fmt.Sprintf("disaster mode %d is on for this scope already", other)}
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO disaster_modes (scope, receiver, line, categories, unknown_accounts, reason, auto,
-		started_by, started_at, last_grouped_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`, d.Scope, d.Receiver, d.Line,
-		strings.Join(d.Categories, ","), boolInt(d.UnknownAccounts), d.Reason, boolInt(d.Auto), d.StartedBy, now.UnixNano(),
-		now.UnixNano()).Scan(&d.ID); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := disasterEvent(ctx, tx, now, "disaster_on", d); err != nil {
@@ -389,7 +393,14 @@ func (b *frameBatcher) autoDisaster(ctx context.Context, st *txStmts, at time.Ti
 	d := &Disaster{Scope: DisasterStation, Categories: rules.Categories, UnknownAccounts: rules.UnknownAccounts, Auto: true,
 		Reason: fmt.Sprintf("%d incidents opened within a minute", b.opened.sum(at)), StartedBy: queue.SystemUser}
 	now := b.s.opts.Now().UTC()
-	if err := startDisaster(ctx, st.prepared.Tx, d, Actor{Name: queue.SystemUser}, now); err != nil {
+	var ce *ConflictError
+	if err := startDisaster(ctx, st.prepared.Tx, d, Actor{Name: queue.SystemUser}, now); errors.As(err, &ce) {
+		// Switched on meanwhile, by a supervisor or another node: it is on,
+		// and the next group reads it. Never a reason to fail the entry.
+		b.modes = nil
+		b.opened.reset()
+		return nil
+	} else if err != nil {
 		return err
 	}
 	d.StartedAt, d.LastGroupedAt = now, now

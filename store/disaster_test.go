@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -168,5 +169,38 @@ func TestDisasterModeUnderABurst(t *testing.T) {
 	must(t, err)
 	if entries[0].Action != "disaster.end" || entries[0].UserName != "sue" || entries[1].Action != "disaster.start" {
 		t.Fatalf("audit %s by %s, %s", entries[0].Action, entries[0].UserName, entries[1].Action)
+	}
+}
+
+// TestAutoDisasterWhenAnotherNodeSwitchedOne: a station mode switched on
+// by another node (a row this node's projection has not read yet) when
+// the rate trips here: the projection takes it as on, and every frame
+// keeps its signal; none fails.
+func TestAutoDisasterWhenAnotherNodeSwitchedOne(t *testing.T) {
+	f := newQueueFixture(t, func(o *Options) {
+		o.Disaster = DisasterRules{AutoIncidents: 20, Categories: []string{"trouble"}, UnknownAccounts: true, Quiet: 10 * time.Minute}
+	})
+	ctx := context.Background()
+	must(t, f.commitOne(burstItem{"U00000", "BA", protocols.CategoryBurglary, "first"})) // the projection reads the modes: none
+	must(t, f.s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO disaster_modes (scope, receiver, line, categories, unknown_accounts, reason, auto,
+			started_by, started_at, last_grouped_at) VALUES ('station', 0, 0, 'trouble', 1, 'the other node', 0, 'sue', 1, 1)`)
+		return err
+	}))
+	var items []burstItem
+	for i := 1; i <= 40; i++ {
+		items = append(items, burstItem{fmt.Sprintf("U%05d", i), "BA", protocols.CategoryBurglary, fmt.Sprintf("u%d", i)})
+	}
+	f.commitBurst(t, items)
+	var frames, signals int
+	must(t, f.s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM frames`).Scan(&frames))
+	must(t, f.s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signals`).Scan(&signals))
+	if frames != 41 || signals != 41 {
+		t.Fatalf("%d frames, %d signals: want every frame with its signal", frames, signals)
+	}
+	modes, err := f.s.Disasters(ctx)
+	must(t, err)
+	if len(modes) != 1 || modes[0].StartedBy != "sue" {
+		t.Fatalf("modes %+v, want the other node's alone", modes)
 	}
 }
