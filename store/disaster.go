@@ -288,20 +288,6 @@ func (ds *disasterSet) groupFor(rec *Receipt, e *protocols.Event, h Handling, re
 	return best
 }
 
-// groupsUnknown reports whether a mode groups the unknown accounts of a
-// receipt's line: their incidents are not opened one by one.
-func (ds *disasterSet) groupsUnknown(rec *Receipt) bool {
-	if ds == nil {
-		return false
-	}
-	for _, d := range ds.modes {
-		if d.UnknownAccounts && (d.Scope == DisasterStation || (d.Receiver == rec.Receiver && (d.Scope == DisasterReceiver || d.Line == rec.Line))) {
-			return true
-		}
-	}
-	return false
-}
-
 // disasterTitle is a mode's incident's title.
 func disasterTitle(d *Disaster) string {
 	where := "the station"

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,5 +203,27 @@ func TestAutoDisasterWhenAnotherNodeSwitchedOne(t *testing.T) {
 	must(t, err)
 	if len(modes) != 1 || modes[0].StartedBy != "sue" {
 		t.Fatalf("modes %+v, want the other node's alone", modes)
+	}
+}
+
+// TestUnknownAccountsFireUnderADisasterMode: a mode grouping unknown
+// accounts takes their burglaries, but an unknown account's fire opens
+// its incident and joins it, as fire always reaches the queue.
+func TestUnknownAccountsFireUnderADisasterMode(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	must(t, f.s.StartDisaster(ctx, &Disaster{Scope: DisasterStation, Categories: []string{"trouble"}, UnknownAccounts: true,
+		Reason: "flood of unknown accounts"}, Actor{Name: "sue", Role: RoleSupervisor}))
+	must(t, f.commitOne(burstItem{"U00001", "BA", protocols.CategoryBurglary, "u1"}))
+	must(t, f.commitOne(burstItem{"U00002", "FA", protocols.CategoryFire, "u2"}))
+	list, err := f.s.Incidents(ctx, IncidentFilter{Status: IncidentOpen, Limit: 10})
+	must(t, err)
+	var kinds []string
+	for _, in := range list {
+		kinds = append(kinds, in.Kind+" "+in.Account+" "+fmt.Sprint(in.SignalCount))
+	}
+	got := fmt.Sprint(kinds)
+	if len(list) != 2 || !strings.Contains(got, "unknown_account U00002 1") || !strings.Contains(got, "disaster * 1") {
+		t.Fatalf("open incidents %s, want the fire's unknown-account incident and the mode's", got)
 	}
 }

@@ -224,7 +224,7 @@ func (b *frameBatcher) projectGroup(ctx context.Context, st *txStmts, group []pr
 	}
 	for gi := range group {
 		en := &group[gi]
-		if err := st.frameEffects(ctx, en); err != nil {
+		if err := st.frameEffects(ctx, en, sigs[:len(en.m.Events)]); err != nil {
 			return &projectionError{id: en.id, err: err}
 		}
 		n := len(en.m.Events)
@@ -477,10 +477,9 @@ func columns(n int, row func(int) ([]any, error)) ([]any, error) {
 // frameEffects writes what an entry raises besides its signals, in the
 // order of the entries: the unknown accounts' events and incidents, its
 // trouble, its idempotency key.
-func (st *txStmts) frameEffects(ctx context.Context, en *projEntry) error {
+func (st *txStmts) frameEffects(ctx context.Context, en *projEntry, sigs []signalRow) error {
 	rec := en.rec
 	received := rec.ReceivedAt.UnixNano()
-	groupUnknown := st.disasters.groupsUnknown(rec)
 	for _, acct := range rec.UnknownAccounts {
 		// Each node's receiver lets an unknown account through once an
 		// hour; the database keeps the first (the projection runs one at
@@ -502,8 +501,8 @@ func (st *txStmts) frameEffects(ctx context.Context, en *projEntry) error {
 		if _, err := st.event.ExecContext(ctx, received, EventUnknownAccount, rec.Receiver, acct, string(detail)); err != nil {
 			return err
 		}
-		if groupUnknown {
-			continue // a disaster mode groups its signals instead (the event is kept)
+		if allGrouped(sigs, acct) {
+			continue // a disaster mode took its signals instead (the event is kept)
 		}
 		if err := st.q.OpenUnknownIncident(ctx, rec.Receiver, acct, rec.ReceivedAt, rec.UnknownPriority, rec.Listener); err != nil {
 			return err
@@ -542,6 +541,18 @@ func (st *txStmts) queueSignal(ctx context.Context, sg *signalRow) error {
 		}
 	}
 	return nil
+}
+
+// allGrouped reports whether a disaster mode grouped every signal of an
+// unknown account in its frame: then its incident is not opened. A fire,
+// hold-up or medical signal is never grouped, and opens it.
+func allGrouped(sigs []signalRow, account string) bool {
+	for i := range sigs {
+		if sigs[i].account == account && sigs[i].h.Mode != HandlingGrouped {
+			return false
+		}
+	}
+	return true
 }
 
 // insertTransitionSQL keeps an opening or closing of an account with a
