@@ -460,13 +460,15 @@ func (s *Store) CreateHoliday(ctx context.Context, h *Holiday, by Actor) error {
 func (s *Store) DeleteHoliday(ctx context.Context, id int64, by Actor) error {
 	return s.deleteAudited(ctx, by, "holidays", id, "holiday", func(q core.Reader) (any, error) {
 		return firstOf(queryHolidays(ctx, q, `WHERE id = ?`, id))
-	})
+	}, bumpBookSQL) // supervision reloads the calendars
 }
 
 // deleteAudited deletes row id of table in one transaction with its audit
 // entry (what.delete on what:id, with the row as read reads it before);
-// ErrNotFound when read finds none.
-func (s *Store) deleteAudited(ctx context.Context, by Actor, table string, id int64, what string, read func(q core.Reader) (any, error)) error {
+// ErrNotFound when read finds none. also are statements run in the same
+// transaction after the delete.
+func (s *Store) deleteAudited(ctx context.Context, by Actor, table string, id int64, what string, read func(q core.Reader) (any, error),
+	also ...string) error {
 	now := s.opts.Now().UTC()
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		before, err := read(tx)
@@ -478,6 +480,11 @@ func (s *Store) deleteAudited(ctx context.Context, by Actor, table string, id in
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id); err != nil {
 			return err
+		}
+		for _, q := range also {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
 		return core.Audit(ctx, tx, now, by, what+".delete", fmt.Sprintf("%s:%d", what, id), before)
 	})

@@ -171,6 +171,15 @@ func TestScheduleBook(t *testing.T) {
 	if last.Action != "schedule.set" || !strings.Contains(last.Detail, `"before"`) || !strings.Contains(last.Detail, `"after"`) {
 		t.Errorf("the change's audit entry: %s %s", last.Action, last.Detail)
 	}
+	// Deleting a holiday moves the book's version: supervision reloads.
+	hs, err := f.s.Holidays(ctx, 0)
+	must(t, err)
+	_, v1, err := f.s.ScheduleClock(ctx)
+	must(t, err)
+	must(t, f.s.DeleteHoliday(ctx, hs[0].ID, by))
+	if _, v2, err := f.s.ScheduleClock(ctx); err != nil || v2 != v1+1 {
+		t.Fatalf("book version %d after a holiday's delete, want %d (%v)", v2, v1+1, err)
+	}
 	must(t, f.s.DeleteSchedule(ctx, f.a.ID, by))
 	book, err = f.s.ScheduleBook(ctx)
 	must(t, err)
