@@ -231,6 +231,11 @@ func (s *Store) incidentPlan(ctx context.Context, q core.Reader, in *Incident, n
 		}
 	}
 	chosen := plan.Select(plans, ev)
+	// An unknown account's incident has no site and no call list to work,
+	// and a disaster mode's gathers many accounts: no plan applies.
+	if in.SiteID == nil || in.Kind == IncidentDisaster {
+		chosen = nil
+	}
 	out := &IncidentPlan{Plan: chosen, Steps: []plan.StepState{}}
 	if chosen == nil {
 		return out, nil

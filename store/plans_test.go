@@ -147,3 +147,24 @@ func TestIncidentPlan(t *testing.T) {
 		t.Fatalf("a supervisor resolving with open steps: %v", err)
 	}
 }
+
+// TestNoPlanWithoutASite: an unknown account's incident has no site to
+// call: no plan, and an operator resolves it without a reason.
+func TestNoPlanWithoutASite(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	rules := QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+	must(t, f.commitOne(burstItem{"U0001", "BA", protocols.CategoryBurglary, "u1"}))
+	ids, _ := f.queue(t)
+	if len(ids) != 1 {
+		t.Fatalf("queue %v", ids)
+	}
+	p, err := f.s.IncidentPlan(ctx, ids[0])
+	must(t, err)
+	if p.Plan != nil || len(p.Steps) != 0 {
+		t.Fatalf("an unknown account's plan: %+v", p)
+	}
+	if _, err := f.s.Act(ctx, ids[0], f.op1, Step{Action: "resolve", Code: "false_alarm"}, rules); err != nil {
+		t.Fatalf("resolving it: %v", err)
+	}
+}
