@@ -33,7 +33,7 @@ CREATE INDEX schedule_days_account ON schedule_days (account_id);
 -- Holidays: customer_id 0 is the station's calendar; a customer's apply to
 -- its sites and to the sites of the customers under it.
 CREATE TABLE holidays (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never given again (audit targets name them), as on PostgreSQL
     customer_id  INTEGER NOT NULL,
     day          TEXT    NOT NULL,
     name         TEXT    NOT NULL,

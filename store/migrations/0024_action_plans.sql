@@ -7,7 +7,7 @@
 -- action log, so that a call logged or a dispatch made completes its step
 -- whichever plan applies by then.
 CREATE TABLE action_plans (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never given again (audit targets name them), as on PostgreSQL
     scope        TEXT    NOT NULL,
     scope_id     INTEGER NOT NULL,
     match_kind   TEXT    NOT NULL,

@@ -2,7 +2,7 @@
 -- agencies with the postal (zip) codes they serve, from which a site's
 -- authorities are added by its postal code.
 CREATE TABLE authority_directory (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never given again (audit targets name them), as on PostgreSQL
     kind          TEXT    NOT NULL,
     name          TEXT    NOT NULL,
     phones        TEXT    NOT NULL,   -- JSON array
