@@ -62,18 +62,27 @@ func (p *Plan) location() *time.Location {
 }
 
 // at is minute m of the local date y-mo-d. A wall-clock time that a DST
-// change repeats is its first occurrence; one that the change skips is
-// read with the offset before the change, so that 02:30 on a
-// spring-forward night is 03:30, the moment the clocks have passed it
-// (time.Date leaves the choice open).
+// change repeats is its first occurrence, and one that the change skips
+// is read with the offset before the change, so that 02:30 on a
+// spring-forward night is 03:30, the moment the clocks have passed it.
+// time.Date leaves both choices open (it picks the second occurrence east
+// of UTC and the first west of it); the offset of the day's midnight is
+// the one before the change.
 func (p *Plan) at(y int, mo time.Month, d, m int) time.Time {
 	loc := p.location()
 	t := time.Date(y, mo, d, m/60, m%60, 0, 0, loc)
-	if m >= MinutesPerDay || t.Hour()*60+t.Minute() == m {
+	if m >= MinutesPerDay {
 		return t
 	}
 	_, before := time.Date(y, mo, d, 0, 0, 0, 0, loc).Zone()
-	return time.Date(y, mo, d, m/60, m%60, 0, 0, time.UTC).Add(-time.Duration(before) * time.Second).In(loc)
+	alt := time.Date(y, mo, d, m/60, m%60, 0, 0, time.UTC).Add(-time.Duration(before) * time.Second).In(loc)
+	switch {
+	case t.Hour()*60+t.Minute() != m: // skipped
+		return alt
+	case alt.Hour()*60+alt.Minute() == m && alt.Before(t): // repeated
+		return alt
+	}
+	return t
 }
 
 // Kind is the kind of a deadline.

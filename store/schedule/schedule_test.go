@@ -60,6 +60,10 @@ func TestDeadlinesAcrossDST(t *testing.T) {
 			Days: map[string][]Window{"2026-11-01": {{1*60 + 30, 3 * 60}}}}, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", []want{
 			{LateToOpen, "2026-11-01T05:30:00Z"}, {LateToClose, "2026-11-01T08:00:00Z"},
 		}},
+		{"Berlin fall back, 02:30 is its first occurrence (CEST), as in New York", &Plan{Loc: berlin,
+			Days: map[string][]Window{"2026-10-25": {{2*60 + 30, 4 * 60}}}}, "2026-10-24T22:00:00Z", "2026-10-25T22:00:00Z", []want{
+			{LateToOpen, "2026-10-25T00:30:00Z"}, {LateToClose, "2026-10-25T03:00:00Z"},
+		}},
 		{"a holiday has no deadlines", func() *Plan {
 			p := officeHours(berlin)
 			p.Holidays = map[string]bool{"2026-12-24": true, "2026-12-25": true}
