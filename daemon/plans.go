@@ -42,10 +42,13 @@ func ActionPlans(cfg *configs.Config) ([]store.ActionPlan, error) {
 // raiseDuress raises the hold-up alarm of a duress passcode given to an
 // operator: SIA HA as a signal of the incident's account through the
 // receiver's pipeline, classified and queued (priority 2) like a panel's.
+// It reads as a panel's hold-up alarm wherever a client may see it (the
+// portal, the morning report); the duress is said in its raw text, which
+// only the station sees.
 func (d *Daemon) raiseDuress(in store.Incident, party, operator string) error {
 	row, _ := sia.Lookup("HA")
 	ev := protocols.Event{Format: protocols.FormatSIA, Account: in.Account, Code: "HA", Qualifier: protocols.QualifierNew, Known: true,
-		Description: "Duress: passcode given to the operator", Category: protocols.CategoryHoldUp, AddressKind: row.Address}
+		Description: row.Name, Category: protocols.CategoryHoldUp, AddressKind: row.Address}
 	msg := &protocols.Message{Protocol: receiver.SyntheticProtocol, Kind: "duress", Account: in.Account, Events: []protocols.Event{ev}}
 	return d.receiver.Raise(receiver.Synthetic{Receiver: in.Receiver, Origin: "operator", Message: msg, At: d.now(),
 		Raw: []byte(fmt.Sprintf("duress passcode of %s given to %s (incident %d)", party, operator, in.ID))})

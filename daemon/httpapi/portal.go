@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -296,6 +297,22 @@ func portalSignals(sigs []store.Signal) []portalSignal {
 	return out
 }
 
+// portalActions is an action log as a client sees it: a passcode check
+// names whom it checked, not its result, for a duress passcode must not
+// show (whoever holds the client's phone may be the threat).
+func portalActions(acts []store.IncidentAction) []store.IncidentAction {
+	for i := range acts {
+		if acts[i].Action == "passcode_checked" {
+			var d map[string]any
+			if json.Unmarshal(acts[i].Detail, &d) == nil {
+				delete(d, "result")
+				acts[i].Detail, _ = json.Marshal(d)
+			}
+		}
+	}
+	return acts
+}
+
 // portalIncident is an incident with its operator notes.
 type portalIncident struct {
 	store.Incident
@@ -349,7 +366,7 @@ func (a *api) portalIncidents(w http.ResponseWriter, r *http.Request) {
 			a.storeError(w, err)
 			return
 		}
-		out = append(out, portalIncident{Incident: in, Actions: acts})
+		out = append(out, portalIncident{Incident: in, Actions: portalActions(acts)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -369,7 +386,7 @@ func (a *api) portalIncident(w http.ResponseWriter, r *http.Request, id int64) {
 		return
 	}
 	acts, err := a.opts.Station.IncidentActions(r.Context(), id)
-	a.respond(w, http.StatusOK, portalIncident{Incident: *in, Actions: acts}, err)
+	a.respond(w, http.StatusOK, portalIncident{Incident: *in, Actions: portalActions(acts)}, err)
 }
 
 // portalSignal is one signal of the scope.

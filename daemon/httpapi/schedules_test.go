@@ -394,3 +394,19 @@ func TestFalseAlarmsAndPermits(t *testing.T) {
 		t.Fatalf("the incident page: permit %+v, false alarms %+v", d.Permit, d.FalseAlarms)
 	}
 }
+
+// TestPortalHidesPasscodeResults: the portal's action log names whom a
+// passcode check checked, never its result (a duress result must not
+// show to whoever holds the client's phone).
+func TestPortalHidesPasscodeResults(t *testing.T) {
+	acts := portalActions([]store.IncidentAction{
+		{Action: "passcode_checked", Detail: json.RawMessage(`{"contact":"Maria","party_id":1,"result":"duress"}`)},
+		{Action: "note", Detail: json.RawMessage(`{"note":"result: keep"}`)},
+	})
+	if got := string(acts[0].Detail); got != `{"contact":"Maria","party_id":1}` {
+		t.Errorf("passcode check as the portal shows it: %s", got)
+	}
+	if got := string(acts[1].Detail); got != `{"note":"result: keep"}` {
+		t.Errorf("a note changed: %s", got)
+	}
+}
