@@ -22,7 +22,13 @@ type escalator struct {
 	d         *Daemon
 	after     [9]time.Duration
 	escalated prometheus.Counter
+	// unmailed are escalations whose mail the server refused: sent again
+	// with the next (at most maxUnmailed, the oldest dropped with a log
+	// line; a restart forgets them, the console still shows them).
+	unmailed []store.Incident
 }
+
+const maxUnmailed = 1000
 
 func newEscalator(d *Daemon) *escalator {
 	e := &escalator{d: d, escalated: prometheus.NewCounter(prometheus.CounterOpts{
@@ -38,7 +44,7 @@ func newEscalator(d *Daemon) *escalator {
 // calls it.
 func (e *escalator) run(ctx context.Context) (int, error) {
 	list, err := e.d.store.Escalate(ctx, e.d.now(), e.after)
-	if err != nil || len(list) == 0 {
+	if err != nil || (len(list) == 0 && len(e.unmailed) == 0) {
 		return 0, err
 	}
 	e.escalated.Add(float64(len(list)))
@@ -47,12 +53,19 @@ func (e *escalator) run(ctx context.Context) (int, error) {
 			zap.String("account", in.Account), zap.Duration("unclaimed_for", e.d.now().Sub(in.OpenedAt).Round(time.Second)))
 	}
 	if to := e.d.cfg.Queue.EscalationEmail; len(to) > 0 {
+		send := append(e.unmailed, list...)
+		if over := len(send) - maxUnmailed; over > 0 {
+			e.d.log.Warn("escalation mails not sent for long: the oldest are given up (the console shows them)", zap.Int("given_up", over))
+			send = send[over:]
+		}
 		rc := e.d.cfg.Report.SMTP
 		srv := mail.Server{Host: rc.Host, Port: rc.Port, TLS: rc.TLS, Username: rc.Username, Password: rc.Password, From: rc.From,
 			Timeout: 15 * time.Second}
-		if err := mail.Send(srv, addressOf(rc.From), to, escalationMail(rc.From, to, list, e.d.now())); err != nil {
-			return len(list), fmt.Errorf("escalation mail: %w", err)
+		if err := mail.Send(srv, addressOf(rc.From), to, escalationMail(rc.From, to, send, e.d.now())); err != nil {
+			e.unmailed = send
+			return len(list), fmt.Errorf("escalation mail (sent again with the next sweep): %w", err)
 		}
+		e.unmailed = nil
 	}
 	return len(list), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -619,9 +620,13 @@ func (b *Board) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 // supervisors. An incident is escalated once.
 func (b *Board) Escalate(ctx context.Context, now time.Time, after [9]time.Duration) ([]Incident, error) {
 	shortest := time.Duration(0)
-	for _, d := range after {
-		if d > 0 && (shortest == 0 || d < shortest) {
-			shortest = d
+	var prios []string // the priorities that escalate: the others are never read
+	for i, d := range after {
+		if d > 0 {
+			prios = append(prios, strconv.Itoa(i+1))
+			if shortest == 0 || d < shortest {
+				shortest = d
+			}
 		}
 	}
 	if shortest == 0 {
@@ -631,6 +636,7 @@ func (b *Board) Escalate(ctx context.Context, now time.Time, after [9]time.Durat
 	err := b.db.WriteThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = out[:0]
 		list, err := b.queryIncidents(ctx, tx, `i.status = 'open' AND i.claimed_by IS NULL AND i.escalated_at IS NULL
+			AND i.priority IN (`+strings.Join(prios, ",")+`)
 			AND i.opened_at <= ? AND (i.held_until IS NULL OR i.held_until <= ?) ORDER BY i.priority, i.opened_at`,
 			now.Add(-shortest).UnixNano(), now.UnixNano())
 		if err != nil {
@@ -641,8 +647,14 @@ func (b *Board) Escalate(ctx context.Context, now time.Time, after [9]time.Durat
 			if in.Priority < 1 || in.Priority > len(after) || after[in.Priority-1] <= 0 || now.Sub(in.OpenedAt) < after[in.Priority-1] {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET escalated_at = ? WHERE id = ?`, now.UnixNano(), in.ID); err != nil {
+			// Guarded: a node that took supervision over in between may have
+			// escalated it already.
+			res, err := tx.ExecContext(ctx, `UPDATE incidents SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL`, now.UnixNano(), in.ID)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
 			}
 			if err := st.LogAction(ctx, in.ID, now.UnixNano(), 0, SystemUser, "escalated", map[string]any{
 				"unclaimed_for": core.Duration(now.Sub(in.OpenedAt)), "threshold": core.Duration(after[in.Priority-1]), "priority": in.Priority}); err != nil {
