@@ -113,6 +113,9 @@ type Service struct {
 	taken   int64
 	dirty   map[areaKey]bool
 	saved   bool // through and taken are saved
+	// raisedDue are the deadlines raised in a tick that then stopped at a
+	// refused raise (cleared once the tick gets through).
+	raisedDue map[raisedKey]bool
 }
 
 // New returns a service.
@@ -223,6 +226,7 @@ func (s *Service) process(raise Raiser, list []store.ScheduleTransition, deadlin
 	if to.After(s.through) {
 		s.through = to
 	}
+	clear(s.raisedDue) // every deadline up to through is done
 	s.saved = false
 	for ; i < len(list); i++ {
 		if err := s.judge(raise, list[i]); err != nil {
@@ -382,7 +386,29 @@ func (s *Service) check(raise Raiser, d due) error {
 	default:
 		return nil
 	}
-	return s.raise(raise, d.w.acct, d.w.area, e, d.dl.At, false, "due "+d.dl.Due.Format(time.RFC3339))
+	// A tick that stopped at a refused raise is taken again from that
+	// deadline: the ones of the same instant raised before it are not
+	// raised twice.
+	k := raisedKey{d.w.acct.AccountID, d.w.area, d.dl.Kind, d.dl.At.UnixNano()}
+	if s.raisedDue[k] {
+		return nil
+	}
+	if err := s.raise(raise, d.w.acct, d.w.area, e, d.dl.At, false, "due "+d.dl.Due.Format(time.RFC3339)); err != nil {
+		return err
+	}
+	if s.raisedDue == nil {
+		s.raisedDue = map[raisedKey]bool{}
+	}
+	s.raisedDue[k] = true
+	return nil
+}
+
+// raisedKey names one deadline of one area.
+type raisedKey struct {
+	account int64
+	area    string
+	kind    schedule.Kind
+	at      int64
 }
 
 // nextDeadline is the first deadline after from, or from + lookahead.
@@ -407,6 +433,16 @@ func (s *Service) raise(r Raiser, acct *store.ScheduledAccount, area string, e e
 	}
 	err := r.Raise(receiver.Synthetic{Receiver: acct.Receiver, Origin: "schedule", Message: msg, At: at, LogOnly: logOnly,
 		Raw: []byte(raw + " (" + why + ")")})
+	if errors.Is(err, receiver.ErrNoListener) {
+		// No way in for the account's receiver on this node, now or on
+		// retry: said loudly and passed, rather than holding every other
+		// account's schedule back.
+		if ok, suppressed := s.rateLog.Allow("nolistener", s.now()); ok {
+			s.log.Error("schedule exception not raised: the account's receiver has no listener on this node", zap.String("code", e.code),
+				zap.String("account", acct.Number), zap.Int("receiver", acct.Receiver), zap.Int("suppressed", suppressed))
+		}
+		return nil
+	}
 	if err != nil {
 		if !errors.Is(err, receiver.ErrStopped) {
 			if ok, suppressed := s.rateLog.Allow(e.code, s.now()); ok {

@@ -30,18 +30,19 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // raiser records what the service raises: "CI #1234 @2026-03-27T16:30:00Z alarm";
 // fail, while set, refuses it.
 type raiser struct {
-	mu     sync.Mutex
-	raised []string
-	fail   error
+	mu      sync.Mutex
+	raised  []string
+	fail    error
+	failFor string // only this account's raises fail
 }
 
 func (r *raiser) Raise(s receiver.Synthetic) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail != nil {
+	ev := s.Message.Events[0]
+	if r.fail != nil && (r.failFor == "" || r.failFor == ev.Account) {
 		return r.fail
 	}
-	ev := s.Message.Events[0]
 	h := "alarm"
 	if s.LogOnly {
 		h = "log"
@@ -307,4 +308,28 @@ func TestRefusedRaisesAreRetried(t *testing.T) {
 	expect(t, "after the refusal", r.take(), "CT #1234 @2026-12-01T07:15:00Z alarm, OJ #1234 @2026-12-01T20:00:00Z alarm")
 	f.tick(svc, r, "2026-12-01T20:10:00Z")
 	expect(t, "once", r.take(), "")
+}
+
+// TestRefusedRaiseRepeatsNoOtherDeadline: two accounts' late to open fall
+// at the same instant; the store refuses the second's raise. The next tick
+// raises it, and not the first's again.
+func TestRefusedRaiseRepeatsNoOtherDeadline(t *testing.T) {
+	f := newFixture(t, utc("2026-12-01T06:00:00Z"))
+	ctx := context.Background()
+	other := &store.Account{Receiver: 1, Number: "5678", SiteID: f.acct.SiteID}
+	must(t, f.s.Accounts.Create(ctx, other))
+	sch := store.Schedule{AccountID: other.ID, OpenGraceMinutes: 15, CloseGraceMinutes: 30,
+		Windows: []store.ScheduleWindow{{Day: "tuesday", Opens: "08:00", Closes: "17:00"}}}
+	must(t, f.s.SetSchedule(ctx, &sch, store.Actor{Name: "admin", Role: store.RoleAdmin}))
+	svc, _ := f.service(LogOnly{})
+	r := &raiser{}
+	f.tick(svc, r, "2026-12-01T06:00:00Z")
+	r.fail, r.failFor = errors.New("store refused"), "5678"
+	if err := svc.Tick(ctx, r, utc("2026-12-01T07:15:10Z")); err == nil {
+		t.Fatal("a refused raise was not reported")
+	}
+	expect(t, "the refused tick", r.take(), "CT #1234 @2026-12-01T07:15:00Z alarm")
+	r.fail = nil
+	f.tick(svc, r, "2026-12-01T07:15:11Z")
+	expect(t, "the next tick", r.take(), "CT #5678 @2026-12-01T07:15:00Z alarm")
 }
