@@ -695,11 +695,29 @@ func (s *Store) ScheduleBook(ctx context.Context) (*ScheduleBook, error) {
 		if len(h.acct.Plans) == 0 {
 			continue // a schedule without windows expects nothing
 		}
-		// Each area's plan is its own, temporary days included; the
-		// account's ("") applies to the areas without one (PlanFor).
+		// Each area's plan is its own; the account's ("") applies to the
+		// areas without one (PlanFor), and its week to an area that has
+		// temporary days but no weekly windows of its own.
+		if acct := h.acct.Plans[""]; acct != nil {
+			for area, p := range h.acct.Plans {
+				if area != "" && noWeek(p) {
+					p.Week = acct.Week
+				}
+			}
+		}
 		book.Accounts = append(book.Accounts, h.acct)
 	}
 	return book, nil
+}
+
+// noWeek reports whether a plan has no weekly window.
+func noWeek(p *schedule.Plan) bool {
+	for _, ws := range p.Week {
+		if len(ws) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ScheduleTransition is an opening or closing of a scheduled account, as

@@ -300,3 +300,21 @@ func TestImportSchedules(t *testing.T) {
 		t.Fatalf("audit %+v", entries[0])
 	}
 }
+
+// TestAreaWithOnlyTemporaryDays: an area given only a temporary day keeps
+// the account's week on every other day.
+func TestAreaWithOnlyTemporaryDays(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	sch := Schedule{AccountID: f.b.ID, Windows: officeWeek(""), Days: []ScheduleDay{{Area: "3", Date: "2026-12-24", Closed: true}}}
+	must(t, f.s.SetSchedule(ctx, &sch, Actor{Name: "admin", Role: RoleAdmin}))
+	book, err := f.s.ScheduleBook(ctx)
+	must(t, err)
+	if len(book.Accounts) != 1 {
+		t.Fatalf("book %+v", book.Accounts)
+	}
+	p, area := book.Accounts[0].PlanFor("3")
+	if area != "3" || len(p.Week[time.Monday]) != 1 || len(p.On("2026-12-24")) != 0 || len(p.On("2026-12-23")) != 1 {
+		t.Errorf("area 3: %+v", p)
+	}
+}
