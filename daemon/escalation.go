@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"mime"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -61,21 +62,17 @@ func (e *escalator) run(ctx context.Context) (int, error) {
 		rc := e.d.cfg.Report.SMTP
 		srv := mail.Server{Host: rc.Host, Port: rc.Port, TLS: rc.TLS, Username: rc.Username, Password: rc.Password, From: rc.From,
 			Timeout: 15 * time.Second}
-		if err := mail.Send(srv, addressOf(rc.From), to, escalationMail(rc.From, to, send, e.d.now())); err != nil {
+		from := rc.From
+		if a, err := netmail.ParseAddress(rc.From); err == nil {
+			from = a.Address // "alarmrx <noc@…>" says who; SMTP takes the address
+		}
+		if err := mail.Send(srv, from, to, escalationMail(rc.From, to, send, e.d.now())); err != nil {
 			e.unmailed = send
 			return len(list), fmt.Errorf("escalation mail (sent again with the next sweep): %w", err)
 		}
 		e.unmailed = nil
 	}
 	return len(list), nil
-}
-
-// addressOf is the address in "name <address>".
-func addressOf(from string) string {
-	if i, j := strings.LastIndexByte(from, '<'), strings.LastIndexByte(from, '>'); i >= 0 && j > i {
-		return from[i+1 : j]
-	}
-	return from
 }
 
 // escalationMail is the supervisors' mail: one line per incident.
