@@ -67,9 +67,9 @@ type DisasterRules struct {
 // [NFPA 72: fire retransmitted immediately; life safety].
 var neverGrouped = []string{protocols.CategoryFire.String(), protocols.CategoryHoldUp.String(), protocols.CategoryMedical.String()}
 
-// CheckDisasterCategories refuses the categories a mode may not group;
+// checkDisasterCategories refuses the categories a mode may not group;
 // field names the field.
-func CheckDisasterCategories(field string, cats []string) error {
+func checkDisasterCategories(field string, cats []string) error {
 	if len(cats) == 0 {
 		return core.Invalid(field, "name the categories to group (trouble, tamper, …)")
 	}
@@ -103,7 +103,7 @@ func (s *Store) StartDisaster(ctx context.Context, d *Disaster, by Actor) error 
 	default:
 		return core.Invalid("scope", "must be station, receiver or line")
 	}
-	if err := CheckDisasterCategories("categories", d.Categories); err != nil {
+	if err := checkDisasterCategories("categories", d.Categories); err != nil {
 		return err
 	}
 	d.Reason = strings.TrimSpace(d.Reason)

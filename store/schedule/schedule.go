@@ -246,10 +246,3 @@ func Check(ws []Window) (int, error) {
 	}
 	return -1, nil
 }
-
-// Sorted returns ws sorted by opening.
-func Sorted(ws []Window) []Window {
-	out := slices.Clone(ws)
-	slices.SortFunc(out, func(a, b Window) int { return a.Opens - b.Opens })
-	return out
-}
