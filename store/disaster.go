@@ -223,10 +223,15 @@ func (s *Store) EndQuietDisasters(ctx context.Context) (int, error) {
 	if quiet <= 0 {
 		return 0, nil
 	}
-	defer s.disasterVersion.Add(1)
 	now := s.opts.Now().UTC()
+	// Read first: the sweep runs every few seconds, and a mode to end is rare.
+	due, err := queryDisasters(ctx, s.rdb, `WHERE auto = 1 AND last_grouped_at < ?`, now.Add(-quiet).UnixNano())
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	defer s.disasterVersion.Add(1)
 	ended := 0
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ended = 0
 		list, err := queryDisasters(ctx, tx, `WHERE auto = 1 AND last_grouped_at < ?`, now.Add(-quiet).UnixNano())
 		if err != nil {

@@ -202,6 +202,12 @@ func (s *Store) SitePermit(ctx context.Context, siteID int64) (*Permit, error) {
 func (s *Store) WarnExpiringPermits(ctx context.Context, within time.Duration) (int, error) {
 	now := s.opts.Now().UTC()
 	limit := now.Add(within).Format(schedule.DateLayout)
+	// Read first: the sweep runs every few seconds, and a warning is due
+	// once a permit.
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM alarm_permits WHERE expires <= ? AND warned_for <> expires`, limit).Scan(&n); err != nil || n == 0 {
+		return 0, err
+	}
 	warned := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		warned = 0

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -619,26 +618,31 @@ func (b *Board) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 // escalated, logs it on each, and returns them: the caller notifies the
 // supervisors. An incident is escalated once.
 func (b *Board) Escalate(ctx context.Context, now time.Time, after [9]time.Duration) ([]Incident, error) {
-	shortest := time.Duration(0)
-	var prios []string // the priorities that escalate: the others are never read
+	// Due: each escalating priority past its own threshold (the others are
+	// never read).
+	var due []string
+	args := []any{}
 	for i, d := range after {
 		if d > 0 {
-			prios = append(prios, strconv.Itoa(i+1))
-			if shortest == 0 || d < shortest {
-				shortest = d
-			}
+			due = append(due, `(i.priority = ? AND i.opened_at <= ?)`)
+			args = append(args, i+1, now.Add(-d).UnixNano())
 		}
 	}
-	if shortest == 0 {
+	if len(due) == 0 {
 		return nil, nil
+	}
+	args = append(args, now.UnixNano())
+	where := `i.status = 'open' AND i.claimed_by IS NULL AND i.escalated_at IS NULL AND (` + strings.Join(due, " OR ") + `)
+		AND (i.held_until IS NULL OR i.held_until <= ?) ORDER BY i.priority, i.opened_at`
+	// Read first, on the read pool: the sweep runs every few seconds, and
+	// the writer is taken only when something is due.
+	if list, err := b.queryIncidents(ctx, b.rdb, where, args...); err != nil || len(list) == 0 {
+		return nil, err
 	}
 	var out []Incident
 	err := b.db.WriteThen(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = out[:0]
-		list, err := b.queryIncidents(ctx, tx, `i.status = 'open' AND i.claimed_by IS NULL AND i.escalated_at IS NULL
-			AND i.priority IN (`+strings.Join(prios, ",")+`)
-			AND i.opened_at <= ? AND (i.held_until IS NULL OR i.held_until <= ?) ORDER BY i.priority, i.opened_at`,
-			now.Add(-shortest).UnixNano(), now.UnixNano())
+		list, err := b.queryIncidents(ctx, tx, where, args...)
 		if err != nil {
 			return err
 		}
