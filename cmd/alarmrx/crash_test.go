@@ -215,12 +215,31 @@ func storedOnPostgres(t *testing.T, dsn string, mu sync.Locker, acked map[string
 	return st
 }
 
+// freePort returns a port on 127.0.0.1 free for both TCP and UDP (a DC-09
+// listener takes both). The port is released before the daemon binds it,
+// so it is drawn at random from below the kernel's ephemeral range
+// (32768–60999 on Linux): a port the kernel hands to another package's
+// listen on :0 or to an outgoing connection in that gap cannot be one of
+// these, which is how a port picked from :0 was once lost to a parallel
+// test.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		tl, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ul, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		tl.Close()
+		if err != nil {
+			continue
+		}
+		ul.Close()
+		return port
+	}
+	t.Fatal("no free port below the ephemeral range")
+	return 0
 }
 
 func waitReadyURL(t *testing.T, url string, limit time.Duration) {
