@@ -505,6 +505,9 @@ type Console struct {
 	// SecureCookies marks the session cookie Secure (HTTPS only). Turn it
 	// off only for plain-HTTP use on a trusted network or loopback.
 	SecureCookies bool `mapstructure:"secure_cookies" yaml:"secure_cookies"`
+	// Clock is how the console writes times: 24h or 12h. Times are in the
+	// site's time zone, with UTC on hover.
+	Clock string `mapstructure:"clock" yaml:"clock"`
 }
 
 // DefaultResolutionCodes are the resolution codes when none are configured.
@@ -735,7 +738,7 @@ func Default() *Config {
 			AgeCritical:         3 * time.Minute,
 		},
 		Console: Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
-			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false},
+			DeviceCookieTTL: 30 * 24 * time.Hour, SecureCookies: false, Clock: "24h"},
 		Evidence: Evidence{PerSourcePerMinute: 20, PerMinute: 600, MaxBytes: 64 << 20},
 		XML:      XML{MaxBodyBytes: 100_000},
 		Supervision: Supervision{Grace: 75 * time.Second, Schedules: ScheduleExceptions{

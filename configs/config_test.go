@@ -138,7 +138,7 @@ func TestDefault(t *testing.T) {
 			AgeCritical:         3 * time.Minute,
 		},
 		Console: configs.Console{SessionTTL: 12 * time.Hour, LoginAttempts: 5, LoginAttemptsPerAddress: 20, LoginWindow: 5 * time.Minute,
-			DeviceCookieTTL: 30 * 24 * time.Hour},
+			DeviceCookieTTL: 30 * 24 * time.Hour, Clock: "24h"},
 		XML: configs.XML{MaxBodyBytes: 100000},
 		Supervision: configs.Supervision{Grace: 75 * time.Second, Schedules: configs.ScheduleExceptions{
 			EarlyOpen: "log", UnscheduledOpen: "alarm", UnscheduledClose: "log"}},
@@ -489,6 +489,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_EVIDENCE_MAX_BYTES":                       "1048576",
 		"ALARMRX_CONSOLE_LOGIN_WINDOW":                     "10m",
 		"ALARMRX_CONSOLE_SECURE_COOKIES":                   "true",
+		"ALARMRX_CONSOLE_CLOCK":                            "12h",
 		"ALARMRX_XML_MAX_BODY_BYTES":                       "2048",
 		"ALARMRX_SUPERVISION_GRACE":                        "30s",
 		"ALARMRX_QUEUE_DISASTER_AUTO_INCIDENTS_PER_MINUTE": "50",
@@ -551,7 +552,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 			AgeCritical:            90 * time.Second,
 		},
 		Console: configs.Console{SessionTTL: 8 * time.Hour, LoginAttempts: 3, LoginAttemptsPerAddress: 9, LoginWindow: 10 * time.Minute,
-			DeviceCookieTTL: 48 * time.Hour, SecureCookies: true},
+			DeviceCookieTTL: 48 * time.Hour, SecureCookies: true, Clock: "12h"},
 		XML: configs.XML{MaxBodyBytes: 2048},
 		Supervision: configs.Supervision{Grace: 30 * time.Second, Schedules: configs.ScheduleExceptions{
 			EarlyOpen: "alarm", UnscheduledOpen: "log", UnscheduledClose: "alarm"}},

@@ -214,6 +214,7 @@ func (c *Config) Validate() error {
 	p.atLeast("console.login_attempts_per_address", c.Console.LoginAttemptsPerAddress, 1)
 	p.positive("console.login_window", c.Console.LoginWindow)
 	p.positive("console.device_cookie_ttl", c.Console.DeviceCookieTTL)
+	p.oneOf("console.clock", c.Console.Clock, []string{"24h", "12h"})
 
 	numbers := map[int]string{}
 	names := map[string]string{}

@@ -261,7 +261,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 				SessionTTL: cfg.Console.SessionTTL, LoginAttempts: cfg.Console.LoginAttempts,
 				LoginAttemptsPerAddress: cfg.Console.LoginAttemptsPerAddress, LoginWindow: cfg.Console.LoginWindow,
 				DeviceCookieTTL: cfg.Console.DeviceCookieTTL, DeviceKey: deviceKey, SecureCookies: cfg.Console.SecureCookies,
-				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical,
+				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical, Clock: cfg.Console.Clock,
 			},
 			Done:        d.httpDone,
 			Registerer:  opts.Registry,

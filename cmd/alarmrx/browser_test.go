@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,8 +37,9 @@ func chromium(t *testing.T) string {
 
 // TestConsoleInBrowser logs an operator in to the console in a real
 // headless Chromium, sends a signal with `alarmrx send`, sees it appear in
-// the queue without a reload, opens (and so claims) it, adds a note,
-// dispatches the site's guard company and resolves it.
+// the queue without a reload, opens it (which does not claim it), claims
+// it with the first step, adds a note, dispatches the site's guard
+// company and resolves it; the action log reads as sentences.
 // ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-*.png.
 func TestConsoleInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 90*time.Second)
@@ -81,14 +83,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(title, "Burglary") || !strings.Contains(title, "017") {
 		t.Fatalf("queue row title %q", title)
 	}
-	screenshot(t, bctx, "console-queue.png")
 
 	must(t, chromedp.Do(bctx,
 		chromedp.Click(chromedp.CSS(`#queue-table tbody tr[data-id]`)),
 		chromedp.WaitVisible(chromedp.ID("view-incident")),
-		// Opening the unclaimed incident claims it.
-		poll(`document.getElementById("incident-claim").textContent === "claimed by ann"`),
-		poll(`document.getElementById("claim").hidden && !document.getElementById("release").hidden`),
+		// Opening the incident only shows it.
+		poll(`document.getElementById("incident-title").textContent.includes("Burglary")`),
+		poll(`document.getElementById("incident-claim").textContent === "unclaimed" && !document.getElementById("claim").hidden`),
 		// The burglary plan: call the premises, verify the passcode, call
 		// the call list, dispatch police. "Log" on the first step fills the
 		// call form, and the call completes it.
@@ -105,6 +106,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		clickInPage(`#plan-steps li[data-position="1"] button.plan-log`),
 		poll(`document.getElementById("call-contact").value === "Premises"`),
 		chromedp.Click(chromedp.CSS(`#call-form button[type=submit]`)),
+		// The call, the first step taken, claimed the incident.
+		poll(`document.getElementById("incident-claim").textContent === "claimed by ann"`),
+		poll(`document.getElementById("claim").hidden && !document.getElementById("release").hidden`),
 		poll(`document.querySelector('#plan-steps li[data-position="1"]').className === "step-done"`),
 		poll(`document.querySelector('#plan-steps li[data-position="1"] .state').textContent.startsWith("done: reached by ann at ")`),
 		chromedp.SendKeys(chromedp.ID("note-text"), "Called Dana: on her way"),
@@ -134,6 +138,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	zones, signals := text(t, bctx, chromedp.ID("zones")), text(t, bctx, chromedp.ID("signals"))
 	if !strings.Contains(zones, "Front door") || !strings.Contains(signals, "#2345|Nri1/BA017") {
 		t.Fatalf("incident page: zones %q signals %q", zones, signals)
+	}
+	// The action log is written in words, in the site's time zone with
+	// UTC on hover.
+	logRows, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#actions tbody tr")].map(r => r.cells[1].textContent)`))
+	must(t, err)
+	wantLog := []string{"alarmrx opened the incident on BA, zone 017, priority 4", "ann claimed the incident",
+		"ann called Premises: reached (plan step 1)", "ann noted: Called Dana: on her way", "ann dispatched guard: Acme Patrol",
+		"ann checked Dana Keyholder's passcode: WRONG", "ann checked Dana Keyholder's passcode: correct"}
+	if !slices.Equal(logRows, wantLog) {
+		t.Errorf("action log\n%q\nwant\n%q", logRows, wantLog)
+	}
+	stamp, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => { const t = document.querySelector("#actions tbody time"); return [t.textContent, t.title]; })()`))
+	must(t, err)
+	if len(stamp) != 2 || !strings.HasSuffix(stamp[1], " UTC") || !strings.Contains(stamp[0], "GMT") {
+		t.Errorf("action log time %q: want the site's (Europe/London, GMT) with UTC on hover", stamp)
 	}
 	screenshot(t, bctx, "console-incident.png")
 	must(t, chromedp.Do(bctx,

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
@@ -37,8 +38,11 @@ type ConsoleOptions struct {
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// requests (it is always Secure on TLS requests).
 	SecureCookies bool
-	// AgeWarn and AgeCritical colour unclaimed incidents in the console.
+	// AgeWarn and AgeCritical mark the age of unclaimed incidents in the
+	// console.
 	AgeWarn, AgeCritical time.Duration
+	// Clock is how the console writes times: "24h" (the default) or "12h".
+	Clock string
 }
 
 func (o *ConsoleOptions) setDefaults() {
@@ -143,7 +147,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", nil, err
 		}
-		return token, meView(sess), nil
+		return token, a.meView(sess), nil
 	})
 }
 
@@ -159,8 +163,25 @@ func (a *api) setCookie(w http.ResponseWriter, r *http.Request, name, token stri
 		SameSite: http.SameSiteStrictMode, Secure: a.opts.Console.SecureCookies || r.TLS != nil})
 }
 
-func meView(sess *store.Session) map[string]any {
-	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "expires_at": sess.ExpiresAt}
+func (a *api) meView(sess *store.Session) map[string]any {
+	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "expires_at": sess.ExpiresAt, "console": a.consoleSettings()}
+}
+
+// consoleSettings are what the console draws with: the station's clock
+// (24h or 12h) and what each priority is by default, from the categories'
+// own (fire 1 … information 9), for the tab title and the alerts.
+func (a *api) consoleSettings() map[string]any {
+	labels := make([]string, 10)
+	for _, c := range protocols.Categories() {
+		if p := c.DefaultPriority(); c != protocols.CategoryUnknown && labels[p] == "" {
+			labels[p] = c.Label()
+		}
+	}
+	clock := a.opts.Console.Clock
+	if clock == "" {
+		clock = "24h"
+	}
+	return map[string]any{"clock": clock, "priority_labels": labels[1:]}
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) {
@@ -188,7 +209,7 @@ func (a *api) me(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"username": "api", "role": store.RoleAdmin}})
 		return
 	}
-	writeJSON(w, http.StatusOK, meView(sess))
+	writeJSON(w, http.StatusOK, a.meView(sess))
 }
 
 func (a *api) queue(w http.ResponseWriter, r *http.Request) {

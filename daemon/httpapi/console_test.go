@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,19 @@ func TestConsoleLoginQueueAndSteps(t *testing.T) {
 		t.Fatalf("login: %d", code)
 	}
 	bob, _ := s.login(t, "bob", "bob's long password")
+	// The session carries what the console draws with: the station's clock
+	// and what each priority is.
+	var me struct {
+		Console struct {
+			Clock          string   `json:"clock"`
+			PriorityLabels []string `json:"priority_labels"`
+		} `json:"console"`
+	}
+	if code := ann.call("GET", "/api/v1/me", nil, &me, false); code != http.StatusOK || me.Console.Clock != "24h" ||
+		!slices.Equal(me.Console.PriorityLabels, []string{"Fire", "Hold-up/panic", "Medical/life safety", "Burglary", "Other alarm",
+			"Trouble", "Tamper/battery", "Schedule exception", "Opening/closing"}) {
+		t.Fatalf("me: %d %+v", code, me)
+	}
 
 	// SSE: subscribe before the alarm arrives.
 	lines := ann.events("/api/v1/queue/events")

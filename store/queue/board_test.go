@@ -116,7 +116,9 @@ func reopen(t *testing.T, d core.Dialect, place storetest.Place, n int) *fixture
 // TestStepsClaimHoldSweepAndResolve: the first claim holds the incident
 // against another operator until taken over; a fire incident keeps
 // priority 1 through a hold, which returns it to the queue when swept;
-// a claim lapses; a resolve needs a listed code and closes the incident.
+// a claim lapses after the timeout, but not during a hold (it counts from
+// the hold's end) nor while a dispatch is in progress; a resolve needs a
+// listed code and closes the incident.
 // Every step is logged, queued for the outputs in its transaction, and
 // published once committed.
 func TestStepsClaimHoldSweepAndResolve(t *testing.T) {
@@ -154,31 +156,54 @@ func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
 	}
 	out, err = f.board.Act(ctx, f.incident, bob, queue.Step{Action: "hold", HoldFor: core.Duration(10 * time.Minute)}, rules)
 	must(t, err)
-	if out.Incident.HeldUntil == nil || out.Incident.ClaimedBy != nil || out.Incident.Priority != 1 {
+	if out.Incident.HeldUntil == nil || out.Incident.ClaimedByName != "bob" || out.Incident.Priority != 1 {
 		t.Fatalf("hold: %+v", out.Incident)
 	}
 	if q, held, err := f.board.Queue(ctx, f.now); err != nil || len(q) != 0 || len(held) != 1 {
 		t.Fatalf("while held: %v %v %v", q, held, err)
 	}
+	// The hold keeps bob's claim past the claim timeout.
+	f.now = f.now.Add(9 * time.Minute)
+	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "mine now?"}, rules); !errors.As(err, &held) || held.By != "bob" {
+		t.Fatalf("a held incident's claim lapsed: %v", err)
+	}
+	if lapsed, unheld, err := f.board.SweepQueue(ctx, f.now, rules.ClaimTimeout); err != nil || lapsed != 0 || unheld != 0 {
+		t.Fatalf("sweep while held: %d %d %v", lapsed, unheld, err)
+	}
 
-	f.now = f.now.Add(11 * time.Minute)
-	_, err = f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "still ringing"}, rules)
-	must(t, err)
+	// The hold ends (at +10 min); bob has the timeout from then.
+	f.now = f.now.Add(2 * time.Minute)
 	lapsed, unheld, err := f.board.SweepQueue(ctx, f.now, rules.ClaimTimeout)
 	if err != nil || lapsed != 0 || unheld != 1 {
 		t.Fatalf("sweep: %d %d %v", lapsed, unheld, err)
 	}
+	if lapsed, _, err := f.board.SweepQueue(ctx, f.now.Add(rules.ClaimTimeout-2*time.Minute), rules.ClaimTimeout); err != nil || lapsed != 0 {
+		t.Fatalf("claim lapsed before the timeout from the hold's end: %d %v", lapsed, err)
+	}
+	_, err = f.board.Act(ctx, f.incident, bob, queue.Step{Action: "dispatched", Contact: "police: Springfield PD"}, rules)
+	must(t, err)
+	// A dispatch in progress keeps the claim however long it takes.
+	if lapsed, _, err := f.board.SweepQueue(ctx, f.now.Add(time.Hour), rules.ClaimTimeout); err != nil || lapsed != 0 {
+		t.Fatalf("claim lapsed during a dispatch: %d %v", lapsed, err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "mine now?"}, rules); !errors.As(err, &held) || held.By != "bob" {
+		t.Fatalf("a dispatching incident's claim lapsed: %v", err)
+	}
+	_, err = f.board.Act(ctx, f.incident, bob, queue.Step{Action: "dispatch_cancelled", Contact: "police: Springfield PD"}, rules)
+	must(t, err)
 	lapsed, unheld, err = f.board.SweepQueue(ctx, f.now.Add(rules.ClaimTimeout), rules.ClaimTimeout)
 	if err != nil || lapsed != 1 || unheld != 0 {
 		t.Fatalf("sweep after the timeout: %d %d %v", lapsed, unheld, err)
 	}
+	f.now = f.now.Add(rules.ClaimTimeout)
 
 	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "resolve", Code: "nonsense"}, rules); !errors.As(err, &fe) || fe.Field != "code" {
 		t.Fatalf("bad code: %v", err)
 	}
 	out, err = f.board.Act(ctx, f.incident, ann, queue.Step{Action: "resolve", Code: "false_alarm"}, rules)
 	must(t, err)
-	if !out.Resolved || out.Incident.Status != queue.IncidentResolved || out.TimeToResolve != 12*time.Minute {
+	if !out.Resolved || out.Incident.Status != queue.IncidentResolved || out.TimeToResolve != 77*time.Minute {
 		t.Fatalf("resolve: %+v", out)
 	}
 	if _, err := f.board.Act(ctx, f.incident, ann, queue.Step{Action: "note", Note: "late"}, rules); !errors.Is(err, core.ErrConflict) {
@@ -191,7 +216,7 @@ func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
 	for _, a := range log {
 		names = append(names, a.Action)
 	}
-	want := "opened claimed taken_over held claimed note hold_expired claim_lapsed claimed resolved"
+	want := "opened claimed taken_over held hold_expired dispatched dispatch_cancelled claim_lapsed claimed resolved"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("action log: %s", got)
 	}
@@ -201,9 +226,11 @@ func testStepsClaimHoldSweepAndResolve(t *testing.T, d core.Dialect) {
 		"step claimed open", "first claim after 1m0s", "publish claim",
 		"step taken_over open", "publish take_over",
 		"step held open", "publish hold",
-		"step note open", "publish note",
-		"publish sweep", "publish sweep",
-		"step resolved resolved", "resolved after 12m0s", "publish resolve",
+		"publish sweep",
+		"step dispatched open", "publish dispatched",
+		"step dispatch_cancelled open", "publish dispatch_cancelled",
+		"publish sweep",
+		"step resolved resolved", "resolved after 1h17m0s", "publish resolve",
 	}
 	if c := f.Called(); !slices.Equal(c, wantCalls) {
 		t.Errorf("hooks:\n%q\nwant\n%q", c, wantCalls)

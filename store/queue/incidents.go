@@ -254,18 +254,49 @@ func (e *ClaimHeldError) Error() string {
 func (e *ClaimHeldError) Is(target error) bool { return target == core.ErrConflict }
 
 // claimHolder reports who holds a claim now: nobody if unclaimed or lapsed.
-func claimHolder(in *Incident, now time.Time, timeout time.Duration) (int64, bool) {
+// A claim does not lapse while the incident is on hold or a dispatch is
+// in progress (dispatching); once a hold ends, its holder has the timeout
+// from the hold's end, as from a step.
+func claimHolder(in *Incident, now time.Time, timeout time.Duration, dispatching bool) (int64, bool) {
 	if in.ClaimedBy == nil {
 		return 0, false
+	}
+	if dispatching || timeout <= 0 {
+		return *in.ClaimedBy, true
 	}
 	last := in.ClaimedAt
 	if in.LastActivityAt != nil {
 		last = in.LastActivityAt
 	}
-	if last != nil && timeout > 0 && now.Sub(*last) >= timeout {
+	if in.HeldUntil != nil && (last == nil || in.HeldUntil.After(*last)) {
+		last = in.HeldUntil
+	}
+	if last != nil && now.Sub(*last) >= timeout {
 		return 0, false
 	}
 	return *in.ClaimedBy, true
+}
+
+// dispatchInProgress is true of an incident (aliased i) with more
+// dispatches logged than called off: a claim does not lapse while police
+// or a guard is on the way.
+const dispatchInProgress = `(SELECT count(*) FROM incident_actions a WHERE a.incident_id = i.id AND a.action = 'dispatched') >
+	(SELECT count(*) FROM incident_actions a WHERE a.incident_id = i.id AND a.action = 'dispatch_cancelled')`
+
+// dispatching reads dispatchInProgress for one incident.
+func dispatching(ctx context.Context, q Queryer, id int64) (bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+dispatchInProgress+` FROM incidents i WHERE i.id = ?`, id)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	var on bool
+	if rows.Next() {
+		if err := rows.Scan(&on); err != nil {
+			return false, err
+		}
+	}
+	return on, rows.Err()
 }
 
 // Step is one operator step on an incident.
@@ -350,7 +381,15 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 			return &core.ConflictError{Msg: fmt.Sprintf("incident %d is %s", id, in.Status)}
 		}
 		st := NewTx(tx)
-		holder, held := claimHolder(&in, now, rules.ClaimTimeout)
+		holder, held := claimHolder(&in, now, rules.ClaimTimeout, false)
+		if in.ClaimedBy != nil && !held {
+			// Idle past the timeout: still held if a dispatch is on.
+			on, err := dispatching(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			holder, held = claimHolder(&in, now, rules.ClaimTimeout, on)
+		}
 		mine := held && holder == actor.ID
 		if held && !mine && step.Action != "take_over" {
 			return &ClaimHeldError{By: in.ClaimedByName, Since: *in.ClaimedAt}
@@ -480,9 +519,10 @@ func (b *Board) Act(ctx context.Context, id int64, actor core.Actor, step Step, 
 				}
 				priority = step.NewPriority
 			}
-			// A hold returns the incident to the queue: the claim ends.
-			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET held_until = ?, priority = ?, claimed_by = NULL,
-				claimed_at = NULL, last_activity_at = NULL WHERE id = ?`, until.UnixNano(), priority, id); err != nil {
+			// A hold takes the incident off the queue until then; its
+			// holder keeps the claim through it (claimHolder).
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET held_until = ?, priority = ? WHERE id = ?`,
+				until.UnixNano(), priority, id); err != nil {
 				return err
 			}
 			detail["until"], detail["priority"] = until, priority
@@ -574,8 +614,10 @@ func (b *Board) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 		st := NewTx(tx)
 		at := now.UnixNano()
 		if claimTimeout > 0 {
+			cutoff := now.Add(-claimTimeout).UnixNano()
 			list, err := b.queryIncidents(ctx, tx, `i.status = 'open' AND i.claimed_by IS NOT NULL
-				AND coalesce(i.last_activity_at, i.claimed_at) <= ?`, now.Add(-claimTimeout).UnixNano())
+				AND coalesce(i.last_activity_at, i.claimed_at) <= ? AND coalesce(i.held_until, 0) <= ?
+				AND NOT (`+dispatchInProgress+`)`, cutoff, cutoff)
 			if err != nil {
 				return err
 			}
@@ -595,7 +637,8 @@ func (b *Board) SweepQueue(ctx context.Context, now time.Time, claimTimeout time
 			return err
 		}
 		for _, in := range list {
-			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET held_until = NULL WHERE id = ?`, in.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET held_until = NULL,
+				last_activity_at = CASE WHEN claimed_by IS NULL THEN last_activity_at ELSE held_until END WHERE id = ?`, in.ID); err != nil {
 				return err
 			}
 			if err := st.LogAction(ctx, in.ID, at, 0, SystemUser, "hold_expired", nil); err != nil {

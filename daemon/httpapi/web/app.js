@@ -1,51 +1,14 @@
 // The alarmrx operator console: a small single-page client of /api/v1.
 // Everything shown comes from the API and is written as text, never as
 // HTML, so nothing a panel sends can run in an operator's browser.
-"use strict";
+import { $, el, row, fill, cells, mediaLinks, client, setClock, fmtTime, timeEl } from "./common.js";
+import { Alerts } from "./alerts.js";
 
-const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [] };
-
-function $(id) { return document.getElementById(id); }
-
-async function api(method, path, body) {
-  const opts = { method, credentials: "same-origin", headers: {} };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
-  const resp = await fetch(path, opts);
-  if (resp.status === 401) { showLogin(); throw new Error("not logged in"); }
-  const text = await resp.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!resp.ok) throw new Error((data && data.error) || resp.statusText);
-  return data;
-}
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  if (cls) e.className = cls;
-  return e;
-}
-
-function row(cells) {
-  const tr = document.createElement("tr");
-  for (const c of cells) {
-    const td = document.createElement("td");
-    if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
-    tr.appendChild(td);
-  }
-  return tr;
-}
-
-function fill(tbody, rows) {
-  tbody.replaceChildren(...rows);
-}
+const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [], selected: 0, zone: "" };
+const api = client(() => state.csrf, () => showLogin());
+const alerts = new Alerts("alarmrx console");
 
 function pri(p) { return el("span", p, "pri p" + p); }
-
-function fmtTime(t) { return t ? new Date(t).toLocaleString() : ""; }
 
 function fmtAge(seconds) {
   seconds = Math.max(0, Math.floor(seconds));
@@ -69,11 +32,7 @@ async function route() {
   state.timers = [];
   if (!state.user) {
     try {
-      const me = await api("GET", "/api/v1/me");
-      state.user = me.user; state.csrf = me.csrf_token || "";
-      $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
-      $("nav-clients").hidden = state.user.role !== "admin";
-      connectEvents();
+      signedIn(await api("GET", "/api/v1/me"));
     } catch (e) { return; }
   }
   const hash = location.hash || "#/queue";
@@ -84,17 +43,51 @@ async function route() {
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
   show("queue");
   await loadQueue();
-  state.timers.push(setInterval(renderAges, 1000));
 }
 
-async function loadQueue() {
-  state.queue = await api("GET", "/api/v1/queue");
+// signedIn takes the session (from /me or the login) and the station's
+// console settings.
+function signedIn(me) {
+  state.user = me.user; state.csrf = me.csrf_token || "";
+  $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
+  $("nav-clients").hidden = state.user.role !== "admin";
+  if (me.console) { setClock(me.console.clock); alerts.setLabels(me.console.priority_labels); }
+  connectEvents();
+  if (!state.ageTimer) state.ageTimer = setInterval(renderAges, 1000);
+}
+
+// loadQueue reads the queue on every change, whichever page is open: the
+// title and the sound follow it everywhere. Changes that come while a read
+// is under way are read once more after it.
+let queueLoading = null, queueAgain = false;
+function loadQueue() {
+  if (queueLoading) { queueAgain = true; return queueLoading; }
+  queueLoading = (async () => {
+    try {
+      do {
+        queueAgain = false;
+        state.queue = await api("GET", "/api/v1/queue");
+        alerts.update(state.queue.queue);
+        drawQueue();
+      } while (queueAgain);
+    } finally { queueLoading = null; }
+  })();
+  return queueLoading;
+}
+
+// drawQueue draws the queue: each row in its priority's colour (fire red,
+// hold-up and medical their own, troubles muted), its age in a badge.
+function drawQueue() {
   const q = state.queue;
   $("queue-count").textContent = q.queue.length + " open, " + q.held.length + " on hold";
+  if (state.selected && !q.queue.some(i => i.id === state.selected)) state.selected = 0;
   fill($("queue-table").tBodies[0], q.queue.map(i => {
     const title = el("span", i.title);
     if (i.escalated_at && !i.claimed_by) title.append(" ", el("b", "unattended: supervisors told", "escalated"));
-    const tr = row([pri(i.priority), "", title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count + (i.restored ? " (restored)" : ""), i.claimed_by_name || "—"]);
+    const tr = row([pri(i.priority), el("span", "", "age"), title, i.receiver + "/" + i.account, i.site_name || "unknown",
+      i.signal_count + (i.restored ? " (restored)" : ""), i.claimed_by_name || "—"]);
+    tr.className = "prio prio-" + i.priority + (i.claimed_by ? " claimed" : "") + (i.id === state.selected ? " selected" : "");
+    tr.title = alerts.label(i.priority);
     tr.dataset.id = i.id;
     tr.dataset.opened = i.opened_at;
     tr.dataset.claimed = i.claimed_by ? "1" : "";
@@ -102,7 +95,9 @@ async function loadQueue() {
     return tr;
   }));
   fill($("held-table").tBodies[0], q.held.map(i => {
-    const tr = row([pri(i.priority), fmtTime(i.held_until), i.title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count]);
+    const tr = row([pri(i.priority), timeEl(i.held_until), i.title, i.receiver + "/" + i.account, i.site_name || "unknown", i.signal_count,
+      i.claimed_by_name || "—"]);
+    tr.className = "prio prio-" + i.priority + " held";
     tr.dataset.id = i.id;
     tr.addEventListener("click", () => { location.hash = "#/incident/" + i.id; });
     return tr;
@@ -123,24 +118,26 @@ async function loadQueue() {
   }
 }
 
-// renderAges ages the queue every second: amber after age_warn, red after
-// age_critical while nobody has claimed the incident.
+// renderAges ages the queue every second in each row's badge: amber after
+// age_warn, red after age_critical while nobody has claimed the incident.
+// The row keeps its priority's colour.
 function renderAges() {
   const q = state.queue;
-  if (!q) return;
+  if (!q || state.view !== "queue") return;
   const now = Date.now();
   for (const tr of $("queue-table").tBodies[0].rows) {
     const age = (now - new Date(tr.dataset.opened).getTime()) / 1000;
-    tr.cells[1].textContent = fmtAge(age);
+    const badge = tr.cells[1].firstChild;
+    badge.textContent = fmtAge(age);
     const unclaimed = !tr.dataset.claimed;
-    tr.classList.toggle("age-critical", unclaimed && age >= q.age_critical_seconds);
-    tr.classList.toggle("age-warn", unclaimed && age >= q.age_warn_seconds && age < q.age_critical_seconds);
+    badge.className = "age" + (unclaimed && age >= q.age_critical_seconds ? " age-critical"
+      : unclaimed && age >= q.age_warn_seconds ? " age-warn" : "");
   }
 }
 
-// loadIncident draws an incident. Opening an unclaimed open incident
-// claims it: the first operator to open it holds it
-// [automation-research.md §6.3].
+// loadIncident draws an incident. Opening it only shows it: the Claim
+// button, or the first step an operator takes on it (a note, a call…),
+// claims it, so that a supervisor looking around takes nothing.
 async function loadIncident(opening) {
   const id = state.incidentId;
   if (opening) {
@@ -150,26 +147,24 @@ async function loadIncident(opening) {
     $("zone-form").hidden = true;
     $("incident-error").textContent = "";
   }
-  let d = await api("GET", "/api/v1/incidents/" + id);
-  if (opening && d.incident.status === "open" && !d.incident.claimed_by_name) {
-    try {
-      await api("POST", "/api/v1/incidents/" + id + "/steps", { action: "claim" });
-      d = await api("GET", "/api/v1/incidents/" + id);
-    } catch (e) {
-      $("incident-error").textContent = e.message;
-    }
-  }
+  const d = await api("GET", "/api/v1/incidents/" + id);
+  if (id !== state.incidentId) return; // another incident was opened meanwhile
+  state.incident = d.incident;
   const i = d.incident;
+  // Times are the site's (unknown accounts: this browser's), UTC on hover.
+  const zone = state.zone = d.site ? d.site.time_zone : "";
   $("incident-priority").textContent = i.priority;
   $("incident-priority").className = "pri p" + i.priority;
+  $("incident-priority").title = alerts.label(i.priority);
   $("incident-title").textContent = i.title;
-  $("incident-status").textContent = i.status + (i.held_until ? " (on hold until " + fmtTime(i.held_until) + ")" : "");
+  $("incident-status").textContent = i.status + (i.held_until ? " (on hold until " + fmtTime(i.held_until, zone) + ")" : "");
   $("incident-claim").textContent = i.claimed_by_name ? "claimed by " + i.claimed_by_name : "unclaimed";
-  $("incident-opened").textContent = fmtTime(i.opened_at);
+  $("incident-opened").replaceChildren(timeEl(i.opened_at, zone));
   const mine = state.user && i.claimed_by_name === state.user.username;
-  $("claim").hidden = !!i.claimed_by_name;
-  $("take-over").hidden = !i.claimed_by_name || mine;
-  $("release").hidden = !mine;
+  const open = i.status === "open";
+  $("claim").hidden = !open || !!i.claimed_by_name;
+  $("take-over").hidden = !open || !i.claimed_by_name || mine;
+  $("release").hidden = !open || !mine;
   for (const f of ["note-form", "call-form", "dispatch-form", "cancel-form", "notify-form", "hold-form", "resolve-form"]) $(f).hidden = i.status !== "open";
 
   const site = $("site");
@@ -220,7 +215,7 @@ async function loadIncident(opening) {
         $("zone-description").focus();
       });
     }
-    return row([z.zone, fmtTime(z.first_signal_at), fmtTime(z.last_signal_at), z.signals, add]);
+    return row([z.zone, timeEl(z.first_signal_at, zone), timeEl(z.last_signal_at, zone), z.signals, add]);
   }));
   $("contacts").replaceChildren(...d.responding_parties.map(p => { const o = el("option"); o.value = p.name; return o; }));
   // A passcode is checked against a call-list entry that has one; the
@@ -241,34 +236,68 @@ async function loadIncident(opening) {
   // Temporary instructions, above the plan: the site's and the account's.
   $("instructions").replaceChildren(...(d.instructions || []).map(x => {
     const li = el("li", x.text, "instruction");
-    li.append(" ", el("small", "until " + fmtTime(x.until) + " · " + x.created_by));
+    li.append(" ", el("small", "until " + fmtTime(x.until, zone) + " · " + x.created_by));
     return li;
   }));
   $("instruction-form").hidden = i.status !== "open" || !d.site;
   state.incidentSite = d.site ? d.site.id : 0;
 
+  const siteZone = zone;
   fill($("signals").tBodies[0], d.signals.map(s => {
     const raw = el("div", s.raw || s.raw_hex, "raw");
     raw.title = s.raw_hex;
     const zone = s.zone ? s.zone + (s.zone_description ? " " + s.zone_description : "") : "";
-    // Media links (clip, live, snapshot, portal) sent with XML signals;
-    // only http(s) addresses are accepted at ingest.
-    const media = el("span");
-    for (const m of s.modifiers || []) {
-      if (!m.Name.startsWith("media_") || !/^https?:\/\//.test(m.Value)) continue;
-      const a = el("a", m.Name.slice(6), "media");
-      a.href = m.Value; a.target = "_blank"; a.rel = "noopener noreferrer";
-      media.appendChild(a);
-      media.appendChild(document.createTextNode(" "));
-    }
-    const desc = s.description + (s.text ? " — " + s.text : "");
-    return row([fmtTime(s.received_at), s.format + " " + s.event_code + " " + s.qualifier, desc, zone, s.role, media, raw]);
+    // Media links (clip, live, snapshot, portal) sent with XML signals.
+    const desc = s.description + (s.text ? " — " + s.text : "") + (s.test ? " (on test)" : "");
+    const tr = row([timeEl(s.received_at, siteZone), s.format + " " + s.event_code + " " + s.qualifier, desc, zone, s.role, mediaLinks(s.modifiers), raw]);
+    if (s.encrypted) tr.cells[6].prepend(el("div", "AES-encrypted frame; decoded: " + s.format + " " + s.event_code + (s.zone ? " zone " + s.zone : ""), "decoded"));
+    return tr;
   }));
-  fill($("actions").tBodies[0], d.actions.map(a => row([fmtTime(a.at), a.user_name, a.action, a.detail ? JSON.stringify(a.detail) : ""])));
+  fill($("actions").tBodies[0], d.actions.map(a => row([timeEl(a.at, zone), actionWords(a, zone)])));
   const codes = $("resolve-code");
   if (codes.options.length !== d.resolution_codes.length) {
     codes.replaceChildren(...d.resolution_codes.map(c => { const o = el("option", c); o.value = c; return o; }));
   }
+}
+
+// actionWords writes an action log entry as a sentence: "ann called Maria
+// Keyholder: reached", "alarmrx escalated the incident to the
+// supervisors". What the detail holds is the store's; an action this
+// console does not know is written with its name and fields.
+const callResults = { reached: "reached", no_answer: "no answer", voicemail: "left a voicemail", wrong_number: "wrong number", cancelled: "cancelled" };
+const passcodeResults = { passed: "correct", failed: "WRONG", duress: "DURESS" };
+function actionWords(a, zone) {
+  const d = a.detail || {};
+  const who = a.user_name === "system" ? "alarmrx" : a.user_name;
+  const plan = d.plan_step ? " (plan step " + d.plan_step + ")" : "";
+  const note = d.note ? ": " + d.note : "";
+  const min = ns => Math.round(ns / 6e10);
+  const said = {
+    opened: () => "opened the incident" + (d.code ? " on " + d.code : "") + (d.zone ? ", zone " + d.zone : "") + (d.priority ? ", priority " + d.priority : ""),
+    claimed: () => d.from ? "claimed it from " + d.from : "claimed the incident",
+    taken_over: () => "took the incident over" + (d.from ? " from " + d.from : ""),
+    released: () => "released the incident",
+    claim_lapsed: () => (d.user || "the operator") + "'s claim lapsed: nothing done for the claim timeout",
+    held: () => "put the incident on hold until " + fmtTime(d.until, zone) + (d.priority ? ", priority " + d.priority : "") + note,
+    hold_expired: () => "brought the incident back from hold",
+    note: () => "noted: " + (d.note || ""),
+    called: () => "called " + d.contact + (d.result ? ": " + (callResults[d.result] || d.result) : "") + plan + note,
+    dispatched: () => "dispatched " + d.contact + (d.case_number ? ", case " + d.case_number : "") + plan + note,
+    dispatch_cancelled: () => "called off " + d.contact + (d.case_number ? ", case " + d.case_number : "") + note,
+    notified: () => "e-mailed " + d.contact + plan + note,
+    passcode_checked: () => "checked " + d.contact + "'s passcode: " + (passcodeResults[d.result] || d.result) + plan,
+    resolved: () => "resolved the incident as " + String(d.code || "").replaceAll("_", " ") +
+      (d.open_steps && d.open_steps.length ? ", with steps left open (" + d.open_steps.join("; ") + ")" : "") + note,
+    escalated: () => "escalated the incident to the supervisors: unclaimed " + min(d.unclaimed_for) + " min, past priority " + d.priority + "'s " + min(d.threshold) + " min",
+    priority_raised: () => "raised the priority from " + d.from + " to " + d.to + (d.code ? " on " + d.code : ""),
+    runaway: () => "marked a runaway: " + (d.code || "") + (d.zone ? " zone " + d.zone : "") + " keeps repeating",
+    again: () => "heard the signal again" + (d.remote_addr ? " from " + d.remote_addr : ""),
+    restored: () => "saw it restored: " + Object.values(d).join(", "),
+    failed_again: () => "saw it fail again: " + Object.values(d).join(", "),
+  }[a.action];
+  if (said) return who + " " + said();
+  const rest = Object.entries(d).map(([k, v]) => k.replaceAll("_", " ") + " " + (typeof v === "object" ? JSON.stringify(v) : v)).join(", ");
+  return who + " " + a.action.replaceAll("_", " ") + (rest ? ": " + rest : "");
 }
 
 // The action plan: each step with its state. "Log" on a step to do fills
@@ -285,7 +314,7 @@ function showPlan(d) {
     let what = stepStates[s.state];
     if (s.progress) what += (what ? ": " : "") + s.progress;
     if (s.done_by) what += " by " + s.done_by;
-    if (s.done_at && s.state === "done") what += " at " + fmtTime(s.done_at);
+    if (s.done_at && s.state === "done") what += " at " + fmtTime(s.done_at, state.zone);
     li.append(el("span", s.label, "label"), " ", el("span", what, "state"));
     const action = planActions[s.step.kind];
     if (action && (s.state === "pending" || s.state === "in_progress") && d.incident.status === "open") {
@@ -362,8 +391,6 @@ async function loadClients() {
   $("pu-scope").replaceChildren(...scopes.map(([v, label]) => { const o = el("option", label); o.value = v; return o; }));
   if (chosen) $("pu-scope").value = chosen;
 }
-
-function cells(...nodes) { const span = el("span"); span.append(...nodes); return span; }
 
 // contactsButton opens a customer's contacts: roles (billing, HQ viewer…)
 // and who receives the morning report, each at their own address.
@@ -508,7 +535,7 @@ async function loadSignals() {
         } catch (e) { $("signals-error").textContent = e.message; }
       });
     }
-    const tr = row([fmtTime(s.received_at), s.receiver + "/" + s.account, s.description || (s.format + " " + s.event_code), zone,
+    const tr = row([timeEl(s.received_at), s.receiver + "/" + s.account, s.description || (s.format + " " + s.event_code), zone,
       s.handling + (s.test ? " (on test)" : ""), notes, act]);
     tr.dataset.signal = s.id;
     return tr;
@@ -556,9 +583,83 @@ function connectEvents() {
   events.onerror = () => $("live").classList.remove("on");
   events.addEventListener("queue", ev => {
     const e = JSON.parse(ev.data);
-    if (state.view === "queue") loadQueue().catch(() => {});
+    loadQueue().catch(() => {});
     if (state.view === "incident" && (e.incident_id === state.incidentId || e.action === "resync")) loadIncident().catch(() => {});
   });
+}
+
+// Keys, ignored while typing in a field: on the queue j/↓ and k/↑ move
+// the selection, Enter opens it, c claims it; on an incident c claims,
+// n writes a note, r resolves, j opens the next waiting incident, Esc goes
+// back to the queue; ? shows the keys.
+function onKey(ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || !state.user || state.view === "login") return;
+  const t = ev.target;
+  if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) {
+    if (ev.key === "Escape") t.blur();
+    return;
+  }
+  const k = ev.key;
+  if (k === "?") { $("keys").hidden = !$("keys").hidden; ev.preventDefault(); return; }
+  if (state.view === "queue") {
+    const rows = state.queue ? state.queue.queue : [];
+    const at = rows.findIndex(i => i.id === state.selected);
+    if (k === "j" || k === "ArrowDown" || k === "k" || k === "ArrowUp") {
+      if (!rows.length) return;
+      const down = k === "j" || k === "ArrowDown";
+      const next = at < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, at + (down ? 1 : -1)));
+      state.selected = rows[next].id;
+      drawQueue();
+      const tr = $("queue-table").querySelector("tr.selected");
+      if (tr) tr.scrollIntoView({ block: "nearest" });
+    } else if (k === "Enter" && at >= 0) {
+      location.hash = "#/incident/" + state.selected;
+    } else if (k === "c" && at >= 0) {
+      api("POST", "/api/v1/incidents/" + state.selected + "/steps", { action: "claim" }).then(() => loadQueue()).catch(e => { $("queue-error").textContent = e.message; });
+    } else return;
+    ev.preventDefault();
+  } else if (state.view === "incident") {
+    const open = state.incident && state.incident.status === "open";
+    if (k === "c" && open && !$("claim").hidden) step({ action: "claim" });
+    else if (k === "n" && open) $("note-text").focus();
+    else if (k === "r" && open) $("resolve-code").focus();
+    else if (k === "j") nextIncident();
+    else if (k === "Escape") location.hash = "#/queue";
+    else return;
+    ev.preventDefault();
+  }
+}
+
+// nextIncident opens the most urgent incident nobody has claimed, other
+// than this one.
+function nextIncident() {
+  const next = (state.queue ? state.queue.queue : []).find(i => !i.claimed_by && i.id !== state.incidentId);
+  if (next) location.hash = "#/incident/" + next.id;
+}
+
+// The dark theme, for night shifts: the browser's preference until the
+// operator picks one, which this browser keeps.
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  $("theme").textContent = theme === "dark" ? "Light theme" : "Dark theme";
+}
+function initialTheme() {
+  const kept = localStorage.getItem("alarmrx.theme");
+  if (kept === "dark" || kept === "light") return kept;
+  return window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+function soundButton() {
+  $("sound").textContent = alerts.armed ? "Sound on" : "Turn sound on";
+  $("sound").classList.toggle("on", alerts.armed);
+  $("sound").setAttribute("aria-pressed", String(alerts.armed));
+}
+
+function notifyButton() {
+  const p = window.Notification ? Notification.permission : "denied";
+  $("notify").hidden = !window.Notification || p === "granted";
+  $("notify").textContent = p === "denied" ? "Notifications blocked" : "Turn notifications on";
+  $("notify").disabled = p === "denied";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -572,11 +673,8 @@ document.addEventListener("DOMContentLoaded", () => {
       });
       const data = await me.json();
       if (!me.ok) throw new Error(data.error);
-      state.user = data.user; state.csrf = data.csrf_token;
-      $("nav-clients").hidden = state.user.role !== "admin";
-      $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
+      signedIn(data);
       $("password").value = "";
-      connectEvents();
       if (!location.hash || location.hash === "#/login") location.hash = "#/queue"; else route();
     } catch (e) {
       $("login-error").textContent = e.message;
@@ -586,8 +684,20 @@ document.addEventListener("DOMContentLoaded", () => {
     try { await api("POST", "/api/v1/logout"); } catch (e) { /* logged out anyway */ }
     state.user = null;
     if (events) { events.close(); events = null; }
+    alerts.update([]);
     showLogin();
   });
+  applyTheme(initialTheme());
+  $("theme").addEventListener("click", () => {
+    const theme = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+    localStorage.setItem("alarmrx.theme", theme);
+    applyTheme(theme);
+  });
+  soundButton();
+  $("sound").addEventListener("click", () => { if (alerts.armed) alerts.disarm(); else alerts.arm(); soundButton(); });
+  notifyButton();
+  $("notify").addEventListener("click", () => Notification.requestPermission().then(notifyButton));
+  document.addEventListener("keydown", onKey);
   $("claim").addEventListener("click", () => step({ action: "claim" }));
   $("take-over").addEventListener("click", () => step({ action: "take_over" }));
   $("release").addEventListener("click", () => step({ action: "release" }));

@@ -1,49 +1,10 @@
 // The client portal: a small single-page client of /portal/api. Everything
 // shown is written as text, never as HTML.
-"use strict";
+import { $, row, link, button, mediaLinks as media, client, fmtTime } from "./common.js";
 
 const state = { csrf: "", user: null, site: 0 };
-function $(id) { return document.getElementById(id); }
-
-async function api(method, path, body) {
-  const opts = { method, credentials: "same-origin", headers: {} };
-  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
-  const resp = await fetch(path, opts);
-  if (resp.status === 401) { show("login"); throw new Error("not logged in"); }
-  const text = await resp.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!resp.ok) {
-    const err = new Error((data && data.error) || resp.statusText);
-    err.field = (data && data.field) || "";
-    throw err;
-  }
-  return data;
-}
-
-function row(cells) {
-  const tr = document.createElement("tr");
-  for (const c of cells) {
-    const td = document.createElement("td");
-    if (c instanceof Node) td.appendChild(c); else td.textContent = c == null ? "" : String(c);
-    tr.appendChild(td);
-  }
-  return tr;
-}
-function link(text, href) { const a = document.createElement("a"); a.textContent = text; a.href = href; return a; }
-function when(t) { return t ? new Date(t).toLocaleString() : ""; }
-// media shows a signal's video and image links (clip, live, snapshot,
-// portal), opening in a new tab; only http(s) addresses are kept at ingest.
-function media(g) {
-  const span = document.createElement("span");
-  for (const m of g.modifiers || []) {
-    if (!m.Name.startsWith("media_") || !/^https?:\/\//.test(m.Value)) continue;
-    const a = link(m.Name.slice(6), m.Value);
-    a.className = "media"; a.target = "_blank"; a.rel = "noopener noreferrer";
-    span.append(a, " ");
-  }
-  return span;
-}
+const api = client(() => state.csrf, () => show("login"));
+function when(t) { return fmtTime(t); }
 // The rights an account manager may give office staff (store.PortalRights).
 const rights = { "call_list": "call list", "call_list.delete": "remove from call list", "zones": "zone descriptions", "notes": "site notes",
   "reports": "annotate reports", "reports.delete": "delete reports", "schedules": "open/close schedules" };
@@ -52,7 +13,6 @@ function may(right) { return clientManager() || (state.user.rights || []).includ
 // an installer's schedules its technicians' visits.
 function clientManager() { return state.user.kind === "manager" && !state.user.scope.startsWith("installer:"); }
 function installerManager() { return state.user.kind === "manager" && state.user.scope.startsWith("installer:"); }
-function button(text, onclick) { const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.addEventListener("click", onclick); return b; }
 
 function show(view) {
   for (const v of ["login", "sites", "site", "event", "visit"]) $("view-" + v).hidden = v !== view;
@@ -241,7 +201,7 @@ async function loadSite() {
     i.actions.filter(a => a.detail && a.detail.note).map(a => a.user_name + ": " + a.detail.note).join(" · ")])));
   const sigs = await api("GET", "/portal/api/signals?site_id=" + id + "&since=168h");
   $("signals").tBodies[0].replaceChildren(...sigs.signals.map(g => row([when(g.received_at), g.description,
-    g.zone + (g.zone_description ? " " + g.zone_description : ""), media(g), g.test ? "test" : "",
+    g.zone + (g.zone_description ? " " + g.zone_description : ""), media(g.modifiers), g.test ? "test" : "",
     (g.notes || []).map(n => n.user_name + ": " + n.note).join(" · ")])));
   const testRows = [];
   for (const t of s.on_test) {
