@@ -209,7 +209,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		poll(`document.getElementById("tiles").children.length > 5`),
 	))
 	tiles := text(t, bctx, chromedp.ID("tiles"))
-	if !strings.Contains(tiles, "signals/s dc09") || !strings.Contains(tiles, "open incidents") {
+	if !strings.Contains(tiles, "DC-09 (SIA IP): signals/s") || strings.Contains(tiles, "dc09") || !strings.Contains(tiles, "up\nstore") || !strings.Contains(tiles, "open incidents") {
 		t.Fatalf("dashboard tiles %q", tiles)
 	}
 	screenshot(t, bctx, "console-dashboard.png")

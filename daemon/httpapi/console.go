@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/protocols/registry"
+	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
 	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
@@ -165,6 +167,16 @@ func (a *api) setCookie(w http.ResponseWriter, r *http.Request, name, token stri
 
 func (a *api) meView(sess *store.Session) map[string]any {
 	return map[string]any{"user": sess.User, "csrf_token": sess.CSRFToken, "expires_at": sess.ExpiresAt, "console": a.consoleSettings()}
+}
+
+// protocolTitle names a protocol label for people: the registry's title,
+// and the signals the station raises itself (schedules, supervision,
+// duress) as such.
+func protocolTitle(protocol string) string {
+	if protocol == receiver.SyntheticProtocol {
+		return "raised by the station"
+	}
+	return registry.Title(protocol)
 }
 
 // consoleSettings are what the console draws with: the station's clock
@@ -502,6 +514,15 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		return out
 	}
+	// The store is up while every one of its databases (the journal's and
+	// the store's) is: the least of their gauges, not their sum.
+	storeUp := 0.0
+	if mf := byName["alarmrx_store_up"]; mf != nil && len(mf.GetMetric()) > 0 {
+		storeUp = 1
+		for _, m := range mf.GetMetric() {
+			storeUp = min(storeUp, m.GetGauge().GetValue())
+		}
+	}
 	// Supervision arrives with its own metric; until a daemon exports it,
 	// the figure is null rather than a reassuring 0.
 	var supervision any
@@ -515,10 +536,16 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 		a.log.Warn("dashboard: disaster modes", zap.Error(err))
 		disasters = []store.Disaster{}
 	}
+	byProtocol := sumBy("alarmrx_signals_received_total", "protocol")
+	titles := map[string]string{}
+	for p := range byProtocol {
+		titles[p] = protocolTitle(p)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"at":                   a.opts.Now(),
 		"disaster_modes":       disasters,
-		"signals_by_protocol":  sumBy("alarmrx_signals_received_total", "protocol"),
+		"signals_by_protocol":  byProtocol,
+		"protocol_titles":      titles,
 		"replies_by_kind":      sumBy("alarmrx_replies_sent_total", "kind"),
 		"rejected_by_reason":   sumBy("alarmrx_frames_rejected_total", "reason"),
 		"queue_by_priority":    sumBy("alarmrx_queue_incidents", "priority"),
@@ -526,7 +553,7 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 		"connections":          sumBy("alarmrx_connections_active", "")["all"],
 		"runaways":             sumBy("alarmrx_runaways_total", "")["all"],
 		"supervision_failures": supervision,
-		"store_up":             sumBy("alarmrx_store_up", "")["all"],
+		"store_up":             storeUp,
 		"ack_latency_p99_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.99) * 1000,
 		"ack_latency_p50_ms":   histogramQuantile(byName["alarmrx_frame_handling_seconds"], 0.50) * 1000,
 		"visible_p99_ms":       histogramQuantile(byName["alarmrx_queue_visible_seconds"], 0.99) * 1000,

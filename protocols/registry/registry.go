@@ -39,6 +39,8 @@ type Protocol struct {
 	// Name is the listener's protocol: in the configuration and the codec's
 	// Name().
 	Name string
+	// Title is the protocol's name for people (the console's dashboard).
+	Title string
 	// Transports are the ways its signals may come, in the README's order.
 	Transports []Transport
 	// Replies sums up what the codec answers, for the README's table.
@@ -148,6 +150,7 @@ func (p Protocol) MaxFrameBytes(o Options) int {
 var all = []Protocol{
 	{
 		Name:       dc09.Name,
+		Title:      "DC-09 (SIA IP)",
 		Transports: []Transport{TCP, UDP},
 		Replies:    "ACK (*ACK when encrypted), NAK with the receiver's time, DUH; silence on a bad CRC",
 		WrongTransport: Problem{Field: "serial.device",
@@ -157,6 +160,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       surgard.Name,
+		Title:      "Sur-Gard records",
 		Transports: []Transport{TCP, Serial},
 		Replies: "ACK 0x06 only after the commit, NAK 0x15 for a malformed record; " +
 			"silence while the store fails (the receiver keeps buffering)",
@@ -167,6 +171,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       xmlsignal.Name,
+		Title:      "XML signals",
 		Transports: []Transport{TCP, HTTP},
 		Replies:    "AlarmResponse with result code 0, or 10 for a repeat; 1, 2, 3, 4, 7 when refused; 5 while the store fails",
 		WrongTransport: Problem{
@@ -183,6 +188,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       manitou.Name,
+		Title:      "Manitou XML",
 		Transports: []Transport{TCP},
 		Replies:    "Ack with a RawNo once stored; Nak with the failing signal's Index and a Code when refused, 30 while the store fails (the sender resends)",
 		WrongTransport: Problem{
@@ -197,6 +203,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       masxml.Name,
+		Title:      "MASXML",
 		Transports: []Transport{TCP},
 		Replies:    "AckNakClass with ResultCode 0 once stored; 1 (poorly formed) or 9 (invalid) when refused; 10 while the store fails (the sender resends)",
 		WrongTransport: Problem{
@@ -212,6 +219,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       microkey.Name,
+		Title:      "Micro Key XML",
 		Transports: []Transport{TCP},
 		Replies:    "Response with Status ACK once stored, NAK with an Error text when refused or while the store fails (the sender resends)",
 		WrongTransport: Problem{
@@ -227,6 +235,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       sos.Name,
+		Title:      "SOS XML",
 		Transports: []Transport{TCP},
 		Replies:    "alarmresponse (pingresponse) with status 0 once stored; 1, 2, 3, 4, 7, 9 or 100 when refused; 5 while the store fails (the sender uses its failover)",
 		WrongTransport: Problem{
@@ -246,6 +255,7 @@ var all = []Protocol{
 	},
 	{
 		Name:       sentinel.Name,
+		Title:      "Sentinel XML",
 		Transports: []Transport{TCP},
 		Replies:    "ACK 0x06 once stored, and to a ping (0x06 0x14); NAK 0x15 for a malformed line and while the store fails (the sender resends)",
 		WrongTransport: Problem{
@@ -286,6 +296,15 @@ func RebuildDetail(protocol string, stored []byte) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return p.RebuildDetail(stored)
+}
+
+// Title is the name for people of protocol; a name not in the registry is
+// returned as it is.
+func Title(protocol string) string {
+	if p, ok := Lookup(protocol); ok && p.Title != "" {
+		return p.Title
+	}
+	return protocol
 }
 
 // Names returns the protocols' names in the registry's order.

@@ -550,7 +550,7 @@ async function loadDashboard() {
   const sum = o => Object.values(o || {}).reduce((a, b) => a + b, 0);
   const tiles = [];
   for (const [proto, n] of Object.entries(d.signals_by_protocol)) {
-    tiles.push(["signals/s " + proto, rate(n, prev && prev.signals_by_protocol[proto]).toFixed(1)]);
+    tiles.push([((d.protocol_titles || {})[proto] || proto) + ": signals/s", rate(n, prev && prev.signals_by_protocol[proto]).toFixed(1)]);
   }
   tiles.push(["ACKs/s", rate(d.replies_by_kind.ack || 0, prev && prev.replies_by_kind.ack).toFixed(1)]);
   tiles.push(["NAKs total", d.replies_by_kind.nak || 0]);
