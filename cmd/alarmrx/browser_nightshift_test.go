@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,4 +162,49 @@ func TestConsoleNightShiftInBrowser(t *testing.T) {
 		t.Errorf("dark theme fire row %s", got)
 	}
 	screenshot(t, bctx, "console-queue-dark.png")
+}
+
+// TestSignalLogInBrowser: a supervisor commissioning a panel watches the
+// live signal log: a frame arriving is shown at once, and a frame with a
+// bad CRC is shown rejected, with the reason; "rejected only" and the
+// listener filter offers the listeners heard. Only supervisors and admins
+// have the page.
+func TestSignalLogInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 60*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	must(t, st.CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
+		"sue's long password", store.Actor{Name: "setup"}))
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		poll(`!document.getElementById("nav-log").hidden`),
+		chromedp.Click(chromedp.ID("nav-log")),
+		chromedp.WaitVisible(chromedp.ID("view-log")),
+	))
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "5501", "--data", "#5501|Nri1/BA003"); code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errs)
+	}
+	conn, err := net.Dial("tcp", d.Addrs()[0].TCP)
+	must(t, err)
+	defer conn.Close()
+	// A DC-09 frame whose CRC is wrong: NAKed and stored as rejected.
+	_, err = conn.Write([]byte("\n00000026\"SIA-DCS\"0007L0#5502[#5502|Nri1/BA004]\r"))
+	must(t, err)
+	must(t, chromedp.Do(bctx,
+		poll(`document.querySelectorAll("#log tbody tr").length === 2`),
+		poll(`document.querySelector("#log tbody tr.frame-rejected td:nth-child(6)").textContent.startsWith("rejected: ")`),
+		poll(`[...document.querySelectorAll("#log tbody tr.frame-accepted td:nth-child(4)")].map(c => c.textContent).join() === "5501"`),
+		chromedp.Click(chromedp.ID("log-rejected")),
+		poll(`document.querySelectorAll("#log tbody tr").length === 1 && document.querySelector("#log tbody tr").className === "frame-rejected"`),
+		chromedp.Click(chromedp.ID("log-rejected")),
+		poll(`[...document.querySelectorAll("#log-listener option")].some(o => o.value === "dc09-main")`),
+	))
+	reason := text(t, bctx, chromedp.CSS(`#log tbody tr.frame-rejected td:nth-child(6)`))
+	if !strings.Contains(reason, "crc") {
+		t.Errorf("rejected frame's result %q: want the CRC reason", reason)
+	}
+	screenshot(t, bctx, "console-signal-log.png")
 }

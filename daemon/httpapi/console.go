@@ -81,8 +81,9 @@ var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me",
 	"/api/v1/signals", "/api/v1/instructions"}
 
 // supervisorPaths need a supervisor (or an admin): switching disaster
-// modes on and off.
-var supervisorPaths = []string{"/api/v1/disasters"}
+// modes on and off, and the frames as received (the console's live signal
+// log, for commissioning panels).
+var supervisorPaths = []string{"/api/v1/disasters", "/api/v1/frames"}
 
 type actorKey struct{}
 type sessionKey struct{}

@@ -249,6 +249,13 @@ func TestDisasterEndpoints(t *testing.T) {
 	if code := ann.call("POST", "/api/v1/disasters", body, &e, true); code != http.StatusForbidden {
 		t.Fatalf("an operator switching a mode on: %d", code)
 	}
+	// The live signal log's frames: supervisors, not operators.
+	if code := ann.call("GET", "/api/v1/frames?order=desc&limit=10", nil, nil, false); code != http.StatusForbidden {
+		t.Fatalf("frames for an operator: %d", code)
+	}
+	if code := sue.call("GET", "/api/v1/frames?order=desc&limit=10", nil, nil, false); code != http.StatusOK {
+		t.Fatalf("frames for a supervisor: %d", code)
+	}
 	var d store.Disaster
 	if code := sue.call("POST", "/api/v1/disasters", body, &d, true); code != http.StatusCreated || d.StartedBy != "sue" {
 		t.Fatalf("on: %d %+v", code, d)

@@ -17,7 +17,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -40,6 +40,7 @@ async function route() {
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/clients") { show("clients"); return loadClients(); }
   if (hash === "#/signals") { show("signals"); return loadSignals(); }
+  if (hash === "#/log") { show("log"); startLog(); state.timers.push(setInterval(tailLog, 1000)); return; }
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
   show("queue");
   await loadQueue();
@@ -51,6 +52,7 @@ function signedIn(me) {
   state.user = me.user; state.csrf = me.csrf_token || "";
   $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
   $("nav-clients").hidden = state.user.role !== "admin";
+  $("nav-log").hidden = state.user.role === "operator";
   if (me.console) { setClock(me.console.clock); alerts.setLabels(me.console.priority_labels); }
   connectEvents();
   if (!state.ageTimer) state.ageTimer = setInterval(renderAges, 1000);
@@ -575,6 +577,53 @@ async function loadDashboard() {
   state.dashPrev = d;
 }
 
+// The live signal log: the newest frames, then every frame after them
+// once a second, kept to the last 500; shown by listener and result here,
+// by account at the server.
+const logKeep = 500;
+const log = { frames: [], after: 0, started: false, account: "", paused: false, busy: false };
+function startLog() {
+  log.frames = []; log.after = 0; log.started = false; log.account = $("log-account").value.trim();
+  tailLog();
+}
+async function tailLog() {
+  if (log.busy || log.paused || state.view !== "log") return;
+  log.busy = true;
+  try {
+    const acct = log.account ? "&account=" + encodeURIComponent(log.account) : "";
+    const d = log.started
+      ? await api("GET", "/api/v1/frames?order=asc&limit=500&after_id=" + log.after + acct)
+      : await api("GET", "/api/v1/frames?order=desc&limit=200" + acct);
+    const got = log.started ? d.frames.reverse() : d.frames;
+    log.started = true;
+    if (got.length) log.after = Math.max(log.after, ...got.map(f => f.id));
+    log.frames = got.concat(log.frames).slice(0, logKeep);
+    $("log-error").textContent = "";
+    drawLog();
+  } catch (e) { $("log-error").textContent = e.message; }
+  finally { log.busy = false; }
+}
+function drawLog() {
+  const listener = $("log-listener").value, rejected = $("log-rejected").checked;
+  const names = [...new Set(log.frames.map(f => f.listener))].sort();
+  const sel = $("log-listener");
+  if ([...sel.options].slice(1).map(o => o.value).join("|") !== names.join("|")) {
+    sel.replaceChildren(sel.options[0], ...names.map(n => { const o = el("option", n); o.value = n; return o; }));
+    sel.value = names.includes(listener) ? listener : "";
+  }
+  const shown = log.frames.filter(f => (!listener || f.listener === listener) && (!rejected || f.status === "rejected"));
+  $("log-count").textContent = shown.length + " of the last " + log.frames.length;
+  fill($("log").tBodies[0], shown.map(f => {
+    const raw = el("div", f.raw || f.raw_hex, "raw");
+    raw.title = f.raw_hex;
+    const result = f.status === "rejected" ? "rejected: " + String(f.reason || "").replaceAll("_", " ") : f.status;
+    const tr = row([timeEl(f.received_at), f.listener + " (" + f.transport + ")", f.remote_addr, f.account,
+      [f.protocol, f.kind, f.encrypted ? "AES" : "", f.sequence ? "seq " + f.sequence : ""].filter(Boolean).join(" "), result, raw]);
+    tr.className = "frame-" + f.status;
+    return tr;
+  }));
+}
+
 let events = null;
 function connectEvents() {
   if (events) return;
@@ -698,6 +747,15 @@ document.addEventListener("DOMContentLoaded", () => {
   notifyButton();
   $("notify").addEventListener("click", () => Notification.requestPermission().then(notifyButton));
   document.addEventListener("keydown", onKey);
+  $("log-filter").addEventListener("submit", ev => { ev.preventDefault(); startLog(); });
+  $("log-account").addEventListener("change", startLog);
+  $("log-listener").addEventListener("change", drawLog);
+  $("log-rejected").addEventListener("change", drawLog);
+  $("log-pause").addEventListener("click", () => {
+    log.paused = !log.paused;
+    $("log-pause").textContent = log.paused ? "Resume" : "Pause";
+    $("log-pause").setAttribute("aria-pressed", String(log.paused));
+  });
   $("claim").addEventListener("click", () => step({ action: "claim" }));
   $("take-over").addEventListener("click", () => step({ action: "take_over" }));
   $("release").addEventListener("click", () => step({ action: "release" }));
