@@ -167,7 +167,8 @@ func TestClaimTakeOverLapseHoldAndResolve(t *testing.T) {
 	}
 	out, err = f.s.Act(ctx, medical, f.op2, Step{Action: "hold", HoldFor: Duration(10 * time.Minute), NewPriority: 2, Note: "calling back"}, rules)
 	must(t, err)
-	if out.Incident.Priority != 2 || out.Incident.ClaimedBy != nil || out.Incident.HeldUntil == nil {
+	// The hold keeps Bob's claim: the incident comes back his.
+	if out.Incident.Priority != 2 || out.Incident.ClaimedByName != "bob" || out.Incident.HeldUntil == nil {
 		t.Fatalf("hold: %+v", out.Incident)
 	}
 	ids, _ = f.queue(t)
@@ -178,7 +179,7 @@ func TestClaimTakeOverLapseHoldAndResolve(t *testing.T) {
 	lapsed, unheld, err := f.s.SweepQueue(ctx, f.clock.Now(), rules.ClaimTimeout)
 	must(t, err)
 	if unheld != 1 || lapsed != 1 {
-		t.Fatalf("sweep: lapsed %d (Ann's claim, idle 10m) unheld %d", lapsed, unheld)
+		t.Fatalf("sweep: lapsed %d (Ann's claim, idle 10m; not Bob's, held until now) unheld %d", lapsed, unheld)
 	}
 	ids, prios := f.queue(t)
 	if len(ids) != 2 || ids[1] != medical || prios[1] != 2 {
