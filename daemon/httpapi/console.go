@@ -69,6 +69,9 @@ func (o *ConsoleOptions) setDefaults() {
 	if o.AgeCritical <= o.AgeWarn {
 		o.AgeCritical = 3 * o.AgeWarn
 	}
+	if o.Clock == "" {
+		o.Clock = "24h"
+	}
 }
 
 // sessionCookie is the name of the console's session cookie.
@@ -180,21 +183,23 @@ func protocolTitle(protocol string) string {
 	return registry.Title(protocol)
 }
 
-// consoleSettings are what the console draws with: the station's clock
-// (24h or 12h) and what each priority is by default, from the categories'
-// own (fire 1 … information 9), for the tab title and the alerts.
-func (a *api) consoleSettings() map[string]any {
+// priorityLabels say what each priority 1–9 is by default: the label of
+// the first category at it (fire 1 … opening/closing 9), for the
+// console's tab title and alerts.
+var priorityLabels = func() []string {
 	labels := make([]string, 10)
 	for _, c := range protocols.Categories() {
 		if p := c.DefaultPriority(); c != protocols.CategoryUnknown && labels[p] == "" {
 			labels[p] = c.Label()
 		}
 	}
-	clock := a.opts.Console.Clock
-	if clock == "" {
-		clock = "24h"
-	}
-	return map[string]any{"clock": clock, "priority_labels": labels[1:]}
+	return labels[1:]
+}()
+
+// consoleSettings are what the console draws with: the station's clock
+// (24h or 12h) and what each priority is.
+func (a *api) consoleSettings() map[string]any {
+	return map[string]any{"clock": a.opts.Console.Clock, "priority_labels": priorityLabels}
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) {
