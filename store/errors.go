@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/alarmrx/alarmrx/store/core"
+	"github.com/alarmrx/alarmrx/store/records"
 )
 
 // Errors of refused changes and lookups (store/core), under their names
@@ -41,6 +42,13 @@ type Actor = core.Actor
 
 // MaxListLimit caps one page of any list.
 const MaxListLimit = core.MaxListLimit
+
+// MaxListIDs caps the ids one record list may be asked for, and
+// MaxSearch its search text.
+const (
+	MaxListIDs = records.MaxListIDs
+	MaxSearch  = records.MaxSearch
+)
 
 // WithActorName makes record changes made with ctx carry who made them
 // (created_by, updated_by): a portal user's name, or a station user's.

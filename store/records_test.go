@@ -459,3 +459,70 @@ func TestPortalLoginIsScopedByIdentifier(t *testing.T) {
 		t.Fatalf("audit %+v", audit[0])
 	}
 }
+
+// TestRecordSearchFindsSitesByCustomerAndAccount: the record pages search
+// on the server. A site is found by its name, its customer's name and its
+// accounts' numbers, in any case; % and _ are only themselves; the roots
+// of the customer tree and a page's referenced ids are one request each.
+func TestRecordSearchFindsSitesByCustomerAndAccount(t *testing.T) {
+	f := newRecordsFixture(t)
+	ctx := context.Background()
+	acct := &Account{Receiver: 1, Number: "4711", SiteID: f.site2.ID, SystemType: "intrusion"}
+	must(t, f.s.Accounts.Create(ctx, acct))
+	odd := &Site{CustomerID: f.site.CustomerID, Name: "100% Fitness_club"}
+	must(t, f.s.Sites.Create(ctx, odd))
+	siteNames := func(o ListOptions) string {
+		t.Helper()
+		list, err := f.s.Sites.List(ctx, o)
+		must(t, err)
+		var out []string
+		for _, s := range list {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, c := range []struct{ q, want string }{
+		{"main st", "Branch 7 Main St"},
+		{"BANK NORTH", "North depot"},                       // the customer's name
+		{"branch 7", "Branch 7 Main St, 100% Fitness_club"}, // the site's, and its customer's
+		{"4711", "North depot"},                             // an account's number
+		{"100%", "100% Fitness_club"},
+		{"0% f", "100% Fitness_club"},
+		{"%", "100% Fitness_club"}, // a literal %, not every site
+		{"n_st", ""},               // _ is not any character ("Main St")
+		{"s_c", "100% Fitness_club"},
+		{"nowhere", ""},
+	} {
+		if got := siteNames(ListOptions{Search: c.q}); got != c.want {
+			t.Errorf("sites q=%q: %q, want %q", c.q, got, c.want)
+		}
+	}
+	if got := siteNames(ListOptions{Search: "branch", Limit: 1}); got != "Branch 7 Main St" {
+		t.Errorf("first page of one: %q", got)
+	}
+	if got := siteNames(ListOptions{Search: "branch", AfterID: f.site.ID}); got != "100% Fitness_club" {
+		t.Errorf("the page after the first: %q", got)
+	}
+	if got := siteNames(ListOptions{IDs: []int64{odd.ID, f.site2.ID}}); got != "North depot, 100% Fitness_club" {
+		t.Errorf("by ids: %q", got)
+	}
+	roots, err := f.s.Customers.List(ctx, ListOptions{Where: map[string]any{"parent_id": "none"}})
+	must(t, err)
+	if len(roots) != 1 || roots[0].Name != "Bank HQ" {
+		t.Errorf("roots of the customer tree: %+v", roots)
+	}
+	below, err := f.s.Customers.List(ctx, ListOptions{Where: map[string]any{"parent_id": strconv.FormatInt(roots[0].ID, 10)}})
+	must(t, err)
+	if len(below) != 1 || below[0].Name != "Bank North" {
+		t.Errorf("below the HQ: %+v", below)
+	}
+	accts, err := f.s.Accounts.List(ctx, ListOptions{Search: "depot"})
+	must(t, err)
+	if len(accts) != 1 || accts[0].Number != "4711" {
+		t.Errorf("accounts by their site's name: %+v", accts)
+	}
+	var fe *FieldError
+	if _, err := f.s.Sites.List(ctx, ListOptions{Search: strings.Repeat("x", MaxSearch+1)}); !errors.As(err, &fe) || fe.Field != "q" {
+		t.Errorf("an over-long search: %v", err)
+	}
+}

@@ -88,6 +88,15 @@ var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me",
 // log, for commissioning panels).
 var supervisorPaths = []string{"/api/v1/disasters", "/api/v1/frames"}
 
+// supervisorRecordPaths, with the record routes (recordRoutes), are the
+// console's record pages: supervisors keep the station's customers, sites,
+// accounts, call lists and authorities, put accounts on and off test and
+// import files of records. Station users, portal users and portal
+// identifiers stay with admins.
+var supervisorRecordPaths = []string{"/api/v1/accounts/{id}/tests", "/api/v1/accounts/{id}/tests/off",
+	"/api/v1/accounts/{id}/test-results", "/api/v1/accounts/import", "/api/v1/sites/import", "/api/v1/customers/import",
+	"/api/v1/sites/{id}/systems", "/api/v1/accounts/{id}/unprogrammed-zones", "/api/v1/receivers"}
+
 type actorKey struct{}
 type sessionKey struct{}
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -219,6 +220,9 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			need = store.RoleSupervisor
 		}
+	}
+	if a.recordPaths[path] || slices.Contains(supervisorRecordPaths, path) {
+		need = store.RoleSupervisor
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h := r.Header.Get("Authorization"); h != "" || a.opts.Station == nil {

@@ -89,7 +89,7 @@ func recordRoutes[T any](a *api, path string, recs Table[T]) []route {
 			}
 			list, err := recs.List(r.Context(), opts)
 			a.respondItems(w, list, err)
-		}, append(recs.Filters(), pageQuery...)},
+		}, append(recs.Filters(), append(slices.Clone(pageQuery), "q", "ids")...)},
 		{"POST", path, func(w http.ResponseWriter, r *http.Request) {
 			rec := new(T)
 			if !decodeBody(w, r, rec) {
@@ -412,6 +412,23 @@ func (a *api) listOptions(w http.ResponseWriter, r *http.Request, filters []stri
 	o := store.ListOptions{Where: map[string]any{}}
 	for key, vals := range q {
 		switch key {
+		case "q":
+			if len(vals[0]) > store.MaxSearch {
+				writeError(w, http.StatusBadRequest, key, "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
+				return o, false
+			}
+			o.Search = vals[0]
+			continue
+		case "ids":
+			for _, v := range strings.Split(vals[0], ",") {
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err != nil || n < 1 || len(o.IDs) == store.MaxListIDs {
+					writeError(w, http.StatusBadRequest, key, "ids is a list of at most "+strconv.Itoa(store.MaxListIDs)+" positive ids separated by commas")
+					return o, false
+				}
+				o.IDs = append(o.IDs, n)
+			}
+			continue
 		case "after_id", "limit":
 			n, err := strconv.ParseInt(vals[0], 10, 64)
 			if err != nil || n < 0 || (key == "limit" && (n < 1 || n > store.MaxListLimit)) {

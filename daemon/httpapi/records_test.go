@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -356,3 +357,60 @@ func TestOnTestAPI(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSupervisorsKeepRecordsWithSearch: the console's record pages. A
+// supervisor lists sites by a search on the server (a customer's name
+// finds its sites), pages on, reads a page's customers by their ids and
+// edits a site; an operator may not; station users stay with admins.
+func TestSupervisorsKeepRecordsWithSearch(t *testing.T) {
+	s := newStationServer(t)
+	s.post("/api/v1/users", map[string]any{"username": "sue", "role": "supervisor", "password": "sue's long password"}, nil)
+	s.post("/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	sue, _ := s.login(t, "sue", "sue's long password")
+	ann, _ := s.login(t, "ann", "ann's long password")
+	acme := s.mustCreate("/api/v1/customers", map[string]any{"name": "Acme Stores"})
+	other := s.mustCreate("/api/v1/customers", map[string]any{"name": "Other"})
+	var ids []int64
+	for i := range 3 {
+		ids = append(ids, s.mustCreate("/api/v1/sites", map[string]any{"customer_id": acme, "name": fmt.Sprintf("Store %d", i+1)}))
+	}
+	s.mustCreate("/api/v1/sites", map[string]any{"customer_id": other, "name": "Depot"})
+	type page struct {
+		Items []store.Site `json:"items"`
+	}
+	var p page
+	if code := sue.call("GET", "/api/v1/sites?q=ACME&limit=2", nil, &p, false); code != http.StatusOK || len(p.Items) != 2 || p.Items[0].ID != ids[0] {
+		t.Fatalf("first page: %d %+v", code, p)
+	}
+	if code := sue.call("GET", fmt.Sprintf("/api/v1/sites?q=acme&limit=2&after_id=%d", p.Items[1].ID), nil, &p, false); code != http.StatusOK || len(p.Items) != 1 || p.Items[0].Name != "Store 3" {
+		t.Fatalf("second page: %d %+v", code, p)
+	}
+	var cs struct {
+		Items []store.Customer `json:"items"`
+	}
+	if code := sue.call("GET", fmt.Sprintf("/api/v1/customers?ids=%d,%d", other, acme), nil, &cs, false); code != http.StatusOK || len(cs.Items) != 2 || cs.Items[0].Name != "Acme Stores" {
+		t.Fatalf("customers by ids: %d %+v", code, cs)
+	}
+	var e apiError
+	for _, bad := range []string{"ids=1,x", "ids=" + strings.Repeat("1,", store.MaxListIDs) + "1", "q=" + strings.Repeat("x", store.MaxSearch+1)} {
+		if code := sue.call("GET", "/api/v1/customers?"+bad, nil, &e, false); code != http.StatusBadRequest || (e.Field != "ids" && e.Field != "q") {
+			t.Errorf("%.40s: %d %+v", bad, code, e)
+		}
+	}
+	if code := sue.call("PUT", fmt.Sprintf("/api/v1/sites/%d", ids[0]), map[string]any{"customer_id": acme, "name": "Store 1", "time_zone": "Mars/Olympus"}, &e, true); code != http.StatusBadRequest || e.Field != "time_zone" {
+		t.Fatalf("a bad time zone: %d %+v", code, e)
+	}
+	var site store.Site
+	if code := sue.call("PUT", fmt.Sprintf("/api/v1/sites/%d", ids[0]), map[string]any{"customer_id": acme, "name": "Store 1 (mall)"}, &site, true); code != http.StatusOK || site.UpdatedBy != "station:sue" {
+		t.Fatalf("a supervisor's edit: %d %+v", code, site)
+	}
+	if code := ann.call("GET", "/api/v1/sites?q=acme", nil, nil, false); code != http.StatusForbidden {
+		t.Errorf("an operator listing sites: %d", code)
+	}
+	if code := sue.call("GET", "/api/v1/users", nil, nil, false); code != http.StatusForbidden {
+		t.Errorf("a supervisor listing station users: %d", code)
+	}
+	if code := sue.call("POST", fmt.Sprintf("/api/v1/customers/%d/identifier/regenerate", acme), nil, nil, true); code != http.StatusForbidden {
+		t.Errorf("a supervisor giving a customer a new portal identifier: %d", code)
+	}
+}

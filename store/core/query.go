@@ -22,6 +22,12 @@ func (w *Where) Add(cond string, arg any) {
 	w.args = append(w.args, arg)
 }
 
+// AddN adds a condition with as many "?" as args.
+func (w *Where) AddN(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
 // Finish appends the clause, the order and the limit (ClampLimit) to q.
 func (w *Where) Finish(q, orderBy string, limit int) (string, []any) {
 	if len(w.conds) > 0 {

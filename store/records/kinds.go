@@ -273,9 +273,17 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			}
 			return nil
 		},
-		Filters:  []string{"parent_id", "identifier"},
-		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		Stamps:   func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
+		Filters: []string{"parent_id", "identifier"},
+		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter,
+			// parent_id=none lists the customers at the top of their trees.
+			"parent_id": func(v string) (string, any) {
+				if v == "none" {
+					return "parent_id IS NULL AND ? = 0", 0
+				}
+				return "parent_id = ?", v
+			}},
+		Search: LikeAny("name", "billing_name", "identifier", "billing_email"),
+		Stamps: func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
 	})
 	k.Installers = New(db, o.Now, &Table[Installer]{
 		Name: "installers", Label: "installer",
@@ -297,6 +305,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		},
 		Filters:  []string{"identifier"},
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
+		Search:   LikeAny("name", "identifier", "phone", "email"),
 		Stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	})
 	k.Technicians = New(db, o.Now, &Table[Technician]{
@@ -314,6 +323,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
 		},
 		Filters: []string{"installer_id"},
+		Search:  LikeAny("name", "phone", "email"),
 		Stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
 	})
 	k.Sites = New(db, o.Now, &Table[Site]{
@@ -331,7 +341,12 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		Check:    CheckSite,
 		Filters:  []string{"customer_id", "installer_id", "identifier"},
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		Stamps:   func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
+		// A site is found by its own fields, its customer's name and its
+		// accounts' numbers: a clerk searching "Acme" wants Acme's stores.
+		Search: LikeAny("name", "address", "identifier") +
+			" OR customer_id IN (SELECT id FROM customers WHERE " + LikeAny("name") + ")" +
+			" OR id IN (SELECT site_id FROM accounts WHERE " + LikeAny("number") + ")",
+		Stamps: func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
 	})
 	k.Accounts = New(db, o.Now, &Table[Account]{
 		Name: "accounts", Label: "account",
@@ -354,6 +369,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		ID:      func(a *Account) *int64 { return &a.ID },
 		Check:   k.CheckAccount,
 		Filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
+		Search:  LikeAny("number") + " OR site_id IN (SELECT id FROM sites WHERE " + LikeAny("name") + ")",
 		Redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
@@ -396,6 +412,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return nil
 		},
 		Filters: []string{"account_id"},
+		Search:  LikeAny("number", "description"),
 		Written: o.ZoneWritten,
 		Stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
 	})
@@ -448,6 +465,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id"},
+		Search:  LikeAny("name", "role"),
 		Secrets: []string{"passcode", "duress_passcode"},
 		Redact: func(p *RespondingParty) {
 			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
@@ -474,6 +492,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id", "kind"},
+		Search:  LikeAny("name"),
 		Stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	})
 }

@@ -40,6 +40,10 @@ type Table[T any] struct {
 	// FilterAs maps a filter to the condition (one "?") and value it
 	// stands for (identifier compares identifier_key).
 	FilterAs map[string]func(string) (cond string, value any)
+	// Search is the condition ListOptions.Search selects by: each "?" in
+	// it takes the search text as a LIKE pattern (Like), lower-cased.
+	// "" when the records are not searchable.
+	Search string
 	// Written, when set, runs inside the change's transaction once the row
 	// is written; old or rec is nil on create or delete.
 	Written func(ctx context.Context, tx *sql.Tx, old, rec *T) error
@@ -82,9 +86,37 @@ func New[T any](db Engine, now func() time.Time, t *Table[T]) *Records[T] {
 // ListOptions select records: Where maps filter columns (see Filters) to
 // values; AfterID and Limit page through by id.
 type ListOptions struct {
-	Where   map[string]any
+	Where map[string]any
+	// Search keeps the records whose searched fields (Table.Search) hold
+	// the text, in any case.
+	Search string
+	// IDs (at most MaxListIDs) keeps only these records: a page of sites
+	// reads its customers' names in one request.
+	IDs     []int64
 	AfterID int64
 	Limit   int
+}
+
+// MaxListIDs caps ListOptions.IDs, and MaxSearch the search text.
+const (
+	MaxListIDs = 200
+	MaxSearch  = 100
+)
+
+// Like makes a LIKE pattern (with ESCAPE '\') that finds text anywhere
+// in a lower-cased column.
+func Like(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+	return "%" + r.Replace(strings.ToLower(strings.TrimSpace(text))) + "%"
+}
+
+// LikeAny is a Search condition over columns: any of them holds the text.
+func LikeAny(cols ...string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = "lower(" + c + ") LIKE ? ESCAPE '\\'"
+	}
+	return strings.Join(parts, " OR ")
 }
 
 // Filters are the columns List accepts in ListOptions.Where.
@@ -158,6 +190,30 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 		if !slices.Contains(r.t.Filters, col) {
 			return nil, core.Invalid(col, "is not a filter of %s records", r.t.Label)
 		}
+	}
+	if text := strings.TrimSpace(o.Search); text != "" {
+		if r.t.Search == "" {
+			return nil, core.Invalid("q", "%s records cannot be searched", r.t.Label)
+		}
+		if len(text) > MaxSearch {
+			return nil, core.Invalid("q", "is longer than %d characters", MaxSearch)
+		}
+		pattern := Like(text)
+		args := make([]any, strings.Count(r.t.Search, "?"))
+		for i := range args {
+			args[i] = pattern
+		}
+		w.AddN("("+r.t.Search+")", args...)
+	}
+	if len(o.IDs) > 0 {
+		if len(o.IDs) > MaxListIDs {
+			return nil, core.Invalid("ids", "lists more than %d ids", MaxListIDs)
+		}
+		args := make([]any, len(o.IDs))
+		for i, id := range o.IDs {
+			args[i] = id
+		}
+		w.AddN("id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
 	}
 	if o.AfterID > 0 {
 		w.Add("id > ?", o.AfterID)
