@@ -3,10 +3,12 @@
 // HTML, so nothing a panel sends can run in an operator's browser.
 import { $, el, row, fill, cells, mediaLinks, client, setClock, fmtTime, timeEl } from "./common.js";
 import { Alerts } from "./alerts.js";
+import { Records } from "./records.js";
 
 const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [], selected: 0, zone: "" };
 const api = client(() => state.csrf, () => showLogin());
 const alerts = new Alerts("alarmrx console");
+let records = null;
 
 function pri(p) { return el("span", p, "pri p" + p); }
 
@@ -17,7 +19,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log", "records"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -39,6 +41,11 @@ async function route() {
   const m = hash.match(/^#\/incident\/(\d+)$/);
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/clients") { show("clients"); return loadClients(); }
+  if (hash.startsWith("#/records")) {
+    show("records");
+    if (!records) records = new Records(api, () => state.csrf);
+    return records.route(hash);
+  }
   if (hash === "#/signals") { show("signals"); return loadSignals(); }
   if (hash === "#/log") { show("log"); startLog(); state.timers.push(setInterval(tailLog, 1000)); return; }
   if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
@@ -53,6 +60,7 @@ function signedIn(me) {
   $("whoami").textContent = state.user.username + " (" + state.user.role + ")";
   $("nav-clients").hidden = state.user.role !== "admin";
   $("nav-log").hidden = state.user.role === "operator";
+  $("nav-records").hidden = state.user.role === "operator";
   if (me.console) { setClock(me.console.clock); alerts.setLabels(me.console.priority_labels); }
   connectEvents();
   if (!state.ageTimer) state.ageTimer = setInterval(renderAges, 1000);

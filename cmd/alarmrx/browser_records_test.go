@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/store"
+	"github.com/chromedp/chromedp"
+)
+
+// TestRecordPagesInBrowser: a supervisor keeps the station's records in
+// the console, on a station of 10,000 sites. The sites list pages on the
+// server and a search for a customer's name finds its 120 stores, 50 a
+// page; the customers are a tree that opens level by level. A new site
+// with a bad time zone is refused at that field, then created; an edit is
+// saved; an account is put on test and taken off from its page; a zone is
+// added from the account and deleted; and a file of sites is checked, its
+// bad rows shown by line, and imported.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-records-*.png.
+func TestRecordPagesInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 120*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	hq := &store.Customer{Name: "Acme Stores HQ", Identifier: "+15550100"}
+	must(t, st.Customers.Create(ctx, hq))
+	north := &store.Customer{Name: "Acme North region", ParentID: &hq.ID, Identifier: "+15550101"}
+	must(t, st.Customers.Create(ctx, north))
+	must(t, st.Customers.Create(ctx, &store.Customer{Name: "Other chain", Identifier: "+15550200"}))
+	var csv strings.Builder
+	csv.WriteString("identifier,name,customer,address,time_zone\n")
+	for i := 1; i <= 10000; i++ {
+		if i <= 120 {
+			fmt.Fprintf(&csv, "+1555%06d,Store %03d,+15550101,%d Main St,America/Chicago\n", i, i, i)
+		} else {
+			fmt.Fprintf(&csv, "+1555%06d,Unit %05d,+15550200,%d Side Rd,America/New_York\n", i, i, i)
+		}
+	}
+	rep, err := st.ImportSites(ctx, strings.NewReader(csv.String()), false)
+	must(t, err)
+	if rep.Created != 10000 {
+		t.Fatalf("import: %+v", rep)
+	}
+	stores, err := st.Sites.List(ctx, store.ListOptions{Where: map[string]any{"customer_id": north.ID}, Limit: 1})
+	must(t, err)
+	store1 := stores[0]
+	acct := &store.Account{Receiver: 1, Number: "5101", SiteID: store1.ID, SystemType: "intrusion"}
+	must(t, st.Accounts.Create(ctx, acct))
+	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: store1.ID, Position: 1, Name: "Maria Keyholder", Phones: store.Strings{"+1 555 0142"}}))
+	must(t, st.CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
+		"sue's long password", store.Actor{Name: "setup"}))
+	base := "http://" + d.HTTPAddr()
+	rows := `document.querySelectorAll("#view-records table.records tbody tr").length`
+	pageIs := func(want string) chromedp.Action[chromedp.Void] {
+		return poll(`(document.querySelector("#view-records .page-count") || {}).textContent === ` + strconv.Quote(want))
+	}
+
+	// On a failure, what the page showed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.hash + "\n" + document.getElementById("view-records").innerText`))
+			t.Log(s)
+		}
+	})
+	// The sites: the first page of 10,000, then a search by the customer's
+	// name, three pages of it and back.
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("nav-records")),
+		chromedp.Click(chromedp.ID("nav-records")),
+		pageIs("Page 1: 50 records"),
+		poll(rows+` === 50`),
+		poll(`document.querySelector("#view-records tbody tr td:nth-child(2)")?.textContent === "Acme North region"`),
+		chromedp.SendKeys(chromedp.ID("record-q"), "acme"),
+		chromedp.Click(chromedp.CSS(`form.record-search button`)),
+		pageIs("Page 1: 50 records found"),
+		poll(`document.querySelector("#view-records tbody tr td")?.textContent === "Store 001"`),
+	))
+	screenshot(t, bctx, "console-records-sites.png")
+	must(t, chromedp.Do(bctx,
+		clickInPage(`.pager a:last-child`), pageIs("Page 2: 50 records found"),
+		poll(`document.querySelector("#view-records tbody tr td")?.textContent === "Store 051"`),
+		clickInPage(`.pager a:last-child`), pageIs("Page 3: 20 records found"),
+		poll(`!Array.from(document.querySelectorAll(".pager a")).some(a => a.textContent === "Next →")`),
+		clickInPage(`.pager a`), pageIs("Page 2: 50 records found"),
+		poll(`document.querySelector("#view-records tbody tr td")?.textContent === "Store 051"`),
+	))
+
+	// The customers' tree: the tops, then what is below the HQ.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/customers"),
+		pageIs("Page 1: 2 records"),
+		clickInPage(`#view-records tbody tr button.tree-toggle`),
+		poll(rows+` === 3`),
+		poll(`document.querySelector("#view-records tbody tr:nth-child(2) td")?.textContent.includes("Acme North region")`),
+	))
+	screenshot(t, bctx, "console-records-customers.png")
+
+	// A new site: the bad time zone is refused at its field.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/sites/new?customer_id="+strconv.FormatInt(north.ID, 10)),
+		poll(`document.querySelector("[data-field=customer_id]")?.value === "#`+strconv.FormatInt(north.ID, 10)+` Acme North region"`),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=name]`), "Store 121"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=time_zone]`), "Mars/Olympus"),
+		chromedp.Click(chromedp.ID("record-save")),
+		poll(`document.querySelector("[data-field=time_zone]")?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector("[data-field=time_zone]")?.parentNode.querySelector(".field-error")?.textContent.includes("Mars/Olympus")`),
+	))
+	screenshot(t, bctx, "console-record-field-error.png")
+	must(t, chromedp.Do(bctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-field=time_zone]").value = ""`),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=time_zone]`), "America/Chicago"),
+		chromedp.Click(chromedp.ID("record-save")),
+		poll(`location.hash.match(/^#\/records\/sites\/\d+$/) !== null && document.querySelector("#view-records h1")?.textContent === "Site: Store 121"`),
+	))
+	found, err := st.Sites.List(ctx, store.ListOptions{Search: "Store 121"})
+	must(t, err)
+	if len(found) != 1 || found[0].TimeZone != "America/Chicago" || found[0].CustomerID != north.ID || found[0].CreatedBy != "station:sue" {
+		t.Fatalf("the new site: %+v", found)
+	}
+
+	// An edit of the first store, whose page lists its account and call list.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/sites/"+strconv.FormatInt(store1.ID, 10)),
+		poll(`document.querySelector("section.children[data-kind=accounts] tbody tr td")?.textContent === "1/5101"`),
+		poll(`document.querySelector("section.children[data-kind=responding-parties] tbody tr td:nth-child(2)")?.textContent === "Maria Keyholder"`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-field=address]").value = ""`),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=address]`), "1 Main St, Springfield"),
+		chromedp.Click(chromedp.ID("record-save")),
+		poll(`document.querySelector("#view-records .saved")?.textContent === "Saved."`),
+	))
+	screenshot(t, bctx, "console-record-site.png")
+	got, err := st.Sites.Get(ctx, store1.ID)
+	must(t, err)
+	if got.Address != "1 Main St, Springfield" || got.Name != "Store 001" || got.Identifier != store1.Identifier || got.UpdatedBy != "station:sue" {
+		t.Fatalf("the edited site: %+v", got)
+	}
+
+	// The account: on test for 4 hours, then off.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/accounts/"+strconv.FormatInt(acct.ID, 10)),
+		poll(`document.querySelector(".test-status li") && document.querySelector(".test-status li")?.textContent === "not on test"`),
+		chromedp.SetValue(chromedp.ID("test-duration"), "4h"),
+		chromedp.SendKeys(chromedp.ID("test-reason"), "panel replacement"),
+		chromedp.SendKeys(chromedp.ID("test-authorised-by"), "Tom Technician"),
+		chromedp.Click(chromedp.ID("test-on")),
+		poll(`document.querySelector(".test-status li")?.textContent.startsWith("ON TEST the whole account until")`),
+		poll(`document.querySelector(".test-status li")?.textContent.includes("panel replacement")`),
+	))
+	open, err := st.OpenTests(ctx, acct.ID)
+	must(t, err)
+	if len(open) != 1 || open[0].Reason != "panel replacement" || open[0].AuthorisedBy != "Tom Technician" || open[0].EndsAt.Sub(open[0].StartsAt) != 4*time.Hour {
+		t.Fatalf("on test: %+v", open)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("test-off")),
+		poll(`document.querySelector(".test-status li")?.textContent === "not on test"`),
+	))
+	if open, err = st.OpenTests(ctx, acct.ID); err != nil || len(open) != 0 {
+		t.Fatalf("off test: %+v %v", open, err)
+	}
+
+	// A zone added from the account, then deleted (two clicks).
+	must(t, chromedp.Do(bctx,
+		clickInPage(`section.children[data-kind=zones] h2 a`),
+		poll(`document.querySelector("[data-field=account_id]") && document.querySelector("[data-field=account_id]")?.value === "#`+strconv.FormatInt(acct.ID, 10)+` 1/5101"`),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=number]`), "017"),
+		chromedp.SendKeys(chromedp.CSS(`[data-field=description]`), "Front door"),
+		chromedp.Click(chromedp.ID("record-save")),
+		poll(`document.querySelector("#view-records h1")?.textContent === "Zone: 17 Front door"`),
+	))
+	zones, err := st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": acct.ID}})
+	must(t, err)
+	if len(zones) != 1 || zones[0].Number != "17" {
+		t.Fatalf("zones: %+v", zones)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("record-delete")),
+		poll(`document.getElementById("record-delete")?.textContent === "Click again to delete"`),
+		chromedp.Click(chromedp.ID("record-delete")),
+		poll(`location.hash === "#/records/zones"`),
+	))
+	if zones, err = st.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": acct.ID}}); err != nil || len(zones) != 0 {
+		t.Fatalf("the deleted zone: %+v %v", zones, err)
+	}
+
+	// A file of sites: its bad rows by line, nothing written; mended, it
+	// is checked and imported.
+	setFile := func(body string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(() => { const dt = new DataTransfer();
+			dt.items.add(new File([` + strconv.Quote(body) + `], "sites.csv", { type: "text/csv" }));
+			const f = document.getElementById("import-file"); f.files = dt.files; f.dispatchEvent(new Event("change")); })()`)
+	}
+	bad := "identifier,name,customer,time_zone\n+15559000001,Kiosk 1,+15550101,America/Chicago\n+15559000002,,+15550101,America/Chicago\n+15559000003,Kiosk 3,+19999999,Mars/Olympus\n"
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/import"),
+		chromedp.WaitVisible(chromedp.ID("import-file")),
+		chromedp.SetValue(chromedp.ID("import-kind"), "sites"),
+		setFile(bad),
+		chromedp.Click(chromedp.ID("import-check")),
+		poll(`document.getElementById("import-status")?.textContent.startsWith("2 of 3 rows cannot be imported")`),
+		poll(`!document.getElementById("import-errors").hidden && document.querySelector("#import-errors tbody tr td")?.textContent === "3"`),
+		poll(`document.getElementById("import-run").disabled`),
+	))
+	screenshot(t, bctx, "console-records-import.png")
+	good := "identifier,name,customer,time_zone\n+15559000001,Kiosk 1,+15550101,America/Chicago\n+15559000002,Kiosk 2,+15550101,America/Chicago\n"
+	must(t, chromedp.Do(bctx,
+		setFile(good),
+		chromedp.Click(chromedp.ID("import-check")),
+		poll(`document.getElementById("import-status")?.textContent.startsWith("The file is good: 2 rows, 2 new")`),
+		poll(`!document.getElementById("import-run").disabled`),
+	))
+	if k, err := st.Sites.List(ctx, store.ListOptions{Search: "kiosk"}); err != nil || len(k) != 0 {
+		t.Fatalf("a dry run wrote: %+v %v", k, err)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("import-run")),
+		poll(`document.getElementById("import-status")?.textContent.startsWith("Imported: 2 rows, 2 new")`),
+	))
+	if k, err := st.Sites.List(ctx, store.ListOptions{Search: "kiosk"}); err != nil || len(k) != 2 {
+		t.Fatalf("imported: %+v %v", k, err)
+	}
+}
