@@ -88,10 +88,41 @@ type SignalFilter struct {
 	Resolution string
 	// IDs selects these signals only.
 	IDs []int64
+	// Code, Category and Zone select by the event's code (BA, 130), its
+	// category (burglary) and its zone as matched (NormaliseZone); Text
+	// finds the words in the signal's description, text or zone
+	// description, in any case. They narrow a scope and never make one
+	// (scoped): on 10 million signals a code alone would read them all.
+	Code, Category, Zone, Text string
+}
+
+// scoped refuses a history filter given without an account or a site
+// to narrow: the field names it.
+func (f SignalFilter) scoped() error {
+	if f.Code == "" && f.Category == "" && f.Zone == "" && f.Text == "" {
+		return nil
+	}
+	if f.Account != "" || f.AccountID != 0 || f.SiteID != 0 || len(f.IDs) > 0 {
+		return nil
+	}
+	field := "code"
+	switch {
+	case f.Code != "":
+	case f.Category != "":
+		field = "category"
+	case f.Zone != "":
+		field = "zone"
+	default:
+		field = "q"
+	}
+	return core.Invalid(field, "narrows an account's or a site's signals: give account, account_id or site_id with it")
 }
 
 // Signals lists stored signals, oldest first (newest first with Desc).
 func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
+	if err := f.scoped(); err != nil {
+		return nil, err
+	}
 	q, args := signalsQuery(f)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -149,6 +180,25 @@ func signalsQuery(f SignalFilter) (string, []any) {
 		if f.Resolution != ResolutionResolved {
 			w.conds = append(w.conds, "s.resolution <> 'resolved'") // signals_unresolved
 		}
+	}
+	// The history filters, within the scope an index gave (scoped).
+	if f.Code != "" {
+		w.add("s.event_code = ?", strings.ToUpper(strings.TrimSpace(f.Code)))
+	}
+	if f.Category != "" {
+		w.add("s.category = ?", f.Category)
+	}
+	// Panels send zones with leading zeros or without (017, 17): they are
+	// compared as matched, without them.
+	if z := core.NormaliseZone(f.Zone); z == "0" {
+		w.conds = append(w.conds, "s.zone <> '' AND ltrim(s.zone, '0') = ''")
+	} else if z != "" {
+		w.add("ltrim(upper(s.zone), '0') = ?", z)
+	}
+	if f.Text != "" {
+		like := core.Like(f.Text)
+		w.conds = append(w.conds, "("+core.LikeAny("s.description", "s.text", "s.zone_description")+")")
+		w.args = append(w.args, like, like, like)
 	}
 	if len(f.IDs) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")

@@ -294,6 +294,17 @@ func listPlanCases() []planCase {
 		[]string{ResolutionResolved, ResolutionUnknown, ResolutionClaimed}, ResolutionResolved,
 		func(res string, desc bool) SignalFilter { return SignalFilter{Resolution: res, Desc: desc, Limit: 100} },
 		func(ctx context.Context, s *Store, f SignalFilter) error { _, err := s.Signals(ctx, f); return err })
+	// The history search: its filters narrow an account's or a site's
+	// signals (scoped), so they are served by that scope's index.
+	for _, scope := range []filterOpt[SignalFilter]{signalOpts[0], signalOpts[5], signalOpts[6]} {
+		for _, desc := range []bool{false, true} {
+			f := SignalFilter{Code: "BA", Category: "burglary", Zone: "017", Text: "door", Since: since, Until: since.Add(time.Hour),
+				BeforeID: 9, Desc: desc, Limit: 100}
+			scope.apply(&f)
+			cases = append(cases, planCase{name: "GET /api/v1/signals?" + scope.name + "&code&category&zone&q&since&until",
+				call: func(ctx context.Context, s *Store) error { _, err := s.Signals(ctx, f); return err }})
+		}
+	}
 	frameOpts := []filterOpt[FrameFilter]{
 		{"account", func(f *FrameFilter) { f.Account = "1234" }},
 		{"receiver", func(f *FrameFilter) { f.Receiver = 1 }},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +238,96 @@ func TestUnknownAccountRaisesOneIncident(t *testing.T) {
 	must(t, err)
 	if len(q) != 1 || q[0].Kind != IncidentUnknownAccount || q[0].Priority != 5 || q[0].SignalCount != 3 {
 		t.Fatalf("queue %+v: want one unknown-account incident holding the 3 signals", q)
+	}
+}
+
+// TestHistorySearch: the console's history. Signals are found by code,
+// zone (017 as 17), category and words within an account or a site, and
+// such a filter alone, which would read every signal, is refused naming
+// it. Incidents are found by a customer (its sites and those of the
+// customers below it), the operator who took a step, the resolution, the
+// priority, words, and paged to older ones.
+func TestHistorySearch(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	rules := QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+	start := f.clock.Now()
+	f.signal(t, "1111", "BA", "012", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+	f.clock.Add(time.Minute)
+	f.signal(t, "2222", "FA", "3", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
+	f.clock.Add(time.Minute)
+	f.signal(t, "1111", "OP", "", protocols.QualifierNew, protocols.CategoryOpenClose, HandlingLog, 9)
+	codes := func(sf SignalFilter) string {
+		t.Helper()
+		list, err := f.s.Signals(ctx, sf)
+		must(t, err)
+		var out []string
+		for _, s := range list {
+			out = append(out, s.EventCode)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, c := range []struct {
+		name string
+		f    SignalFilter
+		want string
+	}{
+		{"code", SignalFilter{Account: "1111", Code: "ba"}, "BA"},
+		{"zone 12 is 012", SignalFilter{Account: "1111", Zone: "12"}, "BA"},
+		{"zone 0012 is 012", SignalFilter{AccountID: f.a.ID, Zone: "0012"}, "BA"},
+		{"category", SignalFilter{SiteID: f.site.ID, Category: protocols.CategoryOpenClose.String()}, "OP"},
+		{"words", SignalFilter{SiteID: f.site2.ID, Text: "fa"}, "FA"},
+		{"in a time range, newest first", SignalFilter{Account: "1111", Since: start, Until: start.Add(3 * time.Minute), Desc: true}, "OP,BA"},
+		{"before the range", SignalFilter{Account: "1111", Until: start}, ""},
+	} {
+		if got := codes(c.f); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+	var fe *FieldError
+	if _, err := f.s.Signals(ctx, SignalFilter{Zone: "12"}); !errors.As(err, &fe) || fe.Field != "zone" {
+		t.Errorf("a zone of every account: %v", err)
+	}
+
+	ids, _ := f.queue(t)
+	fire, burglary := ids[0], ids[1]
+	_, err := f.s.Act(ctx, fire, f.op1, Step{Action: "claim"}, rules)
+	must(t, err)
+	_, err = f.s.Act(ctx, fire, f.op1, Step{Action: "resolve", Code: "false_alarm", Note: "burnt toast, the keyholder says"}, rules)
+	must(t, err)
+	_, err = f.s.Act(ctx, burglary, f.op2, Step{Action: "note", Note: "keyholder on the way"}, rules)
+	must(t, err)
+	customers, err := f.s.Customers.List(ctx, ListOptions{})
+	must(t, err)
+	hq, branch := customers[0].ID, customers[2].ID
+	found := func(inf IncidentFilter) []int64 {
+		t.Helper()
+		list, err := f.s.Incidents(ctx, inf)
+		must(t, err)
+		out := []int64{}
+		for _, in := range list {
+			out = append(out, in.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		f    IncidentFilter
+		want []int64
+	}{
+		{"the HQ's tree", IncidentFilter{CustomerID: hq}, []int64{fire, burglary}},
+		{"a store", IncidentFilter{CustomerID: branch}, []int64{burglary}},
+		{"a site", IncidentFilter{SiteID: f.site2.ID}, []int64{fire}},
+		{"ann's", IncidentFilter{Operator: "ann"}, []int64{fire}},
+		{"bob's", IncidentFilter{Operator: "bob"}, []int64{burglary}},
+		{"false alarms", IncidentFilter{Resolution: "false_alarm"}, []int64{fire}},
+		{"fires", IncidentFilter{Priority: 1}, []int64{fire}},
+		{"an account's number", IncidentFilter{Text: "222"}, []int64{fire}},
+		{"older than the fire", IncidentFilter{BeforeID: fire}, []int64{burglary}},
+		{"opened in the first minute", IncidentFilter{Since: start, Until: start.Add(time.Minute)}, []int64{burglary}},
+	} {
+		if got := found(c.f); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -95,3 +95,19 @@ type Reader interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
+
+// Like makes a LIKE pattern (with ESCAPE '\') that finds text anywhere
+// in a lower-cased column.
+func Like(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+	return "%" + r.Replace(strings.ToLower(strings.TrimSpace(text))) + "%"
+}
+
+// LikeAny is a Search condition over columns: any of them holds the text.
+func LikeAny(cols ...string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = "lower(" + c + ") LIKE ? ESCAPE '\\'"
+	}
+	return strings.Join(parts, " OR ")
+}

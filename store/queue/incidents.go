@@ -138,10 +138,28 @@ func (b *Board) SiteIncidents(ctx context.Context, siteID int64, from, to time.T
 type IncidentFilter struct {
 	AccountID int64
 	Status    string
-	Since     time.Time
-	AfterID   int64
-	Limit     int
+	// Since and Until (exclusive) bound when the incident opened.
+	Since, Until time.Time
+	// AfterID and BeforeID bound the ids (exclusive); the list is newest
+	// first, so BeforeID pages on to older incidents.
+	AfterID, BeforeID int64
+	Limit             int
+	// SiteID selects a site's incidents, CustomerID those of the sites of
+	// a customer and of every customer below it (HQ → region → store).
+	SiteID, CustomerID int64
+	// Priority selects one priority (1 fire … 9).
+	Priority int
+	// Operator selects the incidents a station user took a step on, by
+	// user name; Resolution those resolved with the code.
+	Operator, Resolution string
+	// Text finds the words in the title or the account number.
+	Text string
 }
+
+// customerSites is the sites of a customer and of every customer below
+// it, for one parameter: the customer's id.
+const customerSites = `SELECT id FROM sites WHERE customer_id IN (WITH RECURSIVE tree(id) AS (SELECT CAST(? AS bigint)
+	UNION SELECT c.id FROM customers c JOIN tree ON c.parent_id = tree.id) SELECT id FROM tree)`
 
 // Incidents lists incidents, newest first.
 func (b *Board) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error) {
@@ -159,8 +177,34 @@ func (b *Board) Incidents(ctx context.Context, f IncidentFilter) ([]Incident, er
 	if !f.Since.IsZero() {
 		add("i.opened_at >= ?", f.Since.UnixNano())
 	}
+	if !f.Until.IsZero() {
+		add("i.opened_at < ?", f.Until.UnixNano())
+	}
 	if f.AfterID > 0 {
 		add("i.id > ?", f.AfterID)
+	}
+	if f.BeforeID > 0 {
+		add("i.id < ?", f.BeforeID)
+	}
+	if f.SiteID != 0 {
+		add("i.site_id = ?", f.SiteID)
+	}
+	if f.CustomerID != 0 {
+		add("i.site_id IN ("+customerSites+")", f.CustomerID)
+	}
+	if f.Priority != 0 {
+		add("i.priority = ?", f.Priority)
+	}
+	if f.Operator != "" {
+		add("EXISTS (SELECT 1 FROM incident_actions a WHERE a.incident_id = i.id AND a.user_name = ?)", f.Operator)
+	}
+	if f.Resolution != "" {
+		add("i.resolution_code = ?", f.Resolution)
+	}
+	if text := strings.TrimSpace(f.Text); text != "" {
+		like := core.Like(text)
+		conds = append(conds, "("+core.LikeAny("i.title", "i.account")+")")
+		args = append(args, like, like)
 	}
 	cond := "1 = 1"
 	if len(conds) > 0 {

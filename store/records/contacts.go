@@ -128,7 +128,7 @@ func (k *Kinds) newContactTable(db Engine, o Options) {
 		ID:      func(c *CustomerContact) *int64 { return &c.ID },
 		Check:   CheckContact,
 		Filters: []string{"customer_id", "email"},
-		Search:  LikeAny("name", "email", "phone"),
+		Search:  core.LikeAny("name", "email", "phone"),
 		FilterAs: map[string]func(string) (string, any){
 			"email": func(v string) (string, any) {
 				return "lower(email) = ? AND email <> ''", strings.ToLower(strings.TrimSpace(v))

@@ -282,7 +282,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 				}
 				return "parent_id = ?", v
 			}},
-		Search: LikeAny("name", "billing_name", "identifier", "billing_email"),
+		Search: core.LikeAny("name", "billing_name", "identifier", "billing_email"),
 		Stamps: func(c *Customer) (*time.Time, *time.Time) { return &c.CreatedAt, &c.UpdatedAt },
 	})
 	k.Installers = New(db, o.Now, &Table[Installer]{
@@ -305,7 +305,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		},
 		Filters:  []string{"identifier"},
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
-		Search:   LikeAny("name", "identifier", "phone", "email"),
+		Search:   core.LikeAny("name", "identifier", "phone", "email"),
 		Stamps:   func(i *Installer) (*time.Time, *time.Time) { return &i.CreatedAt, &i.UpdatedAt },
 	})
 	k.Technicians = New(db, o.Now, &Table[Technician]{
@@ -323,7 +323,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "installers", t.InstallerID, "installer_id", "installer")
 		},
 		Filters: []string{"installer_id"},
-		Search:  LikeAny("name", "phone", "email"),
+		Search:  core.LikeAny("name", "phone", "email"),
 		Stamps:  func(t *Technician) (*time.Time, *time.Time) { return &t.CreatedAt, &t.UpdatedAt },
 	})
 	k.Sites = New(db, o.Now, &Table[Site]{
@@ -343,9 +343,9 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		FilterAs: map[string]func(string) (string, any){"identifier": identifierFilter},
 		// A site is found by its own fields, its customer's name and its
 		// accounts' numbers: a clerk searching "Acme" wants Acme's stores.
-		Search: LikeAny("name", "address", "identifier") +
-			" OR customer_id IN (SELECT id FROM customers WHERE " + LikeAny("name") + ")" +
-			" OR id IN (SELECT site_id FROM accounts WHERE " + LikeAny("number") + ")",
+		Search: core.LikeAny("name", "address", "identifier") +
+			" OR customer_id IN (SELECT id FROM customers WHERE " + core.LikeAny("name") + ")" +
+			" OR id IN (SELECT site_id FROM accounts WHERE " + core.LikeAny("number") + ")",
 		Stamps: func(x *Site) (*time.Time, *time.Time) { return &x.CreatedAt, &x.UpdatedAt },
 	})
 	k.Accounts = New(db, o.Now, &Table[Account]{
@@ -369,7 +369,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 		ID:      func(a *Account) *int64 { return &a.ID },
 		Check:   k.CheckAccount,
 		Filters: []string{"receiver", "number", "site_id", "system_type", "installer_id", "technician_id"},
-		Search:  LikeAny("number") + " OR site_id IN (SELECT id FROM sites WHERE " + LikeAny("name") + ")",
+		Search:  core.LikeAny("number") + " OR site_id IN (SELECT id FROM sites WHERE " + core.LikeAny("name") + ")",
 		Redact: func(a *Account) {
 			a.HasKey = a.Key != nil && *a.Key != ""
 			a.Key = nil
@@ -412,7 +412,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return nil
 		},
 		Filters: []string{"account_id"},
-		Search:  LikeAny("number", "description"),
+		Search:  core.LikeAny("number", "description"),
 		Written: o.ZoneWritten,
 		Stamps:  func(z *Zone) (*time.Time, *time.Time) { return &z.CreatedAt, &z.UpdatedAt },
 	})
@@ -465,7 +465,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "sites", p.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id"},
-		Search:  LikeAny("name", "role"),
+		Search:  core.LikeAny("name", "role"),
 		Secrets: []string{"passcode", "duress_passcode"},
 		Redact: func(p *RespondingParty) {
 			p.HasPasscode = p.Passcode != nil && *p.Passcode != ""
@@ -492,7 +492,7 @@ func (k *Kinds) newTables(db Engine, o Options) {
 			return core.Exists(ctx, tx, "sites", a.SiteID, "site_id", "site")
 		},
 		Filters: []string{"site_id", "kind"},
-		Search:  LikeAny("name"),
+		Search:  core.LikeAny("name"),
 		Stamps:  func(a *Authority) (*time.Time, *time.Time) { return &a.CreatedAt, &a.UpdatedAt },
 	})
 }

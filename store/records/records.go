@@ -103,22 +103,6 @@ const (
 	MaxSearch  = 100
 )
 
-// Like makes a LIKE pattern (with ESCAPE '\') that finds text anywhere
-// in a lower-cased column.
-func Like(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
-	return "%" + r.Replace(strings.ToLower(strings.TrimSpace(text))) + "%"
-}
-
-// LikeAny is a Search condition over columns: any of them holds the text.
-func LikeAny(cols ...string) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = "lower(" + c + ") LIKE ? ESCAPE '\\'"
-	}
-	return strings.Join(parts, " OR ")
-}
-
 // Filters are the columns List accepts in ListOptions.Where.
 func (r *Records[T]) Filters() []string { return slices.Clone(r.t.Filters) }
 
@@ -198,7 +182,7 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 		if len(text) > MaxSearch {
 			return nil, core.Invalid("q", "is longer than %d characters", MaxSearch)
 		}
-		pattern := Like(text)
+		pattern := core.Like(text)
 		args := make([]any, strings.Count(r.t.Search, "?"))
 		for i := range args {
 			args[i] = pattern
