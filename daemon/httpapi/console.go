@@ -135,7 +135,7 @@ func (a *api) queueRoutes() []route {
 		{"GET", "/api/v1/me", a.me, nil},
 		{"GET", "/api/v1/queue", a.queue, nil},
 		{"GET", "/api/v1/queue/events", a.queueEvents, nil},
-		{"GET", "/api/v1/incidents", a.incidents, []string{"status", "account_id", "since", "after_id", "limit"}},
+		{"GET", "/api/v1/incidents", a.incidents, incidentQuery},
 		{"GET", "/api/v1/incidents/{id}", withID(a.incident), nil},
 		{"POST", "/api/v1/incidents/{id}/steps", a.step, nil},
 		{"GET", "/api/v1/dashboard", a.dashboard, nil},
@@ -297,22 +297,6 @@ func serveEvents[T any](a *api, w http.ResponseWriter, r *http.Request, events <
 			}
 		}
 	}
-}
-
-func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
-	p, ok := a.parseList(w, r)
-	if !ok {
-		return
-	}
-	f := store.IncidentFilter{Since: p.since, AfterID: p.afterID, Limit: p.limit}
-	if f.Status, ok = queryOneOf(w, r, "status", store.IncidentOpen, store.IncidentResolved); !ok {
-		return
-	}
-	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
-		return
-	}
-	list, err := a.opts.Station.Incidents(r.Context(), f)
-	a.respondItems(w, list, err)
 }
 
 // incidentDetail is everything an operator needs on one page.

@@ -16,6 +16,7 @@ import (
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
 	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -317,6 +318,7 @@ type listParams struct {
 	account  string
 	receiver int
 	since    time.Time
+	until    time.Time // exclusive
 	afterID  int64
 	beforeID int64
 	desc     bool // order=desc: newest first
@@ -342,6 +344,14 @@ func (a *api) parseList(w http.ResponseWriter, r *http.Request) (listParams, boo
 			return p, false
 		}
 		p.since = t
+	}
+	if v := q.Get("until"); v != "" {
+		t, err := parseSince(v, a.opts.Now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "until", "until must be an RFC 3339 time or a duration such as 15m (that long ago)")
+			return p, false
+		}
+		p.until = t
 	}
 	for _, c := range []struct {
 		name string
@@ -393,7 +403,24 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := store.SignalFilter{
-		Account: p.account, Receiver: p.receiver, Since: p.since, AfterID: p.afterID, BeforeID: p.beforeID, Desc: p.desc, Limit: p.limit,
+		Account: p.account, Receiver: p.receiver, Since: p.since, Until: p.until, AfterID: p.afterID, BeforeID: p.beforeID, Desc: p.desc, Limit: p.limit,
+	}
+	q := r.URL.Query()
+	f.Code, f.Zone, f.Text = q.Get("code"), q.Get("zone"), q.Get("q")
+	if v := q.Get("category"); v != "" {
+		if _, known := protocols.ParseCategory(v); !known {
+			writeError(w, http.StatusBadRequest, "category", "category must be one of "+strings.Join(categoryNames(), ", "))
+			return
+		}
+		f.Category = v
+	}
+	if len(f.Text) > store.MaxSearch {
+		writeError(w, http.StatusBadRequest, "q", "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
+		return
+	}
+	csv, ok := queryOneOf(w, r, "format", "json", "csv")
+	if !ok {
+		return
 	}
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
 		return
@@ -408,7 +435,15 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sigs, err := a.opts.Store.Signals(r.Context(), f)
-	a.respondList(w, "signals", sigs, err)
+	var fe *store.FieldError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.Field, fe.Error())
+	case err == nil && csv == "csv":
+		writeSignalsCSV(w, sigs)
+	default:
+		a.respondList(w, "signals", sigs, err)
+	}
 }
 
 func (a *api) frames(w http.ResponseWriter, r *http.Request) {
