@@ -15,8 +15,8 @@ import (
 
 	"github.com/alarmrx/alarmrx/internal/evidence"
 	"github.com/alarmrx/alarmrx/internal/ratelog"
-	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/protocols"
+	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
