@@ -225,3 +225,94 @@ func TestRecordPagesInBrowser(t *testing.T) {
 		t.Fatalf("imported: %+v %v", k, err)
 	}
 }
+
+// TestHistoryInBrowser: an operator searches the history. Signals sent
+// to the receiver are found by account and code, and zone 17 finds the
+// panel's 017; a code without an account is refused at its field; 105
+// signals of one account read 100 a page, then the older 5; incidents are
+// found by the HQ above the store's site, open onto the incident, and the
+// CSV download holds what the page shows.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-history*.png.
+func TestHistoryInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 90*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	hq := &store.Customer{Name: "Acme Stores HQ"}
+	must(t, st.Customers.Create(ctx, hq))
+	region := &store.Customer{Name: "Acme North region", ParentID: &hq.ID}
+	must(t, st.Customers.Create(ctx, region))
+	other := &store.Customer{Name: "Other chain"}
+	must(t, st.Customers.Create(ctx, other))
+	for i, c := range []*store.Customer{region, region, other} {
+		site := &store.Site{CustomerID: c.ID, Name: fmt.Sprintf("%s site %d", c.Name, i+1), TimeZone: "America/Chicago"}
+		must(t, st.Sites.Create(ctx, site))
+		must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: strconv.Itoa(6101 + i), SiteID: site.ID, SystemType: "intrusion"}))
+	}
+	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
+		"ann's long password", store.Actor{Name: "setup"}))
+	send := func(args ...string) {
+		t.Helper()
+		if code, out, errs := runCmd(t, append([]string{"send", "--addr", d.Addrs()[0].TCP}, args...)...); code != 0 {
+			t.Fatalf("send: exit %d %s %s", code, out, errs)
+		}
+	}
+	send("--account", "6101", "--data", "#6101|NBA017")
+	send("--account", "6102", "--data", "#6102|NFA003")
+	send("--account", "6103", "--data", "#6103|NBA001")
+	send("--account", "6101", "--data", "#6101|NOP001", "--count", "105", "--interval", "0s")
+	base := "http://" + d.HTTPAddr()
+	rows := `document.querySelectorAll("#history-results tbody tr").length`
+	// On a failure, what the page showed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.hash + "\n" + document.getElementById("view-history").innerText`))
+			t.Log(s)
+		}
+	})
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "ann", "ann's long password"),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Click(chromedp.ID("nav-history")),
+		chromedp.WaitVisible(chromedp.ID("history-form")),
+		// A code of every account is refused at its field.
+		chromedp.SendKeys(chromedp.ID("h-code"), "BA"),
+		chromedp.Click(chromedp.ID("history-search")),
+		poll(`document.getElementById("h-code")?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector("#view-history .error")?.textContent.includes("give account, account_id or site_id")`),
+		chromedp.SendKeys(chromedp.ID("h-account"), "6101"),
+		chromedp.Click(chromedp.ID("history-search")),
+		poll(rows+` === 1`),
+		poll(`document.querySelector("#history-results tbody tr td:nth-child(4)")?.textContent.startsWith("017")`),
+		chromedp.Navigate(base+"/console/#/history?kind=signals&account=6101&zone=17"),
+		poll(rows+` === 1 && location.hash.includes("zone=17")`),
+		chromedp.Navigate(base+"/console/#/history?kind=signals&account=6101"),
+		poll(rows+` === 100`),
+		poll(`document.querySelector("#view-history .page-count")?.textContent === "100+ signals, newest first"`),
+	))
+	must(t, chromedp.Do(bctx,
+		clickInPage(`#view-history .pager a:not(#history-csv)`),
+		poll(rows+` === 6`),
+		poll(`document.querySelector("#history-results tbody tr:last-child td:nth-child(3)")?.textContent.startsWith("BA")`),
+	))
+	screenshot(t, bctx, "console-history.png")
+
+	// Incidents of the HQ: its region's two sites, not the other chain's.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/history?kind=incidents&customer_id="+strconv.FormatInt(hq.ID, 10)),
+		poll(rows+` === 2`),
+		poll(`Array.from(document.querySelectorAll("#history-results tbody tr td:nth-child(4)")).map(td => td.textContent).sort().join() === "1/6101,1/6102"`),
+	))
+	csv, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.getElementById("history-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "id,opened_at,") || !strings.Contains(csv, ",1,") || !strings.Contains(csv, "6102") {
+		t.Fatalf("the incidents' CSV:\n%s", csv)
+	}
+	screenshot(t, bctx, "console-history-incidents.png")
+	must(t, chromedp.Do(bctx,
+		clickInPage(`#history-results tbody tr`),
+		chromedp.WaitVisible(chromedp.ID("view-incident")),
+		poll(`location.hash.startsWith("#/incident/")`),
+	))
+}

@@ -4,11 +4,12 @@
 import { $, el, row, fill, cells, mediaLinks, client, setClock, fmtTime, timeEl } from "./common.js";
 import { Alerts } from "./alerts.js";
 import { Records } from "./records.js";
+import { History } from "./history.js";
 
 const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [], selected: 0, zone: "" };
 const api = client(() => state.csrf, () => showLogin());
 const alerts = new Alerts("alarmrx console");
-let records = null;
+let records = null, historyPage = null;
 
 function pri(p) { return el("span", p, "pri p" + p); }
 
@@ -19,7 +20,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log", "records"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log", "records", "history"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -41,6 +42,11 @@ async function route() {
   const m = hash.match(/^#\/incident\/(\d+)$/);
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/clients") { show("clients"); return loadClients(); }
+  if (hash.startsWith("#/history")) {
+    show("history");
+    if (!historyPage) historyPage = new History(api);
+    return historyPage.route(hash);
+  }
   if (hash.startsWith("#/records")) {
     show("records");
     if (!records) records = new Records(api, () => state.csrf);

@@ -117,6 +117,34 @@ const kinds = {
 // The kinds in the records menu, in its order.
 const menu = ["customers", "sites", "accounts", "responding-parties", "authorities", "installers", "technicians"];
 
+// pickRecord makes input pick a record of a kind: as one types, the
+// records the server finds are offered as "#12 Acme Stores". It returns
+// the suggestions' datalist, to put beside the input.
+export function pickRecord(api, kind, input, id) {
+  const list = el("datalist");
+  list.id = id;
+  input.setAttribute("list", id);
+  input.placeholder = "search, or #id";
+  let timer = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const text = input.value.trim();
+    if (!text || /^#?\d+(\s|$)/.test(text)) return;
+    timer = setTimeout(async () => {
+      let d;
+      try { d = await api("GET", "/api/v1/" + kind + "?limit=20&q=" + encodeURIComponent(text)); } catch (e) { return; }
+      list.replaceChildren(...d.items.map(r => { const o = el("option"); o.value = "#" + r.id + " " + kinds[kind].name(r); return o; }));
+    }, 200);
+  });
+  return list;
+}
+
+// pickedID is the id a picked value names ("#12 Acme Stores", "12"), or 0.
+export function pickedID(v) {
+  const m = String(v).trim().match(/^#?(\d+)(\s|$)/);
+  return m ? Number(m[1]) : 0;
+}
+
 export class Records {
   constructor(api, csrf) { this.api = api; this.csrf = csrf; this.view = $("view-records"); }
 
@@ -359,23 +387,10 @@ export class Records {
   // refInput picks a record of another kind by searching it as one types:
   // "#12 Acme Stores", or a bare id. It returns the input's suggestions.
   async refInput(input, f, id) {
-    const list = el("datalist");
-    list.id = "ref-" + f.f;
-    input.setAttribute("list", list.id);
-    input.placeholder = "search, or #id";
+    const list = pickRecord(this.api, f.ref, input, "ref-" + f.f);
     if (id) {
       try { input.value = "#" + id + " " + kinds[f.ref].name(await this.api("GET", "/api/v1/" + f.ref + "/" + id)); } catch (e) { input.value = "#" + id; }
     }
-    let timer = 0;
-    input.addEventListener("input", () => {
-      clearTimeout(timer);
-      const text = input.value.trim();
-      if (!text || /^#?\d+(\s|$)/.test(text)) return;
-      timer = setTimeout(async () => {
-        const d = await this.api("GET", "/api/v1/" + f.ref + "?limit=20&q=" + encodeURIComponent(text));
-        list.replaceChildren(...d.items.map(r => { const o = el("option"); o.value = "#" + r.id + " " + kinds[f.ref].name(r); return o; }));
-      }, 200);
-    });
     return list;
   }
 
@@ -390,10 +405,10 @@ export class Records {
       if (f.kind === "number") { out[f.f] = v === "" ? 0 : Number(v); continue; }
       if (f.kind === "duration") { out[f.f] = v.trim() || "0s"; continue; }
       if (f.kind === "ref") {
-        const m = v.trim().match(/^#?(\d+)(\s|$)/);
         if (!v.trim()) { if (f.required) throw Object.assign(new Error(f.label + " is required: search for it and pick one"), { field: f.f }); out[f.f] = null; continue; }
-        if (!m) throw Object.assign(new Error(f.label + ": pick one from the list, or give #id"), { field: f.f });
-        out[f.f] = Number(m[1]);
+        const picked = pickedID(v);
+        if (!picked) throw Object.assign(new Error(f.label + ": pick one from the list, or give #id"), { field: f.f });
+        out[f.f] = picked;
         continue;
       }
       out[f.f] = v;
