@@ -59,6 +59,9 @@ type Signal struct {
 	Handling string `json:"handling"`
 	Raw      string `json:"raw"`
 	RawHex   string `json:"raw_hex"`
+	// DataBlock is an encrypted frame's data block as decrypted, shown
+	// beside its raw bytes; "" for plain frames (their raw is readable).
+	DataBlock string `json:"data_block,omitempty"`
 	// Notes are the operators' notes on a signal in no incident (an
 	// opening, a closing, a test), oldest first; left out when none.
 	Notes []SignalNote `json:"notes,omitempty"`
@@ -211,7 +214,7 @@ func signalsQuery(f SignalFilter) (string, []any) {
 		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
 		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
 		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
-		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling
+		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling, f.detail
 		FROM signals s JOIN frames f ON f.id = s.frame_id`
 	return w.finish(q, orderBy("s.id", f.Desc), f.Limit)
 }
@@ -243,16 +246,27 @@ func scanSignal(sc core.RowScanner) (Signal, error) {
 	var panel, frameTime sql.NullInt64
 	var raw []byte
 	var test int
+	var detail string
 	if err := sc.Scan(&sg.ID, &sg.FrameID, &received, &sg.Receiver, &sg.Line, &sg.Listener,
 		&sg.Transport, &sg.RemoteAddr, &sg.Protocol, &sg.Kind, &encrypted, &sg.Account,
 		&sg.FrameAccount, &sg.Sequence, &sg.Format, &sg.EventCode, &sg.Qualifier, &sg.Zone,
 		&sg.Partition, &sg.User, &sg.Address, &sg.AddressKind, &known, &sg.Description,
 		&sg.Category, &sg.Priority, &sg.Text, &mods, &panel, &frameTime, &raw,
-		&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling); err != nil {
+		&sg.Resolution, &sg.AccountID, &sg.SiteID, &test, &sg.OnTestID, &sg.ZoneDescription, &sg.Handling, &detail); err != nil {
 		return Signal{}, err
 	}
 	sg.ReceivedAt = fromNanos(received)
 	sg.Encrypted = encrypted != 0
+	if sg.Encrypted && detail != "" {
+		// The data block as decrypted, from the protocol's decoded frame
+		// (DC-09's "data"); the codec keeps key material out of it.
+		var d struct {
+			Data string `json:"data"`
+		}
+		if json.Unmarshal([]byte(detail), &d) == nil {
+			sg.DataBlock = d.Data
+		}
+	}
 	sg.Known = known != 0
 	sg.Test = test != 0
 	sg.PanelTime = nullableTime(panel)

@@ -88,6 +88,16 @@ func BenchmarkListQueries(b *testing.B) {
 			l, err := s.Signals(ctx, SignalFilter{Account: benchAccount(4242), Desc: true, Limit: 500})
 			return len(l), err
 		}},
+		// The history search: its filters narrow an account's signals, a
+		// code that matches none reading all of them.
+		{"signals/account=X/code=BA/zone=12/q=burglary/order=desc/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Account: benchAccount(4242), Code: "BA", Zone: "12", Text: "burglary", Desc: true, Limit: 100})
+			return len(l), err
+		}},
+		{"signals/account=X/code=FA/order=desc/limit=100", func() (int, error) {
+			l, err := s.Signals(ctx, SignalFilter{Account: benchAccount(4242), Code: "FA", Desc: true, Limit: 100})
+			return len(l), err
+		}},
 		{"frames/account=X/limit=100", func() (int, error) {
 			l, err := s.Frames(ctx, FrameFilter{Account: benchAccount(4242), Limit: 100})
 			return len(l), err

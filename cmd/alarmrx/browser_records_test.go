@@ -316,3 +316,41 @@ func TestHistoryInBrowser(t *testing.T) {
 		poll(`location.hash.startsWith("#/incident/")`),
 	))
 }
+
+// TestIncidentShowsTestsAndDecryptedFrame: an encrypted alarm from a site
+// whose zone 3 is on test; the incident page says which zones are on test,
+// until when and why, and shows the frame's data block as decrypted
+// beside its raw bytes.
+func TestIncidentShowsTestsAndDecryptedFrame(t *testing.T) {
+	bctx := newBrowser(t, 60*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Contoso"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot", TimeZone: "Europe/Berlin"}
+	must(t, st.Sites.Create(ctx, site))
+	key := "000102030405060708090A0B0C0D0E0F"
+	acct := &store.Account{Receiver: 1, Number: "6201", SiteID: site.ID, SystemType: "intrusion", Key: &key, KeyFormat: "hex"}
+	must(t, st.Accounts.Create(ctx, acct))
+	now := time.Now()
+	must(t, st.StartTest(ctx, &store.OnTest{AccountID: acct.ID, Scope: store.ScopeZones, Zones: store.Strings{"3"}, StartsAt: now,
+		EndsAt: now.Add(2 * time.Hour), Reason: "detector swap", AuthorisedBy: "Tom Technician"}, 24*time.Hour))
+	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
+		"ann's long password", store.Actor{Name: "setup"}))
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "6201", "--data", "#6201|Nri1/BA5", "--key", key); code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errs)
+	}
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "ann", "ann's long password"),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		clickInPage(`#queue-table tbody tr`),
+		chromedp.WaitVisible(chromedp.ID("view-incident")),
+		poll(`!document.getElementById("incident-on-test").hidden`),
+		poll(`document.getElementById("incident-on-test").textContent.startsWith("ON TEST 1/6201: zones 3 until ")`),
+		poll(`document.getElementById("incident-on-test").textContent.endsWith(" — detector swap (asked by Tom Technician)")`),
+		poll(`document.querySelector("#signals code.data-block")?.textContent.startsWith("#6201|Nri1/BA5")`),
+	))
+	screenshot(t, bctx, "console-incident-on-test.png")
+}

@@ -140,6 +140,13 @@ func TestSendAgainstDaemon(t *testing.T) {
 	if code != 0 || strings.Count(out, "*ACK seq=") != 2 {
 		t.Fatalf("send encrypted: exit %d\n%s\n%s", code, out, errs)
 	}
+	// The encrypted frames' signals carry their data block as decrypted,
+	// for the incident page to show beside the raw bytes.
+	sigs, err := d.Store().Signals(context.Background(), store.SignalFilter{Account: "1234"})
+	if err != nil || len(sigs) != 2 || !sigs[0].Encrypted || !strings.HasPrefix(sigs[0].DataBlock, "#1234|Nri1/BA012") ||
+		strings.Contains(sigs[0].DataBlock, "000102030405060708090A0B0C0D0E0F") {
+		t.Fatalf("the encrypted signals: %v %+v", err, sigs)
+	}
 	code, out, _ = runCmd(t, "send", "--udp", "--addr", a.UDP, "--token", "ADM-CID", "--account", "4321", "--time", "none")
 	if code != 0 || !strings.HasPrefix(out, "ACK seq=0001 account=4321") {
 		t.Fatalf("send plain udp: exit %d %q", code, out)

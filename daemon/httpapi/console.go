@@ -324,6 +324,39 @@ type incidentDetail struct {
 	// Permit its alarm permit (null: none on file).
 	FalseAlarms *store.FalseAlarmCount `json:"false_alarms"`
 	Permit      *store.Permit          `json:"permit"`
+	// OnTest are the test periods in force for the site's accounts, with
+	// the zones or categories they cover: what the operator must know of a
+	// site under a technician's hands.
+	OnTest []siteTest `json:"on_test"`
+}
+
+// siteTest is a test period in force, of one of the site's accounts.
+type siteTest struct {
+	testView
+	Receiver int    `json:"receiver"`
+	Account  string `json:"account"`
+}
+
+// siteTests are the test periods in force for a site's accounts.
+func (a *api) siteTests(ctx context.Context, siteID int64) ([]siteTest, error) {
+	accts, err := a.opts.Tables.Accounts.List(ctx, store.ListOptions{Where: map[string]any{"site_id": siteID}, Limit: store.MaxListLimit})
+	if err != nil {
+		return nil, err
+	}
+	out := []siteTest{}
+	now := a.opts.Now()
+	for _, acct := range accts {
+		open, err := a.opts.Station.OpenTests(ctx, acct.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range open {
+			if t.Active(now) {
+				out = append(out, siteTest{testView: testView{OnTest: t, Active: true}, Receiver: acct.Receiver, Account: acct.Number})
+			}
+		}
+	}
+	return out, nil
 }
 
 type incidentSignal struct {
@@ -390,6 +423,10 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 		if d.FalseAlarms, err = st.FalseAlarms(ctx, *in.SiteID, 0, 0); err == nil {
 			d.Permit, err = st.SitePermit(ctx, *in.SiteID)
 		}
+	}
+	d.OnTest = []siteTest{}
+	if err == nil && in.SiteID != nil {
+		d.OnTest, err = a.siteTests(ctx, *in.SiteID)
 	}
 	d.Instructions = []store.Instruction{}
 	if err == nil && in.AccountID != nil {

@@ -285,13 +285,15 @@ type portalSignal struct {
 	// (encoding/json takes the shallower field) and are always empty.
 	Raw    string `json:"raw,omitempty"`
 	RawHex string `json:"raw_hex,omitempty"`
+	// DataBlock, an encrypted frame's decrypted content, is the frame too.
+	DataBlock string `json:"data_block,omitempty"`
 }
 
 // portalSignals drops the frames of sigs.
 func portalSignals(sigs []store.Signal) []portalSignal {
 	out := make([]portalSignal, len(sigs))
 	for i, sg := range sigs {
-		sg.Raw, sg.RawHex = "", ""
+		sg.Raw, sg.RawHex, sg.DataBlock = "", "", ""
 		out[i] = portalSignal{Signal: sg}
 	}
 	return out

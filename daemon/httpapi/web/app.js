@@ -250,6 +250,17 @@ async function loadIncident(opening) {
 
   showPlan(d);
   // Temporary instructions, above the plan: the site's and the account's.
+  // A site under a technician's hands: which accounts, zones or
+  // categories are on test, until when, and why.
+  const tests = d.on_test || [];
+  $("incident-on-test").hidden = tests.length === 0;
+  $("incident-on-test").replaceChildren(...tests.map(t => {
+    const p = el("p");
+    p.append(el("b", "ON TEST", "on-test-flag"), " " + t.receiver + "/" + t.account + ": " +
+      (t.scope === "zones" ? "zones " + (t.zones || []).join(", ") : t.scope === "categories" ? (t.categories || []).join(", ") + " signals" : "the whole account") +
+      " until ", timeEl(t.ends_at, zone), t.reason ? " — " + t.reason : "", t.authorised_by ? " (asked by " + t.authorised_by + ")" : "");
+    return p;
+  }));
   $("instructions").replaceChildren(...(d.instructions || []).map(x => {
     const li = el("li", x.text, "instruction");
     li.append(" ", el("small", "until " + fmtTime(x.until, zone) + " · " + x.created_by));
@@ -266,7 +277,13 @@ async function loadIncident(opening) {
     // Media links (clip, live, snapshot, portal) sent with XML signals.
     const desc = s.description + (s.text ? " — " + s.text : "") + (s.test ? " (on test)" : "");
     const tr = row([timeEl(s.received_at, siteZone), s.format + " " + s.event_code + " " + s.qualifier, desc, zone, s.role, mediaLinks(s.modifiers), raw]);
-    if (s.encrypted) tr.cells[6].prepend(el("div", "AES-encrypted frame; decoded: " + s.format + " " + s.event_code + (s.zone ? " zone " + s.zone : ""), "decoded"));
+    // An encrypted frame's raw bytes say nothing: its data block as
+    // decrypted goes beside them.
+    if (s.encrypted) {
+      const dec = el("div", "AES-encrypted frame; decrypted: ", "decoded");
+      dec.append(el("code", s.data_block || (s.format + " " + s.event_code + (s.zone ? " zone " + s.zone : "")), "data-block"));
+      tr.cells[6].prepend(dec);
+    }
     return tr;
   }));
   fill($("actions").tBodies[0], d.actions.map(a => row([timeEl(a.at, zone), actionWords(a, zone)])));
