@@ -40,6 +40,9 @@ type Options struct {
 	Registry *prometheus.Registry // nil → a new registry
 	Version  string
 	Now      func() time.Time // nil → time.Now
+	// TrendInterval is how often the dashboard's graphs sample the
+	// daemon's metrics (0 → 10 s).
+	TrendInterval time.Duration
 }
 
 // Daemon is a configured, bound, not yet running alarmrx.
@@ -55,7 +58,8 @@ type Daemon struct {
 	escalator   *escalator
 	httpLn      net.Listener
 	httpSrv     *http.Server
-	httpDone    chan struct{} // closed at shutdown: ends event streams
+	httpDone    chan struct{}   // closed at shutdown: ends event streams
+	trends      *httpapi.Trends // the dashboard's graphs; nil without HTTP
 	outputs     []*output.Surgard
 	webhooks    []*output.Webhook
 	peers       []*output.Peer
@@ -240,12 +244,15 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		if err != nil {
 			return nil, err
 		}
+		d.trends = httpapi.NewTrends(httpapi.TrendsOptions{Gatherer: opts.Registry, Listeners: d.receiver.Addrs, Now: opts.Now,
+			Interval: opts.TrendInterval})
 		h, err := httpapi.New(httpapi.Options{
 			Logger:      opts.Logger,
 			Gatherer:    opts.Registry,
 			Store:       d.store,
 			AdminToken:  cfg.HTTP.AdminToken,
 			Ready:       d.Ready,
+			Trends:      d.trends,
 			Connections: d.receiver.Connections,
 			Cluster:     d.clusterView,
 			Station:     d.store,
@@ -692,6 +699,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			nodeErr <- err
 		}
 	}()
+	trendsDone := make(chan struct{})
+	go func() {
+		defer close(trendsDone)
+		if d.trends != nil {
+			d.trends.Run(rctx)
+		}
+	}()
 	sharingDone := make(chan struct{})
 	go func() { defer close(sharingDone); d.supervision.RunSharing(sctx) }() // every node's check-ins
 	var outputs sync.WaitGroup
@@ -743,6 +757,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-foldDone
 	<-pollsDone
 	<-heartbeatDone
+	<-trendsDone
 	// The polls answered during the shutdown grace are written last.
 	d.flushPollsOnce(context.Background())
 	outputs.Wait()

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/daemon"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/chromedp/chromedp"
+	"go.uber.org/zap/zaptest"
 )
 
 // TestRecordPagesInBrowser: a supervisor keeps the station's records in
@@ -353,4 +355,35 @@ func TestIncidentShowsTestsAndDecryptedFrame(t *testing.T) {
 		poll(`document.querySelector("#signals code.data-block")?.textContent.startsWith("#6201|Nri1/BA5")`),
 	))
 	screenshot(t, bctx, "console-incident-on-test.png")
+}
+
+// TestDashboardGraphsInBrowser: the dashboard graphs the last samples of
+// the daemon's own figures (signals a second by protocol, ACK latency,
+// queue depth) and lists each line, the panels' listener up since the
+// daemon started.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-dashboard.png.
+func TestDashboardGraphsInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 60*time.Second)
+	cfg := exampleConfig(t)
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.HTTP.AdminToken = "browser-token"
+	d := runDaemon(t, cfg, daemon.Options{Logger: zaptest.NewLogger(t), TrendInterval: 300 * time.Millisecond})
+	ctx := context.Background()
+	must(t, d.Store().CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
+		"sue's long password", store.Actor{Name: "setup"}))
+	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "7301", "--data", "#7301|NOP001", "--count", "20", "--interval", "50ms"); code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errs)
+	}
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Navigate(base+"/console/#/dashboard"),
+		chromedp.WaitVisible(chromedp.ID("graphs")),
+		poll(`document.querySelectorAll("#graphs figure.chart").length === 3`),
+		poll(`document.querySelector("#graphs figure.chart path[data-series='DC-09 (SIA IP)']") !== null`),
+		poll(`document.querySelector("#graphs figure.chart:nth-child(2) path[data-series=p99]") !== null`),
+		poll(`document.querySelector("#dash-lines tbody tr[data-line='listener/`+d.Addrs()[0].Listener+`'] td:nth-child(3)")?.textContent === "up"`),
+	))
+	screenshot(t, bctx, "console-dashboard.png")
 }

@@ -528,28 +528,7 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, mf := range mfs {
 		byName[mf.GetName()] = mf
 	}
-	sumBy := func(name, label string) map[string]float64 {
-		out := map[string]float64{}
-		mf := byName[name]
-		if mf == nil {
-			return out
-		}
-		for _, m := range mf.GetMetric() {
-			key := "all"
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label {
-					key = lp.GetValue()
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				out[key] += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				out[key] += m.GetGauge().GetValue()
-			}
-		}
-		return out
-	}
+	sumBy := func(name, label string) map[string]float64 { return labelSums(byName[name], label) }
 	// The store is up while every one of its databases (the journal's and
 	// the store's) is: the least of their gauges, not their sum.
 	storeUp := 0.0
@@ -600,11 +579,17 @@ func (a *api) dashboard(w http.ResponseWriter, r *http.Request) {
 // family since start, interpolating within the bucket as Prometheus's
 // histogram_quantile does. 0 when there are no observations.
 func histogramQuantile(mf *dto.MetricFamily, q float64) float64 {
+	bounds, cum, total := histogramBuckets(mf)
+	return bucketQuantile(bounds, cum, total, q)
+}
+
+// histogramBuckets sums a histogram family's series: the buckets' upper
+// bounds in order, their cumulative counts and the observations' count.
+func histogramBuckets(mf *dto.MetricFamily) (bounds, cum []float64, total float64) {
 	if mf == nil {
-		return 0
+		return nil, nil, 0
 	}
-	var total float64
-	cum := map[float64]float64{}
+	byBound := map[float64]float64{}
 	for _, m := range mf.GetMetric() {
 		h := m.GetHistogram()
 		if h == nil {
@@ -612,27 +597,37 @@ func histogramQuantile(mf *dto.MetricFamily, q float64) float64 {
 		}
 		total += float64(h.GetSampleCount())
 		for _, b := range h.GetBucket() {
-			cum[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+			byBound[b.GetUpperBound()] += float64(b.GetCumulativeCount())
 		}
 	}
-	if total == 0 {
-		return 0
-	}
-	bounds := make([]float64, 0, len(cum))
-	for b := range cum {
+	bounds = make([]float64, 0, len(byBound))
+	for b := range byBound {
 		bounds = append(bounds, b)
 	}
 	sort.Float64s(bounds)
+	cum = make([]float64, len(bounds))
+	for i, b := range bounds {
+		cum[i] = byBound[b]
+	}
+	return bounds, cum, total
+}
+
+// bucketQuantile interpolates a quantile within cumulative bucket counts
+// of total observations; 0 when there are none.
+func bucketQuantile(bounds, cum []float64, total, q float64) float64 {
+	if total <= 0 {
+		return 0
+	}
 	rank := q * total
 	prevBound, prevCount := 0.0, 0.0
-	for _, b := range bounds {
-		if c := cum[b]; c >= rank {
+	for i, b := range bounds {
+		if c := cum[i]; c >= rank {
 			if c == prevCount {
 				return b
 			}
 			return prevBound + (b-prevBound)*(rank-prevCount)/(c-prevCount)
 		}
-		prevBound, prevCount = b, cum[b]
+		prevBound, prevCount = b, cum[i]
 	}
 	return prevBound
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// Ready reports whether the daemon can take traffic: listeners bound and
 	// the store answering. nil means always ready.
 	Ready func(ctx context.Context) error
+	// Trends keeps the dashboard's last hour of figures and the lines'
+	// states; nil hides GET /api/v1/dashboard/trend.
+	Trends *Trends
 	// Connections lists open panel connections; nil hides the endpoint.
 	Connections func() []receiver.ConnInfo
 	// Cluster lists the nodes sharing the store and who holds each
@@ -157,6 +160,9 @@ func (a *api) routes() []route {
 	}
 	if a.opts.Cluster != nil {
 		rs = append(rs, route{"GET", "/api/v1/cluster", a.cluster, nil})
+	}
+	if a.opts.Trends != nil {
+		rs = append(rs, route{"GET", "/api/v1/dashboard/trend", a.trend, nil})
 	}
 	if a.opts.Station != nil {
 		rs = append(rs, a.stationRoutes()...)

@@ -109,7 +109,7 @@ func (s *stationServer) mustCreate(path string, body any) int64 {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	st := newStationServer(t)
 	a := &api{opts: Options{Station: st.st, Tables: tablesOf(st.st), Connections: func() []receiver.ConnInfo { return nil },
-		Cluster: func(context.Context) (any, error) { return nil, nil }}}
+		Cluster: func(context.Context) (any, error) { return nil, nil }, Trends: NewTrends(TrendsOptions{Gatherer: prometheus.NewRegistry()})}}
 	served := map[string]bool{}
 	for _, rt := range a.routes() {
 		served[strings.ToLower(rt.method)+" "+rt.path] = true

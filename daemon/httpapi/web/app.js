@@ -5,6 +5,7 @@ import { $, el, row, fill, cells, mediaLinks, client, setClock, fmtTime, timeEl 
 import { Alerts } from "./alerts.js";
 import { Records } from "./records.js";
 import { History } from "./history.js";
+import { drawTrend } from "./graphs.js";
 
 const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [], selected: 0, zone: "" };
 const api = client(() => state.csrf, () => showLogin());
@@ -54,7 +55,12 @@ async function route() {
   }
   if (hash === "#/signals") { show("signals"); return loadSignals(); }
   if (hash === "#/log") { show("log"); startLog(); state.timers.push(setInterval(tailLog, 1000)); return; }
-  if (hash === "#/dashboard") { show("dashboard"); loadDashboard(); state.timers.push(setInterval(loadDashboard, 2000)); return; }
+  if (hash === "#/dashboard") {
+    show("dashboard");
+    loadDashboard().then(loadTrend);
+    state.timers.push(setInterval(loadDashboard, 2000), setInterval(loadTrend, 10000));
+    return;
+  }
   show("queue");
   await loadQueue();
 }
@@ -606,6 +612,12 @@ async function loadDashboard() {
   }));
   fill($("dash-queue").tBodies[0], Object.entries(d.queue_by_priority).sort((a, b) => a[0] - b[0]).map(([p, n]) => row([pri(p), n])));
   state.dashPrev = d;
+}
+
+// loadTrend draws the last hour's graphs and the lines' states.
+async function loadTrend() {
+  const d = await api("GET", "/api/v1/dashboard/trend");
+  drawTrend(d, (state.dashPrev && state.dashPrev.protocol_titles) || {}, $("graphs"), $("dash-lines").tBodies[0]);
 }
 
 // The live signal log: the newest frames, then every frame after them
