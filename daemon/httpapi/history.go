@@ -36,7 +36,7 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := store.IncidentFilter{Since: p.since, Until: p.until, AfterID: p.afterID, BeforeID: p.beforeID, Limit: p.limit,
-		Operator: strings.TrimSpace(q.Get("operator")), Resolution: strings.TrimSpace(q.Get("resolution")), Text: q.Get("q")}
+		Operator: strings.TrimSpace(q.Get("operator")), Resolution: strings.TrimSpace(q.Get("resolution")), Text: p.text}
 	if f.Status, ok = queryOneOf(w, r, "status", store.IncidentOpen, store.IncidentResolved); !ok {
 		return
 	}
@@ -56,16 +56,8 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Priority = n
 	}
-	if len(f.Text) > store.MaxSearch {
-		writeError(w, http.StatusBadRequest, "q", "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
-		return
-	}
-	format, ok := queryOneOf(w, r, "format", "json", "csv")
-	if !ok {
-		return
-	}
 	list, err := a.opts.Station.Incidents(r.Context(), f)
-	if err == nil && format == "csv" {
+	if err == nil && p.csv {
 		writeIncidentsCSV(w, list)
 		return
 	}

@@ -325,6 +325,8 @@ type listParams struct {
 	receiver int
 	since    time.Time
 	until    time.Time // exclusive
+	text     string    // q: the history's words
+	csv      bool      // format=csv
 	afterID  int64
 	beforeID int64
 	desc     bool // order=desc: newest first
@@ -343,21 +345,32 @@ func (a *api) parseList(w http.ResponseWriter, r *http.Request) (listParams, boo
 		}
 		p.receiver = n
 	}
-	if v := q.Get("since"); v != "" {
-		t, err := parseSince(v, a.opts.Now())
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "since", "since must be an RFC 3339 time or a duration such as 15m")
-			return p, false
+	for _, c := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &p.since}, {"until", &p.until}} {
+		if v := q.Get(c.name); v != "" {
+			t, err := parseSince(v, a.opts.Now())
+			if err != nil {
+				writeError(w, http.StatusBadRequest, c.name, c.name+" must be an RFC 3339 time or a duration such as 15m (that long ago)")
+				return p, false
+			}
+			*c.to = t
 		}
-		p.since = t
 	}
-	if v := q.Get("until"); v != "" {
-		t, err := parseSince(v, a.opts.Now())
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "until", "until must be an RFC 3339 time or a duration such as 15m (that long ago)")
-			return p, false
-		}
-		p.until = t
+	// The history's words and the CSV download (routes that take neither
+	// have refused them already: knownQuery).
+	if p.text = q.Get("q"); len(p.text) > store.MaxSearch {
+		writeError(w, http.StatusBadRequest, "q", "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
+		return p, false
+	}
+	switch q.Get("format") {
+	case "", "json":
+	case "csv":
+		p.csv = true
+	default:
+		writeError(w, http.StatusBadRequest, "format", "format must be json (the default) or csv")
+		return p, false
 	}
 	for _, c := range []struct {
 		name string
@@ -412,21 +425,13 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 		Account: p.account, Receiver: p.receiver, Since: p.since, Until: p.until, AfterID: p.afterID, BeforeID: p.beforeID, Desc: p.desc, Limit: p.limit,
 	}
 	q := r.URL.Query()
-	f.Code, f.Zone, f.Text = q.Get("code"), q.Get("zone"), q.Get("q")
+	f.Code, f.Zone, f.Text = q.Get("code"), q.Get("zone"), p.text
 	if v := q.Get("category"); v != "" {
 		if _, known := protocols.ParseCategory(v); !known {
 			writeError(w, http.StatusBadRequest, "category", "category must be one of "+strings.Join(categoryNames(), ", "))
 			return
 		}
 		f.Category = v
-	}
-	if len(f.Text) > store.MaxSearch {
-		writeError(w, http.StatusBadRequest, "q", "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
-		return
-	}
-	csv, ok := queryOneOf(w, r, "format", "json", "csv")
-	if !ok {
-		return
 	}
 	if f.AccountID, ok = queryID(w, r, "account_id"); !ok {
 		return
@@ -445,7 +450,7 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, fe.Field, fe.Error())
-	case err == nil && csv == "csv":
+	case err == nil && p.csv:
 		writeSignalsCSV(w, sigs)
 	default:
 		a.respondList(w, "signals", sigs, err)
