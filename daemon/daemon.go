@@ -302,7 +302,28 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			ErrorLog:          httpErrorLog(opts.Logger, opts.Registry),
 		}
 	}
+	// Every job's lease series exist from the start, so a scrape before a
+	// job first ran sees it, not a series that appears later.
+	d.keeper.Declare(d.jobs()...)
 	return d, nil
+}
+
+// jobs are the singleton jobs this daemon runs under leases (Run).
+func (d *Daemon) jobs() []string {
+	jobs := []string{jobSupervision, jobSchedules, jobOnTestExpiry, jobQueueSweep, jobEvidencePrune, jobRetention, jobUnprogrammed}
+	for _, o := range d.outputs {
+		jobs = append(jobs, jobOutputPrefix+o.Name())
+	}
+	for _, w := range d.webhooks {
+		jobs = append(jobs, jobOutputPrefix+w.Name())
+	}
+	for _, p := range d.peers {
+		jobs = append(jobs, jobOutputPrefix+p.Name())
+	}
+	if d.cfg.Report.Enabled {
+		jobs = append(jobs, jobReport)
+	}
+	return jobs
 }
 
 // supervisor loads the supervised accounts and their state, and follows

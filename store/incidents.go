@@ -21,6 +21,12 @@ type (
 	Incident = queue.Incident
 	// IncidentFilter selects incidents for history lists.
 	IncidentFilter = queue.IncidentFilter
+	// ResponseTimes is the report of how fast incidents were answered.
+	ResponseTimes = queue.ResponseTimes
+	// ResponseGroup is one row of the response-time report.
+	ResponseGroup = queue.ResponseGroup
+	// Percentiles are a stage's durations in the report.
+	Percentiles = queue.Percentiles
 	// IncidentAction is one entry of an incident's append-only action log.
 	IncidentAction = queue.IncidentAction
 	// QueueRules are the operator-queue settings the store enforces.

@@ -331,3 +331,69 @@ func TestHistorySearch(t *testing.T) {
 		}
 	}
 }
+
+// TestResponseTimes: the report of how fast incidents were answered. A
+// fire claimed after 40 s, dispatched after 60 s and resolved by ann after
+// 2 min; a burglary claimed after 10 s and resolved by bob after 5 min,
+// never dispatched; a trouble left open. Per priority and per operator,
+// with the stages each reached; a range before them is empty.
+func TestResponseTimes(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	rules := QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+	start := f.clock.Now()
+	f.signal(t, "1111", "FA", "1", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
+	f.signal(t, "2222", "BA", "2", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+	ids, _ := f.queue(t)
+	fire, burglary := ids[0], ids[1]
+	act := func(id int64, who Actor, s Step) {
+		t.Helper()
+		if _, err := f.s.Act(ctx, id, who, s, rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Add(10 * time.Second)
+	act(burglary, f.op2, Step{Action: "claim"})
+	f.clock.Add(30 * time.Second)
+	act(fire, f.op1, Step{Action: "claim"})
+	f.clock.Add(20 * time.Second)
+	act(fire, f.op1, Step{Action: "dispatched", Contact: "Fire brigade", CaseNumber: "F-1"})
+	f.clock.Add(60 * time.Second)
+	act(fire, f.op1, Step{Action: "resolve", Code: "false_alarm", Note: "the brigade found steam"})
+	f.clock.Add(180 * time.Second)
+	act(burglary, f.op2, Step{Action: "resolve", Code: "false_alarm", Note: "the keyholder's cat"})
+	f.signal(t, "1111", "YT", "", protocols.QualifierNew, protocols.CategoryTrouble, HandlingQueue, 6)
+
+	rep, err := f.s.ResponseTimes(ctx, start, f.clock.Now().Add(time.Second))
+	must(t, err)
+	if rep.Incidents != 3 || rep.Unclaimed != 1 || rep.Unresolved != 1 || rep.Undispatched != 2 {
+		t.Fatalf("totals: %+v", rep)
+	}
+	secs := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	want := map[int][3]float64{1: {40, 60, 120}, 4: {10, -1, 300}, 6: {-1, -1, -1}}
+	if len(rep.ByPriority) != 3 {
+		t.Fatalf("by priority: %+v", rep.ByPriority)
+	}
+	for _, g := range rep.ByPriority {
+		w := want[g.Priority]
+		if got := [3]float64{secs(g.Claim.P50), secs(g.Dispatch.P50), secs(g.Resolve.P99)}; got != w || g.Incidents != 1 {
+			t.Errorf("priority %d: %v (%d incidents), want %v", g.Priority, got, g.Incidents, w)
+		}
+	}
+	if len(rep.ByOperator) != 2 || rep.ByOperator[0].Operator != "ann" || secs(rep.ByOperator[0].Resolve.Max) != 120 ||
+		rep.ByOperator[1].Operator != "bob" || rep.ByOperator[1].Dispatch.N != 0 || secs(rep.ByOperator[1].Claim.P90) != 10 {
+		t.Errorf("by operator: %+v", rep.ByOperator)
+	}
+	if rep, err := f.s.ResponseTimes(ctx, start.Add(-time.Hour), start); err != nil || rep.Incidents != 0 {
+		t.Errorf("before them: %+v %v", rep, err)
+	}
+	var fe *FieldError
+	if _, err := f.s.ResponseTimes(ctx, start, start); !errors.As(err, &fe) || fe.Field != "to" {
+		t.Errorf("an empty range: %v", err)
+	}
+}

@@ -387,3 +387,68 @@ func TestDashboardGraphsInBrowser(t *testing.T) {
 	))
 	screenshot(t, bctx, "console-dashboard.png")
 }
+
+// TestResponseTimesInBrowser: a supervisor reads how fast the station
+// answered: a fire and a burglary, claimed and resolved by ann, by
+// priority and by operator, and downloads the same report as CSV.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-report-response-times.png.
+func TestResponseTimesInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 60*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Contoso"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot"}
+	must(t, st.Sites.Create(ctx, site))
+	for _, n := range []string{"7401", "7402"} {
+		must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: n, SiteID: site.ID, SystemType: "intrusion"}))
+	}
+	ann := &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator}
+	must(t, st.CreateUser(ctx, ann, "ann's long password", store.Actor{Name: "setup"}))
+	must(t, st.CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
+		"sue's long password", store.Actor{Name: "setup"}))
+	for _, data := range []string{"#7401|NFA001", "#7402|NBA002"} {
+		if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", data[1:5], "--data", data); code != 0 {
+			t.Fatalf("send: exit %d %s %s", code, out, errs)
+		}
+	}
+	var queue []store.Incident
+	for range 100 {
+		var err error
+		if queue, _, err = st.Queue(ctx, time.Now()); err == nil && len(queue) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(queue) != 2 {
+		t.Fatalf("queue: %+v", queue)
+	}
+	rules := store.QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+	actor := store.Actor{ID: ann.ID, Name: ann.Username, Role: ann.Role}
+	for _, in := range queue {
+		for _, s := range []store.Step{{Action: "claim"}, {Action: "resolve", Code: rules.ResolutionCodes[0], Note: "checked with the keyholder"}} {
+			if _, err := st.Act(ctx, in.ID, actor, s, rules); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	base := "http://" + d.HTTPAddr()
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("view-queue")),
+		chromedp.Click(chromedp.ID("nav-reports")),
+		poll(`document.querySelectorAll("#report-by-priority tbody tr").length === 2`),
+		poll(`document.querySelector("#report-by-priority tbody tr td")?.textContent === "1 Fire"`),
+		poll(`document.querySelector("#report-by-operator tbody tr td")?.textContent === "ann"`),
+		poll(`document.querySelector("#report-by-operator tbody tr td:nth-child(2)")?.textContent === "2"`),
+	))
+	csv, err := chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.getElementById("report-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "by,group,incidents,claim_n,claim_p50_s,") || !strings.HasPrefix(lines[1], "priority,1,1,1,") ||
+		!strings.HasPrefix(lines[3], "operator,ann,2,2,") {
+		t.Fatalf("the report's CSV:\n%s", csv)
+	}
+	screenshot(t, bctx, "console-report-response-times.png")
+}

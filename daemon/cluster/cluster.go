@@ -78,6 +78,16 @@ func New(o Options) *Keeper {
 	}
 }
 
+// Declare makes the lease series of jobs at 0 (not held, never taken),
+// before any of them runs: their metrics exist from the start.
+func (k *Keeper) Declare(jobs ...string) {
+	for _, job := range jobs {
+		k.held.WithLabelValues(job)
+		k.age.WithLabelValues(job)
+		k.takeover.WithLabelValues(job)
+	}
+}
+
 // A Lease is the authority a job runs under (fence.Authority). Valid is
 // checked (fence.Check) before each effect outside the database (a record sent to an automation peer, a
 // report mailed): a node paused past its lease (SIGSTOP) finds it false

@@ -125,3 +125,47 @@ func writeIncidentsCSV(w http.ResponseWriter, list []store.Incident) {
 	writeCSV(w, "incidents", []string{"id", "opened_at", "first_claimed_at", "resolved_at", "priority", "title", "receiver",
 		"account", "site", "status", "signals", "claimed_by", "resolution"}, rows)
 }
+
+// responseTimes answers the response-time report of the incidents opened
+// in from..to (default: the last 24 hours), as JSON or, with format=csv,
+// one row per priority and per operator.
+func (a *api) responseTimes(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := a.dateRange(w, r)
+	if !ok {
+		return
+	}
+	format, ok := queryOneOf(w, r, "format", "json", "csv")
+	if !ok {
+		return
+	}
+	rep, err := a.opts.Station.ResponseTimes(r.Context(), from, to)
+	if err != nil || format != "csv" {
+		a.respond(w, http.StatusOK, rep, err)
+		return
+	}
+	cell := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'f', 1, 64)
+	}
+	var rows [][]string
+	for _, groups := range [][]store.ResponseGroup{rep.ByPriority, rep.ByOperator} {
+		for _, g := range groups {
+			by, key := "priority", strconv.Itoa(g.Priority)
+			if g.Priority == 0 {
+				by, key = "operator", g.Operator
+			}
+			row := []string{by, key, strconv.Itoa(g.Incidents)}
+			for _, p := range []store.Percentiles{g.Claim, g.Dispatch, g.Resolve} {
+				row = append(row, strconv.Itoa(p.N), cell(p.P50), cell(p.P90), cell(p.P99), cell(p.Max))
+			}
+			rows = append(rows, row)
+		}
+	}
+	header := []string{"by", "group", "incidents"}
+	for _, stage := range []string{"claim", "dispatch", "resolve"} {
+		header = append(header, stage+"_n", stage+"_p50_s", stage+"_p90_s", stage+"_p99_s", stage+"_max_s")
+	}
+	writeCSV(w, "response-times", header, rows)
+}

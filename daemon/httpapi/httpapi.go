@@ -409,6 +409,14 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return t, nil
 	}
+	// Days, as reports are asked for: 7d, 30d.
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 3660 {
+			return time.Time{}, errors.New("bad since")
+		}
+		return now.AddDate(0, 0, -n), nil
+	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
 		return time.Time{}, errors.New("bad since")

@@ -6,11 +6,12 @@ import { Alerts } from "./alerts.js";
 import { Records } from "./records.js";
 import { History } from "./history.js";
 import { drawTrend } from "./graphs.js";
+import { Reports } from "./reports.js";
 
 const state = { csrf: "", user: null, view: "", incidentId: 0, accountId: 0, queue: null, dashPrev: null, timers: [], selected: 0, zone: "" };
 const api = client(() => state.csrf, () => showLogin());
 const alerts = new Alerts("alarmrx console");
-let records = null, historyPage = null;
+let records = null, historyPage = null, reportsPage = null;
 
 function pri(p) { return el("span", p, "pri p" + p); }
 
@@ -21,7 +22,7 @@ function fmtAge(seconds) {
 }
 
 function show(view) {
-  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log", "records", "history"]) $("view-" + v).hidden = v !== view;
+  for (const v of ["login", "queue", "incident", "dashboard", "clients", "signals", "log", "records", "history", "reports"]) $("view-" + v).hidden = v !== view;
   $("nav").hidden = view === "login";
   state.view = view;
 }
@@ -43,6 +44,11 @@ async function route() {
   const m = hash.match(/^#\/incident\/(\d+)$/);
   if (m) { state.incidentId = Number(m[1]); show("incident"); return loadIncident(true); }
   if (hash === "#/clients") { show("clients"); return loadClients(); }
+  if (hash.startsWith("#/reports")) {
+    show("reports");
+    if (!reportsPage) reportsPage = new Reports(api, p => alerts.label(p));
+    return reportsPage.route(hash);
+  }
   if (hash.startsWith("#/history")) {
     show("history");
     if (!historyPage) historyPage = new History(api);
@@ -73,6 +79,7 @@ function signedIn(me) {
   $("nav-clients").hidden = state.user.role !== "admin";
   $("nav-log").hidden = state.user.role === "operator";
   $("nav-records").hidden = state.user.role === "operator";
+  $("nav-reports").hidden = state.user.role === "operator";
   if (me.console) { setClock(me.console.clock); alerts.setLabels(me.console.priority_labels); }
   connectEvents();
   if (!state.ageTimer) state.ageTimer = setInterval(renderAges, 1000);

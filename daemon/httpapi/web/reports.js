@@ -1,0 +1,63 @@
+// The console's reports (supervisors and admins): how fast the station
+// answered its incidents, receipt → claim → dispatch → resolve, per
+// priority and per operator, on screen and as CSV.
+import { $, el, row, link, timeEl } from "./common.js";
+
+const spans = [["24h", "the last 24 hours"], ["7d", "the last 7 days"], ["30d", "the last 30 days"]];
+
+// seconds writes a duration for a person: 42 s, 3 min 5 s, 1 h 2 min.
+function seconds(v) {
+  if (v == null) return "—";
+  v = Math.round(v);
+  if (v < 60) return v + " s";
+  if (v < 3600) return Math.floor(v / 60) + " min " + (v % 60 ? v % 60 + " s" : "");
+  return Math.floor(v / 3600) + " h " + Math.floor(v % 3600 / 60) + " min";
+}
+
+function stage(p) { return p.n ? seconds(p.p50) + " · " + seconds(p.p90) + " · " + seconds(p.p99) : "—"; }
+
+export class Reports {
+  constructor(api, labels) { this.api = api; this.labels = labels; this.view = $("view-reports"); }
+
+  async route(hash) {
+    const params = new URLSearchParams(hash.split("?")[1] || "");
+    const span = spans.some(([v]) => v === params.get("from")) ? params.get("from") : "24h";
+    const page = el("div");
+    this.view.replaceChildren(page);
+    const form = el("form");
+    const pick = el("select");
+    pick.id = "report-span"; pick.setAttribute("aria-label", "Incidents opened in");
+    for (const [v, t] of spans) { const o = el("option", t); o.value = v; pick.append(o); }
+    pick.value = span;
+    pick.addEventListener("change", () => { location.hash = "#/reports?from=" + pick.value; });
+    const query = "from=" + encodeURIComponent(span);
+    const csv = link("Download CSV", "/api/v1/reports/response-times?" + query + "&format=csv");
+    csv.id = "report-csv"; csv.setAttribute("download", "response-times.csv");
+    form.append("Incidents opened in ", pick, " ", csv);
+    const err = el("p", "", "error");
+    err.setAttribute("role", "alert");
+    page.append(el("h1", "Response times"), form, err);
+    let d;
+    try { d = await this.api("GET", "/api/v1/reports/response-times?" + query); } catch (e) { err.textContent = e.message; return; }
+    const summary = el("p", null, "muted");
+    summary.append(d.incidents + " incidents opened from ", timeEl(d.from), " to ", timeEl(d.to), ": " + d.unclaimed + " never claimed, " +
+      d.undispatched + " not dispatched, " + d.unresolved + " not resolved. Each stage from receipt: median · 90th · 99th percentile.");
+    const table = (title, first, groups, name) => {
+      const t = el("table", null, "report");
+      const head = el("tr");
+      for (const h of [first, "Incidents", "Claimed", "to claim", "Dispatched", "to dispatch", "Resolved", "to resolve", "slowest to resolve"]) head.append(el("th", h));
+      t.createTHead().append(head);
+      t.createTBody().append(...groups.map(g => row([name(g), g.incidents, g.claim_seconds.n, stage(g.claim_seconds), g.dispatch_seconds.n,
+        stage(g.dispatch_seconds), g.resolve_seconds.n, stage(g.resolve_seconds), seconds(g.resolve_seconds.max)])));
+      const box = el("section");
+      box.append(el("h2", title), groups.length ? t : el("p", "None.", "muted"));
+      return box;
+    };
+    const prio = g => { const s = el("span"); s.append(el("span", g.priority, "pri p" + g.priority), " " + this.labels(g.priority)); return s; };
+    const byPrio = table("By priority", "Priority", d.by_priority, prio);
+    byPrio.id = "report-by-priority";
+    const byOp = table("By operator (the incidents each resolved)", "Operator", d.by_operator, g => g.operator || "(the system)");
+    byOp.id = "report-by-operator";
+    page.append(summary, byPrio, byOp);
+  }
+}
