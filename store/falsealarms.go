@@ -246,3 +246,90 @@ func (s *Store) WarnExpiringPermits(ctx context.Context, within time.Duration) (
 	})
 	return warned, err
 }
+
+// SiteFalseAlarms is one site's false alarms in a report's range.
+type SiteFalseAlarms struct {
+	SiteID     int64  `json:"site_id"`
+	Site       string `json:"site"`
+	CustomerID int64  `json:"customer_id"`
+	Customer   string `json:"customer"`
+	Count      int    `json:"count"`
+}
+
+// CustomerFalseAlarms is one customer's false alarms (its own sites').
+type CustomerFalseAlarms struct {
+	CustomerID int64  `json:"customer_id"`
+	Customer   string `json:"customer"`
+	Sites      int    `json:"sites"`
+	Count      int    `json:"count"`
+}
+
+// FalseAlarmReport ranks the sites and customers by the incidents resolved
+// in [From, To) with a false alarm code, most first.
+type FalseAlarmReport struct {
+	From      time.Time             `json:"from"`
+	To        time.Time             `json:"to"`
+	Codes     []string              `json:"codes"`
+	Threshold int                   `json:"threshold"`
+	Sites     []SiteFalseAlarms     `json:"sites"`
+	Customers []CustomerFalseAlarms `json:"customers"`
+}
+
+// maxFalseAlarmSites bounds the sites a report lists.
+const maxFalseAlarmSites = 1000
+
+// FalseAlarmsReport reads the false alarms resolved in [from, to), through
+// incidents_closed, grouped by site.
+func (s *Store) FalseAlarmsReport(ctx context.Context, from, to time.Time) (*FalseAlarmReport, error) {
+	if !to.After(from) {
+		return nil, core.Invalid("to", "must be after from")
+	}
+	r := s.opts.FalseAlarms
+	rep := &FalseAlarmReport{From: from, To: to, Codes: slices.Clone(r.Codes), Threshold: r.Threshold,
+		Sites: []SiteFalseAlarms{}, Customers: []CustomerFalseAlarms{}}
+	if len(r.Codes) == 0 {
+		return rep, nil
+	}
+	args := []any{from.UnixNano(), to.UnixNano()}
+	for _, c := range r.Codes {
+		args = append(args, c)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT i.site_id, s.name, s.customer_id, coalesce(c.name, ''), count(*)
+		FROM incidents i JOIN sites s ON s.id = i.site_id LEFT JOIN customers c ON c.id = s.customer_id
+		WHERE i.status <> 'open' AND i.resolved_at >= ? AND i.resolved_at < ?
+		AND i.resolution_code IN (`+strings.TrimSuffix(strings.Repeat("?,", len(r.Codes)), ",")+`)
+		GROUP BY i.site_id, s.name, s.customer_id, c.name ORDER BY count(*) DESC, i.site_id LIMIT ?`,
+		append(args, maxFalseAlarmSites)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: false alarm report: %w", err)
+	}
+	defer rows.Close()
+	byCustomer := map[int64]*CustomerFalseAlarms{}
+	for rows.Next() {
+		var x SiteFalseAlarms
+		if err := rows.Scan(&x.SiteID, &x.Site, &x.CustomerID, &x.Customer, &x.Count); err != nil {
+			return nil, fmt.Errorf("store: false alarm report: %w", err)
+		}
+		rep.Sites = append(rep.Sites, x)
+		c := byCustomer[x.CustomerID]
+		if c == nil {
+			c = &CustomerFalseAlarms{CustomerID: x.CustomerID, Customer: x.Customer}
+			byCustomer[x.CustomerID] = c
+		}
+		c.Sites++
+		c.Count += x.Count
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: false alarm report: %w", err)
+	}
+	for _, c := range byCustomer {
+		rep.Customers = append(rep.Customers, *c)
+	}
+	slices.SortFunc(rep.Customers, func(a, b CustomerFalseAlarms) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return int(a.CustomerID - b.CustomerID)
+	})
+	return rep, nil
+}

@@ -397,3 +397,41 @@ func TestResponseTimes(t *testing.T) {
 		t.Errorf("an empty range: %v", err)
 	}
 }
+
+// TestFalseAlarmsReport: the sites and customers ranked by their false
+// alarms in a range: two at one site, one at another of the same
+// customer tree; a real alarm and an open incident do not count.
+func TestFalseAlarmsReport(t *testing.T) {
+	f := newQueueFixture(t, func(o *Options) { o.FalseAlarms = FalseAlarmRules{Codes: []string{"false_alarm"}, Threshold: 3} })
+	ctx := context.Background()
+	rules := QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched"}}
+	start := f.clock.Now()
+	resolve := func(number, code string) {
+		t.Helper()
+		f.signal(t, number, "BA", "1", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+		ids, _ := f.queue(t)
+		for _, s := range []Step{{Action: "claim"}, {Action: "resolve", Code: code, Note: "checked"}} {
+			if _, err := f.s.Act(ctx, ids[0], f.op1, s, rules); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.clock.Add(time.Minute)
+	}
+	resolve("1111", "false_alarm")
+	resolve("1111", "false_alarm")
+	resolve("2222", "false_alarm")
+	resolve("2222", "police_dispatched")
+	f.signal(t, "2222", "BA", "2", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4) // left open
+
+	rep, err := f.s.FalseAlarmsReport(ctx, start, f.clock.Now())
+	must(t, err)
+	if len(rep.Sites) != 2 || rep.Sites[0].SiteID != f.site.ID || rep.Sites[0].Count != 2 || rep.Sites[1].SiteID != f.site2.ID || rep.Sites[1].Count != 1 {
+		t.Fatalf("sites: %+v", rep.Sites)
+	}
+	if rep.Sites[0].Customer != "Branch 7" || rep.Sites[1].Customer != "Bank North" || len(rep.Customers) != 2 || rep.Customers[0].Count != 2 {
+		t.Errorf("customers: %+v / %+v", rep.Sites, rep.Customers)
+	}
+	if rep, err := f.s.FalseAlarmsReport(ctx, f.clock.Now(), f.clock.Now().Add(time.Hour)); err != nil || len(rep.Sites) != 0 {
+		t.Errorf("after them: %+v %v", rep, err)
+	}
+}

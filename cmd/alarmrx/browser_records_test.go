@@ -390,8 +390,9 @@ func TestDashboardGraphsInBrowser(t *testing.T) {
 
 // TestResponseTimesInBrowser: a supervisor reads how fast the station
 // answered: a fire and a burglary, claimed and resolved by ann, by
-// priority and by operator, and downloads the same report as CSV.
-// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-report-response-times.png.
+// priority and by operator, and downloads the same report as CSV; then
+// the false alarms of the last 12 months, the site's two.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-report-*.png.
 func TestResponseTimesInBrowser(t *testing.T) {
 	bctx := newBrowser(t, 60*time.Second)
 	d := startWebDaemon(t, nil)
@@ -451,4 +452,22 @@ func TestResponseTimesInBrowser(t *testing.T) {
 		t.Fatalf("the report's CSV:\n%s", csv)
 	}
 	screenshot(t, bctx, "console-report-response-times.png")
+
+	// Both were false alarms: the site has two, in the last 12 months.
+	must(t, chromedp.Do(bctx,
+		clickInPage(`#view-reports nav a:last-child`),
+		poll(`location.hash.startsWith("#/reports?report=false-alarms")`),
+		chromedp.SetValue(chromedp.ID("report-span"), "365d"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("report-span").dispatchEvent(new Event("change"))`),
+		poll(`location.hash.includes("from=365d")`),
+		poll(`document.querySelector("#report-sites tbody tr td")?.textContent === "Contoso depot"`),
+		poll(`document.querySelector("#report-sites tbody tr td:nth-child(3)")?.textContent === "2"`),
+		poll(`document.querySelector("#report-customers tbody tr td")?.textContent === "Contoso"`),
+	))
+	csv, err = chromedp.Run(bctx, chromedp.Evaluate[string](`fetch(document.getElementById("report-csv").href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	if want := "site_id,site,customer_id,customer,false_alarms\n" + strconv.FormatInt(site.ID, 10) + ",Contoso depot," + strconv.FormatInt(cust.ID, 10) + ",Contoso,2\n"; csv != want {
+		t.Fatalf("the false alarms' CSV:\n%q, want %q", csv, want)
+	}
+	screenshot(t, bctx, "console-report-false-alarms.png")
 }

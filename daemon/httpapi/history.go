@@ -169,3 +169,27 @@ func (a *api) responseTimes(w http.ResponseWriter, r *http.Request) {
 	}
 	writeCSV(w, "response-times", header, rows)
 }
+
+// falseAlarmsReport answers the sites and customers ranked by their false
+// alarms resolved in from..to (default the last 24 hours), or with
+// format=csv one row per site.
+func (a *api) falseAlarmsReport(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := a.dateRange(w, r)
+	if !ok {
+		return
+	}
+	format, ok := queryOneOf(w, r, "format", "json", "csv")
+	if !ok {
+		return
+	}
+	rep, err := a.opts.Station.FalseAlarmsReport(r.Context(), from, to)
+	if err != nil || format != "csv" {
+		a.respond(w, http.StatusOK, rep, err)
+		return
+	}
+	rows := make([][]string, len(rep.Sites))
+	for i, s := range rep.Sites {
+		rows[i] = []string{strconv.FormatInt(s.SiteID, 10), s.Site, strconv.FormatInt(s.CustomerID, 10), s.Customer, strconv.Itoa(s.Count)}
+	}
+	writeCSV(w, "false-alarms", []string{"site_id", "site", "customer_id", "customer", "false_alarms"}, rows)
+}

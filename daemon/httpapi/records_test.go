@@ -410,6 +410,9 @@ func TestSupervisorsKeepRecordsWithSearch(t *testing.T) {
 	if code := ann.call("GET", "/api/v1/reports/response-times", nil, nil, false); code != http.StatusForbidden {
 		t.Errorf("an operator reading the response times: %d", code)
 	}
+	if code := ann.call("GET", "/api/v1/reports/false-alarms", nil, nil, false); code != http.StatusForbidden {
+		t.Errorf("an operator reading the false alarms: %d", code)
+	}
 	var rt store.ResponseTimes
 	if code := sue.call("GET", "/api/v1/reports/response-times?from=7d", nil, &rt, false); code != http.StatusOK || rt.To.Sub(rt.From) != 7*24*time.Hour {
 		t.Errorf("a supervisor reading the response times: %d %+v", code, rt)

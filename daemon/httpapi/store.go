@@ -87,6 +87,7 @@ type Queue interface {
 	Incident(ctx context.Context, id int64) (*store.Incident, error)
 	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
 	ResponseTimes(ctx context.Context, from, to time.Time) (*store.ResponseTimes, error)
+	FalseAlarmsReport(ctx context.Context, from, to time.Time) (*store.FalseAlarmReport, error)
 	IncidentActions(ctx context.Context, id int64) ([]store.IncidentAction, error)
 	IncidentSignalIDs(ctx context.Context, id int64) (ids []int64, roles map[int64]string, err error)
 	Act(ctx context.Context, id int64, actor store.Actor, step store.Step, rules store.QueueRules) (*store.StepOutcome, error)

@@ -1,9 +1,11 @@
-// The console's reports (supervisors and admins): how fast the station
-// answered its incidents, receipt → claim → dispatch → resolve, per
-// priority and per operator, on screen and as CSV.
+// The console's reports (supervisors and admins), on screen and as CSV:
+// how fast the station answered its incidents, receipt → claim →
+// dispatch → resolve, per priority and per operator; and the sites and
+// customers with the most false alarms.
 import { $, el, row, link, timeEl } from "./common.js";
 
-const spans = [["24h", "the last 24 hours"], ["7d", "the last 7 days"], ["30d", "the last 30 days"]];
+const spans = [["24h", "the last 24 hours"], ["7d", "the last 7 days"], ["30d", "the last 30 days"], ["365d", "the last 12 months"]];
+const kinds = [["response-times", "Response times"], ["false-alarms", "False alarms"]];
 
 // seconds writes a duration for a person: 42 s, 3 min 5 s, 1 h 2 min.
 function seconds(v) {
@@ -22,23 +24,31 @@ export class Reports {
   async route(hash) {
     const params = new URLSearchParams(hash.split("?")[1] || "");
     const span = spans.some(([v]) => v === params.get("from")) ? params.get("from") : "24h";
+    const kind = params.get("report") === "false-alarms" ? "false-alarms" : "response-times";
     const page = el("div");
     this.view.replaceChildren(page);
+    const tabs = el("nav", null, "records-menu");
+    for (const [k, t] of kinds) {
+      const a = link(t, "#/reports?report=" + k + "&from=" + span);
+      if (k === kind) a.className = "current";
+      tabs.append(a, " ");
+    }
     const form = el("form");
     const pick = el("select");
     pick.id = "report-span"; pick.setAttribute("aria-label", "Incidents opened in");
     for (const [v, t] of spans) { const o = el("option", t); o.value = v; pick.append(o); }
     pick.value = span;
-    pick.addEventListener("change", () => { location.hash = "#/reports?from=" + pick.value; });
+    pick.addEventListener("change", () => { location.hash = "#/reports?report=" + kind + "&from=" + pick.value; });
     const query = "from=" + encodeURIComponent(span);
-    const csv = link("Download CSV", "/api/v1/reports/response-times?" + query + "&format=csv");
-    csv.id = "report-csv"; csv.setAttribute("download", "response-times.csv");
-    form.append("Incidents opened in ", pick, " ", csv);
+    const csv = link("Download CSV", "/api/v1/reports/" + kind + "?" + query + "&format=csv");
+    csv.id = "report-csv"; csv.setAttribute("download", kind + ".csv");
+    form.append(kind === "false-alarms" ? "False alarms resolved in " : "Incidents opened in ", pick, " ", csv);
     const err = el("p", "", "error");
     err.setAttribute("role", "alert");
-    page.append(el("h1", "Response times"), form, err);
+    page.append(el("h1", "Reports"), tabs, form, err);
     let d;
-    try { d = await this.api("GET", "/api/v1/reports/response-times?" + query); } catch (e) { err.textContent = e.message; return; }
+    try { d = await this.api("GET", "/api/v1/reports/" + kind + "?" + query); } catch (e) { err.textContent = e.message; return; }
+    if (kind === "false-alarms") return this.falseAlarms(page, d);
     const summary = el("p", null, "muted");
     summary.append(d.incidents + " incidents opened from ", timeEl(d.from), " to ", timeEl(d.to), ": " + d.unclaimed + " never claimed, " +
       d.undispatched + " not dispatched, " + d.unresolved + " not resolved. Each stage from receipt: median · 90th · 99th percentile.");
@@ -59,5 +69,28 @@ export class Reports {
     const byOp = table("By operator (the incidents each resolved)", "Operator", d.by_operator, g => g.operator || "(the system)");
     byOp.id = "report-by-operator";
     page.append(summary, byPrio, byOp);
+  }
+
+  // falseAlarms draws the sites and customers with the most false alarms.
+  falseAlarms(page, d) {
+    const summary = el("p", null, "muted");
+    summary.append("Incidents resolved from ", timeEl(d.from), " to ", timeEl(d.to), " as " + (d.codes.length ? d.codes.join(", ") : "(no false alarm code is set: queue.false_alarm_codes)") +
+      (d.threshold ? "; a site reaching " + d.threshold + " within 12 months raises a station event." : "."));
+    const table = (id, title, head, rows) => {
+      const box = el("section");
+      box.id = id;
+      const t = el("table", null, "report");
+      const tr = el("tr");
+      for (const h of head) tr.append(el("th", h));
+      t.createTHead().append(tr);
+      t.createTBody().append(...rows);
+      box.append(el("h2", title), rows.length ? t : el("p", "None.", "muted"));
+      return box;
+    };
+    const site = s => { const tr = row([link(s.site, "#/records/sites/" + s.site_id), s.customer, s.count]); return tr; };
+    page.append(summary,
+      table("report-sites", "Sites", ["Site", "Customer", "False alarms"], d.sites.map(site)),
+      table("report-customers", "Customers (their own sites)", ["Customer", "Sites with false alarms", "False alarms"],
+        d.customers.map(c => row([c.customer, c.sites, c.count]))));
   }
 }
