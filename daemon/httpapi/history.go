@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -130,17 +131,8 @@ func writeIncidentsCSV(w http.ResponseWriter, list []store.Incident) {
 // in from..to (default: the last 24 hours), as JSON or, with format=csv,
 // one row per priority and per operator.
 func (a *api) responseTimes(w http.ResponseWriter, r *http.Request) {
-	from, to, ok := a.dateRange(w, r)
+	rep, ok := reportOf(a, w, r, a.opts.Station.ResponseTimes)
 	if !ok {
-		return
-	}
-	format, ok := queryOneOf(w, r, "format", "json", "csv")
-	if !ok {
-		return
-	}
-	rep, err := a.opts.Station.ResponseTimes(r.Context(), from, to)
-	if err != nil || format != "csv" {
-		a.respond(w, http.StatusOK, rep, err)
 		return
 	}
 	cell := func(v *float64) string {
@@ -174,17 +166,8 @@ func (a *api) responseTimes(w http.ResponseWriter, r *http.Request) {
 // alarms resolved in from..to (default the last 24 hours), or with
 // format=csv one row per site.
 func (a *api) falseAlarmsReport(w http.ResponseWriter, r *http.Request) {
-	from, to, ok := a.dateRange(w, r)
+	rep, ok := reportOf(a, w, r, a.opts.Station.FalseAlarmsReport)
 	if !ok {
-		return
-	}
-	format, ok := queryOneOf(w, r, "format", "json", "csv")
-	if !ok {
-		return
-	}
-	rep, err := a.opts.Station.FalseAlarmsReport(r.Context(), from, to)
-	if err != nil || format != "csv" {
-		a.respond(w, http.StatusOK, rep, err)
 		return
 	}
 	rows := make([][]string, len(rep.Sites))
@@ -192,4 +175,24 @@ func (a *api) falseAlarmsReport(w http.ResponseWriter, r *http.Request) {
 		rows[i] = []string{strconv.FormatInt(s.SiteID, 10), s.Site, strconv.FormatInt(s.CustomerID, 10), s.Customer, strconv.Itoa(s.Count)}
 	}
 	writeCSV(w, "false-alarms", []string{"site_id", "site", "customer_id", "customer", "false_alarms"}, rows)
+}
+
+// reportOf runs a station report over the request's from..to. It answers
+// the JSON, or the error, itself; with format=csv it returns the report
+// for the caller to write as CSV (ok).
+func reportOf[R any](a *api, w http.ResponseWriter, r *http.Request, run func(ctx context.Context, from, to time.Time) (*R, error)) (*R, bool) {
+	from, to, ok := a.dateRange(w, r)
+	if !ok {
+		return nil, false
+	}
+	format, ok := queryOneOf(w, r, "format", "json", "csv")
+	if !ok {
+		return nil, false
+	}
+	rep, err := run(r.Context(), from, to)
+	if err != nil || format != "csv" {
+		a.respond(w, http.StatusOK, rep, err)
+		return nil, false
+	}
+	return rep, true
 }

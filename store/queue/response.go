@@ -3,9 +3,9 @@ package queue
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
@@ -117,31 +117,26 @@ func (b *Board) ResponseTimes(ctx context.Context, from, to time.Time) (*Respons
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: response times: %w", err)
 	}
-	prios := make([]int, 0, len(byPriority))
-	for p := range byPriority {
-		prios = append(prios, p)
+	for _, p := range slices.Sorted(maps.Keys(byPriority)) {
+		g := byPriority[p].group(counts[p])
+		g.Priority = p
+		rep.ByPriority = append(rep.ByPriority, g)
 	}
-	sort.Ints(prios)
-	for _, p := range prios {
-		s := byPriority[p]
-		rep.ByPriority = append(rep.ByPriority, ResponseGroup{Priority: p, Incidents: counts[p],
-			Claim: percentiles(s.claim), Dispatch: percentiles(s.dispatch), Resolve: percentiles(s.resolve)})
-	}
-	ops := make([]string, 0, len(byOperator))
-	for o := range byOperator {
-		ops = append(ops, o)
-	}
-	sort.Strings(ops)
-	for _, o := range ops {
-		s := byOperator[o]
-		rep.ByOperator = append(rep.ByOperator, ResponseGroup{Operator: o, Incidents: counts["op:"+o],
-			Claim: percentiles(s.claim), Dispatch: percentiles(s.dispatch), Resolve: percentiles(s.resolve)})
+	for _, o := range slices.Sorted(maps.Keys(byOperator)) {
+		g := byOperator[o].group(counts["op:"+o])
+		g.Operator = o
+		rep.ByOperator = append(rep.ByOperator, g)
 	}
 	return rep, nil
 }
 
 // stageTimes are one group's durations of each stage, in seconds.
 type stageTimes struct{ claim, dispatch, resolve []float64 }
+
+// group is the report's row of these durations, of n incidents.
+func (s *stageTimes) group(n int) ResponseGroup {
+	return ResponseGroup{Incidents: n, Claim: percentiles(s.claim), Dispatch: percentiles(s.dispatch), Resolve: percentiles(s.resolve)}
+}
 
 // stagesOf is the group k of m, made when new.
 func stagesOf[K comparable](m map[K]*stageTimes, k K) *stageTimes {
