@@ -90,6 +90,9 @@ func (c Category) DefaultPriority() int {
 	return categoryPriority[CategoryUnknown]
 }
 
+// CategoryNames are every category's name, in the order of Category.
+func CategoryNames() []string { return append([]string(nil), categoryNames[:]...) }
+
 // Categories returns every category, for pre-creating metric label values.
 func Categories() []Category {
 	out := make([]Category, len(categoryNames))

@@ -60,7 +60,7 @@ func countFalseAlarms(ctx context.Context, q core.Reader, where string, args []a
 	if len(codes) == 0 {
 		return 0, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(codes)), ",")
+	marks := core.Marks(len(codes))
 	args = append(args, now.Add(-FalseAlarmYear).UnixNano())
 	for _, c := range codes {
 		args = append(args, c)
@@ -297,7 +297,7 @@ func (s *Store) FalseAlarmsReport(ctx context.Context, from, to time.Time) (*Fal
 	rows, err := s.rdb.QueryContext(ctx, `SELECT i.site_id, s.name, s.customer_id, coalesce(c.name, ''), count(*)
 		FROM incidents i JOIN sites s ON s.id = i.site_id LEFT JOIN customers c ON c.id = s.customer_id
 		WHERE i.status <> 'open' AND i.resolved_at >= ? AND i.resolved_at < ?
-		AND i.resolution_code IN (`+strings.TrimSuffix(strings.Repeat("?,", len(r.Codes)), ",")+`)
+		AND i.resolution_code IN (`+core.Marks(len(r.Codes))+`)
 		GROUP BY i.site_id, s.name, s.customer_id, c.name ORDER BY count(*) DESC, i.site_id LIMIT ?`,
 		append(args, maxFalseAlarmSites)...)
 	if err != nil {

@@ -27,13 +27,7 @@ type ActionPlan = plan.Plan
 type PlanStep = plan.Step
 
 // PlanCategories are the categories a plan may match.
-func PlanCategories() []string {
-	var out []string
-	for c := protocols.CategoryUnknown; c <= protocols.CategoryInfo; c++ {
-		out = append(out, c.String())
-	}
-	return out
-}
+func PlanCategories() []string { return protocols.CategoryNames() }
 
 // ActionPlans lists every plan: the built-in ones, the configuration's and
 // the stored ones.

@@ -204,7 +204,7 @@ func signalsQuery(f SignalFilter) (string, []any) {
 		w.args = append(w.args, like, like, like)
 	}
 	if len(f.IDs) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")
+		marks := core.Marks(len(f.IDs))
 		w.conds = append(w.conds, "s.id IN ("+marks+")")
 		for _, id := range f.IDs {
 			w.args = append(w.args, id)

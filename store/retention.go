@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/store/core"
 	"github.com/alarmrx/alarmrx/store/sqlite"
 	"go.uber.org/zap"
 )
@@ -282,7 +282,7 @@ func (s *Store) pruneBatch(ctx context.Context, k pruneKind, cutoff int64, limit
 		}
 		// The keys go as bound parameters, one each: a batch is at most
 		// configs' batch limit, well below SQLite's 32766 variables.
-		in := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		in := core.Marks(len(ids))
 		for _, d := range k.with {
 			r, err := tx.ExecContext(ctx, fmt.Sprintf(d.sql, in), ids...)
 			if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/core"
@@ -408,7 +407,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 		w.add("v.technician_user_id IN (SELECT id FROM portal_users WHERE scope = ?)", ScopeOf("installer", f.InstallerID))
 	}
 	if f.SiteIDs != nil {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.SiteIDs)), ",")
+		marks := core.Marks(len(f.SiteIDs))
 		w.conds = append(w.conds, "v.site_id IN ("+marks+")")
 		for _, id := range f.SiteIDs {
 			w.args = append(w.args, id)
@@ -466,7 +465,7 @@ func (s *Store) queryVisits(ctx context.Context, q string, args ...any) ([]Visit
 	for i, v := range out {
 		ids[i] = v.ID
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	marks := core.Marks(len(ids))
 	rows, err = s.rdb.QueryContext(ctx, `SELECT va.visit_id, va.account_id, a.receiver, a.number, a.system_type, va.on_test_id
 		FROM visit_accounts va JOIN accounts a ON a.id = va.account_id WHERE va.visit_id IN (`+marks+`) ORDER BY va.visit_id, a.id`, ids...)
 	if err != nil {

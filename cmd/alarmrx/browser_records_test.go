@@ -61,13 +61,7 @@ func TestRecordPagesInBrowser(t *testing.T) {
 		return poll(`(document.querySelector("#view-records .page-count") || {}).textContent === ` + strconv.Quote(want))
 	}
 
-	// On a failure, what the page showed.
-	t.Cleanup(func() {
-		if t.Failed() {
-			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.hash + "\n" + document.getElementById("view-records").innerText`))
-			t.Log(s)
-		}
-	})
+	dumpOnFailure(t, bctx, "view-records")
 	// The sites: the first page of 10,000, then a search by the customer's
 	// name, three pages of it and back.
 	must(t, chromedp.Do(bctx,
@@ -265,13 +259,7 @@ func TestHistoryInBrowser(t *testing.T) {
 	send("--account", "6101", "--data", "#6101|NOP001", "--count", "105", "--interval", "0s")
 	base := "http://" + d.HTTPAddr()
 	rows := `document.querySelectorAll("#history-results tbody tr").length`
-	// On a failure, what the page showed.
-	t.Cleanup(func() {
-		if t.Failed() {
-			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.hash + "\n" + document.getElementById("view-history").innerText`))
-			t.Log(s)
-		}
-	})
+	dumpOnFailure(t, bctx, "view-history")
 	must(t, chromedp.Do(bctx,
 		consoleLogIn(base+"/", "ann", "ann's long password"),
 		chromedp.WaitVisible(chromedp.ID("view-queue")),
@@ -470,4 +458,15 @@ func TestResponseTimesInBrowser(t *testing.T) {
 		t.Fatalf("the false alarms' CSV:\n%q, want %q", csv, want)
 	}
 	screenshot(t, bctx, "console-report-false-alarms.png")
+}
+
+// dumpOnFailure logs, when the test fails, the page's address and what the
+// view showed.
+func dumpOnFailure(t *testing.T, bctx context.Context, view string) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			s, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.hash + "\n" + document.getElementById(`+strconv.Quote(view)+`).innerText`))
+			t.Log(s)
+		}
+	})
 }

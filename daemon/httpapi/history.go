@@ -8,22 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alarmrx/alarmrx/protocols"
 	"github.com/alarmrx/alarmrx/store"
 )
 
 // The history search: GET /api/v1/signals and /api/v1/incidents take its
 // filters, newest first with order=desc (signals) and before_id, and
 // ?format=csv answers the page as a CSV file for a spreadsheet.
-
-// categoryNames are the categories a signal filter accepts.
-func categoryNames() []string {
-	var out []string
-	for _, c := range protocols.Categories() {
-		out = append(out, c.String())
-	}
-	return out
-}
 
 // incidentQuery are the incident list's parameters.
 var incidentQuery = []string{"status", "account_id", "site_id", "customer_id", "priority", "operator", "resolution", "q",

@@ -436,7 +436,7 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 	f.Code, f.Zone, f.Text = q.Get("code"), q.Get("zone"), p.text
 	if v := q.Get("category"); v != "" {
 		if _, known := protocols.ParseCategory(v); !known {
-			writeError(w, http.StatusBadRequest, "category", "category must be one of "+strings.Join(categoryNames(), ", "))
+			writeError(w, http.StatusBadRequest, "category", "category must be one of "+strings.Join(protocols.CategoryNames(), ", "))
 			return
 		}
 		f.Category = v

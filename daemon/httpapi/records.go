@@ -414,17 +414,13 @@ func (a *api) listOptions(w http.ResponseWriter, r *http.Request, filters []stri
 	o := store.ListOptions{Where: map[string]any{}}
 	for key, vals := range q {
 		switch key {
-		case "q":
-			if len(vals[0]) > store.MaxSearch {
-				writeError(w, http.StatusBadRequest, key, "q is longer than "+strconv.Itoa(store.MaxSearch)+" characters")
-				return o, false
-			}
+		case "q": // its length is the store's to check (records.MaxSearch)
 			o.Search = vals[0]
 			continue
 		case "ids":
 			for _, v := range strings.Split(vals[0], ",") {
 				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				if err != nil || n < 1 || len(o.IDs) == store.MaxListIDs {
+				if err != nil || n < 1 {
 					writeError(w, http.StatusBadRequest, key, "ids is a list of at most "+strconv.Itoa(store.MaxListIDs)+" positive ids separated by commas")
 					return o, false
 				}

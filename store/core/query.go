@@ -111,3 +111,6 @@ func LikeAny(cols ...string) string {
 	}
 	return strings.Join(parts, " OR ")
 }
+
+// Marks is n comma-separated "?" for an IN (…) list of n values.
+func Marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

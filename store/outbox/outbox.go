@@ -306,7 +306,7 @@ func (o *Outbox) MarkDelivered(ctx context.Context, ids []int64) error {
 	}
 	now := o.opts.Now().UnixNano()
 	return o.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		marks := core.Marks(len(ids))
 		args := []any{now}
 		for _, id := range ids {
 			args = append(args, id)

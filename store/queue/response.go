@@ -70,7 +70,6 @@ func (b *Board) ResponseTimes(ctx context.Context, from, to time.Time) (*Respons
 	}
 	defer rows.Close()
 	byPriority, byOperator := map[int]*stageTimes{}, map[string]*stageTimes{}
-	counts := map[any]int{}
 	rep := &ResponseTimes{From: from, To: to, ByPriority: []ResponseGroup{}, ByOperator: []ResponseGroup{}}
 	for rows.Next() {
 		var prio int
@@ -85,10 +84,8 @@ func (b *Board) ResponseTimes(ctx context.Context, from, to time.Time) (*Respons
 		}
 		// An operator's row counts the incidents they resolved.
 		groups := []*stageTimes{stagesOf(byPriority, prio)}
-		counts[prio]++
 		if resolved != nil {
 			groups = append(groups, stagesOf(byOperator, operator))
-			counts["op:"+operator]++
 		}
 		secs := func(t *int64) (float64, bool) {
 			if t == nil {
@@ -103,6 +100,7 @@ func (b *Board) ResponseTimes(ctx context.Context, from, to time.Time) (*Respons
 		rep.Undispatched += boolInt(!okD)
 		rep.Unresolved += boolInt(!okR)
 		for _, g := range groups {
+			g.n++
 			if okC {
 				g.claim = append(g.claim, c)
 			}
@@ -118,24 +116,28 @@ func (b *Board) ResponseTimes(ctx context.Context, from, to time.Time) (*Respons
 		return nil, fmt.Errorf("store: response times: %w", err)
 	}
 	for _, p := range slices.Sorted(maps.Keys(byPriority)) {
-		g := byPriority[p].group(counts[p])
+		g := byPriority[p].group()
 		g.Priority = p
 		rep.ByPriority = append(rep.ByPriority, g)
 	}
 	for _, o := range slices.Sorted(maps.Keys(byOperator)) {
-		g := byOperator[o].group(counts["op:"+o])
+		g := byOperator[o].group()
 		g.Operator = o
 		rep.ByOperator = append(rep.ByOperator, g)
 	}
 	return rep, nil
 }
 
-// stageTimes are one group's durations of each stage, in seconds.
-type stageTimes struct{ claim, dispatch, resolve []float64 }
+// stageTimes are one group's incidents (n) and the durations of each
+// stage they reached, in seconds.
+type stageTimes struct {
+	n                        int
+	claim, dispatch, resolve []float64
+}
 
-// group is the report's row of these durations, of n incidents.
-func (s *stageTimes) group(n int) ResponseGroup {
-	return ResponseGroup{Incidents: n, Claim: percentiles(s.claim), Dispatch: percentiles(s.dispatch), Resolve: percentiles(s.resolve)}
+// group is the report's row of these incidents.
+func (s *stageTimes) group() ResponseGroup {
+	return ResponseGroup{Incidents: s.n, Claim: percentiles(s.claim), Dispatch: percentiles(s.dispatch), Resolve: percentiles(s.resolve)}
 }
 
 // stagesOf is the group k of m, made when new.

@@ -197,7 +197,7 @@ func (r *Records[T]) List(ctx context.Context, o ListOptions) ([]T, error) {
 		for i, id := range o.IDs {
 			args[i] = id
 		}
-		w.AddN("id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+")", args...)
+		w.AddN("id IN ("+core.Marks(len(args))+")", args...)
 	}
 	if o.AfterID > 0 {
 		w.Add("id > ?", o.AfterID)

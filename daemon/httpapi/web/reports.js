@@ -18,6 +18,20 @@ function seconds(v) {
 
 function stage(p) { return p.n ? seconds(p.p50) + " · " + seconds(p.p90) + " · " + seconds(p.p99) : "—"; }
 
+// reportTable is a report's section: its title, and a table of its rows
+// under head, or "None.".
+function reportTable(id, title, head, rows) {
+  const box = el("section");
+  box.id = id;
+  const t = el("table", null, "report");
+  const tr = el("tr");
+  for (const h of head) tr.append(el("th", h));
+  t.createTHead().append(tr);
+  t.createTBody().append(...rows);
+  box.append(el("h2", title), rows.length ? t : el("p", "None.", "muted"));
+  return box;
+}
+
 export class Reports {
   constructor(api, labels) { this.api = api; this.labels = labels; this.view = $("view-reports"); }
 
@@ -52,22 +66,13 @@ export class Reports {
     const summary = el("p", null, "muted");
     summary.append(d.incidents + " incidents opened from ", timeEl(d.from), " to ", timeEl(d.to), ": " + d.unclaimed + " never claimed, " +
       d.undispatched + " not dispatched, " + d.unresolved + " not resolved. Each stage from receipt: median · 90th · 99th percentile.");
-    const table = (title, first, groups, name) => {
-      const t = el("table", null, "report");
-      const head = el("tr");
-      for (const h of [first, "Incidents", "Claimed", "to claim", "Dispatched", "to dispatch", "Resolved", "to resolve", "slowest to resolve"]) head.append(el("th", h));
-      t.createTHead().append(head);
-      t.createTBody().append(...groups.map(g => row([name(g), g.incidents, g.claim_seconds.n, stage(g.claim_seconds), g.dispatch_seconds.n,
-        stage(g.dispatch_seconds), g.resolve_seconds.n, stage(g.resolve_seconds), seconds(g.resolve_seconds.max)])));
-      const box = el("section");
-      box.append(el("h2", title), groups.length ? t : el("p", "None.", "muted"));
-      return box;
-    };
+    const groupRow = name => g => row([name(g), g.incidents, g.claim_seconds.n, stage(g.claim_seconds), g.dispatch_seconds.n,
+      stage(g.dispatch_seconds), g.resolve_seconds.n, stage(g.resolve_seconds), seconds(g.resolve_seconds.max)]);
+    const head = first => [first, "Incidents", "Claimed", "to claim", "Dispatched", "to dispatch", "Resolved", "to resolve", "slowest to resolve"];
     const prio = g => { const s = el("span"); s.append(el("span", g.priority, "pri p" + g.priority), " " + this.labels(g.priority)); return s; };
-    const byPrio = table("By priority", "Priority", d.by_priority, prio);
-    byPrio.id = "report-by-priority";
-    const byOp = table("By operator (the incidents each resolved)", "Operator", d.by_operator, g => g.operator || "(the system)");
-    byOp.id = "report-by-operator";
+    const byPrio = reportTable("report-by-priority", "By priority", head("Priority"), d.by_priority.map(groupRow(prio)));
+    const byOp = reportTable("report-by-operator", "By operator (the incidents each resolved)", head("Operator"),
+      d.by_operator.map(groupRow(g => g.operator || "(the system)")));
     page.append(summary, byPrio, byOp);
   }
 
@@ -76,21 +81,10 @@ export class Reports {
     const summary = el("p", null, "muted");
     summary.append("Incidents resolved from ", timeEl(d.from), " to ", timeEl(d.to), " as " + (d.codes.length ? d.codes.join(", ") : "(no false alarm code is set: queue.false_alarm_codes)") +
       (d.threshold ? "; a site reaching " + d.threshold + " within 12 months raises a station event." : "."));
-    const table = (id, title, head, rows) => {
-      const box = el("section");
-      box.id = id;
-      const t = el("table", null, "report");
-      const tr = el("tr");
-      for (const h of head) tr.append(el("th", h));
-      t.createTHead().append(tr);
-      t.createTBody().append(...rows);
-      box.append(el("h2", title), rows.length ? t : el("p", "None.", "muted"));
-      return box;
-    };
-    const site = s => { const tr = row([link(s.site, "#/records/sites/" + s.site_id), s.customer, s.count]); return tr; };
+    const site = s => row([link(s.site, "#/records/sites/" + s.site_id), s.customer, s.count]);
     page.append(summary,
-      table("report-sites", "Sites", ["Site", "Customer", "False alarms"], d.sites.map(site)),
-      table("report-customers", "Customers (their own sites)", ["Customer", "Sites with false alarms", "False alarms"],
+      reportTable("report-sites", "Sites", ["Site", "Customer", "False alarms"], d.sites.map(site)),
+      reportTable("report-customers", "Customers (their own sites)", ["Customer", "Sites with false alarms", "False alarms"],
         d.customers.map(c => row([c.customer, c.sites, c.count]))));
   }
 }
