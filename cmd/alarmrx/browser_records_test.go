@@ -53,8 +53,7 @@ func TestRecordPagesInBrowser(t *testing.T) {
 	acct := &store.Account{Receiver: 1, Number: "5101", SiteID: store1.ID, SystemType: "intrusion"}
 	must(t, st.Accounts.Create(ctx, acct))
 	must(t, st.RespondingParties.Create(ctx, &store.RespondingParty{SiteID: store1.ID, Position: 1, Name: "Maria Keyholder", Phones: store.Strings{"+1 555 0142"}}))
-	must(t, st.CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
-		"sue's long password", store.Actor{Name: "setup"}))
+	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
 	base := "http://" + d.HTTPAddr()
 	rows := `document.querySelectorAll("#view-records table.records tbody tr").length`
 	pageIs := func(want string) chromedp.Action[chromedp.Void] {
@@ -245,18 +244,11 @@ func TestHistoryInBrowser(t *testing.T) {
 		must(t, st.Sites.Create(ctx, site))
 		must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: strconv.Itoa(6101 + i), SiteID: site.ID, SystemType: "intrusion"}))
 	}
-	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
-		"ann's long password", store.Actor{Name: "setup"}))
-	send := func(args ...string) {
-		t.Helper()
-		if code, out, errs := runCmd(t, append([]string{"send", "--addr", d.Addrs()[0].TCP}, args...)...); code != 0 {
-			t.Fatalf("send: exit %d %s %s", code, out, errs)
-		}
-	}
-	send("--account", "6101", "--data", "#6101|NBA017")
-	send("--account", "6102", "--data", "#6102|NFA003")
-	send("--account", "6103", "--data", "#6103|NBA001")
-	send("--account", "6101", "--data", "#6101|NOP001", "--count", "105", "--interval", "0s")
+	addStationUser(t, st, "ann", "Ann Operator", store.RoleOperator)
+	sendFrames(t, d, "--account", "6101", "--data", "#6101|NBA017")
+	sendFrames(t, d, "--account", "6102", "--data", "#6102|NFA003")
+	sendFrames(t, d, "--account", "6103", "--data", "#6103|NBA001")
+	sendFrames(t, d, "--account", "6101", "--data", "#6101|NOP001", "--count", "105", "--interval", "0s")
 	base := "http://" + d.HTTPAddr()
 	rows := `document.querySelectorAll("#history-results tbody tr").length`
 	dumpOnFailure(t, bctx, "view-history")
@@ -326,11 +318,8 @@ func TestIncidentShowsTestsAndDecryptedFrame(t *testing.T) {
 	now := time.Now()
 	must(t, st.StartTest(ctx, &store.OnTest{AccountID: acct.ID, Scope: store.ScopeZones, Zones: store.Strings{"3"}, StartsAt: now,
 		EndsAt: now.Add(2 * time.Hour), Reason: "detector swap", AuthorisedBy: "Tom Technician"}, 24*time.Hour))
-	must(t, st.CreateUser(ctx, &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator},
-		"ann's long password", store.Actor{Name: "setup"}))
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "6201", "--data", "#6201|Nri1/BA5", "--key", key); code != 0 {
-		t.Fatalf("send: exit %d %s %s", code, out, errs)
-	}
+	addStationUser(t, st, "ann", "Ann Operator", store.RoleOperator)
+	sendFrames(t, d, "--account", "6201", "--data", "#6201|Nri1/BA5", "--key", key)
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
 		consoleLogIn(base+"/", "ann", "ann's long password"),
@@ -356,12 +345,8 @@ func TestDashboardGraphsInBrowser(t *testing.T) {
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.HTTP.AdminToken = "browser-token"
 	d := runDaemon(t, cfg, daemon.Options{Logger: zaptest.NewLogger(t), TrendInterval: 300 * time.Millisecond})
-	ctx := context.Background()
-	must(t, d.Store().CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
-		"sue's long password", store.Actor{Name: "setup"}))
-	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "7301", "--data", "#7301|NOP001", "--count", "20", "--interval", "50ms"); code != 0 {
-		t.Fatalf("send: exit %d %s %s", code, out, errs)
-	}
+	addStationUser(t, d.Store(), "sue", "Sue Supervisor", store.RoleSupervisor)
+	sendFrames(t, d, "--account", "7301", "--data", "#7301|NOP001", "--count", "20", "--interval", "50ms")
 	base := "http://" + d.HTTPAddr()
 	must(t, chromedp.Do(bctx,
 		consoleLogIn(base+"/", "sue", "sue's long password"),
@@ -395,12 +380,9 @@ func TestResponseTimesInBrowser(t *testing.T) {
 	}
 	ann := &store.User{Username: "ann", FullName: "Ann Operator", Role: store.RoleOperator}
 	must(t, st.CreateUser(ctx, ann, "ann's long password", store.Actor{Name: "setup"}))
-	must(t, st.CreateUser(ctx, &store.User{Username: "sue", FullName: "Sue Supervisor", Role: store.RoleSupervisor},
-		"sue's long password", store.Actor{Name: "setup"}))
+	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
 	for _, data := range []string{"#7401|NFA001", "#7402|NBA002"} {
-		if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", data[1:5], "--data", data); code != 0 {
-			t.Fatalf("send: exit %d %s %s", code, out, errs)
-		}
+		sendFrames(t, d, "--account", data[1:5], "--data", data)
 	}
 	var queue []store.Incident
 	for range 100 {
@@ -469,4 +451,20 @@ func dumpOnFailure(t *testing.T, bctx context.Context, view string) {
 			t.Log(s)
 		}
 	})
+}
+
+// addStationUser adds a station user whose password is "<name>'s long
+// password".
+func addStationUser(t *testing.T, st *store.Store, name, fullName, role string) {
+	t.Helper()
+	must(t, st.CreateUser(context.Background(), &store.User{Username: name, FullName: fullName, Role: role},
+		name+"'s long password", store.Actor{Name: "setup"}))
+}
+
+// sendFrames sends frames to the daemon's first listener with the send command.
+func sendFrames(t *testing.T, d *daemon.Daemon, args ...string) {
+	t.Helper()
+	if code, out, errs := runCmd(t, append([]string{"send", "--addr", d.Addrs()[0].TCP}, args...)...); code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errs)
+	}
 }
