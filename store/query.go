@@ -67,6 +67,39 @@ type Signal struct {
 	Notes []SignalNote `json:"notes,omitempty"`
 }
 
+// EventText says what a normal event was, as a customer reads it: an
+// opening or closing by whom [SIA DC-03: O… openings, C… closings; Contact
+// ID 4xx: qualifier 1 an opening, 3 a closing], else the code's
+// description.
+func (sg Signal) EventText() string {
+	if sg.Category == protocols.CategoryOpenClose.String() {
+		verb := ""
+		switch {
+		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "O"):
+			verb = "Opened"
+		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "C"):
+			verb = "Closed"
+		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierNew.String():
+			verb = "Opened"
+		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierRestore.String():
+			verb = "Closed"
+		}
+		if verb != "" {
+			switch {
+			case sg.User != "":
+				return verb + " by user " + strings.TrimLeft(sg.User, "0")
+			case sg.AddressKind == "user" && sg.Address != "":
+				return verb + " by user " + strings.TrimLeft(sg.Address, "0")
+			}
+			return verb
+		}
+	}
+	if sg.Description != "" {
+		return sg.Description
+	}
+	return sg.EventCode
+}
+
 // SignalFilter selects signals; zero fields do not filter.
 type SignalFilter struct {
 	Account  string

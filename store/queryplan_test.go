@@ -353,6 +353,31 @@ func listPlanCases() []planCase {
 			_, err := s.SiteIncidents(ctx, 2, since, since.Add(time.Hour))
 			return err
 		}},
+		planCase{name: "GET /api/v1/reports/silent-accounts", call: func(ctx context.Context, s *Store) error {
+			_, err := s.SilentAccounts(ctx, since, since.Add(time.Hour))
+			return err
+		}},
+		planCase{name: "GET /api/v1/reports/on-test", call: func(ctx context.Context, s *Store) error {
+			_, err := s.OnTestHistory(ctx, since, since.Add(time.Hour))
+			return err
+		}},
+		planCase{name: "GET /api/v1/reports/operator-activity", call: func(ctx context.Context, s *Store) error {
+			_, err := s.OperatorActivity(ctx, since, since.Add(time.Hour))
+			return err
+		}},
+		planCase{name: "GET /api/v1/reports/open-close", call: func(ctx context.Context, s *Store) error {
+			c := &Customer{Name: "Plan"}
+			site := &Site{Name: "Plan site"}
+			if err := s.Customers.Create(ctx, c); err != nil {
+				return err
+			}
+			site.CustomerID = c.ID
+			if err := s.Sites.Create(ctx, site); err != nil {
+				return err
+			}
+			_, err := s.OpenCloseHistory(ctx, site.ID, since, since.Add(time.Hour))
+			return err
+		}},
 	)
 	for _, f := range []IncidentFilter{{}, {Status: "open"}, {AccountID: 3}, {Since: since}, {AfterID: 5},
 		{Status: "closed", AccountID: 3, Since: since, AfterID: 5}} {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,22 +64,29 @@ func (s *Store) SaveSupervision(ctx context.Context, states []SupervisionState) 
 	if len(states) == 0 {
 		return nil
 	}
+	// last_seen is qualified: PostgreSQL reads a bare name in DO UPDATE
+	// as ambiguous between the row and excluded.
 	upsert := `INSERT INTO supervision (account_id, last_seen, failed, test_late) VALUES (?,?,?,?)
-				ON CONFLICT (account_id) DO UPDATE SET last_seen = ` + s.db.Dialect().Greatest("last_seen", "excluded.last_seen") + `,
-				failed = excluded.failed, test_late = excluded.test_late
-				WHERE EXISTS (SELECT 1 FROM accounts WHERE id = excluded.account_id)`
+				ON CONFLICT (account_id) DO UPDATE SET last_seen = ` + s.db.Dialect().Greatest("supervision.last_seen", "excluded.last_seen") + `,
+				failed = excluded.failed, test_late = excluded.test_late`
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, st := range states {
+			// The account may have been deleted meanwhile. It is looked
+			// up rather than its insert's error swallowed: on PostgreSQL
+			// a failed statement aborts the whole transaction.
+			var exists int
+			switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, st.AccountID).Scan(&exists); {
+			case errors.Is(err, sql.ErrNoRows):
+				continue
+			case err != nil:
+				return err
+			}
 			var seen int64
 			if !st.LastSeen.IsZero() {
 				seen = st.LastSeen.UnixNano()
 			}
-			if _, err := tx.ExecContext(ctx, upsert,
-				st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
-				// The account may have been deleted meanwhile.
-				if s.db.IsStorageFailure(err) {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, upsert, st.AccountID, seen, boolInt(st.Failed), boolInt(st.TestLate)); err != nil {
+				return err
 			}
 		}
 		return nil

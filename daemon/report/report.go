@@ -312,7 +312,7 @@ func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Si
 			cat, _ := protocols.ParseCategory(sg.Category)
 			totals[cat]++
 			if sg.Handling == store.HandlingLog || sg.Handling == store.HandlingTest {
-				sd.Events = append(sd.Events, EventData{Signal: sg, What: eventText(sg), Zone: zoneText(sg),
+				sd.Events = append(sd.Events, EventData{Signal: sg, What: sg.EventText(), Zone: zoneText(sg),
 					Test: sg.Test || sg.Handling == store.HandlingTest,
 					Link: r.opts.PortalURL + "/portal/#/signal/" + strconv.FormatInt(sg.ID, 10)})
 			}
@@ -357,39 +357,6 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
-}
-
-// eventText says what a normal event was, as a customer reads it: an
-// opening or closing by whom [SIA DC-03: O… openings, C… closings; Contact
-// ID 4xx: qualifier 1 an opening, 3 a closing], else the code's
-// description.
-func eventText(sg store.Signal) string {
-	if sg.Category == protocols.CategoryOpenClose.String() {
-		verb := ""
-		switch {
-		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "O"):
-			verb = "Opened"
-		case sg.Format == protocols.FormatSIA && strings.HasPrefix(sg.EventCode, "C"):
-			verb = "Closed"
-		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierNew.String():
-			verb = "Opened"
-		case sg.Format == protocols.FormatContactID && sg.Qualifier == protocols.QualifierRestore.String():
-			verb = "Closed"
-		}
-		if verb != "" {
-			switch {
-			case sg.User != "":
-				return verb + " by user " + strings.TrimLeft(sg.User, "0")
-			case sg.AddressKind == "user" && sg.Address != "":
-				return verb + " by user " + strings.TrimLeft(sg.Address, "0")
-			}
-			return verb
-		}
-	}
-	if sg.Description != "" {
-		return sg.Description
-	}
-	return sg.EventCode
 }
 
 // zoneText is a signal's zone with its description: "017 Front door".
