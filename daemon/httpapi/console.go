@@ -86,7 +86,7 @@ var operatorPaths = []string{"/api/v1/queue", "/api/v1/incidents", "/api/v1/me",
 // supervisorPaths need a supervisor (or an admin): switching disaster
 // modes on and off, the frames as received (the console's live signal
 // log, for commissioning panels) and the station's reports.
-var supervisorPaths = []string{"/api/v1/disasters", "/api/v1/frames", "/api/v1/reports/response-times", "/api/v1/reports/false-alarms"}
+var supervisorPaths = append([]string{"/api/v1/disasters", "/api/v1/frames"}, reportPaths()...)
 
 // supervisorRecordPaths, with the record routes (recordRoutes), are the
 // console's record pages: supervisors keep the station's customers, sites,

@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"context"
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/alarmrx/alarmrx/internal/tabular"
 	"github.com/alarmrx/alarmrx/store"
 )
 
@@ -55,16 +54,6 @@ func (a *api) incidents(w http.ResponseWriter, r *http.Request) {
 	a.respondItems(w, list, err)
 }
 
-// spreadsheetSafe keeps a cell from being read as a formula: text a panel
-// or a caller sent that starts with = + - @ (or a tab or return) is
-// prefixed with ' (OWASP "CSV injection").
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func csvTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
@@ -81,17 +70,9 @@ func csvID(id *int64) string {
 
 // writeCSV answers rows as a CSV file to download, name.csv.
 func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Type", tabular.Formats["csv"])
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write(header)
-	for _, r := range rows {
-		for i := range r {
-			r[i] = spreadsheetSafe(r[i])
-		}
-		_ = cw.Write(r)
-	}
-	cw.Flush()
+	_ = tabular.WriteCSV(w, header, rows)
 }
 
 func writeSignalsCSV(w http.ResponseWriter, sigs []store.Signal) {
@@ -115,74 +96,4 @@ func writeIncidentsCSV(w http.ResponseWriter, list []store.Incident) {
 	}
 	writeCSV(w, "incidents", []string{"id", "opened_at", "first_claimed_at", "resolved_at", "priority", "title", "receiver",
 		"account", "site", "status", "signals", "claimed_by", "resolution"}, rows)
-}
-
-// responseTimes answers the response-time report of the incidents opened
-// in from..to (default: the last 24 hours), as JSON or, with format=csv,
-// one row per priority and per operator.
-func (a *api) responseTimes(w http.ResponseWriter, r *http.Request) {
-	rep, ok := reportOf(a, w, r, a.opts.Station.ResponseTimes)
-	if !ok {
-		return
-	}
-	cell := func(v *float64) string {
-		if v == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*v, 'f', 1, 64)
-	}
-	var rows [][]string
-	for _, groups := range [][]store.ResponseGroup{rep.ByPriority, rep.ByOperator} {
-		for _, g := range groups {
-			by, key := "priority", strconv.Itoa(g.Priority)
-			if g.Priority == 0 {
-				by, key = "operator", g.Operator
-			}
-			row := []string{by, key, strconv.Itoa(g.Incidents)}
-			for _, p := range []store.Percentiles{g.Claim, g.Dispatch, g.Resolve} {
-				row = append(row, strconv.Itoa(p.N), cell(p.P50), cell(p.P90), cell(p.P99), cell(p.Max))
-			}
-			rows = append(rows, row)
-		}
-	}
-	header := []string{"by", "group", "incidents"}
-	for _, stage := range []string{"claim", "dispatch", "resolve"} {
-		header = append(header, stage+"_n", stage+"_p50_s", stage+"_p90_s", stage+"_p99_s", stage+"_max_s")
-	}
-	writeCSV(w, "response-times", header, rows)
-}
-
-// falseAlarmsReport answers the sites and customers ranked by their false
-// alarms resolved in from..to (default the last 24 hours), or with
-// format=csv one row per site.
-func (a *api) falseAlarmsReport(w http.ResponseWriter, r *http.Request) {
-	rep, ok := reportOf(a, w, r, a.opts.Station.FalseAlarmsReport)
-	if !ok {
-		return
-	}
-	rows := make([][]string, len(rep.Sites))
-	for i, s := range rep.Sites {
-		rows[i] = []string{strconv.FormatInt(s.SiteID, 10), s.Site, strconv.FormatInt(s.CustomerID, 10), s.Customer, strconv.Itoa(s.Count)}
-	}
-	writeCSV(w, "false-alarms", []string{"site_id", "site", "customer_id", "customer", "false_alarms"}, rows)
-}
-
-// reportOf runs a station report over the request's from..to. It answers
-// the JSON, or the error, itself; with format=csv it returns the report
-// for the caller to write as CSV (ok).
-func reportOf[R any](a *api, w http.ResponseWriter, r *http.Request, run func(ctx context.Context, from, to time.Time) (*R, error)) (*R, bool) {
-	from, to, ok := a.dateRange(w, r)
-	if !ok {
-		return nil, false
-	}
-	format, ok := queryOneOf(w, r, "format", "json", "csv")
-	if !ok {
-		return nil, false
-	}
-	rep, err := run(r.Context(), from, to)
-	if err != nil || format != "csv" {
-		a.respond(w, http.StatusOK, rep, err)
-		return nil, false
-	}
-	return rep, true
 }

@@ -175,6 +175,7 @@ func (a *api) routes() []route {
 		rs = append(rs, a.disasterRoutes()...)
 		rs = append(rs, a.directoryRoutes()...)
 		rs = append(rs, a.falseAlarmRoutes()...)
+		rs = append(rs, a.reportRoutes()...)
 		rs = append(rs, route{"GET", "/api/v1/outputs/{name}/undeliverable", a.undeliverable, pageQuery})
 	}
 	return rs

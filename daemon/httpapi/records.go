@@ -144,8 +144,6 @@ func (a *api) stationRoutes() []route {
 		route{"GET", "/api/v1/accounts/{id}/test-results", withID(a.testResults), rangeQuery},
 		route{"GET", "/api/v1/station-events", a.stationEvents, []string{"kind", "account_id", "since", "after_id", "limit"}},
 		route{"GET", "/api/v1/reports", a.reports, []string{"customer_id", "limit"}},
-		route{"GET", "/api/v1/reports/response-times", a.responseTimes, []string{"from", "to", "format"}},
-		route{"GET", "/api/v1/reports/false-alarms", a.falseAlarmsReport, []string{"from", "to", "format"}},
 		route{"GET", "/api/v1/portal-users", a.listPortalUsers, []string{"scope"}},
 		route{"POST", "/api/v1/portal-users", a.createPortalUser, nil},
 		route{"PUT", "/api/v1/portal-users/{id}", a.updatePortalUser, nil},

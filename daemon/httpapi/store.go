@@ -86,8 +86,6 @@ type Queue interface {
 	Queue(ctx context.Context, now time.Time) (queue, held []store.Incident, err error)
 	Incident(ctx context.Context, id int64) (*store.Incident, error)
 	Incidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
-	ResponseTimes(ctx context.Context, from, to time.Time) (*store.ResponseTimes, error)
-	FalseAlarmsReport(ctx context.Context, from, to time.Time) (*store.FalseAlarmReport, error)
 	IncidentActions(ctx context.Context, id int64) ([]store.IncidentAction, error)
 	IncidentSignalIDs(ctx context.Context, id int64) (ids []int64, roles map[int64]string, err error)
 	Act(ctx context.Context, id int64, actor store.Actor, step store.Step, rules store.QueueRules) (*store.StepOutcome, error)
@@ -181,4 +179,5 @@ type Station interface {
 	Disasters
 	Directory
 	FalseAlarms
+	StationReports
 }
