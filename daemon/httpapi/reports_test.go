@@ -97,7 +97,7 @@ func TestStationReportsInEveryFormat(t *testing.T) {
 			t.Errorf("open/close HTML lacks %q:\n%s", want, body)
 		}
 	}
-	code, h, body = s.download("/api/v1/reports/on-test?format=pdf&tz=Europe/Berlin&"+later)
+	code, h, body = s.download("/api/v1/reports/on-test?format=pdf&tz=Europe/Berlin&" + later)
 	if code != http.StatusOK || h.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(body, []byte("%PDF-")) {
 		t.Fatalf("on-test PDF: %d %v %.20q", code, h, body)
 	}

@@ -5,8 +5,8 @@ package tabular
 
 import (
 	"bytes"
-	"encoding/csv"
 	_ "embed"
+	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io"
