@@ -219,6 +219,14 @@ func duration(v *float64) string {
 	return strconv.FormatInt(s/3600, 10) + " h " + strconv.FormatInt(s%3600/60, 10) + " min"
 }
 
+// count writes n with its noun: "1 account", "3 accounts".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 func i64(n int64) string     { return strconv.FormatInt(n, 10) }
 func boolText(b bool) string { return strconv.FormatBool(b) }
 func secondsCell(v *float64) string {
@@ -235,8 +243,8 @@ func responseTimesDoc(ctx context.Context, st StationReports, rq ReportRequest) 
 	}
 	t := timesOf(rq)
 	doc := tabular.Doc{Title: "Response times", Made: rq.Made.In(t.zone), Lines: []string{
-		fmt.Sprintf("%d incidents opened %s: %d never claimed, %d not dispatched, %d not resolved.",
-			rep.Incidents, t.span(rep.From, rep.To), rep.Unclaimed, rep.Undispatched, rep.Unresolved),
+		fmt.Sprintf("%s opened %s: %d never claimed, %d not dispatched, %d not resolved.",
+			count(rep.Incidents, "incident", "incidents"), t.span(rep.From, rep.To), rep.Unclaimed, rep.Undispatched, rep.Unresolved),
 		"Each stage from receipt: median · 90th · 99th percentile."}}
 	head := func(first string) []string {
 		return []string{first, "Incidents", "Claimed", "to claim", "Dispatched", "to dispatch", "Resolved", "to resolve", "slowest to resolve"}
@@ -350,8 +358,8 @@ func silentAccountsDoc(ctx context.Context, st StationReports, rq ReportRequest)
 	}
 	t := timesOf(rq)
 	doc := tabular.Doc{Title: "Accounts not heard from", Made: rq.Made.In(t.zone), Lines: []string{
-		fmt.Sprintf("%d accounts sent no signal since %s, or are held by supervision as failed to communicate or to test (as of %s).",
-			len(rep.Accounts), t.at(rep.From), t.at(rep.To))}}
+		fmt.Sprintf("%s sent no signal since %s, or are held by supervision as failed to communicate or to test (as of %s).",
+			count(len(rep.Accounts), "account", "accounts"), t.at(rep.From), t.at(rep.To))}}
 	if rep.Truncated {
 		doc.Lines = append(doc.Lines, "Only the first accounts are listed: narrow the range.")
 	}
@@ -393,7 +401,7 @@ func onTestDoc(ctx context.Context, st StationReports, rq ReportRequest) (any, t
 	}
 	t := timesOf(rq)
 	doc := tabular.Doc{Title: "On-test history", Made: rq.Made.In(t.zone),
-		Lines: []string{fmt.Sprintf("%d on-test periods in force %s.", len(rep.Periods), t.span(rep.From, rep.To))}}
+		Lines: []string{count(len(rep.Periods), "on-test period", "on-test periods") + " in force " + t.span(rep.From, rep.To) + "."}}
 	if rep.Truncated {
 		doc.Lines = append(doc.Lines, "Only the newest periods are listed: narrow the range.")
 	}
@@ -476,7 +484,8 @@ func openCloseDoc(ctx context.Context, st StationReports, rq ReportRequest) (any
 		t.zone = loc
 	}
 	doc := tabular.Doc{Title: "Openings and closings – " + rep.Site, Made: rq.Made.In(t.zone),
-		Lines: []string{fmt.Sprintf("%d openings, closings and schedule exceptions %s.", len(rep.Events), t.span(rep.From, rep.To))}}
+		Lines: []string{count(len(rep.Events), "opening, closing or schedule exception", "openings, closings and schedule exceptions") +
+			" " + t.span(rep.From, rep.To) + "."}}
 	if rep.Truncated {
 		doc.Lines = append(doc.Lines, "Only the newest events are listed: narrow the range.")
 	}
