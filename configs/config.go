@@ -357,7 +357,37 @@ type Report struct {
 	// PortalURL is the base of the links in the report.
 	PortalURL string `mapstructure:"portal_url" yaml:"portal_url"`
 	SMTP      SMTP   `mapstructure:"smtp" yaml:"smtp"`
+	// ShareDays is how long the Incident Share link of each incident in
+	// a morning report opens that incident without a log-in; 0 leaves
+	// the links out.
+	ShareDays int `mapstructure:"share_days" yaml:"share_days"`
+	// Scheduled are the station reports mailed on a schedule, through
+	// SMTP, by the node that runs the morning report (file only).
+	Scheduled []ScheduledReport `mapstructure:"scheduled" yaml:"scheduled"`
 }
+
+// ScheduledReport is one station report mailed on a schedule: its period
+// ends at At on each day (every: day), each Weekday (week) or the first
+// of each month (month), in TimeZone, and covers the day, the week or the
+// month before.
+type ScheduledReport struct {
+	Name     string   `mapstructure:"name" yaml:"name"`     // unique; names its runs
+	Report   string   `mapstructure:"report" yaml:"report"` // one of StationReports
+	Every    string   `mapstructure:"every" yaml:"every"`   // day, week or month
+	At       string   `mapstructure:"at" yaml:"at"`         // HH:MM
+	Weekday  string   `mapstructure:"weekday" yaml:"weekday"`
+	TimeZone string   `mapstructure:"time_zone" yaml:"time_zone"`
+	Format   string   `mapstructure:"format" yaml:"format"` // pdf, html or csv
+	To       []string `mapstructure:"to" yaml:"to"`
+	SiteID   int64    `mapstructure:"site_id" yaml:"site_id"` // the open-close report's site
+}
+
+// StationReports are the reports report.scheduled may mail: the console's
+// and the API's /api/v1/reports/{name}.
+var StationReports = []string{"response-times", "false-alarms", "silent-accounts", "on-test", "operator-activity", "open-close"}
+
+// ScheduleEvery are the periods of a scheduled report.
+var ScheduleEvery = []string{"day", "week", "month"}
 
 // SMTP is the mail server the reports go through.
 type SMTP struct {
@@ -743,7 +773,7 @@ func Default() *Config {
 		XML:      XML{MaxBodyBytes: 100_000},
 		Supervision: Supervision{Grace: 75 * time.Second, Schedules: ScheduleExceptions{
 			EarlyOpen: "log", UnscheduledOpen: "alarm", UnscheduledClose: "log"}},
-		Report: Report{SendAt: "07:00", WindowStart: "18:00", PortalURL: "http://127.0.0.1:8080",
+		Report: Report{SendAt: "07:00", WindowStart: "18:00", PortalURL: "http://127.0.0.1:8080", ShareDays: 7,
 			SMTP: SMTP{Host: "127.0.0.1", Port: 25, TLS: "starttls", From: "alarmrx <alarmrx@localhost>"}},
 	}
 }

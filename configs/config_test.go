@@ -512,6 +512,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		"ALARMRX_REPORT_SMTP_USERNAME":                     "noc",
 		"ALARMRX_REPORT_SMTP_PASSWORD":                     "pw",
 		"ALARMRX_REPORT_SMTP_FROM":                         "noc@example.com",
+		"ALARMRX_REPORT_SHARE_DAYS":                        "3",
 		"ALARMRX_STORE_DRIVER":                             "postgres",
 		"ALARMRX_STORE_DSN":                                "postgres://alarmrx:pw@db1:5432/alarmrx",
 		"ALARMRX_STORE_NODE_ID":                            "node-b",
@@ -557,7 +558,8 @@ func TestEnvEveryScalarKey(t *testing.T) {
 		Supervision: configs.Supervision{Grace: 30 * time.Second, Schedules: configs.ScheduleExceptions{
 			EarlyOpen: "alarm", UnscheduledOpen: "log", UnscheduledClose: "alarm"}},
 		Report: configs.Report{Enabled: true, SendAt: "06:30", WindowStart: "19:00", PortalURL: "https://portal.example",
-			SMTP: configs.SMTP{Host: "mail.example", Port: 587, TLS: "starttls", Username: "noc", Password: "pw", From: "noc@example.com"}},
+			SMTP:      configs.SMTP{Host: "mail.example", Port: 587, TLS: "starttls", Username: "noc", Password: "pw", From: "noc@example.com"},
+			ShareDays: 3},
 	}
 	cfg, err := configs.LoadBytes(nil)
 	if err != nil {
@@ -569,7 +571,7 @@ func TestEnvEveryScalarKey(t *testing.T) {
 	var scalar []string
 	for _, k := range leafKeys("", reflect.TypeFor[configs.Config]()) {
 		// Lists live in the file only.
-		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "queue.action_plans") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") &&
+		if !strings.HasPrefix(k, "receivers") && !strings.HasPrefix(k, "queue.codes") && !strings.HasPrefix(k, "queue.action_plans") && !strings.HasPrefix(k, "xml.senders") && !strings.HasPrefix(k, "outputs.") && !strings.HasPrefix(k, "report.scheduled") &&
 			k != "queue.log_only_categories" && k != "queue.resolution_codes" && k != "queue.disaster.categories" &&
 			k != "queue.escalate_after" && k != "queue.escalation_email" && k != "queue.false_alarm_codes" {
 			scalar = append(scalar, "ALARMRX_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
@@ -1387,5 +1389,55 @@ func TestRetentionIsChecked(t *testing.T) {
 			slices.Sort(want)
 			diff(t, got, want)
 		})
+	}
+}
+
+// TestScheduledReportsAreChecked: each scheduled report names a known
+// report, a period, its time and zone, a format, a site for the open/close
+// report only, and addresses; the schedules need report.enabled.
+func TestScheduledReportsAreChecked(t *testing.T) {
+	clearEnv(t)
+	bad := `
+report:
+  share_days: 91
+  scheduled:
+    - {name: weekly, report: response-times, every: week, weekday: caturday, at: "7am", time_zone: Mars/Olympus, format: xls, to: []}
+    - {name: weekly, report: nonsense, every: fortnight, at: "07:00", time_zone: UTC, format: pdf, to: [not-an-address], site_id: 3}
+    - {name: doors, report: open-close, every: day, at: "07:00", time_zone: UTC, format: pdf, to: [ops@example.com]}
+receivers:
+  - {number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: "127.0.0.1:0"}]}
+`
+	_, err := configs.LoadBytes([]byte(bad))
+	want := []string{
+		"report.share_days: must be 0 (no links) to 90 days (got 91)",
+		"report.enabled: must be true for report.scheduled: the reports go through report.smtp",
+		"report.scheduled[0].format: must be one of pdf, html, csv (got \"xls\")",
+		"report.scheduled[0].at: must be a time HH:MM (got \"7am\")",
+		"report.scheduled[0].weekday: must be a day of the week, such as monday (got \"caturday\")",
+		"report.scheduled[0].time_zone: must be an IANA time zone such as Europe/Berlin, or UTC (got \"Mars/Olympus\")",
+		"report.scheduled[0].to: needs at least one address",
+		"report.scheduled[1].name: duplicate name \"weekly\" (also report.scheduled[0])",
+		"report.scheduled[1].report: must be one of response-times, false-alarms, silent-accounts, on-test, operator-activity, open-close (got \"nonsense\")",
+		"report.scheduled[1].every: must be one of day, week, month (got \"fortnight\")",
+		"report.scheduled[1].to[0]: must be an e-mail address (got \"not-an-address\")",
+		"report.scheduled[1].site_id: names the site of an open-close report, and of no other (got 3)",
+		"report.scheduled[2].site_id: names the site of an open-close report, and of no other (got 0)",
+	}
+	diff(t, problems(t, err), want)
+	good := `
+report:
+  enabled: true
+  smtp: {host: mail.example, port: 25, from: noc@example.com}
+  scheduled:
+    - {name: weekly, report: response-times, every: week, weekday: Monday, at: "07:00", time_zone: Europe/Berlin, format: pdf, to: [ops@example.com]}
+receivers:
+  - {number: 1, name: r, listeners: [{name: a, protocol: dc09, line: 1, tcp: "127.0.0.1:0"}]}
+`
+	cfg, err := configs.LoadBytes([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Report.Scheduled; len(s) != 1 || s[0].Weekday != "Monday" || s[0].To[0] != "ops@example.com" {
+		t.Errorf("scheduled: %+v", s)
 	}
 }

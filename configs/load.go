@@ -294,6 +294,9 @@ func normalize(c *Config) {
 	if len(c.Outputs.Peers) == 0 {
 		c.Outputs.Peers = nil
 	}
+	if len(c.Report.Scheduled) == 0 {
+		c.Report.Scheduled = nil
+	}
 	for i := range c.Queue.Codes {
 		c.Queue.Codes[i].Format = strings.ToUpper(c.Queue.Codes[i].Format)
 		c.Queue.Codes[i].Code = strings.ToUpper(c.Queue.Codes[i].Code)

@@ -209,6 +209,10 @@ func (c *Config) Validate() error {
 		}
 	}
 	p.oneOf("report.smtp.tls", c.Report.SMTP.TLS, []string{"none", "starttls", "tls"})
+	if c.Report.ShareDays < 0 || c.Report.ShareDays > 90 {
+		p.add("report.share_days", "must be 0 (no links) to 90 days (got %d)", c.Report.ShareDays)
+	}
+	p.scheduledReports(c.Report)
 	p.positive("console.session_ttl", c.Console.SessionTTL)
 	p.atLeast("console.login_attempts", c.Console.LoginAttempts, 1)
 	p.atLeast("console.login_attempts_per_address", c.Console.LoginAttemptsPerAddress, 1)
@@ -377,6 +381,49 @@ func (p *problems) listener(lp string, l *Listener, names map[string]string) (tc
 	p.notNegative(lp+".timestamp_window.behind", l.TimestampWindow.Behind)
 	return tcp, udp
 }
+
+// scheduledReports checks report.scheduled: each names a report, a
+// period and its time, a format and at least one address; the schedules
+// need the mail server, so report.enabled.
+func (p *problems) scheduledReports(r Report) {
+	names := map[string]string{}
+	for i, s := range r.Scheduled {
+		sp := fmt.Sprintf("report.scheduled[%d]", i)
+		if !r.Enabled && i == 0 {
+			p.add("report.enabled", "must be true for report.scheduled: the reports go through report.smtp")
+		}
+		p.uniqueName(sp, s.Name, names)
+		p.oneOf(sp+".report", s.Report, StationReports)
+		p.oneOf(sp+".every", s.Every, ScheduleEvery)
+		p.oneOf(sp+".format", s.Format, []string{"pdf", "html", "csv"})
+		if _, err := time.Parse("15:04", s.At); err != nil {
+			p.add(sp+".at", "must be a time HH:MM (got %q)", s.At)
+		}
+		if s.Every == "week" {
+			if _, ok := Weekdays[strings.ToLower(s.Weekday)]; !ok {
+				p.add(sp+".weekday", "must be a day of the week, such as monday (got %q)", s.Weekday)
+			}
+		}
+		if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "Local" {
+			p.add(sp+".time_zone", "must be an IANA time zone such as Europe/Berlin, or UTC (got %q)", s.TimeZone)
+		}
+		if len(s.To) == 0 {
+			p.add(sp+".to", "needs at least one address")
+		}
+		for j, a := range s.To {
+			if _, err := mail.ParseAddress(a); err != nil {
+				p.add(fmt.Sprintf("%s.to[%d]", sp, j), "must be an e-mail address (got %q)", a)
+			}
+		}
+		if (s.Report == "open-close") != (s.SiteID > 0) {
+			p.add(sp+".site_id", "names the site of an open-close report, and of no other (got %d)", s.SiteID)
+		}
+	}
+}
+
+// Weekdays are report.scheduled's weekday names.
+var Weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
 
 // uniqueName checks an output's name: a metric label like a listener's,
 // unique among listeners and outputs.

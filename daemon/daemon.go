@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -324,6 +325,28 @@ func (d *Daemon) jobs() []string {
 		jobs = append(jobs, jobReport)
 	}
 	return jobs
+}
+
+// scheduledReports are report.scheduled for the reporter (checked by
+// configs.Validate: names, zones and weekdays are known).
+func scheduledReports(list []configs.ScheduledReport) []report.Scheduled {
+	out := make([]report.Scheduled, 0, len(list))
+	for _, s := range list {
+		zone, err := time.LoadLocation(s.TimeZone)
+		if err != nil {
+			zone = time.UTC
+		}
+		out = append(out, report.Scheduled{Name: s.Name, Report: s.Report, Every: s.Every, At: s.At,
+			Weekday: configs.Weekdays[strings.ToLower(s.Weekday)], Zone: zone, Format: s.Format, To: s.To, SiteID: s.SiteID})
+	}
+	return out
+}
+
+// renderReport writes a station report for the scheduled mail: the API's
+// reports over the store, in the console's clock.
+func (d *Daemon) renderReport(ctx context.Context, rq report.RenderRequest, format string, w io.Writer) (string, string, error) {
+	return httpapi.WriteReport(ctx, d.store, httpapi.ReportRequest{Kind: rq.Report, From: rq.From, To: rq.To, SiteID: rq.SiteID,
+		Zone: rq.Zone, Clock: d.cfg.Console.Clock, Made: d.now()}, format, w)
 }
 
 // supervisor loads the supervised accounts and their state, and follows
@@ -747,7 +770,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		rep := report.New(report.Options{Store: d.store, Customers: d.store.Customers, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
 			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
 				Password: rc.SMTP.Password, From: rc.SMTP.From},
-			Logger: d.log, Now: d.now})
+			Logger: d.log, Now: d.now, Scheduled: scheduledReports(rc.Scheduled), Render: d.renderReport})
 		outputs.Go(func() { d.singleton(rctx, jobReport, rep.Run) })
 	}
 	var runErr error

@@ -89,6 +89,9 @@ type (
 	Report = reports.Report
 	// ReportDelivery is the mailing of a report to one recipient.
 	ReportDelivery = reports.ReportDelivery
+	// ScheduledRun is one period of a station report mailed on a
+	// schedule.
+	ScheduledRun = reports.ScheduledRun
 	// ReportRecipient is one address the morning report of a customer
 	// goes to.
 	ReportRecipient = reports.ReportRecipient

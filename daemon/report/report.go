@@ -39,6 +39,10 @@ type Options struct {
 	PortalURL   string // base of the links, e.g. https://portal.example
 	Logger      *zap.Logger
 	Now         func() time.Time
+	// Scheduled are the station reports mailed on a schedule, written by
+	// Render.
+	Scheduled []Scheduled
+	Render    Render
 }
 
 // Reporter writes and sends the reports.
@@ -60,7 +64,7 @@ func New(o Options) *Reporter {
 }
 
 // Run checks every minute which customers are due and sends their
-// reports, until ctx ends.
+// reports, and which scheduled reports are, until ctx ends.
 func (r *Reporter) Run(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -69,6 +73,9 @@ func (r *Reporter) Run(ctx context.Context) {
 			r.log.Warn("morning reports: a pass failed; retrying", zap.Error(err))
 		} else if n > 0 {
 			r.log.Info("morning reports sent", zap.Int("reports", n))
+		}
+		if _, err := r.RunScheduled(ctx); err != nil {
+			r.log.Warn("scheduled reports: a pass failed; retrying", zap.Error(err))
 		}
 		select {
 		case <-ctx.Done():

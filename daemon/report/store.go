@@ -26,6 +26,9 @@ type Store interface {
 	MarkDelivery(ctx context.Context, id int64, sendErr error) error
 	MarkReport(ctx context.Context, id int64, sendErr error) error
 	UnsubscribeToken(ctx context.Context, customerID int64, r store.ReportRecipient) (string, error)
+
+	ClaimRun(ctx context.Context, schedule, period string) (claim int64, err error)
+	FinishRun(ctx context.Context, schedule, period string, claim int64, sendErr error) error
 }
 
 // Customers lists the customers a pass goes through (store.Store's

@@ -727,3 +727,84 @@ func (s *MorningReports) Unsubscribe(ctx context.Context, token, remoteAddr stri
 	}
 	return u, nil
 }
+
+// ClaimRun claims one period of a scheduled report (report.scheduled)
+// before its mail is sent, in a transaction that checks the report job's
+// lease first. It returns the claim, 0 when the period was sent already
+// or is claimed (by a send whose outcome was never recorded: it is not
+// mailed twice).
+func (s *MorningReports) ClaimRun(ctx context.Context, schedule, period string) (claim int64, err error) {
+	now := s.opts.Now().UnixNano()
+	err = s.db.Write(ctx, func(wctx context.Context, tx *sql.Tx) error {
+		var epoch int64
+		if s.opts.CheckLease != nil {
+			if epoch, err = s.opts.CheckLease(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(wctx, `INSERT INTO scheduled_report_runs (schedule, period) VALUES (?,?)
+			ON CONFLICT (schedule, period) DO NOTHING`, schedule, period); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(wctx, `UPDATE scheduled_report_runs SET claimed_at = ?, claimed_epoch = ?
+			WHERE schedule = ? AND period = ? AND sent_at IS NULL AND claimed_at IS NULL`, now, epoch, schedule, period)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		claim = now
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: claim scheduled report %s %s: %w", schedule, period, err)
+	}
+	return claim, nil
+}
+
+// FinishRun records the send of a claimed period: sent, or failed with
+// why and its claim given back, for the next pass to try again.
+func (s *MorningReports) FinishRun(ctx context.Context, schedule, period string, claim int64, sendErr error) error {
+	now := s.opts.Now().UnixNano()
+	return s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if sendErr == nil {
+			_, err := tx.ExecContext(ctx, `UPDATE scheduled_report_runs SET sent_at = ?, attempts = attempts + 1, last_error = ''
+				WHERE schedule = ? AND period = ? AND claimed_at = ?`, now, schedule, period, claim)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE scheduled_report_runs SET attempts = attempts + 1, last_error = ?,
+			claimed_at = NULL, claimed_epoch = 0 WHERE schedule = ? AND period = ? AND claimed_at = ?`,
+			sendErr.Error(), schedule, period, claim)
+		return err
+	})
+}
+
+// ScheduledRun is one period of a scheduled report, as recorded.
+type ScheduledRun struct {
+	Schedule  string     `json:"schedule"`
+	Period    string     `json:"period"`
+	SentAt    *time.Time `json:"sent_at"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+}
+
+// ScheduledRuns lists the recorded periods of the scheduled reports,
+// newest first, at most limit.
+func (s *MorningReports) ScheduledRuns(ctx context.Context, limit int) ([]ScheduledRun, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT schedule, period, sent_at, attempts, last_error FROM scheduled_report_runs
+		ORDER BY period DESC, schedule LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: scheduled report runs: %w", err)
+	}
+	return core.AppendRows([]ScheduledRun{}, rows, func(sc core.RowScanner) (ScheduledRun, error) {
+		var r ScheduledRun
+		var sent *int64
+		err := sc.Scan(&r.Schedule, &r.Period, &sent, &r.Attempts, &r.LastError)
+		if sent != nil {
+			t := time.Unix(0, *sent).UTC()
+			r.SentAt = &t
+		}
+		return r, err
+	})
+}
