@@ -770,7 +770,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		rep := report.New(report.Options{Store: d.store, Customers: d.store.Customers, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
 			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
 				Password: rc.SMTP.Password, From: rc.SMTP.From},
-			Logger: d.log, Now: d.now, Scheduled: scheduledReports(rc.Scheduled), Render: d.renderReport})
+			Logger: d.log, Now: d.now, Scheduled: scheduledReports(rc.Scheduled), Render: d.renderReport, ShareDays: rc.ShareDays})
 		outputs.Go(func() { d.singleton(rctx, jobReport, rep.Run) })
 	}
 	var runErr error

@@ -116,9 +116,12 @@ const (
 // MaxAnnotationLength caps a report's annotation, in characters.
 const MaxAnnotationLength = reports.MaxAnnotationLength
 
-// ErrBadLink is the answer to an unsubscribe link that is not one the
-// station signed.
+// ErrBadLink is the answer to an unsubscribe or Incident Share link that
+// is not one the station signed.
 var ErrBadLink = reports.ErrBadLink
+
+// ErrLinkExpired is the answer to an Incident Share link past its expiry.
+var ErrLinkExpired = reports.ErrLinkExpired
 
 // newReports wires the morning reports to the portal users and the
 // station's settings.

@@ -29,6 +29,7 @@ func portalOf(r *http.Request) *store.PortalSession {
 func (a *api) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/api/login", a.portalLogin)
 	a.unsubscribeRoutes(mux)
+	a.shareRoutes(mux)
 	for _, rt := range a.portalAPI() {
 		mux.Handle(rt.method+" "+rt.path, a.portalAuth(knownQuery(rt, rt.handler).ServeHTTP))
 	}

@@ -147,3 +147,72 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// TestIncidentShareLink: a share token opens its incident without a
+// log-in, with the operators' steps in words and the video links in the
+// site's time, and nothing a stranger should not see; a changed token is
+// refused, an expired one is gone.
+func TestIncidentShareLink(t *testing.T) {
+	s := newStationServer(t)
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "Acme"})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Store 7", "time_zone": "America/Chicago"})
+	s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site})
+	ev := protocols.Event{Format: "SIA", Account: "1234", Code: "BA", Zone: "017", Qualifier: protocols.QualifierNew,
+		Category: protocols.CategoryBurglary, Known: true, Description: "Burglary Alarm",
+		Modifiers: []protocols.Modifier{{Name: "media_clip", Value: "https://video.example/clip/9"}}}
+	msg := &protocols.Message{Protocol: "dc09", Kind: "SIA-DCS", Account: "1234", Events: []protocols.Event{ev}}
+	rec := store.Receipt{ReceivedAt: now, Receiver: 1, Status: store.StatusAccepted, Raw: []byte("#1234|NBA017 secret-frame"),
+		Resolutions: []store.Resolution{s.st.Resolve(1, "1234", &ev, now)},
+		Handling:    []store.Handling{{Mode: store.HandlingQueue, Priority: 4}}}
+	if _, err := s.st.Commit(context.Background(), msg, rec); err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := s.st.Queue(context.Background(), now)
+	if err != nil || len(q) != 1 {
+		t.Fatalf("queue: %v %v", q, err)
+	}
+	rules := store.QueueRules{ClaimTimeout: time.Hour}
+	for _, step := range []store.Step{{Action: "claim"}, {Action: "dispatched", Contact: "Springfield PD", CaseNumber: "P-42"}} {
+		if _, err := s.st.Act(context.Background(), q[0].ID, store.Actor{Name: "ann"}, step, rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token, err := s.st.ShareToken(context.Background(), q[0].ID, now.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(tok string) (int, string) {
+		resp, err := http.Get(s.url + "/portal/share?token=" + tok) // no log-in, no token header
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("CSP %q", csp)
+		}
+		return resp.StatusCode, string(b)
+	}
+	code, body := get(token)
+	chicago, _ := time.LoadLocation("America/Chicago")
+	for _, want := range []string{"<h1>Burglary Alarm — zone 017</h1>", "Store 7", "ann dispatched Springfield PD (case P-42)",
+		`<a class="media" href="https://video.example/clip/9"`, now.In(chicago).Format("2006-01-02 15:04:05 MST"), "017"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("shared page (%d) lacks %q:\n%s", code, want, body)
+		}
+	}
+	if strings.Contains(body, "secret-frame") || strings.Contains(body, "<script") {
+		t.Error("the shared page shows the raw frame or runs a script")
+	}
+	tampered := strings.Replace(token, token[:2], "MT", 1)
+	if code, body := get(tampered); code != http.StatusBadRequest || !strings.Contains(body, "not valid") {
+		t.Errorf("a changed token: %d %s", code, body)
+	}
+	old, err := s.st.ShareToken(context.Background(), q[0].ID, now.Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(old); code != http.StatusGone || !strings.Contains(body, "expired") {
+		t.Errorf("an expired token: %d %s", code, body)
+	}
+}

@@ -180,4 +180,5 @@ type Station interface {
 	Directory
 	FalseAlarms
 	StationReports
+	Share
 }

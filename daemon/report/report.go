@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -43,6 +42,9 @@ type Options struct {
 	// Render.
 	Scheduled []Scheduled
 	Render    Render
+	// ShareDays is how long each incident's Incident Share link opens it
+	// (report.share_days); 0 leaves the links out.
+	ShareDays int
 }
 
 // Reporter writes and sends the reports.
@@ -259,9 +261,40 @@ type SiteData struct {
 // IncidentData is an incident escalated above a normal event.
 type IncidentData struct {
 	Incident store.Incident
-	// Steps are what the operators did: notes, calls and dispatches.
-	Steps []string
-	Link  string
+	// Log is what the operators did, in order: notes, calls, dispatches
+	// and their cancellations, notifications, passcode checks, the
+	// resolution (store.IncidentAction.Words).
+	Log  []LogLine
+	Link string
+	// Media are the video and image links its signals carried.
+	Media []Media
+	// Share is its Incident Share link: it opens the incident without a
+	// log-in until ShareUntil ("" when report.share_days is 0).
+	Share      string
+	ShareUntil time.Time
+}
+
+// LogLine is one step of an incident's call and dispatch log.
+type LogLine struct {
+	At   time.Time
+	Text string
+}
+
+// Media is one video or image link of a signal: clip, live, snapshot…
+type Media struct {
+	Name, URL string
+}
+
+// mediaOf lists a signal's media links [the media_* modifiers]: only
+// http(s) addresses are kept at ingest, and only those are linked.
+func mediaOf(sg store.Signal) []Media {
+	var out []Media
+	for _, m := range sg.Modifiers {
+		if name, ok := strings.CutPrefix(m.Name, "media_"); ok && (strings.HasPrefix(m.Value, "https://") || strings.HasPrefix(m.Value, "http://")) {
+			out = append(out, Media{Name: name, URL: m.Value})
+		}
+	}
+	return out
 }
 
 // EventData is one normal event (openings, closings, tests…); its
@@ -272,6 +305,7 @@ type EventData struct {
 	Zone   string // "017 Front door", "" when none
 	Test   bool   // received while the account was on test
 	Link   string
+	Media  []Media
 }
 
 // Build writes a customer's report for [from, to). Only sites that were
@@ -302,16 +336,14 @@ func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Si
 		if err != nil {
 			return nil, false, err
 		}
+		byID := make(map[int64]store.Signal, len(sigs))
+		for _, sg := range sigs {
+			byID[sg.ID] = sg
+		}
 		for _, in := range incs {
-			id := IncidentData{Incident: in, Link: r.opts.PortalURL + "/portal/#/incident/" + strconv.FormatInt(in.ID, 10)}
-			actions, err := r.opts.Store.IncidentActions(ctx, in.ID)
+			id, err := r.incident(ctx, in, byID)
 			if err != nil {
 				return nil, false, err
-			}
-			for _, a := range actions {
-				if step := stepText(a); step != "" {
-					id.Steps = append(id.Steps, step)
-				}
 			}
 			sd.Incidents = append(sd.Incidents, id)
 		}
@@ -320,7 +352,7 @@ func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Si
 			totals[cat]++
 			if sg.Handling == store.HandlingLog || sg.Handling == store.HandlingTest {
 				sd.Events = append(sd.Events, EventData{Signal: sg, What: sg.EventText(), Zone: zoneText(sg),
-					Test: sg.Test || sg.Handling == store.HandlingTest,
+					Test: sg.Test || sg.Handling == store.HandlingTest, Media: mediaOf(sg),
 					Link: r.opts.PortalURL + "/portal/#/signal/" + strconv.FormatInt(sg.ID, 10)})
 			}
 		}
@@ -358,6 +390,38 @@ func (r *Reporter) Build(ctx context.Context, c store.Customer, sites []store.Si
 		HTML: html.String(), Text: text.String()}, true, nil
 }
 
+// incident is one incident of the report: its call and dispatch log,
+// the media links of its signals of the night (sigs by id), and its
+// Incident Share link.
+func (r *Reporter) incident(ctx context.Context, in store.Incident, sigs map[int64]store.Signal) (IncidentData, error) {
+	id := IncidentData{Incident: in, Link: r.opts.PortalURL + "/portal/#/incident/" + strconv.FormatInt(in.ID, 10)}
+	actions, err := r.opts.Store.IncidentActions(ctx, in.ID)
+	if err != nil {
+		return id, err
+	}
+	for _, a := range actions {
+		if text := a.Words(); text != "" {
+			id.Log = append(id.Log, LogLine{At: a.At, Text: text})
+		}
+	}
+	ids, _, err := r.opts.Store.IncidentSignalIDs(ctx, in.ID)
+	if err != nil {
+		return id, err
+	}
+	for _, sid := range ids {
+		id.Media = append(id.Media, mediaOf(sigs[sid])...)
+	}
+	if r.opts.ShareDays > 0 {
+		id.ShareUntil = r.opts.Now().Add(time.Duration(r.opts.ShareDays) * 24 * time.Hour).UTC()
+		token, err := r.opts.Store.ShareToken(ctx, in.ID, id.ShareUntil)
+		if err != nil {
+			return id, err
+		}
+		id.Share = r.opts.PortalURL + "/portal/share?token=" + url.QueryEscape(token)
+	}
+	return id, nil
+}
+
 // plural writes a count with its noun: "1 signal", "3 signals".
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -372,36 +436,6 @@ func zoneText(sg store.Signal) string {
 		return ""
 	}
 	return strings.TrimSpace(sg.Zone + " " + sg.ZoneDescription)
-}
-
-// stepText is an operator's step as the report tells it: notes, calls and
-// dispatches; "" for the rest (claims, holds…).
-func stepText(a store.IncidentAction) string {
-	var detail map[string]any
-	_ = json.Unmarshal(a.Detail, &detail)
-	str := func(k string) string { v, _ := detail[k].(string); return strings.TrimSpace(v) }
-	switch a.Action {
-	case "note":
-		if n := str("note"); n != "" {
-			return a.UserName + ": " + n
-		}
-	case "called":
-		s := a.UserName + " called " + str("contact")
-		if res := str("result"); res != "" {
-			s += " (" + strings.ReplaceAll(res, "_", " ") + ")"
-		}
-		if n := str("note"); n != "" {
-			s += ": " + n
-		}
-		return s
-	case "dispatched":
-		s := a.UserName + " dispatched " + str("contact")
-		if n := str("note"); n != "" {
-			s += ": " + n
-		}
-		return s
-	}
-	return ""
 }
 
 //go:embed templates

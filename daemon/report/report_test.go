@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -143,6 +144,10 @@ func TestMorningReport(t *testing.T) {
 	signal := func(at time.Time, code string, cat protocols.Category, mode string, prio int) {
 		ev := protocols.Event{Format: "SIA", Account: "1234", Code: code, Zone: "017", Qualifier: protocols.QualifierNew,
 			Category: cat, Known: true, Description: code + " description"}
+		if code == "BA" {
+			ev.Modifiers = []protocols.Modifier{{Name: "media_clip", Value: "https://video.example/clip/77"},
+				{Name: "media_live", Value: "javascript:alert(1)"}}
+		}
 		msg := &protocols.Message{Protocol: "dc09", Account: "1234", Sequence: code, Events: []protocols.Event{ev}}
 		rec := store.Receipt{ReceivedAt: at, Receiver: 1, Status: store.StatusAccepted, Raw: []byte(code),
 			Resolutions: []store.Resolution{st.Resolve(1, "1234", &ev, at)},
@@ -164,11 +169,12 @@ func TestMorningReport(t *testing.T) {
 	must(t, err)
 	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "called", Contact: "Dana (keyholder)", Result: "no_answer"}, rules)
 	must(t, err)
-	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "dispatched", Contact: "Guard patrol"}, rules)
+	_, err = st.Act(ctx, q[0].ID, ann, store.Step{Action: "dispatched", Contact: "Guard patrol", CaseNumber: "G-17"}, rules)
 	must(t, err)
 
 	opts := Options{Store: st, Customers: st.Customers, SMTP: SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "alarmrx <noc@station.example>"},
-		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.station.example", Logger: zaptest.NewLogger(t), Now: clock}
+		SendAt: "07:00", WindowStart: "18:00", PortalURL: "https://portal.station.example", Logger: zaptest.NewLogger(t), Now: clock,
+		ShareDays: 7}
 
 	// Before 07:00 nothing goes out.
 	early := opts
@@ -196,11 +202,22 @@ func TestMorningReport(t *testing.T) {
 		"ann: Keyholder Dana checked: door not closed", "https://portal.station.example/portal/#/incident/",
 		"https://portal.station.example/portal/#/signal/", "Closed", "Content-Type: text/html", "Content-Type: text/plain",
 		"2 signals processed, 1 incident handled", "Opening/closing: 1", "Burglary: 1",
-		"ann called Dana (keyholder) (no answer)", "ann dispatched Guard patrol",
+		"07:05 ann called Dana (keyholder) (no answer)", "07:05 ann dispatched Guard patrol (case G-17)",
+		`<a href="https://video.example/clip/77">clip</a>`, "clip: https://video.example/clip/77",
+		"Share this incident", "until Mon 7 Dec 07:05 UTC",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("HQ report lacks %q", want)
 		}
+	}
+	if strings.Contains(body, "javascript:") {
+		t.Error("a media link that is no web address is in the report")
+	}
+	// The Incident Share link opens the incident, and it alone.
+	_, share, ok := strings.Cut(body, "https://portal.station.example/portal/share?token=")
+	token, _ := url.QueryUnescape(share[:strings.IndexAny(share, "\"\r\n ")])
+	if id, until, err := st.SharedIncident(ctx, token); !ok || err != nil || id != q[0].ID || !until.Equal(now.Add(7*24*time.Hour)) {
+		t.Errorf("the share link %q: incident %d until %v, %v", token, id, until, err)
 	}
 	if strings.Contains(body, "OP description") {
 		t.Error("a signal from before the window is in the report")

@@ -17,6 +17,8 @@ type Store interface {
 	SiteActivity(ctx context.Context, siteID int64, from, to time.Time) ([]store.Signal, error)
 	SiteIncidents(ctx context.Context, siteID int64, from, to time.Time) ([]store.Incident, error)
 	IncidentActions(ctx context.Context, id int64) ([]store.IncidentAction, error)
+	IncidentSignalIDs(ctx context.Context, id int64) (ids []int64, roles map[int64]string, err error)
+	ShareToken(ctx context.Context, incidentID int64, expires time.Time) (string, error)
 
 	ReportFor(ctx context.Context, customerID int64, night string) (*store.Report, error)
 	SaveReport(ctx context.Context, r *store.Report, to []store.ReportRecipient) (stored *store.Report, created bool, err error)

@@ -235,6 +235,59 @@ type IncidentAction struct {
 	Detail   json.RawMessage `json:"detail,omitempty"`
 }
 
+// Words says a step as a customer reads it in the morning report and on
+// an Incident Share page: notes, calls, dispatches and their
+// cancellations, notifications and passcode checks; "" for the rest
+// (claims, holds…). A duress result is told as a check only: the report
+// may reach the person who was made to give the code.
+func (a IncidentAction) Words() string {
+	var detail map[string]any
+	_ = json.Unmarshal(a.Detail, &detail)
+	str := func(k string) string { v, _ := detail[k].(string); return strings.TrimSpace(v) }
+	tail := func(s string) string {
+		if c := str("case_number"); c != "" {
+			s += " (case " + c + ")"
+		}
+		if res := str("result"); res != "" {
+			s += " (" + strings.ReplaceAll(res, "_", " ") + ")"
+		}
+		if n := str("note"); n != "" {
+			s += ": " + n
+		}
+		return s
+	}
+	switch a.Action {
+	case "note":
+		if n := str("note"); n != "" {
+			return a.UserName + ": " + n
+		}
+	case "called":
+		return tail(a.UserName + " called " + str("contact"))
+	case "dispatched":
+		return tail(a.UserName + " dispatched " + str("contact"))
+	case "dispatch_cancelled":
+		return tail(a.UserName + " called off " + str("contact"))
+	case "notified":
+		return tail(a.UserName + " notified " + str("contact"))
+	case "passcode_checked":
+		s := a.UserName + " checked the passcode of " + str("contact")
+		if res := str("result"); res == PasscodePassed || res == PasscodeFailed {
+			s += ": " + res
+		}
+		return s
+	case "resolved":
+		s := a.UserName + " resolved it"
+		if c := str("code"); c != "" {
+			s += " as " + strings.ReplaceAll(c, "_", " ")
+		}
+		if n := str("note"); n != "" {
+			s += ": " + n
+		}
+		return s
+	}
+	return ""
+}
+
 // IncidentActions returns an incident's action log, oldest first.
 func (b *Board) IncidentActions(ctx context.Context, id int64) ([]IncidentAction, error) {
 	rows, err := b.rdb.QueryContext(ctx, `SELECT id, at, user_id, user_name, action, detail FROM incident_actions

@@ -554,8 +554,9 @@ func (s *MorningReports) SetPortalReport(ctx context.Context, portalUserID int64
 	return s.PortalReportOf(ctx, portalUserID)
 }
 
-// ErrBadLink is the answer to an unsubscribe link that is not one the
-// station signed (tampered with, cut short, or of another station).
+// ErrBadLink is the answer to an unsubscribe or Incident Share link that
+// is not one the station signed (tampered with, cut short, or of another
+// station).
 var ErrBadLink = errors.New("store: the link is not valid")
 
 // unsubscribeKey signs unsubscribe links; it is kept in the store so that
@@ -807,4 +808,62 @@ func (s *MorningReports) ScheduledRuns(ctx context.Context, limit int) ([]Schedu
 		}
 		return r, err
 	})
+}
+
+// ErrLinkExpired is the answer to an Incident Share link past its expiry.
+var ErrLinkExpired = errors.New("store: the link has expired")
+
+// shareKey signs Incident Share links; kept in the store, so that links
+// stay valid across restarts and on every node.
+func (s *MorningReports) shareKey(ctx context.Context) ([]byte, error) {
+	return s.opts.Setting(ctx, "incident_share_key", 32)
+}
+
+// ShareToken signs an incident and an expiry into the token of its
+// Incident Share link, which opens that incident, read-only, without a
+// log-in, until expires: the morning report carries one per incident.
+func (s *MorningReports) ShareToken(ctx context.Context, incidentID int64, expires time.Time) (string, error) {
+	key, err := s.shareKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	payload := fmt.Sprintf("%d|%d", incidentID, expires.Unix())
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("incident-share|" + payload))
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(mac.Sum(nil)), nil
+}
+
+// SharedIncident reads an Incident Share token: the incident it opens and
+// until when. ErrBadLink answers a token the station did not sign,
+// ErrLinkExpired one past its expiry.
+func (s *MorningReports) SharedIncident(ctx context.Context, token string) (incidentID int64, expires time.Time, err error) {
+	body, sig, ok := strings.Cut(strings.TrimSpace(token), ".")
+	enc := base64.RawURLEncoding
+	payload, err1 := enc.DecodeString(body)
+	got, err2 := enc.DecodeString(sig)
+	if !ok || err1 != nil || err2 != nil || len(token) > 200 {
+		return 0, expires, ErrBadLink
+	}
+	key, err := s.shareKey(ctx)
+	if err != nil {
+		return 0, expires, err
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("incident-share|"))
+	mac.Write(payload)
+	if !hmac.Equal(mac.Sum(nil), got) {
+		return 0, expires, ErrBadLink
+	}
+	id, unix, ok := strings.Cut(string(payload), "|")
+	n, err1 := strconv.ParseInt(id, 10, 64)
+	u, err2 := strconv.ParseInt(unix, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, expires, ErrBadLink
+	}
+	expires = time.Unix(u, 0).UTC()
+	if !s.opts.Now().Before(expires) {
+		return 0, expires, ErrLinkExpired
+	}
+	return n, expires, nil
 }
