@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon"
 	"github.com/alarmrx/alarmrx/store"
 	"github.com/chromedp/chromedp"
@@ -219,6 +222,288 @@ func TestRecordPagesInBrowser(t *testing.T) {
 	if k, err := st.Sites.List(ctx, store.ListOptions{Search: "kiosk"}); err != nil || len(k) != 2 {
 		t.Fatalf("imported: %+v %v", k, err)
 	}
+}
+
+// TestRecordScheduleInBrowser: a supervisor makes an account's open/close
+// schedule on its page: a week of weekdays made by adding rows, a Monday
+// window overlapping another refused at that window, mended into a lunch
+// break, a closed date and a short one; the schedule is edited after a
+// reload and deleted (two clicks). Then the holidays: one added to a
+// customer's calendar on the Holidays page, the same date again refused
+// at its field, and deleted from the customer's page.
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-record-schedule.png.
+func TestRecordScheduleInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 90*time.Second)
+	d := startWebDaemon(t, nil)
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Corner Shops Ltd"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Corner shop, High St", TimeZone: "America/Chicago"}
+	must(t, st.Sites.Create(ctx, site))
+	acct := &store.Account{Receiver: 1, Number: "5201", SiteID: site.ID, SystemType: "intrusion"}
+	must(t, st.Accounts.Create(ctx, acct))
+	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
+	base := "http://" + d.HTTPAddr()
+	page := base + "/console/#/records/accounts/" + strconv.FormatInt(acct.ID, 10)
+	win := func(i int, key string) string { return fmt.Sprintf(`[data-field="windows[%d].%s"]`, i, key) }
+	dumpOnFailure(t, bctx, "view-records")
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("nav-records")),
+		chromedp.Navigate(page),
+		poll(`document.getElementById("schedule-about")?.textContent.startsWith("No schedule") && document.getElementById("schedule-about")?.textContent.includes("America/Chicago")`),
+	))
+	// Monday to Friday 08:00-17:00: each new row is the one above on the
+	// next day. A sixth, moved to Monday 16:00-18:00, overlaps Monday's.
+	for range 6 {
+		must(t, chromedp.Do(bctx, clickInPage(`[data-adds=windows]`)))
+	}
+	must(t, chromedp.Do(bctx,
+		poll(`document.querySelectorAll("#schedule-windows tbody tr").length === 6`),
+		poll(`document.querySelector(`+strconv.Quote(win(4, "day"))+`)?.value === "friday" && document.querySelector(`+strconv.Quote(win(4, "closes"))+`)?.value === "17:00"`),
+		setValue(win(5, "day"), "monday"), setValue(win(5, "opens"), "16:00"), setValue(win(5, "closes"), "18:00"),
+		setValue(`[data-field=open_grace_minutes]`, "10"),
+		chromedp.Click(chromedp.ID("schedule-save")),
+		poll(`document.querySelector(`+strconv.Quote(win(5, "opens"))+`)?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector(`+strconv.Quote(win(5, "opens"))+`)?.closest("tr").querySelector(".field-error")?.textContent === "16:00–18:00 overlaps 08:00–17:00"`),
+		poll(`document.querySelector(`+strconv.Quote(win(0, "opens"))+`)?.getAttribute("aria-invalid") === null`),
+	))
+	if _, err := st.Schedule(ctx, acct.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused schedule was stored: %v", err)
+	}
+	// Mended into a lunch break, with Christmas Eve closed and New Year's
+	// Eve open in the morning only.
+	must(t, chromedp.Do(bctx,
+		setValue(win(0, "closes"), "12:00"), setValue(win(5, "opens"), "13:00"), setValue(win(5, "closes"), "17:00"),
+		clickInPage(`[data-adds=days]`), setValue(`[data-field="days[0].date"]`, "2026-12-24"),
+		clickInPage(`[data-adds=days]`), setValue(`[data-field="days[1].date"]`, "2026-12-31"),
+		chromedp.Click(chromedp.CSS(`[data-field="days[1].closed"]`)),
+		poll(`!document.querySelector('[data-field="days[1].opens"]')?.hidden`),
+		setValue(`[data-field="days[1].opens"]`, "09:00"), setValue(`[data-field="days[1].closes"]`, "13:00"),
+		chromedp.Click(chromedp.ID("schedule-save")),
+		poll(`document.querySelector("#schedule .saved")?.textContent === "Saved."`),
+		poll(`document.querySelector(`+strconv.Quote(win(1, "opens"))+`)?.value === "13:00" && document.querySelectorAll("#schedule-windows tbody tr").length === 6`),
+	))
+	wd := func(day, opens, closes string) store.ScheduleWindow {
+		return store.ScheduleWindow{Day: day, Opens: opens, Closes: closes}
+	}
+	want := &store.Schedule{AccountID: acct.ID, OpenGraceMinutes: 10, CloseGraceMinutes: 15, TimeZone: "America/Chicago", UpdatedBy: "sue",
+		Windows: []store.ScheduleWindow{wd("monday", "08:00", "12:00"), wd("monday", "13:00", "17:00"), wd("tuesday", "08:00", "17:00"),
+			wd("wednesday", "08:00", "17:00"), wd("thursday", "08:00", "17:00"), wd("friday", "08:00", "17:00")},
+		Days:   []store.ScheduleDay{{Date: "2026-12-24", Closed: true}, {Date: "2026-12-31", Opens: "09:00", Closes: "13:00"}},
+		States: []store.ScheduleAreaState{}}
+	got, err := st.Schedule(ctx, acct.ID)
+	must(t, err)
+	got.UpdatedAt = time.Time{}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the schedule stored:\n%+v, want\n%+v", got, want)
+	}
+	screenshot(t, bctx, "console-record-schedule.png")
+
+	// After a reload: Friday's window removed, the close grace 30.
+	must(t, chromedp.Do(bctx,
+		chromedp.Reload(),
+		poll(`document.querySelector(`+strconv.Quote(win(5, "day"))+`)?.value === "friday"`),
+		poll(`document.getElementById("schedule-about")?.textContent.startsWith("Times are the site's (America/Chicago). Changed by sue ")`),
+		clickInPage(`#schedule-windows tbody tr:nth-child(6) .remove-row`),
+		setValue(`[data-field=close_grace_minutes]`, "30"),
+		chromedp.Click(chromedp.ID("schedule-save")),
+		poll(`document.querySelector("#schedule .saved")?.textContent === "Saved." && document.querySelectorAll("#schedule-windows tbody tr").length === 5`),
+	))
+	got, err = st.Schedule(ctx, acct.ID)
+	must(t, err)
+	if got.CloseGraceMinutes != 30 || got.OpenGraceMinutes != 10 || len(got.Windows) != 5 || got.Windows[4] != wd("thursday", "08:00", "17:00") || len(got.Days) != 2 {
+		t.Fatalf("the edited schedule: %+v", got)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.ID("schedule-delete")),
+		poll(`document.getElementById("schedule-delete")?.textContent === "Click again to delete"`),
+		chromedp.Click(chromedp.ID("schedule-delete")),
+		poll(`document.getElementById("schedule-about")?.textContent.startsWith("No schedule") && document.querySelector("#schedule .saved")?.textContent === "Deleted."`),
+	))
+	if _, err := st.Schedule(ctx, acct.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the deleted schedule: %v", err)
+	}
+
+	// Boxing Day on the customer's calendar; a second one on that date is
+	// refused at the date.
+	addHoliday := chromedp.Steps(
+		setValue(`#view-records .holiday-form [data-field=date]`, "2026-12-26"),
+		setValue(`#view-records .holiday-form [data-field=name]`, "Boxing Day"),
+		setValue(`#view-records .holiday-form [data-field=customer_id]`, "#"+strconv.FormatInt(cust.ID, 10)),
+		chromedp.Click(chromedp.ID("holiday-add")),
+	)
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/holidays"),
+		poll(`document.querySelector("#holidays tbody tr td")?.textContent === "None yet."`),
+		addHoliday,
+		poll(`document.querySelector("#holidays tbody tr[data-id] td:nth-child(3)")?.textContent === "Corner Shops Ltd"`),
+		addHoliday,
+		poll(`document.querySelector(".holiday-form [data-field=date]")?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector(".holiday-form [data-field=date]")?.closest("label").querySelector(".field-error")?.textContent === "2026-12-26 is a holiday of this calendar already"`),
+	))
+	hs, err := st.Holidays(ctx, -1)
+	must(t, err)
+	if len(hs) != 1 || hs[0].CustomerID != cust.ID || hs[0].Date != "2026-12-26" || hs[0].Name != "Boxing Day" || hs[0].CreatedBy != "sue" {
+		t.Fatalf("the holidays: %+v", hs)
+	}
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/customers/"+strconv.FormatInt(cust.ID, 10)),
+		poll(`document.querySelector("section.holidays #holidays tbody tr[data-id] td")?.textContent === "2026-12-26"`),
+		clickInPage(`section.holidays #holidays tbody tr[data-id] button.danger`),
+		poll(`document.querySelector("section.holidays #holidays tbody tr[data-id] button.danger")?.textContent === "Click again to delete"`),
+		clickInPage(`section.holidays #holidays tbody tr[data-id] button.danger`),
+		poll(`document.querySelector("section.holidays #holidays tbody tr td")?.textContent === "None."`),
+	))
+	if hs, err = st.Holidays(ctx, -1); err != nil || len(hs) != 0 {
+		t.Fatalf("the deleted holiday: %+v %v", hs, err)
+	}
+}
+
+// TestRecordActionPlansInBrowser: a supervisor reads the station's plans,
+// the built-in fire plan and the configuration file's water leak plan read
+// only, each saying where it comes from; makes a plan for a site's
+// burglaries from the site's page with three steps, a wait of 500 minutes
+// refused at that step, moves the wait first and saves; after a reload the
+// order holds, a call step with nobody picked is refused at it, and the
+// plan is reordered again, saved and deleted (two clicks).
+// ALARMRX_UPDATE_SCREENSHOTS=1 rewrites docs/console-record-plan.png.
+func TestRecordActionPlansInBrowser(t *testing.T) {
+	bctx := newBrowser(t, 90*time.Second)
+	d := startWebDaemon(t, func(cfg *configs.Config) {
+		cfg.Queue.ActionPlans = []configs.ActionPlan{{Match: "code", Value: "SIA/WA", Name: "Water leak",
+			Steps: []configs.ActionPlanStep{{Kind: "call_premises"}, {Kind: "wait", Minutes: 5}, {Kind: "email", Email: "facilities@example.com"}}}}
+	})
+	ctx := context.Background()
+	st := d.Store()
+	cust := &store.Customer{Name: "Contoso"}
+	must(t, st.Customers.Create(ctx, cust))
+	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot"}
+	must(t, st.Sites.Create(ctx, site))
+	maria := &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Maria Keyholder", Phones: store.Strings{"+1 555 0142"}}
+	must(t, st.RespondingParties.Create(ctx, maria))
+	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
+	base := "http://" + d.HTTPAddr()
+	step := func(i int, key string) string { return fmt.Sprintf(`[data-field="steps[%d].%s"]`, i, key) }
+	kinds := `Array.from(document.querySelectorAll("#plan-steps-edit tbody [data-key=kind]")).map(s => s.value).join()`
+	stored := func() []store.ActionPlan {
+		t.Helper()
+		all, err := st.ActionPlans(ctx)
+		must(t, err)
+		var out []store.ActionPlan
+		for _, p := range all {
+			if p.Source == "api" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	dumpOnFailure(t, bctx, "view-records")
+	must(t, chromedp.Do(bctx,
+		consoleLogIn(base+"/", "sue", "sue's long password"),
+		chromedp.WaitVisible(chromedp.ID("nav-records")),
+		chromedp.Navigate(base+"/console/#/records/action-plans"),
+		poll(`document.querySelectorAll("#view-records table.records tbody tr").length === 9`),
+		poll(`document.querySelector("#view-records tbody tr[data-source=config] td:nth-child(4)")?.textContent === "call the premises → wait 5 min → e-mail facilities@example.com"`),
+		clickInPage(`#view-records tbody tr[data-source=default]`),
+		poll(`document.getElementById("plan-source-note")?.textContent.startsWith("Built into alarmrx: the default for fire, read only.")`),
+		poll(kinds+` === "dispatch,call_premises,call_list"`),
+		poll(`Array.from(document.querySelectorAll("#view-records form input, #view-records form select")).every(e => e.disabled) && !document.getElementById("plan-save")`),
+		chromedp.Navigate(base+"/console/#/records/action-plans/config?match=code&value=SIA%2FWA"),
+		poll(`document.getElementById("plan-source-note")?.textContent.startsWith("From the station's configuration file (queue.action_plans)")`),
+		poll(`document.querySelector("#view-records h1")?.textContent === "Action plan: Water leak (configuration file)" && document.querySelector(`+strconv.Quote(step(2, "email"))+`)?.value === "facilities@example.com"`),
+	))
+
+	// A new plan from the site's page: the call premises and call list it
+	// starts with, and a wait of 500 minutes, refused.
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/sites/"+strconv.FormatInt(site.ID, 10)),
+		poll(`document.querySelector("section.children[data-kind=action-plans] p")?.textContent === "None: the station's plans apply."`),
+		clickInPage(`section.children[data-kind=action-plans] h2 a`),
+		poll(`document.querySelector("[name=scope_site]")?.value === "#`+strconv.FormatInt(site.ID, 10)+` Contoso depot"`),
+		poll(`document.querySelector("[name=scope]")?.value === "site" && document.querySelector("[name=category]")?.value === "burglary"`),
+		setValue(`[name=name]`, "Depot burglary"),
+		poll(kinds+` === "call_premises,call_list"`),
+		clickInPage(`[data-adds=steps]`),
+		poll(kinds+` === "call_premises,call_list,wait"`),
+		setValue(step(2, "minutes"), "500"),
+		setValue(step(1, "kind"), "call"),
+		poll(`!document.querySelector(`+strconv.Quote(step(1, "party_id"))+`)?.closest("label").hidden`),
+		setValue(step(1, "party_id"), strconv.FormatInt(maria.ID, 10)),
+		chromedp.Click(chromedp.ID("plan-save")),
+		poll(`document.querySelector(`+strconv.Quote(step(2, "minutes"))+`)?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector(`+strconv.Quote(step(2, "minutes"))+`)?.closest("tr").querySelector(".field-error")?.textContent === "must be 1 to 240"`),
+	))
+	if p := stored(); len(p) != 0 {
+		t.Fatalf("a refused plan was stored: %+v", p)
+	}
+	// The wait, 10 minutes, moved first.
+	must(t, chromedp.Do(bctx,
+		setValue(step(2, "minutes"), "10"),
+		clickInPage(`#plan-steps-edit tbody tr:nth-child(3) .move-up`),
+		clickInPage(`#plan-steps-edit tbody tr:nth-child(2) .move-up`),
+		poll(kinds+` === "wait,call_premises,call"`),
+		poll(`document.querySelector(`+strconv.Quote(step(0, "minutes"))+`)?.value === "10"`),
+		chromedp.Click(chromedp.ID("plan-save")),
+		poll(`/^#\/records\/action-plans\/\d+$/.test(location.hash) && document.querySelector("#view-records h1")?.textContent === "Action plan: Depot burglary"`),
+	))
+	want := store.ActionPlan{Scope: "site", ScopeID: site.ID, Match: "category", Value: "burglary", Name: "Depot burglary", Source: "api", UpdatedBy: "sue",
+		Steps: []store.PlanStep{{Kind: "wait", Minutes: 10}, {Kind: "call_premises"}, {Kind: "call", PartyID: maria.ID}}}
+	check := func(what string) {
+		t.Helper()
+		p := stored()
+		if len(p) != 1 {
+			t.Fatalf("%s: %+v", what, p)
+		}
+		want.ID, p[0].UpdatedAt = p[0].ID, time.Time{}
+		if !reflect.DeepEqual(p[0], want) {
+			t.Fatalf("%s:\n%+v, want\n%+v", what, p[0], want)
+		}
+	}
+	check("the plan made")
+
+	// After a reload: the order as saved; nobody to call is refused at the
+	// step; then the premises first.
+	must(t, chromedp.Do(bctx,
+		chromedp.Reload(),
+		poll(kinds+` === "wait,call_premises,call"`),
+		poll(`document.querySelector(`+strconv.Quote(step(2, "party_id"))+`)?.selectedOptions[0]?.textContent === "1. Maria Keyholder"`),
+		setValue(step(2, "party_id"), ""),
+		chromedp.Click(chromedp.ID("plan-save")),
+		poll(`document.querySelector(`+strconv.Quote(step(2, "party_id"))+`)?.getAttribute("aria-invalid") === "true"`),
+		poll(`document.querySelector(`+strconv.Quote(step(2, "party_id"))+`)?.closest("tr").querySelector(".field-error")?.textContent === "responding party 0 is not on the call list of the plan's site"`),
+		setValue(step(2, "party_id"), strconv.FormatInt(maria.ID, 10)),
+		clickInPage(`#plan-steps-edit tbody tr:nth-child(1) .move-down`),
+		poll(kinds+` === "call_premises,wait,call"`),
+		setValue(step(0, "text"), "ask for the night manager"),
+		chromedp.Click(chromedp.ID("plan-save")),
+		poll(`document.querySelector("#view-records .saved")?.textContent === "Saved."`),
+		poll(`document.querySelector("[aria-invalid]") === null`),
+	))
+	want.Steps = []store.PlanStep{{Kind: "call_premises", Text: "ask for the night manager"}, {Kind: "wait", Minutes: 10}, {Kind: "call", PartyID: maria.ID}}
+	check("the plan reordered")
+	screenshot(t, bctx, "console-record-plan.png")
+	must(t, chromedp.Do(bctx,
+		chromedp.Navigate(base+"/console/#/records/sites/"+strconv.FormatInt(site.ID, 10)),
+		poll(`document.querySelector("section.children[data-kind=action-plans] tbody tr td:nth-child(4)")?.textContent === "call the premises → wait 10 min → call Maria Keyholder"`),
+		clickInPage(`section.children[data-kind=action-plans] tbody tr`),
+		chromedp.WaitVisible(chromedp.ID("plan-delete")),
+		chromedp.Click(chromedp.ID("plan-delete")),
+		poll(`document.getElementById("plan-delete")?.textContent === "Click again to delete"`),
+		chromedp.Click(chromedp.ID("plan-delete")),
+		poll(`location.hash === "#/records/action-plans" && document.querySelectorAll("#view-records table.records tbody tr").length === 9`),
+	))
+	if p := stored(); len(p) != 0 {
+		t.Fatalf("the deleted plan: %+v", p)
+	}
+}
+
+// setValue gives a form control a value as a user would, with its input
+// and change events, once the page shows it.
+func setValue(selector, value string) chromedp.Action[chromedp.Void] {
+	return poll(`(() => { const e = document.querySelector(` + strconv.Quote(selector) + `); if (!e) return false; e.value = ` + strconv.Quote(value) + `;
+		e.dispatchEvent(new Event("input", { bubbles: true })); e.dispatchEvent(new Event("change", { bubbles: true })); return true; })()`)
 }
 
 // TestHistoryInBrowser: an operator searches the history. Signals sent

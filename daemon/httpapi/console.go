@@ -90,12 +90,14 @@ var supervisorPaths = append([]string{"/api/v1/disasters", "/api/v1/frames"}, re
 
 // supervisorRecordPaths, with the record routes (recordRoutes), are the
 // console's record pages: supervisors keep the station's customers, sites,
-// accounts, call lists and authorities, put accounts on and off test and
-// import files of records. Station users, portal users and portal
+// accounts, call lists and authorities, the accounts' open/close schedules,
+// the holiday calendars and the action plans, put accounts on and off test
+// and import files of records. Station users, portal users and portal
 // identifiers stay with admins.
 var supervisorRecordPaths = []string{"/api/v1/accounts/{id}/tests", "/api/v1/accounts/{id}/tests/off",
 	"/api/v1/accounts/{id}/test-results", "/api/v1/accounts/import", "/api/v1/sites/import", "/api/v1/customers/import",
-	"/api/v1/sites/{id}/systems", "/api/v1/accounts/{id}/unprogrammed-zones", "/api/v1/receivers"}
+	"/api/v1/sites/{id}/systems", "/api/v1/accounts/{id}/unprogrammed-zones", "/api/v1/receivers",
+	"/api/v1/accounts/{id}/schedule", "/api/v1/holidays", "/api/v1/holidays/{id}", "/api/v1/action-plans", "/api/v1/action-plans/{id}"}
 
 type actorKey struct{}
 type sessionKey struct{}

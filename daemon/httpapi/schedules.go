@@ -9,7 +9,7 @@ import (
 )
 
 // Open/close schedules and holiday calendars: station staff set them here
-// (admin role), and a client's account manager, or office staff with the
+// (supervisors and admins, as the console's record pages), and a client's account manager, or office staff with the
 // schedules right, the schedules of its own systems in the portal; the
 // store checks and audits each change.
 

@@ -417,3 +417,57 @@ func TestPortalHidesPasscodeResults(t *testing.T) {
 		t.Errorf("a note changed: %s", got)
 	}
 }
+
+// TestSupervisorsKeepSchedulesAndPlans: the console's schedule, holiday and
+// action plan pages are a supervisor's, as the other record pages: sue
+// sets an account's schedule (a wrong window named), adds a holiday to a
+// customer's calendar, makes a plan, changes and removes them; ann, an
+// operator, may do none of it, nor read them.
+func TestSupervisorsKeepSchedulesAndPlans(t *testing.T) {
+	s := newStationServer(t)
+	s.post("/api/v1/users", map[string]any{"username": "sue", "role": "supervisor", "password": "sue's long password"}, nil)
+	s.post("/api/v1/users", map[string]any{"username": "ann", "role": "operator", "password": "ann's long password"}, nil)
+	sue, _ := s.login(t, "sue", "sue's long password")
+	ann, _ := s.login(t, "ann", "ann's long password")
+	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
+	site := s.mustCreate("/api/v1/sites", map[string]any{"customer_id": cust, "name": "Depot"})
+	acct := s.mustCreate("/api/v1/accounts", map[string]any{"receiver": 1, "number": "1234", "site_id": site})
+	path := "/api/v1/accounts/" + itoa(acct) + "/schedule"
+	var e apiError
+	bad := map[string]any{"windows": []map[string]any{{"day": "monday", "opens": "08:00", "closes": "17:00"}, {"day": "monday", "opens": "16:00", "closes": "18:00"}}}
+	if code := sue.call("PUT", path, bad, &e, true); code != http.StatusBadRequest || e.Field != "windows[1].opens" {
+		t.Fatalf("an overlapping window: %d %+v", code, e)
+	}
+	var sch store.Schedule
+	week := map[string]any{"open_grace_minutes": 10, "close_grace_minutes": 20, "windows": []map[string]any{{"day": "monday", "opens": "08:00", "closes": "17:00"}}}
+	if code := sue.call("PUT", path, week, &sch, true); code != http.StatusOK || sch.UpdatedBy != "sue" || len(sch.Windows) != 1 {
+		t.Fatalf("a supervisor's schedule: %d %+v", code, sch)
+	}
+	var h store.Holiday
+	if code := sue.call("POST", "/api/v1/holidays", map[string]any{"customer_id": cust, "date": "2026-12-26", "name": "Boxing Day"}, &h, true); code != http.StatusCreated || h.CreatedBy != "sue" {
+		t.Fatalf("a supervisor's holiday: %d %+v", code, h)
+	}
+	var p store.ActionPlan
+	plan := map[string]any{"scope": "site", "scope_id": site, "match": "category", "value": "fire", "name": "Depot fire", "steps": []map[string]any{{"kind": "call_list"}}}
+	if code := sue.call("POST", "/api/v1/action-plans", plan, &p, true); code != http.StatusCreated || p.UpdatedBy != "sue" {
+		t.Fatalf("a supervisor's plan: %d %+v", code, p)
+	}
+	plan["steps"] = []map[string]any{{"kind": "dispatch", "authority": "fire"}, {"kind": "call_list"}}
+	if code := sue.call("PUT", "/api/v1/action-plans/"+itoa(p.ID), plan, &p, true); code != http.StatusOK || len(p.Steps) != 2 {
+		t.Fatalf("a supervisor's change of the plan: %d %+v", code, p)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", path}, {"PUT", path}, {"DELETE", path}, {"GET", "/api/v1/holidays"}, {"POST", "/api/v1/holidays"},
+		{"DELETE", "/api/v1/holidays/" + itoa(h.ID)}, {"GET", "/api/v1/action-plans"}, {"POST", "/api/v1/action-plans"},
+		{"PUT", "/api/v1/action-plans/" + itoa(p.ID)}, {"DELETE", "/api/v1/action-plans/" + itoa(p.ID)},
+	} {
+		if code := ann.call(c.method, c.path, map[string]any{}, nil, true); code != http.StatusForbidden {
+			t.Errorf("an operator's %s %s: %d", c.method, c.path, code)
+		}
+	}
+	for _, p := range []string{path, "/api/v1/holidays/" + itoa(h.ID), "/api/v1/action-plans/" + itoa(p.ID)} {
+		if code := sue.call("DELETE", p, nil, nil, true); code != http.StatusNoContent {
+			t.Errorf("a supervisor's DELETE %s: %d", p, code)
+		}
+	}
+}

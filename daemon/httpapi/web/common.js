@@ -35,6 +35,13 @@ export function button(text, onclick, cls) {
 
 export function link(text, href) { const a = el("a", text); a.href = href; return a; }
 
+// pickedID is the id a record picked by searching names ("#12 Acme
+// Stores", "12"), or 0.
+export function pickedID(v) {
+  const m = String(v).trim().match(/^#?(\d+)(\s|$)/);
+  return m ? Number(m[1]) : 0;
+}
+
 // mediaLinks shows a signal's video and image links (clip, live, snapshot,
 // portal), each opening in a new tab; only http(s) addresses are kept at
 // ingest, and only those are linked here.

@@ -2,8 +2,8 @@
 // newest first, a page at a time, and downloaded as CSV with the same
 // filters. The filters live in the page's address (#/history?…), so a
 // search can be bookmarked, reloaded and sent to a colleague.
-import { $, el, row, link, timeEl } from "./common.js";
-import { pickRecord, pickedID } from "./records.js";
+import { $, el, row, link, timeEl, pickedID } from "./common.js";
+import { pickRecord } from "./records.js";
 
 const pageSize = 100;
 

@@ -1,18 +1,23 @@
 // The console's record pages: customers (a tree), sites, accounts with
-// their zones, call lists, authorities, installers and technicians, for
-// supervisors and admins. Every list pages and searches on the server
-// (?q=, ?after_id=), so 10,000 sites read as fast as 10. Forms are made
+// their zones and schedules, call lists, authorities, installers,
+// technicians, holidays and action plans, for supervisors and admins.
+// Every list of records pages and searches on the server (?q=,
+// ?after_id=), so 10,000 sites read as fast as 10. Forms are made
 // from the field lists below and send the record as read back, changed
 // where the form changes it, so fields a page does not show stay as they
 // are; the API's validation message is shown at the field it names.
-import { $, el, row, fill, button, link, timeEl } from "./common.js";
+import { $, el, row, fill, button, link, timeEl, pickedID } from "./common.js";
+import { scheduleSection, holidaysPage, holidaySection } from "./schedules.js";
+import { plansPage, planSection } from "./plans.js";
 
 const pageSize = 50;
 
 // A field: f is the JSON name; kind is text (the default), number, email,
-// textarea, select (options), ref (the id of a record of the kind named,
-// picked by searching), list (comma-separated strings) or secret
-// (write-only: empty keeps what is stored).
+// date, textarea, select (options: values, or [value, text] pairs), ref
+// (the id of a record of the kind named, picked by searching), list
+// (comma-separated strings) or secret (write-only: empty keeps what is
+// stored). A kind's schedule, plans and holidays add those sections to its
+// records' pages.
 const kinds = {
   customers: {
     title: "Customers", one: "customer", name: r => r.name,
@@ -27,6 +32,7 @@ const kinds = {
       { f: "notes", label: "Notes", kind: "textarea" },
     ],
     children: [{ kind: "customers", by: "parent_id", title: "Customers below it" }, { kind: "sites", by: "customer_id", title: "Sites" }],
+    holidays: true,
   },
   sites: {
     title: "Sites", one: "site", name: r => r.name, refs: { customer_id: "customers" },
@@ -43,6 +49,7 @@ const kinds = {
     ],
     children: [{ kind: "accounts", by: "site_id", title: "Accounts", test: true },
       { kind: "responding-parties", by: "site_id", title: "Call list" }, { kind: "authorities", by: "site_id", title: "Authorities" }],
+    plans: "site",
   },
   accounts: {
     title: "Accounts", one: "account", name: r => r.receiver + "/" + r.number, refs: { site_id: "sites" },
@@ -62,7 +69,7 @@ const kinds = {
       { f: "notes", label: "Notes", kind: "textarea" },
     ],
     children: [{ kind: "zones", by: "account_id", title: "Zones" }],
-    onTest: true,
+    onTest: true, schedule: true, plans: "account",
   },
   zones: {
     title: "Zones", one: "zone", name: r => r.number + " " + r.description, refs: { account_id: "accounts" },
@@ -114,8 +121,15 @@ const kinds = {
   },
 };
 
-// The kinds in the records menu, in its order.
-const menu = ["customers", "sites", "accounts", "responding-parties", "authorities", "installers", "technicians"];
+// The pages of the records menu that are no kind of paged record: the
+// holiday calendars and the action plans are few, and read whole.
+const pages = {
+  holidays: { title: "Holidays", draw: holidaysPage },
+  "action-plans": { title: "Action plans", draw: plansPage },
+};
+
+// The kinds and pages in the records menu, in its order.
+const menu = ["customers", "sites", "accounts", "responding-parties", "authorities", "installers", "technicians", "holidays", "action-plans"];
 
 // pickRecord makes input pick a record of a kind: as one types, the
 // records the server finds are offered as "#12 Acme Stores". It returns
@@ -139,10 +153,51 @@ export function pickRecord(api, kind, input, id) {
   return list;
 }
 
-// pickedID is the id a picked value names ("#12 Acme Stores", "12"), or 0.
-export function pickedID(v) {
-  const m = String(v).trim().match(/^#?(\d+)(\s|$)/);
-  return m ? Number(m[1]) : 0;
+// fieldNames are the name of an API's field and of what it is part of:
+// steps[0].party_id, steps[0], steps.
+function fieldNames(field) {
+  const out = [];
+  for (let f = field || ""; f; f = f.replace(/(\.\w+|\[\d+\])$/, "")) {
+    out.push(f);
+    if (!/(\.\w+|\[\d+\])$/.test(f)) break;
+  }
+  return out;
+}
+
+// selectOf is a select of options: values, or [value, text] pairs.
+function selectOf(options) {
+  const s = el("select");
+  for (const o of options) {
+    const [v, t] = Array.isArray(o) ? o : [o, o || "(none)"];
+    const opt = el("option", t);
+    opt.value = v;
+    s.append(opt);
+  }
+  return s;
+}
+
+function optionValue(o) { return Array.isArray(o) ? o[0] : o; }
+
+// cellInput is the input of a field of a row (Records.rows) holding v; a
+// select's options may be a function (a call list read as the page goes),
+// and a value it does not offer is kept as one more.
+function cellInput(f, v) {
+  let input;
+  if (f.kind === "select") {
+    const options = typeof f.options === "function" ? f.options() : f.options;
+    input = selectOf(options);
+    if (v != null && v !== "" && !options.some(o => String(optionValue(o)) === String(v))) input.append(selectOf([[v, "#" + v]]).firstChild);
+    input.value = v == null ? optionValue(options[0]) : v;
+  } else {
+    input = el("input");
+    input.type = { number: "number", date: "date", checkbox: "checkbox", email: "email" }[f.kind] || "text";
+    if (f.kind === "checkbox") input.checked = !!v; else input.value = v == null ? "" : v;
+    if (f.size) input.size = f.size;
+    if (f.placeholder) input.placeholder = f.placeholder;
+  }
+  input.dataset.key = f.f;
+  input.setAttribute("aria-label", f.label);
+  return input;
 }
 
 export class Records {
@@ -158,6 +213,7 @@ export class Records {
     const page = el("div");
     this.view.replaceChildren(this.menu(kind), page);
     if (kind === "import") return this.importPage(page);
+    if (pages[kind]) return pages[kind].draw(this, page, id, params);
     const k = kinds[kind || "sites"];
     if (!k) { page.append(el("p", "No such record page.", "error")); return; }
     if (id === "new") return this.recordPage(page, kind || "sites", null, params);
@@ -168,7 +224,7 @@ export class Records {
   menu(current) {
     const nav = el("nav", null, "records-menu");
     for (const k of menu) {
-      const a = link(kinds[k].title, "#/records/" + k);
+      const a = link((kinds[k] || pages[k]).title, "#/records/" + k);
       if (k === (current || "sites")) a.className = "current";
       nav.append(a, " ");
     }
@@ -319,9 +375,7 @@ export class Records {
     saved.setAttribute("role", "status");
     form.addEventListener("submit", async ev => {
       ev.preventDefault();
-      err.textContent = ""; saved.textContent = "";
-      for (const e of form.querySelectorAll(".field-error")) e.textContent = "";
-      for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+      this.clearErrors(form, err, saved);
       let body;
       try { body = this.body(k, rec, form); } catch (e) { return this.fieldError(form, err, e); }
       try {
@@ -334,20 +388,33 @@ export class Records {
     page.append(form, err, saved);
     if (!id) return;
     if (k.onTest) await this.testPanel(page, [rec], true);
+    if (k.schedule) await scheduleSection(this, page, rec);
     for (const c of k.children || []) await this.childSection(page, c, id);
+    if (k.plans) await planSection(this, page, k.plans, id);
+    if (k.holidays) await holidaySection(this, page, rec);
   }
 
-  // fieldError shows the API's message at the field it names (phones[1]
-  // is the phones field), and above the form when it names none shown.
+  // fieldError shows the API's message at the field it names: at that very
+  // input (windows[2].closes) where the form has one, else at the field it
+  // is part of (phones[1] is the phones field, steps[0] the steps); above
+  // the form when it names none shown.
   fieldError(form, err, e) {
-    const name = (e.field || "").replace(/[.[].*$/, "");
-    const input = name && form.querySelector("[data-field='" + name + "']");
+    const input = fieldNames(e.field).map(n => form.querySelector("[data-field=\"" + CSS.escape(n) + "\"]")).find(Boolean);
     if (input) {
       input.setAttribute("aria-invalid", "true");
-      input.parentNode.querySelector(".field-error").textContent = e.message.replace(e.field + ": ", "");
+      const at = input.closest(".field, .edit-row")?.querySelector(".field-error");
+      if (at) at.textContent = e.message.replace(e.field + ": ", "");
       input.focus();
     }
     err.textContent = e.message;
+  }
+
+  // clearErrors takes the marks of the last refusal off a form.
+  clearErrors(form, err, saved) {
+    err.textContent = "";
+    if (saved) saved.textContent = "";
+    for (const e of form.querySelectorAll(".field-error")) e.textContent = "";
+    for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
   }
 
   // form makes the inputs of a kind's fields, filled from rec.
@@ -360,12 +427,11 @@ export class Records {
       if (f.kind === "textarea") {
         input = el("textarea"); input.rows = 3; input.value = rec[f.f] || "";
       } else if (f.kind === "select") {
-        input = el("select");
-        for (const o of f.options) { const opt = el("option", o || "(none)"); opt.value = o; input.append(opt); }
-        input.value = rec[f.f] == null ? f.options[0] : rec[f.f];
+        input = selectOf(f.options);
+        input.value = rec[f.f] == null ? optionValue(f.options[0]) : rec[f.f];
       } else {
         input = el("input");
-        input.type = f.kind === "number" ? "number" : f.kind === "email" ? "email" : f.kind === "secret" ? "password" : "text";
+        input.type = { number: "number", email: "email", date: "date", secret: "password" }[f.kind] || "text";
         if (f.kind === "secret") { input.autocomplete = "new-password"; input.placeholder = this.hasSecret(rec, f.f) ? "set (unchanged)" : "not set"; }
         else if (f.kind === "list") input.value = (rec[f.f] || []).join(", ");
         else if (f.kind === "ref") wrap.append(await this.refInput(input, f, rec[f.f]));
@@ -414,6 +480,108 @@ export class Records {
       out[f.f] = v;
     }
     return out;
+  }
+
+  // rows edits a list of the API's items (a schedule's windows, a plan's
+  // steps) as the rows of a table, an input for each of fields, made as a
+  // record form's are: a field with kinds is shown only on the rows whose
+  // kind is one of them, one with unless is off on the rows that tick the
+  // checkbox it names, and the fields marked detail share one cell. Each
+  // input's data-field is the API's name of it (windows[2].closes),
+  // numbered anew as rows are added, removed and moved, so that the API's
+  // error lands at its row. blank(last) is what a new row starts as; move
+  // gives the rows ↑ and ↓. It returns the list's element and read(), the
+  // items as the rows have them.
+  rows(name, fields, items, blank, opts = {}) {
+    const box = el("div", null, "field edit-list");
+    const error = el("span", "", "field-error");
+    const t = el("table", null, "edit-rows");
+    t.dataset.field = name; t.tabIndex = -1;
+    const detail = fields.findIndex(f => f.detail);
+    const head = el("tr");
+    if (opts.move) head.append(el("th", "#"));
+    fields.forEach((f, i) => { if (!f.detail) head.append(el("th", f.label)); else if (i === detail) head.append(el("th", opts.detail || "Details")); });
+    if (!opts.readOnly) head.append(el("th"));
+    head.append(el("th"));
+    t.createTHead().append(head);
+    const body = t.createTBody();
+    const applies = (f, tr) => (!f.kinds || f.kinds.includes(tr.querySelector("[data-key=kind]").value)) &&
+      (!f.unless || !tr.querySelector("[data-key=" + f.unless + "]").checked);
+    const refresh = tr => {
+      for (const f of fields) {
+        const input = tr.querySelector("[data-key=" + f.f + "]");
+        if (f.kinds) input.closest("label").hidden = !applies(f, tr);
+        // A closed date shows no times rather than greyed ones.
+        if (f.unless) input.hidden = !applies(f, tr);
+      }
+    };
+    const renumber = () => [...body.rows].forEach((tr, i) => {
+      for (const input of tr.querySelectorAll("[data-key]")) input.dataset.field = name + "[" + i + "]." + input.dataset.key;
+      if (opts.move) tr.cells[0].textContent = (i + 1) + ".";
+      if (opts.move && !opts.readOnly) {
+        tr.querySelector(".move-up").disabled = i === 0;
+        tr.querySelector(".move-down").disabled = i === body.rows.length - 1;
+      }
+    });
+    const read = () => [...body.rows].map(tr => {
+      const item = {};
+      for (const f of fields) {
+        if (!applies(f, tr)) continue;
+        const input = tr.querySelector("[data-key=" + f.f + "]");
+        item[f.f] = f.kind === "checkbox" ? input.checked : f.kind === "number" || f.num ? (input.value === "" ? 0 : Number(input.value)) : input.value.trim();
+      }
+      return item;
+    });
+    const rowOf = item => {
+      const tr = el("tr", null, "edit-row");
+      if (opts.move) tr.append(el("td", "", "position"));
+      let details = null;
+      for (const f of fields) {
+        const input = cellInput(f, item[f.f]);
+        input.disabled = !!opts.readOnly;
+        input.addEventListener("change", () => refresh(tr));
+        if (!f.detail) { const td = el("td"); td.append(input); tr.append(td); continue; }
+        if (!details) { details = el("td", null, "details"); tr.append(details); }
+        const label = el("label", null, "inline");
+        label.append(el("span", f.label + " ", "muted"), input);
+        details.append(label);
+      }
+      if (!opts.readOnly) {
+        const td = el("td", null, "row-actions");
+        if (opts.move) {
+          const up = button("↑", () => { if (tr.previousElementSibling) tr.previousElementSibling.before(tr); renumber(); }, "move-up");
+          const down = button("↓", () => { if (tr.nextElementSibling) tr.nextElementSibling.after(tr); renumber(); }, "move-down");
+          up.setAttribute("aria-label", "move up"); down.setAttribute("aria-label", "move down");
+          td.append(up, down);
+        }
+        const remove = button("✕", () => { tr.remove(); renumber(); }, "remove-row");
+        remove.setAttribute("aria-label", "remove"); remove.title = "remove";
+        td.append(remove);
+        tr.append(td);
+      }
+      const td = el("td");
+      td.append(el("span", "", "field-error"));
+      tr.append(td);
+      refresh(tr);
+      return tr;
+    };
+    body.append(...items.map(rowOf));
+    renumber();
+    // The list's own error (a plan has 1 to 30 steps) comes first: fieldError
+    // shows an error at the first of its box.
+    box.append(error, t);
+    if (!opts.readOnly) {
+      const add = button(opts.add || "+ add", () => {
+        const last = body.rows.length ? read()[body.rows.length - 1] : null;
+        const tr = rowOf(blank(last));
+        body.append(tr);
+        renumber();
+        tr.querySelector("[data-key]").focus();
+      }, "add-row");
+      add.dataset.adds = name;
+      box.append(add);
+    }
+    return { box, table: t, read };
   }
 
   // childSection lists what belongs to a record (a site's accounts and
