@@ -2,8 +2,8 @@
 // HTML or PDF: how fast the station answered its incidents; the sites and
 // customers with the most false alarms; the accounts not heard from; the
 // on-test periods; what each operator did; a site's openings and closings.
-import { $, el, row, link, timeEl, cells } from "./common.js";
-import { pickRecord, pickedID } from "./records.js";
+import { $, el, row, link, timeEl, cells, pickedID } from "./common.js";
+import { pickRecord } from "./records.js";
 
 const spans = [["24h", "the last 24 hours"], ["7d", "the last 7 days"], ["30d", "the last 30 days"], ["365d", "the last 12 months"]];
 
