@@ -46,6 +46,9 @@ var allowedDifferences = []struct {
 	{"schema_version", "", "*", "PostgreSQL's schema version; SQLite keeps it in PRAGMA user_version"},
 	{"frames column id", "int not null pk 1 auto", "int not null pk 1", "a frame's id is its journal entry's: " +
 		"given, never assigned by the table (SQLite's rowid alias cannot say so)"},
+	{"signals index signals_account_id", "(account_id) where account_id is not null", "(account_id, id) where account_id is not null",
+		"an account's signals in id order (its last signal, its history newest first): SQLite's index holds the rowid " +
+			"after its keys, PostgreSQL's must name it (migration 0032)"},
 }
 
 // schemaFacts maps a fact's key to its value, both in normal form:
