@@ -46,6 +46,23 @@ func newQueueFixture(t *testing.T, edits ...func(*Options)) *queueFixture {
 
 // signal stores one event of an account with the given handling, as the
 // pipeline would, at the fixture clock's time.
+// reportRules are the queue rules of the report tests: false_alarm is the
+// one resolution code.
+var reportRules = QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+
+// fireAndBurglary queues a fire on account 1111 and a burglary on 2222,
+// each its own incident.
+func (f *queueFixture) fireAndBurglary(t *testing.T) (fire, burglary int64) {
+	t.Helper()
+	f.signal(t, "1111", "FA", "1", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
+	f.signal(t, "2222", "BA", "2", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
+	ids, _ := f.queue(t)
+	if len(ids) != 2 {
+		t.Fatalf("queue holds %v, want the fire and the burglary", ids)
+	}
+	return ids[0], ids[1]
+}
+
 func (f *queueFixture) signal(t *testing.T, number, code, zone string, q protocols.Qualifier, cat protocols.Category, mode string, priority int) {
 	t.Helper()
 	f.seq++
@@ -340,15 +357,11 @@ func TestHistorySearch(t *testing.T) {
 func TestResponseTimes(t *testing.T) {
 	f := newQueueFixture(t)
 	ctx := context.Background()
-	rules := QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
 	start := f.clock.Now()
-	f.signal(t, "1111", "FA", "1", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
-	f.signal(t, "2222", "BA", "2", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
-	ids, _ := f.queue(t)
-	fire, burglary := ids[0], ids[1]
+	fire, burglary := f.fireAndBurglary(t)
 	act := func(id int64, who Actor, s Step) {
 		t.Helper()
-		if _, err := f.s.Act(ctx, id, who, s, rules); err != nil {
+		if _, err := f.s.Act(ctx, id, who, s, reportRules); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -87,24 +87,21 @@ func TestOnTestHistory(t *testing.T) {
 func TestOperatorActivity(t *testing.T) {
 	f := newQueueFixture(t)
 	ctx := context.Background()
-	rules := QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
 	start := f.clock.Now()
-	f.signal(t, "1111", "FA", "1", protocols.QualifierNew, protocols.CategoryFire, HandlingQueue, 1)
-	f.signal(t, "2222", "BA", "2", protocols.QualifierNew, protocols.CategoryBurglary, HandlingQueue, 4)
-	ids, _ := f.queue(t)
+	fire, burglary := f.fireAndBurglary(t)
 	act := func(id int64, who Actor, s Step) {
 		t.Helper()
 		f.clock.Add(time.Minute)
-		if _, err := f.s.Act(ctx, id, who, s, rules); err != nil {
+		if _, err := f.s.Act(ctx, id, who, s, reportRules); err != nil {
 			t.Fatal(err)
 		}
 	}
-	act(ids[0], f.op1, Step{Action: "claim"})
-	act(ids[0], f.op1, Step{Action: "note", Note: "smoke seen on camera"})
-	act(ids[0], f.op1, Step{Action: "dispatched", Contact: "Fire brigade", CaseNumber: "F-1"})
-	act(ids[0], f.op1, Step{Action: "resolve", Code: "false_alarm", Note: "steam"})
-	act(ids[1], f.op1, Step{Action: "claim"})
-	act(ids[1], f.op2, Step{Action: "take_over"})
+	act(fire, f.op1, Step{Action: "claim"})
+	act(fire, f.op1, Step{Action: "note", Note: "smoke seen on camera"})
+	act(fire, f.op1, Step{Action: "dispatched", Contact: "Fire brigade", CaseNumber: "F-1"})
+	act(fire, f.op1, Step{Action: "resolve", Code: "false_alarm", Note: "steam"})
+	act(burglary, f.op1, Step{Action: "claim"})
+	act(burglary, f.op2, Step{Action: "take_over"})
 	if _, _, err := f.s.Login(ctx, "bob", "correct horse battery", "127.0.0.1", time.Hour); err != nil {
 		t.Fatal(err)
 	}

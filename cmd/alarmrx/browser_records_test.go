@@ -237,10 +237,7 @@ func TestRecordScheduleInBrowser(t *testing.T) {
 	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Corner Shops Ltd"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Corner shop, High St", TimeZone: "America/Chicago"}
-	must(t, st.Sites.Create(ctx, site))
+	cust, site := seedSite(t, st, "Corner Shops Ltd", "Corner shop, High St", "America/Chicago")
 	acct := &store.Account{Receiver: 1, Number: "5201", SiteID: site.ID, SystemType: "intrusion"}
 	must(t, st.Accounts.Create(ctx, acct))
 	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
@@ -377,10 +374,7 @@ func TestRecordActionPlansInBrowser(t *testing.T) {
 	})
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Contoso"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot"}
-	must(t, st.Sites.Create(ctx, site))
+	_, site := seedSite(t, st, "Contoso", "Contoso depot", "")
 	maria := &store.RespondingParty{SiteID: site.ID, Position: 1, Name: "Maria Keyholder", Phones: store.Strings{"+1 555 0142"}}
 	must(t, st.RespondingParties.Create(ctx, maria))
 	addStationUser(t, st, "sue", "Sue Supervisor", store.RoleSupervisor)
@@ -593,10 +587,7 @@ func TestIncidentShowsTestsAndDecryptedFrame(t *testing.T) {
 	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Contoso"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot", TimeZone: "Europe/Berlin"}
-	must(t, st.Sites.Create(ctx, site))
+	_, site := seedSite(t, st, "Contoso", "Contoso depot", "Europe/Berlin")
 	key := "000102030405060708090A0B0C0D0E0F"
 	acct := &store.Account{Receiver: 1, Number: "6201", SiteID: site.ID, SystemType: "intrusion", Key: &key, KeyFormat: "hex"}
 	must(t, st.Accounts.Create(ctx, acct))
@@ -656,10 +647,7 @@ func TestResponseTimesInBrowser(t *testing.T) {
 	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Contoso"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Contoso depot"}
-	must(t, st.Sites.Create(ctx, site))
+	cust, site := seedSite(t, st, "Contoso", "Contoso depot", "")
 	for _, n := range []string{"7401", "7402"} {
 		must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: n, SiteID: site.ID, SystemType: "intrusion"}))
 	}

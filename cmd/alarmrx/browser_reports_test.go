@@ -21,10 +21,7 @@ func TestStationReportsInBrowser(t *testing.T) {
 	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Fabrikam"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Fabrikam bakery", TimeZone: "America/Chicago"}
-	must(t, st.Sites.Create(ctx, site))
+	_, site := seedSite(t, st, "Fabrikam", "Fabrikam bakery", "America/Chicago")
 	for _, n := range []string{"7501", "7502"} {
 		must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: n, SiteID: site.ID, SystemType: "intrusion"}))
 	}

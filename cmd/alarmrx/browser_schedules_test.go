@@ -20,10 +20,7 @@ func TestPortalSchedulesInBrowser(t *testing.T) {
 	d := startWebDaemon(t, nil)
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Corner Shops Ltd"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Corner shop, High St", TimeZone: "Europe/London"}
-	must(t, st.Sites.Create(ctx, site))
+	cust, site := seedSite(t, st, "Corner Shops Ltd", "Corner shop, High St", "Europe/London")
 	acct := &store.Account{Receiver: 1, Number: "4321", SiteID: site.ID}
 	must(t, st.Accounts.Create(ctx, acct))
 	admin := store.Actor{Name: "admin", Role: store.RoleAdmin}

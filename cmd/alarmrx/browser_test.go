@@ -254,6 +254,18 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// seedSite creates a customer and one site of it (tz "" leaves the
+// site's zone to the default).
+func seedSite(t *testing.T, st *store.Store, customer, site, tz string) (*store.Customer, *store.Site) {
+	t.Helper()
+	ctx := context.Background()
+	c := &store.Customer{Name: customer}
+	must(t, st.Customers.Create(ctx, c))
+	s := &store.Site{CustomerID: c.ID, Name: site, TimeZone: tz}
+	must(t, st.Sites.Create(ctx, s))
+	return c, s
+}
+
 // screenshot saves the page to docs/ when ALARMRX_UPDATE_SCREENSHOTS=1.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()

@@ -24,10 +24,7 @@ func TestUnattendedIncidentIsEscalated(t *testing.T) {
 	})
 	ctx := context.Background()
 	st := d.Store()
-	cust := &store.Customer{Name: "Acme"}
-	must(t, st.Customers.Create(ctx, cust))
-	site := &store.Site{CustomerID: cust.ID, Name: "Acme depot"}
-	must(t, st.Sites.Create(ctx, site))
+	_, site := seedSite(t, st, "Acme", "Acme depot", "")
 	must(t, st.Accounts.Create(ctx, &store.Account{Receiver: 1, Number: "2345", SiteID: site.ID}))
 	if code, out, errs := runCmd(t, "send", "--addr", d.Addrs()[0].TCP, "--account", "2345", "--data", "#2345|Nri1/BA017"); code != 0 {
 		t.Fatalf("send: %d %s %s", code, out, errs)

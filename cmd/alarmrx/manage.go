@@ -368,7 +368,7 @@ func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "account %s on receiver %d is on test (%s) until %s, period %d\n",
-			a.Number, a.Receiver, describeScope(t), t.EndsAt.Local().Format(time.RFC3339), t.ID)
+			a.Number, a.Receiver, t.ScopeText(), t.EndsAt.Local().Format(time.RFC3339), t.ID)
 	case "off":
 		var out struct {
 			Ended []store.OnTest `json:"ended"`
@@ -397,21 +397,11 @@ func testCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				state = "ON TEST"
 			}
 			fmt.Fprintf(stdout, "account %s on receiver %d: %s (%s) from %s until %s, reason %q, authorised by %s, period %d\n",
-				a.Number, a.Receiver, state, describeScope(t.OnTest), t.StartsAt.Local().Format(time.RFC3339),
+				a.Number, a.Receiver, state, t.OnTest.ScopeText(), t.StartsAt.Local().Format(time.RFC3339),
 				t.EndsAt.Local().Format(time.RFC3339), t.Reason, t.AuthorisedBy, t.ID)
 		}
 	}
 	return nil
-}
-
-func describeScope(t store.OnTest) string {
-	switch t.Scope {
-	case store.ScopeZones:
-		return "zones " + strings.Join(t.Zones, ",")
-	case store.ScopeCategories:
-		return "categories " + strings.Join(t.Categories, ",")
-	}
-	return "whole account"
 }
 
 func splitList(s string) []string {

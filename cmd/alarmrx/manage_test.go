@@ -59,11 +59,11 @@ func TestAccountsAndTestCommands(t *testing.T) {
 
 	code, out, errs = runCmd(t, append([]string{"test", "on", "1234", "--for", "2h", "--zones", "017,18",
 		"--reason", "detector swap", "--by", "tech Tom"}, conn...)...)
-	if code != 0 || !strings.Contains(out, "account ABC1234 on receiver 1 is on test (zones 17,18)") {
+	if code != 0 || !strings.Contains(out, "account ABC1234 on receiver 1 is on test (zones 17, 18)") {
 		t.Fatalf("test on: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = runCmd(t, append([]string{"test", "status", "1234"}, conn...)...)
-	if code != 0 || !strings.Contains(out, "ON TEST (zones 17,18)") || !strings.Contains(out, `reason "detector swap"`) {
+	if code != 0 || !strings.Contains(out, "ON TEST (zones 17, 18)") || !strings.Contains(out, `reason "detector swap"`) {
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 	code, _, errs = runCmd(t, append([]string{"test", "off", "1234"}, conn...)...)

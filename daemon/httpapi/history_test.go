@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -79,17 +78,10 @@ func TestHistorySearchAndCSV(t *testing.T) {
 // csv reads a CSV answer, checking it is one.
 func (s *stationServer) csv(path string) [][]string {
 	s.t.Helper()
-	req, _ := http.NewRequest("GET", s.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
-		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") {
-		s.t.Fatalf("%s: %d %v %s", path, resp.StatusCode, resp.Header, b)
+	code, h, b := s.download(path)
+	if code != http.StatusOK || h.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "attachment;") {
+		s.t.Fatalf("%s: %d %v %s", path, code, h, b)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
 	if err != nil {

@@ -382,18 +382,6 @@ func silentAccountsDoc(ctx context.Context, st StationReports, rq ReportRequest)
 	return rep, doc, nil
 }
 
-// testScope says what a period put on test: "the whole account", "zones
-// 017, 018", "categories fire".
-func testScope(p store.OnTestPeriod) string {
-	switch p.Scope {
-	case store.ScopeZones:
-		return "zones " + strings.Join(p.Zones, ", ")
-	case store.ScopeCategories:
-		return "categories " + strings.Join(p.Categories, ", ")
-	}
-	return "the whole account"
-}
-
 func onTestDoc(ctx context.Context, st StationReports, rq ReportRequest) (any, tabular.Doc, error) {
 	rep, err := st.OnTestHistory(ctx, rq.From, rq.To)
 	if err != nil {
@@ -414,7 +402,7 @@ func onTestDoc(ctx context.Context, st StationReports, rq ReportRequest) (any, t
 		if ended != "" && p.EndReason != "" {
 			ended += " (" + p.EndReason + ")"
 		}
-		sec.Rows = append(sec.Rows, []string{strconv.Itoa(p.Receiver) + "/" + p.Account, p.Site, p.Customer, testScope(p), t.at(p.StartsAt),
+		sec.Rows = append(sec.Rows, []string{strconv.Itoa(p.Receiver) + "/" + p.Account, p.Site, p.Customer, p.ScopeText(), t.at(p.StartsAt),
 			t.at(p.EndsAt), ended, p.Reason, p.AuthorisedBy, strconv.Itoa(p.Signals)})
 		csv.Rows = append(csv.Rows, []string{i64(p.ID), i64(p.AccountID), strconv.Itoa(p.Receiver), p.Account, i64(p.SiteID), p.Site, p.Customer,
 			p.Scope, strings.Join(p.Zones, " "), strings.Join(p.Categories, " "), csvTime(&p.StartsAt), csvTime(&p.EndsAt),

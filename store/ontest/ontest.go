@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
@@ -82,6 +83,18 @@ type OnTest struct {
 	// or ended the period, for the hooks after its commit (which run on the
 	// store's writer and must not query). Zero on periods only listed.
 	SiteID int64 `json:"-"`
+}
+
+// ScopeText says what the period puts on test, in words: "the whole
+// account", "zones 017, 018", "categories fire".
+func (t *OnTest) ScopeText() string {
+	switch t.Scope {
+	case ScopeZones:
+		return "zones " + strings.Join(t.Zones, ", ")
+	case ScopeCategories:
+		return "categories " + strings.Join(t.Categories, ", ")
+	}
+	return "the whole account"
 }
 
 // Active reports whether the period is in force at t.

@@ -321,32 +321,49 @@ func (s *MorningReports) PendingDeliveries(ctx context.Context, rep *Report) ([]
 // a transaction that checks the report job's lease first (CheckLease). It
 // returns the claim (a token for ReleaseDelivery), 0 when the delivery
 // was sent or claimed already.
-func (s *MorningReports) ClaimDelivery(ctx context.Context, id int64) (claim int64, err error) {
+func (s *MorningReports) ClaimDelivery(ctx context.Context, id int64) (int64, error) {
+	claim, err := s.claimUnderLease(ctx, nil, `UPDATE report_deliveries SET claimed_at = ?, claimed_epoch = ?
+		WHERE id = ? AND sent_at IS NULL AND claimed_at IS NULL`, id)
+	if err != nil {
+		return 0, fmt.Errorf("store: claim report delivery %d: %w", id, err)
+	}
+	return claim, nil
+}
+
+// claimUnderLease runs prepare (if any), then claim, an UPDATE whose first
+// two placeholders take claimed_at and claimed_epoch and whose other
+// arguments are args, in one transaction that checks the report job's
+// lease first (CheckLease). It returns the claim, 0 when claim changed no
+// row (sent or claimed already).
+func (s *MorningReports) claimUnderLease(ctx context.Context, prepare func(context.Context, *sql.Tx) error, claim string, args ...any) (int64, error) {
 	now := s.opts.Now().UnixNano()
-	err = s.db.Write(ctx, func(wctx context.Context, tx *sql.Tx) error {
+	var claimed int64
+	err := s.db.Write(ctx, func(wctx context.Context, tx *sql.Tx) error {
 		var epoch int64
 		if s.opts.CheckLease != nil {
 			// The lease is the caller's (ctx); the writer's context
 			// carries none.
+			var err error
 			if epoch, err = s.opts.CheckLease(ctx, tx); err != nil {
 				return err
 			}
 		}
-		res, err := tx.ExecContext(wctx, `UPDATE report_deliveries SET claimed_at = ?, claimed_epoch = ?
-			WHERE id = ? AND sent_at IS NULL AND claimed_at IS NULL`, now, epoch, id)
+		if prepare != nil {
+			if err := prepare(wctx, tx); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(wctx, claim, append([]any{now, epoch}, args...)...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
-		claim = now
+		claimed = now
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("store: claim report delivery %d: %w", id, err)
-	}
-	return claim, nil
+	return claimed, err
 }
 
 // ReleaseDelivery gives back a claim whose mail was not sent (the sender
@@ -734,30 +751,14 @@ func (s *MorningReports) Unsubscribe(ctx context.Context, token, remoteAddr stri
 // lease first. It returns the claim, 0 when the period was sent already
 // or is claimed (by a send whose outcome was never recorded: it is not
 // mailed twice).
-func (s *MorningReports) ClaimRun(ctx context.Context, schedule, period string) (claim int64, err error) {
-	now := s.opts.Now().UnixNano()
-	err = s.db.Write(ctx, func(wctx context.Context, tx *sql.Tx) error {
-		var epoch int64
-		if s.opts.CheckLease != nil {
-			if epoch, err = s.opts.CheckLease(ctx, tx); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(wctx, `INSERT INTO scheduled_report_runs (schedule, period) VALUES (?,?)
-			ON CONFLICT (schedule, period) DO NOTHING`, schedule, period); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(wctx, `UPDATE scheduled_report_runs SET claimed_at = ?, claimed_epoch = ?
-			WHERE schedule = ? AND period = ? AND sent_at IS NULL AND claimed_at IS NULL`, now, epoch, schedule, period)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		claim = now
-		return nil
-	})
+func (s *MorningReports) ClaimRun(ctx context.Context, schedule, period string) (int64, error) {
+	addRun := func(wctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(wctx, `INSERT INTO scheduled_report_runs (schedule, period) VALUES (?,?)
+			ON CONFLICT (schedule, period) DO NOTHING`, schedule, period)
+		return err
+	}
+	claim, err := s.claimUnderLease(ctx, addRun, `UPDATE scheduled_report_runs SET claimed_at = ?, claimed_epoch = ?
+		WHERE schedule = ? AND period = ? AND sent_at IS NULL AND claimed_at IS NULL`, schedule, period)
 	if err != nil {
 		return 0, fmt.Errorf("store: claim scheduled report %s %s: %w", schedule, period, err)
 	}
