@@ -3,19 +3,24 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alarmrx/alarmrx/protocols"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestPasscodeCheck: the operator types what the caller said; the store
 // compares it with the responding party's passcode and logs the contact
-// and the result, never the code, in the action log and the audit log.
-// A party of another site, or one without a passcode, cannot be checked.
+// and the result, never the code, in the action log, the audit log and
+// the store's own log (at debug level). A party of another site, or one without a passcode, cannot be checked.
 func TestPasscodeCheck(t *testing.T) {
-	f := newQueueFixture(t)
+	logged, logs := observer.New(zapcore.DebugLevel)
+	f := newQueueFixture(t, func(o *Options) { o.Logger = zap.New(zapcore.NewTee(o.Logger.Core(), logged)) })
 	ctx := context.Background()
 	rules := QueueRules{ClaimTimeout: 5 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
 	maria := &RespondingParty{SiteID: f.site.ID, Position: 1, Name: "Maria Keyholder", Passcode: ptr("blue-heron-42")}
@@ -82,5 +87,13 @@ func TestPasscodeCheck(t *testing.T) {
 		AND detail NOT LIKE '%heron%'`).Scan(&audit))
 	if audit != 4 {
 		t.Errorf("%d audit entries of passcode checks without the code, want 4", audit)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("the store logged nothing: the log is not observed")
+	}
+	for _, e := range logs.All() {
+		if line := fmt.Sprint(e.Message, e.ContextMap()); strings.Contains(line, "heron") {
+			t.Errorf("the store's log holds a passcode: %s", line)
+		}
 	}
 }

@@ -46,9 +46,9 @@ func newQueueFixture(t *testing.T, edits ...func(*Options)) *queueFixture {
 
 // signal stores one event of an account with the given handling, as the
 // pipeline would, at the fixture clock's time.
-// reportRules are the queue rules of the report tests: false_alarm is the
-// one resolution code.
-var reportRules = QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm"}}
+// reportRules are the queue rules of the report tests: false_alarm and
+// police_dispatched are the resolution codes.
+var reportRules = QueueRules{ClaimTimeout: 10 * time.Minute, ResolutionCodes: []string{"false_alarm", "police_dispatched"}}
 
 // fireAndBurglary queues a fire on account 1111 and a burglary on 2222,
 // each its own incident.

@@ -182,8 +182,8 @@ func TestActionPlanEndpoints(t *testing.T) {
 
 // TestInstructionEndpoints: an operator adds a temporary instruction to a
 // site and one to an account; wrong ones are 400 naming the field; an
-// account's list has its own and its site's, the incident page both, and
-// an expired one neither.
+// account's list has its own and its site's, another account of the site
+// only the site's; a deleted one is gone. (Expiry: TestInstructionsExpire.)
 func TestInstructionEndpoints(t *testing.T) {
 	s := newStationServer(t)
 	cust := s.mustCreate("/api/v1/customers", map[string]any{"name": "HQ"})
