@@ -333,3 +333,40 @@ func TestRefusedRaiseRepeatsNoOtherDeadline(t *testing.T) {
 	f.tick(svc, r, "2026-12-01T07:15:11Z")
 	expect(t, "the next tick", r.take(), "CT #5678 @2026-12-01T07:15:00Z alarm")
 }
+
+// TestDeadlinesThatFellWhileDown: a deadline that fell while no node was
+// checking schedules is raised once, stamped at its minute, when a node
+// comes back within the catch-up; one older than the catch-up is not
+// raised (a station back from a long outage is not buried in stale
+// exceptions).
+func TestDeadlinesThatFellWhileDown(t *testing.T) {
+	f := newFixture(t, utc("2026-03-27T05:00:00Z")) // Friday 06:00 CET
+	service := func() *Service {
+		return New(Options{Store: f.s, Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(), Now: f.clock.Now,
+			CatchUp: 2 * time.Hour})
+	}
+	restart := func() *Service {
+		must(t, f.s.Close())
+		f.open()
+		return service()
+	}
+	r := &raiser{}
+	svc := service()
+	f.tick(svc, r, "2026-03-27T05:00:00Z")
+
+	// Down from 06:00 to 09:00 CET: late to open (08:15 CET) fell meanwhile.
+	svc = restart()
+	f.tick(svc, r, "2026-03-27T08:00:00Z")
+	expect(t, "back within the catch-up", r.take(), "CT #1234 @2026-03-27T07:15:00Z alarm")
+	f.tick(svc, r, "2026-03-27T08:01:00Z")
+	expect(t, "the next tick", r.take(), "")
+
+	// Opened at 09:05 CET; down from 09:10 to 20:00 CET: fail to close
+	// (17:30 CET) is 2.5 hours old, past the catch-up.
+	f.clock.Set(utc("2026-03-27T08:05:00Z"))
+	f.signal("OP")
+	f.tick(svc, r, "2026-03-27T08:10:00Z")
+	svc = restart()
+	f.tick(svc, r, "2026-03-27T19:00:00Z")
+	expect(t, "back after the catch-up", r.take(), "")
+}
