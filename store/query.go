@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,6 +119,12 @@ type SignalFilter struct {
 	SiteID int64
 	// AccountID selects the signals resolved (or claimed) to an account.
 	AccountID int64
+	// CustomerID selects the signals of a customer's sites and of those
+	// of every customer under it (customerSignals).
+	CustomerID int64
+	// sinceID, when set, is the id bound of Since (sinceSignal), read
+	// once for a list that runs the condition many times.
+	sinceID int64
 	// TestOnly selects the signals received in an on-test scope.
 	TestOnly bool
 	// Resolution selects resolved, unknown or claimed signals.
@@ -132,13 +139,23 @@ type SignalFilter struct {
 	Code, Category, Zone, Text string
 }
 
+// MaxCustomerSearch bounds the range of a history search over a
+// customer's sites (customerSignals).
+const MaxCustomerSearch = 7 * 24 * time.Hour
+
+// history reports whether a history filter (code, category, zone, words)
+// is given.
+func (f SignalFilter) history() bool {
+	return f.Code != "" || f.Category != "" || f.Zone != "" || f.Text != ""
+}
+
 // scoped refuses a history filter given without an account or a site
 // to narrow: the field names it.
 func (f SignalFilter) scoped() error {
-	if f.Code == "" && f.Category == "" && f.Zone == "" && f.Text == "" {
+	if !f.history() {
 		return nil
 	}
-	if f.Account != "" || f.AccountID != 0 || f.SiteID != 0 || len(f.IDs) > 0 {
+	if f.Account != "" || f.AccountID != 0 || f.SiteID != 0 || f.CustomerID != 0 || len(f.IDs) > 0 {
 		return nil
 	}
 	field := "code"
@@ -151,7 +168,7 @@ func (f SignalFilter) scoped() error {
 	default:
 		field = "q"
 	}
-	return core.Invalid(field, "narrows an account's or a site's signals: give account, account_id or site_id with it")
+	return core.Invalid(field, "narrows an account's, a site's or a customer's signals: give account, account_id, site_id or customer_id with it")
 }
 
 // Signals lists stored signals, oldest first (newest first with Desc).
@@ -159,12 +176,14 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	if err := f.scoped(); err != nil {
 		return nil, err
 	}
-	q, args := signalsQuery(f)
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list signals: %w", err)
+	var out []Signal
+	var err error
+	if f.CustomerID != 0 {
+		out, err = s.customerSignals(ctx, f)
+	} else {
+		q, args := signalsQuery(f)
+		out, err = s.querySignals(ctx, q, args)
 	}
-	out, err := core.AppendRows([]Signal{}, rows, scanSignal)
 	if err != nil {
 		return nil, fmt.Errorf("store: list signals: %w", err)
 	}
@@ -182,6 +201,147 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 	return out, nil
 }
 
+func (s *Store) querySignals(ctx context.Context, q string, args []any) ([]Signal, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return core.AppendRows([]Signal{}, rows, scanSignal)
+}
+
+// siteBatchesPerQuery is how many sites' batches one statement of
+// customerSignals reads (SQLite allows 500 terms in a compound SELECT).
+const siteBatchesPerQuery = 100
+
+// customerSignals lists the signals of a customer's sites and of those of
+// every customer under it, in the list's order. A signal carries its
+// site, not its customer, so the ids of each site's signals are read
+// through signals_site, a batch per site (one statement reads up to
+// siteBatchesPerQuery of them), and merged; a site whose batch was full
+// and whose last id read could still be followed by one that belongs in
+// the list is read on from there, in doubling batches, until none can.
+// The list's rows are then read by their ids. The cost is an index probe
+// per site and about the list's rows, never the customer's whole
+// history; with the history filters (code, zone…), the signals of each
+// site they pass over, as for site_id.
+func (s *Store) customerSignals(ctx context.Context, f SignalFilter) ([]Signal, error) {
+	sites, err := s.customerSites(ctx, f.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	if f.SiteID != 0 {
+		if !slices.Contains(sites, f.SiteID) {
+			return []Signal{}, nil
+		}
+		sites = []int64{f.SiteID}
+	}
+	if f.SiteID == 0 && f.history() {
+		// The history filters read every signal of the scope they narrow:
+		// over a whole customer tree, a week of them at most.
+		until := f.Until
+		if until.IsZero() {
+			until = s.opts.Now()
+		}
+		if f.Since.IsZero() || until.Sub(f.Since) > MaxCustomerSearch {
+			return nil, core.Invalid("since", "with customer_id, code, category, zone and q search at most %d days: give since (and until) %d days apart at most, or a site",
+				int(MaxCustomerSearch.Hours()/24), int(MaxCustomerSearch.Hours()/24))
+		}
+	}
+	if !f.Since.IsZero() {
+		var first sql.NullInt64
+		if err := s.rdb.QueryRowContext(ctx, `SELECT `+sinceSignal, f.Since.UnixNano()).Scan(&first); err != nil {
+			return nil, err
+		}
+		if !first.Valid {
+			return []Signal{}, nil // nothing was received since
+		}
+		f.sinceID = first.Int64
+	}
+	limit := core.ClampLimit(f.Limit)
+	// before reports whether signal id a comes before b in the list.
+	before := func(a, b int64) bool { return a < b != f.Desc }
+	type cursor struct {
+		site, last int64 // last: its last id read, 0 before its first batch
+	}
+	pending := make([]cursor, len(sites))
+	for i, id := range sites {
+		pending[i] = cursor{site: id}
+	}
+	batch := max(4, 2*limit/max(len(pending), 1))
+	var ids []int64
+	for len(pending) > 0 {
+		batch = min(batch, limit)
+		read := make(map[int64]int, len(pending))       // ids read per site in this round
+		lastRead := make(map[int64]int64, len(pending)) // and the last of them in the list's order
+		for chunk := range slices.Chunk(pending, siteBatchesPerQuery) {
+			var q strings.Builder
+			var args []any
+			for i, c := range chunk {
+				sf := f
+				sf.CustomerID, sf.SiteID, sf.Limit = 0, c.site, batch
+				switch {
+				case c.last != 0 && f.Desc:
+					sf.BeforeID = c.last
+				case c.last != 0:
+					sf.AfterID = c.last
+				}
+				w := signalsWhere(sf)
+				one, a := w.finish(`SELECT s.id, s.site_id FROM signals s`, orderBy("s.id", sf.Desc), sf.Limit)
+				if i > 0 {
+					q.WriteString(" UNION ALL ")
+				}
+				fmt.Fprintf(&q, "SELECT * FROM (%s) AS site%d", one, i)
+				args = append(args, a...)
+			}
+			rows, err := s.rdb.QueryContext(ctx, q.String(), args...)
+			if err != nil {
+				return nil, err
+			}
+			type hit struct{ id, site int64 }
+			hits, err := core.AppendRows(nil, rows, func(sc core.RowScanner) (hit, error) {
+				var h hit
+				return h, sc.Scan(&h.id, &h.site)
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range hits {
+				read[h.site]++
+				if last, ok := lastRead[h.site]; !ok || before(last, h.id) {
+					lastRead[h.site] = h.id
+				}
+				ids = append(ids, h.id)
+			}
+		}
+		slices.SortFunc(ids, func(a, b int64) int {
+			if before(a, b) {
+				return -1
+			}
+			return 1
+		})
+		if len(ids) > limit {
+			ids = ids[:limit]
+		}
+		// A site is read on when its batch was full (it may hold more,
+		// all after its last one read) and the list is not full, or its
+		// last one read comes before the list's end.
+		next := pending[:0]
+		for _, c := range pending {
+			last := lastRead[c.site]
+			if read[c.site] == batch && (len(ids) < limit || before(last, ids[len(ids)-1])) {
+				next = append(next, cursor{site: c.site, last: last})
+			}
+		}
+		pending = next
+		batch *= 2
+	}
+	if len(ids) == 0 {
+		return []Signal{}, nil
+	}
+	q, args := signalsQuery(SignalFilter{IDs: ids, Desc: f.Desc, Limit: len(ids)})
+	return s.querySignals(ctx, q, args)
+}
+
 // signalsQuery is the query Signals runs for f, with its arguments. Every
 // filter the API sends is served by an index (queryplan_test.go checks
 // each combination): the list is in id order, so a time bound is also
@@ -189,12 +349,29 @@ func (s *Store) Signals(ctx context.Context, f SignalFilter) ([]Signal, error) {
 // resolution are written as their partial indexes' own terms, which
 // SQLite matches only as literals.
 func signalsQuery(f SignalFilter) (string, []any) {
-	var w where
+	w := signalsWhere(f)
+	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
+		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
+		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
+		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
+		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling, f.detail
+		FROM signals s JOIN frames f ON f.id = s.frame_id`
+	return w.finish(q, orderBy("s.id", f.Desc), f.Limit)
+}
+
+// signalsWhere is the condition of signalsQuery: every term is of the
+// signals (s) alone.
+func signalsWhere(f SignalFilter) *where {
+	w := &where{}
 	w.common("s", f.Account, f.Receiver, f.AfterID)
 	if !f.Since.IsZero() {
 		since := f.Since.UnixNano()
 		w.add("s.received_at >= ?", since)
-		w.add("s.id >= "+sinceSignal, since)
+		if f.sinceID > 0 {
+			w.add("s.id >= ?", f.sinceID)
+		} else {
+			w.add("s.id >= "+sinceSignal, since)
+		}
 	}
 	if !f.Until.IsZero() {
 		w.add("s.received_at < ?", f.Until.UnixNano())
@@ -243,13 +420,7 @@ func signalsQuery(f SignalFilter) (string, []any) {
 			w.args = append(w.args, id)
 		}
 	}
-	q := `SELECT s.id, s.frame_id, s.received_at, s.receiver, f.line, f.listener, f.transport,
-		f.remote_addr, f.protocol, f.kind, f.encrypted, s.account, f.account, f.sequence, s.format,
-		s.event_code, s.qualifier, s.zone, s.partition, s.user, s.address, s.address_kind, s.known,
-		s.description, s.category, s.priority, s.text, s.modifiers, s.panel_time, f.frame_time, f.raw,
-		s.resolution, s.account_id, s.site_id, s.test, s.on_test_id, s.zone_description, s.handling, f.detail
-		FROM signals s JOIN frames f ON f.id = s.frame_id`
-	return w.finish(q, orderBy("s.id", f.Desc), f.Limit)
+	return w
 }
 
 // sinceFrame is the least id of the frames received at or after its

@@ -145,7 +145,11 @@ func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Durat
 				rec := testReceipt("\nED280035\"SIA-DCS\"" + seq + "L0#" + acct + "[#" + acct + "|NBA01]_12:00:00,01-01-2024\r")
 				rec.ReceivedAt = start.Add(time.Duration(i) * step)
 				rec.DedupeKey = strconv.Itoa(i)
-				if _, err := s.Commit(context.Background(), testMessage(acct, seq), rec); err != nil {
+				msg := testMessage(acct, seq)
+				// Resolved as the pipeline resolves it: to the account's
+				// site when the store holds the account, unknown otherwise.
+				rec.Resolutions = []Resolution{s.Resolve(1, acct, &msg.Events[0], rec.ReceivedAt)}
+				if _, err := s.Commit(context.Background(), msg, rec); err != nil {
 					failed.Store(err)
 					return
 				}
@@ -157,4 +161,87 @@ func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Durat
 		b.Fatal(err)
 	}
 	b.Logf("filled %d signals in %v", n, time.Since(began).Round(time.Millisecond))
+}
+
+// BenchmarkCustomerSignals measures a customer's signal list
+// (customerSignals) on a store of ALARMRX_BENCH_SIGNALS signals (default
+// 200,000) of 10,000 accounts, ten to a site, on 1,000 sites of ten
+// regions under one HQ: the HQ's list reads 1,000 sites, a region's 100.
+// A code no signal has is the worst case of the history filters: every
+// signal of the customer's sites is read.
+//
+//	ALARMRX_BENCH_SIGNALS=1000000 go test -run '^$' -bench CustomerSignals -benchtime 20x -count 3 ./store
+func BenchmarkCustomerSignals(b *testing.B) {
+	n := 200_000
+	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
+		}
+	}
+	const step = 100 * time.Millisecond
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start.Add(time.Duration(n) * step)
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{
+		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Synchronous: "normal",
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP"}}); err != nil {
+		b.Fatal(err)
+	}
+	hq := &Customer{Name: "HQ"}
+	if err := s.Customers.Create(ctx, hq); err != nil {
+		b.Fatal(err)
+	}
+	var region *Customer
+	for i := range 1000 {
+		if i%100 == 0 {
+			region = &Customer{Name: fmt.Sprintf("Region %d", i/100), ParentID: &hq.ID}
+			if err := s.Customers.Create(ctx, region); err != nil {
+				b.Fatal(err)
+			}
+		}
+		site := &Site{CustomerID: region.ID, Name: fmt.Sprintf("Store %d", i)}
+		if err := s.Sites.Create(ctx, site); err != nil {
+			b.Fatal(err)
+		}
+		for a := range 10 {
+			if err := s.Accounts.Create(ctx, &Account{Receiver: 1, Number: benchAccount(i*10 + a), SiteID: site.ID}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	fillSignals(b, s, n, start, step)
+	if err := s.Settle(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		f    SignalFilter
+	}{
+		{"hq/order=desc/limit=100", SignalFilter{CustomerID: hq.ID, Desc: true, Limit: 100}},
+		{"hq/limit=100", SignalFilter{CustomerID: hq.ID, Limit: 100}},
+		{"region/order=desc/limit=100", SignalFilter{CustomerID: region.ID, Desc: true, Limit: 100}},
+		{"hq/since=15m/order=desc/limit=100", SignalFilter{CustomerID: hq.ID, Since: now.Add(-15 * time.Minute), Desc: true, Limit: 100}},
+		{"hq/code=BA/order=desc/limit=100", SignalFilter{CustomerID: hq.ID, Code: "BA", Desc: true, Limit: 100}},
+		{"region/code=FA/order=desc/limit=100", SignalFilter{CustomerID: region.ID, Code: "FA", Desc: true, Limit: 100}},
+		{"hq/code=FA/order=desc/limit=100", SignalFilter{CustomerID: hq.ID, Code: "FA", Desc: true, Limit: 100}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			rows := 0
+			for range b.N {
+				l, err := s.Signals(ctx, c.f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows = len(l)
+			}
+			b.ReportMetric(float64(rows), "rows")
+		})
+	}
 }

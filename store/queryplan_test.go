@@ -305,6 +305,32 @@ func listPlanCases() []planCase {
 				call: func(ctx context.Context, s *Store) error { _, err := s.Signals(ctx, f); return err }})
 		}
 	}
+	// A customer's signals: each of its sites' through that site's index
+	// (customerSignals), with and without the history filters.
+	for _, history := range []bool{false, true} {
+		for _, desc := range []bool{false, true} {
+			f := SignalFilter{Since: since, BeforeID: 9, Desc: desc, Limit: 100}
+			name := "GET /api/v1/signals?customer_id&since&before_id"
+			if history {
+				f.Code, f.Category, f.Zone, f.Text, f.Until = "BA", "burglary", "017", "door", since.Add(time.Hour)
+				name += "&code&category&zone&q&until"
+			}
+			cases = append(cases, planCase{name: name, call: func(ctx context.Context, s *Store) error {
+				c := &Customer{Name: "Plan HQ"}
+				if err := s.Customers.Create(ctx, c); err != nil {
+					return err
+				}
+				for _, n := range []string{"Plan store 1", "Plan store 2"} {
+					if err := s.Sites.Create(ctx, &Site{CustomerID: c.ID, Name: n}); err != nil {
+						return err
+					}
+				}
+				f.CustomerID = c.ID
+				_, err := s.Signals(ctx, f)
+				return err
+			}})
+		}
+	}
 	frameOpts := []filterOpt[FrameFilter]{
 		{"account", func(f *FrameFilter) { f.Account = "1234" }},
 		{"receiver", func(f *FrameFilter) { f.Receiver = 1 }},

@@ -540,7 +540,7 @@ func TestHistoryInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("h-code"), "BA"),
 		chromedp.Click(chromedp.ID("history-search")),
 		poll(`document.getElementById("h-code")?.getAttribute("aria-invalid") === "true"`),
-		poll(`document.querySelector("#view-history .error")?.textContent.includes("give account, account_id or site_id")`),
+		poll(`document.querySelector("#view-history .error")?.textContent.includes("give account, account_id, site_id or customer_id")`),
 		chromedp.SendKeys(chromedp.ID("h-account"), "6101"),
 		chromedp.Click(chromedp.ID("history-search")),
 		poll(rows+` === 1`),
@@ -558,9 +558,14 @@ func TestHistoryInBrowser(t *testing.T) {
 	))
 	screenshot(t, bctx, "console-history.png")
 
-	// Incidents of the HQ: its region's two sites, not the other chain's.
+	// Signals and incidents of the HQ: its region's two sites, not the
+	// other chain's.
+	hqID := strconv.FormatInt(hq.ID, 10)
 	must(t, chromedp.Do(bctx,
-		chromedp.Navigate(base+"/console/#/history?kind=incidents&customer_id="+strconv.FormatInt(hq.ID, 10)),
+		chromedp.Navigate(base+"/console/#/history?kind=signals&customer_id="+hqID+"&code=BA&since="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)),
+		poll(rows+` === 1 && document.querySelector("#history-results tbody tr td:nth-child(2)")?.textContent.includes("6101")`),
+		poll(`document.getElementById("h-customer_id")?.value !== ""`),
+		chromedp.Navigate(base+"/console/#/history?kind=incidents&customer_id="+hqID),
 		poll(rows+` === 2`),
 		poll(`Array.from(document.querySelectorAll("#history-results tbody tr td:nth-child(4)")).map(td => td.textContent).sort().join() === "1/6101,1/6102"`),
 	))

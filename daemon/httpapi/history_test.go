@@ -52,6 +52,21 @@ func TestHistorySearchAndCSV(t *testing.T) {
 	if code := s.call("GET", "/api/v1/signals?account=1234&code=FA", "", "", &got); code != http.StatusOK || len(got.Signals) != 0 {
 		t.Errorf("another code: %d %+v", code, got)
 	}
+	// A customer's signals are its sites' and those below it.
+	for _, c := range []struct {
+		q    string
+		want int
+	}{{fmt.Sprintf("customer_id=%d&code=BA&since=1h", hq), 1}, {fmt.Sprintf("customer_id=%d", store7), 1}, {fmt.Sprintf("customer_id=%d", other), 0}} {
+		if code := s.call("GET", "/api/v1/signals?"+c.q, "", "", &got); code != http.StatusOK || len(got.Signals) != c.want {
+			t.Errorf("%s: %d, %d signals, want %d", c.q, code, len(got.Signals), c.want)
+		}
+	}
+	if code := s.call("GET", "/api/v1/signals?customer_id=x", "", "", &e); code != http.StatusBadRequest || e.Field != "customer_id" {
+		t.Errorf("a bad customer_id: %d %+v", code, e)
+	}
+	if code := s.call("GET", fmt.Sprintf("/api/v1/signals?customer_id=%d&code=BA", hq), "", "", &e); code != http.StatusBadRequest || e.Field != "since" {
+		t.Errorf("a customer's code without since: %d %+v", code, e)
+	}
 	rows := s.csv("/api/v1/signals?account=1234&order=desc&format=csv")
 	if len(rows) != 2 || rows[0][5] != "code" || rows[1][5] != "BA" || rows[1][7] != "017" || rows[1][14] != `'=HYPERLINK("http://x")` {
 		t.Fatalf("signals CSV: %q", rows)

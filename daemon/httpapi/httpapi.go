@@ -448,6 +448,9 @@ func (a *api) signals(w http.ResponseWriter, r *http.Request) {
 	if f.SiteID, ok = queryID(w, r, "site_id"); !ok {
 		return
 	}
+	if f.CustomerID, ok = queryID(w, r, "customer_id"); !ok {
+		return
+	}
 	if f.Resolution, ok = queryOneOf(w, r, "resolution", store.ResolutionResolved, store.ResolutionUnknown, store.ResolutionClaimed); !ok {
 		return
 	}

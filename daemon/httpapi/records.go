@@ -41,7 +41,7 @@ var (
 	reportQuery = []string{"format", "download"}
 	siteQuery   = []string{"site_id", "since"}
 	listQuery   = []string{"account", "receiver", "since", "after_id", "before_id", "order", "limit"}
-	signalQuery = append(slices.Clone(listQuery), "account_id", "site_id", "resolution", "test", "until", "code", "category", "zone", "q", "format")
+	signalQuery = append(slices.Clone(listQuery), "account_id", "site_id", "customer_id", "resolution", "test", "until", "code", "category", "zone", "q", "format")
 	frameQuery  = append(slices.Clone(listQuery), "status")
 )
 

@@ -14,6 +14,7 @@ const categories = ["", "fire", "holdup", "medical", "burglary", "alarm", "troub
 const filters = {
   signals: [
     { f: "account", label: "Account", hint: "as stored, such as ABC1234" },
+    { f: "customer_id", label: "Customer", pick: "customers", hint: "and every customer below it" },
     { f: "site_id", label: "Site", pick: "sites" },
     { f: "code", label: "Code", hint: "BA, 130…" },
     { f: "category", label: "Category", options: categories },
