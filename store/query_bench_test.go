@@ -27,25 +27,8 @@ import (
 //
 //	ALARMRX_BENCH_SIGNALS=1000000 go test -run '^$' -bench ListQueries -benchtime 20x ./store
 func BenchmarkListQueries(b *testing.B) {
-	n := 200_000
-	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
-		}
-	}
-	const step = 100 * time.Millisecond
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := start.Add(time.Duration(n) * step)
-	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{
-		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Synchronous: "normal",
-		Now: func() time.Time { return now },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	fillSignals(b, s, n, start, step)
+	s, n, start, now := openBenchStore(b)
+	fillSignals(b, s, n, start, benchStep, false)
 
 	ctx := context.Background()
 	// The store's size with its indexes: the database's pages (what the
@@ -121,11 +104,40 @@ func BenchmarkListQueries(b *testing.B) {
 	}
 }
 
+// benchStep is the time between two signals of the list benchmarks.
+const benchStep = 100 * time.Millisecond
+
+// openBenchStore opens an empty store for ALARMRX_BENCH_SIGNALS signals
+// (default 200,000) received benchStep apart from start; the store's
+// clock stands at now, just after the last of them.
+func openBenchStore(b *testing.B) (s *Store, n int, start, now time.Time) {
+	b.Helper()
+	n = 200_000
+	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
+		}
+	}
+	start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now = start.Add(time.Duration(n) * benchStep)
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{
+		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Synchronous: "normal",
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s, n, start, now
+}
+
 func benchAccount(i int) string { return fmt.Sprintf("%06d", i%10000) }
 
 // fillSignals commits n frames of one alarm each, from many committers at
-// once so that the writer groups them into batches as it does for panels.
-func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Duration) {
+// once so that the writer groups them into batches as it does for panels;
+// with resolve, each is resolved to its account as the pipeline does.
+func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Duration, resolve bool) {
 	b.Helper()
 	began := time.Now()
 	var next atomic.Int64
@@ -146,9 +158,10 @@ func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Durat
 				rec.ReceivedAt = start.Add(time.Duration(i) * step)
 				rec.DedupeKey = strconv.Itoa(i)
 				msg := testMessage(acct, seq)
-				// Resolved as the pipeline resolves it: to the account's
-				// site when the store holds the account, unknown otherwise.
-				rec.Resolutions = []Resolution{s.Resolve(1, acct, &msg.Events[0], rec.ReceivedAt)}
+				if resolve {
+					// As the pipeline resolves it: to the account's site.
+					rec.Resolutions = []Resolution{s.Resolve(1, acct, &msg.Events[0], rec.ReceivedAt)}
+				}
 				if _, err := s.Commit(context.Background(), msg, rec); err != nil {
 					failed.Store(err)
 					return
@@ -172,24 +185,7 @@ func fillSignals(b *testing.B, s *Store, n int, start time.Time, step time.Durat
 //
 //	ALARMRX_BENCH_SIGNALS=1000000 go test -run '^$' -bench CustomerSignals -benchtime 20x -count 3 ./store
 func BenchmarkCustomerSignals(b *testing.B) {
-	n := 200_000
-	if v := os.Getenv("ALARMRX_BENCH_SIGNALS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("ALARMRX_BENCH_SIGNALS=%q", v)
-		}
-	}
-	const step = 100 * time.Millisecond
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := start.Add(time.Duration(n) * step)
-	s, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName), Options{
-		Logger: zap.NewNop(), Registerer: prometheus.NewRegistry(), Synchronous: "normal",
-		Now: func() time.Time { return now },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, n, start, now := openBenchStore(b)
 	ctx := context.Background()
 	if err := s.SyncReceivers(ctx, []Receiver{{Number: 1, Name: "IP"}}); err != nil {
 		b.Fatal(err)
@@ -216,7 +212,7 @@ func BenchmarkCustomerSignals(b *testing.B) {
 			}
 		}
 	}
-	fillSignals(b, s, n, start, step)
+	fillSignals(b, s, n, start, benchStep, true)
 	if err := s.Settle(ctx); err != nil {
 		b.Fatal(err)
 	}
