@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,8 +40,9 @@ import (
 type Options struct {
 	Logger   *zap.Logger          // required
 	Registry *prometheus.Registry // nil → a new registry
-	Version  string
-	Now      func() time.Time // nil → time.Now
+	Version  string               // the build's version (alarmrx_build_info, the nodes' heartbeats)
+	Revision string               // the commit it was built from; "" → "unknown"
+	Now      func() time.Time     // nil → time.Now
 	// TrendInterval is how often the dashboard's graphs sample the
 	// daemon's metrics (0 → 10 s).
 	TrendInterval time.Duration
@@ -95,7 +97,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			d.closeAll()
 		}
 	}()
-	d.registerProcessMetrics(opts.Version)
+	if opts.Revision == "" {
+		opts.Revision = "unknown"
+	}
+	d.registerProcessMetrics(opts.Version, opts.Revision)
 
 	secretsKey, err := configs.ReadSecretsKey(cfg.Store.SecretsKeyFile)
 	if err != nil {
@@ -652,15 +657,15 @@ func codecOptions(cfg *configs.Config, lc configs.Listener, rc configs.Receiver,
 	return o
 }
 
-func (d *Daemon) registerProcessMetrics(version string) {
+func (d *Daemon) registerProcessMetrics(version, revision string) {
 	d.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "alarmrx_build_info",
-		Help:        "Always 1; the version label says which build runs.",
-		ConstLabels: prometheus.Labels{"version": version},
+		Help:        "Always 1; the labels say which build runs: its version, commit and Go release.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": runtime.Version()},
 	})
 	info.Set(1)
 	d.reg.MustRegister(info)

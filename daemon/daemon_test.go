@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -401,7 +402,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`alarmrx_replies_sent_total{kind="ack",protocol="dc09"} 1`,
 		`alarmrx_frame_handling_seconds_count{protocol="dc09"} 1`,
 		"alarmrx_store_commit_batch_size_bucket",
-		`alarmrx_build_info{version="test"} 1`,
+		`alarmrx_build_info{goversion="` + runtime.Version() + `",revision="unknown",version="test"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -83,7 +84,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "compact":
 		err = compact(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "alarmrx", buildVersion())
+		fmt.Fprintln(stdout, versionLine())
 	case "send":
 		err = send(ctx, args[1:], stdout, stderr)
 	case "receive":
@@ -134,15 +135,26 @@ func isHelp(arg string) bool {
 	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
 }
 
-// buildVersion is the version set at build time, or else the commit the
-// binary was built from (go build in a git checkout records it), or "dev".
+// buildVersion is the version set at build time, or else "dev-" and the
+// commit the binary was built from (go build in a git checkout records
+// it), or "dev".
 func buildVersion() string {
 	if version != "dev" {
 		return version
 	}
+	if rev := buildRevision(); rev != "unknown" {
+		return "dev-" + rev
+	}
+	return version
+}
+
+// buildRevision is the commit the binary was built from, 12 digits, with
+// "-dirty" when the tree had changes, or "unknown" (go test, or
+// -buildvcs=false).
+func buildRevision() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return version
+		return "unknown"
 	}
 	var rev, modified string
 	for _, s := range info.Settings {
@@ -154,7 +166,7 @@ func buildVersion() string {
 		}
 	}
 	if rev == "" {
-		return version
+		return "unknown"
 	}
 	if len(rev) > 12 {
 		rev = rev[:12]
@@ -162,7 +174,13 @@ func buildVersion() string {
 	if modified == "true" {
 		rev += "-dirty"
 	}
-	return "dev-" + rev
+	return rev
+}
+
+// versionLine is what version and --version print, as Prometheus's
+// binaries do: the version, the commit, the Go release and the platform.
+func versionLine() string {
+	return fmt.Sprintf("alarmrx %s (revision %s, %s %s/%s)", buildVersion(), buildRevision(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // usageError marks bad command-line arguments (exit status 2).
@@ -223,7 +241,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan 
 	go survive(signals, done, logger)
 	logger.Info("starting alarmrx", zap.String("version", buildVersion()), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion()})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion(), Revision: buildRevision()})
 	if err != nil {
 		logger.Error("start-up failed", zap.Error(err))
 		return loggedError{err}

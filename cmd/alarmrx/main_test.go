@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -85,7 +86,7 @@ func runDaemon(t *testing.T, cfg *configs.Config, opts daemon.Options) *daemon.D
 }
 
 func TestVersionAndUsage(t *testing.T) {
-	if code, out, _ := runCmd(t, "version"); code != 0 || out != "alarmrx dev\n" {
+	if code, out, _ := runCmd(t, "version"); code != 0 || out != "alarmrx dev (revision unknown, "+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+")\n" {
 		t.Errorf("version: %d %q", code, out)
 	}
 	if code, _, errs := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
@@ -258,7 +259,19 @@ func TestVersionIsTheCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "alarmrx dev-" + string(rev[:12]); !strings.HasPrefix(string(out), want) {
+	if want := "alarmrx dev-" + string(rev[:12]); !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), "(revision "+string(rev[:12])) {
+		t.Fatalf("version %q, want %q… with its revision", out, want)
+	}
+	// A release build: the version set by the linker, as the Makefile and
+	// the package script set it.
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-ldflags", "-X main.version=v9.9.9", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "alarmrx v9.9.9 (revision " + string(rev[:12]); !strings.HasPrefix(string(out), want) {
 		t.Fatalf("version %q, want %q…", out, want)
 	}
 }
