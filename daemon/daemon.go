@@ -157,6 +157,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	certExpiry := certExpiryGauge(d.reg)
+	for _, lo := range listeners {
+		setCertExpiry(certExpiry, lo.Name, lo.TLS)
+	}
 	sup, err := d.supervisor(ctx, opts.Now())
 	if err != nil {
 		return nil, err
@@ -297,6 +301,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		}
 		if tlsConfig != nil {
 			d.httpLn = tls.NewListener(d.httpLn, tlsConfig)
+			setCertExpiry(certExpiry, "http", tlsConfig)
 		}
 		d.httpSrv = &http.Server{
 			Handler:           h,
@@ -417,7 +422,29 @@ func (d *Daemon) wakeOutput(name string) {
 	}
 }
 
+// certExpiryGauge is alarmrx_tls_certificate_expiry_timestamp_seconds:
+// when each TLS certificate served stops being valid, for an alert
+// before it does (configs/prometheus/alerts.yml).
+func certExpiryGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "alarmrx_tls_certificate_expiry_timestamp_seconds",
+		Help: "The end of the validity (NotAfter, Unix seconds) of the TLS certificate a listener serves; listener http is the HTTP server's.",
+	}, []string{"listener"})
+	reg.MustRegister(g)
+	return g
+}
+
+// setCertExpiry sets the gauge for a listener's certificate, if it has
+// one.
+func setCertExpiry(g *prometheus.GaugeVec, listener string, c *tls.Config) {
+	if c == nil || len(c.Certificates) == 0 || c.Certificates[0].Leaf == nil {
+		return
+	}
+	g.WithLabelValues(listener).Set(float64(c.Certificates[0].Leaf.NotAfter.Unix()))
+}
+
 // loadTLS reads a certificate and key pair; nil when none is configured.
+// Its Leaf is parsed (crypto/tls does since Go 1.23), for its expiry.
 func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 	if certFile == "" {
 		return nil, nil

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -94,6 +95,28 @@ func TestTLS(t *testing.T) {
 	line := &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
 	if got := line.send("501100 181234E13001017", 3*time.Second); got != 0x06 {
 		t.Fatalf("record over TLS answered %#x", got)
+	}
+
+	// Each certificate served says when it expires, for the alert rules.
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d", pair.Leaf.NotAfter.Unix())
+	expiry := map[string]string{}
+	mfs, err := d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "alarmrx_tls_certificate_expiry_timestamp_seconds" {
+			for _, m := range mf.GetMetric() {
+				expiry[m.GetLabel()[0].GetValue()] = fmt.Sprintf("%.0f", m.GetGauge().GetValue())
+			}
+		}
+	}
+	if len(expiry) != 2 || expiry["http"] != want || expiry["surgard-in"] != want {
+		t.Fatalf("certificate expiry %v, want http and surgard-in at %s", expiry, want)
 	}
 }
 
