@@ -15,6 +15,7 @@ import (
 
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon"
+	"github.com/alarmrx/alarmrx/internal/sdnotify"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"
@@ -246,11 +247,32 @@ func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan 
 		logger.Error("start-up failed", zap.Error(err))
 		return loggedError{err}
 	}
+	// Under systemd (Type=notify): ready once the listeners are bound and
+	// the store is open, which New did; stopping when shutdown begins.
+	notify(logger, sdnotify.Ready)
+	go func() {
+		select {
+		case <-ctx.Done():
+			notify(logger, sdnotify.Stopping)
+		case <-done:
+		}
+	}()
 	if err := d.Run(ctx); err != nil {
 		logger.Error("stopped with an error", zap.Error(err))
 		return loggedError{err}
 	}
 	return nil
+}
+
+// notify tells systemd the daemon's state, when it runs as a Type=notify
+// service; a failure is logged, never fatal (the service manager then
+// times the start-up out, which says more than a stopped daemon would).
+func notify(log *zap.Logger, state string) {
+	if sent, err := sdnotify.Notify(state); err != nil {
+		log.Warn("could not notify the service manager", zap.String("state", state), zap.Error(err))
+	} else if sent {
+		log.Debug("service manager notified", zap.String("state", state))
+	}
 }
 
 // survive logs the signals that must not end the receiver until done.
