@@ -46,6 +46,8 @@ commands:
   serve         run the receiver (default config: the embedded example)
   check-config  validate a configuration file and print it with secrets redacted
   compact       with alarmrx stopped, rewrite the database so that retention can shrink it
+  backup        copy the SQLite store to a file while alarmrx runs (consistent, online)
+  restore       with alarmrx stopped, make a backup file the data dir's database
   version       print the version
   send          send DC-09 frames to a receiver, as a panel would, or (--format)
                 signals in a cloud dialect, as a cloud would
@@ -84,6 +86,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = checkConfig(args[1:], stdout, stderr)
 	case "compact":
 		err = compact(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 	case "send":

@@ -222,3 +222,14 @@ func prepareDatabaseFile(path string, dirHeldOne bool) (created bool, err error)
 	}
 	return true, nil
 }
+
+// LockDataDir takes dir's instance lock, as a daemon does, for a command
+// that must not run beside one (restore); ErrDataDirInUse names the
+// holder's pid. The release gives it back.
+func LockDataDir(dir string) (release func(), err error) {
+	l, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}
