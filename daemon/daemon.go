@@ -43,6 +43,9 @@ type Options struct {
 	Version  string               // the build's version (alarmrx_build_info, the nodes' heartbeats)
 	Revision string               // the commit it was built from; "" → "unknown"
 	Now      func() time.Time     // nil → time.Now
+	// NoUpgradeBackup skips the copy of the SQLite store taken before a
+	// schema upgrade (serve --no-backup).
+	NoUpgradeBackup bool
 	// TrendInterval is how often the dashboard's graphs sample the
 	// daemon's metrics (0 → 10 s).
 	TrendInterval time.Duration
@@ -123,6 +126,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		BatchMax:         cfg.Store.CommitBatchMax,
 		PendingMax:       cfg.Store.PendingMax,
 		Outbox:           outboxTargets(cfg),
+		NoUpgradeBackup:  opts.NoUpgradeBackup,
 		OutboxQueued:     d.wakeOutput,
 		Now:              opts.Now,
 

@@ -117,6 +117,10 @@ type Options struct {
 	// the names of the outputs it gave outbox rows (their wake-up). It runs
 	// on the writer and must not block.
 	OutboxQueued func(output string)
+	// NoUpgradeBackup skips the copy of the SQLite database (and journal)
+	// taken before a schema upgrade (sqlite.UpgradeBackupName, in the data
+	// dir); `alarmrx serve --no-backup`.
+	NoUpgradeBackup bool
 	// IntegrityCheck says when the quick_check of an existing database
 	// runs (it reads the whole file: about a second per GiB): at open (the
 	// zero value; a damaged file is refused), after the start while the
@@ -494,6 +498,7 @@ func openEngines(ctx context.Context, path string, opts Options, log *zap.Logger
 		Logger: log, Registerer: storeReg,
 		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout,
 		BatchMax: opts.BatchMax, PendingMax: opts.PendingMax, IntegrityCheck: opts.IntegrityCheck,
+		NoUpgradeBackup: opts.NoUpgradeBackup, Now: opts.Now,
 		FileCheckInterval: opts.FileCheckInterval, Migrations: Migrations(), Dialect: opts.dialect,
 		ProjectDelay: opts.ProjectDelay, BacklogMax: opts.ProjectionBacklogMax,
 	})
@@ -504,6 +509,7 @@ func openEngines(ctx context.Context, path string, opts Options, log *zap.Logger
 		Logger: log.Named("journal"), Registerer: journalReg,
 		Synchronous: opts.Synchronous, BusyTimeout: opts.BusyTimeout, BatchMax: opts.BatchMax, PendingMax: opts.PendingMax,
 		FileCheckInterval: opts.FileCheckInterval, Migrations: JournalMigrations(), SharedDir: true,
+		NoUpgradeBackup: opts.NoUpgradeBackup, Now: opts.Now,
 	})
 	if err != nil {
 		sdb.Abort()

@@ -234,9 +234,19 @@ func loadConfig(command string, args []string, stderr io.Writer) (*configs.Confi
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan os.Signal) error {
-	cfg, source, err := loadConfig("serve", args, stderr)
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", "", "configuration file (default: the embedded example)")
+	noBackup := fs.Bool("no-backup", false, "upgrade an older SQLite store's schema without copying it first")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := configs.Load(*path)
 	if err != nil {
 		return err
+	}
+	source := *path
+	if source == "" {
+		source = "embedded example"
 	}
 	logger, _, err := daemon.NewLogger(cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
@@ -248,7 +258,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan 
 	go survive(signals, done, logger)
 	logger.Info("starting alarmrx", zap.String("version", buildVersion()), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion(), Revision: buildRevision()})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion(), Revision: buildRevision(),
+		NoUpgradeBackup: *noBackup})
 	if err != nil {
 		logger.Error("start-up failed", zap.Error(err))
 		return loggedError{err}

@@ -48,6 +48,11 @@ type Options struct {
 	FileCheckInterval time.Duration
 	// Migrations holds the NNNN_name.sql files, at its top.
 	Migrations fs.FS
+	// NoUpgradeBackup skips the copy of an existing database that a
+	// schema change takes first (migrate); the default takes it.
+	NoUpgradeBackup bool
+	// Now stamps the upgrade copy's name; nil is time.Now.
+	Now func() time.Time
 	// SharedDir opens a database beside another one of the store in the
 	// same data directory, whose instance lock that one holds (the
 	// journal beside the database): the directory is neither prepared nor
@@ -147,7 +152,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *DB, err error) {
 			return nil, err
 		}
 	}
-	if err := migrate(ctx, wdb, path, opts.Migrations); err != nil {
+	if err := migrate(ctx, wdb, path, opts); err != nil {
 		return nil, err
 	}
 	// The watched descriptor: the file SQLite opened, which must stay the

@@ -221,7 +221,11 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Abort()
-	db, err = Open(ctx, path, testOptions(t, testMigrations))
+	// The upgrade copies the version-1 file first, beside it.
+	at := time.Date(2026, 12, 3, 12, 50, 0, 0, time.UTC)
+	o := testOptions(t, testMigrations)
+	o.Now = func() time.Time { return at }
+	db, err = Open(ctx, path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +234,34 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	db.Abort()
+	copied := filepath.Join(filepath.Dir(path), FileName+".before-upgrade-v1-20261203T125000Z")
+	if got := UpgradeBackupName(FileName, 1, at); got != filepath.Base(copied) {
+		t.Fatalf("UpgradeBackupName %q", got)
+	}
+	cdb, err := OpenReadOnly(ctx, copied)
+	if err != nil {
+		t.Fatalf("no copy before the upgrade: %v", err)
+	}
+	if err := cdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil || v != 1 {
+		t.Fatalf("the copy's version %d, %v; want 1", v, err)
+	}
+	_ = cdb.Close()
+	// With NoUpgradeBackup, none; an open without a schema change, none.
+	second := filepath.Join(t.TempDir(), FileName)
+	db, err = Open(ctx, second, testOptions(t, first))
+	must(t, err)
+	db.Abort()
+	o = testOptions(t, testMigrations)
+	o.NoUpgradeBackup = true
+	db, err = Open(ctx, second, o)
+	must(t, err)
+	db.Abort()
+	db, err = Open(ctx, second, testOptions(t, testMigrations))
+	must(t, err)
+	db.Abort()
+	if m, _ := filepath.Glob(second + ".before-upgrade-*"); len(m) != 0 {
+		t.Fatalf("copies %v without a schema change or with NoUpgradeBackup", m)
+	}
 	if SchemaVersion(testMigrations) != 2 {
 		t.Fatalf("SchemaVersion %d", SchemaVersion(testMigrations))
 	}
@@ -317,5 +349,12 @@ func TestReadBarrier(t *testing.T) {
 	}
 	if got := waits.Load(); got != 2 {
 		t.Fatalf("barrier passed %d times after a read AsProjected, want still 2", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
