@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -23,29 +22,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	dir := t.TempDir()
 	cfg := serveConfig{dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), dcPort: freePort(t)}
 	config := cfg.write(t, dir)
-	serve := exec.Command(binary(t), "serve", "--config", config)
-	var log bytes.Buffer
-	serve.Stdout, serve.Stderr = &log, &log
-	must(t, serve.Start())
-	done := make(chan error, 1)
-	go func() { done <- serve.Wait() }()
-	stopped := false
-	stop := func() {
-		t.Helper()
-		must(t, serve.Process.Signal(syscall.SIGTERM))
-		select {
-		case <-done:
-			stopped = true
-		case <-time.After(30 * time.Second):
-			t.Fatalf("serve still running 30 s after SIGTERM\n%s", log.String())
-		}
-	}
-	defer func() {
-		if !stopped {
-			_ = serve.Process.Kill()
-			<-done
-		}
-	}()
+	serve := runServeProcess(t, config)
 	eventually(t, 30*time.Second, "/-/ready answers 200", func() bool {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort))
 		if err != nil {
@@ -76,10 +53,12 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Fatalf("a backup onto an existing file: exit %d %s", code, errs)
 	}
 	code, _, errs = run("restore", "--config", config, backup)
-	if code != 1 || !strings.Contains(errs, "is in use by pid "+strconv.Itoa(serve.Process.Pid)) || !strings.Contains(errs, "stop alarmrx first") {
+	if code != 1 || !strings.Contains(errs, "is in use by pid "+strconv.Itoa(serve.cmd.Process.Pid)) || !strings.Contains(errs, "stop alarmrx first") {
 		t.Fatalf("restore beside the daemon: exit %d %s", code, errs)
 	}
-	stop()
+	if err := serve.stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, serve.out.String())
+	}
 	code, out, errs = run("restore", "--config", config, backup)
 	if code != 0 || !strings.Contains(out, "restored ") || !strings.Contains(out, "before-restore-") {
 		t.Fatalf("restore: exit %d\n%s%s", code, out, errs)

@@ -363,3 +363,46 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// served is an `alarmrx serve` process a test started (runServeProcess).
+type served struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	out    *bytes.Buffer // what it wrote, stdout and stderr
+	done   chan error
+	exited bool
+}
+
+// runServeProcess starts `alarmrx serve --config config` with env added to the
+// test's environment; a process the test did not stop is killed when it
+// ends.
+func runServeProcess(t *testing.T, config string, env ...string) *served {
+	t.Helper()
+	s := &served{t: t, cmd: exec.Command(binary(t), "serve", "--config", config), out: &bytes.Buffer{}, done: make(chan error, 1)}
+	s.cmd.Env = append(os.Environ(), env...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	must(t, s.cmd.Start())
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		if !s.exited {
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+// stop sends SIGTERM and waits up to 30 s for the process to end; it
+// returns how it exited (nil: status 0).
+func (s *served) stop() error {
+	s.t.Helper()
+	must(s.t, s.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-s.done:
+		s.exited = true
+		return err
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("alarmrx serve still running 30 s after SIGTERM\n%s", s.out.String())
+		return nil
+	}
+}

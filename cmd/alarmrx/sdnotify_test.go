@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -36,23 +32,9 @@ func TestServeNotifiesSystemd(t *testing.T) {
 		return string(buf[:n])
 	}
 
-	cmd := exec.Command(binary(t), "serve", "--config", config)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sockPath)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	must(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	exited := false
-	defer func() {
-		if !exited {
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}()
-
+	serve := runServeProcess(t, config, "NOTIFY_SOCKET="+sockPath)
 	if got := read(30 * time.Second); got != "READY=1" {
-		t.Fatalf("first notification %q, want READY=1\n%s", got, out.String())
+		t.Fatalf("first notification %q, want READY=1\n%s", got, serve.out.String())
 	}
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort))
 	if err != nil {
@@ -62,17 +44,10 @@ func TestServeNotifiesSystemd(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("ready notified, but /-/ready answered %d", resp.StatusCode)
 	}
-	must(t, cmd.Process.Signal(syscall.SIGTERM))
-	if got := read(10 * time.Second); got != "STOPPING=1" {
-		t.Fatalf("after SIGTERM %q, want STOPPING=1\n%s", got, out.String())
+	if err := serve.stop(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, serve.out.String())
 	}
-	select {
-	case err := <-done:
-		exited = true
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("still running 30 s after SIGTERM\n%s", out.String())
+	if got := read(time.Second); got != "STOPPING=1" {
+		t.Fatalf("after SIGTERM %q, want STOPPING=1\n%s", got, serve.out.String())
 	}
 }
