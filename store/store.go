@@ -629,3 +629,22 @@ func Compact(ctx context.Context, path string) (before, after int64, err error) 
 // CheckDataDir reports why dir cannot hold alarmrx's database, without
 // changing anything; check-config calls it.
 func CheckDataDir(dir string) error { return sqlite.CheckDataDir(dir) }
+
+// DataDirHolder reports whether an alarmrx holds dir's lock now, and its
+// pid (sqlite.DataDirHolder); doctor asks it.
+func DataDirHolder(dir string) (pid string, held bool, err error) { return sqlite.DataDirHolder(dir) }
+
+// DatabaseVersion reads the schema version of the SQLite database at path
+// without writing to it, beside a daemon that may have it open.
+func DatabaseVersion(ctx context.Context, path string) (int, error) {
+	db, err := sqlite.OpenReadOnly(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return v, nil
+}

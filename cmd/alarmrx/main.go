@@ -45,6 +45,8 @@ const usage = `usage: alarmrx <command> [flags]
 commands:
   serve         run the receiver (default config: the embedded example)
   check-config  validate a configuration file and print it with secrets redacted
+  doctor        check a configuration and this machine (data dir, database, ports,
+                certificates, secrets key, clock) and print what to fix
   compact       with alarmrx stopped, rewrite the database so that retention can shrink it
   backup        copy the SQLite store to a file while alarmrx runs (consistent, online)
   restore       with alarmrx stopped, make a backup file the data dir's database
@@ -61,6 +63,7 @@ commands:
   test          put an account on test, take it off, or show its test status
   users         add or list station users (operators, supervisors, admins) of the console
   store         "store copy": move a station from its SQLite file to PostgreSQL
+  completion    print a shell completion script: bash, zsh or fish
 
 run "alarmrx <command> -h" for a command's flags
 `
@@ -86,6 +89,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = checkConfig(args[1:], stdout, stderr)
 	case "compact":
 		err = compact(ctx, args[1:], stdout, stderr)
+	case "completion":
+		err = completion(args[1:], stdout, stderr)
+	case "doctor":
+		err = doctor(ctx, args[1:], stdout, stderr)
 	case "backup":
 		err = backupCmd(ctx, args[1:], stdout, stderr)
 	case "restore":

@@ -226,7 +226,7 @@ func TestSendAgainstDaemon(t *testing.T) {
 func TestEveryCommandAnswersHelp(t *testing.T) {
 	for _, cmd := range [][]string{{"serve"}, {"check-config"}, {"compact"}, {"send"}, {"bench"}, {"accounts"}, {"accounts", "import"},
 		{"accounts", "list"}, {"test"}, {"test", "on"}, {"test", "off"}, {"test", "status"}, {"users"}, {"users", "add"},
-		{"users", "list"}, {"backup"}, {"restore"}} {
+		{"users", "list"}, {"backup"}, {"restore"}, {"doctor"}, {"completion"}} {
 		for _, flag := range []string{"-h", "--help"} {
 			args := append(append([]string(nil), cmd...), flag)
 			code, out, errs := runCmd(t, args...)

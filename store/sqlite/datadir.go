@@ -233,3 +233,28 @@ func LockDataDir(dir string) (release func(), err error) {
 	}
 	return l.release, nil
 }
+
+// DataDirHolder reports whether an alarmrx holds dir's instance lock now,
+// and its pid as the lock file says, without taking the lock for long and
+// without creating the file (which would mark dir as one that has held a
+// database).
+func DataDirHolder(dir string) (pid string, held bool, err error) {
+	path := filepath.Join(dir, LockFileName)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			b, _ := os.ReadFile(path)
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), "pid")), true, nil
+		}
+		return "", false, err
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return "", false, nil
+}
