@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
@@ -105,45 +106,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	}
 	d.registerProcessMetrics(opts.Version, opts.Revision)
 
-	secretsKey, err := configs.ReadSecretsKey(cfg.Store.SecretsKeyFile)
+	sto, err := StoreOptions(cfg, opts.Logger, opts.Registry)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := ActionPlans(cfg)
-	if err != nil {
-		return nil, err
-	}
-	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), store.Options{
-		Logger:           opts.Logger,
-		Registerer:       opts.Registry,
-		Driver:           cfg.Store.Driver,
-		DSN:              cfg.Store.DSN,
-		NodeID:           cfg.Store.NodeID,
-		PoolMax:          cfg.Store.PoolMax,
-		StatementTimeout: cfg.Store.StatementTimeout,
-		Synchronous:      cfg.Store.Synchronous,
-		BusyTimeout:      cfg.Store.BusyTimeout,
-		BatchMax:         cfg.Store.CommitBatchMax,
-		PendingMax:       cfg.Store.PendingMax,
-		Outbox:           outboxTargets(cfg),
-		NoUpgradeBackup:  opts.NoUpgradeBackup,
-		OutboxQueued:     d.wakeOutput,
-		Now:              opts.Now,
-
-		ProjectDelay:         cfg.Store.ProjectDelay,
-		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
-		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
-		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
-			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
-		ActionPlans: plans,
-		FalseAlarms: store.FalseAlarmRules{Codes: cfg.Queue.FalseAlarms(), Threshold: cfg.Queue.FalseAlarmThreshold},
-		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
-			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
-
-		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
-		RebuildDetail:  registry.RebuildDetail,
-		SecretsKey:     secretsKey,
-	})
+	sto.NoUpgradeBackup, sto.OutboxQueued, sto.Now = opts.NoUpgradeBackup, d.wakeOutput, opts.Now
+	d.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, store.FileName), sto)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +128,9 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	listeners, err := Listeners(cfg, d.store)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Store.Driver != store.DriverPostgres {
+		registerDataDirFree(d.reg, cfg.DataDir)
 	}
 	certExpiry := certExpiryGauge(d.reg)
 	for _, lo := range listeners {
@@ -426,6 +397,23 @@ func (d *Daemon) wakeOutput(name string) {
 	}
 }
 
+// registerDataDirFree exports alarmrx_data_dir_free_bytes, the space
+// left on the SQLite data dir's filesystem for the service's user
+// (statfs: available blocks), read at each scrape: the disk alert needs no
+// exporter beside alarmrx, and names the right filesystem by itself.
+func registerDataDirFree(reg prometheus.Registerer, dir string) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "alarmrx_data_dir_free_bytes",
+		Help: "Bytes available to unprivileged users on the data dir's filesystem; 0 when it cannot be read.",
+	}, func() float64 {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(dir, &st); err != nil {
+			return 0
+		}
+		return float64(st.Bavail) * float64(st.Bsize)
+	}))
+}
+
 // certExpiryGauge is alarmrx_tls_certificate_expiry_timestamp_seconds:
 // when each TLS certificate served stops being valid, for an alert
 // before it does (configs/prometheus/alerts.yml).
@@ -445,6 +433,51 @@ func setCertExpiry(g *prometheus.GaugeVec, listener string, c *tls.Config) {
 		return
 	}
 	g.WithLabelValues(listener).Set(float64(c.Certificates[0].Leaf.NotAfter.Unix()))
+}
+
+// StoreOptions are the store's options as the configuration makes them:
+// the engine, the secrets key, and the rules the projection applies
+// (outputs' outbox, action plans, runaway, false alarms, disaster modes).
+// New opens the station's store with them, and `alarmrx backup` its copy,
+// so that the frames a backup builds in from the journal are built as
+// the daemon would have built them.
+func StoreOptions(cfg *configs.Config, log *zap.Logger, reg prometheus.Registerer) (store.Options, error) {
+	secretsKey, err := configs.ReadSecretsKey(cfg.Store.SecretsKeyFile)
+	if err != nil {
+		return store.Options{}, err
+	}
+	plans, err := ActionPlans(cfg)
+	if err != nil {
+		return store.Options{}, err
+	}
+	return store.Options{
+		Logger:           log,
+		Registerer:       reg,
+		Driver:           cfg.Store.Driver,
+		DSN:              cfg.Store.DSN,
+		NodeID:           cfg.Store.NodeID,
+		PoolMax:          cfg.Store.PoolMax,
+		StatementTimeout: cfg.Store.StatementTimeout,
+		Synchronous:      cfg.Store.Synchronous,
+		BusyTimeout:      cfg.Store.BusyTimeout,
+		BatchMax:         cfg.Store.CommitBatchMax,
+		PendingMax:       cfg.Store.PendingMax,
+		Outbox:           outboxTargets(cfg),
+
+		ProjectDelay:         cfg.Store.ProjectDelay,
+		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
+		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
+		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
+			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
+		ActionPlans: plans,
+		FalseAlarms: store.FalseAlarmRules{Codes: cfg.Queue.FalseAlarms(), Threshold: cfg.Queue.FalseAlarmThreshold},
+		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
+			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
+
+		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
+		RebuildDetail:  registry.RebuildDetail,
+		SecretsKey:     secretsKey,
+	}, nil
 }
 
 // loadTLS reads a certificate and key pair; nil when none is configured.

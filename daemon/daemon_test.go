@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -387,7 +391,8 @@ func TestEndToEndPrefixAndDuplicatesSurviveRestart(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	r := startDaemon(t, testConfig(t, t.TempDir()))
+	dir := t.TempDir()
+	r := startDaemon(t, testConfig(t, dir))
 	p := dial(t, r, "dc09-main", "tcp", "", "")
 	mustSend(t, p, frame("NULL", "1111", "0000", "", false), "ACK")
 	resp, err := http.Get("http://" + r.d.HTTPAddr() + "/metrics")
@@ -412,6 +417,19 @@ func TestMetricsEndpoint(t *testing.T) {
 		if strings.Contains(body, secret) {
 			t.Errorf("/metrics leaks a secret")
 		}
+	}
+	// The data dir's free space, as statfs gives it.
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^alarmrx_data_dir_free_bytes (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("/metrics lacks alarmrx_data_dir_free_bytes")
+	}
+	free, _ := strconv.ParseFloat(m[1], 64)
+	if want := float64(st.Bavail) * float64(st.Bsize); free <= 0 || math.Abs(free-want) > 256<<20 {
+		t.Errorf("alarmrx_data_dir_free_bytes %v, statfs says %v", free, want)
 	}
 }
 

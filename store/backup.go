@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/alarmrx/alarmrx/store/sqlite"
@@ -48,7 +48,12 @@ var ErrBackup = errors.New("store: backup")
 //     which builds the journal's remaining entries into the database, as
 //     a start-up would, and checks the file (quick_check).
 //  3. The database alone is moved to dest: one file, whole or absent.
-func Backup(ctx context.Context, dataDir, dest string, o BackupOptions, log *zap.Logger) (*BackupResult, error) {
+//
+// copyOpts are the station's store options (daemon.StoreOptions: the
+// secrets key, the outputs' outbox, the action plans…), so that the copy
+// opens as the daemon opens the store and builds the journal's frames as
+// it would; Backup sets the engine, the registry and the checks itself.
+func Backup(ctx context.Context, dataDir, dest string, o BackupOptions, copyOpts Options) (*BackupResult, error) {
 	began := time.Now()
 	src := filepath.Join(dataDir, FileName)
 	if _, err := os.Stat(dest); err == nil {
@@ -81,8 +86,14 @@ func Backup(ctx context.Context, dataDir, dest string, o BackupOptions, log *zap
 	}
 	// The copy as a store of its own: its start-up projects what the
 	// journal's copy holds beyond the database's cursor.
-	s, err := Open(ctx, copyPath, Options{Driver: DriverSQLite, Logger: log.Named("backup"),
-		Registerer: prometheus.NewRegistry(), IntegrityCheck: sqlite.CheckAtOpen})
+	if copyOpts.Logger == nil {
+		copyOpts.Logger = zap.NewNop()
+	}
+	copyOpts.Logger = copyOpts.Logger.Named("backup")
+	copyOpts.Driver, copyOpts.DSN, copyOpts.NodeID = DriverSQLite, "", ""
+	copyOpts.Registerer, copyOpts.OutboxQueued = prometheus.NewRegistry(), nil
+	copyOpts.IntegrityCheck, copyOpts.NoUpgradeBackup = sqlite.CheckAtOpen, true
+	s, err := Open(ctx, copyPath, copyOpts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the copy: %w", ErrBackup, err)
 	}
@@ -97,7 +108,9 @@ func Backup(ctx context.Context, dataDir, dest string, o BackupOptions, log *zap
 	if err := syncFile(copyPath); err != nil {
 		return nil, err
 	}
-	if err := os.Rename(copyPath, dest); err != nil {
+	// A link, not a rename: it fails, rather than replaces, a file that
+	// appeared at dest since the check above.
+	if err := os.Link(copyPath, dest); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBackup, err)
 	}
 	if err := syncFile(filepath.Dir(dest)); err != nil {
@@ -194,16 +207,42 @@ func Restore(ctx context.Context, dataDir, src string, now time.Time) (*RestoreR
 			return nil, fmt.Errorf("%w: keeping %s: %v", ErrBackup, p, err)
 		}
 	}
+	kept := ""
+	if res.Aside != "" {
+		kept = "; the former files are in " + res.Aside
+	}
+	// Through SQLite's backup, not a file copy: a backup file with a WAL
+	// beside it (one that was never checkpointed) is read whole.
 	part := target + ".restoring"
-	if res.Bytes, err = copyBackupFile(src, part); err != nil {
+	_ = os.Remove(part)
+	if err := sqlite.BackupFile(ctx, src, part, BackupOptions{Pause: -1, PagesPerStep: 4096}); err != nil {
 		_ = os.Remove(part)
-		return nil, err
+		return nil, fmt.Errorf("%w%s", err, kept)
+	}
+	if err := syncFile(part); err != nil {
+		return nil, fmt.Errorf("%w%s", err, kept)
 	}
 	if err := os.Rename(part, target); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBackup, err)
+		return nil, fmt.Errorf("%w: %v%s", ErrBackup, err, kept)
 	}
 	if err := syncFile(dataDir); err != nil {
 		return nil, err
+	}
+	// Run as root (sudo), the new files would be root's, which the
+	// service's user cannot open: they take the data dir's owner.
+	if os.Geteuid() == 0 {
+		if fi, err := os.Stat(dataDir); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				for _, p := range []string{target, res.Aside} {
+					if p != "" {
+						_ = os.Chown(p, int(st.Uid), int(st.Gid))
+					}
+				}
+			}
+		}
+	}
+	if fi, err := os.Stat(target); err == nil {
+		res.Bytes = fi.Size()
 	}
 	return res, nil
 }
@@ -240,30 +279,6 @@ func checkBackup(ctx context.Context, path string) (int, error) {
 			ErrBackup, path, version, want, ErrSchemaNewer)
 	}
 	return version, nil
-}
-
-// copyBackupFile copies src to the new file dst (0600) and makes it durable.
-func copyBackupFile(src, dst string) (int64, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrBackup, err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrBackup, err)
-	}
-	n, err := io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, fmt.Errorf("%w: %s: %v", ErrBackup, dst, err)
-	}
-	return n, nil
 }
 
 // syncFile fsyncs a file or a directory (so that a rename in it lasts).

@@ -77,11 +77,11 @@ func BenchmarkBackupUnderLoad(b *testing.B) {
 		copy func(dst string) error
 	}{
 		{"backup", func(dst string) error { // the defaults: 256 pages a step, 20 ms between steps
-			_, err := Backup(ctx, filepath.Dir(path), dst, BackupOptions{}, zap.NewNop())
+			_, err := Backup(ctx, filepath.Dir(path), dst, BackupOptions{}, Options{Logger: zap.NewNop()})
 			return err
 		}},
 		{"backup-fast", func(dst string) error { // --pages-per-step 1024 --pause 10ms
-			_, err := Backup(ctx, filepath.Dir(path), dst, BackupOptions{PagesPerStep: 1024, Pause: 10 * time.Millisecond}, zap.NewNop())
+			_, err := Backup(ctx, filepath.Dir(path), dst, BackupOptions{PagesPerStep: 1024, Pause: 10 * time.Millisecond}, Options{Logger: zap.NewNop()})
 			return err
 		}},
 		{"vacuum-into", func(dst string) error {

@@ -91,7 +91,7 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 				restarts++ // the copy began again: a commit invalidated it
 			}
 			lastDone = done
-		}}, zaptest.NewLogger(t))
+		}}, Options{Logger: zaptest.NewLogger(t)})
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {
@@ -198,5 +198,83 @@ func TestBackupUnderLoadAndRestore(t *testing.T) {
 	must(t, ndb.Close())
 	if _, err := Restore(ctx, t.TempDir(), newer, time.Now()); !errors.Is(err, ErrSchemaNewer) {
 		t.Fatalf("restore of a newer schema: %v", err)
+	}
+}
+
+// TestBackupKeepsTheStationsOptions: a store whose keys are sealed
+// (secrets key) and whose signals feed an output is backed up with its
+// own options, so the copy opens at all, and the frames still only in
+// the journal get their outbox rows in it as the daemon would have given
+// them; and a backup file with an unmerged WAL beside it is restored
+// whole.
+func TestBackupKeepsTheStationsOptions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Driver: DriverSQLite, Logger: zaptest.NewLogger(t), Registerer: prometheus.NewRegistry(),
+		SecretsKey: secretsKey1, Outbox: []OutboxTarget{{Name: "automation"}}, ProjectDelay: 5 * time.Second}
+	src, err := Open(ctx, filepath.Join(dir, FileName), opts)
+	must(t, err)
+	defer src.Close()
+	newSecretsFixture(t, src)
+	for i := range 20 {
+		rec := testReceipt("#1234|NBA01")
+		rec.DedupeKey = strconv.Itoa(i)
+		msg := testMessage("1234", fmt.Sprintf("%04d", i))
+		rec.Resolutions = []Resolution{src.Resolve(1, "1234", &msg.Events[0], rec.ReceivedAt)}
+		_, err := src.Commit(ctx, msg, rec)
+		must(t, err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	copyOpts := opts
+	copyOpts.ProjectDelay = 0
+	res, err := Backup(ctx, dir, backup, BackupOptions{}, copyOpts)
+	if err != nil {
+		t.Fatalf("backup of a store with sealed keys: %v", err)
+	}
+	if res.Projected == 0 {
+		t.Fatal("no frame was only in the journal: the outbox case proves nothing")
+	}
+	restored := t.TempDir()
+	_, err = Restore(ctx, restored, backup, time.Now())
+	must(t, err)
+	s, err := Open(ctx, filepath.Join(restored, FileName), Options{Driver: DriverSQLite, Logger: zaptest.NewLogger(t),
+		Registerer: prometheus.NewRegistry(), SecretsKey: secretsKey1})
+	must(t, err)
+	var signals, outbox int
+	must(t, s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM signals`).Scan(&signals))
+	must(t, s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&outbox))
+	must(t, s.Close())
+	if signals != 20 || outbox != 20 {
+		t.Fatalf("the restored store holds %d signals and %d outbox rows, want 20 of each", signals, outbox)
+	}
+
+	// A backup file whose last writes are still in its WAL.
+	walFile := filepath.Join(t.TempDir(), "wal.db")
+	b, err := os.ReadFile(backup)
+	must(t, err)
+	must(t, os.WriteFile(walFile, b, 0o600))
+	db, err := sql.Open("sqlite3", "file:"+walFile+"?_journal_mode=WAL")
+	must(t, err)
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec("PRAGMA wal_autocheckpoint = 0; CREATE TABLE wal_only (x); INSERT INTO wal_only VALUES (1)")
+	must(t, err)
+	// The files as they are while the writer still has them open: the
+	// table is in the WAL only.
+	held := filepath.Join(t.TempDir(), "held.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(walFile + suffix)
+		must(t, err)
+		must(t, os.WriteFile(held+suffix, b, 0o600))
+	}
+	must(t, db.Close())
+	restored = t.TempDir()
+	_, err = Restore(ctx, restored, held, time.Now())
+	must(t, err)
+	rdb, err := sql.Open("sqlite3", "file:"+filepath.Join(restored, FileName)+"?mode=ro")
+	must(t, err)
+	defer rdb.Close()
+	var x int
+	if err := rdb.QueryRow(`SELECT x FROM wal_only`).Scan(&x); err != nil || x != 1 {
+		t.Fatalf("what the backup's WAL held was not restored: %v", err)
 	}
 }

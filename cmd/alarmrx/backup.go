@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/daemon"
 	"github.com/alarmrx/alarmrx/store"
 	"go.uber.org/zap"
 )
@@ -46,7 +47,13 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stderr, "backup: %d%% (%d of %d pages)\n", 100*done/max(total, 1), done, total)
 		}
 	}
-	res, err := store.Backup(ctx, cfg.DataDir, dest, store.BackupOptions{PagesPerStep: *pages, Pause: *pause, Progress: progress}, zap.NewNop())
+	// The copy opens with the station's store options (its secrets key,
+	// outputs and rules), as the daemon opens the store.
+	so, err := daemon.StoreOptions(cfg, zap.NewNop(), nil)
+	if err != nil {
+		return err
+	}
+	res, err := store.Backup(ctx, cfg.DataDir, dest, store.BackupOptions{PagesPerStep: *pages, Pause: *pause, Progress: progress}, so)
 	if err != nil {
 		return err
 	}

@@ -296,6 +296,11 @@ func sntpOffset(server string, timeout time.Duration) (time.Duration, error) {
 	if n < 48 || resp[0]&0x07 != 4 { // mode 4: server
 		return 0, errors.New("not an NTP server reply")
 	}
+	// A kiss-o'-death (stratum 0), an unsynchronised server (leap
+	// indicator 3) or no transmit time says nothing of the time (RFC 4330 §5).
+	if resp[1] == 0 || resp[0]>>6 == 3 || binenc.BigEndian.Uint64(resp[40:]) == 0 {
+		return 0, errors.New("the server is not synchronised")
+	}
 	// Transmit timestamp (bytes 40–47): seconds and fraction since 1900.
 	secs, frac := binenc.BigEndian.Uint32(resp[40:]), binenc.BigEndian.Uint32(resp[44:])
 	const ntpEpochOffset = 2208988800 // 1900 to 1970, in seconds

@@ -38,6 +38,7 @@ func TestDoctor(t *testing.T) {
 				}
 				resp := make([]byte, 48)
 				resp[0] = 0x24              // version 4, mode 4 (server)
+				resp[1] = 2                 // stratum 2
 				at := time.Now().Add(-skew) // the client's clock is skew ahead
 				binenc.BigEndian.PutUint32(resp[40:], uint32(at.Unix()+2208988800))
 				binenc.BigEndian.PutUint32(resp[44:], uint32(float64(at.Nanosecond())/1e9*(1<<32)))
