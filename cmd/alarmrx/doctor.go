@@ -67,8 +67,18 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		found = append(found, finding{doctorFail, "configuration", err.Error(), "alarmrx check-config lists every problem"})
 	} else {
 		found = append(found, finding{level: doctorOK, what: "configuration", detail: "valid"})
-		found = append(found, doctorStore(ctx, cfg)...)
-		found = append(found, doctorPorts(cfg)...)
+		// Whether a running alarmrx holds the data dir: the database and
+		// the ports it has open are then its own.
+		var pid string
+		var running bool
+		if cfg.Store.Driver != store.DriverPostgres {
+			pid, running, err = store.DataDirHolder(cfg.DataDir)
+			if err != nil {
+				found = append(found, finding{doctorWarn, "instance lock", err.Error(), ""})
+			}
+		}
+		found = append(found, doctorStore(ctx, cfg, pid, running)...)
+		found = append(found, doctorPorts(cfg, running)...)
 		found = append(found, doctorCertificates(cfg, time.Now())...)
 		found = append(found, doctorSecrets(cfg)...)
 	}
@@ -95,7 +105,7 @@ func doctor(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // doctorStore checks the data dir and, when it holds one, the database.
-func doctorStore(ctx context.Context, cfg *configs.Config) []finding {
+func doctorStore(ctx context.Context, cfg *configs.Config, pid string, running bool) []finding {
 	if cfg.Store.Driver == store.DriverPostgres {
 		return []finding{{level: doctorSkip, what: "database", detail: "PostgreSQL: the data dir holds nothing of the store; `alarmrx serve` reports the database at its start"}}
 	}
@@ -108,9 +118,7 @@ func doctorStore(ctx context.Context, cfg *configs.Config) []finding {
 		out = append(out, finding{doctorWarn, "data dir " + dir, "relative: it is read from the working directory of each command",
 			"set an absolute data_dir, so that backup, restore and compact find the same one"})
 	}
-	if pid, held, err := store.DataDirHolder(dir); err != nil {
-		out = append(out, finding{doctorWarn, "instance lock", err.Error(), ""})
-	} else if held {
+	if running {
 		out = append(out, finding{level: doctorOK, what: "instance lock", detail: "held by a running alarmrx (pid " + pid + ")"})
 	}
 	db := filepath.Join(dir, store.FileName)
@@ -144,7 +152,7 @@ func doctorStore(ctx context.Context, cfg *configs.Config) []finding {
 // doctorPorts tries to bind every TCP and UDP address the configuration
 // listens on. An address in use is alarmrx's own when a running alarmrx
 // holds the data dir; otherwise another program has it.
-func doctorPorts(cfg *configs.Config) []finding {
+func doctorPorts(cfg *configs.Config, running bool) []finding {
 	type port struct{ network, addr, who string }
 	var ports []port
 	if cfg.HTTP.Listen != "" {
@@ -160,7 +168,6 @@ func doctorPorts(cfg *configs.Config) []finding {
 			}
 		}
 	}
-	_, running, _ := store.DataDirHolder(cfg.DataDir)
 	var out []finding
 	for _, p := range ports {
 		what := fmt.Sprintf("port %s/%s (%s)", p.addr, p.network, p.who)

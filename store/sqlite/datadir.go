@@ -156,14 +156,9 @@ func lockDataDir(dir string) (*dirLock, error) {
 		return nil, dirErrorf(ErrDataDir, "data dir %s: lock file: %v", dir, errReason(err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(path)
 		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			pid := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), "pid"))
-			if _, perr := strconv.Atoi(pid); perr != nil {
-				pid = "unknown"
-			}
-			return nil, dirErrorf(ErrDataDirInUse, "data dir %s is in use by pid %s", dir, pid)
+			return nil, dirErrorf(ErrDataDirInUse, "data dir %s is in use by pid %s", dir, lockHolder(path))
 		}
 		return nil, dirErrorf(ErrDataDir, "data dir %s: lock %s: %v", dir, path, err)
 	}
@@ -250,11 +245,21 @@ func DataDirHolder(dir string) (pid string, held bool, err error) {
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			b, _ := os.ReadFile(path)
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), "pid")), true, nil
+			return lockHolder(path), true, nil
 		}
 		return "", false, err
 	}
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return "", false, nil
+}
+
+// lockHolder is the pid the lock file at path names ("pid N", written by
+// its holder), or "unknown".
+func lockHolder(path string) string {
+	b, _ := os.ReadFile(path)
+	pid := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(b)), "pid"))
+	if _, err := strconv.Atoi(pid); err != nil {
+		return "unknown"
+	}
+	return pid
 }
