@@ -20,7 +20,6 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/cluster"
 	"github.com/alarmrx/alarmrx/daemon/httpapi"
-	"github.com/alarmrx/alarmrx/daemon/output"
 	"github.com/alarmrx/alarmrx/daemon/report"
 	"github.com/alarmrx/alarmrx/daemon/schedules"
 	"github.com/alarmrx/alarmrx/daemon/supervision"
@@ -47,6 +46,11 @@ type Options struct {
 	// NoUpgradeBackup skips the copy of the SQLite store taken before a
 	// schema upgrade (serve --no-backup).
 	NoUpgradeBackup bool
+	// Load reads the configuration again for a reload (SIGHUP, POST
+	// /-/reload); nil: the daemon cannot reload.
+	Load func() (*configs.Config, error)
+	// LogLevel, when set, is the logger's level, which a reload sets.
+	LogLevel *zap.AtomicLevel
 	// TrendInterval is how often the dashboard's graphs sample the
 	// daemon's metrics (0 → 10 s).
 	TrendInterval time.Duration
@@ -54,7 +58,9 @@ type Options struct {
 
 // Daemon is a configured, bound, not yet running alarmrx.
 type Daemon struct {
-	cfg      *configs.Config
+	// cfg is the configuration in force: the one the daemon started with,
+	// with the changes each reload applied live (reload.go).
+	cfg      atomic.Pointer[configs.Config]
 	log      *zap.Logger
 	reg      *prometheus.Registry
 	store    *store.Store
@@ -67,9 +73,8 @@ type Daemon struct {
 	httpSrv     *http.Server
 	httpDone    chan struct{}   // closed at shutdown: ends event streams
 	trends      *httpapi.Trends // the dashboard's graphs; nil without HTTP
-	outputs     []*output.Surgard
-	webhooks    []*output.Webhook
-	peers       []*output.Peer
+	// running are the outputs and the report mailer (outputs.go).
+	running jobSet
 	// wakers wake each output by name when the store gave it outbox rows.
 	wakers   atomic.Pointer[map[string]func()]
 	evidence *evidence.Quota
@@ -80,6 +85,18 @@ type Daemon struct {
 	keeper  *cluster.Keeper
 	version string
 	now     func() time.Time
+
+	// What a configuration reload needs (reload.go): where the file comes
+	// from, the log level, the HTTP server's options in force, the
+	// certificates' expiry gauge, and its own gauges. reloadMu runs one
+	// reload at a time.
+	load          func() (*configs.Config, error)
+	level         *zap.AtomicLevel
+	live          atomic.Pointer[httpapi.Live]
+	certExpiry    *prometheus.GaugeVec
+	httpTLS       *tls.Config
+	reloadMu      sync.Mutex
+	reloadMetrics reloadMetrics
 }
 
 // New opens the store, builds the codecs and binds every listener and the
@@ -95,7 +112,10 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Daemon{cfg: cfg, log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
+	d := &Daemon{log: opts.Logger, reg: opts.Registry, now: opts.Now, httpDone: make(chan struct{})}
+	d.cfg.Store(cfg)
+	d.load, d.level = opts.Load, opts.LogLevel
+	d.reloadMetrics = newReloadMetrics(opts.Registry, opts.Now())
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -132,10 +152,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if cfg.Store.Driver != store.DriverPostgres {
 		registerDataDirFree(d.reg, cfg.DataDir)
 	}
-	certExpiry := certExpiryGauge(d.reg)
-	for _, lo := range listeners {
-		setCertExpiry(certExpiry, lo.Name, lo.TLS)
-	}
+	d.certExpiry = certExpiryGauge(d.reg)
 	sup, err := d.supervisor(ctx, opts.Now())
 	if err != nil {
 		return nil, err
@@ -172,52 +189,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
-	for _, oc := range cfg.Outputs.Surgard {
-		var port *serialport.Config
-		if oc.Serial.Device != "" {
-			port = &serialport.Config{Device: oc.Serial.Device, Baud: oc.Serial.Baud, DataBits: oc.Serial.DataBits,
-				Parity: oc.Serial.Parity, StopBits: oc.Serial.StopBits}
-		}
-		o, err := output.NewSurgard(output.SurgardOptions{
-			Name: oc.Name, TCP: oc.TCP, Serial: port, Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry,
-			AckTimeout: oc.AckTimeout, Retries: oc.Retries, Heartbeat: oc.Heartbeat, LineDigits: oc.LineDigits, Now: opts.Now,
-			Receiver: heartbeatReceiver(cfg, oc), Line: oc.Line, Standby: d.store.Clustered(),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("daemon: output %q: %w", oc.Name, err)
-		}
-		d.outputs = append(d.outputs, o)
+	jobs, err := d.buildJobs(cfg)
+	if err != nil {
+		return nil, err
 	}
-	for _, hc := range cfg.Outputs.Webhooks {
-		d.webhooks = append(d.webhooks, output.NewWebhook(output.WebhookOptions{
-			Name: hc.Name, URL: hc.URL, Format: hc.Format, Token: hc.Token, Timeout: hc.Timeout,
-			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, Now: opts.Now,
-		}))
-	}
-	for _, pc := range cfg.Outputs.Peers {
-		dialect, err := PeerDialect(pc, opts.Now)
-		if err != nil {
-			return nil, fmt.Errorf("daemon: output %q: %w", pc.Name, err)
-		}
-		p, err := output.NewPeer(output.PeerOptions{Name: pc.Name, Dialect: dialect, Endpoints: pc.Endpoints,
-			Outbox: d.store, Logger: opts.Logger, Registerer: opts.Registry, AckTimeout: pc.AckTimeout,
-			Retries: pc.Retries, Heartbeat: pc.Heartbeat, Failback: pc.Failback, Now: opts.Now})
-		if err != nil {
-			return nil, fmt.Errorf("daemon: output %q: %w", pc.Name, err)
-		}
-		d.peers = append(d.peers, p)
-	}
-	wakers := make(map[string]func(), len(d.outputs)+len(d.webhooks)+len(d.peers))
-	for _, p := range d.peers {
-		wakers[p.Name()] = p.Wake
-	}
-	for _, o := range d.outputs {
-		wakers[o.Name()] = o.Wake
-	}
-	for _, w := range d.webhooks {
-		wakers[w.Name()] = w.Wake
-	}
-	d.wakers.Store(&wakers)
+	d.running.list = jobs
+	d.publishWakers(jobs)
 	warnOpenListeners(cfg, opts.Logger)
 	if cfg.HTTP.Listen != "" && cfg.HTTP.AdminToken == "" {
 		opts.Logger.Warn("no http.admin_token is set: the management API refuses bearer requests (403), so accounts, " +
@@ -231,6 +208,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		}
 		d.trends = httpapi.NewTrends(httpapi.TrendsOptions{Gatherer: opts.Registry, Listeners: d.receiver.Addrs, Now: opts.Now,
 			Interval: opts.TrendInterval})
+		d.live.Store(d.httpLive(cfg))
 		h, err := httpapi.New(httpapi.Options{
 			Logger:      opts.Logger,
 			Gatherer:    opts.Registry,
@@ -248,7 +226,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 				CustomerContacts: d.store.CustomerContacts,
 			},
 			MaxTestDuration: cfg.OnTest.MaxDuration,
-			Queue:           store.QueueRules{ClaimTimeout: cfg.Queue.ClaimTimeout, ResolutionCodes: cfg.Queue.ResolutionCodes},
+			Queue:           queueRules(cfg),
 			Console: httpapi.ConsoleOptions{
 				SessionTTL: cfg.Console.SessionTTL, LoginAttempts: cfg.Console.LoginAttempts,
 				LoginAttemptsPerAddress: cfg.Console.LoginAttemptsPerAddress, LoginWindow: cfg.Console.LoginWindow,
@@ -259,8 +237,12 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Registerer:  opts.Registry,
 			RaiseDuress: d.raiseDuress,
 			Evidence:    d.evidence,
-			XML:         d.xmlOptions(),
-			Now:         opts.Now,
+			XML:         d.xmlOptions(cfg),
+			Live:        d.live.Load,
+			Reload: func(ctx context.Context) (any, error) {
+				return d.Reload(ctx)
+			},
+			Now: opts.Now,
 		})
 		if err != nil {
 			return nil, err
@@ -276,7 +258,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 		}
 		if tlsConfig != nil {
 			d.httpLn = tls.NewListener(d.httpLn, tlsConfig)
-			setCertExpiry(certExpiry, "http", tlsConfig)
+			d.httpTLS = tlsConfig
 		}
 		d.httpSrv = &http.Server{
 			Handler:           h,
@@ -288,26 +270,21 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			ErrorLog:          httpErrorLog(opts.Logger, opts.Registry),
 		}
 	}
+	d.setCertExpiry(listeners)
 	// Every job's lease series exist from the start, so a scrape before a
 	// job first ran sees it, not a series that appears later.
 	d.keeper.Declare(d.jobs()...)
 	return d, nil
 }
 
+// config is the configuration in force.
+func (d *Daemon) config() *configs.Config { return d.cfg.Load() }
+
 // jobs are the singleton jobs this daemon runs under leases (Run).
 func (d *Daemon) jobs() []string {
 	jobs := []string{jobSupervision, jobSchedules, jobOnTestExpiry, jobQueueSweep, jobEvidencePrune, jobRetention, jobUnprogrammed}
-	for _, o := range d.outputs {
-		jobs = append(jobs, jobOutputPrefix+o.Name())
-	}
-	for _, w := range d.webhooks {
-		jobs = append(jobs, jobOutputPrefix+w.Name())
-	}
-	for _, p := range d.peers {
-		jobs = append(jobs, jobOutputPrefix+p.Name())
-	}
-	if d.cfg.Report.Enabled {
-		jobs = append(jobs, jobReport)
+	for _, j := range d.running.list {
+		jobs = append(jobs, j.leaseName())
 	}
 	return jobs
 }
@@ -331,7 +308,7 @@ func scheduledReports(list []configs.ScheduledReport) []report.Scheduled {
 // reports over the store, in the console's clock.
 func (d *Daemon) renderReport(ctx context.Context, rq report.RenderRequest, format string, w io.Writer) (string, string, error) {
 	return httpapi.WriteReport(ctx, d.store, httpapi.ReportRequest{Kind: rq.Report, From: rq.From, To: rq.To, SiteID: rq.SiteID,
-		Zone: rq.Zone, Clock: d.cfg.Console.Clock, Made: d.now()}, format, w)
+		Zone: rq.Zone, Clock: d.config().Console.Clock, Made: d.now()}, format, w)
 }
 
 // supervisor loads the supervised accounts and their state, and follows
@@ -341,7 +318,7 @@ func (d *Daemon) supervisor(ctx context.Context, now time.Time) (*supervision.Su
 	if err != nil {
 		return nil, err
 	}
-	sup := supervision.NewSupervisor(d.cfg.Supervision.Grace, now)
+	sup := supervision.NewSupervisor(d.config().Supervision.Grace, now)
 	sup.Load(accounts, now)
 	d.store.WatchAccounts(func(old, a *store.Account) {
 		if a == nil {
@@ -428,6 +405,16 @@ func certExpiryGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
 
 // setCertExpiry sets the gauge for a listener's certificate, if it has
 // one.
+// setCertExpiry sets the expiry gauge of every listener's certificate, and
+// of the HTTP server's, forgetting those of listeners no longer there.
+func (d *Daemon) setCertExpiry(listeners []receiver.ListenerOptions) {
+	d.certExpiry.Reset()
+	for _, lo := range listeners {
+		setCertExpiry(d.certExpiry, lo.Name, lo.TLS)
+	}
+	setCertExpiry(d.certExpiry, "http", d.httpTLS)
+}
+
 func setCertExpiry(g *prometheus.GaugeVec, listener string, c *tls.Config) {
 	if c == nil || len(c.Certificates) == 0 || c.Certificates[0].Leaf == nil {
 		return
@@ -450,7 +437,10 @@ func StoreOptions(cfg *configs.Config, log *zap.Logger, reg prometheus.Registere
 	if err != nil {
 		return store.Options{}, err
 	}
+	rules := storeRules(cfg)
 	return store.Options{
+		Outbox: rules.Outbox, Runaway: rules.Runaway, ActionPlans: plans, FalseAlarms: rules.FalseAlarms, Disaster: rules.Disaster,
+
 		Logger:           log,
 		Registerer:       reg,
 		Driver:           cfg.Store.Driver,
@@ -462,22 +452,33 @@ func StoreOptions(cfg *configs.Config, log *zap.Logger, reg prometheus.Registere
 		BusyTimeout:      cfg.Store.BusyTimeout,
 		BatchMax:         cfg.Store.CommitBatchMax,
 		PendingMax:       cfg.Store.PendingMax,
-		Outbox:           outboxTargets(cfg),
 
 		ProjectDelay:         cfg.Store.ProjectDelay,
 		ProjectionBacklogMax: cfg.Store.ProjectionBacklogMax,
 		ProjectionLagMax:     cfg.Store.ProjectionLagMax,
-		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
-			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
-		ActionPlans: plans,
-		FalseAlarms: store.FalseAlarmRules{Codes: cfg.Queue.FalseAlarms(), Threshold: cfg.Queue.FalseAlarmThreshold},
-		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
-			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
 
 		IntegrityCheck: integrityCheck(cfg.Store.IntegrityCheck),
 		RebuildDetail:  registry.RebuildDetail,
 		SecretsKey:     secretsKey,
 	}, nil
+}
+
+// storeRules are the store's reloadable rules of cfg (store.Rules), but
+// for the action plans, which ActionPlans builds and checks.
+func storeRules(cfg *configs.Config) store.Rules {
+	return store.Rules{
+		Outbox: outboxTargets(cfg),
+		Runaway: store.RunawayRules{Max: cfg.Queue.Runaway.MaxSignals,
+			Window: cfg.Queue.Runaway.Window, Quiet: cfg.Queue.Runaway.Quiet},
+		FalseAlarms: store.FalseAlarmRules{Codes: cfg.Queue.FalseAlarms(), Threshold: cfg.Queue.FalseAlarmThreshold},
+		Disaster: store.DisasterRules{AutoIncidents: cfg.Queue.Disaster.AutoIncidentsPerMinute, Categories: cfg.Queue.Disaster.Categories,
+			UnknownAccounts: cfg.Queue.Disaster.UnknownAccounts, Quiet: cfg.Queue.Disaster.Quiet},
+	}
+}
+
+// queueRules are the rules the operators' steps obey.
+func queueRules(cfg *configs.Config) store.QueueRules {
+	return store.QueueRules{ClaimTimeout: cfg.Queue.ClaimTimeout, ResolutionCodes: cfg.Queue.ResolutionCodes}
 }
 
 // loadTLS reads a certificate and key pair; nil when none is configured.
@@ -525,8 +526,12 @@ func heartbeatReceiver(cfg *configs.Config, oc configs.SurgardOutput) int {
 // OutputAddrs returns the bound addresses of the Sur-Gard outputs by name.
 func (d *Daemon) OutputAddrs() map[string]string {
 	out := map[string]string{}
-	for i, o := range d.outputs {
-		out[d.cfg.Outputs.Surgard[i].Name] = o.Addr()
+	d.running.mu.Lock()
+	defer d.running.mu.Unlock()
+	for _, j := range d.running.list {
+		if j.addr != nil {
+			out[j.name] = j.addr()
+		}
 	}
 	return out
 }
@@ -662,15 +667,15 @@ func Listeners(cfg *configs.Config, accounts AccountKeys) ([]receiver.ListenerOp
 	return out, nil
 }
 
-func (d *Daemon) xmlOptions() httpapi.XMLOptions {
+func (d *Daemon) xmlOptions(cfg *configs.Config) httpapi.XMLOptions {
 	x := httpapi.XMLOptions{
-		MaxBodyBytes: d.cfg.XML.MaxBodyBytes,
+		MaxBodyBytes: cfg.XML.MaxBodyBytes,
 		Submit:       d.receiver.Submit,
 		Seen: func(r *http.Request, key string) (bool, error) {
 			return d.store.MessageSeen(r.Context(), key)
 		},
 	}
-	for _, sc := range d.cfg.XML.Senders {
+	for _, sc := range cfg.XML.Senders {
 		x.Senders = append(x.Senders, httpapi.XMLSender{ID: sc.ID, Passkey: sc.Passkey, Listener: XMLListener(sc.ID)})
 	}
 	return x
@@ -821,27 +826,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	sharingDone := make(chan struct{})
 	go func() { defer close(sharingDone); d.supervision.RunSharing(sctx) }() // every node's check-ins
-	var outputs sync.WaitGroup
-	for _, o := range d.outputs {
-		// A Sur-Gard output's port is open on the node that holds its
-		// lease only (Standby): the automation connects where the records
-		// come from, one sender at a time, in order.
-		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+o.Name(), o.Run) })
+	// The outputs and the report mailer; a reload may stop, restart and
+	// add them while the daemon runs (reloadJobs).
+	d.running.mu.Lock()
+	d.running.ctx = rctx
+	for _, j := range d.running.list {
+		d.start(&d.running, j)
 	}
-	for _, w := range d.webhooks {
-		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+w.Name(), w.Run) })
-	}
-	for _, p := range d.peers {
-		outputs.Go(func() { d.singleton(rctx, jobOutputPrefix+p.Name(), p.Run) })
-	}
-	if d.cfg.Report.Enabled {
-		rc := d.cfg.Report
-		rep := report.New(report.Options{Store: d.store, Customers: d.store.Customers, SendAt: rc.SendAt, WindowStart: rc.WindowStart, PortalURL: rc.PortalURL,
-			SMTP: report.SMTP{Host: rc.SMTP.Host, Port: rc.SMTP.Port, TLS: rc.SMTP.TLS, Username: rc.SMTP.Username,
-				Password: rc.SMTP.Password, From: rc.SMTP.From},
-			Logger: d.log, Now: d.now, Scheduled: scheduledReports(rc.Scheduled), Render: d.renderReport, ShareDays: rc.ShareDays})
-		outputs.Go(func() { d.singleton(rctx, jobReport, rep.Run) })
-	}
+	d.running.mu.Unlock()
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -873,7 +865,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-trendsDone
 	// The polls answered during the shutdown grace are written last.
 	d.flushPollsOnce(context.Background())
-	outputs.Wait()
+	d.running.mu.Lock()
+	d.running.ctx = nil // no reload starts a job any more
+	d.running.mu.Unlock()
+	d.running.wg.Wait()
 	if d.httpSrv != nil {
 		close(d.httpDone)
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -891,8 +886,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 // expireTests takes accounts off test when their time runs out and warns
 // shortly before, every on_test.check_every, until ctx ends.
 func (d *Daemon) expireTests(ctx context.Context) {
-	d.every(ctx, d.cfg.OnTest.CheckEvery, "on-test expiry", func() ([]zap.Field, error) {
-		warned, expired, err := d.store.ExpireTests(ctx, d.now(), d.cfg.OnTest.WarnBefore)
+	d.every(ctx, d.config().OnTest.CheckEvery, "on-test expiry", func() ([]zap.Field, error) {
+		warned, expired, err := d.store.ExpireTests(ctx, d.now(), d.config().OnTest.WarnBefore)
 		if warned+expired == 0 {
 			return nil, err
 		}
@@ -903,11 +898,11 @@ func (d *Daemon) expireTests(ctx context.Context) {
 // sweepQueue lapses idle claims and ends expired holds every
 // queue.check_every, until ctx ends.
 func (d *Daemon) sweepQueue(ctx context.Context) {
-	d.every(ctx, d.cfg.Queue.CheckEvery, "queue sweep", func() ([]zap.Field, error) {
-		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.cfg.Queue.ClaimTimeout)
+	d.every(ctx, d.config().Queue.CheckEvery, "queue sweep", func() ([]zap.Field, error) {
+		lapsed, unheld, err := d.store.SweepQueue(ctx, d.now(), d.config().Queue.ClaimTimeout)
 		ended, derr := d.store.EndQuietDisasters(ctx)
 		escalated, eerr := d.escalator.run(ctx)
-		permits, perr := d.store.WarnExpiringPermits(ctx, d.cfg.Queue.PermitWarnBefore)
+		permits, perr := d.store.WarnExpiringPermits(ctx, d.config().Queue.PermitWarnBefore)
 		err = errors.Join(err, derr, eerr, perr)
 		if lapsed+unheld+ended+escalated+permits == 0 {
 			return nil, err
@@ -926,7 +921,7 @@ const maxFailedLoginRows = 100_000
 // deleting the oldest first, every minute until ctx ends.
 func (d *Daemon) pruneEvidence(ctx context.Context) {
 	d.every(ctx, time.Minute, "evidence pruning", func() ([]zap.Field, error) {
-		frames, logins, err := d.store.PruneEvidence(ctx, d.cfg.Evidence.MaxBytes, maxFailedLoginRows)
+		frames, logins, err := d.store.PruneEvidence(ctx, d.config().Evidence.MaxBytes, maxFailedLoginRows)
 		if frames+logins == 0 {
 			return nil, err
 		}
@@ -954,7 +949,7 @@ func (d *Daemon) foldUnprogrammedZones(ctx context.Context) {
 // flush every store.poll_flush_interval, until ctx ends; what a failed
 // flush could not write is kept for the next one.
 func (d *Daemon) flushPolls(ctx context.Context) {
-	d.every(ctx, d.cfg.Store.PollFlushInterval, "poll evidence", func() ([]zap.Field, error) {
+	d.every(ctx, d.config().Store.PollFlushInterval, "poll evidence", func() ([]zap.Field, error) {
 		_, err := d.store.FlushPolls(ctx)
 		return nil, err
 	})
@@ -973,7 +968,7 @@ func (d *Daemon) flushPollsOnce(ctx context.Context) {
 // work is in pruner.round, which tests call with the clock where they
 // want it.
 func (d *Daemon) prune(ctx context.Context) {
-	d.every(ctx, d.cfg.Store.Retention.Interval, "retention round", func() ([]zap.Field, error) {
+	d.every(ctx, d.config().Store.Retention.Interval, "retention round", func() ([]zap.Field, error) {
 		_, err := d.pruner.round(ctx)
 		if ctx.Err() != nil {
 			err = nil // cut short by the shutdown
@@ -1011,8 +1006,10 @@ func (d *Daemon) closeAll() {
 	if d.receiver != nil {
 		d.receiver.Close()
 	}
-	for _, o := range d.outputs {
-		o.Close()
+	for _, j := range d.running.list {
+		if j.release != nil {
+			j.release()
+		}
 	}
 	if d.store != nil {
 		_ = d.store.Close()

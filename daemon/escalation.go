@@ -36,7 +36,7 @@ func newEscalator(d *Daemon) *escalator {
 		Name: "alarmrx_incidents_escalated_total",
 		Help: "Incidents left unclaimed past their priority's queue.escalate_after, escalated to the supervisors.",
 	})}
-	copy(e.after[:], d.cfg.Queue.EscalateAfter)
+	copy(e.after[:], d.config().Queue.EscalateAfter)
 	d.reg.MustRegister(e.escalated)
 	return e
 }
@@ -53,13 +53,13 @@ func (e *escalator) run(ctx context.Context) (int, error) {
 		e.d.log.Warn("incident unattended: escalated to the supervisors", zap.Int64("incident", in.ID), zap.Int("priority", in.Priority),
 			zap.String("account", in.Account), zap.Duration("unclaimed_for", e.d.now().Sub(in.OpenedAt).Round(time.Second)))
 	}
-	if to := e.d.cfg.Queue.EscalationEmail; len(to) > 0 {
+	if to := e.d.config().Queue.EscalationEmail; len(to) > 0 {
 		send := append(e.unmailed, list...)
 		if over := len(send) - maxUnmailed; over > 0 {
 			e.d.log.Warn("escalation mails not sent for long: the oldest are given up (the console shows them)", zap.Int("given_up", over))
 			send = send[over:]
 		}
-		rc := e.d.cfg.Report.SMTP
+		rc := e.d.config().Report.SMTP
 		srv := mail.Server{Host: rc.Host, Port: rc.Port, TLS: rc.TLS, Username: rc.Username, Password: rc.Password, From: rc.From,
 			Timeout: 15 * time.Second}
 		from := rc.From

@@ -85,7 +85,7 @@ func (q *QueueRules) classify(ev *protocols.Event, res store.Resolution) store.H
 // logOnly (a synthetic message the station logs) turns what would be
 // queued into a log entry; fire is never logged only.
 func (p *pipeline) classifyEvents(m *protocols.Message, rec *store.Receipt, logOnly bool) {
-	q := &p.r.opts.Queue
+	q := p.r.queue.Load()
 	rec.UnknownPriority = q.UnknownPriority
 	rec.Handling = make([]store.Handling, len(m.Events))
 	for i := range m.Events {

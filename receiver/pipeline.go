@@ -63,10 +63,17 @@ type pipeline struct {
 }
 
 func (r *Receiver) newPipeline(lo ListenerOptions, protocol string) *pipeline {
-	p := &pipeline{r: r, opts: lo, protocol: protocol,
+	return r.pipelineWith(lo, protocol, nil)
+}
+
+// pipelineWith builds a listener's pipeline around link, the supervised
+// link of the pipeline it replaces (a reload keeps its state); nil starts
+// a new one when the listener is supervised.
+func (r *Receiver) pipelineWith(lo ListenerOptions, protocol string, link *linkWatch) *pipeline {
+	p := &pipeline{r: r, opts: lo, protocol: protocol, link: link,
 		log: r.log.With(zap.String("listener", lo.Name), zap.String("protocol", protocol))}
 	r.m.initListener(lo.Name, protocol)
-	if lo.HeartbeatTimeout > 0 {
+	if lo.HeartbeatTimeout > 0 && link == nil {
 		// Start as up with the start time as the last record: the link
 		// gets one full timeout of grace after start-up.
 		p.link = &linkWatch{timeout: lo.HeartbeatTimeout, last: r.opts.Now(), up: true}
@@ -226,7 +233,7 @@ func (p *pipeline) observe(msg *protocols.Message, now time.Time) {
 	}
 	p.linkSeen(now)
 	if p.opts.LinkOf != nil {
-		if other := p.r.byName[p.opts.LinkOf(msg)]; other != nil && other != p {
+		if other := p.r.byName(p.opts.LinkOf(msg)); other != nil && other != p {
 			other.linkSeen(now)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,6 +78,10 @@ type ListenerOptions struct {
 	IdleTimeout    time.Duration // between frames
 	WriteTimeout   time.Duration // per reply
 	MaxFrameBytes  int           // bytes buffered while looking for one frame
+	// Source is what the options were built from (the listener's
+	// configuration); a reload reports a listener as updated when its
+	// Source changed. Compared with reflect.DeepEqual.
+	Source any
 }
 
 // Options configure a Receiver.
@@ -152,11 +157,18 @@ type Receiver struct {
 	// unencrypted remembers the accounts that raised their hourly
 	// "unencrypted" trouble.
 	unencrypted *unknownLimiter
-	listeners   []*listener
-	byName      map[string]*pipeline
-	// sources carry the events the station raises itself, one per
-	// receiver number.
-	sources map[int]*pipeline
+	// set is the listeners in force, replaced whole by a reload (mu
+	// serialises the writers); sources carry the events the station
+	// raises itself, one per receiver number.
+	set   atomic.Pointer[listenerSet]
+	mu    sync.Mutex
+	queue atomic.Pointer[QueueRules]
+	// runCtx is Run's context, which a listener added by a reload runs
+	// under; nil before Run.
+	runCtx context.Context
+	// draining are the listeners a reload removed whose sessions are
+	// still finishing; under mu.
+	draining map[*listener]struct{}
 
 	// routines runs the accept loops, sessions, datagrams, serial lines
 	// and link supervision; after runs what outlives the sessions at
@@ -212,24 +224,65 @@ func New(opts Options) (*Receiver, error) {
 	for _, e := range opts.DedupeSeed {
 		r.dd.seed(e.Key, e.ReceivedAt)
 	}
-	r.byName = make(map[string]*pipeline, len(opts.Listeners))
-	r.sources = map[int]*pipeline{}
+	queue := opts.Queue
+	r.queue.Store(&queue)
+	set := &listenerSet{byName: map[string]*listener{}, sources: map[int]*pipeline{}}
+	r.set.Store(set)
 	for _, lo := range opts.Listeners {
+		if set.byName[lo.Name] != nil {
+			r.closeListeners()
+			return nil, fmt.Errorf("receiver: two listeners named %q", lo.Name)
+		}
 		l, err := r.bind(lo)
 		if err != nil {
 			r.closeListeners()
 			return nil, err
 		}
-		r.listeners = append(r.listeners, l)
-		r.byName[lo.Name] = l.p
-		if r.sources[lo.Receiver] == nil {
-			src := r.newPipeline(ListenerOptions{Name: sourceName(lo.Receiver), Receiver: lo.Receiver, Line: 0}, SyntheticProtocol)
-			src.synthetic = true
-			r.sources[lo.Receiver] = src
-		}
+		set.add(l)
+		r.addSource(set, lo.Receiver)
 	}
 	return r, nil
 }
+
+// listenerSet is the listeners in force, in configuration order, and the
+// receivers' sources. A reload builds a new set; readers load it whole.
+type listenerSet struct {
+	list    []*listener
+	byName  map[string]*listener
+	sources map[int]*pipeline
+}
+
+func (s *listenerSet) add(l *listener) {
+	s.list = append(s.list, l)
+	s.byName[l.opts.Name] = l
+}
+
+// addSource gives receiver number n its source, when it has none.
+func (r *Receiver) addSource(set *listenerSet, n int) {
+	if set.sources[n] != nil {
+		return
+	}
+	src := r.newPipeline(ListenerOptions{Name: sourceName(n), Receiver: n, Line: 0}, SyntheticProtocol)
+	src.synthetic = true
+	set.sources[n] = src
+}
+
+func (r *Receiver) listeners() []*listener { return r.set.Load().list }
+
+// byName returns the pipeline in force of the named listener, nil when
+// none has that name.
+func (r *Receiver) byName(name string) *pipeline {
+	if l := r.set.Load().byName[name]; l != nil {
+		return l.pipe()
+	}
+	return nil
+}
+
+// source returns the source of receiver number n, nil when none.
+func (r *Receiver) source(n int) *pipeline { return r.set.Load().sources[n] }
+
+// pipe returns the listener's pipeline in force.
+func (l *listener) pipe() *pipeline { return l.cur.Load() }
 
 func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.Codec == nil {
@@ -238,20 +291,15 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 	if lo.TCP == "" && lo.UDP == "" && lo.Serial == nil && !lo.Submitted {
 		return nil, fmt.Errorf("receiver: listener %q: no tcp, udp or serial endpoint", lo.Name)
 	}
-	defaultTo(&lo.MaxConns, 4096)
-	defaultTo(&lo.MaxConnsPerIP, max(1, lo.MaxConns/16))
-	defaultTo(&lo.ReadTimeout, 30*time.Second)
-	defaultTo(&lo.IdleTimeout, 3*time.Minute)
-	defaultTo(&lo.WriteTimeout, 5*time.Second)
-	defaultTo(&lo.MaxFrameBytes, 8192)
+	lo = withDefaults(lo)
 	l := &listener{
 		r:         r,
-		p:         r.newPipeline(lo, lo.Codec.Name()),
 		opts:      lo,
 		conns:     make(map[net.Conn]struct{}),
 		perSource: make(map[netip.Prefix]int),
 	}
-	l.log = l.p.log
+	l.cur.Store(r.newPipeline(lo, lo.Codec.Name()))
+	l.log = l.pipe().log
 	if lo.Serial != nil {
 		r.m.serialOpen.WithLabelValues(lo.Name)
 		r.m.serialOpenFailures.WithLabelValues(lo.Name)
@@ -262,7 +310,11 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 			return nil, fmt.Errorf("receiver: listener %q: %w", lo.Name, err)
 		}
 		if lo.TLS != nil {
-			ln = tls.NewListener(ln, lo.TLS)
+			// Each handshake takes the certificate in force: a reload
+			// that renewed it applies to the next connection.
+			ln = tls.NewListener(ln, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				return l.pipe().opts.TLS, nil
+			}})
 		}
 		l.tcp = ln
 	}
@@ -277,6 +329,17 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		l.udp = pc
 	}
 	return l, nil
+}
+
+// withDefaults fills the listener options left at zero.
+func withDefaults(lo ListenerOptions) ListenerOptions {
+	defaultTo(&lo.MaxConns, 4096)
+	defaultTo(&lo.MaxConnsPerIP, max(1, lo.MaxConns/16))
+	defaultTo(&lo.ReadTimeout, 30*time.Second)
+	defaultTo(&lo.IdleTimeout, 3*time.Minute)
+	defaultTo(&lo.WriteTimeout, 5*time.Second)
+	defaultTo(&lo.MaxFrameBytes, 8192)
+	return lo
 }
 
 // defaultTo sets an option left at zero (or below) to its default.
@@ -302,7 +365,7 @@ var ErrNoListener = errors.New("receiver: no such listener")
 // classify, durable commit. It returns the codec's reply and the outcome:
 // nil only once the frame is stored.
 func (r *Receiver) Submit(listener string, raw []byte, meta SubmitMeta) ([]byte, error) {
-	p := r.byName[listener]
+	p := r.byName(listener)
 	if p == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNoListener, listener)
 	}
@@ -349,7 +412,7 @@ func (r *Receiver) commitCtx() context.Context {
 func (r *Receiver) Close() { r.closeListeners() }
 
 func (r *Receiver) closeListeners() {
-	for _, l := range r.listeners {
+	for _, l := range r.listeners() {
 		if l.tcp != nil {
 			_ = l.tcp.Close()
 		}
@@ -368,8 +431,9 @@ type Addr struct {
 
 // Addrs returns the actual bound addresses (useful with port 0).
 func (r *Receiver) Addrs() []Addr {
-	out := make([]Addr, 0, len(r.listeners))
-	for _, l := range r.listeners {
+	list := r.listeners()
+	out := make([]Addr, 0, len(list))
+	for _, l := range list {
 		a := Addr{Listener: l.opts.Name}
 		if l.tcp != nil {
 			a.TCP = l.tcp.Addr().String()
@@ -391,7 +455,7 @@ type ConnInfo struct {
 // Connections lists the open TCP connections.
 func (r *Receiver) Connections() []ConnInfo {
 	var out []ConnInfo
-	for _, l := range r.listeners {
+	for _, l := range r.listeners() {
 		l.mu.Lock()
 		for c := range l.conns {
 			out = append(out, ConnInfo{Listener: l.opts.Name, RemoteAddr: c.RemoteAddr().String()})
@@ -415,30 +479,15 @@ func (r *Receiver) Run(ctx context.Context) error {
 	// Effects are bounded each by CommitTimeout and all by the second
 	// grace; a first grace that ran out must not cancel them.
 	r.after.Go("effects", func() { r.effects.run(context.WithoutCancel(commitCtx), effectsDone) })
-	for _, l := range r.listeners {
-		if l.tcp != nil {
-			r.routines.Go("tcp accept", func() { l.acceptLoop(ctx) })
-		}
-		if l.udp != nil {
-			r.routines.Go("udp read", func() { l.udpLoop(ctx) })
-		}
-		if l.opts.Serial != nil {
-			r.routines.Go("serial line", func() { l.serialLoop(ctx) })
-		}
-		if l.p.link != nil {
-			r.routines.Go("link supervision", func() { l.p.superviseLink(ctx) })
-		}
-		if l.opts.Submitted {
-			r.log.Info("accepting messages over HTTP", zap.String("listener", l.opts.Name), zap.String("protocol", l.p.protocol),
-				zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
-			continue
-		}
-		r.log.Info("listening", zap.String("listener", l.opts.Name), zap.String("protocol", l.p.protocol),
-			zap.String("tcp", addrString(l.tcp)), zap.String("udp", packetAddrString(l.udp)),
-			zap.String("serial", serialString(l.opts.Serial)), zap.Int("receiver", l.opts.Receiver), zap.Int("line", l.opts.Line))
+	r.mu.Lock()
+	r.runCtx = ctx
+	for _, l := range r.listeners() {
+		r.start(ctx, l)
 	}
-	sources := make([]string, 0, len(r.sources))
-	for _, src := range r.sources {
+	r.mu.Unlock()
+	set := r.set.Load()
+	sources := make([]string, 0, len(set.sources))
+	for _, src := range set.sources {
 		sources = append(sources, src.opts.Name)
 	}
 	slices.Sort(sources)
@@ -450,7 +499,10 @@ func (r *Receiver) Run(ctx context.Context) error {
 	// 1. Stop accepting and wake idle readers; sessions finish the frame
 	//    they hold and exit.
 	r.running.Store(false)
-	for _, l := range r.listeners {
+	r.mu.Lock() // a reload under way has finished; none starts after this
+	r.runCtx = nil
+	r.mu.Unlock()
+	for _, l := range r.listeners() {
 		l.stop()
 	}
 	r.routines.Close()
@@ -461,12 +513,12 @@ func (r *Receiver) Run(ctx context.Context) error {
 		r.log.Warn("shutdown grace exceeded: closing remaining connections")
 		errs = append(errs, ErrGraceExceeded)
 		cancelCommits()
-		for _, l := range r.listeners {
+		for _, l := range r.allListeners() {
 			l.closeAll()
 		}
 		_ = r.routines.Wait(context.Background()) // cut connections return at once
 	}
-	for _, l := range r.listeners {
+	for _, l := range r.listeners() {
 		if l.udp != nil {
 			_ = l.udp.Close() // the sessions that wrote on it are done
 		}

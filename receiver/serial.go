@@ -39,7 +39,7 @@ func (l *listener) serialLoop(ctx context.Context) {
 		return worked
 	}, func(err error, backoff time.Duration) {
 		l.r.m.serialOpenFailures.WithLabelValues(l.opts.Name).Inc()
-		l.p.logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
+		l.pipe().logLimited(protocols.ReasonUnknown, "serial port cannot be opened; retrying",
 			zap.String("device", device), zap.Error(err), zap.Duration("backoff", backoff))
 	})
 }
@@ -48,7 +48,8 @@ func (l *listener) serialLoop(ctx context.Context) {
 // whether any record was served.
 func (l *listener) serveSerial(c *serialConn) bool {
 	device := l.opts.Serial.Device
-	s := &session{p: l.p, c: c, transport: "serial", remote: device, maxFrame: l.opts.MaxFrameBytes,
+	p := l.pipe()
+	s := &session{p: p, current: l.pipe, c: c, transport: "serial", remote: device, maxFrame: p.opts.MaxFrameBytes,
 		overlong: overlongResync, readSize: 1024, stopping: l.stopping.Load}
 	end := s.serve()
 	switch {

@@ -60,6 +60,17 @@ type session struct {
 	// stopping reports that shutdown began: the session finishes the frame
 	// it holds (commit and reply) and ends.
 	stopping func() bool
+	// current, when set, returns the listener's pipeline in force, which
+	// a reload may have replaced since the session began (p).
+	current func() *pipeline
+}
+
+// pipeline is the pipeline the session's next frame goes through.
+func (s *session) pipeline() *pipeline {
+	if s.current != nil {
+		return s.current()
+	}
+	return s.p
 }
 
 // sessionEnd says why a session ended, the closed "cause" label set of
@@ -118,11 +129,15 @@ func (s *session) serve() sessionEnd {
 				if s.idle > 0 {
 					deadline = time.Now().Add(s.idle)
 				}
-				reply := p.serveFrame(frame, frameMeta{transport: s.transport, remoteAddr: s.remote, receivedAt: received})
+				// Each frame goes through the listener's pipeline in force:
+				// a reload's new keys apply to the next frame of a
+				// connection opened before it.
+				fp := s.pipeline()
+				reply := fp.serveFrame(frame, frameMeta{transport: s.transport, remoteAddr: s.remote, receivedAt: received})
 				if len(reply) == 0 {
 					return nil
 				}
-				if err := s.c.SetWriteDeadline(time.Now().Add(p.opts.WriteTimeout)); err != nil {
+				if err := s.c.SetWriteDeadline(time.Now().Add(fp.opts.WriteTimeout)); err != nil {
 					return err
 				}
 				_, err := s.c.Write(reply)

@@ -18,7 +18,7 @@ func newTestPipeline(t *testing.T, sink Sink) (*harness, *pipeline) {
 	t.Helper()
 	h := start(t, sink, nil)
 	waitFor(t, func() bool { return h.r.running.Load() })
-	return h, h.r.byName["test"]
+	return h, h.r.byName("test")
 }
 
 // TestSessionEnds: why a session ends, over a loopback TCP connection: the sender

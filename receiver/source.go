@@ -41,7 +41,7 @@ func sourceName(receiver int) string { return fmt.Sprintf("internal-r%d", receiv
 // reports whether it was stored. Its accounts are stored numbers: no
 // prefix rule applies to them.
 func (r *Receiver) Raise(s Synthetic) error {
-	p := r.sources[s.Receiver]
+	p := r.source(s.Receiver)
 	if p == nil {
 		return fmt.Errorf("%w: receiver %d", ErrNoListener, s.Receiver)
 	}

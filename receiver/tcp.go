@@ -17,12 +17,21 @@ import (
 // listener owns one configured listener's sockets (TCP and/or UDP, or a
 // serial port) and their sessions; every frame goes through its pipeline.
 type listener struct {
-	r    *Receiver
-	p    *pipeline
+	r *Receiver
+	// cur is the pipeline in force: a reload that keeps the listener's
+	// socket swaps it (new keys, limits, timeouts), and each frame and
+	// connection reads it anew. opts are the options it was bound with;
+	// only its fixed ones are read from them (name, endpoints).
+	cur  atomic.Pointer[pipeline]
 	opts ListenerOptions
 	log  *zap.Logger
 	tcp  net.Listener
 	udp  net.PacketConn
+	// cancel ends the listener's loops (its serial line's reopening); a
+	// listener removed by a reload is cancelled alone. active counts its
+	// loops and sessions, which a removal waits for.
+	cancel context.CancelFunc
+	active sync.WaitGroup
 
 	stopping  atomic.Bool
 	mu        sync.Mutex
@@ -41,7 +50,7 @@ func (l *listener) acceptLoop(ctx context.Context) {
 		if !l.track(c) {
 			return
 		}
-		if !l.r.routines.Go("tcp session "+c.RemoteAddr().String(), func() { l.serveConn(c) }) {
+		if !l.run("tcp session "+c.RemoteAddr().String(), func() { l.serveConn(c) }) {
 			l.untrack(c, "shutdown")
 		}
 	}, func(err error, backoff time.Duration) {
@@ -61,7 +70,8 @@ const (
 // allowed reports whether addr is a source the listener takes: any, when
 // allowed_sources is empty.
 func (l *listener) allowed(addr net.Addr) bool {
-	if len(l.opts.AllowedSources) == 0 {
+	sources := l.pipe().opts.AllowedSources
+	if len(sources) == 0 {
 		return true
 	}
 	var ap netip.AddrPort
@@ -74,7 +84,7 @@ func (l *listener) allowed(addr net.Addr) bool {
 		return false
 	}
 	ip := ap.Addr().Unmap().WithZone("")
-	for _, p := range l.opts.AllowedSources {
+	for _, p := range sources {
 		if p.Contains(ip) {
 			return true
 		}
@@ -93,21 +103,22 @@ func (l *listener) track(c net.Conn) bool {
 		return false
 	}
 	src := evidence.SourceOf(c.RemoteAddr().String())
+	p := l.pipe()
 	limit := ""
 	switch {
 	case !l.allowed(c.RemoteAddr()):
 		limit = limitSource
-	case len(l.conns) >= l.opts.MaxConns:
+	case len(l.conns) >= p.opts.MaxConns:
 		limit = limitMaxConns
-	case l.perSource[src] >= l.opts.MaxConnsPerIP:
+	case l.perSource[src] >= p.opts.MaxConnsPerIP:
 		limit = limitPerIP
 	}
 	if limit != "" {
 		_ = c.Close()
 		l.r.m.connsRefused.WithLabelValues(l.opts.Name, limit).Inc()
-		l.p.logLimited(protocols.ReasonUnknown, "connection refused: "+refusal(limit),
-			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", l.opts.MaxConns),
-			zap.Int("max_conns_per_ip", l.opts.MaxConnsPerIP))
+		p.logLimited(protocols.ReasonUnknown, "connection refused: "+refusal(limit),
+			zap.String("remote_addr", c.RemoteAddr().String()), zap.Int("max_conns", p.opts.MaxConns),
+			zap.Int("max_conns_per_ip", p.opts.MaxConnsPerIP))
 		return false
 	}
 	l.conns[c] = struct{}{}
@@ -175,8 +186,9 @@ func (l *listener) closeAll() {
 func (l *listener) serveConn(c net.Conn) {
 	cause := "error"
 	defer func() { l.untrack(c, cause) }()
-	s := &session{p: l.p, c: c, transport: "tcp", remote: c.RemoteAddr().String(),
-		firstRead: l.opts.ReadTimeout, idle: l.opts.IdleTimeout, maxFrame: l.opts.MaxFrameBytes,
+	p := l.pipe()
+	s := &session{p: p, current: l.pipe, c: c, transport: "tcp", remote: c.RemoteAddr().String(),
+		firstRead: p.opts.ReadTimeout, idle: p.opts.IdleTimeout, maxFrame: p.opts.MaxFrameBytes,
 		overlong: overlongClose, readSize: tcpReadSize, stopping: l.stopping.Load}
 	end := s.serve()
 	cause = end.cause

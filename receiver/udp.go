@@ -18,7 +18,7 @@ import (
 // others; when all slots are busy the loop stops reading (backpressure) and
 // the kernel buffer absorbs or drops, which the panel's retry covers.
 func (l *listener) udpLoop(ctx context.Context) {
-	sem := make(chan struct{}, l.opts.MaxConns)
+	sem := make(chan struct{}, l.pipe().opts.MaxConns)
 	buf := make([]byte, 64*1024)
 	backoff := time.NewTimer(0)
 	defer backoff.Stop()
@@ -46,13 +46,13 @@ func (l *listener) udpLoop(ctx context.Context) {
 			// Not answered: a reply would make the listener a reflector
 			// for whoever forges the source.
 			l.r.m.connsRefused.WithLabelValues(l.opts.Name, limitSource).Inc()
-			l.p.logLimited(protocols.ReasonUnknown, "datagram dropped: source address not in allowed_sources",
+			l.pipe().logLimited(protocols.ReasonUnknown, "datagram dropped: source address not in allowed_sources",
 				zap.String("remote_addr", addr.String()))
 			continue
 		}
 		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr, received: l.r.opts.Now()}
 		sem <- struct{}{}
-		if !l.r.routines.Go("udp datagram", func() {
+		if !l.run("udp datagram", func() {
 			defer func() { <-sem }()
 			l.serveDatagram(d)
 		}) {
@@ -68,8 +68,9 @@ func (l *listener) udpLoop(ctx context.Context) {
 // serveDatagram runs one datagram as a session of its own: its frame is
 // answered to the datagram's source address [DC-09 §3.2].
 func (l *listener) serveDatagram(d *datagram) {
-	s := &session{p: l.p, c: d, transport: "udp", remote: d.to.String(), receivedAt: d.received,
-		maxFrame: max(l.opts.MaxFrameBytes, len(d.data)), whole: d.data,
+	p := l.pipe()
+	s := &session{p: p, c: d, transport: "udp", remote: d.to.String(), receivedAt: d.received,
+		maxFrame: max(p.opts.MaxFrameBytes, len(d.data)), whole: d.data,
 		stopping: func() bool { return false }} // a datagram in hand is always finished
 	if end := s.serve(); end.err != nil {
 		l.log.Debug("udp datagram", zap.String("remote_addr", s.remote), zap.Error(end.err))

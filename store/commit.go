@@ -153,8 +153,10 @@ const runawayMemoryMax = 100000
 type frameBatcher struct {
 	s *Store
 	q queue.Tx // its Touched are the incidents the last projection changed, published once it committed
-	// queued marks, by index in Options.Outbox, the outputs the last
-	// projection gave outbox rows: they are woken once it committed.
+	// outbox are the targets of the last projection (the rules in force
+	// when it began), and queued marks, by index in them, the outputs it
+	// gave outbox rows: they are woken once it committed.
+	outbox []OutboxTarget
 	queued []bool
 	chunk  []journalRow
 	ids    []int64 // the entries the projection took (PostgreSQL: deleted in its transaction)
@@ -207,13 +209,17 @@ func (*frameBatcher) Released([]any) {}
 // marks and the statements bound to tx.
 func (b *frameBatcher) begin(ctx context.Context, tx *engine.Tx) (*txStmts, error) {
 	b.q.Reset(tx)
-	if len(b.queued) != len(b.s.opts.Outbox) {
-		b.queued = make([]bool, len(b.s.opts.Outbox))
+	// One batch projects under one set of rules: a reload takes effect
+	// at the next batch, and the outbox marks index this batch's targets.
+	rules := b.s.currentRules()
+	b.outbox = rules.Outbox
+	if len(b.queued) != len(b.outbox) {
+		b.queued = make([]bool, len(b.outbox))
 	}
 	clear(b.queued) // a projection that failed leaves nothing to wake
 	b.runaways = 0
-	st := &txStmts{prepared: tx, outbox: b.s.opts.Outbox, queued: b.queued, q: &b.q, out: &b.out,
-		arrays: core.BindsArrays(b.s.db.Dialect()), runaway: b.s.opts.Runaway, runaways: &b.runaways}
+	st := &txStmts{prepared: tx, outbox: b.outbox, queued: b.queued, q: &b.q, out: &b.out,
+		arrays: core.BindsArrays(b.s.db.Dialect()), runaway: rules.Runaway, runaways: &b.runaways}
 	b.out.Reset()
 	var err error
 	if !st.arrays {

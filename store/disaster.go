@@ -219,7 +219,7 @@ func queryDisasters(ctx context.Context, q core.Reader, where string, args ...an
 // EndQuietDisasters switches off the automatic modes that grouped nothing
 // for the quiet time; the queue's sweep calls it.
 func (s *Store) EndQuietDisasters(ctx context.Context) (int, error) {
-	quiet := s.opts.Disaster.Quiet
+	quiet := s.currentRules().Disaster.Quiet
 	if quiet <= 0 {
 		return 0, nil
 	}
@@ -366,7 +366,7 @@ func (r *incidentRate) reset() { *r = incidentRate{} }
 // unknown accounts made 3,000 incidents in 5.7 s]. The next group's
 // signals are grouped.
 func (b *frameBatcher) autoDisaster(ctx context.Context, st *txStmts, at time.Time) error {
-	rules := b.s.opts.Disaster
+	rules := b.s.currentRules().Disaster
 	n := st.q.Opened
 	st.q.Opened = 0
 	if rules.AutoIncidents <= 0 || n == 0 {

@@ -38,7 +38,7 @@ const (
 // site's count to the threshold raises the station event, once per
 // crossing.
 func (s *Store) resolved(ctx context.Context, tx *sql.Tx, in *Incident, code string, now time.Time) error {
-	r := s.opts.FalseAlarms
+	r := s.currentRules().FalseAlarms
 	if r.Threshold <= 0 || in.SiteID == nil || !slices.Contains(r.Codes, code) {
 		return nil
 	}
@@ -83,7 +83,8 @@ type FalseAlarmCount struct {
 // account, or a customer (its sites and those of the customers under it).
 func (s *Store) FalseAlarms(ctx context.Context, siteID, accountID, customerID int64) (*FalseAlarmCount, error) {
 	now := s.opts.Now().UTC()
-	out := &FalseAlarmCount{Since: now.Add(-FalseAlarmYear), Threshold: s.opts.FalseAlarms.Threshold, Codes: s.opts.FalseAlarms.Codes}
+	rules := s.currentRules().FalseAlarms
+	out := &FalseAlarmCount{Since: now.Add(-FalseAlarmYear), Threshold: rules.Threshold, Codes: rules.Codes}
 	var err error
 	switch {
 	case siteID != 0:
@@ -284,7 +285,7 @@ func (s *Store) FalseAlarmsReport(ctx context.Context, from, to time.Time) (*Fal
 	if !to.After(from) {
 		return nil, core.Invalid("to", "must be after from")
 	}
-	r := s.opts.FalseAlarms
+	r := s.currentRules().FalseAlarms
 	rep := &FalseAlarmReport{From: from, To: to, Codes: slices.Clone(r.Codes), Threshold: r.Threshold,
 		Sites: []SiteFalseAlarms{}, Customers: []CustomerFalseAlarms{}}
 	if len(r.Codes) == 0 {

@@ -131,8 +131,9 @@ func (g *gauges) refresh(ctx context.Context) {
 	sn := &gaugeSnap{gen: gen, next: make(chan struct{})}
 	sn.open, sn.err = g.countOpen(ctx)
 	if sn.err == nil {
-		sn.outbox = make(map[string]outboxLag, len(g.s.opts.Outbox))
-		for _, t := range g.s.opts.Outbox {
+		targets := g.s.currentRules().Outbox
+		sn.outbox = make(map[string]outboxLag, len(targets))
+		for _, t := range targets {
 			n, oldest, err := g.s.Outbox.QueryLag(ctx, t.Name)
 			if err != nil {
 				sn.err = err

@@ -56,7 +56,7 @@ func (s *Store) newBoard() *queue.Board {
 	return queue.New(s.db, queue.Options{
 		Now: s.opts.Now,
 		StepTaken: func(ctx context.Context, tx *sql.Tx, incident int64, action string, at time.Time) error {
-			return outbox.QueueIncidentUpdate(ctx, tx, s.opts.Outbox, incident, action, at)
+			return outbox.QueueIncidentUpdate(ctx, tx, s.currentRules().Outbox, incident, action, at)
 		},
 		Publish:       func(e QueueEvent) { s.queue.publish(e) },
 		Stepped:       func(o *StepOutcome) { s.m.observeStep(o) },

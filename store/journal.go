@@ -692,7 +692,7 @@ func (b *frameBatcher) Projected(n int, err error) {
 	if wake := b.s.opts.OutboxQueued; wake != nil {
 		for i, q := range b.queued {
 			if q {
-				wake(b.s.opts.Outbox[i].Name)
+				wake(b.outbox[i].Name)
 				b.queued[i] = false
 			}
 		}

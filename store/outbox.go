@@ -26,7 +26,7 @@ type (
 func (s *Store) newOutbox() *outbox.Outbox {
 	return outbox.New(s.db, outbox.Options{
 		Now:     s.opts.Now,
-		Targets: s.opts.Outbox,
+		Targets: func() []outbox.Target { return s.currentRules().Outbox },
 		// A closure: the queue is built after the outbox.
 		Incident: func(ctx context.Context, id int64) (*Incident, error) { return s.Incident(ctx, id) },
 		Counted: func(ctx context.Context, target string) (int, time.Time, error) {

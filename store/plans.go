@@ -37,7 +37,7 @@ func (s *Store) ActionPlans(ctx context.Context) ([]ActionPlan, error) {
 
 func (s *Store) actionPlans(ctx context.Context, q core.Reader) ([]ActionPlan, error) {
 	out := plan.Defaults()
-	out = append(out, s.opts.ActionPlans...)
+	out = append(out, s.currentRules().ActionPlans...)
 	stored, err := queryPlans(ctx, q, `WHERE 1 = 1`)
 	if err != nil {
 		return nil, err

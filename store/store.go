@@ -289,6 +289,9 @@ type Store struct {
 	// retention can then shrink it (retention.go, vacuum.go).
 	incrementalVacuum bool
 
+	// rules are the options a reload replaces (live.go).
+	rules atomic.Pointer[Rules]
+
 	watchMu sync.Mutex
 	// disasterVersion grows with every disaster mode this node switches,
 	// so that the projection reads the modes again at once.
@@ -340,6 +343,7 @@ func Open(ctx context.Context, path string, opts Options) (_ *Store, err error) 
 		closing: make(chan struct{}),
 		started: time.Now(),
 	}
+	s.rules.Store(rulesOf(opts))
 	if err := s.openSecrets(ctx); err != nil {
 		return nil, err
 	}

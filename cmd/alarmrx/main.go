@@ -255,22 +255,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer, signals <-chan 
 	if source == "" {
 		source = "embedded example"
 	}
-	logger, _, err := daemon.NewLogger(cfg.Log.Level, cfg.Log.Format)
+	logger, level, err := daemon.NewLogger(cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
 	done := make(chan struct{})
 	defer close(done)
-	go survive(signals, done, logger)
+	// A SIGHUP before the daemon runs is logged; one after reloads.
+	reload := make(chan struct{}, 1)
+	go survive(signals, done, reload, logger)
 	logger.Info("starting alarmrx", zap.String("version", buildVersion()), zap.String("config", source),
 		zap.String("data_dir", cfg.DataDir))
+	// A reload reads the same file again (the embedded example when none
+	// was named), with the same environment overrides.
+	load := func() (*configs.Config, error) { return configs.Load(*path) }
 	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: buildVersion(), Revision: buildRevision(),
-		NoUpgradeBackup: *noBackup})
+		NoUpgradeBackup: *noBackup, Load: load, LogLevel: &level})
 	if err != nil {
 		logger.Error("start-up failed", zap.Error(err))
 		return loggedError{err}
 	}
+	go reloadOnSignal(ctx, d, reload, logger)
 	// Under systemd (Type=notify): ready once the listeners are bound and
 	// the store is open, which New did; stopping when shutdown begins.
 	notify(logger, sdnotify.Ready)
@@ -299,10 +305,10 @@ func notify(log *zap.Logger, state string) {
 	}
 }
 
-// survive logs the signals that must not end the receiver until done.
-// Reloading the configuration is not supported: a changed file takes
-// effect at the next start.
-func survive(signals <-chan os.Signal, done <-chan struct{}, log *zap.Logger) {
+// survive logs the signals that must not end the receiver until done,
+// and passes each SIGHUP on to reload (a reload already asked for takes
+// in the ones that come meanwhile).
+func survive(signals <-chan os.Signal, done <-chan struct{}, reload chan<- struct{}, log *zap.Logger) {
 	for {
 		select {
 		case <-done:
@@ -310,11 +316,32 @@ func survive(signals <-chan os.Signal, done <-chan struct{}, log *zap.Logger) {
 		case s := <-signals:
 			switch s {
 			case syscall.SIGHUP:
-				log.Warn("SIGHUP received: configuration reload is not supported; restart alarmrx to apply a changed configuration; still running")
+				log.Info("SIGHUP received: reloading the configuration")
+				select {
+				case reload <- struct{}{}:
+				default:
+				}
 			default:
 				log.Warn("signal received and ignored; still running", zap.String("signal", s.String()))
 			}
 		}
+	}
+}
+
+// reloadOnSignal reloads the daemon's configuration at each SIGHUP until
+// ctx ends; Reload logs what it did, or why it did not. Under systemd the
+// service manager hears of the reload (Type=notify: RELOADING=1, then
+// READY=1).
+func reloadOnSignal(ctx context.Context, d *daemon.Daemon, reload <-chan struct{}, log *zap.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload:
+		}
+		notify(log, sdnotify.Reloading())
+		_, _ = d.Reload(ctx)
+		notify(log, sdnotify.Ready)
 	}
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/alarmrx/alarmrx/internal/panel"
+	"github.com/alarmrx/alarmrx/protocols/dc09"
 )
 
 // The alarmrx binary, built once for the tests that run it as a process.
@@ -274,19 +280,23 @@ func TestCheckConfigReportsDataDir(t *testing.T) {
 	}
 }
 
-// TestHangupAndPipeDoNotKill sends SIGHUP (an SRE's reload) and SIGPIPE to
-// `alarmrx serve`: it must say that reload is not supported, keep serving,
-// and still shut down cleanly on SIGTERM afterwards.
-func TestHangupAndPipeDoNotKill(t *testing.T) {
+// TestHangupReloadsAndPipeDoesNotKill sends SIGHUP (an SRE's reload) and
+// SIGPIPE to `alarmrx serve`. A SIGHUP reads the file again: a listener
+// added to it starts listening while the first one's panel stays
+// connected and ACKed, and an invalid file is refused with the reason,
+// the daemon running on with alarmrx_config_last_reload_successful 0.
+// SIGPIPE is logged and ignored; SIGTERM still shuts down cleanly.
+func TestHangupReloadsAndPipeDoesNotKill(t *testing.T) {
 	dir := t.TempDir()
 	cfg := serveConfig{dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), dcPort: freePort(t)}
-	cmd := exec.Command(binary(t), "serve", "--config", cfg.write(t, dir))
+	path := cfg.write(t, dir)
+	cmd := exec.Command(binary(t), "serve", "--config", path)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	must(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	ready := fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort)
-	waitReadyURL(t, ready, 20*time.Second)
+	base := fmt.Sprintf("http://127.0.0.1:%d", cfg.httpPort)
+	waitReadyURL(t, base+"/-/ready", 20*time.Second)
 	// One at a time: the kernel merges a signal sent while the same one is
 	// still pending.
 	logged := func(text string, n int) {
@@ -295,15 +305,55 @@ func TestHangupAndPipeDoNotKill(t *testing.T) {
 			t.Fatalf("%q not logged %d times:\n%s", text, n, out.String())
 		}
 	}
+	pnl, err := panel.Dial(context.Background(), panel.Options{Network: "tcp", Addr: fmt.Sprintf("127.0.0.1:%d", cfg.dcPort),
+		Timeout: 5 * time.Second})
+	must(t, err)
+	t.Cleanup(func() { _ = pnl.Close() })
+	send := func(p *panel.Panel, seq string) {
+		t.Helper()
+		f := &dc09.Frame{Token: "SIA-DCS", Sequence: seq, Line: "0", Account: "1234", Data: []byte("#1234|NBA" + seq[2:]),
+			Timestamp: time.Now().UTC().Truncate(time.Second), HasTimestamp: true}
+		rep, err := p.Send(context.Background(), f)
+		if err != nil || rep.Token != "ACK" {
+			t.Fatalf("frame %s: %v %+v", seq, err, rep)
+		}
+	}
+	send(pnl, "0001")
+
+	// The file gains a second listener.
+	second := freePort(t)
+	data, err := os.ReadFile(path)
+	must(t, err)
+	grown := string(data) + fmt.Sprintf("      - {name: dc09-second, protocol: dc09, line: 2, tcp: \"127.0.0.1:%d\"}\n", second)
+	must(t, os.WriteFile(path, []byte(grown), 0o644))
 	must(t, cmd.Process.Signal(syscall.SIGHUP))
-	logged("configuration reload is not supported", 1)
+	logged("configuration reloaded", 1)
+	if !strings.Contains(out.String(), `"listeners_added": ["dc09-second"]`) {
+		t.Fatalf("the reload does not name the added listener:\n%s", out.String())
+	}
+	other, err := panel.Dial(context.Background(), panel.Options{Network: "tcp", Addr: fmt.Sprintf("127.0.0.1:%d", second),
+		Timeout: 5 * time.Second})
+	must(t, err)
+	defer other.Close()
+	send(other, "0002")
+	send(pnl, "0003") // the first listener's connection was kept
+
 	must(t, cmd.Process.Signal(syscall.SIGPIPE))
 	logged("signal received and ignored", 1)
+
+	// An invalid file changes nothing.
+	must(t, os.WriteFile(path, []byte(strings.Replace(grown, "line: 2", "line: 5000", 1)), 0o644))
 	must(t, cmd.Process.Signal(syscall.SIGHUP))
-	logged("configuration reload is not supported", 2)
-	waitReadyURL(t, ready, 2*time.Second)
-	if n := strings.Count(out.String(), "configuration reload is not supported"); n != 2 {
-		t.Errorf("%d reload lines for two SIGHUPs:\n%s", n, out.String())
+	logged("configuration reload failed", 1)
+	waitReadyURL(t, base+"/-/ready", 2*time.Second)
+	send(other, "0004")
+	send(pnl, "0005")
+	resp, err := http.Get(base + "/metrics")
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(body), "\nalarmrx_config_last_reload_successful 0\n") {
+		t.Fatalf("after a failed reload the metrics say:\n%s", grepLines(string(body), "alarmrx_config_last_reload"))
 	}
 	if !strings.Contains(out.String(), `"signal": "broken pipe"`) {
 		t.Errorf("no line for SIGPIPE:\n%s", out.String())
@@ -315,6 +365,17 @@ func TestHangupAndPipeDoNotKill(t *testing.T) {
 	if !strings.Contains(out.String(), "alarmrx stopped") {
 		t.Errorf("no graceful shutdown:\n%s", out.String())
 	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
 }
 
 // syncBuffer is a bytes.Buffer a process may write while a test reads it,

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -43,6 +45,15 @@ func TestServeNotifiesSystemd(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("ready notified, but /-/ready answered %d", resp.StatusCode)
+	}
+	// A reload (systemctl reload: SIGHUP) is announced with the monotonic
+	// time systemd matches it by, and ended with READY=1.
+	must(t, serve.cmd.Process.Signal(syscall.SIGHUP))
+	if got := read(10 * time.Second); !regexp.MustCompile(`^RELOADING=1\nMONOTONIC_USEC=[1-9][0-9]*$`).MatchString(got) {
+		t.Fatalf("at SIGHUP %q, want RELOADING=1 and MONOTONIC_USEC\n%s", got, serve.out.String())
+	}
+	if got := read(10 * time.Second); got != "READY=1" {
+		t.Fatalf("after the reload %q, want READY=1\n%s", got, serve.out.String())
 	}
 	if err := serve.stop(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, serve.out.String())

@@ -25,7 +25,7 @@ func TestSystemdUnit(t *testing.T) {
 	for _, want := range []string{
 		"Type=notify", "User=alarmrx", "StateDirectory=alarmrx", "ExecStart=/usr/bin/alarmrx serve --config /etc/alarmrx/alarmrx.yaml",
 		"Restart=on-failure", "LimitNOFILE=65536", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
-		"CapabilityBoundingSet=\n", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+		"CapabilityBoundingSet=\n", "AmbientCapabilities=CAP_NET_BIND_SERVICE", "ExecReload=/bin/kill -HUP $MAINPID",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the unit lacks %q", want)

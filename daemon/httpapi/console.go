@@ -210,7 +210,7 @@ var priorityLabels = func() []string {
 // consoleSettings are what the console draws with: the station's clock
 // (24h or 12h) and what each priority is.
 func (a *api) consoleSettings() map[string]any {
-	return map[string]any{"clock": a.opts.Console.Clock, "priority_labels": priorityLabels}
+	return map[string]any{"clock": a.live().Clock, "priority_labels": priorityLabels}
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) {
@@ -246,8 +246,8 @@ func (a *api) queue(w http.ResponseWriter, r *http.Request) {
 	q, held, err := a.opts.Station.Queue(r.Context(), now)
 	a.respond(w, http.StatusOK, map[string]any{
 		"now": now, "queue": q, "held": held,
-		"age_warn_seconds": a.opts.Console.AgeWarn.Seconds(), "age_critical_seconds": a.opts.Console.AgeCritical.Seconds(),
-		"claim_timeout_seconds": a.opts.Queue.ClaimTimeout.Seconds(),
+		"age_warn_seconds": a.live().AgeWarn.Seconds(), "age_critical_seconds": a.live().AgeCritical.Seconds(),
+		"claim_timeout_seconds": a.live().Queue.ClaimTimeout.Seconds(),
 	}, err)
 }
 
@@ -376,7 +376,7 @@ func (a *api) incident(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	d := incidentDetail{Incident: *in, Systems: []store.System{}, Zones: []store.Zone{},
 		UnprogrammedZones: []store.UnprogrammedZone{}, RespondingParties: []store.RespondingParty{},
-		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.opts.Queue.ResolutionCodes...)}
+		Authorities: []store.Authority{}, ResolutionCodes: append([]string{}, a.live().Queue.ResolutionCodes...)}
 	if in.AccountID != nil {
 		if d.Account, err = a.opts.Tables.Accounts.Get(ctx, *in.AccountID); err == nil {
 			d.Zones, err = a.opts.Tables.Zones.List(ctx, store.ListOptions{Where: map[string]any{"account_id": *in.AccountID}, Limit: store.MaxListLimit})
@@ -451,7 +451,7 @@ func (a *api) step(w http.ResponseWriter, r *http.Request) {
 	if !ok || !stationUser(w, r, "queue steps are taken by station users") {
 		return
 	}
-	out, err := a.opts.Station.Act(r.Context(), id, actorOf(r), *step, a.opts.Queue)
+	out, err := a.opts.Station.Act(r.Context(), id, actorOf(r), *step, a.live().Queue)
 	var held *store.ClaimHeldError
 	if errors.As(err, &held) {
 		writeError(w, http.StatusConflict, "", held.Error())

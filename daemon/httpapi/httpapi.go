@@ -69,7 +69,14 @@ type Options struct {
 	// Evidence bounds the failed logins kept in the audit log; nil keeps
 	// all.
 	Evidence *evidence.Quota
-	Now      func() time.Time
+	// Live, when set, returns the reloadable options in force (AdminToken,
+	// MaxTestDuration, Queue, the console's ages and clock, XML), which
+	// then override the fields above; nil keeps those fixed.
+	Live func() *Live
+	// Reload, when set, reads the configuration again and applies it
+	// (POST /-/reload); its result is the answer's JSON.
+	Reload func(ctx context.Context) (any, error)
+	Now    func() time.Time
 }
 
 type api struct {
@@ -85,6 +92,8 @@ type api struct {
 	// recordPaths are the record routes (recordRoutes): the store audits
 	// their changes itself.
 	recordPaths map[string]bool
+	// fixed are the reloadable options when Options.Live is nil.
+	fixed *Live
 }
 
 // New returns the daemon's HTTP handler.
@@ -101,7 +110,7 @@ func New(opts Options) (http.Handler, error) {
 		opts.Now = time.Now
 	}
 	opts.Console.setDefaults()
-	a := &api{opts: opts, log: opts.Logger.Named("httpapi"), logins: newLoginGuard(), done: opts.Done,
+	a := &api{opts: opts, fixed: LiveOf(opts), log: opts.Logger.Named("httpapi"), logins: newLoginGuard(), done: opts.Done,
 		badInputLog: ratelog.New(10 * time.Second), deviceKey: opts.Console.DeviceKey}
 	if len(a.deviceKey) == 0 {
 		a.deviceKey = make([]byte, 32)
@@ -135,10 +144,11 @@ func New(opts Options) (http.Handler, error) {
 	for _, rt := range a.routes() {
 		mux.Handle(rt.method+" "+rt.path, a.auth(rt.path, knownQuery(rt, a.audited(rt))))
 	}
-	if len(opts.XML.Senders) > 0 {
-		mux.HandleFunc("POST /xml/v1/signals", a.xmlSignals)
-		mux.HandleFunc("POST /json/v1/signals", a.xmlSignals)
-	}
+	// Always served: a reload may add the first sender. Without one a
+	// message is refused as from an unknown sender.
+	mux.HandleFunc("POST /xml/v1/signals", a.xmlSignals)
+	mux.HandleFunc("POST /json/v1/signals", a.xmlSignals)
+	mux.HandleFunc("POST /-/reload", a.reload)
 	if opts.Station != nil {
 		mux.HandleFunc("POST /api/v1/login", a.login)
 		a.console(mux)
@@ -234,12 +244,13 @@ func (a *api) auth(path string, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h := r.Header.Get("Authorization"); h != "" || a.opts.Station == nil {
-			if a.opts.AdminToken == "" {
+			token := a.live().AdminToken
+			if token == "" {
 				writeError(w, http.StatusForbidden, "", "the API is disabled: set http.admin_token (or ALARMRX_HTTP_ADMIN_TOKEN)")
 				return
 			}
 			got, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.AdminToken)) != 1 {
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="alarmrx"`)
 				writeError(w, http.StatusUnauthorized, "", "missing or wrong bearer token")
 				return

@@ -282,7 +282,7 @@ func (a *api) startTest(w http.ResponseWriter, r *http.Request) {
 	case req.Duration > 0:
 		t.EndsAt = start.Add(time.Duration(req.Duration))
 	}
-	err := a.opts.Station.StartTest(r.Context(), &t, a.opts.MaxTestDuration)
+	err := a.opts.Station.StartTest(r.Context(), &t, a.live().MaxTestDuration)
 	a.respond(w, http.StatusCreated, t, err)
 }
 

@@ -125,7 +125,7 @@ func (a *api) stationReport(k reportKind) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		rq := ReportRequest{Kind: k.name, From: from, To: to, Zone: time.UTC, Clock: a.opts.Console.Clock, Made: a.opts.Now()}
+		rq := ReportRequest{Kind: k.name, From: from, To: to, Zone: time.UTC, Clock: a.live().Clock, Made: a.opts.Now()}
 		if tz := r.URL.Query().Get("tz"); tz != "" {
 			loc, err := time.LoadLocation(tz)
 			if err != nil || tz == "Local" {

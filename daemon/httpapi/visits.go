@@ -60,7 +60,7 @@ func (a *api) createVisit(w http.ResponseWriter, r *http.Request) {
 // writeNewVisit schedules the visit req asks for and answers it.
 func (a *api) writeNewVisit(w http.ResponseWriter, r *http.Request, req *visitRequest) {
 	v := req.visit()
-	err := a.opts.Station.CreateVisit(r.Context(), v, a.opts.MaxTestDuration, actorOf(r))
+	err := a.opts.Station.CreateVisit(r.Context(), v, a.live().MaxTestDuration, actorOf(r))
 	a.respond(w, http.StatusCreated, v, err)
 }
 

@@ -39,7 +39,7 @@ type XMLSender struct {
 // are durably stored; a repeat of a stored MessageId gets code 10 and the
 // original event ids.
 func (a *api) xmlSignals(w http.ResponseWriter, r *http.Request) {
-	x := &a.opts.XML
+	x := &a.live().XML
 	now := a.opts.Now()
 	codec := xmlsignal.New(x.MaxBodyBytes)
 	write := func(body []byte, code int, json bool) {

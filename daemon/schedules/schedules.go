@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/alarmrx/alarmrx/internal/fence"
@@ -95,7 +96,7 @@ type Service struct {
 	st              Store
 	log             *zap.Logger
 	now             func() time.Time
-	logOnly         LogOnly
+	logOnly         atomic.Pointer[LogOnly] // a reload replaces it (SetLogOnly)
 	settle          time.Duration
 	catchUp         time.Duration
 	raised          *prometheus.CounterVec
@@ -130,7 +131,7 @@ func New(o Options) *Service {
 		o.CatchUp = 12 * time.Hour
 	}
 	f := promauto.With(o.Registerer)
-	s := &Service{st: o.Store, log: o.Logger.Named("schedules"), now: o.Now, logOnly: o.LogOnly, settle: o.Settle, catchUp: o.CatchUp,
+	s := &Service{st: o.Store, log: o.Logger.Named("schedules"), now: o.Now, settle: o.Settle, catchUp: o.CatchUp,
 		rateLog: ratelog.New(10 * time.Second),
 		raised: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "alarmrx_schedule_exceptions_total",
@@ -144,6 +145,8 @@ func New(o Options) *Service {
 	for _, e := range exceptions {
 		s.raised.WithLabelValues(e.label)
 	}
+	logOnly := o.LogOnly
+	s.logOnly.Store(&logOnly)
 	return s
 }
 
@@ -318,11 +321,11 @@ func (s *Service) judge(raise Raiser, t store.ScheduleTransition) error {
 		logOnly := false
 		switch plan.Judge(t.Opening, t.At) {
 		case schedule.EarlyOpen:
-			e, logOnly = earlyOpen, s.logOnly.EarlyOpen
+			e, logOnly = earlyOpen, s.logOnly.Load().EarlyOpen
 		case schedule.UnscheduledOpen:
-			e, logOnly = unscheduledOpen, s.logOnly.UnscheduledOpen
+			e, logOnly = unscheduledOpen, s.logOnly.Load().UnscheduledOpen
 		case schedule.UnscheduledClose:
-			e, logOnly = unscheduledClose, s.logOnly.UnscheduledClose
+			e, logOnly = unscheduledClose, s.logOnly.Load().UnscheduledClose
 		}
 		if e.code != "" {
 			// Raised with the area that opened or closed, which may be one
@@ -474,3 +477,7 @@ func (s *Service) save(ctx context.Context) {
 	clear(s.dirty)
 	s.saved = true
 }
+
+// SetLogOnly replaces which exceptions are logged rather than queued
+// (supervision.schedules, on a configuration reload).
+func (s *Service) SetLogOnly(l LogOnly) { s.logOnly.Store(&l) }

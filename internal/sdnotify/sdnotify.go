@@ -5,9 +5,12 @@
 package sdnotify
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The states alarmrx sends (sd_notify(3)).
@@ -15,6 +18,15 @@ const (
 	Ready    = "READY=1"    // start-up is done: the listeners are bound and the store opened
 	Stopping = "STOPPING=1" // shutdown has begun
 )
+
+// Reloading is the state of a configuration reload under way, with the
+// CLOCK_MONOTONIC time systemd matches it by (sd_notify(3): RELOADING=1
+// needs MONOTONIC_USEC since systemd 253); READY=1 ends it.
+func Reloading() string {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", ts.Nano()/1000)
+}
 
 // Notify sends state to the service manager. It reports whether it was
 // sent: false, with no error, when $NOTIFY_SOCKET is unset.

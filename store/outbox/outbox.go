@@ -30,8 +30,9 @@ type Execer interface {
 // Options configure the outbox.
 type Options struct {
 	Now func() time.Time // required
-	// Targets are the automation outputs.
-	Targets []Target
+	// Targets returns the automation outputs in force (a reload changes
+	// them).
+	Targets func() []Target
 	// Incident reads an incident, for the items that carry its update.
 	Incident func(ctx context.Context, id int64) (*core.Incident, error)
 	// Counted returns a configured output's lag as last counted after the
@@ -118,7 +119,7 @@ func (t *Target) wants(e *protocols.Event, test bool) bool {
 
 // known reports whether output is one of the configured targets.
 func (o *Outbox) known(output string) bool {
-	for _, t := range o.opts.Targets {
+	for _, t := range o.opts.Targets() {
 		if t.Name == output {
 			return true
 		}

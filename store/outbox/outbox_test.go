@@ -108,7 +108,7 @@ func newFixture(t *testing.T, d core.Dialect) *fixture {
 	f.db = storetest.StartEngine(t, place, d, store.MigrationsFor(d), signalBatcher{targets: f.targets})
 	f.box = outbox.New(f.db, outbox.Options{
 		Now:     func() time.Time { return now },
-		Targets: f.targets,
+		Targets: func() []outbox.Target { return f.targets },
 		Incident: func(_ context.Context, id int64) (*core.Incident, error) {
 			return &core.Incident{ID: id, Kind: "test"}, nil
 		},

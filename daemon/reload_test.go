@@ -1,0 +1,217 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alarmrx/alarmrx/configs"
+	"github.com/alarmrx/alarmrx/receiver"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+)
+
+// reloadSource is the configuration a reload reads: the test sets what the
+// "file" says next, or that it cannot be read.
+type reloadSource struct {
+	mu   sync.Mutex
+	cfg  *configs.Config
+	fail error
+}
+
+func (s *reloadSource) set(cfg *configs.Config, fail error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg, s.fail = cfg, fail
+}
+
+// load is what configs.Load does after reading: validation, whole.
+func (s *reloadSource) load() (*configs.Config, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return nil, s.fail
+	}
+	c := *s.cfg
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// TestReloadWhileSignalsFlow: a reload adds a key, a listener and an
+// output, removes a listener and changes the log level while a panel's
+// connection stays open: the same connection's next frame is decrypted
+// with the new key and ACKed, the removed listener's port refuses, the new
+// listener and output work, and a change that needs a restart is named,
+// not applied. An invalid configuration changes nothing and sets
+// alarmrx_config_last_reload_successful to 0, and the next good one back
+// to 1.
+func TestReloadWhileSignalsFlow(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	src := &reloadSource{}
+	level := zap.NewAtomicLevelAt(zap.DebugLevel)
+	log := zaptest.NewLogger(t, zaptest.Level(level))
+	r := runDaemonWith(t, cfg, Options{Logger: log, Version: "test", Load: src.load, LogLevel: &level})
+	waitReady(t, "http://"+r.d.HTTPAddr())
+	if v := testutil.ToFloat64(r.d.reloadMetrics.successful); v != 1 {
+		t.Fatalf("alarmrx_config_last_reload_successful at start = %v, want 1", v)
+	}
+	started := testutil.ToFloat64(r.d.reloadMetrics.at)
+	if started <= 0 {
+		t.Fatalf("alarmrx_config_last_reload_success_timestamp_seconds at start = %v", started)
+	}
+
+	// A panel keeps one connection open across the reload.
+	p := dial(t, r, "dc09-main", "tcp", hexKey256, "hex")
+	mustSend(t, p, frame("SIA-DCS", "ABCD", "0001", "#ABCD|NBA01", true), "ACK")
+	mustSend(t, p, frame("SIA-DCS", "7777", "0002", "#7777|NBA02", true), "NAK") // no key for 7777 yet
+	cloudAddr := r.addr("dc09-cloud", "tcp")
+
+	next := *cfg
+	next.Log.Level = "info"
+	next.Store.Synchronous = "normal" // only at a restart
+	next.Queue.ClaimTimeout = 7 * time.Minute
+	next.Receivers = slices.Clone(cfg.Receivers)
+	main := next.Receivers[0]
+	main.Listeners = slices.Clone(main.Listeners)
+	main.Listeners[0].Keys = append(slices.Clone(main.Listeners[0].Keys), configs.Key{Account: "7777", Key: hexKey256, Format: "hex"})
+	added := configs.DefaultListener()
+	added.Name, added.Protocol, added.Line, added.TCP = "dc09-added", "dc09", 2, "127.0.0.1:0"
+	main.Listeners = append(main.Listeners, added)
+	next.Receivers = []configs.Receiver{main} // dc09-cloud (receiver 2) goes
+	next.Outputs.Surgard = []configs.SurgardOutput{{Name: "automation", TCP: "127.0.0.1:0", AckTimeout: 2 * time.Second,
+		Retries: 2, Heartbeat: time.Hour, LineDigits: 3}}
+	src.set(&next, nil)
+
+	res, err := r.d.Reload(context.Background())
+	if err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got, want := res.Listeners, (receiver.ListenerChanges{Added: []string{"dc09-added"}, Removed: []string{"dc09-cloud"},
+		Updated: []string{"dc09-main"}}); !equalChanges(got, want) {
+		t.Fatalf("listener changes %+v, want %+v", got, want)
+	}
+	if !slices.Equal(res.Outputs.Started, []string{"automation"}) || len(res.Outputs.Stopped)+len(res.Outputs.Restarted) != 0 {
+		t.Fatalf("output changes %+v", res.Outputs)
+	}
+	if !slices.Equal(res.RestartRequired, []string{"store.synchronous"}) {
+		t.Fatalf("restart_required %v, want [store.synchronous]", res.RestartRequired)
+	}
+	for _, k := range []string{"log.level", "queue.claim_timeout", "receivers", "outputs.surgard"} {
+		if !slices.Contains(res.Changed, k) {
+			t.Fatalf("changed %v lacks %s", res.Changed, k)
+		}
+	}
+	if level.Level() != zap.InfoLevel {
+		t.Fatalf("log level %v after reload, want info", level.Level())
+	}
+	if got := r.d.config().Store.Synchronous; got != cfg.Store.Synchronous {
+		t.Fatalf("store.synchronous in force %q, want the running %q", got, cfg.Store.Synchronous)
+	}
+	if v := testutil.ToFloat64(r.d.reloadMetrics.successful); v != 1 {
+		t.Fatalf("alarmrx_config_last_reload_successful = %v, want 1", v)
+	}
+
+	// The connection opened before the reload takes the new key.
+	mustSend(t, p, frame("SIA-DCS", "7777", "0003", "#7777|NBA03", true), "ACK")
+	mustSend(t, p, frame("SIA-DCS", "ABCD", "0004", "#ABCD|NBA04", true), "ACK")
+	if c, err := net.DialTimeout("tcp", cloudAddr, time.Second); err == nil {
+		_ = c.Close()
+		t.Fatalf("the removed listener's port %s still accepts", cloudAddr)
+	}
+	q := dial(t, r, "dc09-added", "tcp", "", "")
+	mustSend(t, q, frame("SIA-DCS", "4321", "0005", "#4321|NBA05", false), "ACK")
+	a := connectAutomation(t, r.d.OutputAddrs()["automation"])
+	var got []string
+	for range 3 {
+		rec := a.next(5 * time.Second)
+		if rec == "" {
+			break
+		}
+		a.answer(0x06)
+		got = append(got, rec)
+	}
+	if len(got) != 3 || !strings.Contains(got[0], "7777") || !strings.Contains(got[2], "4321") {
+		t.Fatalf("the added output delivered %q, want the three signals stored after the reload", got)
+	}
+
+	// An invalid configuration changes nothing.
+	bad := next
+	bad.Receivers = slices.Clone(next.Receivers)
+	bad.Receivers[0].Listeners = nil
+	bad.Queue.UnknownAccountPriority = 42
+	src.set(&bad, nil)
+	if _, err := r.d.Reload(context.Background()); err == nil {
+		t.Fatal("an invalid configuration was reloaded")
+	}
+	src.set(nil, errors.New("config.yaml: yaml: line 3: mapping values are not allowed here"))
+	if _, err := r.d.Reload(context.Background()); err == nil {
+		t.Fatal("an unreadable configuration was reloaded")
+	}
+	if v := testutil.ToFloat64(r.d.reloadMetrics.successful); v != 0 {
+		t.Fatalf("alarmrx_config_last_reload_successful after a failed reload = %v, want 0", v)
+	}
+	mustSend(t, p, frame("SIA-DCS", "7777", "0006", "#7777|NBA06", true), "ACK")
+	mustSend(t, q, frame("SIA-DCS", "4321", "0007", "#4321|NBA07", false), "ACK")
+
+	// Over HTTP: only the admin token may ask; a good file reloads.
+	src.set(&next, nil)
+	if code, _ := postReload(t, r, ""); code != http.StatusUnauthorized {
+		t.Fatalf("POST /-/reload without a token: HTTP %d, want 401", code)
+	}
+	code, body := postReload(t, r, adminToken)
+	if code != http.StatusOK {
+		t.Fatalf("POST /-/reload: HTTP %d %s", code, body)
+	}
+	var out ReloadResult
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Changed) != 0 || !slices.Equal(out.RestartRequired, []string{"store.synchronous"}) {
+		t.Fatalf("a reload of the same file: %s", body)
+	}
+	if v := testutil.ToFloat64(r.d.reloadMetrics.successful); v != 1 {
+		t.Fatalf("alarmrx_config_last_reload_successful after a good reload = %v, want 1", v)
+	}
+	if at := testutil.ToFloat64(r.d.reloadMetrics.at); at < started {
+		t.Fatalf("success timestamp went back: %v < %v", at, started)
+	}
+	src.set(&bad, nil)
+	code, body = postReload(t, r, adminToken)
+	if code != http.StatusBadRequest || !strings.Contains(string(body), "still running on the previous one") {
+		t.Fatalf("POST /-/reload of an invalid file: HTTP %d %s", code, body)
+	}
+	if strings.Contains(string(body), hexKey256) || strings.Contains(string(body), adminToken) {
+		t.Fatalf("the answer shows a secret: %s", body)
+	}
+}
+
+func equalChanges(a, b receiver.ListenerChanges) bool {
+	return slices.Equal(a.Added, b.Added) && slices.Equal(a.Removed, b.Removed) &&
+		slices.Equal(a.Replaced, b.Replaced) && slices.Equal(a.Updated, b.Updated)
+}
+
+func postReload(t *testing.T, r *running, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+"/-/reload", nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
