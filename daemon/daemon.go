@@ -149,6 +149,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 	if err != nil {
 		return nil, err
 	}
+	sourceListeners(cfg, listeners)
 	if cfg.Store.Driver != store.DriverPostgres {
 		registerDataDirFree(d.reg, cfg.DataDir)
 	}

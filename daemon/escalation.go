@@ -21,7 +21,6 @@ import (
 // are counted, logged and mailed to queue.escalation_email.
 type escalator struct {
 	d         *Daemon
-	after     [9]time.Duration
 	escalated prometheus.Counter
 	// unmailed are escalations whose mail the server refused: sent again
 	// with the next (at most maxUnmailed, the oldest dropped with a log
@@ -36,7 +35,6 @@ func newEscalator(d *Daemon) *escalator {
 		Name: "alarmrx_incidents_escalated_total",
 		Help: "Incidents left unclaimed past their priority's queue.escalate_after, escalated to the supervisors.",
 	})}
-	copy(e.after[:], d.config().Queue.EscalateAfter)
 	d.reg.MustRegister(e.escalated)
 	return e
 }
@@ -44,7 +42,9 @@ func newEscalator(d *Daemon) *escalator {
 // run escalates what is due and mails the supervisors; the queue sweep
 // calls it.
 func (e *escalator) run(ctx context.Context) (int, error) {
-	list, err := e.d.store.Escalate(ctx, e.d.now(), e.after)
+	var after [9]time.Duration // the configuration in force: a reload may change it
+	copy(after[:], e.d.config().Queue.EscalateAfter)
+	list, err := e.d.store.Escalate(ctx, e.d.now(), after)
 	if err != nil || (len(list) == 0 && len(e.unmailed) == 0) {
 		return 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/alarmrx/alarmrx/configs"
 	"github.com/alarmrx/alarmrx/daemon/httpapi"
 	"github.com/alarmrx/alarmrx/daemon/schedules"
+	"github.com/alarmrx/alarmrx/protocols/registry"
 	"github.com/alarmrx/alarmrx/receiver"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -185,7 +186,11 @@ func sourceListeners(cfg *configs.Config, list []receiver.ListenerOptions) {
 		shell := rc
 		shell.Listeners = nil
 		for _, lc := range rc.Listeners {
-			by[lc.Name] = source{Receiver: shell, Listener: lc, Senders: cfg.XML.Senders}
+			src := source{Receiver: shell, Listener: lc}
+			if proto, ok := registry.Lookup(lc.Protocol); ok && proto.Sender != nil {
+				src.Senders = cfg.XML.Senders // its messages name their sender
+			}
+			by[lc.Name] = src
 		}
 	}
 	for _, sc := range cfg.XML.Senders {

@@ -1,12 +1,15 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -214,4 +217,91 @@ func postReload(t *testing.T, r *running, token string) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// TestReloadRenewsCertificatesAndSenders: a TLS listener's certificate
+// renewed at the same path is served from the next handshake on while the
+// connection opened before goes on; an XML sender added by a reload is
+// taken with its passkey and refused again once a reload removed it; a
+// listener whose protocol changed is bound anew at its address.
+func TestReloadRenewsCertificatesAndSenders(t *testing.T) {
+	certFile, keyFile, oldPool := selfSigned(t)
+	cfg := surgardConfig(t, func(l *configs.Listener) { l.TLSCert, l.TLSKey = certFile, keyFile })
+	src := &reloadSource{}
+	r := runDaemonWith(t, cfg, Options{Logger: zaptest.NewLogger(t), Version: "test", Load: src.load})
+	waitReady(t, "http://"+r.d.HTTPAddr())
+	addr := r.addr("surgard-in", "tcp")
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: oldPool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	line := &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
+	if got := line.send("501100 181234E13001017", 3*time.Second); got != 0x06 {
+		t.Fatalf("record over TLS answered %#x", got)
+	}
+	if code, _, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml")); code == http.StatusOK {
+		t.Fatalf("a sender not configured was taken: %s", raw)
+	}
+
+	// The certificate is renewed in place; a sender is added.
+	newCert, newKey, newPool := selfSigned(t)
+	for from, to := range map[string]string{newCert: certFile, newKey: keyFile} {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := *cfg
+	next.XML.Senders = []configs.XMLSender{{ID: "chekt", Passkey: chektPasskey, Receiver: 2, Line: 3}}
+	src.set(&next, nil)
+	res, err := r.d.Reload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Listeners.Updated, []string{"surgard-in"}) || !slices.Equal(res.Listeners.Added, []string{"xml-chekt"}) {
+		t.Fatalf("listener changes %+v", res.Listeners)
+	}
+	if got := line.send("501100 181234E13001018", 3*time.Second); got != 0x06 {
+		t.Fatalf("the connection opened before the renewal: record answered %#x", got)
+	}
+	if c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: oldPool}); err == nil {
+		c.Close()
+		t.Fatal("a new connection was served the old certificate")
+	}
+	c2, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: newPool})
+	if err != nil {
+		t.Fatalf("the renewed certificate is not served: %v", err)
+	}
+	c2.Close()
+	code, resp, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml"))
+	if code != http.StatusOK || resp.Status.Code != 0 {
+		t.Fatalf("the added sender: %d %s", code, raw)
+	}
+
+	// The sender goes again, and surgard-in becomes a DC-09 listener.
+	again := *cfg
+	again.Receivers = slices.Clone(cfg.Receivers)
+	again.Receivers[0].Listeners = slices.Clone(cfg.Receivers[0].Listeners)
+	for i, l := range again.Receivers[0].Listeners {
+		if l.Name == "surgard-in" {
+			l.Protocol, l.TCP, l.TLSCert, l.TLSKey = "dc09", addr, "", ""
+			again.Receivers[0].Listeners[i] = l
+		}
+	}
+	src.set(&again, nil)
+	if res, err = r.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Listeners.Replaced, []string{"surgard-in"}) || !slices.Equal(res.Listeners.Removed, []string{"xml-chekt"}) {
+		t.Fatalf("listener changes %+v", res.Listeners)
+	}
+	if code, _, raw := postSignals(t, r, "/xml/v1/signals", chektPasskey, example(t, "chekt-style.xml")); code == http.StatusOK {
+		t.Fatalf("a removed sender was taken: %s", raw)
+	}
+	p := dial(t, r, "surgard-in", "tcp", "", "")
+	mustSend(t, p, frame("SIA-DCS", "4321", "0001", "#4321|NBA01", false), "ACK")
 }

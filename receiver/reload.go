@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"reflect"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -84,7 +86,8 @@ func rebinds(cur, next ListenerOptions) bool {
 		cur.HeartbeatTimeout != next.HeartbeatTimeout || (cur.TLS == nil) != (next.TLS == nil)
 }
 
-// heldBy names the addresses of a listener another may need to bind.
+// heldBy names the addresses a listener's options ask for (not port 0,
+// which takes any free port), in bound's form.
 func heldBy(lo ListenerOptions) []string {
 	var out []string
 	if lo.TCP != "" && !anyPort(lo.TCP) {
@@ -94,6 +97,33 @@ func heldBy(lo ListenerOptions) []string {
 		out = append(out, "udp "+lo.UDP)
 	}
 	return out
+}
+
+// bound names the addresses a running listener holds, as heldBy does.
+func (l *listener) bound() []string {
+	var out []string
+	if l.tcp != nil {
+		out = append(out, "tcp "+l.tcp.Addr().String())
+	}
+	if l.udp != nil {
+		out = append(out, "udp "+l.udp.LocalAddr().String())
+	}
+	return out
+}
+
+// sameAddress reports whether two "network host:port" addresses would
+// take one port: the same network and port, and the same host or a
+// wildcard (":7000" binds "[::]:7000").
+func sameAddress(a, b string) bool {
+	na, ha, _ := strings.Cut(a, " ")
+	nb, hb, _ := strings.Cut(b, " ")
+	hostA, portA, errA := net.SplitHostPort(ha)
+	hostB, portB, errB := net.SplitHostPort(hb)
+	if na != nb || errA != nil || errB != nil || portA != portB {
+		return false
+	}
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return hostA == hostB || wild(hostA) || wild(hostB)
 }
 
 // anyPort: an address with port 0 never conflicts with another.
@@ -130,7 +160,7 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 	}
 	// What goes: removed listeners, and the old side of replaced ones.
 	var retiring []*listener
-	freed := map[string]bool{}
+	var freed []string
 	for _, l := range old.list {
 		keep := false
 		for _, lo := range listeners {
@@ -140,9 +170,7 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 		}
 		if !keep {
 			retiring = append(retiring, l)
-			for _, a := range heldBy(l.opts) {
-				freed[a] = true
-			}
+			freed = append(freed, l.bound()...)
 		}
 	}
 	// Bind first what takes no address being freed; a failure there
@@ -156,7 +184,9 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 		}
 		waits := false
 		for _, a := range heldBy(lo) {
-			waits = waits || freed[a]
+			for _, f := range freed {
+				waits = waits || sameAddress(a, f)
+			}
 		}
 		if waits {
 			later[lo.Name] = true
