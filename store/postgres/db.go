@@ -140,7 +140,7 @@ func Open(ctx context.Context, dsn string, opts Options) (_ *DB, err error) {
 		if err := wdb.QueryRowContext(ctx, `SELECT to_regclass('schema_version') IS NULL`).Scan(&fresh); err != nil {
 			return nil, fmt.Errorf("store: postgres %s: %w", location, err)
 		}
-		if _, err := Migrate(ctx, wdb, opts.Migrations); err != nil {
+		if _, err := Migrate(ctx, wdb, opts.Migrations, opts.Logger.With(zap.String("database", location))); err != nil {
 			return nil, fmt.Errorf("store: postgres %s: %w", location, err)
 		}
 		created = fresh

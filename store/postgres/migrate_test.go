@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
@@ -16,8 +17,11 @@ import (
 	"time"
 
 	"github.com/alarmrx/alarmrx/store"
+	"github.com/alarmrx/alarmrx/store/engine"
 	"github.com/alarmrx/alarmrx/store/postgres"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // The tests run on a real PostgreSQL server: ALARMRX_TEST_PG_DSN names it
@@ -90,7 +94,7 @@ func withDatabase(t *testing.T, dsn, name string) string {
 
 func migrate(t *testing.T, db *sql.DB) int {
 	t.Helper()
-	v, err := postgres.Migrate(context.Background(), db, os.DirFS(pgDir))
+	v, err := postgres.Migrate(context.Background(), db, os.DirFS(pgDir), nil)
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
@@ -204,6 +208,7 @@ func TestMigrateAgain(t *testing.T) {
 // on a connection pool of its own, as nodes starting together would: the
 // advisory lock lets one apply the baseline while the others wait, then
 // find it applied. Without it, they would collide creating the same tables.
+// One of them says it created the schema.
 func TestMigrateConcurrent(t *testing.T) {
 	db, dsn := newTestDatabase(t)
 	const n = 4
@@ -220,10 +225,11 @@ func TestMigrateConcurrent(t *testing.T) {
 	errs := make([]error, n)
 	versions := make([]int, n)
 	start := make(chan struct{})
+	obs, logs := observer.New(zap.InfoLevel)
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			versions[i], errs[i] = postgres.Migrate(context.Background(), dbs[i], os.DirFS(pgDir))
+			versions[i], errs[i] = postgres.Migrate(context.Background(), dbs[i], os.DirFS(pgDir), zap.New(obs))
 		})
 	}
 	close(start)
@@ -236,11 +242,15 @@ func TestMigrateConcurrent(t *testing.T) {
 	if rows, v := schemaVersion(t, db); rows != 1 || v != latest {
 		t.Fatalf("schema_version: %d rows, version %d; want 1 row, %d", rows, v, latest)
 	}
+	if created := logs.FilterMessage("schema created").Len(); created != 1 {
+		t.Errorf("%d migrators said they created the schema, want 1: %v", created, entries(logs.All()))
+	}
 }
 
 // TestMigrateWaitsForLock holds the migrators' lock and shows that Migrate
 // waits for it before it reads or writes anything, longer than the
-// session's statement_timeout.
+// session's statement_timeout and lock_timeout (the store's sessions have
+// both: a node starting while another migrates must wait, not fail).
 func TestMigrateWaitsForLock(t *testing.T) {
 	db, dsn := newTestDatabase(t)
 	ctx := context.Background()
@@ -249,8 +259,11 @@ func TestMigrateWaitsForLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer migrator.Close()
-	migrator.SetMaxOpenConns(1) // one session, whose statement_timeout is short
+	migrator.SetMaxOpenConns(1) // one session, whose timeouts are short
 	if _, err := migrator.ExecContext(ctx, `SET statement_timeout = 100`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator.ExecContext(ctx, `SET lock_timeout = 100`); err != nil {
 		t.Fatal(err)
 	}
 	holder, err := db.BeginTx(ctx, nil)
@@ -265,7 +278,7 @@ func TestMigrateWaitsForLock(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := postgres.Migrate(ctx, migrator, os.DirFS(pgDir))
+		_, err := postgres.Migrate(ctx, migrator, os.DirFS(pgDir), nil)
 		done <- err
 	}()
 	select {
@@ -292,13 +305,108 @@ func TestMigrateWaitsForLock(t *testing.T) {
 	}
 }
 
+// TestMigrateSessionTimeouts: a migration's own statements run without
+// the session's statement_timeout, under its lock_timeout (a migration
+// waiting behind another session's lock fails instead of holding up every
+// query queued behind it), and the session keeps both afterwards.
+func TestMigrateSessionTimeouts(t *testing.T) {
+	_, dsn := newTestDatabase(t)
+	ctx := context.Background()
+	migrator, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer migrator.Close()
+	migrator.SetMaxOpenConns(1)
+	if _, err := migrator.ExecContext(ctx, `SET statement_timeout = 1500`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator.ExecContext(ctx, `SET lock_timeout = 1200`); err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"0005_base.sql": {Data: []byte(`CREATE TABLE seen AS
+		SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock`)}}
+	if _, err := postgres.Migrate(ctx, migrator, fsys, nil); err != nil {
+		t.Fatal(err)
+	}
+	var statement, lock string
+	if err := migrator.QueryRowContext(ctx, `SELECT statement, lock FROM seen`).Scan(&statement, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if statement != "0" || lock != "1200ms" {
+		t.Errorf("a migration ran with statement_timeout %s and lock_timeout %s; want 0 and the session's 1200ms", statement, lock)
+	}
+	if err := migrator.QueryRowContext(ctx, `SELECT current_setting('statement_timeout'), current_setting('lock_timeout')`).
+		Scan(&statement, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if statement != "1500ms" || lock != "1200ms" {
+		t.Errorf("after Migrate the session has statement_timeout %s and lock_timeout %s; want 1500ms and 1200ms", statement, lock)
+	}
+}
+
+// TestMigrateLogs: a fresh database logs one line with the version
+// reached; an older one logs the upgrade with both versions, then each
+// migration applied with its name, version and time taken, in order.
+func TestMigrateLogs(t *testing.T) {
+	db, _ := newTestDatabase(t)
+	ctx := context.Background()
+	all, err := engine.Migrations(os.DirFS(pgDir), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := all[0]
+	obs, logs := observer.New(zap.InfoLevel)
+	fsys := fstest.MapFS{base.Name: {Data: []byte(base.SQL)}}
+	if v, err := postgres.Migrate(ctx, db, fsys, zap.New(obs)); err != nil || v != base.Version {
+		t.Fatalf("Migrate the baseline = %d, %v", v, err)
+	}
+	if got := logs.TakeAll(); len(got) != 1 || got[0].Message != "schema created" ||
+		got[0].ContextMap()["version"] != int64(base.Version) {
+		t.Fatalf("a fresh database logged %v; want one \"schema created\" with version %d", entries(got), base.Version)
+	}
+	if v, err := postgres.Migrate(ctx, db, os.DirFS(pgDir), zap.New(obs)); err != nil || v != latest {
+		t.Fatalf("Migrate = %d, %v; want %d", v, err, latest)
+	}
+	got := logs.TakeAll()
+	if len(got) != len(all) { // the upgrade's line, then one per file after the baseline
+		t.Fatalf("the upgrade logged %d lines, want %d: %v", len(got), len(all), entries(got))
+	}
+	if f := got[0].ContextMap(); !strings.HasPrefix(got[0].Message, "upgrading the database's schema") ||
+		!strings.Contains(got[0].Message, "pg_dump") || f["from"] != int64(base.Version) || f["to"] != int64(latest) {
+		t.Errorf("first line %q %v; want the upgrade from %d to %d, naming pg_dump", got[0].Message, f, base.Version, latest)
+	}
+	for i, m := range all[1:] {
+		e := got[i+1]
+		f := e.ContextMap()
+		if _, timed := f["took"].(time.Duration); e.Message != "schema migration applied" || f["migration"] != m.Name ||
+			f["version"] != int64(m.Version) || !timed {
+			t.Errorf("line %d: %q %v; want \"schema migration applied\" of %s, version %d, with its time", i+1, e.Message, f, m.Name, m.Version)
+		}
+	}
+	if _, err := postgres.Migrate(ctx, db, os.DirFS(pgDir), zap.New(obs)); err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.TakeAll(); len(got) != 0 {
+		t.Errorf("a database already at this version logged %v; want nothing", entries(got))
+	}
+}
+
+func entries(es []observer.LoggedEntry) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, fmt.Sprint(e.Message, " ", e.ContextMap()))
+	}
+	return out
+}
+
 func TestMigrateSchemaNewer(t *testing.T) {
 	db, _ := newTestDatabase(t)
 	if _, err := db.Exec(`CREATE TABLE schema_version (version integer NOT NULL);
 		INSERT INTO schema_version (version) VALUES (999)`); err != nil {
 		t.Fatal(err)
 	}
-	v, err := postgres.Migrate(context.Background(), db, os.DirFS(pgDir))
+	v, err := postgres.Migrate(context.Background(), db, os.DirFS(pgDir), nil)
 	if !errors.Is(err, postgres.ErrSchemaNewer) {
 		t.Fatalf("Migrate = %d, %v; want ErrSchemaNewer", v, err)
 	}
@@ -321,7 +429,7 @@ func TestMigrateGap(t *testing.T) {
 		"0019_base.sql":  {Data: []byte("CREATE TABLE a (x integer)")},
 		"0021_later.sql": {Data: []byte("CREATE TABLE c (x integer)")},
 	}
-	if _, err := postgres.Migrate(context.Background(), db, fsys); err == nil || !strings.Contains(err.Error(), "0021_later.sql") {
+	if _, err := postgres.Migrate(context.Background(), db, fsys, nil); err == nil || !strings.Contains(err.Error(), "0021_later.sql") {
 		t.Fatalf("Migrate with a gap = %v; want an error naming 0021_later.sql", err)
 	}
 	if tableExists(t, db, "schema_version") || tableExists(t, db, "a") {
@@ -342,13 +450,13 @@ INSERT INTO a (x) VALUES (1);
 INSERT INTO a (x) VALUES (2); -- a comment; with a semicolon
 `)},
 	}
-	if v, err := postgres.Migrate(ctx, db, fsys); err != nil || v != 5 {
+	if v, err := postgres.Migrate(ctx, db, fsys, nil); err != nil || v != 5 {
 		t.Fatalf("Migrate = %d, %v; want 5", v, err)
 	}
 	fsys["0006_more.sql"] = &fstest.MapFile{Data: []byte(`ALTER TABLE a ADD COLUMN y text NOT NULL DEFAULT 'semi;colon';
 CREATE TABLE b (z integer);`)}
 	fsys["0007_broken.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE c (z integer); INSERT INTO nowhere VALUES (1);`)}
-	v, err := postgres.Migrate(ctx, db, fsys)
+	v, err := postgres.Migrate(ctx, db, fsys, nil)
 	if err == nil || !strings.Contains(err.Error(), "0007_broken.sql") || v != 6 {
 		t.Fatalf("Migrate = %d, %v; want 6 and an error naming 0007_broken.sql", v, err)
 	}
@@ -364,7 +472,7 @@ CREATE TABLE b (z integer);`)}
 		t.Error("want table b (0006) and no table c (0007 failed)")
 	}
 	fsys["0007_broken.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE c (z integer)`)}
-	if v, err := postgres.Migrate(ctx, db, fsys); err != nil || v != 7 {
+	if v, err := postgres.Migrate(ctx, db, fsys, nil); err != nil || v != 7 {
 		t.Fatalf("Migrate after the fix = %d, %v; want 7", v, err)
 	}
 
@@ -372,7 +480,7 @@ CREATE TABLE b (z integer);`)}
 	if _, err := db.Exec(`UPDATE schema_version SET version = 3`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := postgres.Migrate(ctx, db, fsys); err == nil || !strings.Contains(err.Error(), "older than this build's baseline 5") {
+	if _, err := postgres.Migrate(ctx, db, fsys, nil); err == nil || !strings.Contains(err.Error(), "older than this build's baseline 5") {
 		t.Fatalf("Migrate from version 3 = %v; want an error about the baseline", err)
 	}
 }

@@ -74,7 +74,7 @@ type schemaFacts map[string]string
 func TestSchemaMatchesSQLite(t *testing.T) {
 	pgdb, _ := newTestDatabase(t)
 	ctx := context.Background()
-	if _, err := postgres.Migrate(ctx, pgdb, os.DirFS(pgDir)); err != nil {
+	if _, err := postgres.Migrate(ctx, pgdb, os.DirFS(pgDir), nil); err != nil {
 		t.Fatalf("PostgreSQL Migrate: %v", err)
 	}
 	lite := sqliteFacts(t, migrateSQLite(t))
