@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -304,4 +305,110 @@ func TestReloadRenewsCertificatesAndSenders(t *testing.T) {
 	}
 	p := dial(t, r, "surgard-in", "tcp", "", "")
 	mustSend(t, p, frame("SIA-DCS", "4321", "0001", "#4321|NBA01", false), "ACK")
+}
+
+// TestReloadRestartsChangedOutputs: a webhook whose URL changed is
+// restarted and delivers the next signal to its new target, its metrics
+// still exported under its name; a removed one stops and its metrics go;
+// an unchanged output runs on untouched; the report mailer starts when a
+// reload enables it.
+func TestReloadRestartsChangedOutputs(t *testing.T) {
+	hook := func(hits chan<- string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			hits <- string(b)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	first, second, kept := make(chan string, 16), make(chan string, 16), make(chan string, 16)
+	s1, s2, s3 := hook(first), hook(second), hook(kept)
+	cfg := testConfig(t, t.TempDir())
+	cfg.Outputs.Webhooks = []configs.Webhook{{Name: "psim", URL: s1.URL, Format: "json", Timeout: 2 * time.Second},
+		{Name: "kept", URL: s3.URL, Format: "json", Timeout: 2 * time.Second}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	src := &reloadSource{}
+	r := runDaemonWith(t, cfg, Options{Logger: zaptest.NewLogger(t), Version: "test", Load: src.load})
+	waitReady(t, "http://"+r.d.HTTPAddr())
+	p := dial(t, r, "dc09-main", "tcp", "", "")
+	await := func(ch <-chan string, account string) {
+		t.Helper()
+		select {
+		case b := <-ch:
+			if !strings.Contains(b, `"account":"`+account+`"`) {
+				t.Fatalf("delivered %s, want account %s", b, account)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no delivery of account %s", account)
+		}
+	}
+	mustSend(t, p, frame("ADM-CID", "4321", "0001", "#4321|1130 01 017", false), "ACK")
+	await(first, "4321")
+	await(kept, "4321")
+
+	next := *cfg
+	next.Outputs.Webhooks = []configs.Webhook{{Name: "psim", URL: s2.URL, Format: "json", Timeout: 2 * time.Second},
+		cfg.Outputs.Webhooks[1]}
+	next.Report.Enabled = true
+	next.Report.SMTP.Host, next.Report.SMTP.Port, next.Report.SMTP.From = "127.0.0.1", 2525, "noc@example.com"
+	src.set(&next, nil)
+	res, err := r.d.Reload(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Outputs.Restarted, []string{"psim"}) || !slices.Equal(res.Outputs.Started, []string{jobReport}) ||
+		len(res.Outputs.Stopped) != 0 {
+		t.Fatalf("output changes %+v", res.Outputs)
+	}
+	mustSend(t, p, frame("ADM-CID", "4322", "0002", "#4322|1130 01 017", false), "ACK")
+	await(second, "4322")
+	await(kept, "4322")
+	select {
+	case b := <-first:
+		t.Fatalf("the old target still got %s", b)
+	default:
+	}
+	if !hasSeries(t, r, "alarmrx_webhook_delivered_total", "output", "psim") {
+		t.Fatal("the restarted webhook's alarmrx_webhook_delivered_total is gone")
+	}
+
+	gone := next
+	gone.Outputs.Webhooks = next.Outputs.Webhooks[1:]
+	src.set(&gone, nil)
+	if res, err = r.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Outputs.Stopped, []string{"psim"}) {
+		t.Fatalf("output changes %+v", res.Outputs)
+	}
+	if hasSeries(t, r, "alarmrx_webhook_delivered_total", "output", "psim") {
+		t.Fatal("the removed webhook's alarmrx_webhook_delivered_total is still exported")
+	}
+	mustSend(t, p, frame("ADM-CID", "4323", "0003", "#4323|1130 01 017", false), "ACK")
+	await(kept, "4323")
+}
+
+// hasSeries reports whether the daemon exports metric with label=value.
+func hasSeries(t *testing.T, r *running, metric, label, value string) bool {
+	t.Helper()
+	mfs, err := r.d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != metric {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
