@@ -14,8 +14,10 @@
 -- size (7^10 against 9·10^8 = 2^8·3^2·5^8), so no two of them are equal;
 -- those already held are skipped, and as many steps as there are records
 -- with or without identifiers always leave enough. The two helper tables
--- are dropped at the end. store/migrations/postgres/0034 does the same.
-CREATE TABLE identifier_fill_start (
+-- are temporary (in the connection's temp database: the store's file gains
+-- no pages to free) and dropped at the end. store/migrations/postgres/0034
+-- does the same.
+CREATE TEMP TABLE identifier_fill_start (
     start  INTEGER NOT NULL,
     at     INTEGER NOT NULL
 );
@@ -23,7 +25,7 @@ INSERT INTO identifier_fill_start (start, at) VALUES (
     (random() % 900000000 + 900000000) % 900000000,
     CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 1000000);
 
-CREATE TABLE identifier_fill (
+CREATE TEMP TABLE identifier_fill (
     kind        TEXT    NOT NULL,   -- site | customer | installer
     id          INTEGER NOT NULL,
     was         TEXT    NOT NULL,

@@ -3,7 +3,7 @@
 -- code that writes a PostgreSQL database always draws one, but a store
 -- copied from a SQLite station before this version (alarmrx store copy)
 -- brought that station's empty ones along.
-CREATE TABLE identifier_fill_start (
+CREATE TEMP TABLE identifier_fill_start (
     start  bigint  NOT NULL,
     at     bigint  NOT NULL
 );
@@ -11,7 +11,7 @@ INSERT INTO identifier_fill_start (start, at) VALUES (
     floor(random() * 900000000)::bigint,
     (extract(epoch FROM now()) * 1000000000)::bigint);
 
-CREATE TABLE identifier_fill (
+CREATE TEMP TABLE identifier_fill (
     kind        text    NOT NULL,   -- site | customer | installer
     id          bigint  NOT NULL,
     was         text    NOT NULL,
