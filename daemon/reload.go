@@ -131,8 +131,15 @@ func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 	if err := d.store.SyncReceivers(ctx, storeReceivers(eff)); err != nil {
 		return nil, err
 	}
+	// An error binding a listener that took over an address means the
+	// reload took effect without it: the rest is applied all the same,
+	// and the reload reported failed.
+	var bindErr error
 	res.Listeners, err = d.receiver.Reload(listeners, QueueRules(eff))
-	if err != nil {
+	switch {
+	case errors.Is(err, receiver.ErrListenerNotBound):
+		bindErr = err
+	case err != nil:
 		return res, err
 	}
 	d.setCertExpiry(listeners)
@@ -150,7 +157,7 @@ func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 		d.level.SetLevel(level.Level())
 	}
 	d.cfg.Store(eff)
-	return res, jobErr
+	return res, errors.Join(bindErr, jobErr)
 }
 
 // liveConfig is the configuration in force after a reload from cur to

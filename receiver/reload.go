@@ -26,6 +26,11 @@ type ListenerChanges struct {
 	Updated  []string `json:"updated,omitempty"`
 }
 
+// ErrListenerNotBound: a reload took effect, but a listener that was to
+// take over the address of one it replaced or removed could not bind it
+// and is not listening.
+var ErrListenerNotBound = errors.New("receiver: reload applied, but a listener could not be bound")
+
 // start runs a bound listener's loops under ctx (Run's, or a reload's),
 // each counted in the listener's active group; r.mu is held.
 func (r *Receiver) start(ctx context.Context, l *listener) {
@@ -225,7 +230,7 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 			l, err := r.bind(lo)
 			if err != nil {
 				r.log.Error("reload: listener could not be bound; it is not listening", zap.String("listener", lo.Name), zap.Error(err))
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("%w: %w", ErrListenerNotBound, err))
 				continue
 			}
 			bound[lo.Name] = l
