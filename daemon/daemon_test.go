@@ -208,7 +208,20 @@ func mustSend(t *testing.T, p *panel.Panel, f *dc09.Frame, want string) *panel.R
 
 func apiGet(t *testing.T, r *running, path, token string, into any) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+r.d.HTTPAddr()+path, nil)
+	code, b := apiRequest(t, r, http.MethodGet, path, token)
+	if into != nil && code == http.StatusOK {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, b)
+		}
+	}
+	return code
+}
+
+// apiRequest sends a request without a body, with the bearer token when
+// one is given, and returns the status and the answer.
+func apiRequest(t *testing.T, r *running, method, path, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+r.d.HTTPAddr()+path, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -218,12 +231,7 @@ func apiGet(t *testing.T, r *running, path, token string, into any) int {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if into != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(b, into); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, b)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, b
 }
 
 func signals(t *testing.T, r *running, query string) []map[string]any {

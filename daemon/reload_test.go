@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -170,10 +169,10 @@ func TestReloadWhileSignalsFlow(t *testing.T) {
 
 	// Over HTTP: only the admin token may ask; a good file reloads.
 	src.set(&next, nil)
-	if code, _ := postReload(t, r, ""); code != http.StatusUnauthorized {
+	if code, _ := apiRequest(t, r, http.MethodPost, "/-/reload", ""); code != http.StatusUnauthorized {
 		t.Fatalf("POST /-/reload without a token: HTTP %d, want 401", code)
 	}
-	code, body := postReload(t, r, adminToken)
+	code, body := apiRequest(t, r, http.MethodPost, "/-/reload", adminToken)
 	if code != http.StatusOK {
 		t.Fatalf("POST /-/reload: HTTP %d %s", code, body)
 	}
@@ -191,7 +190,7 @@ func TestReloadWhileSignalsFlow(t *testing.T) {
 		t.Fatalf("success timestamp went back: %v < %v", at, started)
 	}
 	src.set(&bad, nil)
-	code, body = postReload(t, r, adminToken)
+	code, body = apiRequest(t, r, http.MethodPost, "/-/reload", adminToken)
 	if code != http.StatusBadRequest || !strings.Contains(string(body), "still running on the previous one") {
 		t.Fatalf("POST /-/reload of an invalid file: HTTP %d %s", code, body)
 	}
@@ -203,21 +202,6 @@ func TestReloadWhileSignalsFlow(t *testing.T) {
 func equalChanges(a, b receiver.ListenerChanges) bool {
 	return slices.Equal(a.Added, b.Added) && slices.Equal(a.Removed, b.Removed) &&
 		slices.Equal(a.Replaced, b.Replaced) && slices.Equal(a.Updated, b.Updated)
-}
-
-func postReload(t *testing.T, r *running, token string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+r.d.HTTPAddr()+"/-/reload", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }
 
 // TestReloadRenewsCertificatesAndSenders: a TLS listener's certificate
@@ -232,12 +216,7 @@ func TestReloadRenewsCertificatesAndSenders(t *testing.T) {
 	r := runDaemonWith(t, cfg, Options{Logger: zaptest.NewLogger(t), Version: "test", Load: src.load})
 	waitReady(t, "http://"+r.d.HTTPAddr())
 	addr := r.addr("surgard-in", "tcp")
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: oldPool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	line := &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
+	line := tlsSurgardLine(t, addr, oldPool)
 	if got := line.send("501100 181234E13001017", 3*time.Second); got != 0x06 {
 		t.Fatalf("record over TLS answered %#x", got)
 	}

@@ -61,6 +61,18 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	return certFile, keyFile, pool
 }
 
+// tlsSurgardLine connects to a Sur-Gard listener over TLS, trusting pool;
+// the connection closes with the test.
+func tlsSurgardLine(t *testing.T, addr string, pool *x509.CertPool) *surgardLine {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
+}
+
 // TestTLS serves HTTPS (with HSTS) and a Sur-Gard listener over TLS.
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
@@ -87,12 +99,7 @@ func TestTLS(t *testing.T) {
 		t.Fatal("plain HTTP answered on the TLS port")
 	}
 
-	c, err := tls.Dial("tcp", r.addr("surgard-in", "tcp"), &tls.Config{RootCAs: pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	line := &surgardLine{t: t, rw: c, rd: bufio.NewReader(c)}
+	line := tlsSurgardLine(t, r.addr("surgard-in", "tcp"), pool)
 	if got := line.send("501100 181234E13001017", 3*time.Second); got != 0x06 {
 		t.Fatalf("record over TLS answered %#x", got)
 	}
