@@ -26,9 +26,10 @@ import (
 // sealed values and pass plaintext through, so a store can be switched on
 // with plaintext rows still in it; Open seals those at start-up.
 //
-// Encryption at rest cannot be turned off or its key changed in place: Open
-// refuses a store with sealed values when no key, or another key, is
-// configured.
+// Encryption at rest cannot be turned off: Open refuses a store with
+// sealed values when no key, or another key, is configured. The key is
+// changed with the daemons stopped by RotateSecretsKey (rotate.go), which
+// seals every value again with a new one.
 
 // sealPrefix marks a sealed value; its digit is the format's version.
 const sealPrefix = "enc1:"

@@ -16,6 +16,7 @@ var subcommands = map[string][]string{
 	"test":       {"on", "off", "status"},
 	"users":      {"add", "list"},
 	"store":      {"copy"},
+	"keys":       {"generate", "rotate"},
 	"bench":      {"fill"},
 	"completion": {"bash", "zsh", "fish"},
 }

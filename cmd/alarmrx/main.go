@@ -63,6 +63,8 @@ commands:
   test          put an account on test, take it off, or show its test status
   users         add or list station users (operators, supervisors, admins) of the console
   store         "store copy": move a station from its SQLite file to PostgreSQL
+  keys          "keys generate": make a secrets key file; "keys rotate": seal the
+                DC-09 keys and passcodes at rest with a new key
   completion    print a shell completion script: bash, zsh or fish
 
 run "alarmrx <command> -h" for a command's flags
@@ -117,6 +119,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = users(ctx, args[1:], stdin, stdout, stderr)
 	case "store":
 		err = storeCmd(ctx, args[1:], stdout, stderr)
+	case "keys":
+		err = keysCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -143,7 +147,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // subcommandUsage is the usage of each command that has subcommands.
 var subcommandUsage = map[string]string{"accounts": accountsUsage, "sites": sitesUsage, "customers": customersUsage,
-	"test": testUsage, "users": usersUsage, "store": storeUsage}
+	"test": testUsage, "users": usersUsage, "store": storeUsage, "keys": keysUsage}
 
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
