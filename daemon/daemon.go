@@ -94,6 +94,7 @@ type Daemon struct {
 	level         *zap.AtomicLevel
 	live          atomic.Pointer[httpapi.Live]
 	certExpiry    *prometheus.GaugeVec
+	certSeries    map[string]bool // the listeners certExpiry has a series of (reloads run one at a time)
 	httpTLS       *tls.Config
 	reloadMu      sync.Mutex
 	reloadMetrics reloadMetrics
@@ -241,7 +242,11 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			XML:         d.xmlOptions(cfg),
 			Live:        d.live.Load,
 			Reload: func(ctx context.Context) (any, error) {
-				return d.Reload(ctx)
+				res, err := d.Reload(ctx)
+				if res == nil {
+					return nil, err // an untyped nil: nothing was applied
+				}
+				return res, err
 			},
 			Now: opts.Now,
 		})
@@ -408,19 +413,34 @@ func certExpiryGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
 // one.
 // setCertExpiry sets the expiry gauge of every listener's certificate, and
 // of the HTTP server's, forgetting those of listeners no longer there.
+// A series is set before a stale one is deleted, never reset all at once:
+// a scrape in between must not find the gauge empty (absent() alerts).
 func (d *Daemon) setCertExpiry(listeners []receiver.ListenerOptions) {
-	d.certExpiry.Reset()
+	set := map[string]bool{}
 	for _, lo := range listeners {
-		setCertExpiry(d.certExpiry, lo.Name, lo.TLS)
+		if setCertExpiry(d.certExpiry, lo.Name, lo.TLS) {
+			set[lo.Name] = true
+		}
 	}
-	setCertExpiry(d.certExpiry, "http", d.httpTLS)
+	if setCertExpiry(d.certExpiry, "http", d.httpTLS) {
+		set["http"] = true
+	}
+	for name := range d.certSeries {
+		if !set[name] {
+			d.certExpiry.DeleteLabelValues(name)
+		}
+	}
+	d.certSeries = set
 }
 
-func setCertExpiry(g *prometheus.GaugeVec, listener string, c *tls.Config) {
+// setCertExpiry sets listener's series from its certificate, and reports
+// whether it had one.
+func setCertExpiry(g *prometheus.GaugeVec, listener string, c *tls.Config) bool {
 	if c == nil || len(c.Certificates) == 0 || c.Certificates[0].Leaf == nil {
-		return
+		return false
 	}
 	g.WithLabelValues(listener).Set(float64(c.Certificates[0].Leaf.NotAfter.Unix()))
+	return true
 }
 
 // StoreOptions are the store's options as the configuration makes them:

@@ -216,30 +216,43 @@ func (d *Daemon) reloadJobs(cfg *configs.Config) (JobChanges, error) {
 	if s.ctx == nil {
 		return ch, errNotRunning
 	}
+	// Jobs are matched by lease (an output of another kind under the same
+	// name is a change). What goes or changes is stopped first: its
+	// successor may take its port and its metrics' names.
+	wanted := map[string]job{}
+	wants := jobConfs(cfg)
+	for _, w := range wants {
+		wanted[w.leaseName()] = w
+	}
 	old := map[string]*job{}
 	for _, j := range s.list {
-		old[j.kind+"/"+j.name] = j
+		old[j.leaseName()] = j
+		w, ok := wanted[j.leaseName()]
+		if ok && reflect.DeepEqual(w.conf, j.conf) {
+			continue
+		}
+		j.stop()
+		if !ok {
+			d.keeper.Forget(j.leaseName())
+			ch.Stopped = append(ch.Stopped, j.name)
+		}
 	}
 	var next []*job
 	var errs []error
-	wanted := map[string]bool{}
-	for _, want := range jobConfs(cfg) {
-		key := want.kind + "/" + want.name
-		wanted[key] = true
-		cur := old[key]
-		if cur != nil && reflect.DeepEqual(cur.conf, want.conf) {
+	for _, w := range wants {
+		cur := old[w.leaseName()]
+		if cur != nil && reflect.DeepEqual(cur.conf, w.conf) {
 			next = append(next, cur)
 			continue
 		}
-		if cur != nil {
-			cur.stop()
-		}
-		j, err := d.build(want)
+		j, err := d.build(w)
 		if err != nil {
 			errs = append(errs, err)
 			if cur == nil {
 				continue
 			}
+			// The changed job cannot be built (its new port is taken):
+			// it runs on as it was.
 			if j, err = d.build(job{name: cur.name, kind: cur.kind, conf: cur.conf}); err != nil {
 				errs = append(errs, err)
 				continue
@@ -251,15 +264,9 @@ func (d *Daemon) reloadJobs(cfg *configs.Config) (JobChanges, error) {
 		d.start(s, j)
 		next = append(next, j)
 		if cur != nil {
-			ch.Restarted = append(ch.Restarted, want.name)
+			ch.Restarted = append(ch.Restarted, w.name)
 		} else {
-			ch.Started = append(ch.Started, want.name)
-		}
-	}
-	for _, j := range s.list {
-		if !wanted[j.kind+"/"+j.name] {
-			j.stop()
-			ch.Stopped = append(ch.Stopped, j.name)
+			ch.Started = append(ch.Started, w.name)
 		}
 	}
 	s.list = next

@@ -48,6 +48,9 @@ type ReloadResult struct {
 	// RestartRequired are the keys that changed but take effect only at
 	// the next start.
 	RestartRequired []string `json:"restart_required,omitempty"`
+	// Error says what of a reload that took effect could not be applied
+	// (a listener or an output that could not be bound).
+	Error string `json:"error,omitempty"`
 }
 
 // reloadMetrics are Prometheus's own reload gauges, under alarmrx's name.
@@ -74,11 +77,15 @@ func newReloadMetrics(reg prometheus.Registerer, now time.Time) reloadMetrics {
 func (d *Daemon) Reload(ctx context.Context) (*ReloadResult, error) {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
-	res, err := d.reload(ctx)
+	res, err := d.reloadSafely(ctx)
 	if err != nil {
 		d.reloadMetrics.successful.Set(0)
-		d.log.Error("configuration reload failed; running on the previous configuration where it was not applied",
-			zap.Error(err))
+		if res == nil {
+			d.log.Error("configuration reload failed; running on the previous configuration", zap.Error(err))
+			return nil, err
+		}
+		res.Error = err.Error()
+		d.log.Error("configuration reload applied in part", zap.Error(err), zap.Strings("changed", res.Changed))
 		return res, err
 	}
 	d.reloadMetrics.successful.Set(1)
@@ -103,6 +110,21 @@ func (d *Daemon) Reload(ctx context.Context) (*ReloadResult, error) {
 	return res, nil
 }
 
+// reloadSafely is reload, a panic in it (a defect) turned into a failed
+// reload rather than the end of a receiver that panels depend on.
+func (d *Daemon) reloadSafely(ctx context.Context) (res *ReloadResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.log.Error("panic during a configuration reload", zap.Any("panic", p), zap.Stack("stack"))
+			err = fmt.Errorf("daemon: reload: internal error: %v", p)
+		}
+	}()
+	return d.reload(ctx)
+}
+
+// reload applies the configuration read anew. It returns a nil result
+// when it changed nothing, and a result with an error when the change took
+// effect in part.
 func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 	if d.load == nil {
 		return nil, errors.New("daemon: no configuration source to reload from")
@@ -128,9 +150,6 @@ func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.store.SyncReceivers(ctx, storeReceivers(eff)); err != nil {
-		return nil, err
-	}
 	// An error binding a listener that took over an address means the
 	// reload took effect without it: the rest is applied all the same,
 	// and the reload reported failed.
@@ -140,8 +159,11 @@ func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 	case errors.Is(err, receiver.ErrListenerNotBound):
 		bindErr = err
 	case err != nil:
-		return res, err
+		return nil, err // nothing changed
 	}
+	// The receivers' numbers, names and prefix rules, once their listeners
+	// are in force.
+	syncErr := d.store.SyncReceivers(ctx, storeReceivers(eff))
 	d.setCertExpiry(listeners)
 	warnOpenListeners(eff, d.log)
 	rules := storeRules(eff)
@@ -157,7 +179,7 @@ func (d *Daemon) reload(ctx context.Context) (*ReloadResult, error) {
 		d.level.SetLevel(level.Level())
 	}
 	d.cfg.Store(eff)
-	return res, errors.Join(bindErr, jobErr)
+	return res, errors.Join(bindErr, syncErr, jobErr)
 }
 
 // liveConfig is the configuration in force after a reload from cur to

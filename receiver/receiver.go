@@ -284,7 +284,11 @@ func (r *Receiver) source(n int) *pipeline { return r.set.Load().sources[n] }
 // pipe returns the listener's pipeline in force.
 func (l *listener) pipe() *pipeline { return l.cur.Load() }
 
-func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
+func (r *Receiver) bind(lo ListenerOptions) (*listener, error) { return r.bindWith(lo, nil) }
+
+// bindWith binds lo, on udp for its UDP side when given (a socket handed
+// over by the listener it replaces).
+func (r *Receiver) bindWith(lo ListenerOptions, udp net.PacketConn) (*listener, error) {
 	if lo.Codec == nil {
 		return nil, fmt.Errorf("receiver: listener %q: no codec", lo.Name)
 	}
@@ -318,7 +322,9 @@ func (r *Receiver) bind(lo ListenerOptions) (*listener, error) {
 		}
 		l.tcp = ln
 	}
-	if lo.UDP != "" {
+	if lo.UDP != "" && udp != nil {
+		l.udp = udp
+	} else if lo.UDP != "" {
 		pc, err := net.ListenPacket("udp", lo.UDP)
 		if err != nil {
 			if l.tcp != nil {

@@ -41,10 +41,24 @@ func (r *Receiver) start(ctx context.Context, l *listener) {
 		l.run("tcp accept", func() { l.acceptLoop(lctx) })
 	}
 	if l.udp != nil {
-		l.run("udp read", func() { l.udpLoop(lctx) })
+		l.udpDone = make(chan struct{})
+		l.run("udp read", func() {
+			defer close(l.udpDone)
+			l.udpLoop(lctx)
+		})
 	}
 	if l.opts.Serial != nil {
-		l.run("serial line", func() { l.serialLoop(lctx) })
+		after := l.serialAfter
+		l.run("serial line", func() {
+			if after != nil {
+				select {
+				case <-after:
+				case <-lctx.Done():
+					return
+				}
+			}
+			l.serialLoop(lctx)
+		})
 	}
 	if p.link != nil {
 		l.run("link supervision", func() { p.superviseLink(lctx) })
@@ -209,7 +223,7 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 	// From here the reload takes effect.
 	r.queue.Store(&queue)
 	for _, l := range retiring {
-		r.retire(l, seen[l.opts.Name])
+		r.retire(l)
 	}
 	var errs []error
 	for _, lo := range listeners {
@@ -227,8 +241,12 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 			next.add(cur)
 			continue
 		case later[lo.Name]:
-			l, err := r.bind(lo)
+			pc := r.takeUDP(retiring, lo.UDP)
+			l, err := r.bindWith(lo, pc)
 			if err != nil {
+				if pc != nil {
+					_ = pc.Close()
+				}
 				r.log.Error("reload: listener could not be bound; it is not listening", zap.String("listener", lo.Name), zap.Error(err))
 				errs = append(errs, fmt.Errorf("%w: %w", ErrListenerNotBound, err))
 				continue
@@ -238,6 +256,15 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 		l := bound[lo.Name]
 		next.add(l)
 		r.addSource(next, lo.Receiver)
+		if lo.Serial != nil {
+			// One reader on a serial device at a time: a successor on the
+			// same device opens it once the retiring one is done.
+			for _, old := range retiring {
+				if old.opts.Serial != nil && old.opts.Serial.Device == lo.Serial.Device {
+					l.serialAfter = old.drained
+				}
+			}
+		}
 		r.start(r.runCtx, l)
 		if cur != nil {
 			ch.Replaced = append(ch.Replaced, lo.Name)
@@ -256,21 +283,21 @@ func (r *Receiver) Reload(listeners []ListenerOptions, queue QueueRules) (Listen
 
 // retire stops a listener a reload removed or replaced: it stops
 // accepting at once, its sessions finish the frame they hold (bounded by
-// the shutdown grace, then cut), and its sockets close. replaced keeps
-// its link's series, which the new listener of that name goes on with.
-// r.mu is held.
-func (r *Receiver) retire(l *listener, replaced bool) {
+// the shutdown grace, then cut), and then its UDP socket closes, unless a
+// successor on the same address took it over (takeUDP): a datagram being
+// committed is still answered. Its link's series goes unless a supervised
+// listener of that name is in force. r.mu is held.
+func (r *Receiver) retire(l *listener) {
 	if r.draining == nil {
 		r.draining = map[*listener]struct{}{}
 	}
 	r.draining[l] = struct{}{}
+	l.drained = make(chan struct{})
 	l.stop()
-	if l.udp != nil {
-		_ = l.udp.Close() // its address may be bound again at once
-	}
 	l.cancel()
 	name := l.opts.Name
 	drain := func() {
+		defer close(l.drained)
 		done := make(chan struct{})
 		go func() { l.active.Wait(); close(done) }()
 		t := time.NewTimer(r.opts.ShutdownGrace)
@@ -283,17 +310,43 @@ func (r *Receiver) retire(l *listener, replaced bool) {
 			l.closeAll()
 			<-done
 		}
+		if l.udp != nil && !l.handedOver.Load() {
+			_ = l.udp.Close()
+		}
 		r.mu.Lock()
 		delete(r.draining, l)
-		r.mu.Unlock()
-		if !replaced {
+		if cur := r.set.Load().byName[name]; cur == nil || cur.pipe().link == nil {
 			r.m.linkUp.DeleteLabelValues(name)
 		}
+		r.mu.Unlock()
 		r.log.Info("listener stopped", zap.String("listener", name))
 	}
 	if !r.after.Go("retired listener", drain) {
 		l.closeAll() // shutdown began: Run's own grace applies
+		close(l.drained)
 	}
+}
+
+// takeUDP hands the UDP socket of a retiring listener bound at addr to its
+// successor, once the retiring one's read loop has stopped: datagrams the
+// kernel holds are read by the successor, and the replies of those the
+// retiring one still commits go out on the same socket. nil when no
+// retiring listener holds addr.
+func (r *Receiver) takeUDP(retiring []*listener, addr string) net.PacketConn {
+	for _, l := range retiring {
+		if l.udp == nil || !sameAddress("udp "+addr, "udp "+l.udp.LocalAddr().String()) {
+			continue
+		}
+		select {
+		case <-l.udpDone:
+		case <-time.After(r.opts.ShutdownGrace):
+			return nil // its loop is stuck: the successor binds anew, and fails
+		}
+		l.handedOver.Store(true)
+		_ = l.udp.SetReadDeadline(time.Time{})
+		return l.udp
+	}
+	return nil
 }
 
 // closeSockets releases the sockets of a listener that never ran.

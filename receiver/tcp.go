@@ -32,6 +32,14 @@ type listener struct {
 	// loops and sessions, which a removal waits for.
 	cancel context.CancelFunc
 	active sync.WaitGroup
+	// udpDone is closed when the UDP read loop returns; handedOver says a
+	// successor took the UDP socket; drained is closed when a retired
+	// listener's sessions are done; serialAfter, when set, is the drained
+	// of the listener this one succeeds on its serial device.
+	udpDone     chan struct{}
+	handedOver  atomic.Bool
+	drained     chan struct{}
+	serialAfter <-chan struct{}
 
 	stopping  atomic.Bool
 	mu        sync.Mutex

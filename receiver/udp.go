@@ -51,14 +51,20 @@ func (l *listener) udpLoop(ctx context.Context) {
 			continue
 		}
 		d := &datagram{data: append([]byte(nil), buf[:n]...), pc: l.udp, to: addr, received: l.r.opts.Now()}
-		sem <- struct{}{}
+		if limit := l.pipe().opts.MaxConns; limit != cap(sem) {
+			// A reload changed max_conns: new datagrams take slots of the
+			// new size; those in flight free the old ones.
+			sem = make(chan struct{}, limit)
+		}
+		slots := sem
+		slots <- struct{}{}
 		if !l.run("udp datagram", func() {
-			defer func() { <-sem }()
+			defer func() { <-slots }()
 			l.serveDatagram(d)
 		}) {
 			// Shutdown began while this datagram waited for a slot: it was
 			// read, so it is answered, here on the loop's own goroutine.
-			<-sem
+			<-slots
 			l.r.routines.Safely("udp datagram", func() { l.serveDatagram(d) })
 			return
 		}

@@ -88,6 +88,14 @@ func (k *Keeper) Declare(jobs ...string) {
 	}
 }
 
+// Forget drops the lease series of a job this node no longer runs (an
+// output a reload removed), so that none says it is held.
+func (k *Keeper) Forget(job string) {
+	k.held.DeleteLabelValues(job)
+	k.age.DeleteLabelValues(job)
+	k.takeover.DeleteLabelValues(job)
+}
+
 // A Lease is the authority a job runs under (fence.Authority). Valid is
 // checked (fence.Check) before each effect outside the database (a record sent to an automation peer, a
 // report mailed): a node paused past its lease (SIGSTOP) finds it false

@@ -44,7 +44,8 @@ func (a *api) live() *Live {
 // reload is POST /-/reload: the configuration is read again and, when it
 // is valid, applied (Options.Reload), as Prometheus does on its own
 // /-/reload. Only the admin bearer token may ask; the answer says what
-// changed, or why nothing did (400).
+// changed (200), why nothing did (400), or what changed and what could not
+// be applied (500).
 func (a *api) reload(w http.ResponseWriter, r *http.Request) {
 	token := a.live().AdminToken
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -61,10 +62,15 @@ func (a *api) reload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	result, err := a.opts.Reload(r.Context())
-	if err != nil {
+	if err != nil && result == nil {
 		writeError(w, http.StatusBadRequest, "", "configuration not reloaded, still running on the previous one: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		// It took effect in part: what changed, and what could not be
+		// applied (in the result's error).
+		w.WriteHeader(http.StatusInternalServerError)
+	}
 	_ = json.NewEncoder(w).Encode(result)
 }
