@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,7 +144,36 @@ func sameAddress(a, b string) bool {
 		return false
 	}
 	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
-	return hostA == hostB || wild(hostA) || wild(hostB)
+	if hostA == hostB || wild(hostA) || wild(hostB) {
+		return true
+	}
+	// A host name (localhost:7000) is bound at its addresses: compare
+	// those (the resolver's answer for a name, the address itself else).
+	ipsA, ipsB := hostIPs(hostA), hostIPs(hostB)
+	for _, x := range ipsA {
+		if slices.Contains(ipsB, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostIPs are the addresses host stands for, unmapped; none when a name
+// does not resolve within a second.
+func hostIPs(host string) []netip.Addr {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip.Unmap()}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil
+	}
+	for i := range ips {
+		ips[i] = ips[i].Unmap()
+	}
+	return ips
 }
 
 // anyPort: an address with port 0 never conflicts with another.

@@ -21,6 +21,8 @@ func TestSameAddress(t *testing.T) {
 		{"tcp 127.0.0.1:7000", "udp 127.0.0.1:7000", false},
 		{"tcp 127.0.0.1:7000", "tcp 10.0.0.5:7000", false},
 		{"tcp nonsense", "tcp nonsense", false},
+		{"tcp localhost:7000", "tcp 127.0.0.1:7000", true}, // /etc/hosts
+		{"udp localhost:7000", "udp 127.0.0.1:7001", false},
 	}
 	for _, c := range cases {
 		if got := sameAddress(c.a, c.b); got != c.want {
