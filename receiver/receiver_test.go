@@ -78,6 +78,7 @@ type memSink struct {
 	mu      sync.Mutex
 	frames  []*protocols.Message
 	status  []string
+	lines   []int // each frame's receipt's line
 	fail    error
 	gate    chan struct{}
 	entered chan struct{}
@@ -101,6 +102,7 @@ func (s *memSink) Commit(ctx context.Context, msg *protocols.Message, rec store.
 	}
 	s.frames = append(s.frames, msg)
 	s.status = append(s.status, rec.Status)
+	s.lines = append(s.lines, rec.Line)
 	return int64(len(s.frames)), nil
 }
 

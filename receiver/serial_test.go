@@ -63,3 +63,43 @@ func TestSerialPanicIsRecoveredAndReopened(t *testing.T) {
 		t.Fatalf("after a panic: reply %q", got)
 	}
 }
+
+// TestSerialReloadHandsTheLineOver: a reload that binds a serial listener
+// anew (its line changed) while a record is being committed lets the old
+// session answer it before the new listener opens the device: one reader
+// at a time, so no record is split between two. The next record is the new
+// listener's.
+func TestSerialReloadHandsTheLineOver(t *testing.T) {
+	peer, device, _ := ptytest.Pair(t)
+	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	h := start(t, sink, serialListener(device))
+	f, br := openPeer(t, peer)
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	if _, err := f.Write([]byte("1234,0001,BA\n")); err != nil {
+		t.Fatal(err)
+	}
+	<-sink.entered
+	moved := ListenerOptions{Name: "line", Codec: lineCodec{}, Receiver: 1, Line: 2, MaxFrameBytes: 64,
+		Serial: &serialport.Config{Device: device, Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}}
+	ch, err := h.r.Reload([]ListenerOptions{moved}, QueueRules{})
+	if err != nil || len(ch.Replaced) != 1 {
+		t.Fatalf("reload: %+v, %v", ch, err)
+	}
+	sink.entered = nil
+	close(sink.gate)
+	if got := readLine(t, f, br); got != "ACK 0001\n" {
+		t.Fatalf("the record in flight during the reload: %q", got)
+	}
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	if _, err := f.Write([]byte("1234,0002,BA\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLine(t, f, br); got != "ACK 0002\n" {
+		t.Fatalf("the first record after the reload: %q", got)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.lines) != 2 || sink.lines[0] != 1 || sink.lines[1] != 2 {
+		t.Fatalf("lines of the stored records %v, want [1 2]", sink.lines)
+	}
+}
