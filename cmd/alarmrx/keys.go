@@ -22,18 +22,11 @@ import (
 const keysUsage = `usage: alarmrx keys generate FILE
        alarmrx keys rotate [--config FILE] --new-key FILE [--force]
 
-  generate  write a new secrets key (256 bits from the system's random source,
-            as 64 hex digits) to the new file FILE, mode 0600: the format
-            store.secrets_key_file takes. An existing file is never overwritten.
+  generate  write a new secrets key file for store.secrets_key_file (64 hex
+            digits, mode 0600), never over an existing file
   rotate    seal every DC-09 key and passcode of the store again with the key
-            in --new-key instead of the one store.secrets_key_file names (and
-            seal any still in clear), in one transaction: a failure or a crash
-            leaves the store wholly under the old key. Then point
-            store.secrets_key_file at the new file and start alarmrx; keep the
-            old key file until it runs. A running alarmrx holds the old key:
-            SQLite: refused while alarmrx holds the data dir (stop it first).
-            PostgreSQL: refused while a node's heartbeat is under 30s old
-            (stop every node first), unless --force.
+            in --new-key, in one transaction, with alarmrx stopped (on
+            PostgreSQL refused while a node runs, unless --force)
 `
 
 // keysCmd is `alarmrx keys generate|rotate`.

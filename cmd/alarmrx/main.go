@@ -66,6 +66,7 @@ commands:
   keys          "keys generate": make a secrets key file; "keys rotate": seal the
                 DC-09 keys and passcodes at rest with a new key
   completion    print a shell completion script: bash, zsh or fish
+  man           write the manual pages, made from this help, into a directory
 
 run "alarmrx <command> -h" for a command's flags
 `
@@ -121,6 +122,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = storeCmd(ctx, args[1:], stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, args[1:], stdout, stderr)
+	case "man":
+		err = manCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

@@ -226,7 +226,7 @@ func TestSendAgainstDaemon(t *testing.T) {
 // never "unknown subcommand": the completions' list is the commands' own.
 func TestEveryCommandAnswersHelp(t *testing.T) {
 	cmds := [][]string{{"serve"}, {"check-config"}, {"compact"}, {"send"}, {"bench"}, {"accounts"}, {"test"}, {"users"},
-		{"backup"}, {"restore"}, {"doctor"}, {"completion"}, {"keys"}}
+		{"backup"}, {"restore"}, {"doctor"}, {"completion"}, {"keys"}, {"man"}}
 	for cmd, subs := range subcommands {
 		if cmd == "completion" {
 			continue // its second word is a shell, not a command
