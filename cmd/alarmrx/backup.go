@@ -92,14 +92,9 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // loads the configuration; a PostgreSQL store is refused (its own tools
 // back it up).
 func fileArgument(fs *flag.FlagSet, args []string, config *string) (string, *configs.Config, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", nil, err
-		}
-		return "", nil, usageError{err}
-	}
-	if fs.NArg() != 1 {
-		return "", nil, usageError{errors.New("give one file")}
+	arg, err := parseOneArg(fs, args, "give one file")
+	if err != nil {
+		return "", nil, err
 	}
 	cfg, err := configs.Load(*config)
 	if err != nil {
@@ -108,7 +103,7 @@ func fileArgument(fs *flag.FlagSet, args []string, config *string) (string, *con
 	if cfg.Store.Driver == store.DriverPostgres {
 		return "", nil, errors.New("the store is PostgreSQL (store.driver postgres): back it up with pg_dump or pg_basebackup (README: Back up and restore)")
 	}
-	file, err := filepath.Abs(fs.Arg(0))
+	file, err := filepath.Abs(arg)
 	if err != nil {
 		return "", nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -55,16 +54,10 @@ func keysGenerate(args []string, stdout, stderr io.Writer) error {
 			"The key is not printed. The file must belong to the user alarmrx runs as.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	path, err := parseOneArg(fs, args, "keys generate: give one file")
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("keys generate: give one file")}
-	}
-	path := fs.Arg(0)
 	if err := writeSecretsKey(path); err != nil {
 		return err
 	}

@@ -231,6 +231,21 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseOneArg parses a command's flags and its one argument, which missing
+// names when it is not given.
+func parseOneArg(fs *flag.FlagSet, args []string, missing string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", usageError{err}
+	}
+	if fs.NArg() != 1 {
+		return "", usageError{errors.New(missing)}
+	}
+	return fs.Arg(0), nil
+}
+
 // loadConfig parses a command's only flag, --config, and loads the file
 // (the embedded example when none is named). It returns where it came from.
 func loadConfig(command string, args []string, stderr io.Writer) (*configs.Config, string, error) {

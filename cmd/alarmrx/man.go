@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -41,16 +39,10 @@ func manCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"SOURCE_DATE_EPOCH's when it is set, else that of the commit alarmrx was built from.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	dir, err := parseOneArg(fs, args, "man: give the directory to write the pages to")
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("man: give the directory to write the pages to")}
-	}
-	dir := fs.Arg(0)
 	pages, err := manPages(ctx)
 	if err != nil {
 		return err
