@@ -28,15 +28,23 @@ func serialListener(device string) func(*Options) {
 	}
 }
 
+// startSerial runs a receiver with one serial listener on a pty pair and
+// returns it once the port is open, with the sender's end and the device.
+func startSerial(t *testing.T, sink *memSink) (*harness, *os.File, *bufio.Reader, string) {
+	t.Helper()
+	peer, device, _ := ptytest.Pair(t)
+	h := start(t, sink, serialListener(device))
+	f, br := openPeer(t, peer)
+	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	return h, f, br, device
+}
+
 // TestSerialShutdownFinishesCommitInFlight: SIGTERM while a record from a
 // serial line is being committed keeps the port open until its ACK is
 // written, so the sender does not send it again.
 func TestSerialShutdownFinishesCommitInFlight(t *testing.T) {
-	peer, device, _ := ptytest.Pair(t)
 	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	h := start(t, sink, serialListener(device))
-	f, br := openPeer(t, peer)
-	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	h, f, br, _ := startSerial(t, sink)
 	if _, err := f.Write([]byte("1234,0001,BA\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +54,7 @@ func TestSerialShutdownFinishesCommitInFlight(t *testing.T) {
 // TestSerialPanicIsRecoveredAndReopened: a codec panic on a serial line is
 // counted, the port reopened, and the next record served.
 func TestSerialPanicIsRecoveredAndReopened(t *testing.T) {
-	peer, device, _ := ptytest.Pair(t)
-	sink := &memSink{}
-	h := start(t, sink, serialListener(device))
-	f, br := openPeer(t, peer)
-	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	h, f, br, _ := startSerial(t, &memSink{})
 	if _, err := f.Write([]byte("1,0001,panic\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +74,8 @@ func TestSerialPanicIsRecoveredAndReopened(t *testing.T) {
 // at a time, so no record is split between two. The next record is the new
 // listener's.
 func TestSerialReloadHandsTheLineOver(t *testing.T) {
-	peer, device, _ := ptytest.Pair(t)
 	sink := &memSink{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-	h := start(t, sink, serialListener(device))
-	f, br := openPeer(t, peer)
-	waitFor(t, func() bool { return testutil.ToFloat64(h.r.m.serialOpen.WithLabelValues("line")) == 1 })
+	h, f, br, device := startSerial(t, sink)
 	if _, err := f.Write([]byte("1234,0001,BA\n")); err != nil {
 		t.Fatal(err)
 	}
