@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
 	"fmt"
-	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,27 +20,13 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	cfg := serveConfig{dataDir: filepath.Join(dir, "data"), httpPort: freePort(t), dcPort: freePort(t)}
 	config := cfg.write(t, dir)
 	serve := runServeProcess(t, config)
-	eventually(t, 30*time.Second, "/-/ready answers 200", func() bool {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort))
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitReadyURL(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort), 30*time.Second)
 	if code, out, errs := runCmd(t, "send", "--addr", "127.0.0.1:"+strconv.Itoa(cfg.dcPort), "--account", "1234",
 		"--count", "40", "--interval", "0s"); code != 0 {
 		t.Fatalf("send: %d\n%s%s", code, out, errs)
 	}
 
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		cmd := exec.Command(binary(t), args...)
-		var out, errs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errs
-		_ = cmd.Run()
-		return cmd.ProcessState.ExitCode(), out.String(), errs.String()
-	}
+	run := func(args ...string) (int, string, string) { return runBinary(t, binary(t), args...) }
 	backup := filepath.Join(t.TempDir(), "station.db")
 	code, out, errs := run("backup", "--config", config, backup)
 	if code != 0 || !strings.HasPrefix(out, "backup "+backup+": ") || !strings.Contains(errs, "backup: 100% (") {

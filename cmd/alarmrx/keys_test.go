@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,14 +27,7 @@ import (
 // panel's frames with the account's key read back from the store.
 func TestKeysGenerateAndRotate(t *testing.T) {
 	bin := binary(t)
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		var out, errs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errs
-		_ = cmd.Run()
-		return cmd.ProcessState.ExitCode(), out.String(), errs.String()
-	}
+	run := func(args ...string) (int, string, string) { return runBinary(t, bin, args...) }
 	dir := t.TempDir()
 	oldKey, newKey := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
 	var keys [][]byte
@@ -93,14 +84,7 @@ func TestKeysGenerateAndRotate(t *testing.T) {
 
 	ready := func() {
 		t.Helper()
-		eventually(t, 30*time.Second, "/-/ready answers 200", func() bool {
-			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort))
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		})
+		waitReadyURL(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", cfg.httpPort), 30*time.Second)
 	}
 	sendEncrypted := func(seq int) {
 		t.Helper()
@@ -204,14 +188,7 @@ func TestKeysGenerateAndRotate(t *testing.T) {
 // key file decrypts the account's frames.
 func TestKeysRotateOnPostgres(t *testing.T) {
 	dsn, dir, bin := processesOnPostgres(t)
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		var out, errs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errs
-		_ = cmd.Run()
-		return cmd.ProcessState.ExitCode(), out.String(), errs.String()
-	}
+	run := func(args ...string) (int, string, string) { return runBinary(t, bin, args...) }
 	oldKey, newKey := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
 	for _, path := range []string{oldKey, newKey} {
 		if code, out, errs := run("keys", "generate", path); code != 0 {
