@@ -215,7 +215,6 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 			Logger:      opts.Logger,
 			Gatherer:    opts.Registry,
 			Store:       d.store,
-			AdminToken:  cfg.HTTP.AdminToken,
 			Ready:       d.Ready,
 			Trends:      d.trends,
 			Connections: d.receiver.Connections,
@@ -227,20 +226,19 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (_ *Daemon, err
 				RespondingParties: d.store.RespondingParties, Authorities: d.store.Authorities,
 				CustomerContacts: d.store.CustomerContacts,
 			},
-			MaxTestDuration: cfg.OnTest.MaxDuration,
-			Queue:           queueRules(cfg),
 			Console: httpapi.ConsoleOptions{
 				SessionTTL: cfg.Console.SessionTTL, LoginAttempts: cfg.Console.LoginAttempts,
 				LoginAttemptsPerAddress: cfg.Console.LoginAttemptsPerAddress, LoginWindow: cfg.Console.LoginWindow,
 				DeviceCookieTTL: cfg.Console.DeviceCookieTTL, DeviceKey: deviceKey, SecureCookies: cfg.Console.SecureCookies,
-				AgeWarn: cfg.Queue.AgeWarn, AgeCritical: cfg.Queue.AgeCritical, Clock: cfg.Console.Clock,
 			},
 			Done:        d.httpDone,
 			Registerer:  opts.Registry,
 			RaiseDuress: d.raiseDuress,
 			Evidence:    d.evidence,
-			XML:         d.xmlOptions(cfg),
-			Live:        d.live.Load,
+			// The admin token, on-test cap, queue rules, console ages and
+			// clock, and XML senders: the ones in force (a reload replaces
+			// them), not fields fixed here.
+			Live: d.live.Load,
 			Reload: func(ctx context.Context) (any, error) {
 				res, err := d.Reload(ctx)
 				if res == nil {
